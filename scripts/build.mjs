@@ -1,0 +1,56 @@
+// Build: transpile every TypeScript file to out/ (for tests and benchmarks),
+// and bundle the entry points into dist/ (for the bin, the adapter and the
+// extension). iced-x86 loads its wasm from __dirname, so the wasm file is
+// copied next to the bundles.
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, copyFileSync, mkdirSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const sourceDirs = ['simulator', 'adapter', 'extension', 'test', 'bench'];
+
+function tsFiles(dir) {
+  const result = [];
+  if (!existsSync(dir)) return result;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) result.push(...tsFiles(path));
+    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) result.push(path);
+  }
+  return result;
+}
+
+const entryPoints = sourceDirs.flatMap((d) => tsFiles(join(root, d)));
+await esbuild.build({
+  entryPoints,
+  outdir: join(root, 'out'),
+  outbase: root,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'inline',
+  logLevel: 'warning',
+});
+
+const bundles = [
+  { in: 'simulator/cli/main.ts', out: 'ksw' },
+];
+if (existsSync(join(root, 'adapter/debugAdapter.ts'))) bundles.push({ in: 'adapter/debugAdapter.ts', out: 'adapter' });
+if (existsSync(join(root, 'extension/extension.ts'))) bundles.push({ in: 'extension/extension.ts', out: 'extension' });
+
+mkdirSync(join(root, 'dist'), { recursive: true });
+for (const b of bundles) {
+  await esbuild.build({
+    entryPoints: [join(root, b.in)],
+    outfile: join(root, 'dist', b.out + '.js'),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: ['vscode'],
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+}
+copyFileSync(join(root, 'node_modules/iced-x86/iced_x86_bg.wasm'), join(root, 'dist/iced_x86_bg.wasm'));

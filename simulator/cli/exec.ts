@@ -1,0 +1,96 @@
+// `ksw exec`: run a static Linux executable in user mode.
+//
+// Argument rule: options for ksw come before PROGRAM (`--stats`, `--help`,
+// and `--` to end them); everything after PROGRAM belongs to the program,
+// except that a final `--stats` is taken by ksw, because the contract spells
+// the command `ksw exec PROGRAM [ARGS…] [--stats]`. To hand the program a
+// literal trailing `--stats`, put `--` before PROGRAM: after `--` nothing is
+// taken away from the program's arguments.
+
+import * as fs from 'node:fs';
+import { ElfError, ElfFile } from '../elf/elfFile';
+import { OutOfPhysicalMemory } from '../memory/memory';
+import { LoadError } from '../user/loader';
+import { UserProcess } from '../user/process';
+import { EXEC_USAGE } from './usage';
+
+/** Exit status for bad input, per the CLI contract. */
+export const EXIT_BAD_INPUT = 2;
+
+export interface ExecArgs {
+  program: string;
+  args: string[];
+  stats: boolean;
+}
+
+/** Parse `ksw exec` arguments; a string is a usage error message. */
+export function parseExecArgs(argv: string[]): ExecArgs | 'help' | string {
+  let stats = false, verbatim = false, i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') { verbatim = true; i++; break; }
+    if (a === '--stats') { stats = true; continue; }
+    if (a === '-h' || a === '--help') return 'help';
+    if (a.startsWith('-') && a !== '-') return `ksw exec: unknown option '${a}'`;
+    break;
+  }
+  const rest = argv.slice(i);
+  if (!verbatim && rest.length > 1 && rest[rest.length - 1] === '--stats') {
+    stats = true;
+    rest.pop();
+  }
+  if (rest.length === 0) return 'ksw exec: missing PROGRAM';
+  return { program: rest[0], args: rest.slice(1), stats };
+}
+
+export function execCommand(argv: string[], err: (line: string) => void, out: (line: string) => void): number {
+  const parsed = parseExecArgs(argv);
+  if (parsed === 'help') { out(EXEC_USAGE); return 0; }
+  if (typeof parsed === 'string') { err(parsed); err(EXEC_USAGE); return EXIT_BAD_INPUT; }
+  const { program, args, stats } = parsed;
+
+  let proc: UserProcess;
+  try {
+    const elf = ElfFile.parse(readProgram(program));
+    proc = new UserProcess(elf, [program, ...args], program, { env: hostEnvironment() });
+  } catch (e) {
+    const reason = badInputReason(e);
+    if (reason === null) throw e;
+    err(`ksw: ${program}: ${reason}`);
+    return EXIT_BAD_INPUT;
+  }
+
+  const r = proc.run();
+  if (stats) {
+    const mips = r.seconds > 0 ? r.insns / r.seconds / 1e6 : 0;
+    err(`insns=${r.insns} seconds=${r.seconds.toFixed(3)} mips=${mips.toFixed(2)}`);
+  }
+  return r.exitCode;
+}
+
+/** The program sees the host environment, as under a shell or qemu-user. */
+function hostEnvironment(): string[] {
+  return Object.entries(process.env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
+}
+
+class FileError extends Error {}
+
+function readProgram(path: string): Uint8Array {
+  try {
+    return fs.readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const reasons: Record<string, string> = {
+      ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory',
+      ENOTDIR: 'no such file (a path component is not a directory)', ELOOP: 'too many symbolic links',
+    };
+    throw new FileError((code && reasons[code]) ?? `cannot read: ${(e as Error).message}`);
+  }
+}
+
+/** One-line reason for input we cannot run, or null for a genuine internal error. */
+function badInputReason(e: unknown): string | null {
+  if (e instanceof FileError || e instanceof ElfError || e instanceof LoadError) return e.message;
+  if (e instanceof OutOfPhysicalMemory) return `program does not fit in simulated memory (${e.message})`;
+  return null;
+}

@@ -1,0 +1,65 @@
+// Entry point of the `ksw` command (bundled to dist/ksw.js, run by bin/ksw).
+// Dispatches subcommands and guarantees the host never shows a JavaScript
+// stack trace: bad input is exit status 2 with a one-line reason, and a bug
+// in ksw itself is one "internal error" line with exit status 70.
+
+import * as fs from 'node:fs';
+import { execCommand, EXIT_BAD_INPUT } from './exec';
+import { HELP, USAGE_LINE } from './usage';
+
+/** EX_SOFTWARE from sysexits.h: ksw itself failed. */
+const EXIT_INTERNAL = 70;
+
+function writeLine(fd: 1 | 2, line: string): void {
+  try {
+    fs.writeSync(fd, line + '\n');
+  } catch {
+    // A closed stdout/stderr must not turn into a crash.
+  }
+}
+const err = (line: string) => writeLine(2, line);
+const out = (line: string) => writeLine(1, line);
+
+function main(argv: string[]): number {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'exec':
+      return execCommand(rest, err, out);
+    // `run` and `cc` belong to later milestones; their contract is in DESIGN.md §3.1.
+    case 'run':
+    case 'cc':
+      err(`ksw: '${cmd}' is not available yet`);
+      return EXIT_BAD_INPUT;
+    case '-h':
+    case '--help':
+    case 'help':
+      out(HELP.trimEnd());
+      return 0;
+    case undefined:
+      err('ksw: missing command');
+      err(USAGE_LINE);
+      return EXIT_BAD_INPUT;
+    default:
+      err(`ksw: unknown command '${cmd}'`);
+      err(USAGE_LINE);
+      return EXIT_BAD_INPUT;
+  }
+}
+
+function internalError(e: unknown): void {
+  const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  err(`ksw: internal error: ${msg.split('\n')[0]}`);
+  if (process.env.KSW_DEBUG && e instanceof Error && e.stack) err(e.stack);
+  process.exitCode = EXIT_INTERNAL;
+}
+
+process.on('uncaughtException', (e) => {
+  internalError(e);
+  process.exit(EXIT_INTERNAL);
+});
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  internalError(e);
+}

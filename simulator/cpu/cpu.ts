@@ -1,0 +1,306 @@
+// The CPU: register state, the block cache, and the run loop. Generated
+// blocks (compiler.ts) do the work; this file dispatches between them,
+// turns traps into results, and exposes a BigInt-friendly API for owners
+// (user-mode runner, kernel, debugger) off the hot path.
+
+import { Memory, MemoryObserver, joinAddress, splitAddress, pageKey } from '../memory/memory';
+import { BlockCompiler, Block } from './compiler';
+import { CpuFault } from './faults';
+import { FlagSlot, Gpr, PARITY_EVEN, RegSlot, RflagsBit, RFLAGS_FIXED, XMM_COUNT } from './registers';
+import { TrapBit } from './trap';
+import { Q } from './helpers/wide';
+import { mulU64 } from './helpers/wide';
+import { bitScan, div1, doubleShift, idiv1, imul1, imulN, mul1, shift } from './helpers/arith';
+import { addFlags, compareFlags } from './helpers/flags';
+import { createStringOp } from './helpers/string';
+import { breakpoint, cpuid, invalidOpcode } from './helpers/system';
+import { createSseHelpers } from './helpers/sse';
+import { BreakType, DebugRegisters, DebugSlot, overlaps } from './debugRegisters';
+
+export type RunResult =
+  | { kind: 'budget' }
+  | { kind: 'stop' }
+  | { kind: 'halt' }
+  | { kind: 'fault'; fault: CpuFault }
+  | { kind: 'debug'; dr6: number };
+
+const DISPATCH_SIZE = 1 << 14;
+const DISPATCH_MASK = DISPATCH_SIZE - 1;
+/** Longest block; bounds how far run() can overshoot its budget. */
+export const MAX_BLOCK_INSNS = 64;
+
+export class Cpu implements MemoryObserver {
+  readonly regs = new Int32Array(RegSlot.COUNT);
+  readonly flags = new Int32Array(FlagSlot.COUNT);
+  readonly xmm = new Int32Array(XMM_COUNT * 4);
+  readonly trap = new Int32Array(2);
+  readonly debug = new DebugRegisters();
+  /** Instructions retired so far. */
+  insnCount = 0;
+  /** Which CPU this is (rdtscp, smp_processor_id); the kernel sets it. */
+  cpuNumber = 0;
+  mxcsr = 0x1f80;
+
+  onSyscall: ((cpu: Cpu) => void) | null = null;
+  /** Called after every call instruction (return address given); null costs one compare. */
+  onCall: ((retLo: number, retHi: number) => void) | null = null;
+  onRet: (() => void) | null = null;
+  /** Simulated cycle counter for rdtsc. */
+  clock: () => number = () => this.insnCount;
+
+  private readonly compiler: BlockCompiler;
+  private readonly dispatchLo = new Int32Array(DISPATCH_SIZE);
+  private readonly dispatchHi = new Int32Array(DISPATCH_SIZE);
+  private readonly dispatchBlock: (Block | undefined)[] = new Array(DISPATCH_SIZE).fill(undefined);
+  private readonly blocksByPage = new Map<number, Block[]>();
+  private readonly blocksByAddress = new Map<number, Map<number, Block>>();
+  private readonly stepBlocks = new Map<number, Map<number, Block>>();
+  private pendingFault: CpuFault | null = null;
+  private activeSlots: DebugSlot[] = [];
+  private execSlots: DebugSlot[] = [];
+  /** Execute breakpoints or read watches armed: run one instruction at a time. */
+  private slowMode = false;
+  /** RF: skip the execute breakpoint at the current RIP once (after reporting it). */
+  resumeFlag = false;
+
+  constructor(readonly mem: Memory) {
+    mem.observer = this;
+    this.dispatchLo.fill(-1);
+    const R = this.regs, F = this.flags;
+    const helpers = {
+      mulU64, mul1, imul1, imulN, div1, idiv1, shift, doubleShift, bitScan, compareFlags, addFlags,
+      stringOp: createStringOp(mem, R, F, this.trap),
+      cpuid, breakpoint, invalidOpcode,
+      ...createSseHelpers(this),
+    };
+    this.compiler = new BlockCompiler(mem, {
+      R, F, X: this.xmm, S: mem.scratch, Q, T: this.trap, P: PARITY_EVEN, H: helpers, C: this,
+    });
+    this.flags[FlagSlot.PF] = 1; // parity of 1 is odd → PF reads 0
+  }
+
+  // ---- register API (BigInt; not for the hot path) -----------------------
+
+  getReg(r: Gpr): bigint { return joinAddress(this.regs[2 * r], this.regs[2 * r + 1]); }
+  setReg(r: Gpr, v: bigint): void { [this.regs[2 * r], this.regs[2 * r + 1]] = splitAddress(v); }
+  get rip(): bigint { return joinAddress(this.regs[RegSlot.RIP], this.regs[RegSlot.RIP + 1]); }
+  set rip(v: bigint) { [this.regs[RegSlot.RIP], this.regs[RegSlot.RIP + 1]] = splitAddress(v); }
+  get fsBase(): bigint { return joinAddress(this.regs[RegSlot.FS_BASE], this.regs[RegSlot.FS_BASE + 1]); }
+  set fsBase(v: bigint) { [this.regs[RegSlot.FS_BASE], this.regs[RegSlot.FS_BASE + 1]] = splitAddress(v); }
+  get gsBase(): bigint { return joinAddress(this.regs[RegSlot.GS_BASE], this.regs[RegSlot.GS_BASE + 1]); }
+  set gsBase(v: bigint) { [this.regs[RegSlot.GS_BASE], this.regs[RegSlot.GS_BASE + 1]] = splitAddress(v); }
+
+  getRflags(): number {
+    const F = this.flags;
+    return RFLAGS_FIXED | (F[FlagSlot.CF] ? RflagsBit.CF : 0) | (PARITY_EVEN[F[FlagSlot.PF] & 255] ? RflagsBit.PF : 0) |
+      (F[FlagSlot.AF] ? RflagsBit.AF : 0) | (F[FlagSlot.ZF] ? RflagsBit.ZF : 0) | (F[FlagSlot.SF] ? RflagsBit.SF : 0) |
+      (F[FlagSlot.OF] ? RflagsBit.OF : 0) | (F[FlagSlot.DF] ? RflagsBit.DF : 0) | F[FlagSlot.OTHER];
+  }
+
+  setRflags(v: number): void {
+    const F = this.flags;
+    F[FlagSlot.CF] = v & RflagsBit.CF ? 1 : 0;
+    F[FlagSlot.PF] = v & RflagsBit.PF ? 0 : 1; // 0 has even parity, 1 odd
+    F[FlagSlot.AF] = v & RflagsBit.AF ? 1 : 0;
+    F[FlagSlot.ZF] = v & RflagsBit.ZF ? 1 : 0;
+    F[FlagSlot.SF] = v & RflagsBit.SF ? 1 : 0;
+    F[FlagSlot.OF] = v & RflagsBit.OF ? 1 : 0;
+    F[FlagSlot.DF] = v & RflagsBit.DF ? 1 : 0;
+    F[FlagSlot.OTHER] = v & (RflagsBit.TF | RflagsBit.IF | RflagsBit.AC | RflagsBit.ID);
+  }
+
+  // ---- running -------------------------------------------------------------
+
+  /** Ask run() to return at the next instruction boundary it checks. */
+  requestStop(): void {
+    this.trap[0] |= TrapBit.STOP;
+  }
+
+  /** Run up to `maxInsns` instructions (may overshoot by less than one block). */
+  run(maxInsns: number): RunResult {
+    const T = this.trap, R = this.regs;
+    const dLo = this.dispatchLo, dHi = this.dispatchHi, dBlock = this.dispatchBlock;
+    const end = this.insnCount + maxInsns;
+    T[0] &= ~TrapBit.STOP;
+    while (this.insnCount < end) {
+      if (this.slowMode) {
+        const hit = this.checkExecBreakpoint();
+        if (hit) return hit;
+        const r = this.step();
+        if (r) return r;
+        continue;
+      }
+      const lo = R[RegSlot.RIP], hi = R[RegSlot.RIP + 1];
+      const slot = (lo ^ (lo >>> 14)) & DISPATCH_MASK;
+      let block = dBlock[slot];
+      if (dLo[slot] !== lo || dHi[slot] !== hi || block === undefined) {
+        try {
+          block = this.lookup(lo, hi);
+        } catch (e) {
+          return this.faultResult(e, lo, hi);
+        }
+        dLo[slot] = lo; dHi[slot] = hi; dBlock[slot] = block;
+      }
+      this.insnCount += block.run();
+      if (T[0] !== 0) {
+        const r = this.handleTrap();
+        if (r) return r;
+      }
+    }
+    return { kind: 'budget' };
+  }
+
+  /** Execute exactly one instruction. Returns a result if it stopped on something. */
+  step(): RunResult | null {
+    const R = this.regs;
+    const lo = R[RegSlot.RIP], hi = R[RegSlot.RIP + 1];
+    let block: Block;
+    try {
+      block = this.lookupIn(this.stepBlocks, lo, hi, 1);
+    } catch (e) {
+      return this.faultResult(e, lo, hi);
+    }
+    this.resumeFlag = false;
+    this.insnCount += block.run();
+    return this.trap[0] !== 0 ? this.handleTrap() : null;
+  }
+
+  private checkExecBreakpoint(): RunResult | null {
+    if (this.resumeFlag) return null;
+    const lo = this.regs[RegSlot.RIP], hi = this.regs[RegSlot.RIP + 1];
+    let dr6 = 0;
+    this.debug.slots().forEach((s, i) => {
+      if (s.enabled && s.type === BreakType.EXECUTE && s.lo === lo && s.hi === hi) dr6 |= 1 << i;
+    });
+    if (dr6 === 0) return null;
+    this.debug.dr6 = (this.debug.dr6 & ~0xf) | dr6;
+    this.resumeFlag = true;
+    return { kind: 'debug', dr6 };
+  }
+
+  private handleTrap(): RunResult | null {
+    const T = this.trap;
+    const bits = T[0];
+    T[0] = 0;
+    if (bits & TrapBit.FAULT) {
+      const fault = this.pendingFault!;
+      this.pendingFault = null;
+      return { kind: 'fault', fault };
+    }
+    if (bits & TrapBit.DEBUG) {
+      if (bits & TrapBit.STOP) T[0] |= TrapBit.STOP;
+      return { kind: 'debug', dr6: this.debug.dr6 };
+    }
+    if (bits & TrapBit.HALT) return { kind: 'halt' };
+    if (bits & TrapBit.STOP) return { kind: 'stop' };
+    return null; // CODE_WRITE: the cache is already flushed; just go on
+  }
+
+  private faultResult(e: unknown, lo: number, hi: number): RunResult {
+    if (e instanceof CpuFault) {
+      e.rip = joinAddress(lo, hi);
+      return { kind: 'fault', fault: e };
+    }
+    throw e;
+  }
+
+  /** Called by generated code when an instruction throws. */
+  blockFault(err: unknown, lo: number, hi: number): void {
+    if (!(err instanceof CpuFault)) throw err;
+    err.rip = joinAddress(lo, hi);
+    this.regs[RegSlot.RIP] = lo;
+    this.regs[RegSlot.RIP + 1] = hi;
+    this.pendingFault = err;
+    this.trap[0] |= TrapBit.FAULT;
+  }
+
+  /** Called by generated code for `syscall` (RIP already past it). */
+  syscall(): void {
+    if (this.onSyscall) this.onSyscall(this);
+    else {
+      this.regs[0] = -38; this.regs[1] = -1; // -ENOSYS
+    }
+  }
+
+  // ---- block cache -----------------------------------------------------------
+
+  private lookup(lo: number, hi: number): Block {
+    return this.lookupIn(this.blocksByAddress, lo, hi, MAX_BLOCK_INSNS);
+  }
+
+  private lookupIn(cache: Map<number, Map<number, Block>>, lo: number, hi: number, maxInsns: number): Block {
+    const key = pageKey(lo, hi);
+    let onPage = cache.get(key);
+    let block = onPage?.get(lo);
+    if (block) return block;
+    block = this.compiler.compile(lo, hi, maxInsns);
+    if (!onPage) cache.set(key, onPage = new Map());
+    onPage.set(lo, block);
+    for (const p of block.pages) {
+      let list = this.blocksByPage.get(p);
+      if (!list) this.blocksByPage.set(p, list = []);
+      list.push(block);
+      this.mem.addCodeBlock(p);
+    }
+    return block;
+  }
+
+  /** Drop every compiled block (e.g. after loading new code or changing breakpoints). */
+  flushCode(): void {
+    for (const key of this.blocksByPage.keys()) this.mem.clearCodeBlocks(key);
+    this.blocksByPage.clear();
+    this.blocksByAddress.clear();
+    this.stepBlocks.clear();
+    this.dispatchLo.fill(-1);
+    this.dispatchBlock.fill(undefined);
+  }
+
+  /** MemoryObserver: a write hit a page with compiled code. */
+  codeWritten(key: number): void {
+    const blocks = this.blocksByPage.get(key);
+    if (!blocks) return;
+    this.blocksByPage.delete(key);
+    this.mem.clearCodeBlocks(key);
+    for (const b of blocks) {
+      this.blocksByAddress.get(pageKey(b.ipLo, b.ipHi))?.delete(b.ipLo);
+      this.stepBlocks.get(pageKey(b.ipLo, b.ipHi))?.delete(b.ipLo);
+      const slot = (b.ipLo ^ (b.ipLo >>> 14)) & DISPATCH_MASK;
+      if (this.dispatchBlock[slot] === b) { this.dispatchBlock[slot] = undefined; this.dispatchLo[slot] = -1; }
+    }
+    this.trap[0] |= TrapBit.CODE_WRITE;
+  }
+
+  // ---- debug registers -------------------------------------------------------
+
+  /** Re-read DR0–DR3/DR7 after they changed: route watched pages through the slow path. */
+  applyDebugRegisters(): void {
+    for (const s of this.activeSlots) {
+      this.mem.adjustWatch(s.lo, s.hi, s.length, true, s.type === BreakType.READ_WRITE, -1);
+    }
+    const slots = this.debug.slots();
+    this.activeSlots = slots.filter((s) => s.enabled && (s.type === BreakType.WRITE || s.type === BreakType.READ_WRITE));
+    const hadExec = this.execSlots.length > 0;
+    this.execSlots = slots.filter((s) => s.enabled && s.type === BreakType.EXECUTE);
+    for (const s of this.activeSlots) {
+      this.mem.adjustWatch(s.lo, s.hi, s.length, true, s.type === BreakType.READ_WRITE, +1);
+    }
+    if (hadExec !== this.execSlots.length > 0) this.resumeFlag = false;
+    this.slowMode = this.execSlots.length > 0 || this.activeSlots.some((s) => s.type === BreakType.READ_WRITE);
+  }
+
+  /** MemoryObserver: an access touched a page with an armed data breakpoint. */
+  watchedAccess(lo: number, hi: number, size: number, write: boolean): void {
+    const slots = this.debug.slots();
+    let hit = 0;
+    for (let i = 0; i < 4; i++) {
+      const s = slots[i];
+      if (!s.enabled || s.type === BreakType.EXECUTE || s.type === BreakType.IO) continue;
+      if (!write && s.type !== BreakType.READ_WRITE) continue;
+      if (overlaps(s, lo, hi, size)) hit |= 1 << i;
+    }
+    if (hit) {
+      this.debug.dr6 = (this.debug.dr6 & ~0xf) | hit;
+      this.trap[0] |= TrapBit.DEBUG;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+// DR0–DR7 with x86 semantics. DR7 enables each slot (L0–L3/G0–G3) with a
+// type (R/W bits: 00 execute, 01 write, 11 read/write) and a length (LEN:
+// 00 = 1, 01 = 2, 11 = 4, 10 = 8 bytes); addresses must be naturally
+// aligned. Data breakpoints are checked by the memory slow path (pages
+// with an armed slot leave the fast path) and trap after the instruction,
+// setting DR6 B0–B3.
+
+import { splitAddress } from '../memory/memory';
+
+export const enum BreakType { EXECUTE = 0, WRITE = 1, IO = 2, READ_WRITE = 3 }
+
+export interface DebugSlot {
+  enabled: boolean;
+  type: BreakType;
+  length: number;
+  lo: number;
+  hi: number;
+}
+
+const LENGTH_FROM_BITS = [1, 2, 8, 4];
+
+export class DebugRegisters {
+  readonly dr = [0n, 0n, 0n, 0n];
+  dr6 = 0xffff0ff0;
+  dr7 = 0x400;
+
+  /** Decoded view of DR0–3 + DR7. */
+  slots(): DebugSlot[] {
+    return this.dr.map((addr, i) => {
+      const enabled = ((this.dr7 >> (2 * i)) & 3) !== 0;
+      const type = ((this.dr7 >>> (16 + 4 * i)) & 3) as BreakType;
+      const length = type === BreakType.EXECUTE ? 1 : LENGTH_FROM_BITS[(this.dr7 >>> (18 + 4 * i)) & 3];
+      const [lo, hi] = splitAddress(addr);
+      return { enabled, type, length, lo, hi };
+    });
+  }
+
+  /** DR7 bits for one slot: local enable, type and length. */
+  static control(slot: number, type: BreakType, length: 1 | 2 | 4 | 8): number {
+    const lenBits = LENGTH_FROM_BITS.indexOf(length);
+    return (1 << (2 * slot)) | (type << (16 + 4 * slot)) | (lenBits << (18 + 4 * slot));
+  }
+
+  static controlMask(slot: number): number {
+    return (3 << (2 * slot)) | (0xf << (16 + 4 * slot));
+  }
+}
+
+/** Does [lo, lo+size) overlap the slot's range? (Both within one 4 GiB window.) */
+export function overlaps(slot: DebugSlot, lo: number, hi: number, size: number): boolean {
+  if (slot.hi !== hi) {
+    // Ranges near a 4 GiB boundary: compare as 64-bit numbers (rare path).
+    const a = hi * 4294967296 + (lo >>> 0), b = slot.hi * 4294967296 + (slot.lo >>> 0);
+    return a < b + slot.length && b < a + size;
+  }
+  const a = lo >>> 0, b = slot.lo >>> 0;
+  return a < b + slot.length && b < a + size;
+}

@@ -1,0 +1,227 @@
+// Decoding: iced-x86 turns bytes into an Instruction (in wasm memory); we copy
+// what execution needs into a plain `Insn` once per instruction address, so
+// nothing on the hot path ever calls into the decoder again.
+
+import * as iced from 'iced-x86';
+
+/** Our flag bits (one per FlagSlot), used for liveness. */
+export const enum FlagBit {
+  CF = 1 << 0, PF = 1 << 1, AF = 1 << 2, ZF = 1 << 3, SF = 1 << 4, OF = 1 << 5, DF = 1 << 6,
+  ARITH = 0x3f, ALL = 0x7f,
+}
+
+export const enum OpKind { Reg, Imm, Mem, Xmm }
+
+export interface RegOperand { kind: OpKind.Reg; reg: number; size: number; high8: boolean }
+export interface ImmOperand { kind: OpKind.Imm; lo: number; hi: number; size: number }
+export interface XmmOperand { kind: OpKind.Xmm; reg: number; size: number }
+export interface MemOperand {
+  kind: OpKind.Mem;
+  /** Base GPR, or -1. RIP-relative operands are folded into an absolute displacement. */
+  base: number;
+  index: number;
+  scale: number;
+  dispLo: number;
+  dispHi: number;
+  /** 0 = none, 4 = FS, 5 = GS (iced order ES CS SS DS FS GS). */
+  seg: number;
+  size: number;
+}
+export type Operand = RegOperand | ImmOperand | XmmOperand | MemOperand;
+
+export interface Insn {
+  ipLo: number; ipHi: number;
+  nextLo: number; nextHi: number;
+  length: number;
+  mnemonic: iced.Mnemonic;
+  code: iced.Code;
+  ops: Operand[];
+  /** Operand size of the instruction (size of op0 when it has one). */
+  opSize: number;
+  lock: boolean;
+  rep: boolean;
+  repne: boolean;
+  /** Condition code (ConditionCode enum) for jcc/setcc/cmovcc. */
+  cc: number;
+  flowControl: iced.FlowControl;
+  /** Branch target for direct branches/calls. */
+  targetLo: number; targetHi: number;
+  flagsRead: number;
+  flagsWritten: number;
+  /** Text for messages (#UD, disassembly). */
+  text: string;
+  /** Address size override (67h): only used by string instructions. */
+  addr32: boolean;
+}
+
+const R = iced.Register;
+
+function icedFlagsToOurs(f: number): number {
+  let r = 0;
+  if (f & iced.RflagsBits.CF) r |= FlagBit.CF;
+  if (f & iced.RflagsBits.PF) r |= FlagBit.PF;
+  if (f & iced.RflagsBits.AF) r |= FlagBit.AF;
+  if (f & iced.RflagsBits.ZF) r |= FlagBit.ZF;
+  if (f & iced.RflagsBits.SF) r |= FlagBit.SF;
+  if (f & iced.RflagsBits.OF) r |= FlagBit.OF;
+  if (f & iced.RflagsBits.DF) r |= FlagBit.DF;
+  return r;
+}
+
+/** Size in bytes of each iced MemorySize, derived from its name (UInt64, Packed128_Int32, Float32…). */
+const MEMORY_SIZE_BYTES: number[] = (() => {
+  const table: number[] = [];
+  for (const [name, value] of Object.entries(iced.MemorySize)) {
+    if (typeof value !== 'number') continue;
+    const packed = /^Packed(\d+)_/.exec(name);
+    const plain = /^(?:U?Int|Float|BFloat)(\d+)$/.exec(name);
+    const bits = packed ? +packed[1] : plain ? +plain[1] : 0;
+    table[value] = bits / 8;
+  }
+  return table;
+})();
+
+/** GPR number, width and high-byte-ness of an iced register, or null if not a GPR. */
+export function gprInfo(reg: iced.Register): { reg: number; size: number; high8: boolean } | null {
+  if (reg >= R.AL && reg <= R.R15L) {
+    const i = reg - R.AL;
+    if (i >= 4 && i < 8) return { reg: i - 4, size: 1, high8: true }; // AH CH DH BH
+    return { reg: i < 4 ? i : i, size: 1, high8: false };
+  }
+  if (reg >= R.AX && reg <= R.R15W) return { reg: reg - R.AX, size: 2, high8: false };
+  if (reg >= R.EAX && reg <= R.R15D) return { reg: reg - R.EAX, size: 4, high8: false };
+  if (reg >= R.RAX && reg <= R.R15) return { reg: reg - R.RAX, size: 8, high8: false };
+  return null;
+}
+
+function splitBig(v: bigint): [number, number] {
+  const u = BigInt.asUintN(64, v);
+  return [Number(u & 0xffffffffn) | 0, Number(u >> 32n) | 0];
+}
+
+export class UnsupportedOperand extends Error {}
+
+/** Translate iced register index to our numbering for byte registers: SPL..DIL are 4..7 as GPRs. */
+function byteRegFix(reg: iced.Register, info: { reg: number; size: number; high8: boolean }): { reg: number; size: number; high8: boolean } {
+  // iced order: AL CL DL BL AH CH DH BH SPL BPL SIL DIL R8L..R15L
+  if (reg >= R.SPL && reg <= R.DIL) return { reg: reg - R.SPL + 4, size: 1, high8: false };
+  if (reg >= R.R8L && reg <= R.R15L) return { reg: reg - R.R8L + 8, size: 1, high8: false };
+  return info;
+}
+
+function convertOperand(ins: iced.Instruction, n: number, immSize: number): Operand {
+  const kind = ins.opKind(n);
+  switch (kind) {
+    case iced.OpKind.Register: {
+      const reg = ins.opRegister(n);
+      const g = gprInfo(reg);
+      if (g) return { kind: OpKind.Reg, ...byteRegFix(reg, g) };
+      if (reg >= R.XMM0 && reg <= R.XMM15) return { kind: OpKind.Xmm, reg: reg - R.XMM0, size: 16 };
+      throw new UnsupportedOperand(`register ${R[reg]}`);
+    }
+    case iced.OpKind.Immediate8:
+    case iced.OpKind.Immediate8_2nd:
+    case iced.OpKind.Immediate16:
+    case iced.OpKind.Immediate32:
+    case iced.OpKind.Immediate64:
+    case iced.OpKind.Immediate8to16:
+    case iced.OpKind.Immediate8to32:
+    case iced.OpKind.Immediate8to64:
+    case iced.OpKind.Immediate32to64: {
+      const [lo, hi] = splitBig(ins.immediate(n));
+      return { kind: OpKind.Imm, lo, hi, size: immSize };
+    }
+    case iced.OpKind.Memory: {
+      let base = -1, dLo: number, dHi: number;
+      if (ins.isIpRelMemoryOperand) {
+        [dLo, dHi] = splitBig(ins.ipRelMemoryAddress);
+      } else {
+        [dLo, dHi] = splitBig(ins.memoryDisplacement);
+        if (ins.memoryBase !== R.None) {
+          const g = gprInfo(ins.memoryBase);
+          if (!g || g.size !== 8) throw new UnsupportedOperand(`address base ${R[ins.memoryBase]}`);
+          base = g.reg;
+        }
+      }
+      let index = -1;
+      if (ins.memoryIndex !== R.None) {
+        const g = gprInfo(ins.memoryIndex);
+        if (!g || g.size !== 8) throw new UnsupportedOperand(`address index ${R[ins.memoryIndex]}`);
+        index = g.reg;
+      }
+      const segReg = ins.memorySegment;
+      const seg = segReg === R.FS ? 4 : segReg === R.GS ? 5 : 0;
+      return {
+        kind: OpKind.Mem, base, index, scale: ins.memoryIndexScale, dispLo: dLo, dispHi: dHi,
+        seg, size: MEMORY_SIZE_BYTES[ins.memorySize] ?? 0,
+      };
+    }
+    default:
+      throw new UnsupportedOperand(`operand kind ${iced.OpKind[kind]}`);
+  }
+}
+
+/** Decodes instructions from byte buffers; holds one reusable iced Instruction. */
+export class InsnDecoder {
+  private readonly instruction = new iced.Instruction();
+  private readonly formatter = new iced.Formatter(iced.FormatterSyntax.Intel);
+
+  /**
+   * Decode one instruction at `bytes[0]` (address ipLo/ipHi). Returns null
+   * when the bytes are not a valid instruction; `text` then says why.
+   */
+  decode(bytes: Uint8Array, ipLo: number, ipHi: number): Insn | { invalid: string } {
+    const decoder = new iced.Decoder(64, bytes, iced.DecoderOptions.None);
+    try {
+      decoder.ip = (BigInt(ipHi >>> 0) << 32n) | BigInt(ipLo >>> 0);
+      const ins = this.instruction;
+      decoder.decodeOut(ins);
+      if (ins.isInvalid || ins.code === iced.Code.INVALID) {
+        const hexBytes = Array.from(bytes.subarray(0, Math.min(bytes.length, 8)), (b) => b.toString(16).padStart(2, '0')).join(' ');
+        return { invalid: decoder.lastError === iced.DecoderError.NoMoreBytes ? `(truncated) ${hexBytes}` : `(bad) ${hexBytes}` };
+      }
+      return this.convert(ins);
+    } finally {
+      decoder.free();
+    }
+  }
+
+  private convert(ins: iced.Instruction): Insn | { invalid: string } {
+    const text = this.formatter.format(ins);
+    const [nextLo, nextHi] = splitBig(ins.nextIP);
+    const [ipLo, ipHi] = splitBig(ins.ip);
+    let opSize = 0;
+    const ops: Operand[] = [];
+    let targetLo = 0, targetHi = 0;
+    try {
+      for (let n = 0; n < ins.opCount; n++) {
+        const k = ins.opKind(n);
+        if (k === iced.OpKind.NearBranch64 || k === iced.OpKind.NearBranch32 || k === iced.OpKind.NearBranch16) {
+          [targetLo, targetHi] = splitBig(ins.nearBranchTarget);
+          continue;
+        }
+        if (k >= iced.OpKind.MemorySegSI && k <= iced.OpKind.MemoryESRDI) continue; // string ops: implicit
+        ops.push(convertOperand(ins, n, opSize || 8));
+        if (n === 0) opSize = ops[0].size;
+      }
+    } catch (e) {
+      if (e instanceof UnsupportedOperand) return { invalid: text };
+      throw e;
+    }
+    if (opSize === 0) opSize = ops.length > 0 ? ops[0].size : MEMORY_SIZE_BYTES[ins.memorySize] ?? 0;
+    return {
+      ipLo, ipHi, nextLo, nextHi, length: ins.length,
+      mnemonic: ins.mnemonic, code: ins.code, ops, opSize,
+      lock: ins.hasLockPrefix, rep: ins.hasRepPrefix || ins.hasRepePrefix, repne: ins.hasRepnePrefix,
+      cc: ins.conditionCode, flowControl: ins.flowControl, targetLo, targetHi,
+      flagsRead: icedFlagsToOurs(ins.rflagsRead),
+      flagsWritten: icedFlagsToOurs(ins.rflagsWritten | ins.rflagsCleared | ins.rflagsSet | ins.rflagsUndefined),
+      text,
+      addr32: false,
+    };
+  }
+}
+
+export function isInvalid(x: Insn | { invalid: string }): x is { invalid: string } {
+  return (x as { invalid?: string }).invalid !== undefined;
+}

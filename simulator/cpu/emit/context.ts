@@ -1,0 +1,168 @@
+// The code emitter: each instruction is turned into a few lines of
+// JavaScript, and a basic block's lines become one function (see
+// compiler.ts). This file holds what every instruction family needs:
+// operand reads and writes, effective addresses, and flag assignments that
+// are only emitted when a later instruction can observe them.
+//
+// Names visible to generated code (bound by the compiler):
+//   R regs (Int32Array, RegSlot layout)   F flags (Int32Array, FlagSlot)
+//   X xmm (Int32Array, 4 words per reg)   S memory scratch (S[0] = ld64 high half)
+//   Q helper results (Int32Array)         T trap word (T[0] ≠ 0: leave the block)
+//   P parity table                        H helper functions   C the Cpu
+//   ld8 ld16 ld32 ld64 st8 st16 st32 st64 memory accessors
+// Temporaries declared in every block: ml mh (address), a ah b bh r rh t u.
+
+import { FlagBit, Insn, MemOperand, OpKind, Operand } from '../decode';
+
+export const MASK: Record<number, number> = { 1: 0xff, 2: 0xffff, 4: -1 };
+export const SIGN: Record<number, number> = { 1: 0x80, 2: 0x8000, 4: -0x80000000 };
+
+export class Emitter {
+  out: string[] = [];
+  /** Flags some later instruction may read (FlagBit mask). */
+  live = FlagBit.ALL;
+  /** Index of the instruction in the block. */
+  index = 0;
+  insn!: Insn;
+  private eaDone = false;
+  /** Set by emitters whose instruction stores to memory (trap check follows). */
+  stores = false;
+  /** Set by emitters that end the block (they assign RIP themselves). */
+  endsBlock = false;
+
+  begin(insn: Insn, index: number, live: number): void {
+    this.insn = insn;
+    this.index = index;
+    this.live = live;
+    this.eaDone = false;
+    this.stores = false;
+    this.endsBlock = false;
+  }
+
+  emit(code: string): void {
+    this.out.push(code);
+  }
+
+  needs(flag: FlagBit): boolean {
+    return (this.live & flag) !== 0;
+  }
+
+  // ---- addresses --------------------------------------------------------
+
+  /** Emit `ml`/`mh` for a memory operand (once per instruction). */
+  ea(m: MemOperand): void {
+    if (this.eaDone) return;
+    this.eaDone = true;
+    this.emit(eaCode(m));
+  }
+
+  // ---- operands ---------------------------------------------------------
+
+  /** Expression for the low 32 bits (or the whole value if narrower) of an operand, zero-extended for sizes 1 and 2. */
+  readLo(op: Operand, size: number = this.insn.opSize): string {
+    switch (op.kind) {
+      case OpKind.Reg: return regRead(op.reg, size, op.high8);
+      case OpKind.Imm: return String(size === 4 || size === 8 ? op.lo | 0 : op.lo & MASK[size]);
+      case OpKind.Mem:
+        this.ea(op);
+        return size === 1 ? 'ld8(ml,mh)' : size === 2 ? 'ld16(ml,mh)' : 'ld32(ml,mh)';
+      default: throw new Error('xmm operand in integer context');
+    }
+  }
+
+  /** Emit code loading a 64-bit (or narrower) operand into `lo`/`hi` temporaries. */
+  load(op: Operand, lo: string, hi: string, size: number = this.insn.opSize): void {
+    if (size !== 8) { this.emit(`${lo}=${this.readLo(op, size)};`); return; }
+    switch (op.kind) {
+      case OpKind.Reg: this.emit(`${lo}=R[${2 * op.reg}];${hi}=R[${2 * op.reg + 1}];`); return;
+      case OpKind.Imm: this.emit(`${lo}=${op.lo | 0};${hi}=${op.hi | 0};`); return;
+      case OpKind.Mem: this.ea(op); this.emit(`${lo}=ld64(ml,mh);${hi}=S[0];`); return;
+      default: throw new Error('xmm operand in integer context');
+    }
+  }
+
+  /** Emit a write of `lo`/`hi` to an operand with x86-64 partial-register rules. */
+  store(op: Operand, lo: string, hi: string, size: number = this.insn.opSize): void {
+    if (op.kind === OpKind.Reg) { this.emit(regWrite(op.reg, size, op.high8, lo, hi)); return; }
+    if (op.kind !== OpKind.Mem) throw new Error('store to a non-writable operand');
+    this.ea(op);
+    this.stores = true;
+    switch (size) {
+      case 1: this.emit(`st8(ml,mh,${lo});`); break;
+      case 2: this.emit(`st16(ml,mh,${lo});`); break;
+      case 4: this.emit(`st32(ml,mh,${lo});`); break;
+      default: this.emit(`st64(ml,mh,${lo},${hi});`);
+    }
+  }
+
+  // ---- flags --------------------------------------------------------------
+
+  /** Assign the live subset of the given flags (expressions must yield 0/1, PF the result byte). */
+  flags(f: { CF?: string; PF?: string; AF?: string; ZF?: string; SF?: string; OF?: string }): void {
+    let code = '';
+    if (f.CF !== undefined && this.needs(FlagBit.CF)) code += `F[0]=${f.CF};`;
+    if (f.PF !== undefined && this.needs(FlagBit.PF)) code += `F[1]=${f.PF};`;
+    if (f.AF !== undefined && this.needs(FlagBit.AF)) code += `F[2]=${f.AF};`;
+    if (f.ZF !== undefined && this.needs(FlagBit.ZF)) code += `F[3]=${f.ZF};`;
+    if (f.SF !== undefined && this.needs(FlagBit.SF)) code += `F[4]=${f.SF};`;
+    if (f.OF !== undefined && this.needs(FlagBit.OF)) code += `F[5]=${f.OF};`;
+    if (code) this.emit(code);
+  }
+
+  /** SF/ZF/PF of a result held in r (and rh when 64-bit). */
+  resultFlags(size: number): { ZF: string; SF: string; PF: string } {
+    if (size === 8) return { ZF: '((r|rh)===0?1:0)', SF: '(rh>>>31)', PF: '(r&255)' };
+    if (size === 4) return { ZF: '(r===0?1:0)', SF: '(r>>>31)', PF: '(r&255)' };
+    return { ZF: '(r===0?1:0)', SF: `((r>>${size * 8 - 1})&1)`, PF: '(r&255)' };
+  }
+
+  // ---- control --------------------------------------------------------------
+
+  /** Leave the block with RIP = the given constant address. */
+  jumpTo(lo: number, hi: number): string {
+    return `R[32]=${lo | 0};R[33]=${hi | 0};`;
+  }
+}
+
+export function regRead(reg: number, size: number, high8 = false): string {
+  const s = 2 * reg;
+  if (high8) return `((R[${s}]>>8)&255)`;
+  switch (size) {
+    case 1: return `(R[${s}]&255)`;
+    case 2: return `(R[${s}]&65535)`;
+    default: return `R[${s}]`;
+  }
+}
+
+export function regWrite(reg: number, size: number, high8: boolean, lo: string, hi: string): string {
+  const s = 2 * reg;
+  if (high8) return `R[${s}]=(R[${s}]&-65281)|((${lo}&255)<<8);`;
+  switch (size) {
+    case 1: return `R[${s}]=(R[${s}]&-256)|(${lo}&255);`;
+    case 2: return `R[${s}]=(R[${s}]&-65536)|(${lo}&65535);`;
+    case 4: return `R[${s}]=${lo};R[${s + 1}]=0;`;
+    default: return `R[${s}]=${lo};R[${s + 1}]=${hi};`;
+  }
+}
+
+/** JS computing ml/mh (64-bit effective address) for a memory operand. */
+export function eaCode(m: MemOperand): string {
+  const loParts: string[] = [];
+  const hiParts: string[] = [];
+  if (m.base >= 0) { loParts.push(`(R[${2 * m.base}]>>>0)`); hiParts.push(`R[${2 * m.base + 1}]`); }
+  if (m.index >= 0) {
+    const sc = m.scale === 1 ? '' : `*${m.scale}`;
+    loParts.push(`(R[${2 * m.index}]>>>0)${sc}`);
+    hiParts.push(`R[${2 * m.index + 1}]${sc}`);
+  }
+  if (m.seg === 4 || m.seg === 5) {
+    const b = m.seg === 4 ? 34 : 36;
+    loParts.push(`(R[${b}]>>>0)`);
+    hiParts.push(`R[${b + 1}]`);
+  }
+  if (loParts.length === 0) return `ml=${m.dispLo | 0};mh=${m.dispHi | 0};`;
+  if (m.dispLo !== 0) loParts.push(String(m.dispLo >>> 0));
+  if (m.dispHi !== 0) hiParts.push(String(m.dispHi | 0));
+  if (loParts.length === 1) return `ml=${loParts[0]}|0;mh=${hiParts.join('+')};`;
+  return `t=${loParts.join('+')};ml=t|0;mh=(${hiParts.join('+')}+(t/4294967296|0))|0;`;
+}

@@ -1,0 +1,73 @@
+// Shifts and rotates (shl shr sar rol ror rcl rcr, shld shrd). 32/64-bit
+// shifts by an immediate with dead flags — the common case in optimised
+// code — are inline; everything else goes through helpers/arith.ts.
+
+import { Mnemonic } from 'iced-x86';
+import { Emitter } from './context';
+import { EmitTable } from './table';
+import { OpKind } from '../decode';
+import { ShiftKind } from '../helpers/arith';
+import { FlagBit } from '../decode';
+
+function countExpr(e: Emitter, n: number): string {
+  const op = e.insn.ops[n];
+  if (op === undefined) return '1';
+  if (op.kind === OpKind.Imm) return String(op.lo & 255);
+  return '(R[2]&255)';
+}
+
+function inlineShift(e: Emitter, kind: ShiftKind, n: number): boolean {
+  const size = e.insn.opSize;
+  if (e.needs(FlagBit.ARITH) || (size !== 4 && size !== 8)) return false;
+  if (kind !== ShiftKind.SHL && kind !== ShiftKind.SAL && kind !== ShiftKind.SHR && kind !== ShiftKind.SAR) return false;
+  n &= size === 8 ? 63 : 31;
+  const dst = e.insn.ops[0];
+  e.load(dst, 'a', 'ah');
+  if (n === 0) return true;
+  const left = kind === ShiftKind.SHL || kind === ShiftKind.SAL;
+  if (size === 4) {
+    e.emit(left ? `r=a<<${n};` : kind === ShiftKind.SHR ? `r=a>>>${n}|0;` : `r=a>>${n};`);
+  } else if (n < 32) {
+    if (left) e.emit(`r=a<<${n};rh=(ah<<${n})|(a>>>${32 - n});`);
+    else e.emit(`r=(a>>>${n})|(ah<<${32 - n});rh=ah${kind === ShiftKind.SHR ? '>>>' : '>>'}${n};`);
+    if (n === 0) e.emit('rh=ah;');
+  } else {
+    const m = n - 32;
+    if (left) e.emit(`r=0;rh=a<<${m};`);
+    else if (kind === ShiftKind.SHR) e.emit(`r=ah>>>${m}|0;rh=0;`);
+    else e.emit(`r=ah>>${m};rh=ah>>31;`);
+  }
+  e.store(dst, 'r', 'rh');
+  return true;
+}
+
+function shiftRotate(e: Emitter, kind: ShiftKind): void {
+  const countOp = e.insn.ops[1];
+  if (countOp && countOp.kind === OpKind.Imm && inlineShift(e, kind, countOp.lo & 255)) return;
+  if (!countOp && inlineShift(e, kind, 1)) return;
+  const dst = e.insn.ops[0];
+  e.load(dst, 'a', 'ah');
+  e.emit(`r=H.shift(F,${kind},${e.insn.opSize},a,ah,${countExpr(e, 1)});rh=Q[0];`);
+  e.store(dst, 'r', 'rh');
+}
+
+function doubleShift(e: Emitter, left: boolean): void {
+  const [dst, src] = e.insn.ops;
+  e.load(dst, 'a', 'ah');
+  e.load(src, 'b', 'bh');
+  e.emit(`r=H.doubleShift(F,${left},${e.insn.opSize},a,ah,b,bh,${countExpr(e, 2)});rh=Q[0];`);
+  e.store(dst, 'r', 'rh');
+}
+
+export const shiftEmitters: EmitTable = {
+  [Mnemonic.Shl]: (e) => shiftRotate(e, ShiftKind.SHL),
+  [Mnemonic.Sal]: (e) => shiftRotate(e, ShiftKind.SAL),
+  [Mnemonic.Shr]: (e) => shiftRotate(e, ShiftKind.SHR),
+  [Mnemonic.Sar]: (e) => shiftRotate(e, ShiftKind.SAR),
+  [Mnemonic.Rol]: (e) => shiftRotate(e, ShiftKind.ROL),
+  [Mnemonic.Ror]: (e) => shiftRotate(e, ShiftKind.ROR),
+  [Mnemonic.Rcl]: (e) => shiftRotate(e, ShiftKind.RCL),
+  [Mnemonic.Rcr]: (e) => shiftRotate(e, ShiftKind.RCR),
+  [Mnemonic.Shld]: (e) => doubleShift(e, true),
+  [Mnemonic.Shrd]: (e) => doubleShift(e, false),
+};

@@ -1,0 +1,67 @@
+// Stack instructions: push pop leave enter pushfq popfq.
+
+import { Mnemonic } from 'iced-x86';
+import { Emitter } from './context';
+import { EmitTable } from './table';
+import { OpKind } from '../decode';
+
+/** ml/mh = RSP - n (the new stack top). */
+export function rspMinus(n: number): string {
+  return `t=(R[8]>>>0)-${n};ml=t|0;mh=(R[9]-(t<0?1:0))|0;`;
+}
+
+/** Store a value at RSP-8 and move RSP there (push of a 64-bit value). */
+export function push64(e: Emitter, lo: string, hi: string): void {
+  e.emit(`${rspMinus(8)}st64(ml,mh,${lo},${hi});R[8]=ml;R[9]=mh;`);
+  e.stores = true;
+}
+
+/** Load [RSP] into a/ah and RSP += 8 + extra. */
+export function pop64(e: Emitter, extra = 0): void {
+  e.emit(`a=ld64(R[8],R[9]);ah=S[0];t=(R[8]>>>0)+${8 + extra};R[8]=t|0;R[9]=(R[9]+(t>4294967295?1:0))|0;`);
+}
+
+function push(e: Emitter): void {
+  const [src] = e.insn.ops;
+  const size = e.insn.opSize === 2 ? 2 : 8;
+  if (src.kind === OpKind.Imm) {
+    if (size === 2) { e.emit(`${rspMinus(2)}st16(ml,mh,${src.lo & 0xffff});R[8]=ml;R[9]=mh;`); e.stores = true; return; }
+    push64(e, String(src.lo | 0), String(src.hi | 0));
+    return;
+  }
+  e.load(src, 'a', 'ah', size);
+  if (size === 2) { e.emit(`${rspMinus(2)}st16(ml,mh,a);R[8]=ml;R[9]=mh;`); e.stores = true; return; }
+  push64(e, 'a', 'ah');
+}
+
+function pop(e: Emitter): void {
+  const [dst] = e.insn.ops;
+  if (e.insn.opSize === 2) {
+    e.emit('a=ld16(R[8],R[9]);t=(R[8]>>>0)+2;R[8]=t|0;R[9]=(R[9]+(t>4294967295?1:0))|0;');
+    e.store(dst, 'a', '0', 2);
+    return;
+  }
+  pop64(e);
+  e.store(dst, 'a', 'ah', 8);
+}
+
+function leave(e: Emitter): void {
+  e.emit('a=ld64(R[10],R[11]);ah=S[0];t=(R[10]>>>0)+8;R[8]=t|0;R[9]=(R[11]+(t>4294967295?1:0))|0;R[10]=a;R[11]=ah;');
+}
+
+function enter(e: Emitter): void {
+  const [size, level] = e.insn.ops;
+  if (size.kind !== OpKind.Imm || level.kind !== OpKind.Imm) throw new Error('enter operands');
+  if ((level.lo & 31) !== 0) throw new Error('enter with a nesting level');
+  push64(e, 'R[10]', 'R[11]');
+  e.emit(`R[10]=R[8];R[11]=R[9];t=(R[8]>>>0)-${size.lo & 0xffff};R[8]=t|0;R[9]=(R[9]-(t<0?1:0))|0;`);
+}
+
+export const stackEmitters: EmitTable = {
+  [Mnemonic.Push]: push,
+  [Mnemonic.Pop]: pop,
+  [Mnemonic.Leave]: leave,
+  [Mnemonic.Enter]: enter,
+  [Mnemonic.Pushfq]: (e) => push64(e, 'C.getRflags()', '0'),
+  [Mnemonic.Popfq]: (e) => { pop64(e); e.emit('C.setRflags(a);'); },
+};

@@ -1,0 +1,75 @@
+// 64- and 128-bit integer arithmetic on 32-bit halves (no BigInt: these run
+// on the hot path). Results go to the shared `Q` array to avoid allocating.
+
+export const Q = new Int32Array(8);
+
+/** 32×32 → 64 unsigned; low half returned, high half in Q[7]. */
+function mul32(x: number, y: number): number {
+  const xl = x & 0xffff, xh = x >>> 16, yl = y & 0xffff, yh = y >>> 16;
+  const ll = xl * yl, lh = xl * yh, hl = xh * yl, hh = xh * yh;
+  const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+  Q[7] = (hh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) | 0;
+  return ((mid & 0xffff) << 16) | (ll & 0xffff);
+}
+
+/** Unsigned 64×64 → 128: Q[0..3] = words, least significant first. */
+export function mulU64(al: number, ah: number, bl: number, bh: number): void {
+  const p00 = mul32(al, bl), p00h = Q[7];
+  const p01 = mul32(al, bh), p01h = Q[7];
+  const p10 = mul32(ah, bl), p10h = Q[7];
+  const p11 = mul32(ah, bh), p11h = Q[7];
+  const w1 = (p00h >>> 0) + (p01 >>> 0) + (p10 >>> 0);
+  const w2 = (p01h >>> 0) + (p10h >>> 0) + (p11 >>> 0) + Math.floor(w1 / 4294967296);
+  const w3 = (p11h >>> 0) + Math.floor(w2 / 4294967296);
+  Q[0] = p00; Q[1] = w1 | 0; Q[2] = w2 | 0; Q[3] = w3 | 0;
+}
+
+/** Signed 64×64 → 128 into Q[0..3]. */
+export function mulS64(al: number, ah: number, bl: number, bh: number): void {
+  mulU64(al, ah, bl, bh);
+  // (a·b)signed = (a·b)unsigned − 2^64·(a<0 ? b : 0) − 2^64·(b<0 ? a : 0)
+  let hl = Q[2] >>> 0, hh = Q[3] >>> 0;
+  if (ah < 0) { const t = hl - (bl >>> 0); hl = t >>> 0; hh = (hh - (bh >>> 0) - (t < 0 ? 1 : 0)) >>> 0; }
+  if (bh < 0) { const t = hl - (al >>> 0); hl = t >>> 0; hh = (hh - (ah >>> 0) - (t < 0 ? 1 : 0)) >>> 0; }
+  Q[2] = hl | 0; Q[3] = hh | 0;
+}
+
+/**
+ * Unsigned 128 / 64. Dividend n3:n2:n1:n0, divisor d1:d0 (non-zero).
+ * Returns false when the quotient does not fit 64 bits (#DE). Quotient in
+ * Q[0..1], remainder in Q[2..3].
+ */
+export function divU128(n0: number, n1: number, n2: number, n3: number, d0: number, d1: number): boolean {
+  const dHi = d1 >>> 0, dLo = d0 >>> 0;
+  // The quotient fits 64 bits iff the high 64 bits of the dividend < divisor.
+  if ((n3 >>> 0) > dHi || ((n3 >>> 0) === dHi && (n2 >>> 0) >= dLo)) return false;
+  if (n2 === 0 && n3 === 0 && dHi === 0 && (n1 >>> 0) < 0x200000) {
+    // Exact in doubles (dividend < 2^53).
+    const n = (n1 >>> 0) * 4294967296 + (n0 >>> 0);
+    const q = Math.floor(n / dLo), r = n - q * dLo;
+    Q[0] = q | 0; Q[1] = (q / 4294967296) | 0; Q[2] = r | 0; Q[3] = 0;
+    return true;
+  }
+  // Shift-subtract long division; the running remainder starts as the high
+  // half of the dividend (already < divisor) and takes one bit per step.
+  let rLo = n2 >>> 0, rHi = n3 >>> 0;
+  let qLo = 0, qHi = 0;
+  let lo = n0 >>> 0, hi = n1 >>> 0;
+  for (let i = 0; i < 64; i++) {
+    const top = rHi >>> 31;
+    rHi = ((rHi << 1) | (rLo >>> 31)) >>> 0;
+    rLo = ((rLo << 1) | (hi >>> 31)) >>> 0;
+    hi = ((hi << 1) | (lo >>> 31)) >>> 0;
+    lo = (lo << 1) >>> 0;
+    qHi = ((qHi << 1) | (qLo >>> 31)) >>> 0;
+    qLo = (qLo << 1) >>> 0;
+    if (top || rHi > dHi || (rHi === dHi && rLo >= dLo)) {
+      const t = rLo - dLo;
+      rLo = t >>> 0;
+      rHi = (rHi - dHi - (t < 0 ? 1 : 0)) >>> 0;
+      qLo = (qLo | 1) >>> 0;
+    }
+  }
+  Q[0] = qLo | 0; Q[1] = qHi | 0; Q[2] = rLo | 0; Q[3] = rHi | 0;
+  return true;
+}

@@ -1,0 +1,400 @@
+// Paged guest memory. Guest pages (4 KiB) map onto frames of one physical
+// ArrayBuffer; the OS commits those lazily, so a large buffer costs only what
+// the guest touches. Generated code calls the `ld*`/`st*` accessors, whose
+// fast path is a direct-mapped TLB hit and one DataView access. Everything
+// unusual — a miss, an unmapped or read-only page, an access that crosses a
+// page, a page that holds compiled code (so writes must invalidate it) or an
+// armed data breakpoint — takes the slow path.
+
+import { PageFault } from '../cpu/faults';
+
+export const PAGE_SIZE = 4096;
+export const PAGE_SHIFT = 12;
+const PAGE_MASK = PAGE_SIZE - 1;
+const TLB_SIZE = 4096;
+const TLB_MASK = TLB_SIZE - 1;
+const NO_TAG = -1; // (lo >>> 12) is never negative, so this never matches
+
+export const enum Perm { R = 1, W = 2, X = 4, RW = 3, RX = 5, RWX = 7 }
+
+/** One mapped guest page. */
+export interface PageEntry {
+  /** Byte offset of its frame in physical memory. */
+  frame: number;
+  perm: number;
+  /** Compiled blocks that start on this page; writes then invalidate them. */
+  codeBlocks: number;
+  /** Armed data breakpoints covering this page (writes, reads). */
+  watchWrite: number;
+  watchRead: number;
+}
+
+/** Page number key of a 64-bit address given as two halves (exact in a double). */
+export function pageKey(lo: number, hi: number): number {
+  return (hi >>> 0) * 0x100000 + (lo >>> PAGE_SHIFT);
+}
+
+export function splitAddress(addr: bigint): [number, number] {
+  const a = BigInt.asUintN(64, addr);
+  return [Number(a & 0xffffffffn) | 0, Number(a >> 32n) | 0];
+}
+
+export function joinAddress(lo: number, hi: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+/** Hooks the CPU/kernel installs to observe memory events on slow paths. */
+export interface MemoryObserver {
+  /** A write touched a page holding compiled code. */
+  codeWritten(key: number): void;
+  /** An access touched a page with an armed data breakpoint. */
+  watchedAccess(lo: number, hi: number, size: number, write: boolean): void;
+}
+
+export class OutOfPhysicalMemory extends Error {}
+
+export class Memory {
+  readonly phys: ArrayBuffer;
+  readonly u8: Uint8Array;
+  readonly dv: DataView;
+  /** Scratch for 64-bit loads: ld64 returns the low half and leaves the high half in scratch[0]. */
+  readonly scratch = new Int32Array(4);
+  private readonly pages = new Map<number, PageEntry>();
+  private readonly freeFrames: number[] = [];
+  private nextFrame = 0;
+  observer: MemoryObserver | null = null;
+
+  // Direct-mapped TLBs: tag A = page number within the 4 GiB window, tag B =
+  // high half of the address; base = frame offset.
+  private readonly rTagA = new Int32Array(TLB_SIZE).fill(NO_TAG);
+  private readonly rTagB = new Int32Array(TLB_SIZE);
+  private readonly rBase = new Int32Array(TLB_SIZE);
+  private readonly wTagA = new Int32Array(TLB_SIZE).fill(NO_TAG);
+  private readonly wTagB = new Int32Array(TLB_SIZE);
+  private readonly wBase = new Int32Array(TLB_SIZE);
+
+  readonly ld8: (lo: number, hi: number) => number;
+  readonly ld16: (lo: number, hi: number) => number;
+  readonly ld32: (lo: number, hi: number) => number;
+  readonly ld64: (lo: number, hi: number) => number;
+  readonly st8: (lo: number, hi: number, v: number) => void;
+  readonly st16: (lo: number, hi: number, v: number) => void;
+  readonly st32: (lo: number, hi: number, v: number) => void;
+  readonly st64: (lo: number, hi: number, vlo: number, vhi: number) => void;
+
+  constructor(readonly physBytes = 1 << 30) {
+    this.phys = new ArrayBuffer(physBytes);
+    this.u8 = new Uint8Array(this.phys);
+    this.dv = new DataView(this.phys);
+    const dv = this.dv, scratch = this.scratch;
+    const rTagA = this.rTagA, rTagB = this.rTagB, rBase = this.rBase;
+    const wTagA = this.wTagA, wTagB = this.wTagB, wBase = this.wBase;
+
+    this.ld8 = (lo, hi) => {
+      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
+      if (rTagA[i] === p && rTagB[i] === hi) return dv.getUint8(rBase[i] + (lo & PAGE_MASK));
+      return this.loadSlow(lo, hi, 1);
+    };
+    this.ld16 = (lo, hi) => {
+      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
+      if (rTagA[i] === p && rTagB[i] === hi && o <= PAGE_SIZE - 2) return dv.getUint16(rBase[i] + o, true);
+      return this.loadSlow(lo, hi, 2);
+    };
+    this.ld32 = (lo, hi) => {
+      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
+      if (rTagA[i] === p && rTagB[i] === hi && o <= PAGE_SIZE - 4) return dv.getInt32(rBase[i] + o, true);
+      return this.loadSlow(lo, hi, 4);
+    };
+    this.ld64 = (lo, hi) => {
+      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
+      if (rTagA[i] === p && rTagB[i] === hi && o <= PAGE_SIZE - 8) {
+        const b = rBase[i] + o;
+        scratch[0] = dv.getInt32(b + 4, true);
+        return dv.getInt32(b, true);
+      }
+      return this.loadSlow(lo, hi, 8);
+    };
+    this.st8 = (lo, hi, v) => {
+      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
+      if (wTagA[i] === p && wTagB[i] === hi) { dv.setUint8(wBase[i] + (lo & PAGE_MASK), v); return; }
+      this.storeSlow(lo, hi, 1, v, 0);
+    };
+    this.st16 = (lo, hi, v) => {
+      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
+      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 2) { dv.setUint16(wBase[i] + o, v, true); return; }
+      this.storeSlow(lo, hi, 2, v, 0);
+    };
+    this.st32 = (lo, hi, v) => {
+      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
+      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 4) { dv.setInt32(wBase[i] + o, v, true); return; }
+      this.storeSlow(lo, hi, 4, v, 0);
+    };
+    this.st64 = (lo, hi, vlo, vhi) => {
+      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
+      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 8) {
+        const b = wBase[i] + o;
+        dv.setInt32(b, vlo, true);
+        dv.setInt32(b + 4, vhi, true);
+        return;
+      }
+      this.storeSlow(lo, hi, 8, vlo, vhi);
+    };
+  }
+
+  // ---- mapping -------------------------------------------------------
+
+  /** Map zero-filled pages covering [addr, addr+size). Already mapped pages keep their contents and get `perm`. */
+  map(addr: bigint, size: number, perm: number): void {
+    this.forEachPage(addr, size, (key) => {
+      const page = this.pages.get(key);
+      if (page) { page.perm = perm; return; }
+      this.pages.set(key, { frame: this.allocFrame(), perm, codeBlocks: 0, watchWrite: 0, watchRead: 0 });
+    });
+    this.flushTlb();
+  }
+
+  unmap(addr: bigint, size: number): void {
+    this.forEachPage(addr, size, (key) => {
+      const page = this.pages.get(key);
+      if (!page) return;
+      if (page.codeBlocks) this.observer?.codeWritten(key);
+      this.u8.fill(0, page.frame, page.frame + PAGE_SIZE);
+      this.freeFrames.push(page.frame);
+      this.pages.delete(key);
+    });
+    this.flushTlb();
+  }
+
+  protect(addr: bigint, size: number, perm: number): void {
+    this.forEachPage(addr, size, (key) => {
+      const page = this.pages.get(key);
+      if (page) page.perm = perm;
+    });
+    this.flushTlb();
+  }
+
+  isMapped(addr: bigint): boolean {
+    const [lo, hi] = splitAddress(addr);
+    return this.pages.has(pageKey(lo, hi));
+  }
+
+  pageAt(lo: number, hi: number): PageEntry | undefined {
+    return this.pages.get(pageKey(lo, hi));
+  }
+
+  pageByKey(key: number): PageEntry | undefined {
+    return this.pages.get(key);
+  }
+
+  /** Lowest page-aligned address ≥ `from` with `size` unmapped bytes below `limit`. */
+  findFree(from: bigint, size: number, limit: bigint): bigint | null {
+    const pagesNeeded = Math.ceil(size / PAGE_SIZE);
+    let start = (from + BigInt(PAGE_MASK)) & ~BigInt(PAGE_MASK);
+    while (start + BigInt(pagesNeeded * PAGE_SIZE) <= limit) {
+      let ok = true;
+      for (let i = 0; i < pagesNeeded; i++) {
+        const a = start + BigInt(i * PAGE_SIZE);
+        if (this.isMapped(a)) { start = a + BigInt(PAGE_SIZE); ok = false; break; }
+      }
+      if (ok) return start;
+    }
+    return null;
+  }
+
+  get mappedPages(): number {
+    return this.pages.size;
+  }
+
+  // ---- bulk access (host side; BigInt addresses are fine off the hot path) --
+
+  /** Read bytes; faults like the guest would unless `force` ignores permissions. */
+  read(addr: bigint, length: number, force = false): Uint8Array {
+    const out = new Uint8Array(length);
+    this.copy(addr, length, force ? 0 : Perm.R, 'read', (frameOff, bufOff, n) => {
+      out.set(this.u8.subarray(frameOff, frameOff + n), bufOff);
+    });
+    return out;
+  }
+
+  /** Write bytes; `force` ignores permissions (loaders, debuggers). Compiled code on the pages is invalidated. */
+  write(addr: bigint, data: Uint8Array, force = false): void {
+    this.copy(addr, data.length, force ? 0 : Perm.W, 'write', (frameOff, bufOff, n, key, page) => {
+      this.u8.set(data.subarray(bufOff, bufOff + n), frameOff);
+      if (page.codeBlocks) this.observer?.codeWritten(key);
+    });
+  }
+
+  readU64(addr: bigint, force = false): bigint {
+    return new DataView(this.read(addr, 8, force).buffer).getBigUint64(0, true);
+  }
+
+  writeU64(addr: bigint, value: bigint, force = false): void {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
+    this.write(addr, b, force);
+  }
+
+  readU32(addr: bigint, force = false): number {
+    return new DataView(this.read(addr, 4, force).buffer).getUint32(0, true);
+  }
+
+  /** NUL-terminated string (at most `max` bytes). */
+  readCString(addr: bigint, max = 4096): string {
+    const bytes: number[] = [];
+    for (let i = 0; i < max; i++) {
+      const b = this.read(addr + BigInt(i), 1)[0];
+      if (b === 0) break;
+      bytes.push(b);
+    }
+    return Buffer.from(bytes).toString('utf8');
+  }
+
+  // ---- code and watch bookkeeping -------------------------------------
+
+  /** Mark a page as holding compiled code (writes to it leave the fast path). */
+  addCodeBlock(key: number): void {
+    const page = this.pages.get(key);
+    if (page && page.codeBlocks++ === 0) this.flushTlb();
+  }
+
+  clearCodeBlocks(key: number): void {
+    const page = this.pages.get(key);
+    if (page) page.codeBlocks = 0;
+  }
+
+  /** Add (+1) or remove (−1) a data breakpoint's claim on the pages covering [lo, lo+size). */
+  adjustWatch(lo: number, hi: number, size: number, write: boolean, read: boolean, delta: number): void {
+    const first = joinAddress(lo, hi);
+    this.forEachPage(first, size, (key) => {
+      const page = this.pages.get(key);
+      if (!page) return;
+      if (write) page.watchWrite += delta;
+      if (read) page.watchRead += delta;
+    });
+    this.flushTlb();
+  }
+
+  flushTlb(): void {
+    this.rTagA.fill(NO_TAG);
+    this.wTagA.fill(NO_TAG);
+  }
+
+  // ---- slow paths -----------------------------------------------------
+
+  private loadSlow(lo: number, hi: number, size: number): number {
+    const o = lo & PAGE_MASK;
+    if (o + size > PAGE_SIZE) return this.loadSplit(lo, hi, size);
+    const page = this.translate(lo, hi, Perm.R, 'read');
+    if (page.watchRead && this.observer) this.observer.watchedAccess(lo, hi, size, false);
+    else this.fillRead(lo, hi, page);
+    const b = page.frame + o;
+    switch (size) {
+      case 1: return this.dv.getUint8(b);
+      case 2: return this.dv.getUint16(b, true);
+      case 4: return this.dv.getInt32(b, true);
+      default:
+        this.scratch[0] = this.dv.getInt32(b + 4, true);
+        return this.dv.getInt32(b, true);
+    }
+  }
+
+  /** An access crossing a page boundary: byte by byte, both pages checked first. */
+  private loadSplit(lo: number, hi: number, size: number): number {
+    const last = this.addBytes(lo, hi, size - 1);
+    this.translate(lo, hi, Perm.R, 'read');
+    this.translate(last[0], last[1], Perm.R, 'read');
+    let vlo = 0, vhi = 0;
+    for (let i = 0; i < size; i++) {
+      const [alo, ahi] = this.addBytes(lo, hi, i);
+      const b = this.loadSlow(alo, ahi, 1);
+      if (i < 4) vlo |= b << (8 * i); else vhi |= b << (8 * (i - 4));
+    }
+    if (size === 8) this.scratch[0] = vhi;
+    return size === 4 || size === 8 ? vlo | 0 : vlo >>> 0;
+  }
+
+  private storeSlow(lo: number, hi: number, size: number, vlo: number, vhi: number): void {
+    const o = lo & PAGE_MASK;
+    if (o + size > PAGE_SIZE) { this.storeSplit(lo, hi, size, vlo, vhi); return; }
+    const page = this.translate(lo, hi, Perm.W, 'write');
+    const b = page.frame + o;
+    switch (size) {
+      case 1: this.dv.setUint8(b, vlo); break;
+      case 2: this.dv.setUint16(b, vlo, true); break;
+      case 4: this.dv.setInt32(b, vlo, true); break;
+      default: this.dv.setInt32(b, vlo, true); this.dv.setInt32(b + 4, vhi, true);
+    }
+    if (page.codeBlocks) this.observer?.codeWritten(pageKey(lo, hi));
+    if (page.watchWrite && this.observer) this.observer.watchedAccess(lo, hi, size, true);
+    else if (!page.codeBlocks) this.fillWrite(lo, hi, page);
+  }
+
+  private storeSplit(lo: number, hi: number, size: number, vlo: number, vhi: number): void {
+    const last = this.addBytes(lo, hi, size - 1);
+    this.translate(lo, hi, Perm.W, 'write');
+    this.translate(last[0], last[1], Perm.W, 'write');
+    for (let i = 0; i < size; i++) {
+      const [alo, ahi] = this.addBytes(lo, hi, i);
+      const byte = i < 4 ? (vlo >>> (8 * i)) & 0xff : (vhi >>> (8 * (i - 4))) & 0xff;
+      this.storeSlow(alo, ahi, 1, byte, 0);
+    }
+  }
+
+  private translate(lo: number, hi: number, need: number, access: 'read' | 'write'): PageEntry {
+    const page = this.pages.get(pageKey(lo, hi));
+    if (!page) throw new PageFault(joinAddress(lo, hi), access, false);
+    if ((page.perm & need) !== need) throw new PageFault(joinAddress(lo, hi), access, true);
+    return page;
+  }
+
+  private fillRead(lo: number, hi: number, page: PageEntry): void {
+    const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
+    this.rTagA[i] = p; this.rTagB[i] = hi; this.rBase[i] = page.frame;
+  }
+
+  private fillWrite(lo: number, hi: number, page: PageEntry): void {
+    if (page.watchRead) return; // a read watch must see read-modify-write loads too
+    const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
+    this.wTagA[i] = p; this.wTagB[i] = hi; this.wBase[i] = page.frame;
+  }
+
+  private addBytes(lo: number, hi: number, n: number): [number, number] {
+    const sum = (lo >>> 0) + n;
+    return [sum | 0, (hi + (sum > 0xffffffff ? 1 : 0)) | 0];
+  }
+
+  private allocFrame(): number {
+    const f = this.freeFrames.pop();
+    if (f !== undefined) return f;
+    if (this.nextFrame + PAGE_SIZE > this.physBytes) {
+      throw new OutOfPhysicalMemory(`out of simulated physical memory (${this.physBytes >> 20} MiB)`);
+    }
+    const frame = this.nextFrame;
+    this.nextFrame += PAGE_SIZE;
+    return frame;
+  }
+
+  private forEachPage(addr: bigint, size: number, fn: (key: number) => void): void {
+    if (size <= 0) return;
+    const start = BigInt.asUintN(64, addr) >> BigInt(PAGE_SHIFT);
+    const end = (BigInt.asUintN(64, addr) + BigInt(size) - 1n) >> BigInt(PAGE_SHIFT);
+    for (let p = start; p <= end; p++) fn(Number(p));
+  }
+
+  private copy(addr: bigint, length: number, need: number, access: 'read' | 'write',
+    fn: (frameOff: number, bufOff: number, n: number, key: number, page: PageEntry) => void): void {
+    let done = 0;
+    while (done < length) {
+      const a = BigInt.asUintN(64, addr + BigInt(done));
+      const [lo, hi] = splitAddress(a);
+      const key = pageKey(lo, hi);
+      const page = this.pages.get(key);
+      if (!page) throw new PageFault(a, access, false);
+      if ((page.perm & need) !== need) throw new PageFault(a, access, true);
+      const o = lo & PAGE_MASK;
+      const n = Math.min(PAGE_SIZE - o, length - done);
+      fn(page.frame + o, done, n, key, page);
+      done += n;
+    }
+  }
+}

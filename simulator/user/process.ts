@@ -1,0 +1,241 @@
+// A user-mode Linux process on the simulated CPU: one address space, one
+// thread, host-backed standard streams. Used by `ksw exec`, by tests and by
+// the benchmarks, so it reports everything they need (exit status, retired
+// instructions, host seconds, the fault if any) instead of printing to the
+// host directly — except the one-line diagnostics a user would expect on
+// stderr (guest fault, fatal signal, unsupported syscall).
+
+import * as fs from 'node:fs';
+import { Cpu } from '../cpu/cpu';
+import { CpuFault, Vector, hex } from '../cpu/faults';
+import { Gpr, RFLAGS_FIXED, RflagsBit } from '../cpu/registers';
+import { ElfFile, STT_FUNC } from '../elf/elfFile';
+import { Memory } from '../memory/memory';
+import { AddressSpace } from './addressSpace';
+import { Errno } from './errno';
+import { LoadedImage, buildInitialStack, loadImage } from './loader';
+import { Identity, LinuxSyscalls, ProcessHost } from './syscalls';
+
+export interface ExecOptions {
+  /** Environment strings ("NAME=value"); default none, so runs are reproducible. */
+  env?: string[];
+  /** Sinks for guest fds 1 and 2 (and ksw's own diagnostics on 2); default the host's. */
+  stdout?: (b: Uint8Array) => void;
+  stderr?: (b: Uint8Array) => void;
+  /** Source for guest fd 0: fill `buf`, return the byte count (0 = EOF); default the host's stdin. */
+  stdin?: (buf: Uint8Array) => number;
+  /** Stop after this many instructions (exit status 128+SIGXCPU). Default: no limit. */
+  maxInstructions?: number;
+  /** Seed for AT_RANDOM and getrandom (default 0). */
+  seed?: number;
+}
+
+export interface ExecResult {
+  /** The program's exit status, or 128+signal when it died (fault, fatal signal, budget). */
+  exitCode: number;
+  /** Instructions retired. */
+  insns: number;
+  /** Host wall-clock seconds spent running guest code (loading excluded). */
+  seconds: number;
+  /** The CPU fault that killed the program, if one did. */
+  fault?: CpuFault;
+  /** The signal that killed the program, if one did. */
+  signal?: number;
+  /** True when maxInstructions ran out. */
+  budgetExhausted?: boolean;
+}
+
+const CHUNK = 10_000_000;
+const SIGILL = 4, SIGTRAP = 5, SIGFPE = 8, SIGSEGV = 11, SIGXCPU = 24;
+const SIGNAL_NAMES: Record<number, string> = {
+  1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS',
+  8: 'SIGFPE', 9: 'SIGKILL', 10: 'SIGUSR1', 11: 'SIGSEGV', 12: 'SIGUSR2', 13: 'SIGPIPE',
+  14: 'SIGALRM', 15: 'SIGTERM', 24: 'SIGXCPU',
+};
+const IDENTITY: Identity = { pid: 1000, ppid: 1, uid: 1000, gid: 1000 };
+
+/** The signal Linux sends for a CPU exception in user mode. */
+function signalForFault(f: CpuFault): number {
+  switch (f.vector) {
+    case Vector.UD: return SIGILL;
+    case Vector.DE: return SIGFPE;
+    case Vector.BP: case Vector.DB: return SIGTRAP;
+    default: return SIGSEGV;
+  }
+}
+
+export class UserProcess {
+  readonly mem = new Memory();
+  readonly cpu: Cpu;
+  readonly image: LoadedImage;
+  private readonly syscalls: LinuxSyscalls;
+  private readonly out: (fd: 1 | 2, b: Uint8Array) => number;
+  private readonly inp: (buf: Uint8Array) => number;
+  private readonly rng: () => number;
+  private ended: { code: number } | { signal: number } | null = null;
+
+  /** Load `elf` and prepare its stack; throws ElfError/LoadError for programs we cannot run. */
+  constructor(private readonly elf: ElfFile, argv: string[], execfn: string, private readonly opts: ExecOptions = {}) {
+    this.rng = mulberry32(opts.seed ?? 0);
+    this.out = (fd, b) => {
+      const sink = fd === 1 ? opts.stdout : opts.stderr;
+      if (!sink) return writeAllSync(fd, b);
+      sink(b);
+      return b.length;
+    };
+    this.inp = opts.stdin ?? readStdinSync;
+
+    this.image = loadImage(this.mem, elf);
+    const rsp = buildInitialStack(this.mem, this.image, {
+      argv, envp: opts.env ?? [], execfn, random: this.randomBytes(16), uid: IDENTITY.uid, gid: IDENTITY.gid,
+    });
+
+    this.cpu = new Cpu(this.mem);
+    this.cpu.rip = this.image.entry;
+    this.cpu.setReg(Gpr.RSP, rsp);
+    this.cpu.setRflags(RFLAGS_FIXED | RflagsBit.IF); // what a fresh Linux process sees (0x202)
+
+    const host: ProcessHost = {
+      write: (fd, b) => this.out(fd, b),
+      read: (buf) => this.inp(buf),
+      warn: (line) => this.diag(line),
+      terminate: (how) => { this.ended = how; this.cpu.requestStop(); },
+      randomBytes: (n) => this.randomBytes(n),
+    };
+    this.syscalls = new LinuxSyscalls(this.mem, new AddressSpace(this.mem, this.image.brkStart), host, IDENTITY);
+    this.cpu.onSyscall = (cpu) => this.syscalls.dispatch(cpu);
+    this.cpu.clock = () => Number(this.syscalls.nowNs(this.cpu)); // 1 GHz: cycles = ns
+  }
+
+  /** Run to completion (or the instruction budget). */
+  run(): ExecResult {
+    const budget = this.opts.maxInstructions ?? Infinity;
+    const start = this.cpu.insnCount;
+    const t0 = performance.now();
+    let result: Omit<ExecResult, 'insns' | 'seconds'>;
+    for (;;) {
+      const left = budget - (this.cpu.insnCount - start);
+      if (left <= 0) {
+        this.diag(`ksw: instruction limit reached (${budget} instructions)`);
+        result = { exitCode: 128 + SIGXCPU, signal: SIGXCPU, budgetExhausted: true };
+        break;
+      }
+      const r = this.cpu.run(Math.min(CHUNK, left));
+      if (this.ended) {
+        result = this.endResult(this.ended);
+        break;
+      }
+      if (r.kind === 'budget' || r.kind === 'stop') continue;
+      if (r.kind === 'fault') {
+        result = this.faultResult(r.fault);
+        break;
+      }
+      // `hlt` at CPL 3 is a #GP on real hardware (musl's a_crash uses it), and
+      // nothing arms debug registers in user mode, so a debug stop is a SIGTRAP.
+      const signal = r.kind === 'halt' ? SIGSEGV : SIGTRAP;
+      const what = r.kind === 'halt' ? 'general protection fault: hlt in user mode' : 'debug trap';
+      this.diag(`ksw: guest fault: ${what} at rip ${this.where(this.cpu.rip)}`);
+      result = { exitCode: 128 + signal, signal };
+      break;
+    }
+    return { ...result, insns: this.cpu.insnCount - start, seconds: (performance.now() - t0) / 1000 };
+  }
+
+  private endResult(how: { code: number } | { signal: number }): Omit<ExecResult, 'insns' | 'seconds'> {
+    if ('code' in how) return { exitCode: how.code };
+    const name = SIGNAL_NAMES[how.signal] ?? `signal ${how.signal}`;
+    this.diag(`ksw: guest killed by signal ${how.signal} (${name}) at rip ${this.where(this.cpu.rip)}`);
+    return { exitCode: 128 + how.signal, signal: how.signal };
+  }
+
+  private faultResult(fault: CpuFault): Omit<ExecResult, 'insns' | 'seconds'> {
+    const signal = signalForFault(fault);
+    // Some fault messages already end with the instruction address; don't repeat it.
+    const msg = fault.message.endsWith(` at ${hex(fault.rip)}`) ? fault.message.slice(0, -(` at ${hex(fault.rip)}`).length) : fault.message;
+    this.diag(`ksw: guest fault: ${msg} at rip ${this.where(fault.rip)}`);
+    return { exitCode: 128 + signal, signal, fault };
+  }
+
+  /** "0x401234 <main+0x14>" when the symbol table knows the address. */
+  private where(rip: bigint): string {
+    const addr = rip - this.image.bias;
+    let best: { name: string; value: bigint } | null = null;
+    try {
+      for (const s of this.elf.symbols()) {
+        if (s.type !== STT_FUNC || !s.name || addr < s.value || addr >= s.value + BigInt(Math.max(s.size, 1))) continue;
+        if (!best || s.value > best.value) best = s;
+      }
+    } catch {
+      // A damaged symbol table only costs us the symbol name.
+    }
+    return best ? `${hex(rip)} <${best.name}+${hex(addr - best.value)}>` : hex(rip);
+  }
+
+  private diag(line: string): void {
+    this.out(2, Buffer.from(line + '\n'));
+  }
+
+  private randomBytes(n: number): Uint8Array {
+    const b = new Uint8Array(n);
+    for (let i = 0; i < n; i++) b[i] = this.rng() & 0xff;
+    return b;
+  }
+}
+
+/**
+ * Load and run a static x86-64 Linux executable. argv[0] is `path`, as a
+ * shell would pass it. Throws for files that cannot run (I/O errors from
+ * reading `path`, ElfError, LoadError); everything the guest does — exit,
+ * fault, signal, budget — comes back in the result.
+ */
+export function runStaticExecutable(path: string, args: string[], opts: ExecOptions = {}): ExecResult {
+  const elf = ElfFile.parse(fs.readFileSync(path));
+  return new UserProcess(elf, [path, ...args], path, opts).run();
+}
+
+// ---- host I/O -------------------------------------------------------------------
+
+/** Write everything to a host fd, waiting out EAGAIN on non-blocking pipes. */
+function writeAllSync(fd: number, b: Uint8Array): number {
+  let done = 0;
+  while (done < b.length) {
+    try {
+      done += fs.writeSync(fd, b, done, b.length - done);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') { pause(1); continue; }
+      if (code === 'EPIPE') return -Errno.EPIPE;
+      return done > 0 ? done : -Errno.EIO;
+    }
+  }
+  return done;
+}
+
+function readStdinSync(buf: Uint8Array): number {
+  for (;;) {
+    try {
+      return fs.readSync(0, buf, 0, buf.length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') { pause(1); continue; }
+      if (code === 'EOF') return 0;
+      return -Errno.EIO;
+    }
+  }
+}
+
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+function pause(ms: number): void {
+  Atomics.wait(pauseCell, 0, 0, ms);
+}
+
+/** Small seeded PRNG (mulberry32): deterministic bytes for AT_RANDOM and getrandom. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}

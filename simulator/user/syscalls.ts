@@ -1,0 +1,313 @@
+// The Linux system calls a static musl program needs, implemented on the
+// host. The CPU calls `dispatch` for every `syscall` instruction (RIP already
+// past it); arguments come from RDI, RSI, RDX, R10, R8, R9 and the result —
+// a value or a negative errno — goes to RAX, as on Linux. Anything not
+// implemented returns -ENOSYS with one warning per syscall number, so a
+// program that probes for optional features keeps running.
+
+import type { Cpu } from '../cpu/cpu';
+import { PageFault } from '../cpu/faults';
+import { Gpr } from '../cpu/registers';
+import { Memory } from '../memory/memory';
+import { AddressSpace } from './addressSpace';
+import { Errno } from './errno';
+import { USER_SPACE_END } from './loader';
+import { syscallName } from './syscallNames';
+
+/** The process's view of the host: its standard streams and its end. */
+export interface ProcessHost {
+  /** Write to guest fd 1 or 2; returns bytes written or a negative errno. */
+  write(fd: 1 | 2, bytes: Uint8Array): number;
+  /** Read from guest fd 0 into `buf`; returns bytes read (0 at EOF) or a negative errno. */
+  read(buf: Uint8Array): number;
+  /** One diagnostic line from ksw itself (no newline). */
+  warn(line: string): void;
+  /** End the process: exit status, or death by `signal`. Must make the CPU stop. */
+  terminate(how: { code: number } | { signal: number }): void;
+  /** Deterministic random bytes (getrandom). */
+  randomBytes(n: number): Uint8Array;
+}
+
+export interface Identity {
+  pid: number;
+  ppid: number;
+  uid: number;
+  gid: number;
+}
+
+/** Simulated wall clock: 2025-01-01T00:00:00Z plus simulated nanoseconds. */
+export const REALTIME_EPOCH_S = 1735689600n;
+/** Simulated time runs at one instruction per nanosecond (a 1 GHz, IPC 1 machine). */
+export const NS_PER_INSN = 1n;
+
+const ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
+const SIG_IGN = 1n;
+const SIGKILL = 9, SIGSTOP = 19, NSIG = 64;
+/** Signals whose default action is to ignore them (SIGCHLD, SIGCONT, SIGURG, SIGWINCH). */
+const DEFAULT_IGNORED = new Set([17, 18, 23, 28]);
+/** The most one read/write moves; Linux also returns short counts and libc loops. */
+const MAX_IO = 1 << 20;
+
+type Args = bigint[];
+type Handler = (a: Args, cpu: Cpu) => bigint | number;
+
+export class LinuxSyscalls {
+  private readonly table = new Map<number, Handler>();
+  private readonly warned = new Set<number>();
+  private readonly sigActions = new Map<number, bigint>();
+  private sigMask = 0n;
+  /** Nanoseconds added by nanosleep: sleeping skips time instead of running instructions. */
+  private sleptNs = 0n;
+
+  constructor(
+    private readonly mem: Memory,
+    private readonly space: AddressSpace,
+    private readonly host: ProcessHost,
+    private readonly id: Identity,
+  ) {
+    this.install();
+  }
+
+  /** Simulated monotonic time in nanoseconds. */
+  nowNs(cpu: Cpu): bigint {
+    return BigInt(cpu.insnCount) * NS_PER_INSN + this.sleptNs;
+  }
+
+  /** The cpu.onSyscall hook. */
+  dispatch(cpu: Cpu): void {
+    const nr = Number(BigInt.asUintN(64, cpu.getReg(Gpr.RAX)));
+    const args = [Gpr.RDI, Gpr.RSI, Gpr.RDX, Gpr.R10, Gpr.R8, Gpr.R9].map((r) => BigInt.asUintN(64, cpu.getReg(r)));
+    const handler = this.table.get(nr);
+    let result: bigint | number;
+    if (!handler) {
+      if (!this.warned.has(nr)) {
+        this.warned.add(nr);
+        this.host.warn(`ksw: warning: unsupported syscall ${nr} (${syscallName(nr)}) returns -ENOSYS`);
+      }
+      result = -Errno.ENOSYS;
+    } else {
+      try {
+        result = handler(args, cpu);
+      } catch (e) {
+        // A bad user pointer: the kernel's copy_{to,from}_user reports EFAULT.
+        if (!(e instanceof PageFault)) throw e;
+        result = -Errno.EFAULT;
+      }
+    }
+    cpu.setReg(Gpr.RAX, BigInt.asUintN(64, BigInt(result)));
+  }
+
+  private on(nr: number, h: Handler): void {
+    this.table.set(nr, h);
+  }
+
+  private install(): void {
+    const mem = this.mem, space = this.space, host = this.host, id = this.id;
+    const int = (v: bigint) => Number(BigInt.asIntN(32, v));
+
+    // -- standard streams --
+    this.on(0, ([fd, buf, count]) => (int(fd) === 0 ? this.readInto([[buf, count]]) : -Errno.EBADF));
+    this.on(19, ([fd, iov, cnt]) => (int(fd) === 0 ? this.readInto(this.iovecs(iov, cnt)) : -Errno.EBADF));
+    this.on(1, ([fd, buf, count]) => this.writeFrom(int(fd), [[buf, count]]));
+    this.on(20, ([fd, iov, cnt]) => this.writeFrom(int(fd), this.iovecs(iov, cnt)));
+    this.on(3, ([fd]) => (int(fd) >= 0 && int(fd) <= 2 ? 0 : -Errno.EBADF)); // close
+    this.on(8, ([fd]) => (int(fd) >= 0 && int(fd) <= 2 ? -Errno.ESPIPE : -Errno.EBADF)); // lseek
+    this.on(16, ([fd]) => (int(fd) >= 0 && int(fd) <= 2 ? -Errno.ENOTTY : -Errno.EBADF)); // ioctl: not a terminal
+
+    // -- process lifetime and identity --
+    this.on(60, ([code]) => { host.terminate({ code: Number(code & 0xffn) }); return 0; }); // exit
+    this.on(231, ([code]) => { host.terminate({ code: Number(code & 0xffn) }); return 0; }); // exit_group
+    this.on(39, () => id.pid);
+    this.on(186, () => id.pid); // gettid: single-threaded, tid = pid
+    this.on(110, () => id.ppid);
+    this.on(102, () => id.uid); this.on(107, () => id.uid);
+    this.on(104, () => id.gid); this.on(108, () => id.gid);
+    this.on(218, () => id.pid); // set_tid_address
+    this.on(273, () => 0); // set_robust_list
+    this.on(24, () => 0); // sched_yield
+    this.on(63, ([buf]) => { this.writeUtsname(buf); return 0; });
+    this.on(204, ([, len, mask]) => { // sched_getaffinity: one CPU
+      if (len < 8n) return -Errno.EINVAL;
+      mem.writeU64(mask, 1n);
+      return 8;
+    });
+
+    // -- memory --
+    this.on(12, ([addr]) => space.brk(addr));
+    this.on(9, ([addr, len, prot, flags, fd]) => space.mmap(addr, len, int(prot), int(flags), int(fd)));
+    this.on(11, ([addr, len]) => space.munmap(addr, len));
+    this.on(10, ([addr, len, prot]) => space.mprotect(addr, len, int(prot)));
+    this.on(25, ([addr, oldLen, newLen, flags]) => space.mremap(addr, oldLen, newLen, int(flags)));
+    this.on(28, () => 0); // madvise: advice may be ignored
+    this.on(158, ([code, addr], cpu) => this.archPrctl(cpu, int(code), addr));
+
+    // -- signals: dispositions are recorded, handlers never run --
+    this.on(13, ([sig, act, oldact]) => this.sigaction(int(sig), act, oldact));
+    this.on(14, ([how, set, oldset]) => this.sigprocmask(int(how), set, oldset));
+    this.on(62, ([pid, sig]) => (int(pid) === id.pid || int(pid) === 0 ? this.raise(int(sig)) : -Errno.ESRCH)); // kill
+    this.on(200, ([tid, sig]) => (int(tid) === id.pid ? this.raise(int(sig)) : -Errno.ESRCH)); // tkill
+    this.on(234, ([tgid, tid, sig]) => (int(tgid) === id.pid && int(tid) === id.pid ? this.raise(int(sig)) : -Errno.ESRCH));
+
+    // -- time (simulated; see nowNs) --
+    this.on(228, ([clk, tp], cpu) => this.clockGettime(cpu, int(clk), tp));
+    this.on(229, ([clk, tp]) => { // clock_getres: 1 ns
+      if (int(clk) < 0 || int(clk) > 11) return -Errno.EINVAL;
+      if (tp) this.writeU64s(tp, [0n, 1n]);
+      return 0;
+    });
+    this.on(96, ([tv, tz], cpu) => {
+      const ns = this.realtimeNs(cpu);
+      if (tv) this.writeU64s(tv, [ns / 1_000_000_000n, (ns % 1_000_000_000n) / 1000n]);
+      if (tz) this.writeU64s(tz, [0n]);
+      return 0;
+    });
+    this.on(201, ([tloc], cpu) => {
+      const s = this.realtimeNs(cpu) / 1_000_000_000n;
+      if (tloc) mem.writeU64(tloc, s);
+      return s;
+    });
+    this.on(35, ([req], cpu) => this.sleep(cpu, 1, 0, req)); // nanosleep
+    this.on(230, ([clk, flags, req], cpu) => this.sleep(cpu, int(clk), int(flags), req)); // clock_nanosleep
+
+    this.on(318, ([buf, len]) => { // getrandom
+      const n = Number(len > BigInt(MAX_IO) ? BigInt(MAX_IO) : len);
+      mem.write(buf, host.randomBytes(n));
+      return n;
+    });
+  }
+
+  // ---- helpers -------------------------------------------------------------
+
+  /** Read a struct iovec array; each entry is [base, len]. */
+  private iovecs(iov: bigint, cnt: bigint): [bigint, bigint][] {
+    if (cnt > 1024n) return [];
+    const out: [bigint, bigint][] = [];
+    for (let i = 0n; i < cnt; i++) {
+      out.push([this.mem.readU64(iov + 16n * i), this.mem.readU64(iov + 16n * i + 8n)]);
+    }
+    return out;
+  }
+
+  /** Gather guest buffers into one host write (so a writev stays one write). */
+  private writeFrom(fd: number, bufs: [bigint, bigint][]): number {
+    if (fd !== 1 && fd !== 2) return -Errno.EBADF;
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (const [base, len] of bufs) {
+      if (len > BigInt(Number.MAX_SAFE_INTEGER)) return -Errno.EINVAL;
+      const n = Math.min(Number(len), MAX_IO - total);
+      if (n > 0) parts.push(this.mem.read(base, n));
+      total += n;
+    }
+    if (total === 0) return 0;
+    const r = this.host.write(fd, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    if (r === -Errno.EPIPE) this.raise(13); // SIGPIPE, whose default action kills
+    return r;
+  }
+
+  /** Fill guest buffers from stdin with a single host read. */
+  private readInto(bufs: [bigint, bigint][]): number {
+    let want = 0;
+    for (const [, len] of bufs) want = Math.min(MAX_IO, want + Number(len > BigInt(MAX_IO) ? BigInt(MAX_IO) : len));
+    if (want === 0) return 0;
+    const tmp = new Uint8Array(want);
+    const got = this.host.read(tmp);
+    if (got <= 0) return got;
+    let done = 0;
+    for (const [base, len] of bufs) {
+      if (done >= got) break;
+      const n = Math.min(Number(len > BigInt(MAX_IO) ? BigInt(MAX_IO) : len), got - done);
+      this.mem.write(base, tmp.subarray(done, done + n));
+      done += n;
+    }
+    return got;
+  }
+
+  private writeU64s(addr: bigint, values: bigint[]): void {
+    const b = Buffer.alloc(values.length * 8);
+    values.forEach((v, i) => b.writeBigUInt64LE(BigInt.asUintN(64, v), i * 8));
+    this.mem.write(addr, b);
+  }
+
+  private writeUtsname(buf: bigint): void {
+    const fields = ['Linux', 'ksw', '6.12.0-ksw', '#1 SMP PREEMPT_DYNAMIC KStackWatch Studio', 'x86_64', '(none)'];
+    const b = Buffer.alloc(65 * fields.length);
+    fields.forEach((f, i) => b.write(f, i * 65, 64, 'latin1'));
+    this.mem.write(buf, b);
+  }
+
+  private archPrctl(cpu: Cpu, code: number, addr: bigint): number {
+    switch (code) {
+      case ARCH_SET_FS:
+      case ARCH_SET_GS:
+        if (addr >= USER_SPACE_END) return -Errno.EPERM;
+        if (code === ARCH_SET_FS) cpu.fsBase = addr; else cpu.gsBase = addr;
+        return 0;
+      case ARCH_GET_FS: this.mem.writeU64(addr, cpu.fsBase); return 0;
+      case ARCH_GET_GS: this.mem.writeU64(addr, cpu.gsBase); return 0;
+      default: return -Errno.EINVAL;
+    }
+  }
+
+  private sigaction(sig: number, act: bigint, oldact: bigint): number {
+    if (sig < 1 || sig > NSIG || (act && (sig === SIGKILL || sig === SIGSTOP))) return -Errno.EINVAL;
+    // struct kernel_sigaction: handler, flags, restorer, mask (8 bytes each on x86-64).
+    const old = this.sigActions.get(sig) ?? 0n;
+    const next = act ? this.mem.readU64(act) : old;
+    if (oldact) this.writeU64s(oldact, [old, 0n, 0n, 0n]);
+    this.sigActions.set(sig, next);
+    return 0;
+  }
+
+  private sigprocmask(how: number, set: bigint, oldset: bigint): number {
+    if (how < 0 || how > 2) return -Errno.EINVAL;
+    const old = this.sigMask;
+    if (set) {
+      const v = this.mem.readU64(set);
+      this.sigMask = how === 0 ? old | v : how === 1 ? old & ~v : v; // SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK
+    }
+    if (oldset) this.writeU64s(oldset, [old]);
+    return 0;
+  }
+
+  /**
+   * Deliver a signal to ourselves. Handlers cannot run here, so a signal
+   * whose disposition is not SIG_IGN (and not ignored by default) takes its
+   * default action: the process dies, as musl's abort() expects.
+   */
+  private raise(sig: number): number {
+    if (sig === 0) return 0;
+    if (sig < 0 || sig > NSIG) return -Errno.EINVAL;
+    if (this.sigActions.get(sig) === SIG_IGN || DEFAULT_IGNORED.has(sig)) return 0;
+    this.host.terminate({ signal: sig });
+    return 0;
+  }
+
+  private realtimeNs(cpu: Cpu): bigint {
+    return REALTIME_EPOCH_S * 1_000_000_000n + this.nowNs(cpu);
+  }
+
+  private clockGettime(cpu: Cpu, clk: number, tp: bigint): number {
+    let ns: bigint;
+    switch (clk) {
+      case 0: case 5: case 11: ns = this.realtimeNs(cpu); break; // REALTIME, REALTIME_COARSE, TAI
+      case 1: case 4: case 6: case 7: case 9: ns = this.nowNs(cpu); break; // MONOTONIC*, BOOTTIME*
+      case 2: case 3: ns = BigInt(cpu.insnCount) * NS_PER_INSN; break; // CPU time excludes sleeps
+      default: return -Errno.EINVAL;
+    }
+    this.writeU64s(tp, [ns / 1_000_000_000n, ns % 1_000_000_000n]);
+    return 0;
+  }
+
+  private sleep(cpu: Cpu, clk: number, flags: number, req: bigint): number {
+    const sec = BigInt.asIntN(64, this.mem.readU64(req)), nsec = BigInt.asIntN(64, this.mem.readU64(req + 8n));
+    if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return -Errno.EINVAL;
+    let ns = sec * 1_000_000_000n + nsec;
+    if (flags & 1) { // TIMER_ABSTIME
+      const now = clk === 0 ? this.realtimeNs(cpu) : this.nowNs(cpu);
+      ns = ns > now ? ns - now : 0n;
+    }
+    this.sleptNs += ns;
+    return 0;
+  }
+}

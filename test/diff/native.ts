@@ -1,0 +1,206 @@
+// Native side of the differential test: render all cases into ONE assembly
+// file, build it into a static no-libc executable (gcc -nostdlib, own _start,
+// raw syscalls) and run it on the host CPU. The simulator runs the very same
+// executable (see sim.ts), so both execute identical machine code.
+//
+// Harness structure (all state lives in .data, no stack is needed between
+// cases):
+//   _start/next: for case i, store its state pointer in `cur` and its code
+//                address in `cont`, then jump to load_state.
+//   load_state:  RFLAGS via popfq (RSP pointed at the saved flags), xmm0-3,
+//                then every GPR, RSP and RAX last; `jmp *cont(%rip)`.
+//   c<i>:        the instruction(s) under test, then `jmp store_state`.
+//   store_state: saves RAX to `scratch`, stores all GPRs over the state,
+//                pushfq into the RFLAGS slot, xmm0-3; back to `next`.
+//   done:        write(1, states, N*STRIDE) and exit(0).
+//   resume:      where the simulator runner restarts after a fault in a case.
+
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DiffCase, RegInit } from './cases';
+import { GPR_OFF, MEM_OFF, MEM_SIZE, RFLAGS_OFF, STRIDE, XMM_OFF, XMM_STATE_COUNT } from './layout';
+import { ElfImage, parseElf } from './elf';
+
+const GPR_NAMES = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
+
+const hex = (v: bigint): string => '0x' + BigInt.asUintN(64, v).toString(16);
+
+function regInit(v: RegInit, stateLabel: string): string {
+  if (typeof v === 'bigint') return hex(v);
+  const high = v.high ? `+${hex(v.high)}` : '';
+  const off = MEM_OFF + v.memOffset;
+  return `${stateLabel}${off >= 0 ? '+' : ''}${off}${high}`;
+}
+
+function quadsOf(bytes: Uint8Array): string[] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: string[] = [];
+  for (let i = 0; i < bytes.length; i += 8) out.push(hex(dv.getBigUint64(i, true)));
+  return out;
+}
+
+const PROLOGUE = `
+    .text
+    .globl _start
+_start:
+    leaq stack_top(%rip), %rsp
+    movq $0, case_index(%rip)
+next:
+    movq case_index(%rip), %rax
+    cmpq $CASE_COUNT, %rax
+    jae done
+    shlq $4, %rax
+    leaq case_table(%rip), %rcx
+    movq (%rcx,%rax), %rdx
+    movq %rdx, cur(%rip)
+    movq 8(%rcx,%rax), %rdx
+    movq %rdx, cont(%rip)
+load_state:
+    movq cur(%rip), %rax
+    leaq ${RFLAGS_OFF}(%rax), %rsp
+    popfq
+${[0, 1, 2, 3].map((i) => `    movdqu ${XMM_OFF + 16 * i}(%rax), %xmm${i}`).join('\n')}
+${GPR_NAMES.map((r, i) => (i === 0 || i === 4 ? '' : `    movq ${GPR_OFF + 8 * i}(%rax), %${r}`)).filter(Boolean).join('\n')}
+    movq ${GPR_OFF + 32}(%rax), %rsp
+    movq ${GPR_OFF}(%rax), %rax
+    jmp *cont(%rip)
+store_state:
+    movq %rax, scratch(%rip)
+    movq cur(%rip), %rax
+    movq %rsp, ${GPR_OFF + 32}(%rax)
+    leaq ${RFLAGS_OFF + 8}(%rax), %rsp
+    pushfq
+${GPR_NAMES.map((r, i) => (i === 0 || i === 4 ? '' : `    movq %${r}, ${GPR_OFF + 8 * i}(%rax)`)).filter(Boolean).join('\n')}
+    movq scratch(%rip), %rcx
+    movq %rcx, ${GPR_OFF}(%rax)
+${[0, 1, 2, 3].map((i) => `    movdqu %xmm${i}, ${XMM_OFF + 16 * i}(%rax)`).join('\n')}
+    .globl resume
+resume:
+    leaq stack_top(%rip), %rsp
+    cld
+    incq case_index(%rip)
+    jmp next
+done:
+    leaq states(%rip), %rsi
+    movq $STATES_SIZE, %rdx
+1:  testq %rdx, %rdx
+    jz 2f
+    movl $1, %eax
+    movl $1, %edi
+    syscall
+    testq %rax, %rax
+    jle 3f
+    addq %rax, %rsi
+    subq %rax, %rdx
+    jmp 1b
+2:  movl $60, %eax
+    xorl %edi, %edi
+    syscall
+3:  movl $60, %eax
+    movl $1, %edi
+    syscall
+`;
+
+/** The harness assembly for `cases`. Also returns the first source line of each case's code (for error messages). */
+export function renderAssembly(cases: readonly DiffCase[]): { source: string; caseLines: number[] } {
+  if (XMM_STATE_COUNT !== 4) throw new Error('harness assumes 4 xmm registers');
+  const lines: string[] = PROLOGUE.replace('CASE_COUNT', String(cases.length))
+    .replace('STATES_SIZE', String(cases.length * STRIDE)).split('\n');
+  const caseLines: number[] = [];
+  lines.push('    .p2align 4');
+  for (const c of cases) {
+    const label = `s${c.index}`;
+    lines.push(`c${c.index}:`);
+    caseLines.push(lines.length + 1);
+    if (c.intel) lines.push('    .intel_syntax noprefix');
+    for (const l of c.asm.split('\n')) lines.push('    ' + l.replace(/MEMADDR/g, `${label}+${MEM_OFF}`));
+    if (c.intel) lines.push('    .att_syntax prefix');
+    lines.push('    jmp store_state');
+  }
+  lines.push('', '    .data', '    .p2align 6', '    .globl states', 'states:');
+  for (const c of cases) {
+    const label = `s${c.index}`;
+    lines.push(`${label}:`);
+    lines.push(`    .quad ${c.gpr.map((v) => regInit(v, label)).join(', ')}`);
+    lines.push(`    .quad ${hex(BigInt(c.rflags))}, 0`);
+    lines.push(`    .quad ${c.xmm.flatMap((x) => [hex(x & 0xffffffffffffffffn), hex(x >> 64n)]).join(', ')}`);
+    if (c.mem) lines.push(`    .quad ${quadsOf(c.mem).join(', ')}`);
+    else lines.push(`    .zero ${MEM_SIZE}`);
+  }
+  lines.push('states_end:', '    .p2align 4', 'case_table:');
+  for (const c of cases) lines.push(`    .quad s${c.index}, c${c.index}`);
+  lines.push(
+    '    .globl case_index',
+    'case_index: .quad 0',
+    'cur: .quad 0',
+    'cont: .quad 0',
+    'scratch: .quad 0',
+    '    .bss',
+    '    .p2align 12',
+    'stack: .space 65536',
+    'stack_top:',
+    '    .section .note.GNU-stack,"",@progbits',
+    '',
+  );
+  return { source: lines.join('\n'), caseLines };
+}
+
+export interface HarnessBuild {
+  path: string;
+  elf: ElfImage;
+  /** Initial states, as assembled (STRIDE bytes per case). */
+  initialStates: Uint8Array;
+}
+
+/** Which case a gas error line ("harness.s:123: Error: ...") belongs to. */
+function explainAssemblerErrors(stderr: string, caseLines: number[], cases: readonly DiffCase[]): string {
+  return stderr.split('\n').slice(0, 20).map((line) => {
+    const m = /\.s:(\d+): /.exec(line);
+    if (!m) return line;
+    const n = Number(m[1]);
+    let i = caseLines.findIndex((l) => l > n) - 1;
+    if (i < 0) i = n >= caseLines[caseLines.length - 1] ? caseLines.length - 1 : -1;
+    return i >= 0 && n < caseLines[i] + 10 ? `${line}   <- case #${i} [${cases[i].family}] ${cases[i].asm}` : line;
+  }).join('\n');
+}
+
+/**
+ * Assemble and link the harness (cached in os.tmpdir() by content hash).
+ * Throws with the assembler's messages, mapped to cases, when it fails.
+ */
+export function buildHarness(cases: readonly DiffCase[]): HarnessBuild {
+  const { source, caseLines } = renderAssembly(cases);
+  const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), `ksw-cpu-diff-${hash}`);
+  const exe = join(dir, 'harness');
+  if (!existsSync(exe)) {
+    mkdirSync(dir, { recursive: true });
+    const src = join(dir, 'harness.s');
+    writeFileSync(src, source);
+    const tmpExe = `${exe}.${process.pid}.tmp`;
+    const r = spawnSync('gcc', ['-nostdlib', '-nostartfiles', '-static', '-no-pie', '-Wl,--build-id=none', '-o', tmpExe, src], {
+      encoding: 'utf8',
+    });
+    if (r.error) throw new Error(`cannot run gcc: ${r.error.message}`);
+    if (r.status !== 0) throw new Error(`harness build failed:\n${explainAssemblerErrors(r.stderr, caseLines, cases)}`);
+    renameSync(tmpExe, exe);
+  }
+  const elf = parseElf(new Uint8Array(readFileSync(exe)));
+  const states = elf.symbol('states');
+  return { path: exe, elf, initialStates: elf.readVirtual(states, cases.length * STRIDE) };
+}
+
+/** Run the harness on the host CPU; returns the final states. */
+export function runNative(build: HarnessBuild, caseCount: number): Uint8Array {
+  const r = spawnSync(build.path, [], { maxBuffer: caseCount * STRIDE + (1 << 20) });
+  if (r.error) throw new Error(`native harness failed to run: ${r.error.message}`);
+  if (r.status !== 0 || r.signal) {
+    throw new Error(`native harness exited with status ${r.status} signal ${r.signal}: a generated case faults on the host`);
+  }
+  const out = new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.byteLength);
+  if (out.length !== caseCount * STRIDE) throw new Error(`native harness wrote ${out.length} bytes, expected ${caseCount * STRIDE}`);
+  return out;
+}
