@@ -8,6 +8,7 @@ import { Mnemonic } from 'iced-x86';
 import { FlagBit, Insn, InsnDecoder, isInvalid } from './decode';
 import { Emitter } from './emit/context';
 import { emitterFor } from './emit/index';
+import { conditionExpr } from './emit/conditions';
 import type { Memory } from '../memory/memory';
 import { pageKey, Perm, PAGE_SIZE, joinAddress } from '../memory/memory';
 import { PageFault } from './faults';
@@ -108,6 +109,10 @@ export class BlockCompiler {
       e.emit(`k=${i};`);
       const emitFn = emitterFor(insn);
       const mark = e.out.length;
+      if (i === insns.length - 1 && isSelfLoop(insn, lo, hi)) {
+        emitLoopBack(e, insn, insns.length, lo, hi);
+        break;
+      }
       let ok = emitFn !== undefined;
       if (emitFn) {
         e.begin(insn, i, live[i]);
@@ -127,12 +132,33 @@ export class BlockCompiler {
       e.emit(`k=0;throw H.invalidOpcode(${JSON.stringify(unsupported)},${lo},${hi});`);
       pages.add(pageKey(lo, hi));
     }
-    const body = 'let k=0,ml=0,mh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0,t=0,u=0;' +
-      `try{${e.out.join('\n')}}catch(err){C.blockFault(err,IPS[2*k],IPS[2*k+1]);return k;}`;
+    // `base` counts instructions of earlier iterations when the block loops on itself.
+    const code = e.out.join('\n').replace(/return (\d+|k);/g, 'return base+$1;');
+    const loop = insns.length > 0 && isSelfLoop(insns[insns.length - 1], lo, hi);
+    const body = 'let k=0,ml=0,mh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0,t=0,u=0,base=0,it=0;' +
+      `try{${loop ? `for(;;){${code}}` : code}}catch(err){C.blockFault(err,IPS[2*k],IPS[2*k+1]);return base+k;}`;
     const factory = new Function(...this.envNames, 'IPS', `return function block(){${body}};`);
     const run = factory(...this.envValues, Int32Array.from(ips)) as () => number;
     return { run, ipLo: lo, ipHi: hi, pages: [...pages], length: insns.length, insns };
   }
+}
+
+/** Iterations a self-looping block runs before returning to the dispatcher (bounds budget overshoot). */
+const LOOP_INSN_LIMIT = 8192;
+
+/** A direct jmp/jcc back to the block's own first instruction. */
+function isSelfLoop(i: Insn, lo: number, hi: number): boolean {
+  const direct = i.mnemonic === Mnemonic.Jmp ? i.ops.length === 0 : i.cc !== 0 && i.targetLo !== 0 && i.flowControl === 3 /* ConditionalBranch */;
+  return direct && i.targetLo === lo && i.targetHi === hi && i.mnemonic !== Mnemonic.Loop &&
+    i.mnemonic !== Mnemonic.Loope && i.mnemonic !== Mnemonic.Loopne && i.mnemonic !== Mnemonic.Jrcxz;
+}
+
+/** The closing branch of a self-looping block: continue the JS loop instead of returning. */
+function emitLoopBack(e: Emitter, insn: Insn, n: number, lo: number, hi: number): void {
+  const limit = Math.max(1, Math.floor(LOOP_INSN_LIMIT / n));
+  const again = `if(++it<${limit}){base+=${n};continue;}R[32]=${lo};R[33]=${hi};return ${n};`;
+  if (insn.mnemonic === Mnemonic.Jmp) { e.emit(again); return; }
+  e.emit(`if${conditionExpr(insn.cc)}{${again}}R[32]=${insn.nextLo};R[33]=${insn.nextHi};return ${n};`);
 }
 
 function endsBlock(i: Insn): boolean {

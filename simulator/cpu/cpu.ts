@@ -130,18 +130,26 @@ export class Cpu implements MemoryObserver {
         if (r) return r;
         continue;
       }
-      const lo = R[RegSlot.RIP], hi = R[RegSlot.RIP + 1];
-      const slot = (lo ^ (lo >>> 14)) & DISPATCH_MASK;
-      let block = dBlock[slot];
-      if (dLo[slot] !== lo || dHi[slot] !== hi || block === undefined) {
-        try {
-          block = this.lookup(lo, hi);
-        } catch (e) {
-          return this.faultResult(e, lo, hi);
+      // Hot loop: the retired-instruction count lives in a local until something traps.
+      let count = this.insnCount;
+      while (count < end) {
+        const lo = R[RegSlot.RIP], hi = R[RegSlot.RIP + 1];
+        const slot = (lo ^ (lo >>> 14)) & DISPATCH_MASK;
+        let block = dBlock[slot];
+        if (dLo[slot] !== lo || dHi[slot] !== hi || block === undefined) {
+          this.insnCount = count;
+          try {
+            block = this.lookup(lo, hi);
+          } catch (e) {
+            return this.faultResult(e, lo, hi);
+          }
+          dLo[slot] = lo; dHi[slot] = hi; dBlock[slot] = block;
         }
-        dLo[slot] = lo; dHi[slot] = hi; dBlock[slot] = block;
+        count += block.run();
+        this.insnCount = count; // rdtsc and syscalls read the clock
+        if (T[0] !== 0) break;
       }
-      this.insnCount += block.run();
+      this.insnCount = count;
       if (T[0] !== 0) {
         const r = this.handleTrap();
         if (r) return r;
