@@ -1,0 +1,167 @@
+// Core CPU behaviour that the differential tests cannot show: debug
+// registers, precise faults, self-modifying code, budgets.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Memory, Perm } from '../../simulator/memory/memory';
+import { Cpu } from '../../simulator/cpu/cpu';
+import { Gpr } from '../../simulator/cpu/registers';
+import { BreakType, DebugRegisters } from '../../simulator/cpu/debugRegisters';
+import { PageFault, Vector } from '../../simulator/cpu/faults';
+
+const CODE = 0x400000n;
+const DATA = 0x600000n;
+
+function machine(code: number[]): Cpu {
+  const mem = new Memory(1 << 24);
+  mem.map(CODE, 0x1000, Perm.RX);
+  mem.map(DATA, 0x2000, Perm.RW);
+  mem.write(CODE, Uint8Array.from(code), true);
+  const cpu = new Cpu(mem);
+  cpu.rip = CODE;
+  cpu.setReg(Gpr.RSP, DATA + 0x2000n);
+  return cpu;
+}
+
+function arm(cpu: Cpu, slot: number, addr: bigint, type: BreakType, len: 1 | 2 | 4 | 8): void {
+  cpu.debug.dr[slot] = addr;
+  cpu.debug.dr7 |= DebugRegisters.control(slot, type, len);
+  cpu.applyDebugRegisters();
+}
+
+const MOV_M_RAX_RBX = [0x48, 0x89, 0x18]; // mov [rax], rbx
+const MOV_RCX_M_RAX = [0x48, 0x8b, 0x08]; // mov rcx, [rax]
+const NOP = [0x90];
+const HLT = [0xf4];
+
+test('a write watchpoint traps after the store, with DR6.B0 set and RIP at the next instruction', () => {
+  const cpu = machine([...NOP, ...MOV_M_RAX_RBX, ...NOP, ...HLT]);
+  cpu.setReg(Gpr.RAX, DATA + 0x100n);
+  cpu.setReg(Gpr.RBX, 0x1122334455667788n);
+  arm(cpu, 0, DATA + 0x100n, BreakType.WRITE, 8);
+  const r = cpu.run(100);
+  assert.equal(r.kind, 'debug');
+  assert.equal(cpu.debug.dr6 & 0xf, 1);
+  assert.equal(cpu.rip, CODE + 4n);
+  assert.equal(cpu.mem.readU64(DATA + 0x100n), 0x1122334455667788n, 'the store completed');
+  assert.equal(cpu.run(100).kind, 'halt');
+});
+
+test('a watch on 4 bytes catches an overlapping 8-byte store but not a neighbouring one', () => {
+  const cpu = machine([...MOV_M_RAX_RBX, ...HLT]);
+  arm(cpu, 2, DATA + 0x104n, BreakType.WRITE, 4);
+  cpu.setReg(Gpr.RAX, DATA + 0x108n);
+  assert.equal(cpu.run(10).kind, 'halt', 'store at +8 does not touch [+4,+8)');
+  cpu.rip = CODE;
+  cpu.setReg(Gpr.RAX, DATA + 0x100n);
+  const r = cpu.run(10);
+  assert.equal(r.kind, 'debug');
+  assert.equal(cpu.debug.dr6 & 0xf, 4, 'B2');
+});
+
+test('a write watch ignores loads; a read/write watch catches them', () => {
+  const cpu = machine([...MOV_RCX_M_RAX, ...HLT]);
+  cpu.setReg(Gpr.RAX, DATA + 0x10n);
+  arm(cpu, 1, DATA + 0x10n, BreakType.WRITE, 8);
+  assert.equal(cpu.run(10).kind, 'halt');
+  cpu.rip = CODE;
+  cpu.debug.dr7 = 0;
+  arm(cpu, 1, DATA + 0x10n, BreakType.READ_WRITE, 8);
+  const r = cpu.run(10);
+  assert.equal(r.kind, 'debug');
+  assert.equal(cpu.rip, CODE + 3n);
+});
+
+test('an execute breakpoint stops before the instruction, and resuming executes it', () => {
+  const cpu = machine([...NOP, ...NOP, ...MOV_M_RAX_RBX, ...HLT]);
+  cpu.setReg(Gpr.RAX, DATA);
+  cpu.setReg(Gpr.RBX, 7n);
+  arm(cpu, 3, CODE + 2n, BreakType.EXECUTE, 1);
+  const r = cpu.run(10);
+  assert.equal(r.kind, 'debug');
+  assert.equal(cpu.rip, CODE + 2n);
+  assert.equal(cpu.mem.readU64(DATA), 0n, 'not executed yet');
+  assert.equal(cpu.run(10).kind, 'halt');
+  assert.equal(cpu.mem.readU64(DATA), 7n);
+});
+
+test('a page fault is precise: RIP at the faulting instruction, destination unchanged', () => {
+  const cpu = machine([...NOP, ...MOV_RCX_M_RAX, ...HLT]);
+  cpu.setReg(Gpr.RAX, 0xdead0000n);
+  cpu.setReg(Gpr.RCX, 5n);
+  const r = cpu.run(10);
+  assert.equal(r.kind, 'fault');
+  if (r.kind !== 'fault') return;
+  assert.ok(r.fault instanceof PageFault);
+  assert.equal((r.fault as PageFault).address, 0xdead0000n);
+  assert.equal((r.fault as PageFault).access, 'read');
+  assert.equal(r.fault.rip, CODE + 1n);
+  assert.equal(cpu.rip, CODE + 1n);
+  assert.equal(cpu.getReg(Gpr.RCX), 5n);
+  assert.equal(cpu.insnCount, 1);
+});
+
+test('writing to a read-only page is a protection fault', () => {
+  const cpu = machine([...MOV_M_RAX_RBX, ...HLT]);
+  cpu.setReg(Gpr.RAX, CODE + 0x800n);
+  const r = cpu.run(10);
+  assert.equal(r.kind, 'fault');
+  if (r.kind === 'fault') {
+    assert.equal(r.fault.vector, Vector.PF);
+    assert.match(r.fault.message, /write at 0x400800 \(protection violation\)/);
+  }
+});
+
+test('divide by zero raises #DE at the div', () => {
+  const cpu = machine([...NOP, 0x48, 0xf7, 0xf1, ...HLT]); // div rcx
+  const r = cpu.run(10);
+  assert.equal(r.kind, 'fault');
+  if (r.kind === 'fault') { assert.equal(r.fault.vector, Vector.DE); assert.equal(r.fault.rip, CODE + 1n); }
+});
+
+test('an unsupported instruction raises #UD naming it', () => {
+  const cpu = machine([...NOP, 0xd9, 0xe8, ...HLT]); // fld1
+  const r = cpu.run(10);
+  assert.equal(r.kind, 'fault');
+  if (r.kind === 'fault') {
+    assert.equal(r.fault.vector, Vector.UD);
+    assert.match(r.fault.message, /fld1/);
+    assert.match(r.fault.message, /0x400001/);
+  }
+});
+
+test('int3 raises #BP; jumping to an unmapped address is an execute page fault', () => {
+  const cpu = machine([0xcc]);
+  const r = cpu.run(10);
+  assert.equal(r.kind, 'fault');
+  if (r.kind === 'fault') assert.equal(r.fault.vector, Vector.BP);
+  const cpu2 = machine([0xff, 0xe0]); // jmp rax
+  cpu2.setReg(Gpr.RAX, 0x123000n);
+  const r2 = cpu2.run(10);
+  assert.equal(r2.kind, 'fault');
+  if (r2.kind === 'fault') assert.match(r2.fault.message, /execute at 0x123000/);
+});
+
+test('code written at run time is re-decoded (self-modifying code)', () => {
+  // mov byte [rip+N], 0x90 turns the following `hlt`-guarded int3 into a nop
+  const code = [0xc6, 0x05, 0x00, 0x00, 0x00, 0x00, 0x90, 0xcc, ...HLT];
+  const cpu = machine(code);
+  cpu.mem.protect(CODE, 0x1000, Perm.RWX);
+  // first run the int3 alone to get it compiled
+  cpu.rip = CODE + 7n;
+  assert.equal(cpu.run(10).kind, 'fault');
+  cpu.rip = CODE;
+  const r = cpu.run(10);
+  assert.equal(r.kind, 'halt', 'the int3 was overwritten by a nop before it ran');
+});
+
+test('a self-looping block respects budgets and counts every instruction', () => {
+  // mov ecx, 100000; l: dec ecx; jnz l; hlt
+  const cpu = machine([0xb9, 0xa0, 0x86, 0x01, 0x00, 0xff, 0xc9, 0x75, 0xfc, ...HLT]);
+  let r = cpu.run(50);
+  assert.equal(r.kind, 'budget');
+  while (r.kind === 'budget') r = cpu.run(1000);
+  assert.equal(r.kind, 'halt');
+  assert.equal(cpu.insnCount, 1 + 2 * 100000 + 1);
+  assert.equal(cpu.getReg(Gpr.RCX), 0n);
+});
