@@ -15,6 +15,7 @@ import { addFlags, compareFlags } from './helpers/flags';
 import { createStringOp } from './helpers/string';
 import { breakpoint, cpuid, invalidOpcode } from './helpers/system';
 import { createSseHelpers } from './helpers/sse';
+import { createRareHelpers } from './helpers/rare';
 import { BreakType, DebugRegisters, DebugSlot, overlaps } from './debugRegisters';
 
 export type RunResult =
@@ -72,6 +73,7 @@ export class Cpu implements MemoryObserver {
       stringOp: createStringOp(mem, R, F, this.trap),
       cpuid, breakpoint, invalidOpcode,
       ...createSseHelpers(this),
+      ...createRareHelpers(mem, R, F),
     };
     this.compiler = new BlockCompiler(mem, {
       R, F, X: this.xmm, S: mem.scratch, Q, T: this.trap, P: PARITY_EVEN, H: helpers, C: this,

@@ -26,6 +26,8 @@ export interface MemOperand {
   /** 0 = none, 4 = FS, 5 = GS (iced order ES CS SS DS FS GS). */
   seg: number;
   size: number;
+  /** 67h address-size override: the address is computed in 32 bits. */
+  addr32: boolean;
 }
 export type Operand = RegOperand | ImmOperand | XmmOperand | MemOperand;
 
@@ -101,6 +103,13 @@ function splitBig(v: bigint): [number, number] {
 
 export class UnsupportedOperand extends Error {}
 
+/** Does the instruction use 32-bit addressing (a 67h prefix)? */
+function isAddr32(ins: iced.Instruction): boolean {
+  const reg = ins.memoryBase !== R.None ? ins.memoryBase : ins.memoryIndex;
+  if (reg !== R.None && reg !== R.RIP && reg !== R.EIP) return gprInfo(reg)?.size === 4;
+  return reg === R.EIP;
+}
+
 /** Translate iced register index to our numbering for byte registers: SPL..DIL are 4..7 as GPRs. */
 function byteRegFix(reg: iced.Register, info: { reg: number; size: number; high8: boolean }): { reg: number; size: number; high8: boolean } {
   // iced order: AL CL DL BL AH CH DH BH SPL BPL SIL DIL R8L..R15L
@@ -139,21 +148,21 @@ function convertOperand(ins: iced.Instruction, n: number, immSize: number): Oper
         [dLo, dHi] = splitBig(ins.memoryDisplacement);
         if (ins.memoryBase !== R.None) {
           const g = gprInfo(ins.memoryBase);
-          if (!g || g.size !== 8) throw new UnsupportedOperand(`address base ${R[ins.memoryBase]}`);
+          if (!g || g.size < 4) throw new UnsupportedOperand(`address base ${R[ins.memoryBase]}`);
           base = g.reg;
         }
       }
       let index = -1;
       if (ins.memoryIndex !== R.None) {
         const g = gprInfo(ins.memoryIndex);
-        if (!g || g.size !== 8) throw new UnsupportedOperand(`address index ${R[ins.memoryIndex]}`);
+        if (!g || g.size < 4) throw new UnsupportedOperand(`address index ${R[ins.memoryIndex]}`);
         index = g.reg;
       }
       const segReg = ins.memorySegment;
       const seg = segReg === R.FS ? 4 : segReg === R.GS ? 5 : 0;
       return {
         kind: OpKind.Mem, base, index, scale: ins.memoryIndexScale, dispLo: dLo, dispHi: dHi,
-        seg, size: MEMORY_SIZE_BYTES[ins.memorySize] ?? 0,
+        seg, size: MEMORY_SIZE_BYTES[ins.memorySize] ?? 0, addr32: isAddr32(ins),
       };
     }
     default:
@@ -193,6 +202,7 @@ export class InsnDecoder {
     let opSize = 0;
     const ops: Operand[] = [];
     let targetLo = 0, targetHi = 0;
+    let stringAddr32 = false;
     try {
       for (let n = 0; n < ins.opCount; n++) {
         const k = ins.opKind(n);
@@ -200,7 +210,10 @@ export class InsnDecoder {
           [targetLo, targetHi] = splitBig(ins.nearBranchTarget);
           continue;
         }
-        if (k >= iced.OpKind.MemorySegSI && k <= iced.OpKind.MemoryESRDI) continue; // string ops: implicit
+        if (k >= iced.OpKind.MemorySegSI && k <= iced.OpKind.MemoryESRDI) { // string ops: implicit operands
+          if (k === iced.OpKind.MemorySegESI || k === iced.OpKind.MemorySegEDI || k === iced.OpKind.MemoryESEDI) stringAddr32 = true;
+          continue;
+        }
         ops.push(convertOperand(ins, n, opSize || 8));
         if (n === 0) opSize = ops[0].size;
       }
@@ -209,6 +222,10 @@ export class InsnDecoder {
       throw e;
     }
     if (opSize === 0) opSize = ops.length > 0 ? ops[0].size : MEMORY_SIZE_BYTES[ins.memorySize] ?? 0;
+    // push/pop: the operand size is the stack slot size (pushw imm16 moves RSP by 2)
+    if (ins.isStackInstruction && (ins.mnemonic === iced.Mnemonic.Push || ins.mnemonic === iced.Mnemonic.Pop)) {
+      opSize = Math.abs(ins.stackPointerIncrement);
+    }
     return {
       ipLo, ipHi, nextLo, nextHi, length: ins.length,
       mnemonic: ins.mnemonic, code: ins.code, ops, opSize,
@@ -217,7 +234,7 @@ export class InsnDecoder {
       flagsRead: icedFlagsToOurs(ins.rflagsRead),
       flagsWritten: icedFlagsToOurs(ins.rflagsWritten | ins.rflagsCleared | ins.rflagsSet | ins.rflagsUndefined),
       text,
-      addr32: false,
+      addr32: stringAddr32 || (ins.memoryBase !== R.None || ins.memoryIndex !== R.None ? isAddr32(ins) : false),
     };
   }
 }

@@ -4,7 +4,7 @@
 import { Mnemonic } from 'iced-x86';
 import { Emitter, MASK } from './context';
 import { EmitTable } from './table';
-import { OpKind } from '../decode';
+import { MemOperand, OpKind } from '../decode';
 
 function cmpxchg(e: Emitter): void {
   const [dst, src] = e.insn.ops;
@@ -32,11 +32,23 @@ function xadd(e: Emitter): void {
   if (size === 8) e.emit('t=(a>>>0)+(b>>>0);r=t|0;rh=(ah+bh+(t>4294967295?1:0))|0;');
   else e.emit(`r=(a+b)&${MASK[size]};`);
   e.emit(`H.addFlags(F,${size},a,ah,b,bh);`);
-  e.store(dst, 'r', 'rh');
-  e.store(src, 'a', 'ah');
+  // Memory first (a faulting store changes nothing); for xadd r,r on one
+  // register the sum must win, so the destination is written last.
+  if (dst.kind === OpKind.Mem) { e.store(dst, 'r', 'rh'); e.store(src, 'a', 'ah'); }
+  else { e.store(src, 'a', 'ah'); e.store(dst, 'r', 'rh'); }
+}
+
+/** cmpxchg8b/16b: compare EDX:EAX (RDX:RAX) with memory; store ECX:EBX (RCX:RBX) or load. */
+function cmpxchgWide(e: Emitter, wide: boolean): void {
+  const m = e.insn.ops[0] as MemOperand;
+  e.ea(m);
+  e.emit(`H.cmpxchgWide(${wide},ml,mh);`);
+  e.stores = true;
 }
 
 export const atomicEmitters: EmitTable = {
+  [Mnemonic.Cmpxchg8b]: (e) => cmpxchgWide(e, false),
+  [Mnemonic.Cmpxchg16b]: (e) => cmpxchgWide(e, true),
   [Mnemonic.Cmpxchg]: cmpxchg,
   [Mnemonic.Xadd]: xadd,
 };

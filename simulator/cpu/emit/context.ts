@@ -160,7 +160,11 @@ export function eaCode(m: MemOperand): string {
     loParts.push(`(R[${b}]>>>0)`);
     hiParts.push(`R[${b + 1}]`);
   }
-  if (loParts.length === 0) return `ml=${m.dispLo | 0};mh=${m.dispHi | 0};`;
+  if (loParts.length === 0) return `ml=${m.dispLo | 0};mh=${m.addr32 ? 0 : m.dispHi | 0};`;
+  if (m.addr32) {
+    if (m.dispLo !== 0) loParts.push(String(m.dispLo >>> 0));
+    return `ml=(${loParts.join('+')})|0;mh=0;`;
+  }
   if (m.dispLo !== 0) loParts.push(String(m.dispLo >>> 0));
   if (m.dispHi !== 0) hiParts.push(String(m.dispHi | 0));
   if (loParts.length === 1) return `ml=${loParts[0]}|0;mh=${hiParts.join('+')};`;

@@ -69,6 +69,7 @@ export const controlEmitters: EmitTable = {
   [Mnemonic.Loope]: (e) => rcxBranch(e, '(R[2]|R[3])!==0&&F[3]!==0', true),
   [Mnemonic.Loopne]: (e) => rcxBranch(e, '(R[2]|R[3])!==0&&F[3]===0', true),
   [Mnemonic.Jrcxz]: (e) => rcxBranch(e, '(R[2]|R[3])===0', false),
+  [Mnemonic.Jecxz]: (e) => rcxBranch(e, 'R[2]===0', false),
   // syscall: RCX = return address, R11 = RFLAGS, then the OS handler runs.
   [Mnemonic.Syscall]: (e) => leave(e,
     `R[2]=${e.insn.nextLo};R[3]=${e.insn.nextHi};R[22]=C.getRflags();R[23]=0;${e.jumpTo(e.insn.nextLo, e.insn.nextHi)}C.syscall();`),

@@ -52,7 +52,11 @@ function leave(e: Emitter): void {
 function enter(e: Emitter): void {
   const [size, level] = e.insn.ops;
   if (size.kind !== OpKind.Imm || level.kind !== OpKind.Imm) throw new Error('enter operands');
-  if ((level.lo & 31) !== 0) throw new Error('enter with a nesting level');
+  if ((level.lo & 31) !== 0) {
+    e.emit(`H.enterNested(${size.lo & 0xffff},${level.lo & 31});`);
+    e.stores = true;
+    return;
+  }
   push64(e, 'R[10]', 'R[11]');
   e.emit(`R[10]=R[8];R[11]=R[9];t=(R[8]>>>0)-${size.lo & 0xffff};R[8]=t|0;R[9]=(R[9]-(t<0?1:0))|0;`);
 }

@@ -1,8 +1,49 @@
-// SSE/SSE2 helpers (filled in by the SSE family).
+// SSE/SSE2 runtime helpers: the functions generated code calls through `H`
+// for what is not emitted inline (see emit/sse*.ts). Floating point lives in
+// sseFloat.ts, packed integer lanes in sseInt.ts; this file adds the faults
+// (misaligned 16-byte access, page checks for 16-byte stores) and MXCSR.
 
 import type { Cpu } from '../cpu';
+import { GeneralProtection, PageFault, hex } from '../faults';
+import { joinAddress, Perm } from '../../memory/memory';
+import { createSseFloatHelpers } from './sseFloat';
+import { createSseIntHelpers } from './sseInt';
+
+/** MXCSR bits a program may set (FZ, RC, exception masks, DAZ, flags); others → #GP. */
+export const MXCSR_WRITABLE = 0xffff;
 
 export function createSseHelpers(cpu: Cpu): Record<string, unknown> {
-  void cpu;
-  return {};
+  const mem = cpu.mem;
+
+  /** A 16-byte aligned access (movdqa, movaps, packed ops on m128) at a misaligned address. */
+  function misaligned(lo: number, hi: number): never {
+    throw new GeneralProtection(`misaligned 16-byte memory operand at ${hex(joinAddress(lo, hi))}`);
+  }
+
+  /**
+   * A 16-byte store that crosses a page: check both pages first, so a fault
+   * leaves memory untouched (two 8-byte stores could otherwise half-complete).
+   */
+  function probeWrite16(lo: number, hi: number): void {
+    const sum = (lo >>> 0) + 15;
+    const lastLo = sum | 0, lastHi = (hi + (sum > 0xffffffff ? 1 : 0)) | 0;
+    check(lo, hi);
+    check(lastLo, lastHi);
+  }
+  function check(lo: number, hi: number): void {
+    const page = mem.pageAt(lo, hi);
+    if (!page) throw new PageFault(joinAddress(lo, hi), 'write', false);
+    if (!(page.perm & Perm.W)) throw new PageFault(joinAddress(lo, hi), 'write', true);
+  }
+
+  function ldmxcsr(v: number): void {
+    if ((v & ~MXCSR_WRITABLE) !== 0) throw new GeneralProtection(`ldmxcsr: reserved bits set in ${hex(v >>> 0)}`);
+    cpu.mxcsr = v;
+  }
+
+  return {
+    ...createSseFloatHelpers(cpu),
+    ...createSseIntHelpers(cpu),
+    misaligned, probeWrite16, ldmxcsr,
+  };
 }

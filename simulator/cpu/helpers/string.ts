@@ -8,11 +8,11 @@ import { compareFlags } from './flags';
 export const enum StringKind { MOVS = 0, STOS = 1, LODS = 2, CMPS = 3, SCAS = 4 }
 export const enum RepKind { NONE = 0, REPE = 1, REPNE = 2 }
 
-/** Index register pair advance: reg += delta (64-bit). */
-function advance(R: Int32Array, slot: number, delta: number): void {
+/** Index register advance: reg += delta (64-bit, or 32-bit with upper half cleared under a 67h prefix). */
+function advance(R: Int32Array, slot: number, delta: number, addr32: boolean): void {
   const t = (R[slot] >>> 0) + delta;
   R[slot] = t | 0;
-  R[slot + 1] = (R[slot + 1] + Math.floor(t / 4294967296)) | 0;
+  R[slot + 1] = addr32 ? 0 : (R[slot + 1] + Math.floor(t / 4294967296)) | 0;
 }
 
 export function createStringOp(mem: Memory, R: Int32Array, F: Int32Array, T: Int32Array) {
@@ -29,50 +29,51 @@ export function createStringOp(mem: Memory, R: Int32Array, F: Int32Array, T: Int
    * Execute the instruction. Returns true if it stopped before RCX reached
    * zero because a trap is pending (the instruction is then restarted).
    */
-  return function stringOp(kind: StringKind, size: number, rep: RepKind): boolean {
+  return function stringOp(kind: StringKind, size: number, rep: RepKind, addr32: boolean): boolean {
     const step = F[6] !== 0 ? -size : size;
     for (;;) {
-      if (rep !== RepKind.NONE && (R[2] | R[3]) === 0) return false;
+      if (rep !== RepKind.NONE && (addr32 ? R[2] : R[2] | R[3]) === 0) return false;
+      const siHi = addr32 ? 0 : R[13], diHi = addr32 ? 0 : R[15];
       let vh = 0;
       switch (kind) {
         case StringKind.MOVS: {
-          const v = load(size, R[12], R[13]); vh = S[0];
-          store(size, R[14], R[15], v, vh);
-          advance(R, 12, step); advance(R, 14, step);
+          const v = load(size, R[12], siHi); vh = S[0];
+          store(size, R[14], diHi, v, vh);
+          advance(R, 12, step, addr32); advance(R, 14, step, addr32);
           break;
         }
         case StringKind.STOS:
-          store(size, R[14], R[15], accLo(size), R[1]);
-          advance(R, 14, step);
+          store(size, R[14], diHi, accLo(size), R[1]);
+          advance(R, 14, step, addr32);
           break;
         case StringKind.LODS: {
-          const v = load(size, R[12], R[13]); vh = S[0];
+          const v = load(size, R[12], siHi); vh = S[0];
           if (size === 8) { R[0] = v; R[1] = vh; }
           else if (size === 4) { R[0] = v; R[1] = 0; }
           else R[0] = (R[0] & (size === 1 ? -256 : -65536)) | v;
-          advance(R, 12, step);
+          advance(R, 12, step, addr32);
           break;
         }
         case StringKind.CMPS: {
-          const a = load(size, R[12], R[13]), ah = S[0];
-          const b = load(size, R[14], R[15]), bh = S[0];
+          const a = load(size, R[12], siHi), ah = S[0];
+          const b = load(size, R[14], diHi), bh = S[0];
           compareFlags(F, size, a, ah, b, bh);
-          advance(R, 12, step); advance(R, 14, step);
+          advance(R, 12, step, addr32); advance(R, 14, step, addr32);
           break;
         }
         default: { // SCAS: compare accumulator with [rdi]
-          const b = load(size, R[14], R[15]), bh = S[0];
+          const b = load(size, R[14], diHi), bh = S[0];
           compareFlags(F, size, accLo(size), R[1], b, bh);
-          advance(R, 14, step);
+          advance(R, 14, step, addr32);
         }
       }
       if (rep === RepKind.NONE) return false;
-      advance(R, 2, -1);
+      advance(R, 2, -1, addr32);
       if (kind === StringKind.CMPS || kind === StringKind.SCAS) {
         if (rep === RepKind.REPE && F[3] === 0) return false;
         if (rep === RepKind.REPNE && F[3] !== 0) return false;
       }
-      if (T[0] !== 0 && (R[2] | R[3]) !== 0) return true;
+      if (T[0] !== 0 && (addr32 ? R[2] : R[2] | R[3]) !== 0) return true;
     }
   };
 }

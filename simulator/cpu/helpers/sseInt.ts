@@ -1,0 +1,229 @@
+// SSE2 packed-integer operations that are not worth inlining: byte and word
+// lanes (saturation, compares, min/max, multiplies, packs, unpacks), shifts
+// by a register count and byte shifts. They work in place on the XMM file
+// through typed views over its buffer (byte/word lanes of register n start
+// at 16n / 8n; `d` is the destination's word index 4n). Source operands
+// arrive as four int32 words and are parked in a scratch register `SRC`.
+// The host is assumed little-endian, like the guest (checked at start-up).
+
+import type { Cpu } from '../cpu';
+
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('SSE helpers need a little-endian host');
+
+const sat8s = (v: number): number => (v > 127 ? 127 : v < -128 ? -128 : v);
+const sat8u = (v: number): number => (v > 255 ? 255 : v < 0 ? 0 : v);
+const sat16s = (v: number): number => (v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+const sat16u = (v: number): number => (v > 65535 ? 65535 : v < 0 ? 0 : v);
+
+export function createSseIntHelpers(cpu: Cpu) {
+  const X = cpu.xmm;
+  const XB = new Uint8Array(X.buffer, X.byteOffset, X.length * 4);
+  const XSB = new Int8Array(X.buffer, X.byteOffset, X.length * 4);
+  const XW = new Uint16Array(X.buffer, X.byteOffset, X.length * 2);
+  const XSW = new Int16Array(X.buffer, X.byteOffset, X.length * 2);
+
+  const src = new ArrayBuffer(16);
+  const S = new Int32Array(src);
+  const SB = new Uint8Array(src);
+  const SSB = new Int8Array(src);
+  const SW = new Uint16Array(src);
+  const SSW = new Int16Array(src);
+  const tmp = new ArrayBuffer(16);
+  const T = new Int32Array(tmp);
+  const TB = new Uint8Array(tmp);
+  const TW = new Uint16Array(tmp);
+
+  const setSrc = (w0: number, w1: number, w2: number, w3: number): void => {
+    S[0] = w0; S[1] = w1; S[2] = w2; S[3] = w3;
+  };
+  const copyTmp = (d: number): void => { X[d] = T[0]; X[d + 1] = T[1]; X[d + 2] = T[2]; X[d + 3] = T[3]; };
+
+  type Packed = (d: number, w0: number, w1: number, w2: number, w3: number) => void;
+
+  /** Byte-lane op: dst[k] = f(dst[k], src[k]) over 16 lanes (signed or unsigned views). */
+  function bytes(signed: boolean, f: (x: number, y: number) => number): Packed {
+    const XV = signed ? XSB : XB, SV = signed ? SSB : SB;
+    return (d, w0, w1, w2, w3) => {
+      setSrc(w0, w1, w2, w3);
+      const base = 4 * d;
+      for (let k = 0; k < 16; k++) XV[base + k] = f(XV[base + k], SV[k]);
+    };
+  }
+  function words(signed: boolean, f: (x: number, y: number) => number): Packed {
+    const XV = signed ? XSW : XW, SV = signed ? SSW : SW;
+    return (d, w0, w1, w2, w3) => {
+      setSrc(w0, w1, w2, w3);
+      const base = 2 * d;
+      for (let k = 0; k < 8; k++) XV[base + k] = f(XV[base + k], SV[k]);
+    };
+  }
+
+  // Unsigned views store masks via wraparound (-1 → 0xff / 0xffff).
+  const helpers = {
+    paddsb: bytes(true, (x, y) => sat8s(x + y)),
+    paddusb: bytes(false, (x, y) => sat8u(x + y)),
+    psubsb: bytes(true, (x, y) => sat8s(x - y)),
+    psubusb: bytes(false, (x, y) => sat8u(x - y)),
+    paddsw: words(true, (x, y) => sat16s(x + y)),
+    paddusw: words(false, (x, y) => sat16u(x + y)),
+    psubsw: words(true, (x, y) => sat16s(x - y)),
+    psubusw: words(false, (x, y) => sat16u(x - y)),
+    pcmpeqb: bytes(false, (x, y) => (x === y ? -1 : 0)),
+    pcmpeqw: words(false, (x, y) => (x === y ? -1 : 0)),
+    pcmpgtb: bytes(true, (x, y) => (x > y ? -1 : 0)),
+    pcmpgtw: words(true, (x, y) => (x > y ? -1 : 0)),
+    pminub: bytes(false, (x, y) => (x < y ? x : y)),
+    pmaxub: bytes(false, (x, y) => (x > y ? x : y)),
+    pminsw: words(true, (x, y) => (x < y ? x : y)),
+    pmaxsw: words(true, (x, y) => (x > y ? x : y)),
+    pavgb: bytes(false, (x, y) => (x + y + 1) >> 1),
+    pavgw: words(false, (x, y) => (x + y + 1) >> 1),
+    pmullw: words(false, (x, y) => Math.imul(x, y)),
+    pmulhw: words(true, (x, y) => (x * y) >> 16),
+    pmulhuw: words(false, (x, y) => (x * y) >>> 16),
+
+    pmuludq(d: number, w0: number, w1: number, w2: number, w3: number): void {
+      mulU32(d, X[d], w0);
+      mulU32(d + 2, X[d + 2], w2);
+      void w1; void w3;
+    },
+    pmaddwd(d: number, w0: number, w1: number, w2: number, w3: number): void {
+      setSrc(w0, w1, w2, w3);
+      const b = 2 * d;
+      for (let k = 0; k < 4; k++) X[d + k] = (XSW[b + 2 * k] * SSW[2 * k] + XSW[b + 2 * k + 1] * SSW[2 * k + 1]) | 0;
+    },
+    psadbw(d: number, w0: number, w1: number, w2: number, w3: number): void {
+      setSrc(w0, w1, w2, w3);
+      const b = 4 * d;
+      for (let q = 0; q < 2; q++) {
+        let sum = 0;
+        for (let k = 8 * q; k < 8 * q + 8; k++) sum += Math.abs(XB[b + k] - SB[k]);
+        X[d + 2 * q] = sum; X[d + 2 * q + 1] = 0;
+      }
+    },
+
+    // packs: low half from the destination, high half from the source
+    packsswb(d: number, w0: number, w1: number, w2: number, w3: number): void {
+      setSrc(w0, w1, w2, w3);
+      const b = 2 * d;
+      for (let k = 0; k < 8; k++) { TB[k] = sat8s(XSW[b + k]); TB[k + 8] = sat8s(SSW[k]); }
+      copyTmp(d);
+    },
+    packuswb(d: number, w0: number, w1: number, w2: number, w3: number): void {
+      setSrc(w0, w1, w2, w3);
+      const b = 2 * d;
+      for (let k = 0; k < 8; k++) { TB[k] = sat8u(XSW[b + k]); TB[k + 8] = sat8u(SSW[k]); }
+      copyTmp(d);
+    },
+    packssdw(d: number, w0: number, w1: number, w2: number, w3: number): void {
+      setSrc(w0, w1, w2, w3);
+      for (let k = 0; k < 4; k++) { TW[k] = sat16s(X[d + k]); TW[k + 4] = sat16s(S[k]); }
+      copyTmp(d);
+    },
+
+    // unpacks: interleave the low (or high) halves of destination and source
+    punpcklbw(d: number, w0: number, w1: number, w2: number, w3: number): void { unpackB(d, 0, w0, w1, w2, w3); },
+    punpckhbw(d: number, w0: number, w1: number, w2: number, w3: number): void { unpackB(d, 8, w0, w1, w2, w3); },
+    punpcklwd(d: number, w0: number, w1: number, w2: number, w3: number): void { unpackW(d, 0, w0, w1, w2, w3); },
+    punpckhwd(d: number, w0: number, w1: number, w2: number, w3: number): void { unpackW(d, 4, w0, w1, w2, w3); },
+
+    /** pshuflw (high = false) / pshufhw: shuffle four words of one half, copy the other. */
+    pshufw(d: number, imm: number, high: boolean, w0: number, w1: number, w2: number, w3: number): void {
+      setSrc(w0, w1, w2, w3);
+      const o = high ? 4 : 0, b = 2 * d;
+      X[d] = w0; X[d + 1] = w1; X[d + 2] = w2; X[d + 3] = w3;
+      for (let k = 0; k < 4; k++) XW[b + o + k] = SW[o + ((imm >> (2 * k)) & 3)];
+    },
+
+    // shifts by a count held in a 64-bit source (lo, hi): counts ≥ lane width clear (or fill with the sign)
+    psllwX(d: number, lo: number, hi: number): void { shiftW(d, countOf(lo, hi), 0); },
+    psrlwX(d: number, lo: number, hi: number): void { shiftW(d, countOf(lo, hi), 1); },
+    psrawX(d: number, lo: number, hi: number): void { shiftW(d, countOf(lo, hi), 2); },
+    pslldX(d: number, lo: number, hi: number): void { shiftD(d, countOf(lo, hi), 0); },
+    psrldX(d: number, lo: number, hi: number): void { shiftD(d, countOf(lo, hi), 1); },
+    psradX(d: number, lo: number, hi: number): void { shiftD(d, countOf(lo, hi), 2); },
+    psllqX(d: number, lo: number, hi: number): void { shiftQ(d, countOf(lo, hi), true); shiftQ(d + 2, countOf(lo, hi), true); },
+    psrlqX(d: number, lo: number, hi: number): void { shiftQ(d, countOf(lo, hi), false); shiftQ(d + 2, countOf(lo, hi), false); },
+
+    /** pslldq (left = true) / psrldq by n bytes. */
+    byteShift(d: number, n: number, left: boolean): void {
+      const b = 4 * d;
+      if (n > 16) n = 16;
+      for (let k = 0; k < 16; k++) {
+        const from = left ? k - n : k + n;
+        TB[k] = from >= 0 && from < 16 ? XB[b + from] : 0;
+      }
+      copyTmp(d);
+    },
+
+    /** maskmovdqu: store the bytes of xmm d selected by the sign bits of xmm s at [RDI]. */
+    maskmovdqu(d: number, s: number): void {
+      const mem = cpu.mem, R = cpu.regs;
+      const lo = R[14], hi = R[15];
+      for (let k = 0; k < 16; k++) {
+        if (XB[4 * s + k] & 0x80) {
+          const sum = (lo >>> 0) + k;
+          mem.st8(sum | 0, (hi + (sum > 0xffffffff ? 1 : 0)) | 0, XB[4 * d + k]);
+        }
+      }
+    },
+  };
+
+  function mulU32(d: number, x: number, y: number): void {
+    const xl = x & 0xffff, xh = x >>> 16, yl = y & 0xffff, yh = y >>> 16;
+    const ll = xl * yl, lh = xl * yh, hl = xh * yl, hh = xh * yh;
+    const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+    X[d] = ((mid & 0xffff) << 16) | (ll & 0xffff);
+    X[d + 1] = (hh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) | 0;
+  }
+
+  function unpackB(d: number, from: number, w0: number, w1: number, w2: number, w3: number): void {
+    setSrc(w0, w1, w2, w3);
+    const b = 4 * d;
+    for (let k = 0; k < 8; k++) { TB[2 * k] = XB[b + from + k]; TB[2 * k + 1] = SB[from + k]; }
+    copyTmp(d);
+  }
+  function unpackW(d: number, from: number, w0: number, w1: number, w2: number, w3: number): void {
+    setSrc(w0, w1, w2, w3);
+    const b = 2 * d;
+    for (let k = 0; k < 4; k++) { TW[2 * k] = XW[b + from + k]; TW[2 * k + 1] = SW[from + k]; }
+    copyTmp(d);
+  }
+
+  const countOf = (lo: number, hi: number): number => (hi !== 0 || lo >>> 0 > 255 ? 255 : lo >>> 0);
+
+  /** kind 0 = left, 1 = logical right, 2 = arithmetic right; 16-bit lanes. */
+  function shiftW(d: number, n: number, kind: number): void {
+    const b = 2 * d;
+    if (kind === 2) {
+      if (n > 15) n = 15;
+      for (let k = 0; k < 8; k++) XSW[b + k] = XSW[b + k] >> n;
+    } else if (n > 15) {
+      X[d] = 0; X[d + 1] = 0; X[d + 2] = 0; X[d + 3] = 0;
+    } else {
+      for (let k = 0; k < 8; k++) XW[b + k] = kind === 0 ? XW[b + k] << n : XW[b + k] >>> n;
+    }
+  }
+  function shiftD(d: number, n: number, kind: number): void {
+    if (kind === 2) {
+      if (n > 31) n = 31;
+      for (let k = 0; k < 4; k++) X[d + k] = X[d + k] >> n;
+    } else if (n > 31) {
+      X[d] = 0; X[d + 1] = 0; X[d + 2] = 0; X[d + 3] = 0;
+    } else {
+      for (let k = 0; k < 4; k++) X[d + k] = kind === 0 ? X[d + k] << n : X[d + k] >>> n;
+    }
+  }
+  function shiftQ(d: number, n: number, left: boolean): void {
+    const lo = X[d], hi = X[d + 1];
+    if (n > 63) { X[d] = 0; X[d + 1] = 0; return; }
+    if (n === 0) return;
+    if (left) {
+      if (n < 32) { X[d] = lo << n; X[d + 1] = (hi << n) | (lo >>> (32 - n)); }
+      else { X[d] = 0; X[d + 1] = lo << (n - 32); }
+    } else if (n < 32) { X[d] = (lo >>> n) | (hi << (32 - n)); X[d + 1] = hi >>> n; }
+    else { X[d] = hi >>> (n - 32); X[d + 1] = 0; }
+  }
+
+  return helpers;
+}
