@@ -31,6 +31,22 @@ export interface CodeEnvironment {
 
 const MAX_INSN_LENGTH = 15;
 
+/**
+ * What the owner of the CPU (the kernel) tells the compiler about special
+ * addresses. Both are consulted only while compiling, never on the hot path.
+ */
+export interface CodeHooks {
+  /** Index of a host-implemented function whose entry is at this address, or -1. */
+  hostFunctionAt(lo: number, hi: number): number;
+  /**
+   * If an armed probe's int3 sits at this address: its id and the bytes of
+   * the instruction it replaced. The block then calls the probe's handlers
+   * around that original instruction, which runs at its own address — the
+   * effect of the kernel's single-step out of line, without the fixups.
+   */
+  probeAt(lo: number, hi: number): { id: number; original: Uint8Array } | null;
+}
+
 /** Flags-writing instructions that may leave flags unchanged (count 0): they do not kill liveness. */
 const CONDITIONAL_FLAG_WRITERS = new Set<number>([
   Mnemonic.Shl, Mnemonic.Sal, Mnemonic.Shr, Mnemonic.Sar, Mnemonic.Rol, Mnemonic.Ror,
@@ -41,6 +57,8 @@ export class BlockCompiler {
   private readonly decoder = new InsnDecoder();
   private readonly envNames: string[];
   private readonly envValues: unknown[];
+
+  hooks: CodeHooks | null = null;
 
   constructor(private readonly mem: Memory, env: CodeEnvironment) {
     const m = mem;
@@ -71,11 +89,23 @@ export class BlockCompiler {
     return bytes;
   }
 
+  /** A host function's entry: the whole block is one call into the host. */
+  private hostBlock(lo: number, hi: number, index: number): Block {
+    const body = `C.trapInsnLo=${lo};C.trapInsnHi=${hi};` +
+      `try{C.hostCall(${index});return 1;}catch(err){C.blockFault(err,${lo},${hi});return 0;}`;
+    const factory = new Function(...this.envNames, `return function host(){${body}};`);
+    const run = factory(...this.envValues) as () => number;
+    return { run, ipLo: lo, ipHi: hi, pages: [pageKey(lo, hi)], length: 1, insns: [] };
+  }
+
   compile(lo: number, hi: number, maxInsns: number): Block {
     const insns: Insn[] = [];
     const pages = new Set<number>();
     let ipLo = lo, ipHi = hi;
     let unsupported: string | null = null;
+    const hostIndex = this.hooks ? this.hooks.hostFunctionAt(lo, hi) : -1;
+    if (hostIndex >= 0) return this.hostBlock(lo, hi, hostIndex);
+    let probeId = -1;
     while (insns.length < maxInsns) {
       let bytes: Uint8Array;
       try {
@@ -83,6 +113,12 @@ export class BlockCompiler {
       } catch (e) {
         if (insns.length === 0) throw e;
         break; // fault when execution actually gets there
+      }
+      const probe = bytes[0] === 0xcc && this.hooks ? this.hooks.probeAt(ipLo, ipHi) : null;
+      if (probe) {
+        if (insns.length > 0) break; // a probed instruction starts its own block
+        probeId = probe.id;
+        bytes = probe.original;
       }
       const d = this.decoder.decode(bytes, ipLo, ipHi);
       if (isInvalid(d)) {
@@ -97,7 +133,7 @@ export class BlockCompiler {
       pages.add(pageKey(d.ipLo, d.ipHi));
       pages.add(pageKey((d.ipLo + d.length - 1) | 0, d.ipHi));
       insns.push(d);
-      if (!emitterFor(d) || endsBlock(d)) break;
+      if (!emitterFor(d) || endsBlock(d) || probeId >= 0) break;
       ipLo = d.nextLo; ipHi = d.nextHi;
     }
     const live = liveness(insns);
@@ -114,17 +150,29 @@ export class BlockCompiler {
         break;
       }
       let ok = emitFn !== undefined;
+      if (probeId >= 0) e.emit(`R[32]=${insn.ipLo};R[33]=${insn.ipHi};C.probeHit(${probeId},false);`);
       if (emitFn) {
-        e.begin(insn, i, live[i]);
+        e.begin(insn, i, probeId >= 0 ? FlagBit.ALL : live[i]);
         try { emitFn(e); } catch { ok = false; }
+      }
+      if (ok && probeId >= 0) {
+        // post-handler after the probed instruction, RIP wherever it went
+        if (e.stores) e.emit(`C.trapInsnLo=${insn.ipLo};C.trapInsnHi=${insn.ipHi};`);
+        if (!e.endsBlock) e.emit(`R[32]=${insn.nextLo};R[33]=${insn.nextHi};`);
+        e.emit(`C.probeHit(${probeId},true);return ${i + 1};`);
+        break;
       }
       if (!ok) {
         e.out.length = mark;
         e.emit(`throw H.invalidOpcode(${JSON.stringify(insn.text)},${insn.ipLo},${insn.ipHi});`);
         break;
       }
-      if (e.endsBlock) { e.emit(`return ${i + 1};`); break; }
-      if (e.stores) e.emit(`if(T[0]!==0){R[32]=${insn.nextLo};R[33]=${insn.nextHi};return ${i + 1};}`);
+      if (e.endsBlock) {
+        if (e.stores) e.emit(`C.trapInsnLo=${insn.ipLo};C.trapInsnHi=${insn.ipHi};`);
+        e.emit(`return ${i + 1};`);
+        break;
+      }
+      if (e.stores) e.emit(`if(T[0]!==0){C.trapInsnLo=${insn.ipLo};C.trapInsnHi=${insn.ipHi};R[32]=${insn.nextLo};R[33]=${insn.nextHi};return ${i + 1};}`);
       if (i === insns.length - 1) e.emit(`R[32]=${insn.nextLo};R[33]=${insn.nextHi};return ${i + 1};`);
     }
     if (unsupported !== null) {
@@ -162,6 +210,7 @@ function emitLoopBack(e: Emitter, insn: Insn, n: number, lo: number, hi: number)
 }
 
 function endsBlock(i: Insn): boolean {
+  // (probed instructions and host functions end blocks too; see compile)
   return i.mnemonic === Mnemonic.Syscall || i.mnemonic === Mnemonic.Hlt || i.mnemonic === Mnemonic.Int3 ||
     i.mnemonic === Mnemonic.Ud2 || i.flowControl !== 0 /* FlowControl.Next */;
 }

@@ -4,7 +4,7 @@
 // (user-mode runner, kernel, debugger) off the hot path.
 
 import { Memory, MemoryObserver, joinAddress, splitAddress, pageKey } from '../memory/memory';
-import { BlockCompiler, Block } from './compiler';
+import { BlockCompiler, Block, CodeHooks } from './compiler';
 import { CpuFault } from './faults';
 import { FlagSlot, Gpr, PARITY_EVEN, RegSlot, RflagsBit, RFLAGS_FIXED, XMM_COUNT } from './registers';
 import { TrapBit } from './trap';
@@ -35,17 +35,29 @@ export class Cpu implements MemoryObserver {
   readonly flags = new Int32Array(FlagSlot.COUNT);
   readonly xmm = new Int32Array(XMM_COUNT * 4);
   readonly trap = new Int32Array(2);
-  readonly debug = new DebugRegisters();
+  debug = new DebugRegisters();
   /** Instructions retired so far. */
   insnCount = 0;
   /** Which CPU this is (rdtscp, smp_processor_id); the kernel sets it. */
   cpuNumber = 0;
   mxcsr = 0x1f80;
+  /**
+   * Address of the instruction whose store raised the last data-breakpoint
+   * trap (RIP is already past it, as on x86). Kept so reports can name the
+   * store itself.
+   */
+  trapInsnLo = 0;
+  trapInsnHi = 0;
+  get trapInsn(): bigint { return joinAddress(this.trapInsnLo, this.trapInsnHi); }
 
   onSyscall: ((cpu: Cpu) => void) | null = null;
   /** Called after every call instruction (return address given); null costs one compare. */
   onCall: ((retLo: number, retHi: number) => void) | null = null;
   onRet: (() => void) | null = null;
+  /** Host functions (kernel exports) by index; see CodeHooks.hostFunctionAt. */
+  hostFunctions: ((cpu: Cpu) => void)[] = [];
+  /** Probe handlers by id; `post` is false before the probed instruction, true after. */
+  onProbe: ((id: number, post: boolean) => void) | null = null;
   /** Simulated cycle counter for rdtsc. */
   clock: () => number = () => this.insnCount;
 
@@ -203,7 +215,7 @@ export class Cpu implements MemoryObserver {
     }
     if (bits & TrapBit.HALT) return { kind: 'halt' };
     if (bits & TrapBit.STOP) return { kind: 'stop' };
-    return null; // CODE_WRITE: the cache is already flushed; just go on
+    return null; // CODE_WRITE / RECHECK: nothing to report; the loop re-reads its mode
   }
 
   private faultResult(e: unknown, lo: number, hi: number): RunResult {
@@ -222,6 +234,22 @@ export class Cpu implements MemoryObserver {
     this.regs[RegSlot.RIP + 1] = hi;
     this.pendingFault = err;
     this.trap[0] |= TrapBit.FAULT;
+  }
+
+  /** Set the kernel's code hooks (host functions, probes); drops compiled code. */
+  setCodeHooks(hooks: CodeHooks | null): void {
+    this.compiler.hooks = hooks;
+    this.flushCode();
+  }
+
+  /** Called by a host function's block. */
+  hostCall(index: number): void {
+    this.hostFunctions[index](this);
+  }
+
+  /** Called by a probed instruction's block. */
+  probeHit(id: number, post: boolean): void {
+    if (this.onProbe) this.onProbe(id, post);
   }
 
   /** Called by generated code for `syscall` (RIP already past it). */
@@ -296,6 +324,7 @@ export class Cpu implements MemoryObserver {
     }
     if (hadExec !== this.execSlots.length > 0) this.resumeFlag = false;
     this.slowMode = this.execSlots.length > 0 || this.activeSlots.some((s) => s.type === BreakType.READ_WRITE);
+    this.trap[0] |= TrapBit.RECHECK;
   }
 
   /** MemoryObserver: an access touched a page with an armed data breakpoint. */

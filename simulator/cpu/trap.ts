@@ -13,4 +13,6 @@ export const enum TrapBit {
   CODE_WRITE = 8,
   /** A fault was raised; details are in Cpu.pendingFault. */
   FAULT = 16,
+  /** Execution mode changed (debug registers armed): the run loop re-reads it. */
+  RECHECK = 32,
 }

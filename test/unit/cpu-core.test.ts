@@ -43,6 +43,7 @@ test('a write watchpoint traps after the store, with DR6.B0 set and RIP at the n
   assert.equal(r.kind, 'debug');
   assert.equal(cpu.debug.dr6 & 0xf, 1);
   assert.equal(cpu.rip, CODE + 4n);
+  assert.equal(cpu.trapInsn, CODE + 1n, 'the store instruction itself is known');
   assert.equal(cpu.mem.readU64(DATA + 0x100n), 0x1122334455667788n, 'the store completed');
   assert.equal(cpu.run(100).kind, 'halt');
 });

@@ -1,0 +1,107 @@
+// fprobes: an entry handler at a function's first instruction and an exit
+// handler when it returns. As in Linux, the entry hook replaces the return
+// address on the guest stack with `return_to_handler`, a real trampoline in
+// kernel text; when the function returns there, the trampoline saves the
+// return value on the stack (so its own stack writes are observable, as in
+// the kernel), calls the exit handlers and jumps to the original caller.
+
+import { Gpr } from '../cpu/registers';
+import { splitAddress } from '../memory/memory';
+import type { Machine } from './machine';
+import type { Task } from './task';
+import type { Kprobes } from './kprobes';
+import { KERNEL_TEXT, KERNEL_TEXT_SIZE } from './layout';
+
+export type FprobeHandler = (m: Machine, task: Task) => void;
+
+export interface Fprobe {
+  readonly entry?: FprobeHandler;
+  readonly exit?: FprobeHandler;
+}
+
+interface PendingReturn {
+  fprobe: Fprobe;
+  original: bigint;
+}
+
+const TRAMPOLINE_AT = KERNEL_TEXT + BigInt(KERNEL_TEXT_SIZE / 2);
+const RET_STACK = 'fprobe.retStack';
+
+export class Fprobes {
+  readonly trampoline = TRAMPOLINE_AT;
+  readonly trampolineSize: number;
+  private readonly attached = new Map<Fprobe, { kprobe: { address: bigint; pre: (m: Machine, t: Task) => void } }>();
+
+  constructor(private readonly m: Machine, private readonly kprobes: Kprobes) {
+    const exitHost = m.defineHost('ftrace_return_to_handler', () => this.returnToHandler());
+    const code = trampolineCode(TRAMPOLINE_AT, exitHost);
+    this.trampolineSize = code.length;
+    m.mem.write(TRAMPOLINE_AT, code, true);
+    m.symbolizers.push((addr) => {
+      if (addr >= TRAMPOLINE_AT && addr < TRAMPOLINE_AT + BigInt(code.length)) {
+        return { symbol: `return_to_handler+0x${(addr - TRAMPOLINE_AT).toString(16)}/0x${code.length.toString(16)}` };
+      }
+      return undefined;
+    });
+  }
+
+  /** Is the address inside the exit trampoline? (KStackWatch's false-positive filter.) */
+  inTrampoline(addr: bigint): boolean {
+    return addr >= TRAMPOLINE_AT && addr < TRAMPOLINE_AT + BigInt(this.trampolineSize);
+  }
+
+  register(fp: Fprobe, fnStart: bigint, fnSize: number): void {
+    const kprobe = { address: fnStart, pre: (m: Machine, t: Task) => this.onEntry(fp, t) };
+    this.kprobes.register(kprobe, fnStart, fnSize);
+    this.attached.set(fp, { kprobe });
+  }
+
+  unregister(fp: Fprobe): void {
+    const a = this.attached.get(fp);
+    if (!a) return;
+    this.kprobes.unregister(a.kprobe);
+    this.attached.delete(fp);
+  }
+
+  /** The original return addresses hidden behind the trampoline, innermost first. */
+  pendingReturns(task: Task): bigint[] {
+    const stack = task.toolData.get(RET_STACK) as PendingReturn[] | undefined;
+    return stack ? stack.map((p) => p.original).reverse() : [];
+  }
+
+  private onEntry(fp: Fprobe, task: Task): void {
+    fp.entry?.(this.m, task);
+    if (!fp.exit) return;
+    const rsp = this.m.cpu.getReg(Gpr.RSP);
+    const original = this.m.mem.readU64(rsp, true);
+    let stack = task.toolData.get(RET_STACK) as PendingReturn[] | undefined;
+    if (!stack) task.toolData.set(RET_STACK, stack = []);
+    stack.push({ fprobe: fp, original });
+    this.m.mem.writeU64(rsp, TRAMPOLINE_AT, true);
+    // keep the shadow stack in step: the function now returns to the trampoline
+    task.shadow.replaceTopReturn(...splitAddress(original), ...splitAddress(TRAMPOLINE_AT));
+  }
+
+  private returnToHandler(): bigint {
+    const task = this.m.currentTask;
+    const stack = task.toolData.get(RET_STACK) as PendingReturn[] | undefined;
+    const top = stack?.pop();
+    if (!top) {
+      this.m.panic('ftrace: return_to_handler without a pending return');
+      return 0n;
+    }
+    top.fprobe.exit?.(this.m, task);
+    return top.original;
+  }
+}
+
+/** Machine code of return_to_handler (see the file comment). */
+function trampolineCode(at: bigint, exitHost: bigint): Uint8Array {
+  const head = [0x48, 0x83, 0xec, 0x18, 0x48, 0x89, 0x04, 0x24, 0x48, 0x89, 0x54, 0x24, 0x08];
+  const callAt = at + BigInt(head.length);
+  const rel = Number(BigInt.asIntN(32, exitHost - (callAt + 5n)));
+  const call = [0xe8, rel & 255, (rel >> 8) & 255, (rel >> 16) & 255, (rel >>> 24) & 255];
+  const tail = [0x49, 0x89, 0xc3, 0x48, 0x8b, 0x54, 0x24, 0x08, 0x48, 0x8b, 0x04, 0x24, 0x48, 0x83, 0xc4, 0x18, 0x41, 0xff, 0xe3];
+  return Uint8Array.from([...head, ...call, ...tail]);
+}
+

@@ -1,0 +1,111 @@
+// The hw_breakpoint layer over DR0–DR3: wide breakpoints take the same slot
+// on every online CPU (register_wide_hw_breakpoint), can be re-pointed on the
+// local CPU only (modify_wide_hw_breakpoint_local), and deliver #DB to their
+// handler with the trapping CPU and task. No free slot → ENOSPC.
+
+import { BreakType, DebugRegisters } from '../cpu/debugRegisters';
+import type { Machine, PerCpu } from './machine';
+import type { Task } from './task';
+
+export type HwBreakpointKind = 'w' | 'rw' | 'x';
+
+export interface HwBreakpointAttr {
+  address: bigint;
+  length: 1 | 2 | 4 | 8;
+  kind: HwBreakpointKind;
+  /** A disabled breakpoint keeps its slot but does not fire. */
+  disabled?: boolean;
+}
+
+export interface HwBreakpointHit {
+  bp: HwBreakpoint;
+  pc: PerCpu;
+  task: Task;
+  /** Address the CPU trapped at (after the writing instruction). */
+  trapIp: bigint;
+}
+
+export interface HwBreakpoint {
+  readonly slot: number;
+  attr: HwBreakpointAttr;
+  readonly handler: (hit: HwBreakpointHit) => void;
+}
+
+export class HwBreakpointError extends Error {
+  constructor(readonly errno: string, message: string) {
+    super(message);
+  }
+}
+
+const TYPE: Record<HwBreakpointKind, BreakType> = { w: BreakType.WRITE, rw: BreakType.READ_WRITE, x: BreakType.EXECUTE };
+
+export function validateAttr(attr: HwBreakpointAttr): void {
+  if (![1, 2, 4, 8].includes(attr.length)) throw new HwBreakpointError('EINVAL', `length ${attr.length} is not 1, 2, 4 or 8`);
+  if (attr.address % BigInt(attr.length) !== 0n) {
+    throw new HwBreakpointError('EINVAL', `address 0x${attr.address.toString(16)} is not aligned to its length ${attr.length}`);
+  }
+  if (attr.kind === 'x' && attr.length !== 1) throw new HwBreakpointError('EINVAL', 'execute breakpoints have length 1');
+}
+
+export class HwBreakpoints {
+  private readonly slots: (HwBreakpoint | null)[] = [null, null, null, null];
+
+  constructor(private readonly m: Machine) {
+    m.debugHandler = (pc, dr6) => this.onDebug(pc, dr6);
+    m.hotplugCallbacks.push({ online: (pc) => this.reinstall(pc) });
+  }
+
+  /** Slots in use (for the UI and the KStackWatch pool size). */
+  get used(): number {
+    return this.slots.filter((s) => s !== null).length;
+  }
+
+  get free(): number {
+    return 4 - this.used;
+  }
+
+  registerWide(attr: HwBreakpointAttr, handler: (hit: HwBreakpointHit) => void): HwBreakpoint {
+    validateAttr(attr);
+    const slot = this.slots.indexOf(null);
+    if (slot < 0) throw new HwBreakpointError('ENOSPC', 'no free debug register');
+    const bp: HwBreakpoint = { slot, attr: { ...attr }, handler };
+    this.slots[slot] = bp;
+    for (const pc of this.m.percpu) if (pc.online) this.program(pc, bp, bp.attr);
+    return bp;
+  }
+
+  /** Change the breakpoint on the CPU that is running now only. */
+  modifyLocal(bp: HwBreakpoint, attr: HwBreakpointAttr): void {
+    validateAttr(attr);
+    this.program(this.m.currentCpu, bp, attr);
+  }
+
+  /** Program a CPU's slot (on that CPU: call it via sendIpi for remote CPUs). */
+  program(pc: PerCpu, bp: HwBreakpoint, attr: HwBreakpointAttr): void {
+    const d = pc.debug;
+    d.dr[bp.slot] = attr.address;
+    d.dr7 &= ~DebugRegisters.controlMask(bp.slot);
+    if (!attr.disabled) d.dr7 |= DebugRegisters.control(bp.slot, TYPE[attr.kind], attr.length);
+    if (this.m.cpu.debug === d) this.m.cpu.applyDebugRegisters();
+  }
+
+  unregister(bp: HwBreakpoint): void {
+    if (this.slots[bp.slot] !== bp) return;
+    this.slots[bp.slot] = null;
+    for (const pc of this.m.percpu) this.program(pc, bp, { ...bp.attr, disabled: true });
+  }
+
+  private reinstall(pc: PerCpu): void {
+    for (const bp of this.slots) if (bp) this.program(pc, bp, bp.attr);
+  }
+
+  private onDebug(pc: PerCpu, dr6: number): void {
+    const task = this.m.currentTask;
+    const trapIp = this.m.cpu.rip;
+    pc.debug.dr6 &= ~0xf;
+    for (let i = 0; i < 4; i++) {
+      const bp = this.slots[i];
+      if ((dr6 & (1 << i)) && bp) bp.handler({ bp, pc, task, trapIp });
+    }
+  }
+}

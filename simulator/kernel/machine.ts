@@ -1,0 +1,549 @@
+// The simulated SMP machine: N CPUs sharing one memory, one CPU engine
+// whose registers hold whichever task is being run, a seeded scheduler that
+// interleaves the CPUs in quanta, simulated time, and the task lifecycle.
+// Kernel APIs (api/*.ts) are host functions registered on `host`.
+
+import { Memory, Perm, splitAddress } from '../memory/memory';
+import { Cpu, RunResult } from '../cpu/cpu';
+import { CpuFault } from '../cpu/faults';
+import { DebugRegisters } from '../cpu/debugRegisters';
+import { Gpr, RegSlot } from '../cpu/registers';
+import { HostFunctionTable, HostResult, NO_RETURN } from './hostFunctions';
+import { Heap } from './heap';
+import { Prng } from './prng';
+import { Task, TaskState } from './task';
+import { KernelEvent } from './events';
+import {
+  KERNEL_TEXT, KERNEL_TEXT_SIZE, PERCPU_AREA, PERCPU_STRIDE, STACK_AREA, STACK_GUARD, THREAD_SIZE,
+} from './layout';
+
+export interface MachineOptions {
+  cpus: number;
+  seed: number;
+  /** Stop after this many instructions in total. */
+  maxInstructions: number;
+  /** Panic (stop everything) on the first oops instead of killing the task. */
+  panicOnOops: boolean;
+}
+
+export const DEFAULT_OPTIONS: MachineOptions = { cpus: 4, seed: 1, maxInstructions: 2_000_000_000, panicOnOops: false };
+
+/** Why Machine.run() returned. */
+export type MachineStop =
+  | { kind: 'idle' }           // every task exited
+  | { kind: 'deadlock'; tasks: Task[] }
+  | { kind: 'panic'; reason: string }
+  | { kind: 'budget' }
+  | { kind: 'halted'; reason: string }; // a tool (e.g. a debugger) asked to stop
+
+export interface PerCpu {
+  readonly index: number;
+  online: boolean;
+  current: Task | null;
+  readonly debug: DebugRegisters;
+  readonly gsBase: bigint;
+  /** Instructions run by the current task since it was scheduled here. */
+  sliceUsed: number;
+  insns: number;
+}
+
+/** Offsets in the per-CPU area (see sdk/include/asm/percpu.h). */
+export const enum PerCpuOffset { CURRENT_TASK = 0x00, CPU_NUMBER = 0x08, STACK_CANARY = 0x28 }
+
+/** Task struct field offsets (see sdk/include/linux/sched.h). */
+export const enum TaskStructOffset { STATE = 0x00, FLAGS = 0x04, STACK = 0x08, PID = 0x10, TGID = 0x14, COMM = 0x18, CANARY = 0x28, CPU = 0x34, SIZE = 0x78 }
+
+const PF_KTHREAD = 0x00200000;
+/** Instructions a task may run before it can be preempted by a waiting one. */
+const TIME_SLICE = 40_000;
+/** Simulated nanoseconds per instruction (a 1 GHz, 1 IPC machine). */
+export const NS_PER_INSN = 1;
+
+export class Machine {
+  readonly mem = new Memory(1 << 30);
+  readonly cpu: Cpu;
+  readonly host = new HostFunctionTable();
+  readonly heap: Heap;
+  readonly prng: Prng;
+  readonly percpu: PerCpu[] = [];
+  readonly tasks: Task[] = [];
+  private readonly runQueue: Task[] = [];
+  /** The CPU whose task is loaded in the engine, and that task. */
+  private loaded: PerCpu | null = null;
+  private loadedTask: Task | null = null;
+  /** Simulated time at the start of the current round. */
+  private roundStartNs = 0;
+  private quantumStartInsns = 0;
+  private nextPid = 1;
+  private nextStack = STACK_AREA;
+  private stop: MachineStop | null = null;
+  /** Total instructions executed. */
+  insns = 0;
+  readonly listeners: ((e: KernelEvent) => void)[] = [];
+  /** Symbolizers in priority order (modules register theirs). */
+  readonly symbolizers: ((addr: bigint) => { symbol: string; file?: string; line?: number } | undefined)[] = [];
+  /** Handlers for #DB (hardware breakpoints); return true when handled. */
+  debugHandler: ((pc: PerCpu, dr6: number) => void) | null = null;
+  /** Functions queued for a CPU by sendIpi, run at its next instruction boundary. */
+  private readonly ipis = new Map<number, (() => void)[]>();
+  /** CPU hotplug callbacks (like cpuhp_setup_state): called with the CPU going online/offline. */
+  readonly hotplugCallbacks: { online?: (pc: PerCpu) => void; offline?: (pc: PerCpu) => void }[] = [];
+  private readonly hotplugSchedule: { atNs: number; cpu: number; online: boolean }[] = [];
+  /** The address a thread function returns to (ends the task). */
+  readonly kthreadExit: bigint;
+
+  constructor(readonly options: MachineOptions = DEFAULT_OPTIONS) {
+    if (options.cpus < 1 || options.cpus > 64) throw new RangeError('cpus must be between 1 and 64');
+    this.prng = new Prng(options.seed);
+    this.cpu = new Cpu(this.mem);
+    this.heap = new Heap(this.mem);
+    this.mem.map(KERNEL_TEXT, KERNEL_TEXT_SIZE, Perm.RX);
+    this.mem.write(KERNEL_TEXT, new Uint8Array(KERNEL_TEXT_SIZE / 2).fill(0xc3), true);
+    for (let i = 0; i < options.cpus; i++) {
+      const gsBase = PERCPU_AREA + BigInt(i * PERCPU_STRIDE);
+      this.mem.map(gsBase, PERCPU_STRIDE, Perm.RW);
+      this.mem.writeU64(gsBase + BigInt(PerCpuOffset.CPU_NUMBER), BigInt(i), true);
+      this.percpu.push({ index: i, online: true, current: null, debug: new DebugRegisters(), gsBase, sliceUsed: 0, insns: 0 });
+    }
+    const host = this.host;
+    this.cpu.setCodeHooks({
+      hostFunctionAt: (lo, hi) => host.indexAt(lo, hi),
+      probeAt: (lo, hi) => this.probeAt(lo, hi),
+    });
+    this.cpu.hostFunctions = [];
+    this.cpu.onCall = (retLo, retHi) => {
+      const t = this.loadedTask;
+      if (t) t.shadow.push(retLo, retHi, this.cpu.regs[RegSlot.RIP], this.cpu.regs[RegSlot.RIP + 1]);
+    };
+    this.cpu.onRet = () => {
+      const t = this.loadedTask;
+      if (t) t.shadow.returned(this.cpu.regs[RegSlot.RIP], this.cpu.regs[RegSlot.RIP + 1]);
+    };
+    this.cpu.clock = () => this.nowNs();
+    this.kthreadExit = this.defineHost('kthread_exit_trampoline', () => {
+      this.exitCurrent(Number(BigInt.asIntN(32, this.cpu.getReg(Gpr.RAX))));
+      return NO_RETURN;
+    });
+  }
+
+  /** Hook for kprobes (set by the kprobes layer). */
+  probeAt: (lo: number, hi: number) => { id: number; original: Uint8Array } | null = () => null;
+
+  // ---- host functions -------------------------------------------------------
+
+  /**
+   * Register a kernel function implemented on the host. `impl` reads its
+   * arguments with arg()/argU32()…; its result goes to RAX and the function
+   * returns to its caller, unless it returns NO_RETURN (then it has set RIP
+   * itself, or the task does not continue).
+   */
+  defineHost(name: string, impl: () => HostResult): bigint {
+    const address = this.host.add(name, impl);
+    const index = this.host.get(name)!.index;
+    this.cpu.hostFunctions[index] = () => this.callHost(impl);
+    return address;
+  }
+
+  private callHost(impl: () => HostResult): void {
+    const result = impl();
+    if (result === NO_RETURN) return;
+    if (result !== undefined) {
+      const v = typeof result === 'bigint' ? result : BigInt(typeof result === 'boolean' ? (result ? 1 : 0) : Math.trunc(result));
+      this.cpu.setReg(Gpr.RAX, v);
+    }
+    this.returnFromHost();
+  }
+
+  /** Pop the return address (as the host function's `ret`). */
+  returnFromHost(): void {
+    const R = this.cpu.regs;
+    const rsp = this.cpu.getReg(Gpr.RSP);
+    const ret = this.mem.readU64(rsp);
+    [R[RegSlot.RIP], R[RegSlot.RIP + 1]] = splitAddress(ret);
+    this.cpu.setReg(Gpr.RSP, rsp + 8n);
+    this.cpu.onRet?.();
+  }
+
+  /** Argument n (0-based) of the current host call, SysV ABI: rdi rsi rdx rcx r8 r9, then the stack. */
+  arg(n: number): bigint {
+    const regs = [Gpr.RDI, Gpr.RSI, Gpr.RDX, Gpr.RCX, Gpr.R8, Gpr.R9];
+    if (n < 6) return this.cpu.getReg(regs[n]);
+    return this.mem.readU64(this.cpu.getReg(Gpr.RSP) + BigInt(8 * (n - 5)));
+  }
+
+  argI32(n: number): number { return Number(BigInt.asIntN(32, this.arg(n))); }
+  argU32(n: number): number { return Number(BigInt.asUintN(32, this.arg(n))); }
+  argI64(n: number): bigint { return BigInt.asIntN(64, this.arg(n)); }
+
+  // ---- time -------------------------------------------------------------------
+
+  /** Simulated time now, as seen by the running CPU. */
+  nowNs(): number {
+    return this.roundStartNs + (this.cpu.insnCount - this.quantumStartInsns) * NS_PER_INSN;
+  }
+
+  // ---- tasks --------------------------------------------------------------------
+
+  get currentCpu(): PerCpu {
+    if (!this.loaded) throw new Error('no CPU is running');
+    return this.loaded;
+  }
+
+  get currentTask(): Task {
+    const t = this.loadedTask;
+    if (!t) throw new Error('no task is running');
+    return t;
+  }
+
+  /** Create a kernel thread that will run fn(arg); it starts in state NEW until woken. */
+  createTask(comm: string, fn: bigint, arg: bigint): Task {
+    const stackBase = this.nextStack + BigInt(STACK_GUARD);
+    this.nextStack = stackBase + BigInt(THREAD_SIZE);
+    this.mem.map(stackBase, THREAD_SIZE, Perm.RW);
+    const stackTop = stackBase + BigInt(THREAD_SIZE);
+    // canaries have a zero low byte in Linux (stops string overflows reading past them)
+    const canary = this.prng.nextU64() & ~0xffn;
+    const taskStruct = this.heap.alloc(TaskStructOffset.SIZE, true);
+    const task = new Task(this.nextPid++, comm.slice(0, 15), stackBase, stackTop, canary, taskStruct);
+    this.writeTaskStruct(task);
+    // The thread function returns into kthread_exit_trampoline.
+    const rsp = stackTop - 8n;
+    this.mem.writeU64(rsp, this.kthreadExit, true);
+    const saved = task.regs;
+    [saved[2 * Gpr.RSP], saved[2 * Gpr.RSP + 1]] = splitAddress(rsp);
+    [saved[2 * Gpr.RDI], saved[2 * Gpr.RDI + 1]] = splitAddress(arg);
+    [saved[RegSlot.RIP], saved[RegSlot.RIP + 1]] = splitAddress(fn);
+    task.flags[1] = 1; // PF slot: parity source byte 1 → PF clear
+    const [fnLo, fnHi] = splitAddress(fn);
+    const [exLo, exHi] = splitAddress(this.kthreadExit);
+    task.shadow.push(exLo, exHi, fnLo, fnHi);
+    this.tasks.push(task);
+    return task;
+  }
+
+  private writeTaskStruct(t: Task): void {
+    const w = (off: number, v: bigint, size = 8): void => {
+      const b = new Uint8Array(size);
+      const dv = new DataView(b.buffer);
+      if (size === 8) dv.setBigUint64(0, BigInt.asUintN(64, v), true); else dv.setUint32(0, Number(v), true);
+      this.mem.write(t.taskStruct + BigInt(off), b, true);
+    };
+    w(TaskStructOffset.FLAGS, BigInt(PF_KTHREAD), 4);
+    w(TaskStructOffset.STACK, t.stackBase);
+    w(TaskStructOffset.PID, BigInt(t.pid), 4);
+    w(TaskStructOffset.TGID, BigInt(t.pid), 4);
+    const comm = new Uint8Array(16);
+    comm.set(Buffer.from(t.comm).subarray(0, 15));
+    this.mem.write(t.taskStruct + BigInt(TaskStructOffset.COMM), comm, true);
+    w(TaskStructOffset.CANARY, t.canary);
+  }
+
+  private setGuestState(t: Task, state: number): void {
+    this.mem.write(t.taskStruct + BigInt(TaskStructOffset.STATE), Uint8Array.of(state & 255, 0, 0, 0), true);
+  }
+
+  /** Make a NEW, BLOCKED or SLEEPING task runnable. Returns false if it was not waiting. */
+  wake(t: Task): boolean {
+    if (t.state !== TaskState.NEW && t.state !== TaskState.BLOCKED && t.state !== TaskState.SLEEPING) return false;
+    t.state = TaskState.RUNNABLE;
+    t.waitReason = '';
+    this.setGuestState(t, 0);
+    this.runQueue.push(t);
+    return true;
+  }
+
+  /** Block the running task (after its host call returns) until wake(). */
+  blockCurrent(reason: string): void {
+    const t = this.currentTask;
+    t.state = TaskState.BLOCKED;
+    t.waitReason = reason;
+    this.setGuestState(t, 2);
+    this.cpu.requestStop();
+  }
+
+  /** Put the running task to sleep until simulated time `untilNs`. */
+  sleepCurrent(untilNs: number, reason: string): void {
+    const t = this.currentTask;
+    t.state = TaskState.SLEEPING;
+    t.wakeAt = untilNs;
+    t.waitReason = reason;
+    this.setGuestState(t, 2);
+    this.cpu.requestStop();
+  }
+
+  /** End this CPU's quantum now (e.g. spinning on a contended lock). */
+  yieldCpu(): void {
+    this.cpu.requestStop();
+  }
+
+  exitCurrent(code: number): void {
+    const t = this.currentTask;
+    t.exitCode = code;
+    this.killTask(t);
+    this.cpu.requestStop();
+  }
+
+  private killTask(t: Task): void {
+    t.state = TaskState.DEAD;
+    this.setGuestState(t, 0x80);
+    for (const w of t.stopWaiters.splice(0)) {
+      w.regs[2 * Gpr.RAX] = t.exitCode; w.regs[2 * Gpr.RAX + 1] = t.exitCode < 0 ? -1 : 0;
+      this.wake(w);
+    }
+  }
+
+  // ---- events --------------------------------------------------------------------
+
+  emit(e: KernelEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  /** printk: one log line at a level (0–7). */
+  log(level: number, text: string): void {
+    const cpu = this.loaded?.index ?? 0;
+    this.emit({ type: 'log', time_ns: this.nowNs(), cpu, level, text });
+  }
+
+  symbolize(addr: bigint): { symbol: string; file?: string; line?: number } {
+    for (const s of this.symbolizers) {
+      const r = s(addr);
+      if (r) return r;
+    }
+    const h = this.host.containing(addr);
+    if (h) return { symbol: `${h.fn.name}+0x${h.offset.toString(16)}/0x10` };
+    return { symbol: '0x' + addr.toString(16) };
+  }
+
+  /** Stop run() with a panic. */
+  panic(reason: string): void {
+    this.stop = { kind: 'panic', reason };
+    this.cpu.requestStop();
+  }
+
+  /** Stop run() at the next boundary for a tool (debugger stop, KStackWatch ph=1…). */
+  halt(reason: string): void {
+    this.stop = { kind: 'halted', reason };
+    this.cpu.requestStop();
+  }
+
+  // ---- IPIs and hotplug -------------------------------------------------------------
+
+  /**
+   * Run `fn` on CPU `index` at its next instruction boundary, with that CPU's
+   * task loaded (smp_call_function_single, asynchronous). On the running CPU
+   * it runs at once.
+   */
+  sendIpi(index: number, fn: () => void): void {
+    if (this.loaded?.index === index) { fn(); return; }
+    let q = this.ipis.get(index);
+    if (!q) this.ipis.set(index, q = []);
+    q.push(fn);
+  }
+
+  private deliverIpis(pc: PerCpu): void {
+    const q = this.ipis.get(pc.index);
+    if (!q || q.length === 0) return;
+    this.ipis.delete(pc.index);
+    for (const fn of q) fn();
+  }
+
+  /** Take a CPU offline or online at a simulated time (ksw run --hotplug). */
+  scheduleHotplug(atNs: number, cpu: number, online: boolean): void {
+    if (cpu < 0 || cpu >= this.percpu.length) throw new RangeError(`no CPU ${cpu}`);
+    this.hotplugSchedule.push({ atNs, cpu, online });
+    this.hotplugSchedule.sort((a, b) => a.atNs - b.atNs);
+  }
+
+  setCpuOnline(index: number, online: boolean): void {
+    const pc = this.percpu[index];
+    if (pc.online === online) return;
+    if (!online) {
+      if (this.percpu.filter((p) => p.online).length === 1) return; // the last CPU stays
+      for (const cb of this.hotplugCallbacks) cb.offline?.(pc);
+      if (this.loaded === pc) this.unload();
+      const t = pc.current;
+      if (t) { t.state = TaskState.RUNNABLE; this.runQueue.push(t); pc.current = null; }
+      pc.online = false;
+      this.log(6, `smpboot: CPU ${index} is now offline`);
+    } else {
+      pc.online = true;
+      this.log(6, `smpboot: Booting Node 0 Processor ${index}`);
+      for (const cb of this.hotplugCallbacks) cb.online?.(pc);
+    }
+  }
+
+  private applyHotplug(): void {
+    while (this.hotplugSchedule.length > 0 && this.hotplugSchedule[0].atNs <= this.roundStartNs) {
+      const h = this.hotplugSchedule.shift()!;
+      this.setCpuOnline(h.cpu, h.online);
+    }
+  }
+
+  // ---- the run loop --------------------------------------------------------------
+
+  /** Run until every task has exited, a deadlock, a panic, a halt or the budget. */
+  run(): MachineStop {
+    this.stop = null;
+    while (!this.stop) {
+      if (this.insns >= this.options.maxInstructions) return { kind: 'budget' };
+      let ranAny = false;
+      let roundInsns = 0;
+      const n = this.percpu.length;
+      const first = this.prng.below(n);
+      for (let j = 0; j < n && !this.stop; j++) {
+        const pc = this.percpu[(first + j) % n];
+        if (!pc.online) continue;
+        if (!pc.current) pc.current = this.pickNext(pc);
+        if (!pc.current) continue;
+        ranAny = true;
+        const quantum = 500 + this.prng.below(1500);
+        roundInsns = Math.max(roundInsns, this.runOn(pc, quantum));
+      }
+      if (this.stop) break;
+      this.roundStartNs += Math.max(roundInsns, 1) * NS_PER_INSN;
+      this.wakeSleepers();
+      this.applyHotplug();
+      if (!ranAny && this.runQueue.length === 0) {
+        const sleepers = this.tasks.filter((t) => t.state === TaskState.SLEEPING);
+        if (sleepers.length > 0) {
+          this.roundStartNs = Math.max(this.roundStartNs, Math.min(...sleepers.map((t) => t.wakeAt)));
+          this.wakeSleepers();
+          continue;
+        }
+        const blocked = this.tasks.filter((t) => t.state === TaskState.BLOCKED);
+        return blocked.length > 0 ? { kind: 'deadlock', tasks: blocked } : { kind: 'idle' };
+      }
+    }
+    this.unload();
+    return this.stop;
+  }
+
+  private wakeSleepers(): void {
+    for (const t of this.tasks) {
+      if (t.state === TaskState.SLEEPING && t.wakeAt <= this.roundStartNs) this.wake(t);
+    }
+  }
+
+  private pickNext(pc: PerCpu): Task | null {
+    const t = this.runQueue.shift();
+    if (!t) return null;
+    t.state = TaskState.RUNNING;
+    t.cpu = pc.index;
+    pc.sliceUsed = 0;
+    return t;
+  }
+
+  /** Run pc's current task for about `quantum` instructions; returns how many ran. */
+  private runOn(pc: PerCpu, quantum: number): number {
+    this.load(pc);
+    const task = pc.current!;
+    const before = this.cpu.insnCount;
+    this.quantumStartInsns = before;
+    const budgetLeft = this.options.maxInstructions - this.insns;
+    const result = this.cpu.run(Math.max(1, Math.min(quantum, budgetLeft)));
+    const ran = this.cpu.insnCount - before;
+    this.insns += ran;
+    pc.insns += ran;
+    pc.sliceUsed += ran;
+    task.insns += ran;
+    this.handleResult(pc, task, result);
+    if (pc.current === task && task.state !== TaskState.RUNNING) pc.current = null;
+    if (pc.current === task && pc.sliceUsed >= TIME_SLICE && task.preemptCount === 0 && this.runQueue.length > 0) {
+      task.state = TaskState.RUNNABLE; // preempted
+      this.runQueue.push(task);
+      pc.current = null;
+    }
+    if (pc.current !== task) this.unload();
+    return ran;
+  }
+
+  private handleResult(pc: PerCpu, task: Task, r: RunResult): void {
+    switch (r.kind) {
+      case 'fault': this.oops(task, r.fault); break;
+      case 'debug':
+        if (this.debugHandler) this.debugHandler(pc, r.dr6);
+        break;
+      default: break; // budget, stop, halt: the quantum is over
+    }
+  }
+
+  /** Kernel-style oops for a task fault; the task dies (or the machine panics). */
+  oops(task: Task, fault: CpuFault): void {
+    const where = this.symbolize(fault.rip);
+    const stack = this.callTrace(task, fault.rip);
+    const reason = fault.message;
+    const cpu = this.loaded?.index ?? task.cpu;
+    const lines = [
+      `BUG: ${reason}`,
+      `Oops: ${fault.mnemonic} [#1] SMP`,
+      `CPU: ${cpu} PID: ${task.pid} Comm: ${task.comm}`,
+      `RIP: 0010:${where.symbol}${where.file ? ` (${where.file}:${where.line})` : ''}`,
+      'Call Trace:',
+      ' <TASK>',
+      ...stack.slice(1).map((f) => ` ${f.symbol}${f.file ? ` (${f.file}:${f.line})` : ''}`),
+      ' </TASK>',
+    ];
+    for (const l of lines) this.log(1, l);
+    this.emit({
+      type: 'oops', time_ns: this.nowNs(), pid: task.pid, comm: task.comm, cpu, reason,
+      ip: '0x' + fault.rip.toString(16), symbol: where.symbol, file: where.file, line: where.line, stack,
+    });
+    this.killTask(task);
+    if (this.options.panicOnOops) this.panic(`Fatal exception: ${reason}`);
+  }
+
+  /** The task's call trace, innermost first: its current RIP, then each call site on its shadow stack. */
+  callTrace(task: Task, rip: bigint): { symbol: string; file?: string; line?: number; ip: string }[] {
+    const out = [{ ...this.symbolize(rip), ip: '0x' + rip.toString(16) }];
+    for (const f of task.shadow.frames()) {
+      // the call instruction is just before the return address; symbolize ret-1 like the kernel's %pB
+      const s = this.symbolize(f.ret - 1n);
+      const withRet = this.symbolize(f.ret);
+      out.push({ ...s, symbol: withRet.symbol, ip: '0x' + f.ret.toString(16) });
+    }
+    return out;
+  }
+
+  // ---- engine switching ------------------------------------------------------------
+
+  private load(pc: PerCpu): void {
+    if (this.loaded === pc && this.loadedTask === pc.current) return;
+    this.unload();
+    const t = pc.current!;
+    const cpu = this.cpu;
+    cpu.regs.set(t.regs);
+    cpu.flags.set(t.flags);
+    cpu.xmm.set(t.xmm);
+    cpu.gsBase = pc.gsBase;
+    cpu.cpuNumber = pc.index;
+    if (cpu.debug !== pc.debug) {
+      cpu.debug = pc.debug;
+      cpu.applyDebugRegisters();
+    }
+    this.mem.writeU64(pc.gsBase + BigInt(PerCpuOffset.CURRENT_TASK), t.taskStruct, true);
+    this.mem.writeU64(pc.gsBase + BigInt(PerCpuOffset.STACK_CANARY), t.canary, true);
+    this.mem.write(t.taskStruct + BigInt(TaskStructOffset.CPU), Uint8Array.of(pc.index, 0, 0, 0), true);
+    this.loaded = pc;
+    this.loadedTask = t;
+    this.deliverIpis(pc);
+  }
+
+  private unload(): void {
+    if (!this.loaded) return;
+    const t = this.loadedTask;
+    if (t) {
+      t.regs.set(this.cpu.regs);
+      t.flags.set(this.cpu.flags);
+      t.xmm.set(this.cpu.xmm);
+    }
+    this.loaded = null;
+    this.loadedTask = null;
+  }
+
+  /** Run `fn` with pc's task loaded in the engine (for tools that inspect or modify a CPU). */
+  withCpu<T>(pc: PerCpu, fn: () => T): T {
+    const was = this.loaded;
+    if (pc.current) this.load(pc);
+    try { return fn(); } finally { if (was && was.current) this.load(was); }
+  }
+}

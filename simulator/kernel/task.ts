@@ -1,0 +1,68 @@
+// A kernel task (kthread): its saved CPU context while it is not running,
+// its stack, canary, shadow call stack, and scheduling state.
+
+import { FlagSlot, RegSlot, XMM_COUNT } from '../cpu/registers';
+import { ShadowStack } from './shadowStack';
+
+export const enum TaskState {
+  /** Waiting in the run queue. */
+  RUNNABLE = 'runnable',
+  /** On a CPU. */
+  RUNNING = 'running',
+  /** Asleep until a time (msleep, schedule_timeout). */
+  SLEEPING = 'sleeping',
+  /** Waiting for an event (mutex, completion, kthread_stop, wake_up_process). */
+  BLOCKED = 'blocked',
+  /** Created by kthread_create, never woken yet. */
+  NEW = 'new',
+  DEAD = 'dead',
+}
+
+export class Task {
+  readonly regs = new Int32Array(RegSlot.COUNT);
+  readonly flags = new Int32Array(FlagSlot.COUNT);
+  readonly xmm = new Int32Array(XMM_COUNT * 4);
+  readonly shadow = new ShadowStack();
+  state: TaskState = TaskState.NEW;
+  /** CPU it runs on, or last ran on. */
+  cpu = -1;
+  /** For SLEEPING: simulated time (ns) to wake at. */
+  wakeAt = 0;
+  /** For BLOCKED: what it waits for, for deadlock reports. */
+  waitReason = '';
+  /** Set by kthread_stop. */
+  shouldStop = false;
+  exitCode = 0;
+  /** Tasks blocked in kthread_stop() on this task. */
+  readonly stopWaiters: Task[] = [];
+  /** Number of spinlocks held: no preemption while non-zero. */
+  preemptCount = 0;
+  /** Instructions this task ran (for statistics). */
+  insns = 0;
+  /** Per-task data of in-kernel tools (KStackWatch keeps its context here). */
+  readonly toolData = new Map<string, unknown>();
+
+  constructor(
+    readonly pid: number,
+    public comm: string,
+    /** Lowest address of its THREAD_SIZE stack. */
+    readonly stackBase: bigint,
+    readonly stackTop: bigint,
+    readonly canary: bigint,
+    /** Guest address of its struct task_struct. */
+    readonly taskStruct: bigint,
+  ) {}
+
+  get alive(): boolean {
+    return this.state !== TaskState.DEAD;
+  }
+
+  /** Does [addr, addr+len) lie within this task's stack? */
+  stackContains(addr: bigint, len: number): boolean {
+    return addr >= this.stackBase && addr + BigInt(len) <= this.stackTop;
+  }
+
+  describe(): string {
+    return `${this.comm} (pid ${this.pid})`;
+  }
+}
