@@ -31,4 +31,20 @@ export interface OopsEvent {
   stack: StackEntry[];
 }
 
-export type KernelEvent = LogEvent | OopsEvent;
+export interface CorruptionEvent {
+  type: 'corruption';
+  time_ns: number;
+  config: string;
+  watch: {
+    addr: string; len: number; function: string; offset: string; depth: number;
+    pid: number; comm: string; cpu: number; canary: boolean;
+  };
+  writer: {
+    pid: number; comm: string; cpu: number; ip: string; symbol: string; file?: string; line?: number;
+    trap_ip: string; stack: StackEntry[];
+  };
+  old: string;
+  new: string;
+}
+
+export type KernelEvent = LogEvent | OopsEvent | CorruptionEvent;

@@ -82,7 +82,13 @@ export class Machine {
   readonly listeners: ((e: KernelEvent) => void)[] = [];
   /** Symbolizers in priority order (modules register theirs). */
   readonly symbolizers: ((addr: bigint) => { symbol: string; file?: string; line?: number } | undefined)[] = [];
-  /** Handlers for #DB (hardware breakpoints); return true when handled. */
+  /**
+   * Translates return addresses on a task's shadow stack (innermost first)
+   * that are not where the function really returns to — fprobe's
+   * return_to_handler — like the kernel's ftrace_graph_ret_addr.
+   */
+  unwindFixup: ((task: Task, rets: bigint[]) => bigint[]) | null = null;
+  /** Handler for #DB (hardware breakpoints). */
   debugHandler: ((pc: PerCpu, dr6: number) => void) | null = null;
   /** Functions queued for a CPU by sendIpi, run at its next instruction boundary. */
   private readonly ipis = new Map<number, (() => void)[]>();
@@ -495,11 +501,14 @@ export class Machine {
   /** The task's call trace, innermost first: its current RIP, then each call site on its shadow stack. */
   callTrace(task: Task, rip: bigint): { symbol: string; file?: string; line?: number; ip: string }[] {
     const out = [{ ...this.symbolize(rip), ip: '0x' + rip.toString(16) }];
-    for (const f of task.shadow.frames()) {
-      // the call instruction is just before the return address; symbolize ret-1 like the kernel's %pB
-      const s = this.symbolize(f.ret - 1n);
-      const withRet = this.symbolize(f.ret);
-      out.push({ ...s, symbol: withRet.symbol, ip: '0x' + f.ret.toString(16) });
+    let rets = task.shadow.frames().map((f) => f.ret);
+    if (this.unwindFixup) rets = this.unwindFixup(task, rets);
+    for (const ret of rets) {
+      // the call instruction is just before the return address: its line is the caller's line
+      const atStub = this.host.containing(ret)?.offset === 0; // host stubs have no call site before them
+      const s = this.symbolize(atStub ? ret : ret - 1n);
+      const withRet = this.symbolize(ret);
+      out.push({ ...s, symbol: withRet.symbol, ip: '0x' + ret.toString(16) });
     }
     return out;
   }

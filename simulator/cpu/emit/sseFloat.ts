@@ -70,7 +70,7 @@ function cvtsi2(double: boolean) {
       e.emit(`H.${double ? 'cvtsi2sd' : 'cvtsi2ss'}(${d},a,ah);`);
     } else {
       e.emit(`a=${e.readLo(src, 4)};`);
-      e.emit(double ? `H.cvtsi2sd(${d},a,a>>31);` : `H.cvtsi2ss32(${d},a);`);
+      e.emit(`H.${double ? 'cvtsi2sd32' : 'cvtsi2ss32'}(${d},a);`);
     }
   };
 }

@@ -94,6 +94,27 @@ function unpack(kind: 'ldq' | 'hdq' | 'lqdq' | 'hqdq') {
   };
 }
 
+/**
+ * punpck{l,h}{bw,wd}: interleave the bytes (words) of one half of the
+ * destination (snapshot in r rh) with the same half of the source.
+ */
+function interleave(lane: 8 | 16, half: 0 | 1) {
+  return (e: Emitter): void => {
+    const [dst, src] = e.insn.ops;
+    const d = xr(dst);
+    load128(e, src);
+    const [s0, s1] = half ? ['b', 'bh'] : ['a', 'ah'];
+    e.emit(`r=X[${d + 2 * half}];rh=X[${d + 2 * half + 1}];`);
+    const lo = (x: string, y: string): string => lane === 8
+      ? `(${x}&255)|((${y}&255)<<8)|((${x}&65280)<<8)|((${y}&65280)<<16)`
+      : `(${x}&65535)|(${y}<<16)`;
+    const hi = (x: string, y: string): string => lane === 8
+      ? `((${x}>>>16)&255)|((${y}>>>8)&65280)|((${x}>>>8)&16711680)|(${y}&-16777216)`
+      : `(${x}>>>16)|(${y}&-65536)`;
+    e.emit(`X[${d}]=${lo('r', s0)};X[${d + 1}]=${hi('r', s0)};X[${d + 2}]=${lo('rh', s1)};X[${d + 3}]=${hi('rh', s1)};`);
+  };
+}
+
 function pshufd(e: Emitter): void {
   const [dst, src, im] = e.insn.ops;
   const d = xr(dst), order = imm8(im);
@@ -221,8 +242,8 @@ export const sseIntegerEmitters: EmitTable = {
   [Mnemonic.Pmuludq]: helper('pmuludq'), [Mnemonic.Pmaddwd]: helper('pmaddwd'), [Mnemonic.Psadbw]: helper('psadbw'),
   [Mnemonic.Packsswb]: helper('packsswb'), [Mnemonic.Packssdw]: helper('packssdw'), [Mnemonic.Packuswb]: helper('packuswb'),
 
-  [Mnemonic.Punpcklbw]: helper('punpcklbw'), [Mnemonic.Punpckhbw]: helper('punpckhbw'),
-  [Mnemonic.Punpcklwd]: helper('punpcklwd'), [Mnemonic.Punpckhwd]: helper('punpckhwd'),
+  [Mnemonic.Punpcklbw]: interleave(8, 0), [Mnemonic.Punpckhbw]: interleave(8, 1),
+  [Mnemonic.Punpcklwd]: interleave(16, 0), [Mnemonic.Punpckhwd]: interleave(16, 1),
   [Mnemonic.Punpckldq]: unpack('ldq'), [Mnemonic.Unpcklps]: unpack('ldq'),
   [Mnemonic.Punpckhdq]: unpack('hdq'), [Mnemonic.Unpckhps]: unpack('hdq'),
   [Mnemonic.Punpcklqdq]: unpack('lqdq'), [Mnemonic.Unpcklpd]: unpack('lqdq'),

@@ -33,20 +33,6 @@ export function isNanF(v: number): boolean {
   return (v & 0x7f800000) === 0x7f800000 && (v & 0x7fffff) !== 0;
 }
 
-/** Comparison predicates of cmpss/cmpsd/cmpps/cmppd (imm8 & 7). */
-function predicate(p: number, x: number, y: number): boolean {
-  switch (p & 7) {
-    case 0: return x === y;
-    case 1: return x < y;
-    case 2: return x <= y;
-    case 3: return x !== x || y !== y;
-    case 4: return !(x === y);
-    case 5: return !(x < y);
-    case 6: return !(x <= y);
-    default: return x === x && y === y;
-  }
-}
-
 /** Round a double to an integer per MXCSR.RC (0 nearest-even, 1 down, 2 up, 3 toward zero). */
 function roundRc(x: number, rc: number): number {
   switch (rc) {
@@ -64,20 +50,18 @@ function roundRc(x: number, rc: number): number {
 
 export function createSseFloatHelpers(cpu: Cpu) {
   const X = cpu.xmm;
-  // Scratch for reinterpreting bits; one view per type over the same bytes.
+  // The register file as doubles (lane k of xmm n at 2n+k, i.e. word index / 2) and as singles.
+  const XD = new Float64Array(X.buffer, X.byteOffset, X.length >> 1);
+  const XF = new Float32Array(X.buffer, X.byteOffset, X.length);
+  // Scratch for reinterpreting source bits; one view per type over the same bytes.
   const buf = new ArrayBuffer(16);
   const W = new Int32Array(buf);
   const D = new Float64Array(buf);
   const Fl = new Float32Array(buf);
+  // Everything below reads and writes these arrays directly: a small helper
+  // returning a double that V8 does not inline would box it on every call.
 
-  const dOf = (lo: number, hi: number): number => { W[0] = lo; W[1] = hi; return D[0]; };
-  const fOf = (v: number): number => { W[0] = v; return Fl[0]; };
-  /** Store a non-NaN double at X[d], X[d+1]. */
-  const putD = (d: number, r: number): void => { D[0] = r; X[d] = W[0]; X[d + 1] = W[1]; };
-  /** Bits of a non-NaN single. */
-  const bitsF = (r: number): number => { Fl[0] = r; return W[0]; };
-
-  /** The result of a binary double op was NaN: pick it by the SSE rules. */
+  /** The result of a binary double op at X[d] was NaN: pick it by the SSE rules. */
   function nanD(d: number, lo: number, hi: number): void {
     const xh = X[d + 1];
     if (isNanD(X[d], xh)) X[d + 1] = xh | QUIET_D;
@@ -92,95 +76,144 @@ export function createSseFloatHelpers(cpu: Cpu) {
     else X[d] = INDEF_F;
   }
 
-  // ---- scalar double: X[d..d+1] op= (lo,hi) ------------------------------
+  // ---- scalar double: lane at word d (even) op= (lo, hi) ---------------------
 
   function addsd(d: number, lo: number, hi: number): void {
-    const r = dOf(X[d], X[d + 1]) + dOf(lo, hi);
-    if (r !== r) nanD(d, lo, hi); else putD(d, r);
+    W[0] = lo; W[1] = hi;
+    const r = XD[d >> 1] + D[0];
+    if (r === r) XD[d >> 1] = r; else nanD(d, lo, hi);
   }
   function subsd(d: number, lo: number, hi: number): void {
-    const r = dOf(X[d], X[d + 1]) - dOf(lo, hi);
-    if (r !== r) nanD(d, lo, hi); else putD(d, r);
+    W[0] = lo; W[1] = hi;
+    const r = XD[d >> 1] - D[0];
+    if (r === r) XD[d >> 1] = r; else nanD(d, lo, hi);
   }
   function mulsd(d: number, lo: number, hi: number): void {
-    const r = dOf(X[d], X[d + 1]) * dOf(lo, hi);
-    if (r !== r) nanD(d, lo, hi); else putD(d, r);
+    W[0] = lo; W[1] = hi;
+    const r = XD[d >> 1] * D[0];
+    if (r === r) XD[d >> 1] = r; else nanD(d, lo, hi);
   }
   function divsd(d: number, lo: number, hi: number): void {
-    const r = dOf(X[d], X[d + 1]) / dOf(lo, hi);
-    if (r !== r) nanD(d, lo, hi); else putD(d, r);
+    W[0] = lo; W[1] = hi;
+    const r = XD[d >> 1] / D[0];
+    if (r === r) XD[d >> 1] = r; else nanD(d, lo, hi);
   }
   /** minsd: dst < src ? dst : src (so src when either is NaN or both are zero). */
   function minsd(d: number, lo: number, hi: number): void {
-    if (!(dOf(X[d], X[d + 1]) < dOf(lo, hi))) { X[d] = lo; X[d + 1] = hi; }
+    W[0] = lo; W[1] = hi;
+    if (!(XD[d >> 1] < D[0])) { X[d] = lo; X[d + 1] = hi; }
   }
   function maxsd(d: number, lo: number, hi: number): void {
-    if (!(dOf(X[d], X[d + 1]) > dOf(lo, hi))) { X[d] = lo; X[d + 1] = hi; }
+    W[0] = lo; W[1] = hi;
+    if (!(XD[d >> 1] > D[0])) { X[d] = lo; X[d + 1] = hi; }
   }
   function sqrtsd(d: number, lo: number, hi: number): void {
     if (isNanD(lo, hi)) { X[d] = lo; X[d + 1] = hi | QUIET_D; return; }
-    const r = Math.sqrt(dOf(lo, hi));
-    if (r !== r) { X[d] = 0; X[d + 1] = INDEF_D_HI; } else putD(d, r);
+    W[0] = lo; W[1] = hi;
+    const r = Math.sqrt(D[0]);
+    if (r === r) XD[d >> 1] = r; else { X[d] = 0; X[d + 1] = INDEF_D_HI; }
   }
 
-  // ---- scalar single: X[d] op= v ----------------------------------------
+  // ---- scalar single: X[d] op= v ----------------------------------------------
 
   function addss(d: number, v: number): void {
-    const r = Math.fround(fOf(X[d]) + fOf(v));
-    if (r !== r) nanF(d, v); else X[d] = bitsF(r);
+    W[0] = v;
+    const r = Math.fround(XF[d] + Fl[0]);
+    if (r === r) XF[d] = r; else nanF(d, v);
   }
   function subss(d: number, v: number): void {
-    const r = Math.fround(fOf(X[d]) - fOf(v));
-    if (r !== r) nanF(d, v); else X[d] = bitsF(r);
+    W[0] = v;
+    const r = Math.fround(XF[d] - Fl[0]);
+    if (r === r) XF[d] = r; else nanF(d, v);
   }
   function mulss(d: number, v: number): void {
-    const r = Math.fround(fOf(X[d]) * fOf(v));
-    if (r !== r) nanF(d, v); else X[d] = bitsF(r);
+    W[0] = v;
+    const r = Math.fround(XF[d] * Fl[0]);
+    if (r === r) XF[d] = r; else nanF(d, v);
   }
   function divss(d: number, v: number): void {
-    const r = Math.fround(fOf(X[d]) / fOf(v));
-    if (r !== r) nanF(d, v); else X[d] = bitsF(r);
+    W[0] = v;
+    const r = Math.fround(XF[d] / Fl[0]);
+    if (r === r) XF[d] = r; else nanF(d, v);
   }
   function minss(d: number, v: number): void {
-    if (!(fOf(X[d]) < fOf(v))) X[d] = v;
+    W[0] = v;
+    if (!(XF[d] < Fl[0])) X[d] = v;
   }
   function maxss(d: number, v: number): void {
-    if (!(fOf(X[d]) > fOf(v))) X[d] = v;
+    W[0] = v;
+    if (!(XF[d] > Fl[0])) X[d] = v;
   }
   function sqrtss(d: number, v: number): void {
     if (isNanF(v)) { X[d] = v | QUIET_F; return; }
-    const r = Math.fround(Math.sqrt(fOf(v)));
-    X[d] = r !== r ? INDEF_F : bitsF(r);
+    W[0] = v;
+    const r = Math.fround(Math.sqrt(Fl[0]));
+    if (r === r) XF[d] = r; else X[d] = INDEF_F;
   }
 
-  // ---- packed: the scalar helpers applied lane by lane --------------------
+  // ---- packed: the scalar helpers lane by lane (arguments are snapshots) --------
 
-  type SdFn = (d: number, lo: number, hi: number) => void;
-  type SsFn = (d: number, v: number) => void;
-  const pd = (f: SdFn) => (d: number, w0: number, w1: number, w2: number, w3: number): void => {
-    f(d, w0, w1); f(d + 2, w2, w3);
-  };
-  const ps = (f: SsFn) => (d: number, w0: number, w1: number, w2: number, w3: number): void => {
-    f(d, w0); f(d + 1, w1); f(d + 2, w2); f(d + 3, w3);
-  };
+  const addpd = (d: number, w0: number, w1: number, w2: number, w3: number): void => { addsd(d, w0, w1); addsd(d + 2, w2, w3); };
+  const subpd = (d: number, w0: number, w1: number, w2: number, w3: number): void => { subsd(d, w0, w1); subsd(d + 2, w2, w3); };
+  const mulpd = (d: number, w0: number, w1: number, w2: number, w3: number): void => { mulsd(d, w0, w1); mulsd(d + 2, w2, w3); };
+  const divpd = (d: number, w0: number, w1: number, w2: number, w3: number): void => { divsd(d, w0, w1); divsd(d + 2, w2, w3); };
+  const minpd = (d: number, w0: number, w1: number, w2: number, w3: number): void => { minsd(d, w0, w1); minsd(d + 2, w2, w3); };
+  const maxpd = (d: number, w0: number, w1: number, w2: number, w3: number): void => { maxsd(d, w0, w1); maxsd(d + 2, w2, w3); };
+  const sqrtpd = (d: number, w0: number, w1: number, w2: number, w3: number): void => { sqrtsd(d, w0, w1); sqrtsd(d + 2, w2, w3); };
+  const addps = (d: number, w0: number, w1: number, w2: number, w3: number): void => { addss(d, w0); addss(d + 1, w1); addss(d + 2, w2); addss(d + 3, w3); };
+  const subps = (d: number, w0: number, w1: number, w2: number, w3: number): void => { subss(d, w0); subss(d + 1, w1); subss(d + 2, w2); subss(d + 3, w3); };
+  const mulps = (d: number, w0: number, w1: number, w2: number, w3: number): void => { mulss(d, w0); mulss(d + 1, w1); mulss(d + 2, w2); mulss(d + 3, w3); };
+  const divps = (d: number, w0: number, w1: number, w2: number, w3: number): void => { divss(d, w0); divss(d + 1, w1); divss(d + 2, w2); divss(d + 3, w3); };
+  const minps = (d: number, w0: number, w1: number, w2: number, w3: number): void => { minss(d, w0); minss(d + 1, w1); minss(d + 2, w2); minss(d + 3, w3); };
+  const maxps = (d: number, w0: number, w1: number, w2: number, w3: number): void => { maxss(d, w0); maxss(d + 1, w1); maxss(d + 2, w2); maxss(d + 3, w3); };
+  const sqrtps = (d: number, w0: number, w1: number, w2: number, w3: number): void => { sqrtss(d, w0); sqrtss(d + 1, w1); sqrtss(d + 2, w2); sqrtss(d + 3, w3); };
 
-  // ---- compares ------------------------------------------------------------
+  // ---- compares ----------------------------------------------------------------
 
   /** comisd/ucomisd: returns CF | ZF<<1 | PF<<2 (unordered 7, less 1, equal 2, greater 0). */
   function comisd(xl: number, xh: number, yl: number, yh: number): number {
-    const x = dOf(xl, xh), y = dOf(yl, yh);
+    W[0] = xl; W[1] = xh; W[2] = yl; W[3] = yh;
+    const x = D[0], y = D[1];
     return x < y ? 1 : x > y ? 0 : x === y ? 2 : 7;
   }
   function comiss(xv: number, yv: number): number {
-    const x = fOf(xv), y = fOf(yv);
+    W[0] = xv; W[1] = yv;
+    const x = Fl[0], y = Fl[1];
     return x < y ? 1 : x > y ? 0 : x === y ? 2 : 7;
   }
+  /** Predicates (imm8 & 7): eq lt le unord neq nlt nle ord. */
   function cmpsd(d: number, lo: number, hi: number, p: number): void {
-    const m = predicate(p, dOf(X[d], X[d + 1]), dOf(lo, hi)) ? -1 : 0;
+    W[0] = lo; W[1] = hi;
+    const x = XD[d >> 1], y = D[0];
+    let t: boolean;
+    switch (p) {
+      case 0: t = x === y; break;
+      case 1: t = x < y; break;
+      case 2: t = x <= y; break;
+      case 3: t = x !== x || y !== y; break;
+      case 4: t = !(x === y); break;
+      case 5: t = !(x < y); break;
+      case 6: t = !(x <= y); break;
+      default: t = x === x && y === y;
+    }
+    const m = t ? -1 : 0;
     X[d] = m; X[d + 1] = m;
   }
   function cmpss(d: number, v: number, p: number): void {
-    X[d] = predicate(p, fOf(X[d]), fOf(v)) ? -1 : 0;
+    W[0] = v;
+    const x = XF[d], y = Fl[0];
+    let t: boolean;
+    switch (p) {
+      case 0: t = x === y; break;
+      case 1: t = x < y; break;
+      case 2: t = x <= y; break;
+      case 3: t = x !== x || y !== y; break;
+      case 4: t = !(x === y); break;
+      case 5: t = !(x < y); break;
+      case 6: t = !(x <= y); break;
+      default: t = x === x && y === y;
+    }
+    X[d] = t ? -1 : 0;
   }
   function cmppd(d: number, w0: number, w1: number, w2: number, w3: number, p: number): void {
     cmpsd(d, w0, w1, p); cmpsd(d + 2, w2, w3, p);
@@ -189,15 +222,10 @@ export function createSseFloatHelpers(cpu: Cpu) {
     cmpss(d, w0, p); cmpss(d + 1, w1, p); cmpss(d + 2, w2, p); cmpss(d + 3, w3, p);
   }
 
-  // ---- conversions -----------------------------------------------------------
-
-  /** int64 (lo, hi) → nearest double. */
-  function i64ToD(lo: number, hi: number): number {
-    return hi * 4294967296 + (lo >>> 0); // both terms exact: one rounding
-  }
+  // ---- conversions ---------------------------------------------------------------
 
   /** int64 → nearest single (one rounding: low bits folded into a sticky bit first). */
-  function i64ToF(lo: number, hi: number): number {
+  function i64ToF(d: number, lo: number, hi: number): void {
     let neg = false;
     if (hi < 0) { neg = true; lo = -lo | 0; hi = (~hi + (lo === 0 ? 1 : 0)) | 0; }
     // |v| = hi:lo unsigned now (for −2^63, hi = 0x80000000 read unsigned)
@@ -205,18 +233,19 @@ export function createSseFloatHelpers(cpu: Cpu) {
     let m: number;
     if (uh < 0x200000) m = uh * 4294967296 + (lo >>> 0); // < 2^53: exact
     else {
-      // ≥ 2^53: a single's round bit is at bit ≥ 29, so bits 0..28 only matter as sticky
+      // ≥ 2^53: a single's round bit is at bit ≥ 29, so bits 0..28 only matter as a sticky bit
       const ul = lo >>> 0;
       const folded = (ul & 0xe0000000) + ((ul & 0x1fffffff) !== 0 ? 0x10000000 : 0);
-      m = uh * 4294967296 + (folded >>> 0);
+      m = uh * 4294967296 + (folded >>> 0); // ≤ 36 significant bits: exact
     }
-    const r = Math.fround(m);
-    return neg ? -r : r;
+    XF[d] = neg ? -m : m; // the Float32Array store rounds to nearest-even
   }
 
-  function cvtsi2sd(d: number, lo: number, hi: number): void { putD(d, i64ToD(lo, hi)); }
-  function cvtsi2ss(d: number, lo: number, hi: number): void { X[d] = bitsF(i64ToF(lo, hi)); }
-  function cvtsi2ss32(d: number, v: number): void { X[d] = bitsF(Math.fround(v)); }
+  /** int64 (lo, hi) → double: both terms exact, so a single rounding. */
+  function cvtsi2sd(d: number, lo: number, hi: number): void { XD[d >> 1] = hi * 4294967296 + (lo >>> 0); }
+  function cvtsi2sd32(d: number, v: number): void { XD[d >> 1] = v; }
+  const cvtsi2ss = i64ToF;
+  function cvtsi2ss32(d: number, v: number): void { XF[d] = v; }
 
   /** double → int32 (rc < 0: truncate, else MXCSR rounding). */
   function toI32(x: number, rc: number): number {
@@ -234,56 +263,80 @@ export function createSseFloatHelpers(cpu: Cpu) {
   }
   const rcOf = (): number => (cpu.mxcsr >>> 13) & 3;
 
-  const cvttsd2si32 = (lo: number, hi: number): number => toI32(dOf(lo, hi), -1);
-  const cvtsd2si32 = (lo: number, hi: number): number => toI32(dOf(lo, hi), rcOf());
-  const cvttsd2si64 = (lo: number, hi: number): number => toI64(dOf(lo, hi), -1);
-  const cvtsd2si64 = (lo: number, hi: number): number => toI64(dOf(lo, hi), rcOf());
-  const cvttss2si32 = (v: number): number => toI32(fOf(v), -1);
-  const cvtss2si32 = (v: number): number => toI32(fOf(v), rcOf());
-  const cvttss2si64 = (v: number): number => toI64(fOf(v), -1);
-  const cvtss2si64 = (v: number): number => toI64(fOf(v), rcOf());
-
-  /** double bits → single bits (NaN: quieted, payload truncated). */
-  function dToF(lo: number, hi: number): number {
-    if (isNanD(lo, hi)) return (hi & 0x80000000) | 0x7fc00000 | ((hi & 0xfffff) << 3) | (lo >>> 29);
-    return bitsF(Math.fround(dOf(lo, hi)));
+  // The truncating conversions (every C cast) avoid passing doubles around.
+  function cvttsd2si32(lo: number, hi: number): number {
+    W[0] = lo; W[1] = hi;
+    const x = D[0];
+    return x > -2147483649 && x < 2147483648 ? x | 0 : INT_INDEFINITE;
   }
-  /** single bits → double, written at X[d], X[d+1]. */
-  function fToD(d: number, v: number): void {
+  function cvttss2si32(v: number): number {
+    W[0] = v;
+    const x = Fl[0];
+    return x > -2147483649 && x < 2147483648 ? x | 0 : INT_INDEFINITE;
+  }
+  function cvttsd2si64(lo: number, hi: number): number {
+    W[0] = lo; W[1] = hi;
+    const x = D[0];
+    if (!(x >= -9223372036854775808 && x < 9223372036854775808)) { Q[4] = INT_INDEFINITE; return 0; }
+    const t = Math.trunc(x), h = Math.floor(t / 4294967296);
+    Q[4] = h | 0;
+    return (t - h * 4294967296) | 0;
+  }
+  function cvttss2si64(v: number): number {
+    W[0] = v;
+    const x = Fl[0];
+    if (!(x >= -9223372036854775808 && x < 9223372036854775808)) { Q[4] = INT_INDEFINITE; return 0; }
+    const t = Math.trunc(x), h = Math.floor(t / 4294967296);
+    Q[4] = h | 0;
+    return (t - h * 4294967296) | 0;
+  }
+  function cvtsd2si32(lo: number, hi: number): number { W[0] = lo; W[1] = hi; return toI32(D[0], rcOf()); }
+  function cvtsd2si64(lo: number, hi: number): number { W[0] = lo; W[1] = hi; return toI64(D[0], rcOf()); }
+  function cvtss2si32(v: number): number { W[0] = v; return toI32(Fl[0], rcOf()); }
+  function cvtss2si64(v: number): number { W[0] = v; return toI64(Fl[0], rcOf()); }
+
+  /** double bits → single at X[d] (NaN: quieted, payload truncated; else the store rounds). */
+  function cvtsd2ss(d: number, lo: number, hi: number): void {
+    if (isNanD(lo, hi)) { X[d] = (hi & 0x80000000) | 0x7fc00000 | ((hi & 0xfffff) << 3) | (lo >>> 29); return; }
+    W[0] = lo; W[1] = hi;
+    XF[d] = D[0];
+  }
+  /** single bits → double at X[d], X[d+1] (NaN: quieted, payload kept). */
+  function cvtss2sd(d: number, v: number): void {
     if (isNanF(v)) {
       X[d] = (v & 7) << 29;
       X[d + 1] = (v & 0x80000000) | 0x7ff80000 | ((v & 0x7fffff) >>> 3);
-    } else putD(d, fOf(v));
+      return;
+    }
+    W[0] = v;
+    XD[d >> 1] = Fl[0];
   }
-  function cvtsd2ss(d: number, lo: number, hi: number): void { X[d] = dToF(lo, hi); }
-  const cvtss2sd = fToD;
-  function cvtps2pd(d: number, v0: number, v1: number): void { fToD(d, v0); fToD(d + 2, v1); }
+  function cvtps2pd(d: number, v0: number, v1: number): void { cvtss2sd(d, v0); cvtss2sd(d + 2, v1); }
   function cvtpd2ps(d: number, w0: number, w1: number, w2: number, w3: number): void {
-    X[d] = dToF(w0, w1); X[d + 1] = dToF(w2, w3); X[d + 2] = 0; X[d + 3] = 0;
+    cvtsd2ss(d, w0, w1); cvtsd2ss(d + 1, w2, w3); X[d + 2] = 0; X[d + 3] = 0;
   }
-  function cvtdq2pd(d: number, v0: number, v1: number): void { putD(d, v0); putD(d + 2, v1); }
+  function cvtdq2pd(d: number, v0: number, v1: number): void { XD[d >> 1] = v0; XD[(d >> 1) + 1] = v1; }
   function cvtdq2ps(d: number, w0: number, w1: number, w2: number, w3: number): void {
-    X[d] = bitsF(Math.fround(w0)); X[d + 1] = bitsF(Math.fround(w1));
-    X[d + 2] = bitsF(Math.fround(w2)); X[d + 3] = bitsF(Math.fround(w3));
+    XF[d] = w0; XF[d + 1] = w1; XF[d + 2] = w2; XF[d + 3] = w3;
   }
   function cvtps2dq(d: number, w0: number, w1: number, w2: number, w3: number, truncate: boolean): void {
     const rc = truncate ? -1 : rcOf();
-    X[d] = toI32(fOf(w0), rc); X[d + 1] = toI32(fOf(w1), rc); X[d + 2] = toI32(fOf(w2), rc); X[d + 3] = toI32(fOf(w3), rc);
+    W[0] = w0; W[1] = w1; W[2] = w2; W[3] = w3;
+    X[d] = toI32(Fl[0], rc); X[d + 1] = toI32(Fl[1], rc); X[d + 2] = toI32(Fl[2], rc); X[d + 3] = toI32(Fl[3], rc);
   }
   function cvtpd2dq(d: number, w0: number, w1: number, w2: number, w3: number, truncate: boolean): void {
     const rc = truncate ? -1 : rcOf();
-    X[d] = toI32(dOf(w0, w1), rc); X[d + 1] = toI32(dOf(w2, w3), rc); X[d + 2] = 0; X[d + 3] = 0;
+    W[0] = w0; W[1] = w1; W[2] = w2; W[3] = w3;
+    X[d] = toI32(D[0], rc); X[d + 1] = toI32(D[1], rc); X[d + 2] = 0; X[d + 3] = 0;
   }
 
   return {
     addsd, subsd, mulsd, divsd, minsd, maxsd, sqrtsd,
     addss, subss, mulss, divss, minss, maxss, sqrtss,
-    addpd: pd(addsd), subpd: pd(subsd), mulpd: pd(mulsd), divpd: pd(divsd),
-    minpd: pd(minsd), maxpd: pd(maxsd), sqrtpd: pd(sqrtsd),
-    addps: ps(addss), subps: ps(subss), mulps: ps(mulss), divps: ps(divss),
-    minps: ps(minss), maxps: ps(maxss), sqrtps: ps(sqrtss),
+    addpd, subpd, mulpd, divpd, minpd, maxpd, sqrtpd,
+    addps, subps, mulps, divps, minps, maxps, sqrtps,
     comisd, comiss, cmpsd, cmpss, cmppd, cmpps,
-    cvtsi2sd, cvtsi2ss, cvtsi2ss32,
+    cvtsi2sd, cvtsi2sd32, cvtsi2ss, cvtsi2ss32,
     cvttsd2si32, cvtsd2si32, cvttsd2si64, cvtsd2si64, cvttss2si32, cvtss2si32, cvttss2si64, cvtss2si64,
     cvtsd2ss, cvtss2sd, cvtps2pd, cvtpd2ps, cvtdq2pd, cvtdq2ps, cvtps2dq, cvtpd2dq,
   };

@@ -13,7 +13,6 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('SSE h
 const sat8s = (v: number): number => (v > 127 ? 127 : v < -128 ? -128 : v);
 const sat8u = (v: number): number => (v > 255 ? 255 : v < 0 ? 0 : v);
 const sat16s = (v: number): number => (v > 32767 ? 32767 : v < -32768 ? -32768 : v);
-const sat16u = (v: number): number => (v > 65535 ? 65535 : v < 0 ? 0 : v);
 
 export function createSseIntHelpers(cpu: Cpu) {
   const X = cpu.xmm;
@@ -40,47 +39,49 @@ export function createSseIntHelpers(cpu: Cpu) {
 
   type Packed = (d: number, w0: number, w1: number, w2: number, w3: number) => void;
 
-  /** Byte-lane op: dst[k] = f(dst[k], src[k]) over 16 lanes (signed or unsigned views). */
-  function bytes(signed: boolean, f: (x: number, y: number) => number): Packed {
-    const XV = signed ? XSB : XB, SV = signed ? SSB : SB;
-    return (d, w0, w1, w2, w3) => {
-      setSrc(w0, w1, w2, w3);
-      const base = 4 * d;
-      for (let k = 0; k < 16; k++) XV[base + k] = f(XV[base + k], SV[k]);
-    };
+  /**
+   * A lane-wise op: dst[k] = expr(x = dst[k], y = src[k]) over 16 byte or 8
+   * word lanes, through signed or unsigned views. Each op is compiled into a
+   * function of its own (like generated blocks), so the lane expression is
+   * inlined and every call site stays monomorphic.
+   */
+  function lanes(width: 8 | 16, signed: boolean, expr: string): Packed {
+    const XV = width === 8 ? (signed ? XSB : XB) : (signed ? XSW : XW);
+    const SV = width === 8 ? (signed ? SSB : SB) : (signed ? SSW : SW);
+    const n = 128 / width, scale = width === 8 ? 4 : 2;
+    const body = `return function lanes(d,w0,w1,w2,w3){S[0]=w0;S[1]=w1;S[2]=w2;S[3]=w3;const b=${scale}*d;` +
+      `for(let k=0;k<${n};k++){const x=XV[b+k],y=SV[k];let t=0;XV[b+k]=${expr};}};`;
+    return new Function('XV', 'SV', 'S', body)(XV, SV, S) as Packed;
   }
-  function words(signed: boolean, f: (x: number, y: number) => number): Packed {
-    const XV = signed ? XSW : XW, SV = signed ? SSW : SW;
-    return (d, w0, w1, w2, w3) => {
-      setSrc(w0, w1, w2, w3);
-      const base = 2 * d;
-      for (let k = 0; k < 8; k++) XV[base + k] = f(XV[base + k], SV[k]);
-    };
-  }
+  const bytes = (signed: boolean, expr: string): Packed => lanes(8, signed, expr);
+  const words = (signed: boolean, expr: string): Packed => lanes(16, signed, expr);
+  const SAT8S = '(t=EXPR,t>127?127:t<-128?-128:t)', SAT8U = '(t=EXPR,t>255?255:t<0?0:t)';
+  const SAT16S = '(t=EXPR,t>32767?32767:t<-32768?-32768:t)', SAT16U = '(t=EXPR,t>65535?65535:t<0?0:t)';
+  const sat = (pattern: string, e: string): string => pattern.replace('EXPR', e);
 
   // Unsigned views store masks via wraparound (-1 → 0xff / 0xffff).
   const helpers = {
-    paddsb: bytes(true, (x, y) => sat8s(x + y)),
-    paddusb: bytes(false, (x, y) => sat8u(x + y)),
-    psubsb: bytes(true, (x, y) => sat8s(x - y)),
-    psubusb: bytes(false, (x, y) => sat8u(x - y)),
-    paddsw: words(true, (x, y) => sat16s(x + y)),
-    paddusw: words(false, (x, y) => sat16u(x + y)),
-    psubsw: words(true, (x, y) => sat16s(x - y)),
-    psubusw: words(false, (x, y) => sat16u(x - y)),
-    pcmpeqb: bytes(false, (x, y) => (x === y ? -1 : 0)),
-    pcmpeqw: words(false, (x, y) => (x === y ? -1 : 0)),
-    pcmpgtb: bytes(true, (x, y) => (x > y ? -1 : 0)),
-    pcmpgtw: words(true, (x, y) => (x > y ? -1 : 0)),
-    pminub: bytes(false, (x, y) => (x < y ? x : y)),
-    pmaxub: bytes(false, (x, y) => (x > y ? x : y)),
-    pminsw: words(true, (x, y) => (x < y ? x : y)),
-    pmaxsw: words(true, (x, y) => (x > y ? x : y)),
-    pavgb: bytes(false, (x, y) => (x + y + 1) >> 1),
-    pavgw: words(false, (x, y) => (x + y + 1) >> 1),
-    pmullw: words(false, (x, y) => Math.imul(x, y)),
-    pmulhw: words(true, (x, y) => (x * y) >> 16),
-    pmulhuw: words(false, (x, y) => (x * y) >>> 16),
+    paddsb: bytes(true, sat(SAT8S, 'x+y')),
+    paddusb: bytes(false, sat(SAT8U, 'x+y')),
+    psubsb: bytes(true, sat(SAT8S, 'x-y')),
+    psubusb: bytes(false, sat(SAT8U, 'x-y')),
+    paddsw: words(true, sat(SAT16S, 'x+y')),
+    paddusw: words(false, sat(SAT16U, 'x+y')),
+    psubsw: words(true, sat(SAT16S, 'x-y')),
+    psubusw: words(false, sat(SAT16U, 'x-y')),
+    pcmpeqb: bytes(false, 'x===y?-1:0'),
+    pcmpeqw: words(false, 'x===y?-1:0'),
+    pcmpgtb: bytes(true, 'x>y?-1:0'),
+    pcmpgtw: words(true, 'x>y?-1:0'),
+    pminub: bytes(false, 'x<y?x:y'),
+    pmaxub: bytes(false, 'x>y?x:y'),
+    pminsw: words(true, 'x<y?x:y'),
+    pmaxsw: words(true, 'x>y?x:y'),
+    pavgb: bytes(false, '(x+y+1)>>1'),
+    pavgw: words(false, '(x+y+1)>>1'),
+    pmullw: words(false, 'Math.imul(x,y)'),
+    pmulhw: words(true, '(x*y)>>16'),
+    pmulhuw: words(false, '(x*y)>>>16'),
 
     pmuludq(d: number, w0: number, w1: number, w2: number, w3: number): void {
       mulU32(d, X[d], w0);

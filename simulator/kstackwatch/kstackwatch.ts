@@ -1,0 +1,245 @@
+// KStackWatch (the kernel's kernel.c): the control file and the lifecycle
+// of watches — parse, validate up front, allocate the watch pool, register
+// the entry kprobe and the exit fprobe; report hits.
+
+import { Mnemonic } from 'iced-x86';
+import type { Machine } from '../kernel/machine';
+import type { Kprobes, Kprobe } from '../kernel/kprobes';
+import { KprobeError } from '../kernel/kprobes';
+import type { Fprobes, Fprobe } from '../kernel/fprobe';
+import type { HwBreakpoints, HwBreakpointHit } from '../kernel/hwBreakpoint';
+import type { CorruptionEvent } from '../kernel/events';
+import { InsnDecoder, isInvalid, OpKind } from '../cpu/decode';
+import { splitAddress } from '../memory/memory';
+import { KswConfig, KswConfigError, parseConfig, watchesCanary } from './config';
+import { StackProbe, VariableLocator, WatchOwner } from './stack';
+import { WatchPool, Watchpoint } from './watch';
+import { buildCorruption, reportLines } from './report';
+
+export interface FunctionInfo { name: string; address: bigint; size: number }
+
+/** What KStackWatch needs to know about the loaded code. */
+export interface KswSymbols {
+  functions(): FunctionInfo[];
+  /** Locate a local variable of `fn` (DWARF); an error message when it cannot. */
+  variable(fn: FunctionInfo, name: string): VariableLocator | string;
+}
+
+export interface ActiveWatch {
+  readonly config: KswConfig;
+  readonly fn: FunctionInfo;
+  readonly offset: number;
+  readonly probe: StackProbe;
+  readonly kprobe: Kprobe;
+  readonly fprobe: Fprobe;
+  /** Hits reported for this config. */
+  hits: number;
+}
+
+/** A config that cannot be started: a one-line reason (exit 2 on the command line). */
+export class KswError extends Error {}
+
+export class KStackWatch {
+  readonly active: ActiveWatch[] = [];
+  readonly corruptions: CorruptionEvent[] = [];
+  readonly listeners: ((e: CorruptionEvent) => void)[] = [];
+  private pool: WatchPool | null = null;
+  private readonly dummy: bigint;
+  private nextId = 0;
+  private readonly decoder = new InsnDecoder();
+
+  constructor(
+    private readonly m: Machine,
+    private readonly kprobes: Kprobes,
+    private readonly fprobes: Fprobes,
+    private readonly hw: HwBreakpoints,
+    private readonly symbols: KswSymbols,
+  ) {
+    this.dummy = m.heap.alloc(8, true);
+  }
+
+  // ---- the control file ------------------------------------------------------
+
+  /** Reading the control file: the active config (as written), or "not watching\n". */
+  readControl(): string {
+    return this.active.length > 0 ? this.active.map((w) => w.config.input).join('\n') : 'not watching\n';
+  }
+
+  /** Writing the control file: stop what runs, then start the new config (empty: just stop). */
+  writeControl(text: string): void {
+    this.stopAll();
+    if (text.trim() === '') { this.m.log(6, 'kstackwatch: config cleared'); return; }
+    this.start(text);
+  }
+
+  // ---- starting and stopping -------------------------------------------------------
+
+  /** Validate a config against the loaded code without starting it (CLI, editor). */
+  validate(text: string): { config: KswConfig; fn: FunctionInfo; offset: number; warnings: string[]; notes: string[] } {
+    let parsed;
+    try { parsed = parseConfig(text); } catch (e) {
+      throw new KswError((e as KswConfigError).message);
+    }
+    const { config, warnings } = parsed;
+    const notes: string[] = [];
+    const fn = this.findFunction(config.funcName, notes);
+    const offset = config.funcOffset ?? this.afterCanaryStore(fn);
+    if (offset >= fn.size) throw new KswError(`fo=0x${offset.toString(16)} is past the end of ${fn.name} (size 0x${fn.size.toString(16)})`);
+    try {
+      this.kprobes.instructionAt(fn.address, fn.size, fn.address + BigInt(offset));
+    } catch (e) {
+      if (e instanceof KprobeError) throw new KswError(`fo=0x${offset.toString(16)} is not an instruction boundary in ${fn.name}`);
+      throw e;
+    }
+    if (config.varName === null && !watchesCanary(config)) {
+      if (![1, 2, 4, 8].includes(config.watchLen)) throw new KswError(`wl=${config.watchLen}: a watch length must be 1, 2, 4 or 8 (or 0 for the canary)`);
+      if (config.spOffset % config.watchLen !== 0) {
+        throw new KswError(`so=0x${config.spOffset.toString(16)} is not aligned to wl=${config.watchLen}: the watched address would be misaligned`);
+      }
+    }
+    if (config.varName !== null) {
+      const v = this.symbols.variable(fn, config.varName);
+      if (typeof v === 'string') throw new KswError(v);
+    }
+    return { config, fn, offset, warnings, notes };
+  }
+
+  /** Start watching (our extension: several configs may be active at once). */
+  start(text: string): ActiveWatch {
+    const { config, fn, offset, warnings, notes } = this.validate(text);
+    for (const w of warnings) this.m.log(4, `kstackwatch: ${w}`);
+    for (const n of notes) this.m.log(6, `kstackwatch: ${n}`);
+    const variable = config.varName !== null ? this.symbols.variable(fn, config.varName) as VariableLocator : null;
+    if (!this.pool) this.pool = new WatchPool(this.m, this.hw, this.dummy);
+    const wanted = config.maxWatch;
+    const got = this.pool.allocate(wanted, (wp, hit) => this.onHit(wp, hit));
+    if (got === 0 && this.pool.all.length === 0) {
+      this.m.log(3, 'kstackwatch: Failed to start watching with -16 (EBUSY: no free debug register)');
+      throw new KswError('no free debug register for the watch pool (EBUSY)');
+    }
+    StackProbe.generation++;
+    const probe = new StackProbe(this.m, config, fn.name, offset, this.pool, variable, this.nextId++);
+    const kprobe: Kprobe = { address: fn.address + BigInt(offset), post: (_m, task) => probe.onProbe(task) };
+    const fprobe: Fprobe = { entry: (_m, task) => probe.onFunctionEntry(task), exit: (_m, task) => probe.onFunctionExit(task) };
+    this.fprobes.register(fprobe, fn.address, fn.size);
+    this.kprobes.register(kprobe, fn.address, fn.size);
+    const watch: ActiveWatch = { config, fn, offset, probe, kprobe, fprobe, hits: 0 };
+    this.active.push(watch);
+    this.m.log(6, `kstackwatch: start watching: ${config.input}`);
+    return watch;
+  }
+
+  stop(watch: ActiveWatch): void {
+    const i = this.active.indexOf(watch);
+    if (i < 0) return;
+    this.active.splice(i, 1);
+    this.kprobes.unregister(watch.kprobe);
+    this.fprobes.unregister(watch.fprobe);
+    StackProbe.generation++;
+    for (const wp of this.pool?.all ?? []) {
+      if (wp.armed && (wp.owner as WatchOwner | null)?.config === watch.config) { this.pool!.disarm(wp); this.pool!.put(wp); }
+    }
+    if (this.active.length === 0 && this.pool) { this.pool.release(); this.pool = null; }
+    this.m.log(6, `kstackwatch: stop watching: ${watch.config.input}`);
+  }
+
+  stopAll(): void {
+    for (const w of [...this.active]) this.stop(w);
+  }
+
+  /** Calls not watched because no watchpoint was free (the kernel is silent; we count). */
+  get misses(): number {
+    return this.pool?.misses ?? 0;
+  }
+
+  get watchpoints(): readonly Watchpoint[] {
+    return this.pool?.all ?? [];
+  }
+
+  // ---- debug helpers exported to guests ----------------------------------------------
+
+  /** ksw_watch_show(): print the current task's armed watch. */
+  show(): void {
+    const wp = this.currentTaskWatch();
+    this.m.log(6, wp ? `kstackwatch: watch target bp_addr: 0x${wp.address.toString(16)} len:${wp.length}` : 'kstackwatch: nothing to show');
+  }
+
+  /** ksw_watch_fire(): write 0x42 to the first watched byte (an immediate hit). */
+  fire(): void {
+    const wp = this.currentTaskWatch();
+    if (!wp) { this.m.log(6, 'kstackwatch: nothing to fire'); return; }
+    this.m.log(6, 'kstackwatch: watch triggered immediately');
+    const [lo, hi] = splitAddress(wp.address);
+    this.m.mem.st8(lo, hi, 0x42);
+  }
+
+  private currentTaskWatch(): Watchpoint | undefined {
+    const task = this.m.currentTask;
+    return this.pool?.all.find((w) => w.armed && (w.owner as WatchOwner).task === task);
+  }
+
+  // ---- hits ------------------------------------------------------------------------------
+
+  private onHit(wp: Watchpoint, hit: HwBreakpointHit): void {
+    const stack = this.m.callTrace(hit.task, this.m.cpu.trapInsn);
+    const oldValue = wp.lastValue;
+    const newValue = this.pool!.read(wp.address, wp.length);
+    wp.lastValue = newValue;
+    // The kernel's false-positive filter: the exit trampoline runs in the
+    // watched frame after the function returned, before the exit handler.
+    const ips = [this.m.cpu.trapInsn, ...stack.slice(0, 16).map((s) => BigInt(s.ip))];
+    if (ips.some((ip) => this.fprobes.inTrampoline(ip))) return;
+    const event = buildCorruption(this.m, wp, hit, stack, oldValue, newValue);
+    for (const line of reportLines(this.m, event, hit)) this.m.log(3, line);
+    const owner = wp.owner as WatchOwner;
+    const watch = this.active.find((w) => w.config === owner.config);
+    if (watch) watch.hits++;
+    this.corruptions.push(event);
+    this.m.emit(event);
+    for (const l of this.listeners) l(event);
+    if (owner.config.panicHit) this.m.panic('kstackwatch: panic_hit set, stack corruption caught');
+  }
+
+  // ---- symbols ------------------------------------------------------------------------------
+
+  private findFunction(name: string, notes: string[]): FunctionInfo {
+    const all = this.symbols.functions();
+    const exact = all.find((f) => f.name === name);
+    if (exact) return exact;
+    const clones = all.filter((f) => new RegExp(`^${escapeRegExp(name)}\\.(constprop|isra|part|cold)\\.\\d+$`).test(f.name));
+    if (clones.length === 1) {
+      notes.push(`fn=${name} matched ${clones[0].name} (a compiler clone)`);
+      return clones[0];
+    }
+    if (clones.length > 1) throw new KswError(`fn=${name} is ambiguous: ${clones.map((c) => c.name).join(', ')}`);
+    throw new KswError(`unknown function '${name}' (not in the loaded module)`);
+  }
+
+  /**
+   * Our default for an omitted fo: the instruction after the prologue's
+   * canary store (`mov %gs:0x28,%reg` … `mov %reg,off(%rsp|%rbp)`), so the
+   * canary is in place when the probe fires; without a canary, offset 0.
+   */
+  private afterCanaryStore(fn: FunctionInfo): number {
+    const bytes = this.kprobes.originalBytes(fn.address, Math.min(fn.size, 256));
+    let off = 0;
+    let canaryReg = -1;
+    while (off < bytes.length) {
+      const [lo, hi] = splitAddress(fn.address + BigInt(off));
+      const d = this.decoder.decode(bytes.subarray(off, off + 15), lo, hi);
+      if (isInvalid(d)) break;
+      off += d.length;
+      const [dst, src] = d.ops;
+      if (d.mnemonic === Mnemonic.Mov && src?.kind === OpKind.Mem && src.seg === 5 && src.dispLo === 0x28 && dst?.kind === OpKind.Reg) {
+        canaryReg = dst.reg;
+      } else if (canaryReg >= 0 && d.mnemonic === Mnemonic.Mov && dst?.kind === OpKind.Mem && src?.kind === OpKind.Reg && src.reg === canaryReg) {
+        return off;
+      }
+    }
+    return 0;
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,139 @@
+// Probes, per-task context and watch-address resolution (the kernel's
+// stack.c). The entry kprobe's post-handler at fn+fo arms a watchpoint for
+// the call at depth `dp`; the fprobe exit handler disarms it on return.
+
+import { Gpr } from '../cpu/registers';
+import type { Machine } from '../kernel/machine';
+import type { Task } from '../kernel/task';
+import type { KswConfig } from './config';
+import { watchesCanary } from './config';
+import type { WatchPool, Watchpoint } from './watch';
+
+/** The kernel keeps this in task_struct (≈ 20 bytes). */
+interface TaskContext {
+  wp: Watchpoint | null;
+  sp: bigint;
+  depth: number;
+  generation: number;
+  /** RSP at function entry (for DWARF frame bases: CFA = entry RSP + 8). */
+  entrySp: bigint;
+}
+
+/** What a live watch describes (reports, the UI). */
+export interface WatchOwner {
+  config: KswConfig;
+  functionName: string;
+  offset: number;
+  depth: number;
+  task: Task;
+  cpu: number;
+  canary: boolean;
+}
+
+/** Canary search limit, in words (the kernel's). */
+const CANARY_SEARCH_WORDS = 128;
+
+export class ResolveError extends Error {}
+
+/** Where a config's variable lives, as far as DWARF tells. */
+export type VariableLocator = (m: Machine, task: Task, entrySp: bigint) => { address: bigint; length: number };
+
+export class StackProbe {
+  /** Bumped on every start and stop; stale per-task contexts reset lazily. */
+  static generation = 0;
+  private readonly key: string;
+
+  constructor(
+    private readonly m: Machine,
+    readonly config: KswConfig,
+    readonly functionName: string,
+    readonly offset: number,
+    private readonly pool: WatchPool,
+    private readonly variable: VariableLocator | null,
+    id: number,
+  ) {
+    this.key = `kstackwatch:${id}`;
+  }
+
+  private context(task: Task): TaskContext {
+    let ctx = task.toolData.get(this.key) as TaskContext | undefined;
+    if (!ctx) task.toolData.set(this.key, ctx = { wp: null, sp: 0n, depth: 0, generation: StackProbe.generation, entrySp: 0n });
+    if (ctx.generation !== StackProbe.generation) {
+      ctx.wp = null; ctx.sp = 0n; ctx.depth = 0; ctx.generation = StackProbe.generation;
+    }
+    return ctx;
+  }
+
+  /** fprobe entry: remember the entry stack pointer (for variable locations). */
+  onFunctionEntry(task: Task): void {
+    this.context(task).entrySp = this.m.cpu.getReg(Gpr.RSP);
+  }
+
+  /** kprobe post-handler at fn+fo. */
+  onProbe(task: Task): void {
+    const ctx = this.context(task);
+    const sp = this.m.cpu.getReg(Gpr.RSP);
+    if (ctx.wp && ctx.sp === sp) return; // probe inside a loop: already watching this frame
+    const cur = ctx.depth++;
+    if (cur !== this.config.depth) return;
+    const wp = this.pool.get();
+    if (!wp) return; // no free watchpoint: this call is not watched (counted in pool.misses)
+    let target: { address: bigint; length: number };
+    try {
+      target = this.resolve(task, sp, ctx.entrySp);
+    } catch (e) {
+      this.pool.put(wp);
+      this.m.log(3, `kstackwatch: failed to prepare watch target: ${(e as Error).message}`);
+      return;
+    }
+    const owner: WatchOwner = {
+      config: this.config, functionName: this.functionName, offset: this.offset, depth: cur, task,
+      cpu: this.m.currentCpu.index, canary: watchesCanary(this.config),
+    };
+    wp.owner = owner;
+    this.pool.arm(wp, target.address, target.length as 1 | 2 | 4 | 8);
+    ctx.wp = wp;
+    ctx.sp = sp;
+  }
+
+  /** fprobe exit handler. */
+  onFunctionExit(task: Task): void {
+    const ctx = this.context(task);
+    if (ctx.depth === 0) { ctx.wp = null; ctx.sp = 0n; return; }
+    const cur = --ctx.depth;
+    if (cur === this.config.depth && ctx.wp) {
+      this.pool.disarm(ctx.wp);
+      this.pool.put(ctx.wp);
+      ctx.wp = null;
+      ctx.sp = 0n;
+    }
+  }
+
+  /** The watched range for this call: the canary, SP+so, or a DWARF variable. */
+  resolve(task: Task, sp: bigint, entrySp: bigint): { address: bigint; length: number } {
+    if (!task.stackContains(sp, 1)) throw new ResolveError(`Stack pointer 0x${sp.toString(16)} out of bounds`);
+    let address: bigint, length: number;
+    if (this.variable) {
+      ({ address, length } = this.variable(this.m, task, entrySp));
+    } else if (watchesCanary(this.config)) {
+      address = this.findCanary(task, sp);
+      length = 8;
+    } else {
+      address = sp + BigInt(this.config.spOffset);
+      length = this.config.watchLen;
+    }
+    if (!task.stackContains(address, length)) {
+      throw new ResolveError(`invalid stack addr:0x${address.toString(16)} len :${length}`);
+    }
+    return { address, length };
+  }
+
+  private findCanary(task: Task, sp: bigint): bigint {
+    for (let i = 0; i < CANARY_SEARCH_WORDS; i++) {
+      const addr = sp + BigInt(8 * i);
+      if (!task.stackContains(addr, 8)) break;
+      if (this.m.mem.readU64(addr, true) === task.canary) return addr;
+    }
+    throw new ResolveError(`canary not found within ${CANARY_SEARCH_WORDS} words above sp 0x${sp.toString(16)}`);
+  }
+}

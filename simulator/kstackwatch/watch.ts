@@ -1,0 +1,106 @@
+// The watch pool (the kernel's watch.c): hardware breakpoints allocated when
+// watching starts, parked on a dummy address, handed out lock-free (a simple
+// free list here: the simulator runs one CPU step at a time), and re-pointed
+// on the local CPU at once and on the others by asynchronous IPIs.
+
+import type { Machine } from '../kernel/machine';
+import type { HwBreakpoint, HwBreakpointHit, HwBreakpoints } from '../kernel/hwBreakpoint';
+import { HwBreakpointError } from '../kernel/hwBreakpoint';
+
+export interface Watchpoint {
+  readonly bp: HwBreakpoint;
+  /** What it watches while armed. */
+  address: bigint;
+  length: 1 | 2 | 4 | 8;
+  armed: boolean;
+  /** Value of the watched bytes when armed / after the last hit (for "old" in reports). */
+  lastValue: bigint;
+  /** Set by the owner when arming: describes the victim (for reports and the UI). */
+  owner: unknown;
+}
+
+export class WatchPool {
+  readonly all: Watchpoint[] = [];
+  private readonly freeList: Watchpoint[] = [];
+  /** Calls that found no free watchpoint (the kernel silently skips them; we count). */
+  misses = 0;
+
+  constructor(private readonly m: Machine, private readonly hw: HwBreakpoints, private readonly dummy: bigint) {}
+
+  /**
+   * Allocate `max` breakpoints, or as many as the debug registers allow when
+   * max is 0. Returns how many were allocated (0 → the caller fails with EBUSY).
+   */
+  allocate(max: number, onHit: (wp: Watchpoint, hit: HwBreakpointHit) => void): number {
+    let n = 0;
+    while (max === 0 || n < max) {
+      let bp: HwBreakpoint;
+      try {
+        const wpRef: { wp?: Watchpoint } = {};
+        bp = this.hw.registerWide({ address: this.dummy, length: 8, kind: 'w', disabled: true }, (hit) => {
+          if (wpRef.wp && wpRef.wp.armed) onHit(wpRef.wp, hit);
+        });
+        const wp: Watchpoint = { bp, address: this.dummy, length: 8, armed: false, lastValue: 0n, owner: null };
+        wpRef.wp = wp;
+        this.all.push(wp);
+        this.freeList.push(wp);
+        n++;
+      } catch (e) {
+        if (e instanceof HwBreakpointError && e.errno === 'ENOSPC') break;
+        throw e;
+      }
+    }
+    return n;
+  }
+
+  release(): void {
+    for (const wp of this.all) this.hw.unregister(wp.bp);
+    this.all.length = 0;
+    this.freeList.length = 0;
+  }
+
+  get(): Watchpoint | null {
+    const wp = this.freeList.pop();
+    if (!wp) { this.misses++; return null; }
+    return wp;
+  }
+
+  put(wp: Watchpoint): void {
+    wp.owner = null;
+    this.freeList.push(wp);
+  }
+
+  get inUse(): number {
+    return this.all.length - this.freeList.length;
+  }
+
+  /** Point the watchpoint at [address, address+length) on every online CPU. */
+  arm(wp: Watchpoint, address: bigint, length: 1 | 2 | 4 | 8): void {
+    wp.address = address;
+    wp.length = length;
+    wp.armed = true;
+    wp.lastValue = this.read(address, length);
+    this.program(wp, { address, length, kind: 'w' });
+  }
+
+  disarm(wp: Watchpoint): void {
+    wp.armed = false;
+    this.program(wp, { address: this.dummy, length: 8, kind: 'w', disabled: true });
+  }
+
+  read(address: bigint, length: number): bigint {
+    const bytes = this.m.mem.read(address, length, true);
+    let v = 0n;
+    for (let i = length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+    return v;
+  }
+
+  private program(wp: Watchpoint, attr: { address: bigint; length: 1 | 2 | 4 | 8; kind: 'w'; disabled?: boolean }): void {
+    const local = this.m.currentCpu;
+    this.hw.modifyLocal(wp.bp, attr);
+    for (const pc of this.m.percpu) {
+      if (pc === local || !pc.online) continue;
+      this.m.sendIpi(pc.index, () => this.hw.program(pc, wp.bp, attr));
+    }
+  }
+}
