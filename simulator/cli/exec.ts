@@ -11,11 +11,14 @@ import * as fs from 'node:fs';
 import { ElfError, ElfFile } from '../elf/elfFile';
 import { OutOfPhysicalMemory } from '../memory/memory';
 import { LoadError } from '../user/loader';
-import { UserProcess } from '../user/process';
+import { hex } from '../cpu/faults';
+import { ExecResult, UserProcess } from '../user/process';
 import { EXEC_USAGE } from './usage';
 
 /** Exit status for bad input, per the CLI contract. */
 export const EXIT_BAD_INPUT = 2;
+/** EX_SOFTWARE from sysexits.h: ksw itself failed. */
+export const EXIT_INTERNAL = 70;
 
 export interface ExecArgs {
   program: string;
@@ -60,7 +63,15 @@ export function execCommand(argv: string[], err: (line: string) => void, out: (l
     return EXIT_BAD_INPUT;
   }
 
-  const r = proc.run();
+  let r: ExecResult;
+  try {
+    r = proc.run();
+  } catch (e) {
+    // A simulator bug, not the program's: say where the guest was, for the report.
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    err(`ksw: internal error: ${what.split('\n')[0]} (guest rip ${hex(proc.cpu.rip)}, ${proc.cpu.insnCount} instructions)`);
+    return EXIT_INTERNAL;
+  }
   if (stats) {
     const mips = r.seconds > 0 ? r.insns / r.seconds / 1e6 : 0;
     err(`insns=${r.insns} seconds=${r.seconds.toFixed(3)} mips=${mips.toFixed(2)}`);
@@ -77,8 +88,13 @@ class FileError extends Error {}
 
 function readProgram(path: string): Uint8Array {
   try {
+    // Like execve, refuse devices and FIFOs (reading /dev/zero would never end).
+    const st = fs.statSync(path);
+    if (st.isDirectory()) throw new FileError('is a directory');
+    if (!st.isFile()) throw new FileError('not a regular file');
     return fs.readFileSync(path);
   } catch (e) {
+    if (e instanceof FileError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     const reasons: Record<string, string> = {
       ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory',

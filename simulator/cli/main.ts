@@ -4,11 +4,8 @@
 // in ksw itself is one "internal error" line with exit status 70.
 
 import * as fs from 'node:fs';
-import { execCommand, EXIT_BAD_INPUT } from './exec';
+import { execCommand, EXIT_BAD_INPUT, EXIT_INTERNAL } from './exec';
 import { HELP, USAGE_LINE } from './usage';
-
-/** EX_SOFTWARE from sysexits.h: ksw itself failed. */
-const EXIT_INTERNAL = 70;
 
 function writeLine(fd: 1 | 2, line: string): void {
   try {

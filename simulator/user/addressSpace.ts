@@ -16,6 +16,8 @@ export const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
 
 /** Linux limits brk growth by RLIMIT_DATA; we cap it to keep runaway programs cheap to stop. */
 const MAX_BRK_BYTES = 512n * 1024n * 1024n;
+/** Largest munmap range we walk (16 GiB = 4 M pages). */
+const MAX_UNMAP = 16n << 30n;
 
 /** PROT_* → memory permissions (the bit values coincide, and x86 cannot map write-only). */
 function protToPerm(prot: number): number {
@@ -55,7 +57,9 @@ export class AddressSpace {
     if (!(flags & MAP_ANONYMOUS)) return -BigInt(fd < 0 ? Errno.EBADF : Errno.ENODEV); // no files to map
     if ((flags & (MAP_SHARED | MAP_PRIVATE)) === 0) return -BigInt(Errno.EINVAL);
     const len = pageUp(length);
-    if (len > MMAP_TOP) return -BigInt(Errno.ENOMEM);
+    // More than physical memory can never succeed; failing early also keeps
+    // the page-by-page scans below short.
+    if (len > BigInt(this.mem.physBytes)) return -BigInt(Errno.ENOMEM);
 
     let at: bigint | null;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -77,6 +81,8 @@ export class AddressSpace {
     if (addr & (PAGE - 1n) || length <= 0n) return -Errno.EINVAL;
     const len = pageUp(length);
     if (addr + len > USER_SPACE_END) return -Errno.EINVAL;
+    // Unmapping walks every page; refuse absurd ranges rather than hang the host.
+    if (len > MAX_UNMAP) return -Errno.EINVAL;
     this.mem.unmap(addr, Number(len));
     return 0;
   }
@@ -93,6 +99,7 @@ export class AddressSpace {
   mremap(oldAddr: bigint, oldLen: bigint, newLen: bigint, flags: number): bigint {
     if (oldAddr & (PAGE - 1n) || newLen <= 0n || flags & MREMAP_FIXED) return -BigInt(Errno.EINVAL);
     const oldSize = pageUp(oldLen), newSize = pageUp(newLen);
+    if (newSize > BigInt(this.mem.physBytes) || oldSize > BigInt(this.mem.physBytes)) return -BigInt(Errno.ENOMEM);
     if (!this.rangeMapped(oldAddr, oldSize)) return -BigInt(Errno.EFAULT);
     if (newSize <= oldSize) {
       if (newSize < oldSize) this.mem.unmap(oldAddr + newSize, Number(oldSize - newSize));

@@ -97,11 +97,18 @@ export function loadImage(mem: Memory, elf: ElfFile): LoadedImage {
   // the end of .text and the start of .data in one page).
   const pagePerm = new Map<bigint, number>();
   let end = 0n;
+  const total = loads.reduce((n, ph) => n + ph.memsz, 0);
+  if (total > mem.physBytes) {
+    throw new LoadError(`program needs ${Math.ceil(total / MiB)} MiB for its segments, more than the simulated ${mem.physBytes / MiB} MiB`);
+  }
   for (const ph of loads) {
     const [lo, hi] = segmentRange(ph, bias);
     const perm = segmentPerm(ph.flags);
     for (let a = lo; a < hi; a += PAGE) pagePerm.set(a, (pagePerm.get(a) ?? 0) | perm);
     if (hi > end) end = hi;
+  }
+  if (pagePerm.size * PAGE_SIZE > mem.physBytes) {
+    throw new LoadError(`program needs ${Math.ceil(pagePerm.size * PAGE_SIZE / MiB)} MiB for its segments, more than the simulated ${mem.physBytes / MiB} MiB`);
   }
   for (const [addr, perm] of pagePerm) mem.map(addr, PAGE_SIZE, perm);
   // Only p_filesz bytes come from the file; the rest (.bss) stays zero.
@@ -148,7 +155,7 @@ function phdrAddress(elf: ElfFile, loads: ProgramHeader[], bias: bigint): bigint
 
 export const enum AuxType {
   NULL = 0, PHDR = 3, PHENT = 4, PHNUM = 5, PAGESZ = 6, BASE = 7, FLAGS = 8, ENTRY = 9,
-  UID = 11, EUID = 12, GID = 13, EGID = 14, PLATFORM = 15, CLKTCK = 17, SECURE = 23,
+  UID = 11, EUID = 12, GID = 13, EGID = 14, PLATFORM = 15, HWCAP = 16, CLKTCK = 17, SECURE = 23,
   RANDOM = 25, EXECFN = 31,
 }
 
@@ -161,6 +168,8 @@ export interface StackSetup {
   random: Uint8Array;
   uid: number;
   gid: number;
+  /** AT_HWCAP: on x86 the CPUID leaf 1 EDX feature bits. */
+  hwcap: number;
 }
 
 /** Total bytes of argument and environment strings Linux accepts (¼ of RLIMIT_STACK). */
@@ -194,8 +203,10 @@ export function buildInitialStack(mem: Memory, image: LoadedImage, s: StackSetup
   const platformAddr = put(enc('x86_64'));
   const randomAddr = put(s.random.subarray(0, 16));
 
+  // Linux's order, minus AT_SYSINFO_EHDR (we have no vDSO, so libc makes real
+  // clock_gettime syscalls), AT_MINSIGSTKSZ (no signal delivery) and AT_HWCAP2.
   const auxv: [number, bigint][] = [
-    [AuxType.PAGESZ, PAGE], [AuxType.CLKTCK, 100n],
+    [AuxType.HWCAP, BigInt(s.hwcap >>> 0)], [AuxType.PAGESZ, PAGE], [AuxType.CLKTCK, 100n],
     [AuxType.PHDR, image.phdr], [AuxType.PHENT, BigInt(image.phent)], [AuxType.PHNUM, BigInt(image.phnum)],
     [AuxType.BASE, 0n], [AuxType.FLAGS, 0n], [AuxType.ENTRY, image.entry],
     [AuxType.UID, BigInt(s.uid)], [AuxType.EUID, BigInt(s.uid)],

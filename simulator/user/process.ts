@@ -6,15 +6,18 @@
 // stderr (guest fault, fatal signal, unsupported syscall).
 
 import * as fs from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { isatty } from 'node:tty';
 import { Cpu } from '../cpu/cpu';
 import { CpuFault, Vector, hex } from '../cpu/faults';
+import { cpuid } from '../cpu/helpers/system';
 import { Gpr, RFLAGS_FIXED, RflagsBit } from '../cpu/registers';
 import { ElfFile, STT_FUNC } from '../elf/elfFile';
 import { Memory } from '../memory/memory';
 import { AddressSpace } from './addressSpace';
 import { Errno } from './errno';
 import { LoadedImage, buildInitialStack, loadImage } from './loader';
-import { Identity, LinuxSyscalls, ProcessHost } from './syscalls';
+import { LinuxSyscalls, ProcessHost, StreamKind } from './syscalls';
 
 export interface ExecOptions {
   /** Environment strings ("NAME=value"); default none, so runs are reproducible. */
@@ -46,13 +49,21 @@ export interface ExecResult {
 }
 
 const CHUNK = 10_000_000;
-const SIGILL = 4, SIGTRAP = 5, SIGFPE = 8, SIGSEGV = 11, SIGXCPU = 24;
+const SIGILL = 4, SIGTRAP = 5, SIGFPE = 8, SIGSEGV = 11, SIGPIPE = 13, SIGXCPU = 24;
 const SIGNAL_NAMES: Record<number, string> = {
   1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS',
   8: 'SIGFPE', 9: 'SIGKILL', 10: 'SIGUSR1', 11: 'SIGSEGV', 12: 'SIGUSR2', 13: 'SIGPIPE',
   14: 'SIGALRM', 15: 'SIGTERM', 24: 'SIGXCPU',
 };
-const IDENTITY: Identity = { pid: 1000, ppid: 1, uid: 1000, gid: 1000 };
+const IDENTITY = { pid: 1000, ppid: 1, uid: 1000, gid: 1000 };
+
+/** What the simulated CPU reports in CPUID.1:EDX, which Linux passes as AT_HWCAP. */
+function cpuidLeaf1Edx(): number {
+  const r = new Int32Array(16);
+  r[0] = 1;
+  cpuid(r);
+  return r[2 * Gpr.RDX] >>> 0;
+}
 
 /** The signal Linux sends for a CPU exception in user mode. */
 function signalForFault(f: CpuFault): number {
@@ -88,6 +99,7 @@ export class UserProcess {
     this.image = loadImage(this.mem, elf);
     const rsp = buildInitialStack(this.mem, this.image, {
       argv, envp: opts.env ?? [], execfn, random: this.randomBytes(16), uid: IDENTITY.uid, gid: IDENTITY.gid,
+      hwcap: cpuidLeaf1Edx(),
     });
 
     this.cpu = new Cpu(this.mem);
@@ -101,8 +113,10 @@ export class UserProcess {
       warn: (line) => this.diag(line),
       terminate: (how) => { this.ended = how; this.cpu.requestStop(); },
       randomBytes: (n) => this.randomBytes(n),
+      streamKind: (fd) => ((fd === 0 ? opts.stdin : fd === 1 ? opts.stdout : opts.stderr) ? 'pipe' : hostStreamKind(fd)),
     };
-    this.syscalls = new LinuxSyscalls(this.mem, new AddressSpace(this.mem, this.image.brkStart), host, IDENTITY);
+    const id = { ...IDENTITY, exe: resolvePath(execfn) };
+    this.syscalls = new LinuxSyscalls(this.mem, new AddressSpace(this.mem, this.image.brkStart), host, id);
     this.cpu.onSyscall = (cpu) => this.syscalls.dispatch(cpu);
     this.cpu.clock = () => Number(this.syscalls.nowNs(this.cpu)); // 1 GHz: cycles = ns
   }
@@ -132,9 +146,11 @@ export class UserProcess {
       }
       // `hlt` at CPL 3 is a #GP on real hardware (musl's a_crash uses it), and
       // nothing arms debug registers in user mode, so a debug stop is a SIGTRAP.
+      // The CPU leaves RIP after the (one-byte) hlt; the #GP is reported at it.
       const signal = r.kind === 'halt' ? SIGSEGV : SIGTRAP;
       const what = r.kind === 'halt' ? 'general protection fault: hlt in user mode' : 'debug trap';
-      this.diag(`ksw: guest fault: ${what} at rip ${this.where(this.cpu.rip)}`);
+      const rip = r.kind === 'halt' ? this.cpu.rip - 1n : this.cpu.rip;
+      this.diag(`ksw: guest fault: ${what} at rip ${this.where(rip)}`);
       result = { exitCode: 128 + signal, signal };
       break;
     }
@@ -144,7 +160,8 @@ export class UserProcess {
   private endResult(how: { code: number } | { signal: number }): Omit<ExecResult, 'insns' | 'seconds'> {
     if ('code' in how) return { exitCode: how.code };
     const name = SIGNAL_NAMES[how.signal] ?? `signal ${how.signal}`;
-    this.diag(`ksw: guest killed by signal ${how.signal} (${name}) at rip ${this.where(this.cpu.rip)}`);
+    // Like a shell, stay quiet about SIGPIPE: it is how `prog | head` normally ends.
+    if (how.signal !== SIGPIPE) this.diag(`ksw: guest killed by signal ${how.signal} (${name}) at rip ${this.where(this.cpu.rip)}`);
     return { exitCode: 128 + how.signal, signal: how.signal };
   }
 
@@ -211,6 +228,16 @@ function writeAllSync(fd: number, b: Uint8Array): number {
   return done;
 }
 
+function hostStreamKind(fd: number): StreamKind {
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isCharacterDevice()) return isatty(fd) ? 'tty' : 'null';
+    return st.isFile() ? 'file' : st.isSocket() ? 'socket' : 'pipe';
+  } catch {
+    return 'null';
+  }
+}
+
 function readStdinSync(buf: Uint8Array): number {
   for (;;) {
     try {
@@ -219,7 +246,7 @@ function readStdinSync(buf: Uint8Array): number {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') { pause(1); continue; }
       if (code === 'EOF') return 0;
-      return -Errno.EIO;
+      return code === 'EBADF' ? -Errno.EBADF : -Errno.EIO;
     }
   }
 }

@@ -26,9 +26,15 @@ export interface ProcessHost {
   terminate(how: { code: number } | { signal: number }): void;
   /** Deterministic random bytes (getrandom). */
   randomBytes(n: number): Uint8Array;
+  /** What guest fd 0/1/2 is on the host, for fstat and terminal ioctls. */
+  streamKind(fd: 0 | 1 | 2): StreamKind;
 }
 
+export type StreamKind = 'tty' | 'pipe' | 'socket' | 'file' | 'null';
+
 export interface Identity {
+  /** Absolute path of the executable (readlink /proc/self/exe). */
+  exe: string;
   pid: number;
   ppid: number;
   uid: number;
@@ -47,9 +53,16 @@ const SIGKILL = 9, SIGSTOP = 19, NSIG = 64;
 const DEFAULT_IGNORED = new Set([17, 18, 23, 28]);
 /** The most one read/write moves; Linux also returns short counts and libc loops. */
 const MAX_IO = 1 << 20;
+const TIOCGWINSZ = 0x5413;
+const AT_EMPTY_PATH = 0x1000;
+const RLIM_INFINITY = (1n << 64n) - 1n;
+/** st_mode file types. */
+const S_IFIFO = 0o010000, S_IFCHR = 0o020000, S_IFREG = 0o100000, S_IFSOCK = 0o140000;
 
 type Args = bigint[];
-type Handler = (a: Args, cpu: Cpu) => bigint | number;
+/** A result, or UNSUPPORTED for a use we do not implement (warn and return -ENOSYS). */
+type Handler = (a: Args, cpu: Cpu) => bigint | number | typeof UNSUPPORTED;
+const UNSUPPORTED = Symbol('unsupported');
 
 export class LinuxSyscalls {
   private readonly table = new Map<number, Handler>();
@@ -78,14 +91,8 @@ export class LinuxSyscalls {
     const nr = Number(BigInt.asUintN(64, cpu.getReg(Gpr.RAX)));
     const args = [Gpr.RDI, Gpr.RSI, Gpr.RDX, Gpr.R10, Gpr.R8, Gpr.R9].map((r) => BigInt.asUintN(64, cpu.getReg(r)));
     const handler = this.table.get(nr);
-    let result: bigint | number;
-    if (!handler) {
-      if (!this.warned.has(nr)) {
-        this.warned.add(nr);
-        this.host.warn(`ksw: warning: unsupported syscall ${nr} (${syscallName(nr)}) returns -ENOSYS`);
-      }
-      result = -Errno.ENOSYS;
-    } else {
+    let result: bigint | number | typeof UNSUPPORTED = UNSUPPORTED;
+    if (handler) {
       try {
         result = handler(args, cpu);
       } catch (e) {
@@ -93,6 +100,13 @@ export class LinuxSyscalls {
         if (!(e instanceof PageFault)) throw e;
         result = -Errno.EFAULT;
       }
+    }
+    if (result === UNSUPPORTED) {
+      if (!this.warned.has(nr)) {
+        this.warned.add(nr);
+        this.host.warn(`ksw: warning: unsupported syscall ${nr} (${syscallName(nr)}) returns -ENOSYS`);
+      }
+      result = -Errno.ENOSYS;
     }
     cpu.setReg(Gpr.RAX, BigInt.asUintN(64, BigInt(result)));
   }
@@ -112,7 +126,12 @@ export class LinuxSyscalls {
     this.on(20, ([fd, iov, cnt]) => this.writeFrom(int(fd), this.iovecs(iov, cnt)));
     this.on(3, ([fd]) => (int(fd) >= 0 && int(fd) <= 2 ? 0 : -Errno.EBADF)); // close
     this.on(8, ([fd]) => (int(fd) >= 0 && int(fd) <= 2 ? -Errno.ESPIPE : -Errno.EBADF)); // lseek
-    this.on(16, ([fd]) => (int(fd) >= 0 && int(fd) <= 2 ? -Errno.ENOTTY : -Errno.EBADF)); // ioctl: not a terminal
+    this.on(16, ([fd, req, arg]) => this.ioctl(int(fd), Number(req & 0xffffffffn), arg));
+    this.on(5, ([fd, buf]) => this.fstat(int(fd), buf));
+    this.on(262, ([dirfd, path, buf, flags]) => { // newfstatat: only fstat-like use (no filesystem)
+      if (!(int(flags) & AT_EMPTY_PATH) || mem.readCString(path, 1) !== '') return UNSUPPORTED;
+      return this.fstat(int(dirfd), buf);
+    });
 
     // -- process lifetime and identity --
     this.on(60, ([code]) => { host.terminate({ code: Number(code & 0xffn) }); return 0; }); // exit
@@ -125,6 +144,12 @@ export class LinuxSyscalls {
     this.on(218, () => id.pid); // set_tid_address
     this.on(273, () => 0); // set_robust_list
     this.on(24, () => 0); // sched_yield
+    // rseq registration is optional by design: glibc falls back quietly on ENOSYS.
+    this.on(334, () => -Errno.ENOSYS);
+    this.on(97, ([res, old]) => this.prlimit(int(res), 0n, old)); // getrlimit
+    this.on(302, ([pid, res, nw, old]) => (int(pid) === 0 || int(pid) === id.pid ? this.prlimit(int(res), nw, old) : -Errno.ESRCH));
+    this.on(89, ([path, buf, size]) => this.readlink(path, buf, size));
+    this.on(267, ([, path, buf, size]) => this.readlink(path, buf, size)); // readlinkat
     this.on(63, ([buf]) => { this.writeUtsname(buf); return 0; });
     this.on(204, ([, len, mask]) => { // sched_getaffinity: one CPU
       if (len < 8n) return -Errno.EINVAL;
@@ -234,6 +259,58 @@ export class LinuxSyscalls {
     const b = Buffer.alloc(65 * fields.length);
     fields.forEach((f, i) => b.write(f, i * 65, 64, 'latin1'));
     this.mem.write(buf, b);
+  }
+
+  /** Terminal ioctls on the standard streams: only the window size, and only for a real terminal. */
+  private ioctl(fd: number, req: number, arg: bigint): number {
+    if (fd < 0 || fd > 2) return -Errno.EBADF;
+    if (req === TIOCGWINSZ && this.host.streamKind(fd as 0 | 1 | 2) === 'tty') {
+      // musl line-buffers stdout when this succeeds; the size itself is nominal.
+      const b = Buffer.alloc(8);
+      b.writeUInt16LE(24, 0);
+      b.writeUInt16LE(80, 2);
+      this.mem.write(arg, b);
+      return 0;
+    }
+    return -Errno.ENOTTY;
+  }
+
+  /** struct stat for a standard stream: just enough for libc's buffering decisions. */
+  private fstat(fd: number, buf: bigint): number {
+    if (fd < 0 || fd > 2) return -Errno.EBADF;
+    const kind = this.host.streamKind(fd as 0 | 1 | 2);
+    const mode = kind === 'tty' || kind === 'null' ? S_IFCHR | 0o620 : kind === 'file' ? S_IFREG | 0o644
+      : kind === 'socket' ? S_IFSOCK | 0o777 : S_IFIFO | 0o600;
+    const b = Buffer.alloc(144);
+    b.writeBigUInt64LE(BigInt(fd + 1), 8); // st_ino
+    b.writeBigUInt64LE(1n, 16); // st_nlink
+    b.writeUInt32LE(mode, 24);
+    b.writeUInt32LE(this.id.uid, 28);
+    b.writeUInt32LE(this.id.gid, 32);
+    b.writeBigInt64LE(4096n, 56); // st_blksize
+    for (const off of [72, 88, 104]) b.writeBigInt64LE(REALTIME_EPOCH_S, off); // a, m, ctime
+    this.mem.write(buf, b);
+    return 0;
+  }
+
+  /** Resource limits are fixed: an 8 MiB stack (what we map), 1024 files, the rest unlimited. */
+  private prlimit(resource: number, newLimit: bigint, old: bigint): number {
+    if (resource < 0 || resource > 15) return -Errno.EINVAL;
+    if (newLimit) return -Errno.EPERM;
+    if (old) {
+      const [cur, max] = resource === 3 ? [8n << 20n, RLIM_INFINITY] : resource === 7 ? [1024n, 4096n] : [RLIM_INFINITY, RLIM_INFINITY];
+      this.writeU64s(old, [cur, max]);
+    }
+    return 0;
+  }
+
+  /** There is no filesystem; only /proc/self/exe resolves (libc uses it to find the program). */
+  private readlink(path: bigint, buf: bigint, size: bigint): number | typeof UNSUPPORTED {
+    if (this.mem.readCString(path) !== '/proc/self/exe') return UNSUPPORTED;
+    const target = Buffer.from(this.id.exe, 'utf8');
+    const n = Math.min(target.length, Number(size > BigInt(MAX_IO) ? BigInt(MAX_IO) : size));
+    this.mem.write(buf, target.subarray(0, n));
+    return n;
   }
 
   private archPrctl(cpu: Cpu, code: number, addr: bigint): number {

@@ -22,6 +22,12 @@ export interface DiffCase {
   intel: boolean;
   gpr: RegInit[];
   rflags: number;
+  /** Only loaded (and compared) for SSE families. */
+  mxcsr: number;
+  /** Load and store xmm0-3 and MXCSR (SSE families only, so integer cases don't depend on SSE support). */
+  usesXmm: boolean;
+  /** Compare MXCSR's exception flag bits too (only the 'mxcsr-flags' family does). */
+  compareMxcsrFlags: boolean;
   xmm: bigint[];
   /** Initial data buffer, or null for all zeros. */
   mem: Uint8Array | null;
@@ -29,8 +35,9 @@ export interface DiffCase {
   undefFlags: number;
   /** Bit n set: the final value of GPR n is undefined. */
   undefRegs: number;
-  /** Expected final GPR values (only used by the harness self-check cases). */
+  /** Expected final GPR values and MXCSR (only used by the harness self-check cases). */
   expect?: Map<number, bigint>;
+  expectMxcsr?: number;
 }
 
 // ---- registers -------------------------------------------------------------
@@ -65,6 +72,9 @@ export function regName(n: number, width: Width): string {
 }
 
 const RSP = 4;
+const MXCSR_DEFAULT = 0x1f80;
+/** Families whose cases get xmm0-3 and MXCSR loaded and stored. */
+const XMM_FAMILY = /^(sse|mxcsr)/;
 
 /** Register pairs [dest, src] per width. The 8-bit ones never mix AH..DH with REX registers. */
 const PAIRS: Record<Width, [string, string][]> = {
@@ -126,11 +136,15 @@ const F32_EDGES: bigint[] = [
 export class CaseBuilder {
   gpr: RegInit[] = [];
   rflags: number;
+  mxcsr = MXCSR_DEFAULT;
+  compareMxcsrFlags = false;
   xmm: bigint[] = [];
   mem: Uint8Array | null = null;
   undefRegs = 0;
   intel = false;
+  usesXmm = false;
   expect?: Map<number, bigint>;
+  expectMxcsr?: number;
 
   constructor(private readonly rng: Prng) {
     for (let i = 0; i < 16; i++) this.gpr.push(rng.u64());
@@ -140,9 +154,11 @@ export class CaseBuilder {
     for (let i = 0; i < XMM_STATE_COUNT; i++) this.xmm.push(rng.bits(128));
   }
 
+  /** Random arithmetic flags, DF clear; IF set as in every user-mode program. */
   randomFlags(): number {
-    return (this.rng.u32() & ARITH_FLAGS) | 0x2;
+    return (this.rng.u32() & ARITH_FLAGS) | 0x202;
   }
+
 
   /** Set the named register (any width) to `value`, keeping the other bits of the full register. */
   set(name: string, value: bigint): this {
@@ -235,6 +251,11 @@ class Generator {
   }
 
   add(family: string, b: CaseBuilder, asm: string, op: string, ctx: FlagContext = { width: 64 }): void {
+    this.addWithMask(family, b, asm, undefinedFlags(op, ctx));
+  }
+
+  /** For instruction sequences, whose undefined flags are worked out by the caller (from the same table). */
+  addWithMask(family: string, b: CaseBuilder, asm: string, undefFlags: number): void {
     this.cases.push({
       index: this.cases.length,
       family,
@@ -242,11 +263,15 @@ class Generator {
       intel: b.intel,
       gpr: b.gpr,
       rflags: b.rflags,
+      mxcsr: b.mxcsr,
+      usesXmm: b.usesXmm || XMM_FAMILY.test(family),
+      compareMxcsrFlags: b.compareMxcsrFlags,
       xmm: b.xmm,
       mem: b.mem,
-      undefFlags: undefinedFlags(op, ctx),
+      undefFlags,
       undefRegs: b.undefRegs,
       expect: b.expect,
+      expectMxcsr: b.expectMxcsr,
     });
   }
 
@@ -309,6 +334,8 @@ class Generator {
     signExtendFamily(this);
     setccFamily(this);
     cmovFamily(this);
+    jccFamily(this);
+    flagSequenceFamily(this);
     exchangeFamily(this);
     lockFamily(this);
     bitTestFamily(this);
@@ -321,6 +348,14 @@ class Generator {
     sseShiftFamily(this);
     sseFloatFamily(this);
     sseConvertFamily(this);
+    sse2MoveFamily(this);
+    sse2IntFamily(this);
+    sse2FloatFamily(this);
+    sse2ConvertFamily(this);
+    flagOpsFamily(this);
+    miscFamily(this);
+    callRetFamily(this);
+    mxcsrFamilies(this);
     return this.cases;
   }
 }
@@ -345,6 +380,12 @@ function harness(g: Generator): void {
   b3.setMem(8, 64, 0x1122334455667788n);
   b3.expect = new Map([[0, 0x1122334455667788n]]);
   g.add('harness', b3, 'movq (%rbx), %rax', 'mov');
+  // xmm and MXCSR plumbing: 1.5 + 1.5 = 3.0 (exact, no flag), then 1/0 (ZE)
+  const b4 = g.c().setLane(0, 64, 0, f64Bits(1.5)).setLane(1, 64, 0, 0n).setLane(2, 64, 0, f64Bits(1));
+  b4.usesXmm = true;
+  b4.expect = new Map([[0, f64Bits(3)]]);
+  b4.expectMxcsr = MXCSR_DEFAULT | 0x4;
+  g.add('harness', b4, 'addsd %xmm0, %xmm0\nmovq %xmm0, %rax\ndivsd %xmm1, %xmm2', 'sse');
 }
 
 function movFamily(g: Generator): void {
@@ -388,10 +429,10 @@ function movFamily(g: Generator): void {
   }
   // high-byte registers to and from memory, and AH <-> AL
   const b = g.c();
-  const m = g.memOperand(b, 8, { avoid: ['rax', 'rbx'] });
+  const m = g.memOperand(b, 8, { avoid: ['ah'] });
   g.add(f, b, `movb %ah, ${m.text}`, 'mov');
   const b2 = g.c();
-  const m2 = g.memOperand(b2, 8, { avoid: ['rcx', 'rbx'] });
+  const m2 = g.memOperand(b2, 8, { avoid: ['ch'] });
   g.add(f, b2, `movb ${m2.text}, %ch`, 'mov');
   g.add(f, g.c(), 'movb %al, %ah', 'mov');
   g.add(f, g.c(), 'movb %ah, %al', 'mov');
@@ -435,7 +476,7 @@ function movExtend(g: Generator): void {
 function leaFamily(g: Generator): void {
   const f = 'lea';
   const regs = ['rax', 'rcx', 'rdx', 'rbx', 'rbp', 'rsi', 'rdi', 'r8', 'r12', 'r13', 'r15'];
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < 80; i++) {
     const b = g.c();
     const base = g.rng.pick(regs);
     const index = g.rng.pick(regs.filter((r) => r !== 'rsp'));
@@ -474,7 +515,7 @@ function aluFamily(g: Generator): void {
     for (const w of WIDTHS) {
       const pairList = PAIRS[w];
       // reg, reg
-      g.pairs(w, 12).forEach(([a, bv], i) => {
+      g.pairs(w, 24).forEach(([a, bv], i) => {
         const [d, s] = pairList[i % pairList.length];
         const carries = usesCarry ? [0, CF] : [-1];
         for (const cf of carries) {
@@ -548,7 +589,7 @@ function shiftFamily(g: Generator): void {
       }
       // by CL and by imm8, every interesting count
       for (const count of shiftCounts(w)) {
-        for (const form of ['cl', 'imm'] as const) {
+        for (const form of ['cl', 'imm', 'cl', 'imm'] as const) {
           const d = g.rng.pick(dests);
           const v = g.rng.bool() ? g.rng.bits(w) : g.value(w);
           const b = g.c().set(d, v);
@@ -608,7 +649,7 @@ function mulFamily(g: Generator): void {
     for (const w of WIDTHS) {
       // one-operand form: rdx:rax = rax * src
       const srcs = w === 8 ? ['cl', 'bh', 'r9b', 'al'] : [regName(1, w), regName(9, w), regName(3, w)];
-      for (const [a, bv] of g.pairs(w, 8)) {
+      for (const [a, bv] of g.pairs(w, 16)) {
         const s = g.rng.pick(srcs);
         const b = g.c().set(regName(0, w), a).set(s, bv);
         g.add(f, b, `${op}${SUFFIX[w]} %${s}`, op, { width: w });
@@ -623,7 +664,7 @@ function mulFamily(g: Generator): void {
   }
   // two- and three-operand imul
   for (const w of [16, 32, 64] as Width[]) {
-    for (const [a, bv] of g.pairs(w, 8)) {
+    for (const [a, bv] of g.pairs(w, 16)) {
       const [d, s] = g.rng.pick(PAIRS[w]);
       const b = g.c().set(d, a).set(s, bv);
       g.add(f, b, `imul${SUFFIX[w]} %${s}, %${d}`, 'imul', { width: w });
@@ -682,12 +723,12 @@ function divFamily(g: Generator): void {
   const f = 'div/idiv';
   for (const op of ['div', 'idiv'] as const) {
     for (const w of WIDTHS) {
-      for (let i = 0; i < 28; i++) {
+      for (let i = 0; i < 48; i++) {
         const { hi, lo, d } = divOperands(g, op, w);
         const b = g.c();
         if (w === 8) b.set('ax', (hi << 8n) | lo);
         else b.set(regName(0, w), lo).set(regName(2, w), hi);
-        if (i < 22) {
+        if (i < 40) {
           const s = w === 8 ? g.rng.pick(['cl', 'bh', 'r9b']) : regName(g.rng.pick([1, 3, 9, 14]), w);
           b.set(s, d);
           g.add(f, b, `${op}${SUFFIX[w]} %${s}`, op, { width: w });
@@ -761,6 +802,79 @@ function cmovFamily(g: Generator): void {
         g.add(f, b, `cmov${cc}${SUFFIX[w]} ${m.text}, %${d}`, 'cmovcc');
       }
     }
+  }
+}
+
+function jccFamily(g: Generator): void {
+  const f = 'jcc';
+  for (const cc of CONDITIONS) {
+    const relevant = CONDITION_FLAGS[cc];
+    for (const set of flagCombos(relevant)) {
+      const b = g.c();
+      b.rflags = (b.randomFlags() & ~relevant.reduce((a, x) => a | x, 0)) | set;
+      // short and near forms
+      const far = g.rng.bool();
+      g.add(f, b, `j${cc} 1f\nmovq $1, %r8\n${far ? '.skip 200, 0x90\n' : ''}1:`, 'mov');
+    }
+  }
+  for (const [text, rcx] of [['jrcxz 1f\nmovq $1, %r8\n1:', 0n], ['jrcxz 1f\nmovq $1, %r8\n1:', 1n << 40n],
+    ['jecxz 1f\nmovq $1, %r8\n1:', 1n << 40n], ['jecxz 1f\nmovq $1, %r8\n1:', 5n],
+    ['2: incq %r8\nloop 2b', 5n], ['2: incq %r8\nloop 2b', 1n], ['2: incq %r8\ncmpq $3, %r8\nloopne 2b', 9n]] as [string, bigint][]) {
+    const b = g.c().set('rcx', rcx).set('r8', 0n);
+    g.add(f, b, text, text.includes('cmpq') ? 'cmp' : text.includes('inc') ? 'inc' : 'mov', { width: 64 });
+  }
+}
+
+/** One step of a flag sequence: what it reads, which flags it writes. */
+interface SeqOp { text: (w: Width, d: string, s: string) => string; op: string; reads: number; writes: number }
+
+const ALL6 = ARITH_FLAGS;
+const SEQ_OPS: SeqOp[] = [
+  ...['add', 'sub', 'cmp', 'and', 'or', 'xor', 'test'].map((op) => ({ text: (w: Width, d: string, s: string) => `${op}${SUFFIX[w]} %${s}, %${d}`, op, reads: 0, writes: ALL6 })),
+  ...['adc', 'sbb'].map((op) => ({ text: (w: Width, d: string, s: string) => `${op}${SUFFIX[w]} %${s}, %${d}`, op, reads: CF, writes: ALL6 })),
+  ...['inc', 'dec'].map((op) => ({ text: (w: Width, d: string) => `${op}${SUFFIX[w]} %${d}`, op, reads: 0, writes: ALL6 & ~CF })),
+  { text: (w, d) => `neg${SUFFIX[w]} %${d}`, op: 'neg', reads: 0, writes: ALL6 },
+  ...['shl', 'shr', 'sar'].map((op) => ({ text: (w: Width, d: string) => `${op}${SUFFIX[w]} %${d}`, op, reads: 0, writes: ALL6 })),
+  ...['rcl', 'rcr'].map((op) => ({ text: (w: Width, d: string) => `${op}${SUFFIX[w]} %${d}`, op, reads: CF, writes: CF | OF })),
+  ...['rol', 'ror'].map((op) => ({ text: (w: Width, d: string) => `${op}${SUFFIX[w]} %${d}`, op, reads: 0, writes: CF | OF })),
+  { text: (w, d, s) => `bt${SUFFIX[w === 8 ? 16 : w]} %${regName(reg(s).n, w === 8 ? 16 : w)}, %${regName(reg(d).n, w === 8 ? 16 : w)}`, op: 'bt', reads: 0, writes: ALL6 & ~ZF },
+  { text: (w, d, s) => `imul${SUFFIX[w === 8 ? 16 : w]} %${regName(reg(s).n, w === 8 ? 16 : w)}, %${regName(reg(d).n, w === 8 ? 16 : w)}`, op: 'imul', reads: 0, writes: ALL6 },
+  { text: (w, d, s) => `lea${SUFFIX[w === 8 ? 64 : w]} 1(%${regName(reg(s).n, 64)}), %${regName(reg(d).n, w === 8 ? 64 : w)}`, op: 'lea', reads: 0, writes: 0 },
+];
+
+/**
+ * Short straight-line sequences that produce flags and consume them (setcc,
+ * cmovcc, adc/sbb, rcl/rcr) inside one compiled block, for compilers that
+ * compute flags lazily or drop dead ones. A consumer is only emitted when the
+ * flags it reads are defined at that point.
+ */
+function flagSequenceFamily(g: Generator): void {
+  const f = 'flag-sequences';
+  const regs = ['rax', 'rbx', 'rdx', 'rsi', 'r9', 'r12'];
+  for (let n = 0; n < 400; n++) {
+    const b = g.c();
+    for (const r of regs) b.set(r, g.rng.bool() ? g.value(64) : g.rng.u64());
+    let undef = 0;
+    const lines: string[] = [];
+    const len = 3 + g.rng.int(6);
+    while (lines.length < len) {
+      const w = g.rng.pick(WIDTHS);
+      const d = regName(reg(g.rng.pick(regs)).n, w);
+      const s = regName(reg(g.rng.pick(regs)).n, w);
+      if (g.rng.int(3) === 0) {
+        // consumer: setcc / cmovcc
+        const cc = g.rng.pick(CONDITIONS);
+        const reads = CONDITION_FLAGS[cc].reduce((a, x) => a | x, 0);
+        if (reads & undef) continue;
+        lines.push(g.rng.bool() ? `set${cc} %${regName(reg(d).n, 8)}` : `cmov${cc}${SUFFIX[w === 8 ? 32 : w]} %${regName(reg(s).n, w === 8 ? 32 : w)}, %${regName(reg(d).n, w === 8 ? 32 : w)}`);
+        continue;
+      }
+      const op = g.rng.pick(SEQ_OPS);
+      if (op.reads & undef) continue;
+      lines.push(op.text(w, d, s));
+      undef = (undef & ~op.writes) | undefinedFlags(op.op, { width: w, count: 1 });
+    }
+    g.addWithMask(f, b, lines.join('\n'), undef);
   }
 }
 
@@ -992,10 +1106,24 @@ function stringFamily(g: Generator): void {
       }
     }
   }
-  // overlapping forward copy (byte by byte semantics)
-  const ov = g.c().flags(0, DF).set('rcx', 9n).ptr('rsi', 8).ptr('rdi', 9);
-  ov.bytes();
-  g.add(f, ov, 'rep movsb', 'movs');
+  // overlapping copies: element by element semantics, not memmove
+  for (const [sfx, size] of sizes) {
+    for (const dist of [1, 2, 3, 7, 8, 9]) {
+      for (const df of [0, DF]) {
+        const count = Math.floor(40 / size);
+        const b = g.c().flags(df, DF ^ df).set('rcx', BigInt(count));
+        if (df) b.ptr('rsi', 120 - dist - size + 1).ptr('rdi', 120 - size + 1);
+        else b.ptr('rsi', 8).ptr('rdi', 8 + dist);
+        b.bytes();
+        g.add(f, b, `rep movs${sfx}`, 'movs');
+        if (dist === 1) {
+          const b2 = g.c().flags(df, DF ^ df).set('rcx', BigInt(count)).ptr('rdi', df ? 120 - size + 1 : 8);
+          b2.bytes();
+          g.add(f, b2, `rep stos${sfx}`, 'stos');
+        }
+      }
+    }
+  }
   // 32-bit address size: ESI/EDI/ECX are used; the upper halves must be ignored (and get cleared)
   for (const text of ['addr32 rep movsb', 'addr32 rep stosl', 'addr32 lodsw', 'addr32 repne scasb']) {
     const b = g.c().flags(0, DF).set('rcx', (g.rng.u64() & ~0xffffffffn) | 3n);
@@ -1142,7 +1270,7 @@ function sseFloatFamily(g: Generator): void {
   for (const [sfx, bits, edges] of [['sd', 64, F64_EDGES], ['ss', 32, F32_EDGES]] as [string, number, bigint[]][]) {
     const pick = (): bigint => (g.rng.int(4) === 0 ? g.rng.bits(bits) : g.rng.pick(edges));
     for (const op of scalar) {
-      for (let i = 0; i < 24; i++) {
+      for (let i = 0; i < 48; i++) {
         const b = g.c().setLane(0, bits, 0, pick()).setLane(1, bits, 0, pick());
         const d = i % 6 === 5 ? 2 : 0;
         if (d === 2) b.setLane(2, bits, 0, pick());
@@ -1235,3 +1363,280 @@ export function familiesOf(cases: readonly DiffCase[]): string[] {
   return [...new Set(cases.map((c) => c.family))];
 }
 
+
+// ---- more SSE2 (beyond the basic list) -----------------------------------------
+
+/** A 128-bit value of float lanes, each an edge value or random bits. */
+function floatLanes(g: Generator, bits: 32 | 64): bigint {
+  const edges = bits === 64 ? F64_EDGES : F32_EDGES;
+  let v = 0n;
+  for (let i = 0; i < 128 / bits; i++) v |= (g.rng.int(3) === 0 ? g.rng.bits(bits) : g.rng.pick(edges)) << BigInt(i * bits);
+  return v;
+}
+
+function sse2MoveFamily(g: Generator): void {
+  const f = 'sse2-move';
+  // movsd/movss: register form merges the low lane, load zeroes the rest, store writes one lane
+  for (const mn of ['movsd', 'movss']) {
+    for (let i = 0; i < 3; i++) {
+      g.add(f, g.c(), `${mn} %xmm1, %xmm0`, 'sse');
+      const b = g.c();
+      const m = g.memOperand(b, 64);
+      g.add(f, b, `${mn} ${m.text}, %xmm${g.rng.int(4)}`, 'sse');
+      const b2 = g.c();
+      const m2 = g.memOperand(b2, 64);
+      g.add(f, b2, `${mn} %xmm${g.rng.int(4)}, ${m2.text}`, 'sse');
+    }
+  }
+  for (const text of ['movapd %xmm1, %xmm0', 'movupd %xmm2, %xmm3', 'movhlps %xmm1, %xmm0', 'movlhps %xmm1, %xmm0',
+    'movhlps %xmm2, %xmm2', 'movmskpd %xmm1, %eax', 'movmskps %xmm2, %r9d', 'movmskps %xmm0, %rcx']) {
+    g.add(f, g.c().setXmm(1, floatLanes(g, 32)).setXmm(2, floatLanes(g, 64)), text, 'sse');
+  }
+  for (const mn of ['movhpd', 'movlpd', 'movhps', 'movlps']) {
+    const b = g.c();
+    const m = g.memOperand(b, 64);
+    g.add(f, b, `${mn} ${m.text}, %xmm${g.rng.int(4)}`, 'sse');
+    const b2 = g.c();
+    const m2 = g.memOperand(b2, 64);
+    g.add(f, b2, `${mn} %xmm${g.rng.int(4)}, ${m2.text}`, 'sse');
+  }
+  for (const mn of ['movntdq', 'movntps', 'movntpd', 'movapd', 'movupd']) {
+    const b = g.c();
+    const m = g.memOperand(b, 128, { align: 16 });
+    g.add(f, b, `${mn} %xmm${g.rng.int(4)}, ${m.text}`, 'sse');
+  }
+  for (const w of [32, 64] as Width[]) {
+    const b = g.c();
+    const m = g.memOperand(b, w, { avoid: ['rdx'] });
+    g.add(f, b, `movnti %${regName(2, w)}, ${m.text}`, 'sse');
+  }
+  for (let i = 0; i < 4; i++) {
+    const b = g.c().ptr('rdi', 16 + g.rng.int(64)).setXmm(1, laneRandom(g, 8));
+    b.bytes();
+    g.add(f, b, 'maskmovdqu %xmm1, %xmm0', 'sse');
+  }
+}
+
+function sse2IntFamily(g: Generator): void {
+  const f = 'sse2-int';
+  const ops: [string, number][] = [
+    ['paddsb', 8], ['paddsw', 16], ['paddusb', 8], ['paddusw', 16], ['psubsb', 8], ['psubsw', 16], ['psubusb', 8], ['psubusw', 16],
+    ['pavgb', 8], ['pavgw', 16], ['pmaddwd', 16], ['pmaxsw', 16], ['pmaxub', 8], ['pminsw', 16], ['pminub', 8],
+    ['pmulhuw', 16], ['pmulhw', 16], ['pmullw', 16], ['pmuludq', 32], ['psadbw', 8],
+    ['packssdw', 32], ['packsswb', 16], ['packuswb', 16],
+  ];
+  for (const [mn, lane] of ops) {
+    for (let i = 0; i < 8; i++) {
+      const b = g.c().setXmm(0, laneRandom(g, lane)).setXmm(1, laneRandom(g, lane));
+      g.add(f, b, `${mn} %xmm${i === 7 ? 0 : 1}, %xmm0`, 'sse');
+    }
+    const b = g.c().setXmm(3, laneRandom(g, lane));
+    const m = g.memOperand(b, 128, { align: 16 });
+    g.add(f, b, `${mn} ${m.text}, %xmm3`, 'sse');
+  }
+  for (const mn of ['pshufhw', 'pshuflw']) {
+    for (const order of [0x1b, 0xe4, 0x00, g.rng.int(256), g.rng.int(256)]) g.add(f, g.c(), `${mn} $${order}, %xmm1, %xmm0`, 'sse');
+  }
+  for (const lane of [0, 3, 7, 9]) {
+    g.add(f, g.c(), `pextrw $${lane}, %xmm1, %${g.rng.pick(['eax', 'r10d', 'rdx'])}`, 'sse');
+    g.add(f, g.c(), `pinsrw $${lane}, %${g.rng.pick(['eax', 'r10d', 'edx'])}, %xmm0`, 'sse');
+  }
+  const b = g.c();
+  const m = g.memOperand(b, 16);
+  g.add(f, b, `pinsrw $5, ${m.text}, %xmm2`, 'sse');
+}
+
+function sse2FloatFamily(g: Generator): void {
+  const f = 'sse2-float';
+  for (const [sfx, bits] of [['pd', 64], ['ps', 32]] as [string, 32 | 64][]) {
+    for (const op of ['add', 'sub', 'mul', 'div', 'sqrt', 'min', 'max', 'andn', 'or', 'unpckl', 'unpckh']) {
+      for (let i = 0; i < 10; i++) {
+        const b = g.c().setXmm(0, floatLanes(g, bits)).setXmm(1, floatLanes(g, bits));
+        g.add(f, b, `${op}${sfx} %xmm1, %xmm0`, 'sse');
+      }
+      const b = g.c().setXmm(2, floatLanes(g, bits));
+      const m = g.memOperand(b, 128, { align: 16 });
+      for (let k = 0; k < 128 / bits; k++) b.setMem(m.off + (k * bits) / 8, bits, g.rng.pick(bits === 64 ? F64_EDGES : F32_EDGES));
+      g.add(f, b, `${op}${sfx} ${m.text}, %xmm2`, 'sse');
+    }
+    for (const order of [0, 1, 2, 3, 0x1b, 0xb1, g.rng.int(256)]) {
+      g.add(f, g.c(), `shuf${sfx} $${bits === 64 ? order & 3 : order}, %xmm1, %xmm0`, 'sse');
+    }
+  }
+  // compare predicates, scalar and packed
+  const predicates = ['eq', 'lt', 'le', 'unord', 'neq', 'nlt', 'nle', 'ord'];
+  for (const sfx of ['sd', 'ss', 'pd', 'ps']) {
+    const bits = sfx.endsWith('d') ? 64 : 32;
+    for (const p of predicates) {
+      for (let i = 0; i < 4; i++) {
+        const b = g.c().setXmm(0, floatLanes(g, bits)).setXmm(1, floatLanes(g, bits));
+        if (i === 0) b.setXmm(1, b.xmm[0]); // equal lanes
+        g.add(f, b, `cmp${p}${sfx} %xmm1, %xmm0`, 'sse');
+      }
+    }
+  }
+}
+
+function sse2ConvertFamily(g: Generator): void {
+  const f = 'sse2-convert';
+  const forms: [string, 32 | 64][] = [
+    ['cvtdq2pd', 32], ['cvtdq2ps', 32], ['cvtpd2dq', 64], ['cvtpd2ps', 64], ['cvtps2dq', 32], ['cvtps2pd', 32],
+    ['cvttpd2dq', 64], ['cvttps2dq', 32],
+  ];
+  for (const [mn, bits] of forms) {
+    for (let i = 0; i < 14; i++) {
+      const src = mn.startsWith('cvtdq') ? laneRandom(g, 32) : floatLanes(g, bits);
+      g.add(f, g.c().setXmm(1, src), `${mn} %xmm1, %xmm0`, 'sse');
+    }
+  }
+  for (const w of [32, 64] as Width[]) {
+    for (const v of F32_EDGES) g.add(f, g.c().setLane(1, 32, 0, v), `cvtss2si %xmm1, %${regName(g.rng.pick([0, 2, 9]), w)}`, 'sse');
+  }
+}
+
+// ---- flags, misc, control transfer --------------------------------------------------
+
+function flagOpsFamily(g: Generator): void {
+  const f = 'flag-ops';
+  for (let i = 0; i < 6; i++) {
+    for (const text of ['clc', 'stc', 'cmc', 'cld', 'std', 'lahf', 'sahf']) {
+      const b = g.c();
+      if (i % 2) b.flags(DF);
+      g.add(f, b, text, 'mov');
+    }
+    // popfq: arithmetic flags and DF from a register; pushfq: RFLAGS as a program sees it
+    const v = BigInt((g.rng.u32() & (ARITH_FLAGS | DF)) | 0x202);
+    g.add(f, g.c().set('rbx', v), 'pushq %rbx\npopfq', 'mov');
+    g.add(f, g.c(), 'pushfq\npopq %rax', 'mov');
+  }
+}
+
+function miscFamily(g: Generator): void {
+  const f = 'misc';
+  for (const text of ['nop', 'nopl (%rax)', 'nopw 0(%rax,%rax,1)', 'nopw %cs:0x0(%rax,%rax,1)', '.byte 0x66, 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0',
+    'endbr64', 'pause', 'lfence', 'mfence', 'sfence', 'xchgw %ax, %ax', '.byte 0xf3, 0x90']) {
+    g.add(f, g.c(), text, 'mov');
+  }
+  for (const mn of ['prefetcht0', 'prefetcht1', 'prefetchnta', 'clflush']) {
+    const b = g.c();
+    const m = g.memOperand(b, 8);
+    g.add(f, b, `${mn} ${m.text}`, 'mov');
+  }
+  for (let i = 0; i < 6; i++) {
+    const b = g.c().ptr('rbx', 0).set('al', BigInt(g.rng.int(128)));
+    b.bytes();
+    g.add(f, b, 'xlatb', 'mov');
+  }
+}
+
+function callRetFamily(g: Generator): void {
+  const f = 'call/ret';
+  const stackCase = (): CaseBuilder => {
+    const b = g.c().ptr('rsp', 96);
+    b.bytes();
+    return b;
+  };
+  for (const text of [
+    'call 1f\n1: popq %rax',
+    'leaq 1f(%rip), %rax\npushq %rax\nret\nud2\n1:',
+    'leaq 1f(%rip), %rax\npushq %rax\nret $16\nud2\n1:',
+    'leaq 2f(%rip), %rcx\ncall *%rcx\njmp 3f\n2: movq (%rsp), %rdx\nret\n3:',
+    'leaq 2f(%rip), %rcx\nmovq %rcx, 8(%rsp)\ncall *8(%rsp)\njmp 3f\n2: popq %rdx\npushq %rdx\nret\n3:',
+    'leaq 2f(%rip), %rcx\njmp *%rcx\nud2\n2: movq $7, %r9',
+    'leaq 2f(%rip), %rcx\nmovq %rcx, (%rsp)\njmp *(%rsp)\nud2\n2: movq $7, %r9',
+    'call 2f\njmp 3f\n2: call 4f\nret\n4: ret\n3:',
+  ]) {
+    g.add(f, stackCase(), text, 'mov');
+  }
+}
+
+// ---- MXCSR: rounding control, FTZ/DAZ, exception flags -----------------------------
+
+interface FloatTemplate {
+  text: string;
+  /** Lane width of the float source (xmm1, and xmm0 for two-operand forms). */
+  lanes: 32 | 64;
+  /** Integer source in rax instead of floats. */
+  intSrc?: boolean;
+}
+
+const FLOAT_TEMPLATES: FloatTemplate[] = [
+  ...['add', 'sub', 'mul', 'div', 'sqrt', 'min', 'max'].flatMap((op): FloatTemplate[] => [
+    { text: `${op}sd %xmm1, %xmm0`, lanes: 64 }, { text: `${op}ss %xmm1, %xmm0`, lanes: 32 },
+    { text: `${op}pd %xmm1, %xmm0`, lanes: 64 }, { text: `${op}ps %xmm1, %xmm0`, lanes: 32 },
+  ]),
+  { text: 'cvtsd2ss %xmm1, %xmm0', lanes: 64 }, { text: 'cvtss2sd %xmm1, %xmm0', lanes: 32 },
+  { text: 'cvtpd2ps %xmm1, %xmm0', lanes: 64 }, { text: 'cvtps2pd %xmm1, %xmm0', lanes: 32 },
+  { text: 'cvtpd2dq %xmm1, %xmm0', lanes: 64 }, { text: 'cvtps2dq %xmm1, %xmm0', lanes: 32 },
+  { text: 'cvttpd2dq %xmm1, %xmm0', lanes: 64 }, { text: 'cvttps2dq %xmm1, %xmm0', lanes: 32 },
+  { text: 'cvtsd2si %xmm1, %rax', lanes: 64 }, { text: 'cvtsd2si %xmm1, %eax', lanes: 64 },
+  { text: 'cvttsd2si %xmm1, %rax', lanes: 64 }, { text: 'cvtss2si %xmm1, %eax', lanes: 32 },
+  { text: 'cvttss2si %xmm1, %rax', lanes: 32 },
+  { text: 'cvtsi2sdq %rax, %xmm0', lanes: 64, intSrc: true }, { text: 'cvtsi2ssq %rax, %xmm0', lanes: 32, intSrc: true },
+  { text: 'cvtsi2ssl %eax, %xmm0', lanes: 32, intSrc: true }, { text: 'cvtdq2ps %xmm1, %xmm0', lanes: 32, intSrc: true },
+  { text: 'comisd %xmm1, %xmm0', lanes: 64 }, { text: 'ucomisd %xmm1, %xmm0', lanes: 64 },
+  { text: 'comiss %xmm1, %xmm0', lanes: 32 }, { text: 'ucomiss %xmm1, %xmm0', lanes: 32 },
+  { text: 'cmpltsd %xmm1, %xmm0', lanes: 64 }, { text: 'cmpeqsd %xmm1, %xmm0', lanes: 64 },
+  { text: 'cmpleps %xmm1, %xmm0', lanes: 32 }, { text: 'cmpunordps %xmm1, %xmm0', lanes: 32 },
+];
+
+/** Tiny values: denormals, the smallest normals and values whose products/quotients underflow. */
+function tinyFloat(g: Generator, bits: 32 | 64): bigint {
+  const mant = bits === 64 ? 52 : 23;
+  const sign = g.rng.bool() ? 1n << BigInt(bits - 1) : 0n;
+  const kind = g.rng.int(4);
+  if (kind === 0) return sign | (g.rng.bits(mant) || 1n); // denormal
+  if (kind === 1) return sign | (1n << BigInt(mant)) | g.rng.bits(mant); // smallest normals
+  if (kind === 2) return sign | (BigInt(1 + g.rng.int(40)) << BigInt(mant)) | g.rng.bits(mant); // small normals
+  return bits === 64 ? f64Bits(g.rng.pick([0.5, 0.25, 3, 1e-3, 0.9999])) : f32Bits(g.rng.pick([0.5, 0.25, 3, 1e-3, 0.9999]));
+}
+
+function floatFill(g: Generator, bits: 32 | 64, pick: () => bigint): bigint {
+  let v = 0n;
+  for (let i = 0; i < 128 / bits; i++) v |= pick() << BigInt(i * bits);
+  return v;
+}
+
+/**
+ * Floating-point operations under a non-default MXCSR, in families of their
+ * own: the rounding modes ('mxcsr-rounding'), flush-to-zero and
+ * denormals-are-zero ('mxcsr-ftz-daz') and the sticky exception flags they
+ * set ('mxcsr-flags'). Everywhere else MXCSR is the default 0x1f80 and its
+ * exception flags are not compared.
+ */
+function mxcsrFamilies(g: Generator): void {
+  const variants: { family: string; count: number; mxcsr: () => number; value: (bits: 32 | 64) => bigint; flags: boolean }[] = [
+    {
+      family: 'mxcsr-rounding', count: 6, flags: false,
+      mxcsr: () => MXCSR_DEFAULT | ((1 + g.rng.int(3)) << 13),
+      value: (bits) => (g.rng.int(4) === 0 ? g.rng.pick(bits === 64 ? F64_EDGES : F32_EDGES) : g.rng.bits(bits)),
+    },
+    {
+      family: 'mxcsr-ftz-daz', count: 6, flags: false,
+      mxcsr: () => MXCSR_DEFAULT | g.rng.pick([0x8000, 0x40, 0x8040]),
+      value: (bits) => tinyFloat(g, bits),
+    },
+    {
+      family: 'mxcsr-flags', count: 8, flags: true,
+      mxcsr: () => (g.rng.int(4) === 0 ? MXCSR_DEFAULT | (g.rng.u32() & 0x3f) : MXCSR_DEFAULT),
+      value: (bits) => (g.rng.bool() ? g.rng.pick(bits === 64 ? F64_EDGES : F32_EDGES) : g.rng.bool() ? tinyFloat(g, bits) : g.rng.bits(bits)),
+    },
+  ];
+  for (const v of variants) {
+    for (const t of FLOAT_TEMPLATES) {
+      for (let i = 0; i < v.count; i++) {
+        const b = g.c();
+        b.mxcsr = v.mxcsr();
+        b.compareMxcsrFlags = v.flags;
+        b.setXmm(0, floatFill(g, t.lanes, () => v.value(t.lanes)));
+        if (t.intSrc) {
+          b.set('rax', g.rng.bool() ? g.rng.u64() : g.rng.bits(g.rng.pick([25, 33, 54, 64])));
+          b.setXmm(1, laneRandom(g, 32));
+        } else {
+          b.setXmm(1, floatFill(g, t.lanes, () => v.value(t.lanes)));
+        }
+        g.add(v.family, b, t.text, t.text.includes('comis') ? 'comis' : 'sse');
+      }
+    }
+  }
+}

@@ -5,7 +5,8 @@
 // byte streams with identical layout.
 
 export const GPR_OFF = 0; // 16 x u64, x86 encoding order (rax rcx rdx rbx rsp rbp rsi rdi r8..r15)
-export const RFLAGS_OFF = 128; // u64 (+8 bytes padding)
+export const RFLAGS_OFF = 128; // u64
+export const MXCSR_OFF = 136; // u32 (+4 bytes padding); loaded/stored for SSE cases only
 export const XMM_OFF = 144; // xmm0..xmm3, 16 bytes each
 export const XMM_STATE_COUNT = 4;
 export const MEM_OFF = 208; // data buffer the memory forms operate on (16-byte aligned)
@@ -15,6 +16,7 @@ export const STRIDE = 336; // multiple of 16 so that every buffer stays 16-byte 
 export interface MachineState {
   gpr: bigint[];
   rflags: bigint;
+  mxcsr: number;
   /** Each a 128-bit unsigned value. */
   xmm: bigint[];
   mem: Uint8Array;
@@ -38,6 +40,7 @@ export function decodeState(bytes: Uint8Array, index: number): MachineState {
   return {
     gpr,
     rflags: u64(bytes, base + RFLAGS_OFF),
+    mxcsr: Number(u64(bytes, base + MXCSR_OFF) & 0xffffffffn),
     xmm,
     mem: bytes.slice(base + MEM_OFF, base + MEM_OFF + MEM_SIZE),
   };

@@ -6,12 +6,14 @@
 // Harness structure (all state lives in .data, no stack is needed between
 // cases):
 //   _start/next: for case i, store its state pointer in `cur` and its code
-//                address in `cont`, then jump to load_state.
-//   load_state:  RFLAGS via popfq (RSP pointed at the saved flags), xmm0-3,
-//                then every GPR, RSP and RAX last; `jmp *cont(%rip)`.
+//                address in `cont`, then jump to its load routine.
+//   load_state:  RFLAGS via popfq (RSP pointed at the saved flags), then
+//                every GPR, RSP and RAX last; `jmp *cont(%rip)`.
+//                (load_state_xmm first loads xmm0-3 and MXCSR.)
 //   c<i>:        the instruction(s) under test, then `jmp store_state`.
 //   store_state: saves RAX to `scratch`, stores all GPRs over the state,
-//                pushfq into the RFLAGS slot, xmm0-3; back to `next`.
+//                pushfq into the RFLAGS slot; on to the next case.
+//                (store_state_xmm first stores xmm0-3 and MXCSR.)
 //   done:        write(1, states, N*STRIDE) and exit(0).
 //   resume:      where the simulator runner restarts after a fault in a case.
 
@@ -21,7 +23,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiffCase, RegInit } from './cases';
-import { GPR_OFF, MEM_OFF, MEM_SIZE, RFLAGS_OFF, STRIDE, XMM_OFF, XMM_STATE_COUNT } from './layout';
+import { GPR_OFF, MEM_OFF, MEM_SIZE, MXCSR_OFF, RFLAGS_OFF, STRIDE, XMM_OFF, XMM_STATE_COUNT } from './layout';
 import { ElfImage, parseElf } from './elf';
 
 const GPR_NAMES = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
@@ -42,6 +44,13 @@ function quadsOf(bytes: Uint8Array): string[] {
   return out;
 }
 
+const XMM_LOADS = [0, 1, 2, 3].map((i) => `    movdqu ${XMM_OFF + 16 * i}(%rax), %xmm${i}`).join('\n') + `\n    ldmxcsr ${MXCSR_OFF}(%rax)`;
+const XMM_STORES = [0, 1, 2, 3].map((i) => `    movdqu %xmm${i}, ${XMM_OFF + 16 * i}(%rax)`).join('\n') + `\n    stmxcsr ${MXCSR_OFF}(%rax)`;
+const GPR_LOADS = GPR_NAMES.map((r, i) => (i === 0 || i === 4 ? '' : `    movq ${GPR_OFF + 8 * i}(%rax), %${r}`)).filter(Boolean).join('\n');
+const GPR_STORES = GPR_NAMES.map((r, i) => (i === 0 || i === 4 ? '' : `    movq %${r}, ${GPR_OFF + 8 * i}(%rax)`)).filter(Boolean).join('\n');
+
+// The xmm registers and MXCSR are only loaded and stored for SSE cases, so that the
+// integer cases don't depend on the simulator's SSE support.
 const PROLOGUE = `
     .text
     .globl _start
@@ -52,31 +61,39 @@ next:
     movq case_index(%rip), %rax
     cmpq $CASE_COUNT, %rax
     jae done
-    shlq $4, %rax
+    leaq (%rax,%rax,2), %rax
     leaq case_table(%rip), %rcx
-    movq (%rcx,%rax), %rdx
+    leaq (%rcx,%rax,8), %rcx
+    movq (%rcx), %rdx
     movq %rdx, cur(%rip)
-    movq 8(%rcx,%rax), %rdx
+    movq 8(%rcx), %rdx
     movq %rdx, cont(%rip)
+    jmp *16(%rcx)
+load_state_xmm:
+    movq cur(%rip), %rax
+${XMM_LOADS}
 load_state:
     movq cur(%rip), %rax
     leaq ${RFLAGS_OFF}(%rax), %rsp
     popfq
-${[0, 1, 2, 3].map((i) => `    movdqu ${XMM_OFF + 16 * i}(%rax), %xmm${i}`).join('\n')}
-${GPR_NAMES.map((r, i) => (i === 0 || i === 4 ? '' : `    movq ${GPR_OFF + 8 * i}(%rax), %${r}`)).filter(Boolean).join('\n')}
+${GPR_LOADS}
     movq ${GPR_OFF + 32}(%rax), %rsp
     movq ${GPR_OFF}(%rax), %rax
     jmp *cont(%rip)
+store_state_xmm:
+    movq %rax, scratch(%rip)
+    movq cur(%rip), %rax
+${XMM_STORES}
+    movq scratch(%rip), %rax
 store_state:
     movq %rax, scratch(%rip)
     movq cur(%rip), %rax
     movq %rsp, ${GPR_OFF + 32}(%rax)
     leaq ${RFLAGS_OFF + 8}(%rax), %rsp
     pushfq
-${GPR_NAMES.map((r, i) => (i === 0 || i === 4 ? '' : `    movq %${r}, ${GPR_OFF + 8 * i}(%rax)`)).filter(Boolean).join('\n')}
+${GPR_STORES}
     movq scratch(%rip), %rcx
     movq %rcx, ${GPR_OFF}(%rax)
-${[0, 1, 2, 3].map((i) => `    movdqu %xmm${i}, ${XMM_OFF + 16 * i}(%rax)`).join('\n')}
     .globl resume
 resume:
     leaq stack_top(%rip), %rsp
@@ -118,20 +135,20 @@ export function renderAssembly(cases: readonly DiffCase[]): { source: string; ca
     if (c.intel) lines.push('    .intel_syntax noprefix');
     for (const l of c.asm.split('\n')) lines.push('    ' + l.replace(/MEMADDR/g, `${label}+${MEM_OFF}`));
     if (c.intel) lines.push('    .att_syntax prefix');
-    lines.push('    jmp store_state');
+    lines.push(c.usesXmm ? '    jmp store_state_xmm' : '    jmp store_state');
   }
-  lines.push('', '    .data', '    .p2align 6', '    .globl states', 'states:');
+  lines.push('cases_end:', '', '    .data', '    .p2align 6', '    .globl states', 'states:');
   for (const c of cases) {
     const label = `s${c.index}`;
     lines.push(`${label}:`);
     lines.push(`    .quad ${c.gpr.map((v) => regInit(v, label)).join(', ')}`);
-    lines.push(`    .quad ${hex(BigInt(c.rflags))}, 0`);
+    lines.push(`    .quad ${hex(BigInt(c.rflags))}, ${hex(BigInt(c.mxcsr))}`);
     lines.push(`    .quad ${c.xmm.flatMap((x) => [hex(x & 0xffffffffffffffffn), hex(x >> 64n)]).join(', ')}`);
     if (c.mem) lines.push(`    .quad ${quadsOf(c.mem).join(', ')}`);
     else lines.push(`    .zero ${MEM_SIZE}`);
   }
   lines.push('states_end:', '    .p2align 4', 'case_table:');
-  for (const c of cases) lines.push(`    .quad s${c.index}, c${c.index}`);
+  for (const c of cases) lines.push(`    .quad s${c.index}, c${c.index}, ${c.usesXmm ? 'load_state_xmm' : 'load_state'}`);
   lines.push(
     '    .globl case_index',
     'case_index: .quad 0',
@@ -168,29 +185,61 @@ function explainAssemblerErrors(stderr: string, caseLines: number[], cases: read
 }
 
 /**
- * Assemble and link the harness (cached in os.tmpdir() by content hash).
- * Throws with the assembler's messages, mapped to cases, when it fails.
+ * Assemble and link a static no-libc executable from assembly `source`
+ * (cached in os.tmpdir() by content hash); returns its path. On failure,
+ * throws with the assembler's messages (passed through `explain`).
  */
-export function buildHarness(cases: readonly DiffCase[]): HarnessBuild {
-  const { source, caseLines } = renderAssembly(cases);
+export function assembleStatic(source: string, explain: (stderr: string) => string = (e) => e): string {
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
   const dir = join(tmpdir(), `ksw-cpu-diff-${hash}`);
-  const exe = join(dir, 'harness');
+  const exe = join(dir, 'prog');
   if (!existsSync(exe)) {
     mkdirSync(dir, { recursive: true });
-    const src = join(dir, 'harness.s');
+    const src = join(dir, 'prog.s');
     writeFileSync(src, source);
     const tmpExe = `${exe}.${process.pid}.tmp`;
     const r = spawnSync('gcc', ['-nostdlib', '-nostartfiles', '-static', '-no-pie', '-Wl,--build-id=none', '-o', tmpExe, src], {
       encoding: 'utf8',
     });
     if (r.error) throw new Error(`cannot run gcc: ${r.error.message}`);
-    if (r.status !== 0) throw new Error(`harness build failed:\n${explainAssemblerErrors(r.stderr, caseLines, cases)}`);
+    if (r.status !== 0) throw new Error(`assembling ${src} failed:\n${explain(r.stderr)}`);
     renameSync(tmpExe, exe);
   }
+  return exe;
+}
+
+/** Assemble and link the harness for `cases`. */
+export function buildHarness(cases: readonly DiffCase[]): HarnessBuild {
+  const { source, caseLines } = renderAssembly(cases);
+  const exe = assembleStatic(source, (stderr) => explainAssemblerErrors(stderr, caseLines, cases));
   const elf = parseElf(new Uint8Array(readFileSync(exe)));
   const states = elf.symbol('states');
   return { path: exe, elf, initialStates: elf.readVirtual(states, cases.length * STRIDE) };
+}
+
+/** Whether gcc is available to build the harness. */
+export function haveGcc(): boolean {
+  const r = spawnSync('gcc', ['--version']);
+  return !r.error && r.status === 0;
+}
+
+/**
+ * Instructions some x86-64 hosts lack (they decode differently there, e.g.
+ * LZCNT as BSR): the cases using them are not compared on such hosts.
+ */
+export function hostLacks(): Set<string> {
+  let flags = new Set<string>();
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    flags = new Set((line ?? '').split(/\s+/));
+  } catch {
+    return new Set();
+  }
+  const lacks = new Set<string>();
+  if (!flags.has('abm')) lacks.add('lzcnt');
+  if (!flags.has('bmi1')) lacks.add('tzcnt');
+  if (!flags.has('popcnt')) lacks.add('popcnt');
+  return lacks;
 }
 
 /** Run the harness on the host CPU; returns the final states. */

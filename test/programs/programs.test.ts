@@ -74,15 +74,17 @@ function tail(text: string, lines: number): string {
 
 /** Where two outputs first differ, for a readable failure message. */
 function firstDifference(expected: string, actual: string): string {
-  const e = expected.split('\n');
-  const a = actual.split('\n');
+  // A final newline ends the last line; it does not start an empty one.
+  const lines = (s: string) => (s === '' ? [] : s.replace(/\n$/, '').split('\n'));
+  const e = lines(expected);
+  const a = lines(actual);
   for (let i = 0; i < Math.max(e.length, a.length); i++) {
     if (e[i] !== a[i]) {
       const show = (s: string | undefined) => (s === undefined ? '<end of output>' : JSON.stringify(s));
       return `first difference at stdout line ${i + 1}:\n  native: ${show(e[i])}\n  ksw:    ${show(a[i])}`;
     }
   }
-  return 'outputs are equal';
+  return expected.endsWith('\n') === actual.endsWith('\n') ? 'outputs are equal' : 'only the final newline differs';
 }
 
 function compile(name: string, opt: string): string {

@@ -1,9 +1,9 @@
 // SSE2 packed-integer operations that are not worth inlining: byte and word
-// lanes (saturation, compares, min/max, multiplies, packs, unpacks), shifts
+// lanes (saturation, compares, min/max, multiplies, packs), shifts
 // by a register count and byte shifts. They work in place on the XMM file
 // through typed views over its buffer (byte/word lanes of register n start
 // at 16n / 8n; `d` is the destination's word index 4n). Source operands
-// arrive as four int32 words and are parked in a scratch register `SRC`.
+// arrive as four int32 words and are parked in a scratch register (`S`).
 // The host is assumed little-endian, like the guest (checked at start-up).
 
 import type { Cpu } from '../cpu';
@@ -69,8 +69,6 @@ export function createSseIntHelpers(cpu: Cpu) {
     paddusw: words(false, sat(SAT16U, 'x+y')),
     psubsw: words(true, sat(SAT16S, 'x-y')),
     psubusw: words(false, sat(SAT16U, 'x-y')),
-    pcmpeqb: bytes(false, 'x===y?-1:0'),
-    pcmpeqw: words(false, 'x===y?-1:0'),
     pcmpgtb: bytes(true, 'x>y?-1:0'),
     pcmpgtw: words(true, 'x>y?-1:0'),
     pminub: bytes(false, 'x<y?x:y'),
@@ -83,10 +81,10 @@ export function createSseIntHelpers(cpu: Cpu) {
     pmulhw: words(true, '(x*y)>>16'),
     pmulhuw: words(false, '(x*y)>>>16'),
 
-    pmuludq(d: number, w0: number, w1: number, w2: number, w3: number): void {
+    /** pmuludq: unsigned 32×32 → 64 of the even dwords (source words 1 and 3 are unused). */
+    pmuludq(d: number, w0: number, _w1: number, w2: number): void {
       mulU32(d, X[d], w0);
       mulU32(d + 2, X[d + 2], w2);
-      void w1; void w3;
     },
     pmaddwd(d: number, w0: number, w1: number, w2: number, w3: number): void {
       setSrc(w0, w1, w2, w3);
@@ -122,12 +120,6 @@ export function createSseIntHelpers(cpu: Cpu) {
       copyTmp(d);
     },
 
-    // unpacks: interleave the low (or high) halves of destination and source
-    punpcklbw(d: number, w0: number, w1: number, w2: number, w3: number): void { unpackB(d, 0, w0, w1, w2, w3); },
-    punpckhbw(d: number, w0: number, w1: number, w2: number, w3: number): void { unpackB(d, 8, w0, w1, w2, w3); },
-    punpcklwd(d: number, w0: number, w1: number, w2: number, w3: number): void { unpackW(d, 0, w0, w1, w2, w3); },
-    punpckhwd(d: number, w0: number, w1: number, w2: number, w3: number): void { unpackW(d, 4, w0, w1, w2, w3); },
-
     /** pshuflw (high = false) / pshufhw: shuffle four words of one half, copy the other. */
     pshufw(d: number, imm: number, high: boolean, w0: number, w1: number, w2: number, w3: number): void {
       setSrc(w0, w1, w2, w3);
@@ -157,7 +149,10 @@ export function createSseIntHelpers(cpu: Cpu) {
       copyTmp(d);
     },
 
-    /** maskmovdqu: store the bytes of xmm d selected by the sign bits of xmm s at [RDI]. */
+    /**
+     * maskmovdqu: store the bytes of xmm d selected by the sign bits of xmm s
+     * at [RDI], byte by byte (a fault part-way leaves the earlier bytes written).
+     */
     maskmovdqu(d: number, s: number): void {
       const mem = cpu.mem, R = cpu.regs;
       const lo = R[14], hi = R[15];
@@ -176,19 +171,6 @@ export function createSseIntHelpers(cpu: Cpu) {
     const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
     X[d] = ((mid & 0xffff) << 16) | (ll & 0xffff);
     X[d + 1] = (hh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) | 0;
-  }
-
-  function unpackB(d: number, from: number, w0: number, w1: number, w2: number, w3: number): void {
-    setSrc(w0, w1, w2, w3);
-    const b = 4 * d;
-    for (let k = 0; k < 8; k++) { TB[2 * k] = XB[b + from + k]; TB[2 * k + 1] = SB[from + k]; }
-    copyTmp(d);
-  }
-  function unpackW(d: number, from: number, w0: number, w1: number, w2: number, w3: number): void {
-    setSrc(w0, w1, w2, w3);
-    const b = 2 * d;
-    for (let k = 0; k < 4; k++) { TW[2 * k] = XW[b + from + k]; TW[2 * k + 1] = SW[from + k]; }
-    copyTmp(d);
   }
 
   const countOf = (lo: number, hi: number): number => (hi !== 0 || lo >>> 0 > 255 ? 255 : lo >>> 0);

@@ -1,0 +1,277 @@
+// Benchmark (never a timed test): builds bench/programs/*.c with
+// `musl-gcc -static -O2`, runs each natively, under qemu-x86_64 (Debian
+// qemu-user) and under `ksw exec --stats`, checks that the three agree on
+// stdout and exit status, and prints a Markdown table plus a summary line.
+//
+//   npm run bench                     # build, then all programs
+//   node out/bench/run.js [NAME…] [--scale N] [--repeat N] [--no-qemu]
+//
+// --scale N   passed to each program as argv[1]: N times the default work
+// --repeat N  run each engine N times and keep the fastest wall time
+// Wall times include process start-up for every engine; "ksw MIPS" is the
+// simulator's own figure from its `insns=N seconds=S mips=M` stats line.
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { cpus as hostCpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const root = resolve(__dirname, '../..'); // out/bench/run.js -> repository root
+const srcDir = join(root, 'bench/programs');
+const workDir = join(root, '.bench-work');
+const kswBin = join(root, 'bin/ksw');
+const cc = process.env.MUSL_GCC || 'musl-gcc';
+const qemu = process.env.QEMU_X86_64 || 'qemu-x86_64';
+const QEMU_MISSING = 'qemu-x86_64 not installed';
+const STATS_RE = /^insns=(\d+) seconds=([0-9.eE+-]+) mips=([0-9.eE+-]+)\s*$/;
+
+interface Options {
+  names: string[];
+  scale: number;
+  repeat: number;
+  useQemu: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { names: [], scale: 1, repeat: 1, useQemu: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const num = () => {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 1) usage(`${a} needs a positive integer`);
+      return v;
+    };
+    if (a === '--scale') o.scale = num();
+    else if (a === '--repeat') o.repeat = num();
+    else if (a === '--no-qemu') o.useQemu = false;
+    else if (a === '-h' || a === '--help') usage();
+    else if (a.startsWith('-')) usage(`unknown option ${a}`);
+    else o.names.push(a.replace(/\.c$/, ''));
+  }
+  return o;
+}
+
+function usage(error?: string): never {
+  if (error) console.error(`bench: ${error}`);
+  console.error('usage: node out/bench/run.js [NAME…] [--scale N] [--repeat N] [--no-qemu]');
+  process.exit(error ? 2 : 0);
+}
+
+interface Run {
+  ok: boolean;
+  seconds: number;
+  stdout: string;
+  stderr: string;
+  status: number | null;
+  what: string; // exit status / signal / error, for messages
+}
+
+function timed(cmd: string, args: string[], repeat: number, timeoutMs: number): Run {
+  let best: Run | undefined;
+  for (let i = 0; i < repeat; i++) {
+    const t0 = performance.now();
+    const r: SpawnSyncReturns<string> = spawnSync(cmd, args, {
+      encoding: 'utf8',
+      input: '',
+      maxBuffer: 64 << 20,
+      timeout: timeoutMs,
+      cwd: root,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const what = r.error ? `error: ${r.error.message}` : r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`;
+    const run: Run = {
+      ok: !r.error && !r.signal,
+      seconds,
+      stdout: r.stdout ?? '',
+      stderr: r.stderr ?? '',
+      status: r.status,
+      what,
+    };
+    if (!run.ok) return run;
+    if (!best || run.seconds < best.seconds) best = run;
+  }
+  return best!;
+}
+
+function available(cmd: string, args: string[]): boolean {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return !r.error && r.status === 0;
+}
+
+interface Row {
+  name: string;
+  insns?: number;
+  native?: number;
+  qemu?: number | string;
+  ksw?: number;
+  kswSimSeconds?: number;
+  mips?: number;
+  agree: boolean;
+  notes: string[];
+}
+
+const fmtS = (s: number) => s.toFixed(3);
+const fmtRatio = (r: number) => (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)) + '×';
+const fmtInsns = (n: number) => (n >= 1e9 ? (n / 1e9).toFixed(2) + ' G' : (n / 1e6).toFixed(1) + ' M');
+
+function geomean(values: number[]): number {
+  return Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length);
+}
+
+function main(): void {
+  const opts = parseArgs(process.argv.slice(2));
+  if (!available(cc, ['--version'])) {
+    console.error(`bench: ${cc} not found — install musl-tools (scripts/install-deps.sh)`);
+    process.exit(2);
+  }
+  if (!existsSync(join(root, 'dist/ksw.js'))) {
+    console.error('bench: dist/ksw.js is missing — run `npm run bench` (it builds first) or `node scripts/build.mjs`');
+    process.exit(2);
+  }
+  const haveQemu = opts.useQemu && available(qemu, ['--version']);
+  let names = readdirSync(srcDir)
+    .filter((f) => f.endsWith('.c'))
+    .map((f) => f.slice(0, -2))
+    .sort();
+  if (opts.names.length) {
+    const unknown = opts.names.filter((n) => !names.includes(n));
+    if (unknown.length) usage(`no such benchmark: ${unknown.join(', ')} (have ${names.join(', ')})`);
+    names = names.filter((n) => opts.names.includes(n));
+  }
+  mkdirSync(workDir, { recursive: true });
+
+  const cpus = hostCpus();
+  console.log(
+    `bench: ${names.length} programs, scale ${opts.scale}, repeat ${opts.repeat}, ` +
+      `node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}`,
+  );
+  const rows: Row[] = [];
+  const failures: string[] = [];
+  for (const name of names) {
+    const bin = join(workDir, name);
+    const build = spawnSync(cc, ['-static', '-O2', '-o', bin, join(srcDir, `${name}.c`)], { encoding: 'utf8' });
+    if (build.status !== 0) {
+      failures.push(`${name}: ${cc} failed:\n${build.stderr}`);
+      continue;
+    }
+    const args = [String(opts.scale)];
+    const row: Row = { name, agree: true, notes: [] };
+    process.stderr.write(`  ${name}: native`);
+    const native = timed(bin, args, opts.repeat, 600_000);
+    if (!native.ok) {
+      failures.push(`${name}: native run failed (${native.what})`);
+      process.stderr.write('\n');
+      continue;
+    }
+    row.native = native.seconds;
+
+    if (haveQemu) {
+      process.stderr.write(', qemu');
+      const q = timed(qemu, [bin, ...args], opts.repeat, 600_000);
+      if (!q.ok) {
+        row.qemu = 'failed';
+        row.agree = false;
+        failures.push(`${name}: qemu-x86_64 failed (${q.what})`);
+      } else {
+        row.qemu = q.seconds;
+        if (q.stdout !== native.stdout || q.status !== native.status) {
+          row.agree = false;
+          row.notes.push('qemu output differs');
+        }
+      }
+    } else {
+      row.qemu = opts.useQemu ? QEMU_MISSING : 'skipped';
+    }
+
+    process.stderr.write(', ksw');
+    const k = timed(process.execPath, [kswBin, 'exec', '--stats', bin, ...args], opts.repeat, 1_800_000);
+    process.stderr.write('\n');
+    const lastLine = k.stderr.trimEnd().split('\n').pop() ?? '';
+    const m = STATS_RE.exec(lastLine);
+    if (!k.ok || !m) {
+      row.agree = false;
+      failures.push(
+        `${name}: ksw exec ${k.ok ? 'printed no stats line' : 'failed'} (${k.what}); stderr tail:\n` +
+          k.stderr.trimEnd().split('\n').slice(-10).join('\n'),
+      );
+    }
+    if (k.ok) row.ksw = k.seconds;
+    if (m) {
+      row.insns = Number(m[1]);
+      row.kswSimSeconds = Number(m[2]);
+      row.mips = Number(m[3]);
+    }
+    if (k.ok && (k.stdout !== native.stdout || k.status !== native.status)) {
+      row.agree = false;
+      row.notes.push(`ksw output differs (native ${native.status}, ksw ${k.status})`);
+      failures.push(
+        `${name}: ksw stdout/status differ from native:\n  native: ${native.stdout.trim()}\n  ksw:    ${k.stdout.trim()}` +
+          `\n  ksw stderr tail:\n` +
+          k.stderr.trimEnd().split('\n').slice(-6).map((l) => '    ' + l).join('\n'),
+      );
+    }
+    rows.push(row);
+  }
+
+  // Markdown table, ready to paste into README "Figures".
+  const header = ['program', 'guest insns', 'native s', 'qemu s', 'ksw s', 'ksw MIPS', 'ksw/qemu', 'ksw/native', 'outputs'];
+  const lines = rows.map((r) => [
+    r.name,
+    r.insns !== undefined ? fmtInsns(r.insns) : '?',
+    r.native !== undefined ? fmtS(r.native) : '?',
+    typeof r.qemu === 'number' ? fmtS(r.qemu) : (r.qemu ?? '?'),
+    r.ksw !== undefined ? fmtS(r.ksw) : 'failed',
+    r.mips !== undefined ? r.mips.toFixed(1) : '?',
+    // Ratios only where ksw did the same work (same output as native).
+    r.agree && typeof r.qemu === 'number' && r.ksw !== undefined ? fmtRatio(r.ksw / r.qemu) : 'n/a',
+    r.agree && r.native !== undefined && r.ksw !== undefined ? fmtRatio(r.ksw / r.native) : 'n/a',
+    r.agree ? 'agree' : 'DIFFER' + (r.notes.length ? ` (${r.notes.join('; ')})` : ''),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmtLine = (cells: string[]) =>
+    '| ' + cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+  console.log('');
+  console.log(fmtLine(header));
+  console.log('|' + widths.map((w, i) => (i === 0 || i === widths.length - 1 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|');
+  for (const l of lines) console.log(fmtLine(l));
+  console.log('');
+
+  // Summary over the programs that ran to the end under ksw with the native output.
+  const done = rows.filter(
+    (r) => r.agree && r.ksw !== undefined && r.insns !== undefined && r.kswSimSeconds !== undefined,
+  );
+  const sum = (f: (r: Row) => number) => done.reduce((s, r) => s + f(r), 0);
+  const totalInsns = sum((r) => r.insns!);
+  const simSeconds = sum((r) => r.kswSimSeconds!);
+  const kswWall = sum((r) => r.ksw!);
+  const nativeWall = sum((r) => r.native!);
+  const withQemu = done.filter((r) => typeof r.qemu === 'number');
+  let qemuPart: string;
+  if (withQemu.length && withQemu.length === done.length) {
+    const qemuWall = withQemu.reduce((s, r) => s + (r.qemu as number), 0);
+    qemuPart =
+      `qemu ${fmtS(qemuWall)} s (~${(totalInsns / qemuWall / 1e6).toFixed(0)} MIPS), ` +
+      `ksw/qemu ${fmtRatio(kswWall / qemuWall)} total, ${fmtRatio(geomean(withQemu.map((r) => r.ksw! / (r.qemu as number))))} geomean`;
+  } else {
+    qemuPart = haveQemu ? 'qemu: incomplete' : opts.useQemu ? QEMU_MISSING : 'qemu skipped';
+  }
+  const allAgree = rows.length === names.length && rows.every((r) => r.agree) && failures.length === 0;
+  if (done.length) {
+    console.log(
+      `summary: ${done.length}/${names.length} programs correct under ksw, ${fmtInsns(totalInsns)} guest insns; ` +
+        `ksw ${fmtS(kswWall)} s wall, ${(totalInsns / simSeconds / 1e6).toFixed(1)} MIPS overall; ` +
+        `native ${fmtS(nativeWall)} s (ksw/native ${fmtRatio(kswWall / nativeWall)} total, ` +
+        `${fmtRatio(geomean(done.map((r) => r.ksw! / r.native!)))} geomean); ${qemuPart}; ` +
+        `outputs ${allAgree ? 'agree' : 'DIFFER'}`,
+    );
+  } else {
+    console.log(`summary: no program ran correctly to the end under ksw (0/${names.length}); outputs DIFFER`);
+  }
+  if (failures.length) {
+    console.log('\nproblems:');
+    for (const f of failures) console.log('- ' + f);
+  }
+  process.exit(allAgree ? 0 : 1);
+}
+
+main();

@@ -1,0 +1,137 @@
+// `ksw cc FILE.c [-o FILE.o] [gcc flags…]`: compile a test module with the
+// guest SDK and the kernel flags (DESIGN.md §3.1), and `compileModule`, the
+// same thing as a library call for `ksw run FILE.c` and the debug adapter.
+//
+// Argument rule: FILE.c comes first, as in the contract; `-o FILE` may
+// appear anywhere after it; every other argument goes to the compiler, after
+// the kernel flags (so `-O0` overrides `-O2`).
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { moduleCompileArgs, sdkIncludeDir } from '../sdk/flags';
+
+/** Exit status for bad input (usage, no compiler, compile errors), per the CLI contract. */
+const EXIT_BAD_INPUT = 2;
+
+export const CC_USAGE = 'usage: ksw cc FILE.c [-o FILE.o] [gcc flags…]';
+
+export const NO_COMPILER_MESSAGE = 'ksw: no C compiler found (set $CC or install gcc)';
+
+export interface CompileOptions {
+  /** Object file to write; default: the source's path with `.o` for `.c`. */
+  output?: string;
+  /** Compiler command, possibly with arguments ("ccache gcc"); default $CC, else gcc. */
+  compiler?: string;
+  /** Extra compiler flags, placed after the kernel flags. */
+  cflags?: readonly string[];
+  /** Environment for the compiler (and where $CC is read); default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export type CompileFailure = 'no-source' | 'no-compiler' | 'failed';
+
+export type CompileResult =
+  /** Compiled; `diagnostics` holds the compiler's warnings, if any. */
+  | { objectPath: string; diagnostics: string }
+  /** `error` is one line for the user; `diagnostics` is the compiler's own output. */
+  | { error: string; reason: CompileFailure; diagnostics: string };
+
+/** The default object path: FILE.c → FILE.o beside it. */
+export function defaultObjectPath(source: string): string {
+  return /\.c$/i.test(source) ? source.replace(/\.c$/i, '.o') : source + '.o';
+}
+
+/** The compiler command as argv: `compiler` option, else $CC, else gcc. */
+export function compilerCommand(opts: Pick<CompileOptions, 'compiler' | 'env'> = {}): string[] {
+  const raw = (opts.compiler ?? (opts.env ?? process.env).CC ?? '').trim();
+  const words = raw ? raw.split(/\s+/) : [];
+  return words.length ? words : ['gcc'];
+}
+
+/** Compile one module source to a relocatable object. Never throws for a user's mistake. */
+export function compileModule(source: string, opts: CompileOptions = {}): CompileResult {
+  if (!fs.existsSync(source)) {
+    return { error: `ksw: ${source}: no such file`, reason: 'no-source', diagnostics: '' };
+  }
+  if (fs.statSync(source).isDirectory()) {
+    return { error: `ksw: ${source}: is a directory`, reason: 'no-source', diagnostics: '' };
+  }
+  const output = opts.output ?? defaultObjectPath(source);
+  const [cc, ...ccArgs] = compilerCommand(opts);
+  let includeDir: string;
+  try {
+    includeDir = sdkIncludeDir();
+  } catch (e) {
+    return { error: `ksw: ${(e as Error).message}`, reason: 'failed', diagnostics: '' };
+  }
+  const args = [...ccArgs, ...moduleCompileArgs(source, output, opts.cflags ?? [], includeDir)];
+  const r = spawnSync(cc, args, { encoding: 'utf8', env: opts.env ?? process.env, maxBuffer: 64 << 20 });
+  const diagnostics = (r.stdout ?? '') + (r.stderr ?? '');
+  if (r.error) {
+    const code = (r.error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES') return { error: NO_COMPILER_MESSAGE, reason: 'no-compiler', diagnostics };
+    return { error: `ksw: cannot run ${cc}: ${r.error.message}`, reason: 'no-compiler', diagnostics };
+  }
+  if (r.status !== 0) {
+    return { error: `ksw: compiling ${source} failed`, reason: 'failed', diagnostics };
+  }
+  return { objectPath: output, diagnostics };
+}
+
+export interface CcArgs {
+  source: string;
+  output?: string;
+  cflags: string[];
+}
+
+/** Parse `ksw cc` arguments; a string is a usage error message. */
+export function parseCcArgs(argv: readonly string[]): CcArgs | 'help' | string {
+  if (argv.length === 0) return 'ksw cc: missing FILE.c';
+  const [source, ...rest] = argv;
+  if (source === '-h' || source === '--help') return 'help';
+  if (source.startsWith('-')) return `ksw cc: FILE.c must come first (got '${source}')`;
+  let output: string | undefined;
+  const cflags: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === '-o') {
+      if (i + 1 >= rest.length) return "ksw cc: '-o' needs a file name";
+      output = rest[++i];
+    } else if (a.startsWith('-o') && a.length > 2) {
+      output = a.slice(2);
+    } else {
+      cflags.push(a);
+    }
+  }
+  return { source, output, cflags };
+}
+
+function writeStderr(text: string): void {
+  try {
+    fs.writeSync(2, text);
+  } catch {
+    // A closed stderr must not turn into a crash.
+  }
+}
+
+/**
+ * The `ksw cc` command. Returns the exit status: 0, or 2 for a usage error,
+ * a missing compiler or a failed compile (the compiler's diagnostics are
+ * passed through, then one `ksw:` line).
+ */
+export function runCcCommand(args: string[],
+  err: (line: string) => void = (l) => writeStderr(l + '\n'),
+  out: (line: string) => void = (l) => { try { fs.writeSync(1, l + '\n'); } catch { /* closed stdout */ } }): number {
+  const parsed = parseCcArgs(args);
+  if (parsed === 'help') { out(CC_USAGE); return 0; }
+  if (typeof parsed === 'string') { err(parsed); err(CC_USAGE); return EXIT_BAD_INPUT; }
+  const r = compileModule(parsed.source, { output: parsed.output, cflags: parsed.cflags });
+  if (r.diagnostics) {
+    for (const line of r.diagnostics.replace(/\n$/, '').split('\n')) err(line);
+  }
+  if ('error' in r) {
+    err(r.error);
+    return EXIT_BAD_INPUT;
+  }
+  return 0;
+}

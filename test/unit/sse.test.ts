@@ -1,0 +1,242 @@
+// SSE/SSE2, proven against the host CPU.
+//
+//  1. Instruction level: sseInsns.ts generates a no-libc program running
+//     every implemented instruction form (register and memory operands) over
+//     edge-case inputs (NaN payloads, signalling NaNs, denormals, ±0, ±inf,
+//     conversion limits, rounding ties, MXCSR rounding modes); the native and
+//     simulated outputs must be identical line for line.
+//  2. Compiled code: test/unit/sse/*.c (intrinsics, auto-vectorised loops,
+//     scalar float/double code) built with gcc at -O2/-O3, no libc.
+//  3. musl: a libc program doing float work and printing it with integer
+//     formats; printf("%.17g") is tried too (musl formats doubles with x87
+//     long double code, which the simulator does not implement).
+//  4. CPU level: faults (#GP on misaligned movdqa/movaps and on ldmxcsr with
+//     reserved bits, #PF on a 16-byte store crossing into a read-only page)
+//     leave registers and memory untouched; AVX and x87 raise #UD.
+//
+// Needs gcc (and musl-gcc for 3) and a built CLI (`node scripts/build.mjs`).
+
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { sseInsnsProgram, PRELUDE } from './sseInsns';
+import { Memory, Perm } from '../../simulator/memory/memory';
+import { Cpu } from '../../simulator/cpu/cpu';
+import { Gpr } from '../../simulator/cpu/registers';
+import { GeneralProtection, InvalidOpcode, PageFault } from '../../simulator/cpu/faults';
+
+// out/test/unit/sse.test.js -> repository root
+const root = resolve(__dirname, '../../..');
+const srcDir = join(root, 'test/unit/sse');
+const kswBin = join(root, 'bin/ksw');
+const kswBundle = join(root, 'dist/ksw.js');
+
+function have(cmd: string): boolean {
+  const r = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
+  return !r.error && r.status === 0;
+}
+const noGcc = have('gcc') && have('as') ? undefined : 'gcc/as not found';
+const noMusl = have('musl-gcc') ? undefined : 'musl-gcc not found (musl-tools)';
+
+let workDir: string | undefined;
+function work(): string {
+  if (!workDir) workDir = mkdtempSync(join(tmpdir(), 'ksw-sse-'));
+  return workDir;
+}
+after(() => {
+  if (workDir && !process.env.KSW_KEEP_TMP) rmSync(workDir, { recursive: true, force: true });
+});
+
+const NOLIBC = ['-static', '-nostdlib', '-fno-pie', '-no-pie', '-ffreestanding', '-fno-builtin', '-mno-red-zone',
+  '-fno-tree-loop-distribute-patterns', '-fno-stack-protector', '-fno-math-errno'];
+
+function build(cc: string, source: string, name: string, flags: string[]): string {
+  const src = join(work(), `${name}.c`);
+  const out = join(work(), name);
+  writeFileSync(src, source);
+  const r = spawnSync(cc, [...flags, '-o', out, src], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `${cc} ${flags.join(' ')} ${name}.c failed:\n${r.stderr}`);
+  return out;
+}
+
+function describeRun(r: SpawnSyncReturns<string>): string {
+  if (r.error) return `error ${r.error.message}`;
+  if (r.signal) return `killed by ${r.signal}`;
+  return `exit status ${r.status}`;
+}
+
+/** The first few differing lines, for a readable failure. */
+function differences(expected: string, actual: string, max = 8): string {
+  const e = expected.split('\n'), a = actual.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < Math.max(e.length, a.length) && out.length < max; i++) {
+    if (e[i] !== a[i]) out.push(`line ${i + 1}:\n  native: ${e[i] ?? '<end>'}\n  ksw:    ${a[i] ?? '<end>'}`);
+  }
+  return out.join('\n');
+}
+
+/** Run natively and under `ksw exec`; stdout and exit status must match. */
+function compareRuns(bin: string): { native: SpawnSyncReturns<string>; sim: SpawnSyncReturns<string> } {
+  assert.ok(existsSync(kswBundle), `${kswBundle} is missing: run \`node scripts/build.mjs\` first`);
+  const opts = { encoding: 'utf8' as const, input: '', maxBuffer: 256 << 20 };
+  const native = spawnSync(bin, [], { ...opts, timeout: 60_000 });
+  assert.ok(!native.error && !native.signal, `native run failed: ${describeRun(native)}`);
+  const sim = spawnSync(process.execPath, [kswBin, 'exec', bin], { ...opts, cwd: root, timeout: 600_000 });
+  assert.ok(!sim.error && !sim.signal, `ksw exec did not finish: ${describeRun(sim)}\n${sim.stderr}`);
+  if (sim.stdout !== native.stdout) {
+    assert.fail(`stdout differs (ksw ${describeRun(sim)}, stderr: ${sim.stderr.trim()})\n${differences(native.stdout, sim.stdout)}`);
+  }
+  assert.equal(sim.status, native.status, `exit status differs; ksw stderr:\n${sim.stderr}`);
+  return { native, sim };
+}
+
+describe('SSE instructions vs the host CPU', { skip: noGcc }, () => {
+  test('every implemented instruction form over edge-case inputs', () => {
+    const { source, count } = sseInsnsProgram();
+    const bin = build('gcc', source, 'insns', ['-O2', ...NOLIBC]);
+    const { native } = compareRuns(bin);
+    const lines = native.stdout.split('\n').length;
+    assert.ok(count > 300 && lines > 100_000, `expected a big run (${count} tests, ${lines} lines)`);
+  });
+});
+
+describe('compiled SSE code vs the host CPU', { skip: noGcc }, () => {
+  for (const name of ['vector', 'scalar']) {
+    for (const opt of ['-O2', '-O3']) {
+      test(`${name}.c ${opt}`, () => {
+        const source = PRELUDE + readFileSync(join(srcDir, `${name}.c`), 'utf8');
+        const bin = build('gcc', source, `${name}${opt}`, [opt, ...NOLIBC]);
+        compareRuns(bin);
+      });
+    }
+  }
+});
+
+describe('musl programs with floating point', { skip: noMusl }, () => {
+  for (const opt of ['-O0', '-O2']) {
+    test(`musl float work printed as integers ${opt}`, () => {
+      const bin = build('musl-gcc', readFileSync(join(srcDir, 'muslfloat.c'), 'utf8'), `muslfloat${opt}`, ['-static', opt]);
+      compareRuns(bin);
+    });
+  }
+
+  test('musl printf("%.17g")', (t) => {
+    const source = '#include <stdio.h>\nint main(void) { volatile double x = 0.1, y = 3.0; float f = 1.1f;\n' +
+      '  printf("%.17g %.17g %g %.9g\\n", x * y, x / y, (double)f, (double)(f * f)); return 0; }\n';
+    const bin = build('musl-gcc', source, 'printfg', ['-static', '-O2']);
+    const sim = spawnSync(process.execPath, [kswBin, 'exec', bin], { encoding: 'utf8', cwd: root, timeout: 60_000 });
+    if (/unsupported instruction '(f[a-z0-9]+)/.test(sim.stderr)) {
+      // musl's fmt_fp works in long double (x87): not SSE, not implemented here
+      t.todo(`musl printf %g needs x87: ${sim.stderr.trim()}`);
+      return;
+    }
+    compareRuns(bin);
+  });
+});
+
+// ---- CPU level: faults leave the state untouched ---------------------------------
+
+const CODE = 0x400000n, DATA = 0x600000n;
+
+/** Assemble AT&T source to raw bytes with `as` + objcopy. */
+function assemble(text: string): Uint8Array {
+  const s = join(work(), 'snippet.s'), o = join(work(), 'snippet.o'), b = join(work(), 'snippet.bin');
+  writeFileSync(s, `.text\n${text}\nhlt\n`);
+  let r = spawnSync('as', ['-o', o, s], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  r = spawnSync('objcopy', ['-O', 'binary', '-j', '.text', o, b], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return readFileSync(b);
+}
+
+function machine(code: string): { cpu: Cpu; mem: Memory } {
+  const mem = new Memory(64 << 20);
+  mem.map(CODE, 0x1000, Perm.RX);
+  mem.write(CODE, assemble(code), true);
+  mem.map(DATA, 0x2000, Perm.RW);
+  const cpu = new Cpu(mem);
+  cpu.rip = CODE;
+  cpu.setReg(Gpr.RSP, DATA + 0x1800n);
+  return { cpu, mem };
+}
+
+const xmmWords = (cpu: Cpu): number[] => Array.from(cpu.xmm);
+
+describe('SSE faults', { skip: noGcc }, () => {
+  test('misaligned movdqa/movaps/paddd m128 raise #GP with nothing changed', () => {
+    for (const insn of ['movdqa 8(%rax), %xmm1', 'movaps 4(%rax), %xmm1', 'movdqa %xmm1, 1(%rax)', 'paddd 8(%rax), %xmm1',
+      'movntdq %xmm1, 8(%rax)', 'pshufd $0, 12(%rax), %xmm1', 'addpd 8(%rax), %xmm1']) {
+      const { cpu, mem } = machine(`mov $${DATA}, %rax\nmov $7, %ecx\n${insn}\nmov $9, %ecx`);
+      cpu.xmm.fill(0x11);
+      mem.write(DATA, new Uint8Array(32).fill(0xab), true);
+      const before = xmmWords(cpu);
+      const r = cpu.run(100);
+      assert.equal(r.kind, 'fault', insn);
+      if (r.kind !== 'fault') return;
+      assert.ok(r.fault instanceof GeneralProtection, `${insn}: ${r.fault.message}`);
+      assert.equal(cpu.rip, CODE + 12n, `${insn}: RIP at the faulting instruction`); // after mov $imm32,%rax (7) and mov $7,%ecx (5)
+      assert.equal(cpu.getReg(Gpr.RCX), 7n);
+      assert.deepEqual(xmmWords(cpu), before);
+      assert.deepEqual(Array.from(mem.read(DATA, 32)), new Array(32).fill(0xab));
+    }
+  });
+
+  test('aligned movdqa and unaligned movdqu run', () => {
+    const { cpu, mem } = machine(`mov $${DATA}, %rax\nmovdqa 16(%rax), %xmm1\nmovdqu %xmm1, 3(%rax)\nmovups 3(%rax), %xmm2`);
+    mem.write(DATA + 16n, Uint8Array.from({ length: 16 }, (_, i) => i + 1), true);
+    assert.equal(cpu.run(100).kind, 'halt');
+    assert.deepEqual(Array.from(mem.read(DATA + 3n, 16)), Array.from({ length: 16 }, (_, i) => i + 1));
+    assert.deepEqual(Array.from(cpu.xmm.subarray(8, 12)), Array.from(cpu.xmm.subarray(4, 8)));
+  });
+
+  test('a 16-byte store crossing into a read-only page faults without writing either page', () => {
+    for (const insn of ['movdqu %xmm1, (%rax)', 'movups %xmm1, 4(%rax)']) {
+      const { cpu, mem } = machine(`mov $${DATA + 0xff8n}, %rax\n${insn}`);
+      mem.protect(DATA + 0x1000n, 0x1000, Perm.R);
+      cpu.xmm.fill(-1);
+      const r = cpu.run(100);
+      assert.equal(r.kind, 'fault', insn);
+      if (r.kind !== 'fault') return;
+      assert.ok(r.fault instanceof PageFault, r.fault.message);
+      assert.deepEqual(Array.from(mem.read(DATA + 0xff0n, 32, true)), new Array(32).fill(0), insn);
+    }
+  });
+
+  test('a 16-byte load crossing into an unmapped page faults with the register unchanged', () => {
+    const { cpu, mem } = machine(`mov $${DATA + 0x1ff8n}, %rax\nmovdqu (%rax), %xmm3`);
+    void mem;
+    cpu.xmm.fill(5);
+    const r = cpu.run(100);
+    assert.equal(r.kind, 'fault');
+    if (r.kind === 'fault') assert.ok(r.fault instanceof PageFault);
+    assert.deepEqual(Array.from(cpu.xmm.subarray(12, 16)), [5, 5, 5, 5]);
+  });
+
+  test('ldmxcsr with reserved bits raises #GP; stmxcsr stores MXCSR', () => {
+    let m = machine(`mov $${DATA}, %rax\nmovl $0x10000, (%rax)\nldmxcsr (%rax)`);
+    let r = m.cpu.run(100);
+    assert.equal(r.kind, 'fault');
+    if (r.kind === 'fault') assert.ok(r.fault instanceof GeneralProtection);
+    assert.equal(m.cpu.mxcsr, 0x1f80);
+    m = machine(`mov $${DATA}, %rax\nmovl $0x7f80, (%rax)\nldmxcsr (%rax)\nstmxcsr 4(%rax)`);
+    assert.equal(m.cpu.run(100).kind, 'halt');
+    assert.equal(m.cpu.mxcsr, 0x7f80);
+    assert.equal(m.mem.readU32(DATA + 4n), 0x7f80);
+  });
+
+  test('AVX, SSE3+ and x87 are not implemented: #UD naming the instruction', () => {
+    for (const [insn, name] of [['vmovdqa %xmm1, %xmm2', 'vmovdqa'], ['vaddsd %xmm1, %xmm2, %xmm3', 'vaddsd'],
+      ['fld1', 'fld1'], ['haddpd %xmm1, %xmm2', 'haddpd'], ['pshufb %xmm1, %xmm2', 'pshufb'], ['movq %mm0, %mm1', 'movq']]) {
+      const { cpu } = machine(`nop\n${insn}`);
+      const r = cpu.run(100);
+      assert.equal(r.kind, 'fault', insn);
+      if (r.kind !== 'fault') return;
+      assert.ok(r.fault instanceof InvalidOpcode, `${insn}: ${r.fault.message}`);
+      assert.ok(r.fault.message.includes(name), r.fault.message);
+      assert.equal(cpu.rip, CODE + 1n);
+    }
+  });
+});

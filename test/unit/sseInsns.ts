@@ -1,0 +1,327 @@
+// Generates a static no-libc C program that runs every SSE/SSE2 instruction
+// form the simulator implements (as inline asm, so the exact instruction is
+// what runs) over sets of interesting inputs, and prints one line per result:
+//   "<test> <i> <j> <result words…>"
+// The same executable runs natively and in the simulator; sse.test.ts
+// compares the outputs line by line.
+//
+// Input sets (each entry is one 128-bit vector, two 64-bit halves):
+//   D: pairs of doubles from an edge list (±0, denormals, ±inf, quiet and
+//      signalling NaNs with payloads, integer-conversion limits, rounding ties)
+//   F: quads of floats from an edge list, likewise
+//   I: integer patterns (lane limits, sign bits, conversion edges, random)
+
+const D_EDGES: bigint[] = [
+  0x0000000000000000n, 0x8000000000000000n, 0x3ff0000000000000n, 0xbff0000000000000n, 0x3ff8000000000000n,
+  0x4008000000000000n, 0xc004000000000000n, 0x0000000000000001n, 0x800fffffffffffffn, 0x0010000000000000n,
+  0x7fefffffffffffffn, 0x7ff0000000000000n, 0xfff0000000000000n, 0x7ff8000000000000n, 0x7ff8000000000123n,
+  0xfff4000000000456n, 0x7ff0000000000001n, 0x3fd5555555555555n, 0x43e0000000000000n, 0xc3e0000000000000n,
+  0x41dfffffffc00000n, 0xc1e0000000000000n, 0x41e0000000000000n, 0x3fe0000000000000n, 0x4004000000000000n,
+  0xc00c000000000000n, 0x4340000000000001n, 0x7e37e43c8800759cn, 0x01a56e1fc2f8f359n, 0x47efffffe0000000n,
+  0x47effffff0000000n, 0x36a0000000000000n, 0x3690000000000000n, 0x3698000000000000n, 0x3ff0000000000001n,
+  0xc3dfffffffffffffn, 0x41dfffffffe00000n, 0xc1e0000000100000n, 0x3fe0000000000001n, 0xbfe0000000000000n,
+];
+
+const F_EDGES: number[] = [
+  0x00000000, 0x80000000, 0x3f800000, 0xbf800000, 0x3fc00000, 0x40400000, 0xc0200000, 0x00000001, 0x807fffff,
+  0x00800000, 0x7f7fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0x7fc00123, 0xffa00456, 0x7f800001, 0x3eaaaaab,
+  0x5f000000, 0xdf000000, 0x4f000000, 0xcf000000, 0x3f000000, 0x40200000, 0xc0600000, 0x4b800001, 0x33800000,
+  0x3f800001, 0x4effffff, 0xcf000001, 0x3fffffff, 0xbf000000,
+];
+
+function prng(seed: number): () => bigint {
+  let s = BigInt(seed) | 1n;
+  return () => {
+    s ^= (s << 13n) & 0xffffffffffffffffn; s ^= s >> 7n; s ^= (s << 17n) & 0xffffffffffffffffn;
+    return s;
+  };
+}
+
+const rep = (pattern: bigint, bits: number): bigint => {
+  let v = 0n;
+  for (let i = 0; i < 64; i += bits) v |= pattern << BigInt(i);
+  return v;
+};
+
+function intSet(): [bigint, bigint][] {
+  const r = prng(12345);
+  const pats: [bigint, bigint][] = [
+    [0n, 0n], [0xffffffffffffffffn, 0xffffffffffffffffn], [rep(0x80n, 8), rep(0x7fn, 8)], [rep(0x7fn, 8), rep(0x01n, 8)],
+    [rep(0x8000n, 16), rep(0x7fffn, 16)], [rep(0x80000000n, 32), rep(0x7fffffffn, 32)], [0x8000000000000000n, 0x7fffffffffffffffn],
+    [rep(0xff00n, 16), rep(0x00ffn, 16)], [0x0123456789abcdefn, 0xfedcba9876543210n], [1n, 0n], [0x20n, 0x3n],
+    [0xffffffff80000000n, 0x0000000080000000n], [0x0020000000000001n, 0xffdfffffffffffffn], [0x0000000001000001n, 0x7fffffffn],
+    [0x00000000ffffffffn, 0x100000000n], [0x8000000000000001n, 0xfffffffffffffff0n], [0x000000000000000fn, 0x40n],
+  ];
+  while (pats.length < 26) pats.push([r(), r()]);
+  return pats;
+}
+
+function doubleSet(): [bigint, bigint][] {
+  const n = D_EDGES.length;
+  return D_EDGES.map((v, k) => [v, D_EDGES[(k * 7 + 3) % n]]);
+}
+
+function floatSet(): [bigint, bigint][] {
+  const n = F_EDGES.length;
+  const q = (k: number): bigint => BigInt(F_EDGES[k % n] >>> 0);
+  return F_EDGES.map((_, k) => [q(k) | (q(k * 5 + 1) << 32n), q(k * 3 + 2) | (q(k * 7 + 5) << 32n)]);
+}
+
+type SetName = 'D' | 'F' | 'I';
+
+interface Test {
+  name: string;
+  /** C body: inputs `V x, V y`; writes results to r[0] (and r[1] when wide). */
+  body: string;
+  set: SetName;
+  /** Only one y per x (y = next vector). */
+  unary?: boolean;
+  wide?: boolean;
+}
+
+const tests: Test[] = [];
+
+function add(name: string, set: SetName, body: string, opts: { unary?: boolean; wide?: boolean } = {}): void {
+  tests.push({ name, body, set, ...opts });
+}
+
+/** op xmm/m128, xmm in register and memory forms. */
+function bin(op: string, set: SetName, forms = 'rm'): void {
+  if (forms.includes('r')) add(`${op} r`, set, `asm("${op} %1,%0" : "+x"(x) : "x"(y)); r[0] = x;`);
+  if (forms.includes('m')) add(`${op} m`, set, `asm("${op} %1,%0" : "+x"(x) : "m"(y)); r[0] = x;`);
+}
+
+/** Scalar op with 64-bit (q) or 32-bit (l) memory form. */
+function scalar(op: string, set: SetName, memBits: 32 | 64): void {
+  add(`${op} r`, set, `asm("${op} %1,%0" : "+x"(x) : "x"(y)); r[0] = x;`);
+  const t = memBits === 64 ? 'u64' : 'u32';
+  add(`${op} m`, set, `${t} m = (${t})y[0]; asm("${op} %1,%0" : "+x"(x) : "m"(m)); r[0] = x;`);
+}
+
+function withImm(op: string, set: SetName, imms: number[], forms = 'rm'): void {
+  for (const i of imms) {
+    if (forms.includes('r')) add(`${op} $${i} r`, set, `asm("${op} $${i},%1,%0" : "+x"(x) : "x"(y)); r[0] = x;`);
+    if (forms.includes('m')) add(`${op} $${i} m`, set, `asm("${op} $${i},%1,%0" : "+x"(x) : "m"(y)); r[0] = x;`);
+  }
+}
+
+// ---- moves ------------------------------------------------------------------
+
+for (const op of ['movdqa', 'movdqu', 'movaps', 'movups', 'movapd', 'movupd']) {
+  bin(op, 'I');
+  add(`${op} store`, 'I', `V buf[2] = {y, ~y}; asm volatile("${op} %1,%0" : "=m"(buf[0]) : "x"(x)); r[0] = buf[0]; r[1] = buf[1];`, { unary: true, wide: true });
+}
+for (const op of ['movdqu', 'movups', 'movupd']) {
+  for (const off of [1, 7, 8, 15]) {
+    add(`${op} load+${off}`, 'I', `V buf[3] = {y, x, ~y}; char *p = (char *)buf + ${off}; asm volatile("${op} (%1),%0" : "=x"(x) : "r"(p) : "memory"); r[0] = x;`, { unary: true });
+    add(`${op} store+${off}`, 'I', `V buf[3] = {y, ~y, y}; char *p = (char *)buf + ${off}; asm volatile("${op} %1,(%0)" :: "r"(p), "x"(x) : "memory"); r[0] = buf[0] ^ buf[2]; r[1] = buf[1];`, { unary: true, wide: true });
+  }
+}
+for (const op of ['movntdq', 'movntps', 'movntpd']) {
+  add(`${op} store`, 'I', `V buf[2] = {y, ~y}; asm volatile("${op} %1,%0" : "=m"(buf[0]) : "x"(x)); r[0] = buf[0]; r[1] = buf[1];`, { unary: true, wide: true });
+}
+add('movq x,x', 'I', 'asm("movq %1,%0" : "+x"(x) : "x"(y)); r[0] = x;');
+add('movq m,x', 'I', 'u64 m = y[1]; asm("movq %1,%0" : "+x"(x) : "m"(m)); r[0] = x;');
+add('movq r64,x', 'I', 'u64 g = y[1]; asm("movq %1,%0" : "+x"(x) : "r"(g)); r[0] = x;');
+add('movq x,r64', 'I', 'u64 g = y[0]; asm("movq %1,%0" : "+r"(g) : "x"(x)); r[0] = (V){(i64)g, 0};');
+add('movq x,m', 'I', 'V buf = y; asm volatile("movq %1,%0" : "=m"(*(u64 *)&buf) : "x"(x)); r[0] = buf;');
+add('movd r32,x', 'I', 'u64 g = y[1]; asm("movd %k1,%0" : "+x"(x) : "r"(g)); r[0] = x;');
+add('movd m,x', 'I', 'u32 m = (u32)y[1]; asm("movd %1,%0" : "+x"(x) : "m"(m)); r[0] = x;');
+add('movd x,r32', 'I', 'u64 g = y[0]; asm("movd %1,%k0" : "+r"(g) : "x"(x)); r[0] = (V){(i64)g, 0};');
+add('movd x,m', 'I', 'V buf = y; asm volatile("movd %1,%0" : "=m"(*(u32 *)&buf) : "x"(x)); r[0] = buf;');
+for (const op of ['movss', 'movsd']) {
+  const t = op === 'movss' ? 'u32' : 'u64';
+  add(`${op} x,x`, 'I', `asm("${op} %1,%0" : "+x"(x) : "x"(y)); r[0] = x;`);
+  add(`${op} m,x`, 'I', `${t} m = (${t})y[1]; asm("${op} %1,%0" : "+x"(x) : "m"(m)); r[0] = x;`);
+  add(`${op} x,m`, 'I', `V buf = y; asm volatile("${op} %1,%0" : "=m"(*(${t} *)&buf) : "x"(x)); r[0] = buf;`);
+}
+for (const op of ['movlps', 'movhps', 'movlpd', 'movhpd']) {
+  add(`${op} m,x`, 'I', `u64 m = y[1]; asm("${op} %1,%0" : "+x"(x) : "m"(m)); r[0] = x;`);
+  add(`${op} x,m`, 'I', `V buf = y; asm volatile("${op} %1,%0" : "=m"(*(u64 *)&buf) : "x"(x)); r[0] = buf;`);
+}
+bin('movhlps', 'I', 'r');
+bin('movlhps', 'I', 'r');
+add('movhlps same', 'I', 'asm("movhlps %0,%0" : "+x"(x)); r[0] = x;', { unary: true });
+for (const op of ['movmskps', 'movmskpd', 'pmovmskb']) {
+  add(`${op} r32`, 'F', `u64 g = y[0]; asm("${op} %1,%k0" : "+r"(g) : "x"(x)); r[0] = (V){(i64)g, 0};`, { unary: true });
+  add(`${op} r32 I`, 'I', `u64 g = y[0]; asm("${op} %1,%k0" : "+r"(g) : "x"(x)); r[0] = (V){(i64)g, 0};`, { unary: true });
+}
+add('movmskpd D', 'D', 'u64 g = y[0]; asm("movmskpd %1,%k0" : "+r"(g) : "x"(x)); r[0] = (V){(i64)g, 0};', { unary: true });
+for (const i of [0, 3, 4, 7]) {
+  add(`pextrw $${i}`, 'I', `u64 g = y[0]; asm("pextrw $${i},%1,%k0" : "+r"(g) : "x"(x)); r[0] = (V){(i64)g, 0};`, { unary: true });
+  add(`pinsrw $${i} r`, 'I', `u64 g = y[1]; asm("pinsrw $${i},%k1,%0" : "+x"(x) : "r"(g)); r[0] = x;`, { unary: true });
+  add(`pinsrw $${i} m`, 'I', `unsigned short m = (unsigned short)y[1]; asm("pinsrw $${i},%1,%0" : "+x"(x) : "m"(m)); r[0] = x;`, { unary: true });
+}
+add('movnti 32', 'I', 'V buf = y; u32 g = (u32)x[0]; asm volatile("movnti %1,%0" : "=m"(*(u32 *)&buf) : "r"(g)); r[0] = buf;', { unary: true });
+add('movnti 64', 'I', 'V buf = y; u64 g = x[1]; asm volatile("movnti %1,%0" : "=m"(*(u64 *)&buf) : "r"(g)); r[0] = buf;', { unary: true });
+add('maskmovdqu', 'I', 'V buf[2] = {~x, x}; char *p = (char *)buf + 3; asm volatile("maskmovdqu %1,%0" :: "x"(y), "x"(x), "D"(p) : "memory"); r[0] = buf[0]; r[1] = buf[1];', { wide: true });
+
+// ---- integer ----------------------------------------------------------------
+
+for (const op of ['pxor', 'pand', 'por', 'pandn', 'xorps', 'xorpd', 'andps', 'andpd', 'andnps', 'andnpd', 'orps', 'orpd',
+  'paddb', 'paddw', 'paddd', 'paddq', 'psubb', 'psubw', 'psubd', 'psubq',
+  'paddsb', 'paddsw', 'paddusb', 'paddusw', 'psubsb', 'psubsw', 'psubusb', 'psubusw',
+  'pcmpeqb', 'pcmpeqw', 'pcmpeqd', 'pcmpgtb', 'pcmpgtw', 'pcmpgtd',
+  'pminub', 'pmaxub', 'pminsw', 'pmaxsw', 'pavgb', 'pavgw',
+  'pmullw', 'pmulhw', 'pmulhuw', 'pmuludq', 'pmaddwd', 'psadbw', 'packsswb', 'packssdw', 'packuswb',
+  'punpcklbw', 'punpckhbw', 'punpcklwd', 'punpckhwd', 'punpckldq', 'punpckhdq', 'punpcklqdq', 'punpckhqdq',
+  'unpcklps', 'unpckhps', 'unpcklpd', 'unpckhpd']) {
+  bin(op, 'I');
+}
+for (const op of ['pxor', 'pandn', 'pcmpeqb', 'pcmpeqd', 'psubb', 'punpcklbw', 'punpckhqdq', 'pand']) {
+  add(`${op} same`, 'I', `asm("${op} %0,%0" : "+x"(x)); r[0] = x;`, { unary: true });
+}
+withImm('pshufd', 'I', [0x00, 0x1b, 0xe4, 0x4e, 0xb1, 0xff, 0x93, 0x39]);
+withImm('pshuflw', 'I', [0x00, 0x1b, 0xe4, 0xb1, 0x93]);
+withImm('pshufhw', 'I', [0x00, 0x1b, 0xe4, 0xb1, 0x93]);
+withImm('shufps', 'F', [0x00, 0x1b, 0xe4, 0x4e, 0xb1, 0xff, 0x93]);
+withImm('shufpd', 'D', [0, 1, 2, 3]);
+add('shufps same', 'I', 'asm("shufps $0x1b,%0,%0" : "+x"(x)); r[0] = x;', { unary: true });
+add('pshufd same', 'I', 'asm("pshufd $0x1b,%0,%0" : "+x"(x)); r[0] = x;', { unary: true });
+
+const shiftOps: [string, number][] = [['psllw', 16], ['pslld', 32], ['psllq', 64], ['psrlw', 16], ['psrld', 32], ['psrlq', 64], ['psraw', 16], ['psrad', 32]];
+for (const [op, lane] of shiftOps) {
+  for (const n of [0, 1, 3, lane - 1, lane, lane + 1, 31, 32, 33, 255].filter((v, i, a) => a.indexOf(v) === i)) {
+    add(`${op} $${n}`, 'I', `asm("${op} $${n},%0" : "+x"(x)); r[0] = x;`, { unary: true });
+  }
+  // count from an xmm register / m128: y's low qword, small values most of the time
+  add(`${op} x`, 'I', `V c = y; if (c[0] & 0x100) c[0] &= ${2 * lane - 1}; asm("${op} %1,%0" : "+x"(x) : "x"(c)); r[0] = x;`);
+  add(`${op} m`, 'I', `V c = y; if (c[0] & 0x100) c[0] &= ${2 * lane - 1}; asm("${op} %1,%0" : "+x"(x) : "m"(c)); r[0] = x;`);
+}
+for (const op of ['pslldq', 'psrldq']) {
+  for (const n of [0, 1, 3, 4, 7, 8, 12, 15, 16, 17, 255]) add(`${op} $${n}`, 'I', `asm("${op} $${n},%0" : "+x"(x)); r[0] = x;`, { unary: true });
+}
+
+// ---- floating point -------------------------------------------------------------
+
+for (const op of ['add', 'sub', 'mul', 'div', 'min', 'max', 'sqrt']) {
+  scalar(`${op}sd`, 'D', 64);
+  scalar(`${op}ss`, 'F', 32);
+  bin(`${op}pd`, 'D');
+  bin(`${op}ps`, 'F');
+}
+for (const [op, set, bits] of [['comisd', 'D', 64], ['ucomisd', 'D', 64], ['comiss', 'F', 32], ['ucomiss', 'F', 32]] as [string, SetName, number][]) {
+  const t = bits === 64 ? 'u64' : 'u32';
+  for (const pre of ['0x8d5', '0x0']) {
+    add(`${op} r pre=${pre}`, set, `u64 f; asm volatile("pushq %1\\n\\tpopfq\\n\\t${op} %3,%2\\n\\tpushfq\\n\\tpopq %0" : "=&r"(f) : "r"((u64)${pre}), "x"(x), "x"(y) : "cc"); r[0] = (V){(i64)(f & 0x8d5), 0};`);
+  }
+  add(`${op} m`, set, `u64 f; ${t} m = (${t})y[0]; asm volatile("pushq $0x8d5\\n\\tpopfq\\n\\t${op} %2,%1\\n\\tpushfq\\n\\tpopq %0" : "=&r"(f) : "x"(x), "m"(m) : "cc"); r[0] = (V){(i64)(f & 0x8d5), 0};`);
+}
+// compare predicates: eq lt le unord neq nlt nle ord
+for (let p = 0; p < 8; p++) {
+  add(`cmpsd $${p} r`, 'D', `asm("cmpsd $${p},%1,%0" : "+x"(x) : "x"(y)); r[0] = x;`);
+  add(`cmpss $${p} r`, 'F', `asm("cmpss $${p},%1,%0" : "+x"(x) : "x"(y)); r[0] = x;`);
+  add(`cmppd $${p} r`, 'D', `asm("cmppd $${p},%1,%0" : "+x"(x) : "x"(y)); r[0] = x;`);
+  add(`cmpps $${p} r`, 'F', `asm("cmpps $${p},%1,%0" : "+x"(x) : "x"(y)); r[0] = x;`);
+}
+add('cmpsd $1 m', 'D', 'u64 m = y[0]; asm("cmpsd $1,%1,%0" : "+x"(x) : "m"(m)); r[0] = x;');
+add('cmpss $2 m', 'F', 'u32 m = (u32)y[0]; asm("cmpss $2,%1,%0" : "+x"(x) : "m"(m)); r[0] = x;');
+add('cmppd $5 m', 'D', 'asm("cmppd $5,%1,%0" : "+x"(x) : "m"(y)); r[0] = x;');
+add('cmpps $3 m', 'F', 'asm("cmpps $3,%1,%0" : "+x"(x) : "m"(y)); r[0] = x;');
+
+// conversions: integer sources from the I set and from the float sets' bit patterns
+for (const set of ['I', 'D', 'F'] as SetName[]) {
+  add(`cvtsi2sdl r ${set}`, set, 'asm("cvtsi2sdl %k1,%0" : "+x"(x) : "r"(y[0])); r[0] = x;', { unary: true });
+  add(`cvtsi2sdq r ${set}`, set, 'asm("cvtsi2sdq %1,%0" : "+x"(x) : "r"(y[0])); r[0] = x;', { unary: true });
+  add(`cvtsi2ssl r ${set}`, set, 'asm("cvtsi2ssl %k1,%0" : "+x"(x) : "r"(y[0])); r[0] = x;', { unary: true });
+  add(`cvtsi2ssq r ${set}`, set, 'asm("cvtsi2ssq %1,%0" : "+x"(x) : "r"(y[0])); r[0] = x;', { unary: true });
+  add(`cvtsi2ssq r hi ${set}`, set, 'asm("cvtsi2ssq %1,%0" : "+x"(x) : "r"(y[1])); r[0] = x;', { unary: true });
+}
+add('cvtsi2sdl m', 'I', 'u32 m = (u32)y[1]; asm("cvtsi2sdl %1,%0" : "+x"(x) : "m"(m)); r[0] = x;', { unary: true });
+add('cvtsi2sdq m', 'I', 'u64 m = y[1]; asm("cvtsi2sdq %1,%0" : "+x"(x) : "m"(m)); r[0] = x;', { unary: true });
+add('cvtsi2ssl m', 'I', 'u32 m = (u32)y[1]; asm("cvtsi2ssl %1,%0" : "+x"(x) : "m"(m)); r[0] = x;', { unary: true });
+add('cvtsi2ssq m', 'I', 'u64 m = y[1]; asm("cvtsi2ssq %1,%0" : "+x"(x) : "m"(m)); r[0] = x;', { unary: true });
+for (const [op, set, bits] of [['cvttsd2si', 'D', 64], ['cvtsd2si', 'D', 64], ['cvttss2si', 'F', 32], ['cvtss2si', 'F', 32]] as [string, SetName, number][]) {
+  const t = bits === 64 ? 'u64' : 'u32';
+  add(`${op} r32`, set, `u64 g = y[1]; asm("${op} %1,%k0" : "+r"(g) : "x"(x)); r[0] = (V){(i64)g, 0};`, { unary: true });
+  add(`${op} r64`, set, `u64 g = y[1]; asm("${op} %1,%0" : "+r"(g) : "x"(x)); r[0] = (V){(i64)g, 0};`, { unary: true });
+  add(`${op} m r32`, set, `u64 g = y[1]; ${t} m = (${t})x[0]; asm("${op} %1,%k0" : "+r"(g) : "m"(m)); r[0] = (V){(i64)g, 0};`, { unary: true });
+  add(`${op} m r64`, set, `u64 g = y[1]; ${t} m = (${t})x[0]; asm("${op} %1,%0" : "+r"(g) : "m"(m)); r[0] = (V){(i64)g, 0};`, { unary: true });
+  add(`${op} r64 hi`, set, `u64 g = y[1]; V z = {x[1], x[0]}; asm("${op} %1,%0" : "+r"(g) : "x"(z)); r[0] = (V){(i64)g, 0};`, { unary: true });
+}
+scalar('cvtsd2ss', 'D', 64);
+scalar('cvtss2sd', 'F', 32);
+for (const [op, set] of [['cvtps2pd', 'F'], ['cvtdq2pd', 'I'], ['cvtdq2pd', 'F']] as [string, SetName][]) {
+  add(`${op} r ${set}`, set, `asm("${op} %1,%0" : "+x"(x) : "x"(y)); r[0] = x;`);
+  add(`${op} m ${set}`, set, `u64 m = y[1]; asm("${op} %1,%0" : "+x"(x) : "m"(m)); r[0] = x;`, { unary: true });
+}
+for (const [op, set] of [['cvtpd2ps', 'D'], ['cvtdq2ps', 'I'], ['cvtdq2ps', 'F'], ['cvtps2dq', 'F'], ['cvttps2dq', 'F'],
+  ['cvtpd2dq', 'D'], ['cvttpd2dq', 'D']] as [string, SetName][]) {
+  add(`${op} r ${set}`, set, `asm("${op} %1,%0" : "+x"(x) : "x"(y)); r[0] = x;`, { unary: true });
+  add(`${op} m ${set}`, set, `asm("${op} %1,%0" : "+x"(x) : "m"(y)); r[0] = x;`, { unary: true });
+}
+
+// MXCSR: rounding control for the rounding conversions, and a store/load round trip
+for (let rc = 0; rc < 4; rc++) {
+  const csr = 0x1f80 | (rc << 13);
+  for (const [op, set] of [['cvtsd2si', 'D'], ['cvtss2si', 'F']] as [string, SetName][]) {
+    add(`${op} rc=${rc}`, set, `u32 old, nw = ${csr}; u64 g = y[1]; asm volatile("stmxcsr %1\\n\\tldmxcsr %2\\n\\t${op} %3,%0\\n\\tldmxcsr %1" : "+r"(g), "=m"(old) : "m"(nw), "x"(x)); r[0] = (V){(i64)g, 0};`, { unary: true });
+  }
+  add(`cvtps2dq rc=${rc}`, 'F', `u32 old, nw = ${csr}; asm volatile("stmxcsr %1\\n\\tldmxcsr %2\\n\\tcvtps2dq %3,%0\\n\\tldmxcsr %1" : "=x"(x), "=m"(old) : "m"(nw), "x"(y)); r[0] = x;`, { unary: true });
+  add(`cvtpd2dq rc=${rc}`, 'D', `u32 old, nw = ${csr}; asm volatile("stmxcsr %1\\n\\tldmxcsr %2\\n\\tcvtpd2dq %3,%0\\n\\tldmxcsr %1" : "=x"(x), "=m"(old) : "m"(nw), "x"(y)); r[0] = x;`, { unary: true });
+}
+add('ldmxcsr/stmxcsr', 'I', 'u32 old, nw = 0x1f80 ^ ((u32)y[0] & 0xffc0), got; asm volatile("stmxcsr %0\\n\\tldmxcsr %2\\n\\tstmxcsr %1\\n\\tldmxcsr %0" : "=m"(old), "=m"(got) : "m"(nw)); r[0] = (V){got, 0};', { unary: true });
+
+// ---- the C program ----------------------------------------------------------------
+
+const hex = (v: bigint): string => '0x' + v.toString(16) + 'ULL';
+
+function setDecl(name: string, set: [bigint, bigint][]): string {
+  return `static const V set${name}[${set.length}] = {\n${set.map(([lo, hi]) => `  {(i64)${hex(lo)}, (i64)${hex(hi)}},`).join('\n')}\n};\n`;
+}
+
+export function sseInsnsProgram(): { source: string; count: number } {
+  const fns = tests.map((t, i) => `__attribute__((noinline)) static void t${i}(V x, V y, V *r) { ${t.body} }`).join('\n');
+  const table = tests.map((t, i) => `  {${JSON.stringify(t.name)}, t${i}, '${t.set}', ${t.unary ? 1 : 0}, ${t.wide ? 1 : 0}},`).join('\n');
+  const source = `${PRELUDE}
+${setDecl('D', doubleSet())}${setDecl('F', floatSet())}${setDecl('I', intSet())}
+${fns}
+struct test { const char *name; void (*f)(V, V, V *); char set; char unary, wide; };
+static const struct test tests[] = {
+${table}
+};
+
+int cmain(void) {
+  for (unsigned t = 0; t < sizeof tests / sizeof tests[0]; t++) {
+    const struct test *T = &tests[t];
+    const V *s = T->set == 'D' ? setD : T->set == 'F' ? setF : setI;
+    unsigned n = T->set == 'D' ? sizeof setD / sizeof setD[0] : T->set == 'F' ? sizeof setF / sizeof setF[0] : sizeof setI / sizeof setI[0];
+    for (unsigned i = 0; i < n; i++) {
+      for (unsigned j = 0; j < (T->unary ? 1 : n); j++) {
+        V r[2] = {{0, 0}, {0, 0}};
+        T->f(s[i], T->unary ? s[(i + 1) % n] : s[j], r);
+        ps(T->name); pc(' '); pu(i); pc(' '); pu(j); pc(' ');
+        px((u64)r[0][1]); px((u64)r[0][0]);
+        if (T->wide) { pc(' '); px((u64)r[1][1]); px((u64)r[1][0]); }
+        pc('\\n');
+      }
+    }
+  }
+  flush();
+  return 0;
+}
+`;
+  return { source, count: tests.length };
+}
+
+/** Runtime for no-libc test programs: _start, write(2), number formatting. */
+export const PRELUDE = `typedef unsigned long long u64;
+typedef unsigned int u32;
+typedef long long i64;
+typedef long long V __attribute__((vector_size(16)));
+
+asm(".globl _start\\n_start:\\n\\txor %ebp,%ebp\\n\\tand $-16,%rsp\\n\\tcall cmain\\n\\tmov %eax,%edi\\n\\tmov $60,%eax\\n\\tsyscall\\n");
+
+static char obuf[1 << 16];
+static unsigned olen;
+static long sys3(long n, long a, long b, long c) {
+  long r;
+  asm volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+  return r;
+}
+static void flush(void) { if (olen) sys3(1, 1, (long)obuf, olen); olen = 0; }
+static void pc(char c) { if (olen == sizeof obuf) flush(); obuf[olen++] = c; }
+static void ps(const char *s) { while (*s) pc(*s++); }
+static void pu(unsigned long long v) { char t[24]; int n = 0; do t[n++] = (char)('0' + v % 10); while (v /= 10); while (n) pc(t[--n]); }
+static void px(u64 v) { for (int i = 60; i >= 0; i -= 4) pc("0123456789abcdef"[(v >> i) & 15]); }
+`;
