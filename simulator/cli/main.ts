@@ -6,6 +6,8 @@
 import * as fs from 'node:fs';
 import { execCommand, EXIT_BAD_INPUT, EXIT_INTERNAL } from './exec';
 import { HELP, USAGE_LINE } from './usage';
+import { runCommand } from './run';
+import { runCcCommand } from './cc';
 
 function writeLine(fd: 1 | 2, line: string): void {
   try {
@@ -22,11 +24,10 @@ function main(argv: string[]): number {
   switch (cmd) {
     case 'exec':
       return execCommand(rest, err, out);
-    // `run` and `cc` belong to later milestones; their contract is in DESIGN.md §3.1.
     case 'run':
+      return runCommand(rest, err, out);
     case 'cc':
-      err(`ksw: '${cmd}' is not available yet`);
-      return EXIT_BAD_INPUT;
+      return runCcCommand(rest);
     case '-h':
     case '--help':
     case 'help':

@@ -204,7 +204,8 @@ function isSelfLoop(i: Insn, lo: number, hi: number): boolean {
 /** The closing branch of a self-looping block: continue the JS loop instead of returning. */
 function emitLoopBack(e: Emitter, insn: Insn, n: number, lo: number, hi: number): void {
   const limit = Math.max(1, Math.floor(LOOP_INSN_LIMIT / n));
-  const again = `if(++it<${limit}){base+=${n};continue;}R[32]=${lo};R[33]=${hi};return ${n};`;
+  // T[1] holds the run loop's remaining budget, so a looping block stops on time.
+  const again = `if(++it<${limit}&&base+${2 * n}<=T[1]){base+=${n};continue;}R[32]=${lo};R[33]=${hi};return ${n};`;
   if (insn.mnemonic === Mnemonic.Jmp) { e.emit(again); return; }
   e.emit(`if${conditionExpr(insn.cc)}{${again}}R[32]=${insn.nextLo};R[33]=${insn.nextHi};return ${n};`);
 }

@@ -27,7 +27,7 @@ export type RunResult =
 
 const DISPATCH_SIZE = 1 << 14;
 const DISPATCH_MASK = DISPATCH_SIZE - 1;
-/** Longest block; bounds how far run() can overshoot its budget. */
+/** Longest block; run() overshoots its budget by less than one block. */
 export const MAX_BLOCK_INSNS = 64;
 
 export class Cpu implements MemoryObserver {
@@ -159,6 +159,8 @@ export class Cpu implements MemoryObserver {
           }
           dLo[slot] = lo; dHi[slot] = hi; dBlock[slot] = block;
         }
+        const left = end - count;
+        T[1] = left > 0x7fffffff ? 0x7fffffff : left;
         count += block.run();
         this.insnCount = count; // rdtsc and syscalls read the clock
         if (T[0] !== 0) break;
@@ -183,6 +185,7 @@ export class Cpu implements MemoryObserver {
       return this.faultResult(e, lo, hi);
     }
     this.resumeFlag = false;
+    this.trap[1] = 1;
     this.insnCount += block.run();
     return this.trap[0] !== 0 ? this.handleTrap() : null;
   }

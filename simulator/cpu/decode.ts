@@ -210,6 +210,10 @@ export class InsnDecoder {
           [targetLo, targetHi] = splitBig(ins.nearBranchTarget);
           continue;
         }
+        if (ins.mnemonic === iced.Mnemonic.Xlatb) { // [rbx+al]: implicit, emitted by the xlat emitter
+          stringAddr32 = ins.memoryBase === R.EBX;
+          continue;
+        }
         if (k >= iced.OpKind.MemorySegSI && k <= iced.OpKind.MemoryESRDI) { // string ops: implicit operands
           if (k === iced.OpKind.MemorySegESI || k === iced.OpKind.MemorySegEDI || k === iced.OpKind.MemoryESEDI) stringAddr32 = true;
           continue;

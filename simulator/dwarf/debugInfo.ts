@@ -151,15 +151,20 @@ export class DebugInfo {
   }
 
   /**
-   * Statement addresses where `line` of `file` begins, ascending. `file`
-   * matches an absolute path exactly, a relative path as a path suffix, or
-   * a bare name as the base name.
+   * Addresses where code of `line` in `file` starts, ascending: the rows
+   * marked as statements (is_stmt), or, when optimized code has none for
+   * that line, every row of it. `file` matches an absolute path exactly, a
+   * relative path as a path suffix, or a bare name as the base name.
    */
   addressesFor(file: string, line: number): bigint[] {
     const match = fileMatcher(file);
-    const out = new Set<bigint>();
-    for (const r of this.lines) if (r.line === line && r.isStmt && match(r.file)) out.add(r.start);
-    return [...out].sort(cmp);
+    const stmt = new Set<bigint>(), any = new Set<bigint>();
+    for (const r of this.lines) {
+      if (r.line !== line || !match(r.file)) continue;
+      any.add(r.start);
+      if (r.isStmt) stmt.add(r.start);
+    }
+    return [...(stmt.size ? stmt : any)].sort(cmp);
   }
 
   /** The innermost function whose code contains `addr`. */

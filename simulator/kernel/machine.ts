@@ -181,6 +181,20 @@ export class Machine {
   argU32(n: number): number { return Number(BigInt.asUintN(32, this.arg(n))); }
   argI64(n: number): bigint { return BigInt.asIntN(64, this.arg(n)); }
 
+  /** Kernel data symbols modules may link against (e.g. `jiffies`). */
+  private readonly dataSymbols = new Map<string, bigint>();
+
+  /** Define a kernel variable of `size` bytes (zeroed) that modules can link against. */
+  defineData(name: string, size: number): bigint {
+    const addr = this.heap.alloc(size, true);
+    this.dataSymbols.set(name, addr);
+    return addr;
+  }
+
+  kernelSymbol(name: string): bigint | undefined {
+    return this.dataSymbols.get(name);
+  }
+
   // ---- time -------------------------------------------------------------------
 
   /** Simulated time now, as seen by the running CPU. */

@@ -8,7 +8,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { arch } from 'node:os';
 import { DiffCase, familiesOf, generateCases } from './cases';
-import { decodeState, MEM_OFF, STRIDE } from './layout';
+import { decodeState, MEM_OFF } from './layout';
 import { buildHarness, haveGcc, hostLacks, HarnessBuild, runNative } from './native';
 import { runHarnessInSimulator, SimulatorRun } from './sim';
 import { diffStates, faultProblem, formatMismatch } from './compare';
@@ -30,17 +30,17 @@ function prepare(): NonNullable<typeof prepared> {
   if (!prepared) {
     const cases = generateCases();
     const build = buildHarness(cases);
-    prepared = { cases, build, native: runNative(build, cases.length) };
+    prepared = { cases, build, native: runNative(build) };
   }
   return prepared;
 }
 
 test('native harness: builds, runs deterministically, self-check cases', { skip: SKIP }, () => {
   const { cases, build, native } = prepare();
-  assert.deepEqual(runNative(build, cases.length), native, 'two native runs differ');
+  assert.deepEqual(runNative(build), native, 'two native runs differ');
   for (const c of cases) {
     if (!c.expect) continue;
-    const out = decodeState(native, c.index);
+    const out = decodeState(native, build.stateOffsets[c.index]);
     for (const [r, v] of c.expect) assert.equal(out.gpr[r], v, `harness self-check: ${c.asm}, register ${r}`);
     if (c.expectMxcsr !== undefined) assert.equal(out.mxcsr, c.expectMxcsr, `harness self-check: ${c.asm}, MXCSR`);
   }
@@ -56,7 +56,6 @@ test('simulated CPU matches the host CPU', { skip: SKIP }, async (t) => {
   } catch (e) {
     simError = e;
   }
-  const statesAddr = build.elf.symbol('states');
   const lacking = hostLacks();
   if (lacking.size) t.diagnostic(`host CPU lacks ${[...lacking].join(', ')}: those cases are not compared`);
 
@@ -68,13 +67,14 @@ test('simulated CPU matches the host CPU', { skip: SKIP }, async (t) => {
       const failures: string[] = [];
       const failingMnemonics = new Map<string, number>();
       for (const c of members) {
-        const input = decodeState(build.initialStates, c.index);
+        const at = build.stateOffsets[c.index];
+        const input = decodeState(build.initialStates, at);
         const fault = sim.faults.get(c.index);
         const codeEnd = c.index + 1 < cases.length ? `c${c.index + 1}` : 'cases_end';
         const code: [bigint, bigint] = [build.elf.symbol(`c${c.index}`), build.elf.symbol(codeEnd)];
-        const problems = fault ? faultProblem(fault, code) : diffStates(c, decodeState(native, c.index), decodeState(sim.output, c.index));
+        const problems = fault ? faultProblem(fault, code) : diffStates(c, decodeState(native, at), decodeState(sim.output, at));
         if (problems.length === 0) continue;
-        const memAddr = statesAddr + BigInt(c.index * STRIDE + MEM_OFF);
+        const memAddr = build.statesAddr + BigInt(at + MEM_OFF);
         failures.push(formatMismatch(c, input, memAddr, problems));
         const mnemonic = mnemonicOf(c.asm);
         failingMnemonics.set(mnemonic, (failingMnemonics.get(mnemonic) ?? 0) + 1);

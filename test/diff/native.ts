@@ -14,7 +14,7 @@
 //   store_state: saves RAX to `scratch`, stores all GPRs over the state,
 //                pushfq into the RFLAGS slot; on to the next case.
 //                (store_state_xmm first stores xmm0-3 and MXCSR.)
-//   done:        write(1, states, N*STRIDE) and exit(0).
+//   done:        write(1, states, states_end - states) and exit(0).
 //   resume:      where the simulator runner restarts after a fault in a case.
 
 import { createHash } from 'node:crypto';
@@ -23,7 +23,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiffCase, RegInit } from './cases';
-import { GPR_OFF, MEM_OFF, MEM_SIZE, MXCSR_OFF, RFLAGS_OFF, STRIDE, XMM_OFF, XMM_STATE_COUNT } from './layout';
+import { GPR_OFF, MEM_OFF, MEM_SIZE, MXCSR_OFF, RFLAGS_OFF, XMM_OFF, XMM_STATE_COUNT } from './layout';
 import { ElfImage, parseElf } from './elf';
 
 const GPR_NAMES = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
@@ -102,7 +102,7 @@ resume:
     jmp next
 done:
     leaq states(%rip), %rsi
-    movq $STATES_SIZE, %rdx
+    movq $(states_end - states), %rdx
 1:  testq %rdx, %rdx
     jz 2f
     movl $1, %eax
@@ -124,8 +124,7 @@ done:
 /** The harness assembly for `cases`. Also returns the first source line of each case's code (for error messages). */
 export function renderAssembly(cases: readonly DiffCase[]): { source: string; caseLines: number[] } {
   if (XMM_STATE_COUNT !== 4) throw new Error('harness assumes 4 xmm registers');
-  const lines: string[] = PROLOGUE.replace('CASE_COUNT', String(cases.length))
-    .replace('STATES_SIZE', String(cases.length * STRIDE)).split('\n');
+  const lines: string[] = PROLOGUE.replace('CASE_COUNT', String(cases.length)).split('\n');
   const caseLines: number[] = [];
   lines.push('    .p2align 4');
   for (const c of cases) {
@@ -140,6 +139,10 @@ export function renderAssembly(cases: readonly DiffCase[]): { source: string; ca
   lines.push('cases_end:', '', '    .data', '    .p2align 6', '    .globl states', 'states:');
   for (const c of cases) {
     const label = `s${c.index}`;
+    if (c.pageBoundaryAt !== undefined) {
+      // place the state so that byte `pageBoundaryAt` of its data buffer starts a page
+      lines.push('    .p2align 12', `    .skip ${4096 - MEM_OFF - c.pageBoundaryAt}`);
+    }
     lines.push(`${label}:`);
     lines.push(`    .quad ${c.gpr.map((v) => regInit(v, label)).join(', ')}`);
     lines.push(`    .quad ${hex(BigInt(c.rflags))}, ${hex(BigInt(c.mxcsr))}`);
@@ -168,7 +171,11 @@ export function renderAssembly(cases: readonly DiffCase[]): { source: string; ca
 export interface HarnessBuild {
   path: string;
   elf: ElfImage;
-  /** Initial states, as assembled (STRIDE bytes per case). */
+  /** Address of the states region. */
+  statesAddr: bigint;
+  /** Byte offset of each case's state in the region. */
+  stateOffsets: number[];
+  /** The region as assembled: every case's input state. */
   initialStates: Uint8Array;
 }
 
@@ -213,8 +220,10 @@ export function buildHarness(cases: readonly DiffCase[]): HarnessBuild {
   const { source, caseLines } = renderAssembly(cases);
   const exe = assembleStatic(source, (stderr) => explainAssemblerErrors(stderr, caseLines, cases));
   const elf = parseElf(new Uint8Array(readFileSync(exe)));
-  const states = elf.symbol('states');
-  return { path: exe, elf, initialStates: elf.readVirtual(states, cases.length * STRIDE) };
+  const statesAddr = elf.symbol('states');
+  const size = Number(elf.symbol('states_end') - statesAddr);
+  const stateOffsets = cases.map((c) => Number(elf.symbol(`s${c.index}`) - statesAddr));
+  return { path: exe, elf, statesAddr, stateOffsets, initialStates: elf.readVirtual(statesAddr, size) };
 }
 
 /** Whether gcc is available to build the harness. */
@@ -242,14 +251,15 @@ export function hostLacks(): Set<string> {
   return lacks;
 }
 
-/** Run the harness on the host CPU; returns the final states. */
-export function runNative(build: HarnessBuild, caseCount: number): Uint8Array {
-  const r = spawnSync(build.path, [], { maxBuffer: caseCount * STRIDE + (1 << 20) });
+/** Run the harness on the host CPU; returns the final states region. */
+export function runNative(build: HarnessBuild): Uint8Array {
+  const size = build.initialStates.length;
+  const r = spawnSync(build.path, [], { maxBuffer: size + (1 << 20) });
   if (r.error) throw new Error(`native harness failed to run: ${r.error.message}`);
   if (r.status !== 0 || r.signal) {
     throw new Error(`native harness exited with status ${r.status} signal ${r.signal}: a generated case faults on the host`);
   }
   const out = new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.byteLength);
-  if (out.length !== caseCount * STRIDE) throw new Error(`native harness wrote ${out.length} bytes, expected ${caseCount * STRIDE}`);
+  if (out.length !== size) throw new Error(`native harness wrote ${out.length} bytes, expected ${size}`);
   return out;
 }

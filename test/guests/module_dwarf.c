@@ -9,7 +9,7 @@ struct pair {
 	long b;
 };
 
-static u64 shared_words[4];
+u64 shared_words[4];
 
 noinline long dwarf_locals(int count, long scale)
 {

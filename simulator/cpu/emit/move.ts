@@ -85,7 +85,15 @@ const extend: Record<number, string> = {
   [Mnemonic.Cqo]: 'R[4]=R[1]>>31;R[5]=R[4];',
 };
 
+/** xlat: AL = [RBX + AL] (32-bit addressing under 67h). */
+function xlat(e: Emitter): void {
+  if (e.insn.addr32) e.emit(`ml=((R[6]>>>0)+(R[0]&255))|0;mh=0;`);
+  else e.emit('t=(R[6]>>>0)+(R[0]&255);ml=t|0;mh=(R[7]+(t/4294967296|0))|0;');
+  e.emit('R[0]=(R[0]&-256)|ld8(ml,mh);');
+}
+
 export const moveEmitters: EmitTable = {
+  [Mnemonic.Xlatb]: xlat,
   [Mnemonic.Mov]: mov,
   [Mnemonic.Movzx]: movzx,
   [Mnemonic.Movsx]: movsx,

@@ -1,0 +1,119 @@
+// `ksw run`: boot the simulated kernel, load a module (compiling a .c
+// first), arm stack watches, run module_init and everything it starts, then
+// module_exit; print the kernel log and reports (text, or JSON events).
+// Exit status: 0 clean, 1 corruption caught, 2 bad input, 3 the guest
+// oopsed, panicked, deadlocked or ran out of budget (DESIGN.md §3.1).
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Kernel, KernelInputError } from '../kernel/kernel';
+import { ModuleLoadError } from '../elf/moduleLoader';
+import { ElfError } from '../elf/elfFile';
+import { KswError } from '../kstackwatch/kstackwatch';
+import { KernelEvent } from '../kernel/events';
+import { MachineStop } from '../kernel/machine';
+import { compileModule } from './cc';
+import { parseRunArgs, RunArgsError, RUN_USAGE } from './runArgs';
+
+export const EXIT_CLEAN = 0;
+export const EXIT_CORRUPTION = 1;
+export const EXIT_BAD_INPUT = 2;
+export const EXIT_GUEST_FAILURE = 3;
+
+type Out = (line: string) => void;
+
+/** Kernel log timestamp: `[    0.001234]`. */
+export function timestamp(ns: number): string {
+  const us = Math.floor(ns / 1000);
+  const sec = Math.floor(us / 1e6);
+  return `[${String(sec).padStart(5)}.${String(us % 1e6).padStart(6, '0')}]`;
+}
+
+function compileIfSource(module: string, cflags: string[], err: Out): string | null {
+  if (!module.endsWith('.c')) return module;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-run-'));
+  const r = compileModule(module, { output: path.join(dir, path.basename(module, '.c') + '.o'), cflags });
+  if ('error' in r && r.error) {
+    if (r.diagnostics) process.stderr.write(r.diagnostics);
+    err(r.error);
+    return null;
+  }
+  if (r.diagnostics && /error/.test(r.diagnostics)) process.stderr.write(r.diagnostics);
+  return (r as { objectPath: string }).objectPath;
+}
+
+export function runCommand(argv: string[], err: Out, out: Out): number {
+  let args;
+  try {
+    args = parseRunArgs(argv);
+  } catch (e) {
+    if (e instanceof RunArgsError) { err(`ksw run: ${e.message}`); err(RUN_USAGE); return EXIT_BAD_INPUT; }
+    throw e;
+  }
+  const object = compileIfSource(args.module, args.cflags, err);
+  if (!object) return EXIT_BAD_INPUT;
+
+  const kernel = new Kernel({ cpus: args.cpus, seed: args.seed, maxInstructions: args.maxInsns, panicOnOops: args.panicOnOops });
+  const m = kernel.machine;
+  let oopses = 0;
+  m.listeners.push((e: KernelEvent) => {
+    if (e.type === 'oops') oopses++;
+    if (args.json) { out(JSON.stringify(e)); return; }
+    if (e.type !== 'log') return;
+    if (args.quiet && e.level > 3 && !e.text.startsWith('kstackwatch:')) return;
+    out(`${timestamp(e.time_ns)} ${e.text}`);
+  });
+
+  try {
+    kernel.load(object);
+    for (const [name, value] of args.params) kernel.setParam(name, value);
+    for (const w of args.watches) kernel.ksw.start(w);
+    for (const h of args.hotplug) m.scheduleHotplug(h.atNs, h.cpu, h.online);
+  } catch (e) {
+    if (e instanceof ModuleLoadError || e instanceof ElfError || e instanceof KswError || e instanceof KernelInputError) {
+      err(`ksw: ${args.module}: ${e.message.split('\n')[0]}`);
+      return EXIT_BAD_INPUT;
+    }
+    throw e;
+  }
+  kernel.startInit();
+  const stop = kernel.run();
+  reportStop(kernel, stop, args.json, out);
+  const corrupt = kernel.ksw.corruptions.length > 0;
+  const failed = stop.kind !== 'idle' || oopses > 0 || (kernel.initResult !== null && kernel.initResult !== 0);
+  const status = corrupt ? EXIT_CORRUPTION : failed ? EXIT_GUEST_FAILURE : EXIT_CLEAN;
+  if (args.json) out(JSON.stringify({ type: 'exit', status, insns: m.insns, time_ns: m.nowNs() }));
+  if (kernel.ksw.misses > 0 && !args.json) {
+    out(`${timestamp(m.nowNs())} kstackwatch: ${kernel.ksw.misses} call(s) not watched: no free watchpoint`);
+  }
+  return status;
+}
+
+/** Say why the run ended when it is not a clean finish (deadlock, panic, budget). */
+function reportStop(kernel: Kernel, stop: MachineStop, json: boolean, out: Out): void {
+  const m = kernel.machine;
+  const say = (level: number, text: string): void => {
+    if (json) out(JSON.stringify({ type: 'log', time_ns: m.nowNs(), cpu: 0, level, text }));
+    else out(`${timestamp(m.nowNs())} ${text}`);
+  };
+  switch (stop.kind) {
+    case 'deadlock':
+      say(0, `INFO: deadlock: every live task is blocked (${stop.tasks.length})`);
+      for (const t of stop.tasks) {
+        say(3, `INFO: task ${t.comm}:${t.pid} blocked on ${t.waitReason || 'an event'}`);
+        for (const f of m.callTrace(t, BigInt.asUintN(64, (BigInt(t.regs[33] >>> 0) << 32n) | BigInt(t.regs[32] >>> 0)))) {
+          say(3, `  ${f.symbol}${f.file ? ` (${path.basename(f.file)}:${f.line})` : ''}`);
+        }
+      }
+      break;
+    case 'budget':
+      say(3, `ksw: instruction budget exhausted after ${m.insns} instructions`);
+      break;
+    case 'panic':
+      say(0, `---[ end Kernel panic - not syncing: ${stop.reason} ]---`);
+      break;
+    default:
+      break;
+  }
+}

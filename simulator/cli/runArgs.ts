@@ -1,0 +1,73 @@
+// Argument parsing for `ksw run` (DESIGN.md §3.1).
+
+export interface RunArgs {
+  module: string;
+  watches: string[];
+  params: [string, string][];
+  cpus: number;
+  seed: number;
+  maxInsns: number;
+  json: boolean;
+  quiet: boolean;
+  panicOnOops: boolean;
+  /** --hotplug CPU@MS:off|on (ours): take a CPU offline/online at a simulated time. */
+  hotplug: { cpu: number; atNs: number; online: boolean }[];
+  cflags: string[];
+}
+
+export const RUN_USAGE =
+  'usage: ksw run MODULE(.o|.c) [--watch CONFIG]… [--param NAME=VALUE]… [--cpus N] [--seed S] ' +
+  '[--max-insns N] [--json] [--quiet] [--panic-on-oops] [--hotplug CPU@MS:off|on]… [--cflags "FLAGS"]';
+
+export class RunArgsError extends Error {}
+
+function integer(flag: string, v: string | undefined, min: number, max: number): number {
+  if (v === undefined) throw new RunArgsError(`${flag} needs a value`);
+  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(v)) throw new RunArgsError(`${flag}: '${v}' is not a number`);
+  const n = Number(v);
+  if (n < min || n > max) throw new RunArgsError(`${flag}: ${n} is out of range ${min}..${max}`);
+  return n;
+}
+
+export function parseRunArgs(argv: string[]): RunArgs {
+  const a: RunArgs = {
+    module: '', watches: [], params: [], cpus: 4, seed: 1, maxInsns: 2_000_000_000, json: false, quiet: false,
+    panicOnOops: false, hotplug: [], cflags: [],
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') && !arg.startsWith('--param=') && !arg.startsWith('--watch=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--watch': { const v = value(); if (v === undefined) throw new RunArgsError('--watch needs a config'); a.watches.push(v); break; }
+      case '--param': {
+        const v = value();
+        if (v === undefined || !v.includes('=')) throw new RunArgsError('--param needs NAME=VALUE');
+        a.params.push([v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)]);
+        break;
+      }
+      case '--cpus': a.cpus = integer('--cpus', value(), 1, 64); break;
+      case '--seed': a.seed = integer('--seed', value(), 0, 0xffffffff); break;
+      case '--max-insns': a.maxInsns = integer('--max-insns', value(), 1, Number.MAX_SAFE_INTEGER); break;
+      case '--json': a.json = true; break;
+      case '--quiet': a.quiet = true; break;
+      case '--panic-on-oops': a.panicOnOops = true; break;
+      case '--cflags': { const v = value(); if (v === undefined) throw new RunArgsError('--cflags needs a value'); a.cflags.push(...v.split(/\s+/).filter(Boolean)); break; }
+      case '--hotplug': {
+        const v = value();
+        const m = v ? /^(\d+)@(\d+(?:\.\d+)?)(?:ms)?:(off|on)$/.exec(v) : null;
+        if (!m) throw new RunArgsError('--hotplug needs CPU@MS:off|on, e.g. 2@50:off');
+        a.hotplug.push({ cpu: Number(m[1]), atNs: Math.round(Number(m[2]) * 1e6), online: m[3] === 'on' });
+        break;
+      }
+      default:
+        if (arg.startsWith('-') && arg !== '-') throw new RunArgsError(`unknown option '${arg}'`);
+        if (a.module) throw new RunArgsError(`unexpected argument '${arg}' (one module at a time)`);
+        a.module = arg;
+    }
+  }
+  if (!a.module) throw new RunArgsError('missing MODULE');
+  for (const h of a.hotplug) if (h.cpu >= a.cpus) throw new RunArgsError(`--hotplug: no CPU ${h.cpu} (--cpus ${a.cpus})`);
+  return a;
+}

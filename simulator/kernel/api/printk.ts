@@ -1,0 +1,170 @@
+// printk and the kernel's fatal paths: _printk, vprintk, dump_stack, panic,
+// __stack_chk_fail.
+//
+// A printk message may carry KERN_<level> prefixes ("\001" + '0'..'7', or
+// 'c' for KERN_CONT); the first level wins, the default is 4
+// (KERN_WARNING, Linux's default message loglevel). Each complete line
+// becomes one log event (m.log). A message not ending in a newline is held
+// back until the same task continues it (KERN_CONT / pr_cont) or something
+// else is logged — another printk, a kernel report, any machine log line —
+// as Linux finalizes a partial record when the next record arrives. Front
+// ends should call flushPrintk() when a run ends.
+
+import type { Machine } from '../machine';
+import type { Task } from '../task';
+import { Gpr } from '../../cpu/registers';
+import { PageFault } from '../../cpu/faults';
+import { ArgSource, parsePrintkPrefix } from './format';
+import { callArgs, guestFormat, symbolString, vaListArgs } from './guestFormat';
+import { NO_RETURN, readU64 } from './util';
+
+/** Linux's printk record limit (PRINTKRB_RECORD_MAX). */
+export const PRINTK_MAX = 1024;
+/** Linux's default message loglevel, for a printk without KERN_<level>. */
+export const DEFAULT_LOGLEVEL = 4;
+
+interface PrintkState {
+  pending: { task: Task; level: number; bytes: Uint8Array } | null;
+  /** We are emitting our own log events (the flush listener must not react). */
+  emitting: boolean;
+}
+
+const states = new WeakMap<Machine, PrintkState>();
+
+function stateOf(m: Machine): PrintkState {
+  let st = states.get(m);
+  if (!st) {
+    st = { pending: null, emitting: false };
+    states.set(m, st);
+  }
+  return st;
+}
+
+function emit(m: Machine, st: PrintkState, level: number, bytes: Uint8Array): void {
+  st.emitting = true;
+  try {
+    m.log(level, Buffer.from(bytes).toString('utf8'));
+  } finally {
+    st.emitting = false;
+  }
+}
+
+/** Emit a held-back partial line, if any (call when a run ends). */
+export function flushPrintk(m: Machine): void {
+  const st = stateOf(m);
+  const p = st.pending;
+  if (!p) return;
+  st.pending = null;
+  emit(m, st, p.level, p.bytes);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * Log an already formatted printk message (with its KERN_ prefixes) for the
+ * running task. Returns the length of the text without the prefixes, as
+ * printk does.
+ */
+export function printkText(m: Machine, formatted: Uint8Array): number {
+  const st = stateOf(m);
+  const { level, cont, skip } = parsePrintkPrefix(formatted);
+  const body = formatted.subarray(skip);
+  const task = m.currentTask;
+  if (st.pending && (st.pending.task !== task || !cont)) flushPrintk(m);
+  let carried = st.pending?.bytes ?? new Uint8Array(0);
+  const lvl = st.pending ? st.pending.level : level < 0 ? DEFAULT_LOGLEVEL : level;
+  st.pending = null;
+  let start = 0;
+  for (let k = 0; k < body.length; k++) {
+    if (body[k] !== 0x0a) continue;
+    emit(m, st, lvl, concat(carried, body.subarray(start, k)));
+    carried = new Uint8Array(0);
+    start = k + 1;
+  }
+  if (start < body.length || carried.length > 0) {
+    st.pending = { task, level: lvl, bytes: concat(carried, body.subarray(start)) };
+  }
+  return body.length;
+}
+
+/** Log text lines (host-generated reports) at a level, after any held-back partial line. */
+export function logLines(m: Machine, level: number, ...lines: string[]): void {
+  flushPrintk(m);
+  const st = stateOf(m);
+  st.emitting = true;
+  try {
+    for (const l of lines) m.log(level, l);
+  } finally {
+    st.emitting = false;
+  }
+}
+
+/**
+ * The running task's "CPU/PID/Comm" header and Call Trace, as dump_stack()
+ * prints it. The trace starts at `rip` (default: the current RIP, i.e. the
+ * kernel function being executed) and follows the task's shadow call stack.
+ */
+export function dumpStack(m: Machine, level = DEFAULT_LOGLEVEL, rip?: bigint): void {
+  const t = m.currentTask;
+  const frames = m.callTrace(t, rip ?? m.cpu.rip);
+  logLines(m, level,
+    `CPU: ${m.currentCpu.index} PID: ${t.pid} Comm: ${t.comm}`,
+    'Call Trace:',
+    ' <TASK>',
+    ...frames.map((f) => ` ${f.symbol}${f.file ? ` (${f.file}:${f.line})` : ''}`),
+    ' </TASK>');
+}
+
+/**
+ * panic(): "Kernel panic - not syncing: msg", the stack, the end marker;
+ * then the machine stops. The task never continues (it is left blocked).
+ */
+export function kernelPanic(m: Machine, msg: string): typeof NO_RETURN {
+  const text = msg.endsWith('\n') ? msg.slice(0, -1) : msg;
+  logLines(m, 0, `Kernel panic - not syncing: ${text}`);
+  dumpStack(m, DEFAULT_LOGLEVEL);
+  logLines(m, 0, `---[ end Kernel panic - not syncing: ${text} ]---`);
+  m.blockCurrent('panic');
+  m.panic(text);
+  return NO_RETURN;
+}
+
+function printkWith(m: Machine, fmt: bigint, args: ArgSource): number {
+  const r = guestFormat(m, fmt, args, PRINTK_MAX);
+  return printkText(m, r.bytes);
+}
+
+export function registerPrintk(m: Machine): void {
+  const st = stateOf(m);
+  // A partial printk line is finalized before any other log line (first listener).
+  m.listeners.unshift((e) => {
+    if (e.type === 'log' && !st.emitting && st.pending) flushPrintk(m);
+  });
+
+  m.defineHost('_printk', () => printkWith(m, m.arg(0), callArgs(m, 1)));
+  m.defineHost('vprintk', () => printkWith(m, m.arg(0), vaListArgs(m, m.arg(1))));
+  m.defineHost('dump_stack', () => { dumpStack(m); });
+
+  m.defineHost('panic', () => {
+    const r = guestFormat(m, m.arg(0), callArgs(m, 1), PRINTK_MAX);
+    return kernelPanic(m, Buffer.from(r.bytes).toString('utf8'));
+  });
+
+  // gcc's -fstack-protector failure path: panic naming the function whose
+  // canary was found changed (its return address, printed as %pB).
+  m.defineHost('__stack_chk_fail', () => {
+    let ret: bigint;
+    try {
+      ret = readU64(m, m.cpu.getReg(Gpr.RSP));
+    } catch (e) {
+      if (!(e instanceof PageFault)) throw e;
+      ret = m.currentTask.shadow.frames()[0]?.ret ?? 0n;
+    }
+    return kernelPanic(m, `stack-protector: Kernel stack is corrupted in: ${symbolString(m, ret, 'B')}`);
+  });
+}

@@ -1,0 +1,183 @@
+// A booted kernel with one module: the machine plus kprobes, fprobes,
+// hw_breakpoint and KStackWatch, the module loaded like insmod with its
+// debug info, and the module's life cycle (init in an "insmod" task, then
+// exit in an "rmmod" task once every task has finished). The CLI and the
+// debug adapter both drive this.
+
+import { readFileSync } from 'node:fs';
+import { Machine, MachineOptions, MachineStop, DEFAULT_OPTIONS } from './machine';
+import { Kprobes } from './kprobes';
+import { Fprobes } from './fprobe';
+import { HwBreakpoints } from './hwBreakpoint';
+import { registerKernelApi } from './api/index';
+import { KStackWatch, KswSymbols, FunctionInfo } from '../kstackwatch/kstackwatch';
+import { VariableLocator } from '../kstackwatch/stack';
+import { loadModule, LoadedModule, ModuleLoadError } from '../elf/moduleLoader';
+import { DebugInfo } from '../dwarf/debugInfo';
+import { Task } from './task';
+
+export type KernelPhase = 'init' | 'running' | 'exit' | 'done';
+
+/** Bad input for the kernel (unknown parameter, bad value): exit 2 on the command line. */
+export class KernelInputError extends Error {}
+
+export class Kernel {
+  readonly machine: Machine;
+  readonly kprobes: Kprobes;
+  readonly fprobes: Fprobes;
+  readonly hw: HwBreakpoints;
+  readonly ksw: KStackWatch;
+  module: LoadedModule | null = null;
+  debugInfo: DebugInfo | null = null;
+  phase: KernelPhase = 'init';
+  initTask: Task | null = null;
+  /** module_init's return value once it returned. */
+  initResult: number | null = null;
+
+  constructor(options: Partial<MachineOptions> = {}) {
+    this.machine = new Machine({ ...DEFAULT_OPTIONS, ...options });
+    const m = this.machine;
+    this.kprobes = new Kprobes(m);
+    this.fprobes = new Fprobes(m, this.kprobes);
+    this.hw = new HwBreakpoints(m);
+    registerKernelApi(m);
+    this.ksw = new KStackWatch(m, this.kprobes, this.fprobes, this.hw, this.symbols());
+    m.defineHost('ksw_watch_show', () => { this.ksw.show(); });
+    m.defineHost('ksw_watch_fire', () => { this.ksw.fire(); });
+    m.symbolizers.unshift((addr) => this.symbolizeModule(addr));
+  }
+
+  /** insmod: load a relocatable object. Throws ModuleLoadError with a one-line reason. */
+  load(path: string): LoadedModule {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(path);
+    } catch (e) {
+      throw new ModuleLoadError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const m = this.machine;
+    this.module = loadModule(m.mem, bytes, { resolve: (name) => m.host.resolve(name) ?? m.kernelSymbol(name) });
+    this.debugInfo = DebugInfo.forModule(this.module);
+    this.machine.cpu.flushCode();
+    return this.module;
+  }
+
+  /** Set a module parameter (before init runs), as `insmod mod.ko name=value`. */
+  setParam(name: string, value: string): void {
+    const p = this.module?.params.find((x) => x.name === name);
+    if (!p) throw new KernelInputError(`unknown module parameter '${name}'${this.module ? ` (known: ${this.module.params.map((x) => x.name).join(', ') || 'none'})` : ''}`);
+    const m = this.machine;
+    if (p.type === 'charp') {
+      const s = m.heap.alloc(value.length + 1, true);
+      m.mem.write(s, Buffer.from(value + '\0'), true);
+      m.mem.writeU64(p.address, s, true);
+      return;
+    }
+    let v: bigint;
+    if (p.type === 'bool' || p.type === 'invbool') {
+      const truth = /^(1|y|Y|true|on)$/.test(value) ? 1n : /^(0|n|N|false|off)$/.test(value) ? 0n : null;
+      if (truth === null) throw new KernelInputError(`parameter ${name}: '${value}' is not a boolean`);
+      v = p.type === 'invbool' ? 1n - truth : truth;
+    } else {
+      if (!/^[-+]?(0x[0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.test(value)) throw new KernelInputError(`parameter ${name}: '${value}' is not a number`);
+      const neg = value.startsWith('-');
+      const digits = value.replace(/^[-+]/, '');
+      v = BigInt(digits.startsWith('0') && digits.length > 1 && !digits.startsWith('0x') ? '0o' + digits.slice(1) : digits);
+      if (neg) v = -v;
+    }
+    const bytes = new Uint8Array(p.size);
+    let u = BigInt.asUintN(p.size * 8, v);
+    for (let i = 0; i < p.size; i++) { bytes[i] = Number(u & 0xffn); u >>= 8n; }
+    m.mem.write(p.address, bytes, true);
+  }
+
+  /** Start module_init in an "insmod" task. */
+  startInit(): void {
+    const mod = this.requireModule();
+    if (mod.initAddress === undefined) { this.phase = 'running'; this.initResult = 0; return; }
+    this.initTask = this.spawnLifecycleTask('insmod', mod.initAddress);
+    this.phase = 'init';
+  }
+
+  /**
+   * Run until the module's tasks have all finished and module_exit has run
+   * (or a deadlock, panic, halt or the budget stops it first).
+   */
+  run(): MachineStop {
+    for (;;) {
+      const stop = this.machine.run();
+      if (stop.kind !== 'idle') return stop;
+      if (this.phase === 'init' || this.phase === 'running') {
+        this.initResult = this.initTask ? this.initTask.exitCode : 0;
+        if (this.initResult !== 0) {
+          this.machine.log(3, `insmod: ERROR: could not insert module ${this.module?.name ?? ''}: init returned ${this.initResult}`);
+          this.phase = 'done';
+          return stop;
+        }
+        const exit = this.module?.exitAddress;
+        this.phase = 'exit';
+        if (exit !== undefined) { this.spawnLifecycleTask('rmmod', exit); continue; }
+      }
+      this.phase = 'done';
+      return stop;
+    }
+  }
+
+  private spawnLifecycleTask(comm: string, fn: bigint): Task {
+    const m = this.machine;
+    const t = m.createTask(comm, fn, 0n);
+    m.wake(t);
+    return t;
+  }
+
+  private requireModule(): LoadedModule {
+    if (!this.module) throw new KernelInputError('no module loaded');
+    return this.module;
+  }
+
+  // ---- symbols and source lines -------------------------------------------------
+
+  private symbolizeModule(addr: bigint): { symbol: string; file?: string; line?: number } | undefined {
+    const mod = this.module;
+    if (!mod || !mod.contains(addr)) return undefined;
+    const symbol = mod.symbolize(addr);
+    if (!symbol) return undefined;
+    const loc = this.debugInfo?.lineFor(addr);
+    return loc ? { symbol, file: loc.file, line: loc.line } : { symbol };
+  }
+
+  private symbols(): KswSymbols {
+    return {
+      functions: (): FunctionInfo[] =>
+        (this.module?.symbols ?? []).filter((s) => s.type === 'func' && s.size > 0).map((s) => ({ name: s.name, address: s.address, size: s.size })),
+      variable: (fn, name) => this.variableLocator(fn, name),
+    };
+  }
+
+  /** var=NAME: a local whose DWARF location is a frame-base or stack-pointer offset. */
+  private variableLocator(fn: FunctionInfo, name: string): VariableLocator | string {
+    const df = this.debugInfo?.functionAt(fn.address);
+    if (!df) return `no debug info for ${fn.name} (compile with -g)`;
+    const v = [...df.locals, ...df.params].find((x) => x.name === name);
+    if (!v) return `${fn.name} has no local variable '${name}' (locals: ${df.locals.map((l) => l.name).join(', ') || 'none'})`;
+    const size = v.byteSize ?? 8;
+    const length = size >= 8 ? 8 : size >= 4 ? 4 : size >= 2 ? 2 : 1;
+    const loc = v.location;
+    if (loc.kind === 'fbreg' && df.frameBase.kind === 'cfa') {
+      return (_m, _task, entrySp) => ({ address: entrySp + 8n + BigInt(loc.offset), length });
+    }
+    if (loc.kind === 'fbreg' && df.frameBase.kind === 'breg') {
+      const fb = df.frameBase;
+      const gpr = DWARF_TO_GPR[fb.reg];
+      return (m) => ({ address: m.cpu.getReg(gpr) + BigInt(fb.offset) + BigInt(loc.offset), length });
+    }
+    if (loc.kind === 'breg' && (loc.reg === 7 || loc.reg === 6)) {
+      const gpr = DWARF_TO_GPR[loc.reg];
+      return (m) => ({ address: m.cpu.getReg(gpr) + BigInt(loc.offset), length });
+    }
+    return `${fn.name}: '${name}' has no fixed stack location (${loc.kind}); use so= and wl= instead`;
+  }
+}
+
+/** DWARF x86-64 register numbers → our Gpr numbers. */
+const DWARF_TO_GPR = [0, 2, 1, 3, 6, 7, 5, 4, 8, 9, 10, 11, 12, 13, 14, 15];
