@@ -4,7 +4,7 @@
 // then optimises each hot block like hand-written code. Decoding happens
 // once per block, never on the hot path.
 
-import { Mnemonic } from 'iced-x86';
+import { FlowControl, Mnemonic } from 'iced-x86';
 import { FlagBit, Insn, InsnDecoder, isInvalid } from './decode';
 import { Emitter } from './emit/context';
 import { emitterFor } from './emit/index';
@@ -12,6 +12,7 @@ import { conditionExpr } from './emit/conditions';
 import type { Memory } from '../memory/memory';
 import { pageKey, Perm, PAGE_SIZE, joinAddress } from '../memory/memory';
 import { PageFault } from './faults';
+import { TrapBit } from './trap';
 
 export interface Block {
   readonly run: () => number;
@@ -98,6 +99,50 @@ export class BlockCompiler {
     return { run, ipLo: lo, ipHi: hi, pages: [pageKey(lo, hi)], length: 1, insns: [] };
   }
 
+  /**
+   * Flags the block's successors may read before writing them. Only direct
+   * successors (fall-through, jmp/jcc targets) are examined, by decoding a
+   * few of their instructions; anything else (calls, returns, indirect
+   * jumps, probes, faults) is assumed to read every flag. Most blocks end in
+   * `cmp; jcc` whose successors overwrite the flags, so this spares the
+   * compare computing flags nobody reads.
+   */
+  private liveOut(insns: Insn[]): number {
+    if (insns.length === 0) return FlagBit.ALL;
+    const last = insns[insns.length - 1];
+    const successors: [number, number][] = [];
+    if (last.flowControl === FlowControl.Next) successors.push([last.nextLo, last.nextHi]);
+    else if (last.flowControl === FlowControl.ConditionalBranch && last.mnemonic !== Mnemonic.Loop &&
+      last.mnemonic !== Mnemonic.Loope && last.mnemonic !== Mnemonic.Loopne && last.mnemonic !== Mnemonic.Jrcxz &&
+      last.mnemonic !== Mnemonic.Jecxz) {
+      successors.push([last.nextLo, last.nextHi], [last.targetLo, last.targetHi]);
+    } else if (last.flowControl === FlowControl.UnconditionalBranch && last.ops.length === 0) {
+      successors.push([last.targetLo, last.targetHi]);
+    } else return FlagBit.ALL;
+    let live = 0;
+    for (const [lo, hi] of successors) live |= this.flagsReadFrom(lo, hi);
+    return live | FlagBit.DF; // DF is cheap to keep and rarely written
+  }
+
+  /** Flags read before being overwritten on the straight-line path starting at an address. */
+  private flagsReadFrom(lo: number, hi: number): number {
+    let live = 0, killed = 0;
+    for (let n = 0; n < 16; n++) {
+      if (this.hooks && this.hooks.hostFunctionAt(lo, hi) >= 0) return FlagBit.ALL;
+      let bytes: Uint8Array;
+      try { bytes = this.fetch(lo, hi); } catch { return FlagBit.ALL; }
+      if (bytes[0] === 0xcc) return FlagBit.ALL; // a probe or breakpoint: anything may look
+      const d = this.decoder.decode(bytes, lo, hi);
+      if (isInvalid(d) || !emitterFor(d)) return FlagBit.ALL;
+      live |= d.flagsRead & ~killed;
+      if (!CONDITIONAL_FLAG_WRITERS.has(d.mnemonic)) killed |= d.flagsWritten;
+      if ((killed & FlagBit.ARITH) === FlagBit.ARITH) return live;
+      if (d.flowControl !== FlowControl.Next) return live | (FlagBit.ALL & ~killed);
+      lo = d.nextLo; hi = d.nextHi;
+    }
+    return live | (FlagBit.ALL & ~killed);
+  }
+
   compile(lo: number, hi: number, maxInsns: number): Block {
     const insns: Insn[] = [];
     const pages = new Set<number>();
@@ -136,7 +181,7 @@ export class BlockCompiler {
       if (!emitterFor(d) || endsBlock(d) || probeId >= 0) break;
       ipLo = d.nextLo; ipHi = d.nextHi;
     }
-    const live = liveness(insns);
+    const live = liveness(insns, this.liveOut(insns));
     const e = new Emitter();
     const ips: number[] = [];
     for (let i = 0; i < insns.length; i++) {
@@ -150,7 +195,8 @@ export class BlockCompiler {
         break;
       }
       let ok = emitFn !== undefined;
-      if (probeId >= 0) e.emit(`R[32]=${insn.ipLo};R[33]=${insn.ipHi};C.probeHit(${probeId},false);`);
+      // A pre-handler that stops the machine (a debugger breakpoint) stops before the instruction.
+      if (probeId >= 0) e.emit(`R[32]=${insn.ipLo};R[33]=${insn.ipHi};C.probeHit(${probeId},false);if((T[0]&${TrapBit.STOP})!==0)return 0;`);
       if (emitFn) {
         e.begin(insn, i, probeId >= 0 ? FlagBit.ALL : live[i]);
         try { emitFn(e); } catch { ok = false; }
@@ -196,7 +242,7 @@ const LOOP_INSN_LIMIT = 8192;
 
 /** A direct jmp/jcc back to the block's own first instruction. */
 function isSelfLoop(i: Insn, lo: number, hi: number): boolean {
-  const direct = i.mnemonic === Mnemonic.Jmp ? i.ops.length === 0 : i.cc !== 0 && i.targetLo !== 0 && i.flowControl === 3 /* ConditionalBranch */;
+  const direct = i.mnemonic === Mnemonic.Jmp ? i.ops.length === 0 : i.cc !== 0 && i.targetLo !== 0 && i.flowControl === FlowControl.ConditionalBranch;
   return direct && i.targetLo === lo && i.targetHi === hi && i.mnemonic !== Mnemonic.Loop &&
     i.mnemonic !== Mnemonic.Loope && i.mnemonic !== Mnemonic.Loopne && i.mnemonic !== Mnemonic.Jrcxz;
 }
@@ -213,13 +259,13 @@ function emitLoopBack(e: Emitter, insn: Insn, n: number, lo: number, hi: number)
 function endsBlock(i: Insn): boolean {
   // (probed instructions and host functions end blocks too; see compile)
   return i.mnemonic === Mnemonic.Syscall || i.mnemonic === Mnemonic.Hlt || i.mnemonic === Mnemonic.Int3 ||
-    i.mnemonic === Mnemonic.Ud2 || i.flowControl !== 0 /* FlowControl.Next */;
+    i.mnemonic === Mnemonic.Ud2 || i.flowControl !== FlowControl.Next;
 }
 
 /** For each instruction, the flags that some later instruction (or the block's successor) may read. */
-function liveness(insns: Insn[]): number[] {
+function liveness(insns: Insn[], liveOut: number): number[] {
   const result = new Array<number>(insns.length);
-  let live: number = FlagBit.ALL;
+  let live: number = liveOut;
   for (let i = insns.length - 1; i >= 0; i--) {
     const insn = insns[i];
     result[i] = live;

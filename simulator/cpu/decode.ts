@@ -10,11 +10,13 @@ export const enum FlagBit {
   ARITH = 0x3f, ALL = 0x7f,
 }
 
-export const enum OpKind { Reg, Imm, Mem, Xmm }
+export const enum OpKind { Reg, Imm, Mem, Xmm, St }
 
 export interface RegOperand { kind: OpKind.Reg; reg: number; size: number; high8: boolean }
 export interface ImmOperand { kind: OpKind.Imm; lo: number; hi: number; size: number }
 export interface XmmOperand { kind: OpKind.Xmm; reg: number; size: number }
+/** x87 stack register ST(reg), relative to TOP (see emit/x87.ts). */
+export interface StOperand { kind: OpKind.St; reg: number; size: number }
 export interface MemOperand {
   kind: OpKind.Mem;
   /** Base GPR, or -1. RIP-relative operands are folded into an absolute displacement. */
@@ -29,7 +31,7 @@ export interface MemOperand {
   /** 67h address-size override: the address is computed in 32 bits. */
   addr32: boolean;
 }
-export type Operand = RegOperand | ImmOperand | XmmOperand | MemOperand;
+export type Operand = RegOperand | ImmOperand | XmmOperand | MemOperand | StOperand;
 
 export interface Insn {
   ipLo: number; ipHi: number;
@@ -126,6 +128,7 @@ function convertOperand(ins: iced.Instruction, n: number, immSize: number): Oper
       const g = gprInfo(reg);
       if (g) return { kind: OpKind.Reg, ...byteRegFix(reg, g) };
       if (reg >= R.XMM0 && reg <= R.XMM15) return { kind: OpKind.Xmm, reg: reg - R.XMM0, size: 16 };
+      if (reg >= R.ST0 && reg <= R.ST7) return { kind: OpKind.St, reg: reg - R.ST0, size: 10 };
       throw new UnsupportedOperand(`register ${R[reg]}`);
     }
     case iced.OpKind.Immediate8:

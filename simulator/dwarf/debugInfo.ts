@@ -65,6 +65,8 @@ export interface DwarfFunction {
   linkageName?: string;
   /** Entry address. */
   lowPc: bigint;
+  /** End (exclusive) of the range holding the entry; `ranges` has every part. */
+  highPc: bigint;
   /** Every address range of the function's code (a `.cold` part is a second range). */
   ranges: AddressRange[];
   declFile?: string;
@@ -287,7 +289,8 @@ export class DebugInfo {
     const name = this.str(die, DW_AT.name) ?? this.str(die, DW_AT.linkage_name) ?? `<function at 0x${entry.toString(16)}>`;
     const frameBaseAttr = die.attrs.get(DW_AT.frame_base);
     const fn: DwarfFunction = {
-      name, linkageName: this.str(die, DW_AT.linkage_name), lowPc: entry, ranges,
+      name, linkageName: this.str(die, DW_AT.linkage_name), lowPc: entry,
+      highPc: (ranges.find(([a, b]) => entry >= a && entry < b) ?? ranges[0])[1], ranges,
       declFile: this.declFile(die, ctx), declLine: numberValue(this.attr(die, DW_AT.decl_line)),
       external: flagValue(this.attr(die, DW_AT.external)),
       frameBase: frameBaseAttr ? this.location(unit, frameBaseAttr) : { kind: 'optimized-out', reason: 'no frame base' },
@@ -368,7 +371,7 @@ export class DebugInfo {
   }
 
   /** The C spelling and size of the type a DW_AT_type points to (no DW_AT_type: void). */
-  private describeType(ref: AttrValue | undefined, depth: number): { name: string; size?: number; fn?: boolean } {
+  private describeType(ref: AttrValue | undefined, depth: number): TypeDescription {
     if (!ref) return { name: 'void' };
     if (ref.kind !== 'ref' || depth > MAX_TYPE_DEPTH) return { name: '?' };
     const die = this.dies.get(ref.offset);
@@ -384,7 +387,7 @@ export class DebugInfo {
       case DW_TAG.enumeration_type: return { name: `enum ${name ?? '{...}'}`, size: byteSize };
       case DW_TAG.pointer_type: {
         const t = inner();
-        const spelled = t.fn ? t.name.replace('(', '(*') : `${t.name}${t.name.endsWith('*') ? '' : ' '}*`;
+        const spelled = t.fn ? `${t.fn.ret} (*)(${t.fn.params})` : `${t.name}${t.name.endsWith('*') ? '' : ' '}*`;
         return { name: spelled, size: byteSize ?? die.unit.addressSize };
       }
       case DW_TAG.const_type: case DW_TAG.volatile_type: case DW_TAG.restrict_type: case DW_TAG.atomic_type: {
@@ -415,11 +418,19 @@ export class DebugInfo {
           if (c.tag === DW_TAG.formal_parameter) params.push(this.describeType(c.attrs.get(DW_AT.type), depth + 1).name);
           else if (c.tag === DW_TAG.unspecified_parameters) params.push('...');
         }
-        return { name: `${ret.name} (${params.join(', ') || 'void'})`, fn: true };
+        const list = params.join(', ') || 'void';
+        return { name: `${ret.name} (${list})`, fn: { ret: ret.name, params: list } };
       }
       default: return { name: name ?? '?', size: byteSize };
     }
   }
+}
+
+interface TypeDescription {
+  name: string;
+  size?: number;
+  /** For a function type: how a pointer to it is spelled needs the parts. */
+  fn?: { ret: string; params: string };
 }
 
 interface UnitContext { unit: Unit; info: CompileUnitInfo; program: LineProgram | undefined }

@@ -11,7 +11,7 @@
 // ends in a ModuleLoadError with a one-line message; unresolved symbols are
 // collected and named together.
 
-import { Memory, PAGE_SIZE, Perm } from '../memory/memory';
+import { Memory, OutOfPhysicalMemory, PAGE_SIZE, Perm } from '../memory/memory';
 import {
   ElfError, ElfFile, ElfSymbol, ET_REL, SectionHeader, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHN_ABS,
   SHN_COMMON, SHN_UNDEF, SHT_NOBITS, STB_GLOBAL, STB_WEAK, STT_FUNC, STT_OBJECT, STT_NOTYPE,
@@ -236,6 +236,7 @@ export function loadModule(mem: Memory, object: Uint8Array | ElfFile, opts: Modu
   } catch (e) {
     if (e instanceof ModuleLoadError) throw e;
     if (e instanceof ElfError || e instanceof RelocationError) throw new ModuleLoadError(e.message);
+    if (e instanceof OutOfPhysicalMemory) throw new ModuleLoadError(`module does not fit in simulated memory (${e.message})`);
     // A check missed by the ELF reader must still not crash the host.
     if (e instanceof RangeError || e instanceof TypeError) throw new ModuleLoadError(`malformed ELF: ${e.message}`);
     throw e;
@@ -333,7 +334,6 @@ function loadModuleUnguarded(mem: Memory, object: Uint8Array | ElfFile, opts: Mo
     index: s.index, name: s.name, address: sectionAddr(s.index)!, size: s.size, perm: permOf(s),
   }));
   const reader = new ImageReader(sections, images);
-  const name = opts.name ?? undefined;
   const modinfo = parseModinfo(elf);
   const initAddress = entryPoint(symbols, MODULE_INIT_SYMBOL, 'init_module', reader, symbolAddress);
   const exitAddress = entryPoint(symbols, MODULE_EXIT_SYMBOL, 'cleanup_module', reader, symbolAddress);
@@ -355,7 +355,7 @@ function loadModuleUnguarded(mem: Memory, object: Uint8Array | ElfFile, opts: Mo
     throw e;
   }
 
-  return new LoadedModule(name ?? modinfo.get('name')?.[0] ?? 'module', elf, base, size,
+  return new LoadedModule(opts.name ?? modinfo.get('name')?.[0] ?? 'module', elf, base, size,
     regions.map((r) => ({ address: base + BigInt(r.offset), size: r.size, perm: r.perm })),
     sections, moduleSymbols, initAddress, exitAddress, params, bugs, modinfo);
 }

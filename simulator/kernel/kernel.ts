@@ -103,9 +103,9 @@ export class Kernel {
    * Run until the module's tasks have all finished and module_exit has run
    * (or a deadlock, panic, halt or the budget stops it first).
    */
-  run(): MachineStop {
+  run(slice = Infinity): MachineStop {
     for (;;) {
-      const stop = this.machine.run();
+      const stop = this.machine.run(slice);
       if (stop.kind !== 'idle') return stop;
       if (this.phase === 'init' || this.phase === 'running') {
         this.initResult = this.initTask ? this.initTask.exitCode : 0;

@@ -34,7 +34,8 @@ export type MachineStop =
   | { kind: 'deadlock'; tasks: Task[] }
   | { kind: 'panic'; reason: string }
   | { kind: 'budget' }
-  | { kind: 'halted'; reason: string }; // a tool (e.g. a debugger) asked to stop
+  | { kind: 'halted'; reason: string } // a tool (e.g. a debugger) asked to stop
+  | { kind: 'slice' };                 // run(slice) used up its slice; call run() again to go on
 
 export interface PerCpu {
   readonly index: number;
@@ -401,11 +402,17 @@ export class Machine {
 
   // ---- the run loop --------------------------------------------------------------
 
-  /** Run until every task has exited, a deadlock, a panic, a halt or the budget. */
-  run(): MachineStop {
+  /**
+   * Run until every task has exited, a deadlock, a panic, a halt or the
+   * budget — or, with `slice`, until about that many more instructions have
+   * run (then { kind: 'slice' }), so a caller can stay responsive.
+   */
+  run(slice = Infinity): MachineStop {
     this.stop = null;
+    const sliceEnd = this.insns + slice;
     while (!this.stop) {
       if (this.insns >= this.options.maxInstructions) return { kind: 'budget' };
+      if (this.insns >= sliceEnd) { this.unload(); return { kind: 'slice' }; }
       let ranAny = false;
       let roundInsns = 0;
       const n = this.percpu.length;

@@ -43,8 +43,12 @@ export const SDK_EXPORTED_VARIABLES: readonly string[] = ['jiffies'];
  */
 export const COMPILER_RUNTIME_SYMBOLS: readonly string[] = [
   '__stack_chk_fail', 'memcpy', 'memmove', 'memset', 'memcmp',
-  '__popcountdi2', '__popcountti2', '__paritydi2', '__divti3', '__udivti3', '__modti3', '__umodti3',
-  '__udivmodti4', '__divmodti4', '__muloti4', '__mulvdi3', '__addvdi3', '__subvdi3', '__negvdi2',
+  // gcc 12, x86-64, -mgeneral-regs-only: popcount/parity/clrsb without POPCNT; 128-bit division
+  // (__divti3 and friends at -O0/-O1, the combined __divmodti4/__udivmodti4 from -O2); 128-bit
+  // overflow checks; -ftrapv arithmetic.
+  '__popcountdi2', '__popcountti2', '__paritydi2', '__parityti2', '__clrsbdi2', '__clrsbti2',
+  '__divti3', '__udivti3', '__modti3', '__umodti3', '__udivmodti4', '__divmodti4', '__muloti4',
+  '__mulvdi3', '__addvdi3', '__subvdi3', '__negvdi2',
 ];
 
 /** Everything a module may import, without duplicates. */

@@ -10,6 +10,10 @@ struct pair {
 };
 
 u64 shared_words[4];
+int (*dwarf_hook)(void *, int);
+const char *dwarf_name = "dwarf";
+char *const dwarf_fixed = 0;
+volatile unsigned long dwarf_ticks;
 
 noinline long dwarf_locals(int count, long scale)
 {

@@ -92,6 +92,7 @@ for (const { label, flags } of VARIANTS) {
         const f = fn(dbg, name), sym = mod.symbol(name)!;
         assert.equal(f.lowPc, sym.address, `${name} entry`);
         assert.deepEqual(f.ranges[0], [sym.address, sym.address + BigInt(sym.size)]);
+        assert.equal(f.highPc, sym.address + BigInt(sym.size));
         assert.equal(f.declFile, SOURCE);
         assert.equal(f.declLine, lineOf(`${name}(`));
         assert.deepEqual(f.frameBase, { kind: 'cfa' });
@@ -102,6 +103,11 @@ for (const { label, flags } of VARIANTS) {
       assert.deepEqual(shared?.location, { kind: 'addr', address: mod.symbol('shared_words')!.address });
       assert.equal(shared?.typeName, 'u64[4]');
       assert.equal(shared?.byteSize, 32);
+      const typeOf = (name: string) => dbg.globals.find((g) => g.name === name)?.typeName;
+      assert.equal(typeOf('dwarf_hook'), 'int (*)(void *, int)');
+      assert.equal(typeOf('dwarf_name'), 'const char *');
+      assert.equal(typeOf('dwarf_fixed'), 'char *const');
+      assert.equal(typeOf('dwarf_ticks'), 'volatile long unsigned int');
     });
 
     test('lineFor(function entry) is the line that opens its body', () => {

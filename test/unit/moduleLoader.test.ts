@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { compileModule } from '../../simulator/cli/cc';
 import { Cpu } from '../../simulator/cpu/cpu';
 import { Gpr } from '../../simulator/cpu/registers';
+import { DebugInfo } from '../../simulator/dwarf/debugInfo';
 import { ElfFile, SHT_RELA } from '../../simulator/elf/elfFile';
 import { LoadedModule, loadModule, ModuleLoadError } from '../../simulator/elf/moduleLoader';
 import { R_X86_64_PLT32 } from '../../simulator/elf/relocations';
@@ -238,6 +239,13 @@ describe('module_basic.c at -O2: the cold path', { skip: NO_GCC }, () => {
     assert.ok(cold, 'basic_init.cold exists');
     assert.equal(mod.sectionAt(cold.address)?.name, '.text.unlikely');
     assert.match(mod.symbolize(cold.address + 1n)!, /^basic_init\.cold\+0x1\//);
+    // Debug info places the cold part in basic_init, on the panic line.
+    const dbg = DebugInfo.forModule(mod, { strict: true });
+    assert.equal(dbg.functionAt(cold.address)?.name, 'basic_init');
+    const source = fs.readFileSync(path.join(GUESTS, 'module_basic.c'), 'utf8').split('\n');
+    assert.equal(dbg.lineFor(cold.address)?.line, source.findIndex((l) => l.includes('panic("basic')) + 1);
+    // And each BUG/WARN's ud2 is on the line its record names.
+    for (const b of mod.bugs) assert.equal(dbg.lineFor(b.address)?.line, b.line);
   });
 });
 

@@ -55,6 +55,32 @@ describe('headers', { skip: NO_GCC }, () => {
     }
   });
 
+  test('each header\'s macros work with only that header included', () => {
+    const uses: Record<string, string> = {
+      'linux/bug.h': 'void f(int x) { BUG_ON(x == 1); if (WARN_ON(x == 2)) return; WARN_ONCE(x == 3, "x=%d", x); WARN_ON_ONCE(x); }',
+      'linux/printk.h': 'void f(int x) { pr_info("%d\\n", x); pr_err_once("once\\n"); pr_debug("no\\n"); pr_cont("c"); }',
+      'linux/list.h': 'struct n { int v; struct list_head l; }; int f(struct list_head *h) { struct n *p; int s = 0; list_for_each_entry(p, h, l) s += p->v; return s; }',
+      'linux/kthread.h': 'static int fn(void *d) { (void)d; return 0; } int f(void) { struct task_struct *t = kthread_run(fn, NULL, "w%d", 1); return IS_ERR(t) ? PTR_ERR(t) : current->pid; }',
+      'linux/spinlock.h': 'static DEFINE_SPINLOCK(l); void f(void) { unsigned long fl; spin_lock_irqsave(&l, fl); spin_unlock_irqrestore(&l, fl); spin_lock(&l); spin_unlock(&l); }',
+      'linux/mutex.h': 'static DEFINE_MUTEX(m); void f(void) { mutex_lock(&m); mutex_unlock(&m); }',
+      'linux/completion.h': 'static DECLARE_COMPLETION(c); void f(void) { complete(&c); wait_for_completion(&c); }',
+      'linux/atomic.h': 'static atomic_t a = ATOMIC_INIT(1); int f(void) { int o = 0; return atomic_inc_return(&a) + cmpxchg(&o, 0, 1) + xchg(&o, 2); }',
+      'linux/sched.h': 'int f(void) { set_current_state(TASK_INTERRUPTIBLE); schedule(); cond_resched(); return current->pid + smp_processor_id(); }',
+      'linux/smp.h': 'int f(void) { int c = get_cpu(); put_cpu(); return c; }',
+      'linux/jiffies.h': 'int f(unsigned long t) { return time_after(jiffies, t + msecs_to_jiffies(5)); }',
+      'linux/ktime.h': 'long long f(void) { ktime_t t = ktime_get(); return ktime_ms_delta(ktime_get(), t) + (long long)ktime_get_ns(); }',
+      'linux/kernel.h': 'struct s { int a; int b; }; int f(int *p) { int arr[3]; return (int)ARRAY_SIZE(arr) + min(1, 2) + container_of(p, struct s, b)->a; }',
+      'linux/slab.h': 'void *f(void) { return kcalloc(2, 8, GFP_KERNEL); }',
+      'linux/module.h': 'static int x; module_param(x, int, 0644); static int __init i(void) { return x; } module_init(i); MODULE_LICENSE("GPL");',
+    };
+    for (const [h, body] of Object.entries(uses)) {
+      const src = path.join(tmp, `use-${h.replace('/', '-')}.c`);
+      fs.writeFileSync(src, `#include <${h}>\n${body}\n`);
+      const r = spawnSync(CC, moduleCompileArgs(src, path.join(tmp, 'use.o'), ['-Wall', '-Werror']), { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${h}:\n${r.stderr}`);
+    }
+  });
+
   for (const flags of [['-O2'], ['-O0'], ['-O2', '-std=gnu11'], ['-O2', '-gdwarf-4']]) {
     test(`module_all.c compiles warning-free with -Wall -Wextra ${flags.join(' ')}`, () => {
       const r = compileModule(path.join(GUESTS, 'module_all.c'), {

@@ -20,6 +20,10 @@ const D_EDGES: bigint[] = [
   0xc00c000000000000n, 0x4340000000000001n, 0x7e37e43c8800759cn, 0x01a56e1fc2f8f359n, 0x47efffffe0000000n,
   0x47effffff0000000n, 0x36a0000000000000n, 0x3690000000000000n, 0x3698000000000000n, 0x3ff0000000000001n,
   0xc3dfffffffffffffn, 0x41dfffffffe00000n, 0xc1e0000000100000n, 0x3fe0000000000001n, 0xbfe0000000000000n,
+  // underflow/overflow neighbourhood: min normal ± ulp, 1 − ulp (products rounding up to min normal), 2^±511, near max
+  0x0010000000000001n, 0x3fefffffffffffffn, 0x000fffffffffffffn, 0x2000000000000000n, 0x1ff8000000000000n,
+  0x7fe0000000000000n, 0x7fdfffffffffffffn, 0xffefffffffffffffn, 0x3ff0000000000003n, 0x0000000000000003n,
+  0x8010000000000000n, 0x0008000000000000n, 0x1ff0000000000001n, 0x5ff0000000000000n,
 ];
 
 const F_EDGES: number[] = [
@@ -27,6 +31,8 @@ const F_EDGES: number[] = [
   0x00800000, 0x7f7fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0x7fc00123, 0xffa00456, 0x7f800001, 0x3eaaaaab,
   0x5f000000, 0xdf000000, 0x4f000000, 0xcf000000, 0x3f000000, 0x40200000, 0xc0600000, 0x4b800001, 0x33800000,
   0x3f800001, 0x4effffff, 0xcf000001, 0x3fffffff, 0xbf000000,
+  0x00800001, 0x3f7fffff, 0x007fffff, 0x1f800000, 0x1fc00000, 0x7f000000, 0x7effffff, 0xff7fffff, 0x3f800003,
+  0x00000003, 0x80800000, 0x00400000, 0x1f000001, 0x5f800000,
 ];
 
 function prng(seed: number): () => bigint {
@@ -76,12 +82,14 @@ interface Test {
   set: SetName;
   /** Only one y per x (y = next vector). */
   unary?: boolean;
+  /** Only this many partners y per x (a fixed sample), instead of all. */
+  pairs?: number;
   wide?: boolean;
 }
 
 const tests: Test[] = [];
 
-function add(name: string, set: SetName, body: string, opts: { unary?: boolean; wide?: boolean } = {}): void {
+function add(name: string, set: SetName, body: string, opts: { unary?: boolean; wide?: boolean; pairs?: number } = {}): void {
   tests.push({ name, body, set, ...opts });
 }
 
@@ -89,13 +97,6 @@ function add(name: string, set: SetName, body: string, opts: { unary?: boolean; 
 function bin(op: string, set: SetName, forms = 'rm'): void {
   if (forms.includes('r')) add(`${op} r`, set, `asm("${op} %1,%0" : "+x"(x) : "x"(y)); r[0] = x;`);
   if (forms.includes('m')) add(`${op} m`, set, `asm("${op} %1,%0" : "+x"(x) : "m"(y)); r[0] = x;`);
-}
-
-/** Scalar op with 64-bit (q) or 32-bit (l) memory form. */
-function scalar(op: string, set: SetName, memBits: 32 | 64): void {
-  add(`${op} r`, set, `asm("${op} %1,%0" : "+x"(x) : "x"(y)); r[0] = x;`);
-  const t = memBits === 64 ? 'u64' : 'u32';
-  add(`${op} m`, set, `${t} m = (${t})y[0]; asm("${op} %1,%0" : "+x"(x) : "m"(m)); r[0] = x;`);
 }
 
 function withImm(op: string, set: SetName, imms: number[], forms = 'rm'): void {
@@ -193,74 +194,100 @@ for (const op of ['pslldq', 'psrldq']) {
 }
 
 // ---- floating point -------------------------------------------------------------
+//
+// Every float instruction runs under a given MXCSR (flags cleared first) and
+// reports the MXCSR it leaves, so exception flags are compared too. The
+// default 0x1f80 runs over all input pairs and both operand forms; the other
+// modes (rounding down/up/to zero, FZ, DAZ, FZ+DAZ, PE already set, all flags
+// already set) over a sample of pairs in register form.
+
+const MODES: [string, number][] = [
+  ['rc=down', 0x3f80], ['rc=up', 0x5f80], ['rc=zero', 0x7f80], ['ftz', 0x9f80], ['daz', 0x1fc0], ['ftz+daz', 0x9fc0],
+  ['pe-set', 0x1fa0], ['all-set', 0x1fbf],
+];
+
+/** C for one float instruction under MXCSR `mode`: `op` has %[x] (destination) and %[y] (source). */
+function underMode(mode: number, insn: string, outputs: string, inputs: string): string {
+  return `u32 md = ${mode}, fl = 0, df = 0x1f80; asm volatile("ldmxcsr %[md]\\n\\t${insn}\\n\\tstmxcsr %[fl]\\n\\tldmxcsr %[df]" : ${outputs}, [fl]"=m"(fl) : ${inputs}, [md]"m"(md), [df]"m"(df));`;
+}
+
+/** xmm, xmm/mem float instruction: result register and MXCSR. memType: C type of the memory source. */
+function fp(op: string, set: SetName, memType: string | null, opts: { unary?: boolean; pairs?: number } = {}): void {
+  const insn = op.includes('$') ? `${op},%[y],%[x]` : `${op} %[y],%[x]`;
+  const reg = (mode: number) => underMode(mode, insn, '[x]"+x"(x)', '[y]"x"(y)') + ' r[0] = x; r[1] = (V){fl, 0};';
+  add(`${op} r`, set, reg(0x1f80), { wide: true, ...opts });
+  if (memType) {
+    const decl = memType === 'V' ? 'V m = y;' : `${memType} m = (${memType})y[0];`;
+    add(`${op} m`, set, `${decl} ${underMode(0x1f80, insn, '[x]"+x"(x)', '[y]"m"(m)')} r[0] = x; r[1] = (V){fl, 0};`, { wide: true, ...opts, pairs: opts.unary ? undefined : 12 });
+  }
+  for (const [name, mode] of MODES) add(`${op} r ${name}`, set, reg(mode), { wide: true, unary: opts.unary, pairs: opts.unary ? undefined : 8 });
+}
 
 for (const op of ['add', 'sub', 'mul', 'div', 'min', 'max', 'sqrt']) {
-  scalar(`${op}sd`, 'D', 64);
-  scalar(`${op}ss`, 'F', 32);
-  bin(`${op}pd`, 'D');
-  bin(`${op}ps`, 'F');
-}
-for (const [op, set, bits] of [['comisd', 'D', 64], ['ucomisd', 'D', 64], ['comiss', 'F', 32], ['ucomiss', 'F', 32]] as [string, SetName, number][]) {
-  const t = bits === 64 ? 'u64' : 'u32';
-  for (const pre of ['0x8d5', '0x0']) {
-    add(`${op} r pre=${pre}`, set, `u64 f; asm volatile("pushq %1\\n\\tpopfq\\n\\t${op} %3,%2\\n\\tpushfq\\n\\tpopq %0" : "=&r"(f) : "r"((u64)${pre}), "x"(x), "x"(y) : "cc"); r[0] = (V){(i64)(f & 0x8d5), 0};`);
-  }
-  add(`${op} m`, set, `u64 f; ${t} m = (${t})y[0]; asm volatile("pushq $0x8d5\\n\\tpopfq\\n\\t${op} %2,%1\\n\\tpushfq\\n\\tpopq %0" : "=&r"(f) : "x"(x), "m"(m) : "cc"); r[0] = (V){(i64)(f & 0x8d5), 0};`);
+  fp(`${op}sd`, 'D', 'u64');
+  fp(`${op}ss`, 'F', 'u32');
+  fp(`${op}pd`, 'D', 'V', { pairs: 16 });
+  fp(`${op}ps`, 'F', 'V', { pairs: 16 });
 }
 // compare predicates: eq lt le unord neq nlt nle ord
 for (let p = 0; p < 8; p++) {
-  add(`cmpsd $${p} r`, 'D', `asm("cmpsd $${p},%1,%0" : "+x"(x) : "x"(y)); r[0] = x;`);
-  add(`cmpss $${p} r`, 'F', `asm("cmpss $${p},%1,%0" : "+x"(x) : "x"(y)); r[0] = x;`);
-  add(`cmppd $${p} r`, 'D', `asm("cmppd $${p},%1,%0" : "+x"(x) : "x"(y)); r[0] = x;`);
-  add(`cmpps $${p} r`, 'F', `asm("cmpps $${p},%1,%0" : "+x"(x) : "x"(y)); r[0] = x;`);
+  fp(`cmpsd $${p}`, 'D', p === 1 ? 'u64' : null, { pairs: 24 });
+  fp(`cmpss $${p}`, 'F', p === 2 ? 'u32' : null, { pairs: 24 });
+  fp(`cmppd $${p}`, 'D', p === 5 ? 'V' : null, { pairs: 12 });
+  fp(`cmpps $${p}`, 'F', p === 3 ? 'V' : null, { pairs: 12 });
 }
-add('cmpsd $1 m', 'D', 'u64 m = y[0]; asm("cmpsd $1,%1,%0" : "+x"(x) : "m"(m)); r[0] = x;');
-add('cmpss $2 m', 'F', 'u32 m = (u32)y[0]; asm("cmpss $2,%1,%0" : "+x"(x) : "m"(m)); r[0] = x;');
-add('cmppd $5 m', 'D', 'asm("cmppd $5,%1,%0" : "+x"(x) : "m"(y)); r[0] = x;');
-add('cmpps $3 m', 'F', 'asm("cmpps $3,%1,%0" : "+x"(x) : "m"(y)); r[0] = x;');
+// comis: RFLAGS (preset all set / all clear) and MXCSR
+for (const [op, set, t] of [['comisd', 'D', 'u64'], ['ucomisd', 'D', 'u64'], ['comiss', 'F', 'u32'], ['ucomiss', 'F', 'u32']] as [string, SetName, string][]) {
+  const body = (mode: number, pre: string, src: string, decl = '') =>
+    `u64 f; ${decl}${underMode(mode, `pushq %[pre]\\n\\tpopfq\\n\\t${op} %[y],%[x]\\n\\tpushfq\\n\\tpopq %[f]`, '[f]"=&r"(f)', `[pre]"r"((u64)${pre}), [x]"x"(x), [y]${src}`)} r[0] = (V){(i64)(f & 0x8d5), 0}; r[1] = (V){fl, 0};`;
+  add(`${op} r pre=all`, set, body(0x1f80, '0x8d5', '"x"(y)'), { wide: true });
+  add(`${op} r pre=none`, set, body(0x1f80, '0', '"x"(y)'), { wide: true, pairs: 12 });
+  add(`${op} m`, set, body(0x1f80, '0x8d5', '"m"(m)', `${t} m = (${t})y[0]; `), { wide: true, pairs: 12 });
+  for (const [name, mode] of MODES) add(`${op} r ${name}`, set, body(mode, '0x8d5', '"x"(y)'), { wide: true, pairs: 8 });
+}
 
 // conversions: integer sources from the I set and from the float sets' bit patterns
+function intToFp(name: string, set: SetName, insn: string, src: string, decl = ''): void {
+  const body = (mode: number) => `${decl}${underMode(mode, insn, '[x]"+x"(x)', src)} r[0] = x; r[1] = (V){fl, 0};`;
+  add(name, set, body(0x1f80), { wide: true, unary: true });
+  for (const [mname, mode] of MODES) add(`${name} ${mname}`, set, body(mode), { wide: true, unary: true });
+}
 for (const set of ['I', 'D', 'F'] as SetName[]) {
-  add(`cvtsi2sdl r ${set}`, set, 'asm("cvtsi2sdl %k1,%0" : "+x"(x) : "r"(y[0])); r[0] = x;', { unary: true });
-  add(`cvtsi2sdq r ${set}`, set, 'asm("cvtsi2sdq %1,%0" : "+x"(x) : "r"(y[0])); r[0] = x;', { unary: true });
-  add(`cvtsi2ssl r ${set}`, set, 'asm("cvtsi2ssl %k1,%0" : "+x"(x) : "r"(y[0])); r[0] = x;', { unary: true });
-  add(`cvtsi2ssq r ${set}`, set, 'asm("cvtsi2ssq %1,%0" : "+x"(x) : "r"(y[0])); r[0] = x;', { unary: true });
-  add(`cvtsi2ssq r hi ${set}`, set, 'asm("cvtsi2ssq %1,%0" : "+x"(x) : "r"(y[1])); r[0] = x;', { unary: true });
+  intToFp(`cvtsi2sdl r ${set}`, set, 'cvtsi2sdl %k[y],%[x]', '[y]"r"(y[0])');
+  intToFp(`cvtsi2sdq r ${set}`, set, 'cvtsi2sdq %[y],%[x]', '[y]"r"(y[0])');
+  intToFp(`cvtsi2ssl r ${set}`, set, 'cvtsi2ssl %k[y],%[x]', '[y]"r"(y[0])');
+  intToFp(`cvtsi2ssq r ${set}`, set, 'cvtsi2ssq %[y],%[x]', '[y]"r"(y[0])');
+  intToFp(`cvtsi2ssq r hi ${set}`, set, 'cvtsi2ssq %[y],%[x]', '[y]"r"(y[1])');
 }
-add('cvtsi2sdl m', 'I', 'u32 m = (u32)y[1]; asm("cvtsi2sdl %1,%0" : "+x"(x) : "m"(m)); r[0] = x;', { unary: true });
-add('cvtsi2sdq m', 'I', 'u64 m = y[1]; asm("cvtsi2sdq %1,%0" : "+x"(x) : "m"(m)); r[0] = x;', { unary: true });
-add('cvtsi2ssl m', 'I', 'u32 m = (u32)y[1]; asm("cvtsi2ssl %1,%0" : "+x"(x) : "m"(m)); r[0] = x;', { unary: true });
-add('cvtsi2ssq m', 'I', 'u64 m = y[1]; asm("cvtsi2ssq %1,%0" : "+x"(x) : "m"(m)); r[0] = x;', { unary: true });
-for (const [op, set, bits] of [['cvttsd2si', 'D', 64], ['cvtsd2si', 'D', 64], ['cvttss2si', 'F', 32], ['cvtss2si', 'F', 32]] as [string, SetName, number][]) {
-  const t = bits === 64 ? 'u64' : 'u32';
-  add(`${op} r32`, set, `u64 g = y[1]; asm("${op} %1,%k0" : "+r"(g) : "x"(x)); r[0] = (V){(i64)g, 0};`, { unary: true });
-  add(`${op} r64`, set, `u64 g = y[1]; asm("${op} %1,%0" : "+r"(g) : "x"(x)); r[0] = (V){(i64)g, 0};`, { unary: true });
-  add(`${op} m r32`, set, `u64 g = y[1]; ${t} m = (${t})x[0]; asm("${op} %1,%k0" : "+r"(g) : "m"(m)); r[0] = (V){(i64)g, 0};`, { unary: true });
-  add(`${op} m r64`, set, `u64 g = y[1]; ${t} m = (${t})x[0]; asm("${op} %1,%0" : "+r"(g) : "m"(m)); r[0] = (V){(i64)g, 0};`, { unary: true });
-  add(`${op} r64 hi`, set, `u64 g = y[1]; V z = {x[1], x[0]}; asm("${op} %1,%0" : "+r"(g) : "x"(z)); r[0] = (V){(i64)g, 0};`, { unary: true });
+intToFp('cvtsi2sdl m', 'I', 'cvtsi2sdl %[y],%[x]', '[y]"m"(m)', 'u32 m = (u32)y[1]; ');
+intToFp('cvtsi2sdq m', 'I', 'cvtsi2sdq %[y],%[x]', '[y]"m"(m)', 'u64 m = y[1]; ');
+intToFp('cvtsi2ssl m', 'I', 'cvtsi2ssl %[y],%[x]', '[y]"m"(m)', 'u32 m = (u32)y[1]; ');
+intToFp('cvtsi2ssq m', 'I', 'cvtsi2ssq %[y],%[x]', '[y]"m"(m)', 'u64 m = y[1]; ');
+
+// float → integer register; the source is x (or its high lane swapped down)
+for (const [op, set, t] of [['cvttsd2si', 'D', 'u64'], ['cvtsd2si', 'D', 'u64'], ['cvttss2si', 'F', 'u32'], ['cvtss2si', 'F', 'u32']] as [string, SetName, string][]) {
+  const body = (mode: number, insn: string, src: string, decl = '') =>
+    `u64 g = y[1]; ${decl}${underMode(mode, insn, '[g]"+r"(g)', src)} r[0] = (V){(i64)g, 0}; r[1] = (V){fl, 0};`;
+  add(`${op} r32`, set, body(0x1f80, `${op} %[s],%k[g]`, '[s]"x"(x)'), { wide: true, unary: true });
+  add(`${op} r64`, set, body(0x1f80, `${op} %[s],%[g]`, '[s]"x"(x)'), { wide: true, unary: true });
+  add(`${op} m r32`, set, body(0x1f80, `${op} %[s],%k[g]`, '[s]"m"(m)', `${t} m = (${t})x[0]; `), { wide: true, unary: true });
+  add(`${op} m r64`, set, body(0x1f80, `${op} %[s],%[g]`, '[s]"m"(m)', `${t} m = (${t})x[0]; `), { wide: true, unary: true });
+  add(`${op} r64 hi`, set, body(0x1f80, `${op} %[s],%[g]`, '[s]"x"(z)', 'V z = {x[1], x[0]}; '), { wide: true, unary: true });
+  for (const [name, mode] of MODES) {
+    add(`${op} r32 ${name}`, set, body(mode, `${op} %[s],%k[g]`, '[s]"x"(x)'), { wide: true, unary: true });
+    add(`${op} r64 ${name}`, set, body(mode, `${op} %[s],%[g]`, '[s]"x"(x)'), { wide: true, unary: true });
+  }
 }
-scalar('cvtsd2ss', 'D', 64);
-scalar('cvtss2sd', 'F', 32);
-for (const [op, set] of [['cvtps2pd', 'F'], ['cvtdq2pd', 'I'], ['cvtdq2pd', 'F']] as [string, SetName][]) {
-  add(`${op} r ${set}`, set, `asm("${op} %1,%0" : "+x"(x) : "x"(y)); r[0] = x;`);
-  add(`${op} m ${set}`, set, `u64 m = y[1]; asm("${op} %1,%0" : "+x"(x) : "m"(m)); r[0] = x;`, { unary: true });
-}
-for (const [op, set] of [['cvtpd2ps', 'D'], ['cvtdq2ps', 'I'], ['cvtdq2ps', 'F'], ['cvtps2dq', 'F'], ['cvttps2dq', 'F'],
-  ['cvtpd2dq', 'D'], ['cvttpd2dq', 'D']] as [string, SetName][]) {
-  add(`${op} r ${set}`, set, `asm("${op} %1,%0" : "+x"(x) : "x"(y)); r[0] = x;`, { unary: true });
-  add(`${op} m ${set}`, set, `asm("${op} %1,%0" : "+x"(x) : "m"(y)); r[0] = x;`, { unary: true });
+fp('cvtsd2ss', 'D', 'u64', { unary: true });
+fp('cvtss2sd', 'F', 'u32', { unary: true });
+for (const [op, set] of [['cvtps2pd', 'F'], ['cvtdq2pd', 'I'], ['cvtdq2pd', 'F'], ['cvtpd2ps', 'D'], ['cvtdq2ps', 'I'], ['cvtdq2ps', 'F'],
+  ['cvtps2dq', 'F'], ['cvttps2dq', 'F'], ['cvtpd2dq', 'D'], ['cvttpd2dq', 'D']] as [string, SetName][]) {
+  const m64 = op === 'cvtps2pd' || op === 'cvtdq2pd';
+  fp(op, set, m64 ? 'u64' : 'V', { unary: true });
 }
 
-// MXCSR: rounding control for the rounding conversions, and a store/load round trip
-for (let rc = 0; rc < 4; rc++) {
-  const csr = 0x1f80 | (rc << 13);
-  for (const [op, set] of [['cvtsd2si', 'D'], ['cvtss2si', 'F']] as [string, SetName][]) {
-    add(`${op} rc=${rc}`, set, `u32 old, nw = ${csr}; u64 g = y[1]; asm volatile("stmxcsr %1\\n\\tldmxcsr %2\\n\\t${op} %3,%0\\n\\tldmxcsr %1" : "+r"(g), "=m"(old) : "m"(nw), "x"(x)); r[0] = (V){(i64)g, 0};`, { unary: true });
-  }
-  add(`cvtps2dq rc=${rc}`, 'F', `u32 old, nw = ${csr}; asm volatile("stmxcsr %1\\n\\tldmxcsr %2\\n\\tcvtps2dq %3,%0\\n\\tldmxcsr %1" : "=x"(x), "=m"(old) : "m"(nw), "x"(y)); r[0] = x;`, { unary: true });
-  add(`cvtpd2dq rc=${rc}`, 'D', `u32 old, nw = ${csr}; asm volatile("stmxcsr %1\\n\\tldmxcsr %2\\n\\tcvtpd2dq %3,%0\\n\\tldmxcsr %1" : "=x"(x), "=m"(old) : "m"(nw), "x"(y)); r[0] = x;`, { unary: true });
-}
-add('ldmxcsr/stmxcsr', 'I', 'u32 old, nw = 0x1f80 ^ ((u32)y[0] & 0xffc0), got; asm volatile("stmxcsr %0\\n\\tldmxcsr %2\\n\\tstmxcsr %1\\n\\tldmxcsr %0" : "=m"(old), "=m"(got) : "m"(nw)); r[0] = (V){got, 0};', { unary: true });
+// MXCSR: a store/load round trip of every writable bit
+add('ldmxcsr/stmxcsr', 'I', 'u32 old, nw = 0x1f80 ^ ((u32)y[0] & 0xffff), got; asm volatile("stmxcsr %0\\n\\tldmxcsr %2\\n\\tstmxcsr %1\\n\\tldmxcsr %0" : "=m"(old), "=m"(got) : "m"(nw)); r[0] = (V){got, 0};', { unary: true });
 
 // ---- the C program ----------------------------------------------------------------
 
@@ -272,11 +299,12 @@ function setDecl(name: string, set: [bigint, bigint][]): string {
 
 export function sseInsnsProgram(): { source: string; count: number } {
   const fns = tests.map((t, i) => `__attribute__((noinline)) static void t${i}(V x, V y, V *r) { ${t.body} }`).join('\n');
-  const table = tests.map((t, i) => `  {${JSON.stringify(t.name)}, t${i}, '${t.set}', ${t.unary ? 1 : 0}, ${t.wide ? 1 : 0}},`).join('\n');
+  const table = tests.map((t, i) => `  {${JSON.stringify(t.name)}, t${i}, '${t.set}', ${t.unary ? 1 : 0}, ${t.wide ? 1 : 0}, ${t.pairs ?? 0}},`).join('\n');
   const source = `${PRELUDE}
 ${setDecl('D', doubleSet())}${setDecl('F', floatSet())}${setDecl('I', intSet())}
 ${fns}
-struct test { const char *name; void (*f)(V, V, V *); char set; char unary, wide; };
+struct test { const char *name; void (*f)(V, V, V *); char set; char unary, wide, pairs; };
+static const unsigned char offs[] = {0, 1, 2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79};
 static const struct test tests[] = {
 ${table}
 };
@@ -287,7 +315,8 @@ int cmain(void) {
     const V *s = T->set == 'D' ? setD : T->set == 'F' ? setF : setI;
     unsigned n = T->set == 'D' ? sizeof setD / sizeof setD[0] : T->set == 'F' ? sizeof setF / sizeof setF[0] : sizeof setI / sizeof setI[0];
     for (unsigned i = 0; i < n; i++) {
-      for (unsigned j = 0; j < (T->unary ? 1 : n); j++) {
+      for (unsigned jj = 0; jj < (T->unary ? 1u : T->pairs ? (unsigned)T->pairs : n); jj++) {
+        unsigned j = T->pairs ? (i + offs[jj]) % n : jj;
         V r[2] = {{0, 0}, {0, 0}};
         T->f(s[i], T->unary ? s[(i + 1) % n] : s[j], r);
         ps(T->name); pc(' '); pu(i); pc(' '); pu(j); pc(' ');

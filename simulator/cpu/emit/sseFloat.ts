@@ -36,13 +36,14 @@ function packed(name: string) {
   };
 }
 
-/** comisd/ucomisd/comiss/ucomiss: ZF PF CF from the comparison, OF SF AF cleared. */
-function comis(double: boolean) {
+/** comisd/ucomisd/comiss/ucomiss: ZF PF CF from the comparison, OF SF AF cleared (comis* signal IE on QNaN). */
+function comis(double: boolean, signaling: boolean) {
+  const name = `${signaling ? '' : 'u'}comis${double ? 'd' : 's'}`;
   return (e: Emitter): void => {
     const [dst, src] = e.insn.ops;
     const d = xr(dst);
-    if (double) e.emit(`t=H.comisd(X[${d}],X[${d + 1}],${src64(e, src)});`);
-    else e.emit(`t=H.comiss(X[${d}],${src32(e, src)});`);
+    if (double) e.emit(`t=H.${name}(X[${d}],X[${d + 1}],${src64(e, src)});`);
+    else e.emit(`t=H.${name}(X[${d}],${src32(e, src)});`);
     // t = CF | ZF<<1 | PF<<2; PF is kept as a "result byte": 0 has even parity (PF=1)
     e.flags({ CF: '(t&1)', ZF: '((t>>1)&1)', PF: '((t>>2)^1)', OF: '0', SF: '0', AF: '0' });
   };
@@ -136,8 +137,8 @@ export const sseFloatEmitters: EmitTable = {
   [Mnemonic.Divps]: packed('divps'), [Mnemonic.Minps]: packed('minps'), [Mnemonic.Maxps]: packed('maxps'),
   [Mnemonic.Sqrtps]: packed('sqrtps'),
 
-  [Mnemonic.Comisd]: comis(true), [Mnemonic.Ucomisd]: comis(true),
-  [Mnemonic.Comiss]: comis(false), [Mnemonic.Ucomiss]: comis(false),
+  [Mnemonic.Comisd]: comis(true, true), [Mnemonic.Ucomisd]: comis(true, false),
+  [Mnemonic.Comiss]: comis(false, true), [Mnemonic.Ucomiss]: comis(false, false),
   [Mnemonic.Cmpsd]: cmp('sd'), [Mnemonic.Cmpss]: cmp('ss'), [Mnemonic.Cmppd]: cmp('pd'), [Mnemonic.Cmpps]: cmp('ps'),
 
   [Mnemonic.Cvtsi2sd]: cvtsi2(true),

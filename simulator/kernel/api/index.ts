@@ -1,6 +1,58 @@
-// Registers every kernel API group on a machine (being filled in).
-import type { Machine } from '../machine';
+// The simulated kernel's exported API: every function (and variable) the
+// guest SDK headers declare, implemented on the host (DESIGN.md §3.5), plus
+// the compiler runtime gcc may call. One group per file; registerKernelApi()
+// installs them all on a machine.
+//
+// Module loaders resolve undefined symbols with resolveKernelSymbol(), which
+// knows the exported variables (jiffies) as well as the host functions.
+// Front ends call flushPrintk() when a run ends, so a last printk without a
+// newline is not lost.
+//
+// Not implemented here: ksw_watch_show/ksw_watch_fire (the KStackWatch
+// layer registers them, it owns the watch state).
 
+import type { Machine } from '../machine';
+import { registerCompletion } from './completion';
+import { registerDelay } from './delay';
+import { registerKthread } from './kthread';
+import { registerLibgcc } from './libgcc';
+import { registerMutex } from './mutex';
+import { registerPrintk } from './printk';
+import { registerRandom } from './random';
+import { registerSched } from './sched';
+import { registerSlab } from './slab';
+import { registerSpinlock } from './spinlock';
+import { registerSprintf } from './sprintf';
+import { registerString } from './string';
+import { KERNEL_VARIABLES, registerTime } from './time';
+
+export { flushPrintk, dumpStack, kernelPanic, printkText } from './printk';
+export { KERNEL_DATA, JIFFIES_ADDR, KERNEL_VARIABLES, updateJiffies, jiffiesAt } from './time';
+
+const registered = new WeakSet<Machine>();
+
+/** Register the whole kernel API on `m` (idempotent). */
 export function registerKernelApi(m: Machine): void {
-  void m;
+  if (registered.has(m)) return;
+  registered.add(m);
+  registerPrintk(m);
+  registerSprintf(m);
+  registerString(m);
+  registerSlab(m);
+  registerSched(m);
+  registerKthread(m);
+  registerDelay(m);
+  registerCompletion(m);
+  registerSpinlock(m);
+  registerMutex(m);
+  registerRandom(m);
+  registerTime(m);
+  registerLibgcc(m);
+}
+
+/** Address of a kernel export (function or variable) for the module loader, or undefined. */
+export function resolveKernelSymbol(m: Machine, name: string): bigint | undefined {
+  const v = KERNEL_VARIABLES[name];
+  if (v) return v.address;
+  return m.host.resolve(name);
 }

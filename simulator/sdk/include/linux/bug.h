@@ -11,6 +11,7 @@
 #define _LINUX_BUG_H
 
 #include <linux/compiler.h>
+#include <linux/types.h>
 #include <linux/printk.h>
 
 struct bug_entry {

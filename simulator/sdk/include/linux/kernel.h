@@ -18,10 +18,12 @@
 
 #define ARRAY_SIZE(arr)		(sizeof(arr) / sizeof((arr)[0]) + __must_be_array(arr))
 
-/* The structure that embeds `ptr` as its `member`. */
+/* The structure that embeds `ptr` as its `member` (also defined by list.h). */
+#ifndef container_of
 #define container_of(ptr, type, member) ({				\
 	void *__mptr = (void *)(ptr);					\
 	((type *)(__mptr - offsetof(type, member))); })
+#endif
 
 #define BIT(nr)			(1UL << (nr))
 #define BIT_ULL(nr)		(1ULL << (nr))

@@ -3,8 +3,8 @@
  * printk and the pr_* helpers. A message starts with a KERN_ level, "\001"
  * followed by '0'..'7' (or 'c' for a continuation), exactly as in Linux; the
  * simulated kernel strips it and records the level. The format language is
- * the kernel's: %d %i %u %x %X %o %ld %lu %lx %lld %llu %llx %zu %zd %c %s %%,
- * %p (hashed in Linux, plain here), %px, %pS/%ps (symbol+offset/size).
+ * the kernel's (vsprintf): %d %i %u %x %X %o with l/ll/z/h modifiers, %c %s %%,
+ * %p and %px (pointers), %pS/%ps (symbol+offset/size, as in stack traces).
  *
  * pr_fmt: define it before the first #include to prefix every pr_* message,
  * e.g. #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -15,6 +15,7 @@
 #define _LINUX_PRINTK_H
 
 #include <linux/compiler.h>
+#include <linux/types.h>
 #include <linux/stdarg.h>
 
 #define KERN_SOH	"\001"		/* ASCII Start Of Header */
