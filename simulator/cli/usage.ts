@@ -15,10 +15,18 @@ usage:
       the last line on stderr.
   ksw run MODULE(.o|.c) [--watch CONFIG]... [--param NAME=VALUE]... [--cpus N]
           [--seed S] [--max-insns N] [--json] [--quiet]
-      Boot the simulated kernel and run a test module (not available yet).
+          [--panic-on-oops] [--hotplug CPU@MS:off|on]... [--cflags "FLAGS"]
+      Boot the simulated SMP kernel, load the module (a .c is compiled first),
+      arm the stack watches, run module_init, every task it starts, then
+      module_exit. Prints the kernel log and KStackWatch reports (--json: one
+      event per line). Exit status: 0 clean, 1 stack corruption caught, 2 bad
+      input, 3 the guest oopsed, panicked, deadlocked or ran out of budget.
+      CONFIG: fn=NAME [fo=OFF] [dp=N] [mw=N] [so=OFF wl=1|2|4|8] [ac=1] [ph=1]
+              [var=LOCAL or var=LOCAL[INDEX]]   (wl=0 or ac=1: the canary)
   ksw cc FILE.c [-o FILE.o] [gcc flags...]
-      Compile a test module with the SDK headers and kernel flags (not available yet).
+      Compile a test module with the SDK headers and kernel flags
+      (-mcmodel=kernel, canary at %gs:0x28). Uses $CC or gcc.
 
-Exit status 2 means bad input (usage, unreadable or invalid ELF); the reason is
-printed on one line.
+Exit status 2 means bad input (usage, unreadable or invalid ELF, unresolved
+symbols, invalid watch config); the reason is printed on one line.
 `;

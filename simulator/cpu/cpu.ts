@@ -16,6 +16,7 @@ import { createStringOp } from './helpers/string';
 import { breakpoint, cpuid, invalidOpcode } from './helpers/system';
 import { createSseHelpers } from './helpers/sse';
 import { createRareHelpers } from './helpers/rare';
+import { createX87Helpers } from './helpers/x87';
 import { BreakType, DebugRegisters, DebugSlot, overlaps } from './debugRegisters';
 
 export type RunResult =
@@ -86,6 +87,7 @@ export class Cpu implements MemoryObserver {
       cpuid, breakpoint, invalidOpcode,
       ...createSseHelpers(this),
       ...createRareHelpers(mem, R, F),
+      ...createX87Helpers(this),
     };
     this.compiler = new BlockCompiler(mem, {
       R, F, X: this.xmm, S: mem.scratch, Q, T: this.trap, P: PARITY_EVEN, H: helpers, C: this,

@@ -154,26 +154,42 @@ export class Kernel {
     };
   }
 
-  /** var=NAME: a local whose DWARF location is a frame-base or stack-pointer offset. */
-  private variableLocator(fn: FunctionInfo, name: string): VariableLocator | string {
+  /**
+   * var=NAME or var=NAME[INDEX]: a local (or one element of a local array)
+   * whose DWARF location is a frame-base or stack-pointer offset. The watch
+   * covers the element (or the variable), up to 8 bytes.
+   */
+  private variableLocator(fn: FunctionInfo, spec: string): VariableLocator | string {
+    const parts = /^([A-Za-z_]\w*)(?:\[(\d+)\])?$/.exec(spec);
+    if (!parts) return `var=${spec}: expected NAME or NAME[INDEX]`;
+    const [, name, indexText] = parts;
     const df = this.debugInfo?.functionAt(fn.address);
     if (!df) return `no debug info for ${fn.name} (compile with -g)`;
     const v = [...df.locals, ...df.params].find((x) => x.name === name);
     if (!v) return `${fn.name} has no local variable '${name}' (locals: ${df.locals.map((l) => l.name).join(', ') || 'none'})`;
     const size = v.byteSize ?? 8;
-    const length = size >= 8 ? 8 : size >= 4 ? 4 : size >= 2 ? 2 : 1;
-    const loc = v.location;
-    if (loc.kind === 'fbreg' && df.frameBase.kind === 'cfa') {
-      return (_m, _task, entrySp) => ({ address: entrySp + 8n + BigInt(loc.offset), length });
+    let offset = 0, elementSize = size;
+    if (indexText !== undefined) {
+      const dims = /\[(\d+)\]$/.exec(v.typeName);
+      if (!dims) return `var=${spec}: '${name}' is not an array (${v.typeName})`;
+      const count = Number(dims[1]), index = Number(indexText);
+      if (index >= count) return `var=${spec}: index ${index} is out of bounds for ${v.typeName}`;
+      elementSize = size / count;
+      offset = index * elementSize;
     }
-    if (loc.kind === 'fbreg' && df.frameBase.kind === 'breg') {
-      const fb = df.frameBase;
+    const length = elementSize >= 8 ? 8 : elementSize >= 4 ? 4 : elementSize >= 2 ? 2 : 1;
+    const loc = v.location;
+    const fb = df.frameBase;
+    if (loc.kind === 'fbreg' && fb.kind === 'cfa') {
+      return (_m, _task, entrySp) => ({ address: entrySp + 8n + BigInt(loc.offset + offset), length });
+    }
+    if (loc.kind === 'fbreg' && fb.kind === 'breg') {
       const gpr = DWARF_TO_GPR[fb.reg];
-      return (m) => ({ address: m.cpu.getReg(gpr) + BigInt(fb.offset) + BigInt(loc.offset), length });
+      return (m) => ({ address: m.cpu.getReg(gpr) + BigInt(fb.offset) + BigInt(loc.offset + offset), length });
     }
     if (loc.kind === 'breg' && (loc.reg === 7 || loc.reg === 6)) {
       const gpr = DWARF_TO_GPR[loc.reg];
-      return (m) => ({ address: m.cpu.getReg(gpr) + BigInt(loc.offset), length });
+      return (m) => ({ address: m.cpu.getReg(gpr) + BigInt(loc.offset + offset), length });
     }
     return `${fn.name}: '${name}' has no fixed stack location (${loc.kind}); use so= and wl= instead`;
   }

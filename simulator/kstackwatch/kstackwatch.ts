@@ -189,9 +189,16 @@ export class KStackWatch {
     // watched frame after the function returned, before the exit handler.
     const ips = [this.m.cpu.trapInsn, ...stack.slice(0, 16).map((s) => BigInt(s.ip))];
     if (ips.some((ip) => this.fprobes.inTrampoline(ip))) return;
+    // Ours: a var= watch is about writes from elsewhere; the function's own
+    // stores to its variable (its owner task running its code) are its business.
+    const owner = wp.owner as WatchOwner;
+    if (owner.config.varName !== null && hit.task === owner.task) {
+      const own = this.active.find((w) => w.config === owner.config);
+      const store = this.m.cpu.trapInsn;
+      if (own && store >= own.fn.address && store < own.fn.address + BigInt(own.fn.size)) return;
+    }
     const event = buildCorruption(this.m, wp, hit, stack, oldValue, newValue);
     for (const line of reportLines(this.m, event, hit)) this.m.log(3, line);
-    const owner = wp.owner as WatchOwner;
     const watch = this.active.find((w) => w.config === owner.config);
     if (watch) watch.hits++;
     this.corruptions.push(event);

@@ -12,11 +12,12 @@ import { bitEmitters } from './bits';
 import { atomicEmitters } from './atomic';
 import { stringEmitters } from './string';
 import { sseEmitters } from './sse';
+import { x87Emitters } from './x87';
 import type { Insn } from '../decode';
 
 const integerTable: EmitTable = {
   ...aluEmitters, ...moveEmitters, ...stackEmitters, ...controlEmitters, ...mulDivEmitters,
-  ...shiftEmitters, ...bitEmitters, ...atomicEmitters, ...stringEmitters,
+  ...shiftEmitters, ...bitEmitters, ...atomicEmitters, ...stringEmitters, ...x87Emitters,
 };
 
 /** Mnemonics shared by a string instruction and an SSE one (told apart by operands). */

@@ -73,7 +73,8 @@ function twoProductExact(a: string, b: string, p: string): string {
  */
 function laneOk(op: ArithOp, single: boolean, x: string, y: string, r: string, r0: string): string {
   const MIN = single ? MIN_F : MIN_D, MAX = single ? MAX_F : MAX_D;
-  const normal = `(${r}>0?${r}>=${MIN}&&${r}<=${MAX}:${r}<=-${MIN}&&${r}>=-${MAX})`;
+  // strictly above the smallest normal: a tiny inexact result can round up to exactly ±MIN (UE)
+  const normal = `(${r}>0?${r}>${MIN}&&${r}<=${MAX}:${r}<-${MIN}&&${r}>=-${MAX})`;
   const notDen = (v: string) => `(${v}>=${MIN}||${v}<=-${MIN}||${v}===0)`;
   const dens = op === 'sqrt' ? notDen(y) : `${notDen(x)}&&${notDen(y)}`;
   let exact: string;
@@ -447,7 +448,7 @@ export function createSseFloatHelpers(cpu: Cpu) {
     if ((m & 0xffc0) === 0x1f80) {
       W[0] = lo; W[1] = hi;
       const x = D[0], r = Math.fround(x);
-      if ((r > 0 ? r >= 1.1754943508222875e-38 && r <= 3.4028234663852886e+38 : r <= -1.1754943508222875e-38 && r >= -3.4028234663852886e+38) &&
+      if ((r > 0 ? r > 1.1754943508222875e-38 && r <= 3.4028234663852886e+38 : r < -1.1754943508222875e-38 && r >= -3.4028234663852886e+38) &&
         (r === x || (m & 32) !== 0)) {
         Fl[2] = r;
         R[k] = W[2];

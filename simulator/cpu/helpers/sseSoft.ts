@@ -10,7 +10,8 @@
 // test/unit/sse.test.ts): tininess is detected after rounding; masked
 // underflow sets UE only when the result is also inexact; FZ replaces tiny
 // results by a signed zero (UE and PE set); DAZ treats denormal inputs as
-// signed zeros without raising DE; a NaN operand takes precedence over DE.
+// signed zeros without raising DE; a NaN operand, and division by zero,
+// take precedence over DE.
 
 export const IE = 1, DE = 2, ZE = 4, OE = 8, UE = 16, PE = 32;
 export const DAZ = 0x40, FZ = 0x8000;
@@ -205,7 +206,7 @@ function arith(f: Fmt, op: Op, alo: number, ahi: number, blo: number, bhi: numbe
       if (b.cls === Cls.ZERO) {
         if (a.cls === Cls.ZERO) { packDefaultNan(f); return IE; }
         packInf(f, sign);
-        return flags | ZE;
+        return ZE; // division by zero takes precedence over a denormal dividend (no DE)
       }
       if (a.cls === Cls.ZERO) { packZero(f, sign); return flags; }
       const k = Math.max(0, f.p + 3 + bitLength(b.mant) - bitLength(a.mant));

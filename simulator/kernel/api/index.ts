@@ -3,10 +3,10 @@
 // the compiler runtime gcc may call. One group per file; registerKernelApi()
 // installs them all on a machine.
 //
-// Module loaders resolve undefined symbols with resolveKernelSymbol(), which
-// knows the exported variables (jiffies) as well as the host functions.
-// Front ends call flushPrintk() when a run ends, so a last printk without a
-// newline is not lost.
+// Module loaders resolve undefined symbols with resolveKernelSymbol() (host
+// functions, then the variables: jiffies). Front ends should call
+// flushPrintk() when a run ends, so a last printk without a newline from a
+// task that is still alive is not lost.
 //
 // Not implemented here: ksw_watch_show/ksw_watch_fire (the KStackWatch
 // layer registers them, it owns the watch state).
@@ -24,10 +24,10 @@ import { registerSlab } from './slab';
 import { registerSpinlock } from './spinlock';
 import { registerSprintf } from './sprintf';
 import { registerString } from './string';
-import { KERNEL_VARIABLES, registerTime } from './time';
+import { registerTime } from './time';
 
 export { flushPrintk, dumpStack, kernelPanic, printkText } from './printk';
-export { KERNEL_DATA, JIFFIES_ADDR, KERNEL_VARIABLES, updateJiffies, jiffiesAt } from './time';
+export { KERNEL_DATA, updateJiffies, jiffiesAt } from './time';
 
 const registered = new WeakSet<Machine>();
 
@@ -52,7 +52,5 @@ export function registerKernelApi(m: Machine): void {
 
 /** Address of a kernel export (function or variable) for the module loader, or undefined. */
 export function resolveKernelSymbol(m: Machine, name: string): bigint | undefined {
-  const v = KERNEL_VARIABLES[name];
-  if (v) return v.address;
-  return m.host.resolve(name);
+  return m.host.resolve(name) ?? m.kernelSymbol(name);
 }

@@ -7,8 +7,9 @@
 // becomes one log event (m.log). A message not ending in a newline is held
 // back until the same task continues it (KERN_CONT / pr_cont) or something
 // else is logged — another printk, a kernel report, any machine log line —
-// as Linux finalizes a partial record when the next record arrives. Front
-// ends should call flushPrintk() when a run ends.
+// as Linux finalizes a partial record when the next record arrives, or the
+// task exits. Front ends should call flushPrintk() when a run ends (for a
+// partial line of a task that is still alive, e.g. in a deadlock).
 
 import type { Machine } from '../machine';
 import type { Task } from '../task';
@@ -17,6 +18,7 @@ import { PageFault } from '../../cpu/faults';
 import { ArgSource, parsePrintkPrefix } from './format';
 import { callArgs, guestFormat, symbolString, vaListArgs } from './guestFormat';
 import { NO_RETURN, readU64 } from './util';
+import { afterQuantum } from './hooks';
 
 /** Linux's printk record limit (PRINTKRB_RECORD_MAX). */
 export const PRINTK_MAX = 1024;
@@ -144,6 +146,10 @@ export function registerPrintk(m: Machine): void {
   // A partial printk line is finalized before any other log line (first listener).
   m.listeners.unshift((e) => {
     if (e.type === 'log' && !st.emitting && st.pending) flushPrintk(m);
+  });
+  // ... and when the task that printed it has exited.
+  afterQuantum(m, () => {
+    if (st.pending && !st.pending.task.alive) flushPrintk(m);
   });
 
   m.defineHost('_printk', () => printkWith(m, m.arg(0), callArgs(m, 1)));

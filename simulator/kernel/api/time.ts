@@ -2,25 +2,24 @@
 // and the `jiffies` variable (HZ = 1000, starting at INITIAL_JIFFIES as in
 // Linux, so wrap-around bugs show).
 //
-// jiffies is a real guest variable that modules read directly, in a
-// kernel data page (KERNEL_DATA, in the top 2 GiB so -mcmodel=kernel code
-// reaches it). It is brought up to date before every CPU quantum (at most
-// ~2 µs stale, far below one 1 ms tick) and whenever a time function runs.
-// Modules resolve it through resolveKernelSymbol() (index.ts).
+// jiffies is a real guest variable that modules read directly. It is
+// brought up to date before every CPU quantum (at most ~2 µs stale, far
+// below one 1 ms tick) and whenever a time function runs.
+//
+// Module code reaches kernel variables with 32-bit relocations
+// (-mcmodel=kernel), so they must live in the top 2 GiB. The variable is
+// defined with Machine.defineData when that places it there; otherwise it
+// goes in a kernel data page of its own (KERNEL_DATA) and is added to the
+// machine's symbol lookup (Machine.kernelSymbol).
 
 import type { Machine } from '../machine';
 import { PAGE_SIZE, Perm } from '../../memory/memory';
-import { HZ, INITIAL_JIFFIES } from '../../sdk/abi';
+import { HZ, INITIAL_JIFFIES, KERNEL_EXPORT_MIN } from '../../sdk/abi';
+import { beforeQuantum } from './hooks';
 
-/** Kernel data page: exported variables (Linux's .data follows its text at 0xffffffff82000000-ish). */
+/** Kernel data page for exported variables when Machine.defineData cannot place them within reach. */
 export const KERNEL_DATA = 0xffffffff82000000n;
-export const JIFFIES_ADDR = KERNEL_DATA;
 const NS_PER_TICK = 1e9 / HZ;
-
-/** Exported kernel variables of this machine: name → address. */
-export const KERNEL_VARIABLES: Readonly<Record<string, { address: bigint; size: number }>> = {
-  jiffies: { address: JIFFIES_ADDR, size: 8 },
-};
 
 /** jiffies at simulated time `ns`. */
 export function jiffiesAt(ns: number): bigint {
@@ -34,35 +33,36 @@ export function updateJiffies(m: Machine): void {
   updaters.get(m)?.();
 }
 
+/** Define an exported kernel variable of `size` bytes that module code can reach. */
+function defineVariable(m: Machine, name: string, size: number): bigint {
+  const addr = m.defineData(name, size);
+  if (addr >= KERNEL_EXPORT_MIN) return addr;
+  // Out of reach of R_X86_64_PC32/32S from the module area: use our own page.
+  // TODO(machine): drop this once defineData allocates in the top 2 GiB.
+  if (!m.mem.isMapped(KERNEL_DATA)) m.mem.map(KERNEL_DATA, PAGE_SIZE, Perm.RW);
+  const own = KERNEL_DATA;
+  const lookup = m.kernelSymbol.bind(m);
+  m.kernelSymbol = (n: string) => (n === name ? own : lookup(n));
+  m.symbolizers.push((a) => (a >= own && a < own + BigInt(size)
+    ? { symbol: `${name}+0x${(a - own).toString(16)}/0x${size.toString(16)}` } : undefined));
+  return own;
+}
+
 export function registerTime(m: Machine): void {
-  m.mem.map(KERNEL_DATA, PAGE_SIZE, Perm.RW);
+  const jiffies = defineVariable(m, 'jiffies', 8);
   let last = -1n;
   const update = (): void => {
     const j = jiffiesAt(m.nowNs());
     if (j === last) return;
     last = j;
-    m.mem.writeU64(JIFFIES_ADDR, j, true);
+    m.mem.writeU64(jiffies, j, true);
   };
   updaters.set(m, update);
   update();
-
-  // The timer tick: before each quantum the machine runs on a CPU.
-  // TODO(machine): replace with a Machine tick hook when there is one.
-  const cpu = m.cpu;
-  const run = cpu.run.bind(cpu);
-  cpu.run = (maxInsns: number) => { update(); return run(maxInsns); };
-
-  m.symbolizers.push((addr) => {
-    for (const [name, v] of Object.entries(KERNEL_VARIABLES)) {
-      if (addr >= v.address && addr < v.address + BigInt(v.size)) {
-        return { symbol: `${name}+0x${(addr - v.address).toString(16)}/0x${v.size.toString(16)}` };
-      }
-    }
-    return undefined;
-  });
+  beforeQuantum(m, update); // the timer tick
 
   m.defineHost('ktime_get', () => { update(); return BigInt(m.nowNs()); });
-  // Not declared by the SDK headers (ktime_get_ns is inline there), exported for completeness.
+  // Not declared by the SDK headers (ktime_get_ns is inline there); exported for completeness.
   m.defineHost('ktime_get_real_ns', () => BigInt(m.nowNs()));
   m.defineHost('ktime_get_boottime_ns', () => BigInt(m.nowNs()));
   m.defineHost('get_jiffies_64', () => { update(); return jiffiesAt(m.nowNs()); });
