@@ -99,7 +99,8 @@ function reportStop(kernel: Kernel, stop: MachineStop, json: boolean, out: Out):
   };
   switch (stop.kind) {
     case 'deadlock':
-      say(0, `INFO: deadlock: every live task is blocked (${stop.tasks.length})`);
+      if (stop.hung) say(0, `INFO: hung tasks: blocked for more than 120 seconds (${stop.tasks.length})`);
+      else say(0, `INFO: deadlock: every live task is blocked (${stop.tasks.length})`);
       for (const t of stop.tasks) {
         say(3, `INFO: task ${t.comm}:${t.pid} blocked on ${t.waitReason || 'an event'}`);
         for (const f of m.callTrace(t, BigInt.asUintN(64, (BigInt(t.regs[33] >>> 0) << 32n) | BigInt(t.regs[32] >>> 0)))) {

@@ -10,6 +10,7 @@ export const enum Vector {
   UD = 6, // invalid opcode
   GP = 13, // general protection
   PF = 14, // page fault
+  XM = 19, // SIMD floating-point exception
 }
 
 export type AccessKind = 'read' | 'write' | 'execute';

@@ -125,7 +125,8 @@ export class Kernel {
 
   private spawnLifecycleTask(comm: string, fn: bigint): Task {
     const m = this.machine;
-    const t = m.createTask(comm, fn, 0n);
+    // insmod/rmmod call into the module from deep in a syscall: leave room above
+    const t = m.createTask(comm, fn, 0n, 1024);
     m.wake(t);
     return t;
   }

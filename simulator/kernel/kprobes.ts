@@ -7,6 +7,7 @@
 import { Mnemonic } from 'iced-x86';
 import { InsnDecoder, isInvalid } from '../cpu/decode';
 import { splitAddress, joinAddress } from '../memory/memory';
+import { TrapBit } from '../cpu/trap';
 import type { Machine } from './machine';
 import type { Task } from './task';
 
@@ -66,8 +67,12 @@ export class Kprobes {
     throw new KprobeError('EILSEQ', `offset 0x${(address - fnStart).toString(16)} is not an instruction boundary`);
   }
 
-  /** Arm a probe; `fnStart`/`fnSize` delimit the function it lies in. */
-  register(probe: Kprobe, fnStart: bigint, fnSize: number): void {
+  /**
+   * Arm a probe; `fnStart`/`fnSize` delimit the function it lies in. With
+   * `first`, its handlers run before those of probes already at the address
+   * (a debugger breakpoint, whose pre-handler may stop the machine there).
+   */
+  register(probe: Kprobe, fnStart: bigint, fnSize: number, opts: { first?: boolean } = {}): void {
     let site = this.sites.get(probe.address);
     if (!site) {
       const length = this.instructionAt(fnStart, fnSize, probe.address);
@@ -82,7 +87,7 @@ export class Kprobes {
       this.sites.set(probe.address, site);
       this.m.mem.write(probe.address, Uint8Array.of(0xcc), true); // invalidates compiled code there
     }
-    site.probes.push(probe);
+    if (opts.first) site.probes.unshift(probe); else site.probes.push(probe);
   }
 
   unregister(probe: Kprobe): void {
@@ -113,6 +118,9 @@ export class Kprobes {
     for (const p of site.probes) {
       const h = post ? p.post : p.pre;
       if (h) h(this.m, task);
+      // A pre-handler that stopped the machine stops it before the instruction; the
+      // remaining pre-handlers run when the instruction is executed after all.
+      if (!post && (this.m.cpu.trap[0] & TrapBit.STOP) !== 0) return;
     }
   }
 }

@@ -31,11 +31,14 @@ export const DEFAULT_OPTIONS: MachineOptions = { cpus: 4, seed: 1, maxInstructio
 /** Why Machine.run() returned. */
 export type MachineStop =
   | { kind: 'idle' }           // every task exited
-  | { kind: 'deadlock'; tasks: Task[] }
+  | { kind: 'deadlock'; tasks: Task[]; hung?: boolean } // hung: blocked past the hung-task timeout while others run
   | { kind: 'panic'; reason: string }
   | { kind: 'budget' }
   | { kind: 'halted'; reason: string } // a tool (e.g. a debugger) asked to stop
   | { kind: 'slice' };                 // run(slice) used up its slice; call run() again to go on
+
+/** See Machine.debugGate. */
+export type DebugGateAnswer = 'run' | 'step' | 'stop';
 
 export interface PerCpu {
   readonly index: number;
@@ -57,6 +60,8 @@ export const enum TaskStructOffset { STATE = 0x00, FLAGS = 0x04, STACK = 0x08, P
 const PF_KTHREAD = 0x00200000;
 /** Instructions a task may run before it can be preempted by a waiting one. */
 const TIME_SLICE = 40_000;
+/** Like Linux's hung_task_timeout_secs (120 s). */
+export const HUNG_TASK_TIMEOUT_NS = 120e9;
 /** Simulated nanoseconds per instruction (a 1 GHz, 1 IPC machine). */
 export const NS_PER_INSN = 1;
 
@@ -76,6 +81,7 @@ export class Machine {
   private roundStartNs = 0;
   private quantumStartInsns = 0;
   private nextPid = 1;
+  private nextHungCheckNs = 0;
   private nextStack = STACK_AREA;
   private stop: MachineStop | null = null;
   /** Total instructions executed. */
@@ -91,6 +97,15 @@ export class Machine {
   unwindFixup: ((task: Task, rets: bigint[]) => bigint[]) | null = null;
   /** Handler for #DB (hardware breakpoints). */
   debugHandler: ((pc: PerCpu, dr6: number) => void) | null = null;
+  /**
+   * Debugger hook, asked before a task runs a quantum and, while it answers
+   * 'step', after each of its instructions: 'run' runs the quantum at full
+   * speed, 'step' runs the next instruction alone, 'stop' halts the machine
+   * with the task before its next instruction. null costs one compare.
+   */
+  debugGate: ((task: Task) => DebugGateAnswer) | null = null;
+  /** Called when a task is created and when it exits (a debugger's thread list). */
+  readonly taskListeners: ((task: Task, event: 'created' | 'exited') => void)[] = [];
   /** Functions queued for a CPU by sendIpi, run at its next instruction boundary. */
   private readonly ipis = new Map<number, (() => void)[]>();
   /** CPU hotplug callbacks (like cpuhp_setup_state): called with the CPU going online/offline. */
@@ -216,8 +231,13 @@ export class Machine {
     return t;
   }
 
-  /** Create a kernel thread that will run fn(arg); it starts in state NEW until woken. */
-  createTask(comm: string, fn: bigint, arg: bigint): Task {
+  /**
+   * Create a kernel thread that will run fn(arg); it starts in state NEW
+   * until woken. `callerFrames` bytes above its first frame stand for the
+   * kernel frames it was called from (kthread(), or the insmod syscall path),
+   * so an overflow of its first frame lands in stack, not in the guard page.
+   */
+  createTask(comm: string, fn: bigint, arg: bigint, callerFrames = 256): Task {
     const stackBase = this.nextStack + BigInt(STACK_GUARD);
     this.nextStack = stackBase + BigInt(THREAD_SIZE);
     this.mem.map(stackBase, THREAD_SIZE, Perm.RW);
@@ -228,7 +248,7 @@ export class Machine {
     const task = new Task(this.nextPid++, comm.slice(0, 15), stackBase, stackTop, canary, taskStruct);
     this.writeTaskStruct(task);
     // The thread function returns into kthread_exit_trampoline.
-    const rsp = stackTop - 8n;
+    const rsp = stackTop - BigInt(callerFrames) - 8n;
     this.mem.writeU64(rsp, this.kthreadExit, true);
     const saved = task.regs;
     [saved[2 * Gpr.RSP], saved[2 * Gpr.RSP + 1]] = splitAddress(rsp);
@@ -239,6 +259,7 @@ export class Machine {
     const [exLo, exHi] = splitAddress(this.kthreadExit);
     task.shadow.push(exLo, exHi, fnLo, fnHi);
     this.tasks.push(task);
+    for (const l of this.taskListeners) l(task, 'created');
     return task;
   }
 
@@ -278,6 +299,7 @@ export class Machine {
     const t = this.currentTask;
     t.state = TaskState.BLOCKED;
     t.waitReason = reason;
+    t.blockedSince = this.nowNs();
     this.setGuestState(t, 2);
     this.cpu.requestStop();
   }
@@ -307,6 +329,7 @@ export class Machine {
   private killTask(t: Task): void {
     t.state = TaskState.DEAD;
     this.setGuestState(t, 0x80);
+    for (const l of this.taskListeners) l(t, 'exited');
     for (const w of t.stopWaiters.splice(0)) {
       w.regs[2 * Gpr.RAX] = t.exitCode; w.regs[2 * Gpr.RAX + 1] = t.exitCode < 0 ? -1 : 0;
       this.wake(w);
@@ -440,9 +463,22 @@ export class Machine {
         const blocked = this.tasks.filter((t) => t.state === TaskState.BLOCKED);
         return blocked.length > 0 ? { kind: 'deadlock', tasks: blocked } : { kind: 'idle' };
       }
+      const hung = this.hungTasks();
+      if (hung.length > 0) return { kind: 'deadlock', tasks: hung, hung: true };
     }
     this.unload();
     return this.stop;
+  }
+
+  /**
+   * The hung-task detector (khungtaskd): tasks blocked (not sleeping) for
+   * longer than HUNG_TASK_TIMEOUT_NS while the rest of the machine goes on.
+   */
+  private hungTasks(): Task[] {
+    const now = this.roundStartNs;
+    if (now < this.nextHungCheckNs) return [];
+    this.nextHungCheckNs = now + 1e9;
+    return this.tasks.filter((t) => t.state === TaskState.BLOCKED && now - t.blockedSince >= HUNG_TASK_TIMEOUT_NS);
   }
 
   private wakeSleepers(): void {
@@ -467,7 +503,9 @@ export class Machine {
     const before = this.cpu.insnCount;
     this.quantumStartInsns = before;
     const budgetLeft = this.options.maxInstructions - this.insns;
-    const result = this.cpu.run(Math.max(1, Math.min(quantum, budgetLeft)));
+    const budget = Math.max(1, Math.min(quantum, budgetLeft));
+    const gate = this.debugGate ? this.debugGate(task) : 'run';
+    const result = gate === 'run' ? this.cpu.run(budget) : this.stepQuantum(task, budget, gate);
     const ran = this.cpu.insnCount - before;
     this.insns += ran;
     pc.insns += ran;
@@ -482,6 +520,18 @@ export class Machine {
     }
     if (pc.current !== task) this.unload();
     return ran;
+  }
+
+  /** A quantum run one instruction at a time, for as long as the debugger's gate asks for it. */
+  private stepQuantum(task: Task, budget: number, gate: DebugGateAnswer): RunResult {
+    for (let i = 0; i < budget; i++) {
+      if (gate === 'stop') { this.halt('debugger'); return { kind: 'stop' }; }
+      if (gate === 'run') return { kind: 'budget' };
+      const r = this.cpu.step();
+      if (r) return r;
+      gate = this.debugGate ? this.debugGate(task) : 'run';
+    }
+    return { kind: 'budget' };
   }
 
   private handleResult(pc: PerCpu, task: Task, r: RunResult): void {

@@ -30,6 +30,8 @@ export class Task {
   wakeAt = 0;
   /** For BLOCKED: what it waits for, for deadlock reports. */
   waitReason = '';
+  /** For BLOCKED: simulated time it blocked at (hung-task detection). */
+  blockedSince = 0;
   /** Set by kthread_stop. */
   shouldStop = false;
   exitCode = 0;

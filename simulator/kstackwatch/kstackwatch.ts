@@ -8,11 +8,12 @@ import type { Kprobes, Kprobe } from '../kernel/kprobes';
 import { KprobeError } from '../kernel/kprobes';
 import type { Fprobes, Fprobe } from '../kernel/fprobe';
 import type { HwBreakpoints, HwBreakpointHit } from '../kernel/hwBreakpoint';
-import type { CorruptionEvent } from '../kernel/events';
+import type { CorruptionEvent, StackEntry } from '../kernel/events';
 import { InsnDecoder, isInvalid, OpKind } from '../cpu/decode';
 import { splitAddress } from '../memory/memory';
 import { KswConfig, KswConfigError, parseConfig, watchesCanary } from './config';
-import { StackProbe, VariableLocator, WatchOwner } from './stack';
+import { CanarySlot, StackProbe, VariableLocator, WatchOwner } from './stack';
+import { Gpr } from '../cpu/registers';
 import { WatchPool, Watchpoint } from './watch';
 import { buildCorruption, reportLines } from './report';
 
@@ -75,7 +76,9 @@ export class KStackWatch {
   // ---- starting and stopping -------------------------------------------------------
 
   /** Validate a config against the loaded code without starting it (CLI, editor). */
-  validate(text: string): { config: KswConfig; fn: FunctionInfo; offset: number; warnings: string[]; notes: string[] } {
+  validate(text: string): {
+    config: KswConfig; fn: FunctionInfo; offset: number; warnings: string[]; notes: string[]; canarySlot: CanarySlot | null;
+  } {
     let parsed;
     try { parsed = parseConfig(text); } catch (e) {
       throw new KswError((e as KswConfigError).message);
@@ -83,7 +86,8 @@ export class KStackWatch {
     const { config, warnings } = parsed;
     const notes: string[] = [];
     const fn = this.findFunction(config.funcName, notes);
-    const offset = config.funcOffset ?? this.afterCanaryStore(fn);
+    const prologue = config.funcOffset === null ? this.afterCanaryStore(fn) : null;
+    const offset = config.funcOffset ?? prologue?.offset ?? 0;
     if (offset >= fn.size) throw new KswError(`fo=0x${offset.toString(16)} is past the end of ${fn.name} (size 0x${fn.size.toString(16)})`);
     try {
       this.kprobes.instructionAt(fn.address, fn.size, fn.address + BigInt(offset));
@@ -101,12 +105,12 @@ export class KStackWatch {
       const v = this.symbols.variable(fn, config.varName);
       if (typeof v === 'string') throw new KswError(v);
     }
-    return { config, fn, offset, warnings, notes };
+    return { config, fn, offset, warnings, notes, canarySlot: prologue?.slot ?? null };
   }
 
   /** Start watching (our extension: several configs may be active at once). */
   start(text: string): ActiveWatch {
-    const { config, fn, offset, warnings, notes } = this.validate(text);
+    const { config, fn, offset, warnings, notes, canarySlot } = this.validate(text);
     for (const w of warnings) this.m.log(4, `kstackwatch: ${w}`);
     for (const n of notes) this.m.log(6, `kstackwatch: ${n}`);
     const variable = config.varName !== null ? this.symbols.variable(fn, config.varName) as VariableLocator : null;
@@ -118,7 +122,7 @@ export class KStackWatch {
       throw new KswError('no free debug register for the watch pool (EBUSY)');
     }
     StackProbe.generation++;
-    const probe = new StackProbe(this.m, config, fn.name, offset, this.pool, variable, this.nextId++);
+    const probe = new StackProbe(this.m, config, fn.name, offset, this.pool, variable, this.nextId++, canarySlot);
     const kprobe: Kprobe = { address: fn.address + BigInt(offset), post: (_m, task) => probe.onProbe(task) };
     const fprobe: Fprobe = { entry: (_m, task) => probe.onFunctionEntry(task), exit: (_m, task) => probe.onFunctionExit(task) };
     this.fprobes.register(fprobe, fn.address, fn.size);
@@ -181,7 +185,7 @@ export class KStackWatch {
   // ---- hits ------------------------------------------------------------------------------
 
   private onHit(wp: Watchpoint, hit: HwBreakpointHit): void {
-    const stack = this.m.callTrace(hit.task, this.m.cpu.trapInsn);
+    const stack = this.writerStack(hit);
     const oldValue = wp.lastValue;
     const newValue = this.pool!.read(wp.address, wp.length);
     wp.lastValue = newValue;
@@ -207,6 +211,22 @@ export class KStackWatch {
     if (owner.config.panicHit) this.m.panic('kstackwatch: panic_hit set, stack corruption caught');
   }
 
+  /**
+   * The writer's call trace, innermost first, starting at the store itself.
+   * When a kernel function implemented on the host did the store (memcpy,
+   * ksw_watch_fire…), it has already returned: its caller is where the CPU
+   * trapped, so that frame is added back.
+   */
+  private writerStack(hit: HwBreakpointHit): StackEntry[] {
+    const store = this.m.cpu.trapInsn;
+    const stack = this.m.callTrace(hit.task, store);
+    if (this.m.host.containing(store) && hit.trapIp !== store) {
+      const caller = this.m.symbolize(hit.trapIp - 1n);
+      stack.splice(1, 0, { ...caller, symbol: this.m.symbolize(hit.trapIp).symbol, ip: '0x' + hit.trapIp.toString(16) });
+    }
+    return stack;
+  }
+
   // ---- symbols ------------------------------------------------------------------------------
 
   private findFunction(name: string, notes: string[]): FunctionInfo {
@@ -225,9 +245,12 @@ export class KStackWatch {
   /**
    * Our default for an omitted fo: the instruction after the prologue's
    * canary store (`mov %gs:0x28,%reg` … `mov %reg,off(%rsp|%rbp)`), so the
-   * canary is in place when the probe fires; without a canary, offset 0.
+   * canary is in place when the probe fires — and we know its exact slot,
+   * so canary mode need not scan (a stale copy of the canary left lower on
+   * the stack by an earlier frame cannot be mistaken for it). Without a
+   * canary: offset 0.
    */
-  private afterCanaryStore(fn: FunctionInfo): number {
+  private afterCanaryStore(fn: FunctionInfo): { offset: number; slot: CanarySlot | null } {
     const bytes = this.kprobes.originalBytes(fn.address, Math.min(fn.size, 256));
     let off = 0;
     let canaryReg = -1;
@@ -240,10 +263,11 @@ export class KStackWatch {
       if (d.mnemonic === Mnemonic.Mov && src?.kind === OpKind.Mem && src.seg === 5 && src.dispLo === 0x28 && dst?.kind === OpKind.Reg) {
         canaryReg = dst.reg;
       } else if (canaryReg >= 0 && d.mnemonic === Mnemonic.Mov && dst?.kind === OpKind.Mem && src?.kind === OpKind.Reg && src.reg === canaryReg) {
-        return off;
+        const slot = (dst.base === Gpr.RSP || dst.base === Gpr.RBP) && dst.index < 0 ? { base: dst.base, disp: dst.dispLo } : null;
+        return { offset: off, slot };
       }
     }
-    return 0;
+    return { offset: 0, slot: null };
   }
 }
 

@@ -35,6 +35,9 @@ const CANARY_SEARCH_WORDS = 128;
 
 export class ResolveError extends Error {}
 
+/** Where the prologue stored the canary: base register (RSP or RBP) + displacement. */
+export interface CanarySlot { base: number; disp: number }
+
 /** Where a config's variable lives, as far as DWARF tells. */
 export type VariableLocator = (m: Machine, task: Task, entrySp: bigint) => { address: bigint; length: number };
 
@@ -51,6 +54,7 @@ export class StackProbe {
     private readonly pool: WatchPool,
     private readonly variable: VariableLocator | null,
     id: number,
+    private readonly canarySlot: CanarySlot | null = null,
   ) {
     this.key = `kstackwatch:${id}`;
   }
@@ -116,7 +120,7 @@ export class StackProbe {
     if (this.variable) {
       ({ address, length } = this.variable(this.m, task, entrySp));
     } else if (watchesCanary(this.config)) {
-      address = this.findCanary(task, sp);
+      address = this.exactCanary(task) ?? this.findCanary(task, sp);
       length = 8;
     } else {
       address = sp + BigInt(this.config.spOffset);
@@ -126,6 +130,14 @@ export class StackProbe {
       throw new ResolveError(`invalid stack addr:0x${address.toString(16)} len :${length}`);
     }
     return { address, length };
+  }
+
+  /** The canary's slot as the prologue stored it, when known and it holds the canary. */
+  private exactCanary(task: Task): bigint | null {
+    if (!this.canarySlot || this.config.funcOffset !== null) return null;
+    const addr = BigInt.asUintN(64, this.m.cpu.getReg(this.canarySlot.base) + BigInt(this.canarySlot.disp));
+    if (!task.stackContains(addr, 8)) return null;
+    return this.m.mem.readU64(addr, true) === task.canary ? addr : null;
   }
 
   private findCanary(task: Task, sp: bigint): bigint {

@@ -69,7 +69,7 @@ function cpuidLeaf1Edx(): number {
 function signalForFault(f: CpuFault): number {
   switch (f.vector) {
     case Vector.UD: return SIGILL;
-    case Vector.DE: return SIGFPE;
+    case Vector.DE: case Vector.XM: return SIGFPE;
     case Vector.BP: case Vector.DB: return SIGTRAP;
     default: return SIGSEGV;
   }
@@ -119,6 +119,11 @@ export class UserProcess {
     this.syscalls = new LinuxSyscalls(this.mem, new AddressSpace(this.mem, this.image.brkStart), host, id);
     this.cpu.onSyscall = (cpu) => this.syscalls.dispatch(cpu);
     this.cpu.clock = () => Number(this.syscalls.nowNs(this.cpu)); // 1 GHz: cycles = ns
+  }
+
+  /** How the program ended (exit or fatal signal), or null while it runs: for a debugger's own run loop. */
+  get ending(): { code: number } | { signal: number } | null {
+    return this.ended;
   }
 
   /** Run to completion (or the instruction budget). */

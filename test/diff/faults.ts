@@ -51,8 +51,8 @@ export const FAULT_SCENARIOS: FaultScenario[] = [
     vector: UD, nativeSignal: 'SIGILL', preserved: { [RAX]: 42n },
   },
   {
-    // x87 is not simulated: the host runs it, the simulator must refuse it cleanly
-    name: 'x87_fld1', setup: ['movq $42, %rax'], faulting: 'fld1',
+    // AVX is not simulated: the host runs it, the simulator must refuse it cleanly
+    name: 'avx_vpxor', setup: ['movq $42, %rax'], faulting: 'vpxor %xmm0, %xmm0, %xmm0',
     vector: UD, nativeSignal: null, preserved: { [RAX]: 42n },
   },
 ];

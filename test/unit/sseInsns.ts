@@ -62,9 +62,31 @@ function intSet(): [bigint, bigint][] {
   return pats;
 }
 
+/** Values around the underflow threshold (results that round up to the smallest normal, etc.). */
+const U_D: bigint[] = [
+  0x0010000000000000n, 0x3fefffffffffffffn, 0x3ff0000000000001n, 0x0010000000000001n, 0x000fffffffffffffn,
+  0x3fe0000000000000n, 0x4000000000000000n, 0x3fdfffffffffffffn, 0x001fffffffffffffn, 0x0020000000000000n,
+  0x3fd5555555555555n, 0x4008000000000000n, 0x8010000000000000n, 0xbfefffffffffffffn,
+];
+const U_F: number[] = [
+  0x00800000, 0x3f7fffff, 0x3f800001, 0x00800001, 0x007fffff, 0x3f000000, 0x40000000, 0x3effffff, 0x00ffffff,
+  0x01000000, 0x3eaaaaab, 0x40400000, 0x80800000, 0xbf7fffff,
+];
+
 function doubleSet(): [bigint, bigint][] {
   const n = D_EDGES.length;
   return D_EDGES.map((v, k) => [v, D_EDGES[(k * 7 + 3) % n]]);
+}
+
+function tinyDoubleSet(): [bigint, bigint][] {
+  const n = U_D.length;
+  return U_D.map((v, k) => [v, U_D[(k + 3) % n]]);
+}
+
+function tinyFloatSet(): [bigint, bigint][] {
+  const n = U_F.length;
+  const q = (k: number): bigint => BigInt(U_F[k % n] >>> 0);
+  return U_F.map((_, k) => [q(k) | (q(k + 1) << 32n), q(k + 5) | (q(k + 9) << 32n)]);
 }
 
 function floatSet(): [bigint, bigint][] {
@@ -73,7 +95,7 @@ function floatSet(): [bigint, bigint][] {
   return F_EDGES.map((_, k) => [q(k) | (q(k * 5 + 1) << 32n), q(k * 3 + 2) | (q(k * 7 + 5) << 32n)]);
 }
 
-type SetName = 'D' | 'F' | 'I';
+type SetName = 'D' | 'F' | 'I' | 'U' | 'W';
 
 interface Test {
   name: string;
@@ -229,6 +251,20 @@ for (const op of ['add', 'sub', 'mul', 'div', 'min', 'max', 'sqrt']) {
   fp(`${op}pd`, 'D', 'V', { pairs: 16 });
   fp(`${op}ps`, 'F', 'V', { pairs: 16 });
 }
+// the underflow threshold, all pairs, in the modes where the fast path must step aside
+for (const op of ['add', 'sub', 'mul', 'div', 'sqrt']) {
+  for (const [suffix, set] of [['sd', 'U'], ['pd', 'U'], ['ss', 'W'], ['ps', 'W']] as [string, SetName][]) {
+    for (const [name, mode] of [['', 0x1f80], [' pe-set', 0x1fa0], [' all-set', 0x1fbf], [' ftz', 0x9f80], [' rc=up', 0x5f80]] as [string, number][]) {
+      add(`${op}${suffix} tiny${name}`, set, underMode(mode, `${op}${suffix} %[y],%[x]`, '[x]"+x"(x)', '[y]"x"(y)') + ' r[0] = x; r[1] = (V){fl, 0};', { wide: true });
+    }
+  }
+}
+for (const [op, set] of [['cvtsd2ss', 'U'], ['cvtpd2ps', 'U']] as [string, SetName][]) {
+  for (const [name, mode] of [['', 0x1f80], [' pe-set', 0x1fa0], [' ftz', 0x9f80]] as [string, number][]) {
+    add(`${op} tiny${name}`, set, underMode(mode, `${op} %[y],%[x]`, '[x]"+x"(x)', '[y]"x"(y)') + ' r[0] = x; r[1] = (V){fl, 0};', { wide: true, unary: true });
+  }
+}
+
 // compare predicates: eq lt le unord neq nlt nle ord
 for (let p = 0; p < 8; p++) {
   fp(`cmpsd $${p}`, 'D', p === 1 ? 'u64' : null, { pairs: 24 });
@@ -301,7 +337,7 @@ export function sseInsnsProgram(): { source: string; count: number } {
   const fns = tests.map((t, i) => `__attribute__((noinline)) static void t${i}(V x, V y, V *r) { ${t.body} }`).join('\n');
   const table = tests.map((t, i) => `  {${JSON.stringify(t.name)}, t${i}, '${t.set}', ${t.unary ? 1 : 0}, ${t.wide ? 1 : 0}, ${t.pairs ?? 0}},`).join('\n');
   const source = `${PRELUDE}
-${setDecl('D', doubleSet())}${setDecl('F', floatSet())}${setDecl('I', intSet())}
+${setDecl('D', doubleSet())}${setDecl('F', floatSet())}${setDecl('I', intSet())}${setDecl('U', tinyDoubleSet())}${setDecl('W', tinyFloatSet())}
 ${fns}
 struct test { const char *name; void (*f)(V, V, V *); char set; char unary, wide, pairs; };
 static const unsigned char offs[] = {0, 1, 2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79};
@@ -312,8 +348,14 @@ ${table}
 int cmain(void) {
   for (unsigned t = 0; t < sizeof tests / sizeof tests[0]; t++) {
     const struct test *T = &tests[t];
-    const V *s = T->set == 'D' ? setD : T->set == 'F' ? setF : setI;
-    unsigned n = T->set == 'D' ? sizeof setD / sizeof setD[0] : T->set == 'F' ? sizeof setF / sizeof setF[0] : sizeof setI / sizeof setI[0];
+    const V *s; unsigned n;
+    switch (T->set) {
+      case 'D': s = setD; n = sizeof setD / sizeof setD[0]; break;
+      case 'F': s = setF; n = sizeof setF / sizeof setF[0]; break;
+      case 'U': s = setU; n = sizeof setU / sizeof setU[0]; break;
+      case 'W': s = setW; n = sizeof setW / sizeof setW[0]; break;
+      default: s = setI; n = sizeof setI / sizeof setI[0];
+    }
     for (unsigned i = 0; i < n; i++) {
       for (unsigned jj = 0; jj < (T->unary ? 1u : T->pairs ? (unsigned)T->pairs : n); jj++) {
         unsigned j = T->pairs ? (i + offs[jj]) % n : jj;

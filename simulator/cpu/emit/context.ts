@@ -167,6 +167,7 @@ export function eaCode(m: MemOperand): string {
   }
   if (m.dispLo !== 0) loParts.push(String(m.dispLo >>> 0));
   if (m.dispHi !== 0) hiParts.push(String(m.dispHi | 0));
-  if (loParts.length === 1) return `ml=${loParts[0]}|0;mh=${hiParts.join('+')};`;
+  // One unscaled part cannot carry; a scaled index can (e.g. [rax*4]).
+  if (loParts.length === 1 && !loParts[0].includes('*')) return `ml=${loParts[0]}|0;mh=${hiParts.join('+')};`;
   return `t=${loParts.join('+')};ml=t|0;mh=(${hiParts.join('+')}+(t/4294967296|0))|0;`;
 }

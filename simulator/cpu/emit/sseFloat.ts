@@ -1,7 +1,8 @@
 // SSE/SSE2 floating point: scalar (ss/sd) and packed (ps/pd) arithmetic,
 // min/max, sqrt, compares (comis/ucomis set flags; cmp* build masks),
 // conversions, and ldmxcsr/stmxcsr. The arithmetic itself lives in
-// helpers/sseFloat.ts (bit-exact NaN rules); the emitters load operands.
+// helpers/sseFloat.ts and sseSoft.ts (bit-exact, with the MXCSR rounding
+// modes, FZ/DAZ and exception flags); the emitters load operands.
 // The bitwise ps/pd forms (andpd for fabs, xorpd for negation) are in
 // sseInteger.ts with the other logic ops.
 

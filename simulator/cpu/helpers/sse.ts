@@ -1,7 +1,8 @@
 // SSE/SSE2 runtime helpers: the functions generated code calls through `H`
 // for what is not emitted inline (see emit/sse*.ts). Floating point lives in
-// sseFloat.ts, packed integer lanes in sseInt.ts; this file adds the faults
-// (misaligned 16-byte access, page checks for 16-byte stores) and MXCSR.
+// sseFloat.ts (fast paths) and sseSoft.ts (exact arithmetic with the full
+// MXCSR model), packed integer lanes in sseInt.ts; this file adds the faults
+// (misaligned 16-byte access, page checks for 16-byte stores) and ldmxcsr.
 
 import type { Cpu } from '../cpu';
 import { GeneralProtection, PageFault, hex } from '../faults';

@@ -29,16 +29,6 @@ import {
   minMax32, minMax64, Op, OUT, REL_UN,
 } from './sseSoft';
 
-const INT_INDEFINITE = -0x80000000;
-
-export function isNanD(lo: number, hi: number): boolean {
-  return (hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0;
-}
-
-export function isNanF(v: number): boolean {
-  return (v & 0x7f800000) === 0x7f800000 && (v & 0x7fffff) !== 0;
-}
-
 /** #XM: a SIMD floating-point exception whose MXCSR mask bit is clear. */
 export class SimdFloatingPointException extends CpuFault {
   constructor(readonly flags: number) {
@@ -67,9 +57,36 @@ function twoProductExact(a: string, b: string, p: string): string {
 }
 
 /**
- * The fast-path condition for one lane: result normal, operands not
- * denormal unless DE is set, result exact unless PE is set. For singles r0
- * is the double result before rounding.
+ * Exactness test of a lane result (used only while PE is clear), compiled
+ * as a function of its own so the fast paths stay small enough for V8 to
+ * inline them into the blocks. For singles r0 is the double result before
+ * rounding.
+ */
+function exactSource(op: ArithOp, single: boolean): string {
+  let exact: string;
+  if (!single) {
+    exact = {
+      add: '(t=r-x,(x-(r-t))+(y-t)===0)',
+      sub: '(t=r-x,(x-(r-t))+(-y-t)===0)',
+      mul: twoProductExact('x', 'y', 'r'),
+      div: `r*y===x&&${twoProductExact('r', 'y', 'x')}`,
+      sqrt: `r*r===y&&${twoProductExact('r', 'r', 'y')}`,
+    }[op];
+  } else {
+    exact = {
+      add: 'r===r0&&(t=r0-x,(x-(r0-t))+(y-t)===0)',
+      sub: 'r===r0&&(t=r0-x,(x-(r0-t))+(-y-t)===0)',
+      mul: 'r===r0',
+      div: 'r*y===x',
+      sqrt: 'r*r===y',
+    }[op];
+  }
+  return `return function exact${op}${single ? 'F' : 'D'}(x,y,r,r0){let c=0,ah=0,al=0,bh=0,bl=0,t=0;return ${exact};}`;
+}
+
+/**
+ * The fast-path condition for one lane: result a normal number, operands
+ * not denormal unless DE is set, result exact unless PE is set.
  */
 function laneOk(op: ArithOp, single: boolean, x: string, y: string, r: string, r0: string): string {
   const MIN = single ? MIN_F : MIN_D, MAX = single ? MAX_F : MAX_D;
@@ -77,42 +94,22 @@ function laneOk(op: ArithOp, single: boolean, x: string, y: string, r: string, r
   const normal = `(${r}>0?${r}>${MIN}&&${r}<=${MAX}:${r}<-${MIN}&&${r}>=-${MAX})`;
   const notDen = (v: string) => `(${v}>=${MIN}||${v}<=-${MIN}||${v}===0)`;
   const dens = op === 'sqrt' ? notDen(y) : `${notDen(x)}&&${notDen(y)}`;
-  let exact: string;
-  if (!single) {
-    exact = {
-      add: `(t=${r}-${x},(${x}-(${r}-t))+(${y}-t)===0)`,
-      sub: `(t=${r}-${x},(${x}-(${r}-t))+(-${y}-t)===0)`,
-      mul: twoProductExact(x, y, r),
-      div: `${r}*${y}===${x}&&${twoProductExact(r, y, x)}`,
-      sqrt: `${r}*${r}===${y}&&${twoProductExact(r, r, y)}`,
-    }[op];
-  } else {
-    exact = {
-      add: `${r}===${r0}&&(t=${r0}-${x},(${x}-(${r0}-t))+(${y}-t)===0)`,
-      sub: `${r}===${r0}&&(t=${r0}-${x},(${x}-(${r0}-t))+(-${y}-t)===0)`,
-      mul: `${r}===${r0}`,
-      div: `${r}*${y}===${x}`,
-      sqrt: `${r}*${r}===${y}`,
-    }[op];
-  }
-  return `${normal}&&((m&2)!==0||${dens})&&((m&32)!==0||${exact})`;
+  return `${normal}&&((m&2)!==0||${dens})&&((m&32)!==0||exact(${x},${y},${r},${r0}))`;
 }
-
-const TEMPS = 'let c=0,ah=0,al=0,bh=0,bl=0,t=0;';
 
 /** Scalar double: X[d..d+1] = X[d..d+1] op (lo, hi). */
 function sdSource(op: ArithOp): string {
-  return `return function ${op}sd(d,lo,hi){${TEMPS}W[0]=lo;W[1]=hi;const i=d>>1,m=C.mxcsr,x=XD[i],y=D[0],r=${expr(op, 'x', 'y')};` +
+  return `return function ${op}sd(d,lo,hi){W[0]=lo;W[1]=hi;const i=d>>1,m=C.mxcsr,x=XD[i],y=D[0],r=${expr(op, 'x', 'y')};` +
     `if(${PLAIN}&&${laneOk(op, false, 'x', 'y', 'r', 'r')}){XD[i]=r;return;}slowSd(${OP_CODE[op]},d,lo,hi);}`;
 }
 
 function ssSource(op: ArithOp): string {
-  return `return function ${op}ss(d,v){${TEMPS}W[0]=v;const m=C.mxcsr,x=XF[d],y=Fl[0],r0=${expr(op, 'x', 'y')},r=Math.fround(r0);` +
+  return `return function ${op}ss(d,v){W[0]=v;const m=C.mxcsr,x=XF[d],y=Fl[0],r0=${expr(op, 'x', 'y')},r=Math.fround(r0);` +
     `if(${PLAIN}&&${laneOk(op, true, 'x', 'y', 'r', 'r0')}){XF[d]=r;return;}slowSs(${OP_CODE[op]},d,v);}`;
 }
 
 function pdSource(op: ArithOp): string {
-  return `return function ${op}pd(d,w0,w1,w2,w3){${TEMPS}W[0]=w0;W[1]=w1;W[2]=w2;W[3]=w3;const i=d>>1,m=C.mxcsr;` +
+  return `return function ${op}pd(d,w0,w1,w2,w3){W[0]=w0;W[1]=w1;W[2]=w2;W[3]=w3;const i=d>>1,m=C.mxcsr;` +
     `const x0=XD[i],y0=D[0],r0=${expr(op, 'x0', 'y0')},x1=XD[i+1],y1=D[1],r1=${expr(op, 'x1', 'y1')};` +
     `if(${PLAIN}&&${laneOk(op, false, 'x0', 'y0', 'r0', 'r0')}&&${laneOk(op, false, 'x1', 'y1', 'r1', 'r1')}){XD[i]=r0;XD[i+1]=r1;return;}` +
     `slowPd(${OP_CODE[op]},d,w0,w1,w2,w3);}`;
@@ -125,7 +122,7 @@ function psSource(op: ArithOp): string {
     checks += `&&${laneOk(op, true, `x${k}`, `y${k}`, `r${k}`, `q${k}`)}`;
     writes += `XF[d+${k}]=r${k};`;
   }
-  return `return function ${op}ps(d,w0,w1,w2,w3){${TEMPS}W[0]=w0;W[1]=w1;W[2]=w2;W[3]=w3;const m=C.mxcsr;${lanes}` +
+  return `return function ${op}ps(d,w0,w1,w2,w3){W[0]=w0;W[1]=w1;W[2]=w2;W[3]=w3;const m=C.mxcsr;${lanes}` +
     `if(${PLAIN}${checks}){${writes}return;}slowPs(${OP_CODE[op]},d,w0,w1,w2,w3);}`;
 }
 
@@ -206,16 +203,19 @@ export function createSseFloatHelpers(cpu: Cpu) {
   }
 
   type Fn = (...args: number[]) => void;
-  const make = (source: string): Fn =>
-    new Function('X', 'XD', 'XF', 'W', 'D', 'Fl', 'C', 'slowSd', 'slowSs', 'slowPd', 'slowPs', source)(
-      X, XD, XF, W, D, Fl, cpu, slowSd, slowSs, slowPd, slowPs) as Fn;
+  const make = (source: string, exact?: unknown): Fn =>
+    new Function('X', 'XD', 'XF', 'W', 'D', 'Fl', 'C', 'slowSd', 'slowSs', 'slowPd', 'slowPs', 'exact', source)(
+      X, XD, XF, W, D, Fl, cpu, slowSd, slowSs, slowPd, slowPs, exact) as Fn;
 
   const arithHelpers: Record<string, Fn> = {};
   for (const op of ['add', 'sub', 'mul', 'div', 'sqrt'] as ArithOp[]) {
-    arithHelpers[`${op}sd`] = make(sdSource(op));
-    arithHelpers[`${op}ss`] = make(ssSource(op));
-    arithHelpers[`${op}pd`] = make(pdSource(op));
-    arithHelpers[`${op}ps`] = make(psSource(op));
+    // one exactness function per use, so each call site stays monomorphic
+    const exactD = () => new Function(exactSource(op, false))();
+    const exactF = () => new Function(exactSource(op, true))();
+    arithHelpers[`${op}sd`] = make(sdSource(op), exactD());
+    arithHelpers[`${op}ss`] = make(ssSource(op), exactF());
+    arithHelpers[`${op}pd`] = make(pdSource(op), exactD());
+    arithHelpers[`${op}ps`] = make(psSource(op), exactF());
   }
   const minsd = make(minMaxSdSource(false)), maxsd = make(minMaxSdSource(true));
   const minss = make(minMaxSsSource(false)), maxss = make(minMaxSsSource(true));

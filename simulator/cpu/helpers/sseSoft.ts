@@ -179,8 +179,9 @@ function arith(f: Fmt, op: Op, alo: number, ahi: number, blo: number, bhi: numbe
       const bv = b.cls === Cls.ZERO ? 0n : b.mant << BigInt(b.exp - e);
       const sum = (a.sign ? -av : av) + (bs ? -bv : bv);
       if (sum === 0n) {
-        // exact zero: the common sign, else +0 (−0 when rounding down)
-        packZero(f, a.cls === Cls.ZERO && b.cls === Cls.ZERO && a.sign === bs ? a.sign : av === 0n && bv === 0n ? (rc === 1 ? a.sign | bs : a.sign & bs) : rc === 1 ? 1 : 0);
+        // an exact zero: two zeros of one sign keep it; otherwise +0, or −0 when rounding down
+        const bothZero = av === 0n && bv === 0n;
+        packZero(f, bothZero && a.sign === bs ? a.sign : rc === 1 ? 1 : 0);
         return flags;
       }
       return flags | roundPack(f, sum < 0n ? 1 : 0, sum < 0n ? -sum : sum, e, false, m);

@@ -3,7 +3,7 @@
 // the arithmetic itself is in x87Float.ts, transcendentals in x87Trans.ts).
 //
 // State lives in one X87State per Cpu, created here and reached only through
-// these helpers (and `x87State` for owners that save or inspect it).
+// these helpers (and x87StateOf(cpu) for owners that save or inspect it).
 // Registers hold raw 80-bit values with BigInt significands — acceptable
 // because x87 code is rare and never on the integer hot path.
 //
@@ -58,6 +58,8 @@ const CONSTANTS: { m: bigint; rest: bigint; exp: number }[] = [
   { m: 0xb17217f7d1cf79abn, rest: 0xc9e3b39803f2f6afn, exp: -1 }, // ln(2)
 ];
 
+export interface X87Saved { regs: Ext[]; empty: number; top: number; sw: number; cw: number }
+
 export class X87State {
   /** Physical registers R0–R7 (ST(i) is R[(top + i) & 7]). */
   readonly regs: Ext[] = new Array<Ext>(8).fill(POS_ZERO);
@@ -70,6 +72,16 @@ export class X87State {
 
   reset(): void {
     this.empty = 0xff; this.top = 0; this.sw = 0; this.cw = 0x037f;
+  }
+
+  /** A copy of the whole state (e.g. for a context switch); restore() puts it back. */
+  save(): X87Saved {
+    return { regs: [...this.regs], empty: this.empty, top: this.top, sw: this.sw, cw: this.cw };
+  }
+
+  restore(s: X87Saved): void {
+    for (let i = 0; i < 8; i++) this.regs[i] = s.regs[i];
+    this.empty = s.empty; this.top = s.top; this.sw = s.sw; this.cw = s.cw;
   }
 
   status(): number {
@@ -103,8 +115,18 @@ function addr(lo: number, hi: number, n: number): [number, number] {
   return [s | 0, (hi + (s > 0xffffffff ? 1 : 0)) | 0];
 }
 
+const states = new WeakMap<Cpu, X87State>();
+
+/** The FPU state of a CPU (for owners: context switches, debuggers, tests). */
+export function x87StateOf(cpu: Cpu): X87State {
+  const s = states.get(cpu);
+  if (!s) throw new Error('CPU without x87 helpers');
+  return s;
+}
+
 export function createX87Helpers(cpu: Cpu) {
   const st = new X87State();
+  states.set(cpu, st);
   const mem = cpu.mem;
   const S = mem.scratch;
   const F = cpu.flags;
@@ -132,8 +154,12 @@ export function createX87Helpers(cpu: Cpu) {
     return pc === 0 ? 24 : pc === 2 ? 53 : 64;
   }
 
-  /** Commit an instruction's exceptions; C1 is set to `c1`. */
+  /**
+   * Commit an instruction's exceptions; C1 is set to `c1`. Invalid operation
+   * and divide-by-zero take precedence over the denormal-operand exception.
+   */
   function finish(env: FpEnv, c1: boolean): void {
+    if (env.flags & (Exc.IE | Exc.ZE)) env.flags &= ~Exc.DE;
     st.sw = (st.sw & ~C1) | (env.flags & 0x7f) | (c1 ? C1 : 0);
   }
 
@@ -161,10 +187,11 @@ export function createX87Helpers(cpu: Cpu) {
 
   // ---- memory -------------------------------------------------------------------------
 
-  function load(kind: number, lo: number, hi: number, env: FpEnv): Ext {
+  /** Read a memory operand; `operand`: a source of arithmetic or a compare, not a load (see fromIEEE). */
+  function load(kind: number, lo: number, hi: number, env: FpEnv, operand = false): Ext {
     switch (kind) {
-      case X87Mem.F32: return fromIEEE(BigInt(mem.ld32(lo, hi) >>> 0), SINGLE, env);
-      case X87Mem.F64: { const l = mem.ld64(lo, hi); return fromIEEE(bits64(l, S[0]), DOUBLE, env); }
+      case X87Mem.F32: return fromIEEE(BigInt(mem.ld32(lo, hi) >>> 0), SINGLE, env, operand);
+      case X87Mem.F64: { const l = mem.ld64(lo, hi); return fromIEEE(bits64(l, S[0]), DOUBLE, env, operand); }
       case X87Mem.F80: {
         const l = mem.ld64(lo, hi), h = S[0];
         const [lo8, hi8] = addr(lo, hi, 8);
@@ -291,9 +318,6 @@ export function createX87Helpers(cpu: Cpu) {
   }
 
   const helpers = {
-    /** For owners (context save, debuggers): the FPU state of this CPU. */
-    x87State: st,
-
     /** fld/fild/fbld from memory. */
     x87Load(kind: number, lo: number, hi: number): void {
       const env = newEnv();
@@ -356,7 +380,7 @@ export function createX87Helpers(cpu: Cpu) {
     /** ST0 ← ST0 op m32fp/m64fp/m16int/m32int. */
     x87ArithMem(op: number, kind: number, lo: number, hi: number): void {
       const env = newEnv();
-      const m = load(kind, lo, hi, env);
+      const m = load(kind, lo, hi, env, true);
       const r = isEmpty(0) ? underflow(env) : arith(op, get(0), m, env);
       set(0, r);
       finish(env, env.up);
@@ -373,7 +397,7 @@ export function createX87Helpers(cpu: Cpu) {
     /** fcom/fcomp/ficom/ficomp with a memory operand. */
     x87CompareMem(kind: number, doPop: number, lo: number, hi: number): void {
       const env = newEnv();
-      const m = load(kind, lo, hi, env);
+      const m = load(kind, lo, hi, env, true);
       doCompare(readOrNull(0), m, X87Cmp.ORDERED, env);
       if (doPop) pop();
       finish(env, false);

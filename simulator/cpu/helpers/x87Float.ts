@@ -19,7 +19,11 @@ export const enum Exc { IE = 1, DE = 2, ZE = 4, OE = 8, UE = 16, PE = 32, SF = 6
 export const enum Rc { NEAREST = 0, DOWN = 1, UP = 2, ZERO = 3 }
 
 /** Per-instruction rounding state: the mode in, the exceptions and the C1 (rounded up) indicator out. */
-export interface FpEnv { rc: number; flags: number; up: boolean }
+export interface FpEnv {
+  rc: number; flags: number; up: boolean;
+  /** The memory operand of an arithmetic/compare instruction was a denormal in its own format. */
+  srcDenormal?: boolean;
+}
 
 export const EXT_BIAS = 16383;
 const MASK64 = (1n << 64n) - 1n;
@@ -105,7 +109,9 @@ function shiftRound(M: bigint, sh: number, sign: number, rc: number, st: { inexa
 export function roundTo(sign: number, M: bigint, e: number, p: number, f: Format, env: FpEnv): Rounded | null {
   const n = bitLength(M);
   const E = e + n - 1;
-  const lsbMin = f.emin - (f.mbits - 1);
+  // Precision control acts like a p-bit format with the extended exponent range:
+  // denormal results keep their bits above 2^(emin − (p − 1)).
+  const lsbMin = f.emin - (p - 1);
   let lsb = Math.max(E - (p - 1), lsbMin);
   const st = { inexact: false, up: false };
   let q = shiftRound(M, lsb - e, sign, env.rc, st);
@@ -179,7 +185,7 @@ export function propagateNaN(a: Ext, b: Ext, env: FpEnv): Ext {
 function specials(a: Ext, b: Ext, ka: Kind, kb: Kind, env: FpEnv): Ext | null {
   if (ka === Kind.UNSUPPORTED || kb === Kind.UNSUPPORTED) { env.flags |= Exc.IE; return INDEFINITE; }
   if (isNaNKind(ka) || isNaNKind(kb)) return propagateNaN(a, b, env);
-  if (isDenormal(a) || isDenormal(b)) env.flags |= Exc.DE;
+  if (isDenormal(a) || isDenormal(b) || env.srcDenormal) env.flags |= Exc.DE;
   return null;
 }
 
@@ -292,7 +298,7 @@ export function compare(a: Ext, b: Ext, quietNaNsOk: boolean, env: FpEnv): Cmp {
     if (!quietNaNsOk || ka === Kind.SNAN || kb === Kind.SNAN) env.flags |= Exc.IE;
     return Cmp.UN;
   }
-  if (isDenormal(a) || isDenormal(b)) env.flags |= Exc.DE;
+  if (isDenormal(a) || isDenormal(b) || env.srcDenormal) env.flags |= Exc.DE;
   return compareOrdered(a, b, ka, kb);
 }
 
@@ -353,8 +359,7 @@ export function toInt(a: Ext, bits: number, rc: number, env: FpEnv): bigint | nu
   const ka = kindOf(a);
   if (ka === Kind.ZERO) return 0n;
   if (ka !== Kind.FINITE) { env.flags |= Exc.IE; return null; }
-  if (isDenormal(a)) env.flags |= Exc.DE;
-  const x = unpack(a);
+  const x = unpack(a); // (a denormal source does not raise DE)
   const E = x.e + bitLength(x.M) - 1;
   if (E > bits) { env.flags |= Exc.IE; return null; }
   const st = { inexact: false, up: false };
@@ -369,8 +374,13 @@ export function toInt(a: Ext, bits: number, rc: number, env: FpEnv): bigint | nu
 
 // ---- memory formats -------------------------------------------------------------------------
 
-/** float32/float64 bits (as BigInt) → extended (exact; an SNaN is quieted with IE, a denormal raises DE). */
-export function fromIEEE(bits: bigint, f: Format, env: FpEnv): Ext {
+/**
+ * float32/float64 bits (as BigInt) → extended, exactly. For a load (fld) an
+ * SNaN is quieted with IE and a denormal raises DE; for an arithmetic source
+ * operand (`operand`) the SNaN stays signalling and a denormal is only noted
+ * in env.srcDenormal, since the instruction decides which exceptions win.
+ */
+export function fromIEEE(bits: bigint, f: Format, env: FpEnv, operand = false): Ext {
   const fracBits = f.mbits - 1;
   const expBits = f === SINGLE ? 8 : 11;
   const sign = Number((bits >> BigInt(fracBits + expBits)) & 1n);
@@ -380,12 +390,14 @@ export function fromIEEE(bits: bigint, f: Format, env: FpEnv): Ext {
   if (exp === (1 << expBits) - 1) {
     if (frac === 0n) return inf(sign);
     const m = J_BIT | (frac << BigInt(64 - f.mbits));
+    if (operand) return { se: (sign << 15) | 0x7fff, m };
     if ((m & QUIET_BIT) === 0n) env.flags |= Exc.IE;
     return { se: (sign << 15) | 0x7fff, m: m | QUIET_BIT };
   }
   if (exp === 0) {
     if (frac === 0n) return zero(sign);
-    env.flags |= Exc.DE;
+    if (operand) env.srcDenormal = true;
+    else env.flags |= Exc.DE;
     const n = bitLength(frac);
     // value = frac · 2^(1 − bias − fracBits)
     const E = 1 - bias - fracBits + n - 1;
@@ -411,7 +423,7 @@ export function toIEEE(a: Ext, f: Format, env: FpEnv): bigint {
       return signBit | (expMax << BigInt(fracBits)) | frac;
     }
   }
-  if (isDenormal(a)) env.flags |= Exc.DE;
+  // (a denormal source does not raise DE on a store)
   const x = unpack(a);
   const r = roundTo(x.sign, x.M, x.e, f.mbits, f, env);
   if (r === null) {
@@ -477,7 +489,8 @@ export function remainder(a: Ext, b: Ext, ieee: boolean, env: FpEnv): { r: Ext; 
   const s = specials(a, b, ka, kb, env);
   if (s) return { r: s, c: -1 };
   if (ka === Kind.INF || kb === Kind.ZERO) return { r: invalid(env), c: -1 };
-  if (kb === Kind.INF || ka === Kind.ZERO) return { r: a, c: 0 };
+  if (ka === Kind.ZERO) return { r: a, c: 0 };
+  if (kb === Kind.INF) { const x = unpack(a); return { r: roundExt(x.sign, x.M, x.e, 64, env), c: 0 }; } // (normalized)
   const x = unpack(a), y = unpack(b);
   const Ea = x.e + bitLength(x.M) - 1, Eb = y.e + bitLength(y.M) - 1;
   const D = Ea - Eb;
@@ -489,7 +502,7 @@ export function remainder(a: Ext, b: Ext, ieee: boolean, env: FpEnv): { r: Ext; 
     const X = x.M << BigInt(x.e - e), Y = y.M << BigInt(y.e + shift - e);
     const q = X / Y;
     const r = X - q * Y;
-    return { r: roundExt(x.sign, r, e, 64, env), c: C2 | quotientBits(q) };
+    return { r: roundExt(x.sign, r, e, 64, env), c: C2 }; // C0 C1 C3 read as 0 (host behaviour)
   }
   const e = Math.min(x.e, y.e);
   const X = x.M << BigInt(x.e - e), Y = y.M << BigInt(y.e - e);

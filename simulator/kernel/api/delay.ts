@@ -20,7 +20,7 @@ import { NO_RETURN, beginWait, checkAtomicSleep, endWait, resumeWait } from './u
 import { HostResult } from '../hostFunctions';
 
 /** Longest busy-wait done by actually spinning (ns). */
-export const BUSY_WAIT_MAX_NS = 20_000;
+export const BUSY_WAIT_MAX_NS = 100_000;
 
 /** Sleep `ns` of simulated time in kernel function `fn` (re-executed on wake-up until the time has passed). */
 function sleepFor(m: Machine, fn: string, ns: () => number, result: HostResult): HostResult {

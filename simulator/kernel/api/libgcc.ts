@@ -1,5 +1,5 @@
 // The libgcc helpers gcc may call from kernel-flag code (population count,
-// parity, 128-bit division and multiplication with overflow, -ftrapv
+// parity, leading redundant sign bits, 128-bit division and multiplication with overflow, -ftrapv
 // arithmetic). 128-bit values travel in register pairs (low, high): the
 // arguments in rdi:rsi and rdx:rcx, the result in rax:rdx.
 //
@@ -17,6 +17,15 @@ function popcount(v: bigint): number {
   let n = 0;
   for (let x = v; x !== 0n; x &= x - 1n) n++;
   return n;
+}
+
+/** Leading redundant sign bits (bits after the sign bit equal to it) of a `bits`-wide value. */
+function clrsb(v: bigint, bits: number): number {
+  let x = BigInt.asIntN(bits, v);
+  if (x < 0n) x = ~x;
+  let width = 0;
+  while (x > 0n) { x >>= 1n; width++; }
+  return bits - 1 - width;
 }
 
 class TrapvOverflow extends CpuFault {
@@ -39,6 +48,9 @@ export function registerLibgcc(m: Machine): void {
   m.defineHost('__popcountdi2', () => popcount(m.arg(0)));
   m.defineHost('__popcountti2', () => popcount(u128(0, 1)));
   m.defineHost('__paritydi2', () => popcount(m.arg(0)) & 1);
+  m.defineHost('__parityti2', () => popcount(u128(0, 1)) & 1);
+  m.defineHost('__clrsbdi2', () => clrsb(m.arg(0), 64));
+  m.defineHost('__clrsbti2', () => clrsb(u128(0, 1), 128));
   m.defineHost('__divti3', () => ret128(s128(0, 1) / divisor(s128(2, 3))));
   m.defineHost('__modti3', () => ret128(s128(0, 1) % divisor(s128(2, 3))));
   m.defineHost('__udivti3', () => ret128(u128(0, 1) / divisor(u128(2, 3))));
@@ -60,12 +72,19 @@ export function registerLibgcc(m: Machine): void {
     writeU32(m, m.arg(4), BigInt.asIntN(128, p) !== p ? 1 : 0);
     return ret128(p);
   });
-  const trapv = (fn: string, v: bigint): bigint => {
-    if (BigInt.asIntN(64, v) !== v) throw new TrapvOverflow(fn);
-    return BigInt.asUintN(64, v);
+  // -ftrapv arithmetic: 32-bit (si), 64-bit (di) and 128-bit (ti) operands.
+  const check = (fn: string, v: bigint, bits: number): bigint => {
+    if (BigInt.asIntN(bits, v) !== v) throw new TrapvOverflow(fn);
+    return v;
   };
-  m.defineHost('__mulvdi3', () => trapv('__mulvdi3', m.argI64(0) * m.argI64(1)));
-  m.defineHost('__addvdi3', () => trapv('__addvdi3', m.argI64(0) + m.argI64(1)));
-  m.defineHost('__subvdi3', () => trapv('__subvdi3', m.argI64(0) - m.argI64(1)));
-  m.defineHost('__negvdi2', () => trapv('__negvdi2', -m.argI64(0)));
+  const trapv: [string, number, (a: bigint, b: bigint) => bigint, number][] = [
+    ['add', 3, (a, b) => a + b, 2], ['sub', 3, (a, b) => a - b, 2], ['mul', 3, (a, b) => a * b, 2],
+    ['neg', 2, (a) => -a, 1], ['abs', 2, (a) => (a < 0n ? -a : a), 1],
+  ];
+  for (const [op, suffix, f, arity] of trapv) {
+    const si = `__${op}vsi${suffix}`, di = `__${op}vdi${suffix}`, ti = `__${op}vti${suffix}`;
+    m.defineHost(si, () => BigInt.asUintN(32, check(si, f(BigInt(m.argI32(0)), BigInt(m.argI32(1))), 32)));
+    m.defineHost(di, () => BigInt.asUintN(64, check(di, f(m.argI64(0), m.argI64(1)), 64)));
+    m.defineHost(ti, () => ret128(check(ti, f(s128(0, 1), arity === 2 ? s128(2, 3) : 0n), 128)));
+  }
 }

@@ -17,7 +17,7 @@ import { Gpr } from '../../cpu/registers';
 import { PageFault } from '../../cpu/faults';
 import { ArgSource, parsePrintkPrefix } from './format';
 import { callArgs, guestFormat, symbolString, vaListArgs } from './guestFormat';
-import { NO_RETURN, readU64 } from './util';
+import { NO_RETURN, beginWait, readU64, resumeWait } from './util';
 import { afterQuantum } from './hooks';
 
 /** Linux's printk record limit (PRINTKRB_RECORD_MAX). */
@@ -113,7 +113,14 @@ export function logLines(m: Machine, level: number, ...lines: string[]): void {
  */
 export function dumpStack(m: Machine, level = DEFAULT_LOGLEVEL, rip?: bigint): void {
   const t = m.currentTask;
-  const frames = m.callTrace(t, rip ?? m.cpu.rip);
+  // Callers' frames are return addresses: name them as %pB does (looked up
+  // at ret-1), so a call that is its function's last instruction (a
+  // noreturn call such as panic()) is still attributed to that function.
+  const frames = m.callTrace(t, rip ?? m.cpu.rip).map((f, i) => {
+    if (i === 0) return f;
+    const b = symbolString(m, BigInt(f.ip), 'B');
+    return b.startsWith('0x') ? f : { ...f, symbol: b }; // e.g. the exit trampoline: no call precedes it
+  });
   logLines(m, level,
     `CPU: ${m.currentCpu.index} PID: ${t.pid} Comm: ${t.comm}`,
     'Call Trace:',
@@ -123,14 +130,22 @@ export function dumpStack(m: Machine, level = DEFAULT_LOGLEVEL, rip?: bigint): v
 }
 
 /**
- * panic(): "Kernel panic - not syncing: msg", the stack, the end marker;
- * then the machine stops. The task never continues (it is left blocked).
+ * panic(): "Kernel panic - not syncing: msg" and the stack; then the
+ * machine stops with { kind: 'panic', reason: msg }. The task never
+ * continues (it is left blocked, and blocks again if woken).
  */
 export function kernelPanic(m: Machine, msg: string): typeof NO_RETURN {
+  const t = m.currentTask;
+  if (resumeWait(t, 'panic')) { // woken after a panic: stay down
+    m.blockCurrent('panic');
+    return NO_RETURN;
+  }
+  beginWait(t, 'panic');
   const text = msg.endsWith('\n') ? msg.slice(0, -1) : msg;
   logLines(m, 0, `Kernel panic - not syncing: ${text}`);
   dumpStack(m, DEFAULT_LOGLEVEL);
-  logLines(m, 0, `---[ end Kernel panic - not syncing: ${text} ]---`);
+  // The "---[ end Kernel panic - not syncing: … ]---" line is the front
+  // end's, printed when run() stops with { kind: 'panic' } (for every panic).
   m.blockCurrent('panic');
   m.panic(text);
   return NO_RETURN;

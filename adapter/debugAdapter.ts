@@ -1,0 +1,9 @@
+// Entry point of the debug adapter as its own process: DAP over stdin and
+// stdout (package.json contributes.debuggers[0].program → dist/adapter.js).
+// Nothing may write to stdout except the protocol.
+
+import { KswDebugSession } from './session';
+
+const session = new KswDebugSession();
+process.on('SIGTERM', () => session.shutdown());
+session.start(process.stdin, process.stdout);

@@ -1,0 +1,414 @@
+// The KStackWatch debug session: Debug Adapter Protocol ↔ the simulator's
+// debug runtime (simulator/debug/runtime.ts). This file only translates —
+// one method per DAP request, runtime events to DAP events; the debugger's
+// logic lives in the runtime. Runs over stdio (debugAdapter.ts) or inline
+// in the extension host (`new KswDebugSession()`).
+
+import {
+  BreakpointEvent, Event, ExitedEvent, InitializedEvent, LoggingDebugSession, OutputEvent, StoppedEvent,
+  TerminatedEvent, ThreadEvent,
+} from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { DebugRuntime, EvalError, LaunchError } from '../simulator/debug/runtime';
+import type {
+  BreakpointResult, DataBreakpointSpec, FrameInfo, OutputInfo, SourceRef, StopInfo, VariableInfo,
+} from '../simulator/debug/types';
+import type { CorruptionEvent } from '../simulator/kernel/events';
+
+/** Custom requests the extension sends (the Stack Watches view). */
+export const CUSTOM_REQUESTS = {
+  setStackWatches: 'kstackwatch.setStackWatches',
+  listStackWatches: 'kstackwatch.listStackWatches',
+  debugRegisters: 'kstackwatch.debugRegisters',
+} as const;
+
+/** The custom event with the corruption's JSON (DESIGN.md §3.2). */
+export const CORRUPTION_EVENT = 'kstackwatch.corruption';
+
+/** How long launch waits for configurationDone before starting anyway. */
+const CONFIGURATION_TIMEOUT_MS = 5000;
+
+const ERROR_LAUNCH = 1001, ERROR_REQUEST = 1002;
+
+export class KswDebugSession extends LoggingDebugSession {
+  private runtime: DebugRuntime | null = null;
+  private configured = false;
+  private readonly configuredWaiters: (() => void)[] = [];
+  /** Breakpoints set before launch created the runtime. */
+  private readonly early: ((rt: DebugRuntime) => void)[] = [];
+
+  constructor() {
+    super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+  }
+
+  // ---- runtime events → DAP events ---------------------------------------------------------
+
+  private attach(rt: DebugRuntime): void {
+    rt.on('stopped', (s: StopInfo) => {
+      const e = new StoppedEvent(s.reason, s.threadId) as DebugProtocol.StoppedEvent;
+      e.body.allThreadsStopped = true;
+      if (s.description) e.body.description = s.description;
+      if (s.text) e.body.text = s.text;
+      if (s.hitBreakpointIds) e.body.hitBreakpointIds = s.hitBreakpointIds;
+      this.sendEvent(e);
+    });
+    rt.on('output', (o: OutputInfo) => {
+      const e = new OutputEvent(o.text, o.category) as DebugProtocol.OutputEvent;
+      if (o.source) { e.body.source = this.source(o.source); e.body.line = this.convertDebuggerLineToClient(o.line ?? 1); }
+      this.sendEvent(e);
+    });
+    rt.on('thread', (t: { reason: string; threadId: number }) => this.sendEvent(new ThreadEvent(t.reason, t.threadId)));
+    rt.on('corruption', (c: CorruptionEvent) => this.sendEvent(new Event(CORRUPTION_EVENT, c)));
+    rt.on('breakpoint', (b: BreakpointResult) => this.sendEvent(new BreakpointEvent('changed', this.breakpoint(b))));
+    rt.on('exited', (code: number) => this.sendEvent(new ExitedEvent(code)));
+    rt.on('terminated', () => this.sendEvent(new TerminatedEvent()));
+  }
+
+  // ---- session set-up ------------------------------------------------------------------------
+
+  protected initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = {
+      ...response.body,
+      supportsConfigurationDoneRequest: true,
+      supportsFunctionBreakpoints: true,
+      supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsLogPoints: true,
+      supportsEvaluateForHovers: true,
+      supportsSetVariable: true,
+      supportsRestartRequest: true,
+      supportsTerminateRequest: true,
+      supportsExceptionInfoRequest: true,
+      supportsLoadedSourcesRequest: true,
+      supportsModulesRequest: true,
+      supportsDataBreakpoints: true,
+      supportsDataBreakpointBytes: true,
+      supportsReadMemoryRequest: true,
+      supportsWriteMemoryRequest: true,
+      supportsDisassembleRequest: true,
+      supportsInstructionBreakpoints: true,
+      supportsSteppingGranularity: true,
+      supportsValueFormattingOptions: true,
+      supportsDelayedStackTraceLoading: true,
+    };
+    this.sendResponse(response);
+  }
+
+  protected configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.configured = true;
+    for (const w of this.configuredWaiters.splice(0)) w();
+    this.sendResponse(response);
+  }
+
+  private waitConfigured(): Promise<void> {
+    if (this.configured) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, CONFIGURATION_TIMEOUT_MS);
+      this.configuredWaiters.push(() => { clearTimeout(timer); resolve(); });
+    });
+  }
+
+  protected async launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): Promise<void> {
+    let rt: DebugRuntime;
+    try {
+      rt = DebugRuntime.create(args as Record<string, unknown>);
+    } catch (e) {
+      const message = e instanceof LaunchError ? e.message : `internal error: ${(e as Error).stack ?? e}`;
+      this.sendErrorResponse(response, { id: ERROR_LAUNCH, format: message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')), showUser: true });
+      return;
+    }
+    this.runtime = rt;
+    this.attach(rt);
+    for (const f of this.early.splice(0)) f(rt);
+    // breakpoints can be resolved now that the program's debug info is loaded
+    this.sendEvent(new InitializedEvent());
+    await this.waitConfigured();
+    this.sendResponse(response);
+    this.guard(null, () => rt.start());
+  }
+
+  protected restartRequest(response: DebugProtocol.RestartResponse): void {
+    this.guard(response, () => {
+      this.rt().restart();
+      this.sendResponse(response);
+    });
+  }
+
+  protected terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.runtime?.terminate();
+    this.sendResponse(response);
+  }
+
+  protected disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.runtime?.terminate();
+    this.sendResponse(response);
+  }
+
+  // ---- breakpoints ----------------------------------------------------------------------------
+
+  protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    const file = args.source.path;
+    const given: DebugProtocol.SourceBreakpoint[] = args.breakpoints ?? args.lines?.map((line) => ({ line })) ?? [];
+    const specs = given.map((b) => ({
+      line: this.convertClientLineToDebugger(b.line), condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage,
+    }));
+    if (!file) { response.body = { breakpoints: specs.map(() => ({ verified: false, message: 'no source path' })) }; this.sendResponse(response); return; }
+    this.withRuntime(response, (rt) => ({ breakpoints: rt.setSourceBreakpoints(file, specs).map((b) => this.breakpoint(b)) }),
+      () => ({ breakpoints: specs.map(() => ({ verified: false, message: 'the program is not loaded yet' })) }),
+      (rt) => { rt.setSourceBreakpoints(file, specs).forEach((b) => this.sendEvent(new BreakpointEvent('changed', this.breakpoint(b)))); });
+  }
+
+  protected setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+    this.withRuntime(response, (rt) => ({ breakpoints: rt.setFunctionBreakpoints(args.breakpoints).map((b) => this.breakpoint(b)) }),
+      () => ({ breakpoints: args.breakpoints.map(() => ({ verified: false, message: 'the program is not loaded yet' })) }),
+      (rt) => { rt.setFunctionBreakpoints(args.breakpoints); });
+  }
+
+  protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
+    this.withRuntime(response, (rt) => ({ breakpoints: rt.setInstructionBreakpoints(args.breakpoints).map((b) => this.breakpoint(b)) }),
+      () => ({ breakpoints: args.breakpoints.map(() => ({ verified: false, message: 'the program is not loaded yet' })) }),
+      (rt) => { rt.setInstructionBreakpoints(args.breakpoints); });
+  }
+
+  protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse): void {
+    this.sendResponse(response);
+  }
+
+  protected dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+    this.guard(response, () => {
+      const r = this.rt().dataBreakpointInfo(args);
+      response.body = { dataId: r.dataId, description: r.description, accessTypes: r.accessTypes, canPersist: false };
+      this.sendResponse(response);
+    });
+  }
+
+  protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    this.guard(response, () => {
+      const specs: DataBreakpointSpec[] = args.breakpoints.map((b) => ({ dataId: b.dataId, accessType: b.accessType, condition: b.condition, hitCondition: b.hitCondition }));
+      response.body = { breakpoints: this.rt().setDataBreakpoints(specs).map((b) => this.breakpoint(b)) };
+      this.sendResponse(response);
+    });
+  }
+
+  // ---- execution --------------------------------------------------------------------------------
+
+  protected continueRequest(response: DebugProtocol.ContinueResponse): void {
+    this.guard(response, () => {
+      response.body = { allThreadsContinued: true };
+      this.sendResponse(response);
+      this.rt().continue();
+    });
+  }
+
+  protected nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
+    this.step(response, args.threadId, 'over', args.granularity);
+  }
+
+  protected stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
+    this.step(response, args.threadId, 'in', args.granularity);
+  }
+
+  protected stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
+    this.step(response, args.threadId, 'out', args.granularity);
+  }
+
+  private step(response: DebugProtocol.Response, threadId: number, kind: 'in' | 'over' | 'out', granularity?: DebugProtocol.SteppingGranularity): void {
+    this.guard(response, () => {
+      const rt = this.rt();
+      rt.step(threadId, kind, granularity === 'instruction' ? 'instruction' : 'line');
+      this.sendResponse(response);
+    });
+  }
+
+  protected pauseRequest(response: DebugProtocol.PauseResponse): void {
+    this.runtime?.pause();
+    this.sendResponse(response);
+  }
+
+  // ---- state --------------------------------------------------------------------------------------
+
+  protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    response.body = { threads: this.runtime ? this.runtime.threads() : [] };
+    this.sendResponse(response);
+  }
+
+  protected stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    this.guard(response, () => {
+      const { frames, total } = this.rt().stackTrace(args.threadId, args.startFrame ?? 0, args.levels ?? 0);
+      response.body = { stackFrames: frames.map((f) => this.frame(f)), totalFrames: total };
+      this.sendResponse(response);
+    });
+  }
+
+  protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    this.guard(response, () => {
+      response.body = { scopes: this.rt().scopes(args.frameId) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    this.guard(response, () => {
+      const vars = this.rt().variables(args.variablesReference, args.start ?? 0, args.count ?? 0, { hex: args.format?.hex });
+      response.body = { variables: vars.map((v) => this.variable(v)) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+    this.guard(response, () => {
+      const v = this.rt().setVariable(args.variablesReference, args.name, args.value);
+      response.body = { value: v.value, type: v.type, variablesReference: v.variablesReference, memoryReference: v.memoryReference };
+      this.sendResponse(response);
+    });
+  }
+
+  protected evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    this.guard(response, () => {
+      const r = this.rt().evaluate(args.expression, args.frameId, { hex: args.format?.hex });
+      response.body = { result: r.result, type: r.type, variablesReference: r.variablesReference, memoryReference: r.memoryReference };
+      this.sendResponse(response);
+    });
+  }
+
+  protected exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+    this.guard(response, () => {
+      const x = this.rt().exceptionInfo();
+      response.body = {
+        exceptionId: x.exceptionId, description: x.description, breakMode: x.breakMode,
+        details: { message: x.details, stackTrace: x.stackTrace },
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  protected readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+    this.guard(response, () => {
+      const r = this.rt().readMemory(args.memoryReference, args.offset ?? 0, args.count);
+      response.body = { address: r.address, data: Buffer.from(r.data).toString('base64'), unreadableBytes: r.unreadableBytes };
+      this.sendResponse(response);
+    });
+  }
+
+  protected writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+    this.guard(response, () => {
+      const n = this.rt().writeMemory(args.memoryReference, args.offset ?? 0, Buffer.from(args.data, 'base64'));
+      response.body = { bytesWritten: n };
+      this.sendResponse(response);
+    });
+  }
+
+  protected disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
+    this.guard(response, () => {
+      const list = this.rt().disassemble(args.memoryReference, args.offset ?? 0, args.instructionOffset ?? 0, args.instructionCount);
+      response.body = {
+        instructions: list.map((i) => ({
+          address: i.address, instructionBytes: i.instructionBytes, instruction: i.instruction, symbol: i.symbol,
+          presentationHint: i.presentationHint,
+          ...(i.location ? { location: this.source(i.location), line: this.convertDebuggerLineToClient(i.line!) } : {}),
+        })),
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  protected loadedSourcesRequest(response: DebugProtocol.LoadedSourcesResponse): void {
+    response.body = { sources: (this.runtime?.loadedSources() ?? []).map((s) => this.source(s)) };
+    this.sendResponse(response);
+  }
+
+  protected modulesRequest(response: DebugProtocol.ModulesResponse): void {
+    const modules = this.runtime?.modules() ?? [];
+    response.body = { modules, totalModules: modules.length };
+    this.sendResponse(response);
+  }
+
+  protected customRequest(command: string, response: DebugProtocol.Response, args: { watches?: unknown } | undefined): void {
+    this.guard(response, () => {
+      const rt = this.rt();
+      switch (command) {
+        case CUSTOM_REQUESTS.setStackWatches:
+          response.body = { watches: rt.setStackWatches(args?.watches ?? []), misses: rt.stackWatches().misses };
+          break;
+        case CUSTOM_REQUESTS.listStackWatches:
+          response.body = rt.stackWatches();
+          break;
+        case CUSTOM_REQUESTS.debugRegisters:
+          response.body = { cpus: rt.debugRegisters() };
+          break;
+        default:
+          throw new EvalError(`unknown request '${command}'`);
+      }
+      this.sendResponse(response);
+    });
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------------
+
+  private rt(): DebugRuntime {
+    if (!this.runtime) throw new EvalError('no program is running (launch first)');
+    return this.runtime;
+  }
+
+  /** Answer now with the runtime, or remember the request for when launch creates it. */
+  private withRuntime(response: DebugProtocol.Response, now: (rt: DebugRuntime) => { breakpoints: DebugProtocol.Breakpoint[] },
+    before: () => { breakpoints: DebugProtocol.Breakpoint[] }, later: (rt: DebugRuntime) => void): void {
+    if (this.runtime) {
+      this.guard(response, () => { response.body = now(this.runtime!); this.sendResponse(response); });
+      return;
+    }
+    response.body = before();
+    this.early.push(later);
+    this.sendResponse(response);
+  }
+
+  /** Run a request; a user's mistake becomes an error response with its message. */
+  private guard(response: DebugProtocol.Response | null, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      const message = e instanceof EvalError || e instanceof LaunchError ? e.message : `internal error: ${(e as Error).stack ?? e}`;
+      if (response) this.sendErrorResponse(response, { id: ERROR_REQUEST, format: message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')), showUser: false });
+      else this.sendEvent(new OutputEvent(message + '\n', 'stderr'));
+    }
+  }
+
+  private source(s: SourceRef): DebugProtocol.Source {
+    return { name: s.name, path: this.convertDebuggerPathToClient(s.path) };
+  }
+
+  private frame(f: FrameInfo): DebugProtocol.StackFrame {
+    return {
+      id: f.id, name: f.name,
+      ...(f.source ? { source: this.source(f.source) } : {}),
+      line: f.line ? this.convertDebuggerLineToClient(f.line) : 0,
+      column: f.line ? this.convertDebuggerColumnToClient(f.column) : 0,
+      instructionPointerReference: f.instructionPointerReference,
+      ...(f.moduleId ? { moduleId: f.moduleId } : {}),
+      ...(f.subtle ? { presentationHint: 'subtle' as const } : {}),
+    };
+  }
+
+  private breakpoint(b: BreakpointResult): DebugProtocol.Breakpoint {
+    return {
+      id: b.id, verified: b.verified,
+      ...(b.message ? { message: b.message } : {}),
+      ...(b.source ? { source: this.source(b.source) } : {}),
+      ...(b.line ? { line: this.convertDebuggerLineToClient(b.line) } : {}),
+      ...(b.instructionReference ? { instructionReference: b.instructionReference } : {}),
+    };
+  }
+
+  private variable(v: VariableInfo): DebugProtocol.Variable {
+    return {
+      name: v.name, value: v.value, variablesReference: v.variablesReference,
+      ...(v.type ? { type: v.type } : {}),
+      ...(v.indexedVariables !== undefined ? { indexedVariables: v.indexedVariables } : {}),
+      ...(v.memoryReference ? { memoryReference: v.memoryReference } : {}),
+      ...(v.evaluateName ? { evaluateName: v.evaluateName } : {}),
+      ...(v.readOnly ? { presentationHint: { attributes: ['readOnly'] } } : {}),
+    };
+  }
+}

@@ -1,0 +1,110 @@
+// Data breakpoints as real debug-register watchpoints, sharing DR0–DR3
+// with KStackWatch's pool. A breakpoint that finds no free slot comes back
+// unverified with the reason (who holds the slots), instead of failing
+// silently. A hit stops after the access, as x86 does; the runtime shows
+// the accessing instruction itself as the top frame.
+
+import type { Task } from '../kernel/task';
+import { hex } from './ctypes';
+import { hitConditionMet } from './breakpoints';
+import { DataWatchAttr, DataWatchHit, ProbeError } from './target';
+import type { BreakpointResult, DataBreakpointSpec } from './types';
+
+export interface DataBreakpointHost {
+  insertWatch(attr: DataWatchAttr, hit: (h: DataWatchHit) => void): { slot: number };
+  removeWatch(handle: { slot: number }): void;
+  read(address: bigint, length: number): bigint | undefined;
+  test(task: Task, condition: string): boolean;
+  hit(task: Task, id: number, insn: bigint, description: string): void;
+}
+
+interface DataBreakpoint {
+  id: number;
+  address: bigint;
+  length: 1 | 2 | 4 | 8;
+  access: 'w' | 'rw';
+  handle: { slot: number } | null;
+  label: string;
+  condition?: string;
+  hitCondition?: string;
+  hits: number;
+  lastValue: bigint | undefined;
+  result: BreakpointResult;
+}
+
+/** dataId: `0xADDRESS/LENGTH`, plus what the user watches for the description. */
+export function makeDataId(address: bigint, length: number): string {
+  return `${hex(address)}/${length}`;
+}
+
+export function parseDataId(id: string): { address: bigint; length: 1 | 2 | 4 | 8 } | undefined {
+  const m = /^(0x[0-9a-f]+)\/(1|2|4|8)$/i.exec(id.trim());
+  return m ? { address: BigInt(m[1]), length: Number(m[2]) as 1 | 2 | 4 | 8 } : undefined;
+}
+
+/** Is [address, address+length) something a debug register can watch? A reason when not. */
+export function watchableProblem(address: bigint, length: number): string | undefined {
+  if (![1, 2, 4, 8].includes(length)) return `x86 debug registers watch 1, 2, 4 or 8 bytes (this is ${length})`;
+  if (address % BigInt(length) !== 0n) return `${hex(address)} is not aligned to ${length} bytes, as a debug register needs`;
+  return undefined;
+}
+
+export class DataBreakpointManager {
+  private nextId = 1;
+  private list: DataBreakpoint[] = [];
+  /** Labels of dataIds handed out by dataBreakpointInfo. */
+  readonly labels = new Map<string, string>();
+
+  constructor(private readonly host: DataBreakpointHost) {}
+
+  set(specs: DataBreakpointSpec[]): BreakpointResult[] {
+    for (const b of this.list) if (b.handle) this.host.removeWatch(b.handle);
+    this.list = specs.map((s) => this.create(s));
+    return this.list.map((b) => b.result);
+  }
+
+  /** "data breakpoint 3" for the slot this manager holds, if any. */
+  slotOwner(slot: number): string | undefined {
+    const b = this.list.find((x) => x.handle?.slot === slot);
+    return b ? `data breakpoint ${b.id} (${b.label})` : undefined;
+  }
+
+  private create(s: DataBreakpointSpec): DataBreakpoint {
+    const id = this.nextId++;
+    const parsed = parseDataId(s.dataId);
+    const base = { id, handle: null, hits: 0, lastValue: undefined, condition: s.condition?.trim() || undefined, hitCondition: s.hitCondition?.trim() || undefined };
+    if (!parsed) {
+      return { ...base, address: 0n, length: 8, access: 'w', label: s.dataId, result: { id, verified: false, message: `'${s.dataId}' is not a data breakpoint id` } };
+    }
+    const label = this.labels.get(s.dataId) ?? `${parsed.length} bytes at ${hex(parsed.address)}`;
+    const access = s.accessType === 'read' || s.accessType === 'readWrite' ? 'rw' : 'w';
+    const b: DataBreakpoint = { ...base, ...parsed, access, label, result: { id, verified: false } };
+    const problem = watchableProblem(parsed.address, parsed.length);
+    if (problem) { b.result = { id, verified: false, message: problem }; return b; }
+    try {
+      b.handle = this.host.insertWatch({ address: b.address, length: b.length, kind: access }, (h) => this.onHit(b, h));
+      b.lastValue = this.host.read(b.address, b.length);
+      const how = access === 'rw' ? 'read or written (x86 has no read-only watch)' : 'written';
+      b.result = { id, verified: true, message: `DR${b.handle.slot}: ${label} when ${how}` };
+    } catch (e) {
+      if (!(e instanceof ProbeError)) throw e;
+      b.result = { id, verified: false, message: e.message };
+    }
+    return b;
+  }
+
+  private onHit(b: DataBreakpoint, h: DataWatchHit): void {
+    const old = b.lastValue;
+    const now = this.host.read(b.address, b.length);
+    b.lastValue = now;
+    if (b.condition) {
+      let ok = true;
+      try { ok = this.host.test(h.task, b.condition); } catch { ok = true; }
+      if (!ok) return;
+    }
+    b.hits++;
+    if (b.hitCondition && !hitConditionMet(b.hitCondition, b.hits)) return;
+    const change = now === undefined ? '' : old === undefined || old === now ? ` (value ${hex(now)})` : `: ${hex(old)} → ${hex(now)}`;
+    this.host.hit(h.task, b.id, h.insn, `${b.label} ${b.access === 'rw' ? 'accessed' : 'written'} by ${h.task.comm} (pid ${h.task.pid})${change}`);
+  }
+}

@@ -1,0 +1,344 @@
+// The simulated kernel with the user's module, as a debug target: boots the
+// machine, loads the module (insmod), sets parameters and stack watches,
+// and exposes tasks, registers, probes and debug registers to the runtime.
+// Kernel events (printk, oops, KStackWatch reports, task life cycle) are
+// forwarded as they happen.
+
+import * as path from 'node:path';
+import { Kernel } from '../kernel/kernel';
+import type { DebugGateAnswer } from '../kernel/machine';
+import type { Kprobe } from '../kernel/kprobes';
+import { KprobeError } from '../kernel/kprobes';
+import { HwBreakpoint, HwBreakpointError } from '../kernel/hwBreakpoint';
+import type { Task } from '../kernel/task';
+import type { KernelEvent } from '../kernel/events';
+import { flushPrintk } from '../kernel/api/index';
+import { BreakType } from '../cpu/debugRegisters';
+import { timestamp } from '../cli/run';
+import type { WatchOwner } from '../kstackwatch/stack';
+import type { DebugInfo } from '../dwarf/debugInfo';
+import type { Memory } from '../memory/memory';
+import { EntrySpTracker, UnwindSource } from './frames';
+import { RegisterFile } from './registers';
+import type { LaunchOptions } from './launchConfig';
+import {
+  DataWatchAttr, DataWatchHit, FunctionSymbol, ProbeError, StackWatchControl, Target, TargetEvents, TargetStop,
+} from './target';
+import type { CpuDebugRegisters, ModuleInfo, StackWatchInfo, WatchpointInfo } from './types';
+import { hex } from './ctypes';
+
+const REPORT_START = 'kstackwatch: ========== KStackWatch: Caught stack corruption';
+const REPORT_END = 'KStackWatch End';
+
+export class KernelTarget implements Target {
+  readonly kind = 'kernel';
+  readonly kernel: Kernel;
+  readonly mem: Memory;
+  private readonly tracker = new EntrySpTracker();
+  private readonly probes = new Map<bigint, Kprobe>();
+  private report: string[] | null = null;
+  private oopsLines: string[] = [];
+  private oopses = 0;
+  readonly stackWatches: StackWatchControl;
+
+  /** Boot and load. Throws ModuleLoadError, ElfError, KernelInputError, KswError for bad input. */
+  constructor(private readonly opts: LaunchOptions, private readonly objectPath: string, private readonly events: TargetEvents,
+    private readonly displayPath: string) {
+    this.kernel = new Kernel({ cpus: opts.cpus, seed: opts.seed, maxInstructions: opts.maxInstructions, panicOnOops: false });
+    const m = this.kernel.machine;
+    this.mem = m.mem;
+    const cpu = m.cpu;
+    const onCall = cpu.onCall;
+    const tracker = this.tracker;
+    cpu.onCall = (lo, hi) => {
+      if (onCall) onCall(lo, hi);
+      const t = this.liveTask();
+      if (t) tracker.record(t, t.shadow.depth, cpu.regs[8], cpu.regs[9]);
+    };
+    m.listeners.push((e) => this.onKernelEvent(e));
+    m.taskListeners.push((t, what) => (what === 'created' ? events.taskCreated(t) : events.taskExited(t)));
+    this.kernel.load(objectPath);
+    for (const [name, value] of opts.params) this.kernel.setParam(name, value);
+    this.stackWatches = this.makeStackWatchControl();
+    for (const w of opts.stackWatch) this.kernel.ksw.start(w);
+  }
+
+  get debugInfo(): DebugInfo | null {
+    return this.kernel.debugInfo;
+  }
+
+  private get machine() {
+    return this.kernel.machine;
+  }
+
+  // ---- events ------------------------------------------------------------------------
+
+  private onKernelEvent(e: KernelEvent): void {
+    switch (e.type) {
+      case 'log': {
+        if (e.text.startsWith(REPORT_START)) this.report = [];
+        if (this.report) this.report.push(e.text);
+        if (/^BUG: /.test(e.text)) this.oopsLines = [];
+        if (e.level <= 1) this.oopsLines.push(e.text);
+        this.events.log(`${timestamp(e.time_ns)} ${e.text}\n`, 'console', this.printkCaller());
+        break;
+      }
+      case 'corruption': {
+        const text = (this.report ?? []).join('\n');
+        if (this.report && this.report.some((l) => l.includes(REPORT_END))) this.report = null;
+        this.events.corruption(e, text);
+        break;
+      }
+      case 'oops': {
+        this.oopses++;
+        const task = this.machine.tasks.find((t) => t.pid === e.pid);
+        if (task) this.events.oops(task, e, this.oopsLines.join('\n'));
+        this.oopsLines = [];
+        break;
+      }
+    }
+  }
+
+  /** Source line of the module's call into printk, when a log line comes from one. */
+  private printkCaller(): { file: string; line: number } | undefined {
+    const t = this.liveTask();
+    if (!t) return undefined;
+    const m = this.machine;
+    if (!m.host.containing(m.cpu.rip)) return undefined;
+    const mod = this.kernel.module;
+    for (const f of t.shadow.frames()) {
+      if (!mod?.contains(f.ret)) continue;
+      const loc = this.kernel.debugInfo?.lineFor(f.ret - 1n);
+      return loc ? { file: loc.file, line: loc.line } : undefined;
+    }
+    return undefined;
+  }
+
+  // ---- tasks and registers ---------------------------------------------------------------
+
+  tasks(): readonly Task[] {
+    return this.machine.tasks;
+  }
+
+  cpuOf(task: Task): number {
+    return task.cpu;
+  }
+
+  liveTask(): Task | null {
+    try {
+      return this.machine.currentTask;
+    } catch {
+      return null;
+    }
+  }
+
+  registers(task: Task): RegisterFile {
+    const cpu = this.machine.cpu;
+    return this.liveTask() === task ? { regs: cpu.regs, flags: cpu.flags } : { regs: task.regs, flags: task.flags };
+  }
+
+  unwindSource(task: Task, rip: bigint, rsp: bigint): UnwindSource {
+    let rets = task.shadow.frames().map((f) => f.ret);
+    if (this.machine.unwindFixup) rets = this.machine.unwindFixup(task, rets);
+    return {
+      shadow: task.shadow, returnAddresses: rets, rip, rsp,
+      // the thread function was entered by createTask with RSP at stackTop - 8
+      entrySp: (i) => this.tracker.entrySp(task, i) ?? (i === 0 ? task.stackTop - 8n : undefined),
+    };
+  }
+
+  // ---- symbols ---------------------------------------------------------------------------------
+
+  symbolize(addr: bigint): { symbol: string; file?: string; line?: number } {
+    return this.machine.symbolize(addr);
+  }
+
+  functionAt(addr: bigint): FunctionSymbol | undefined {
+    const mod = this.kernel.module;
+    const hit = mod?.contains(addr) ? mod.lookup(addr) : undefined;
+    if (hit && hit.symbol.type === 'func') return { name: hit.symbol.name, start: hit.symbol.address, size: Number(hit.size) };
+    const host = this.machine.host.containing(addr);
+    if (host) return { name: host.fn.name, start: host.fn.address, size: 16 };
+    return undefined;
+  }
+
+  functionByName(name: string): FunctionSymbol | undefined {
+    const s = this.kernel.module?.symbol(name);
+    if (!s || s.type !== 'func') return undefined;
+    return { name: s.name, start: s.address, size: s.size };
+  }
+
+  symbolAddress(name: string): bigint | undefined {
+    return this.kernel.module?.symbol(name)?.address ?? this.machine.host.resolve(name) ?? this.machine.kernelSymbol(name);
+  }
+
+  isProgramCode(addr: bigint): boolean {
+    return this.kernel.module?.contains(addr) ?? false;
+  }
+
+  originalBytes(addr: bigint, length: number): Uint8Array {
+    return this.kernel.kprobes.originalBytes(addr, length);
+  }
+
+  modules(): ModuleInfo[] {
+    const mod = this.kernel.module;
+    if (!mod) return [];
+    const hasLines = (this.kernel.debugInfo?.lines.length ?? 0) > 0;
+    return [{
+      id: mod.name, name: mod.name, path: this.displayPath,
+      addressRange: `${hex(mod.base)}-${hex(mod.base + BigInt(mod.size))}`,
+      symbolStatus: hasLines ? 'Symbols loaded (DWARF)' : 'No debug info (compile with -g)',
+    }];
+  }
+
+  moduleIdAt(addr: bigint): string | undefined {
+    const mod = this.kernel.module;
+    return mod?.contains(addr) ? mod.name : undefined;
+  }
+
+  // ---- probes and watchpoints ---------------------------------------------------------------------
+
+  insertProbe(addr: bigint, pre: (task: Task) => void): void {
+    if (this.probes.has(addr)) throw new ProbeError(`a debugger probe is already at ${hex(addr)}`);
+    const fn = this.functionAt(addr);
+    if (!fn || !this.isProgramCode(addr)) {
+      const host = this.machine.host.containing(addr);
+      throw new ProbeError(host
+        ? `${host.fn.name} is a kernel function implemented by the simulator; set the breakpoint at its call site instead`
+        : `${hex(addr)} is not in the code of module ${this.kernel.module?.name ?? ''}`);
+    }
+    const probe: Kprobe = { address: addr, pre: (_m, task) => pre(task) };
+    try {
+      this.kernel.kprobes.register(probe, fn.start, fn.size, { first: true });
+    } catch (e) {
+      if (e instanceof KprobeError) throw new ProbeError(`${fn.name}+0x${(addr - fn.start).toString(16)}: ${e.message}`);
+      throw e;
+    }
+    this.probes.set(addr, probe);
+  }
+
+  removeProbe(addr: bigint): void {
+    const p = this.probes.get(addr);
+    if (!p) return;
+    this.kernel.kprobes.unregister(p);
+    this.probes.delete(addr);
+  }
+
+  insertWatch(attr: DataWatchAttr, hit: (h: DataWatchHit) => void): unknown {
+    try {
+      return this.kernel.hw.registerWide({ address: attr.address, length: attr.length, kind: attr.kind },
+        (h) => hit({ task: h.task, insn: this.machine.cpu.trapInsn }));
+    } catch (e) {
+      if (e instanceof HwBreakpointError) {
+        if (e.errno === 'ENOSPC') {
+          const held = this.kernel.ksw.watchpoints.length;
+          throw new ProbeError(`no free debug register: DR0–DR3 are all in use${held ? ` (KStackWatch's watch pool holds ${held}; limit it with mw=N)` : ''}`);
+        }
+        throw new ProbeError(e.message);
+      }
+      throw e;
+    }
+  }
+
+  removeWatch(handle: unknown): void {
+    this.kernel.hw.unregister(handle as HwBreakpoint);
+  }
+
+  debugRegisters(owner: (cpu: number, slot: number) => string | undefined): CpuDebugRegisters[] {
+    const kswSlots = new Set(this.kernel.ksw.watchpoints.map((w) => w.bp.slot));
+    const TYPES = ['execute', 'write', 'io', 'readWrite'] as const;
+    return this.machine.percpu.map((pc) => ({
+      cpu: pc.index, online: pc.online, dr6: '0x' + (pc.debug.dr6 >>> 0).toString(16), dr7: '0x' + (pc.debug.dr7 >>> 0).toString(16),
+      slots: pc.debug.slots().map((s, i) => ({
+        slot: i, enabled: s.enabled, address: hex(pc.debug.dr[i]), length: s.length,
+        type: TYPES[s.type as BreakType], owner: kswSlots.has(i) ? 'kstackwatch' : owner(pc.index, i) ?? (s.enabled ? 'in use' : 'free'),
+      })),
+    }));
+  }
+
+  // ---- running -----------------------------------------------------------------------------------
+
+  setGate(gate: ((task: Task) => DebugGateAnswer) | null): void {
+    this.machine.debugGate = gate;
+  }
+
+  start(): Task {
+    this.kernel.startInit();
+    const t = this.kernel.initTask ?? this.machine.tasks[0];
+    if (!t) throw new ProbeError('the module has no module_init');
+    return t;
+  }
+
+  run(slice: number): TargetStop {
+    const stop = this.kernel.run(slice);
+    switch (stop.kind) {
+      case 'slice': return { kind: 'slice' };
+      case 'halted': return { kind: 'halted' };
+      case 'budget': return { kind: 'budget' };
+      case 'panic': return { kind: 'panic', reason: stop.reason };
+      case 'deadlock':
+        return { kind: 'deadlock', reason: `deadlock: every live task is blocked (${stop.tasks.map((t) => `${t.comm}:${t.pid} on ${t.waitReason || 'an event'}`).join(', ')})` };
+      case 'idle': {
+        flushPrintk(this.machine);
+        const k = this.kernel;
+        const corrupt = k.ksw.corruptions.length > 0;
+        const failed = this.oopses > 0 || (k.initResult !== null && k.initResult !== 0);
+        const status = corrupt ? 1 : failed ? 3 : 0;
+        const name = k.module?.name ?? 'module';
+        const reason = k.initResult !== null && k.initResult !== 0 ? `${name}: module_init returned ${k.initResult}` : `${name}: every task finished and module_exit ran`;
+        return { kind: 'exited', status, reason };
+      }
+    }
+  }
+
+  halt(): void {
+    this.machine.halt('debugger');
+  }
+
+  dispose(): void {
+    this.machine.debugGate = null;
+  }
+
+  // ---- KStackWatch ---------------------------------------------------------------------------------
+
+  private makeStackWatchControl(): StackWatchControl {
+    const ksw = this.kernel.ksw;
+    return {
+      validate: (config) => { ksw.validate(config); },
+      start: (config) => { ksw.start(config); },
+      stop: (config) => {
+        const w = ksw.active.find((a) => a.config.input === config.trim());
+        if (w) ksw.stop(w);
+      },
+      active: () => ksw.active.map((a) => a.config.input),
+      ownsSlot: (slot) => ksw.watchpoints.some((w) => w.bp.slot === slot),
+      misses: () => ksw.misses,
+      list: (): StackWatchInfo[] => ksw.active.map((a, i) => {
+        const armed: WatchpointInfo[] = ksw.watchpoints.filter((wp) => wp.armed && (wp.owner as WatchOwner | null)?.config === a.config).map((wp) => {
+          const o = wp.owner as WatchOwner;
+          let value = '?';
+          try { value = hex(readLe(this.mem.read(wp.address, wp.length, true))); } catch { /* unmapped */ }
+          return {
+            slot: wp.bp.slot, address: hex(wp.address), length: wp.length, value, function: o.functionName, depth: o.depth,
+            pid: o.task.pid, comm: o.task.comm, cpu: o.cpu, canary: o.canary,
+          };
+        });
+        return {
+          id: i, config: a.config.input, verified: true, function: a.fn.name, offset: '0x' + a.offset.toString(16),
+          depth: a.config.depth, hits: a.hits, armed,
+        };
+      }),
+    };
+  }
+}
+
+function readLe(b: Uint8Array): bigint {
+  let v = 0n;
+  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+  return v;
+}
+
+/** The path shown for the module: its source when compiled here, else the object. */
+export function displayPathFor(source: string | undefined, objectPath: string): string {
+  return source ?? path.resolve(objectPath);
+}

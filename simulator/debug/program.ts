@@ -1,0 +1,53 @@
+// The launch's `program`: a kernel test module (.o, or .c compiled as `ksw
+// cc` does) or a static executable for user mode. Problems are LaunchErrors
+// whose message a user can act on (missing file, compiler errors with gcc's
+// own first lines, not an ELF file).
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { compileModule } from '../cli/cc';
+import { ElfError, ElfFile, ET_DYN, ET_EXEC, ET_REL } from '../elf/elfFile';
+import { LaunchError, LaunchOptions } from './launchConfig';
+
+export interface PreparedProgram {
+  kind: 'module' | 'user';
+  /** The object or executable to load. */
+  path: string;
+  /** The source the user named, when it was compiled here. */
+  source?: string;
+  /** Compiler warnings, to show in the debug console. */
+  diagnostics: string;
+}
+
+/** Diagnostics lines shown in a launch error: enough to see the first problem. */
+const DIAGNOSTIC_LINES = 12;
+
+export function prepareProgram(opts: LaunchOptions): PreparedProgram {
+  const program = opts.program;
+  if (!fs.existsSync(program)) throw new LaunchError(`program ${program} does not exist`);
+  if (fs.statSync(program).isDirectory()) throw new LaunchError(`program ${program} is a directory, not a module or executable`);
+  if (program.endsWith('.c')) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-debug-'));
+    const output = path.join(dir, path.basename(program, '.c') + '.o');
+    const r = compileModule(program, { output, compiler: opts.compiler, cflags: opts.cflags });
+    if ('error' in r) {
+      const lines = r.diagnostics.trim().split('\n').filter(Boolean);
+      const shown = lines.slice(0, DIAGNOSTIC_LINES).join('\n');
+      const more = lines.length > DIAGNOSTIC_LINES ? `\n(${lines.length - DIAGNOSTIC_LINES} more lines)` : '';
+      throw new LaunchError(`${r.error.replace(/^ksw: /, '')}${shown ? `:\n${shown}${more}` : ''}`);
+    }
+    return { kind: 'module', path: r.objectPath, source: program, diagnostics: r.diagnostics };
+  }
+  let elf: ElfFile;
+  try {
+    elf = ElfFile.parse(fs.readFileSync(program));
+  } catch (e) {
+    if (e instanceof ElfError) throw new LaunchError(`program ${program} is not a usable x86-64 ELF file: ${e.message}`);
+    throw new LaunchError(`cannot read program ${program}: ${(e as Error).message}`);
+  }
+  const type = elf.header.type;
+  if (type === ET_REL) return { kind: 'module', path: program, diagnostics: '' };
+  if (type === ET_EXEC || type === ET_DYN) return { kind: 'user', path: program, diagnostics: '' };
+  throw new LaunchError(`program ${program} is neither a relocatable module (.o) nor an executable`);
+}

@@ -1,0 +1,113 @@
+// What the debug runtime needs from the thing it debugs: the simulated
+// kernel with its module (kernelTarget.ts), or a user-mode process
+// (userTarget.ts). The runtime (runtime.ts) holds the debugger's logic —
+// breakpoints, stepping, frames, variables — once, over this interface.
+
+import type { Memory } from '../memory/memory';
+import type { DebugInfo } from '../dwarf/debugInfo';
+import type { DebugGateAnswer } from '../kernel/machine';
+import type { Task } from '../kernel/task';
+import type { CorruptionEvent, OopsEvent } from '../kernel/events';
+import type { RegisterFile } from './registers';
+import type { UnwindSource } from './frames';
+import type { CpuDebugRegisters, ModuleInfo, StackWatchInfo } from './types';
+
+/** Why Target.run returned. */
+export type TargetStop =
+  | { kind: 'slice' }
+  /** Someone called halt() (a breakpoint, the step gate, an event handler). */
+  | { kind: 'halted' }
+  /** The program is over; `status` as `ksw run` would exit. */
+  | { kind: 'exited'; status: number; reason: string }
+  | { kind: 'panic'; reason: string }
+  | { kind: 'deadlock'; reason: string }
+  | { kind: 'budget' };
+
+export interface FunctionSymbol {
+  name: string;
+  start: bigint;
+  size: number;
+}
+
+/** Events a target reports while it runs (synchronously, from inside the run). */
+export interface TargetEvents {
+  log(text: string, category: 'console' | 'stdout' | 'stderr', location?: { file: string; line: number }): void;
+  taskCreated(task: Task): void;
+  taskExited(task: Task): void;
+  oops(task: Task, event: OopsEvent, text: string): void;
+  corruption(event: CorruptionEvent, report: string): void;
+}
+
+export class ProbeError extends Error {}
+
+export interface DataWatchAttr {
+  address: bigint;
+  length: 1 | 2 | 4 | 8;
+  kind: 'w' | 'rw';
+}
+
+export interface DataWatchHit {
+  task: Task;
+  /** The store (or load) instruction. */
+  insn: bigint;
+}
+
+export interface Target {
+  readonly kind: 'kernel' | 'user';
+  readonly mem: Memory;
+  readonly debugInfo: DebugInfo | null;
+  /** Every task, the dead ones included, in creation order. */
+  tasks(): readonly Task[];
+  /** The CPU a task runs on or last ran on (-1: never ran). */
+  cpuOf(task: Task): number;
+  /** A task's registers: the engine's while it is loaded (inside a handler), else its saved copy. */
+  registers(task: Task): RegisterFile;
+  /** The task loaded in the engine now (inside probe and event handlers), or null. */
+  liveTask(): Task | null;
+  unwindSource(task: Task, rip: bigint, rsp: bigint): UnwindSource;
+
+  symbolize(addr: bigint): { symbol: string; file?: string; line?: number };
+  functionAt(addr: bigint): FunctionSymbol | undefined;
+  functionByName(name: string): FunctionSymbol | undefined;
+  /** Address of any symbol (function or data) by name. */
+  symbolAddress(name: string): bigint | undefined;
+  /** Code of the program itself (module or executable), as opposed to kernel stubs and trampolines. */
+  isProgramCode(addr: bigint): boolean;
+  /** Guest bytes without the debugger's and kprobes' int3s. */
+  originalBytes(addr: bigint, length: number): Uint8Array;
+  modules(): ModuleInfo[];
+  moduleIdAt(addr: bigint): string | undefined;
+
+  /** A probe whose handler runs before the instruction at addr (throws ProbeError with a reason). */
+  insertProbe(addr: bigint, pre: (task: Task) => void): void;
+  removeProbe(addr: bigint): void;
+  /** A hardware data watchpoint (throws ProbeError with a reason, e.g. no free debug register). */
+  insertWatch(attr: DataWatchAttr, hit: (h: DataWatchHit) => void): unknown;
+  removeWatch(handle: unknown): void;
+  debugRegisters(owner: (cpu: number, slot: number) => string | undefined): CpuDebugRegisters[];
+
+  setGate(gate: ((task: Task) => DebugGateAnswer) | null): void;
+  /** Start the program (module_init / the process entry); returns its first task. */
+  start(): Task;
+  /** Run about `slice` instructions. */
+  run(slice: number): TargetStop;
+  /** Stop run() at the next instruction boundary. */
+  halt(): void;
+  /** Text a user sees when the program ends (exit code line). */
+  dispose(): void;
+
+  // KStackWatch (kernel targets only)
+  readonly stackWatches?: StackWatchControl;
+}
+
+export interface StackWatchControl {
+  /** Check a config against the loaded module (throws KswError). */
+  validate(config: string): void;
+  start(config: string): void;
+  stop(config: string): void;
+  active(): string[];
+  list(): StackWatchInfo[];
+  /** Slots held by KStackWatch's pool. */
+  ownsSlot(slot: number): boolean;
+  misses(): number;
+}

@@ -1,0 +1,300 @@
+// A static user-mode executable as a debug target: one process, one
+// thread, on one simulated CPU. The debugger keeps its own shadow call
+// stack (the kernel's machine does that for kernel tasks), puts its probes
+// in through the CPU's code hooks, and owns DR0–DR3 for data breakpoints.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DebugGateAnswer } from '../kernel/machine';
+import { Task, TaskState } from '../kernel/task';
+import type { OopsEvent } from '../kernel/events';
+import { ElfFile, ET_EXEC, STT_FUNC, STT_OBJECT } from '../elf/elfFile';
+import { DebugInfo } from '../dwarf/debugInfo';
+import { UserProcess } from '../user/process';
+import { STACK_LOW, STACK_TOP } from '../user/loader';
+import { RegSlot } from '../cpu/registers';
+import { BreakType, DebugRegisters } from '../cpu/debugRegisters';
+import { InsnDecoder, isInvalid } from '../cpu/decode';
+import type { RunResult } from '../cpu/cpu';
+import { joinAddress, splitAddress } from '../memory/memory';
+import type { Memory } from '../memory/memory';
+import { EntrySpTracker, UnwindSource } from './frames';
+import type { RegisterFile } from './registers';
+import type { LaunchOptions } from './launchConfig';
+import {
+  DataWatchAttr, DataWatchHit, FunctionSymbol, ProbeError, Target, TargetEvents, TargetStop,
+} from './target';
+import type { CpuDebugRegisters, ModuleInfo } from './types';
+import { hex } from './ctypes';
+
+interface Probe { id: number; address: bigint; original: Uint8Array; pre: (task: Task) => void }
+interface Watch { slot: number; hit: (h: DataWatchHit) => void }
+
+const SIGNALS: Record<number, string> = { 4: 'SIGILL', 5: 'SIGTRAP', 8: 'SIGFPE', 11: 'SIGSEGV' };
+
+export class UserTarget implements Target {
+  readonly kind = 'user';
+  readonly mem: Memory;
+  readonly debugInfo: DebugInfo | null;
+  private readonly proc: UserProcess;
+  private readonly task: Task;
+  private readonly tracker = new EntrySpTracker();
+  private readonly functions: FunctionSymbol[];
+  private readonly dataSymbols = new Map<string, bigint>();
+  private readonly probes = new Map<bigint, Probe>();
+  private readonly probesById: (Probe | undefined)[] = [];
+  private readonly watches: (Watch | null)[] = [null, null, null, null];
+  private readonly decoder = new InsnDecoder();
+  private gate: ((task: Task) => DebugGateAnswer) | null = null;
+  private halted = false;
+  private dead: { status: number; reason: string } | null = null;
+  private readonly name: string;
+
+  constructor(private readonly opts: LaunchOptions, private readonly programPath: string, private readonly events: TargetEvents) {
+    const elf = ElfFile.parse(fs.readFileSync(programPath));
+    this.name = path.basename(programPath);
+    const decode = (b: Uint8Array) => Buffer.from(b).toString('utf8');
+    this.proc = new UserProcess(elf, [programPath, ...opts.args], programPath, {
+      stdout: (b) => events.log(decode(b), 'stdout'),
+      stderr: (b) => events.log(decode(b), 'stderr'),
+      stdin: () => 0,
+      seed: opts.seed,
+    });
+    this.mem = this.proc.mem;
+    const bias = this.proc.image.bias;
+    this.debugInfo = elf.header.type === ET_EXEC || bias === 0n ? DebugInfo.fromElf(elf) : null;
+    const syms = (() => { try { return elf.symbols(); } catch { return []; } })();
+    this.functions = syms.filter((s) => s.type === STT_FUNC && s.name && s.value !== 0n)
+      .map((s) => ({ name: s.name, start: s.value + bias, size: s.size }))
+      .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    for (const s of syms) if (s.type === STT_OBJECT && s.name) this.dataSymbols.set(s.name, s.value + bias);
+
+    const comm = this.name.slice(0, 15);
+    this.task = new Task(1000, comm, STACK_LOW, STACK_TOP, 0n, 0n);
+    this.task.state = TaskState.RUNNING;
+    this.task.cpu = 0;
+    const cpu = this.proc.cpu;
+    const R = cpu.regs, task = this.task, tracker = this.tracker;
+    cpu.onCall = (retLo, retHi) => {
+      task.shadow.push(retLo, retHi, R[RegSlot.RIP], R[RegSlot.RIP + 1]);
+      tracker.record(task, task.shadow.depth, R[8], R[9]);
+    };
+    cpu.onRet = () => task.shadow.returned(R[RegSlot.RIP], R[RegSlot.RIP + 1]);
+    cpu.setCodeHooks({
+      hostFunctionAt: () => -1,
+      probeAt: (lo, hi) => {
+        const p = this.probes.get(joinAddress(lo, hi));
+        return p ? { id: p.id, original: p.original } : null;
+      },
+    });
+    cpu.onProbe = (id, post) => {
+      const p = this.probesById[id];
+      if (!post && p && this.probes.get(p.address) === p) p.pre(this.task);
+    };
+  }
+
+  tasks(): readonly Task[] { return [this.task]; }
+  cpuOf(): number { return 0; }
+  liveTask(): Task | null { return this.task; }
+
+  registers(): RegisterFile {
+    return { regs: this.proc.cpu.regs, flags: this.proc.cpu.flags };
+  }
+
+  unwindSource(task: Task, rip: bigint, rsp: bigint): UnwindSource {
+    return {
+      shadow: task.shadow, returnAddresses: task.shadow.frames().map((f) => f.ret), rip, rsp,
+      entrySp: (i) => this.tracker.entrySp(task, i),
+    };
+  }
+
+  // ---- symbols -------------------------------------------------------------------------------
+
+  functionAt(addr: bigint): FunctionSymbol | undefined {
+    const f = this.functions;
+    let lo = 0, hi = f.length - 1, found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (f[mid].start <= addr) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    for (let i = found; i >= 0 && i > found - 4; i--) {
+      const s = f[i];
+      if (addr < s.start + BigInt(Math.max(s.size, 1))) return s;
+    }
+    return undefined;
+  }
+
+  functionByName(name: string): FunctionSymbol | undefined {
+    return this.functions.find((f) => f.name === name);
+  }
+
+  symbolAddress(name: string): bigint | undefined {
+    return this.functionByName(name)?.start ?? this.dataSymbols.get(name);
+  }
+
+  symbolize(addr: bigint): { symbol: string; file?: string; line?: number } {
+    const f = this.functionAt(addr);
+    const loc = this.debugInfo?.lineFor(addr);
+    const symbol = f ? `${f.name}+0x${(addr - f.start).toString(16)}/0x${f.size.toString(16)}` : hex(addr);
+    return loc ? { symbol, file: loc.file, line: loc.line } : { symbol };
+  }
+
+  isProgramCode(addr: bigint): boolean {
+    return this.functionAt(addr) !== undefined;
+  }
+
+  originalBytes(addr: bigint, length: number): Uint8Array {
+    const bytes = this.mem.read(addr, length, true);
+    for (const [a, p] of this.probes) {
+      const off = Number(a - addr);
+      if (off >= 0 && off < length) bytes[off] = p.original[0];
+    }
+    return bytes;
+  }
+
+  modules(): ModuleInfo[] {
+    return [{ id: this.name, name: this.name, path: path.resolve(this.programPath), symbolStatus: this.debugInfo?.lines.length ? 'Symbols loaded (DWARF)' : 'No debug info' }];
+  }
+
+  moduleIdAt(addr: bigint): string | undefined {
+    return this.isProgramCode(addr) ? this.name : undefined;
+  }
+
+  // ---- probes and watchpoints -----------------------------------------------------------------------
+
+  insertProbe(addr: bigint, pre: (task: Task) => void): void {
+    if (this.probes.has(addr)) throw new ProbeError(`a probe is already at ${hex(addr)}`);
+    const fn = this.functionAt(addr);
+    if (!fn) throw new ProbeError(`${hex(addr)} is not in the program's code`);
+    let pc = fn.start, length = 0;
+    while (pc <= addr && pc < fn.start + BigInt(Math.max(fn.size, 1))) {
+      const [lo, hi] = splitAddress(pc);
+      const d = this.decoder.decode(this.originalBytes(pc, 15), lo, hi);
+      if (isInvalid(d)) break;
+      if (pc === addr) { length = d.length; break; }
+      pc += BigInt(d.length);
+    }
+    if (length === 0) throw new ProbeError(`${fn.name}+0x${(addr - fn.start).toString(16)} is not an instruction boundary`);
+    const p: Probe = { id: this.probesById.length, address: addr, original: this.mem.read(addr, length, true), pre };
+    this.probesById.push(p);
+    this.probes.set(addr, p);
+    this.mem.write(addr, Uint8Array.of(0xcc), true);
+  }
+
+  removeProbe(addr: bigint): void {
+    const p = this.probes.get(addr);
+    if (!p) return;
+    this.probes.delete(addr);
+    this.mem.write(addr, p.original.subarray(0, 1), true);
+  }
+
+  insertWatch(attr: DataWatchAttr, hit: (h: DataWatchHit) => void): unknown {
+    const slot = this.watches.indexOf(null);
+    if (slot < 0) throw new ProbeError('no free debug register: DR0–DR3 are all in use');
+    const d = this.proc.cpu.debug;
+    d.dr[slot] = attr.address;
+    d.dr7 &= ~DebugRegisters.controlMask(slot);
+    d.dr7 |= DebugRegisters.control(slot, attr.kind === 'rw' ? BreakType.READ_WRITE : BreakType.WRITE, attr.length);
+    this.proc.cpu.applyDebugRegisters();
+    this.watches[slot] = { slot, hit };
+    return { slot };
+  }
+
+  removeWatch(handle: unknown): void {
+    const slot = (handle as { slot: number }).slot;
+    if (!this.watches[slot]) return;
+    this.watches[slot] = null;
+    const d = this.proc.cpu.debug;
+    d.dr7 &= ~DebugRegisters.controlMask(slot);
+    this.proc.cpu.applyDebugRegisters();
+  }
+
+  debugRegisters(owner: (cpu: number, slot: number) => string | undefined): CpuDebugRegisters[] {
+    const d = this.proc.cpu.debug;
+    const TYPES = ['execute', 'write', 'io', 'readWrite'] as const;
+    return [{
+      cpu: 0, online: true, dr6: '0x' + (d.dr6 >>> 0).toString(16), dr7: '0x' + (d.dr7 >>> 0).toString(16),
+      slots: d.slots().map((s, i) => ({
+        slot: i, enabled: s.enabled, address: hex(d.dr[i]), length: s.length, type: TYPES[s.type as BreakType],
+        owner: owner(0, i) ?? (s.enabled ? 'in use' : 'free'),
+      })),
+    }];
+  }
+
+  // ---- running ------------------------------------------------------------------------------------
+
+  setGate(gate: ((task: Task) => DebugGateAnswer) | null): void {
+    this.gate = gate;
+  }
+
+  start(): Task {
+    this.events.taskCreated(this.task);
+    return this.task;
+  }
+
+  halt(): void {
+    this.halted = true;
+    this.proc.cpu.requestStop();
+  }
+
+  run(slice: number): TargetStop {
+    if (this.dead) return this.exit(this.dead.status, this.dead.reason);
+    const cpu = this.proc.cpu;
+    const end = cpu.insnCount + slice;
+    this.halted = false;
+    while (cpu.insnCount < end) {
+      const budgetLeft = this.opts.maxInstructions - cpu.insnCount;
+      if (budgetLeft <= 0) return { kind: 'budget' };
+      const g = this.gate ? this.gate(this.task) : 'run';
+      if (g === 'stop') return { kind: 'halted' };
+      const r: RunResult | null = g === 'step' ? cpu.step() : cpu.run(Math.min(end - cpu.insnCount, budgetLeft));
+      const ending = this.proc.ending;
+      if (ending) {
+        const status = 'code' in ending ? ending.code : 128 + ending.signal;
+        return this.exit(status, 'code' in ending ? `${this.name} exited with code ${ending.code}` : `${this.name} killed by signal ${ending.signal} (${SIGNALS[ending.signal] ?? ''})`);
+      }
+      if (r?.kind === 'fault' || r?.kind === 'halt') {
+        const rip = r.kind === 'halt' ? cpu.rip - 1n : r.fault.rip;
+        const reason = r.kind === 'halt' ? 'general protection fault: hlt in user mode' : r.fault.message;
+        const signal = r.kind === 'halt' ? 11 : ({ 6: 4, 0: 8, 3: 5, 1: 5 } as Record<number, number>)[r.fault.vector] ?? 11;
+        this.fault(rip, reason, signal);
+        if (this.halted) return { kind: 'halted' };
+        return this.exit(this.dead!.status, this.dead!.reason);
+      }
+      if (r?.kind === 'debug') {
+        const dr6 = r.dr6;
+        cpu.debug.dr6 &= ~0xf;
+        for (let i = 0; i < 4; i++) if (dr6 & (1 << i)) this.watches[i]?.hit({ task: this.task, insn: cpu.trapInsn });
+      }
+      if (this.halted) return { kind: 'halted' };
+    }
+    return { kind: 'slice' };
+  }
+
+  private fault(rip: bigint, reason: string, signal: number): void {
+    const where = this.symbolize(rip);
+    const frames = this.task.shadow.frames();
+    const stack = [{ ...where, ip: hex(rip) }, ...frames.map((f) => ({ ...this.symbolize(f.ret), ip: hex(f.ret) }))];
+    const e: OopsEvent = {
+      type: 'oops', time_ns: this.proc.cpu.insnCount, pid: this.task.pid, comm: this.task.comm, cpu: 0, reason, ip: hex(rip),
+      symbol: where.symbol, file: where.file, line: where.line, stack,
+    };
+    this.proc.cpu.rip = rip;
+    this.dead = { status: 128 + signal, reason: `${this.name} killed by signal ${signal} (${SIGNALS[signal] ?? ''}): ${reason}` };
+    const text = [`${this.name}: ${reason}`, `  at ${where.symbol}${where.file ? ` (${where.file}:${where.line})` : ''}`,
+      ...stack.slice(1).map((s) => `  from ${s.symbol}${s.file ? ` (${s.file}:${s.line})` : ''}`)].join('\n');
+    this.events.oops(this.task, e, text);
+  }
+
+  private exit(status: number, reason: string): TargetStop {
+    if (this.task.state !== TaskState.DEAD) {
+      this.task.state = TaskState.DEAD;
+      this.events.taskExited(this.task);
+    }
+    return { kind: 'exited', status, reason };
+  }
+
+  dispose(): void {
+    this.gate = null;
+  }
+}
