@@ -71,6 +71,8 @@ export class Cpu implements MemoryObserver {
   private readonly stepBlocks = new Map<number, Map<number, Block>>();
   private pendingFault: CpuFault | null = null;
   private activeSlots: DebugSlot[] = [];
+  /** DR0–DR3 as decoded at the last applyDebugRegisters (the slow store path reads this). */
+  private decodedSlots: DebugSlot[] = new DebugRegisters().slots();
   private execSlots: DebugSlot[] = [];
   /** Execute breakpoints or read watches armed: run one instruction at a time. */
   private slowMode = false;
@@ -321,6 +323,7 @@ export class Cpu implements MemoryObserver {
       this.mem.adjustWatch(s.lo, s.hi, s.length, true, s.type === BreakType.READ_WRITE, -1);
     }
     const slots = this.debug.slots();
+    this.decodedSlots = slots;
     this.activeSlots = slots.filter((s) => s.enabled && (s.type === BreakType.WRITE || s.type === BreakType.READ_WRITE));
     const hadExec = this.execSlots.length > 0;
     this.execSlots = slots.filter((s) => s.enabled && s.type === BreakType.EXECUTE);
@@ -328,13 +331,16 @@ export class Cpu implements MemoryObserver {
       this.mem.adjustWatch(s.lo, s.hi, s.length, true, s.type === BreakType.READ_WRITE, +1);
     }
     if (hadExec !== this.execSlots.length > 0) this.resumeFlag = false;
-    this.slowMode = this.execSlots.length > 0 || this.activeSlots.some((s) => s.type === BreakType.READ_WRITE);
-    this.trap[0] |= TrapBit.RECHECK;
+    const slow = this.execSlots.length > 0 || this.activeSlots.some((s) => s.type === BreakType.READ_WRITE);
+    if (slow !== this.slowMode) {
+      this.slowMode = slow;
+      this.trap[0] |= TrapBit.RECHECK;
+    }
   }
 
   /** MemoryObserver: an access touched a page with an armed data breakpoint. */
   watchedAccess(lo: number, hi: number, size: number, write: boolean): void {
-    const slots = this.debug.slots();
+    const slots = this.decodedSlots;
     let hit = 0;
     for (let i = 0; i < 4; i++) {
       const s = slots[i];

@@ -24,15 +24,31 @@ export class DebugRegisters {
   dr6 = 0xffff0ff0;
   dr7 = 0x400;
 
-  /** Decoded view of DR0–3 + DR7. */
+  private readonly cachedAddr: (bigint | null)[] = [null, null, null, null];
+  private readonly cachedControl = [-1, -1, -1, -1];
+  private readonly cachedSlot: DebugSlot[] = [];
+
+  /**
+   * Decoded view of DR0–3 + DR7. Slots whose registers did not change are
+   * returned as the same objects (re-arming one watch decodes one slot).
+   */
   slots(): DebugSlot[] {
-    return this.dr.map((addr, i) => {
-      const enabled = ((this.dr7 >> (2 * i)) & 3) !== 0;
-      const type = ((this.dr7 >>> (16 + 4 * i)) & 3) as BreakType;
-      const length = type === BreakType.EXECUTE ? 1 : LENGTH_FROM_BITS[(this.dr7 >>> (18 + 4 * i)) & 3];
-      const [lo, hi] = splitAddress(addr);
-      return { enabled, type, length, lo, hi };
-    });
+    const out: DebugSlot[] = [];
+    for (let i = 0; i < 4; i++) {
+      const addr = this.dr[i];
+      const control = ((this.dr7 >> (2 * i)) & 3) | (((this.dr7 >>> (16 + 4 * i)) & 15) << 2);
+      if (this.cachedAddr[i] !== addr || this.cachedControl[i] !== control) {
+        const enabled = (control & 3) !== 0;
+        const type = ((control >> 2) & 3) as BreakType;
+        const length = type === BreakType.EXECUTE ? 1 : LENGTH_FROM_BITS[(control >> 4) & 3];
+        const [lo, hi] = splitAddress(addr);
+        this.cachedSlot[i] = { enabled, type, length, lo, hi };
+        this.cachedAddr[i] = addr;
+        this.cachedControl[i] = control;
+      }
+      out.push(this.cachedSlot[i]);
+    }
+    return out;
   }
 
   /** DR7 bits for one slot: local enable, type and length. */

@@ -6,7 +6,8 @@
 // the kernel), calls the exit handlers and jumps to the original caller.
 
 import { Gpr } from '../cpu/registers';
-import { splitAddress } from '../memory/memory';
+import { NO_RETURN } from './hostFunctions';
+import { joinAddress, splitAddress } from '../memory/memory';
 import type { Machine } from './machine';
 import type { Task } from './task';
 import type { Kprobes } from './kprobes';
@@ -21,10 +22,13 @@ export interface Fprobe {
 
 interface PendingReturn {
   fprobe: Fprobe;
-  original: bigint;
+  /** The original return address, as 32-bit halves. */
+  retLo: number;
+  retHi: number;
 }
 
 const TRAMPOLINE_AT = KERNEL_TEXT + BigInt(KERNEL_TEXT_SIZE / 2);
+const [TRAMPOLINE_LO, TRAMPOLINE_HI] = splitAddress(TRAMPOLINE_AT);
 const RET_STACK = 'fprobe.retStack';
 
 export class Fprobes {
@@ -71,32 +75,38 @@ export class Fprobes {
   /** The original return addresses hidden behind the trampoline, innermost first. */
   pendingReturns(task: Task): bigint[] {
     const stack = task.toolData.get(RET_STACK) as PendingReturn[] | undefined;
-    return stack ? stack.map((p) => p.original).reverse() : [];
+    return stack ? stack.map((p) => joinAddress(p.retLo, p.retHi)).reverse() : [];
   }
 
   private onEntry(fp: Fprobe, task: Task): void {
     fp.entry?.(this.m, task);
     if (!fp.exit) return;
-    const rsp = this.m.cpu.getReg(Gpr.RSP);
-    const original = this.m.mem.readU64(rsp, true);
+    const R = this.m.cpu.regs, mem = this.m.mem;
+    const spLo = R[2 * Gpr.RSP], spHi = R[2 * Gpr.RSP + 1];
+    const retLo = mem.peek64(spLo, spHi), retHi = mem.scratch[0];
     let stack = task.toolData.get(RET_STACK) as PendingReturn[] | undefined;
     if (!stack) task.toolData.set(RET_STACK, stack = []);
-    stack.push({ fprobe: fp, original });
-    this.m.mem.writeU64(rsp, TRAMPOLINE_AT, true);
+    stack.push({ fprobe: fp, retLo, retHi });
+    mem.poke64(spLo, spHi, TRAMPOLINE_LO, TRAMPOLINE_HI);
     // keep the shadow stack in step: the function now returns to the trampoline
-    task.shadow.replaceTopReturn(...splitAddress(original), ...splitAddress(TRAMPOLINE_AT));
+    task.shadow.replaceTopReturn(retLo, retHi, TRAMPOLINE_LO, TRAMPOLINE_HI);
   }
 
-  private returnToHandler(): bigint {
+  /** The exit host call: run the exit handler, hand the original return address back in RAX. */
+  private returnToHandler(): typeof NO_RETURN | number {
     const task = this.m.currentTask;
     const stack = task.toolData.get(RET_STACK) as PendingReturn[] | undefined;
     const top = stack?.pop();
     if (!top) {
       this.m.panic('ftrace: return_to_handler without a pending return');
-      return 0n;
+      return 0;
     }
     top.fprobe.exit?.(this.m, task);
-    return top.original;
+    const R = this.m.cpu.regs;
+    R[2 * Gpr.RAX] = top.retLo;
+    R[2 * Gpr.RAX + 1] = top.retHi;
+    this.m.returnFromHost();
+    return NO_RETURN;
   }
 }
 

@@ -107,7 +107,8 @@ export class Machine {
   /** Called when a task is created and when it exits (a debugger's thread list). */
   readonly taskListeners: ((task: Task, event: 'created' | 'exited') => void)[] = [];
   /** Functions queued for a CPU by sendIpi, run at its next instruction boundary. */
-  private readonly ipis = new Map<number, (() => void)[]>();
+  private readonly ipis = new Map<number, Map<string, () => void>>();
+  private ipiSeq = 0;
   /** CPU hotplug callbacks (like cpuhp_setup_state): called with the CPU going online/offline. */
   readonly hotplugCallbacks: { online?: (pc: PerCpu) => void; offline?: (pc: PerCpu) => void }[] = [];
   private readonly hotplugSchedule: { atNs: number; cpu: number; online: boolean }[] = [];
@@ -169,8 +170,13 @@ export class Machine {
   private callHost(impl: () => HostResult): void {
     const result = impl();
     if (result === NO_RETURN) return;
-    if (result !== undefined) {
-      const v = typeof result === 'bigint' ? result : BigInt(typeof result === 'boolean' ? (result ? 1 : 0) : Math.trunc(result));
+    const R = this.cpu.regs;
+    if (typeof result === 'number' && Number.isSafeInteger(result)) {
+      // a JS number result: 64-bit two's complement without BigInt
+      R[2 * Gpr.RAX] = result | 0;
+      R[2 * Gpr.RAX + 1] = Math.floor(result / 4294967296) | 0;
+    } else if (result !== undefined) {
+      const v = typeof result === 'bigint' ? result : typeof result === 'boolean' ? (result ? 1n : 0n) : BigInt(Math.trunc(result));
       this.cpu.setReg(Gpr.RAX, v);
     }
     this.returnFromHost();
@@ -179,10 +185,12 @@ export class Machine {
   /** Pop the return address (as the host function's `ret`). */
   returnFromHost(): void {
     const R = this.cpu.regs;
-    const rsp = this.cpu.getReg(Gpr.RSP);
-    const ret = this.mem.readU64(rsp);
-    [R[RegSlot.RIP], R[RegSlot.RIP + 1]] = splitAddress(ret);
-    this.cpu.setReg(Gpr.RSP, rsp + 8n);
+    const spLo = R[2 * Gpr.RSP], spHi = R[2 * Gpr.RSP + 1];
+    R[RegSlot.RIP] = this.mem.ld64(spLo, spHi);
+    R[RegSlot.RIP + 1] = this.mem.scratch[0];
+    const t = (spLo >>> 0) + 8;
+    R[2 * Gpr.RSP] = t | 0;
+    R[2 * Gpr.RSP + 1] = (spHi + (t > 0xffffffff ? 1 : 0)) | 0;
     this.cpu.onRet?.();
   }
 
@@ -377,18 +385,22 @@ export class Machine {
    * task loaded (smp_call_function_single, asynchronous). On the running CPU
    * it runs at once.
    */
-  sendIpi(index: number, fn: () => void): void {
-    if (this.loaded?.index === index) { fn(); return; }
+  sendIpi(index: number, fn: () => void, key?: string): void {
+    const pc = this.percpu[index];
+    // An idle CPU takes the interrupt at once; the running one too.
+    if (this.loaded === pc || !pc.current) { fn(); return; }
     let q = this.ipis.get(index);
-    if (!q) this.ipis.set(index, q = []);
-    q.push(fn);
+    if (!q) this.ipis.set(index, q = new Map());
+    // A newer request with the same key supersedes a pending one (re-arming the same slot).
+    if (key !== undefined) q.delete(key); // re-insert at the end: keeps delivery in sending order
+    q.set(key ?? `#${this.ipiSeq++}`, fn);
   }
 
   private deliverIpis(pc: PerCpu): void {
     const q = this.ipis.get(pc.index);
-    if (!q || q.length === 0) return;
+    if (!q || q.size === 0) return;
     this.ipis.delete(pc.index);
-    for (const fn of q) fn();
+    for (const fn of q.values()) fn();
   }
 
   /** Take a CPU offline or online at a simulated time (ksw run --hotplug). */

@@ -53,7 +53,14 @@ export class Task {
     readonly canary: bigint,
     /** Guest address of its struct task_struct. */
     readonly taskStruct: bigint,
-  ) {}
+  ) {
+    this.canaryLo = Number(canary & 0xffffffffn) | 0;
+    this.canaryHi = Number(canary >> 32n) | 0;
+  }
+
+  /** The canary as 32-bit halves (compared on hot paths without BigInt). */
+  readonly canaryLo: number;
+  readonly canaryHi: number;
 
   get alive(): boolean {
     return this.state !== TaskState.DEAD;

@@ -185,6 +185,9 @@ export class KStackWatch {
   // ---- hits ------------------------------------------------------------------------------
 
   private onHit(wp: Watchpoint, hit: HwBreakpointHit): void {
+    // The common false positive first, before any expensive work: the exit
+    // trampoline itself storing into the frame that just returned.
+    if (this.fprobes.inTrampoline(this.m.cpu.trapInsn)) { wp.lastValue = this.pool!.read(wp.address, wp.length); return; }
     const stack = this.writerStack(hit);
     const oldValue = wp.lastValue;
     const newValue = this.pool!.read(wp.address, wp.length);

@@ -3,6 +3,7 @@
 // the call at depth `dp`; the fprobe exit handler disarms it on return.
 
 import { Gpr } from '../cpu/registers';
+import { joinAddress } from '../memory/memory';
 import type { Machine } from '../kernel/machine';
 import type { Task } from '../kernel/task';
 import type { KswConfig } from './config';
@@ -135,9 +136,14 @@ export class StackProbe {
   /** The canary's slot as the prologue stored it, when known and it holds the canary. */
   private exactCanary(task: Task): bigint | null {
     if (!this.canarySlot || this.config.funcOffset !== null) return null;
-    const addr = BigInt.asUintN(64, this.m.cpu.getReg(this.canarySlot.base) + BigInt(this.canarySlot.disp));
-    if (!task.stackContains(addr, 8)) return null;
-    return this.m.mem.readU64(addr, true) === task.canary ? addr : null;
+    const R = this.m.cpu.regs;
+    const t = (R[2 * this.canarySlot.base] >>> 0) + this.canarySlot.disp;
+    const lo = t | 0, hi = (R[2 * this.canarySlot.base + 1] + Math.floor(t / 4294967296)) | 0;
+    const mem = this.m.mem;
+    const vlo = mem.peek64(lo, hi), vhi = mem.scratch[0];
+    if (vlo !== task.canaryLo || vhi !== task.canaryHi) return null;
+    const addr = joinAddress(lo, hi);
+    return task.stackContains(addr, 8) ? addr : null;
   }
 
   private findCanary(task: Task, sp: bigint): bigint {

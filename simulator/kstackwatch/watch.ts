@@ -6,6 +6,7 @@
 import type { Machine } from '../kernel/machine';
 import type { HwBreakpoint, HwBreakpointHit, HwBreakpoints } from '../kernel/hwBreakpoint';
 import { HwBreakpointError } from '../kernel/hwBreakpoint';
+import { splitAddress } from '../memory/memory';
 
 export interface Watchpoint {
   readonly bp: HwBreakpoint;
@@ -88,11 +89,12 @@ export class WatchPool {
     this.program(wp, { address: this.dummy, length: 8, kind: 'w', disabled: true });
   }
 
+  /** Current value of the watched bytes (a kernel read: not seen by the watchpoint). */
   read(address: bigint, length: number): bigint {
-    const bytes = this.m.mem.read(address, length, true);
-    let v = 0n;
-    for (let i = length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
-    return v;
+    const [lo, hi] = splitAddress(address);
+    const low = this.m.mem.peek64(lo, hi);
+    const v = (BigInt(this.m.mem.scratch[0] >>> 0) << 32n) | BigInt(low >>> 0);
+    return length === 8 ? v : v & ((1n << BigInt(8 * length)) - 1n);
   }
 
   private program(wp: Watchpoint, attr: { address: bigint; length: 1 | 2 | 4 | 8; kind: 'w'; disabled?: boolean }): void {
@@ -100,7 +102,8 @@ export class WatchPool {
     this.hw.modifyLocal(wp.bp, attr);
     for (const pc of this.m.percpu) {
       if (pc === local || !pc.online) continue;
-      this.m.sendIpi(pc.index, () => this.hw.program(pc, wp.bp, attr));
+      if (!pc.current) this.hw.program(pc, wp.bp, attr); // idle: takes the IPI at once
+      else this.m.sendIpi(pc.index, () => this.hw.program(pc, wp.bp, attr), `hw-breakpoint:${wp.bp.slot}`);
     }
   }
 }

@@ -264,14 +264,54 @@ export class Memory {
 
   /** Add (+1) or remove (−1) a data breakpoint's claim on the pages covering [lo, lo+size). */
   adjustWatch(lo: number, hi: number, size: number, write: boolean, read: boolean, delta: number): void {
-    const first = joinAddress(lo, hi);
-    this.forEachPage(first, size, (key) => {
-      const page = this.pages.get(key);
-      if (!page) return;
+    const lastLo = (lo >>> 0) + size - 1;
+    const pages = lastLo > 0xffffffff || (lastLo >>> PAGE_SHIFT) !== (lo >>> PAGE_SHIFT) ? 2 : 1;
+    for (let n = 0; n < pages; n++) {
+      const pLo = n === 0 ? lo : lastLo | 0;
+      const pHi = n === 1 && lastLo > 0xffffffff ? (hi + 1) | 0 : hi;
+      const page = this.pages.get(pageKey(pLo, pHi));
+      if (!page) continue;
       if (write) page.watchWrite += delta;
       if (read) page.watchRead += delta;
-    });
-    this.flushTlb();
+      this.flushTlbPage(pLo);
+    }
+  }
+
+  /** Drop the TLB entries that could map this page (a direct-mapped slot each). */
+  private flushTlbPage(lo: number): void {
+    const i = (lo >>> PAGE_SHIFT) & TLB_MASK;
+    this.rTagA[i] = NO_TAG;
+    this.wTagA[i] = NO_TAG;
+  }
+
+  /**
+   * 64-bit load/store for the kernel's own bookkeeping (fprobe return
+   * addresses): no permission checks and no data-breakpoint check — the
+   * hardware does not watch the kernel's trampolines either. Compiled code on
+   * the page is invalidated by the store as usual.
+   */
+  peek64(lo: number, hi: number): number {
+    const page = this.pages.get(pageKey(lo, hi));
+    const o = lo & PAGE_MASK;
+    if (!page || o > PAGE_SIZE - 8) {
+      const v = this.readU64(joinAddress(lo, hi), true); // faults if unmapped; rare page-crossing case
+      this.scratch[0] = Number(v >> 32n) | 0;
+      return Number(v & 0xffffffffn) | 0;
+    }
+    this.scratch[0] = this.dv.getInt32(page.frame + o + 4, true);
+    return this.dv.getInt32(page.frame + o, true);
+  }
+
+  poke64(lo: number, hi: number, vlo: number, vhi: number): void {
+    const page = this.pages.get(pageKey(lo, hi));
+    const o = lo & PAGE_MASK;
+    if (!page || o > PAGE_SIZE - 8) {
+      this.writeU64(joinAddress(lo, hi), joinAddress(vlo, vhi), true);
+      return;
+    }
+    this.dv.setInt32(page.frame + o, vlo, true);
+    this.dv.setInt32(page.frame + o + 4, vhi, true);
+    if (page.codeBlocks) this.observer?.codeWritten(pageKey(lo, hi));
   }
 
   flushTlb(): void {
