@@ -9,6 +9,7 @@ import { FlagBit, Insn, InsnDecoder, isInvalid } from './decode';
 import { Emitter } from './emit/context';
 import { emitterFor } from './emit/index';
 import { conditionExpr } from './emit/conditions';
+import { push64 } from './emit/stack';
 import type { Memory } from '../memory/memory';
 import { pageKey, Perm, PAGE_SIZE, joinAddress } from '../memory/memory';
 import { PageFault } from './faults';
@@ -90,6 +91,64 @@ export class BlockCompiler {
     return bytes;
   }
 
+  /**
+   * Where the trace goes after this instruction, or null to end the block.
+   * A trace follows the fall-through of conditional branches (the taken
+   * side becomes a side exit), direct jumps and direct calls — so a block is
+   * a superblock and the dispatcher runs far less often on branchy code.
+   */
+  private traceSuccessor(d: Insn, maxInsns: number): [number, number] | null {
+    if (maxInsns <= 1) return endsBlock(d) ? null : [d.nextLo, d.nextHi];
+    switch (d.flowControl) {
+      case FlowControl.Next:
+        return endsBlock(d) ? null : [d.nextLo, d.nextHi];
+      case FlowControl.ConditionalBranch:
+        return isRcxBranch(d) ? null : [d.nextLo, d.nextHi];
+      case FlowControl.UnconditionalBranch:
+        return d.mnemonic === Mnemonic.Jmp && d.ops.length === 0 && !this.isHost(d.targetLo, d.targetHi) ? [d.targetLo, d.targetHi] : null;
+      case FlowControl.Call:
+        return d.mnemonic === Mnemonic.Call && d.ops.length === 0 && !this.isHost(d.targetLo, d.targetHi) ? [d.targetLo, d.targetHi] : null;
+      default:
+        return null;
+    }
+  }
+
+  private isHost(lo: number, hi: number): boolean {
+    return this.hooks !== null && this.hooks.hostFunctionAt(lo, hi) >= 0;
+  }
+
+  /**
+   * Emit a control transfer in the middle of a trace; returns false when the
+   * instruction is not one (it is then emitted as usual).
+   */
+  private emitTraced(e: Emitter, insn: Insn, i: number, live: number, lo: number, hi: number): boolean {
+    const done = i + 1;
+    switch (insn.flowControl) {
+      case FlowControl.ConditionalBranch: {
+        const cond = conditionExpr(insn.cc);
+        if (insn.targetLo === lo && insn.targetHi === hi) {
+          const limit = Math.max(1, Math.floor(LOOP_INSN_LIMIT / done));
+          e.emit(`if${cond}{if(++it<${limit}&&base+${2 * done}<=T[1]){base+=${done};continue;}R[32]=${lo};R[33]=${hi};return ${done};}`);
+        } else {
+          e.emit(`if${cond}{R[32]=${insn.targetLo};R[33]=${insn.targetHi};return ${done};}`);
+        }
+        return true;
+      }
+      case FlowControl.UnconditionalBranch:
+        return true; // the jump's target is the next instruction of the trace
+      case FlowControl.Call: {
+        e.begin(insn, i, live);
+        push64(e, String(insn.nextLo), String(insn.nextHi));
+        // RIP = the callee (the shadow-stack hook reads it as the call target)
+        e.emit(`R[32]=${insn.targetLo};R[33]=${insn.targetHi};C.onCall!==null&&C.onCall(${insn.nextLo},${insn.nextHi});`);
+        e.emit(`if(T[0]!==0){C.trapInsnLo=${insn.ipLo};C.trapInsnHi=${insn.ipHi};return ${done};}`);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
   /** A host function's entry: the whole block is one call into the host. */
   private hostBlock(lo: number, hi: number, index: number): Block {
     const body = `C.trapInsnLo=${lo};C.trapInsnHi=${hi};` +
@@ -151,6 +210,7 @@ export class BlockCompiler {
     const hostIndex = this.hooks ? this.hooks.hostFunctionAt(lo, hi) : -1;
     if (hostIndex >= 0) return this.hostBlock(lo, hi, hostIndex);
     let probeId = -1;
+    const visited = new Set<number>();
     while (insns.length < maxInsns) {
       let bytes: Uint8Array;
       try {
@@ -178,10 +238,17 @@ export class BlockCompiler {
       pages.add(pageKey(d.ipLo, d.ipHi));
       pages.add(pageKey((d.ipLo + d.length - 1) | 0, d.ipHi));
       insns.push(d);
-      if (!emitterFor(d) || endsBlock(d) || probeId >= 0) break;
-      ipLo = d.nextLo; ipHi = d.nextHi;
+      visited.add(d.ipLo);
+      if (!emitterFor(d) || probeId >= 0) break;
+      const next = this.traceSuccessor(d, maxInsns);
+      if (!next || (next[0] === lo && next[1] === hi) || (visited.has(next[0]) && next[1] === d.ipHi)) break;
+      [ipLo, ipHi] = next;
     }
-    const live = liveness(insns, this.liveOut(insns));
+    // Side exits of conditional branches inside the trace: flags their targets may read.
+    const exitLive = insns.map((d, i) =>
+      i < insns.length - 1 && d.flowControl === FlowControl.ConditionalBranch ? this.flagsReadFrom(d.targetLo, d.targetHi) : 0);
+    const live = liveness(insns, this.liveOut(insns), exitLive);
+    let loopsBack = false;
     const e = new Emitter();
     const ips: number[] = [];
     for (let i = 0; i < insns.length; i++) {
@@ -193,6 +260,12 @@ export class BlockCompiler {
       if (i === insns.length - 1 && isSelfLoop(insn, lo, hi)) {
         emitLoopBack(e, insn, insns.length, lo, hi);
         break;
+      }
+      // Inside a trace: the next instruction is where this one goes on the traced path.
+      const traced = i < insns.length - 1 ? insns[i + 1] : null;
+      if (traced && this.emitTraced(e, insn, i, live[i], lo, hi)) {
+        if (insn.flowControl === FlowControl.ConditionalBranch && insn.targetLo === lo && insn.targetHi === hi) loopsBack = true;
+        continue;
       }
       let ok = emitFn !== undefined;
       // A pre-handler that stops the machine (a debugger breakpoint) stops before the instruction.
@@ -219,6 +292,7 @@ export class BlockCompiler {
         break;
       }
       if (e.stores) e.emit(`if(T[0]!==0){C.trapInsnLo=${insn.ipLo};C.trapInsnHi=${insn.ipHi};R[32]=${insn.nextLo};R[33]=${insn.nextHi};return ${i + 1};}`);
+      if (traced && (traced.ipLo !== insn.nextLo || traced.ipHi !== insn.nextHi)) throw new Error('trace out of step');
       if (i === insns.length - 1) e.emit(`R[32]=${insn.nextLo};R[33]=${insn.nextHi};return ${i + 1};`);
     }
     if (unsupported !== null) {
@@ -228,7 +302,7 @@ export class BlockCompiler {
     }
     // `base` counts instructions of earlier iterations when the block loops on itself.
     const code = e.out.join('\n').replace(/return (\d+|k);/g, 'return base+$1;');
-    const loop = insns.length > 0 && isSelfLoop(insns[insns.length - 1], lo, hi);
+    const loop = loopsBack || (insns.length > 0 && isSelfLoop(insns[insns.length - 1], lo, hi));
     const body = 'let k=0,ml=0,mh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0,t=0,u=0,base=0,it=0;' +
       `try{${loop ? `for(;;){${code}}` : code}}catch(err){C.blockFault(err,IPS[2*k],IPS[2*k+1]);return base+k;}`;
     const factory = new Function(...this.envNames, 'IPS', `return function block(){${body}};`);
@@ -256,6 +330,12 @@ function emitLoopBack(e: Emitter, insn: Insn, n: number, lo: number, hi: number)
   e.emit(`if${conditionExpr(insn.cc)}{${again}}R[32]=${insn.nextLo};R[33]=${insn.nextHi};return ${n};`);
 }
 
+/** loop/loope/loopne/jrcxz/jecxz: RCX-based branches, never traced through. */
+function isRcxBranch(i: Insn): boolean {
+  return i.mnemonic === Mnemonic.Loop || i.mnemonic === Mnemonic.Loope || i.mnemonic === Mnemonic.Loopne ||
+    i.mnemonic === Mnemonic.Jrcxz || i.mnemonic === Mnemonic.Jecxz;
+}
+
 function endsBlock(i: Insn): boolean {
   // (probed instructions and host functions end blocks too; see compile)
   return i.mnemonic === Mnemonic.Syscall || i.mnemonic === Mnemonic.Hlt || i.mnemonic === Mnemonic.Int3 ||
@@ -263,11 +343,12 @@ function endsBlock(i: Insn): boolean {
 }
 
 /** For each instruction, the flags that some later instruction (or the block's successor) may read. */
-function liveness(insns: Insn[], liveOut: number): number[] {
+function liveness(insns: Insn[], liveOut: number, exitLive: number[]): number[] {
   const result = new Array<number>(insns.length);
   let live: number = liveOut;
   for (let i = insns.length - 1; i >= 0; i--) {
     const insn = insns[i];
+    live |= exitLive[i]; // a side exit's target may read flags too
     result[i] = live;
     const kills = CONDITIONAL_FLAG_WRITERS.has(insn.mnemonic) ? 0 : insn.flagsWritten;
     live = (live & ~kills) | insn.flagsRead;

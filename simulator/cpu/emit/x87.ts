@@ -4,6 +4,7 @@
 // addressed here (ml/mh) and read or written by the helper, which checks
 // every access before changing FPU state. fcomi/fucomi(p) write ZF PF CF
 // (and clear OF SF AF) themselves; fcmovcc reads the flags inline.
+// Stack-register operands arrive as OpKind.St (ST(i), relative to TOP).
 
 import { Mnemonic, Code } from 'iced-x86';
 import { Emitter } from './context';

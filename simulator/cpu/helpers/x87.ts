@@ -464,7 +464,7 @@ export function createX87Helpers(cpu: Cpu) {
           if (r.c2) { setCc((st.sw & CC_MASK & ~C2) | C2); break; } // out of range: ST0 unchanged
           setCc(st.sw & CC_MASK & ~C2);
           set(0, r.v);
-          c1 = push(r.v2!, env) || null;
+          if (push(r.v2!, env)) c1 = true; // stack overflow; otherwise C1 is the rounding of r.v
           break;
         }
         case X87Unary.YL2X: case X87Unary.YL2XP1: case X87Unary.PATAN: {
