@@ -28,6 +28,11 @@ export class Disassembler {
   constructor(private readonly src: DisassemblySource) {
     this.formatter.firstOperandCharIndex = 8;
     this.formatter.spaceAfterOperandSeparator = true;
+    // gdb-like numbers: 0x-prefixed lowercase hex
+    this.formatter.hexPrefix = '0x';
+    this.formatter.hexSuffix = '';
+    this.formatter.uppercaseHex = false;
+    this.formatter.branchLeadingZeros = false;
   }
 
   dispose(): void {

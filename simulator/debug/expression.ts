@@ -274,7 +274,7 @@ export class Evaluator {
       case 'num': return { type: n.v > 0x7fffffffn ? (n.v > 0x7fffffffffffffffn ? U64 : S64) : S32, raw: n.v };
       case 'id': return this.identifier(n.name);
       case 'cond': return this.scalar(this.eval(n.c)) !== 0n ? this.eval(n.a) : this.eval(n.b);
-      case 'sizeof': return { type: U64, raw: BigInt(n.type ? n.type.size : this.eval(n.e!).type.size) };
+      case 'sizeof': return { type: S64, raw: BigInt(n.type ? n.type.size : this.eval(n.e!).type.size) };
       case 'cast': {
         const v = this.eval(n.e);
         if (!isScalar(n.type)) throw new EvalError(`cannot cast to ${n.type.name}`);

@@ -180,20 +180,26 @@ export class KernelTarget implements Target {
     return this.kernel.kprobes.originalBytes(addr, length);
   }
 
+  /** The module's name (.modinfo), or its file's name when the object has none. */
+  get moduleName(): string {
+    const mod = this.kernel.module;
+    if (mod && mod.name !== 'module') return mod.name;
+    return path.basename(this.displayPath).replace(/\.[^.]*$/, '');
+  }
+
   modules(): ModuleInfo[] {
     const mod = this.kernel.module;
     if (!mod) return [];
     const hasLines = (this.kernel.debugInfo?.lines.length ?? 0) > 0;
     return [{
-      id: mod.name, name: mod.name, path: this.displayPath,
+      id: this.moduleName, name: this.moduleName, path: this.displayPath,
       addressRange: `${hex(mod.base)}-${hex(mod.base + BigInt(mod.size))}`,
       symbolStatus: hasLines ? 'Symbols loaded (DWARF)' : 'No debug info (compile with -g)',
     }];
   }
 
   moduleIdAt(addr: bigint): string | undefined {
-    const mod = this.kernel.module;
-    return mod?.contains(addr) ? mod.name : undefined;
+    return this.kernel.module?.contains(addr) ? this.moduleName : undefined;
   }
 
   // ---- probes and watchpoints ---------------------------------------------------------------------
@@ -284,7 +290,7 @@ export class KernelTarget implements Target {
         const corrupt = k.ksw.corruptions.length > 0;
         const failed = this.oopses > 0 || (k.initResult !== null && k.initResult !== 0);
         const status = corrupt ? 1 : failed ? 3 : 0;
-        const name = k.module?.name ?? 'module';
+        const name = this.moduleName;
         const reason = k.initResult !== null && k.initResult !== 0 ? `${name}: module_init returned ${k.initResult}` : `${name}: every task finished and module_exit ran`;
         return { kind: 'exited', status, reason };
       }
@@ -301,6 +307,18 @@ export class KernelTarget implements Target {
 
   // ---- KStackWatch ---------------------------------------------------------------------------------
 
+  /**
+   * Disarming a watch re-points the local CPU's debug register first (as
+   * the kernel does from the control-file writer's CPU), so run it with a
+   * CPU's task loaded when the machine is stopped.
+   */
+  private onSomeCpu(fn: () => void): void {
+    const m = this.machine;
+    if (this.liveTask()) { fn(); return; }
+    const pc = m.percpu.find((p) => p.online && p.current);
+    if (pc) m.withCpu(pc, fn); else fn();
+  }
+
   private makeStackWatchControl(): StackWatchControl {
     const ksw = this.kernel.ksw;
     return {
@@ -308,7 +326,7 @@ export class KernelTarget implements Target {
       start: (config) => { ksw.start(config); },
       stop: (config) => {
         const w = ksw.active.find((a) => a.config.input === config.trim());
-        if (w) ksw.stop(w);
+        if (w) this.onSomeCpu(() => ksw.stop(w));
       },
       active: () => ksw.active.map((a) => a.config.input),
       ownsSlot: (slot) => ksw.watchpoints.some((w) => w.bp.slot === slot),
@@ -336,9 +354,4 @@ function readLe(b: Uint8Array): bigint {
   let v = 0n;
   for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
   return v;
-}
-
-/** The path shown for the module: its source when compiled here, else the object. */
-export function displayPathFor(source: string | undefined, objectPath: string): string {
-  return source ?? path.resolve(objectPath);
 }

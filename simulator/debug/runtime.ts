@@ -279,6 +279,8 @@ export class DebugRuntime extends EventEmitter {
   }
 
   private async loop(token: number): Promise<void> {
+    // the request that resumed us is answered before the machine runs
+    await new Promise((r) => setImmediate(r));
     for (;;) {
       if (token !== this.runToken) return;
       if (this.pauseRequested) {

@@ -10,13 +10,19 @@ import { Kprobes } from './kprobes';
 import { Fprobes } from './fprobe';
 import { HwBreakpoints } from './hwBreakpoint';
 import { registerKernelApi } from './api/index';
+import { flushPrintk } from './api/printk';
 import { KStackWatch, KswSymbols, FunctionInfo } from '../kstackwatch/kstackwatch';
 import { VariableLocator } from '../kstackwatch/stack';
 import { loadModule, LoadedModule, ModuleLoadError } from '../elf/moduleLoader';
 import { DebugInfo } from '../dwarf/debugInfo';
 import { Task } from './task';
+import { CpuFault, Vector } from '../cpu/faults';
+import { BUGFLAG, UD2_LENGTH } from '../sdk/abi';
 
 export type KernelPhase = 'init' | 'running' | 'exit' | 'done';
+
+/** module_param types read with a signed kstrto*() (the others are unsigned). */
+const SIGNED_PARAM_TYPES = new Set(['short', 'int', 'long']);
 
 /** Bad input for the kernel (unknown parameter, bad value): exit 2 on the command line. */
 export class KernelInputError extends Error {}
@@ -33,6 +39,8 @@ export class Kernel {
   initTask: Task | null = null;
   /** module_init's return value once it returned. */
   initResult: number | null = null;
+  /** WARN_ON_ONCE sites that have warned (BUGFLAG_DONE). */
+  private readonly warnedOnce = new Set<bigint>();
 
   constructor(options: Partial<MachineOptions> = {}) {
     this.machine = new Machine({ ...DEFAULT_OPTIONS, ...options });
@@ -45,6 +53,45 @@ export class Kernel {
     m.defineHost('ksw_watch_show', () => { this.ksw.show(); });
     m.defineHost('ksw_watch_fire', () => { this.ksw.fire(); });
     m.symbolizers.unshift((addr) => this.symbolizeModule(addr));
+    m.faultHandlers.push((task, fault) => this.bugTrap(task, fault));
+  }
+
+  /**
+   * BUG()/WARN(): a ud2 listed in the module's __bug_table (linux/bug.h), as
+   * the kernel's handle_bug()/report_bug() do. A warning prints its report
+   * and the task goes on after the ud2; a BUG prints "kernel BUG at
+   * file:line!" and the task oopses.
+   */
+  private bugTrap(task: Task, fault: CpuFault): 'handled' | { reason: string; logged: boolean } | undefined {
+    if (fault.vector !== Vector.UD) return undefined;
+    const bug = this.module?.bugs.find((b) => b.address === fault.rip);
+    if (!bug) return undefined;
+    const m = this.machine;
+    const cutHere = (bug.flags & BUGFLAG.NO_CUT_HERE) === 0;
+    if (!bug.warning) {
+      if (cutHere) m.log(1, '------------[ cut here ]------------');
+      m.log(1, `kernel BUG at ${bug.file}:${bug.line}!`);
+      return { reason: `kernel BUG at ${bug.file}:${bug.line}!`, logged: true };
+    }
+    if ((bug.flags & BUGFLAG.ONCE) === 0 || !this.warnedOnce.has(bug.address)) {
+      if (bug.flags & BUGFLAG.ONCE) this.warnedOnce.add(bug.address);
+      const cpu = m.currentCpu.index;
+      const where = m.symbolize(fault.rip);
+      const lines = [
+        ...(cutHere ? ['------------[ cut here ]------------'] : []),
+        `WARNING: CPU: ${cpu} PID: ${task.pid} at ${bug.file}:${bug.line} ${where.symbol}`,
+        `CPU: ${cpu} PID: ${task.pid} Comm: ${task.comm}`,
+        `RIP: 0010:${where.symbol}${where.file ? ` (${where.file}:${where.line})` : ''}`,
+        'Call Trace:',
+        ' <TASK>',
+        ...m.callTrace(task, fault.rip).slice(1).map((f) => ` ${f.symbol}${f.file ? ` (${f.file}:${f.line})` : ''}`),
+        ' </TASK>',
+        '---[ end trace 0000000000000000 ]---',
+      ];
+      for (const l of lines) m.log(4, l);
+    }
+    m.cpu.rip = fault.rip + BigInt(UD2_LENGTH);
+    return 'handled';
   }
 
   /** insmod: load a relocatable object. Throws ModuleLoadError with a one-line reason. */
@@ -84,6 +131,13 @@ export class Kernel {
       const digits = value.replace(/^[-+]/, '');
       v = BigInt(digits.startsWith('0') && digits.length > 1 && !digits.startsWith('0x') ? '0o' + digits.slice(1) : digits);
       if (neg) v = -v;
+      // As the kernel's kstrto*(): a value the parameter's type cannot hold is rejected, not truncated.
+      const bits = BigInt(p.size * 8);
+      const signed = SIGNED_PARAM_TYPES.has(p.type);
+      const [min, max] = signed ? [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n] : [0n, (1n << bits) - 1n];
+      if (v < min || v > max || (!signed && neg)) {
+        throw new KernelInputError(`parameter ${name}: '${value}' is out of range for ${p.type} (${min}..${max})`);
+      }
     }
     const bytes = new Uint8Array(p.size);
     let u = BigInt.asUintN(p.size * 8, v);
@@ -104,6 +158,13 @@ export class Kernel {
    * (or a deadlock, panic, halt or the budget stops it first).
    */
   run(slice = Infinity): MachineStop {
+    const stop = this.runPhases(slice);
+    // a partial printk line of a task that never finished it is still printed
+    if (stop.kind !== 'slice') flushPrintk(this.machine);
+    return stop;
+  }
+
+  private runPhases(slice: number): MachineStop {
     for (;;) {
       const stop = this.machine.run(slice);
       if (stop.kind !== 'idle') return stop;

@@ -3,6 +3,9 @@
 /** Kernel text: host-function entry stubs, trampolines, probe slots. */
 export const KERNEL_TEXT = 0xffffffff81000000n;
 export const KERNEL_TEXT_SIZE = 0x100000;
+/** Kernel data modules may link against (jiffies…), also within ±2 GiB. */
+export const KERNEL_DATA = 0xffffffff82000000n;
+export const KERNEL_DATA_SIZE = 0x10000;
 /** Where loaded modules go (-mcmodel=kernel: within ±2 GiB of kernel text). */
 export const MODULE_AREA = 0xffffffffa0000000n;
 /** vmalloc-like area for task stacks, each with unmapped guard pages around it. */

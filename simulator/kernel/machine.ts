@@ -14,7 +14,7 @@ import { Prng } from './prng';
 import { Task, TaskState } from './task';
 import { KernelEvent } from './events';
 import {
-  KERNEL_TEXT, KERNEL_TEXT_SIZE, PERCPU_AREA, PERCPU_STRIDE, STACK_AREA, STACK_GUARD, THREAD_SIZE,
+  KERNEL_DATA, KERNEL_DATA_SIZE, KERNEL_TEXT, KERNEL_TEXT_SIZE, PERCPU_AREA, PERCPU_STRIDE, STACK_AREA, STACK_GUARD, THREAD_SIZE,
 } from './layout';
 
 export interface MachineOptions {
@@ -74,6 +74,16 @@ export class Machine {
   readonly percpu: PerCpu[] = [];
   readonly tasks: Task[] = [];
   private readonly runQueue: Task[] = [];
+  /**
+   * Tasks that became runnable during the current round (woken by a task
+   * running at some point of the round's time, or preempted): they join the
+   * run queue when the next round starts. In a round the CPUs run one after
+   * the other over the same stretch of simulated time, so a task picked up
+   * later in the same round would run at times before it was woken (or
+   * before where it left off): a woken task would read a ktime earlier than
+   * its waker's, and a task's own clock could go backwards.
+   */
+  private readonly woken: Task[] = [];
   /** The CPU whose task is loaded in the engine, and that task. */
   private loaded: PerCpu | null = null;
   private loadedTask: Task | null = null;
@@ -95,8 +105,20 @@ export class Machine {
    * return_to_handler — like the kernel's ftrace_graph_ret_addr.
    */
   unwindFixup: ((task: Task, rets: bigint[]) => bigint[]) | null = null;
+  /** Called before / after every quantum a task runs on a CPU (timer tick, printk housekeeping). */
+  readonly beforeQuantum: (() => void)[] = [];
+  readonly afterQuantum: (() => void)[] = [];
   /** Handler for #DB (hardware breakpoints). */
   debugHandler: ((pc: PerCpu, dr6: number) => void) | null = null;
+  /**
+   * Trap handlers asked, in order, before a task's fault becomes an oops
+   * (like the kernel's die notifiers and fixups: BUG()/WARN() through the
+   * bug table). The faulting task is loaded in the engine. A handler returns
+   * 'handled' when the task goes on (it has moved RIP past the fault), or
+   * `{ reason }` to oops with that reason (`logged`: it has already printed
+   * the report's first lines), or undefined to pass the fault on.
+   */
+  readonly faultHandlers: ((task: Task, fault: CpuFault) => 'handled' | { reason: string; logged?: boolean } | undefined)[] = [];
   /**
    * Debugger hook, asked before a task runs a quantum and, while it answers
    * 'step', after each of its instructions: 'run' runs the quantum at full
@@ -122,6 +144,7 @@ export class Machine {
     this.heap = new Heap(this.mem);
     this.mem.map(KERNEL_TEXT, KERNEL_TEXT_SIZE, Perm.RX);
     this.mem.write(KERNEL_TEXT, new Uint8Array(KERNEL_TEXT_SIZE / 2).fill(0xc3), true);
+    this.mem.map(KERNEL_DATA, KERNEL_DATA_SIZE, Perm.RW);
     for (let i = 0; i < options.cpus; i++) {
       const gsBase = PERCPU_AREA + BigInt(i * PERCPU_STRIDE);
       this.mem.map(gsBase, PERCPU_STRIDE, Perm.RW);
@@ -207,10 +230,17 @@ export class Machine {
 
   /** Kernel data symbols modules may link against (e.g. `jiffies`). */
   private readonly dataSymbols = new Map<string, bigint>();
+  private dataUsed = 0;
 
-  /** Define a kernel variable of `size` bytes (zeroed) that modules can link against. */
+  /**
+   * Define a kernel variable of `size` bytes (zeroed) that modules can link
+   * against. It lives in kernel data, within reach of -mcmodel=kernel's
+   * 32-bit relocations.
+   */
   defineData(name: string, size: number): bigint {
-    const addr = this.heap.alloc(size, true);
+    const addr = KERNEL_DATA + BigInt(this.dataUsed);
+    this.dataUsed += Math.ceil(size / 16) * 16;
+    if (this.dataUsed > KERNEL_DATA_SIZE) throw new Error('kernel data area full');
     this.dataSymbols.set(name, addr);
     return addr;
   }
@@ -298,7 +328,7 @@ export class Machine {
     t.state = TaskState.RUNNABLE;
     t.waitReason = '';
     this.setGuestState(t, 0);
-    this.runQueue.push(t);
+    this.woken.push(t);
     return true;
   }
 
@@ -364,6 +394,19 @@ export class Machine {
     const h = this.host.containing(addr);
     if (h) return { symbol: `${h.fn.name}+0x${h.offset.toString(16)}/0x10` };
     return { symbol: '0x' + addr.toString(16) };
+  }
+
+  /**
+   * A return address as Linux's %pB prints it: looked up at ret−1 (the call
+   * may be a function's last instruction, e.g. to a noreturn function), with
+   * the offset counted at ret. Source file and line are the call's.
+   */
+  symbolizeReturn(ret: bigint): { symbol: string; file?: string; line?: number } {
+    if (this.host.containing(ret)?.offset === 0) return this.symbolize(ret); // host stubs: no call site before them
+    const call = this.symbolize(ret - 1n);
+    const m = /^(.*)\+0x([0-9a-f]+)\/(0x[0-9a-f]+)$/.exec(call.symbol);
+    if (!m) return { ...call, symbol: this.symbolize(ret).symbol };
+    return { ...call, symbol: `${m[1]}+0x${(parseInt(m[2], 16) + 1).toString(16)}/${m[3]}` };
   }
 
   /** Stop run() with a panic. */
@@ -448,6 +491,7 @@ export class Machine {
     while (!this.stop) {
       if (this.insns >= this.options.maxInstructions) return { kind: 'budget' };
       if (this.insns >= sliceEnd) { this.unload(); return { kind: 'slice' }; }
+      for (const t of this.woken.splice(0)) this.runQueue.push(t);
       let ranAny = false;
       let roundInsns = 0;
       const n = this.percpu.length;
@@ -465,7 +509,7 @@ export class Machine {
       this.roundStartNs += Math.max(roundInsns, 1) * NS_PER_INSN;
       this.wakeSleepers();
       this.applyHotplug();
-      if (!ranAny && this.runQueue.length === 0) {
+      if (!ranAny && this.runQueue.length === 0 && this.woken.length === 0) {
         const sleepers = this.tasks.filter((t) => t.state === TaskState.SLEEPING);
         if (sleepers.length > 0) {
           this.roundStartNs = Math.max(this.roundStartNs, Math.min(...sleepers.map((t) => t.wakeAt)));
@@ -517,7 +561,9 @@ export class Machine {
     const budgetLeft = this.options.maxInstructions - this.insns;
     const budget = Math.max(1, Math.min(quantum, budgetLeft));
     const gate = this.debugGate ? this.debugGate(task) : 'run';
+    for (const f of this.beforeQuantum) f();
     const result = gate === 'run' ? this.cpu.run(budget) : this.stepQuantum(task, budget, gate);
+    for (const f of this.afterQuantum) f();
     const ran = this.cpu.insnCount - before;
     this.insns += ran;
     pc.insns += ran;
@@ -527,7 +573,7 @@ export class Machine {
     if (pc.current === task && task.state !== TaskState.RUNNING) pc.current = null;
     if (pc.current === task && pc.sliceUsed >= TIME_SLICE && task.preemptCount === 0 && this.runQueue.length > 0) {
       task.state = TaskState.RUNNABLE; // preempted
-      this.runQueue.push(task);
+      this.woken.push(task);
       pc.current = null;
     }
     if (pc.current !== task) this.unload();
@@ -548,7 +594,15 @@ export class Machine {
 
   private handleResult(pc: PerCpu, task: Task, r: RunResult): void {
     switch (r.kind) {
-      case 'fault': this.oops(task, r.fault); break;
+      case 'fault': {
+        for (const h of this.faultHandlers) {
+          const a = h(task, r.fault);
+          if (a === 'handled') return;
+          if (a) { this.oops(task, r.fault, a.reason, a.logged); return; }
+        }
+        this.oops(task, r.fault);
+        break;
+      }
       case 'debug':
         if (this.debugHandler) this.debugHandler(pc, r.dr6);
         break;
@@ -557,13 +611,12 @@ export class Machine {
   }
 
   /** Kernel-style oops for a task fault; the task dies (or the machine panics). */
-  oops(task: Task, fault: CpuFault): void {
+  oops(task: Task, fault: CpuFault, reason = fault.message, headerLogged = false): void {
     const where = this.symbolize(fault.rip);
     const stack = this.callTrace(task, fault.rip);
-    const reason = fault.message;
     const cpu = this.loaded?.index ?? task.cpu;
     const lines = [
-      `BUG: ${reason}`,
+      ...(headerLogged ? [] : [`BUG: ${reason}`]),
       `Oops: ${fault.mnemonic} [#1] SMP`,
       `CPU: ${cpu} PID: ${task.pid} Comm: ${task.comm}`,
       `RIP: 0010:${where.symbol}${where.file ? ` (${where.file}:${where.line})` : ''}`,
@@ -588,10 +641,7 @@ export class Machine {
     if (this.unwindFixup) rets = this.unwindFixup(task, rets);
     for (const ret of rets) {
       // the call instruction is just before the return address: its line is the caller's line
-      const atStub = this.host.containing(ret)?.offset === 0; // host stubs have no call site before them
-      const s = this.symbolize(atStub ? ret : ret - 1n);
-      const withRet = this.symbolize(ret);
-      out.push({ ...s, symbol: withRet.symbol, ip: '0x' + ret.toString(16) });
+      out.push({ ...this.symbolizeReturn(ret), ip: '0x' + ret.toString(16) });
     }
     return out;
   }

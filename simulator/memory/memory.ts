@@ -27,6 +27,12 @@ export interface PageEntry {
   /** Armed data breakpoints covering this page (writes, reads). */
   watchWrite: number;
   watchRead: number;
+  /**
+   * Write-watched byte ranges on the page ([start, end) offsets, pairs). The
+   * write TLB keeps their union, so stores elsewhere on a watched page (a
+   * stack page, typically) stay on the fast path.
+   */
+  watchRanges: number[];
 }
 
 /** Page number key of a 64-bit address given as two halves (exact in a double). */
@@ -53,6 +59,11 @@ export interface MemoryObserver {
 
 export class OutOfPhysicalMemory extends Error {}
 
+function overlapsAny(ranges: number[], start: number, end: number): boolean {
+  for (let j = 0; j < ranges.length; j += 2) if (start < ranges[j + 1] && ranges[j] < end) return true;
+  return false;
+}
+
 export class Memory {
   readonly phys: ArrayBuffer;
   readonly u8: Uint8Array;
@@ -72,6 +83,9 @@ export class Memory {
   private readonly wTagA = new Int32Array(TLB_SIZE).fill(NO_TAG);
   private readonly wTagB = new Int32Array(TLB_SIZE);
   private readonly wBase = new Int32Array(TLB_SIZE);
+  /** Union of the write-watched range of the page in each write-TLB slot ([0, 0) when none). */
+  private readonly wWatchStart = new Int32Array(TLB_SIZE);
+  private readonly wWatchEnd = new Int32Array(TLB_SIZE);
 
   readonly ld8: (lo: number, hi: number) => number;
   readonly ld16: (lo: number, hi: number) => number;
@@ -89,6 +103,7 @@ export class Memory {
     const dv = this.dv, scratch = this.scratch;
     const rTagA = this.rTagA, rTagB = this.rTagB, rBase = this.rBase;
     const wTagA = this.wTagA, wTagB = this.wTagB, wBase = this.wBase;
+    const wStart = this.wWatchStart, wEnd = this.wWatchEnd;
 
     this.ld8 = (lo, hi) => {
       const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
@@ -116,22 +131,23 @@ export class Memory {
     };
     this.st8 = (lo, hi, v) => {
       const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
-      if (wTagA[i] === p && wTagB[i] === hi) { dv.setUint8(wBase[i] + (lo & PAGE_MASK), v); return; }
+      const o = lo & PAGE_MASK;
+      if (wTagA[i] === p && wTagB[i] === hi && (o >= wEnd[i] || o + 1 <= wStart[i])) { dv.setUint8(wBase[i] + o, v); return; }
       this.storeSlow(lo, hi, 1, v, 0);
     };
     this.st16 = (lo, hi, v) => {
       const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
-      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 2) { dv.setUint16(wBase[i] + o, v, true); return; }
+      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 2 && (o >= wEnd[i] || o + 2 <= wStart[i])) { dv.setUint16(wBase[i] + o, v, true); return; }
       this.storeSlow(lo, hi, 2, v, 0);
     };
     this.st32 = (lo, hi, v) => {
       const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
-      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 4) { dv.setInt32(wBase[i] + o, v, true); return; }
+      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 4 && (o >= wEnd[i] || o + 4 <= wStart[i])) { dv.setInt32(wBase[i] + o, v, true); return; }
       this.storeSlow(lo, hi, 4, v, 0);
     };
     this.st64 = (lo, hi, vlo, vhi) => {
       const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
-      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 8) {
+      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 8 && (o >= wEnd[i] || o + 8 <= wStart[i])) {
         const b = wBase[i] + o;
         dv.setInt32(b, vlo, true);
         dv.setInt32(b + 4, vhi, true);
@@ -148,7 +164,7 @@ export class Memory {
     this.forEachPage(addr, size, (key) => {
       const page = this.pages.get(key);
       if (page) { page.perm = perm; return; }
-      this.pages.set(key, { frame: this.allocFrame(), perm, codeBlocks: 0, watchWrite: 0, watchRead: 0 });
+      this.pages.set(key, { frame: this.allocFrame(), perm, codeBlocks: 0, watchWrite: 0, watchRead: 0, watchRanges: [] });
     });
     this.flushTlb();
   }
@@ -271,7 +287,18 @@ export class Memory {
       const pHi = n === 1 && lastLo > 0xffffffff ? (hi + 1) | 0 : hi;
       const page = this.pages.get(pageKey(pLo, pHi));
       if (!page) continue;
-      if (write) page.watchWrite += delta;
+      if (write) {
+        page.watchWrite += delta;
+        // this page's part of the range
+        const start = n === 0 ? lo & PAGE_MASK : 0;
+        const end = pages === 2 && n === 0 ? PAGE_SIZE : (lastLo & PAGE_MASK) + 1;
+        if (delta > 0) page.watchRanges.push(start, end);
+        else {
+          for (let j = 0; j < page.watchRanges.length; j += 2) {
+            if (page.watchRanges[j] === start && page.watchRanges[j + 1] === end) { page.watchRanges.splice(j, 2); break; }
+          }
+        }
+      }
       if (read) page.watchRead += delta;
       this.flushTlbPage(pLo);
     }
@@ -365,8 +392,8 @@ export class Memory {
       default: this.dv.setInt32(b, vlo, true); this.dv.setInt32(b + 4, vhi, true);
     }
     if (page.codeBlocks) this.observer?.codeWritten(pageKey(lo, hi));
-    if (page.watchWrite && this.observer) this.observer.watchedAccess(lo, hi, size, true);
-    else if (!page.codeBlocks) this.fillWrite(lo, hi, page);
+    if (page.watchWrite && this.observer && overlapsAny(page.watchRanges, o, o + size)) this.observer.watchedAccess(lo, hi, size, true);
+    if (!page.codeBlocks) this.fillWrite(lo, hi, page);
   }
 
   private storeSplit(lo: number, hi: number, size: number, vlo: number, vhi: number): void {
@@ -396,6 +423,11 @@ export class Memory {
     if (page.watchRead) return; // a read watch must see read-modify-write loads too
     const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
     this.wTagA[i] = p; this.wTagB[i] = hi; this.wBase[i] = page.frame;
+    let start = PAGE_SIZE, end = 0;
+    const r = page.watchRanges;
+    for (let j = 0; j < r.length; j += 2) { if (r[j] < start) start = r[j]; if (r[j + 1] > end) end = r[j + 1]; }
+    if (end === 0) start = 0;
+    this.wWatchStart[i] = start; this.wWatchEnd[i] = end;
   }
 
   private addBytes(lo: number, hi: number, n: number): [number, number] {

@@ -49,6 +49,8 @@ export const COMPILER_RUNTIME_SYMBOLS: readonly string[] = [
   '__popcountdi2', '__popcountti2', '__paritydi2', '__parityti2', '__clrsbdi2', '__clrsbti2',
   '__divti3', '__udivti3', '__modti3', '__umodti3', '__udivmodti4', '__divmodti4', '__muloti4',
   '__mulvdi3', '__addvdi3', '__subvdi3', '__negvdi2',
+  '__addvsi3', '__subvsi3', '__mulvsi3', '__negvsi2', '__absvsi2', '__absvdi2',
+  '__addvti3', '__subvti3', '__mulvti3', '__negvti2', '__absvti2',
 ];
 
 /** Everything a module may import, without duplicates. */

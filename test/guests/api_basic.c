@@ -16,6 +16,12 @@
 
 MODULE_LICENSE("GPL");
 
+/* Exported by the simulated kernel but not (yet) declared by the SDK headers. */
+char *kstrdup(const char *s, gfp_t gfp);
+void *kmemdup(const void *src, size_t len, gfp_t gfp);
+int kstrtoint(const char *s, unsigned int base, int *res);
+int kstrtoul(const char *s, unsigned int base, unsigned long *res);
+
 char watched[32];
 static const char *volatile null_string;
 static volatile unsigned long long popcount_input = 0xf0f0f0f0ULL;
@@ -118,6 +124,22 @@ static int __init basic_init(void)
 	n = sscanf("12 0x1f word 077 -3", "%d %x %15s %o", &a, &b, word, &c);
 	pr_info("sscanf n=%d a=%d b=%d word=%s c=%d\n", n, a, b, word, c);
 
+	p = kstrdup("duplicate", GFP_KERNEL);
+	q = kmemdup("mem\0dup", 8, GFP_KERNEL);
+	pr_info("kstrdup %s %s %s\n", p, q, q + 4);
+	kfree(p);
+	kfree(q);
+	a = b = 0;
+	n = kstrtoint("-123\n", 10, &a);
+	c = kstrtoint("99999999999", 10, &b);
+	pr_info("kstrtoint %d %d %d %d\n", n, a, c, kstrtoint("12x", 0, &b));
+	{
+		unsigned long ul = 0;
+
+		n = kstrtoul("0x10", 0, &ul);
+		pr_info("kstrtoul %d %lu\n", n, ul);
+	}
+
 	pr_info("random below ok=%d\n", get_random_u32_below(10) < 10);
 
 	t0 = ktime_get_ns();
@@ -127,6 +149,11 @@ static int __init basic_init(void)
 	j1 = jiffies;
 	pr_info("msleep %d jiffies %d %d initial %d\n", t1 - t0 >= 5000000 && t1 - t0 < 6000000,
 		j1 - j0 >= 5 && j1 - j0 <= 6, time_after(j1, j0), j0 - INITIAL_JIFFIES < 100);
+	j0 = jiffies;
+	while (time_before(jiffies, j0 + 3))
+		cpu_relax();	/* jiffies ticks while a task spins reading it */
+	j1 = jiffies;
+	pr_info("jiffies spin %lu\n", j1 - j0);
 	t0 = ktime_get_ns();
 	udelay(3);
 	t1 = ktime_get_ns();

@@ -146,8 +146,12 @@ describe('one task: printk, strings, heap, time', { skip: NO_GCC }, () => {
       expect('kmalloc(0) 0000000000000010');
       expect('kcalloc 1');
       expect('sscanf n=4 a=12 b=31 word=word c=63');
+      expect('kstrdup duplicate mem dup');
+      expect('kstrtoint 0 -123 -34 -22');
+      expect('kstrtoul 0 16');
       expect('random below ok=1');
       expect('msleep 1 jiffies 1 1 initial 1');
+      expect('jiffies spin 3');
       expect('udelay 1');
       expect('mdelay 1');
       expect('usleep_range 1');

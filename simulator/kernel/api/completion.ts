@@ -13,7 +13,8 @@ import type { Machine } from '../machine';
 import { dumpStack } from './printk';
 import { NS_PER_JIFFY } from './sched';
 import {
-  NO_RETURN, U64, WaitQueues, beginWait, checkAtomicSleep, endWait, grant, hex, readU32, resumeWait, writeU32,
+  NO_RETURN, U64, WaitQueues, beginWait, causalNow, checkAtomicSleep, endWait, grant, hex, readU32, resumeWait,
+  writeU32,
 } from './util';
 import { HostResult } from '../hostFunctions';
 
@@ -61,7 +62,7 @@ export function registerCompletion(m: Machine): void {
       if (timed && timeout <= 0n) return 0;
       checkAtomicSleep(m, (l) => dumpStack(m, l));
       const deadline = timeout >= MAX_SCHEDULE_TIMEOUT ? Infinity
-        : (Math.floor(now / NS_PER_JIFFY) + Number(timeout)) * NS_PER_JIFFY;
+        : (Math.floor(causalNow(m) / NS_PER_JIFFY) + Number(timeout)) * NS_PER_JIFFY;
       waiters.add(x, t, beginWait(t, fn, x, deadline));
     }
     const cur = resumeWait(t, fn, x)!;

@@ -16,7 +16,7 @@
 
 import type { Machine } from '../machine';
 import { dumpStack } from './printk';
-import { NO_RETURN, beginWait, checkAtomicSleep, endWait, resumeWait } from './util';
+import { NO_RETURN, beginWait, causalNow, checkAtomicSleep, endWait, resumeWait } from './util';
 import { HostResult } from '../hostFunctions';
 
 /** Longest busy-wait done by actually spinning (ns). */
@@ -33,7 +33,7 @@ function sleepFor(m: Machine, fn: string, ns: () => number, result: HostResult):
     return NO_RETURN;
   }
   checkAtomicSleep(m, (l) => dumpStack(m, l));
-  const deadline = now + ns();
+  const deadline = causalNow(m) + ns();
   beginWait(t, fn, 0n, deadline);
   m.sleepCurrent(deadline, fn);
   return NO_RETURN;
@@ -47,7 +47,7 @@ function delayFor(m: Machine, fn: string, ns: () => number): HostResult {
   if (!w) {
     const d = ns();
     if (!(d > 0)) return;
-    w = beginWait(t, fn, 0n, now + d);
+    w = beginWait(t, fn, 0n, causalNow(m) + d);
   }
   const left = w.deadline - now;
   if (left <= 0) { endWait(t); return; }

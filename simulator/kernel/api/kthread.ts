@@ -18,7 +18,7 @@ import { Gpr, RegSlot } from '../../cpu/registers';
 import { OutOfPhysicalMemory, splitAddress } from '../../memory/memory';
 import { callArgs, guestFormat } from './guestFormat';
 import { wakeUpTask } from './sched';
-import { NO_RETURN, U64, beginWait, describeTask, endWait, readU32, resumeWait, taskByStruct } from './util';
+import { NO_RETURN, U64, beginWait, describeTask, endWait, noteWakeup, readU32, resumeWait, taskByStruct } from './util';
 
 const EINTR = 4, ENOMEM = 12, ESRCH = 3;
 /** More threads than this is a runaway module. */
@@ -31,7 +31,9 @@ export function registerKthread(m: Machine): void {
     const comm = Buffer.from(name.bytes).toString('utf8');
     if (m.tasks.length >= MAX_TASKS) return U64(BigInt(-ENOMEM));
     try {
-      return m.createTask(comm, fn, data).taskStruct;
+      const t = m.createTask(comm, fn, data);
+      noteWakeup(m, t); // it cannot run before it was created
+      return t.taskStruct;
     } catch (e) {
       if (e instanceof OutOfPhysicalMemory) return U64(BigInt(-ENOMEM));
       throw e;

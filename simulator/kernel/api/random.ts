@@ -4,6 +4,8 @@
 import type { Machine } from '../machine';
 import { writeBytes } from './util';
 
+const CHUNK = 1 << 16;
+
 /** __get_random_u32_below(): Lemire's multiply-and-reject, as Linux does (ceil 0: any u32). */
 export function randomBelow(next: () => number, ceil: number): number {
   if (ceil === 0) return next();
@@ -21,13 +23,16 @@ export function registerRandom(m: Machine): void {
   m.defineHost('get_random_u32_below', () => randomBelow(() => m.prng.nextU32(), m.argU32(0)));
   m.defineHost('get_random_bytes', () => {
     const buf = m.arg(0);
-    const len = Number(m.arg(1) > 1n << 30n ? 1n << 30n : m.arg(1));
-    const bytes = new Uint8Array(len);
-    for (let i = 0; i < len; i += 4) {
-      const v = m.prng.nextU32();
-      for (let k = 0; k < 4 && i + k < len; k++) bytes[i + k] = (v >>> (8 * k)) & 0xff;
+    const len = m.arg(1) > 1n << 30n ? 1 << 30 : Number(m.arg(1));
+    // A chunk at a time: a bad buffer faults at its first unmapped page without a huge host allocation.
+    for (let done = 0; done < len; done += CHUNK) {
+      const bytes = new Uint8Array(Math.min(CHUNK, len - done));
+      for (let i = 0; i < bytes.length; i += 4) {
+        const v = m.prng.nextU32();
+        for (let k = 0; k < 4 && i + k < bytes.length; k++) bytes[i + k] = (v >>> (8 * k)) & 0xff;
+      }
+      writeBytes(m, buf + BigInt(done), bytes);
     }
-    writeBytes(m, buf, bytes);
   });
   // Older names still found in test code.
   m.defineHost('prandom_u32', () => m.prng.nextU32());

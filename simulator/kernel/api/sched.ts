@@ -18,7 +18,8 @@ import type { Machine } from '../machine';
 import { Task, TaskState } from '../task';
 import { dumpStack, logLines } from './printk';
 import {
-  NO_RETURN, beginWait, checkAtomicSleep, endWait, guestState, hex, readU32, resumeWait, setGuestState, taskByStruct,
+  NO_RETURN, beginWait, causalNow, checkAtomicSleep, endWait, guestState, hex, noteWakeup, readU32, resumeWait,
+  setGuestState, taskByStruct,
 } from './util';
 import { HostResult } from '../hostFunctions';
 
@@ -43,6 +44,7 @@ export function wakeUpTask(m: Machine, t: Task): boolean {
     case TaskState.NEW:
     case TaskState.BLOCKED:
     case TaskState.SLEEPING:
+      noteWakeup(m, t);
       return m.wake(t);
     case TaskState.RUNNING:
     case TaskState.RUNNABLE:
@@ -100,7 +102,7 @@ function scheduleTimeout(m: Machine, state: number | undefined): HostResult {
     return NO_RETURN;
   }
   // The timer fires at a jiffy boundary, `timeout` jiffies from now.
-  const deadline = (Math.floor(m.nowNs() / NS_PER_JIFFY) + Number(timeout)) * NS_PER_JIFFY;
+  const deadline = (Math.floor(causalNow(m) / NS_PER_JIFFY) + Number(timeout)) * NS_PER_JIFFY;
   beginWait(t, 'schedule_timeout', 0n, deadline);
   m.sleepCurrent(deadline, 'schedule_timeout');
   return NO_RETURN;

@@ -13,7 +13,8 @@
 import type { Machine } from '../machine';
 import { CpuFault, Vector } from '../../cpu/faults';
 import { HEAP_SIZE } from '../layout';
-import { U64, fillBytes, hex, readBytes, readCBytes, writeBytes, writeU8 } from './util';
+import { U64, fillBytes, hex, readCBytes, writeBytes, writeU8 } from './util';
+import { copyGuest } from './string';
 
 const ZERO_SIZE_PTR = 16n;
 const GFP_ZERO = 0x100;
@@ -60,7 +61,7 @@ export function registerSlab(m: Machine): void {
     if (size <= BigInt(old)) return p; // it still fits, as in SLUB
     const q = kmalloc(m, size, false);
     if (q === 0n) return 0n; // the old block stays valid
-    writeBytes(m, q, readBytes(m, p, old));
+    copyGuest(m, q, p, old);
     if (zero) fillBytes(m, q + BigInt(old), 0, (m.heap.sizeOf(q) ?? old) - old);
     kfree(m, 'krealloc', p);
     return q;
@@ -68,9 +69,8 @@ export function registerSlab(m: Machine): void {
 
   m.defineHost('kmemdup', () => {
     const src = m.arg(0), len = m.arg(1);
-    const data = readBytes(m, src, Number(len > BigInt(HEAP_SIZE) ? BigInt(HEAP_SIZE) : len));
     const q = kmalloc(m, len, false);
-    if (q > ZERO_SIZE_PTR) writeBytes(m, q, data);
+    if (q > ZERO_SIZE_PTR) copyGuest(m, q, src, Number(len));
     return q;
   });
 

@@ -27,7 +27,7 @@ import type { Machine } from '../machine';
 import type { Task } from '../task';
 import { TaskState } from '../task';
 import { dumpStack, logLines } from './printk';
-import { NO_RETURN, U64, describeTask, hex, readU32, writeU32 } from './util';
+import { NO_RETURN, U64, describeTask, hex, noteWakeup, readU32, writeU32 } from './util';
 import { HostResult } from '../hostFunctions';
 
 const X86_EFLAGS_IF = 0x200;
@@ -105,7 +105,7 @@ export function registerSpinlock(m: Machine): void {
     const q = parked.get(l);
     if (q) {
       parked.delete(l);
-      for (const w of q) if (w.alive) m.wake(w);
+      for (const w of q) if (w.alive) { noteWakeup(m, w); m.wake(w); }
     }
   };
 

@@ -11,13 +11,15 @@ import { callArgs, guestFormat, vaListArgs } from './guestFormat';
 import { readCBytes, writeBytes, writeU16, writeU32, writeU64, writeU8 } from './util';
 
 const INT_MAX = 0x7fffffff;
+/** Most output kept on the host side (no guest buffer is larger: the heap is 64 MiB). */
+const MAX_OUTPUT = 64 << 20;
 const EINVAL = 22, ERANGE = 34;
 
 /** vsnprintf(): returns the untruncated length. */
 export function guestVsnprintf(m: Machine, buf: bigint, size: bigint, fmt: bigint, args: ArgSource): number {
   if (size > BigInt(INT_MAX)) return 0; // Linux: WARN_ON_ONCE(size > INT_MAX), returns 0
   const sz = Number(size);
-  const r = guestFormat(m, fmt, args, Math.max(0, sz - 1));
+  const r = guestFormat(m, fmt, args, Math.max(0, Math.min(sz - 1, MAX_OUTPUT)));
   if (sz > 0) {
     writeBytes(m, buf, r.bytes);
     writeU8(m, buf + BigInt(r.bytes.length), 0);

@@ -28,7 +28,7 @@ const CHUNK = 1 << 16;
  * Copy `n` bytes with memmove semantics, a chunk at a time (each chunk is
  * read before it is written; overlapping copies upwards go backwards).
  */
-function copy(m: Machine, dst: bigint, src: bigint, n: number): void {
+export function copyGuest(m: Machine, dst: bigint, src: bigint, n: number): void {
   if (n <= 0) return;
   const d = U64(dst), s = U64(src);
   const backwards = d > s && d < s + BigInt(n);
@@ -56,8 +56,8 @@ function memchrIndex(m: Machine, addr: bigint, c: number, n: number): number {
 export function registerString(m: Machine): void {
   const str = (p: bigint, max = MAX_STR): Uint8Array => readCBytes(m, U64(p), max);
 
-  m.defineHost('memcpy', () => { copy(m, m.arg(0), m.arg(1), size(m.arg(2))); return m.arg(0); });
-  m.defineHost('memmove', () => { copy(m, m.arg(0), m.arg(1), size(m.arg(2))); return m.arg(0); });
+  m.defineHost('memcpy', () => { copyGuest(m, m.arg(0), m.arg(1), size(m.arg(2))); return m.arg(0); });
+  m.defineHost('memmove', () => { copyGuest(m, m.arg(0), m.arg(1), size(m.arg(2))); return m.arg(0); });
   m.defineHost('memset', () => { fillBytes(m, U64(m.arg(0)), m.argU32(1), size(m.arg(2))); return m.arg(0); });
 
   m.defineHost('memcmp', () => {

@@ -260,7 +260,38 @@ function valid(t: Task, w: WaitState): boolean {
 export function grant(m: Machine, t: Task): void {
   const w = currentWait(t);
   if (w) w.granted = true;
+  noteWakeup(m, t);
   m.wake(t);
+}
+
+// ---- causality across CPUs -------------------------------------------------------------
+
+const NOT_BEFORE_KEY = 'kapi.notBefore';
+
+/**
+ * Record that the running task is making `t` runnable (creating, waking or
+ * handing it something) now. CPUs run their quanta of a round side by side
+ * from the same start time, so `t` may next run on a CPU whose clock is a
+ * little behind the waker's; its sleeps are then measured from the wake-up,
+ * not from before it (see causalNow).
+ */
+export function noteWakeup(m: Machine, t: Task): void {
+  t.toolData.set(NOT_BEFORE_KEY, m.nowNs());
+}
+
+/**
+ * The current time for computing the running task's sleep deadlines: its
+ * CPU's clock, but no earlier than the moment another task woke it. (A task
+ * created at 5.000 ms that runs msleep(2) at what its CPU calls 4.999 ms
+ * still wakes no earlier than 7.000 ms.)
+ */
+export function causalNow(m: Machine): number {
+  const t = m.currentTask;
+  const now = m.nowNs();
+  const nb = t.toolData.get(NOT_BEFORE_KEY) as number | undefined;
+  if (nb === undefined) return now;
+  if (nb <= now) { t.toolData.delete(NOT_BEFORE_KEY); return now; }
+  return nb;
 }
 
 /** Is the task on a CPU right now (so spinning on it makes progress elsewhere)? */
