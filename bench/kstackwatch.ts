@@ -3,9 +3,9 @@
 // kernel series' published figures; and the whole-run wall-time ratio of an
 // armed run to an unarmed one for 100 000 calls of the watched function.
 //
-//   node out/bench/kstackwatch.js [CALLS]
+//   node dist/bench-kstackwatch.js [CALLS]   (npm run bench runs it)
 
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compileModule } from '../simulator/cli/cc';
@@ -13,7 +13,9 @@ import { Kernel } from '../simulator/kernel/kernel';
 import { StackProbe } from '../simulator/kstackwatch/stack';
 
 const CALLS = Number(process.argv[2] ?? 100_000);
-const SOURCE = resolve(__dirname, '../../bench/kstackwatch/overhead.c');
+// __dirname is dist/ (bundled) or out/bench/ (transpiled)
+const SOURCE = [resolve(__dirname, '../bench/kstackwatch/overhead.c'), resolve(__dirname, '../../bench/kstackwatch/overhead.c')]
+  .find((p) => existsSync(p))!;
 
 /** The series' figures (v8 cover letter, Intel Core Ultra 5 125H @ 3 GHz, test4). */
 const KERNEL = { entryNoWatch: 159, entryWatch: 10_892, exitNoWatch: 124, exitWatch: 12_541 };

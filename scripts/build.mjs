@@ -35,6 +35,8 @@ await esbuild.build({
 
 const bundles = [
   { in: 'simulator/cli/main.ts', out: 'ksw' },
+  // benchmarks measure the bundled engine, as users run it (const enums inlined, no module getters)
+  { in: 'bench/kstackwatch.ts', out: 'bench-kstackwatch' },
 ];
 if (existsSync(join(root, 'adapter/debugAdapter.ts'))) bundles.push({ in: 'adapter/debugAdapter.ts', out: 'adapter' });
 if (existsSync(join(root, 'extension/extension.ts'))) bundles.push({ in: 'extension/extension.ts', out: 'extension' });
