@@ -19,6 +19,11 @@ import { createRareHelpers } from './helpers/rare';
 import { createX87Helpers } from './helpers/x87';
 import { BreakType, DebugRegisters, DebugSlot, overlaps } from './debugRegisters';
 
+/** An enabled write or read/write breakpoint (memory pages must route its accesses to the slow path). */
+function isDataSlot(s: DebugSlot): boolean {
+  return s.enabled && (s.type === BreakType.WRITE || s.type === BreakType.READ_WRITE);
+}
+
 export type RunResult =
   | { kind: 'budget' }
   | { kind: 'stop' }
@@ -319,17 +324,23 @@ export class Cpu implements MemoryObserver {
 
   /** Re-read DR0–DR3/DR7 after they changed: route watched pages through the slow path. */
   applyDebugRegisters(): void {
-    for (const s of this.activeSlots) {
-      this.mem.adjustWatch(s.lo, s.hi, s.length, true, s.type === BreakType.READ_WRITE, -1);
-    }
     const slots = this.debug.slots();
+    const previous = this.decodedSlots;
+    // slots() returns the same objects for unchanged registers: re-arming one
+    // watch touches only its own slot's pages.
+    let changed = false;
+    for (let i = 0; i < 4; i++) {
+      const before = previous[i], after = slots[i];
+      if (before === after) continue;
+      changed = true;
+      if (isDataSlot(before)) this.mem.adjustWatch(before.lo, before.hi, before.length, true, before.type === BreakType.READ_WRITE, -1);
+      if (isDataSlot(after)) this.mem.adjustWatch(after.lo, after.hi, after.length, true, after.type === BreakType.READ_WRITE, +1);
+    }
     this.decodedSlots = slots;
-    this.activeSlots = slots.filter((s) => s.enabled && (s.type === BreakType.WRITE || s.type === BreakType.READ_WRITE));
+    if (!changed) return;
+    this.activeSlots = slots.filter(isDataSlot);
     const hadExec = this.execSlots.length > 0;
     this.execSlots = slots.filter((s) => s.enabled && s.type === BreakType.EXECUTE);
-    for (const s of this.activeSlots) {
-      this.mem.adjustWatch(s.lo, s.hi, s.length, true, s.type === BreakType.READ_WRITE, +1);
-    }
     if (hadExec !== this.execSlots.length > 0) this.resumeFlag = false;
     const slow = this.execSlots.length > 0 || this.activeSlots.some((s) => s.type === BreakType.READ_WRITE);
     if (slow !== this.slowMode) {

@@ -55,6 +55,11 @@ export class Fprobes {
   }
 
   /** Is the address inside the exit trampoline? (KStackWatch's false-positive filter.) */
+  /** The same for an address given as 32-bit halves (the #DB fast path). */
+  inTrampolineAt(lo: number, hi: number): boolean {
+    return hi === TRAMPOLINE_HI && (lo >>> 0) >= (TRAMPOLINE_LO >>> 0) && (lo >>> 0) < (TRAMPOLINE_LO >>> 0) + this.trampolineSize;
+  }
+
   inTrampoline(addr: bigint): boolean {
     return addr >= TRAMPOLINE_AT && addr < TRAMPOLINE_AT + BigInt(this.trampolineSize);
   }

@@ -512,8 +512,11 @@ export class Machine {
       if (!ranAny && this.runQueue.length === 0 && this.woken.length === 0) {
         const sleepers = this.tasks.filter((t) => t.state === TaskState.SLEEPING);
         if (sleepers.length > 0) {
-          this.roundStartNs = Math.max(this.roundStartNs, Math.min(...sleepers.map((t) => t.wakeAt)));
+          // Idle until the first wake-up, or until a CPU hotplug event due before it.
+          const next = Math.min(...sleepers.map((t) => t.wakeAt), this.hotplugSchedule[0]?.atNs ?? Infinity);
+          this.roundStartNs = Math.max(this.roundStartNs, next);
           this.wakeSleepers();
+          this.applyHotplug();
           continue;
         }
         const blocked = this.tasks.filter((t) => t.state === TaskState.BLOCKED);
@@ -562,7 +565,17 @@ export class Machine {
     const budget = Math.max(1, Math.min(quantum, budgetLeft));
     const gate = this.debugGate ? this.debugGate(task) : 'run';
     for (const f of this.beforeQuantum) f();
-    const result = gate === 'run' ? this.cpu.run(budget) : this.stepQuantum(task, budget, gate);
+    let result = gate === 'run' ? this.cpu.run(budget) : this.stepQuantum(task, budget, gate);
+    // A #DB that its handler dealt with does not end the quantum (a watch
+    // hit, or the exit trampoline's filtered false positive on every return).
+    while (result.kind === 'debug' && gate === 'run' && !this.stop && this.cpu.insnCount - before < budget) {
+      this.handleResult(pc, task, result);
+      if (this.stop || task.state !== TaskState.RUNNING || pc.current !== task || this.cpu.trap[0] !== 0) {
+        result = { kind: 'stop' };
+        break;
+      }
+      result = this.cpu.run(budget - (this.cpu.insnCount - before));
+    }
     for (const f of this.afterQuantum) f();
     const ran = this.cpu.insnCount - before;
     this.insns += ran;

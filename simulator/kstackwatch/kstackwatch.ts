@@ -187,7 +187,8 @@ export class KStackWatch {
   private onHit(wp: Watchpoint, hit: HwBreakpointHit): void {
     // The common false positive first, before any expensive work: the exit
     // trampoline itself storing into the frame that just returned.
-    if (this.fprobes.inTrampoline(this.m.cpu.trapInsn)) { wp.lastValue = this.pool!.read(wp.address, wp.length); return; }
+    // (The frame has returned: the exit handler disarms right after, so its value no longer matters.)
+    if (this.fprobes.inTrampolineAt(this.m.cpu.trapInsnLo, this.m.cpu.trapInsnHi)) return;
     const stack = this.writerStack(hit);
     const oldValue = wp.lastValue;
     const newValue = this.pool!.read(wp.address, wp.length);
