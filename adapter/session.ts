@@ -113,10 +113,10 @@ export class KswDebugSession extends LoggingDebugSession {
   protected async launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): Promise<void> {
     let rt: DebugRuntime;
     try {
-      rt = DebugRuntime.create(args as Record<string, unknown>);
+      rt = DebugRuntime.create((args ?? {}) as Record<string, unknown>);
     } catch (e) {
       const message = e instanceof LaunchError ? e.message : `internal error: ${(e as Error).stack ?? e}`;
-      this.sendErrorResponse(response, { id: ERROR_LAUNCH, format: message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')), showUser: true });
+      this.sendErrorResponse(response, { id: ERROR_LAUNCH, format: message, showUser: true });
       return;
     }
     this.runtime = rt;
@@ -325,6 +325,16 @@ export class KswDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
+  /** Requests the base class does not dispatch itself arrive here. */
+  protected dispatchRequest(request: DebugProtocol.Request): void {
+    if (request.command === 'modules') {
+      const response: DebugProtocol.ModulesResponse = { seq: 0, type: 'response', request_seq: request.seq, command: 'modules', success: true, body: { modules: [] } };
+      this.modulesRequest(response);
+      return;
+    }
+    super.dispatchRequest(request);
+  }
+
   protected customRequest(command: string, response: DebugProtocol.Response, args: { watches?: unknown } | undefined): void {
     this.guard(response, () => {
       const rt = this.rt();
@@ -370,7 +380,7 @@ export class KswDebugSession extends LoggingDebugSession {
       fn();
     } catch (e) {
       const message = e instanceof EvalError || e instanceof LaunchError ? e.message : `internal error: ${(e as Error).stack ?? e}`;
-      if (response) this.sendErrorResponse(response, { id: ERROR_REQUEST, format: message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')), showUser: false });
+      if (response) this.sendErrorResponse(response, { id: ERROR_REQUEST, format: message, showUser: false });
       else this.sendEvent(new OutputEvent(message + '\n', 'stderr'));
     }
   }

@@ -39,8 +39,9 @@ describe('execution', { skip: SKIP }, () => {
 
   test('an oops stops with reason exception on the faulting thread, with exceptionInfo', async () => {
     dc = await startClient();
+    const stopped = nextStop(dc);
     await launch(dc, { program: DEBUGGEE, params: { mode: 2 } });
-    const { event, frames } = await nextStop(dc);
+    const { event, frames } = await stopped;
     assert.equal(event.body.reason, 'exception');
     assert.match(event.body.description ?? '', /Oops in insmod \(pid 1\) at crash\+0x0 \(debuggee\.c:\d+\): page fault: write at 0x0/);
     assert.match(frames[0].name, /^crash\+0x0$/);
@@ -64,9 +65,10 @@ describe('execution', { skip: SKIP }, () => {
     const output: string[] = [];
     dc.on('output', (e) => output.push((e as DebugProtocol.OutputEvent).body.output));
     const exited = dc.waitForEvent('exited');
+    const terminated = dc.waitForEvent('terminated');
     await launch(dc, { program: DEBUGGEE, params: { mode: 0 } });
     assert.equal(((await exited) as DebugProtocol.ExitedEvent).body.exitCode, 0);
-    await dc.waitForEvent('terminated');
+    await terminated;
     assert.ok(output.some((o) => /\] sum=15\n$/.test(o)), output.join(''));
     assert.ok(output.some((o) => /debuggee: bye/.test(o)));
   });
@@ -85,8 +87,9 @@ describe('execution', { skip: SKIP }, () => {
 
   test('stopOnEntry stops before module_init; restart starts over; terminate ends the session', async () => {
     dc = await startClient();
+    const entry = nextStop(dc);
     await launch(dc, { program: DEBUGGEE, params: { mode: 1 }, stopOnEntry: true });
-    let stop = await nextStop(dc);
+    let stop = await entry;
     assert.equal(stop.event.body.reason, 'entry');
     assert.match(stop.frames[0].name, /^debuggee_init\+0x0$/);
     await dc.continueRequest({ threadId: stop.event.body.threadId! });

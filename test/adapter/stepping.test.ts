@@ -17,9 +17,10 @@ describe('stepping', { skip: SKIP }, () => {
   let threadId = 0;
   before(async () => {
     dc = await startClient();
+    const stopped = nextStop(dc);
     await launch(dc, { program: DEBUGGEE, params: { mode: 0 }, cflags: ['-O0'] }, () =>
       dc.setBreakpointsRequest({ source: { path: DEBUGGEE }, breakpoints: [{ line: CALL_LINE }] }));
-    const { event, frames } = await nextStop(dc);
+    const { event, frames } = await stopped;
     assert.equal(frames[0].line, CALL_LINE);
     threadId = event.body.threadId!;
     await dc.setBreakpointsRequest({ source: { path: DEBUGGEE }, breakpoints: [] });

@@ -1,0 +1,181 @@
+// Inline corruption (and oops) annotations: the writer's line in the error
+// colour with an after-text, the victim's line marked, an Error in Problems
+// with related information, and a hover with the kernel-style report. All of
+// it is cleared when the next KStackWatch session starts.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { findFunctions } from './cSource';
+import {
+  CorruptionJson, OopsJson, corruptionAfterText, corruptionHover, corruptionMessage, firstSourceFrame, functionOf,
+  oopsAfterText, oopsHover, oopsMessage, victimAfterText,
+} from './reports';
+
+interface Mark {
+  file: string;
+  /** 0-based line. */
+  line: number;
+  kind: 'writer' | 'victim' | 'oops';
+  after: string;
+  hover: string;
+}
+
+export class Annotations implements vscode.Disposable, vscode.HoverProvider {
+  private readonly writer: vscode.TextEditorDecorationType;
+  private readonly victim: vscode.TextEditorDecorationType;
+  private readonly oops: vscode.TextEditorDecorationType;
+  readonly diagnostics = vscode.languages.createDiagnosticCollection('kstackwatch');
+  private marks: Mark[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(media: string) {
+    const after = (color: string): vscode.ThemableDecorationAttachmentRenderOptions => ({ color: new vscode.ThemeColor(color), margin: '0 0 0 1.5em', fontStyle: 'italic' });
+    this.writer = vscode.window.createTextEditorDecorationType({
+      isWholeLine: true,
+      backgroundColor: new vscode.ThemeColor('inputValidation.errorBackground'),
+      border: '1px solid', borderColor: new vscode.ThemeColor('inputValidation.errorBorder'),
+      overviewRulerColor: new vscode.ThemeColor('editorError.foreground'), overviewRulerLane: vscode.OverviewRulerLane.Full,
+      gutterIconPath: path.join(media, 'gutter-corruption.svg'), gutterIconSize: 'contain',
+      after: after('errorForeground'),
+    });
+    this.victim = vscode.window.createTextEditorDecorationType({
+      isWholeLine: true,
+      backgroundColor: new vscode.ThemeColor('inputValidation.warningBackground'),
+      overviewRulerColor: new vscode.ThemeColor('editorWarning.foreground'), overviewRulerLane: vscode.OverviewRulerLane.Right,
+      after: after('editorWarning.foreground'),
+    });
+    this.oops = vscode.window.createTextEditorDecorationType({
+      isWholeLine: true,
+      backgroundColor: new vscode.ThemeColor('inputValidation.errorBackground'),
+      overviewRulerColor: new vscode.ThemeColor('editorError.foreground'), overviewRulerLane: vscode.OverviewRulerLane.Full,
+      gutterIconPath: path.join(media, 'gutter-corruption.svg'), gutterIconSize: 'contain',
+      after: after('errorForeground'),
+    });
+    this.disposables.push(
+      this.writer, this.victim, this.oops, this.diagnostics,
+      vscode.window.onDidChangeVisibleTextEditors(() => this.render()),
+      vscode.languages.registerHoverProvider([{ scheme: 'file' }], this),
+    );
+  }
+
+  private enabled(): boolean {
+    return vscode.workspace.getConfiguration('kstackwatch').get<boolean>('annotations') !== false;
+  }
+
+  clear(): void {
+    this.marks = [];
+    this.diagnostics.clear();
+    this.render();
+  }
+
+  /** Annotate a corruption. `victimLine` is where the victim frame is (from the session), when known. */
+  addCorruption(c: CorruptionJson, kernelText: string | undefined, victim: { file: string; line: number } | undefined, watchSource: vscode.Location | undefined): void {
+    if (!this.enabled()) return;
+    const top = c.writer.file && c.writer.line ? { file: c.writer.file, line: c.writer.line } : firstSourceFrame(c.writer.stack);
+    const hover = corruptionHover(c, kernelText);
+    const victimAt = victim ?? this.definitionOf(c.watch.function, top?.file);
+    if (victimAt) this.marks.push({ file: victimAt.file, line: victimAt.line - 1, kind: 'victim', after: victimAfterText(c), hover });
+    if (top?.file && top.line) {
+      this.marks.push({ file: top.file, line: top.line - 1, kind: 'writer', after: corruptionAfterText(c), hover });
+      const d = new vscode.Diagnostic(lineRange(top.file, top.line - 1), corruptionMessage(c), vscode.DiagnosticSeverity.Error);
+      d.source = 'KStackWatch';
+      d.code = 'stack-corruption';
+      const related: vscode.DiagnosticRelatedInformation[] = [];
+      if (victimAt) related.push(new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(victimAt.file), lineRange(victimAt.file, victimAt.line - 1)), `victim frame: ${c.watch.function}() of ${c.watch.comm} (pid ${c.watch.pid}), depth ${c.watch.depth}, CPU ${c.watch.cpu}`));
+      if (watchSource) related.push(new vscode.DiagnosticRelatedInformation(watchSource, `watch config: ${c.config}`));
+      for (const f of c.writer.stack.slice(1)) {
+        if (f.file && f.line) related.push(new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(f.file), lineRange(f.file, f.line - 1)), `called from ${functionOf(f.symbol)} (${c.writer.comm})`));
+      }
+      d.relatedInformation = related;
+      this.addDiagnostic(top.file, d);
+    }
+    this.render();
+  }
+
+  addOops(o: OopsJson, kernelText: string | undefined): void {
+    if (!this.enabled()) return;
+    const at = o.file && o.line ? { file: o.file, line: o.line } : firstSourceFrame(o.stack);
+    if (!at?.file || !at.line) return;
+    this.marks.push({ file: at.file, line: at.line - 1, kind: 'oops', after: oopsAfterText(o), hover: oopsHover(o, kernelText) });
+    const d = new vscode.Diagnostic(lineRange(at.file, at.line - 1), oopsMessage(o), vscode.DiagnosticSeverity.Error);
+    d.source = 'KStackWatch';
+    d.code = 'oops';
+    d.relatedInformation = o.stack.filter((f) => f.file && f.line && !(f.file === at.file && f.line === at.line))
+      .map((f) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(f.file!), lineRange(f.file!, f.line! - 1)), `called from ${functionOf(f.symbol)}`));
+    this.addDiagnostic(at.file, d);
+    this.render();
+  }
+
+  private addDiagnostic(file: string, d: vscode.Diagnostic): void {
+    const uri = vscode.Uri.file(file);
+    const list = [...(this.diagnostics.get(uri) ?? [])];
+    if (!list.some((x) => x.message === d.message && x.range.start.line === d.range.start.line)) list.push(d);
+    this.diagnostics.set(uri, list);
+  }
+
+  /** The definition line (1-based) of a function in the writer's source, for a victim with no live frame. */
+  private definitionOf(fn: string, file: string | undefined): { file: string; line: number } | undefined {
+    if (!file) return undefined;
+    try {
+      const f = findFunctions(fs.readFileSync(file, 'utf8')).find((x) => x.name === fn);
+      return f ? { file, line: f.line + 1 } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private render(): void {
+    for (const editor of vscode.window.visibleTextEditors) {
+      const file = editor.document.uri.fsPath;
+      const of = (kind: Mark['kind']) => this.marks.filter((m) => m.kind === kind && samePath(m.file, file)).map((m) => ({
+        range: new vscode.Range(m.line, 0, m.line, 0),
+        renderOptions: { after: { contentText: m.after } },
+      }));
+      editor.setDecorations(this.writer, of('writer'));
+      editor.setDecorations(this.victim, of('victim'));
+      editor.setDecorations(this.oops, of('oops'));
+    }
+  }
+
+  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const marks = this.marks.filter((m) => m.line === position.line && samePath(m.file, document.uri.fsPath));
+    if (!marks.length) return undefined;
+    const seen = new Set<string>();
+    const parts = marks.map((m) => m.hover).filter((h) => !seen.has(h) && !!seen.add(h));
+    const md = new vscode.MarkdownString(parts.join('\n\n---\n\n'));
+    return new vscode.Hover(md, document.lineAt(position.line).range);
+  }
+
+  /** For tests and the E2E: how many marks of each kind are shown. */
+  summary(): Record<Mark['kind'], number> {
+    return {
+      writer: this.marks.filter((m) => m.kind === 'writer').length,
+      victim: this.marks.filter((m) => m.kind === 'victim').length,
+      oops: this.marks.filter((m) => m.kind === 'oops').length,
+    };
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function samePath(a: string, b: string): boolean {
+  return path.resolve(a) === path.resolve(b);
+}
+
+/** The whole text of a 0-based line (its length read from the file, so Problems underlines the code). */
+function lineRange(file: string, line: number): vscode.Range {
+  const doc = vscode.workspace.textDocuments.find((d) => samePath(d.uri.fsPath, file));
+  if (doc && line < doc.lineCount) {
+    const l = doc.lineAt(line);
+    return new vscode.Range(line, l.firstNonWhitespaceCharacterIndex, line, l.text.length);
+  }
+  try {
+    const text = fs.readFileSync(file, 'utf8').split('\n')[line] ?? '';
+    return new vscode.Range(line, text.length - text.trimStart().length, line, text.length);
+  } catch {
+    return new vscode.Range(line, 0, line, 0);
+  }
+}

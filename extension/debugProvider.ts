@@ -1,0 +1,127 @@
+// The DebugConfigurationProvider: F5 with no launch.json (the C file in the
+// editor, with a canary watch on the function at the cursor), the dynamic
+// configurations (every scenario of every example), the initial launch.json,
+// and the checks before a launch — Workspace Trust, and stack-watch configs
+// validated here so a typo is shown with its token instead of failing the
+// session.
+
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { findFunctions, functionAtLine } from './cSource';
+import { DEBUG_TYPE, INITIAL_CONFIGURATIONS, SourceFile, dynamicConfigurations, launchForEditor } from './launchDefaults';
+import { checkLaunchStackWatch, describeProblem } from './watchConfig';
+import { explainUntrusted } from './trust';
+
+export class KswConfigurationProvider implements vscode.DebugConfigurationProvider {
+  constructor(private readonly log: vscode.OutputChannel) {}
+
+  provideDebugConfigurations(): vscode.DebugConfiguration[] {
+    return INITIAL_CONFIGURATIONS.map((c) => ({ ...c }));
+  }
+
+  /** F5 with no launch.json: VS Code passes an empty configuration. */
+  resolveDebugConfiguration(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.ProviderResult<vscode.DebugConfiguration> {
+    if (!vscode.workspace.isTrusted) {
+      explainUntrusted('start a KStackWatch session');
+      return undefined;
+    }
+    if (!config.type && !config.request && !config.name) {
+      const made = launchForEditor(activeEditor(), folder?.uri.fsPath);
+      if (typeof made === 'string') {
+        void vscode.window.showInformationMessage(made);
+        return undefined;
+      }
+      this.log.appendLine(`F5 without launch.json: ${made.name}${made.stackWatch ? ` with stackWatch "${String(made.stackWatch)}"` : ''}`);
+      return made as vscode.DebugConfiguration;
+    }
+    if (!config.program) {
+      void vscode.window.showErrorMessage(`KStackWatch: launch configuration "${config.name ?? ''}" has no "program" (the test module .c/.o or static executable to run).`);
+      return undefined;
+    }
+    return config;
+  }
+
+  /** After ${…} substitution: check the stack watches before anything is compiled or booted. */
+  async resolveDebugConfigurationWithSubstitutedVariables(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
+    const { problems } = checkLaunchStackWatch(config.stackWatch);
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length) {
+      const detail = errors.map(describeProblem).join('\n');
+      this.log.appendLine(`launch "${config.name}" not started: invalid stack watch\n${detail}`);
+      const open = 'Open launch.json';
+      const choice = await vscode.window.showErrorMessage(`KStackWatch: invalid stack watch — ${describeProblem(errors[0])}`, { modal: false }, open);
+      if (choice === open) void vscode.commands.executeCommand('workbench.action.debug.configure');
+      return undefined;
+    }
+    const warnings = problems.filter((p) => p.severity === 'warning');
+    if (warnings.length) {
+      const run = 'Run Anyway';
+      const choice = await vscode.window.showWarningMessage(`KStackWatch: ${describeProblem(warnings[0])}${warnings.length > 1 ? ` (and ${warnings.length - 1} more)` : ''}. The kernel would skip it.`, { modal: true }, run);
+      if (choice !== run) return undefined;
+    }
+    if (typeof config.program === 'string' && !fs.existsSync(config.program) && !config.program.includes('${')) {
+      void vscode.window.showErrorMessage(`KStackWatch: program ${config.program} does not exist.`);
+      return undefined;
+    }
+    if (!config.cwd && _folder) config.cwd = _folder.uri.fsPath;
+    return config;
+  }
+}
+
+/** Dynamic configurations: one per scenario of each example module, one per other module and built program. */
+export class KswDynamicProvider implements vscode.DebugConfigurationProvider {
+  async provideDebugConfigurations(folder: vscode.WorkspaceFolder | undefined): Promise<vscode.DebugConfiguration[]> {
+    const pattern = folder ? new vscode.RelativePattern(folder, '**/*.c') : '**/*.c';
+    const uris = await vscode.workspace.findFiles(pattern, '**/{node_modules,.git,out,dist}/**', 200);
+    const files: SourceFile[] = [];
+    for (const uri of uris.sort((a, b) => a.fsPath.localeCompare(b.fsPath))) {
+      try {
+        const text = fs.readFileSync(uri.fsPath, 'utf8');
+        const exe = uri.fsPath.replace(/\.c$/, '');
+        files.push({ path: uri.fsPath, text, ...(isExecutable(exe) ? { executable: exe } : {}) });
+      } catch {
+        // unreadable: skip
+      }
+    }
+    return dynamicConfigurations(folder?.uri.fsPath, files) as vscode.DebugConfiguration[];
+  }
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    const st = fs.statSync(file);
+    return st.isFile() && (st.mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+function activeEditor(): Parameters<typeof launchForEditor>[0] {
+  const e = vscode.window.activeTextEditor;
+  if (!e || e.document.uri.scheme !== 'file') return undefined;
+  const file = e.document.uri.fsPath;
+  const exe = file.replace(/\.c$/, '');
+  return {
+    file, languageId: e.document.languageId, text: e.document.getText(), line: e.selection.active.line,
+    ...(file.endsWith('.c') && isExecutable(exe) ? { executable: exe } : {}),
+  };
+}
+
+/** `${command:kstackwatch.functionAtCursor}`: the C function around the cursor. */
+export function functionAtCursor(): string | undefined {
+  const e = vscode.window.activeTextEditor;
+  if (!e) return undefined;
+  const fn = functionAtLine(findFunctions(e.document.getText()), e.selection.active.line);
+  if (!fn) {
+    void vscode.window.showErrorMessage('KStackWatch: put the cursor inside a C function to watch its stack.');
+    return undefined;
+  }
+  return fn.name;
+}
+
+export function registerDebugProviders(context: vscode.ExtensionContext, log: vscode.OutputChannel): void {
+  context.subscriptions.push(
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new KswConfigurationProvider(log), vscode.DebugConfigurationProviderTriggerKind.Initial),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new KswDynamicProvider(), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
+  );
+}

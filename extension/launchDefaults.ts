@@ -1,0 +1,153 @@
+// Launch configurations the extension writes for the user: F5 without a
+// launch.json, the dynamic list ("KStackWatch: …" in the Run and Debug
+// drop-down) and the initial launch.json. Pure functions over file names and
+// texts; extension/debugProvider.ts feeds them from the workspace.
+
+import * as path from 'node:path';
+import { findFunctions, functionAtLine, isKernelModuleSource, watchableFunctions } from './cSource';
+
+export const DEBUG_TYPE = 'kstackwatch';
+
+/** A `kstackwatch` launch configuration (DESIGN.md §3.4) as the editor writes it. */
+export interface KswLaunchConfig {
+  type: string;
+  request: string;
+  name: string;
+  program?: string;
+  stackWatch?: unknown;
+  params?: Record<string, number | string | boolean>;
+  args?: string[];
+  cpus?: number;
+  seed?: number;
+  stopOnEntry?: boolean;
+  stopOnCorruption?: boolean;
+  maxInstructions?: number;
+  compiler?: string;
+  cflags?: string[];
+  cwd?: string;
+  [key: string]: unknown;
+}
+
+/** One scenario of a test module: its parameters and a watch that catches it. */
+export interface Scenario {
+  label: string;
+  params: Record<string, number>;
+  stackWatch: string;
+  /** Functions this scenario exercises (F5 in one of them picks the scenario). */
+  functions: string[];
+}
+
+/**
+ * The scenarios of examples/kstackwatch/kstackwatch_test.c (module parameter
+ * `test`), with the watch the kernel series' documentation uses for each.
+ */
+export const KSTACKWATCH_TEST_SCENARIOS: readonly Scenario[] = [
+  { label: 'test0 watch_fire', params: { test: 0 }, stackWatch: 'fn=test_watch_fire', functions: ['test_watch_fire'] },
+  { label: 'test1 canary overflow', params: { test: 1 }, stackWatch: 'fn=test_canary_overflow', functions: ['test_canary_overflow'] },
+  { label: 'test2 recursion, depth 3', params: { test: 2 }, stackWatch: 'fn=test_recursive_depth dp=3 so=8 wl=8', functions: ['test_recursive_depth'] },
+  { label: 'test3 silent corruption (1 worker)', params: { test: 3 }, stackWatch: 'fn=test_mthread_victim var=buf[4]', functions: ['test_mthread_victim', 'test_mthread_buggy', 'test_mthread_worker', 'test_mthread_corrupt', 'test_mthread_corrupting', 'test_mthread_case'] },
+  { label: 'test4 silent corruption (20 workers)', params: { test: 4 }, stackWatch: 'fn=test_mthread_victim var=buf[4]', functions: [] },
+  { label: 'test5 prologue corruption', params: { test: 5 }, stackWatch: 'fn=test_mthread_buggy', functions: [] },
+];
+
+/** Scenario tables of known example modules, by file name. */
+export function scenariosFor(file: string): readonly Scenario[] {
+  return path.basename(file) === 'kstackwatch_test.c' ? KSTACKWATCH_TEST_SCENARIOS : [];
+}
+
+/** `${workspaceFolder}/rel/path` for a file inside the folder, else the absolute path. */
+export function workspacePath(folder: string | undefined, file: string): string {
+  if (!folder) return file;
+  const rel = path.relative(folder, file);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return file;
+  return '${workspaceFolder}/' + rel.split(path.sep).join('/');
+}
+
+export interface SourceFile {
+  /** Absolute path. */
+  path: string;
+  text: string;
+  /** For a user-mode program: its built static executable, when one exists. */
+  executable?: string;
+}
+
+/** The dynamic configurations: every scenario of every example module, every module, every built program. */
+export function dynamicConfigurations(folder: string | undefined, files: readonly SourceFile[]): KswLaunchConfig[] {
+  const out: KswLaunchConfig[] = [];
+  for (const f of files) {
+    const program = workspacePath(folder, f.path);
+    const base = path.basename(f.path);
+    if (isKernelModuleSource(f.text)) {
+      const scenarios = scenariosFor(f.path);
+      if (scenarios.length) {
+        for (const s of scenarios) {
+          out.push({ type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: ${base} ${s.label}`, program, params: { ...s.params }, stackWatch: s.stackWatch });
+        }
+      } else {
+        const fn = watchableFunctions(f.text)[0];
+        out.push({ type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: ${base}`, program, ...(fn ? { stackWatch: `fn=${fn.name}` } : {}) });
+      }
+    } else if (f.executable && /\bmain\s*\(/.test(f.text)) {
+      out.push({ type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: user-mode ${path.basename(f.executable)}`, program: workspacePath(folder, f.executable), args: [] });
+    }
+  }
+  return out;
+}
+
+/** What F5 with no launch.json knows about the active editor. */
+export interface ActiveEditor {
+  file: string;
+  languageId: string;
+  text: string;
+  /** 0-based cursor line. */
+  line: number;
+  /** The built executable next to a user-mode source, when there is one. */
+  executable?: string;
+}
+
+/**
+ * The configuration F5 runs when there is no launch.json: the C file in the
+ * editor, compiled with `ksw cc`, with a canary watch on the function at the
+ * cursor (and the scenario that exercises it, for a known example module).
+ * A string is the reason nothing can be run.
+ */
+export function launchForEditor(editor: ActiveEditor | undefined, folder?: string): KswLaunchConfig | string {
+  if (!editor) return 'Open a C test module (or its .o) and press F5 again, or add a launch.json.';
+  if (/\.o$/.test(editor.file)) {
+    return { type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: ${path.basename(editor.file)}`, program: workspacePath(folder, editor.file) };
+  }
+  if (editor.languageId !== 'c' && !editor.file.endsWith('.c')) {
+    return `KStackWatch runs C test modules: ${path.basename(editor.file)} is not a C file. Open one (e.g. examples/kstackwatch/kstackwatch_test.c) and press F5.`;
+  }
+  const name = path.basename(editor.file);
+  if (!isKernelModuleSource(editor.text)) {
+    if (editor.executable) {
+      return { type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: user-mode ${path.basename(editor.executable)}`, program: workspacePath(folder, editor.executable), args: [] };
+    }
+    return `${name} is not a kernel test module (no module_init) and has no built static executable beside it; build it with musl-gcc -static, or add a launch.json.`;
+  }
+  const config: KswLaunchConfig = { type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: ${name}`, program: workspacePath(folder, editor.file) };
+  const fn = functionAtLine(findFunctions(editor.text), editor.line);
+  if (fn && !fn.lifecycle) {
+    config.stackWatch = `fn=${fn.name}`;
+    config.name = `KStackWatch: ${name} (watch ${fn.name})`;
+    const scenario = scenariosFor(editor.file).find((s) => s.functions.includes(fn.name));
+    if (scenario) {
+      config.params = { ...scenario.params };
+      if (scenario.stackWatch.startsWith(`fn=${fn.name} `) || scenario.stackWatch === `fn=${fn.name}`) config.stackWatch = scenario.stackWatch;
+    }
+  }
+  return config;
+}
+
+/** The launch.json a user gets from "create a launch.json file". */
+export const INITIAL_CONFIGURATIONS: readonly KswLaunchConfig[] = [
+  {
+    type: DEBUG_TYPE, request: 'launch', name: 'KStackWatch: canary of the function at the cursor',
+    program: '${file}', stackWatch: 'fn=${command:kstackwatch.functionAtCursor}',
+  },
+  {
+    type: DEBUG_TYPE, request: 'launch', name: 'KStackWatch: test module with a stack watch',
+    program: '${workspaceFolder}/kstackwatch/kstackwatch_test.c', params: { test: 3 }, stackWatch: 'fn=test_mthread_victim var=buf[4]', cpus: 4,
+  },
+];

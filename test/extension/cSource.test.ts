@@ -1,0 +1,77 @@
+// The C scanner behind CodeLens, F5-at-cursor and "watch local variable".
+
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { blankCommentsAndStrings, findFunctions, functionAtLine, isKernelModuleSource, localVariableAt, watchableFunctions } from '../../extension/cSource';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const SCENARIOS = fs.readFileSync(path.join(ROOT, 'examples/kstackwatch/kstackwatch_test.c'), 'utf8');
+const lineOf = (text: string, marker: string) => text.split('\n').findIndex((l) => l.includes(marker));
+
+test('finds every function definition of the example module, not calls or prototypes', () => {
+  const names = findFunctions(SCENARIOS).map((f) => f.name);
+  assert.deepEqual(names, [
+    'test_watch_fire', 'test_canary_overflow', 'test_recursive_depth', 'test_mthread_buggy', 'test_mthread_victim',
+    'test_mthread_worker', 'test_mthread_corrupt', 'test_mthread_corrupting', 'test_mthread_case', 'kstackwatch_test_init', 'kstackwatch_test_exit',
+  ]);
+  const victim = findFunctions(SCENARIOS).find((f) => f.name === 'test_mthread_victim')!;
+  assert.equal(victim.line, lineOf(SCENARIOS, 'static noinline void test_mthread_victim('));
+});
+
+test('init/exit functions are not offered for watching', () => {
+  const names = watchableFunctions(SCENARIOS).map((f) => f.name);
+  assert.ok(!names.includes('kstackwatch_test_init'));
+  assert.ok(!names.includes('kstackwatch_test_exit'));
+  assert.ok(names.includes('test_mthread_victim'));
+});
+
+test('comments, strings and preprocessor lines do not confuse it', () => {
+  const text = [
+    '#define WRAP(x) static int x(void) { return 0; }',
+    '/* int fake(void) { } */',
+    'static const char *s = "int nope(void) {";',
+    'static int table[] = { 1, 2 };',
+    'int real(int a,',
+    '         int b)',
+    '{',
+    '\tif (a) { return b; }',
+    '\treturn a; // }',
+    '}',
+  ].join('\n');
+  const fns = findFunctions(text);
+  assert.deepEqual(fns.map((f) => f.name), ['real']);
+  assert.equal(fns[0].line, 4);
+  assert.equal(fns[0].bodyEndLine, 9);
+  assert.equal(blankCommentsAndStrings('a /* b */ "c"').length, 'a /* b */ "c"'.length);
+});
+
+test('the function at a line covers its signature and body', () => {
+  const fns = findFunctions(SCENARIOS);
+  assert.equal(functionAtLine(fns, lineOf(SCENARIOS, 'WRITE_ONCE(p[i], 0xdeadbeefULL);'))?.name, 'test_canary_overflow');
+  assert.equal(functionAtLine(fns, lineOf(SCENARIOS, 'static noinline void test_canary_overflow'))?.name, 'test_canary_overflow');
+  assert.equal(functionAtLine(fns, 0), undefined);
+});
+
+test('the local variable under the cursor, with a constant index when there is one', () => {
+  const line = lineOf(SCENARIOS, 'if (READ_ONCE(buf[i]) != 0xdeadbeef + i)');
+  const col = SCENARIOS.split('\n')[line].indexOf('buf[i]') + 1;
+  assert.deepEqual(localVariableAt(SCENARIOS, line, col), { function: 'test_mthread_victim', variable: 'buf' });
+  const text = 'static void f(int n)\n{\n\tunsigned long buf[8];\n\tbuf[4] = n;\n}\n';
+  assert.deepEqual(localVariableAt(text, 3, 2), { function: 'f', variable: 'buf[4]' });
+  assert.deepEqual(localVariableAt(text, 3, 10), { function: 'f', variable: 'n' });
+});
+
+test('a global or a position outside functions is not a local variable', () => {
+  const line = lineOf(SCENARIOS, 'node->ptr = buf;');
+  const text = 'static int counter;\nstatic void f(void)\n{\n\tcounter++;\n}\n';
+  assert.match(String(localVariableAt(text, 3, 2)), /not a local variable/);
+  assert.match(String(localVariableAt(SCENARIOS, 0, 0)), /not inside a function/);
+  assert.equal(typeof localVariableAt(SCENARIOS, line, SCENARIOS.split('\n')[line].indexOf('buf')), 'object');
+});
+
+test('a kernel module is told from a user program', () => {
+  assert.ok(isKernelModuleSource(SCENARIOS));
+  assert.ok(!isKernelModuleSource(fs.readFileSync(path.join(ROOT, 'examples/user/hello.c'), 'utf8')));
+});
