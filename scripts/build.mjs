@@ -3,7 +3,7 @@
 // extension). iced-x86 loads its wasm from __dirname, so the wasm file is
 // copied next to the bundles.
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, copyFileSync, mkdirSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, copyFileSync, mkdirSync, existsSync, writeFileSync, renameSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,7 +43,7 @@ if (existsSync(join(root, 'extension/extension.ts'))) bundles.push({ in: 'extens
 
 mkdirSync(join(root, 'dist'), { recursive: true });
 for (const b of bundles) {
-  await esbuild.build({
+  const result = await esbuild.build({
     entryPoints: [join(root, b.in)],
     outfile: join(root, 'dist', b.out + '.js'),
     bundle: true,
@@ -53,6 +53,14 @@ for (const b of bundles) {
     external: ['vscode'],
     sourcemap: true,
     logLevel: 'warning',
+    write: false,
   });
+  // Write each output to a temporary name and rename it into place, so a
+  // ksw started while another build runs never reads a half-written bundle.
+  for (const f of result.outputFiles) {
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, f.contents);
+    renameSync(tmp, f.path);
+  }
 }
 copyFileSync(join(root, 'node_modules/iced-x86/iced_x86_bg.wasm'), join(root, 'dist/iced_x86_bg.wasm'));
