@@ -9,6 +9,7 @@ import { FlagBit, Insn, InsnDecoder, isInvalid } from './decode';
 import { Emitter } from './emit/context';
 import { emitterFor } from './emit/index';
 import { conditionExpr } from './emit/conditions';
+import { fusionAt, fusedCondition } from './emit/fusion';
 import { push64 } from './emit/stack';
 import type { Memory } from '../memory/memory';
 import { pageKey, Perm, PAGE_SIZE, joinAddress } from '../memory/memory';
@@ -121,11 +122,11 @@ export class BlockCompiler {
    * Emit a control transfer in the middle of a trace; returns false when the
    * instruction is not one (it is then emitted as usual).
    */
-  private emitTraced(e: Emitter, insn: Insn, i: number, live: number, lo: number, hi: number): boolean {
+  private emitTraced(e: Emitter, insn: Insn, i: number, live: number, lo: number, hi: number, fused: string | null): boolean {
     const done = i + 1;
     switch (insn.flowControl) {
       case FlowControl.ConditionalBranch: {
-        const cond = conditionExpr(insn.cc);
+        const cond = fused ?? conditionExpr(insn.cc);
         if (insn.targetLo === lo && insn.targetHi === hi) {
           const limit = Math.max(1, Math.floor(LOOP_INSN_LIMIT / done));
           e.emit(`if${cond}{if(++it<${limit}&&base+${2 * done}<=T[1]){base+=${done};continue;}R[32]=${lo};R[33]=${hi};return ${done};}`);
@@ -247,7 +248,9 @@ export class BlockCompiler {
     // Side exits of conditional branches inside the trace: flags their targets may read.
     const exitLive = insns.map((d, i) =>
       i < insns.length - 1 && d.flowControl === FlowControl.ConditionalBranch ? this.flagsReadFrom(d.targetLo, d.targetHi) : 0);
-    const live = liveness(insns, this.liveOut(insns), exitLive);
+    const fusions = insns.map((_, i) => fusionAt(insns, i));
+    const fusedConsumer = insns.map((_, i) => i > 0 && fusions[i - 1] !== null);
+    const live = liveness(insns, this.liveOut(insns), exitLive, fusedConsumer);
     let loopsBack = false;
     const e = new Emitter();
     const ips: number[] = [];
@@ -258,12 +261,13 @@ export class BlockCompiler {
       const emitFn = emitterFor(insn);
       const mark = e.out.length;
       if (i === insns.length - 1 && isSelfLoop(insn, lo, hi)) {
-        emitLoopBack(e, insn, insns.length, lo, hi);
+        emitLoopBack(e, insn, insns.length, lo, hi, fusedConsumer[i] ? fusedCondition(fusions[i - 1]!, insn.cc) : null);
         break;
       }
       // Inside a trace: the next instruction is where this one goes on the traced path.
       const traced = i < insns.length - 1 ? insns[i + 1] : null;
-      if (traced && this.emitTraced(e, insn, i, live[i], lo, hi)) {
+      const fused = fusedConsumer[i] ? fusedCondition(fusions[i - 1]!, insn.cc) : null;
+      if (traced && this.emitTraced(e, insn, i, live[i], lo, hi, fused)) {
         if (insn.flowControl === FlowControl.ConditionalBranch && insn.targetLo === lo && insn.targetHi === hi) loopsBack = true;
         continue;
       }
@@ -272,6 +276,8 @@ export class BlockCompiler {
       if (probeId >= 0) e.emit(`R[32]=${insn.ipLo};R[33]=${insn.ipHi};C.probeHit(${probeId},false);if((T[0]&${TrapBit.STOP})!==0)return 0;`);
       if (emitFn) {
         e.begin(insn, i, probeId >= 0 ? FlagBit.ALL : live[i]);
+        e.fuseProducer = fusions[i] !== null && probeId < 0;
+        e.fusedCondition = fused;
         try { emitFn(e); } catch { ok = false; }
       }
       if (ok && probeId >= 0) {
@@ -303,7 +309,7 @@ export class BlockCompiler {
     // `base` counts instructions of earlier iterations when the block loops on itself.
     const code = e.out.join('\n').replace(/return (\d+|k);/g, 'return base+$1;');
     const loop = loopsBack || (insns.length > 0 && isSelfLoop(insns[insns.length - 1], lo, hi));
-    const body = 'let k=0,ml=0,mh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0,t=0,u=0,base=0,it=0;' +
+    const body = 'let k=0,ml=0,mh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0,t=0,u=0,base=0,it=0,fa=0,fah=0,fb=0,fbh=0,fr=0,frh=0;' +
       `try{${loop ? `for(;;){${code}}` : code}}catch(err){C.blockFault(err,IPS[2*k],IPS[2*k+1]);return base+k;}`;
     const factory = new Function(...this.envNames, 'IPS', `return function block(){${body}};`);
     const run = factory(...this.envValues, Int32Array.from(ips)) as () => number;
@@ -322,12 +328,12 @@ function isSelfLoop(i: Insn, lo: number, hi: number): boolean {
 }
 
 /** The closing branch of a self-looping block: continue the JS loop instead of returning. */
-function emitLoopBack(e: Emitter, insn: Insn, n: number, lo: number, hi: number): void {
+function emitLoopBack(e: Emitter, insn: Insn, n: number, lo: number, hi: number, fused: string | null): void {
   const limit = Math.max(1, Math.floor(LOOP_INSN_LIMIT / n));
   // T[1] holds the run loop's remaining budget, so a looping block stops on time.
   const again = `if(++it<${limit}&&base+${2 * n}<=T[1]){base+=${n};continue;}R[32]=${lo};R[33]=${hi};return ${n};`;
   if (insn.mnemonic === Mnemonic.Jmp) { e.emit(again); return; }
-  e.emit(`if${conditionExpr(insn.cc)}{${again}}R[32]=${insn.nextLo};R[33]=${insn.nextHi};return ${n};`);
+  e.emit(`if${fused ?? conditionExpr(insn.cc)}{${again}}R[32]=${insn.nextLo};R[33]=${insn.nextHi};return ${n};`);
 }
 
 /** loop/loope/loopne/jrcxz/jecxz: RCX-based branches, never traced through. */
@@ -343,7 +349,7 @@ function endsBlock(i: Insn): boolean {
 }
 
 /** For each instruction, the flags that some later instruction (or the block's successor) may read. */
-function liveness(insns: Insn[], liveOut: number, exitLive: number[]): number[] {
+function liveness(insns: Insn[], liveOut: number, exitLive: number[], fusedConsumer: boolean[]): number[] {
   const result = new Array<number>(insns.length);
   let live: number = liveOut;
   for (let i = insns.length - 1; i >= 0; i--) {
@@ -351,7 +357,8 @@ function liveness(insns: Insn[], liveOut: number, exitLive: number[]): number[] 
     live |= exitLive[i]; // a side exit's target may read flags too
     result[i] = live;
     const kills = CONDITIONAL_FLAG_WRITERS.has(insn.mnemonic) ? 0 : insn.flagsWritten;
-    live = (live & ~kills) | insn.flagsRead;
+    // a consumer fused with its compare reads the compare's operands, not the flags
+    live = (live & ~kills) | (fusedConsumer[i] ? 0 : insn.flagsRead);
   }
   return result;
 }

@@ -36,6 +36,7 @@ function arith(e: Emitter, kind: ArithKind, writeBack: boolean): void {
     OF = isAdd ? `((((a^r)&(b^r))>>${w - 1})&1)` : `((((a^b)&(a^r))>>${w - 1})&1)`;
   }
   if (writeBack) e.store(dst, 'r', 'rh', size);
+  if (e.fuseProducer) e.emit('fa=a;fah=ah;fb=b;fbh=bh;');
   e.flags({ CF, OF, AF: '(((a^b^r)>>4)&1)', ...e.resultFlags(size) });
 }
 
@@ -53,6 +54,7 @@ function logic(e: Emitter, op: LogicKind, writeBack: boolean): void {
     e.emit(`r=${e.readLo(dst, size)}${op}${e.readLo(src, size)};`);
   }
   if (writeBack) e.store(dst, 'r', 'rh', size);
+  if (e.fuseProducer) e.emit('fr=r;frh=rh;');
   e.flags({ CF: '0', OF: '0', AF: '0', ...e.resultFlags(size) });
 }
 

@@ -10,9 +10,11 @@
 //   Q helper results (Int32Array)         T trap word (T[0] ≠ 0: leave the block)
 //   P parity table                        H helper functions   C the Cpu
 //   ld8 ld16 ld32 ld64 st8 st16 st32 st64 memory accessors
-// Temporaries declared in every block: ml mh (address), a ah b bh r rh t u.
+// Temporaries declared in every block: ml mh (address), a ah b bh r rh t u,
+// and fa fah fb fbh fr frh for a fused compare's operands (fusion.ts).
 
 import { FlagBit, Insn, MemOperand, OpKind, Operand } from '../decode';
+import { conditionExpr } from './conditions';
 
 export const MASK: Record<number, number> = { 1: 0xff, 2: 0xffff, 4: -1 };
 export const SIGN: Record<number, number> = { 1: 0x80, 2: 0x8000, 4: -0x80000000 };
@@ -29,6 +31,10 @@ export class Emitter {
   stores = false;
   /** Set by emitters that end the block (they assign RIP themselves). */
   endsBlock = false;
+  /** This compare fuses with the next instruction: leave its operands in fa/fb (fr for test). */
+  fuseProducer = false;
+  /** This consumer's condition, computed from a fused compare's operands (else from flags). */
+  fusedCondition: string | null = null;
 
   begin(insn: Insn, index: number, live: number): void {
     this.insn = insn;
@@ -37,6 +43,13 @@ export class Emitter {
     this.eaDone = false;
     this.stores = false;
     this.endsBlock = false;
+    this.fuseProducer = false;
+    this.fusedCondition = null;
+  }
+
+  /** The condition of a jcc/setcc/cmovcc: fused with the preceding compare, or from the flags. */
+  condition(): string {
+    return this.fusedCondition ?? conditionExpr(this.insn.cc);
   }
 
   emit(code: string): void {

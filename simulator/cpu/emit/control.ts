@@ -3,7 +3,6 @@
 
 import { Mnemonic } from 'iced-x86';
 import { Emitter } from './context';
-import { conditionExpr } from './conditions';
 import { EmitTable } from './table';
 import { OpKind } from '../decode';
 import { push64, pop64 } from './stack';
@@ -23,7 +22,7 @@ function jmp(e: Emitter): void {
 
 function jcc(e: Emitter): void {
   const i = e.insn;
-  leave(e, `if${conditionExpr(i.cc)}{${e.jumpTo(i.targetLo, i.targetHi)}}else{${e.jumpTo(i.nextLo, i.nextHi)}}`);
+  leave(e, `if${e.condition()}{${e.jumpTo(i.targetLo, i.targetHi)}}else{${e.jumpTo(i.nextLo, i.nextHi)}}`);
 }
 
 function call(e: Emitter): void {

@@ -3,7 +3,6 @@
 
 import { Mnemonic } from 'iced-x86';
 import { Emitter, MASK } from './context';
-import { conditionExpr } from './conditions';
 import { EmitTable } from './table';
 import { MemOperand, OpKind } from '../decode';
 
@@ -50,7 +49,7 @@ function xchg(e: Emitter): void {
 function cmov(e: Emitter): void {
   const [dst, src] = e.insn.ops;
   e.load(src, 'a', 'ah');
-  const cond = conditionExpr(e.insn.cc);
+  const cond = e.condition();
   const size = e.insn.opSize;
   const save = new Emitter();
   save.begin(e.insn, e.index, 0);
@@ -61,7 +60,7 @@ function cmov(e: Emitter): void {
 }
 
 function setcc(e: Emitter): void {
-  e.store(e.insn.ops[0], `(${conditionExpr(e.insn.cc)}?1:0)`, '0', 1);
+  e.store(e.insn.ops[0], `(${e.condition()}?1:0)`, '0', 1);
 }
 
 function bswap(e: Emitter): void {
