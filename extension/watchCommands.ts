@@ -7,16 +7,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { findFunctions, functionAtLine, isKernelModuleSource, localVariableAt, watchableFunctions } from './cSource';
 import { WatchStore, ViewNode } from './stackWatchesView';
-import { checkWatchLine } from './watchConfig';
+import { validateWatchInput } from './watchConfig';
 import { depthOfConfig, functionOfConfig, StoredWatch } from './watchModel';
-
-/** The first error of a config, as an input box shows it (undefined = valid). */
-export function validateWatchInput(text: string): string | undefined {
-  const problems = checkWatchLine(text.trim());
-  const first = problems.find((p) => p.severity === 'error') ?? problems[0];
-  if (!first) return undefined;
-  return `${first.severity === 'error' ? '' : 'Warning: '}${first.token ? `'${first.token}': ` : ''}${first.message.replace(`'${first.token}': `, '')}`;
-}
 
 export class WatchCodeLens implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();

@@ -237,3 +237,12 @@ export function checkKswDocument(text: string): { line: number; config: string; 
   });
   return out;
 }
+
+/** The first problem of a config as an input box shows it (undefined = valid): errors first, then warnings. */
+export function validateWatchInput(text: string): string | undefined {
+  const problems = checkWatchLine(text.trim());
+  const first = problems.find((p) => p.severity === 'error') ?? problems[0];
+  if (!first) return undefined;
+  const message = first.token ? first.message.replace(`'${first.token}': `, '') : first.message;
+  return `${first.severity === 'error' ? '' : 'Warning: '}${first.token ? `'${first.token}': ` : ''}${message}`;
+}

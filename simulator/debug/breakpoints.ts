@@ -85,9 +85,14 @@ export interface BreakpointHost {
 
 type Kind = 'source' | 'function' | 'instruction';
 
+type Spec = SourceBreakpointSpec | FunctionBreakpointSpec | InstructionBreakpointSpec;
+
 interface Breakpoint {
   id: number;
   kind: Kind;
+  /** What the user asked for (re-resolved on restart), and for a source breakpoint its file. */
+  spec: Spec;
+  file?: string;
   addresses: bigint[];
   condition?: string;
   hitCondition?: string;
@@ -105,7 +110,10 @@ export class BreakpointManager {
   private readonly groups = new Map<string, Breakpoint[]>();
   private readonly byAddress = new Map<bigint, Breakpoint[]>();
 
-  constructor(private readonly host: BreakpointHost) {}
+  /** Id the next resolve gives its breakpoint (restart reuses the old ids). */
+  private reuseId: number | null = null;
+
+  constructor(private host: BreakpointHost) {}
 
   setSourceBreakpoints(file: string, specs: SourceBreakpointSpec[]): BreakpointResult[] {
     return this.replace(`source:${file}`, specs.map((s) => this.resolveSource(file, s)));
@@ -117,6 +125,23 @@ export class BreakpointManager {
 
   setInstructionBreakpoints(specs: InstructionBreakpointSpec[]): BreakpointResult[] {
     return this.replace('instruction', specs.map((s) => this.resolveInstruction(s)));
+  }
+
+  /** After a restart: the same breakpoints, with the same ids, resolved in the new program. */
+  rebind(host: BreakpointHost): BreakpointResult[] {
+    this.host = host;
+    this.byAddress.clear();
+    for (const [group, bps] of this.groups) {
+      const again = bps.map((b) => {
+        this.reuseId = b.id;
+        if (b.kind === 'source') return this.resolveSource(b.file!, b.spec as SourceBreakpointSpec);
+        if (b.kind === 'function') return this.resolveFunction(b.spec as FunctionBreakpointSpec);
+        return this.resolveInstruction(b.spec as InstructionBreakpointSpec);
+      });
+      this.groups.set(group, again);
+      for (const bp of again) this.attach(bp);
+    }
+    return this.all();
   }
 
   /** Every breakpoint's current result (for breakpoint events). */
@@ -167,12 +192,13 @@ export class BreakpointManager {
     }
   }
 
-  private make(kind: Kind, addresses: bigint[], spec: { condition?: string; hitCondition?: string; logMessage?: string }, result: Omit<BreakpointResult, 'id'>): Breakpoint {
-    const id = this.nextId++;
+  private make(kind: Kind, addresses: bigint[], spec: Spec & { logMessage?: string }, result: Omit<BreakpointResult, 'id'>, file?: string): Breakpoint {
+    const id = this.reuseId ?? this.nextId++;
+    this.reuseId = null;
     const hitProblem = spec.hitCondition ? hitConditionError(spec.hitCondition) : undefined;
     const r = hitProblem ? { ...result, verified: false, message: hitProblem } : result;
     return {
-      id, kind, addresses, condition: spec.condition?.trim() || undefined, hitCondition: spec.hitCondition?.trim() || undefined,
+      id, kind, spec, file, addresses, condition: spec.condition?.trim() || undefined, hitCondition: spec.hitCondition?.trim() || undefined,
       logMessage: spec.logMessage, hits: 0, result: { id, ...r },
     };
   }
@@ -181,17 +207,17 @@ export class BreakpointManager {
     const source = { path: file, name: path.basename(file) };
     const dbg = this.host.debugInfo;
     if (!dbg || dbg.lines.length === 0) {
-      return this.make('source', [], s, { verified: false, line: s.line, source, message: 'the program has no line information (compile with -g)' });
+      return this.make('source', [], s, { verified: false, line: s.line, source, message: 'the program has no line information (compile with -g)' }, file);
     }
     for (let line = s.line; line < s.line + LINE_SEARCH; line++) {
       const addrs = dbg.addressesFor(file, line);
-      if (addrs.length > 0) return this.make('source', addrs, s, { verified: true, line, source, instructionReference: hex(addrs[0]) });
+      if (addrs.length > 0) return this.make('source', addrs, s, { verified: true, line, source, instructionReference: hex(addrs[0]) }, file);
     }
     const known = dbg.lines.some((r) => sameFile(r.file, file));
     return this.make('source', [], s, {
       verified: false, line: s.line, source,
       message: known ? `no code at line ${s.line} (or the ${LINE_SEARCH - 1} lines after it)` : `${path.basename(file)} is not part of the program's debug info`,
-    });
+    }, file);
   }
 
   private resolveFunction(s: FunctionBreakpointSpec): Breakpoint {

@@ -20,6 +20,7 @@ export interface DataBreakpointHost {
 
 interface DataBreakpoint {
   id: number;
+  spec: DataBreakpointSpec;
   address: bigint;
   length: 1 | 2 | 4 | 8;
   access: 'w' | 'rw';
@@ -55,11 +56,18 @@ export class DataBreakpointManager {
   /** Labels of dataIds handed out by dataBreakpointInfo. */
   readonly labels = new Map<string, string>();
 
-  constructor(private readonly host: DataBreakpointHost) {}
+  constructor(private host: DataBreakpointHost) {}
 
   set(specs: DataBreakpointSpec[]): BreakpointResult[] {
     for (const b of this.list) if (b.handle) this.host.removeWatch(b.handle);
-    this.list = specs.map((s) => this.create(s));
+    this.list = specs.map((s) => this.create(s, this.nextId++));
+    return this.list.map((b) => b.result);
+  }
+
+  /** After a restart: the same watchpoints (same ids) in the new program, whose layout is the same. */
+  rebind(host: DataBreakpointHost): BreakpointResult[] {
+    this.host = host;
+    this.list = this.list.map((b) => this.create(b.spec, b.id));
     return this.list.map((b) => b.result);
   }
 
@@ -69,10 +77,9 @@ export class DataBreakpointManager {
     return b ? `data breakpoint ${b.id} (${b.label})` : undefined;
   }
 
-  private create(s: DataBreakpointSpec): DataBreakpoint {
-    const id = this.nextId++;
+  private create(s: DataBreakpointSpec, id: number): DataBreakpoint {
     const parsed = parseDataId(s.dataId);
-    const base = { id, handle: null, hits: 0, lastValue: undefined, condition: s.condition?.trim() || undefined, hitCondition: s.hitCondition?.trim() || undefined };
+    const base = { id, spec: s, handle: null, hits: 0, lastValue: undefined, condition: s.condition?.trim() || undefined, hitCondition: s.hitCondition?.trim() || undefined };
     if (!parsed) {
       return { ...base, address: 0n, length: 8, access: 'w', label: s.dataId, result: { id, verified: false, message: `'${s.dataId}' is not a data breakpoint id` } };
     }

@@ -261,7 +261,7 @@ export class Evaluator {
   }
 
   private requireRegs() {
-    if (!this.ctx.regs) throw new EvalError('registers other than rsp and rip are unknown in caller frames');
+    if (!this.ctx.regs) throw new EvalError('registers can only be changed in the innermost frame');
     return this.ctx.regs;
   }
 
@@ -389,6 +389,11 @@ export class Evaluator {
   }
 
   private register(ref: RegisterRef): Value {
+    const saved = !this.ctx.regs && ref.kind === 'gpr' && !ref.high8 ? this.ctx.frame.saved?.get(ref.gpr) : undefined;
+    if (saved) {
+      const type: CType = { kind: 'int', name: `u${ref.size * 8}`, size: ref.size, signed: false };
+      return saved.address !== undefined ? { type, lvalue: { kind: 'memory', address: saved.address } } : { type, raw: BigInt.asUintN(ref.size * 8, saved.value) };
+    }
     this.requireRegsOrSp(ref);
     if (!this.ctx.regs) {
       // caller frames: RSP is the callee's CFA, RIP the return address
@@ -401,7 +406,7 @@ export class Evaluator {
   private requireRegsOrSp(ref: RegisterRef): void {
     if (this.ctx.regs) return;
     if (ref.kind === 'rip' || (ref.kind === 'gpr' && ref.gpr === 4 && ref.size === 8 && this.ctx.frame.sp !== undefined)) return;
-    throw new EvalError('only rsp and rip are known in caller frames');
+    throw new EvalError('in caller frames only rsp, rip and the callee-saved registers the callees saved are known');
   }
 }
 

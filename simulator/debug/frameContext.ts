@@ -52,7 +52,7 @@ export function registerValue(ctx: FrameContext, dwarfReg: number): bigint | und
   if (gpr === undefined) return undefined;
   if (ctx.regs) return getGpr(ctx.regs, gpr);
   if (gpr === 4) return ctx.frame.sp; // RSP in a caller: the callee's CFA
-  return undefined;
+  return ctx.frame.saved?.get(gpr)?.value;
 }
 
 export function locate(ctx: FrameContext, fn: DwarfFunction | undefined, loc: SimpleLocation): Place {
@@ -72,7 +72,10 @@ export function locate(ctx: FrameContext, fn: DwarfFunction | undefined, loc: Si
       const gpr = DWARF_TO_GPR[loc.reg];
       if (gpr === undefined) return { kind: 'unavailable', reason: `in ${loc.name}` };
       if (ctx.regs) return { kind: 'register', gpr };
-      return { kind: 'unavailable', reason: `in register ${loc.name}, not saved for caller frames` };
+      const saved = ctx.frame.saved?.get(gpr);
+      if (saved?.address !== undefined) return { kind: 'memory', address: saved.address };
+      if (saved) return { kind: 'value', value: saved.value };
+      return { kind: 'unavailable', reason: `in register ${loc.name}, not saved by the callee` };
     }
     case 'optimized-out': return { kind: 'unavailable', reason: 'optimized out' };
     default: return { kind: 'unavailable', reason: 'unsupported location' };

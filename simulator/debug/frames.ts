@@ -5,6 +5,14 @@
 // no CFI and no fprobe.
 
 import type { ShadowStack } from '../kernel/shadowStack';
+import type { CallFrameInfo } from './cfi';
+import { DWARF_TO_GPR, getGpr, RegisterFile } from './registers';
+
+/** A callee-saved register's value in a caller frame, and where a callee saved it (if one did). */
+export interface SavedRegister {
+  value: bigint;
+  address?: bigint;
+}
 
 /** One frame of a call stack, innermost first. */
 export interface RawFrame {
@@ -17,6 +25,43 @@ export interface RawFrame {
   cfa?: bigint;
   /** RSP in this frame: the register for the innermost, the callee's CFA for callers. */
   sp?: bigint;
+  /** Callers: the callee-saved registers (GPR number → value) recovered through CFI. */
+  saved?: Map<number, SavedRegister>;
+}
+
+/** rbx, rbp, r12–r15: the registers a callee must preserve (SysV x86-64). */
+const CALLEE_SAVED = [3, 5, 12, 13, 14, 15];
+
+/**
+ * Fill in each caller frame's callee-saved registers: they are the callee's
+ * own values unless the callee's CFI says it saved them on its stack (then
+ * they are read there). Frames without CFI (kernel stubs implemented on the
+ * host, which preserve every register) pass them through unchanged.
+ */
+export function recoverSavedRegisters(frames: RawFrame[], top: RegisterFile, cfi: CallFrameInfo | null,
+  read: (address: bigint) => bigint | undefined): void {
+  let regs = new Map<number, SavedRegister>(CALLEE_SAVED.map((g) => [g, { value: getGpr(top, g) }]));
+  for (let k = 1; k < frames.length; k++) {
+    const callee = frames[k - 1];
+    const row = cfi?.rowAt(callee.lookupPc);
+    const next = new Map(regs);
+    if (row) {
+      const cfa = callee.cfa ?? (() => {
+        const g = DWARF_TO_GPR[row.cfaReg];
+        const base = k - 1 === 0 ? getGpr(top, g) : g === 4 ? callee.sp : regs.get(g)?.value;
+        return base === undefined ? undefined : base + BigInt(row.cfaOffset);
+      })();
+      for (const [dwarf, offset] of row.saved) {
+        const g = DWARF_TO_GPR[dwarf];
+        if (g === undefined || !CALLEE_SAVED.includes(g)) continue;
+        const address = cfa === undefined ? undefined : cfa + BigInt(offset);
+        const value = address === undefined ? undefined : read(address);
+        if (value === undefined) next.delete(g); else next.set(g, { value, address });
+      }
+    }
+    frames[k].saved = next;
+    regs = next;
+  }
 }
 
 /**

@@ -19,6 +19,7 @@ import type { WatchOwner } from '../kstackwatch/stack';
 import type { DebugInfo } from '../dwarf/debugInfo';
 import type { Memory } from '../memory/memory';
 import { EntrySpTracker, UnwindSource } from './frames';
+import { CallFrameInfo } from './cfi';
 import { RegisterFile } from './registers';
 import type { LaunchOptions } from './launchConfig';
 import {
@@ -38,6 +39,9 @@ export class KernelTarget implements Target {
   private readonly probes = new Map<bigint, Kprobe>();
   private report: string[] | null = null;
   private oopsLines: string[] = [];
+  /** The panic's log lines and the task that panicked. */
+  private panicLines: string[] | null = null;
+  private panicTask: Task | null = null;
   private oopses = 0;
   readonly stackWatches: StackWatchControl;
 
@@ -79,6 +83,8 @@ export class KernelTarget implements Target {
         if (e.text.startsWith(REPORT_START)) this.report = [];
         if (this.report) this.report.push(e.text);
         if (/^BUG: /.test(e.text)) this.oopsLines = [];
+        if (e.text.startsWith('Kernel panic - not syncing:')) { this.panicLines = []; this.panicTask = this.liveTask(); }
+        if (this.panicLines) this.panicLines.push(e.text);
         if (e.level <= 1) this.oopsLines.push(e.text);
         this.events.log(`${timestamp(e.time_ns)} ${e.text}\n`, 'console', this.printkCaller());
         break;
@@ -145,6 +151,18 @@ export class KernelTarget implements Target {
       // the thread function was entered by createTask with RSP at stackTop - 8
       entrySp: (i) => this.tracker.entrySp(task, i) ?? (i === 0 ? task.stackTop - 8n : undefined),
     };
+  }
+
+  private cfi: CallFrameInfo | null | undefined;
+
+  callFrameInfo(): CallFrameInfo | null {
+    if (this.cfi !== undefined) return this.cfi;
+    const sec = this.kernel.module?.sectionByName('.eh_frame');
+    this.cfi = null;
+    if (sec && sec.size > 0) {
+      try { this.cfi = new CallFrameInfo(this.mem.read(sec.address, sec.size, true), sec.address); } catch { this.cfi = null; }
+    }
+    return this.cfi;
   }
 
   // ---- symbols ---------------------------------------------------------------------------------
@@ -281,7 +299,8 @@ export class KernelTarget implements Target {
       case 'slice': return { kind: 'slice' };
       case 'halted': return { kind: 'halted' };
       case 'budget': return { kind: 'budget' };
-      case 'panic': return { kind: 'panic', reason: stop.reason };
+      case 'panic':
+        return { kind: 'panic', reason: stop.reason, task: this.panicTask ?? undefined, log: this.panicLines?.join('\n') };
       case 'deadlock':
         return { kind: 'deadlock', reason: `deadlock: every live task is blocked (${stop.tasks.map((t) => `${t.comm}:${t.pid} on ${t.waitReason || 'an event'}`).join(', ')})` };
       case 'idle': {

@@ -26,7 +26,7 @@ import { prepareProgram, PreparedProgram } from './program';
 import { KernelTarget } from './kernelTarget';
 import { UserTarget } from './userTarget';
 import { ProbeError, Target, TargetEvents, TargetStop } from './target';
-import { RawFrame, unwind } from './frames';
+import { RawFrame, recoverSavedRegisters, unwind } from './frames';
 import { FrameContext, frameVariables, lookupVariable, Place } from './frameContext';
 import { EvalError, Evaluator, Value } from './expression';
 import { childValues, Container, describeValue, Handles } from './variables';
@@ -34,8 +34,8 @@ import {
   describeRflags, getGpr, getRflags, getRip, readRegister, registerByName, writeRegister,
 } from './registers';
 import { GPR_NAMES } from '../cpu/registers';
-import { BreakpointManager, ProbeMux } from './breakpoints';
-import { DataBreakpointManager, makeDataId, watchableProblem } from './dataBreakpoints';
+import { BreakpointHost, BreakpointManager, ProbeMux } from './breakpoints';
+import { DataBreakpointHost, DataBreakpointManager, makeDataId, watchableProblem } from './dataBreakpoints';
 import { Stepper, StepKind } from './stepper';
 import { Disassembler } from './disassembler';
 import { formatScalar, hex, isScalar } from './ctypes';
@@ -52,7 +52,7 @@ export { LaunchError } from './launchConfig';
 const MAX_FRAMES = 1024;
 /** Instructions per slice at first; adapted to about SLICE_MS of host time. */
 const FIRST_SLICE = 500_000;
-const SLICE_MS = 15;
+const SLICE_MS = 10;
 const MIN_SLICE = 20_000;
 const MAX_SLICE = 5_000_000;
 
@@ -72,7 +72,7 @@ export class DebugRuntime extends EventEmitter {
   private readonly pcOverride = new Map<Task, bigint>();
   private readonly handles = new Handles();
   private mux!: ProbeMux;
-  private breakpoints!: BreakpointManager;
+  private breakpoints?: BreakpointManager;
   private dataBreakpoints!: DataBreakpointManager;
   private stepper!: Stepper;
   private disassembler!: Disassembler;
@@ -82,12 +82,10 @@ export class DebugRuntime extends EventEmitter {
   private readonly announced = new Set<Task>();
   private readonly deferredExits = new Set<Task>();
   private stopping = false;
-  // what the user set, re-applied on restart
-  private readonly sourceSpecs = new Map<string, SourceBreakpointSpec[]>();
-  private functionSpecs: FunctionBreakpointSpec[] = [];
-  private instructionSpecs: InstructionBreakpointSpec[] = [];
-  private dataSpecs: DataBreakpointSpec[] = [];
+  /** Stack watches set on the live session, re-applied on restart. */
   private liveWatches: string[] | null = null;
+  /** Corruptions caught: the exit status is 1 whenever there was one (DESIGN.md §3.1). */
+  private corruptions = 0;
 
   private constructor(readonly options: LaunchOptions) {
     super();
@@ -135,7 +133,7 @@ export class DebugRuntime extends EventEmitter {
     }
     const t = this.target;
     this.mux = new ProbeMux((a, fn) => t.insertProbe(a, fn), (a) => t.removeProbe(a), () => this.stopping);
-    this.breakpoints = new BreakpointManager({
+    const breakpointHost: BreakpointHost = {
       debugInfo: t.debugInfo, mux: this.mux,
       functionByName: (n) => t.functionByName(n),
       test: (task, cond) => new Evaluator(this.liveContext(task)).test(cond),
@@ -145,8 +143,8 @@ export class DebugRuntime extends EventEmitter {
         if (note) this.output(note + '\n', 'console');
         this.requestStop({ reason, threadId: task.pid, hitBreakpointIds: ids });
       },
-    });
-    this.dataBreakpoints = new DataBreakpointManager({
+    };
+    const dataHost: DataBreakpointHost = {
       insertWatch: (attr, hit) => t.insertWatch(attr, hit) as { slot: number },
       removeWatch: (h) => t.removeWatch(h),
       read: (a, n) => this.readScalar(a, n),
@@ -155,7 +153,15 @@ export class DebugRuntime extends EventEmitter {
         this.pcOverride.set(task, insn);
         this.requestStop({ reason: 'data breakpoint', threadId: task.pid, hitBreakpointIds: [id], description: `Data breakpoint: ${description}` });
       },
-    });
+    };
+    if (this.breakpoints) {
+      // a restart: the same breakpoints and ids, resolved in the rebuilt program
+      this.breakpoints.rebind(breakpointHost).forEach((b) => this.emit('breakpoint', b));
+      this.dataBreakpoints.rebind(dataHost).forEach((b) => this.emit('breakpoint', b));
+    } else {
+      this.breakpoints = new BreakpointManager(breakpointHost);
+      this.dataBreakpoints = new DataBreakpointManager(dataHost);
+    }
     this.stepper = new Stepper({
       rip: (task) => getRip(t.registers(task)),
       depth: (task) => task.shadow.depth,
@@ -222,13 +228,10 @@ export class DebugRuntime extends EventEmitter {
     this.exception = null;
     this.pendingStop = null;
     this.endAfterStop = null;
+    this.corruptions = 0;
     this.pcOverride.clear();
     this.handles.reset();
     this.load();
-    for (const [file, specs] of this.sourceSpecs) this.setSourceBreakpoints(file, specs).forEach((b) => this.emit('breakpoint', b));
-    this.setFunctionBreakpoints(this.functionSpecs).forEach((b) => this.emit('breakpoint', b));
-    this.setInstructionBreakpoints(this.instructionSpecs).forEach((b) => this.emit('breakpoint', b));
-    this.setDataBreakpoints(this.dataSpecs).forEach((b) => this.emit('breakpoint', b));
     if (this.liveWatches) this.setStackWatches(this.liveWatches);
     this.start();
   }
@@ -319,7 +322,7 @@ export class DebugRuntime extends EventEmitter {
           return;
         case 'panic':
           this.endAfterStop = { status: 3, reason: `Kernel panic - not syncing: ${stop.reason}` };
-          if (!this.pendingStop) this.pendingStop = this.exceptionStop('panic', `Kernel panic - not syncing: ${stop.reason}`, this.defaultThread());
+          if (!this.pendingStop) this.pendingStop = this.exceptionStop('panic', `Kernel panic - not syncing: ${stop.reason}`, stop.task ?? this.defaultThread(), stop.log);
           break;
         case 'deadlock':
           this.endAfterStop = { status: 3, reason: stop.reason };
@@ -368,6 +371,7 @@ export class DebugRuntime extends EventEmitter {
 
   private finish(status: number, reason: string): void {
     if (this.state === 'terminated') return;
+    if (this.corruptions > 0 && status === 3) status = 1;
     this.output(`${reason}; exit status ${status}\n`, 'console');
     this.state = 'terminated';
     this.runToken++;
@@ -376,10 +380,10 @@ export class DebugRuntime extends EventEmitter {
     this.emit('terminated');
   }
 
-  private exceptionStop(id: string, text: string, task: Task | undefined): { info: StopInfo; exception: ExceptionDetails } {
+  private exceptionStop(id: string, text: string, task: Task | undefined, log?: string): { info: StopInfo; exception: ExceptionDetails } {
     return {
-      info: { reason: 'exception', threadId: task?.pid ?? 0, description: text, text },
-      exception: { exceptionId: id, description: text, breakMode: 'always', details: text },
+      info: { reason: 'exception', threadId: task?.pid ?? 0, description: text, text: log ?? text },
+      exception: { exceptionId: id, description: text, breakMode: 'always', details: log ?? text },
     };
   }
 
@@ -412,6 +416,7 @@ export class DebugRuntime extends EventEmitter {
   }
 
   private onCorruption(e: CorruptionEvent, report: string): void {
+    this.corruptions++;
     this.emit('corruption', e);
     if (!this.options.stopOnCorruption) return;
     const writer = this.target.tasks().find((t) => t.pid === e.writer.pid);
@@ -450,10 +455,11 @@ export class DebugRuntime extends EventEmitter {
 
   private rawFrames(task: Task): RawFrame[] {
     const rf = this.target.registers(task);
-    const frames = unwind(this.target.unwindSource(task, getRip(rf), getGpr(rf, 4)));
+    const frames = unwind(this.target.unwindSource(task, getRip(rf), getGpr(rf, 4))).slice(0, MAX_FRAMES);
     const over = this.pcOverride.get(task);
     if (over !== undefined) frames[0] = { ...frames[0], pc: over, lookupPc: over };
-    return frames.slice(0, MAX_FRAMES);
+    recoverSavedRegisters(frames, rf, this.target.callFrameInfo(), (a) => this.readScalar(a, 8));
+    return frames;
   }
 
   stackTrace(threadId: number, startFrame = 0, levels = 0): { frames: FrameInfo[]; total: number } {
@@ -466,17 +472,19 @@ export class DebugRuntime extends EventEmitter {
 
   private frameInfo(task: Task, f: RawFrame): FrameInfo {
     const t = this.target;
-    const sym = t.symbolize(f.pc);
+    // a caller's function is the one holding the call (a noreturn call may end it), its offset the return address's
+    const fn = t.functionAt(f.lookupPc);
+    const name = fn ? `${fn.name}+0x${(f.pc - fn.start).toString(16)}` : stripSize(t.symbolize(f.pc).symbol);
     const own = t.isProgramCode(f.lookupPc);
     const loc = own ? t.debugInfo?.lineFor(f.lookupPc) : undefined;
     return {
       id: frameId(task.pid, f.index),
-      name: stripSize(sym.symbol),
+      name,
       source: loc ? sourceRef(loc.file) : undefined,
       line: loc?.line ?? 0,
       column: loc ? Math.max(1, loc.column) : 0,
       instructionPointerReference: hex(f.pc),
-      moduleId: t.moduleIdAt(f.pc),
+      moduleId: t.moduleIdAt(f.lookupPc),
       subtle: !own,
     };
   }
@@ -584,11 +592,16 @@ export class DebugRuntime extends EventEmitter {
     const ctx = this.stoppedContext(task, frame);
     const sym = (a: bigint) => { const s = this.target.symbolize(a).symbol; return s.startsWith('0x') ? '' : ` <${stripSize(s)}>`; };
     if (frame > 0 || !ctx.regs) {
+      const saved = [...(ctx.frame.saved ?? new Map())].sort(([a], [b]) => a - b).map(([g, v]) => ({
+        name: GPR_NAMES[g], value: hex(v.value), type: 'u64', variablesReference: 0, readOnly: true,
+        ...(v.address !== undefined ? { memoryReference: hex(v.address) } : {}),
+      }));
       return [
-        { name: 'rip', value: hex(ctx.frame.pc) + sym(ctx.frame.pc), variablesReference: 0, readOnly: true, memoryReference: hex(ctx.frame.pc) },
+        ...saved,
         { name: 'rsp', value: ctx.frame.sp !== undefined ? hex(ctx.frame.sp) : '<unavailable>', variablesReference: 0, readOnly: true, memoryReference: ctx.frame.sp !== undefined ? hex(ctx.frame.sp) : undefined },
+        { name: 'rip', value: hex(ctx.frame.pc) + sym(ctx.frame.pc), variablesReference: 0, readOnly: true, memoryReference: hex(ctx.frame.pc) },
         { name: 'cfa', value: ctx.frame.cfa !== undefined ? hex(ctx.frame.cfa) : '<unavailable>', variablesReference: 0, readOnly: true },
-        { name: '(other registers)', value: 'not saved for caller frames', variablesReference: 0, readOnly: true },
+        { name: '(other registers)', value: 'caller-saved: not known in a caller frame', variablesReference: 0, readOnly: true },
       ];
     }
     const rf = ctx.regs;
@@ -696,18 +709,15 @@ export class DebugRuntime extends EventEmitter {
   // ---- breakpoints ---------------------------------------------------------------------------------
 
   setSourceBreakpoints(file: string, specs: SourceBreakpointSpec[]): BreakpointResult[] {
-    this.sourceSpecs.set(file, specs);
-    return this.breakpoints.setSourceBreakpoints(file, specs);
+    return this.breakpoints!.setSourceBreakpoints(file, specs);
   }
 
   setFunctionBreakpoints(specs: FunctionBreakpointSpec[]): BreakpointResult[] {
-    this.functionSpecs = specs;
-    return this.breakpoints.setFunctionBreakpoints(specs);
+    return this.breakpoints!.setFunctionBreakpoints(specs);
   }
 
   setInstructionBreakpoints(specs: InstructionBreakpointSpec[]): BreakpointResult[] {
-    this.instructionSpecs = specs;
-    return this.breakpoints.setInstructionBreakpoints(specs);
+    return this.breakpoints!.setInstructionBreakpoints(specs);
   }
 
   dataBreakpointInfo(args: { variablesReference?: number; name: string; frameId?: number; asAddress?: boolean; bytes?: number }): DataBreakpointInfoResult {
@@ -763,7 +773,6 @@ export class DebugRuntime extends EventEmitter {
   }
 
   setDataBreakpoints(specs: DataBreakpointSpec[]): BreakpointResult[] {
-    this.dataSpecs = specs;
     return this.dataBreakpoints.set(specs);
   }
 

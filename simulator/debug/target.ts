@@ -10,6 +10,7 @@ import type { Task } from '../kernel/task';
 import type { CorruptionEvent, OopsEvent } from '../kernel/events';
 import type { RegisterFile } from './registers';
 import type { UnwindSource } from './frames';
+import type { CallFrameInfo } from './cfi';
 import type { CpuDebugRegisters, ModuleInfo, StackWatchInfo } from './types';
 
 /** Why Target.run returned. */
@@ -19,7 +20,8 @@ export type TargetStop =
   | { kind: 'halted' }
   /** The program is over; `status` as `ksw run` would exit. */
   | { kind: 'exited'; status: number; reason: string }
-  | { kind: 'panic'; reason: string }
+  /** `task` panicked (when known); `log` is the kernel's panic text. */
+  | { kind: 'panic'; reason: string; task?: Task; log?: string }
   | { kind: 'deadlock'; reason: string }
   | { kind: 'budget' };
 
@@ -65,6 +67,8 @@ export interface Target {
   /** The task loaded in the engine now (inside probe and event handlers), or null. */
   liveTask(): Task | null;
   unwindSource(task: Task, rip: bigint, rsp: bigint): UnwindSource;
+  /** The program's call frame information (.eh_frame), if it has any. */
+  callFrameInfo(): CallFrameInfo | null;
 
   symbolize(addr: bigint): { symbol: string; file?: string; line?: number };
   functionAt(addr: bigint): FunctionSymbol | undefined;

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { DebugGateAnswer } from '../kernel/machine';
 import { Task, TaskState } from '../kernel/task';
 import type { OopsEvent } from '../kernel/events';
-import { ElfFile, ET_EXEC, STT_FUNC, STT_OBJECT } from '../elf/elfFile';
+import { ElfFile, ET_EXEC, SHF_EXECINSTR, STT_FUNC, STT_NOTYPE, STT_OBJECT } from '../elf/elfFile';
 import { DebugInfo } from '../dwarf/debugInfo';
 import { UserProcess } from '../user/process';
 import { STACK_LOW, STACK_TOP } from '../user/loader';
@@ -19,6 +19,7 @@ import type { RunResult } from '../cpu/cpu';
 import { joinAddress, splitAddress } from '../memory/memory';
 import type { Memory } from '../memory/memory';
 import { EntrySpTracker, UnwindSource } from './frames';
+import { CallFrameInfo } from './cfi';
 import type { RegisterFile } from './registers';
 import type { LaunchOptions } from './launchConfig';
 import {
@@ -50,8 +51,11 @@ export class UserTarget implements Target {
   private dead: { status: number; reason: string } | null = null;
   private readonly name: string;
 
+  private readonly elf: ElfFile;
+
   constructor(private readonly opts: LaunchOptions, private readonly programPath: string, private readonly events: TargetEvents) {
     const elf = ElfFile.parse(fs.readFileSync(programPath));
+    this.elf = elf;
     this.name = path.basename(programPath);
     const decode = (b: Uint8Array) => Buffer.from(b).toString('utf8');
     this.proc = new UserProcess(elf, [programPath, ...opts.args], programPath, {
@@ -64,9 +68,14 @@ export class UserTarget implements Target {
     const bias = this.proc.image.bias;
     this.debugInfo = elf.header.type === ET_EXEC || bias === 0n ? DebugInfo.fromElf(elf) : null;
     const syms = (() => { try { return elf.symbols(); } catch { return []; } })();
-    this.functions = syms.filter((s) => s.type === STT_FUNC && s.name && s.value !== 0n)
+    const code = (shndx: number) => (elf.sections[shndx]?.flags ?? 0) & SHF_EXECINSTR;
+    // functions, and the assembly entry points (_start) that are NOTYPE labels in code
+    const fns = syms.filter((s) => s.name && s.value !== 0n && (s.type === STT_FUNC || (s.type === STT_NOTYPE && code(s.shndx))))
       .map((s) => ({ name: s.name, start: s.value + bias, size: s.size }))
       .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    // a label without a size reaches the next symbol
+    fns.forEach((f, i) => { if (f.size === 0 && fns[i + 1]) f.size = Number(fns[i + 1].start - f.start); });
+    this.functions = fns;
     for (const s of syms) if (s.type === STT_OBJECT && s.name) this.dataSymbols.set(s.name, s.value + bias);
 
     const comm = this.name.slice(0, 15);
@@ -106,6 +115,19 @@ export class UserTarget implements Target {
       shadow: task.shadow, returnAddresses: task.shadow.frames().map((f) => f.ret), rip, rsp,
       entrySp: (i) => this.tracker.entrySp(task, i),
     };
+  }
+
+  private cfi: CallFrameInfo | null | undefined;
+
+  callFrameInfo(): CallFrameInfo | null {
+    if (this.cfi !== undefined) return this.cfi;
+    this.cfi = null;
+    const sec = this.elf.sectionByName('.eh_frame');
+    if (sec && sec.size > 0 && sec.addr !== 0n) {
+      const addr = sec.addr + this.proc.image.bias;
+      try { this.cfi = new CallFrameInfo(this.mem.read(addr, sec.size, true), addr); } catch { this.cfi = null; }
+    }
+    return this.cfi;
   }
 
   // ---- symbols -------------------------------------------------------------------------------
@@ -251,7 +273,7 @@ export class UserTarget implements Target {
       const ending = this.proc.ending;
       if (ending) {
         const status = 'code' in ending ? ending.code : 128 + ending.signal;
-        return this.exit(status, 'code' in ending ? `${this.name} exited with code ${ending.code}` : `${this.name} killed by signal ${ending.signal} (${SIGNALS[ending.signal] ?? ''})`);
+        return this.exit(status, 'code' in ending ? `${this.name} exited` : `${this.name} killed by signal ${ending.signal} (${SIGNALS[ending.signal] ?? ''})`);
       }
       if (r?.kind === 'fault' || r?.kind === 'halt') {
         const rip = r.kind === 'halt' ? cpu.rip - 1n : r.fault.rip;

@@ -85,6 +85,22 @@ describe('execution', { skip: SKIP }, () => {
     assert.equal(e.body.line, lineOf(DEBUGGEE, 'pr_info("sum=%d\\n", r);'));
   });
 
+  test('restart keeps the breakpoints (same ids) and stops at them again', async () => {
+    dc = await startClient();
+    let bpId = 0;
+    const first = nextStop(dc);
+    await launch(dc, { program: DEBUGGEE, params: { mode: 0 } }, async () => {
+      bpId = (await dc!.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'add_one' }] })).body.breakpoints[0].id!;
+    });
+    assert.deepEqual((await first).event.body.hitBreakpointIds, [bpId]);
+    const again = nextStop(dc);
+    await dc.restartRequest({});
+    const { event, frames } = await again;
+    assert.equal(event.body.reason, 'function breakpoint');
+    assert.deepEqual(event.body.hitBreakpointIds, [bpId]);
+    assert.equal(frames[0].name, 'add_one+0x0');
+  });
+
   test('stopOnEntry stops before module_init; restart starts over; terminate ends the session', async () => {
     dc = await startClient();
     const entry = nextStop(dc);

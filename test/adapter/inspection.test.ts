@@ -45,12 +45,13 @@ describe('inspection', { skip: SKIP }, () => {
     await assert.rejects(evaluate('*(u64 *)0'), /cannot access memory at 0x0/);
   });
 
-  test('a caller frame has its own locals and knows only rsp and rip among the registers', async () => {
+  test('a caller frame has its own locals; of the registers it knows rsp, rip and the callee-saved ones', async () => {
     const caller = frames[1];
     assert.match(caller.name, /^sum_to\+/);
     assert.equal((await evaluate('i', caller.id)).result, '2');
     assert.equal(BigInt((await evaluate('$rip', caller.id)).result), BigInt(caller.instructionPointerReference!));
-    await assert.rejects(evaluate('$rax', caller.id), /only rsp and rip/);
+    assert.match((await evaluate('$rbx', caller.id)).result, /^0x[0-9a-f]+$/);
+    await assert.rejects(evaluate('$rax', caller.id), /only rsp, rip and the callee-saved registers/);
   });
 
   test('setVariable changes a local, and a register in the innermost frame', async () => {

@@ -92,6 +92,9 @@ describe('KStackWatch scenario test=3', { skip: SKIP }, () => {
     assert.ok(victim, frames.map((f) => f.name).join(', '));
     const scopes = (await dc.scopesRequest({ frameId: victim.id })).body.scopes;
     const locals = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Locals')!.variablesReference })).body.variables;
+    // worker lives in a callee-saved register at -O2: recovered through the callee's CFI
+    assert.equal(locals.find((v) => v.name === 'worker')?.value, '0');
+    assert.match(locals.find((v) => v.name === 'loop')?.value ?? '', /^\d+$/);
     const buf = locals.find((v) => v.name === 'buf')!;
     assert.ok(buf.memoryReference, 'an array in memory has a memory reference');
     const elements = (await dc.variablesRequest({ variablesReference: buf.variablesReference, start: index, count: 1 })).body.variables;
@@ -141,5 +144,34 @@ describe('stack watches on a live session', { skip: SKIP }, () => {
     // removing it: the list is empty again
     const cleared = await dc.customRequest('kstackwatch.setStackWatches', { watches: [] });
     assert.equal((cleared.body.watches as unknown[]).length, 0);
+  });
+});
+
+describe('KStackWatch scenario test=1', { skip: SKIP }, () => {
+  let dc: DebugClient | null = null;
+  afterEach(async () => { if (dc) await stopClient(dc); dc = null; });
+
+  test('the canary overflow stops at the overflowing store; then the stack protector panics: an exception stop', async () => {
+    dc = await startClient();
+    const first = nextStop(dc);
+    await launch(dc, { program: SCENARIOS, params: { test: 1 }, stackWatch: { function: 'test_canary_overflow' } });
+    const corrupt = await first;
+    assert.equal(corrupt.event.body.reason, 'data breakpoint');
+    assert.match(corrupt.event.body.description ?? '', /insmod \(pid 1\) wrote into the frame of test_canary_overflow \(depth 0\) of insmod \(pid 1\)/);
+    assert.equal(corrupt.frames[0].line, lineOf(SCENARIOS, 'WRITE_ONCE(p[i], 0xdeadbeefULL)'));
+    const panic = nextStop(dc);
+    await dc.continueRequest({ threadId: 1 });
+    const { event, frames } = await panic;
+    assert.equal(event.body.reason, 'exception');
+    assert.equal(event.body.threadId, 1);
+    assert.match(event.body.description ?? '', /^Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: test_canary_overflow/);
+    assert.equal(frames[0].presentationHint, 'subtle', `${frames[0].name} is a kernel stub`);
+    assert.match(frames[1].name, /^test_canary_overflow\+/);
+    const info = await dc.exceptionInfoRequest({ threadId: 1 });
+    assert.equal(info.body.exceptionId, 'panic');
+    assert.match(info.body.details?.message ?? '', /Kernel panic - not syncing[\s\S]*Call Trace:[\s\S]*test_canary_overflow/);
+    const exited = dc.waitForEvent('exited');
+    await dc.continueRequest({ threadId: 1 });
+    assert.equal((await exited).body.exitCode, 1, 'a corruption was caught: status 1, as ksw run');
   });
 });

@@ -103,7 +103,9 @@ export async function startCodeServer(work: string, vsix: string, workspaceSourc
   for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
   fs.cpSync(workspaceSource, dirs.ws, { recursive: true });
   fs.mkdirSync(path.join(dirs.user, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(dirs.user, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  // KSW_E2E_ADAPTER_MODE=inline runs the same test with the adapter inside the extension host
+  const settings = { ...USER_SETTINGS, ...(process.env.KSW_E2E_ADAPTER_MODE ? { 'kstackwatch.adapterMode': process.env.KSW_E2E_ADAPTER_MODE } : {}) };
+  fs.writeFileSync(path.join(dirs.user, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   const env = { ...process.env, EXTENSIONS_GALLERY: '{}', TMPDIR: dirs.tmp, XDG_CONFIG_HOME: dirs.xdg, XDG_DATA_HOME: path.join(dirs.xdg, 'data') };
   const common = ['--config', '/dev/null', '--user-data-dir', dirs.user, '--extensions-dir', dirs.ext];
   const install = spawnSync(cs.node, [cs.entry, ...common, '--install-extension', vsix], { env, encoding: 'utf8', timeout: 120_000 });

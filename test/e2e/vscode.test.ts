@@ -13,14 +13,18 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, ROOT, skipReason, startCodeServer } from './codeServer';
 import { findFunctions } from '../../extension/cSource';
 
-const WORK = path.join(ROOT, '.test-work', 'e2e');
-const SHOTS = path.join(WORK, 'screenshots');
+// One folder per run (several checkouts' `npm test` may run on one machine at
+// once), outside the repository: the installed extension must find the SDK
+// headers in its own package, not by walking up into this checkout.
+const WORK = path.join(os.tmpdir(), `ksw-e2e-${process.pid}`);
+const SHOTS = path.join(ROOT, '.test-work', 'e2e', 'screenshots');
 const SCENARIOS = path.join(ROOT, 'examples', 'kstackwatch', 'kstackwatch_test.c');
 const skip = skipReason();
 if (skip) console.log(`# e2e: skipped — ${skip}`);
@@ -113,6 +117,7 @@ async function afterTexts(page: Page): Promise<string[]> {
 test('F5 on a test module stops at the corrupting store, with annotations, a Problems entry and the Stack Watches view', { skip, timeout: 300_000 }, async () => {
   const { chromium } = await import('playwright-core');
   fs.rmSync(WORK, { recursive: true, force: true });
+  fs.rmSync(SHOTS, { recursive: true, force: true });
   fs.mkdirSync(WORK, { recursive: true });
   const vsix = path.join(WORK, 'kstackwatch-studio.vsix');
   const pack = spawnSync(process.execPath, [path.join(ROOT, 'scripts/package.mjs'), vsix, '--no-build'], { encoding: 'utf8' });
@@ -122,6 +127,7 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
   const server = await startCodeServer(path.join(WORK, 'vscode'), vsix, path.join(ROOT, 'examples'), log);
   // F5 without a launch.json: the configuration comes from the editor
   fs.rmSync(path.join(server.workspace, '.vscode', 'launch.json'), { force: true });
+  fs.writeFileSync(path.join(server.workspace, 'kstackwatch', 'watches.ksw'), '# stack watches for test3\nfn=test_mthread_victim var=buf[4]\nfn=test_mthread_buggy wlen=8 so=4 wl=8\n');
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -175,7 +181,6 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
     assert.match(annotation, /insmod pid 1/);
     assert.match(annotation, /on CPU \d/);
     await shot(page, '2-stopped');
-    if (process.env.KSW_E2E_README_SHOTS) fs.copyFileSync(path.join(SHOTS, '2-stopped.png'), path.join(ROOT, 'docs/images/corruption-stop.png'));
 
     // the hover on the annotated line has the kernel's report
     const writerLine = page.locator('.view-line', { hasText: 'WRITE_ONCE(p[i], 0xdeadbeefULL);' }).first();
@@ -209,6 +214,8 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
     assert.match(problems, /Stack corruption: insmod \(pid 1, CPU \d\) wrote 0xdeadbeef into the stack canary of test_canary_overflow\(\)/);
     assert.match(problems, /KStackWatch/);
     await shot(page, '3-problems');
+    // KSW_E2E_README_SHOTS=1 refreshes the README's pictures from this run
+    if (process.env.KSW_E2E_README_SHOTS) fs.copyFileSync(path.join(SHOTS, '3-problems.png'), path.join(ROOT, 'docs/images/corruption-stop.png'));
 
     // a watch added in the view is sent to the next session before it runs, and shown armed
     await page.keyboard.press('Shift+F5');
@@ -241,7 +248,13 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
       configurations: [{ type: 'kstackwatch', request: 'launch', name: 'e2e: test5 oops', program: '${workspaceFolder}/kstackwatch/kstackwatch_test.c', params: { test: 5 }, stackWatch: 'fn=test_mthread_victim' }],
     }));
     await runCommand(page, 'KStackWatch: Remove All Stack Watches');
-    await page.waitForTimeout(1500); // the launch.json watcher
+    // F5 must not race the launch.json file watcher: wait until the drop-down offers it
+    await until('the launch.json configuration in Run and Debug', async () => page.evaluate(`(() => {
+      const item = document.querySelector('.start-debug-action-item');
+      const select = item && item.querySelector('select');
+      const shown = (item ? item.textContent : '') + (select && select.selectedIndex >= 0 ? select.options[select.selectedIndex].text : '');
+      return shown.includes('e2e: test5 oops') ? shown : '';
+    })()`) as Promise<string>, 20_000, page);
     await page.locator('.monaco-editor .view-lines').first().click();
     await page.keyboard.press('F5');
     const oops = await until('the oops annotation', async () => {
@@ -256,9 +269,31 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
     assert.ok(reported > buggy.line && reported <= buggy.bodyEndLine + 1, `the oops is reported in test_mthread_buggy (lines ${buggy.line + 1}-${buggy.bodyEndLine + 1}):\n${problems2}`);
     await shot(page, '5-oops');
     await page.keyboard.press('Shift+F5');
+
+    // a .ksw file: highlighted by the grammar, each bad token in Problems
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('watches.ksw');
+    await until('watches.ksw in quick open', async () => (await page.locator('.quick-input-list .monaco-list-row', { hasText: 'watches.ksw' }).count()) > 0, 15_000, page);
+    await page.keyboard.press('Enter');
+    const kswProblems = await until('the .ksw problems', async () => {
+      const t = await page.locator('.markers-panel').innerText().catch(() => '');
+      return /unknown key 'wlen'/.test(t) && /not aligned/.test(t) ? t : '';
+    }, 20_000, page);
+    assert.match(kswProblems, /did you mean 'wl'/);
+    const keyColor = await page.evaluate(`(() => {
+      const spans = [...document.querySelectorAll('.monaco-editor .view-line span span')];
+      const key = spans.find((s) => s.textContent === 'fn');
+      // Monaco renders spaces as no-break spaces
+      const comment = spans.find((s) => s.textContent.replace(/\u00a0/g, ' ').includes('stack watches for test3'));
+      return key && comment ? [getComputedStyle(key).color, getComputedStyle(comment).color] : null;
+    })()`) as [string, string] | null;
+    assert.ok(keyColor && keyColor[0] !== keyColor[1], `keys and comments are coloured differently: ${JSON.stringify(keyColor)}`);
+    await shot(page, '6-ksw');
     log(`screenshots in ${SHOTS}`);
   } finally {
     await browser?.close().catch(() => undefined);
     server.stop();
   }
+  // kept only when the test fails (code-server.log and the profile help then)
+  fs.rmSync(WORK, { recursive: true, force: true });
 });

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { checkKswDocument, checkLaunchStackWatch, checkWatchLine, describeProblem, kswLineContent, parseWatch, suggestKey } from '../../extension/watchConfig';
+import { checkKswDocument, checkLaunchStackWatch, checkWatchLine, describeProblem, kswLineContent, parseWatch, suggestKey, validateWatchInput } from '../../extension/watchConfig';
 
 const errors = (line: string) => checkWatchLine(line).filter((p) => p.severity === 'error');
 const warnings = (line: string) => checkWatchLine(line).filter((p) => p.severity === 'warning');
@@ -105,4 +105,13 @@ test('.ksw documents: comments and blank lines are skipped, problems keep their 
   const p = entries[1].problems[0];
   assert.equal('  fn=x wl=7'.slice(entries[1].offset + p.start, entries[1].offset + p.end), 'wl=7');
   assert.equal(kswLineContent('   # only a comment'), null);
+});
+
+test('the input box names the offending token once, errors before warnings', () => {
+  assert.equal(validateWatchInput('fn=test_mthread_victim var=buf[4]'), undefined);
+  assert.equal(validateWatchInput('fn=f wl=x'), "'wl=x': 'x' is not a number from 0 to 65535 (decimal, 0x hex or 0 octal)");
+  assert.equal(validateWatchInput('fn=f wlen=8 wl=3'), "'wl=3': a watch length must be 1, 2, 4 or 8 (0 = the canary)");
+  assert.match(validateWatchInput('fn=f wlen=8') ?? '', /^Warning: 'wlen=8': unknown key/);
+  assert.match(validateWatchInput('') ?? 'none', /none/);
+  assert.match(validateWatchInput('wl=8') ?? '', /missing required key 'fn'/);
 });
