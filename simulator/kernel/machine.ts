@@ -258,6 +258,11 @@ export class Machine {
 
   // ---- tasks --------------------------------------------------------------------
 
+  /** The CPU whose task is loaded in the engine, or null when the machine is stopped. */
+  get runningCpu(): PerCpu | null {
+    return this.loaded;
+  }
+
   get currentCpu(): PerCpu {
     if (!this.loaded) throw new Error('no CPU is running');
     return this.loaded;

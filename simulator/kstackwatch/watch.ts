@@ -98,8 +98,10 @@ export class WatchPool {
   }
 
   private program(wp: Watchpoint, attr: { address: bigint; length: 1 | 2 | 4 | 8; kind: 'w'; disabled?: boolean }): void {
-    const local = this.m.currentCpu;
-    this.hw.modifyLocal(wp.bp, attr);
+    // From a probe handler a CPU is running: it is updated at once, the others by IPI.
+    // With the machine stopped (a debugger changing watches) every CPU is updated directly.
+    const local = this.m.runningCpu;
+    if (local) this.hw.modifyLocal(wp.bp, attr);
     for (const pc of this.m.percpu) {
       if (pc === local || !pc.online) continue;
       if (!pc.current) this.hw.program(pc, wp.bp, attr); // idle: takes the IPI at once
