@@ -75,10 +75,10 @@ export class Cpu implements MemoryObserver {
   private readonly blocksByAddress = new Map<number, Map<number, Block>>();
   private readonly stepBlocks = new Map<number, Map<number, Block>>();
   private pendingFault: CpuFault | null = null;
-  private activeSlots: DebugSlot[] = [];
   /** DR0–DR3 as decoded at the last applyDebugRegisters (the slow store path reads this). */
   private decodedSlots: DebugSlot[] = new DebugRegisters().slots();
-  private execSlots: DebugSlot[] = [];
+  /** Enabled execute breakpoints in DR0–DR3. */
+  private execCount = 0;
   /** Execute breakpoints or read watches armed: run one instruction at a time. */
   private slowMode = false;
   /** RF: skip the execute breakpoint at the current RIP once (after reporting it). */
@@ -324,25 +324,30 @@ export class Cpu implements MemoryObserver {
 
   /** Re-read DR0–DR3/DR7 after they changed: route watched pages through the slow path. */
   applyDebugRegisters(): void {
-    const slots = this.debug.slots();
-    const previous = this.decodedSlots;
-    // slots() returns the same objects for unchanged registers: re-arming one
-    // watch touches only its own slot's pages.
+    const decoded = this.decodedSlots;
+    // slot() returns the same objects for unchanged registers: re-arming one
+    // watch touches only its own slot's pages. No allocation here: this runs
+    // on every KStackWatch arm and disarm.
     let changed = false;
     for (let i = 0; i < 4; i++) {
-      const before = previous[i], after = slots[i];
+      const before = decoded[i], after = this.debug.slot(i);
       if (before === after) continue;
       changed = true;
       if (isDataSlot(before)) this.mem.adjustWatch(before.lo, before.hi, before.length, true, before.type === BreakType.READ_WRITE, -1);
       if (isDataSlot(after)) this.mem.adjustWatch(after.lo, after.hi, after.length, true, after.type === BreakType.READ_WRITE, +1);
+      decoded[i] = after;
     }
-    this.decodedSlots = slots;
     if (!changed) return;
-    this.activeSlots = slots.filter(isDataSlot);
-    const hadExec = this.execSlots.length > 0;
-    this.execSlots = slots.filter((s) => s.enabled && s.type === BreakType.EXECUTE);
-    if (hadExec !== this.execSlots.length > 0) this.resumeFlag = false;
-    const slow = this.execSlots.length > 0 || this.activeSlots.some((s) => s.type === BreakType.READ_WRITE);
+    let exec = 0, readWrite = 0;
+    for (let i = 0; i < 4; i++) {
+      const d = decoded[i];
+      if (!d.enabled) continue;
+      if (d.type === BreakType.EXECUTE) exec++;
+      else if (d.type === BreakType.READ_WRITE) readWrite++;
+    }
+    if ((this.execCount > 0) !== (exec > 0)) this.resumeFlag = false;
+    this.execCount = exec;
+    const slow = exec > 0 || readWrite > 0;
     if (slow !== this.slowMode) {
       this.slowMode = slow;
       this.trap[0] |= TrapBit.RECHECK;

@@ -24,31 +24,28 @@ export class DebugRegisters {
   dr6 = 0xffff0ff0;
   dr7 = 0x400;
 
-  private readonly cachedAddr: (bigint | null)[] = [null, null, null, null];
-  private readonly cachedControl = [-1, -1, -1, -1];
-  private readonly cachedSlot: DebugSlot[] = [];
+  /** Per slot, the last two decodings (a watch toggles between armed and parked). */
+  private readonly cache: { addr: bigint; control: number; slot: DebugSlot }[][] = [[], [], [], []];
 
-  /**
-   * Decoded view of DR0–3 + DR7. Slots whose registers did not change are
-   * returned as the same objects (re-arming one watch decodes one slot).
-   */
+  /** Decoded view of one of DR0–3 (with its DR7 bits); unchanged registers give the same object. */
+  slot(i: number): DebugSlot {
+    const addr = this.dr[i];
+    const control = ((this.dr7 >> (2 * i)) & 3) | (((this.dr7 >>> (16 + 4 * i)) & 15) << 2);
+    const seen = this.cache[i];
+    for (const c of seen) if (c.addr === addr && c.control === control) return c.slot;
+    const enabled = (control & 3) !== 0;
+    const type = ((control >> 2) & 3) as BreakType;
+    const length = type === BreakType.EXECUTE ? 1 : LENGTH_FROM_BITS[(control >> 4) & 3];
+    const [lo, hi] = splitAddress(addr);
+    const slot = { enabled, type, length, lo, hi };
+    seen.unshift({ addr, control, slot });
+    if (seen.length > 2) seen.pop();
+    return slot;
+  }
+
+  /** Decoded view of DR0–3 + DR7. */
   slots(): DebugSlot[] {
-    const out: DebugSlot[] = [];
-    for (let i = 0; i < 4; i++) {
-      const addr = this.dr[i];
-      const control = ((this.dr7 >> (2 * i)) & 3) | (((this.dr7 >>> (16 + 4 * i)) & 15) << 2);
-      if (this.cachedAddr[i] !== addr || this.cachedControl[i] !== control) {
-        const enabled = (control & 3) !== 0;
-        const type = ((control >> 2) & 3) as BreakType;
-        const length = type === BreakType.EXECUTE ? 1 : LENGTH_FROM_BITS[(control >> 4) & 3];
-        const [lo, hi] = splitAddress(addr);
-        this.cachedSlot[i] = { enabled, type, length, lo, hi };
-        this.cachedAddr[i] = addr;
-        this.cachedControl[i] = control;
-      }
-      out.push(this.cachedSlot[i]);
-    }
-    return out;
+    return [this.slot(0), this.slot(1), this.slot(2), this.slot(3)];
   }
 
   /** DR7 bits for one slot: local enable, type and length. */

@@ -433,10 +433,11 @@ export class Machine {
    * task loaded (smp_call_function_single, asynchronous). On the running CPU
    * it runs at once.
    */
-  sendIpi(index: number, fn: () => void, key?: string): void {
+  sendIpi(index: number, fn: () => void, key?: string, deferIfIdle = false): void {
     const pc = this.percpu[index];
-    // An idle CPU takes the interrupt at once; the running one too.
-    if (this.loaded === pc || !pc.current) { fn(); return; }
+    // The running CPU takes the interrupt at once; an idle one too, unless the
+    // sender is happy for it to wait until the CPU runs a task again.
+    if (this.loaded === pc || (!pc.current && !deferIfIdle)) { fn(); return; }
     let q = this.ipis.get(index);
     if (!q) this.ipis.set(index, q = new Map());
     // A newer request with the same key supersedes a pending one (re-arming the same slot).

@@ -190,9 +190,10 @@ export class KStackWatch {
     // (The frame has returned: the exit handler disarms right after, so its value no longer matters.)
     if (this.fprobes.inTrampolineAt(this.m.cpu.trapInsnLo, this.m.cpu.trapInsnHi)) return;
     const stack = this.writerStack(hit);
-    const oldValue = wp.lastValue;
+    const oldValue = this.pool!.lastValue(wp);
     const newValue = this.pool!.read(wp.address, wp.length);
-    wp.lastValue = newValue;
+    wp.lastLo = Number(newValue & 0xffffffffn) | 0;
+    wp.lastHi = Number(newValue >> 32n) | 0;
     // The kernel's false-positive filter: the exit trampoline runs in the
     // watched frame after the function returned, before the exit handler.
     const ips = [this.m.cpu.trapInsn, ...stack.slice(0, 16).map((s) => BigInt(s.ip))];

@@ -13,11 +13,14 @@ import type { WatchPool, Watchpoint } from './watch';
 /** The kernel keeps this in task_struct (≈ 20 bytes). */
 interface TaskContext {
   wp: Watchpoint | null;
-  sp: bigint;
+  /** SP at the probe when the watch was armed (32-bit halves). */
+  spLo: number;
+  spHi: number;
   depth: number;
   generation: number;
   /** RSP at function entry (for DWARF frame bases: CFA = entry RSP + 8). */
-  entrySp: bigint;
+  entrySpLo: number;
+  entrySpHi: number;
 }
 
 /** What a live watch describes (reports, the UI). */
@@ -62,30 +65,33 @@ export class StackProbe {
 
   private context(task: Task): TaskContext {
     let ctx = task.toolData.get(this.key) as TaskContext | undefined;
-    if (!ctx) task.toolData.set(this.key, ctx = { wp: null, sp: 0n, depth: 0, generation: StackProbe.generation, entrySp: 0n });
+    if (!ctx) task.toolData.set(this.key, ctx = { wp: null, spLo: 0, spHi: 0, depth: 0, generation: StackProbe.generation, entrySpLo: 0, entrySpHi: 0 });
     if (ctx.generation !== StackProbe.generation) {
-      ctx.wp = null; ctx.sp = 0n; ctx.depth = 0; ctx.generation = StackProbe.generation;
+      ctx.wp = null; ctx.spLo = 0; ctx.spHi = 0; ctx.depth = 0; ctx.generation = StackProbe.generation;
     }
     return ctx;
   }
 
   /** fprobe entry: remember the entry stack pointer (for variable locations). */
   onFunctionEntry(task: Task): void {
-    this.context(task).entrySp = this.m.cpu.getReg(Gpr.RSP);
+    const ctx = this.context(task);
+    ctx.entrySpLo = this.m.cpu.regs[2 * Gpr.RSP];
+    ctx.entrySpHi = this.m.cpu.regs[2 * Gpr.RSP + 1];
   }
 
   /** kprobe post-handler at fn+fo. */
   onProbe(task: Task): void {
     const ctx = this.context(task);
-    const sp = this.m.cpu.getReg(Gpr.RSP);
-    if (ctx.wp && ctx.sp === sp) return; // probe inside a loop: already watching this frame
+    const R = this.m.cpu.regs;
+    const spLo = R[2 * Gpr.RSP], spHi = R[2 * Gpr.RSP + 1];
+    if (ctx.wp && ctx.spLo === spLo && ctx.spHi === spHi) return; // probe inside a loop: already watching this frame
     const cur = ctx.depth++;
     if (cur !== this.config.depth) return;
     const wp = this.pool.get();
     if (!wp) return; // no free watchpoint: this call is not watched (counted in pool.misses)
     let target: { address: bigint; length: number };
     try {
-      target = this.resolve(task, sp, ctx.entrySp);
+      target = this.resolve(task, joinAddress(spLo, spHi), joinAddress(ctx.entrySpLo, ctx.entrySpHi));
     } catch (e) {
       this.pool.put(wp);
       this.m.log(3, `kstackwatch: failed to prepare watch target: ${(e as Error).message}`);
@@ -98,19 +104,21 @@ export class StackProbe {
     wp.owner = owner;
     this.pool.arm(wp, target.address, target.length as 1 | 2 | 4 | 8);
     ctx.wp = wp;
-    ctx.sp = sp;
+    ctx.spLo = spLo;
+    ctx.spHi = spHi;
   }
 
   /** fprobe exit handler. */
   onFunctionExit(task: Task): void {
     const ctx = this.context(task);
-    if (ctx.depth === 0) { ctx.wp = null; ctx.sp = 0n; return; }
+    if (ctx.depth === 0) { ctx.wp = null; ctx.spLo = 0; ctx.spHi = 0; return; }
     const cur = --ctx.depth;
     if (cur === this.config.depth && ctx.wp) {
       this.pool.disarm(ctx.wp);
       this.pool.put(ctx.wp);
       ctx.wp = null;
-      ctx.sp = 0n;
+      ctx.spLo = 0;
+      ctx.spHi = 0;
     }
   }
 

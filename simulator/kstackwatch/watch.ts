@@ -5,7 +5,8 @@
 
 import type { Machine } from '../kernel/machine';
 import type { HwBreakpoint, HwBreakpointHit, HwBreakpoints } from '../kernel/hwBreakpoint';
-import { HwBreakpointError } from '../kernel/hwBreakpoint';
+import { HwBreakpointError, HwBreakpointAttr } from '../kernel/hwBreakpoint';
+import type { PerCpu } from '../kernel/machine';
 import { splitAddress } from '../memory/memory';
 
 export interface Watchpoint {
@@ -14,8 +15,9 @@ export interface Watchpoint {
   address: bigint;
   length: 1 | 2 | 4 | 8;
   armed: boolean;
-  /** Value of the watched bytes when armed / after the last hit (for "old" in reports). */
-  lastValue: bigint;
+  /** Value of the watched bytes when armed / after the last hit (for "old" in reports), as 32-bit halves. */
+  lastLo: number;
+  lastHi: number;
   /** Set by the owner when arming: describes the victim (for reports and the UI). */
   owner: unknown;
 }
@@ -41,7 +43,7 @@ export class WatchPool {
         bp = this.hw.registerWide({ address: this.dummy, length: 8, kind: 'w', disabled: true }, (hit) => {
           if (wpRef.wp && wpRef.wp.armed) onHit(wpRef.wp, hit);
         });
-        const wp: Watchpoint = { bp, address: this.dummy, length: 8, armed: false, lastValue: 0n, owner: null };
+        const wp: Watchpoint = { bp, address: this.dummy, length: 8, armed: false, lastLo: 0, lastHi: 0, owner: null };
         wpRef.wp = wp;
         this.all.push(wp);
         this.freeList.push(wp);
@@ -80,13 +82,21 @@ export class WatchPool {
     wp.address = address;
     wp.length = length;
     wp.armed = true;
-    wp.lastValue = this.read(address, length);
+    const [lo, hi] = splitAddress(address);
+    wp.lastLo = this.m.mem.peek64(lo, hi);
+    wp.lastHi = this.m.mem.scratch[0];
     this.program(wp, { address, length, kind: 'w' });
   }
 
   disarm(wp: Watchpoint): void {
     wp.armed = false;
     this.program(wp, { address: this.dummy, length: 8, kind: 'w', disabled: true });
+  }
+
+  /** The value a watchpoint recorded (when armed or at its last hit), masked to its length. */
+  lastValue(wp: Watchpoint): bigint {
+    const v = (BigInt(wp.lastHi >>> 0) << 32n) | BigInt(wp.lastLo >>> 0);
+    return wp.length === 8 ? v : v & ((1n << BigInt(8 * wp.length)) - 1n);
   }
 
   /** Current value of the watched bytes (a kernel read: not seen by the watchpoint). */
@@ -97,15 +107,22 @@ export class WatchPool {
     return length === 8 ? v : v & ((1n << BigInt(8 * length)) - 1n);
   }
 
+  private ipiFor(pc: PerCpu, wp: Watchpoint, attr: HwBreakpointAttr): () => void {
+    return () => this.hw.program(pc, wp.bp, attr);
+  }
+
   private program(wp: Watchpoint, attr: { address: bigint; length: 1 | 2 | 4 | 8; kind: 'w'; disabled?: boolean }): void {
     // From a probe handler a CPU is running: it is updated at once, the others by IPI.
     // With the machine stopped (a debugger changing watches) every CPU is updated directly.
     const local = this.m.runningCpu;
-    if (local) this.hw.modifyLocal(wp.bp, attr);
+    if (local) this.hw.program(local, wp.bp, attr); // attributes were validated when the config started
     for (const pc of this.m.percpu) {
       if (pc === local || !pc.online) continue;
-      if (!pc.current) this.hw.program(pc, wp.bp, attr); // idle: takes the IPI at once
-      else this.m.sendIpi(pc.index, () => this.hw.program(pc, wp.bp, attr), `hw-breakpoint:${wp.bp.slot}`);
+      // An idle (or stopped) CPU is updated at once; a busy one takes an
+      // asynchronous IPI at its next instruction boundary — a newer request
+      // for the same slot replaces a pending one.
+      if (!local || !pc.current) this.hw.program(pc, wp.bp, attr);
+      else this.m.sendIpi(pc.index, this.ipiFor(pc, wp, attr), `hw-breakpoint:${wp.bp.slot}`);
     }
   }
 }
