@@ -15,15 +15,17 @@ export function adapterMode(): AdapterMode {
 }
 
 export class KswAdapterFactory implements vscode.DebugAdapterDescriptorFactory {
-  constructor(private readonly extensionPath: string) {}
+  constructor(private readonly extensionPath: string, private readonly log: { appendLine(line: string): void }) {}
 
   async createDebugAdapterDescriptor(): Promise<vscode.DebugAdapterDescriptor> {
     if (adapterMode() === 'inline') {
+      this.log.appendLine('debug adapter: inline, in the extension host');
       // loaded on first use: the simulator (and its wasm) stays out of the editor until then
       const { KswDebugSession } = await import('../adapter/session');
       return new vscode.DebugAdapterInlineImplementation(new KswDebugSession());
     }
     const adapter = path.join(this.extensionPath, 'dist', 'adapter.js');
+    this.log.appendLine(`debug adapter: ${process.execPath} ${adapter}`);
     return new vscode.DebugAdapterExecutable(process.execPath, [adapter], {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } as { [key: string]: string },
     });

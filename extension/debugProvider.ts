@@ -15,8 +15,10 @@ import { explainUntrusted } from './trust';
 export class KswConfigurationProvider implements vscode.DebugConfigurationProvider {
   constructor(private readonly log: vscode.OutputChannel) {}
 
-  provideDebugConfigurations(): vscode.DebugConfiguration[] {
-    return INITIAL_CONFIGURATIONS.map((c) => ({ ...c }));
+  /** "create a launch.json file": the editor-driven configuration, then one per module and scenario found in the folder. */
+  async provideDebugConfigurations(folder: vscode.WorkspaceFolder | undefined): Promise<vscode.DebugConfiguration[]> {
+    const found = await new KswDynamicProvider().provideDebugConfigurations(folder);
+    return [INITIAL_CONFIGURATIONS[0], ...found.slice(0, 8)].map((c) => ({ ...c }));
   }
 
   /** F5 with no launch.json: VS Code passes an empty configuration. */

@@ -41,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): KswApi {
       const live = sessions.current();
       return watchRows(store.list.all(), live?.launchWatches ?? [], live?.watches ?? null, live?.previousMisses ?? 0);
     },
+    registers: () => sessions.current()?.registers ?? null,
     note: () => {
       const live = sessions.current();
       if (!live?.watches?.misses) return undefined;
@@ -51,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): KswApi {
   context.subscriptions.push(
     log, store, annotations, sessions, view, lens,
     sessions.onDidChange(() => view.refresh()),
-    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new KswAdapterFactory(context.extensionPath)),
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new KswAdapterFactory(context.extensionPath, log)),
     vscode.languages.registerCodeLensProvider({ language: 'c', scheme: 'file' }, lens),
     vscode.commands.registerCommand('kstackwatch.functionAtCursor', functionAtCursor),
     vscode.commands.registerCommand('kstackwatch.showLog', () => log.show(true)),

@@ -140,14 +140,13 @@ export function launchForEditor(editor: ActiveEditor | undefined, folder?: strin
   return config;
 }
 
-/** The launch.json a user gets from "create a launch.json file". */
+/**
+ * The start of the launch.json a user gets from "create a launch.json file"
+ * (the workspace's modules and scenarios follow, from dynamicConfigurations).
+ */
 export const INITIAL_CONFIGURATIONS: readonly KswLaunchConfig[] = [
   {
     type: DEBUG_TYPE, request: 'launch', name: 'KStackWatch: canary of the function at the cursor',
     program: '${file}', stackWatch: 'fn=${command:kstackwatch.functionAtCursor}',
-  },
-  {
-    type: DEBUG_TYPE, request: 'launch', name: 'KStackWatch: test module with a stack watch',
-    program: '${workspaceFolder}/kstackwatch/kstackwatch_test.c', params: { test: 3 }, stackWatch: 'fn=test_mthread_victim var=buf[4]', cpus: 4,
   },
 ];

@@ -11,7 +11,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { Annotations } from './annotations';
 import { findFunctions } from './cSource';
 import { asCorruption, CorruptionJson, functionOf, oopsFromException } from './reports';
-import { SessionWatchList, watchesToSend } from './watchModel';
+import { CpuRegisters, SessionWatchList, watchesToSend } from './watchModel';
 import { checkLaunchStackWatch } from './watchConfig';
 import { DEBUG_TYPE } from './launchDefaults';
 import type { WatchStore } from './stackWatchesView';
@@ -44,6 +44,8 @@ interface LiveSession {
   running: boolean;
   /** The last list the session returned. */
   watches: SessionWatchList | null;
+  /** The debug registers of every CPU, read at the last stop. */
+  registers: CpuRegisters[] | null;
   previousMisses: number;
   /** Corruptions waiting for their stopped event (which carries the kernel's report text). */
   pending: CorruptionJson[];
@@ -57,8 +59,6 @@ export class Sessions implements vscode.Disposable {
   /** Fires when a session's watch state may have changed. */
   readonly onDidChange = this.changed.event;
   private poll: NodeJS.Timeout | undefined;
-  /** Counts for the E2E test and the status: corruptions and oopses seen since the session started. */
-  readonly stats = { corruptions: 0, oopses: 0 };
 
   constructor(private readonly log: vscode.OutputChannel, private readonly annotations: Annotations, private readonly store: WatchStore) {
     this.disposables.push(
@@ -80,12 +80,10 @@ export class Sessions implements vscode.Disposable {
   private tracker(session: vscode.DebugSession): vscode.DebugAdapterTracker {
     const entry: LiveSession = {
       session, launchWatches: checkLaunchStackWatch(session.configuration.stackWatch).configs, running: false, watches: null,
-      previousMisses: 0, pending: [],
+      registers: null, previousMisses: 0, pending: [],
     };
     this.live.set(session.id, entry);
     this.annotations.clear();
-    this.stats.corruptions = 0;
-    this.stats.oopses = 0;
     this.log.appendLine(`▶ ${session.name}: ${String(session.configuration.program ?? '')}${entry.launchWatches.length ? `  [${entry.launchWatches.join('; ')}]` : ''}`);
     this.startBootProgress(entry);
     return {
@@ -143,7 +141,6 @@ export class Sessions implements vscode.Disposable {
       case CORRUPTION_EVENT: {
         const c = asCorruption(e.body);
         if (!c) break;
-        this.stats.corruptions++;
         entry.pending.push(c);
         if (entry.session.configuration.stopOnCorruption === false) void this.annotateCorruption(entry, c, undefined);
         if (vscode.workspace.getConfiguration('kstackwatch').get<boolean>('revealLogOnCorruption')) this.log.show(true);
@@ -164,7 +161,6 @@ export class Sessions implements vscode.Disposable {
       try {
         const info = await entry.session.customRequest('exceptionInfo', { threadId: body.threadId }) as DebugProtocol.ExceptionInfoResponse['body'];
         if (info.exceptionId === 'oops' || /oops/i.test(info.description ?? '')) {
-          this.stats.oopses++;
           const oops = oopsFromException(info.description ?? body.description ?? 'oops', info.details?.message, info.details?.stackTrace);
           oops.cpu = await this.cpuOf(entry, body.threadId);
           this.annotations.addOops(oops, info.details?.message ?? body.text);
@@ -208,7 +204,9 @@ export class Sessions implements vscode.Disposable {
     try {
       const lines = fs.readFileSync(launch, 'utf8').split('\n');
       const fn = config.split(/\s+/).find((t) => t.startsWith('fn='))?.slice(3) ?? config;
-      const i = lines.findIndex((l) => l.includes(config)) >= 0 ? lines.findIndex((l) => l.includes(config)) : lines.findIndex((l) => l.includes('stackWatch') && l.includes(fn));
+      // the config as written, else (an object form) the stackWatch line naming its function
+      let i = lines.findIndex((l) => l.includes(config));
+      if (i < 0) i = lines.findIndex((l) => l.includes('stackWatch') && l.includes(fn));
       if (i >= 0) return new vscode.Location(vscode.Uri.file(launch), new vscode.Range(i, 0, i, lines[i].length));
     } catch {
       // no launch.json (F5 on a file)
@@ -236,6 +234,10 @@ export class Sessions implements vscode.Disposable {
       const list = await entry.session.customRequest(REQUESTS.listStackWatches) as SessionWatchList;
       entry.previousMisses = entry.watches?.misses ?? 0;
       entry.watches = list;
+      if (!entry.running) {
+        const r = await entry.session.customRequest(REQUESTS.debugRegisters) as { cpus: CpuRegisters[] };
+        entry.registers = r.cpus;
+      }
     } catch {
       // the session is going away
     }

@@ -5,7 +5,7 @@
 // workspace's state, so they come back with the workspace, like breakpoints.
 
 import * as vscode from 'vscode';
-import { StoredWatch, WatchList, WatchRow, watchRows } from './watchModel';
+import { CpuRegisters, StoredWatch, WatchList, WatchRow, cpuRegisterLines, watchRows } from './watchModel';
 
 const STATE_KEY = 'kstackwatch.watches';
 
@@ -31,11 +31,14 @@ export class WatchStore implements vscode.Disposable {
   }
 }
 
-export type ViewNode = { kind: 'watch'; row: WatchRow } | { kind: 'armed'; text: string; parent: WatchRow } | { kind: 'note'; text: string };
+export type ViewNode = { kind: 'watch'; row: WatchRow } | { kind: 'armed'; text: string; parent: WatchRow } | { kind: 'note'; text: string }
+  | { kind: 'registers'; cpus: CpuRegisters[] } | { kind: 'cpu'; label: string; detail: string; free: number };
 
 export interface WatchSource {
   rows(): WatchRow[];
   note(): string | undefined;
+  /** The debug registers of the current session's CPUs, when it is stopped. */
+  registers(): CpuRegisters[] | null;
 }
 
 const ICONS: Record<WatchRow['state'], [string, string | undefined]> = {
@@ -78,8 +81,14 @@ export class StackWatchesView implements vscode.TreeDataProvider<ViewNode>, vsco
   }
 
   getChildren(node?: ViewNode): ViewNode[] {
-    if (!node) return this.source.rows().map((row) => ({ kind: 'watch', row }));
+    if (!node) {
+      const nodes: ViewNode[] = this.source.rows().map((row) => ({ kind: 'watch', row }));
+      const cpus = this.source.registers();
+      if (cpus && nodes.length) nodes.push({ kind: 'registers', cpus });
+      return nodes;
+    }
     if (node.kind === 'watch') return node.row.armed.map((text) => ({ kind: 'armed', text, parent: node.row }));
+    if (node.kind === 'registers') return cpuRegisterLines(node.cpus).map((c) => ({ kind: 'cpu', ...c }));
     return [];
   }
 
@@ -91,11 +100,27 @@ export class StackWatchesView implements vscode.TreeDataProvider<ViewNode>, vsco
       return item;
     }
     if (node.kind === 'note') return new vscode.TreeItem(node.text);
+    if (node.kind === 'registers') {
+      const item = new vscode.TreeItem('Debug registers', vscode.TreeItemCollapsibleState.Collapsed);
+      const free = cpuRegisterLines(node.cpus).reduce((n, c) => n + c.free, 0);
+      item.description = `${free} of ${node.cpus.length * 4} slots free`;
+      item.iconPath = new vscode.ThemeIcon('chip');
+      item.contextValue = 'registers';
+      return item;
+    }
+    if (node.kind === 'cpu') {
+      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+      item.description = node.detail;
+      item.tooltip = node.detail.split(' · ').join('\n');
+      item.iconPath = new vscode.ThemeIcon(node.free === 0 ? 'warning' : 'circuit-board', node.free === 0 ? new vscode.ThemeColor('editorWarning.foreground') : undefined);
+      return item;
+    }
     const row = node.row;
     const item = new vscode.TreeItem(row.watch.config, row.armed.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     item.id = `${row.fromLaunch ? 'launch' : 'user'}:${row.watch.config}`;
     item.description = row.fromLaunch ? [row.description, 'launch config'].filter((x, i, a) => x && a.indexOf(x) === i).join(' · ') : row.description;
     item.tooltip = new vscode.MarkdownString(`\`${row.watch.config}\`\n\n${row.tooltip.split('\n').slice(1).join('  \n')}${row.fromLaunch ? '\n\n_From the launch configuration: change it there._' : ''}`);
+    item.command = { command: 'kstackwatch.revealWatch', title: 'Reveal Watched Function', arguments: [row.watch.config] };
     const [icon, color] = ICONS[row.state];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     if (!row.fromLaunch) {

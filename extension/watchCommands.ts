@@ -155,4 +155,31 @@ export function registerWatchCommands(context: vscode.ExtensionContext, store: W
     store.update((l) => l.setAllEnabled(!anyEnabled));
   });
   reg('kstackwatch.removeAll', () => store.update((l) => l.removeAll()));
+  // clicking a row reveals the watched function, as the Breakpoints view reveals a breakpoint's line
+  reg('kstackwatch.revealWatch', async (config?: string) => {
+    const name = typeof config === 'string' ? functionOfConfig(config) : undefined;
+    if (!name) return;
+    const at = await findDefinition(name);
+    if (!at) { void vscode.window.setStatusBarMessage(`KStackWatch: no definition of ${name} in the workspace's C files`, 4000); return; }
+    await vscode.window.showTextDocument(at.uri, { selection: at.range, preserveFocus: true, preview: true });
+  });
+}
+
+/** The definition of a C function: open documents first, then the workspace's .c files. */
+async function findDefinition(name: string): Promise<vscode.Location | undefined> {
+  const inText = (uri: vscode.Uri, text: string) => {
+    const f = findFunctions(text).find((x) => x.name === name);
+    return f ? new vscode.Location(uri, new vscode.Range(f.line, f.column, f.line, f.column + name.length)) : undefined;
+  };
+  for (const doc of vscode.workspace.textDocuments) {
+    if (doc.languageId !== 'c') continue;
+    const at = inText(doc.uri, doc.getText());
+    if (at) return at;
+  }
+  for (const uri of await vscode.workspace.findFiles('**/*.c', '**/{node_modules,.git}/**', 200)) {
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    const at = inText(uri, Buffer.from(bytes).toString('utf8'));
+    if (at) return at;
+  }
+  return undefined;
 }

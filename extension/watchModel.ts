@@ -227,3 +227,24 @@ export function watchesToSend(launchConfigs: readonly string[], list: readonly S
   }
   return out;
 }
+
+/** `kstackwatch.debugRegisters`: the DR0–DR3 slots of one CPU. */
+export interface CpuRegisters {
+  cpu: number;
+  online: boolean;
+  dr6: string;
+  dr7: string;
+  slots: { slot: number; enabled: boolean; address: string; length: number; type: string; owner: string }[];
+}
+
+/** One line per CPU, e.g. `CPU 1: DR0 kstackwatch 0xffffc9…bd8/8 · DR1 free · …`, and how many slots are free. */
+export function cpuRegisterLines(cpus: readonly CpuRegisters[]): { label: string; detail: string; free: number }[] {
+  return cpus.map((c) => {
+    const free = c.slots.filter((s) => s.owner === 'free').length;
+    // a slot the pool holds but has not armed on a stack (the kernel parks it on a dummy address) is "idle"
+    const detail = c.slots.map((s) => s.owner === 'free' ? `DR${s.slot} free`
+      : !s.enabled || s.type === 'execute' && s.owner === 'kstackwatch' ? `DR${s.slot} ${s.owner} idle`
+        : `DR${s.slot} ${s.owner} ${s.address}/${s.length}${s.type === 'write' ? '' : ` ${s.type}`}`).join(' · ');
+    return { label: `CPU ${c.cpu}${c.online ? '' : ' (offline)'}`, detail, free };
+  });
+}

@@ -204,6 +204,13 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
     }, 20_000, page);
     assert.match(watches, /fn=test_canary_overflow/);
     log(`Stack Watches: ${watches.replace(/\s+/g, ' ').trim()}`);
+    // the debug registers of every CPU, as the session reports them
+    await page.locator('.pane-body .monaco-list-row', { hasText: 'Debug registers' }).first().click();
+    const registers = await until('the debug registers of each CPU', async () => {
+      const t = await paneText(page, 'Stack Watches');
+      return /CPU 0[\s\S]*CPU 1\s*DR0[^\n]*kstackwatch/.test(t) ? t : '';
+    }, 10_000, page);
+    assert.match(registers, /slots free/);
 
     // Problems: an Error naming the writer and the victim
     await runCommand(page, 'View: Focus Problems');

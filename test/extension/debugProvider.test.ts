@@ -90,3 +90,9 @@ test('${command:kstackwatch.functionAtCursor} is the function around the cursor'
   assert.equal(functionAtCursor(), undefined);
   assert.match(calls.error[0], /put the cursor inside a C function/);
 });
+
+test('"create a launch.json file" starts with the editor-driven configuration', async () => {
+  const configs = await provider().provideDebugConfigurations(undefined);
+  assert.equal(configs[0].program, '${file}');
+  assert.equal(configs[0].stackWatch, 'fn=${command:kstackwatch.functionAtCursor}');
+});

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { SessionWatchInfo, WatchList, functionOfConfig, sameConfig, watchRows, watchesToSend, withKey } from '../../extension/watchModel';
+import { SessionWatchInfo, WatchList, cpuRegisterLines, functionOfConfig, sameConfig, watchRows, watchesToSend, withKey } from '../../extension/watchModel';
 
 test('a list round-trips through its persisted form', () => {
   const l = new WatchList();
@@ -83,4 +83,16 @@ test("the launch's watches come first, read-only, and are not repeated from the 
   const l = new WatchList([{ id: 1, config: 'fn=a', enabled: true }, { id: 2, config: 'fn=b', enabled: true }]);
   const rows = watchRows(l.all(), ['fn=a'], null);
   assert.deepEqual(rows.map((r) => [r.watch.config, r.fromLaunch, r.state]), [['fn=a', true, 'idle'], ['fn=b', false, 'idle']]);
+});
+
+test('debug registers: one line per CPU naming each slot\'s owner, and the free count', () => {
+  const slot = (i: number, owner: string) => ({ slot: i, enabled: owner !== 'free', address: owner === 'free' ? '0x0' : '0xffffc90000004bd8', length: 8, type: 'write', owner });
+  const lines = cpuRegisterLines([
+    { cpu: 0, online: true, dr6: '0x0', dr7: '0x0', slots: [slot(0, 'free'), slot(1, 'free'), slot(2, 'free'), slot(3, 'free')] },
+    { cpu: 1, online: true, dr6: '0x0', dr7: '0x0', slots: [slot(0, 'kstackwatch'), slot(1, 'data breakpoint 2'), slot(2, 'kstackwatch'), slot(3, 'kstackwatch')] },
+  ]);
+  assert.deepEqual(lines.map((l) => [l.label, l.free]), [['CPU 0', 4], ['CPU 1', 0]]);
+  const parked = cpuRegisterLines([{ cpu: 2, online: true, dr6: '0x0', dr7: '0x0', slots: [{ slot: 0, enabled: true, address: '0xffff888000000000', length: 1, type: 'execute', owner: 'kstackwatch' }] }]);
+  assert.equal(parked[0].detail, 'DR0 kstackwatch idle');
+  assert.equal(lines[1].detail, 'DR0 kstackwatch 0xffffc90000004bd8/8 · DR1 data breakpoint 2 0xffffc90000004bd8/8 · DR2 kstackwatch 0xffffc90000004bd8/8 · DR3 kstackwatch 0xffffc90000004bd8/8');
 });
