@@ -25,6 +25,11 @@ interface PendingReturn {
   /** The original return address, as 32-bit halves. */
   retLo: number;
   retHi: number;
+  /**
+   * Another fprobe on the same function had already hooked this call: the
+   * "original" is the trampoline itself, and unwinding skips this entry.
+   */
+  chained: boolean;
 }
 
 const TRAMPOLINE_AT = KERNEL_TEXT + BigInt(KERNEL_TEXT_SIZE / 2);
@@ -80,7 +85,7 @@ export class Fprobes {
   /** The original return addresses hidden behind the trampoline, innermost first. */
   pendingReturns(task: Task): bigint[] {
     const stack = task.toolData.get(RET_STACK) as PendingReturn[] | undefined;
-    return stack ? stack.map((p) => joinAddress(p.retLo, p.retHi)).reverse() : [];
+    return stack ? stack.filter((p) => !p.chained).map((p) => joinAddress(p.retLo, p.retHi)).reverse() : [];
   }
 
   private onEntry(fp: Fprobe, task: Task): void {
@@ -91,7 +96,7 @@ export class Fprobes {
     const retLo = mem.peek64(spLo, spHi), retHi = mem.scratch[0];
     let stack = task.toolData.get(RET_STACK) as PendingReturn[] | undefined;
     if (!stack) task.toolData.set(RET_STACK, stack = []);
-    stack.push({ fprobe: fp, retLo, retHi });
+    stack.push({ fprobe: fp, retLo, retHi, chained: retLo === TRAMPOLINE_LO && retHi === TRAMPOLINE_HI });
     mem.poke64(spLo, spHi, TRAMPOLINE_LO, TRAMPOLINE_HI);
     // keep the shadow stack in step: the function now returns to the trampoline
     task.shadow.replaceTopReturn(retLo, retHi, TRAMPOLINE_LO, TRAMPOLINE_HI);

@@ -144,3 +144,13 @@ test('the same seed gives the same history; another seed may differ', opts, () =
   };
   assert.equal(once(7), once(7));
 });
+
+test('two configs on the same function share the registers and both report', opts, () => {
+  const r = run(boot({ test: 1 }), ['fn=test_canary_overflow', 'fn=test_canary_overflow so=8 wl=8']);
+  const configs = r.corruptions.map((c) => c.config).sort();
+  assert.deepEqual(configs, ['fn=test_canary_overflow', 'fn=test_canary_overflow so=8 wl=8'], r.logs.join('\n'));
+  for (const c of r.corruptions) {
+    assertWriter(c, 'test_canary_overflow', lineOf('WRITE_ONCE(p[i], 0xdeadbeefULL)'), 'insmod');
+    assert.equal(fnOf(c.writer.stack[1].symbol), 'kstackwatch_test_init', 'the unwinder sees through both exit hooks');
+  }
+});
