@@ -4,6 +4,8 @@
 // handler with the trapping CPU and task. No free slot → ENOSPC.
 
 import { BreakType, DebugRegisters } from '../cpu/debugRegisters';
+import { RegSlot } from '../cpu/registers';
+import { joinAddress } from '../memory/memory';
 import type { Machine, PerCpu } from './machine';
 import type { Task } from './task';
 
@@ -18,11 +20,21 @@ export interface HwBreakpointAttr {
 }
 
 export interface HwBreakpointHit {
-  bp: HwBreakpoint;
-  pc: PerCpu;
-  task: Task;
+  readonly bp: HwBreakpoint;
+  readonly pc: PerCpu;
+  readonly task: Task;
   /** Address the CPU trapped at (after the writing instruction). */
-  trapIp: bigint;
+  readonly trapIp: bigint;
+}
+
+/** A #DB delivery; the trap address becomes a BigInt only if a handler asks (most hits are filtered). */
+class Hit implements HwBreakpointHit {
+  constructor(readonly bp: HwBreakpoint, readonly pc: PerCpu, readonly task: Task,
+    private readonly ipLo: number, private readonly ipHi: number) {}
+
+  get trapIp(): bigint {
+    return joinAddress(this.ipLo, this.ipHi);
+  }
 }
 
 export interface HwBreakpoint {
@@ -101,11 +113,12 @@ export class HwBreakpoints {
 
   private onDebug(pc: PerCpu, dr6: number): void {
     const task = this.m.currentTask;
-    const trapIp = this.m.cpu.rip;
+    const R = this.m.cpu.regs;
+    const ipLo = R[RegSlot.RIP], ipHi = R[RegSlot.RIP + 1];
     pc.debug.dr6 &= ~0xf;
     for (let i = 0; i < 4; i++) {
       const bp = this.slots[i];
-      if ((dr6 & (1 << i)) && bp) bp.handler({ bp, pc, task, trapIp });
+      if ((dr6 & (1 << i)) && bp) bp.handler(new Hit(bp, pc, task, ipLo, ipHi));
     }
   }
 }

@@ -56,6 +56,9 @@ export class Task {
   ) {
     this.canaryLo = Number(canary & 0xffffffffn) | 0;
     this.canaryHi = Number(canary >> 32n) | 0;
+    this.stackHi = Number(stackBase >> 32n) | 0;
+    this.stackBaseLo = Number(stackBase & 0xffffffffn);
+    this.stackTopLo = Number(stackTop - (stackBase & ~0xffffffffn));
   }
 
   /** The canary as 32-bit halves (compared on hot paths without BigInt). */
@@ -65,6 +68,21 @@ export class Task {
   get alive(): boolean {
     return this.state !== TaskState.DEAD;
   }
+
+  /**
+   * stackContains for an address given as 32-bit halves, without BigInt (the
+   * KStackWatch probe path). A task's stack never crosses a 4 GiB boundary.
+   */
+  stackContainsAt(lo: number, hi: number, len: number): boolean {
+    if (hi !== this.stackHi) return false;
+    const a = lo >>> 0;
+    return a >= this.stackBaseLo && a + len <= this.stackTopLo;
+  }
+
+  private readonly stackHi: number;
+  private readonly stackBaseLo: number;
+  /** May be 2^32 exactly when the stack ends at a 4 GiB boundary. */
+  private readonly stackTopLo: number;
 
   /** Does [addr, addr+len) lie within this task's stack? */
   stackContains(addr: bigint, len: number): boolean {

@@ -91,7 +91,7 @@ export class StackProbe {
     if (!wp) return; // no free watchpoint: this call is not watched (counted in pool.misses)
     let target: { address: bigint; length: number };
     try {
-      target = this.resolve(task, joinAddress(spLo, spHi), joinAddress(ctx.entrySpLo, ctx.entrySpHi));
+      target = this.fastCanary(task) ?? this.resolve(task, joinAddress(spLo, spHi), joinAddress(ctx.entrySpLo, ctx.entrySpHi));
     } catch (e) {
       this.pool.put(wp);
       this.m.log(3, `kstackwatch: failed to prepare watch target: ${(e as Error).message}`);
@@ -139,6 +139,22 @@ export class StackProbe {
       throw new ResolveError(`invalid stack addr:0x${address.toString(16)} len :${length}`);
     }
     return { address, length };
+  }
+
+  /**
+   * The common case without BigInt: canary mode with the prologue's canary
+   * slot known, SP inside the stack, the slot holding the canary.
+   */
+  private fastCanary(task: Task): { address: bigint; length: number } | null {
+    if (this.variable || !this.canarySlot || this.config.funcOffset !== null || !watchesCanary(this.config)) return null;
+    const R = this.m.cpu.regs;
+    if (!task.stackContainsAt(R[2 * Gpr.RSP], R[2 * Gpr.RSP + 1], 1)) return null;
+    const t = (R[2 * this.canarySlot.base] >>> 0) + this.canarySlot.disp;
+    const lo = t | 0, hi = (R[2 * this.canarySlot.base + 1] + Math.floor(t / 4294967296)) | 0;
+    if (!task.stackContainsAt(lo, hi, 8)) return null;
+    const mem = this.m.mem;
+    if (mem.peek64(lo, hi) !== task.canaryLo || mem.scratch[0] !== task.canaryHi) return null;
+    return { address: joinAddress(lo, hi), length: 8 };
   }
 
   /** The canary's slot as the prologue stored it, when known and it holds the canary. */

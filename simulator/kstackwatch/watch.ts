@@ -28,7 +28,9 @@ export class WatchPool {
   /** Calls that found no free watchpoint (the kernel silently skips them; we count). */
   misses = 0;
 
-  constructor(private readonly m: Machine, private readonly hw: HwBreakpoints, private readonly dummy: bigint) {}
+  constructor(private readonly m: Machine, private readonly hw: HwBreakpoints, private readonly dummy: bigint) {
+    this.parked = { address: dummy, length: 8, kind: 'w', disabled: true };
+  }
 
   /**
    * Allocate `max` breakpoints, or as many as the debug registers allow when
@@ -90,8 +92,11 @@ export class WatchPool {
 
   disarm(wp: Watchpoint): void {
     wp.armed = false;
-    this.program(wp, { address: this.dummy, length: 8, kind: 'w', disabled: true });
+    this.program(wp, this.parked);
   }
+
+  /** Where a free watchpoint points: the dummy, disabled. */
+  private readonly parked: { address: bigint; length: 8; kind: 'w'; disabled: true };
 
   /** The value a watchpoint recorded (when armed or at its last hit), masked to its length. */
   lastValue(wp: Watchpoint): bigint {
