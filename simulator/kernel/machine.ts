@@ -166,7 +166,7 @@ export class Machine {
       if (t) t.shadow.returned(this.cpu.regs[RegSlot.RIP], this.cpu.regs[RegSlot.RIP + 1]);
     };
     this.cpu.clock = () => this.nowNs();
-    this.kthreadExit = this.defineHost('kthread_exit_trampoline', () => {
+    this.kthreadExit = this.defineHost('ret_from_fork', () => {
       this.exitCurrent(Number(BigInt.asIntN(32, this.cpu.getReg(Gpr.RAX))));
       return NO_RETURN;
     });
@@ -290,7 +290,8 @@ export class Machine {
     const taskStruct = this.heap.alloc(TaskStructOffset.SIZE, true);
     const task = new Task(this.nextPid++, comm.slice(0, 15), stackBase, stackTop, canary, taskStruct);
     this.writeTaskStruct(task);
-    // The thread function returns into kthread_exit_trampoline.
+    // The thread function returns into ret_from_fork (which ends the task), so
+    // call traces end there as in Linux.
     const rsp = stackTop - BigInt(callerFrames) - 8n;
     this.mem.writeU64(rsp, this.kthreadExit, true);
     const saved = task.regs;

@@ -15,7 +15,7 @@ const C: CorruptionJson = {
     stack: [
       { symbol: 'test_mthread_corrupt+0x31/0x3b', file: '/w/kstackwatch_test.c', line: 171, ip: '0xffffffffa0000091' },
       { symbol: 'test_mthread_corrupting+0x8f/0xe7', file: '/w/kstackwatch_test.c', line: 194, ip: '0xffffffffa00004df' },
-      { symbol: 'kthread_exit_trampoline+0x0/0x10', ip: '0xffffffff81000000' },
+      { symbol: 'ret_from_fork+0x0/0x10', ip: '0xffffffff81000000' },
     ],
   },
   old: '0xdeadbef3', new: '0xabcdabcd',
