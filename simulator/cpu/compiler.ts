@@ -5,7 +5,7 @@
 // once per block, never on the hot path.
 
 import { FlowControl, Mnemonic } from 'iced-x86';
-import { FlagBit, Insn, InsnDecoder, isInvalid } from './decode';
+import { FlagBit, Insn, InsnDecoder, isInvalid, OpKind } from './decode';
 import { Emitter } from './emit/context';
 import { emitterFor } from './emit/index';
 import { conditionExpr } from './emit/conditions';
@@ -257,7 +257,7 @@ export class BlockCompiler {
     for (let i = 0; i < insns.length; i++) {
       const insn = insns[i];
       ips.push(insn.ipLo, insn.ipHi);
-      e.emit(`k=${i};`);
+      if (mayFault(insn)) e.emit(`k=${i};`); // the catch needs to know which instruction threw
       const emitFn = emitterFor(insn);
       const mark = e.out.length;
       if (i === insns.length - 1 && isSelfLoop(insn, lo, hi)) {
@@ -334,6 +334,28 @@ function emitLoopBack(e: Emitter, insn: Insn, n: number, lo: number, hi: number,
   const again = `if(++it<${limit}&&base+${2 * n}<=T[1]){base+=${n};continue;}R[32]=${lo};R[33]=${hi};return ${n};`;
   if (insn.mnemonic === Mnemonic.Jmp) { e.emit(again); return; }
   e.emit(`if${fused ?? conditionExpr(insn.cc)}{${again}}R[32]=${insn.nextLo};R[33]=${insn.nextHi};return ${n};`);
+}
+
+/** Register-only instructions that cannot raise a fault (no memory, no helper that throws). */
+const NEVER_FAULTS = new Set<number>([
+  Mnemonic.Mov, Mnemonic.Movzx, Mnemonic.Movsx, Mnemonic.Movsxd, Mnemonic.Lea, Mnemonic.Add, Mnemonic.Adc,
+  Mnemonic.Sub, Mnemonic.Sbb, Mnemonic.Cmp, Mnemonic.And, Mnemonic.Or, Mnemonic.Xor, Mnemonic.Test,
+  Mnemonic.Inc, Mnemonic.Dec, Mnemonic.Neg, Mnemonic.Not, Mnemonic.Shl, Mnemonic.Sal, Mnemonic.Shr, Mnemonic.Sar,
+  Mnemonic.Rol, Mnemonic.Ror, Mnemonic.Imul, Mnemonic.Bswap, Mnemonic.Nop, Mnemonic.Endbr64,
+  Mnemonic.Cbw, Mnemonic.Cwde, Mnemonic.Cdqe, Mnemonic.Cwd, Mnemonic.Cdq, Mnemonic.Cqo,
+  Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe, Mnemonic.Ja,
+  Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle, Mnemonic.Jg,
+  Mnemonic.Sete, Mnemonic.Setne, Mnemonic.Setb, Mnemonic.Setae, Mnemonic.Setbe, Mnemonic.Seta,
+  Mnemonic.Setl, Mnemonic.Setge, Mnemonic.Setle, Mnemonic.Setg, Mnemonic.Sets, Mnemonic.Setns,
+  Mnemonic.Cmove, Mnemonic.Cmovne, Mnemonic.Cmovb, Mnemonic.Cmovae, Mnemonic.Cmovbe, Mnemonic.Cmova,
+  Mnemonic.Cmovl, Mnemonic.Cmovge, Mnemonic.Cmovle, Mnemonic.Cmovg, Mnemonic.Cmovs, Mnemonic.Cmovns,
+]);
+
+/** Can this instruction throw (a fault, #UD, #DE…)? Only then does the block record its index. */
+function mayFault(i: Insn): boolean {
+  if (!NEVER_FAULTS.has(i.mnemonic)) return true;
+  if (i.mnemonic === Mnemonic.Lea) return false; // computes an address, never touches it
+  return i.ops.some((o) => o.kind === OpKind.Mem || o.kind === OpKind.Xmm);
 }
 
 /** loop/loope/loopne/jrcxz/jecxz: RCX-based branches, never traced through. */
