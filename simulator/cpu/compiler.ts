@@ -289,7 +289,7 @@ export class BlockCompiler {
       }
       if (!ok) {
         e.out.length = mark;
-        e.emit(`throw H.invalidOpcode(${JSON.stringify(insn.text)},${insn.ipLo},${insn.ipHi});`);
+        e.emit(`k=${i};throw H.invalidOpcode(${JSON.stringify(insn.text)},${insn.ipLo},${insn.ipHi});`);
         break;
       }
       if (e.endsBlock) {
