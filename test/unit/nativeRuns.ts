@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(__dirname, '../../..');
@@ -36,4 +37,37 @@ export function runBoth(bin: string): { native: SpawnSyncReturns<string>; sim: S
   assert.ok(!sim.error && !sim.signal, `ksw exec did not finish: ${describeRun(sim)}\n${sim.stderr}`);
   assert.equal(sim.status, native.status, `exit status differs; ksw stderr:\n${sim.stderr}`);
   return { native, sim };
+}
+
+export function have(cmd: string): boolean {
+  const r = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
+  return !r.error && r.status === 0;
+}
+
+/** Flags for small static programs without libc (own _start, raw syscalls). */
+export const NOLIBC = ['-static', '-nostdlib', '-fno-pie', '-no-pie', '-ffreestanding', '-fno-builtin', '-mno-red-zone',
+  '-fno-tree-loop-distribute-patterns', '-fno-stack-protector', '-fno-math-errno'];
+
+/**
+ * A temporary folder for one test file's programs, removed after the tests
+ * (kept with KSW_KEEP_TMP=1); `build` compiles a C source there.
+ */
+export function nativeWorkspace(prefix: string, after: (fn: () => void) => void): {
+  dir: () => string;
+  build: (cc: string, source: string, name: string, flags: string[], libs?: string[]) => string;
+} {
+  let workDir: string | undefined;
+  const dir = (): string => (workDir ??= mkdtempSync(join(tmpdir(), prefix)));
+  after(() => {
+    if (workDir && !process.env.KSW_KEEP_TMP) rmSync(workDir, { recursive: true, force: true });
+  });
+  const build = (cc: string, source: string, name: string, flags: string[], libs: string[] = []): string => {
+    const src = join(dir(), `${name}.c`);
+    const out = join(dir(), name);
+    writeFileSync(src, source);
+    const r = spawnSync(cc, [...flags, '-o', out, src, ...libs], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${cc} ${flags.join(' ')} ${name}.c failed:\n${r.stderr}`);
+    return out;
+  };
+  return { dir, build };
 }

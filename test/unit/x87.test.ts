@@ -19,10 +19,9 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeRun, differences, runBoth } from './nativeRuns';
+import { describeRun, differences, have, nativeWorkspace, NOLIBC, runBoth } from './nativeRuns';
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Memory, Perm } from '../../simulator/memory/memory';
 import { Cpu } from '../../simulator/cpu/cpu';
@@ -33,35 +32,10 @@ import { X87State, x87StateOf } from '../../simulator/cpu/helpers/x87';
 // out/test/unit/x87.test.js -> repository root
 const root = resolve(__dirname, '../../..');
 const srcDir = join(root, 'test/unit/x87');
-const kswBin = join(root, 'bin/ksw');
 
-function have(cmd: string): boolean {
-  const r = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
-  return !r.error && r.status === 0;
-}
 const noGcc = have('gcc') && have('as') ? undefined : 'gcc/as not found';
 const noMusl = have('musl-gcc') ? undefined : 'musl-gcc not found (musl-tools)';
-
-let workDir: string | undefined;
-function work(): string {
-  if (!workDir) workDir = mkdtempSync(join(tmpdir(), 'ksw-x87-'));
-  return workDir;
-}
-after(() => {
-  if (workDir && !process.env.KSW_KEEP_TMP) rmSync(workDir, { recursive: true, force: true });
-});
-
-const NOLIBC = ['-static', '-nostdlib', '-fno-pie', '-no-pie', '-ffreestanding', '-fno-builtin', '-mno-red-zone',
-  '-fno-tree-loop-distribute-patterns', '-fno-stack-protector', '-fno-math-errno'];
-
-function build(cc: string, source: string, name: string, flags: string[], libs: string[] = []): string {
-  const src = join(work(), `${name}.c`);
-  const out = join(work(), name);
-  writeFileSync(src, source);
-  const r = spawnSync(cc, [...flags, '-o', out, src, ...libs], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `${cc} ${flags.join(' ')} ${name}.c failed:\n${r.stderr}`);
-  return out;
-}
+const { dir: work, build } = nativeWorkspace('ksw-x87-', after);
 
 const prelude = (): string => readFileSync(join(srcDir, 'prelude.h'), 'utf8');
 

@@ -8,8 +8,8 @@
 // flushPrintk() when a run ends, so a last printk without a newline from a
 // task that is still alive is not lost.
 //
-// Not implemented here: ksw_watch_show/ksw_watch_fire (the KStackWatch
-// layer registers them, it owns the watch state).
+// ksw_watch_show/ksw_watch_fire are registered by the Kernel class with
+// KStackWatch, which owns the watch state.
 
 import type { Machine } from '../machine';
 import { registerCompletion } from './completion';
