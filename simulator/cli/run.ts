@@ -14,6 +14,7 @@ import { KswError } from '../kstackwatch/kstackwatch';
 import { KernelEvent } from '../kernel/events';
 import { MachineStop } from '../kernel/machine';
 import { compileModule } from './cc';
+import { CONTROL_PATH, echoToControl } from '../kstackwatch/controlFile';
 import { parseRunArgs, RunArgsError, RUN_USAGE } from './runArgs';
 
 export const EXIT_CLEAN = 0;
@@ -70,6 +71,7 @@ export function runCommand(argv: string[], err: Out, out: Out): number {
     for (const [name, value] of args.params) kernel.setParam(name, value);
     for (const w of args.watches) kernel.ksw.start(w);
     for (const h of args.hotplug) m.scheduleHotplug(h.atNs, h.cpu, h.online);
+    scheduleControls(kernel, args.controls);
   } catch (e) {
     if (e instanceof ModuleLoadError || e instanceof ElfError || e instanceof KswError || e instanceof KernelInputError) {
       err(`ksw: ${args.module}: ${e.message.split('\n')[0]}`);
@@ -88,6 +90,21 @@ export function runCommand(argv: string[], err: Out, out: Out): number {
     out(`${timestamp(m.nowNs())} kstackwatch: ${kernel.ksw.misses} call(s) not watched: no free watchpoint`);
   }
   return status;
+}
+
+/**
+ * --control: at each time, `echo CONFIG > /sys/kernel/debug/kstackwatch/config`
+ * — the series' write semantics (stop, then parse and start; empty clears).
+ * A write that fails prints the kernel's lines and the run goes on, as a
+ * failed echo would leave the machine running.
+ */
+function scheduleControls(kernel: Kernel, controls: { atNs: number; text: string }[]): void {
+  const file = kernel.machine.debugfs.lookup(CONTROL_PATH)!;
+  for (const c of controls) {
+    const write = (): void => { echoToControl(file, c.text); };
+    if (c.atNs === 0) write();
+    else kernel.machine.scheduleAt(c.atNs, write);
+  }
 }
 
 /** Say why the run ended when it is not a clean finish (deadlock, panic, budget). */

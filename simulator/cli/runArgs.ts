@@ -13,11 +13,13 @@ export interface RunArgs {
   /** --hotplug CPU@MS:off|on (ours): take a CPU offline/online at a simulated time. */
   hotplug: { cpu: number; atNs: number; online: boolean }[];
   cflags: string[];
+  /** --control "at TIME: CONFIG" (ours): write CONFIG to the debugfs config file at a simulated time. */
+  controls: { atNs: number; text: string }[];
 }
 
 export const RUN_USAGE =
   'usage: ksw run MODULE(.o|.c) [--watch CONFIG]… [--param NAME=VALUE]… [--cpus N] [--seed S] ' +
-  '[--max-insns N] [--json] [--quiet] [--panic-on-oops] [--hotplug CPU@MS:off|on]… [--cflags "FLAGS"]';
+  '[--max-insns N] [--json] [--quiet] [--panic-on-oops] [--hotplug CPU@MS:off|on]… [--control "at TIME: CONFIG"]… [--cflags "FLAGS"]';
 
 export class RunArgsError extends Error {}
 
@@ -29,10 +31,19 @@ function integer(flag: string, v: string | undefined, min: number, max: number):
   return n;
 }
 
+const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 };
+
+/** `at 50ms: fn=victim` → { atNs, text }; the text may be empty (clears the config, as an empty write does). */
+export function parseControl(v: string): { atNs: number; text: string } {
+  const m = /^\s*at\s+(\d+(?:\.\d+)?)\s*(ns|us|ms|s)\s*:\s?([^]*)$/.exec(v);
+  if (!m) throw new RunArgsError(`--control: '${v}' is not "at TIME: CONFIG" (TIME like 50ms, 1.5s, 200us)`);
+  return { atNs: Math.round(Number(m[1]) * UNIT_NS[m[2]]), text: m[3] };
+}
+
 export function parseRunArgs(argv: string[]): RunArgs {
   const a: RunArgs = {
     module: '', watches: [], params: [], cpus: 4, seed: 1, maxInsns: 2_000_000_000, json: false, quiet: false,
-    panicOnOops: false, hotplug: [], cflags: [],
+    panicOnOops: false, hotplug: [], cflags: [], controls: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -54,6 +65,12 @@ export function parseRunArgs(argv: string[]): RunArgs {
       case '--quiet': a.quiet = true; break;
       case '--panic-on-oops': a.panicOnOops = true; break;
       case '--cflags': { const v = value(); if (v === undefined) throw new RunArgsError('--cflags needs a value'); a.cflags.push(...v.split(/\s+/).filter(Boolean)); break; }
+      case '--control': {
+        const v = value();
+        if (v === undefined) throw new RunArgsError('--control needs "at TIME: CONFIG", e.g. "at 50ms: fn=test_mthread_victim"');
+        a.controls.push(parseControl(v));
+        break;
+      }
       case '--hotplug': {
         const v = value();
         const m = v ? /^(\d+)@(\d+(?:\.\d+)?)(?:ms)?:(off|on)$/.exec(v) : null;

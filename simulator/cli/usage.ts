@@ -16,11 +16,15 @@ usage:
   ksw run MODULE(.o|.c) [--watch CONFIG]... [--param NAME=VALUE]... [--cpus N]
           [--seed S] [--max-insns N] [--json] [--quiet]
           [--panic-on-oops] [--hotplug CPU@MS:off|on]... [--cflags "FLAGS"]
+          [--control "at TIME: CONFIG"]...
       Boot the simulated SMP kernel, load the module (a .c is compiled first),
       arm the stack watches, run module_init, every task it starts, then
       module_exit. Prints the kernel log and KStackWatch reports (--json: one
       event per line). Exit status: 0 clean, 1 stack corruption caught, 2 bad
       input, 3 the guest oopsed, panicked, deadlocked or ran out of budget.
+      --control writes CONFIG to /sys/kernel/debug/kstackwatch/config at a
+      simulated TIME (50ms, 1.5s, 200us): stop, then start CONFIG; an empty
+      CONFIG clears. --param kstackwatch.panic_on_catch=1 panics on a catch.
       CONFIG: fn=NAME [fo=OFF] [dp=N] [mw=N] [so=OFF wl=1|2|4|8] [ac=1] [ph=1]
               [var=LOCAL or var=LOCAL[INDEX]]   (wl=0 or ac=1: the canary)
   ksw cc FILE.c [-o FILE.o] [gcc flags...]

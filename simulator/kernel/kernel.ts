@@ -13,6 +13,7 @@ import { registerKernelApi } from './api/index';
 import { flushPrintk } from './api/printk';
 import { KStackWatch, KswSymbols, FunctionInfo } from '../kstackwatch/kstackwatch';
 import { VariableLocator } from '../kstackwatch/stack';
+import { CONTROL_PATH, KswControlFile } from '../kstackwatch/controlFile';
 import { loadModule, LoadedModule, ModuleLoadError } from '../elf/moduleLoader';
 import { DebugInfo } from '../dwarf/debugInfo';
 import { Task } from './task';
@@ -50,6 +51,7 @@ export class Kernel {
     this.hw = new HwBreakpoints(m);
     registerKernelApi(m);
     this.ksw = new KStackWatch(m, this.kprobes, this.fprobes, this.hw, this.symbols());
+    m.debugfs.create(CONTROL_PATH, new KswControlFile(this.ksw));
     m.defineHost('ksw_watch_show', () => { this.ksw.show(); });
     m.defineHost('ksw_watch_fire', () => { this.ksw.fire(); });
     m.symbolizers.unshift((addr) => this.symbolizeModule(addr));
@@ -110,7 +112,16 @@ export class Kernel {
   }
 
   /** Set a module parameter (before init runs), as `insmod mod.ko name=value`. */
+  /** kstackwatch.ko's own module parameters (v7: panic_on_catch), as `kstackwatch.NAME=VALUE`. */
+  private setKswParam(name: string, value: string): void {
+    if (name !== 'panic_on_catch') throw new KernelInputError(`unknown module parameter 'kstackwatch.${name}' (known: kstackwatch.panic_on_catch)`);
+    const truth = /^(1|y|Y|true|on)$/.test(value) ? true : /^(0|n|N|false|off)$/.test(value) ? false : null;
+    if (truth === null) throw new KernelInputError(`parameter kstackwatch.${name}: '${value}' is not a boolean`);
+    this.ksw.params.panic_on_catch = truth;
+  }
+
   setParam(name: string, value: string): void {
+    if (name.startsWith('kstackwatch.')) { this.setKswParam(name.slice('kstackwatch.'.length), value); return; }
     const p = this.module?.params.find((x) => x.name === name);
     if (!p) throw new KernelInputError(`unknown module parameter '${name}'${this.module ? ` (known: ${this.module.params.map((x) => x.name).join(', ') || 'none'})` : ''}`);
     const m = this.machine;

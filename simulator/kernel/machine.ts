@@ -10,6 +10,7 @@ import { DebugRegisters } from '../cpu/debugRegisters';
 import { Gpr, RegSlot } from '../cpu/registers';
 import { HostFunctionTable, HostResult, NO_RETURN } from './hostFunctions';
 import { Heap } from './heap';
+import { Debugfs } from './debugfs';
 import { Prng } from './prng';
 import { Task, TaskState } from './task';
 import { KernelEvent } from './events';
@@ -70,6 +71,8 @@ export class Machine {
   readonly cpu: Cpu;
   readonly host = new HostFunctionTable();
   readonly heap: Heap;
+  /** debugfs files of the kernel's tools (KStackWatch's control file). */
+  readonly debugfs = new Debugfs();
   readonly prng: Prng;
   readonly percpu: PerCpu[] = [];
   readonly tasks: Task[] = [];
@@ -134,6 +137,8 @@ export class Machine {
   /** CPU hotplug callbacks (like cpuhp_setup_state): called with the CPU going online/offline. */
   readonly hotplugCallbacks: { online?: (pc: PerCpu) => void; offline?: (pc: PerCpu) => void }[] = [];
   private readonly hotplugSchedule: { atNs: number; cpu: number; online: boolean }[] = [];
+  /** Host actions due at a simulated time (run-time control writes, `ksw run --control`). */
+  private readonly timedActions: { atNs: number; run: () => void }[] = [];
   /** The address a thread function returns to (ends the task). */
   readonly kthreadExit: bigint;
 
@@ -460,6 +465,16 @@ export class Machine {
     this.hotplugSchedule.sort((a, b) => a.atNs - b.atNs);
   }
 
+  /**
+   * Run `action` on the host at the first scheduling round at or after
+   * `atNs` (simulated), as a user's write to a control file would land
+   * between two quanta. Same time, same order: deterministic.
+   */
+  scheduleAt(atNs: number, action: () => void): void {
+    this.timedActions.push({ atNs, run: action });
+    this.timedActions.sort((a, b) => a.atNs - b.atNs);
+  }
+
   setCpuOnline(index: number, online: boolean): void {
     const pc = this.percpu[index];
     if (pc.online === online) return;
@@ -483,6 +498,7 @@ export class Machine {
       const h = this.hotplugSchedule.shift()!;
       this.setCpuOnline(h.cpu, h.online);
     }
+    while (this.timedActions.length > 0 && this.timedActions[0].atNs <= this.roundStartNs) this.timedActions.shift()!.run();
   }
 
   // ---- the run loop --------------------------------------------------------------
@@ -520,7 +536,7 @@ export class Machine {
         const sleepers = this.tasks.filter((t) => t.state === TaskState.SLEEPING);
         if (sleepers.length > 0) {
           // Idle until the first wake-up, or until a CPU hotplug event due before it.
-          const next = Math.min(...sleepers.map((t) => t.wakeAt), this.hotplugSchedule[0]?.atNs ?? Infinity);
+          const next = Math.min(...sleepers.map((t) => t.wakeAt), this.hotplugSchedule[0]?.atNs ?? Infinity, this.timedActions[0]?.atNs ?? Infinity);
           this.roundStartNs = Math.max(this.roundStartNs, next);
           this.wakeSleepers();
           this.applyHotplug();

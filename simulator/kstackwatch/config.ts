@@ -85,7 +85,7 @@ export function parseConfig(input: string): ParseResult {
     if (numeric) config[numeric] = n;
     else config[flag] = n !== 0;
   }
-  if (!config.funcName) throw new KswConfigError('Missing required parameters: function');
+  if (!config.funcName) throw new KswConfigError('Missing required parameters: function or func_offset');
   return { config, warnings };
 }
 

@@ -16,6 +16,7 @@ import { CanarySlot, StackProbe, VariableLocator, WatchOwner } from './stack';
 import { Gpr } from '../cpu/registers';
 import { WatchPool, Watchpoint } from './watch';
 import { buildCorruption, reportLines } from './report';
+import { Errno } from '../user/errno';
 
 export interface FunctionInfo { name: string; address: bigint; size: number }
 
@@ -37,8 +38,23 @@ export interface ActiveWatch {
   hits: number;
 }
 
-/** A config that cannot be started: a one-line reason (exit 2 on the command line). */
-export class KswError extends Error {}
+/**
+ * A config that cannot be started: a one-line reason (exit 2 on the command
+ * line), the errno the kernel's write() would return, and at which step —
+ * `parse` (the kernel prints `Failed to parse config <errno>`) or `start`
+ * (`Failed to start watching with <errno>`).
+ */
+export class KswError extends Error {
+  constructor(message: string, readonly errno = -Errno.EINVAL, readonly step: 'parse' | 'start' = 'start') {
+    super(message);
+  }
+}
+
+/** The module parameters of kstackwatch.ko (v7), as `kstackwatch.NAME` on the kernel command line. */
+export interface KswModuleParams {
+  /** v7: panic immediately on corruption catch (v8 moved this into the config as panic_hit). */
+  panic_on_catch: boolean;
+}
 
 export class KStackWatch {
   readonly active: ActiveWatch[] = [];
@@ -48,6 +64,7 @@ export class KStackWatch {
   private readonly dummy: bigint;
   private nextId = 0;
   private readonly decoder = new InsnDecoder();
+  readonly params: KswModuleParams = { panic_on_catch: false };
 
   constructor(
     private readonly m: Machine,
@@ -81,18 +98,20 @@ export class KStackWatch {
   } {
     let parsed;
     try { parsed = parseConfig(text); } catch (e) {
-      throw new KswError((e as KswConfigError).message);
+      if (!(e instanceof KswConfigError)) throw e;
+      throw new KswError(e.message, -Errno.EINVAL, 'parse');
     }
     const { config, warnings } = parsed;
     const notes: string[] = [];
     const fn = this.findFunction(config.funcName, notes);
     const prologue = config.funcOffset === null ? this.afterCanaryStore(fn) : null;
     const offset = config.funcOffset ?? prologue?.offset ?? 0;
-    if (offset >= fn.size) throw new KswError(`fo=0x${offset.toString(16)} is past the end of ${fn.name} (size 0x${fn.size.toString(16)})`);
+    if (offset >= fn.size) throw new KswError(`fo=0x${offset.toString(16)} is past the end of ${fn.name} (size 0x${fn.size.toString(16)})`, -Errno.EINVAL);
     try {
       this.kprobes.instructionAt(fn.address, fn.size, fn.address + BigInt(offset));
     } catch (e) {
-      if (e instanceof KprobeError) throw new KswError(`fo=0x${offset.toString(16)} is not an instruction boundary in ${fn.name}`);
+      // register_kprobe() refuses an address inside an instruction with -EILSEQ.
+      if (e instanceof KprobeError) throw new KswError(`fo=0x${offset.toString(16)} is not an instruction boundary in ${fn.name}`, -Errno.EILSEQ);
       throw e;
     }
     if (config.varName === null && !watchesCanary(config)) {
@@ -110,7 +129,14 @@ export class KStackWatch {
 
   /** Start watching (our extension: several configs may be active at once). */
   start(text: string): ActiveWatch {
-    const { config, fn, offset, warnings, notes, canarySlot } = this.validate(text);
+    let checked: ReturnType<KStackWatch['validate']>;
+    try {
+      checked = this.validate(text);
+    } catch (e) {
+      if (e instanceof KswError) this.logFailure(e);
+      throw e;
+    }
+    const { config, fn, offset, warnings, notes, canarySlot } = checked;
     for (const w of warnings) this.m.log(4, `kstackwatch: ${w}`);
     for (const n of notes) this.m.log(6, `kstackwatch: ${n}`);
     const variable = config.varName !== null ? this.symbols.variable(fn, config.varName) as VariableLocator : null;
@@ -118,8 +144,9 @@ export class KStackWatch {
     const wanted = config.maxWatch;
     const got = this.pool.allocate(wanted, (wp, hit) => this.onHit(wp, hit));
     if (got === 0 && this.pool.all.length === 0) {
-      this.m.log(3, 'kstackwatch: Failed to start watching with -16 (EBUSY: no free debug register)');
-      throw new KswError('no free debug register for the watch pool (EBUSY)');
+      this.m.log(3, `kstackwatch: ksw_watch_init ret: ${-Errno.EBUSY}`);
+      this.m.log(3, `kstackwatch: Failed to start watching with ${-Errno.EBUSY}`);
+      throw new KswError('no free debug register for the watch pool (EBUSY)', -Errno.EBUSY);
     }
     StackProbe.generation++;
     const probe = new StackProbe(this.m, config, fn.name, offset, this.pool, variable, this.nextId++, canarySlot);
@@ -149,6 +176,27 @@ export class KStackWatch {
 
   stopAll(): void {
     for (const w of [...this.active]) this.stop(w);
+  }
+
+  /**
+   * What the kernel prints when a config write fails, then our reason: a
+   * parse error is `Failed to parse config -22` after the parser's own line;
+   * a start error names the step that failed (register_kprobe for a missing
+   * function or an offset inside an instruction) and `Failed to start
+   * watching with <errno>`.
+   */
+  private logFailure(e: KswError): void {
+    if (e.step === 'parse') {
+      this.m.log(3, `kstackwatch: ${e.message}`);
+      this.m.log(3, `kstackwatch: Failed to parse config ${e.errno}`);
+      return;
+    }
+    if (e.errno === -Errno.ENOENT || e.errno === -Errno.EILSEQ) {
+      this.m.log(3, `kstackwatch: failed to register kprobe ret ${e.errno}`);
+      this.m.log(3, `kstackwatch: ksw_stack_init ret: ${e.errno}`);
+    }
+    this.m.log(3, `kstackwatch: ${e.message}`);
+    this.m.log(3, `kstackwatch: Failed to start watching with ${e.errno}`);
   }
 
   /** Calls not watched because no watchpoint was free (the kernel is silent; we count). */
@@ -213,7 +261,11 @@ export class KStackWatch {
     this.corruptions.push(event);
     this.m.emit(event);
     for (const l of this.listeners) l(event);
-    if (owner.config.panicHit) this.m.panic('kstackwatch: panic_hit set, stack corruption caught');
+    // v8's panic_hit config key and v7's panic_on_catch module parameter: panic("Stack corruption detected").
+    if (owner.config.panicHit || this.params.panic_on_catch) {
+      this.m.log(0, 'Kernel panic - not syncing: Stack corruption detected');
+      this.m.panic('Stack corruption detected');
+    }
   }
 
   /**
@@ -243,8 +295,9 @@ export class KStackWatch {
       notes.push(`fn=${name} matched ${clones[0].name} (a compiler clone)`);
       return clones[0];
     }
-    if (clones.length > 1) throw new KswError(`fn=${name} is ambiguous: ${clones.map((c) => c.name).join(', ')}`);
-    throw new KswError(`unknown function '${name}' (not in the loaded module)`);
+    if (clones.length > 1) throw new KswError(`fn=${name} is ambiguous: ${clones.map((c) => c.name).join(', ')}`, -Errno.ENOENT);
+    // register_kprobe() on a symbol kallsyms does not know: -ENOENT.
+    throw new KswError(`unknown function '${name}' (not in the loaded module)`, -Errno.ENOENT);
   }
 
   /**

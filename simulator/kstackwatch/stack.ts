@@ -8,6 +8,7 @@ import type { Machine } from '../kernel/machine';
 import type { Task } from '../kernel/task';
 import type { KswConfig } from './config';
 import { watchesCanary } from './config';
+import { Errno } from '../user/errno';
 import type { WatchPool, Watchpoint } from './watch';
 
 /** The kernel keeps this in task_struct (≈ 20 bytes). */
@@ -94,7 +95,9 @@ export class StackProbe {
       target = this.fastCanary(task) ?? this.resolve(task, joinAddress(spLo, spHi), joinAddress(ctx.entrySpLo, ctx.entrySpHi));
     } catch (e) {
       this.pool.put(wp);
-      this.m.log(3, `kstackwatch: failed to prepare watch target: ${(e as Error).message}`);
+      // The kernel's two lines: the resolver's reason, then the caller's errno.
+      this.m.log(3, `kstackwatch: ${(e as Error).message}`);
+      this.m.log(3, `kstackwatch: failed to prepare watch target: ${-Errno.EINVAL}`);
       return;
     }
     const owner: WatchOwner = {

@@ -14,6 +14,7 @@
 import type { Machine } from '../machine';
 import { registerCompletion } from './completion';
 import { registerDelay } from './delay';
+import { registerFs } from './fs';
 import { registerKthread } from './kthread';
 import { registerLibgcc } from './libgcc';
 import { registerMutex } from './mutex';
@@ -38,6 +39,7 @@ export function registerKernelApi(m: Machine): void {
   registerPrintk(m);
   registerSprintf(m);
   registerString(m);
+  registerFs(m);
   registerSlab(m);
   registerSched(m);
   registerKthread(m);

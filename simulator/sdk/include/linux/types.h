@@ -35,6 +35,7 @@ typedef long			intptr_t;
 typedef long long		loff_t;
 typedef int			pid_t;
 typedef unsigned int		gfp_t;
+typedef unsigned short		umode_t;
 
 typedef unsigned char		unchar;
 typedef unsigned short		ushort;
