@@ -4,6 +4,7 @@
 // logic lives in the runtime. Runs over stdio (debugAdapter.ts) or inline
 // in the extension host (`new KswDebugSession()`).
 
+import { KERNEL_SOURCE, KERNEL_SOURCE_REFERENCE, KERNEL_SOURCE_TEXT } from './kernelSource';
 import {
   BreakpointEvent, Event, ExitedEvent, InitializedEvent, LoggingDebugSession, OutputEvent, StoppedEvent,
   TerminatedEvent, ThreadEvent,
@@ -314,6 +315,16 @@ export class KswDebugSession extends LoggingDebugSession {
     });
   }
 
+  protected sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
+    const ref = args.source?.sourceReference ?? args.sourceReference;
+    if (ref !== KERNEL_SOURCE_REFERENCE) {
+      this.sendErrorResponse(response, { id: ERROR_REQUEST, format: 'no such source', showUser: false });
+      return;
+    }
+    response.body = { content: KERNEL_SOURCE_TEXT, mimeType: 'text/plain' };
+    this.sendResponse(response);
+  }
+
   protected loadedSourcesRequest(response: DebugProtocol.LoadedSourcesResponse): void {
     response.body = { sources: (this.runtime?.loadedSources() ?? []).map((s) => this.source(s)) };
     this.sendResponse(response);
@@ -392,7 +403,7 @@ export class KswDebugSession extends LoggingDebugSession {
   private frame(f: FrameInfo): DebugProtocol.StackFrame {
     return {
       id: f.id, name: f.name,
-      ...(f.source ? { source: this.source(f.source) } : {}),
+      ...(f.source ? { source: this.source(f.source) } : f.subtle ? { source: KERNEL_SOURCE } : {}),
       line: f.line ? this.convertDebuggerLineToClient(f.line) : 0,
       column: f.line ? this.convertDebuggerColumnToClient(f.column) : 0,
       instructionPointerReference: f.instructionPointerReference,

@@ -15,10 +15,16 @@ import { explainUntrusted } from './trust';
 export class KswConfigurationProvider implements vscode.DebugConfigurationProvider {
   constructor(private readonly log: vscode.OutputChannel) {}
 
-  /** "create a launch.json file": the editor-driven configuration, then one per module and scenario found in the folder. */
+  /**
+   * "create a launch.json file": one configuration per module and scenario
+   * found in the folder. VS Code puts the manifest's initialConfigurations
+   * (the editor-driven one, INITIAL_CONFIGURATIONS) before these itself, so
+   * it is not repeated here.
+   */
   async provideDebugConfigurations(folder: vscode.WorkspaceFolder | undefined): Promise<vscode.DebugConfiguration[]> {
     const found = await new KswDynamicProvider().provideDebugConfigurations(folder);
-    return [INITIAL_CONFIGURATIONS[0], ...found.slice(0, 8)].map((c) => ({ ...c }));
+    const initial = new Set(INITIAL_CONFIGURATIONS.map((c) => c.name));
+    return found.filter((c) => !initial.has(c.name)).slice(0, 8).map((c) => ({ ...c }));
   }
 
   /** F5 with no launch.json: VS Code passes an empty configuration. */

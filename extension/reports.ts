@@ -50,7 +50,8 @@ export function timestamp(ns: number): string {
 /** After-text on the writer's line: what was written, whose frame, by whom, where. */
 export function corruptionAfterText(c: CorruptionJson): string {
   const what = c.watch.canary ? 'canary' : `${c.watch.len}-byte slot`;
-  return `  ⚠ wrote ${c.new} over ${c.old} — ${what} of ${c.watch.function}() [${c.watch.comm} pid ${c.watch.pid}, depth ${c.watch.depth}] · writer ${c.writer.comm} pid ${c.writer.pid} on CPU ${c.writer.cpu}`;
+  // "by <comm>", not "writer <comm>": a thread named "writer" would read "writer writer".
+  return `  ⚠ wrote ${c.new} over ${c.old} — ${what} of ${c.watch.function}() [${c.watch.comm} pid ${c.watch.pid}, depth ${c.watch.depth}] · by ${c.writer.comm} (pid ${c.writer.pid}) on CPU ${c.writer.cpu}`;
 }
 
 /** After-text on the victim's watched line. */

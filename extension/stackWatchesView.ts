@@ -5,7 +5,7 @@
 // workspace's state, so they come back with the workspace, like breakpoints.
 
 import * as vscode from 'vscode';
-import { CpuRegisters, StoredWatch, WatchList, WatchRow, cpuRegisterLines, watchRows } from './watchModel';
+import { CpuRegisters, StoredWatch, WatchList, WatchRow, cpuRegisterLines, registersSummary, watchRows } from './watchModel';
 
 const STATE_KEY = 'kstackwatch.watches';
 
@@ -102,8 +102,9 @@ export class StackWatchesView implements vscode.TreeDataProvider<ViewNode>, vsco
     if (node.kind === 'note') return new vscode.TreeItem(node.text);
     if (node.kind === 'registers') {
       const item = new vscode.TreeItem('Debug registers', vscode.TreeItemCollapsibleState.Collapsed);
-      const free = cpuRegisterLines(node.cpus).reduce((n, c) => n + c.free, 0);
-      item.description = `${free} of ${node.cpus.length * 4} slots free`;
+      const summary = registersSummary(node.cpus);
+      item.description = summary.description;
+      item.tooltip = summary.tooltip;
       item.iconPath = new vscode.ThemeIcon('chip');
       item.contextValue = 'registers';
       return item;
@@ -112,7 +113,8 @@ export class StackWatchesView implements vscode.TreeDataProvider<ViewNode>, vsco
       const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
       item.description = node.detail;
       item.tooltip = node.detail.split(' · ').join('\n');
-      item.iconPath = new vscode.ThemeIcon(node.free === 0 ? 'warning' : 'circuit-board', node.free === 0 ? new vscode.ThemeColor('editorWarning.foreground') : undefined);
+      // no warning icon: a CPU whose slots are all in KStackWatch's pool is the normal state with a watch set
+      item.iconPath = new vscode.ThemeIcon('circuit-board');
       return item;
     }
     const row = node.row;

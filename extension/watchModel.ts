@@ -248,3 +248,27 @@ export function cpuRegisterLines(cpus: readonly CpuRegisters[]): { label: string
     return { label: `CPU ${c.cpu}${c.online ? '' : ' (offline)'}`, detail, free };
   });
 }
+
+/**
+ * The "Debug registers" row's text. KStackWatch preallocates every free
+ * slot of every CPU for its watch pool when a watch starts (the kernel's
+ * ksw_watch_alloc with mw=0 does the same), so "0 free" with one watch set
+ * is normal and said so without alarm; only slots held by something else
+ * (data breakpoints) are counted apart.
+ */
+export function registersSummary(cpus: readonly CpuRegisters[]): { description: string; tooltip: string } {
+  const slots = cpus.flatMap((c) => c.slots);
+  const free = slots.filter((s) => s.owner === 'free').length;
+  const pool = slots.filter((s) => s.owner === 'kstackwatch');
+  const armed = pool.filter((s) => s.enabled && s.type !== 'execute').length;
+  const other = slots.length - free - pool.length;
+  const parts = [`${armed} armed`];
+  if (pool.length) parts.push(`${pool.length - armed} idle in KStackWatch's pool`);
+  if (other) parts.push(`${other} data breakpoint${other === 1 ? '' : 's'}`);
+  parts.push(`${free} free`);
+  return {
+    description: parts.join(' · '),
+    tooltip: 'DR0–DR3 of every CPU. When a watch starts, KStackWatch takes every free slot as its pool, as the kernel does ' +
+      '(mw=0: all of them); idle slots point at a dummy address until a watched function is entered. Holding them all is normal.',
+  };
+}

@@ -30,6 +30,7 @@ export const SDK_EXPORTS: Readonly<Record<string, readonly string[]>> = {
   'jiffies.h': ['jiffies'],
   'ktime.h': ['ktime_get'],
   'kstackwatch.h': ['ksw_watch_show', 'ksw_watch_fire'],
+  'fs.h': ['filp_open', 'filp_close', 'kernel_read', 'kernel_write'],
 };
 
 /** The variables among SDK_EXPORTS (everything else is a function). */

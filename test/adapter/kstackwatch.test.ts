@@ -63,7 +63,12 @@ describe('KStackWatch scenario test=3', { skip: SKIP }, () => {
     assert.equal(frames[0].line, STORE_LINE);
     assert.equal(frames[0].source?.path, SCENARIOS);
     assert.match(frames[1].name, /^test_mthread_corrupting\+/);
-    assert.equal(frames[frames.length - 1].presentationHint, 'subtle', 'the kthread exit stub is a subtle frame');
+    const last = frames[frames.length - 1];
+    assert.equal(last.presentationHint, 'subtle', 'the kthread exit stub is a subtle frame');
+    // kernel frames are named as such (not "Unknown Source"), and their source explains what they are
+    assert.deepEqual({ name: last.source?.name, hint: last.source?.presentationHint }, { name: 'kernel', hint: 'deemphasize' });
+    const text = await dc.customRequest('source', { source: last.source, sourceReference: last.source!.sourceReference! });
+    assert.match(text.body.content, /simulated kernel[\s\S]*implemented in TypeScript on the host/);
     const threads = (await dc.threadsRequest()).body.threads;
     const writer = threads.find((t) => t.id === event.body.threadId);
     assert.match(writer?.name ?? '', /^corrupting \(pid \d+\) \[CPU \d\]$/);

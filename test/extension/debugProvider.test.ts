@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { answers, calls, editorAt, reset, state } from './vscodeStub';
 import { KswConfigurationProvider, functionAtCursor } from '../../extension/debugProvider';
+import { INITIAL_CONFIGURATIONS } from '../../extension/launchDefaults';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const EXAMPLES = path.join(ROOT, 'examples');
@@ -91,8 +92,15 @@ test('${command:kstackwatch.functionAtCursor} is the function around the cursor'
   assert.match(calls.error[0], /put the cursor inside a C function/);
 });
 
-test('"create a launch.json file" starts with the editor-driven configuration', async () => {
+test('"create a launch.json file": the manifest\'s editor-driven configuration once, then the provider\'s', async () => {
   const configs = await provider().provideDebugConfigurations(undefined);
-  assert.equal(configs[0].program, '${file}');
-  assert.equal(configs[0].stackWatch, 'fn=${command:kstackwatch.functionAtCursor}');
+  // VS Code writes the manifest's initialConfigurations, then what the provider returns
+  const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../package.json'), 'utf8'));
+  const initial = manifest.contributes.debuggers[0].initialConfigurations;
+  assert.deepEqual(initial, INITIAL_CONFIGURATIONS, 'the manifest and the code agree');
+  const written = [...initial, ...configs];
+  assert.equal(written[0].program, '${file}');
+  assert.equal(written[0].stackWatch, 'fn=${command:kstackwatch.functionAtCursor}');
+  const names = written.map((c: { name: string }) => c.name);
+  assert.equal(new Set(names).size, names.length, `no configuration twice: ${names.join(', ')}`);
 });

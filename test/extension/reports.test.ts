@@ -22,7 +22,9 @@ const C: CorruptionJson = {
 };
 
 test('the after-text names the new value, the victim, the writer task and its CPU', () => {
-  assert.equal(corruptionAfterText(C), '  ⚠ wrote 0xabcdabcd over 0xdeadbef3 — 8-byte slot of test_mthread_victim() [worker_0 pid 3, depth 0] · writer corrupting pid 2 on CPU 3');
+  assert.equal(corruptionAfterText(C), '  ⚠ wrote 0xabcdabcd over 0xdeadbef3 — 8-byte slot of test_mthread_victim() [worker_0 pid 3, depth 0] · by corrupting (pid 2) on CPU 3');
+  // a writer thread named "writer" is not doubled into "writer writer"
+  assert.doesNotMatch(corruptionAfterText({ ...C, writer: { ...C.writer, comm: 'writer' } }), /writer writer/);
   assert.match(victimAfterText(C), /watched by "fn=test_mthread_victim var=buf\[4\]".*worker_0 pid 3 on CPU 1, smashed by corrupting/);
 });
 
