@@ -4,9 +4,10 @@
 // logic lives in the runtime. Runs over stdio (debugAdapter.ts) or inline
 // in the extension host (`new KswDebugSession()`).
 
+import { PassThrough } from 'node:stream';
 import { KERNEL_SOURCE, KERNEL_SOURCE_REFERENCE, KERNEL_SOURCE_TEXT } from './kernelSource';
 import {
-  BreakpointEvent, Event, ExitedEvent, InitializedEvent, LoggingDebugSession, OutputEvent, StoppedEvent,
+  BreakpointEvent, Event, ExitedEvent, InitializedEvent, LoggingDebugSession, OutputEvent, Response, StoppedEvent,
   TerminatedEvent, ThreadEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -15,6 +16,9 @@ import type {
   BreakpointResult, DataBreakpointSpec, FrameInfo, OutputInfo, SourceRef, StopInfo, VariableInfo,
 } from '../simulator/debug/types';
 import type { CorruptionEvent } from '../simulator/kernel/events';
+import { clampDisassembly } from '../simulator/debug/disassembler';
+import { FrameReader, RequestRef } from './framing';
+import { argumentsProblem, messageShape } from './requestCheck';
 
 /** Custom requests the extension sends (the Stack Watches view). */
 export const CUSTOM_REQUESTS = {
@@ -29,7 +33,7 @@ export const CORRUPTION_EVENT = 'kstackwatch.corruption';
 /** How long launch waits for configurationDone before starting anyway. */
 const CONFIGURATION_TIMEOUT_MS = 5000;
 
-const ERROR_LAUNCH = 1001, ERROR_REQUEST = 1002;
+const ERROR_LAUNCH = 1001, ERROR_REQUEST = 1002, ERROR_PROTOCOL = 1003;
 
 export class KswDebugSession extends LoggingDebugSession {
   private runtime: DebugRuntime | null = null;
@@ -42,6 +46,76 @@ export class KswDebugSession extends LoggingDebugSession {
     super();
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
+  }
+
+  // ---- the wire: framing, message checks, error texts ----------------------------------------
+
+  /**
+   * Read DAP frames with our own reader (framing.ts); the library's only
+   * writes. Every malformed input is answered or logged, never a silent exit.
+   */
+  start(inStream: NodeJS.ReadableStream, outStream: NodeJS.WritableStream): void {
+    super.start(new PassThrough(), outStream);
+    const reader = new FrameReader({
+      message: (m) => this.handleMessage(m as DebugProtocol.ProtocolMessage),
+      problem: (reason, request) => this.malformed(reason, request),
+    });
+    inStream.on('data', (chunk: Buffer) => reader.push(chunk));
+    inStream.on('end', () => reader.end());
+    inStream.on('error', (e: Error) => this.log(`input error: ${e.message}`));
+    inStream.on('close', () => this.shutdown());
+  }
+
+  /** Every message, framed here or handed over by an inline host, is checked first. */
+  handleMessage(msg: DebugProtocol.ProtocolMessage): void {
+    const shape = messageShape(msg);
+    if (shape.kind === 'invalid') { this.malformed(shape.reason, shape.request); return; }
+    super.handleMessage(msg);
+  }
+
+  /** A request whose arguments are unusable is answered with the reason, before any handler. */
+  protected dispatchRequest(request: DebugProtocol.Request): void {
+    const problem = argumentsProblem(request);
+    if (problem) {
+      this.sendErrorResponse(new Response(request), { id: ERROR_REQUEST, format: problem, showUser: false });
+      return;
+    }
+    if (request.command === 'modules') {
+      const response: DebugProtocol.ModulesResponse = { seq: 0, type: 'response', request_seq: request.seq, command: 'modules', success: true, body: { modules: [] } };
+      this.modulesRequest(response);
+      return;
+    }
+    super.dispatchRequest(request);
+  }
+
+  private malformed(reason: string, request?: RequestRef): void {
+    this.log(reason);
+    if (request) {
+      this.sendErrorResponse(new Response({ seq: request.seq, command: request.command, type: 'request' }), { id: ERROR_PROTOCOL, format: reason, showUser: false });
+    } else {
+      this.sendEvent(new OutputEvent(`kstackwatch adapter: ignored input: ${reason}\n`, 'console'));
+    }
+  }
+
+  /** A line on the adapter's stderr (the client's log; stdout is the protocol). */
+  private log(line: string): void {
+    process.stderr.write(`kstackwatch adapter: ${line}\n`);
+  }
+
+  /**
+   * All error responses pass here: an exception the library caught itself
+   * (its '{_stack}' answer) becomes a one-line message, its stack goes to
+   * stderr; and a message is never run through the library's {name}
+   * substitution without variables (a '{' in a user's text made it throw).
+   */
+  protected sendErrorResponse(response: DebugProtocol.Response, codeOrMessage: number | DebugProtocol.Message, format?: string, variables?: Record<string, string>): void {
+    let msg: DebugProtocol.Message = typeof codeOrMessage === 'number' ? { id: codeOrMessage, format: format ?? 'error', variables } : codeOrMessage;
+    if (msg.variables?._stack !== undefined) {
+      this.log(`internal error in '${response.command}': ${msg.variables._stack}`);
+      msg = { id: msg.id, format: `internal error in '${response.command}': ${firstLine(msg.variables._exception ?? 'unknown')}`, showUser: false };
+    }
+    // the library substitutes '{_name}' from the variables, and throws when there are none
+    super.sendErrorResponse(response, !msg.variables && msg.format.includes('{_') ? { ...msg, variables: {} } : msg);
   }
 
   // ---- runtime events → DAP events ---------------------------------------------------------
@@ -116,8 +190,7 @@ export class KswDebugSession extends LoggingDebugSession {
     try {
       rt = DebugRuntime.create((args ?? {}) as Record<string, unknown>);
     } catch (e) {
-      const message = e instanceof LaunchError ? e.message : `internal error: ${(e as Error).stack ?? e}`;
-      this.sendErrorResponse(response, { id: ERROR_LAUNCH, format: message, showUser: true });
+      this.sendErrorResponse(response, { id: ERROR_LAUNCH, format: this.errorText(e, LaunchError), showUser: true });
       return;
     }
     this.runtime = rt;
@@ -150,7 +223,7 @@ export class KswDebugSession extends LoggingDebugSession {
   // ---- breakpoints ----------------------------------------------------------------------------
 
   protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
-    const file = args.source.path;
+    const file = args.source.path;  // requestCheck.ts made sure 'source' is an object
     const given: DebugProtocol.SourceBreakpoint[] = args.breakpoints ?? args.lines?.map((line) => ({ line })) ?? [];
     const specs = given.map((b) => ({
       line: this.convertClientLineToDebugger(b.line), condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage,
@@ -303,7 +376,9 @@ export class KswDebugSession extends LoggingDebugSession {
 
   protected disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
     this.guard(response, () => {
-      const list = this.rt().disassemble(args.memoryReference, args.offset ?? 0, args.instructionOffset ?? 0, args.instructionCount);
+      const window = clampDisassembly(args.instructionOffset ?? 0, args.instructionCount);
+      const list = window.count > 0 ? this.rt().disassemble(args.memoryReference, args.offset ?? 0, window.offset, window.count) : [];
+      if (window.note) this.sendEvent(new OutputEvent(`disassemble: ${window.note}\n`, 'console'));
       response.body = {
         instructions: list.map((i) => ({
           address: i.address, instructionBytes: i.instructionBytes, instruction: i.instruction, symbol: i.symbol,
@@ -334,16 +409,6 @@ export class KswDebugSession extends LoggingDebugSession {
     const modules = this.runtime?.modules() ?? [];
     response.body = { modules, totalModules: modules.length };
     this.sendResponse(response);
-  }
-
-  /** Requests the base class does not dispatch itself arrive here. */
-  protected dispatchRequest(request: DebugProtocol.Request): void {
-    if (request.command === 'modules') {
-      const response: DebugProtocol.ModulesResponse = { seq: 0, type: 'response', request_seq: request.seq, command: 'modules', success: true, body: { modules: [] } };
-      this.modulesRequest(response);
-      return;
-    }
-    super.dispatchRequest(request);
   }
 
   protected customRequest(command: string, response: DebugProtocol.Response, args: { watches?: unknown } | undefined): void {
@@ -390,10 +455,17 @@ export class KswDebugSession extends LoggingDebugSession {
     try {
       fn();
     } catch (e) {
-      const message = e instanceof EvalError || e instanceof LaunchError ? e.message : `internal error: ${(e as Error).stack ?? e}`;
+      const message = this.errorText(e, EvalError, LaunchError);
       if (response) this.sendErrorResponse(response, { id: ERROR_REQUEST, format: message, showUser: false });
       else this.sendEvent(new OutputEvent(message + '\n', 'stderr'));
     }
+  }
+
+  /** A user's mistake is its message; anything else is an internal error: one line here, its stack on stderr. */
+  private errorText(e: unknown, ...userErrors: (abstract new (...a: never[]) => Error)[]): string {
+    if (userErrors.some((c) => e instanceof c)) return (e as Error).message;
+    this.log(`internal error: ${(e as Error)?.stack ?? e}`);
+    return `internal error: ${firstLine(e instanceof Error ? e.message : String(e))}`;
   }
 
   private source(s: SourceRef): DebugProtocol.Source {
@@ -432,4 +504,8 @@ export class KswDebugSession extends LoggingDebugSession {
       ...(v.readOnly ? { presentationHint: { attributes: ['readOnly'] } } : {}),
     };
   }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0];
 }

@@ -19,6 +19,28 @@ export interface DisassemblySource {
 
 const MAX_INSN = 15;
 
+/**
+ * How far from its reference one request decodes: more than a Disassembly
+ * view shows, and a bound on the work (an offset of -1e9 used to decode
+ * until the heap ran out).
+ */
+export const MAX_DISASSEMBLY_REACH = 4096;
+
+/**
+ * The part of [offset, offset+count) within MAX_DISASSEMBLY_REACH of the
+ * reference, and a note saying what was left out when something was.
+ */
+export function clampDisassembly(offset: number, count: number): { offset: number; count: number; note?: string } {
+  const lo = Math.max(offset, -MAX_DISASSEMBLY_REACH);
+  const hi = Math.min(offset + count, MAX_DISASSEMBLY_REACH);
+  const got = Math.max(0, hi - lo);
+  if (got === count) return { offset, count };
+  return {
+    offset: lo, count: got,
+    note: `answered ${got} of ${count} instructions (from offset ${offset}): one request decodes at most ${MAX_DISASSEMBLY_REACH} instructions either side of its address`,
+  };
+}
+
 interface Decoded { address: bigint; length: number; bytes: Uint8Array; text: string; invalid: boolean }
 
 export class Disassembler {
@@ -42,6 +64,7 @@ export class Disassembler {
 
   /** `count` instructions, starting `instructionOffset` instructions from `address`. */
   disassemble(address: bigint, instructionOffset: number, count: number): DisassembledInstruction[] {
+    ({ offset: instructionOffset, count } = clampDisassembly(instructionOffset, count));
     let decoded: Decoded[];
     if (instructionOffset >= 0) {
       decoded = this.forward(address, instructionOffset + count).slice(instructionOffset);

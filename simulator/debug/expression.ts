@@ -86,8 +86,13 @@ const BINARY_LEVELS: string[][] = [
   ['||'], ['&&'], ['|'], ['^'], ['&'], ['==', '!='], ['<', '>', '<=', '>='], ['<<', '>>'], ['+', '-'], ['*', '/', '%'],
 ];
 
+/** Longest expression evaluated, and deepest nesting: bounds on the parser's and evaluator's recursion. */
+export const MAX_EXPRESSION_LENGTH = 4096;
+export const MAX_EXPRESSION_NESTING = 256;
+
 class Parser {
   private p = 0;
+  private depth = 0;
   constructor(private readonly toks: Token[]) {}
 
   private peek(): Token { return this.toks[this.p]; }
@@ -107,7 +112,17 @@ class Parser {
     return n;
   }
 
+  /** Entered once per nesting level (parentheses, brackets, prefix operators, casts). */
+  private nest<T>(f: () => T): T {
+    if (++this.depth > MAX_EXPRESSION_NESTING) throw new EvalError(`the expression nests deeper than ${MAX_EXPRESSION_NESTING} levels`);
+    try { return f(); } finally { this.depth--; }
+  }
+
   private ternary(): Node {
+    return this.nest(() => this.ternaryAt());
+  }
+
+  private ternaryAt(): Node {
     const c = this.binary(0);
     if (!this.isOp('?')) return c;
     this.p++;
@@ -148,6 +163,10 @@ class Parser {
   }
 
   private unary(): Node {
+    return this.nest(() => this.unaryAt());
+  }
+
+  private unaryAt(): Node {
     const t = this.peek();
     if (t.t === 'op' && ['-', '+', '!', '~', '*', '&'].includes(t.v)) {
       this.p++;
@@ -201,6 +220,7 @@ class Parser {
 
 export function parseExpression(text: string): Node {
   if (text.trim() === '') throw new EvalError('empty expression');
+  if (text.length > MAX_EXPRESSION_LENGTH) throw new EvalError(`the expression is longer than ${MAX_EXPRESSION_LENGTH} characters`);
   return new Parser(tokenize(text)).parseAll();
 }
 

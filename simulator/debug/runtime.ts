@@ -784,6 +784,7 @@ export class DebugRuntime extends EventEmitter {
   }
 
   readMemory(reference: string, offset: number, count: number): ReadMemoryResult {
+    if (!Number.isSafeInteger(count) || count < 0) throw new EvalError(`cannot read ${count} bytes`);
     const start = BigInt.asUintN(64, parseAddress(reference) + BigInt(offset));
     const chunks: Uint8Array[] = [];
     let done = 0;
@@ -803,6 +804,8 @@ export class DebugRuntime extends EventEmitter {
   writeMemory(reference: string, offset: number, data: Uint8Array): number {
     const start = BigInt.asUintN(64, parseAddress(reference) + BigInt(offset));
     try {
+      // all or nothing: every byte must be mapped before the first is written
+      this.target.mem.read(start, data.length, true);
       this.target.mem.write(start, data, true);
     } catch (e) {
       throw new EvalError(`cannot write ${data.length} bytes at ${hex(start)}: ${(e as Error).message}`);
