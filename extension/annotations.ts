@@ -63,15 +63,49 @@ export class Annotations implements vscode.Disposable, vscode.HoverProvider {
     return vscode.workspace.getConfiguration('kstackwatch').get<boolean>('annotations') !== false;
   }
 
+  /** What was annotated, with its simulated time, so going back in time can hide what has not happened yet. */
+  private shown: { time: number; apply: () => void }[] = [];
+  private now = Infinity;
+
   clear(): void {
+    this.shown = [];
+    this.now = Infinity;
+    this.reset();
+  }
+
+  private reset(): void {
     this.marks = [];
     this.diagnostics.clear();
     this.render();
   }
 
+  /**
+   * The machine is now at simulated time `timeNs` (the adapter's
+   * `kstackwatch.time` event): show only corruptions and oopses that had
+   * happened by then.
+   */
+  setTime(timeNs: number): void {
+    if (timeNs === this.now) return;
+    this.now = timeNs;
+    this.reset();
+    for (const r of this.shown) if (r.time <= timeNs) r.apply();
+    this.render();
+  }
+
+  /** Record an annotation and show it if it has happened by the current time. */
+  private record(time: number | undefined, apply: () => void): void {
+    const t = time ?? 0;
+    this.shown.push({ time: t, apply });
+    if (t <= this.now) { apply(); this.render(); }
+  }
+
   /** Annotate a corruption. `victimLine` is where the victim frame is (from the session), when known. */
   addCorruption(c: CorruptionJson, kernelText: string | undefined, victim: { file: string; line: number } | undefined, watchSource: vscode.Location | undefined): void {
     if (!this.enabled()) return;
+    this.record(c.time_ns, () => this.showCorruption(c, kernelText, victim, watchSource));
+  }
+
+  private showCorruption(c: CorruptionJson, kernelText: string | undefined, victim: { file: string; line: number } | undefined, watchSource: vscode.Location | undefined): void {
     const top = c.writer.file && c.writer.line ? { file: c.writer.file, line: c.writer.line } : firstSourceFrame(c.writer.stack);
     const hover = corruptionHover(c, kernelText);
     const victimAt = victim ?? this.definitionOf(c.watch.function, top?.file);
@@ -82,19 +116,22 @@ export class Annotations implements vscode.Disposable, vscode.HoverProvider {
       d.source = 'KStackWatch';
       d.code = 'stack-corruption';
       const related: vscode.DiagnosticRelatedInformation[] = [];
-      if (victimAt) related.push(new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(victimAt.file), lineRange(victimAt.file, victimAt.line - 1)), `victim frame: ${c.watch.function}() of ${c.watch.comm} (pid ${c.watch.pid}), depth ${c.watch.depth}, CPU ${c.watch.cpu}`));
+      if (victimAt) related.push(new vscode.DiagnosticRelatedInformation(new vscode.Location(fileUri(victimAt.file), lineRange(victimAt.file, victimAt.line - 1)), `victim frame: ${c.watch.function}() of ${c.watch.comm} (pid ${c.watch.pid}), depth ${c.watch.depth}, CPU ${c.watch.cpu}`));
       if (watchSource) related.push(new vscode.DiagnosticRelatedInformation(watchSource, `watch config: ${c.config}`));
       for (const f of c.writer.stack.slice(1)) {
-        if (f.file && f.line) related.push(new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(f.file), lineRange(f.file, f.line - 1)), `called from ${functionOf(f.symbol)} (${c.writer.comm})`));
+        if (f.file && f.line) related.push(new vscode.DiagnosticRelatedInformation(new vscode.Location(fileUri(f.file), lineRange(f.file, f.line - 1)), `called from ${functionOf(f.symbol)} (${c.writer.comm})`));
       }
       d.relatedInformation = related;
       this.addDiagnostic(top.file, d);
     }
-    this.render();
   }
 
   addOops(o: OopsJson, kernelText: string | undefined): void {
     if (!this.enabled()) return;
+    this.record(o.time_ns, () => this.showOops(o, kernelText));
+  }
+
+  private showOops(o: OopsJson, kernelText: string | undefined): void {
     const at = o.file && o.line ? { file: o.file, line: o.line } : firstSourceFrame(o.stack);
     if (!at?.file || !at.line) return;
     this.marks.push({ file: at.file, line: at.line - 1, kind: 'oops', after: oopsAfterText(o), hover: oopsHover(o, kernelText) });
@@ -102,13 +139,12 @@ export class Annotations implements vscode.Disposable, vscode.HoverProvider {
     d.source = 'KStackWatch';
     d.code = 'oops';
     d.relatedInformation = o.stack.filter((f) => f.file && f.line && !(f.file === at.file && f.line === at.line))
-      .map((f) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(f.file!), lineRange(f.file!, f.line! - 1)), `called from ${functionOf(f.symbol)}`));
+      .map((f) => new vscode.DiagnosticRelatedInformation(new vscode.Location(fileUri(f.file!), lineRange(f.file!, f.line! - 1)), `called from ${functionOf(f.symbol)}`));
     this.addDiagnostic(at.file, d);
-    this.render();
   }
 
   private addDiagnostic(file: string, d: vscode.Diagnostic): void {
-    const uri = vscode.Uri.file(file);
+    const uri = fileUri(file);
     const list = [...(this.diagnostics.get(uri) ?? [])];
     if (!list.some((x) => x.message === d.message && x.range.start.line === d.range.start.line)) list.push(d);
     this.diagnostics.set(uri, list);
@@ -159,6 +195,22 @@ export class Annotations implements vscode.Disposable, vscode.HoverProvider {
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/**
+ * The URI of a file the adapter named by path: the workspace folder's own
+ * URI joined with the relative path when the file is inside a folder (so a
+ * remote window — code-server, SSH — gets its vscode-remote:// form and the
+ * link opens), else, for a file outside every folder, the URI of an open
+ * document with that path, else a file: URI.
+ */
+export function fileUri(file: string): vscode.Uri {
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const rel = path.relative(folder.uri.fsPath, file);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return vscode.Uri.joinPath(folder.uri, ...rel.split(path.sep));
+  }
+  const open = vscode.workspace.textDocuments.find((d) => samePath(d.uri.fsPath, file));
+  return open ? open.uri : vscode.Uri.file(file);
 }
 
 function samePath(a: string, b: string): boolean {

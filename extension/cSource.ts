@@ -159,6 +159,12 @@ export interface LocalVariableAt {
   function: string;
   /** As a `var=` value: `buf`, or `buf[4]` when the cursor is on `buf[4]` with a constant index. */
   variable: string;
+  /**
+   * On a declaration of an array (`u64 table[16]`): its length. The `[16]`
+   * there is the size, not an element (table[16] does not exist), so the
+   * variable is the array's first element and the caller may offer others.
+   */
+  arrayLength?: number;
 }
 
 /**
@@ -184,8 +190,18 @@ export function localVariableAt(text: string, line: number, character: number): 
     return `'${name}' is not a local variable or parameter of ${fn.name}`;
   }
   const index = /^\s*\[\s*(0x[0-9a-fA-F]+|\d+)\s*\]/.exec(code.slice(e));
-  return { function: fn.name, variable: index ? `${name}[${Number(index[1])}]` : name };
+  if (!index) return { function: fn.name, variable: name };
+  const statement = code.slice(Math.max(code.lastIndexOf(';', s), code.lastIndexOf('{', s), code.lastIndexOf('}', s)) + 1, s);
+  if (DECLARATION_BEFORE.test(statement)) {
+    const length = Number(index[1]);
+    if (length === 0) return `'${name}' has no elements to watch`;
+    return { function: fn.name, variable: `${name}[0]`, arrayLength: length };
+  }
+  return { function: fn.name, variable: `${name}[${Number(index[1])}]` };
 }
+
+/** The text of a statement before a declared name: a type, then qualifiers, stars or earlier declarators. */
+const DECLARATION_BEFORE = /\b(?:int|char|long|short|unsigned|signed|u8|u16|u32|u64|s8|s16|s32|s64|bool|size_t|ssize_t|struct\s+\w+|union\s+\w+|enum\s+\w+|\w+_t)\b[\w\s*,=\[\]{}()+-]*$/;
 
 /** Does the file look like a kernel test module (rather than a user-mode program)? */
 export function isKernelModuleSource(text: string): boolean {
@@ -195,4 +211,17 @@ export function isKernelModuleSource(text: string): boolean {
 /** Functions a stack watch can usefully take: not the module's init/exit entry points. */
 export function watchableFunctions(text: string): CFunction[] {
   return findFunctions(text).filter((f) => !f.lifecycle);
+}
+
+/**
+ * The elements a watch on an array declared `name[length]` can take, the
+ * last first (a write running off the end lands just after it), then the
+ * first, then the rest (at most 64 listed).
+ */
+export function arrayElementChoices(name: string, length: number): { label: string; description?: string }[] {
+  const last = length - 1;
+  const out: { label: string; description?: string }[] = [{ label: `${name}[${last}]`, description: 'last element: an overrun past the end writes just after it' }];
+  if (last > 0) out.push({ label: `${name}[0]`, description: 'first element' });
+  for (let i = 1; i < Math.min(last, 64); i++) out.push({ label: `${name}[${i}]` });
+  return out;
 }

@@ -56,6 +56,9 @@ export function activate(context: vscode.ExtensionContext): KswApi {
     vscode.languages.registerCodeLensProvider({ language: 'c', scheme: 'file' }, lens),
     vscode.commands.registerCommand('kstackwatch.functionAtCursor', functionAtCursor),
     vscode.commands.registerCommand('kstackwatch.showLog', () => log.show(true)),
+    // docs/guide.md ships in the .vsix: shown as a rendered Markdown preview
+    vscode.commands.registerCommand('kstackwatch.openGuide', () =>
+      vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(path.join(context.extensionPath, 'docs', 'guide.md')))),
     vscode.commands.registerCommand('kstackwatch.clearAnnotations', () => annotations.clear()),
     vscode.commands.registerCommand('kstackwatch.refreshWatches', () => sessions.refresh()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => view.refresh()),

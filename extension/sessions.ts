@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { Annotations } from './annotations';
+import { Annotations, fileUri } from './annotations';
 import { findFunctions } from './cSource';
 import { asCorruption, CorruptionJson, functionOf, oopsFromException } from './reports';
 import { CpuRegisters, SessionWatchList, watchesToSend } from './watchModel';
@@ -23,16 +23,28 @@ export const REQUESTS = {
   debugRegisters: 'kstackwatch.debugRegisters',
 } as const;
 export const CORRUPTION_EVENT = 'kstackwatch.corruption';
+/** Issue 11's time-travel contract: `{ time_ns, insns }` before every stopped event. */
+export const TIME_EVENT = 'kstackwatch.time';
 
 /** The definition of the watched function, for a watch that is not written in launch.json. */
 function definitionLocation(fn: string, file: string | undefined): vscode.Location | undefined {
   if (!file) return undefined;
   try {
     const f = findFunctions(fs.readFileSync(file, 'utf8')).find((x) => x.name === fn);
-    return f ? new vscode.Location(vscode.Uri.file(file), new vscode.Range(f.line, f.column, f.line, f.column + fn.length)) : undefined;
+    return f ? new vscode.Location(fileUri(file), new vscode.Range(f.line, f.column, f.line, f.column + fn.length)) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * VS Code opens Run and Debug by itself only for a stop whose reason is
+ * `breakpoint`; ours is `data breakpoint`. Show the Call Stack (at the
+ * writer's frame, which VS Code selects) unless the user said never.
+ */
+export function revealCallStack(): void {
+  if (vscode.workspace.getConfiguration('debug').get<string>('openDebug') === 'neverOpen') return;
+  void vscode.commands.executeCommand('workbench.debug.action.focusCallStackView');
 }
 
 /** Requests after which the machine runs (the adapter sends no `continued` event for them). */
@@ -91,8 +103,11 @@ export class Sessions implements vscode.Disposable {
       onWillReceiveMessage: (m: DebugProtocol.ProtocolMessage) => {
         const command = (m as DebugProtocol.Request).command;
         if (m.type === 'request' && RESUMING.has(command)) { entry.running = true; this.schedulePoll(); }
+        // a restart (Ctrl+Shift+F5) reuses this adapter: the previous run's annotations go with it
+        if (m.type === 'request' && command === 'restart') { entry.pending = []; this.annotations.clear(); }
       },
-      onError: (e) => this.log.appendLine(`adapter error: ${e.message}`),
+      // a read error when the adapter process goes away at the end of a session is not news
+      onError: (e) => { if (this.live.has(session.id) && !/read error|EPIPE|ECONNRESET/i.test(e.message)) this.log.appendLine(`adapter error: ${e.message}`); },
       onExit: (code, signal) => { if (code) this.log.appendLine(`adapter exited with ${code ?? signal}`); entry.endBoot?.(); },
     };
   }
@@ -129,6 +144,11 @@ export class Sessions implements vscode.Disposable {
         this.log.append(o.output);
         break;
       }
+      case TIME_EVENT: {
+        const t = (e.body as { time_ns?: unknown } | undefined)?.time_ns;
+        if (typeof t === 'number') this.annotations.setTime(t);
+        break;
+      }
       case 'continued':
         entry.running = true;
         this.schedulePoll();
@@ -157,6 +177,7 @@ export class Sessions implements vscode.Disposable {
   private async onStopped(entry: LiveSession, body: DebugProtocol.StoppedEvent['body']): Promise<void> {
     if (body.reason === 'data breakpoint' && entry.pending.length) {
       for (const c of entry.pending.splice(0)) await this.annotateCorruption(entry, c, body.text);
+      revealCallStack();
     } else if (body.reason === 'exception' && body.threadId !== undefined) {
       try {
         const info = await entry.session.customRequest('exceptionInfo', { threadId: body.threadId }) as DebugProtocol.ExceptionInfoResponse['body'];
@@ -207,7 +228,7 @@ export class Sessions implements vscode.Disposable {
       // the config as written, else (an object form) the stackWatch line naming its function
       let i = lines.findIndex((l) => l.includes(config));
       if (i < 0) i = lines.findIndex((l) => l.includes('stackWatch') && l.includes(fn));
-      if (i >= 0) return new vscode.Location(vscode.Uri.file(launch), new vscode.Range(i, 0, i, lines[i].length));
+      if (i >= 0) return new vscode.Location(fileUri(launch), new vscode.Range(i, 0, i, lines[i].length));
     } catch {
       // no launch.json (F5 on a file)
     }

@@ -5,7 +5,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { findFunctions, functionAtLine, isKernelModuleSource, localVariableAt, watchableFunctions } from './cSource';
+import { arrayElementChoices, findFunctions, functionAtLine, isKernelModuleSource, localVariableAt, watchableFunctions } from './cSource';
 import { WatchStore, ViewNode } from './stackWatchesView';
 import { validateWatchInput } from './watchConfig';
 import { depthOfConfig, functionOfConfig, StoredWatch } from './watchModel';
@@ -98,13 +98,16 @@ export function registerWatchCommands(context: vscode.ExtensionContext, store: W
     const fn = editorFunction();
     if (fn) add(`fn=${fn.name}`);
   });
-  reg('kstackwatch.watchLocal', () => {
+  reg('kstackwatch.watchLocal', async () => {
     const e = vscode.window.activeTextEditor;
     if (!e) return;
     const pos = e.selection.active;
     const found = localVariableAt(e.document.getText(), pos.line, pos.character);
     if (typeof found === 'string') { void vscode.window.showErrorMessage(`KStackWatch: ${found}.`); return; }
-    add(`fn=${found.function} var=${found.variable}`);
+    if (found.arrayLength === undefined) { add(`fn=${found.function} var=${found.variable}`); return; }
+    const picked = await vscode.window.showQuickPick(arrayElementChoices(found.variable.replace(/\[0\]$/, ''), found.arrayLength),
+      { title: `Watch which element of ${found.variable.replace(/\[0\]$/, '')}[${found.arrayLength}]?` });
+    if (picked) add(`fn=${found.function} var=${picked.label}`);
   });
   reg('kstackwatch.removeWatch', async (arg?: unknown) => {
     const w = userWatchOf(store, arg);

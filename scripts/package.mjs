@@ -33,7 +33,7 @@ const files = run(process.execPath, [vsce, 'ls', ...common]).split('\n').map((l)
 const required = [
   'package.json', 'dist/extension.js', 'dist/adapter.js', 'dist/ksw.js', 'dist/iced_x86_bg.wasm',
   'syntaxes/ksw.tmLanguage.json', 'syntaxes/kstackwatch-log.tmLanguage.json', 'syntaxes/ksw.language-configuration.json',
-  'simulator/sdk/include/linux/module.h', 'extension/media/watch.svg',
+  'simulator/sdk/include/linux/module.h', 'extension/media/watch.svg', 'docs/guide.md',
 ];
 const missing = required.filter((f) => !files.includes(f));
 if (missing.length) {

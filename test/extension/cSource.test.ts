@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { blankCommentsAndStrings, findFunctions, functionAtLine, isKernelModuleSource, localVariableAt, watchableFunctions } from '../../extension/cSource';
+import { arrayElementChoices, blankCommentsAndStrings, findFunctions, functionAtLine, isKernelModuleSource, localVariableAt, watchableFunctions } from '../../extension/cSource';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const SCENARIOS = fs.readFileSync(path.join(ROOT, 'examples/kstackwatch/kstackwatch_test.c'), 'utf8');
@@ -61,6 +61,18 @@ test('the local variable under the cursor, with a constant index when there is o
   const text = 'static void f(int n)\n{\n\tunsigned long buf[8];\n\tbuf[4] = n;\n}\n';
   assert.deepEqual(localVariableAt(text, 3, 2), { function: 'f', variable: 'buf[4]' });
   assert.deepEqual(localVariableAt(text, 3, 10), { function: 'f', variable: 'n' });
+});
+
+test('on an array declaration the [N] is the size: an element that exists is watched, never table[16]', () => {
+  const text = 'static void g(void)\n{\n\tu64 table[16];\n\tunsigned long a = 1, pair[2] = { 0 };\n\ttable[3] = a;\n\tbarrier_data(table);\n}\n';
+  assert.deepEqual(localVariableAt(text, 2, 6), { function: 'g', variable: 'table[0]', arrayLength: 16 });
+  assert.deepEqual(localVariableAt(text, 3, 23), { function: 'g', variable: 'pair[0]', arrayLength: 2 });
+  assert.deepEqual(localVariableAt(text, 4, 2), { function: 'g', variable: 'table[3]' }, 'a use with an index is that element');
+  const choices = arrayElementChoices('table', 16).map((c) => c.label);
+  assert.deepEqual(choices.slice(0, 3), ['table[15]', 'table[0]', 'table[1]']);
+  assert.equal(choices.length, 16);
+  assert.ok(!choices.includes('table[16]'));
+  assert.deepEqual(arrayElementChoices('one', 1).map((c) => c.label), ['one[0]']);
 });
 
 test('a global or a position outside functions is not a local variable', () => {

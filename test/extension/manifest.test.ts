@@ -67,3 +67,13 @@ test('grammars are valid JSON with the scope names the manifest declares', () =>
     assert.equal(grammar.scopeName, g.scopeName);
   }
 });
+
+test('the user guide ships in the .vsix and has a command; Compile and Many Seeds stay visible in Restricted Mode to explain', () => {
+  assert.ok(pkg.contributes.commands.some((c: { command: string }) => c.command === 'kstackwatch.openGuide'));
+  assert.match(fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8'), /^!docs\/guide\.md$/m);
+  const palette = pkg.contributes.menus.commandPalette as { command: string; when: string }[];
+  for (const id of ['kstackwatch.compile', 'kstackwatch.runSeeds']) {
+    // the commands themselves call requireTrust(), which explains and offers Manage Workspace Trust
+    assert.doesNotMatch(palette.find((m) => m.command === id)!.when, /isWorkspaceTrusted/, id);
+  }
+});
