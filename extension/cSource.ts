@@ -225,3 +225,33 @@ export function arrayElementChoices(name: string, length: number): { label: stri
   for (let i = 1; i < Math.min(last, 64); i++) out.push({ label: `${name}[${i}]` });
   return out;
 }
+
+/**
+ * Check a watch config against a module's source before it is sent: the
+ * function must be defined there, and a `var=NAME[INDEX]` must name an
+ * element that exists (the source's declaration `NAME[N]` bounds it). An
+ * error (the watch cannot work), a warning (the source cannot tell: e.g.
+ * the function may be in another file of the module), or undefined.
+ */
+export function checkWatchAgainstSource(config: string, text: string, file = 'the module'): { severity: 'error' | 'warning'; message: string } | undefined {
+  const fnName = /(?:^|\s)(?:fn|func_name)=(\S+)/.exec(config)?.[1];
+  if (!fnName) return undefined;
+  const functions = findFunctions(text);
+  const fn = functions.find((f) => f.name === fnName);
+  if (!fn) {
+    const near = functions.map((f) => f.name).filter((n) => n.includes(fnName) || fnName.includes(n)).slice(0, 3);
+    return { severity: 'warning', message: `${file} defines no function '${fnName}'${near.length ? ` (did you mean ${near.map((n) => `'${n}'`).join(', ')}?)` : ''}; the session will refuse it unless another file of the module has it` };
+  }
+  const v = /(?:^|\s)var=([A-Za-z_]\w*)(?:\[(0x[0-9a-fA-F]+|\d+)\])?(?=\s|$)/.exec(config);
+  if (!v) return undefined;
+  const code = blankCommentsAndStrings(text);
+  const body = code.slice(fn.bodyStart, fn.bodyEnd);
+  const decl = new RegExp(`\\b${v[1]}\\s*\\[\\s*(0x[0-9a-fA-F]+|\\d+)\\s*\\]`).exec(body);
+  const declaredHere = new RegExp(`(?:\\b(?:int|char|long|short|unsigned|signed|u8|u16|u32|u64|s8|s16|s32|s64|bool|size_t|ssize_t|struct\\s+\\w+|union\\s+\\w+|enum\\s+\\w+|\\w+_t)\\b[\\w\\s*,]*?)\\b${v[1]}\\b`).test(body);
+  if (!declaredHere) return { severity: 'warning', message: `${fnName}() declares no local '${v[1]}' in ${file}` };
+  if (v[2] !== undefined && decl) {
+    const index = Number(v[2]), length = Number(decl[1]);
+    if (index >= length) return { severity: 'error', message: `${v[1]}[${index}] does not exist: ${v[1]} has ${length} element${length === 1 ? '' : 's'} (0–${length - 1})` };
+  }
+  return undefined;
+}

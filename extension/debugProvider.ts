@@ -12,8 +12,11 @@ import { DEBUG_TYPE, INITIAL_CONFIGURATIONS, SourceFile, dynamicConfigurations, 
 import { checkLaunchStackWatch, describeProblem } from './watchConfig';
 import { explainUntrusted } from './trust';
 
+/** Compiles a .c program before a session (compileProblems.ts); true when it compiles. */
+export type CompileCheck = (program: string, config: vscode.DebugConfiguration) => Promise<boolean>;
+
 export class KswConfigurationProvider implements vscode.DebugConfigurationProvider {
-  constructor(private readonly log: vscode.OutputChannel) {}
+  constructor(private readonly log: vscode.OutputChannel, private readonly compileCheck?: CompileCheck) {}
 
   /**
    * "create a launch.json file": one configuration per module and scenario
@@ -72,6 +75,7 @@ export class KswConfigurationProvider implements vscode.DebugConfigurationProvid
       return undefined;
     }
     if (!config.cwd && _folder) config.cwd = _folder.uri.fsPath;
+    if (this.compileCheck && typeof config.program === 'string' && config.program.endsWith('.c') && !(await this.compileCheck(config.program, config))) return undefined;
     return config;
   }
 }
@@ -127,9 +131,9 @@ export function functionAtCursor(): string | undefined {
   return fn.name;
 }
 
-export function registerDebugProviders(context: vscode.ExtensionContext, log: vscode.OutputChannel): void {
+export function registerDebugProviders(context: vscode.ExtensionContext, log: vscode.OutputChannel, compileCheck?: CompileCheck): void {
   context.subscriptions.push(
-    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new KswConfigurationProvider(log), vscode.DebugConfigurationProviderTriggerKind.Initial),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new KswConfigurationProvider(log, compileCheck), vscode.DebugConfigurationProviderTriggerKind.Initial),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new KswDynamicProvider(), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
   );
 }

@@ -9,14 +9,18 @@
 //   watchCommands     CodeLens, gutter marks and watch commands
 //   annotations       decorations, Problems entries and hovers for reports
 //   kswLanguage       .ksw files: diagnostics, completion, hovers
+//   launchCompletion  stackWatch completion in launch.json from the workspace's modules
 //   kswTools          ksw cc / many seeds with progress
+//   compileProblems   a .c that does not compile: gcc's errors in Problems, no session
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { KswAdapterFactory } from './adapterFactory';
 import { Annotations } from './annotations';
+import { CompileProblems } from './compileProblems';
 import { functionAtCursor, registerDebugProviders } from './debugProvider';
 import { registerKswLanguage } from './kswLanguage';
+import { registerLaunchCompletion } from './launchCompletion';
 import { registerKswTools } from './kswTools';
 import { DEBUG_TYPE } from './launchDefaults';
 import { Sessions } from './sessions';
@@ -63,9 +67,12 @@ export function activate(context: vscode.ExtensionContext): KswApi {
     vscode.commands.registerCommand('kstackwatch.refreshWatches', () => sessions.refresh()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => view.refresh()),
   );
-  registerDebugProviders(context, log);
+  const compile = new CompileProblems(context.extensionPath, log);
+  context.subscriptions.push(compile);
+  registerDebugProviders(context, log, (program, config) => compile.check(program, config));
   registerWatchCommands(context, store);
   registerKswLanguage(context);
+  registerLaunchCompletion(context);
   registerKswTools(context, log, store);
   return {
     watches: () => store.list.all().map((w) => ({ config: w.config, enabled: w.enabled })),

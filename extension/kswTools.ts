@@ -16,10 +16,10 @@ import { watchesToSend } from './watchModel';
 export interface KswResult { code: number | null; stdout: string; stderr: string }
 
 /** Run the bundled ksw; cancellation kills it. */
-export function runKsw(extensionPath: string, args: string[], cwd: string, token?: vscode.CancellationToken): Promise<KswResult> {
+export function runKsw(extensionPath: string, args: string[], cwd: string, token?: vscode.CancellationToken, env?: Record<string, string>): Promise<KswResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(extensionPath, 'dist', 'ksw.js'), ...args], {
-      cwd, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd, env: { ...process.env, ...env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });

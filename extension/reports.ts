@@ -142,3 +142,13 @@ export function oopsFromException(description: string, details: string | undefin
     ...(details ? {} : {}),
   };
 }
+
+/**
+ * The function a stack-protector panic names (`Kernel panic - not syncing:
+ * stack-protector: Kernel stack is corrupted in: test_canary_overflow+0x87/0x87`):
+ * the victim, whose canary a watch would guard.
+ */
+export function panicVictim(description: string | undefined): string | undefined {
+  const m = /stack-protector: Kernel stack is corrupted in: ([A-Za-z_][\w]*)(?:\.(?:constprop|isra|part|cold)\.\d+)?\+/.exec(description ?? '');
+  return m?.[1];
+}

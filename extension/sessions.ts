@@ -10,8 +10,8 @@ import * as vscode from 'vscode';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { Annotations, fileUri } from './annotations';
 import { findFunctions } from './cSource';
-import { asCorruption, CorruptionJson, functionOf, oopsFromException } from './reports';
-import { CpuRegisters, SessionWatchList, watchesToSend } from './watchModel';
+import { asCorruption, CorruptionJson, functionOf, oopsFromException, panicVictim } from './reports';
+import { CpuRegisters, SessionWatchList, functionOfConfig, watchesToSend } from './watchModel';
 import { checkLaunchStackWatch } from './watchConfig';
 import { DEBUG_TYPE } from './launchDefaults';
 import type { WatchStore } from './stackWatchesView';
@@ -127,7 +127,13 @@ export class Sessions implements vscode.Disposable {
       const r = m as DebugProtocol.Response;
       if (r.command === 'launch') {
         entry.endBoot?.();
-        if (!r.success) this.log.appendLine(`launch failed: ${r.message ?? ''}`);
+        if (!r.success) {
+          // the session never ran: it takes no watch edits (they would fail with "No debugger
+          // available") and its launch watches stop shadowing the user's own rows in the view
+          this.log.appendLine(`launch failed: ${r.message ?? ''}`);
+          this.live.delete(entry.session.id);
+          this.changed.fire();
+        }
       }
       return;
     }
@@ -181,6 +187,8 @@ export class Sessions implements vscode.Disposable {
     } else if (body.reason === 'exception' && body.threadId !== undefined) {
       try {
         const info = await entry.session.customRequest('exceptionInfo', { threadId: body.threadId }) as DebugProtocol.ExceptionInfoResponse['body'];
+        const victim = panicVictim(info.description ?? body.description);
+        if (victim) void this.offerWatchOnPanic(entry, victim);
         if (info.exceptionId === 'oops' || /oops/i.test(info.description ?? '')) {
           const oops = oopsFromException(info.description ?? body.description ?? 'oops', info.details?.message, info.details?.stackTrace);
           oops.cpu = await this.cpuOf(entry, body.threadId);
@@ -191,6 +199,26 @@ export class Sessions implements vscode.Disposable {
       }
     }
     await this.refresh(entry);
+  }
+
+  /**
+   * A stack-protector panic in a function nobody watched: the victim is
+   * known, the writer is not. Offer the one click that finds it — watch the
+   * victim's canary and run the same configuration again.
+   */
+  private async offerWatchOnPanic(entry: LiveSession, victim: string): Promise<void> {
+    const armed = [...entry.launchWatches, ...this.store.list.enabledConfigs()];
+    if (armed.some((c) => functionOfConfig(c) === victim)) return;
+    const action = `Watch ${victim} and Run Again`;
+    const what = armed.length ? `no stack watch was on ${victim}` : 'no stack watch was armed';
+    const choice = await vscode.window.showInformationMessage(
+      `KStackWatch: the stack protector caught a corrupted canary in ${victim}(), but ${what}, so the writer is unknown. Watch ${victim}'s canary to stop at the corrupting store.`, action);
+    if (choice !== action) return;
+    this.store.update((list) => list.add(`fn=${victim}`));
+    const { session } = entry;
+    const config = { ...session.configuration } as vscode.DebugConfiguration;
+    await vscode.debug.stopDebugging(session);
+    await vscode.debug.startDebugging(session.workspaceFolder, config);
   }
 
   /** The CPU a thread is on, from its name (`comm (pid N) [CPU n]`). */

@@ -5,7 +5,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { arrayElementChoices, findFunctions, functionAtLine, isKernelModuleSource, localVariableAt, watchableFunctions } from './cSource';
+import { arrayElementChoices, checkWatchAgainstSource, findFunctions, functionAtLine, isKernelModuleSource, localVariableAt, watchableFunctions } from './cSource';
 import { WatchStore, ViewNode } from './stackWatchesView';
 import { validateWatchInput } from './watchConfig';
 import { depthOfConfig, functionOfConfig, StoredWatch } from './watchModel';
@@ -129,14 +129,14 @@ export function registerWatchCommands(context: vscode.ExtensionContext, store: W
     const fn = e ? functionAtLine(findFunctions(e.document.getText()), e.selection.active.line) : undefined;
     const value = await vscode.window.showInputBox({
       title: 'Add Stack Watch', prompt: 'A KStackWatch config: fn=NAME [fo=OFF] [dp=DEPTH] [so=SP_OFFSET wl=LEN] [var=NAME] …',
-      value: `fn=${fn?.name ?? ''}`, validateInput: validateWatchInput,
+      value: `fn=${fn?.name ?? ''}`, validateInput: validateAgainstModule,
     });
     if (value?.trim()) add(value.trim());
   });
   reg('kstackwatch.editWatch', async (arg?: unknown) => {
     const w = userWatchOf(store, arg);
     if (!w) { void vscode.window.showInformationMessage('KStackWatch: a watch from launch.json is edited in launch.json.'); return; }
-    const value = await vscode.window.showInputBox({ title: 'Edit Stack Watch', value: w.config, validateInput: validateWatchInput });
+    const value = await vscode.window.showInputBox({ title: 'Edit Stack Watch', value: w.config, validateInput: validateAgainstModule });
     if (value === undefined || !value.trim()) return;
     store.update((list) => { if (!list.edit(w.id, value.trim())) void vscode.window.showWarningMessage(`KStackWatch: "${value.trim()}" is already a watch.`); });
   });
@@ -185,4 +185,22 @@ async function findDefinition(name: string): Promise<vscode.Location | undefined
     if (at) return at;
   }
   return undefined;
+}
+
+/**
+ * The input box's check: the config's syntax, then the module's source (the
+ * C module in the active editor, else an open one) — a function it does not
+ * define is a warning, an array element that does not exist an error — so a
+ * watch that cannot work is caught while it is typed, not as "unverified".
+ */
+export function validateAgainstModule(text: string): string | vscode.InputBoxValidationMessage | undefined {
+  const syntax = validateWatchInput(text);
+  if (syntax) return syntax;
+  const docs = [vscode.window.activeTextEditor?.document, ...vscode.workspace.textDocuments]
+    .filter((d): d is vscode.TextDocument => !!d && d.languageId === 'c' && isKernelModuleSource(d.getText()));
+  const doc = docs[0];
+  if (!doc) return undefined;
+  const found = checkWatchAgainstSource(text.trim(), doc.getText(), path.basename(doc.fileName));
+  if (!found) return undefined;
+  return { message: found.message, severity: found.severity === 'error' ? vscode.InputBoxValidationSeverity.Error : vscode.InputBoxValidationSeverity.Warning };
 }

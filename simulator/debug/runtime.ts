@@ -84,6 +84,8 @@ export class DebugRuntime extends EventEmitter {
   private stopping = false;
   /** Stack watches set on the live session, re-applied on restart. */
   private liveWatches: string[] | null = null;
+  /** Watches the last setStackWatches could not start, with the reason. */
+  private failedWatches: StackWatchInfo[] = [];
   /** Corruptions caught: the exit status is 1 whenever there was one (DESIGN.md §3.1). */
   private corruptions = 0;
 
@@ -865,12 +867,15 @@ export class DebugRuntime extends EventEmitter {
         failed.push({ id: -1 - i, config: c, verified: false, message: e.message, hits: 0, armed: [] });
       }
     });
+    // kept with their reasons: a later listStackWatches must still say why (not just "unverified")
+    this.failedWatches = failed;
     return [...ctl.list(), ...failed];
   }
 
   stackWatches(): { watches: StackWatchInfo[]; misses: number } {
     const ctl = this.target.stackWatches;
-    return { watches: ctl ? ctl.list() : [], misses: ctl ? ctl.misses() : 0 };
+    const failed = this.failedWatches.filter((f) => this.liveWatches?.includes(f.config));
+    return { watches: ctl ? [...ctl.list(), ...failed] : [], misses: ctl ? ctl.misses() : 0 };
   }
 
   debugRegisters(): CpuDebugRegisters[] {

@@ -141,6 +141,9 @@ describe('stack watches on a live session', { skip: SKIP }, () => {
     assert.deepEqual(watches.map((w) => w.verified), [true, false]);
     assert.equal(watches[0].config, `fn=test_mthread_victim mw=2 var=buf[${index}]`);
     assert.match(watches[1].message ?? '', /unknown function 'no_such_function'/);
+    // the reason stays: the editor lists the watches again later and must show why, not just "unverified"
+    const listed = (await dc.customRequest('kstackwatch.listStackWatches')).body.watches as { config: string; verified: boolean; message?: string }[];
+    assert.match(listed.find((w) => w.config === 'fn=no_such_function')?.message ?? '', /unknown function 'no_such_function'/);
     const stopped = nextStop(dc);
     await dc.continueRequest({ threadId: entry.event.body.threadId! });
     const { event, frames } = await stopped;

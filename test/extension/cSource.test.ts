@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { arrayElementChoices, blankCommentsAndStrings, findFunctions, functionAtLine, isKernelModuleSource, localVariableAt, watchableFunctions } from '../../extension/cSource';
+import { arrayElementChoices, blankCommentsAndStrings, checkWatchAgainstSource, findFunctions, functionAtLine, isKernelModuleSource, localVariableAt, watchableFunctions } from '../../extension/cSource';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const SCENARIOS = fs.readFileSync(path.join(ROOT, 'examples/kstackwatch/kstackwatch_test.c'), 'utf8');
@@ -86,4 +86,16 @@ test('a global or a position outside functions is not a local variable', () => {
 test('a kernel module is told from a user program', () => {
   assert.ok(isKernelModuleSource(SCENARIOS));
   assert.ok(!isKernelModuleSource(fs.readFileSync(path.join(ROOT, 'examples/user/hello.c'), 'utf8')));
+});
+
+test('a watch is checked against the module source when it is entered', () => {
+  const text = 'static void g(void)\n{\n\tu64 table[16];\n\ttable[3] = 1;\n\tbarrier_data(table);\n}\nstatic void h(int n)\n{\n}\n';
+  assert.equal(checkWatchAgainstSource('fn=g var=table[15]', text, 'm.c'), undefined);
+  assert.equal(checkWatchAgainstSource('fn=g', text, 'm.c'), undefined);
+  assert.deepEqual(checkWatchAgainstSource('fn=g var=table[16]', text, 'm.c'), { severity: 'error', message: 'table[16] does not exist: table has 16 elements (0–15)' });
+  assert.deepEqual(checkWatchAgainstSource('fn=g var=tabel', text, 'm.c'), { severity: 'warning', message: "g() declares no local 'tabel' in m.c" });
+  const missing = checkWatchAgainstSource('fn=nope', text, 'm.c');
+  assert.equal(missing?.severity, 'warning');
+  assert.match(missing!.message, /^m\.c defines no function 'nope'/);
+  assert.match(checkWatchAgainstSource('fn=gg', text, 'm.c')!.message, /did you mean 'g'/);
 });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import {
   asCorruption, corruptionAfterText, corruptionHover, corruptionMessage, corruptionReport, CorruptionJson, firstSourceFrame,
-  functionOf, oopsFromException, timestamp, victimAfterText,
+  functionOf, oopsFromException, panicVictim, timestamp, victimAfterText,
 } from '../../extension/reports';
 
 const C: CorruptionJson = {
@@ -59,4 +59,11 @@ test("an oops is rebuilt from the adapter's exception info", () => {
   assert.equal(o.file, '/w/kstackwatch_test.c');
   assert.equal(o.line, 124);
   assert.equal(o.stack.length, 3);
+});
+
+test('the victim a stack-protector panic names (for the one-click watch after F5 without one)', () => {
+  assert.equal(panicVictim('Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: test_canary_overflow+0x87/0x87'), 'test_canary_overflow');
+  assert.equal(panicVictim('stack-protector: Kernel stack is corrupted in: victim.constprop.0+0x20/0x40'), 'victim');
+  assert.equal(panicVictim('Kernel panic - not syncing: Stack corruption detected'), undefined);
+  assert.equal(panicVictim(undefined), undefined);
 });
