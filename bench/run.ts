@@ -8,13 +8,17 @@
 //
 // --scale N   passed to each program as argv[1]: N times the default work
 // --repeat N  run each engine N times and keep the fastest wall time
+// --no-startup  skip the start-up table
 // Wall times include process start-up for every engine; "ksw MIPS" is the
 // simulator's own figure from its `insns=N seconds=S mips=M` stats line.
+// After the table: start-up times (bench/startup.ts). The KStackWatch
+// overhead table is the second part of `npm run bench` (bench/kstackwatch.ts).
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { cpus as hostCpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { measureStartup } from './startup';
 
 const root = resolve(__dirname, '../..'); // out/bench/run.js -> repository root
 const srcDir = join(root, 'bench/programs');
@@ -30,10 +34,11 @@ interface Options {
   scale: number;
   repeat: number;
   useQemu: boolean;
+  startup: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { names: [], scale: 1, repeat: 1, useQemu: true };
+  const o: Options = { names: [], scale: 1, repeat: 1, useQemu: true, startup: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -44,6 +49,7 @@ function parseArgs(argv: string[]): Options {
     if (a === '--scale') o.scale = num();
     else if (a === '--repeat') o.repeat = num();
     else if (a === '--no-qemu') o.useQemu = false;
+    else if (a === '--no-startup') o.startup = false;
     else if (a === '-h' || a === '--help') usage();
     else if (a.startsWith('-')) usage(`unknown option ${a}`);
     else o.names.push(a.replace(/\.c$/, ''));
@@ -53,7 +59,7 @@ function parseArgs(argv: string[]): Options {
 
 function usage(error?: string): never {
   if (error) console.error(`bench: ${error}`);
-  console.error('usage: node out/bench/run.js [NAME…] [--scale N] [--repeat N] [--no-qemu]');
+  console.error('usage: node out/bench/run.js [NAME…] [--scale N] [--repeat N] [--no-qemu] [--no-startup]');
   process.exit(error ? 2 : 0);
 }
 
@@ -267,11 +273,17 @@ function main(): void {
   } else {
     console.log(`summary: no program ran correctly to the end under ksw (0/${names.length}); outputs DIFFER`);
   }
+  if (opts.startup) {
+    const startup = measureStartup(root, workDir, cc, kswBin);
+    console.log('');
+    for (const line of startup.lines) console.log(line);
+    failures.push(...startup.failures);
+  }
   if (failures.length) {
     console.log('\nproblems:');
     for (const f of failures) console.log('- ' + f);
   }
-  process.exit(allAgree ? 0 : 1);
+  process.exit(allAgree && failures.length === 0 ? 0 : 1);
 }
 
 main();
