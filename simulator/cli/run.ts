@@ -70,7 +70,7 @@ export function runCommand(argv: string[], err: Out, out: Out): number {
     kernel.load(object);
     for (const [name, value] of args.params) kernel.setParam(name, value);
     for (const w of args.watches) kernel.ksw.start(w);
-    for (const h of args.hotplug) m.scheduleHotplug(h.atNs, h.cpu, h.online);
+    for (const h of args.hotplug) m.hotplug.schedule(h.atNs, h.cpu, h.online);
     scheduleControls(kernel, args.controls);
   } catch (e) {
     if (e instanceof ModuleLoadError || e instanceof ElfError || e instanceof KswError || e instanceof KernelInputError) {

@@ -52,15 +52,10 @@ export class KernelTarget implements Target {
     const m = this.kernel.machine;
     this.mem = m.mem;
     const cpu = m.cpu;
-    const onCall = cpu.onCall;
     const tracker = this.tracker;
-    cpu.onCall = (lo, hi) => {
-      if (onCall) onCall(lo, hi);
-      const t = this.liveTask();
-      if (t) tracker.record(t, t.shadow.depth, cpu.regs[8], cpu.regs[9]);
-    };
+    m.hooks.set('callObserver', (t) => tracker.record(t, t.shadow.depth, cpu.regs[8], cpu.regs[9]));
     m.listeners.push((e) => this.onKernelEvent(e));
-    m.taskListeners.push((t, what) => (what === 'created' ? events.taskCreated(t) : events.taskExited(t)));
+    m.hooks.taskListeners.push((t, what) => (what === 'created' ? events.taskCreated(t) : events.taskExited(t)));
     this.kernel.load(objectPath);
     for (const [name, value] of opts.params) this.kernel.setParam(name, value);
     this.stackWatches = this.makeStackWatchControl();
@@ -131,11 +126,7 @@ export class KernelTarget implements Target {
   }
 
   liveTask(): Task | null {
-    try {
-      return this.machine.currentTask;
-    } catch {
-      return null;
-    }
+    return this.machine.scheduler.runningTask;
   }
 
   registers(task: Task): RegisterFile {
@@ -144,8 +135,7 @@ export class KernelTarget implements Target {
   }
 
   unwindSource(task: Task, rip: bigint, rsp: bigint): UnwindSource {
-    let rets = task.shadow.frames().map((f) => f.ret);
-    if (this.machine.unwindFixup) rets = this.machine.unwindFixup(task, rets);
+    const rets = this.machine.returnAddresses(task);
     return {
       shadow: task.shadow, returnAddresses: rets, rip, rsp,
       // the thread function was entered by createTask with RSP at stackTop - 8
@@ -283,7 +273,8 @@ export class KernelTarget implements Target {
   // ---- running -----------------------------------------------------------------------------------
 
   setGate(gate: ((task: Task) => DebugGateAnswer) | null): void {
-    this.machine.debugGate = gate;
+    this.machine.hooks.clear('debugGate');
+    if (gate) this.machine.hooks.set('debugGate', gate);
   }
 
   start(): Task {
@@ -321,7 +312,7 @@ export class KernelTarget implements Target {
   }
 
   dispose(): void {
-    this.machine.debugGate = null;
+    this.machine.hooks.clear('debugGate');
   }
 
   // ---- KStackWatch ---------------------------------------------------------------------------------

@@ -46,11 +46,11 @@ export class Fprobes {
     const code = trampolineCode(TRAMPOLINE_AT, exitHost);
     this.trampolineSize = code.length;
     m.mem.write(TRAMPOLINE_AT, code, true);
-    m.unwindFixup = (task, rets) => {
+    m.hooks.set('unwindFixup', (task, rets) => {
       const originals = this.pendingReturns(task);
       let next = 0;
       return rets.map((r) => (r === TRAMPOLINE_AT && next < originals.length ? originals[next++] : r));
-    };
+    });
     m.symbolizers.push((addr) => {
       if (addr >= TRAMPOLINE_AT && addr < TRAMPOLINE_AT + BigInt(code.length)) {
         return { symbol: `return_to_handler+0x${(addr - TRAMPOLINE_AT).toString(16)}/0x${code.length.toString(16)}` };

@@ -63,8 +63,8 @@ export class HwBreakpoints {
   private readonly slots: (HwBreakpoint | null)[] = [null, null, null, null];
 
   constructor(private readonly m: Machine) {
-    m.debugHandler = (pc, dr6) => this.onDebug(pc, dr6);
-    m.hotplugCallbacks.push({ online: (pc) => this.reinstall(pc) });
+    m.hooks.set('debugTrap', (pc, dr6) => this.onDebug(pc, dr6));
+    m.hotplug.callbacks.push({ online: (pc) => this.reinstall(pc) });
   }
 
   /** Slots in use (for the UI and the KStackWatch pool size). */
@@ -92,7 +92,7 @@ export class HwBreakpoints {
     this.program(this.m.currentCpu, bp, attr);
   }
 
-  /** Program a CPU's slot (on that CPU: call it via sendIpi for remote CPUs). */
+  /** Program a CPU's slot (on that CPU: call it via ipis.send for remote CPUs). */
   program(pc: PerCpu, bp: HwBreakpoint, attr: HwBreakpointAttr): void {
     const d = pc.debug;
     d.dr[bp.slot] = attr.address;

@@ -55,7 +55,7 @@ export class Kernel {
     m.defineHost('ksw_watch_show', () => { this.ksw.show(); });
     m.defineHost('ksw_watch_fire', () => { this.ksw.fire(); });
     m.symbolizers.unshift((addr) => this.symbolizeModule(addr));
-    m.faultHandlers.push((task, fault) => this.bugTrap(task, fault));
+    m.hooks.faultHandlers.push((task, fault) => this.bugTrap(task, fault));
   }
 
   /**

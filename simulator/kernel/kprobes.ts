@@ -40,10 +40,10 @@ export class Kprobes {
   hits = 0;
 
   constructor(private readonly m: Machine) {
-    m.probeAt = (lo, hi) => {
+    m.hooks.set('probeLookup', (lo, hi) => {
       const site = this.sites.get(joinAddress(lo, hi));
       return site ? { id: site.id, original: site.original } : null;
-    };
+    });
     m.cpu.onProbe = (id, post) => this.dispatch(id, post);
   }
 

@@ -127,7 +127,7 @@ export class WatchPool {
       // asynchronous IPI at its next instruction boundary — a newer request
       // for the same slot replaces a pending one.
       if (!local || !pc.current) this.hw.program(pc, wp.bp, attr);
-      else this.m.sendIpi(pc.index, this.ipiFor(pc, wp, attr), `hw-breakpoint:${wp.bp.slot}`);
+      else this.m.ipis.send(pc.index, this.ipiFor(pc, wp, attr), `hw-breakpoint:${wp.bp.slot}`);
     }
   }
 }

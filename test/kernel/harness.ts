@@ -171,7 +171,7 @@ export function runKernel(object: string, opts: LibRunOptions = {}): LibRun {
   kernel.machine.listeners.push((e) => events.push(e));
   kernel.load(object);
   for (const [k, v] of Object.entries(opts.params ?? {})) kernel.setParam(k, String(v));
-  for (const h of opts.hotplug ?? []) kernel.machine.scheduleHotplug(h.atNs, h.cpu, h.online);
+  for (const h of opts.hotplug ?? []) kernel.machine.hotplug.schedule(h.atNs, h.cpu, h.online);
   opts.beforeRun?.(kernel);
   kernel.startInit();
   const stop = kernel.run();

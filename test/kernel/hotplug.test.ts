@@ -68,7 +68,7 @@ describe('CPU hotplug', NEEDS_GCC, () => {
       k.load(guestObject('kt_hotplug'));
       k.setParam('rounds', '12');
       const offlined: (string | undefined)[] = [];
-      k.machine.hotplugCallbacks.push({ offline: (pc) => offlined.push(pc.current?.comm), online: (pc) => offlined.push(`online ${pc.index}`) });
+      k.machine.hotplug.callbacks.push({ offline: (pc) => offlined.push(pc.current?.comm), online: (pc) => offlined.push(`online ${pc.index}`) });
       k.startInit();
       // Run in small slices; once past 3 ms, take CPU 1 offline the first time a thread is on it.
       let victim: Task | null = null;
@@ -77,9 +77,9 @@ describe('CPU hotplug', NEEDS_GCC, () => {
         const now = k.machine.nowNs();
         if (!victim && now >= 3 * MS && k.machine.percpu[1].current) {
           victim = k.machine.percpu[1].current;
-          k.machine.setCpuOnline(1, false);
+          k.machine.hotplug.setOnline(1, false);
         }
-        if (victim && k.machine.percpu[1].online === false && now >= 8 * MS) k.machine.setCpuOnline(1, true);
+        if (victim && k.machine.percpu[1].online === false && now >= 8 * MS) k.machine.hotplug.setOnline(1, true);
         stop = k.run(500);
       }
       assert.deepEqual(stop, { kind: 'idle' }, `seed ${seed}`);

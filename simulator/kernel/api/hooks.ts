@@ -5,10 +5,10 @@ import type { Machine } from '../machine';
 
 /** Call `fn` before every quantum a CPU runs. */
 export function beforeQuantum(m: Machine, fn: () => void): void {
-  m.beforeQuantum.push(fn);
+  m.hooks.beforeQuantum.push(fn);
 }
 
 /** Call `fn` after every quantum a CPU runs (the task is still loaded). */
 export function afterQuantum(m: Machine, fn: () => void): void {
-  m.afterQuantum.push(fn);
+  m.hooks.afterQuantum.push(fn);
 }

@@ -41,8 +41,7 @@ function defineVariable(m: Machine, name: string, size: number): bigint {
   // TODO(machine): drop this once defineData allocates in the top 2 GiB.
   if (!m.mem.isMapped(KERNEL_DATA)) m.mem.map(KERNEL_DATA, PAGE_SIZE, Perm.RW);
   const own = KERNEL_DATA;
-  const lookup = m.kernelSymbol.bind(m);
-  m.kernelSymbol = (n: string) => (n === name ? own : lookup(n));
+  m.defineDataAt(name, own);
   m.symbolizers.push((a) => (a >= own && a < own + BigInt(size)
     ? { symbol: `${name}+0x${(a - own).toString(16)}/0x${size.toString(16)}` } : undefined));
   return own;

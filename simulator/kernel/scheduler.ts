@@ -1,0 +1,295 @@
+// The scheduler: which task runs on which CPU, in what order, and for how
+// long. All of its state is in this one object — the run queue, the tasks
+// woken during the current round, the task loaded in the CPU engine, the
+// round's simulated time and why the run stopped. The CPUs are interleaved
+// in rounds: each online CPU runs its task for a seeded quantum, one CPU
+// after the other over the same stretch of simulated time.
+
+import type { RunResult } from '../cpu/cpu';
+import type { Machine, MachineStop } from './machine';
+import type { DebugGateAnswer } from './hooks';
+import { PerCpu, PerCpuOffset, TaskStructOffset } from './percpu';
+import { Task, TaskState } from './task';
+
+/** Instructions a task may run before it can be preempted by a waiting one. */
+const TIME_SLICE = 40_000;
+/** Like Linux's hung_task_timeout_secs (120 s). */
+export const HUNG_TASK_TIMEOUT_NS = 120e9;
+/** Simulated nanoseconds per instruction (a 1 GHz, 1 IPC machine). */
+export const NS_PER_INSN = 1;
+
+export class Scheduler {
+  private readonly runQueue: Task[] = [];
+  /**
+   * Tasks that became runnable during the current round (woken by a task
+   * running at some point of the round's time, or preempted): they join the
+   * run queue when the next round starts. In a round the CPUs run one after
+   * the other over the same stretch of simulated time, so a task picked up
+   * later in the same round would run at times before it was woken (or
+   * before where it left off): a woken task would read a ktime earlier than
+   * its waker's, and a task's own clock could go backwards.
+   */
+  private readonly woken: Task[] = [];
+  /** The CPU whose task is loaded in the engine, and that task. */
+  private loaded: PerCpu | null = null;
+  private loadedTask: Task | null = null;
+  /** Simulated time at the start of the current round. */
+  private roundStartNs = 0;
+  private quantumStartInsns = 0;
+  private nextHungCheckNs = 0;
+  private stop: MachineStop | null = null;
+  /** Host actions due at a simulated time (run-time control writes, `ksw run --control`). */
+  private readonly timedActions: { atNs: number; run: () => void }[] = [];
+  /** Total instructions executed. */
+  insns = 0;
+
+  constructor(private readonly m: Machine) {}
+
+  // ---- time and the running task ------------------------------------------------------
+
+  /** Simulated time now, as seen by the running CPU. */
+  nowNs(): number {
+    return this.roundStartNs + (this.m.cpu.insnCount - this.quantumStartInsns) * NS_PER_INSN;
+  }
+
+  /** Simulated time at the start of the current round (hotplug events are due against it). */
+  get roundStart(): number {
+    return this.roundStartNs;
+  }
+
+  get runningCpu(): PerCpu | null {
+    return this.loaded;
+  }
+
+  get runningTask(): Task | null {
+    return this.loadedTask;
+  }
+
+  // ---- state changes ------------------------------------------------------------------
+
+  /** A task becomes runnable; it joins the run queue at the next round. */
+  enqueue(t: Task): void {
+    this.woken.push(t);
+  }
+
+  /** Stop run() at the next boundary with this result (panic, halt). */
+  requestStop(stop: MachineStop): void {
+    this.stop = stop;
+    this.m.cpu.requestStop();
+  }
+
+  /** Run `action` on the host at the first round at or after `atNs`. */
+  scheduleAt(atNs: number, action: () => void): void {
+    this.timedActions.push({ atNs, run: action });
+    this.timedActions.sort((a, b) => a.atNs - b.atNs);
+  }
+
+  /** Hotplug events and timed actions due by the round's start. */
+  private applyDue(): void {
+    this.m.hotplug.applyDue(this.roundStartNs);
+    while (this.timedActions.length > 0 && this.timedActions[0].atNs <= this.roundStartNs) this.timedActions.shift()!.run();
+  }
+
+  /** A CPU goes offline: its task, if any, goes back to the run queue. */
+  evict(pc: PerCpu): void {
+    if (this.loaded === pc) this.unload();
+    const t = pc.current;
+    if (t) { t.state = TaskState.RUNNABLE; this.runQueue.push(t); pc.current = null; }
+  }
+
+  // ---- the run loop ---------------------------------------------------------------------
+
+  /**
+   * Run until every task has exited, a deadlock, a panic, a halt or the
+   * budget — or, with `slice`, until about that many more instructions have
+   * run (then { kind: 'slice' }), so a caller can stay responsive.
+   */
+  run(slice = Infinity): MachineStop {
+    const m = this.m;
+    this.stop = null;
+    const sliceEnd = this.insns + slice;
+    while (!this.stop) {
+      if (this.insns >= m.options.maxInstructions) return { kind: 'budget' };
+      if (this.insns >= sliceEnd) { this.unload(); return { kind: 'slice' }; }
+      for (const t of this.woken.splice(0)) this.runQueue.push(t);
+      let ranAny = false;
+      let roundInsns = 0;
+      const n = m.percpu.length;
+      const first = m.prng.below(n);
+      for (let j = 0; j < n && !this.stop; j++) {
+        const pc = m.percpu[(first + j) % n];
+        if (!pc.online) continue;
+        if (!pc.current) pc.current = this.pickNext(pc);
+        if (!pc.current) continue;
+        ranAny = true;
+        const quantum = 500 + m.prng.below(1500);
+        roundInsns = Math.max(roundInsns, this.runOn(pc, quantum));
+      }
+      if (this.stop) break;
+      this.roundStartNs += Math.max(roundInsns, 1) * NS_PER_INSN;
+      this.wakeSleepers();
+      this.applyDue();
+      if (!ranAny && this.runQueue.length === 0 && this.woken.length === 0) {
+        const sleepers = m.tasks.filter((t) => t.state === TaskState.SLEEPING);
+        if (sleepers.length > 0) {
+          // Idle until the first wake-up, or until a CPU hotplug event or timed action due before it.
+          const next = Math.min(...sleepers.map((t) => t.wakeAt), m.hotplug.nextDueNs, this.timedActions[0]?.atNs ?? Infinity);
+          this.roundStartNs = Math.max(this.roundStartNs, next);
+          this.wakeSleepers();
+          this.applyDue();
+          continue;
+        }
+        const blocked = m.tasks.filter((t) => t.state === TaskState.BLOCKED);
+        return blocked.length > 0 ? { kind: 'deadlock', tasks: blocked } : { kind: 'idle' };
+      }
+      const hung = this.hungTasks();
+      if (hung.length > 0) return { kind: 'deadlock', tasks: hung, hung: true };
+    }
+    this.unload();
+    return this.stop;
+  }
+
+  /**
+   * The hung-task detector (khungtaskd): tasks blocked (not sleeping) for
+   * longer than HUNG_TASK_TIMEOUT_NS while the rest of the machine goes on.
+   */
+  private hungTasks(): Task[] {
+    const now = this.roundStartNs;
+    if (now < this.nextHungCheckNs) return [];
+    this.nextHungCheckNs = now + 1e9;
+    return this.m.tasks.filter((t) => t.state === TaskState.BLOCKED && now - t.blockedSince >= HUNG_TASK_TIMEOUT_NS);
+  }
+
+  private wakeSleepers(): void {
+    for (const t of this.m.tasks) {
+      if (t.state === TaskState.SLEEPING && t.wakeAt <= this.roundStartNs) this.m.wake(t);
+    }
+  }
+
+  private pickNext(pc: PerCpu): Task | null {
+    const t = this.runQueue.shift();
+    if (!t) return null;
+    t.state = TaskState.RUNNING;
+    t.cpu = pc.index;
+    pc.sliceUsed = 0;
+    return t;
+  }
+
+  /** Run pc's current task for about `quantum` instructions; returns how many ran. */
+  private runOn(pc: PerCpu, quantum: number): number {
+    const m = this.m, cpu = m.cpu, hooks = m.hooks;
+    this.load(pc);
+    const task = pc.current!;
+    const before = cpu.insnCount;
+    this.quantumStartInsns = before;
+    const budgetLeft = m.options.maxInstructions - this.insns;
+    const budget = Math.max(1, Math.min(quantum, budgetLeft));
+    const debugGate = hooks.get('debugGate');
+    const gate = debugGate ? debugGate(task) : 'run';
+    for (const f of hooks.beforeQuantum) f();
+    let result = gate === 'run' ? cpu.run(budget) : this.stepQuantum(task, budget, gate);
+    // A #DB that its handler dealt with does not end the quantum (a watch
+    // hit, or the exit trampoline's filtered false positive on every return).
+    while (result.kind === 'debug' && gate === 'run' && !this.stop && cpu.insnCount - before < budget) {
+      this.handleResult(pc, task, result);
+      if (this.stop || task.state !== TaskState.RUNNING || pc.current !== task || cpu.trap[0] !== 0) {
+        result = { kind: 'stop' };
+        break;
+      }
+      result = cpu.run(budget - (cpu.insnCount - before));
+    }
+    for (const f of hooks.afterQuantum) f();
+    const ran = cpu.insnCount - before;
+    this.insns += ran;
+    pc.insns += ran;
+    pc.sliceUsed += ran;
+    task.insns += ran;
+    this.handleResult(pc, task, result);
+    if (pc.current === task && task.state !== TaskState.RUNNING) pc.current = null;
+    if (pc.current === task && pc.sliceUsed >= TIME_SLICE && task.preemptCount === 0 && this.runQueue.length > 0) {
+      task.state = TaskState.RUNNABLE; // preempted
+      this.woken.push(task);
+      pc.current = null;
+    }
+    if (pc.current !== task) this.unload();
+    return ran;
+  }
+
+  /** A quantum run one instruction at a time, for as long as the debugger's gate asks for it. */
+  private stepQuantum(task: Task, budget: number, gate: DebugGateAnswer): RunResult {
+    for (let i = 0; i < budget; i++) {
+      if (gate === 'stop') { this.requestStop({ kind: 'halted', reason: 'debugger' }); return { kind: 'stop' }; }
+      if (gate === 'run') return { kind: 'budget' };
+      const r = this.m.cpu.step();
+      if (r) return r;
+      const debugGate = this.m.hooks.get('debugGate');
+      gate = debugGate ? debugGate(task) : 'run';
+    }
+    return { kind: 'budget' };
+  }
+
+  private handleResult(pc: PerCpu, task: Task, r: RunResult): void {
+    switch (r.kind) {
+      case 'fault': {
+        for (const h of this.m.hooks.faultHandlers) {
+          const a = h(task, r.fault);
+          if (a === 'handled') return;
+          if (a) { this.m.oops(task, r.fault, a.reason, a.logged); return; }
+        }
+        this.m.oops(task, r.fault);
+        break;
+      }
+      case 'debug': {
+        const handler = this.m.hooks.get('debugTrap');
+        if (handler) handler(pc, r.dr6);
+        break;
+      }
+      default: break; // budget, stop, halt: the quantum is over
+    }
+  }
+
+  // ---- engine switching ------------------------------------------------------------
+
+  private load(pc: PerCpu): void {
+    if (this.loaded === pc && this.loadedTask === pc.current) return;
+    this.unload();
+    const m = this.m;
+    const t = pc.current!;
+    const cpu = m.cpu;
+    cpu.regs.set(t.regs);
+    cpu.flags.set(t.flags);
+    cpu.xmm.set(t.xmm);
+    cpu.gsBase = pc.gsBase;
+    cpu.cpuNumber = pc.index;
+    if (cpu.debug !== pc.debug) {
+      cpu.debug = pc.debug;
+      cpu.applyDebugRegisters();
+    }
+    m.mem.writeU64(pc.gsBase + BigInt(PerCpuOffset.CURRENT_TASK), t.taskStruct, true);
+    m.mem.writeU64(pc.gsBase + BigInt(PerCpuOffset.STACK_CANARY), t.canary, true);
+    m.mem.write(t.taskStruct + BigInt(TaskStructOffset.CPU), Uint8Array.of(pc.index, 0, 0, 0), true);
+    this.loaded = pc;
+    this.loadedTask = t;
+    m.ipis.deliver(pc);
+  }
+
+  private unload(): void {
+    if (!this.loaded) return;
+    const t = this.loadedTask;
+    if (t) {
+      const cpu = this.m.cpu;
+      t.regs.set(cpu.regs);
+      t.flags.set(cpu.flags);
+      t.xmm.set(cpu.xmm);
+    }
+    this.loaded = null;
+    this.loadedTask = null;
+  }
+
+  /** Run `fn` with pc's task loaded in the engine (for tools that inspect or modify a CPU). */
+  withCpu<T>(pc: PerCpu, fn: () => T): T {
+    const was = this.loaded;
+    if (pc.current) this.load(pc);
+    try { return fn(); } finally { if (was && was.current) this.load(was); }
+  }
+}
