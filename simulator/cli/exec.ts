@@ -1,7 +1,7 @@
 // `ksw exec`: run a static Linux executable in user mode.
 //
-// Argument rule: options for ksw come before PROGRAM (`--stats`, `--help`,
-// and `--` to end them); everything after PROGRAM belongs to the program,
+// Argument rule: options for ksw come before PROGRAM (`--stats`,
+// `--root DIR`, `--help`, and `--` to end them); everything after PROGRAM belongs to the program,
 // except that a final `--stats` is taken by ksw, because the contract spells
 // the command `ksw exec PROGRAM [ARGS…] [--stats]`. To hand the program a
 // literal trailing `--stats`, put `--` before PROGRAM: after `--` nothing is
@@ -24,15 +24,24 @@ export interface ExecArgs {
   program: string;
   args: string[];
   stats: boolean;
+  /** Host directory the program sees as "/" (--root). */
+  root?: string;
 }
 
 /** Parse `ksw exec` arguments; a string is a usage error message. */
 export function parseExecArgs(argv: string[]): ExecArgs | 'help' | string {
   let stats = false, verbatim = false, i = 0;
+  let root: string | undefined;
   for (; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') { verbatim = true; i++; break; }
     if (a === '--stats') { stats = true; continue; }
+    if (a === '--root' || a.startsWith('--root=')) {
+      const v = a === '--root' ? argv[++i] : a.slice('--root='.length);
+      if (v === undefined || v === '') return 'ksw exec: --root needs a directory';
+      root = v;
+      continue;
+    }
     if (a === '-h' || a === '--help') return 'help';
     if (a.startsWith('-') && a !== '-') return `ksw exec: unknown option '${a}'`;
     break;
@@ -43,19 +52,23 @@ export function parseExecArgs(argv: string[]): ExecArgs | 'help' | string {
     rest.pop();
   }
   if (rest.length === 0) return 'ksw exec: missing PROGRAM';
-  return { program: rest[0], args: rest.slice(1), stats };
+  return { program: rest[0], args: rest.slice(1), stats, ...(root !== undefined ? { root } : {}) };
 }
 
 export function execCommand(argv: string[], err: (line: string) => void, out: (line: string) => void): number {
   const parsed = parseExecArgs(argv);
   if (parsed === 'help') { out(EXEC_USAGE); return 0; }
   if (typeof parsed === 'string') { err(parsed); err(EXEC_USAGE); return EXIT_BAD_INPUT; }
-  const { program, args, stats } = parsed;
+  const { program, args, stats, root } = parsed;
+  if (root !== undefined) {
+    const why = rootProblem(root);
+    if (why) { err(`ksw: --root ${root}: ${why}`); return EXIT_BAD_INPUT; }
+  }
 
   let proc: UserProcess;
   try {
     const elf = ElfFile.parse(readProgram(program));
-    proc = new UserProcess(elf, [program, ...args], program, { env: hostEnvironment() });
+    proc = new UserProcess(elf, [program, ...args], program, { env: hostEnvironment(), root });
   } catch (e) {
     const reason = badInputReason(e);
     if (reason === null) throw e;
@@ -74,6 +87,7 @@ export function execCommand(argv: string[], err: (line: string) => void, out: (l
   }
   if (stats) {
     const mips = r.seconds > 0 ? r.insns / r.seconds / 1e6 : 0;
+    if (!proc.stderrAtLineStart) err('');
     err(`insns=${r.insns} seconds=${r.seconds.toFixed(3)} mips=${mips.toFixed(2)}`);
   }
   return r.exitCode;
@@ -82,6 +96,16 @@ export function execCommand(argv: string[], err: (line: string) => void, out: (l
 /** The program sees the host environment, as under a shell or qemu-user. */
 function hostEnvironment(): string[] {
   return Object.entries(process.env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
+}
+
+/** Why `--root DIR` cannot be used, or null. */
+function rootProblem(dir: string): string | null {
+  try {
+    return fs.statSync(dir).isDirectory() ? null : 'not a directory';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : 'cannot use it';
+  }
 }
 
 class FileError extends Error {}

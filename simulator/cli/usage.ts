@@ -3,16 +3,18 @@
 
 export const USAGE_LINE = "usage: ksw <exec|run|cc> ... (try 'ksw --help')";
 
-export const EXEC_USAGE = 'usage: ksw exec [--stats] [--] PROGRAM [ARGS...] [--stats]';
+export const EXEC_USAGE = 'usage: ksw exec [--stats] [--root DIR] [--] PROGRAM [ARGS...] [--stats]';
 
 export const HELP = `KStackWatch Studio command line
 
 usage:
-  ksw exec [--stats] [--] PROGRAM [ARGS...] [--stats]
+  ksw exec [--stats] [--root DIR] [--] PROGRAM [ARGS...] [--stats]
       Run a static x86-64 Linux executable (e.g. built with musl-gcc -static)
       on the simulated CPU. Its stdin/stdout/stderr pass through and the exit
-      status is the program's. --stats prints "insns=N seconds=S mips=M" as
-      the last line on stderr.
+      status is the program's; it sees the host's files as qemu-user gives
+      them. --root DIR confines it to DIR (its "/"; paths leading outside are
+      refused). --stats prints "insns=N seconds=S mips=M" as the last line on
+      stderr, always on a line of its own.
   ksw run MODULE(.o|.c) [--watch CONFIG]... [--param NAME=VALUE]... [--cpus N]
           [--seed S] [--max-insns N] [--json] [--quiet]
           [--panic-on-oops] [--hotplug CPU@MS:off|on]... [--cflags "FLAGS"]

@@ -17,6 +17,7 @@ import { Memory } from '../memory/memory';
 import { AddressSpace } from './addressSpace';
 import { Errno } from './errno';
 import { LoadedImage, buildInitialStack, loadImage } from './loader';
+import { PathResolver } from './paths';
 import { LinuxSyscalls, ProcessHost, StreamKind } from './syscalls';
 
 export interface ExecOptions {
@@ -31,6 +32,8 @@ export interface ExecOptions {
   maxInstructions?: number;
   /** Seed for AT_RANDOM and getrandom (default 0). */
   seed?: number;
+  /** Host directory that is the guest's "/" (see paths.ts); default: the host's file system as it is. */
+  root?: string;
 }
 
 export interface ExecResult {
@@ -84,11 +87,14 @@ export class UserProcess {
   private readonly inp: (buf: Uint8Array) => number;
   private readonly rng: () => number;
   private ended: { code: number } | { signal: number } | null = null;
+  /** The last byte written to guest fd 1 and 2 (newline when nothing was). */
+  private readonly lastByte: Record<1 | 2, number> = { 1: 10, 2: 10 };
 
   /** Load `elf` and prepare its stack; throws ElfError/LoadError for programs we cannot run. */
   constructor(private readonly elf: ElfFile, argv: string[], execfn: string, private readonly opts: ExecOptions = {}) {
     this.rng = mulberry32(opts.seed ?? 0);
     this.out = (fd, b) => {
+      if (b.length) this.lastByte[fd] = b[b.length - 1];
       const sink = fd === 1 ? opts.stdout : opts.stderr;
       if (!sink) return writeAllSync(fd, b);
       sink(b);
@@ -116,7 +122,8 @@ export class UserProcess {
       streamKind: (fd) => ((fd === 0 ? opts.stdin : fd === 1 ? opts.stdout : opts.stderr) ? 'pipe' : hostStreamKind(fd)),
     };
     const id = { ...IDENTITY, exe: resolvePath(execfn) };
-    this.syscalls = new LinuxSyscalls(this.mem, new AddressSpace(this.mem, this.image.brkStart), host, id);
+    const paths = new PathResolver(opts.root ?? null, id.exe);
+    this.syscalls = new LinuxSyscalls(this.mem, new AddressSpace(this.mem, this.image.brkStart), host, id, paths);
     this.cpu.onSyscall = (cpu) => this.syscalls.dispatch(cpu);
     this.cpu.clock = () => Number(this.syscalls.nowNs(this.cpu)); // 1 GHz: cycles = ns
   }
@@ -124,6 +131,22 @@ export class UserProcess {
   /** How the program ended (exit or fatal signal), or null while it runs: for a debugger's own run loop. */
   get ending(): { code: number } | { signal: number } | null {
     return this.ended;
+  }
+
+  /**
+   * Whether a line ksw appends to stderr would start a line of its own: the
+   * program's stderr ended with a newline, and so did its stdout if that is
+   * the same terminal (or file) as stderr.
+   */
+  get stderrAtLineStart(): boolean {
+    if (this.lastByte[2] !== 10) return false;
+    if (this.lastByte[1] === 10 || this.opts.stdout || this.opts.stderr) return true;
+    try {
+      const a = fs.fstatSync(1), b = fs.fstatSync(2);
+      return !(a.dev === b.dev && a.ino === b.ino);
+    } catch {
+      return true;
+    }
   }
 
   /** Run to completion (or the instruction budget). */
@@ -159,7 +182,9 @@ export class UserProcess {
       result = { exitCode: 128 + signal, signal };
       break;
     }
-    return { ...result, insns: this.cpu.insnCount - start, seconds: (performance.now() - t0) / 1000 };
+    const seconds = (performance.now() - t0) / 1000;
+    this.syscalls.files.fds.closeAll();
+    return { ...result, insns: this.cpu.insnCount - start, seconds };
   }
 
   private endResult(how: { code: number } | { signal: number }): Omit<ExecResult, 'insns' | 'seconds'> {

@@ -9,10 +9,13 @@ import type { Cpu } from '../cpu/cpu';
 import { PageFault } from '../cpu/faults';
 import { Gpr } from '../cpu/registers';
 import { Memory } from '../memory/memory';
-import { AddressSpace } from './addressSpace';
+import { AddressSpace, MAP_ANONYMOUS } from './addressSpace';
 import { Errno } from './errno';
+import { FileSyscalls } from './fileSyscalls';
 import { USER_SPACE_END } from './loader';
+import { PathResolver } from './paths';
 import { syscallName } from './syscallNames';
+import { Handler, UNSUPPORTED, int } from './syscallTypes';
 
 /** The process's view of the host: its standard streams and its end. */
 export interface ProcessHost {
@@ -53,16 +56,7 @@ const SIGKILL = 9, SIGSTOP = 19, NSIG = 64;
 const DEFAULT_IGNORED = new Set([17, 18, 23, 28]);
 /** The most one read/write moves; Linux also returns short counts and libc loops. */
 const MAX_IO = 1 << 20;
-const TIOCGWINSZ = 0x5413;
-const AT_EMPTY_PATH = 0x1000;
 const RLIM_INFINITY = (1n << 64n) - 1n;
-/** st_mode file types. */
-const S_IFIFO = 0o010000, S_IFCHR = 0o020000, S_IFREG = 0o100000, S_IFSOCK = 0o140000;
-
-type Args = bigint[];
-/** A result, or UNSUPPORTED for a use we do not implement (warn and return -ENOSYS). */
-type Handler = (a: Args, cpu: Cpu) => bigint | number | typeof UNSUPPORTED;
-const UNSUPPORTED = Symbol('unsupported');
 
 export class LinuxSyscalls {
   private readonly table = new Map<number, Handler>();
@@ -71,13 +65,29 @@ export class LinuxSyscalls {
   private sigMask = 0n;
   /** Nanoseconds added by nanosleep: sleeping skips time instead of running instructions. */
   private sleptNs = 0n;
+  /** Descriptors and the file system. */
+  readonly files: FileSyscalls;
 
   constructor(
     private readonly mem: Memory,
     private readonly space: AddressSpace,
     private readonly host: ProcessHost,
     private readonly id: Identity,
+    paths: PathResolver,
   ) {
+    this.files = new FileSyscalls(mem, space, paths, {
+      read: (buf) => host.read(buf),
+      write: (fd, b) => host.write(fd, b),
+      streamKind: (fd) => host.streamKind(fd),
+      warn: (line) => host.warn(line),
+      brokenPipe: () => this.raise(13), // SIGPIPE, whose default action kills
+      deadlock: (what) => {
+        host.warn(`ksw: deadlock: ${what}; the program would wait forever`);
+        host.terminate({ signal: SIGKILL });
+      },
+      uid: id.uid,
+      gid: id.gid,
+    });
     this.install();
   }
 
@@ -117,21 +127,8 @@ export class LinuxSyscalls {
 
   private install(): void {
     const mem = this.mem, space = this.space, host = this.host, id = this.id;
-    const int = (v: bigint) => Number(BigInt.asIntN(32, v));
 
-    // -- standard streams --
-    this.on(0, ([fd, buf, count]) => (int(fd) === 0 ? this.readInto([[buf, count]]) : -Errno.EBADF));
-    this.on(19, ([fd, iov, cnt]) => (int(fd) === 0 ? this.readInto(this.iovecs(iov, cnt)) : -Errno.EBADF));
-    this.on(1, ([fd, buf, count]) => this.writeFrom(int(fd), [[buf, count]]));
-    this.on(20, ([fd, iov, cnt]) => this.writeFrom(int(fd), this.iovecs(iov, cnt)));
-    this.on(3, ([fd]) => (int(fd) >= 0 && int(fd) <= 2 ? 0 : -Errno.EBADF)); // close
-    this.on(8, ([fd]) => (int(fd) >= 0 && int(fd) <= 2 ? -Errno.ESPIPE : -Errno.EBADF)); // lseek
-    this.on(16, ([fd, req, arg]) => this.ioctl(int(fd), Number(req & 0xffffffffn), arg));
-    this.on(5, ([fd, buf]) => this.fstat(int(fd), buf));
-    this.on(262, ([dirfd, path, buf, flags]) => { // newfstatat: only fstat-like use (no filesystem)
-      if (!(int(flags) & AT_EMPTY_PATH) || mem.readCString(path, 1) !== '') return UNSUPPORTED;
-      return this.fstat(int(dirfd), buf);
-    });
+    this.files.install((nr, h) => this.on(nr, h));
 
     // -- process lifetime and identity --
     this.on(60, ([code]) => { host.terminate({ code: Number(code & 0xffn) }); return 0; }); // exit
@@ -148,8 +145,6 @@ export class LinuxSyscalls {
     this.on(334, () => -Errno.ENOSYS);
     this.on(97, ([res, old]) => this.prlimit(int(res), 0n, old)); // getrlimit
     this.on(302, ([pid, res, nw, old]) => (int(pid) === 0 || int(pid) === id.pid ? this.prlimit(int(res), nw, old) : -Errno.ESRCH));
-    this.on(89, ([path, buf, size]) => this.readlink(path, buf, size));
-    this.on(267, ([, path, buf, size]) => this.readlink(path, buf, size)); // readlinkat
     this.on(63, ([buf]) => { this.writeUtsname(buf); return 0; });
     this.on(204, ([, len, mask]) => { // sched_getaffinity: one CPU
       if (len < 8n) return -Errno.EINVAL;
@@ -159,7 +154,9 @@ export class LinuxSyscalls {
 
     // -- memory --
     this.on(12, ([addr]) => space.brk(addr));
-    this.on(9, ([addr, len, prot, flags, fd]) => space.mmap(addr, len, int(prot), int(flags), int(fd)));
+    this.on(9, ([addr, len, prot, flags, fd, off]) => (int(flags) & MAP_ANONYMOUS
+      ? space.mmap(addr, len, int(prot), int(flags), int(fd))
+      : this.files.mmapFile(addr, len, int(prot), int(flags), int(fd), off)));
     this.on(11, ([addr, len]) => space.munmap(addr, len));
     this.on(10, ([addr, len, prot]) => space.mprotect(addr, len, int(prot)));
     this.on(25, ([addr, oldLen, newLen, flags]) => space.mremap(addr, oldLen, newLen, int(flags)));
@@ -203,51 +200,6 @@ export class LinuxSyscalls {
 
   // ---- helpers -------------------------------------------------------------
 
-  /** Read a struct iovec array; each entry is [base, len]. */
-  private iovecs(iov: bigint, cnt: bigint): [bigint, bigint][] {
-    if (cnt > 1024n) return [];
-    const out: [bigint, bigint][] = [];
-    for (let i = 0n; i < cnt; i++) {
-      out.push([this.mem.readU64(iov + 16n * i), this.mem.readU64(iov + 16n * i + 8n)]);
-    }
-    return out;
-  }
-
-  /** Gather guest buffers into one host write (so a writev stays one write). */
-  private writeFrom(fd: number, bufs: [bigint, bigint][]): number {
-    if (fd !== 1 && fd !== 2) return -Errno.EBADF;
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    for (const [base, len] of bufs) {
-      if (len > BigInt(Number.MAX_SAFE_INTEGER)) return -Errno.EINVAL;
-      const n = Math.min(Number(len), MAX_IO - total);
-      if (n > 0) parts.push(this.mem.read(base, n));
-      total += n;
-    }
-    if (total === 0) return 0;
-    const r = this.host.write(fd, parts.length === 1 ? parts[0] : Buffer.concat(parts));
-    if (r === -Errno.EPIPE) this.raise(13); // SIGPIPE, whose default action kills
-    return r;
-  }
-
-  /** Fill guest buffers from stdin with a single host read. */
-  private readInto(bufs: [bigint, bigint][]): number {
-    let want = 0;
-    for (const [, len] of bufs) want = Math.min(MAX_IO, want + Number(len > BigInt(MAX_IO) ? BigInt(MAX_IO) : len));
-    if (want === 0) return 0;
-    const tmp = new Uint8Array(want);
-    const got = this.host.read(tmp);
-    if (got <= 0) return got;
-    let done = 0;
-    for (const [base, len] of bufs) {
-      if (done >= got) break;
-      const n = Math.min(Number(len > BigInt(MAX_IO) ? BigInt(MAX_IO) : len), got - done);
-      this.mem.write(base, tmp.subarray(done, done + n));
-      done += n;
-    }
-    return got;
-  }
-
   private writeU64s(addr: bigint, values: bigint[]): void {
     const b = Buffer.alloc(values.length * 8);
     values.forEach((v, i) => b.writeBigUInt64LE(BigInt.asUintN(64, v), i * 8));
@@ -261,38 +213,6 @@ export class LinuxSyscalls {
     this.mem.write(buf, b);
   }
 
-  /** Terminal ioctls on the standard streams: only the window size, and only for a real terminal. */
-  private ioctl(fd: number, req: number, arg: bigint): number {
-    if (fd < 0 || fd > 2) return -Errno.EBADF;
-    if (req === TIOCGWINSZ && this.host.streamKind(fd as 0 | 1 | 2) === 'tty') {
-      // musl line-buffers stdout when this succeeds; the size itself is nominal.
-      const b = Buffer.alloc(8);
-      b.writeUInt16LE(24, 0);
-      b.writeUInt16LE(80, 2);
-      this.mem.write(arg, b);
-      return 0;
-    }
-    return -Errno.ENOTTY;
-  }
-
-  /** struct stat for a standard stream: just enough for libc's buffering decisions. */
-  private fstat(fd: number, buf: bigint): number {
-    if (fd < 0 || fd > 2) return -Errno.EBADF;
-    const kind = this.host.streamKind(fd as 0 | 1 | 2);
-    const mode = kind === 'tty' || kind === 'null' ? S_IFCHR | 0o620 : kind === 'file' ? S_IFREG | 0o644
-      : kind === 'socket' ? S_IFSOCK | 0o777 : S_IFIFO | 0o600;
-    const b = Buffer.alloc(144);
-    b.writeBigUInt64LE(BigInt(fd + 1), 8); // st_ino
-    b.writeBigUInt64LE(1n, 16); // st_nlink
-    b.writeUInt32LE(mode, 24);
-    b.writeUInt32LE(this.id.uid, 28);
-    b.writeUInt32LE(this.id.gid, 32);
-    b.writeBigInt64LE(4096n, 56); // st_blksize
-    for (const off of [72, 88, 104]) b.writeBigInt64LE(REALTIME_EPOCH_S, off); // a, m, ctime
-    this.mem.write(buf, b);
-    return 0;
-  }
-
   /** Resource limits are fixed: an 8 MiB stack (what we map), 1024 files, the rest unlimited. */
   private prlimit(resource: number, newLimit: bigint, old: bigint): number {
     if (resource < 0 || resource > 15) return -Errno.EINVAL;
@@ -302,15 +222,6 @@ export class LinuxSyscalls {
       this.writeU64s(old, [cur, max]);
     }
     return 0;
-  }
-
-  /** There is no filesystem; only /proc/self/exe resolves (libc uses it to find the program). */
-  private readlink(path: bigint, buf: bigint, size: bigint): number | typeof UNSUPPORTED {
-    if (this.mem.readCString(path) !== '/proc/self/exe') return UNSUPPORTED;
-    const target = Buffer.from(this.id.exe, 'utf8');
-    const n = Math.min(target.length, Number(size > BigInt(MAX_IO) ? BigInt(MAX_IO) : size));
-    this.mem.write(buf, target.subarray(0, n));
-    return n;
   }
 
   private archPrctl(cpu: Cpu, code: number, addr: bigint): number {

@@ -366,3 +366,49 @@ test('a glibc static executable runs without warnings', { skip: glibcStatic ? fa
   assert.equal(r.stdout, 'glibc 2 arg\n');
   assert.equal(r.status, 4);
 });
+
+test('--stats starts its own line when the program\'s stderr does not end in a newline', { skip: SKIP_MUSL }, () => {
+  const exe = build('gluedstderr', `#include <stdio.h>
+int main(void) { fputs("partial", stderr); return 0; }
+`);
+  const r = ksw(['exec', '--stats', exe]);
+  assert.equal(r.status, 0);
+  assert.match(r.stderr, /^partial\ninsns=\d+ seconds=\d+\.\d{3} mips=\d+\.\d{2}\n$/);
+});
+
+test('--root DIR: the program sees DIR as "/", cannot climb out or follow links out', { skip: SKIP_MUSL }, () => {
+  const exe = build('rooted', `#include <stdio.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+static void try(const char *p) { FILE *f = fopen(p, "r"); printf("%s: %s\\n", p, f ? "opened" : strerror(errno)); if (f) fclose(f); }
+int main(void) {
+  char cwd[256];
+  printf("cwd %s\\n", getcwd(cwd, sizeof cwd));
+  try("/inside.txt"); try("../../inside.txt"); try("/etc/hostname"); try("/out/hostname"); try("/../../etc/hostname");
+  FILE *f = fopen("/made.txt", "w");
+  fputs("made", f);
+  fclose(f);
+  return 0;
+}
+`);
+  const root = fs.mkdtempSync(path.join(tmp, 'root-'));
+  fs.writeFileSync(path.join(root, 'inside.txt'), 'x');
+  fs.symlinkSync('/etc', path.join(root, 'out'));
+  const r = ksw(['exec', '--root', root, exe]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, [
+    'cwd /', '/inside.txt: opened', '../../inside.txt: opened', '/etc/hostname: No such file or directory',
+    '/out/hostname: Permission denied', '/../../etc/hostname: No such file or directory', '',
+  ].join('\n'));
+  assert.equal(r.stderr, 'ksw: warning: /out/hostname: outside the --root directory; access denied (EACCES)\n');
+  assert.equal(fs.readFileSync(path.join(root, 'made.txt'), 'utf8'), 'made');
+
+  for (const [bad, why] of [[path.join(root, 'nope'), 'no such directory'], [path.join(root, 'inside.txt'), 'not a directory']]) {
+    const e = ksw(['exec', '--root', bad, exe]);
+    assertNoStackTrace(e);
+    assert.equal(e.status, 2);
+    assert.equal(e.stderr, `ksw: --root ${bad}: ${why}\n`);
+  }
+  assert.equal(ksw(['exec', '--root']).status, 2);
+});
