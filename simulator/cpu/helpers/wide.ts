@@ -50,6 +50,7 @@ export function divU128(n0: number, n1: number, n2: number, n3: number, d0: numb
     Q[0] = q | 0; Q[1] = (q / 4294967296) | 0; Q[2] = r | 0; Q[3] = 0;
     return true;
   }
+  if (n2 === 0 && n3 === 0) return divU64(n0 >>> 0, n1 >>> 0, dLo, dHi);
   // Shift-subtract long division; the running remainder starts as the high
   // half of the dividend (already < divisor) and takes one bit per step.
   let rLo = n2 >>> 0, rHi = n3 >>> 0;
@@ -72,4 +73,49 @@ export function divU128(n0: number, n1: number, n2: number, n3: number, d0: numb
   }
   Q[0] = qLo | 0; Q[1] = qHi | 0; Q[2] = rLo | 0; Q[3] = rHi | 0;
   return true;
+}
+
+const TWO32 = 4294967296;
+
+/**
+ * Unsigned 64 / 64 (dividend n1:n0 ≥ 2^53 or divisor ≥ 2^32, divisor non-zero;
+ * all arguments unsigned 32-bit halves): what C's u64 `/` and `%` compile to.
+ * Exact, in doubles: estimates are corrected against exact products.
+ */
+function divU64(n0: number, n1: number, d0: number, d1: number): boolean {
+  if (d1 === 0) {
+    // Divisor < 2^32: schoolbook division by 32-, 16- and 16-bit digits; every
+    // partial dividend stays below 2^48, so the doubles are exact.
+    let qh = Math.floor(n1 / d0);
+    let r = n1 - qh * d0;
+    if (r < 0) { qh--; r += d0; }
+    let x = r * 65536 + (n0 >>> 16);
+    let qa = Math.floor(x / d0);
+    r = x - qa * d0;
+    if (r < 0) { qa--; r += d0; }
+    x = r * 65536 + (n0 & 0xffff);
+    let qb = Math.floor(x / d0);
+    r = x - qb * d0;
+    if (r < 0) { qb--; r += d0; }
+    Q[0] = (qa * 65536 + qb) | 0; Q[1] = qh | 0; Q[2] = r | 0; Q[3] = 0;
+    return true;
+  }
+  // Divisor ≥ 2^32: the quotient is below 2^32. The rounded double quotient is
+  // within one of it; fix it up against the exact product q·d.
+  let q = Math.floor((n1 * TWO32 + n0) / (d1 * TWO32 + d0));
+  if (q > 0xffffffff) q = 0xffffffff;
+  for (;;) {
+    // p = q·d in 32-bit words p1:p0 (p1 may exceed 32 bits, then q·d > n)
+    const a = (q & 0xffff) * d0, b = (q >>> 16) * d0; // each < 2^48: exact
+    const t = a + (b % 65536) * 65536;
+    const p0 = t % TWO32;
+    const p1 = Math.floor(b / 65536) + Math.floor(t / TWO32) + q * d1;
+    if (p1 > n1 || (p1 === n1 && p0 > n0)) { q--; continue; } // q·d > n
+    // r = n − q·d < 2^64
+    let r0 = n0 - p0, r1 = n1 - p1;
+    if (r0 < 0) { r0 += TWO32; r1--; }
+    if (r1 > d1 || (r1 === d1 && r0 >= d0)) { q++; continue; } // r ≥ d
+    Q[0] = q | 0; Q[1] = 0; Q[2] = r0 | 0; Q[3] = r1 | 0;
+    return true;
+  }
 }
