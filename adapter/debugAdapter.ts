@@ -5,5 +5,6 @@
 import { KswDebugSession } from './session';
 
 const session = new KswDebugSession();
-process.on('SIGTERM', () => session.shutdown());
+// shutdown exits through process.exit, so exit handlers (scratch directories) run
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => session.shutdown());
 session.start(process.stdin, process.stdout);

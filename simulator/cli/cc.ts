@@ -8,6 +8,7 @@
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { checkInputFile, InputFileError } from '../elf/inputFile';
 import { moduleCompileArgs, sdkIncludeDir } from '../sdk/flags';
 
 /** Exit status for bad input (usage, no compiler, compile errors), per the CLI contract. */
@@ -50,11 +51,15 @@ export function compilerCommand(opts: Pick<CompileOptions, 'compiler' | 'env'> =
 
 /** Compile one module source to a relocatable object. Never throws for a user's mistake. */
 export function compileModule(source: string, opts: CompileOptions = {}): CompileResult {
-  if (!fs.existsSync(source)) {
-    return { error: `ksw: ${source}: no such file`, reason: 'no-source', diagnostics: '' };
+  try {
+    checkInputFile(source);
+  } catch (e) {
+    if (e instanceof InputFileError) return { error: `ksw: ${source}: ${e.message}`, reason: 'no-source', diagnostics: '' };
+    throw e;
   }
-  if (fs.statSync(source).isDirectory()) {
-    return { error: `ksw: ${source}: is a directory`, reason: 'no-source', diagnostics: '' };
+  // gcc -c takes any other name as a linker input, does nothing and succeeds
+  if (!source.endsWith('.c')) {
+    return { error: `ksw: ${source}: not a C source file (ksw cc compiles FILE.c)`, reason: 'no-source', diagnostics: '' };
   }
   const output = opts.output ?? defaultObjectPath(source);
   const [cc, ...ccArgs] = compilerCommand(opts);
@@ -74,6 +79,9 @@ export function compileModule(source: string, opts: CompileOptions = {}): Compil
   }
   if (r.status !== 0) {
     return { error: `ksw: compiling ${source} failed`, reason: 'failed', diagnostics };
+  }
+  if (!fs.existsSync(output)) {
+    return { error: `ksw: compiling ${source} produced no ${output}`, reason: 'failed', diagnostics };
   }
   return { objectPath: output, diagnostics };
 }

@@ -9,6 +9,7 @@
 
 import * as fs from 'node:fs';
 import { ElfError, ElfFile } from '../elf/elfFile';
+import { InputFileError, readInputFile } from '../elf/inputFile';
 import { OutOfPhysicalMemory } from '../memory/memory';
 import { LoadError } from '../user/loader';
 import { hex } from '../cpu/faults';
@@ -67,7 +68,7 @@ export function execCommand(argv: string[], err: (line: string) => void, out: (l
 
   let proc: UserProcess;
   try {
-    const elf = ElfFile.parse(readProgram(program));
+    const elf = ElfFile.parse(readInputFile(program));
     proc = new UserProcess(elf, [program, ...args], program, { env: hostEnvironment(), root });
   } catch (e) {
     const reason = badInputReason(e);
@@ -108,29 +109,9 @@ function rootProblem(dir: string): string | null {
   }
 }
 
-class FileError extends Error {}
-
-function readProgram(path: string): Uint8Array {
-  try {
-    // Like execve, refuse devices and FIFOs (reading /dev/zero would never end).
-    const st = fs.statSync(path);
-    if (st.isDirectory()) throw new FileError('is a directory');
-    if (!st.isFile()) throw new FileError('not a regular file');
-    return fs.readFileSync(path);
-  } catch (e) {
-    if (e instanceof FileError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const reasons: Record<string, string> = {
-      ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory',
-      ENOTDIR: 'no such file (a path component is not a directory)', ELOOP: 'too many symbolic links',
-    };
-    throw new FileError((code && reasons[code]) ?? `cannot read: ${(e as Error).message}`);
-  }
-}
-
 /** One-line reason for input we cannot run, or null for a genuine internal error. */
 function badInputReason(e: unknown): string | null {
-  if (e instanceof FileError || e instanceof ElfError || e instanceof LoadError) return e.message;
+  if (e instanceof InputFileError || e instanceof ElfError || e instanceof LoadError) return e.message;
   if (e instanceof OutOfPhysicalMemory) return `program does not fit in simulated memory (${e.message})`;
   return null;
 }

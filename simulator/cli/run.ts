@@ -4,8 +4,6 @@
 // Exit status: 0 clean, 1 corruption caught, 2 bad input, 3 the guest
 // oopsed, panicked, deadlocked or ran out of budget (DESIGN.md §3.1).
 
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kernel, KernelInputError } from '../kernel/kernel';
 import { ModuleLoadError } from '../elf/moduleLoader';
@@ -15,7 +13,8 @@ import { KernelEvent } from '../kernel/events';
 import { MachineStop } from '../kernel/machine';
 import { compileModule } from './cc';
 import { CONTROL_PATH, echoToControl } from '../kstackwatch/controlFile';
-import { parseRunArgs, RunArgsError, RUN_USAGE } from './runArgs';
+import { parseRunArgs, RunArgs, RunArgsError, RUN_USAGE } from './runArgs';
+import { makeTempDir, removeTempDir } from './tempDir';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_CORRUPTION = 1;
@@ -31,10 +30,11 @@ export function timestamp(ns: number): string {
   return `[${String(sec).padStart(5)}.${String(us % 1e6).padStart(6, '0')}]`;
 }
 
-function compileIfSource(module: string, cflags: string[], err: Out): string | null {
+/** The object to load: `module` itself, or a .c compiled into a scratch directory (in `dir`). */
+function compileIfSource(module: string, cflags: string[], err: Out, dir: { path?: string }): string | null {
   if (!module.endsWith('.c')) return module;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-run-'));
-  const r = compileModule(module, { output: path.join(dir, path.basename(module, '.c') + '.o'), cflags });
+  dir.path = makeTempDir('run');
+  const r = compileModule(module, { output: path.join(dir.path, path.basename(module, '.c') + '.o'), cflags });
   if ('error' in r && r.error) {
     if (r.diagnostics) process.stderr.write(r.diagnostics);
     err(r.error);
@@ -52,7 +52,15 @@ export function runCommand(argv: string[], err: Out, out: Out): number {
     if (e instanceof RunArgsError) { err(`ksw run: ${e.message}`); err(RUN_USAGE); return EXIT_BAD_INPUT; }
     throw e;
   }
-  const object = compileIfSource(args.module, args.cflags, err);
+  const scratch: { path?: string } = {};
+  try {
+    return runModule(args, compileIfSource(args.module, args.cflags, err, scratch), scratch, err, out);
+  } finally {
+    removeTempDir(scratch.path);
+  }
+}
+
+function runModule(args: RunArgs, object: string | null, scratch: { path?: string }, err: Out, out: Out): number {
   if (!object) return EXIT_BAD_INPUT;
 
   const kernel = new Kernel({ cpus: args.cpus, seed: args.seed, maxInstructions: args.maxInsns, panicOnOops: args.panicOnOops });
@@ -78,6 +86,8 @@ export function runCommand(argv: string[], err: Out, out: Out): number {
       return EXIT_BAD_INPUT;
     }
     throw e;
+  } finally {
+    removeTempDir(scratch.path); // loaded: the object is no longer needed
   }
   kernel.startInit();
   const stop = kernel.run();

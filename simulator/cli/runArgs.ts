@@ -26,9 +26,10 @@ export class RunArgsError extends Error {}
 function integer(flag: string, v: string | undefined, min: number, max: number): number {
   if (v === undefined) throw new RunArgsError(`${flag} needs a value`);
   if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(v)) throw new RunArgsError(`${flag}: '${v}' is not a number`);
-  const n = Number(v);
-  if (n < min || n > max) throw new RunArgsError(`${flag}: ${n} is out of range ${min}..${max}`);
-  return n;
+  // compared as BigInt and echoed as typed: a double would print 2^64 as 18446744073709552000
+  const n = BigInt(v);
+  if (n < BigInt(min) || n > BigInt(max)) throw new RunArgsError(`${flag}: ${v} is out of range ${min}..${max}`);
+  return Number(n);
 }
 
 const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 };

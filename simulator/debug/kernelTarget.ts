@@ -277,11 +277,9 @@ export class KernelTarget implements Target {
     if (gate) this.machine.hooks.set('debugGate', gate);
   }
 
-  start(): Task {
+  start(): Task | null {
     this.kernel.startInit();
-    const t = this.kernel.initTask ?? this.machine.tasks[0];
-    if (!t) throw new ProbeError('the module has no module_init');
-    return t;
+    return this.kernel.initTask ?? this.machine.tasks[0] ?? null;
   }
 
   run(slice: number): TargetStop {

@@ -4,10 +4,11 @@
 // own first lines, not an ELF file).
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { compileModule } from '../cli/cc';
+import { makeTempDir, removeTempDir } from '../cli/tempDir';
 import { ElfError, ElfFile, ET_DYN, ET_EXEC, ET_REL } from '../elf/elfFile';
+import { checkInputFile, InputFileError, readInputFile } from '../elf/inputFile';
 import { LaunchError, LaunchOptions } from './launchConfig';
 
 export interface PreparedProgram {
@@ -18,6 +19,8 @@ export interface PreparedProgram {
   source?: string;
   /** Compiler warnings, to show in the debug console. */
   diagnostics: string;
+  /** Scratch directory of a compiled object: remove it (removeTempDir) once the object is loaded. */
+  tempDir?: string;
 }
 
 /** Diagnostics lines shown in a launch error: enough to see the first problem. */
@@ -28,23 +31,37 @@ export function prepareProgram(opts: LaunchOptions): PreparedProgram {
   if (!fs.existsSync(program)) throw new LaunchError(`program ${program} does not exist`);
   if (fs.statSync(program).isDirectory()) throw new LaunchError(`program ${program} is a directory, not a module or executable`);
   if (program.endsWith('.c')) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-debug-'));
+    try {
+      checkInputFile(program);
+    } catch (e) {
+      if (e instanceof InputFileError) throw new LaunchError(`program ${program}: ${e.message}`);
+      throw e;
+    }
+    const dir = makeTempDir('debug');
     const output = path.join(dir, path.basename(program, '.c') + '.o');
     const r = compileModule(program, { output, compiler: opts.compiler, cflags: opts.cflags });
     if ('error' in r) {
+      removeTempDir(dir);
       const lines = r.diagnostics.trim().split('\n').filter(Boolean);
       const shown = lines.slice(0, DIAGNOSTIC_LINES).join('\n');
       const more = lines.length > DIAGNOSTIC_LINES ? `\n(${lines.length - DIAGNOSTIC_LINES} more lines)` : '';
       throw new LaunchError(`${r.error.replace(/^ksw: /, '')}${shown ? `:\n${shown}${more}` : ''}`);
     }
-    return { kind: 'module', path: r.objectPath, source: program, diagnostics: r.diagnostics };
+    return { kind: 'module', path: r.objectPath, source: program, diagnostics: r.diagnostics, tempDir: dir };
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = readInputFile(program);
+  } catch (e) {
+    if (e instanceof InputFileError) throw new LaunchError(`cannot read program ${program}: ${e.message}`);
+    throw e;
   }
   let elf: ElfFile;
   try {
-    elf = ElfFile.parse(fs.readFileSync(program));
+    elf = ElfFile.parse(bytes);
   } catch (e) {
     if (e instanceof ElfError) throw new LaunchError(`program ${program} is not a usable x86-64 ELF file: ${e.message}`);
-    throw new LaunchError(`cannot read program ${program}: ${(e as Error).message}`);
+    throw e;
   }
   const type = elf.header.type;
   if (type === ET_REL) return { kind: 'module', path: program, diagnostics: '' };

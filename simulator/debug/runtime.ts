@@ -23,6 +23,7 @@ import { KernelInputError } from '../kernel/kernel';
 import { KswError } from '../kstackwatch/kstackwatch';
 import { LaunchError, LaunchOptions, parseLaunchArgs, stackWatchList } from './launchConfig';
 import { prepareProgram, PreparedProgram } from './program';
+import { removeTempDir } from '../cli/tempDir';
 import { KernelTarget } from './kernelTarget';
 import { UserTarget } from './userTarget';
 import { ProbeError, Target, TargetEvents, TargetStop } from './target';
@@ -132,6 +133,8 @@ export class DebugRuntime extends EventEmitter {
         throw new LaunchError(`${path.basename(this.program.source ?? this.program.path)}: ${e.message}`);
       }
       throw e;
+    } finally {
+      removeTempDir(this.program.tempDir); // loaded (or refused): the object is no longer needed
     }
     const t = this.target;
     this.mux = new ProbeMux((a, fn) => t.insertProbe(a, fn), (a) => t.removeProbe(a), () => this.stopping);
@@ -209,7 +212,7 @@ export class DebugRuntime extends EventEmitter {
   start(): void {
     const first = this.target.start();
     for (const t of this.target.tasks()) this.announce(t);
-    if (this.options.stopOnEntry) {
+    if (this.options.stopOnEntry && first) {
       this.report({ reason: 'entry', threadId: first.pid, description: `Stopped at the entry of ${stripSize(this.target.symbolize(getRip(this.target.registers(first))).symbol)}` });
     } else {
       this.resume();

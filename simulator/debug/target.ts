@@ -92,7 +92,8 @@ export interface Target {
 
   setGate(gate: ((task: Task) => DebugGateAnswer) | null): void;
   /** Start the program (module_init / the process entry); returns its first task. */
-  start(): Task;
+  /** The task that runs first, or null when nothing runs (a module without module_init). */
+  start(): Task | null;
   /** Run about `slice` instructions. */
   run(slice: number): TargetStop;
   /** Stop run() at the next instruction boundary. */

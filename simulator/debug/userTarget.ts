@@ -9,6 +9,7 @@ import type { DebugGateAnswer } from '../kernel/machine';
 import { Task, TaskState } from '../kernel/task';
 import type { OopsEvent } from '../kernel/events';
 import { ElfFile, ET_EXEC, SHF_EXECINSTR, STT_FUNC, STT_NOTYPE, STT_OBJECT } from '../elf/elfFile';
+import { readInputFile } from '../elf/inputFile';
 import { DebugInfo } from '../dwarf/debugInfo';
 import { UserProcess } from '../user/process';
 import { STACK_LOW, STACK_TOP } from '../user/loader';
@@ -54,7 +55,7 @@ export class UserTarget implements Target {
   private readonly elf: ElfFile;
 
   constructor(private readonly opts: LaunchOptions, private readonly programPath: string, private readonly events: TargetEvents) {
-    const elf = ElfFile.parse(fs.readFileSync(programPath));
+    const elf = ElfFile.parse(readInputFile(programPath));
     this.elf = elf;
     this.name = path.basename(programPath);
     const decode = (b: Uint8Array) => Buffer.from(b).toString('utf8');

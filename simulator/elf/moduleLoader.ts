@@ -18,6 +18,7 @@ import {
   STT_SECTION, STT_FILE, elfTypeName,
 } from './elfFile';
 import { RelocationError, relocateSection } from './relocations';
+import { printable } from '../text/printable';
 import {
   BUG_ENTRY, BUG_TABLE_SECTION, BUGFLAG, MODULE_AREA_END, MODULE_AREA_START, MODULE_EXIT_SYMBOL,
   MODULE_INIT_SYMBOL, MODULE_PARAM_ENTRY, MODULE_PARAMS_SECTION,
@@ -375,6 +376,11 @@ function placeModule(mem: Memory, size: number, areaStart: bigint, areaEnd: bigi
 class ImageReader {
   constructor(private readonly sections: ModuleSection[], private readonly images: Map<number, Uint8Array>) {}
 
+  /** Whether [addr, addr+len) lies inside one allocated section. */
+  contains(addr: bigint, len: number): boolean {
+    return this.locate(addr, len) !== undefined;
+  }
+
   private locate(addr: bigint, len: number): { img: Uint8Array | undefined; off: number } | undefined {
     for (const s of this.sections) {
       if (addr >= s.address && addr + BigInt(len) <= s.address + BigInt(s.size)) {
@@ -434,7 +440,12 @@ function readParams(elf: ElfFile, reader: ImageReader, sectionAddr: (i: number) 
     const name = namePtr === undefined ? undefined : reader.cstring(namePtr);
     const type = typePtr === undefined ? undefined : reader.cstring(typePtr);
     if (!name || !type || arg === undefined) throw new ModuleLoadError(`malformed module: bad entry in ${MODULE_PARAMS_SECTION}`);
-    out.push({ name, type, address: arg, perm: reader.u16(at + BigInt(E.PERM)) ?? 0, size: reader.u16(at + BigInt(E.SIZE_FIELD)) ?? 0 });
+    const size = reader.u16(at + BigInt(E.SIZE_FIELD)) ?? 0;
+    // insmod writes the value there: it must be the module's own memory (a bad relocation may point anywhere)
+    if (!reader.contains(arg, Math.max(size, type === 'charp' ? 8 : 1))) {
+      throw new ModuleLoadError(`malformed module: parameter '${printable(name)}' is stored at 0x${arg.toString(16)}, outside the module's sections`);
+    }
+    out.push({ name, type, address: arg, perm: reader.u16(at + BigInt(E.PERM)) ?? 0, size });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -69,7 +69,8 @@ export function applyRelocation(target: Uint8Array, offset: number, type: number
   if (!f) {
     const hint = type === R_X86_64_GOTPCREL || type === R_X86_64_GOTPCRELX || type === R_X86_64_REX_GOTPCRELX
       || type === R_X86_64_GOT32 ? ' (position-independent code: compile with -fno-pic)' : '';
-    throw new RelocationError(`unsupported relocation ${relocationTypeName(type)}${hint}`);
+    // "relocation type N" for a type without a name: never "relocation relocation type N"
+    throw new RelocationError(`unsupported ${TYPE_NAMES[type] ? `relocation ${TYPE_NAMES[type]}` : relocationTypeName(type)}${hint}`);
   }
   if (!Number.isSafeInteger(offset) || offset < 0 || offset + f.size > target.length) {
     throw new RelocationError(`relocation offset 0x${offset.toString(16)} is outside the section (${target.length} bytes)`);

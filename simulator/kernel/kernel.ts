@@ -4,8 +4,8 @@
 // exit in an "rmmod" task once every task has finished). The CLI and the
 // debug adapter both drive this.
 
-import { readFileSync } from 'node:fs';
 import { Machine, MachineOptions, MachineStop, DEFAULT_OPTIONS } from './machine';
+import { InputFileError, readInputFile } from '../elf/inputFile';
 import { Kprobes } from './kprobes';
 import { Fprobes } from './fprobe';
 import { HwBreakpoints } from './hwBreakpoint';
@@ -100,9 +100,10 @@ export class Kernel {
   load(path: string): LoadedModule {
     let bytes: Uint8Array;
     try {
-      bytes = readFileSync(path);
+      bytes = readInputFile(path);
     } catch (e) {
-      throw new ModuleLoadError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      if (e instanceof InputFileError) throw new ModuleLoadError(`cannot read the module: ${e.message}`);
+      throw e;
     }
     const m = this.machine;
     this.module = loadModule(m.mem, bytes, { resolve: (name) => m.host.resolve(name) ?? m.kernelSymbol(name) });
@@ -159,7 +160,13 @@ export class Kernel {
   /** Start module_init in an "insmod" task. */
   startInit(): void {
     const mod = this.requireModule();
-    if (mod.initAddress === undefined) { this.phase = 'running'; this.initResult = 0; return; }
+    if (mod.initAddress === undefined) {
+      // Linux loads such a module too; nothing runs until module_exit (if any) at unload
+      this.machine.log(5, `${mod.name}: no module_init: loaded, nothing runs at init`);
+      this.phase = 'running';
+      this.initResult = 0;
+      return;
+    }
     this.initTask = this.spawnLifecycleTask('insmod', mod.initAddress);
     this.phase = 'init';
   }

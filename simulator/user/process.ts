@@ -13,6 +13,7 @@ import { CpuFault, Vector, hex } from '../cpu/faults';
 import { cpuid } from '../cpu/helpers/system';
 import { Gpr, RFLAGS_FIXED, RflagsBit } from '../cpu/registers';
 import { ElfFile, STT_FUNC } from '../elf/elfFile';
+import { readInputFile } from '../elf/inputFile';
 import { Memory } from '../memory/memory';
 import { AddressSpace } from './addressSpace';
 import { Errno } from './errno';
@@ -236,7 +237,7 @@ export class UserProcess {
  * fault, signal, budget — comes back in the result.
  */
 export function runStaticExecutable(path: string, args: string[], opts: ExecOptions = {}): ExecResult {
-  const elf = ElfFile.parse(fs.readFileSync(path));
+  const elf = ElfFile.parse(readInputFile(path));
   return new UserProcess(elf, [path, ...args], path, opts).run();
 }
 

@@ -60,7 +60,7 @@ const RLIM_INFINITY = (1n << 64n) - 1n;
 
 export class LinuxSyscalls {
   private readonly table = new Map<number, Handler>();
-  private readonly warned = new Set<number>();
+  private readonly warned = new Set<bigint>();
   private readonly sigActions = new Map<number, bigint>();
   private sigMask = 0n;
   /** Nanoseconds added by nanosleep: sleeping skips time instead of running instructions. */
@@ -98,7 +98,9 @@ export class LinuxSyscalls {
 
   /** The cpu.onSyscall hook. */
   dispatch(cpu: Cpu): void {
-    const nr = Number(BigInt.asUintN(64, cpu.getReg(Gpr.RAX)));
+    const raw = BigInt.asUintN(64, cpu.getReg(Gpr.RAX));
+    // a number beyond any table is printed exactly (Number() would round 2^64-1 to ...552000)
+    const nr = raw < 0x100000000n ? Number(raw) : -1;
     const args = [Gpr.RDI, Gpr.RSI, Gpr.RDX, Gpr.R10, Gpr.R8, Gpr.R9].map((r) => BigInt.asUintN(64, cpu.getReg(r)));
     const handler = this.table.get(nr);
     let result: bigint | number | typeof UNSUPPORTED = UNSUPPORTED;
@@ -112,9 +114,9 @@ export class LinuxSyscalls {
       }
     }
     if (result === UNSUPPORTED) {
-      if (!this.warned.has(nr)) {
-        this.warned.add(nr);
-        this.host.warn(`ksw: warning: unsupported syscall ${nr} (${syscallName(nr)}) returns -ENOSYS`);
+      if (!this.warned.has(raw)) {
+        this.warned.add(raw);
+        this.host.warn(`ksw: warning: unsupported syscall ${raw} (${syscallName(nr)}) returns -ENOSYS`);
       }
       result = -Errno.ENOSYS;
     }
