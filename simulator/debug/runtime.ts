@@ -19,6 +19,9 @@ import { Task, TaskState } from '../kernel/task';
 import type { CorruptionEvent, OopsEvent } from '../kernel/events';
 import { ModuleLoadError } from '../elf/moduleLoader';
 import { ElfError } from '../elf/elfFile';
+import { InputFileError } from '../elf/inputFile';
+import { LoadError } from '../user/loader';
+import { OutOfPhysicalMemory } from '../memory/memory';
 import { KernelInputError } from '../kernel/kernel';
 import { KswError } from '../kstackwatch/kstackwatch';
 import { LaunchError, LaunchOptions, parseLaunchArgs, stackWatchList } from './launchConfig';
@@ -129,9 +132,11 @@ export class DebugRuntime extends EventEmitter {
       }
     } catch (e) {
       if (e instanceof LaunchError) throw e;
-      if (e instanceof ModuleLoadError || e instanceof ElfError || e instanceof KernelInputError || e instanceof KswError || e instanceof ProbeError) {
+      if (e instanceof ModuleLoadError || e instanceof ElfError || e instanceof KernelInputError || e instanceof KswError || e instanceof ProbeError
+        || e instanceof LoadError || e instanceof InputFileError) {
         throw new LaunchError(`${path.basename(this.program.source ?? this.program.path)}: ${e.message}`);
       }
+      if (e instanceof OutOfPhysicalMemory) throw new LaunchError(`${path.basename(this.program.path)}: does not fit in simulated memory (${e.message})`);
       throw e;
     } finally {
       removeTempDir(this.program.tempDir); // loaded (or refused): the object is no longer needed

@@ -257,7 +257,14 @@ export class Kernel {
       elementSize = size / count;
       offset = index * elementSize;
     }
-    const length = elementSize >= 8 ? 8 : elementSize >= 4 ? 4 : elementSize >= 2 ? 2 : 1;
+    // A watch covers exactly what the user named, or is refused: watching the first 8 bytes
+    // of a 256-byte buffer would let a write to buf[4] go unreported.
+    if (![1, 2, 4, 8].includes(elementSize)) {
+      const isArray = /\[(\d+)\]$/.test(v.typeName) && indexText === undefined;
+      return `var=${spec}: ${indexText === undefined ? `'${name}'` : 'an element'} is ${elementSize} bytes (${v.typeName}); `
+        + `a debug register watches 1, 2, 4 or 8 bytes: ${isArray ? `name an element, e.g. var=${name}[${Math.min(4, Number(/\[(\d+)\]$/.exec(v.typeName)![1]) - 1)}]` : 'use so= and wl= for a part of it'}`;
+    }
+    const length = elementSize;
     const loc = v.location;
     const fb = df.frameBase;
     if (loc.kind === 'fbreg' && fb.kind === 'cfa') {

@@ -2,6 +2,14 @@
 // auto_canary/panic_hit) — tokens split on space, tab and newline, each at
 // its first '='; keys long|short; u16 numbers in base 0 — plus our
 // extensions: `fo` may be omitted, `var=NAME` names a local variable.
+//
+// Two modes. The kernel's (a guest writing the debugfs file): a token
+// without '=' is skipped, a bad number only warns. Ours, for what a user
+// types (`--watch`, launch.json, the editor), is strict: a known key with a
+// bad value, a bare token or a control character is refused up front with
+// the reason. Both take CRLF line ends, and quote user text escaped.
+
+import { printable } from '../text/printable';
 
 export interface KswConfig {
   /** The text as written (reports quote it). */
@@ -58,11 +66,18 @@ const FLAG_KEYS: Record<string, 'autoCanary' | 'panicHit'> = {
   panic_hit: 'panicHit', ph: 'panicHit',
 };
 
+export interface ParseOptions {
+  /** Refuse bad values, bare tokens and control characters (default); false: the kernel's leniency. */
+  strict?: boolean;
+}
+
 /**
  * Parse one config line. Throws KswConfigError for input the kernel refuses
- * (too long, missing fn); unknown keys and bad numbers only warn.
+ * (too long, missing fn) and, when strict, for bad values and bare tokens;
+ * unknown keys only warn.
  */
-export function parseConfig(input: string): ParseResult {
+export function parseConfig(input: string, opts: ParseOptions = {}): ParseResult {
+  const strict = opts.strict ?? true;
   if (input.length >= MAX_CONFIG_LENGTH) {
     throw new KswConfigError(`config is ${input.length} characters; the limit is ${MAX_CONFIG_LENGTH - 1}`);
   }
@@ -71,17 +86,28 @@ export function parseConfig(input: string): ParseResult {
     autoCanary: false, panicHit: false, varName: null,
   };
   const warnings: string[] = [];
-  for (const token of input.split(/[ \t\n]+/)) {
+  // eslint-disable-next-line no-control-regex
+  const control = strict ? /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.exec(input) : null;
+  if (control) throw new KswConfigError(`the config contains the control character ${printable(control[0])} at position ${control.index}`);
+  for (const token of input.split(/[ \t\r\n]+/)) {
     if (token === '') continue;
     const eq = token.indexOf('=');
-    if (eq < 0) continue;
+    if (eq < 0) {
+      if (strict) throw new KswConfigError(`'${printable(token)}' is not a key=value setting (e.g. fn=NAME so=64 wl=8)`);
+      continue;
+    }
     const key = token.slice(0, eq), value = token.slice(eq + 1);
     if (key === 'func_name' || key === 'fn') { config.funcName = value; continue; }
     if (key === 'var') { config.varName = value; continue; }
     const numeric = NUMERIC_KEYS[key];
     const flag = FLAG_KEYS[key];
     const n = numeric || flag ? parseU16(value) : null;
-    if (n === null) { warnings.push(`unsupported param ${key}=${value}`); continue; }
+    if (n === null && strict && (numeric || flag)) {
+      throw new KswConfigError(value === ''
+        ? `${printable(key)}=: no value (a number from 0 to 65535)`
+        : `${printable(key)}=${printable(value)}: not a number from 0 to 65535 (decimal, 0x hex or 0-prefixed octal)`);
+    }
+    if (n === null) { warnings.push(`unsupported param ${printable(key)}=${printable(value)}`); continue; }
     if (numeric) config[numeric] = n;
     else config[flag] = n !== 0;
   }

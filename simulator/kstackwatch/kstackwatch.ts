@@ -11,7 +11,7 @@ import type { HwBreakpoints, HwBreakpointHit } from '../kernel/hwBreakpoint';
 import type { CorruptionEvent, StackEntry } from '../kernel/events';
 import { InsnDecoder, isInvalid, OpKind } from '../cpu/decode';
 import { splitAddress } from '../memory/memory';
-import { KswConfig, KswConfigError, parseConfig, watchesCanary } from './config';
+import { KswConfig, KswConfigError, parseConfig, ParseOptions, watchesCanary } from './config';
 import { CanarySlot, StackProbe, VariableLocator, WatchOwner } from './stack';
 import { Gpr } from '../cpu/registers';
 import { WatchPool, Watchpoint } from './watch';
@@ -87,17 +87,17 @@ export class KStackWatch {
   writeControl(text: string): void {
     this.stopAll();
     if (text.trim() === '') { this.m.log(6, 'kstackwatch: config cleared'); return; }
-    this.start(text);
+    this.start(text, { strict: false }); // a guest's write: the kernel's parser, lenient as it is
   }
 
   // ---- starting and stopping -------------------------------------------------------
 
   /** Validate a config against the loaded code without starting it (CLI, editor). */
-  validate(text: string): {
+  validate(text: string, opts: ParseOptions = {}): {
     config: KswConfig; fn: FunctionInfo; offset: number; warnings: string[]; notes: string[]; canarySlot: CanarySlot | null;
   } {
     let parsed;
-    try { parsed = parseConfig(text); } catch (e) {
+    try { parsed = parseConfig(text, opts); } catch (e) {
       if (!(e instanceof KswConfigError)) throw e;
       throw new KswError(e.message, -Errno.EINVAL, 'parse');
     }
@@ -128,10 +128,10 @@ export class KStackWatch {
   }
 
   /** Start watching (our extension: several configs may be active at once). */
-  start(text: string): ActiveWatch {
+  start(text: string, opts: ParseOptions = {}): ActiveWatch {
     let checked: ReturnType<KStackWatch['validate']>;
     try {
-      checked = this.validate(text);
+      checked = this.validate(text, opts);
     } catch (e) {
       if (e instanceof KswError) this.logFailure(e);
       throw e;

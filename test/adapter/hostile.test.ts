@@ -8,7 +8,10 @@
 
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ADAPTER, DEBUGGEE, launch, lineOf, nextStop, SKIP, startClient, stopClient } from './harness';
@@ -199,5 +202,65 @@ describe('hostile requests on a stopped program', { skip: SKIP }, () => {
     assert.match(await failure('scopes', { frameId: 'x' }), /'frameId' must be an integer/);
     // the session still works
     assert.equal((await dc.evaluateRequest({ expression: '1+1', frameId: top.id })).body.result, '2');
+  });
+});
+
+describe('hostile programs', { skip: SKIP }, () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-adapter-hostile-'));
+  const fifo = path.join(tmp, 'fifo.o');
+  const noInit = path.join(tmp, 'noinit.c');
+  fs.writeFileSync(noInit, '#include <linux/module.h>\nint noinit_helper(int x) { return x + 1; }\nMODULE_LICENSE("GPL");\n');
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  test('user-mode programs that cannot load fail the launch with their reason, not an internal error', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ program: '/bin/true' }, /dynamically linked/],
+      [{ program: '/bin/true', args: Array(3000).fill('x'.repeat(100)) }, /dynamically linked|argument list too long/],
+    ];
+    for (const [args, reason] of cases) {
+      const dc = await startClient();
+      try {
+        await dc.initializeRequest();
+        const e = await dc.launchRequest(args as never).then(() => null, (x: Error) => x.message);
+        assert.ok(e, 'the launch failed');
+        assert.match(e!, reason);
+        assert.doesNotMatch(e!, /internal error/);
+        assert.doesNotMatch(e!, JS_STACK);
+      } finally {
+        await dc.stop();
+      }
+    }
+  });
+
+  test('a launch of /dev/zero or a FIFO fails at once with a reason; disconnect is answered', async () => {
+    const programs = ['/dev/zero'];
+    if (spawnSync('mkfifo', [fifo]).status === 0) programs.push(fifo);
+    for (const program of programs) {
+      const dc = await startClient();
+      try {
+        await dc.initializeRequest();
+        await assert.rejects(dc.launchRequest({ program } as never), /not a regular file/);
+        await dc.disconnectRequest({});
+      } finally {
+        await dc.stop();
+      }
+    }
+  });
+
+  test('a module without module_init loads, says so, and the session ends with terminated; its scratch directory is gone', async () => {
+    const dc = await startClient();
+    try {
+      const outputs: string[] = [];
+      dc.on('output', (e: DebugProtocol.OutputEvent) => outputs.push(e.body.output));
+      const terminated = dc.waitForEvent('terminated');
+      await launch(dc, { program: noInit });
+      await terminated;
+      assert.match(outputs.join(''), /no module_init: loaded, nothing runs at init/);
+      assert.doesNotMatch(outputs.join(''), JS_STACK);
+      const pid = (dc as unknown as { _adapterProcess: { pid: number } })._adapterProcess.pid;
+      assert.deepEqual(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`ksw-debug-${pid}-`)), []);
+    } finally {
+      await stopClient(dc);
+    }
   });
 });

@@ -39,11 +39,28 @@ test('long and short keys, tokens split on space, tab and newline, first = split
   assert.equal(parseConfig('fn=a=b').config.funcName, 'a=b');
 });
 
-test('empty tokens and tokens without = are skipped; unknown keys and bad numbers warn and parsing goes on', () => {
-  const { config, warnings } = parseConfig('  fn=victim  junk  foo=1 so=zz wl=8 ');
+test('the kernel\'s parser (a guest\'s debugfs write): empty tokens and tokens without = are skipped; unknown keys and bad numbers warn and parsing goes on', () => {
+  const { config, warnings } = parseConfig('  fn=victim  junk  foo=1 so=zz wl=8 ', { strict: false });
   assert.equal(config.funcName, 'victim');
   assert.equal(config.watchLen, 8);
   assert.deepEqual(warnings, ['unsupported param foo=1', 'unsupported param so=zz']);
+});
+
+test('a user\'s config (strict, the default): known keys with bad values, bare tokens and control characters are refused with the reason', () => {
+  assert.throws(() => parseConfig('fn=victim so=-8 wl=8'), new KswConfigError('so=-8: not a number from 0 to 65535 (decimal, 0x hex or 0-prefixed octal)'));
+  assert.throws(() => parseConfig('fn=victim so=0x10000'), /so=0x10000: not a number from 0 to 65535/);
+  assert.throws(() => parseConfig('fn=victim wl='), new KswConfigError('wl=: no value (a number from 0 to 65535)'));
+  assert.throws(() => parseConfig('fn=victim ac=yes'), /ac=yes: not a number/);
+  assert.throws(() => parseConfig('fn=victim BOGUS'), new KswConfigError("'BOGUS' is not a key=value setting (e.g. fn=NAME so=64 wl=8)"));
+  assert.throws(() => parseConfig('fn=vic\x1b[2Jtim'), new KswConfigError('the config contains the control character \\x1b at position 6'));
+  assert.throws(() => parseConfig('fn=victim foo=\x07'), /control character \\x07/);
+});
+
+test('CRLF line ends are tolerated in both modes; warnings escape control characters', () => {
+  assert.equal(parseConfig('fn=victim wl=8\r\n').config.funcName, 'victim');
+  assert.equal(parseConfig('fn=victim\r\nwl=8\r\n').config.watchLen, 8);
+  assert.equal(parseConfig('fn=victim\r', { strict: false }).config.funcName, 'victim');
+  assert.deepEqual(parseConfig('fn=victim fo\x1b=1', { strict: false }).warnings, ['unsupported param fo\\x1b=1']);
 });
 
 test('missing fn and input of 128 characters or more are refused', () => {
@@ -93,6 +110,12 @@ const refused: [string, string, RegExp][] = [
   ['misaligned slot', 'fn=test_watch_fire so=4 wl=8', /so=0x4 is not aligned to wl=8/],
   ['offset past the end', 'fn=test_watch_fire fo=0x4000', /past the end of test_watch_fire/],
   ['unknown local', 'fn=test_watch_fire var=nothing', /has no local variable 'nothing'/],
+  ['a negative sp_offset', 'fn=test_watch_fire so=-8 wl=8', /so=-8: not a number from 0 to 65535/],
+  ['an sp_offset over 16 bits', 'fn=test_watch_fire so=0x10000 wl=8', /so=0x10000: not a number from 0 to 65535/],
+  ['an empty watch_len', 'fn=test_watch_fire wl=', /wl=: no value/],
+  ['a bare token', 'fn=test_watch_fire BOGUS', /'BOGUS' is not a key=value setting/],
+  ['a control character, escaped in the message', 'fn=test_watch_fire\x1b[31m', /control character \\x1b at position 18/],
+  ['a whole array wider than a debug register', 'fn=test_watch_fire var=buffer', /var=buffer: 'buffer' is \d+ bytes \(.*\); a debug register watches 1, 2, 4 or 8 bytes: name an element, e.g. var=buffer\[4\]/],
   ['index out of bounds', 'fn=test_watch_fire var=buffer[32]', /index 32 is out of bounds/],
   ['too long', 'fn=test_watch_fire ' + 'x'.repeat(120), /limit is 127/],
 ];
@@ -106,6 +129,12 @@ for (const [what, config, reason] of refused) {
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no JavaScript stack trace');
   });
 }
+
+test('a config with CRLF line ends runs like the same config without them', opts, () => {
+  const r = kswRun('fn=test_watch_fire so=8 wl=8\r\n');
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /kstackwatch: start watching: fn=test_watch_fire so=8 wl=8\n/);
+});
 
 test('an unknown key warns and the run goes on', opts, () => {
   const r = kswRun('fn=test_watch_fire foo=1 so=8 wl=8');
