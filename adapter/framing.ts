@@ -32,6 +32,11 @@ export class FrameReader {
 
   constructor(private readonly sink: FrameSink) {}
 
+  /** Bytes held while waiting for the rest of a frame (bounded by MAX_HEADER_BYTES + MAX_BODY_BYTES). */
+  get buffered(): number {
+    return this.buf.length;
+  }
+
   push(chunk: Buffer): void {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     for (;;) {

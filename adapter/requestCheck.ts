@@ -156,8 +156,9 @@ const RULES: Record<string, Rule[]> = {
 
 /** Why `request`'s arguments are unusable, or null. */
 export function argumentsProblem(request: RequestLike): string | null {
+  // own properties only: a command named '__proto__' or 'constructor' has no rules (the fuzz suite found it)
+  if (!Object.prototype.hasOwnProperty.call(RULES, request.command)) return null;
   const rules = RULES[request.command];
-  if (!rules) return null;
   const p = firstProblem(rules, (request.arguments ?? {}) as Record<string, unknown>);
   return p ? `${request.command}: ${p}` : null;
 }

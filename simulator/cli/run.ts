@@ -15,6 +15,7 @@ import { compileModule } from './cc';
 import { CONTROL_PATH, echoToControl } from '../kstackwatch/controlFile';
 import { parseRunArgs, RunArgs, RunArgsError, RUN_USAGE } from './runArgs';
 import { makeTempDir, removeTempDir } from './tempDir';
+import { formatSeconds } from '../text/duration';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_CORRUPTION = 1;
@@ -63,7 +64,7 @@ export function runCommand(argv: string[], err: Out, out: Out): number {
 function runModule(args: RunArgs, object: string | null, scratch: { path?: string }, err: Out, out: Out): number {
   if (!object) return EXIT_BAD_INPUT;
 
-  const kernel = new Kernel({ cpus: args.cpus, seed: args.seed, maxInstructions: args.maxInsns, panicOnOops: args.panicOnOops });
+  const kernel = new Kernel({ cpus: args.cpus, seed: args.seed, maxInstructions: args.maxInsns, maxTimeNs: args.maxTimeNs, panicOnOops: args.panicOnOops });
   const m = kernel.machine;
   let oopses = 0;
   m.listeners.push((e: KernelEvent) => {
@@ -137,6 +138,9 @@ function reportStop(kernel: Kernel, stop: MachineStop, json: boolean, out: Out):
       break;
     case 'budget':
       say(3, `ksw: instruction budget exhausted after ${m.insns} instructions`);
+      break;
+    case 'timeLimit':
+      say(3, `ksw: simulated time limit reached (--max-time ${formatSeconds(m.options.maxTimeNs)}) after ${m.insns} instructions: the guest was still running`);
       break;
     case 'panic':
       say(0, `---[ end Kernel panic - not syncing: ${stop.reason} ]---`);

@@ -1,5 +1,8 @@
 // Argument parsing for `ksw run` (DESIGN.md §3.1).
 
+import { DEFAULT_MAX_TIME_NS } from '../kernel/machine';
+import { MAX_DURATION_NS, parseDurationNs } from '../text/duration';
+
 export interface RunArgs {
   module: string;
   watches: string[];
@@ -7,6 +10,8 @@ export interface RunArgs {
   cpus: number;
   seed: number;
   maxInsns: number;
+  /** --max-time (ours in detail; the contract names it): simulated-time limit, ns. */
+  maxTimeNs: number;
   json: boolean;
   quiet: boolean;
   panicOnOops: boolean;
@@ -19,7 +24,7 @@ export interface RunArgs {
 
 export const RUN_USAGE =
   'usage: ksw run MODULE(.o|.c) [--watch CONFIG]… [--param NAME=VALUE]… [--cpus N] [--seed S] ' +
-  '[--max-insns N] [--json] [--quiet] [--panic-on-oops] [--hotplug CPU@MS:off|on]… [--control "at TIME: CONFIG"]… [--cflags "FLAGS"]';
+  '[--max-insns N] [--max-time T] [--json] [--quiet] [--panic-on-oops] [--hotplug CPU@MS:off|on]… [--control "at TIME: CONFIG"]… [--cflags "FLAGS"]';
 
 export class RunArgsError extends Error {}
 
@@ -43,7 +48,7 @@ export function parseControl(v: string): { atNs: number; text: string } {
 
 export function parseRunArgs(argv: string[]): RunArgs {
   const a: RunArgs = {
-    module: '', watches: [], params: [], cpus: 4, seed: 1, maxInsns: 2_000_000_000, json: false, quiet: false,
+    module: '', watches: [], params: [], cpus: 4, seed: 1, maxInsns: 2_000_000_000, maxTimeNs: DEFAULT_MAX_TIME_NS, json: false, quiet: false,
     panicOnOops: false, hotplug: [], cflags: [], controls: [],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -62,6 +67,13 @@ export function parseRunArgs(argv: string[]): RunArgs {
       case '--cpus': a.cpus = integer('--cpus', value(), 1, 64); break;
       case '--seed': a.seed = integer('--seed', value(), 0, 0xffffffff); break;
       case '--max-insns': a.maxInsns = integer('--max-insns', value(), 1, Number.MAX_SAFE_INTEGER); break;
+      case '--max-time': {
+        const v = value();
+        const ns = v === undefined ? null : parseDurationNs(v);
+        if (ns === null) throw new RunArgsError(`--max-time: '${v ?? ''}' is not a simulated time (seconds, or 1.5s, 500ms, 200us; at most ${MAX_DURATION_NS / 1e9} s)`);
+        a.maxTimeNs = ns;
+        break;
+      }
       case '--json': a.json = true; break;
       case '--quiet': a.quiet = true; break;
       case '--panic-on-oops': a.panicOnOops = true; break;

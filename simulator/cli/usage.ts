@@ -16,7 +16,7 @@ usage:
       refused). --stats prints "insns=N seconds=S mips=M" as the last line on
       stderr, always on a line of its own.
   ksw run MODULE(.o|.c) [--watch CONFIG]... [--param NAME=VALUE]... [--cpus N]
-          [--seed S] [--max-insns N] [--json] [--quiet]
+          [--seed S] [--max-insns N] [--max-time T] [--json] [--quiet]
           [--panic-on-oops] [--hotplug CPU@MS:off|on]... [--cflags "FLAGS"]
           [--control "at TIME: CONFIG"]...
       Boot the simulated SMP kernel, load the module (a .c is compiled first),
@@ -24,6 +24,9 @@ usage:
       module_exit. Prints the kernel log and KStackWatch reports (--json: one
       event per line). Exit status: 0 clean, 1 stack corruption caught, 2 bad
       input, 3 the guest oopsed, panicked, deadlocked or ran out of budget.
+      --max-time T bounds the simulated time (default 600 s; 1.5s, 500ms):
+      an idle machine jumps to its next timer, so a guest that sleeps
+      forever ends at T with status 3.
       --control writes CONFIG to /sys/kernel/debug/kstackwatch/config at a
       simulated TIME (50ms, 1.5s, 200us): stop, then start CONFIG; an empty
       CONFIG clears. --param kstackwatch.panic_on_catch=1 panics on a catch.

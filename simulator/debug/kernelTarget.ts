@@ -48,7 +48,7 @@ export class KernelTarget implements Target {
   /** Boot and load. Throws ModuleLoadError, ElfError, KernelInputError, KswError for bad input. */
   constructor(private readonly opts: LaunchOptions, private readonly objectPath: string, private readonly events: TargetEvents,
     private readonly displayPath: string) {
-    this.kernel = new Kernel({ cpus: opts.cpus, seed: opts.seed, maxInstructions: opts.maxInstructions, panicOnOops: false });
+    this.kernel = new Kernel({ cpus: opts.cpus, seed: opts.seed, maxInstructions: opts.maxInstructions, maxTimeNs: opts.maxTimeNs, panicOnOops: false });
     const m = this.kernel.machine;
     this.mem = m.mem;
     const cpu = m.cpu;
@@ -288,6 +288,7 @@ export class KernelTarget implements Target {
       case 'slice': return { kind: 'slice' };
       case 'halted': return { kind: 'halted' };
       case 'budget': return { kind: 'budget' };
+      case 'timeLimit': return { kind: 'timeLimit' };
       case 'panic':
         return { kind: 'panic', reason: stop.reason, task: this.panicTask ?? undefined, log: this.panicLines?.join('\n') };
       case 'deadlock':

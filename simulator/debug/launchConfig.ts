@@ -4,6 +4,8 @@
 // machine, so the adapter can answer a bad launch at once.
 
 import * as path from 'node:path';
+import { MAX_DURATION_NS, parseDurationNs } from '../text/duration';
+import { DEFAULT_MAX_TIME_NS } from '../kernel/machine';
 
 /** A structured stack watch (launch.json), the same keys as the kernel config, long or short. */
 export interface StackWatchObject {
@@ -29,6 +31,8 @@ export interface LaunchOptions {
   stopOnEntry: boolean;
   stopOnCorruption: boolean;
   maxInstructions: number;
+  /** Simulated-time limit of a kernel module's run, ns (launch attribute `maxTime`, seconds or "500ms"). */
+  maxTimeNs: number;
   compiler?: string;
   cflags: string[];
   /** Directory relative paths are resolved against. */
@@ -50,6 +54,15 @@ function integer(raw: Raw, key: string, min: number, max: number, fallback: numb
   if (typeof n !== 'number' || !Number.isInteger(n)) throw new LaunchError(`'${key}' must be an integer (got ${JSON.stringify(v)})`);
   if (n < min || n > max) throw new LaunchError(`'${key}' must be between ${min} and ${max} (got ${n})`);
   return n;
+}
+
+/** A number of seconds or a string with a unit ("1.5s", "500ms"). */
+function duration(raw: Raw, key: string, fallback: number): number {
+  const v = raw[key];
+  if (v === undefined || v === null) return fallback;
+  const ns = typeof v === 'number' ? (v > 0 && v * 1e9 <= MAX_DURATION_NS ? Math.round(v * 1e9) : null) : typeof v === 'string' ? parseDurationNs(v) : null;
+  if (ns === null) throw new LaunchError(`'${key}' must be a simulated time in seconds, e.g. 600 or "1.5s" or "500ms", at most ${MAX_DURATION_NS / 1e9} (got ${JSON.stringify(v)})`);
+  return ns;
 }
 
 function boolean(raw: Raw, key: string, fallback: boolean): boolean {
@@ -86,6 +99,7 @@ export function parseLaunchArgs(raw: Raw): LaunchOptions {
     stopOnEntry: boolean(raw, 'stopOnEntry', false),
     stopOnCorruption: boolean(raw, 'stopOnCorruption', true),
     maxInstructions: integer(raw, 'maxInstructions', 1, Number.MAX_SAFE_INTEGER, DEFAULT_MAX_INSTRUCTIONS),
+    maxTimeNs: duration(raw, 'maxTime', DEFAULT_MAX_TIME_NS),
     compiler: typeof compiler === 'string' ? compiler : undefined,
     cflags: stringList(raw, 'cflags'),
     cwd,

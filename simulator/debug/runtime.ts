@@ -27,6 +27,7 @@ import { KswError } from '../kstackwatch/kstackwatch';
 import { LaunchError, LaunchOptions, parseLaunchArgs, stackWatchList } from './launchConfig';
 import { prepareProgram, PreparedProgram } from './program';
 import { removeTempDir } from '../cli/tempDir';
+import { formatSeconds } from '../text/duration';
 import { KernelTarget } from './kernelTarget';
 import { UserTarget } from './userTarget';
 import { ProbeError, Target, TargetEvents, TargetStop } from './target';
@@ -343,6 +344,13 @@ export class DebugRuntime extends EventEmitter {
           if (this.pendingStop) { this.endAfterStop = { status: 3, reason: 'instruction budget exhausted' }; break; }
           this.finish(3, 'instruction budget exhausted');
           return;
+        case 'timeLimit': {
+          const reason = `simulated time limit reached (maxTime ${formatSeconds(this.options.maxTimeNs)}): the guest was still running`;
+          this.output(reason + '\n', 'important');
+          if (this.pendingStop) { this.endAfterStop = { status: 3, reason }; break; }
+          this.finish(3, reason);
+          return;
+        }
         default:
           break;
       }

@@ -23,7 +23,9 @@ export type TargetStop =
   /** `task` panicked (when known); `log` is the kernel's panic text. */
   | { kind: 'panic'; reason: string; task?: Task; log?: string }
   | { kind: 'deadlock'; reason: string }
-  | { kind: 'budget' };
+  | { kind: 'budget' }
+  /** Simulated time reached the launch's maxTime. */
+  | { kind: 'timeLimit' };
 
 export interface FunctionSymbol {
   name: string;

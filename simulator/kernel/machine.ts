@@ -39,9 +39,18 @@ export interface MachineOptions {
   maxInstructions: number;
   /** Panic (stop everything) on the first oops instead of killing the task. */
   panicOnOops: boolean;
+  /**
+   * Stop at this simulated time: the instruction budget alone does not bound
+   * a guest that mostly sleeps (`for (;;) msleep(1000)` runs a few hundred
+   * instructions per simulated second).
+   */
+  maxTimeNs: number;
 }
 
-export const DEFAULT_OPTIONS: MachineOptions = { cpus: 4, seed: 1, maxInstructions: 2_000_000_000, panicOnOops: false };
+/** Ten minutes of simulated time: far beyond any test module's run, and a guest that never ends ends. */
+export const DEFAULT_MAX_TIME_NS = 600e9;
+
+export const DEFAULT_OPTIONS: MachineOptions = { cpus: 4, seed: 1, maxInstructions: 2_000_000_000, panicOnOops: false, maxTimeNs: DEFAULT_MAX_TIME_NS };
 
 /** Why Machine.run() returned. */
 export type MachineStop =
@@ -49,6 +58,7 @@ export type MachineStop =
   | { kind: 'deadlock'; tasks: Task[]; hung?: boolean } // hung: blocked past the hung-task timeout while others run
   | { kind: 'panic'; reason: string }
   | { kind: 'budget' }
+  | { kind: 'timeLimit' }       // simulated time reached options.maxTimeNs
   | { kind: 'halted'; reason: string } // a tool (e.g. a debugger) asked to stop
   | { kind: 'slice' };                 // run(slice) used up its slice; call run() again to go on
 

@@ -110,6 +110,7 @@ export class Scheduler {
     const sliceEnd = this.insns + slice;
     while (!this.stop) {
       if (this.insns >= m.options.maxInstructions) return { kind: 'budget' };
+      if (this.roundStartNs >= m.options.maxTimeNs) return { kind: 'timeLimit' };
       if (this.insns >= sliceEnd) { this.unload(); return { kind: 'slice' }; }
       for (const t of this.woken.splice(0)) this.runQueue.push(t);
       let ranAny = false;
@@ -134,7 +135,9 @@ export class Scheduler {
         if (sleepers.length > 0) {
           // Idle until the first wake-up, or until a CPU hotplug event or timed action due before it.
           const next = Math.min(...sleepers.map((t) => t.wakeAt), m.hotplug.nextDueNs, this.timedActions[0]?.atNs ?? Infinity);
-          this.roundStartNs = Math.max(this.roundStartNs, next);
+          // no host time for idle: straight to the next timer, or to the time limit if that comes first
+          this.roundStartNs = Math.max(this.roundStartNs, Math.min(next, m.options.maxTimeNs));
+          if (this.roundStartNs >= m.options.maxTimeNs) return { kind: 'timeLimit' };
           this.wakeSleepers();
           this.applyDue();
           continue;

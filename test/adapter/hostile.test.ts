@@ -232,6 +232,31 @@ describe('hostile programs', { skip: SKIP }, () => {
     }
   });
 
+  test('a guest that sleeps forever ends at the launch\'s maxTime: exit code 3, the reason, terminated', async () => {
+    const sleeper = path.join(tmp, 'sleeper.c');
+    fs.writeFileSync(sleeper, '#include <linux/module.h>\n#include <linux/delay.h>\nstatic int __init s_init(void) { for (;;) msleep(1000); return 0; }\nmodule_init(s_init);\nMODULE_LICENSE("GPL");\n');
+    const dc = await startClient();
+    try {
+      const outputs: string[] = [];
+      dc.on('output', (e: DebugProtocol.OutputEvent) => outputs.push(e.body.output));
+      const exited = dc.waitForEvent('exited');
+      const terminated = dc.waitForEvent('terminated');
+      await launch(dc, { program: sleeper, maxTime: '30s' });
+      assert.equal(((await exited) as DebugProtocol.ExitedEvent).body.exitCode, 3);
+      await terminated;
+      assert.match(outputs.join(''), /simulated time limit reached \(maxTime 30 s\): the guest was still running/);
+    } finally {
+      await stopClient(dc);
+    }
+    const bad = await startClient();
+    try {
+      await bad.initializeRequest();
+      await assert.rejects(bad.launchRequest({ program: sleeper, maxTime: -1 } as never), /'maxTime' must be a simulated time in seconds/);
+    } finally {
+      await bad.stop();
+    }
+  });
+
   test('a launch of /dev/zero or a FIFO fails at once with a reason; disconnect is answered', async () => {
     const programs = ['/dev/zero'];
     if (spawnSync('mkfifo', [fifo]).status === 0) programs.push(fifo);

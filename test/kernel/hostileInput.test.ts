@@ -87,6 +87,40 @@ describe('hostile input files', () => {
   });
 });
 
+const SLEEPER = path.join(tmp, 'sleeper.c');
+fs.writeFileSync(SLEEPER, [
+  '#include <linux/module.h>',
+  '#include <linux/delay.h>',
+  '#include <linux/kthread.h>',
+  'static int sleeper(void *arg) { for (;;) msleep(1000); return 0; }',
+  'static int __init s_init(void) { kthread_run(sleeper, NULL, "sleeper"); return 0; }',
+  'module_init(s_init);',
+  'MODULE_LICENSE("GPL");',
+].join('\n'));
+
+describe('guests that never end', NEEDS_GCC, () => {
+  test('for (;;) msleep(1000) ends at the default simulated-time limit (600 s): exit 3 with the reason, a few thousand instructions', () => {
+    const r = ksw('run', SLEEPER, '--json');
+    assert.equal(r.status, 3, r.stderr);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; text?: string; insns?: number; time_ns?: number });
+    const exit = events.find((e) => e.type === 'exit')!;
+    assert.ok(exit.insns! < 20_000, `idle time costs no instructions (${exit.insns})`);
+    assert.ok(exit.time_ns! >= 600e9 && exit.time_ns! < 601e9, String(exit.time_ns));
+    assert.ok(events.some((e) => /simulated time limit reached \(--max-time 600 s\) after \d+ instructions: the guest was still running/.test(e.text ?? '')));
+  });
+
+  test('--max-time takes seconds or a unit; a bad value is a usage error', () => {
+    const r = ksw('run', SLEEPER, '--max-time', '2.5s');
+    assert.equal(r.status, 3);
+    assert.match(r.stdout, /\[ {4}2\.500000\] ksw: simulated time limit reached \(--max-time 2\.5 s\)/);
+    for (const bad of ['0', '-1', 'soon', '1e3', '2000000']) {
+      const u = ksw('run', SLEEPER, '--max-time', bad);
+      assert.equal(u.status, 2, bad);
+      assert.match(u.stderr, /--max-time: '.*' is not a simulated time/);
+    }
+  });
+});
+
 describe('hostile modules', NEEDS_GCC, () => {
   test('a module without module_init loads like Linux, says so in one line, and runs module_exit at the end: exit 0', () => {
     const r = ksw('run', NO_INIT);

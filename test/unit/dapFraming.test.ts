@@ -106,4 +106,6 @@ test('request arguments: missing, mistyped and out-of-range values are named', (
   assert.match(p('disassemble', { memoryReference: '0', instructionCount: 1.5 })!, /'instructionCount' must be an integer/);
   assert.match(p('stackTrace', {})!, /'threadId' is required/);
   assert.equal(p('someCustomRequest', { anything: 1 }), null, 'requests without rules pass');
+  assert.equal(p('__proto__', {}), null, 'found by the fuzz suite: Object.prototype is no rule table');
+  assert.equal(p('constructor', {}), null);
 });
