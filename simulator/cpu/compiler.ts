@@ -58,6 +58,12 @@ const CONDITIONAL_FLAG_WRITERS = new Set<number>([
 
 export class BlockCompiler {
   private readonly decoder = new InsnDecoder();
+  /**
+   * Decoded instructions by address. A block's successors are decoded for
+   * flag liveness and then again when they are compiled; the cache serves
+   * the second decode. An entry is used only if the bytes still match.
+   */
+  private readonly decoded = new Map<number, Insn>();
   private readonly envNames: string[];
   private readonly envValues: unknown[];
 
@@ -112,6 +118,14 @@ export class BlockCompiler {
       default:
         return null;
     }
+  }
+
+  private decode(bytes: Uint8Array, lo: number, hi: number): Insn | { invalid: string } {
+    const cached = this.decoded.get(lo);
+    if (cached && cached.ipHi === hi && sameBytes(cached.bytes, bytes)) return cached;
+    const d = this.decoder.decode(bytes, lo, hi);
+    if (!isInvalid(d)) this.decoded.set(lo, d);
+    return d;
   }
 
   private isHost(lo: number, hi: number): boolean {
@@ -192,7 +206,7 @@ export class BlockCompiler {
       let bytes: Uint8Array;
       try { bytes = this.fetch(lo, hi); } catch { return FlagBit.ALL; }
       if (bytes[0] === 0xcc) return FlagBit.ALL; // a probe or breakpoint: anything may look
-      const d = this.decoder.decode(bytes, lo, hi);
+      const d = this.decode(bytes, lo, hi);
       if (isInvalid(d) || !emitterFor(d)) return FlagBit.ALL;
       live |= d.flagsRead & ~killed;
       if (!CONDITIONAL_FLAG_WRITERS.has(d.mnemonic)) killed |= d.flagsWritten;
@@ -226,7 +240,7 @@ export class BlockCompiler {
         probeId = probe.id;
         bytes = probe.original;
       }
-      const d = this.decoder.decode(bytes, ipLo, ipHi);
+      const d = this.decode(bytes, ipLo, ipHi);
       if (isInvalid(d)) {
         if (d.invalid.startsWith('(truncated)') && insns.length === 0) {
           // the instruction runs into an unmapped/non-executable page
@@ -315,6 +329,13 @@ export class BlockCompiler {
     const run = factory(...this.envValues, Int32Array.from(ips)) as () => number;
     return { run, ipLo: lo, ipHi: hi, pages: [...pages], length: insns.length, insns };
   }
+}
+
+/** Does `fetched` start with the instruction bytes `insn`? */
+function sameBytes(insn: Uint8Array, fetched: Uint8Array): boolean {
+  if (fetched.length < insn.length) return false;
+  for (let i = 0; i < insn.length; i++) if (insn[i] !== fetched[i]) return false;
+  return true;
 }
 
 /** Iterations a self-looping block runs before returning to the dispatcher (bounds budget overshoot). */

@@ -56,6 +56,8 @@ export interface Insn {
   text: string;
   /** Address size override (67h): only used by string instructions. */
   addr32: boolean;
+  /** The instruction's bytes. */
+  readonly bytes: Uint8Array;
 }
 
 const R = iced.Register;
@@ -173,10 +175,50 @@ function convertOperand(ins: iced.Instruction, n: number, immSize: number): Oper
   }
 }
 
+/**
+ * One decoded instruction. `text` is formatted on first use only (messages,
+ * disassembly): formatting every compiled instruction was a large share of
+ * start-up.
+ */
+class DecodedInsn implements Insn {
+  private formatted: string | undefined;
+  constructor(
+    readonly ipLo: number, readonly ipHi: number, readonly nextLo: number, readonly nextHi: number,
+    readonly length: number, readonly mnemonic: iced.Mnemonic, readonly code: iced.Code, readonly ops: Operand[],
+    readonly opSize: number, readonly lock: boolean, readonly rep: boolean, readonly repne: boolean,
+    readonly cc: number, readonly flowControl: iced.FlowControl, readonly targetLo: number, readonly targetHi: number,
+    readonly flagsRead: number, readonly flagsWritten: number, readonly addr32: boolean,
+    /** The instruction's bytes (formatted on demand; compared by the compiler's decode cache). */
+    readonly bytes: Uint8Array,
+  ) {}
+
+  get text(): string {
+    return this.formatted ??= formatInstruction(this.bytes, this.ipLo, this.ipHi);
+  }
+}
+
+let textDecoder: { instruction: iced.Instruction; formatter: iced.Formatter } | null = null;
+
+/** Intel-syntax text of the instruction at the start of `bytes`. */
+function formatInstruction(bytes: Uint8Array, ipLo: number, ipHi: number): string {
+  textDecoder ??= { instruction: new iced.Instruction(), formatter: new iced.Formatter(iced.FormatterSyntax.Intel) };
+  const decoder = new iced.Decoder(64, bytes, iced.DecoderOptions.None);
+  try {
+    decoder.ip = joinIp(ipLo, ipHi);
+    decoder.decodeOut(textDecoder.instruction);
+    return textDecoder.formatter.format(textDecoder.instruction);
+  } finally {
+    decoder.free();
+  }
+}
+
+function joinIp(lo: number, hi: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
 /** Decodes instructions from byte buffers; holds one reusable iced Instruction. */
 export class InsnDecoder {
   private readonly instruction = new iced.Instruction();
-  private readonly formatter = new iced.Formatter(iced.FormatterSyntax.Intel);
 
   /**
    * Decode one instruction at `bytes[0]` (address ipLo/ipHi). Returns null
@@ -185,23 +227,24 @@ export class InsnDecoder {
   decode(bytes: Uint8Array, ipLo: number, ipHi: number): Insn | { invalid: string } {
     const decoder = new iced.Decoder(64, bytes, iced.DecoderOptions.None);
     try {
-      decoder.ip = (BigInt(ipHi >>> 0) << 32n) | BigInt(ipLo >>> 0);
+      decoder.ip = joinIp(ipLo, ipHi);
       const ins = this.instruction;
       decoder.decodeOut(ins);
       if (ins.isInvalid || ins.code === iced.Code.INVALID) {
         const hexBytes = Array.from(bytes.subarray(0, Math.min(bytes.length, 8)), (b) => b.toString(16).padStart(2, '0')).join(' ');
         return { invalid: decoder.lastError === iced.DecoderError.NoMoreBytes ? `(truncated) ${hexBytes}` : `(bad) ${hexBytes}` };
       }
-      return this.convert(ins);
+      return this.convert(ins, bytes, ipLo, ipHi);
     } finally {
       decoder.free();
     }
   }
 
-  private convert(ins: iced.Instruction): Insn | { invalid: string } {
-    const text = this.formatter.format(ins);
-    const [nextLo, nextHi] = splitBig(ins.nextIP);
-    const [ipLo, ipHi] = splitBig(ins.ip);
+  private convert(ins: iced.Instruction, bytes: Uint8Array, ipLo: number, ipHi: number): Insn | { invalid: string } {
+    const length = ins.length;
+    // next = ip + length, carried into the high half without BigInt
+    const nextLo = (ipLo + length) | 0;
+    const nextHi = (nextLo >>> 0) < (ipLo >>> 0) ? (ipHi + 1) | 0 : ipHi;
     let opSize = 0;
     const ops: Operand[] = [];
     let targetLo = 0, targetHi = 0;
@@ -225,7 +268,7 @@ export class InsnDecoder {
         if (n === 0) opSize = ops[0].size;
       }
     } catch (e) {
-      if (e instanceof UnsupportedOperand) return { invalid: text };
+      if (e instanceof UnsupportedOperand) return { invalid: this.formatterText(ins) };
       throw e;
     }
     if (opSize === 0) opSize = ops.length > 0 ? ops[0].size : MEMORY_SIZE_BYTES[ins.memorySize] ?? 0;
@@ -233,16 +276,20 @@ export class InsnDecoder {
     if (ins.isStackInstruction && (ins.mnemonic === iced.Mnemonic.Push || ins.mnemonic === iced.Mnemonic.Pop)) {
       opSize = Math.abs(ins.stackPointerIncrement);
     }
-    return {
-      ipLo, ipHi, nextLo, nextHi, length: ins.length,
-      mnemonic: ins.mnemonic, code: ins.code, ops, opSize,
-      lock: ins.hasLockPrefix, rep: ins.hasRepPrefix || ins.hasRepePrefix, repne: ins.hasRepnePrefix,
-      cc: ins.conditionCode, flowControl: ins.flowControl, targetLo, targetHi,
-      flagsRead: icedFlagsToOurs(ins.rflagsRead),
-      flagsWritten: icedFlagsToOurs(ins.rflagsWritten | ins.rflagsCleared | ins.rflagsSet | ins.rflagsUndefined),
-      text,
-      addr32: stringAddr32 || (ins.memoryBase !== R.None || ins.memoryIndex !== R.None ? isAddr32(ins) : false),
-    };
+    return new DecodedInsn(
+      ipLo, ipHi, nextLo, nextHi, length, ins.mnemonic, ins.code, ops, opSize,
+      ins.hasLockPrefix, ins.hasRepPrefix || ins.hasRepePrefix, ins.hasRepnePrefix,
+      ins.conditionCode, ins.flowControl, targetLo, targetHi,
+      icedFlagsToOurs(ins.rflagsRead),
+      icedFlagsToOurs(ins.rflagsWritten | ins.rflagsCleared | ins.rflagsSet | ins.rflagsUndefined),
+      stringAddr32 || (ins.memoryBase !== R.None || ins.memoryIndex !== R.None ? isAddr32(ins) : false),
+      bytes.slice(0, length),
+    );
+  }
+
+  private formatterText(ins: iced.Instruction): string {
+    textDecoder ??= { instruction: new iced.Instruction(), formatter: new iced.Formatter(iced.FormatterSyntax.Intel) };
+    return textDecoder.formatter.format(ins);
   }
 }
 
