@@ -47,6 +47,15 @@ export function revealCallStack(): void {
   void vscode.commands.executeCommand('workbench.debug.action.focusCallStackView');
 }
 
+/**
+ * A source path as VS Code hands it to an extension in a custom request's
+ * response: in a remote window (code-server, SSH) it has been turned into a
+ * URI (`vscode-remote://host/abs/file.c`); the file's own path is wanted.
+ */
+export function pathFromClient(p: string): string {
+  return /^[a-z][\w+.-]*:\/\//i.test(p) ? vscode.Uri.parse(p).path : p;
+}
+
 /** Requests after which the machine runs (the adapter sends no `continued` event for them). */
 const RESUMING = new Set(['configurationDone', 'continue', 'next', 'stepIn', 'stepOut', 'restart']);
 
@@ -238,9 +247,11 @@ export class Sessions implements vscode.Disposable {
       // the victim task's thread id is its pid; its frame of the watched function is where it stands now
       const st = await entry.session.customRequest('stackTrace', { threadId: c.watch.pid, startFrame: 0, levels: 20 }) as DebugProtocol.StackTraceResponse['body'];
       const frame = st.stackFrames.find((f) => functionOf(f.name) === c.watch.function && f.source?.path && f.line > 0);
-      if (frame) victim = { file: frame.source!.path!, line: frame.line };
-    } catch {
+      if (frame) victim = { file: pathFromClient(frame.source!.path!), line: frame.line };
+      else this.log.appendLine(`(the victim ${c.watch.function} is not on pid ${c.watch.pid}'s stack: ${st.stackFrames.map((f) => f.name).join(' < ')}; its definition is marked)`);
+    } catch (err) {
       // not stopped (stopOnCorruption false) or the victim has exited: the definition line is used
+      this.log.appendLine(`(the victim's frame could not be read: ${(err as Error).message}; its definition is marked)`);
     }
     this.annotations.addCorruption(c, kernelText, victim, this.watchLocation(entry, c.config) ?? definitionLocation(c.watch.function, c.writer.file));
   }

@@ -94,8 +94,11 @@ export const USER_SETTINGS = {
 /**
  * Install the .vsix into a fresh profile under `work`, copy `workspaceSource`
  * there, and serve it. `stop()` ends code-server's whole process group.
+ * `opts.settings` adds user settings; `opts.defaults` names settings of
+ * USER_SETTINGS to leave at VS Code's default instead.
  */
-export async function startCodeServer(work: string, vsix: string, workspaceSource: string, log: (line: string) => void): Promise<CodeServer> {
+export async function startCodeServer(work: string, vsix: string, workspaceSource: string, log: (line: string) => void,
+  opts: { settings?: Record<string, unknown>; defaults?: string[] } = {}): Promise<CodeServer> {
   const cs = findCodeServer();
   if (typeof cs === 'string') throw new Error(cs);
   fs.rmSync(work, { recursive: true, force: true });
@@ -104,7 +107,9 @@ export async function startCodeServer(work: string, vsix: string, workspaceSourc
   fs.cpSync(workspaceSource, dirs.ws, { recursive: true });
   fs.mkdirSync(path.join(dirs.user, 'User'), { recursive: true });
   // KSW_E2E_ADAPTER_MODE=inline runs the same test with the adapter inside the extension host
-  const settings = { ...USER_SETTINGS, ...(process.env.KSW_E2E_ADAPTER_MODE ? { 'kstackwatch.adapterMode': process.env.KSW_E2E_ADAPTER_MODE } : {}) };
+  const settings: Record<string, unknown> = { ...USER_SETTINGS, ...opts.settings, ...(process.env.KSW_E2E_ADAPTER_MODE ? { 'kstackwatch.adapterMode': process.env.KSW_E2E_ADAPTER_MODE } : {}) };
+  // `defaults`: settings left at VS Code's own default, as a new user has them
+  for (const key of opts.defaults ?? []) delete settings[key];
   fs.writeFileSync(path.join(dirs.user, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   const env = { ...process.env, EXTENSIONS_GALLERY: '{}', TMPDIR: dirs.tmp, XDG_CONFIG_HOME: dirs.xdg, XDG_DATA_HOME: path.join(dirs.xdg, 'data') };
   const common = ['--config', '/dev/null', '--user-data-dir', dirs.user, '--extensions-dir', dirs.ext];

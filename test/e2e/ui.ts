@@ -1,0 +1,88 @@
+// Helpers for driving VS Code Web in the E2E tests: screenshots, polling,
+// the command palette, and reading what the workbench shows (view panes,
+// after-text decorations) — the way a user sees it, through the DOM.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { ROOT } from './codeServer';
+
+export const SHOTS = path.join(ROOT, '.test-work', 'e2e', 'screenshots');
+
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+export const log = (m: string) => console.log(`# e2e ${elapsed()}: ${m}`);
+
+export async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+/** Poll `probe` until it returns a truthy value (or fail with the last value seen). */
+export async function until<T>(what: string, probe: () => Promise<T>, timeoutMs: number, page?: Page): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await probe();
+    if (last) return last;
+    if (Date.now() > deadline) {
+      if (page) await shot(page, `timeout-${what.replace(/\W+/g, '-')}`).catch(() => undefined);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+}
+
+/** Text of the rows of one view pane in the side bar, by its title. */
+export async function paneText(page: Page, title: string): Promise<string> {
+  // a string, so this file needs no DOM typings: it runs in the page
+  return page.evaluate(`(() => {
+    for (const pane of document.querySelectorAll('.pane')) {
+      const header = pane.querySelector('.pane-header .title');
+      if (header && header.textContent.trim().toLowerCase() === ${JSON.stringify(title.toLowerCase())}) {
+        const body = pane.querySelector('.pane-body');
+        return body ? body.innerText : '';
+      }
+    }
+    return '';
+  })()`);
+}
+
+/** Drag the side bar's edge to the right, so the views' descriptions are readable in screenshots. */
+export async function widenSideBar(page: Page, width: number): Promise<void> {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box) return;
+  const x = box.x + box.width + 1, y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 5 });
+  await page.mouse.up();
+}
+
+/** Expand a collapsed view pane of the side bar (like clicking its title). */
+export async function expandPane(page: Page, title: string): Promise<void> {
+  const header = page.locator('.pane-header', { has: page.locator('.title', { hasText: new RegExp(`^${title}$`, 'i') }) }).first();
+  if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+}
+
+/** The ::after texts of decorations on the editor's lines (after-text decorations render there). */
+export async function afterTexts(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const out = [];
+    for (const el of document.querySelectorAll('.monaco-editor .view-line span')) {
+      const c = getComputedStyle(el, '::after').content;
+      if (c && c !== 'none' && c !== 'normal') out.push(c);
+    }
+    return out;
+  })()`);
+}
+
