@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { findFunctions } from './cSource';
 import {
   CorruptionJson, OopsJson, corruptionAfterText, corruptionHover, corruptionMessage, firstSourceFrame, functionOf,
-  oopsAfterText, oopsHover, oopsMessage, victimAfterText,
+  oopsAfterText, oopsHover, oopsMessage, victimAfterText, GOTO_TIME_COMMAND,
 } from './reports';
 
 interface Mark {
@@ -180,6 +180,8 @@ export class Annotations implements vscode.Disposable, vscode.HoverProvider {
     const seen = new Set<string>();
     const parts = marks.map((m) => m.hover).filter((h) => !seen.has(h) && !!seen.add(h));
     const md = new vscode.MarkdownString(parts.join('\n\n---\n\n'));
+    // the origin's "go back to that moment" link runs this one command, nothing else
+    md.isTrusted = { enabledCommands: [GOTO_TIME_COMMAND] };
     return new vscode.Hover(md, document.lineAt(position.line).range);
   }
 

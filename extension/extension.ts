@@ -24,6 +24,7 @@ import { registerLaunchCompletion } from './launchCompletion';
 import { registerKswTools } from './kswTools';
 import { DEBUG_TYPE } from './launchDefaults';
 import { Sessions } from './sessions';
+import { GOTO_TIME_COMMAND } from './reports';
 import { StackWatchesView, WatchStore } from './stackWatchesView';
 import { registerWatchCommands, WatchCodeLens } from './watchCommands';
 import { watchRows } from './watchModel';
@@ -64,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): KswApi {
     vscode.commands.registerCommand('kstackwatch.openGuide', () =>
       vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(path.join(context.extensionPath, 'docs', 'guide.md')))),
     vscode.commands.registerCommand('kstackwatch.clearAnnotations', () => annotations.clear()),
+    vscode.commands.registerCommand(GOTO_TIME_COMMAND, (timeNs: unknown) => sessions.gotoTime(timeNs)),
     vscode.commands.registerCommand('kstackwatch.refreshWatches', () => sessions.refresh()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => view.refresh()),
   );

@@ -13,7 +13,15 @@ export interface CorruptionJson {
   writer: { pid: number; comm: string; cpu: number; ip: string; symbol: string; file?: string; line?: number; trap_ip: string; stack: StackEntryJson[] };
   old: string;
   new: string;
+  /**
+   * Issue 11's time travel (DESIGN.md §3.2): whose frame held the written
+   * address before the victim's did, and when it returned; null when no
+   * earlier frame held it; absent from an adapter without time travel.
+   */
+  origin?: CorruptionOrigin | null;
 }
+
+export interface CorruptionOrigin { function: string; variable: string; pid: number; comm: string; returned_ns: number }
 
 export interface OopsJson {
   type: 'oops';
@@ -97,6 +105,7 @@ export function corruptionHover(c: CorruptionJson, kernelText?: string): string 
     `- **victim** ${c.watch.function}() of ${c.watch.comm} (pid ${c.watch.pid}), depth ${c.watch.depth}, CPU ${c.watch.cpu}`,
     `- **watched** ${c.watch.canary ? 'canary' : 'slot'} \`${c.watch.addr}\` (${c.watch.len} bytes): \`${c.old}\` → \`${c.new}\``,
     `- **watch** \`${c.config}\``,
+    ...originLines(c.origin),
     '',
     '```kstackwatch-log',
     report.replace(/```/g, "'''"),
@@ -151,4 +160,18 @@ export function oopsFromException(description: string, details: string | undefin
 export function panicVictim(description: string | undefined): string | undefined {
   const m = /stack-protector: Kernel stack is corrupted in: ([A-Za-z_][\w]*)(?:\.(?:constprop|isra|part|cold)\.\d+)?\+/.exec(description ?? '');
   return m?.[1];
+}
+
+/** The command a hover link runs to take the machine back to a time (extension.ts registers it). */
+export const GOTO_TIME_COMMAND = 'kstackwatch.goToOriginTime';
+
+/**
+ * The hover's origin line: the frame that held the written address before
+ * the victim's (a stale pointer's source), with a link that takes the
+ * machine back to the moment that frame returned.
+ */
+export function originLines(origin: CorruptionOrigin | null | undefined): string[] {
+  if (!origin || typeof origin.returned_ns !== 'number') return [];
+  const args = encodeURIComponent(JSON.stringify([origin.returned_ns]));
+  return [`- **origin** the address was \`${origin.variable}\` of ${origin.function}() of ${origin.comm} (pid ${origin.pid}) until it returned at ${timestamp(origin.returned_ns)} — [go back to that moment](command:${GOTO_TIME_COMMAND}?${args})`];
 }

@@ -21,6 +21,8 @@ export const REQUESTS = {
   setStackWatches: 'kstackwatch.setStackWatches',
   listStackWatches: 'kstackwatch.listStackWatches',
   debugRegisters: 'kstackwatch.debugRegisters',
+  /** Issue 11's time travel: `{ time_ns }`. */
+  gotoTime: 'kstackwatch.gotoTime',
 } as const;
 export const CORRUPTION_EVENT = 'kstackwatch.corruption';
 /** Issue 11's time-travel contract: `{ time_ns, insns }` before every stopped event. */
@@ -228,6 +230,21 @@ export class Sessions implements vscode.Disposable {
     const config = { ...session.configuration } as vscode.DebugConfiguration;
     await vscode.debug.stopDebugging(session);
     await vscode.debug.startDebugging(session.workspaceFolder, config);
+  }
+
+  /**
+   * Issue 11's `kstackwatch.gotoTime` request: take the machine of the
+   * current session back (or forward) to a simulated time; the adapter then
+   * stops with reason `goto` after a `kstackwatch.time` event.
+   */
+  async gotoTime(timeNs: unknown): Promise<void> {
+    const entry = this.current();
+    if (!entry || typeof timeNs !== 'number') return;
+    try {
+      await entry.session.customRequest(REQUESTS.gotoTime, { time_ns: timeNs });
+    } catch (err) {
+      void vscode.window.showWarningMessage(`KStackWatch: cannot go back in time in this session: ${(err as Error).message}`);
+    }
   }
 
   /** The CPU a thread is on, from its name (`comm (pid N) [CPU n]`). */

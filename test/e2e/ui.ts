@@ -86,3 +86,46 @@ export async function afterTexts(page: Page): Promise<string[]> {
   })()`);
 }
 
+
+/**
+ * Open a workspace file by name through quick open, as a user would. The
+ * first file search of a fresh window can be slow on a loaded machine: the
+ * name is typed again every 10 s (which searches again), up to 2 minutes.
+ */
+export async function openFile(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 30_000 });
+  let typedAt = 0;
+  await until(`${name} in quick open`, async () => {
+    if (Date.now() - typedAt > 10_000) {
+      await input.fill('');
+      await input.fill(name);
+      typedAt = Date.now();
+    }
+    return (await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).count()) > 0;
+  }, 120_000, page);
+  await page.keyboard.press('Enter');
+  await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 60_000 });
+}
+
+/**
+ * Hover the editor line containing `lineText` (over its code, not its
+ * indentation) until a hover containing `expect` shows; the mouse is moved
+ * off and back every few seconds, as a user would try again. Its text.
+ */
+export async function hoverLine(page: Page, lineText: string, expect: string): Promise<string> {
+  let movedAt = 0;
+  return until(`the hover on "${lineText}"`, async () => {
+    if (Date.now() - movedAt > 4000) {
+      const box = await page.locator('.view-line', { hasText: lineText }).first().boundingBox();
+      if (box) {
+        await page.mouse.move(5, 500);
+        await page.mouse.move(box.x + box.width / 3, box.y + box.height / 2, { steps: 3 });
+      }
+      movedAt = Date.now();
+    }
+    const t = (await page.locator('.monaco-hover').allInnerTexts().catch(() => [] as string[])).join('\n');
+    return t.includes(expect) ? t : '';
+  }, 60_000, page);
+}

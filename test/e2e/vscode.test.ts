@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Browser } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, ROOT, skipReason, startCodeServer } from './codeServer';
-import { SHOTS, afterTexts, expandPane, log, paneText, runCommand, shot, until, widenSideBar } from './ui';
+import { SHOTS, afterTexts, expandPane, hoverLine, log, openFile, paneText, runCommand, shot, until, widenSideBar } from './ui';
 import { findFunctions } from '../../extension/cSource';
 
 // One folder per run (several checkouts' `npm test` may run on one machine at
@@ -61,14 +61,7 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
 
     // open the test module with the cursor in test_canary_overflow
     const cursorLine = lineOf('pr_info("entry of %s\\n", __func__);', 'static noinline void test_canary_overflow');
-    // quick open in file mode: the palette's input without the '>' prefix
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 10_000 });
-    await page.locator('.quick-input-widget input').fill('kstackwatch_test.c');
-    await until('the file in quick open', async () => (await page.locator('.quick-input-list .monaco-list-row', { hasText: 'kstackwatch_test.c' }).count()) > 0, 15_000, page);
-    await shot(page, '0-quick-open');
-    await page.keyboard.press('Enter');
-    await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });
+    await openFile(page, 'kstackwatch_test.c');
     await page.keyboard.press('Control+G');
     await page.keyboard.type(String(cursorLine));
     await page.keyboard.press('Enter');
@@ -98,7 +91,7 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
     const afters = await until('the corruption annotation', async () => {
       const a = await afterTexts(page);
       return a.some((t) => t.includes('wrote 0xdeadbeef')) ? a : null;
-    }, 20_000, page);
+    }, 60_000, page);
     const annotation = afters!.find((t) => t.includes('wrote 0xdeadbeef'))!;
     assert.match(annotation, /canary of test_canary_overflow\(\)/);
     assert.match(annotation, /insmod pid 1/);
@@ -106,13 +99,7 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
     await shot(page, '2-stopped');
 
     // the hover on the annotated line has the kernel's report
-    const writerLine = page.locator('.view-line', { hasText: 'WRITE_ONCE(p[i], 0xdeadbeefULL);' }).first();
-    const lineBox = await writerLine.boundingBox();
-    if (lineBox) await page.mouse.move(lineBox.x + 8, lineBox.y + lineBox.height / 2);
-    const hover = await until('the report hover', async () => {
-      const t = await page.locator('.monaco-hover').allInnerTexts().catch(() => [] as string[]);
-      return t.join('\n').includes('KStackWatch: stack corruption') ? t.join('\n') : '';
-    }, 15_000, page);
+    const hover = await hoverLine(page, 'WRITE_ONCE(p[i], 0xdeadbeefULL);', 'KStackWatch: stack corruption');
     assert.match(hover, /Caught stack corruption|stack corruption detected/);
     await shot(page, '2-hover');
     await page.mouse.move(5, 500);
@@ -123,7 +110,7 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
     const watches = await until('the watch in the Stack Watches view', async () => {
       const t = await paneText(page, 'Stack Watches');
       return t.includes('fn=test_canary_overflow') ? t : '';
-    }, 20_000, page);
+    }, 60_000, page);
     assert.match(watches, /fn=test_canary_overflow/);
     log(`Stack Watches: ${watches.replace(/\s+/g, ' ').trim()}`);
     // the debug registers of every CPU, as the session reports them
@@ -131,7 +118,7 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
     const registers = await until('the debug registers of each CPU', async () => {
       const t = await paneText(page, 'Stack Watches');
       return /CPU 0[\s\S]*CPU 1\s*DR0[^\n]*kstackwatch/.test(t) ? t : '';
-    }, 10_000, page);
+    }, 30_000, page);
     assert.match(registers, /\d+ armed[\s\S]*\d+ free/);
 
     // Problems: an Error naming the writer and the victim
@@ -139,21 +126,21 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
     const problems = await until('the Problems entry', async () => {
       const t = await page.locator('.markers-panel').innerText().catch(() => '');
       return /Stack corruption/.test(t) ? t : '';
-    }, 20_000, page);
+    }, 60_000, page);
     assert.match(problems, /Stack corruption: insmod \(pid 1, CPU \d\) wrote 0xdeadbeef into the stack canary of test_canary_overflow\(\)/);
     assert.match(problems, /KStackWatch/);
     await shot(page, '3-problems');
 
     // a watch added in the view is sent to the next session before it runs, and shown armed
     await page.keyboard.press('Shift+F5');
-    await until('the session to end', async () => !(await paneText(page, 'Call Stack')).includes('test_canary_overflow'), 20_000, page);
+    await until('the session to end', async () => !(await paneText(page, 'Call Stack')).includes('test_canary_overflow'), 60_000, page);
     await runCommand(page, 'KStackWatch: Add Stack Watch');
     const box = page.locator('.quick-input-widget input');
-    await until('the Add Stack Watch input', async () => (await box.inputValue()).startsWith('fn='), 10_000, page);
+    await until('the Add Stack Watch input', async () => (await box.inputValue()).startsWith('fn='), 30_000, page);
     // the caller's frame: the overflow reaches it too, after the canary
     await box.fill('fn=kstackwatch_test_init so=8 wl=8');
     await page.keyboard.press('Enter');
-    await until('the user watch in the view', async () => (await paneText(page, 'Stack Watches')).includes('fn=kstackwatch_test_init'), 10_000, page);
+    await until('the user watch in the view', async () => (await paneText(page, 'Stack Watches')).includes('fn=kstackwatch_test_init'), 30_000, page);
     await page.locator('.monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+G');
     await page.keyboard.type(String(cursorLine));
@@ -168,7 +155,7 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
 
     // an oops (scenario 5 smashes a return address) is annotated too
     await page.keyboard.press('Shift+F5');
-    await until('the session to end', async () => !(await paneText(page, 'Call Stack')).includes('test_canary_overflow'), 20_000, page);
+    await until('the session to end', async () => !(await paneText(page, 'Call Stack')).includes('test_canary_overflow'), 60_000, page);
     fs.mkdirSync(path.join(server.workspace, '.vscode'), { recursive: true });
     fs.writeFileSync(path.join(server.workspace, '.vscode', 'launch.json'), JSON.stringify({
       version: '0.2.0',
@@ -181,7 +168,7 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
       const select = item && item.querySelector('select');
       const shown = (item ? item.textContent : '') + (select && select.selectedIndex >= 0 ? select.options[select.selectedIndex].text : '');
       return shown.includes('e2e: test5 oops') ? shown : '';
-    })()`) as Promise<string>, 20_000, page);
+    })()`) as Promise<string>, 60_000, page);
     await page.locator('.monaco-editor .view-lines').first().click();
     await page.keyboard.press('F5');
     const oops = await until('the oops annotation', async () => {
@@ -198,14 +185,11 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
     await page.keyboard.press('Shift+F5');
 
     // a .ksw file: highlighted by the grammar, each bad token in Problems
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').fill('watches.ksw');
-    await until('watches.ksw in quick open', async () => (await page.locator('.quick-input-list .monaco-list-row', { hasText: 'watches.ksw' }).count()) > 0, 15_000, page);
-    await page.keyboard.press('Enter');
+    await openFile(page, 'watches.ksw');
     const kswProblems = await until('the .ksw problems', async () => {
       const t = await page.locator('.markers-panel').innerText().catch(() => '');
       return /unknown key 'wlen'/.test(t) && /not aligned/.test(t) ? t : '';
-    }, 20_000, page);
+    }, 60_000, page);
     assert.match(kswProblems, /did you mean 'wl'/);
     const keyColor = await page.evaluate(`(() => {
       const spans = [...document.querySelectorAll('.monaco-editor .view-line span span')];
@@ -267,19 +251,14 @@ test('a new user: CodeLens, F5, both lines marked, Problems links open, restart 
     try {
       await page.goto(server.url);
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-      await page.keyboard.press('F1');
-      await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 10_000 });
-      await page.locator('.quick-input-widget input').fill('stale.c');
-      await until('stale.c in quick open', async () => (await page.locator('.quick-input-list .monaco-list-row', { hasText: 'stale.c' }).count()) > 0, 15_000, page);
-      await page.keyboard.press('Enter');
-      await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });
+      await openFile(page, 'stale.c');
 
       // the CodeLens above victim() adds the watch on its canary
       const lens = page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Watch stack of victim' }).first();
       await until('the "Watch stack of victim" CodeLens', async () => (await lens.count()) > 0, 60_000, page);
       await shot(page, 'new-user-1-codelens');
       await lens.click();
-      await until('the CodeLens to turn into the watch', async () => (await page.locator('.contentWidgets .codelens-decoration', { hasText: /Watching|Remove/ }).count()) > 0, 10_000, page).catch(() => undefined);
+      await until('the CodeLens to turn into the watch', async () => (await page.locator('.contentWidgets .codelens-decoration', { hasText: 'Watching victim: canary' }).count()) > 0, 30_000, page);
       log('new user: watch added from the CodeLens');
 
       // F5 with no launch.json and no debug.openDebug setting: the Call Stack must come up by itself
@@ -297,7 +276,7 @@ test('a new user: CodeLens, F5, both lines marked, Problems links open, restart 
       const afters = await until('the writer and victim marks', async () => {
         const a = await afterTexts(page);
         return a.some((t) => t.includes('wrote 0xbad4')) && a.some((t) => t.includes('watched by') && t.includes('fn=victim')) ? a : null;
-      }, 20_000, page);
+      }, 60_000, page);
       const writerMark = afters!.find((t) => t.includes('wrote 0xbad4'))!;
       assert.match(writerMark, /canary of victim\(\)/);
       assert.doesNotMatch(writerMark, /writer writer/);
@@ -308,7 +287,7 @@ test('a new user: CodeLens, F5, both lines marked, Problems links open, restart 
       const problems = await until('the Problems entry with its related information', async () => {
         const t = await page.locator('.markers-panel').innerText().catch(() => '');
         return /Stack corruption: writer/.test(t) && /victim frame: victim\(\)/.test(t) ? t : '';
-      }, 20_000, page);
+      }, 60_000, page);
       assert.match(problems, /stale\.c/);
       await page.mouse.move(5, 500);
       await shot(page, 'new-user-2-stopped');
@@ -319,7 +298,7 @@ test('a new user: CodeLens, F5, both lines marked, Problems links open, restart 
         const status = await page.locator('.statusbar').innerText().catch(() => '');
         const m = /Ln (\d+), Col \d+/.exec(status);
         return m && Number(m[1]) > victim.line + 1 && Number(m[1]) <= victim.bodyEndLine + 1 ? Number(m[1]) : 0;
-      }, 15_000, page);
+      }, 60_000, page);
       log(`new user: the victim link opened stale.c at line ${cursor}`);
       assert.equal(await page.locator('.monaco-editor .view-lines').count() > 0, true);
       const tabs = await page.locator('.tabs-container .tab').allInnerTexts();
@@ -330,13 +309,7 @@ test('a new user: CodeLens, F5, both lines marked, Problems links open, restart 
       await page.keyboard.press('Control+G');
       await page.keyboard.type(String(storeLine));
       await page.keyboard.press('Enter');
-      const writerLine = page.locator('.view-line', { hasText: 'WRITE_ONCE(stale[i], 0xbad0 + i);' }).first();
-      const box = await writerLine.boundingBox();
-      if (box) await page.mouse.move(box.x + 40, box.y + box.height / 2);
-      const hover = await until('the report hover', async () => {
-        const t = (await page.locator('.monaco-hover').allInnerTexts().catch(() => [] as string[])).join('\n');
-        return t.includes('Caught stack corruption') ? t : '';
-      }, 15_000, page);
+      const hover = await hoverLine(page, 'WRITE_ONCE(stale[i], 0xbad0 + i);', 'Caught stack corruption');
       assert.match(hover, /RIP: 0010:writer\+0x[0-9a-f]+\/0x[0-9a-f]+/);
       await shot(page, 'new-user-3-hover');
       if (process.env.KSW_E2E_README_SHOTS) fs.copyFileSync(path.join(SHOTS, 'new-user-3-hover.png'), path.join(ROOT, 'docs/images/corruption-hover.png'));

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import {
   asCorruption, corruptionAfterText, corruptionHover, corruptionMessage, corruptionReport, CorruptionJson, firstSourceFrame,
-  functionOf, oopsFromException, panicVictim, timestamp, victimAfterText,
+  functionOf, oopsFromException, originLines, panicVictim, timestamp, victimAfterText,
 } from '../../extension/reports';
 
 const C: CorruptionJson = {
@@ -66,4 +66,14 @@ test('the victim a stack-protector panic names (for the one-click watch after F5
   assert.equal(panicVictim('stack-protector: Kernel stack is corrupted in: victim.constprop.0+0x20/0x40'), 'victim');
   assert.equal(panicVictim('Kernel panic - not syncing: Stack corruption detected'), undefined);
   assert.equal(panicVictim(undefined), undefined);
+});
+
+test('the hover names the origin of the written address with a link back in time (issue 11 contract), and tolerates its absence', () => {
+  const origin = { function: 'remember_scratch', variable: 'scratch[3]', pid: 1, comm: 'insmod', returned_ns: 1234567 };
+  const hover = corruptionHover({ ...C, origin });
+  assert.match(hover, /\*\*origin\*\* the address was `scratch\[3\]` of remember_scratch\(\) of insmod \(pid 1\) until it returned at \[ {4}0\.001234\]/);
+  assert.ok(hover.includes(`(command:kstackwatch.goToOriginTime?${encodeURIComponent('[1234567]')})`));
+  assert.doesNotMatch(corruptionHover({ ...C, origin: null }), /origin/);
+  assert.doesNotMatch(corruptionHover(C), /origin/);
+  assert.deepEqual(originLines(undefined), []);
 });
