@@ -45,6 +45,19 @@ export interface CorruptionEvent {
   };
   old: string;
   new: string;
+  /** Whose frame held the written address before the victim's did; null when no earlier frame did. */
+  origin: CorruptionOrigin | null;
+}
+
+/** DESIGN.md §3.2: the most recent earlier frame (any task) whose range held the corrupted address. */
+export interface CorruptionOrigin {
+  function: string;
+  /** What it kept there: `scratch[3]`, `canary`, `return address`, `saved rbx`, `padding`. */
+  variable: string;
+  pid: number;
+  comm: string;
+  /** Simulated time its function returned. */
+  returned_ns: number;
 }
 
 export type KernelEvent = LogEvent | OopsEvent | CorruptionEvent;

@@ -13,6 +13,7 @@ import { registerKernelApi } from './api/index';
 import { flushPrintk } from './api/printk';
 import { KStackWatch, KswSymbols, FunctionInfo } from '../kstackwatch/kstackwatch';
 import { VariableLocator } from '../kstackwatch/stack';
+import type { FrameSlot } from '../kstackwatch/origin';
 import { CONTROL_PATH, KswControlFile } from '../kstackwatch/controlFile';
 import { loadModule, LoadedModule, ModuleLoadError } from '../elf/moduleLoader';
 import { DebugInfo } from '../dwarf/debugInfo';
@@ -231,7 +232,25 @@ export class Kernel {
       functions: (): FunctionInfo[] =>
         (this.module?.symbols ?? []).filter((s) => s.type === 'func' && s.size > 0).map((s) => ({ name: s.name, address: s.address, size: s.size })),
       variable: (fn, name) => this.variableLocator(fn, name),
+      frameSlots: (fn) => this.frameSlots(fn),
     };
+  }
+
+  /** Locals and parameters at a fixed frame-base or RSP/RBP offset (where a stale address pointed). */
+  private frameSlots(fn: FunctionInfo): FrameSlot[] {
+    const df = this.debugInfo?.functionAt(fn.address);
+    if (!df) return [];
+    const fb = df.frameBase;
+    const out: FrameSlot[] = [];
+    for (const v of [...df.locals, ...df.params]) {
+      const loc = v.location, size = v.byteSize ?? 8;
+      const slot = { name: v.name, typeName: v.typeName, size };
+      if (loc.kind === 'fbreg' && fb.kind === 'cfa') out.push({ ...slot, base: 'cfa', offset: loc.offset });
+      else if (loc.kind === 'fbreg' && fb.kind === 'breg' && (fb.reg === 6 || fb.reg === 7)) {
+        out.push({ ...slot, base: fb.reg === 6 ? 'rbp' : 'rsp', offset: fb.offset + loc.offset });
+      } else if (loc.kind === 'breg' && (loc.reg === 6 || loc.reg === 7)) out.push({ ...slot, base: loc.reg === 6 ? 'rbp' : 'rsp', offset: loc.offset });
+    }
+    return out;
   }
 
   /**

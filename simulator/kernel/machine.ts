@@ -124,7 +124,9 @@ export class Machine {
     };
     this.cpu.onRet = () => {
       const t = sched.runningTask;
-      if (t) t.shadow.returned(R[RegSlot.RIP], R[RegSlot.RIP + 1]);
+      if (!t) return;
+      const j = t.shadow.returned(R[RegSlot.RIP], R[RegSlot.RIP + 1]);
+      if (j >= 0) t.exits.record(j, t.shadow.targetLo(j), t.shadow.targetHi(j), R[2 * Gpr.RSP], R[2 * Gpr.RSP + 1], sched.nowNs());
     };
     this.cpu.clock = () => this.nowNs();
     this.kthreadExit = this.defineHost('ret_from_fork', () => {

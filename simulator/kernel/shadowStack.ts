@@ -25,13 +25,28 @@ export class ShadowStack {
     this.data[i] = retLo; this.data[i + 1] = retHi; this.data[i + 2] = targetLo; this.data[i + 3] = targetHi;
   }
 
-  /** A ret went to (lo, hi): pop the matching frame, or several if frames were skipped (longjmp). */
-  returned(lo: number, hi: number): void {
+  /**
+   * A ret went to (lo, hi): pop the matching frame, or several if frames
+   * were skipped (longjmp). Returns the popped frame's depth (its callee
+   * entry stays readable through targetLo/targetHi until the next call),
+   * or -1 for a ret that matches no call.
+   */
+  returned(lo: number, hi: number): number {
     const d = this.data;
     for (let j = this.depth - 1; j >= 0 && j >= this.depth - 64; j--) {
-      if (d[j * ENTRY] === lo && d[j * ENTRY + 1] === hi) { this.depth = j; return; }
+      if (d[j * ENTRY] === lo && d[j * ENTRY + 1] === hi) { this.depth = j; return j; }
     }
     // a ret that matches no call (used as an indirect jump): leave the stack alone
+    return -1;
+  }
+
+  /** The callee entry of the frame at depth j (low half). */
+  targetLo(j: number): number {
+    return this.data[j * ENTRY + 2];
+  }
+
+  targetHi(j: number): number {
+    return this.data[j * ENTRY + 3];
   }
 
   /** If the innermost frame returns to (oldLo, oldHi), make it return to (newLo, newHi). */

@@ -3,6 +3,7 @@
 
 import { FlagSlot, RegSlot, XMM_COUNT } from '../cpu/registers';
 import { ShadowStack } from './shadowStack';
+import { FrameExits } from './frameExits';
 
 export const enum TaskState {
   /** Waiting in the run queue. */
@@ -23,6 +24,8 @@ export class Task {
   readonly flags = new Int32Array(FlagSlot.COUNT);
   readonly xmm = new Int32Array(XMM_COUNT * 4);
   readonly shadow = new ShadowStack();
+  /** The frames that returned, per depth (where a stale stack address came from). */
+  readonly exits = new FrameExits();
   state: TaskState = TaskState.NEW;
   /** CPU it runs on, or last ran on. */
   cpu = -1;

@@ -16,6 +16,7 @@ import { CanarySlot, StackProbe, VariableLocator, WatchOwner } from './stack';
 import { Gpr } from '../cpu/registers';
 import { WatchPool, Watchpoint } from './watch';
 import { buildCorruption, reportLines } from './report';
+import { FrameSlot, OriginFinder } from './origin';
 import { Errno } from '../user/errno';
 
 export interface FunctionInfo { name: string; address: bigint; size: number }
@@ -25,6 +26,8 @@ export interface KswSymbols {
   functions(): FunctionInfo[];
   /** Locate a local variable of `fn` (DWARF); an error message when it cannot. */
   variable(fn: FunctionInfo, name: string): VariableLocator | string;
+  /** `fn`'s locals and parameters with fixed frame locations (DWARF), for origin lines. */
+  frameSlots(fn: FunctionInfo): FrameSlot[];
 }
 
 export interface ActiveWatch {
@@ -64,6 +67,8 @@ export class KStackWatch {
   private readonly dummy: bigint;
   private nextId = 0;
   private readonly decoder = new InsnDecoder();
+  /** Where a corrupted address came from (the report's origin line; tests). */
+  readonly origins: OriginFinder;
   readonly params: KswModuleParams = { panic_on_catch: false };
 
   constructor(
@@ -74,6 +79,11 @@ export class KStackWatch {
     private readonly symbols: KswSymbols,
   ) {
     this.dummy = m.heap.alloc(8, true);
+    this.origins = new OriginFinder(m, {
+      functions: () => symbols.functions(),
+      frameSlots: (fn) => symbols.frameSlots(fn),
+      originalBytes: (addr, length) => kprobes.originalBytes(addr, length),
+    });
   }
 
   // ---- the control file ------------------------------------------------------
@@ -254,7 +264,7 @@ export class KStackWatch {
       const store = this.m.cpu.trapInsn;
       if (own && store >= own.fn.address && store < own.fn.address + BigInt(own.fn.size)) return;
     }
-    const event = buildCorruption(this.m, wp, hit, stack, oldValue, newValue);
+    const event = buildCorruption(this.m, wp, hit, stack, oldValue, newValue, this.origins.find(wp.address));
     for (const line of reportLines(this.m, event, hit)) this.m.log(3, line);
     const watch = this.active.find((w) => w.config === owner.config);
     if (watch) watch.hits++;

@@ -4,11 +4,12 @@
 // store instruction itself and its line, old and new values, the victim.
 
 import type { Machine } from '../kernel/machine';
-import type { CorruptionEvent, StackEntry } from '../kernel/events';
+import type { CorruptionEvent, CorruptionOrigin, StackEntry } from '../kernel/events';
 import type { HwBreakpointHit } from '../kernel/hwBreakpoint';
 import { Gpr } from '../cpu/registers';
 import type { Watchpoint } from './watch';
 import type { WatchOwner } from './stack';
+import { originLine } from './origin';
 
 const hex = (v: bigint): string => '0x' + v.toString(16);
 
@@ -32,7 +33,9 @@ const DB_FRAMES = [
   'exc_debug_kernel+0xa9/0x170', 'exc_debug+0x4a/0x90', 'asm_exc_debug+0x1e/0x40',
 ];
 
-export function buildCorruption(m: Machine, wp: Watchpoint, hit: HwBreakpointHit, stack: StackEntry[], oldValue: bigint, newValue: bigint): CorruptionEvent {
+export function buildCorruption(
+  m: Machine, wp: Watchpoint, hit: HwBreakpointHit, stack: StackEntry[], oldValue: bigint, newValue: bigint, origin: CorruptionOrigin | null,
+): CorruptionEvent {
   const owner = wp.owner as WatchOwner;
   const storeIp = m.cpu.trapInsn;
   const top = stack[0];
@@ -51,6 +54,7 @@ export function buildCorruption(m: Machine, wp: Watchpoint, hit: HwBreakpointHit
     },
     old: hex(oldValue),
     new: hex(newValue),
+    origin,
   };
 }
 
@@ -119,6 +123,7 @@ export function reportLines(m: Machine, e: CorruptionEvent, hit: HwBreakpointHit
     `kstackwatch: store ${e.writer.symbol} at ${e.writer.ip}${where(e.writer.stack[0])} wrote ${e.new} over ${e.old}`,
     `kstackwatch: victim ${e.watch.function} depth ${e.watch.depth} pid ${e.watch.pid} (${e.watch.comm}) ` +
       `${e.watch.canary ? 'canary' : 'slot'} ${e.watch.addr} len ${e.watch.len}`,
+    originLine(e.watch.addr, e.origin),
     REPORT_END,
   ];
 }

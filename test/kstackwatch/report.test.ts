@@ -2,7 +2,7 @@
 // the config, dump_stack()'s header, <#DB> frames with +off/size, the
 // interrupted context (RIP: 0010:… at the instruction after the store, the
 // code bytes, RSP/EFLAGS and the registers), <TASK> from the interrupted
-// function's caller, our store/victim lines, the End banner; and the panic
+// function's caller, our store/victim/origin lines, the End banner; and the panic
 // texts of panic_hit (v8) and panic_on_catch (v7).
 
 import { test } from 'node:test';
@@ -46,7 +46,10 @@ test('scenario 3: RIP after the store, registers in <#DB>, <TASK> from the calle
   const task = lines.slice(rip + 10, lines.indexOf(' </TASK>'));
   assert.match(task[0], /^ test_mthread_corrupting\+0x[0-9a-f]+\/0x[0-9a-f]+$/, 'the interrupted function is on the RIP line, not repeated');
   assert.equal(task[task.length - 1], ' ret_from_fork+0x0/0x10');
-  assert.match(lines[lines.length - 3], new RegExp(`^kstackwatch: store test_mthread_corrupt\\+0x[0-9a-f]+/0x[0-9a-f]+ at 0x[0-9a-f]+ kstackwatch_test.c:${lineOf('WRITE_ONCE(node->ptr[i], 0xabcdabcd)')}`));
+  assert.match(lines[lines.length - 4], new RegExp(`^kstackwatch: store test_mthread_corrupt\\+0x[0-9a-f]+/0x[0-9a-f]+ at 0x[0-9a-f]+ kstackwatch_test.c:${lineOf('WRITE_ONCE(node->ptr[i], 0xabcdabcd)')}`));
+  assert.match(lines[lines.length - 3], /^kstackwatch: victim test_mthread_victim depth 0 pid \d+ \(worker_0\) slot 0x[0-9a-f]+ len 8$/);
+  // buf[4] of the victim lies where the buggy call's buf[8] was: the stale pointer's target.
+  assert.match(lines[lines.length - 2], /^kstackwatch: origin 0x[0-9a-f]+ was buf\[8\] of test_mthread_buggy pid \d+ \(worker_0\), returned at \d+ ns$/);
   assert.equal(lines[lines.length - 1], REPORT_END);
 });
 

@@ -55,6 +55,9 @@ test('test1 canary_overflow: the overflowing store hits the canary, then the sta
   assert.equal(c.watch.canary, true);
   assert.equal(c.new, '0xdeadbeef');
   assertWriter(c, 'test_canary_overflow', lineOf('WRITE_ONCE(p[i], 0xdeadbeefULL)'), 'insmod');
+  // An overflow inside the frame itself, not a stale pointer: no earlier frame held the canary's slot.
+  assert.equal(c.origin, null);
+  assert.ok(r.logs.includes(`kstackwatch: origin ${c.watch.addr} was in no earlier frame`));
   assert.ok(r.logs.some((l) => l.includes('stack-protector: Kernel stack is corrupted in: test_canary_overflow')), r.logs.join('\n'));
   assert.equal(r.stop.kind, 'panic');
 });
@@ -90,7 +93,13 @@ test('test3 silent corruption: the corrupting thread is caught writing into the 
     assert.equal(c.new, '0xabcdabcd');
     assertWriter(c, 'test_mthread_corrupt', lineOf('WRITE_ONCE(node->ptr[i], 0xabcdabcd)'), 'corrupting');
     assert.equal(fnOf(c.writer.stack[1].symbol), 'test_mthread_corrupting');
+    // The stale pointer's target: the buggy call's buf[8], in the same worker, returned before the store.
+    assert.ok(c.origin, 'an origin');
+    assert.deepEqual({ ...c.origin, returned_ns: 0 }, { function: 'test_mthread_buggy', variable: 'buf[8]', pid: c.watch.pid, comm: 'worker_0', returned_ns: 0 });
+    assert.ok(c.origin.returned_ns > 0 && c.origin.returned_ns < c.time_ns, `returned at ${c.origin.returned_ns}, stored at ${c.time_ns}`);
   }
+  assert.equal(r.logs.filter((l) => /^kstackwatch: origin 0x[0-9a-f]+ was buf\[8\] of test_mthread_buggy pid \d+ \(worker_0\), returned at \d+ ns$/.test(l)).length,
+    r.corruptions.length, 'one origin line per report');
 });
 
 test('test3 clean: with no early return the victim frame is never written by anyone else', opts, () => {
@@ -129,6 +138,11 @@ test('test5 prologue corruption: writes from 3 words before the stale buffer are
   const c = r.corruptions[0];
   assert.equal(c.watch.function, 'test_mthread_victim');
   assertWriter(c, 'test_mthread_corrupt', lineOf('WRITE_ONCE(node->ptr[i], 0xabcdabcd)'), 'corrupting');
+  // The victim's buf[0] was a lower element of the buggy call's buf, whose address leaked.
+  const over = (frameOffset(k, 'test_mthread_victim', 'buf') - frameOffset(k, 'test_mthread_buggy', 'buf')) / 8;
+  assert.equal(c.origin?.function, 'test_mthread_buggy');
+  assert.equal(c.origin?.variable, `buf[${over}]`);
+  assert.equal(c.origin?.comm, 'worker_0');
   // The writes below the stale buffer also smash the return address of the
   // victim's pending call: it oopses, and insmod waits forever (hung task).
   const oops = r.events.find((e) => e.type === 'oops');
