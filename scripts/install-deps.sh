@@ -3,6 +3,9 @@
 #   musl-tools        (musl-gcc: builds the static guest programs)
 #   qemu-user         (qemu-x86_64: the benchmark's peer; optional for tests)
 #   gcc               (normally present already)
+#   make, linux-headers-amd64
+#                     (the Kbuild tests build real .ko modules against the
+#                     distribution's kernel headers: ksw build)
 #   chromium, libkrb5-dev, fonts-dejavu-core
 #                     (the end-to-end tests in a real VS Code: Debian's browser
 #                     driven by playwright-core, a header code-server's native
@@ -18,6 +21,8 @@ declare -A need=()   # package -> how to tell it is installed ("cmd:NAME" or "pk
 command -v gcc >/dev/null 2>&1 || need[gcc]=cmd:gcc
 command -v musl-gcc >/dev/null 2>&1 || need[musl-tools]=cmd:musl-gcc
 command -v qemu-x86_64 >/dev/null 2>&1 || need[qemu-user]=cmd:qemu-x86_64
+command -v make >/dev/null 2>&1 || need[make]=cmd:make
+ls /usr/src/linux-headers-*/.config >/dev/null 2>&1 || need[linux-headers-amd64]=pkg
 if [ "${KSW_E2E:-1}" != "0" ]; then
   command -v chromium >/dev/null 2>&1 || need[chromium]=cmd:chromium
   for pkg in libkrb5-dev fonts-dejavu-core; do

@@ -8,6 +8,8 @@ import { execCommand, EXIT_BAD_INPUT, EXIT_INTERNAL } from './exec';
 import { HELP, USAGE_LINE } from './usage';
 import { runCommand } from './run';
 import { runCcCommand } from './cc';
+import { runBuildCommand } from './build';
+import { runExportsCommand } from './exports';
 
 function writeLine(fd: 1 | 2, line: string): void {
   try {
@@ -28,6 +30,10 @@ function main(argv: string[]): number {
       return runCommand(rest, err, out);
     case 'cc':
       return runCcCommand(rest);
+    case 'build':
+      return runBuildCommand(rest, err, out);
+    case 'exports':
+      return runExportsCommand(rest, err, out);
     case '-h':
     case '--help':
     case 'help':

@@ -1,7 +1,7 @@
 // Help and usage text for `ksw`, kept in one place so every usage error
 // prints the same short line and `--help` the same summary (DESIGN.md §3.1).
 
-export const USAGE_LINE = "usage: ksw <exec|run|cc> ... (try 'ksw --help')";
+export const USAGE_LINE = "usage: ksw <exec|run|cc|build|exports> ... (try 'ksw --help')";
 
 export const EXEC_USAGE = 'usage: ksw exec [--stats] [--root DIR] [--] PROGRAM [ARGS...] [--stats]';
 
@@ -15,7 +15,7 @@ usage:
       them. --root DIR confines it to DIR (its "/"; paths leading outside are
       refused). --stats prints "insns=N seconds=S mips=M" as the last line on
       stderr, always on a line of its own.
-  ksw run MODULE(.o|.c) [--watch CONFIG]... [--param NAME=VALUE]... [--cpus N]
+  ksw run MODULE(.ko|.o|.c) [--watch CONFIG]... [--param NAME=VALUE]... [--cpus N]
           [--seed S] [--max-insns N] [--max-time T] [--json] [--quiet]
           [--panic-on-oops] [--hotplug CPU@MS:off|on]... [--cflags "FLAGS"]
           [--control "at TIME: CONFIG"]...
@@ -32,6 +32,14 @@ usage:
       CONFIG clears. --param kstackwatch.panic_on_catch=1 panics on a catch.
       CONFIG: fn=NAME [fo=OFF] [dp=N] [mw=N] [so=OFF wl=1|2|4|8] [ac=1] [ph=1]
               [var=LOCAL or var=LOCAL[INDEX]]   (wl=0 or ac=1: the canary)
+  ksw build [DIR] [MAKE_ARGS...]
+      Build a Kbuild module folder (obj-m) against real kernel headers:
+      $KDIR, else /lib/modules/$(uname -r)/build, else the newest
+      /usr/src/linux-headers-*. Prints the headers used and each .ko built;
+      ksw run loads the .ko unmodified.
+  ksw exports [--markdown]
+      List every function, variable and per-CPU variable the simulated
+      kernel exports to modules.
   ksw cc FILE.c [-o FILE.o] [gcc flags...]
       Compile a test module with the SDK headers and kernel flags
       (-mcmodel=kernel, canary at %gs:0x28). Uses $CC or gcc.

@@ -13,7 +13,7 @@ export const DW_TAG = {
 export const DW_AT = {
   sibling: 0x01, location: 0x02, name: 0x03, byte_size: 0x0b, stmt_list: 0x10, low_pc: 0x11, high_pc: 0x12,
   language: 0x13, comp_dir: 0x1b, const_value: 0x1c, inline: 0x20, producer: 0x25, upper_bound: 0x2f,
-  abstract_origin: 0x31, count: 0x37, decl_column: 0x39, decl_file: 0x3a, decl_line: 0x3b, declaration: 0x3c,
+  abstract_origin: 0x31, count: 0x37, data_member_location: 0x38, decl_column: 0x39, decl_file: 0x3a, decl_line: 0x3b, declaration: 0x3c,
   external: 0x3f, frame_base: 0x40, specification: 0x47, type: 0x49, ranges: 0x55, linkage_name: 0x6e,
   str_offsets_base: 0x72, addr_base: 0x73, rnglists_base: 0x74, loclists_base: 0x8c,
   GNU_locviews: 0x2137, MIPS_linkage_name: 0x2007,

@@ -22,6 +22,9 @@ import { decodeLocationAttr, locationAt, SimpleLocation, VarLocation } from './l
 import { AddressRange, readRanges } from './ranges';
 import { DwarfError } from './reader';
 import { DebugSections, loadDebugSections, SectionAddress } from './sections';
+import { indexStructs, StructLayout } from './structs';
+
+export type { StructLayout } from './structs';
 
 export { DwarfError } from './reader';
 export type { VarLocation, SimpleLocation, LocationListEntry } from './location';
@@ -190,6 +193,14 @@ export class DebugInfo {
     const inScope = (v: DwarfVariable) => !v.scope || v.scope.some(([a, b]) => addr >= a && addr < b);
     const variables = [...fn.params, ...fn.locals].filter(inScope).map((v) => ({ ...v, here: locationAt(v.location, addr) }));
     return { fn, variables };
+  }
+
+  private structIndex: Map<string, StructLayout> | undefined;
+
+  /** The layout of `struct NAME` as this object's DWARF defines it (for kernel ABI structs). */
+  struct(name: string): StructLayout | undefined {
+    this.structIndex ??= indexStructs(this.dies.values(), this.sections);
+    return this.structIndex.get(name);
   }
 
   // ---- reading ------------------------------------------------------------------

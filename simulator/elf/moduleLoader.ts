@@ -111,8 +111,10 @@ export class LoadedModule {
     symbols: ModuleSymbol[],
     readonly initAddress: bigint | undefined,
     readonly exitAddress: bigint | undefined,
-    readonly params: readonly ModuleParam[],
-    readonly bugs: readonly BugEntry[],
+    /** Module parameters (a .ko's __param entries are read by the kernel, abi/koModule.ts). */
+    public params: readonly ModuleParam[],
+    /** BUG()/WARN() sites (a .ko's relative-pointer __bug_table is read by abi/koModule.ts). */
+    public bugs: readonly BugEntry[],
     /** .modinfo as key → values (a key such as `parm` may repeat). */
     readonly modinfo: ReadonlyMap<string, readonly string[]>,
   ) {

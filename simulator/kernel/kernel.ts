@@ -20,6 +20,8 @@ import { DebugInfo } from '../dwarf/debugInfo';
 import { Task } from './task';
 import { CpuFault, Vector } from '../cpu/faults';
 import { BUGFLAG, UD2_LENGTH } from '../sdk/abi';
+import { describeModinfo, isKbuildModule, prepareKo } from './abi/koModule';
+import { initPercpuSymbols, percpuSymbol } from './abi/percpuSymbols';
 
 export type KernelPhase = 'init' | 'running' | 'exit' | 'done';
 
@@ -51,6 +53,7 @@ export class Kernel {
     this.fprobes = new Fprobes(m, this.kprobes);
     this.hw = new HwBreakpoints(m);
     registerKernelApi(m);
+    initPercpuSymbols(m);
     this.ksw = new KStackWatch(m, this.kprobes, this.fprobes, this.hw, this.symbols());
     m.debugfs.create(CONTROL_PATH, new KswControlFile(this.ksw));
     m.defineHost('ksw_watch_show', () => { this.ksw.show(); });
@@ -107,8 +110,14 @@ export class Kernel {
       throw e;
     }
     const m = this.machine;
-    this.module = loadModule(m.mem, bytes, { resolve: (name) => m.host.resolve(name) ?? m.kernelSymbol(name) });
+    this.module = loadModule(m.mem, bytes, {
+      resolve: (name) => m.host.resolve(name) ?? m.kernelSymbol(name) ?? percpuSymbol(name),
+    });
     this.debugInfo = DebugInfo.forModule(this.module);
+    if (isKbuildModule(this.module)) {
+      prepareKo(m, this.module, this.debugInfo);
+      m.log(6, describeModinfo(this.module));
+    }
     this.machine.cpu.flushCode();
     return this.module;
   }

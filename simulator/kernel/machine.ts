@@ -18,11 +18,12 @@ import { Debugfs } from './debugfs';
 import { Prng } from './prng';
 import { Task, TaskState } from './task';
 import { KernelEvent } from './events';
+import { SDK_TASK_LAYOUT, TaskLayout } from './abi/taskLayout';
 import { MachineHooks } from './hooks';
 import { Scheduler } from './scheduler';
 import { Hotplug } from './hotplug';
 import { Ipis } from './ipi';
-import { PerCpu, PerCpuOffset, TaskStructOffset } from './percpu';
+import { PerCpu, PerCpuOffset } from './percpu';
 import {
   KERNEL_DATA, KERNEL_DATA_SIZE, KERNEL_TEXT, KERNEL_TEXT_SIZE, PERCPU_AREA, PERCPU_STRIDE, STACK_AREA, STACK_GUARD, THREAD_SIZE,
 } from './layout';
@@ -88,6 +89,8 @@ export class Machine {
   readonly symbolizers: ((addr: bigint) => SymbolInfo | undefined)[] = [];
   /** The address a thread function returns to (ends the task). */
   readonly kthreadExit: bigint;
+  /** Where task_struct fields go: the SDK's, or a Kbuild module's kernel version's (abi/taskLayout.ts). */
+  taskLayout: TaskLayout = SDK_TASK_LAYOUT;
 
   constructor(readonly options: MachineOptions = DEFAULT_OPTIONS) {
     if (options.cpus < 1 || options.cpus > 64) throw new RangeError('cpus must be between 1 and 64');
@@ -190,6 +193,11 @@ export class Machine {
     return this.dataSymbols.get(name);
   }
 
+  /** Names of the kernel variables modules may link against (`ksw exports`). */
+  kernelSymbolNames(): string[] {
+    return [...this.dataSymbols.keys()];
+  }
+
   // ---- time and the running task (the scheduler keeps them) ---------------------------
 
   /** Total instructions executed. */
@@ -256,7 +264,7 @@ export class Machine {
     const stackTop = stackBase + BigInt(THREAD_SIZE);
     // canaries have a zero low byte in Linux (stops string overflows reading past them)
     const canary = this.prng.nextU64() & ~0xffn;
-    const taskStruct = this.heap.alloc(TaskStructOffset.SIZE, true);
+    const taskStruct = this.heap.alloc(this.taskLayout.size, true);
     const task = new Task(this.nextPid++, comm.slice(0, 15), stackBase, stackTop, canary, taskStruct);
     this.writeTaskStruct(task);
     // The thread function returns into ret_from_fork (which ends the task), so
@@ -277,24 +285,29 @@ export class Machine {
   }
 
   private writeTaskStruct(t: Task): void {
+    const L = this.taskLayout;
     const w = (off: number, v: bigint, size = 8): void => {
+      if (off < 0) return; // a field this kernel version's task_struct has not
       const b = new Uint8Array(size);
       const dv = new DataView(b.buffer);
       if (size === 8) dv.setBigUint64(0, BigInt.asUintN(64, v), true); else dv.setUint32(0, Number(v), true);
       this.mem.write(t.taskStruct + BigInt(off), b, true);
     };
-    w(TaskStructOffset.FLAGS, BigInt(PF_KTHREAD), 4);
-    w(TaskStructOffset.STACK, t.stackBase);
-    w(TaskStructOffset.PID, BigInt(t.pid), 4);
-    w(TaskStructOffset.TGID, BigInt(t.pid), 4);
-    const comm = new Uint8Array(16);
-    comm.set(Buffer.from(t.comm).subarray(0, 15));
-    this.mem.write(t.taskStruct + BigInt(TaskStructOffset.COMM), comm, true);
-    w(TaskStructOffset.CANARY, t.canary);
+    w(L.flags, BigInt(PF_KTHREAD), 4);
+    w(L.stack, t.stackBase);
+    w(L.pid, BigInt(t.pid), 4);
+    w(L.tgid, BigInt(t.pid), 4);
+    if (L.comm >= 0) {
+      const comm = new Uint8Array(16);
+      comm.set(Buffer.from(t.comm).subarray(0, 15));
+      this.mem.write(t.taskStruct + BigInt(L.comm), comm, true);
+    }
+    w(L.canary, t.canary);
   }
 
   private setGuestState(t: Task, state: number): void {
-    this.mem.write(t.taskStruct + BigInt(TaskStructOffset.STATE), Uint8Array.of(state & 255, 0, 0, 0), true);
+    if (this.taskLayout.state < 0) return;
+    this.mem.write(t.taskStruct + BigInt(this.taskLayout.state), Uint8Array.of(state & 255, 0, 0, 0), true);
   }
 
   /** Make a NEW, BLOCKED or SLEEPING task runnable. Returns false if it was not waiting. */

@@ -8,7 +8,7 @@
 import type { RunResult } from '../cpu/cpu';
 import type { Machine, MachineStop } from './machine';
 import type { DebugGateAnswer } from './hooks';
-import { PerCpu, PerCpuOffset, TaskStructOffset } from './percpu';
+import { PerCpu, PerCpuOffset } from './percpu';
 import { Task, TaskState } from './task';
 
 /** Instructions a task may run before it can be preempted by a waiting one. */
@@ -270,7 +270,8 @@ export class Scheduler {
     }
     m.mem.writeU64(pc.gsBase + BigInt(PerCpuOffset.CURRENT_TASK), t.taskStruct, true);
     m.mem.writeU64(pc.gsBase + BigInt(PerCpuOffset.STACK_CANARY), t.canary, true);
-    m.mem.write(t.taskStruct + BigInt(TaskStructOffset.CPU), Uint8Array.of(pc.index, 0, 0, 0), true);
+    const cpuField = m.taskLayout.cpu;
+    if (cpuField >= 0) m.mem.write(t.taskStruct + BigInt(cpuField), Uint8Array.of(pc.index, 0, 0, 0), true);
     this.loaded = pc;
     this.loadedTask = t;
     m.ipis.deliver(pc);

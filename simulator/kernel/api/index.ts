@@ -26,6 +26,11 @@ import { registerSpinlock } from './spinlock';
 import { registerSprintf } from './sprintf';
 import { registerString } from './string';
 import { registerTime } from './time';
+import { registerThunks } from './thunks';
+import { registerParamOps } from './params';
+import { registerListDebug } from './listDebug';
+import { registerSlabEntries } from './slabEntries';
+import { registerWaitqueue } from './waitqueue';
 
 export { flushPrintk, dumpStack, kernelPanic, printkText } from './printk';
 export { KERNEL_DATA, updateJiffies, jiffiesAt } from './time';
@@ -50,6 +55,12 @@ export function registerKernelApi(m: Machine): void {
   registerRandom(m);
   registerTime(m);
   registerLibgcc(m);
+  // what modules built by Kbuild against real kernel headers call besides
+  registerThunks(m);
+  registerParamOps(m);
+  registerListDebug(m);
+  registerSlabEntries(m);
+  registerWaitqueue(m);
 }
 
 /** Address of a kernel export (function or variable) for the module loader, or undefined. */

@@ -18,7 +18,6 @@ import { PageFault } from '../../cpu/faults';
 import { NO_RETURN } from '../hostFunctions';
 import type { Machine } from '../machine';
 import { Task, TaskState } from '../task';
-import { TASK_STRUCT } from '../../sdk/abi';
 
 export { NO_RETURN };
 
@@ -160,11 +159,11 @@ export function taskByStruct(m: Machine, addr: bigint): Task | undefined {
 }
 
 export function guestState(m: Machine, t: Task): number {
-  return readU32(m, t.taskStruct + BigInt(TASK_STRUCT.STATE));
+  return m.taskLayout.state < 0 ? 0 : readU32(m, t.taskStruct + BigInt(m.taskLayout.state));
 }
 
 export function setGuestState(m: Machine, t: Task, state: number): void {
-  writeU32(m, t.taskStruct + BigInt(TASK_STRUCT.STATE), state);
+  if (m.taskLayout.state >= 0) writeU32(m, t.taskStruct + BigInt(m.taskLayout.state), state);
 }
 
 export function describeTask(t: Task): string {

@@ -1,0 +1,1 @@
+../kstackwatch/kstackwatch_test.c
