@@ -3,6 +3,8 @@
 // its effects are not committed) and the owner (user-mode runner, kernel)
 // decides what happens: a signal-like exit, an oops, a debugger stop.
 
+import { levelNeeded } from './isaLevel';
+
 export const enum Vector {
   DE = 0, // divide error
   DB = 1, // debug
@@ -42,7 +44,7 @@ export class GeneralProtection extends CpuFault {
 
 export class InvalidOpcode extends CpuFault {
   constructor(readonly instruction: string, address: bigint) {
-    super(Vector.UD, '#UD', `invalid opcode: unsupported instruction '${instruction}' at ${hex(address)}`);
+    super(Vector.UD, '#UD', `invalid opcode: unsupported instruction '${instruction}'${levelNeeded(instruction)} at ${hex(address)}`);
     this.rip = address;
   }
 }

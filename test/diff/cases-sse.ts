@@ -5,7 +5,7 @@ import { F32_EDGES, F64_EDGES, Generator, MXCSR_DEFAULT, Width, edgeValues, f32B
 
 // ---- SSE ---------------------------------------------------------------------
 
-function laneRandom(g: Generator, laneBits: number): bigint {
+export function laneRandom(g: Generator, laneBits: number): bigint {
   let v = 0n;
   for (let i = 0; i < 128 / laneBits; i++) v |= g.value(laneBits) << BigInt(i * laneBits);
   return v;
@@ -197,7 +197,7 @@ export function sseConvertFamily(g: Generator): void {
 // ---- more SSE2 (beyond the basic list) -----------------------------------------
 
 /** A 128-bit value of float lanes, each an edge value or random bits. */
-function floatLanes(g: Generator, bits: 32 | 64): bigint {
+export function floatLanes(g: Generator, bits: 32 | 64): bigint {
   const edges = bits === 64 ? F64_EDGES : F32_EDGES;
   let v = 0n;
   for (let i = 0; i < 128 / bits; i++) v |= (g.rng.int(3) === 0 ? g.rng.bits(bits) : g.rng.pick(edges)) << BigInt(i * bits);
@@ -355,7 +355,7 @@ const FLOAT_TEMPLATES: FloatTemplate[] = [
 ];
 
 /** Tiny values: denormals, the smallest normals and values whose products/quotients underflow. */
-function tinyFloat(g: Generator, bits: 32 | 64): bigint {
+export function tinyFloat(g: Generator, bits: 32 | 64): bigint {
   const mant = bits === 64 ? 52 : 23;
   const sign = g.rng.bool() ? 1n << BigInt(bits - 1) : 0n;
   const kind = g.rng.int(4);
@@ -365,7 +365,7 @@ function tinyFloat(g: Generator, bits: 32 | 64): bigint {
   return bits === 64 ? f64Bits(g.rng.pick([0.5, 0.25, 3, 1e-3, 0.9999])) : f32Bits(g.rng.pick([0.5, 0.25, 3, 1e-3, 0.9999]));
 }
 
-function floatFill(bits: 32 | 64, pick: () => bigint): bigint {
+export function floatFill(bits: 32 | 64, pick: () => bigint): bigint {
   let v = 0n;
   for (let i = 0; i < 128 / bits; i++) v |= pick() << BigInt(i * bits);
   return v;

@@ -9,6 +9,7 @@ import {
 import {
   sseMoveFamily, sseIntFamily, sseShiftFamily, sseFloatFamily, sseConvertFamily, sse2MoveFamily, sse2IntFamily, sse2FloatFamily, sse2ConvertFamily, mxcsrFamilies,
 } from './cases-sse';
+import { sse3Family, ssse3Family, sse41IntFamily, sse41RoundFamily, sse42Family } from './cases-sse4';
 
 export type { DiffCase, RegInit } from './gen';
 export { regName } from './gen';
@@ -46,6 +47,11 @@ export function generateCases(seed = 0x5eed): DiffCase[] {
   sse2IntFamily(g);
   sse2FloatFamily(g);
   sse2ConvertFamily(g);
+  sse3Family(g);
+  ssse3Family(g);
+  sse41IntFamily(g);
+  sse41RoundFamily(g);
+  sse42Family(g);
   flagOpsFamily(g);
   miscFamily(g);
   callRetFamily(g);

@@ -131,6 +131,29 @@ test('an unsupported instruction raises #UD naming it', () => {
   }
 });
 
+test('#UD names the x86-64 level an unimplemented instruction needs; CPUID claims exactly x86-64-v2', () => {
+  const cases: [number[], RegExp][] = [
+    [[0xc5, 0xf5, 0xfe, 0xc2], /'vpaddd ymm0,ymm1,ymm2' \(needs x86-64-v3: AVX\/AVX2\) at 0x400000$/],
+    [[0xc4, 0xe2, 0x60, 0xf2, 0xc1], /'andn eax,ebx,ecx' \(needs x86-64-v3: BMI1\/BMI2\)/],
+    [[0xc4, 0xe2, 0xf1, 0xa8, 0xc2], /\(needs x86-64-v3: FMA\)/], // vfmadd213pd xmm0,xmm1,xmm2
+    [[0x62, 0xf1, 0x75, 0x48, 0xfe, 0xc2], /\(needs x86-64-v4: AVX-512\)/], // vpaddd zmm0,zmm1,zmm2
+  ];
+  for (const [bytes, message] of cases) {
+    const r = machine([...bytes, ...HLT]).run(10);
+    assert.equal(r.kind, 'fault');
+    if (r.kind === 'fault') assert.match(r.fault.message, message);
+  }
+  // cpuid leaf 1: ECX = SSE3 SSSE3 CX16 SSE4.1 SSE4.2 POPCNT, no AVX/OSXSAVE; max leaf 1 (no leaf 7)
+  const cpu = machine([0x0f, 0xa2, ...HLT]);
+  cpu.setReg(Gpr.RAX, 1n);
+  cpu.run(10);
+  assert.equal(cpu.getReg(Gpr.RCX), 0x00982201n);
+  const leaf0 = machine([0x0f, 0xa2, ...HLT]);
+  leaf0.setReg(Gpr.RAX, 0n);
+  leaf0.run(10);
+  assert.equal(leaf0.getReg(Gpr.RAX), 1n);
+});
+
 test('int3 raises #BP; jumping to an unmapped address is an execute page fault', () => {
   const cpu = machine([0xcc]);
   const r = cpu.run(10);

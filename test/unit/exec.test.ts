@@ -412,3 +412,23 @@ int main(void) {
   }
   assert.equal(ksw(['exec', '--root']).status, 2);
 });
+
+test('a program built for x86-64-v3 stops at its first AVX instruction with a message naming the level', { skip: SKIP_MUSL }, () => {
+  const src = `#include <stdio.h>
+int a[64], b[64];
+int main(void) {
+  for (int i = 0; i < 64; i++) { a[i] = i; b[i] = 3 * i; }
+  for (int i = 0; i < 64; i++) a[i] += b[i];
+  printf("%d\\n", a[63]);
+  return 0;
+}
+`;
+  const file = path.join(tmp, 'v3.c'), exe = path.join(tmp, 'v3');
+  fs.writeFileSync(file, src);
+  const cc = spawnSync('musl-gcc', ['-static', '-O3', '-march=x86-64-v3', '-o', exe, file], { encoding: 'utf8' });
+  assert.equal(cc.status, 0, cc.stderr);
+  const r = ksw(['exec', exe]);
+  assertNoStackTrace(r);
+  assert.equal(r.status, 132); // SIGILL
+  assert.match(r.stderr, /^ksw: guest fault: invalid opcode: unsupported instruction 'v\w+ [^']*' \(needs x86-64-v3: AVX\/AVX2\) at rip 0x[0-9a-f]+ <main\+0x[0-9a-f]+>\n$/);
+});

@@ -9,6 +9,7 @@ import { GeneralProtection, PageFault, hex } from '../faults';
 import { joinAddress, Perm } from '../../memory/memory';
 import { createSseFloatHelpers } from './sseFloat';
 import { createSseIntHelpers } from './sseInt';
+import { createSse4Helpers } from './sse4';
 
 /** MXCSR bits a program may set (FZ, RC, exception masks, DAZ, flags); others → #GP. */
 export const MXCSR_WRITABLE = 0xffff;
@@ -42,9 +43,11 @@ export function createSseHelpers(cpu: Cpu): Record<string, unknown> {
     cpu.mxcsr = v;
   }
 
+  const float = createSseFloatHelpers(cpu);
   return {
-    ...createSseFloatHelpers(cpu),
+    ...float,
     ...createSseIntHelpers(cpu),
+    ...createSse4Helpers(cpu, float),
     misaligned, probeWrite16, ldmxcsr,
   };
 }
