@@ -4,7 +4,7 @@
 // texts; extension/debugProvider.ts feeds them from the workspace.
 
 import * as path from 'node:path';
-import { findFunctions, functionAtLine, isKernelModuleSource, watchableFunctions } from './cSource';
+import { blankCommentsAndStrings, findFunctions, functionAtLine, isKernelModuleSource, watchableFunctions } from './cSource';
 
 export const DEBUG_TYPE = 'kstackwatch';
 
@@ -84,7 +84,7 @@ export function dynamicConfigurations(folder: string | undefined, files: readonl
           out.push({ type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: ${base} ${s.label}`, program, params: { ...s.params }, stackWatch: s.stackWatch });
         }
       } else {
-        const fn = watchableFunctions(f.text)[0];
+        const fn = canaryFunction(f.text);
         out.push({ type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: ${base}`, program, ...(fn ? { stackWatch: `fn=${fn.name}` } : {}) });
       }
     } else if (f.executable && /\bmain\s*\(/.test(f.text)) {
@@ -150,3 +150,15 @@ export const INITIAL_CONFIGURATIONS: readonly KswLaunchConfig[] = [
     program: '${file}', stackWatch: 'fn=${command:kstackwatch.functionAtCursor}',
   },
 ];
+
+/**
+ * The function a module's own configuration watches by default: the first
+ * (not init/exit) one of this file whose frame has a stack canary — under
+ * -fstack-protector-strong, one with a local array — since a canary watch
+ * on a function without one cannot work; else the first watchable one.
+ */
+export function canaryFunction(text: string): ReturnType<typeof watchableFunctions>[number] | undefined {
+  const code = blankCommentsAndStrings(text);
+  const functions = watchableFunctions(text);
+  return functions.find((fn) => /\b[A-Za-z_]\w*\s+\**\s*[A-Za-z_]\w*\s*\[[^\]]+\]\s*[;=]/.test(code.slice(fn.bodyStart, fn.bodyEnd))) ?? functions[0];
+}

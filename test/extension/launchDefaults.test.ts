@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dynamicConfigurations, INITIAL_CONFIGURATIONS, KSTACKWATCH_TEST_SCENARIOS, launchForEditor, workspacePath } from '../../extension/launchDefaults';
+import { canaryFunction, dynamicConfigurations, INITIAL_CONFIGURATIONS, KSTACKWATCH_TEST_SCENARIOS, launchForEditor, workspacePath } from '../../extension/launchDefaults';
 import { checkLaunchStackWatch } from '../../extension/watchConfig';
 import { parseLaunchArgs } from '../../simulator/debug/launchConfig';
 
@@ -80,4 +80,12 @@ test('paths inside the workspace folder are written with ${workspaceFolder}', ()
   assert.equal(workspacePath('/w', '/w/a/b.c'), '${workspaceFolder}/a/b.c');
   assert.equal(workspacePath('/w', '/elsewhere/b.c'), '/elsewhere/b.c');
   assert.equal(workspacePath(undefined, '/x.c'), '/x.c');
+});
+
+test('a module\'s own configuration watches a function of that file with a canary, not its first helper', () => {
+  const text = '#include <linux/module.h>\nstatic int helper(int x)\n{\n\treturn x + 1;\n}\nstatic void victim(void)\n{\n\tu64 buf[4] = { 0 };\n\tbarrier_data(buf);\n}\nstatic int __init m_init(void)\n{\n\tvictim();\n\treturn helper(0);\n}\nmodule_init(m_init);\n';
+  const [c] = dynamicConfigurations('/w', [{ path: '/w/mod.c', text }]);
+  assert.equal(c.program, '${workspaceFolder}/mod.c');
+  assert.equal(c.stackWatch, 'fn=victim');
+  assert.equal(canaryFunction('static int f(void)\n{\n\treturn 0;\n}\n')?.name, 'f', 'no function with an array: the first one');
 });
