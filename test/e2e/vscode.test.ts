@@ -37,7 +37,7 @@ function lineOf(marker: string, after = ''): number {
   return i + 1;
 }
 
-test('F5 on a test module stops at the corrupting store, with annotations, a Problems entry and the Stack Watches view', { skip, timeout: 300_000 }, async () => {
+test('F5 on a test module stops at the corrupting store, with annotations, a Problems entry and the Stack Watches view', { skip, timeout: 600_000 }, async () => {
   const { chromium } = await import('playwright-core');
   fs.rmSync(WORK, { recursive: true, force: true });
   fs.rmSync(SHOTS, { recursive: true, force: true });
@@ -55,7 +55,7 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    await page.goto(server.url);
+    await page.goto(server.url, { timeout: 120_000 });
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     log('workbench loaded');
 
@@ -232,7 +232,7 @@ async function errorToasts(page: import('playwright-core').Page): Promise<string
     .map((t) => t.innerText))()`) as Promise<string[]>;
 }
 
-test('a new user: CodeLens, F5, both lines marked, Problems links open, restart clears, no error notifications', { skip, timeout: 300_000 }, async () => {
+test('a new user: CodeLens, F5, both lines marked, Problems links open, restart clears, no error notifications', { skip, timeout: 600_000 }, async () => {
   const { chromium } = await import('playwright-core');
   const work = `${WORK}-new-user`;
   fs.rmSync(work, { recursive: true, force: true });
@@ -249,7 +249,7 @@ test('a new user: CodeLens, F5, both lines marked, Problems links open, restart 
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     const watchErrors = setInterval(() => { void errorToasts(page).then((t) => errors.push(...t)).catch(() => undefined); }, 500);
     try {
-      await page.goto(server.url);
+      await page.goto(server.url, { timeout: 120_000 });
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       await openFile(page, 'stale.c');
 
