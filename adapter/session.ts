@@ -15,20 +15,14 @@ import { DebugRuntime, EvalError, LaunchError } from '../simulator/debug/runtime
 import type {
   BreakpointResult, DataBreakpointSpec, FrameInfo, OutputInfo, SourceRef, StopInfo, VariableInfo,
 } from '../simulator/debug/types';
-import type { CorruptionEvent } from '../simulator/kernel/events';
 import { clampDisassembly } from '../simulator/debug/disassembler';
 import { FrameReader, RequestRef } from './framing';
 import { argumentsProblem, messageShape } from './requestCheck';
+import {
+  CORRUPTION_EVENT, CUSTOM_REQUESTS, CorruptionEvent, DebugRegistersBody, SetStackWatchesArguments, StackWatchList,
+} from './protocol';
 
-/** Custom requests the extension sends (the Stack Watches view). */
-export const CUSTOM_REQUESTS = {
-  setStackWatches: 'kstackwatch.setStackWatches',
-  listStackWatches: 'kstackwatch.listStackWatches',
-  debugRegisters: 'kstackwatch.debugRegisters',
-} as const;
-
-/** The custom event with the corruption's JSON (DESIGN.md §3.2). */
-export const CORRUPTION_EVENT = 'kstackwatch.corruption';
+export { CORRUPTION_EVENT, CUSTOM_REQUESTS } from './protocol';
 
 /** How long launch waits for configurationDone before starting anyway. */
 const CONFIGURATION_TIMEOUT_MS = 5000;
@@ -411,19 +405,25 @@ export class KswDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
-  protected customRequest(command: string, response: DebugProtocol.Response, args: { watches?: unknown } | undefined): void {
+  protected customRequest(command: string, response: DebugProtocol.Response, args: Partial<SetStackWatchesArguments> | undefined): void {
     this.guard(response, () => {
       const rt = this.rt();
       switch (command) {
-        case CUSTOM_REQUESTS.setStackWatches:
-          response.body = { watches: rt.setStackWatches(args?.watches ?? []), misses: rt.stackWatches().misses };
+        case CUSTOM_REQUESTS.setStackWatches: {
+          const body: StackWatchList = { watches: rt.setStackWatches(args?.watches ?? []), misses: rt.stackWatches().misses };
+          response.body = body;
           break;
-        case CUSTOM_REQUESTS.listStackWatches:
-          response.body = rt.stackWatches();
+        }
+        case CUSTOM_REQUESTS.listStackWatches: {
+          const body: StackWatchList = rt.stackWatches();
+          response.body = body;
           break;
-        case CUSTOM_REQUESTS.debugRegisters:
-          response.body = { cpus: rt.debugRegisters() };
+        }
+        case CUSTOM_REQUESTS.debugRegisters: {
+          const body: DebugRegistersBody = { cpus: rt.debugRegisters() };
+          response.body = body;
           break;
+        }
         default:
           throw new EvalError(`unknown request '${command}'`);
       }

@@ -8,8 +8,8 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { compileModule } from '../simulator/cli/cc';
-import { Kernel } from '../simulator/kernel/kernel';
+import { compileModule } from '../simulator/toolchain/compile';
+import { Kernel } from '../simulator/system/kernel';
 import { StackProbe } from '../simulator/kstackwatch/stack';
 
 const CALLS = Number(process.argv[2] ?? 100_000);

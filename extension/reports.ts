@@ -3,25 +3,22 @@
 // Input is the JSON of DESIGN.md §3.2 (the body of the adapter's
 // `kstackwatch.corruption` event). No `vscode` import.
 
-export interface StackEntryJson { symbol: string; file?: string; line?: number; ip?: string }
+import type { CorruptionEvent, CorruptionOrigin, StackEntry } from '../adapter/protocol';
 
-export interface CorruptionJson {
-  type: 'corruption';
-  time_ns: number;
-  config: string;
-  watch: { addr: string; len: number; function: string; offset: string; depth: number; pid: number; comm: string; cpu: number; canary: boolean };
-  writer: { pid: number; comm: string; cpu: number; ip: string; symbol: string; file?: string; line?: number; trap_ip: string; stack: StackEntryJson[] };
-  old: string;
-  new: string;
+export type { CorruptionOrigin } from '../adapter/protocol';
+
+/** A call-trace entry; an oops rebuilt from exceptionInfo text has no `ip`. */
+export type StackEntryJson = Omit<StackEntry, 'ip'> & { ip?: string };
+
+/** A corruption as the adapter's `kstackwatch.corruption` event carries it. */
+export type CorruptionJson = Omit<CorruptionEvent, 'origin'> & {
   /**
    * Issue 11's time travel (DESIGN.md §3.2): whose frame held the written
    * address before the victim's did, and when it returned; null when no
    * earlier frame held it; absent from an adapter without time travel.
    */
   origin?: CorruptionOrigin | null;
-}
-
-export interface CorruptionOrigin { function: string; variable: string; pid: number; comm: string; returned_ns: number }
+};
 
 export interface OopsJson {
   type: 'oops';

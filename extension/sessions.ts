@@ -14,19 +14,11 @@ import { asCorruption, CorruptionJson, functionOf, oopsFromException, panicVicti
 import { CpuRegisters, SessionWatchList, functionOfConfig, watchesToSend } from './watchModel';
 import { checkLaunchStackWatch } from './watchConfig';
 import { DEBUG_TYPE } from './launchDefaults';
+import {
+  CORRUPTION_EVENT, CUSTOM_REQUESTS as REQUESTS, DebugRegistersBody, StackWatchList, TIME_EVENT,
+} from '../adapter/protocol';
 import type { WatchStore } from './stackWatchesView';
 
-/** Custom requests of the adapter (adapter/session.ts CUSTOM_REQUESTS). */
-export const REQUESTS = {
-  setStackWatches: 'kstackwatch.setStackWatches',
-  listStackWatches: 'kstackwatch.listStackWatches',
-  debugRegisters: 'kstackwatch.debugRegisters',
-  /** Issue 11's time travel: `{ time_ns }`. */
-  gotoTime: 'kstackwatch.gotoTime',
-} as const;
-export const CORRUPTION_EVENT = 'kstackwatch.corruption';
-/** Issue 11's time-travel contract: `{ time_ns, insns }` before every stopped event. */
-export const TIME_EVENT = 'kstackwatch.time';
 
 /** The definition of the watched function, for a watch that is not written in launch.json. */
 function definitionLocation(fn: string, file: string | undefined): vscode.Location | undefined {
@@ -308,11 +300,11 @@ export class Sessions implements vscode.Disposable {
   async refresh(entry: LiveSession | undefined = this.current()): Promise<void> {
     if (!entry) { this.changed.fire(); return; }
     try {
-      const list = await entry.session.customRequest(REQUESTS.listStackWatches) as SessionWatchList;
+      const list = await entry.session.customRequest(REQUESTS.listStackWatches) as StackWatchList;
       entry.previousMisses = entry.watches?.misses ?? 0;
       entry.watches = list;
       if (!entry.running) {
-        const r = await entry.session.customRequest(REQUESTS.debugRegisters) as { cpus: CpuRegisters[] };
+        const r = await entry.session.customRequest(REQUESTS.debugRegisters) as DebugRegistersBody;
         entry.registers = r.cpus;
       }
     } catch {

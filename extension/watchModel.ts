@@ -5,6 +5,7 @@
 
 import { parseConfig } from '../simulator/kstackwatch/config';
 import { checkWatchLine } from './watchConfig';
+import type { CpuDebugRegisters, StackWatchInfo, StackWatchList } from '../adapter/protocol';
 
 /** A watch as persisted (workspaceState). */
 export interface StoredWatch {
@@ -14,23 +15,8 @@ export interface StoredWatch {
 }
 
 /** What the adapter's `kstackwatch.listStackWatches` / `setStackWatches` return for one watch. */
-export interface SessionWatchInfo {
-  id: number;
-  config: string;
-  verified: boolean;
-  message?: string;
-  function?: string;
-  offset?: string;
-  depth?: number;
-  hits: number;
-  armed: { slot: number; address: string; length: number; value: string; function: string; depth: number; pid: number; comm: string; cpu: number; canary: boolean }[];
-}
-
-export interface SessionWatchList {
-  watches: SessionWatchInfo[];
-  /** Calls not watched because no debug register was free (the pool's count). */
-  misses: number;
-}
+export type SessionWatchInfo = StackWatchInfo;
+export type SessionWatchList = StackWatchList;
 
 export type WatchState = 'disabled' | 'invalid' | 'idle' | 'pending' | 'armed' | 'noFreeSlot' | 'unverified';
 
@@ -229,13 +215,7 @@ export function watchesToSend(launchConfigs: readonly string[], list: readonly S
 }
 
 /** `kstackwatch.debugRegisters`: the DR0–DR3 slots of one CPU. */
-export interface CpuRegisters {
-  cpu: number;
-  online: boolean;
-  dr6: string;
-  dr7: string;
-  slots: { slot: number; enabled: boolean; address: string; length: number; type: string; owner: string }[];
-}
+export type CpuRegisters = CpuDebugRegisters;
 
 /** One line per CPU, e.g. `CPU 1: DR0 kstackwatch 0xffffc9…bd8/8 · DR1 free · …`, and how many slots are free. */
 export function cpuRegisterLines(cpus: readonly CpuRegisters[]): { label: string; detail: string; free: number }[] {

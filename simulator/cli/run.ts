@@ -5,16 +5,16 @@
 // oopsed, panicked, deadlocked or ran out of budget (DESIGN.md §3.1).
 
 import * as path from 'node:path';
-import { Kernel, KernelInputError } from '../kernel/kernel';
+import { Kernel, KernelInputError, SystemEvent } from '../system/kernel';
 import { ModuleLoadError } from '../elf/moduleLoader';
 import { ElfError } from '../elf/elfFile';
 import { KswError } from '../kstackwatch/kstackwatch';
-import { KernelEvent } from '../kernel/events';
 import { MachineStop } from '../kernel/machine';
-import { compileModule } from './cc';
+import { timestamp } from '../kernel/events';
+import { compileModule } from '../toolchain/compile';
 import { CONTROL_PATH, echoToControl } from '../kstackwatch/controlFile';
 import { parseRunArgs, RunArgs, RunArgsError, RUN_USAGE } from './runArgs';
-import { makeTempDir, removeTempDir } from './tempDir';
+import { makeTempDir, removeTempDir } from '../toolchain/tempDir';
 import { formatSeconds } from '../text/duration';
 
 export const EXIT_CLEAN = 0;
@@ -24,12 +24,6 @@ export const EXIT_GUEST_FAILURE = 3;
 
 type Out = (line: string) => void;
 
-/** Kernel log timestamp: `[    0.001234]`. */
-export function timestamp(ns: number): string {
-  const us = Math.floor(ns / 1000);
-  const sec = Math.floor(us / 1e6);
-  return `[${String(sec).padStart(5)}.${String(us % 1e6).padStart(6, '0')}]`;
-}
 
 /** The object to load: `module` itself, or a .c compiled into a scratch directory (in `dir`). */
 function compileIfSource(module: string, cflags: string[], err: Out, dir: { path?: string }): string | null {
@@ -67,7 +61,7 @@ function runModule(args: RunArgs, object: string | null, scratch: { path?: strin
   const kernel = new Kernel({ cpus: args.cpus, seed: args.seed, maxInstructions: args.maxInsns, maxTimeNs: args.maxTimeNs, panicOnOops: args.panicOnOops });
   const m = kernel.machine;
   let oopses = 0;
-  m.listeners.push((e: KernelEvent) => {
+  kernel.listeners.push((e: SystemEvent) => {
     if (e.type === 'oops') oopses++;
     if (args.json) { out(JSON.stringify(e)); return; }
     if (e.type !== 'log') return;

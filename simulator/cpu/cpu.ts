@@ -5,7 +5,7 @@
 
 import { Memory, MemoryObserver, joinAddress, splitAddress, pageKey } from '../memory/memory';
 import { BlockCompiler, Block, CodeHooks } from './compiler';
-import { CpuFault } from './faults';
+import { CpuFault, asCpuFault } from './faults';
 import { FlagSlot, Gpr, PARITY_EVEN, RegSlot, RflagsBit, RFLAGS_FIXED, XMM_COUNT } from './registers';
 import { TrapBit } from './trap';
 import { Q } from './helpers/wide';
@@ -230,7 +230,8 @@ export class Cpu implements MemoryObserver {
     return null; // CODE_WRITE / RECHECK: nothing to report; the loop re-reads its mode
   }
 
-  private faultResult(e: unknown, lo: number, hi: number): RunResult {
+  private faultResult(thrown: unknown, lo: number, hi: number): RunResult {
+    const e = asCpuFault(thrown);
     if (e instanceof CpuFault) {
       e.rip = joinAddress(lo, hi);
       return { kind: 'fault', fault: e };
@@ -239,7 +240,8 @@ export class Cpu implements MemoryObserver {
   }
 
   /** Called by generated code when an instruction throws. */
-  blockFault(err: unknown, lo: number, hi: number): void {
+  blockFault(thrown: unknown, lo: number, hi: number): void {
+    const err = asCpuFault(thrown);
     if (!(err instanceof CpuFault)) throw err;
     err.rip = joinAddress(lo, hi);
     this.regs[RegSlot.RIP] = lo;

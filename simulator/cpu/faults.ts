@@ -15,7 +15,9 @@ export const enum Vector {
   XM = 19, // SIMD floating-point exception
 }
 
-export type AccessKind = 'read' | 'write' | 'execute';
+import { AccessKind, MemoryFault } from '../memory/memory';
+
+export type { AccessKind } from '../memory/memory';
 
 export function hex(v: bigint | number): string {
   return '0x' + BigInt.asUintN(64, BigInt(v)).toString(16);
@@ -34,6 +36,11 @@ export class PageFault extends CpuFault {
   constructor(readonly address: bigint, readonly access: AccessKind, readonly present: boolean) {
     super(Vector.PF, '#PF', `page fault: ${access} at ${hex(address)} (${present ? 'protection violation' : 'not mapped'})`);
   }
+}
+
+/** The CPU's view of a fault raised by guest memory: an error of another kind passes unchanged. */
+export function asCpuFault(e: unknown): unknown {
+  return e instanceof MemoryFault ? new PageFault(e.address, e.access, e.present) : e;
 }
 
 export class GeneralProtection extends CpuFault {

@@ -5,16 +5,16 @@
 // forwarded as they happen.
 
 import * as path from 'node:path';
-import { Kernel } from '../kernel/kernel';
+import { Kernel } from '../system/kernel';
 import type { DebugGateAnswer } from '../kernel/machine';
 import type { Kprobe } from '../kernel/kprobes';
 import { KprobeError } from '../kernel/kprobes';
 import { HwBreakpoint, HwBreakpointError } from '../kernel/hwBreakpoint';
 import type { Task } from '../kernel/task';
-import type { KernelEvent } from '../kernel/events';
+import type { SystemEvent } from '../system/kernel';
 import { flushPrintk } from '../kernel/api/index';
 import { BreakType } from '../cpu/debugRegisters';
-import { timestamp } from '../cli/run';
+import { timestamp } from '../kernel/events';
 import type { WatchOwner } from '../kstackwatch/stack';
 import type { DebugInfo } from '../dwarf/debugInfo';
 import type { Memory } from '../memory/memory';
@@ -54,7 +54,7 @@ export class KernelTarget implements Target {
     const cpu = m.cpu;
     const tracker = this.tracker;
     m.hooks.set('callObserver', (t) => tracker.record(t, t.shadow.depth, cpu.regs[8], cpu.regs[9]));
-    m.listeners.push((e) => this.onKernelEvent(e));
+    this.kernel.listeners.push((e) => this.onKernelEvent(e));
     m.hooks.taskListeners.push((t, what) => (what === 'created' ? events.taskCreated(t) : events.taskExited(t)));
     this.kernel.load(objectPath);
     for (const [name, value] of opts.params) this.kernel.setParam(name, value);
@@ -72,7 +72,7 @@ export class KernelTarget implements Target {
 
   // ---- events ------------------------------------------------------------------------
 
-  private onKernelEvent(e: KernelEvent): void {
+  private onKernelEvent(e: SystemEvent): void {
     switch (e.type) {
       case 'log': {
         if (e.text.startsWith(REPORT_START)) this.report = [];

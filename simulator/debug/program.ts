@@ -5,8 +5,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compileModule } from '../cli/cc';
-import { makeTempDir, removeTempDir } from '../cli/tempDir';
+import type { CompileOptions, CompileResult } from '../toolchain/compile';
+import { makeTempDir, removeTempDir } from '../toolchain/tempDir';
 import { ElfError, ElfFile, ET_DYN, ET_EXEC, ET_REL } from '../elf/elfFile';
 import { checkInputFile, InputFileError, readInputFile } from '../elf/inputFile';
 import { LaunchError, LaunchOptions } from './launchConfig';
@@ -23,10 +23,15 @@ export interface PreparedProgram {
   tempDir?: string;
 }
 
+/** How a launched .c becomes an object (toolchain/compile.ts in the product; a test may hand in its own). */
+export interface Toolchain {
+  compileModule(source: string, opts: CompileOptions): CompileResult;
+}
+
 /** Diagnostics lines shown in a launch error: enough to see the first problem. */
 const DIAGNOSTIC_LINES = 12;
 
-export function prepareProgram(opts: LaunchOptions): PreparedProgram {
+export function prepareProgram(opts: LaunchOptions, toolchain: Toolchain): PreparedProgram {
   const program = opts.program;
   if (!fs.existsSync(program)) throw new LaunchError(`program ${program} does not exist`);
   if (fs.statSync(program).isDirectory()) throw new LaunchError(`program ${program} is a directory, not a module or executable`);
@@ -39,7 +44,7 @@ export function prepareProgram(opts: LaunchOptions): PreparedProgram {
     }
     const dir = makeTempDir('debug');
     const output = path.join(dir, path.basename(program, '.c') + '.o');
-    const r = compileModule(program, { output, compiler: opts.compiler, cflags: opts.cflags });
+    const r = toolchain.compileModule(program, { output, compiler: opts.compiler, cflags: opts.cflags });
     if ('error' in r) {
       removeTempDir(dir);
       const lines = r.diagnostics.trim().split('\n').filter(Boolean);

@@ -16,17 +16,19 @@
 import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { Task, TaskState } from '../kernel/task';
-import type { CorruptionEvent, OopsEvent } from '../kernel/events';
+import type { OopsEvent } from '../kernel/events';
+import type { CorruptionEvent } from '../kstackwatch/events';
 import { ModuleLoadError } from '../elf/moduleLoader';
 import { ElfError } from '../elf/elfFile';
 import { InputFileError } from '../elf/inputFile';
 import { LoadError } from '../user/loader';
 import { OutOfPhysicalMemory } from '../memory/memory';
-import { KernelInputError } from '../kernel/kernel';
+import { KernelInputError } from '../system/kernel';
 import { KswError } from '../kstackwatch/kstackwatch';
 import { LaunchError, LaunchOptions, parseLaunchArgs, stackWatchList } from './launchConfig';
+import { compileModule } from '../toolchain/compile';
 import { prepareProgram, PreparedProgram } from './program';
-import { removeTempDir } from '../cli/tempDir';
+import { removeTempDir } from '../toolchain/tempDir';
 import { formatSeconds } from '../text/duration';
 import { KernelTarget } from './kernelTarget';
 import { UserTarget } from './userTarget';
@@ -110,7 +112,7 @@ export class DebugRuntime extends EventEmitter {
 
   private load(): void {
     const opts = this.options;
-    this.program = prepareProgram(opts);
+    this.program = prepareProgram(opts, { compileModule });
     if (this.program.diagnostics.trim()) this.output(this.program.diagnostics.replace(/\n?$/, '\n'), 'stderr');
     const events = this.targetEvents();
     try {

@@ -31,33 +31,12 @@ export interface OopsEvent {
   stack: StackEntry[];
 }
 
-export interface CorruptionEvent {
-  type: 'corruption';
-  time_ns: number;
-  config: string;
-  watch: {
-    addr: string; len: number; function: string; offset: string; depth: number;
-    pid: number; comm: string; cpu: number; canary: boolean;
-  };
-  writer: {
-    pid: number; comm: string; cpu: number; ip: string; symbol: string; file?: string; line?: number;
-    trap_ip: string; stack: StackEntry[];
-  };
-  old: string;
-  new: string;
-  /** Whose frame held the written address before the victim's did; null when no earlier frame did. */
-  origin: CorruptionOrigin | null;
-}
+/** What the machine reports; a kernel tool adds its own (KStackWatch's CorruptionEvent). */
+export type KernelEvent = LogEvent | OopsEvent;
 
-/** DESIGN.md §3.2: the most recent earlier frame (any task) whose range held the corrupted address. */
-export interface CorruptionOrigin {
-  function: string;
-  /** What it kept there: `scratch[3]`, `canary`, `return address`, `saved rbx`, `padding`. */
-  variable: string;
-  pid: number;
-  comm: string;
-  /** Simulated time its function returned. */
-  returned_ns: number;
+/** Kernel log timestamp, as printk prints it: `[    0.001234]`. */
+export function timestamp(ns: number): string {
+  const us = Math.floor(ns / 1000);
+  const sec = Math.floor(us / 1e6);
+  return `[${String(sec).padStart(5)}.${String(us % 1e6).padStart(6, '0')}]`;
 }
-
-export type KernelEvent = LogEvent | OopsEvent | CorruptionEvent;

@@ -8,7 +8,8 @@ import type { Kprobes, Kprobe } from '../kernel/kprobes';
 import { KprobeError } from '../kernel/kprobes';
 import type { Fprobes, Fprobe } from '../kernel/fprobe';
 import type { HwBreakpoints, HwBreakpointHit } from '../kernel/hwBreakpoint';
-import type { CorruptionEvent, StackEntry } from '../kernel/events';
+import type { StackEntry } from '../kernel/events';
+import type { CorruptionEvent } from './events';
 import { InsnDecoder, isInvalid, OpKind } from '../cpu/decode';
 import { splitAddress } from '../memory/memory';
 import { KswConfig, KswConfigError, parseConfig, ParseOptions, watchesCanary } from './config';
@@ -269,7 +270,6 @@ export class KStackWatch {
     const watch = this.active.find((w) => w.config === owner.config);
     if (watch) watch.hits++;
     this.corruptions.push(event);
-    this.m.emit(event);
     for (const l of this.listeners) l(event);
     // v8's panic_hit config key and v7's panic_on_catch module parameter: panic("Stack corruption detected").
     if (owner.config.panicHit || this.params.panic_on_catch) {

@@ -7,7 +7,7 @@
 // this runs once per report.
 
 import type { Machine } from '../kernel/machine';
-import type { CorruptionOrigin } from '../kernel/events';
+import type { CorruptionOrigin } from './events';
 import type { FrameExit } from '../kernel/frameExits';
 import type { Task } from '../kernel/task';
 import { InsnDecoder } from '../cpu/decode';

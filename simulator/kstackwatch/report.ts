@@ -4,7 +4,8 @@
 // store instruction itself and its line, old and new values, the victim.
 
 import type { Machine } from '../kernel/machine';
-import type { CorruptionEvent, CorruptionOrigin, StackEntry } from '../kernel/events';
+import type { StackEntry } from '../kernel/events';
+import type { CorruptionEvent, CorruptionOrigin } from './events';
 import type { HwBreakpointHit } from '../kernel/hwBreakpoint';
 import { Gpr } from '../cpu/registers';
 import type { Watchpoint } from './watch';

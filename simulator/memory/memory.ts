@@ -6,7 +6,19 @@
 // page, a page that holds compiled code (so writes must invalidate it) or an
 // armed data breakpoint — takes the slow path.
 
-import { PageFault } from '../cpu/faults';
+export type AccessKind = 'read' | 'write' | 'execute';
+
+/**
+ * An access to an unmapped page or one without the permission. The CPU turns
+ * it into its #PF (cpu/faults.ts PageFault) when guest code made the access;
+ * host code that reads guest memory (kernel APIs, the debugger) may catch it.
+ */
+export class MemoryFault extends Error {
+  constructor(readonly address: bigint, readonly access: AccessKind, readonly present: boolean) {
+    super(`page fault: ${access} at 0x${BigInt.asUintN(64, address).toString(16)} (${present ? 'protection violation' : 'not mapped'})`);
+    this.name = 'MemoryFault';
+  }
+}
 
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
@@ -409,8 +421,8 @@ export class Memory {
 
   private translate(lo: number, hi: number, need: number, access: 'read' | 'write'): PageEntry {
     const page = this.pages.get(pageKey(lo, hi));
-    if (!page) throw new PageFault(joinAddress(lo, hi), access, false);
-    if ((page.perm & need) !== need) throw new PageFault(joinAddress(lo, hi), access, true);
+    if (!page) throw new MemoryFault(joinAddress(lo, hi), access, false);
+    if ((page.perm & need) !== need) throw new MemoryFault(joinAddress(lo, hi), access, true);
     return page;
   }
 
@@ -461,8 +473,8 @@ export class Memory {
       const [lo, hi] = splitAddress(a);
       const key = pageKey(lo, hi);
       const page = this.pages.get(key);
-      if (!page) throw new PageFault(a, access, false);
-      if ((page.perm & need) !== need) throw new PageFault(a, access, true);
+      if (!page) throw new MemoryFault(a, access, false);
+      if ((page.perm & need) !== need) throw new MemoryFault(a, access, true);
       const o = lo & PAGE_MASK;
       const n = Math.min(PAGE_SIZE - o, length - done);
       fn(page.frame + o, done, n, key, page);

@@ -6,9 +6,8 @@
 // program that probes for optional features keeps running.
 
 import type { Cpu } from '../cpu/cpu';
-import { PageFault } from '../cpu/faults';
 import { Gpr } from '../cpu/registers';
-import { Memory } from '../memory/memory';
+import { Memory, MemoryFault } from '../memory/memory';
 import { AddressSpace, MAP_ANONYMOUS } from './addressSpace';
 import { Errno } from './errno';
 import { FileSyscalls } from './fileSyscalls';
@@ -109,7 +108,7 @@ export class LinuxSyscalls {
         result = handler(args, cpu);
       } catch (e) {
         // A bad user pointer: the kernel's copy_{to,from}_user reports EFAULT.
-        if (!(e instanceof PageFault)) throw e;
+        if (!(e instanceof MemoryFault)) throw e;
         result = -Errno.EFAULT;
       }
     }

@@ -19,8 +19,8 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { compileModule } from '../../simulator/cli/cc';
-import { Kernel } from '../../simulator/kernel/kernel';
+import { compileModule } from '../../simulator/toolchain/compile';
+import { Kernel } from '../../simulator/system/kernel';
 import { launch, lineOf, ROOT, SCENARIOS, SKIP, startClient } from './harness';
 
 const GOLDEN = path.join(ROOT, 'test/adapter/golden/kstackwatch-test3.txt');

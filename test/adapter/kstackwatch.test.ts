@@ -12,9 +12,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { compileModule } from '../../simulator/cli/cc';
-import { Kernel } from '../../simulator/kernel/kernel';
-import type { CorruptionEvent } from '../../simulator/kernel/events';
+import { compileModule } from '../../simulator/toolchain/compile';
+import { Kernel } from '../../simulator/system/kernel';
+import type { CorruptionEvent } from '../../simulator/kstackwatch/events';
 import { launch, lineOf, nextStop, SCENARIOS, SKIP, startClient, stopClient } from './harness';
 
 const STORE_LINE = lineOf(SCENARIOS, 'WRITE_ONCE(node->ptr[i], 0xabcdabcd)');

@@ -86,7 +86,7 @@ test("the launch's watches come first, read-only, and are not repeated from the 
 });
 
 test('debug registers: one line per CPU naming each slot\'s owner, and the free count', () => {
-  const slot = (i: number, owner: string) => ({ slot: i, enabled: owner !== 'free', address: owner === 'free' ? '0x0' : '0xffffc90000004bd8', length: 8, type: 'write', owner });
+  const slot = (i: number, owner: string) => ({ slot: i, enabled: owner !== 'free', address: owner === 'free' ? '0x0' : '0xffffc90000004bd8', length: 8, type: 'write' as const, owner });
   const lines = cpuRegisterLines([
     { cpu: 0, online: true, dr6: '0x0', dr7: '0x0', slots: [slot(0, 'free'), slot(1, 'free'), slot(2, 'free'), slot(3, 'free')] },
     { cpu: 1, online: true, dr6: '0x0', dr7: '0x0', slots: [slot(0, 'kstackwatch'), slot(1, 'data breakpoint 2'), slot(2, 'kstackwatch'), slot(3, 'kstackwatch')] },

@@ -13,7 +13,7 @@ import { ElfError, ElfFile } from '../../simulator/elf/elfFile';
 import { LoadError } from '../../simulator/user/loader';
 import { UserProcess } from '../../simulator/user/process';
 import { OutOfPhysicalMemory } from '../../simulator/memory/memory';
-import { Kernel, KernelInputError } from '../../simulator/kernel/kernel';
+import { Kernel, KernelInputError } from '../../simulator/system/kernel';
 import { ModuleLoadError } from '../../simulator/elf/moduleLoader';
 import { compileModule } from '../../simulator/cli/cc';
 import { KswConfigError, parseConfig } from '../../simulator/kstackwatch/config';

@@ -9,7 +9,7 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { LogEvent } from '../../simulator/kernel/events';
-import { KernelInputError } from '../../simulator/kernel/kernel';
+import { KernelInputError } from '../../simulator/system/kernel';
 import {
   NEEDS_GCC, SEEDS, all, assertJsonStream, guestObject, indexOf, kswRun, kv, only, paramArgs, runKernel, sourceLine,
 } from './harness';

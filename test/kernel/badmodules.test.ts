@@ -11,7 +11,7 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Kernel } from '../../simulator/kernel/kernel';
+import { Kernel } from '../../simulator/system/kernel';
 import { ModuleLoadError } from '../../simulator/elf/moduleLoader';
 import { ElfError } from '../../simulator/elf/elfFile';
 import { NEEDS_GCC, ROOT, guestObject, kswRun, runKernel, scratchDir } from './harness';

@@ -10,10 +10,11 @@ import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compileModule } from '../../simulator/cli/cc';
-import { Kernel } from '../../simulator/kernel/kernel';
+import { compileModule } from '../../simulator/toolchain/compile';
+import { Kernel } from '../../simulator/system/kernel';
 import type { MachineStop } from '../../simulator/kernel/machine';
-import type { KernelEvent, LogEvent, OopsEvent } from '../../simulator/kernel/events';
+import type { LogEvent, OopsEvent } from '../../simulator/kernel/events';
+import type { SystemEvent } from '../../simulator/system/kernel';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const KSW = path.join(ROOT, 'bin/ksw');
@@ -66,7 +67,7 @@ export function sourceLine(name: string, marker: string): number {
 // ---- the command line ---------------------------------------------------------------
 
 export interface ExitEvent { type: 'exit'; status: number; insns: number; time_ns: number }
-export type JsonEvent = KernelEvent | ExitEvent;
+export type JsonEvent = SystemEvent | ExitEvent;
 
 export interface CliRun {
   status: number | null;
@@ -155,7 +156,7 @@ export interface LibRunOptions {
 export interface LibRun {
   kernel: Kernel;
   stop: MachineStop;
-  events: KernelEvent[];
+  events: SystemEvent[];
   logs: LogEvent[];
   lines: string[];
   oopses: OopsEvent[];
@@ -167,8 +168,8 @@ export function runKernel(object: string, opts: LibRunOptions = {}): LibRun {
     cpus: opts.cpus ?? 4, seed: opts.seed ?? 1, maxInstructions: opts.maxInstructions ?? 500_000_000,
     panicOnOops: opts.panicOnOops ?? false,
   });
-  const events: KernelEvent[] = [];
-  kernel.machine.listeners.push((e) => events.push(e));
+  const events: SystemEvent[] = [];
+  kernel.listeners.push((e) => events.push(e));
   kernel.load(object);
   for (const [k, v] of Object.entries(opts.params ?? {})) kernel.setParam(k, String(v));
   for (const h of opts.hotplug ?? []) kernel.machine.hotplug.schedule(h.atNs, h.cpu, h.online);

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { KernelEvent, LogEvent } from '../../simulator/kernel/events';
 import type { Task } from '../../simulator/kernel/task';
-import { Kernel } from '../../simulator/kernel/kernel';
+import { Kernel } from '../../simulator/system/kernel';
 import { NEEDS_GCC, SEEDS, all, assertJsonStream, guestObject, indexOf, kswRun, kv, only, paramArgs } from './harness';
 
 const MS = 1_000_000;

@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { guestObject, kswRun, NEEDS_GCC, ROOT, sourceLine } from '../kernel/harness';
-import { Kernel } from '../../simulator/kernel/kernel';
+import { Kernel } from '../../simulator/system/kernel';
 import { CONTROL_PATH, catControl, echoToControl } from '../../simulator/kstackwatch/controlFile';
 import { parseControl, RunArgsError } from '../../simulator/cli/runArgs';
 import { boot } from './harness';

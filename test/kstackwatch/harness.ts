@@ -5,9 +5,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { compileModule } from '../../simulator/cli/cc';
-import { Kernel } from '../../simulator/kernel/kernel';
-import type { CorruptionEvent, KernelEvent } from '../../simulator/kernel/events';
+import { compileModule } from '../../simulator/toolchain/compile';
+import { Kernel } from '../../simulator/system/kernel';
+import type { CorruptionEvent } from '../../simulator/kstackwatch/events';
+import type { SystemEvent } from '../../simulator/system/kernel';
 import type { MachineStop } from '../../simulator/kernel/machine';
 
 export const SOURCE = resolve(__dirname, '../../../examples/kstackwatch/kstackwatch_test.c');
@@ -36,7 +37,7 @@ export interface ScenarioRun {
   stop: MachineStop;
   corruptions: CorruptionEvent[];
   logs: string[];
-  events: KernelEvent[];
+  events: SystemEvent[];
 }
 
 export function boot(params: Record<string, number>, seed = 1, cpus = 4): Kernel {
@@ -48,8 +49,8 @@ export function boot(params: Record<string, number>, seed = 1, cpus = 4): Kernel
 
 export function run(kernel: Kernel, watches: string[]): ScenarioRun {
   const logs: string[] = [];
-  const events: KernelEvent[] = [];
-  kernel.machine.listeners.push((e) => {
+  const events: SystemEvent[] = [];
+  kernel.listeners.push((e) => {
     events.push(e);
     if (e.type === 'log') logs.push(e.text);
   });

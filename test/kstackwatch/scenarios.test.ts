@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { boot, run, lineOf, offsetOfLine, frameOffset } from './harness';
-import type { CorruptionEvent } from '../../simulator/kernel/events';
+import type { CorruptionEvent } from '../../simulator/kstackwatch/events';
 
 const hasGcc = spawnSync(process.env.CC ?? 'gcc', ['--version']).status === 0;
 const opts = { skip: hasGcc ? false : 'gcc is not installed' };

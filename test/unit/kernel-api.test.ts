@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compileModule } from '../../simulator/cli/cc';
+import { compileModule } from '../../simulator/toolchain/compile';
 import { loadModule, LoadedModule } from '../../simulator/elf/moduleLoader';
 import { DEFAULT_OPTIONS, Machine, MachineStop } from '../../simulator/kernel/machine';
 import { flushPrintk, registerKernelApi, resolveKernelSymbol } from '../../simulator/kernel/api/index';

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compileModule } from '../../simulator/cli/cc';
+import { compileModule } from '../../simulator/toolchain/compile';
 import { Cpu } from '../../simulator/cpu/cpu';
 import { Gpr } from '../../simulator/cpu/registers';
 import { DebugInfo } from '../../simulator/dwarf/debugInfo';

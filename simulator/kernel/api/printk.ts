@@ -14,7 +14,7 @@
 import type { Machine } from '../machine';
 import type { Task } from '../task';
 import { Gpr } from '../../cpu/registers';
-import { PageFault } from '../../cpu/faults';
+import { MemoryFault } from '../../memory/memory';
 import { ArgSource, parsePrintkPrefix } from './format';
 import { callArgs, guestFormat, symbolString, vaListArgs } from './guestFormat';
 import { NO_RETURN, beginWait, readU64, resumeWait } from './util';
@@ -183,7 +183,7 @@ export function registerPrintk(m: Machine): void {
     try {
       ret = readU64(m, m.cpu.getReg(Gpr.RSP));
     } catch (e) {
-      if (!(e instanceof PageFault)) throw e;
+      if (!(e instanceof MemoryFault)) throw e;
       ret = m.currentTask.shadow.frames()[0]?.ret ?? 0n;
     }
     return kernelPanic(m, `stack-protector: Kernel stack is corrupted in: ${symbolString(m, ret, 'B')}`);

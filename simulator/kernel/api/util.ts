@@ -1,5 +1,5 @@
 // Helpers shared by the kernel API host functions: guest memory access
-// (reads may fault with PageFault, which the CPU turns into an oops of the
+// (reads may fault with MemoryFault, which the CPU turns into an oops of the
 // calling task; writes go through the CPU's store accessors so armed data
 // breakpoints see them), task lookup, and the "wait state" that lets a
 // blocking host function be re-executed when its task is woken.
@@ -13,8 +13,7 @@
 // spurious wake-ups (wake_up_process on a task blocked in a mutex) are
 // harmless.
 
-import { PAGE_SIZE, splitAddress } from '../../memory/memory';
-import { PageFault } from '../../cpu/faults';
+import { MemoryFault, PAGE_SIZE, splitAddress } from '../../memory/memory';
 import { NO_RETURN } from '../hostFunctions';
 import type { Machine } from '../machine';
 import { Task, TaskState } from '../task';
@@ -26,7 +25,7 @@ export const hex = (v: bigint | number): string => '0x' + U64(BigInt(v)).toStrin
 
 // ---- reading guest memory ------------------------------------------------------------
 
-/** `len` bytes at addr (throws PageFault like the guest's own load would). */
+/** `len` bytes at addr (throws MemoryFault like the guest's own load would). */
 export function readBytes(m: Machine, addr: bigint, len: number): Uint8Array {
   if (len <= 0) return new Uint8Array(0);
   return m.mem.read(U64(addr), len);
@@ -43,7 +42,7 @@ export function readU64(m: Machine, addr: bigint): bigint {
 /**
  * The bytes of the NUL-terminated string at addr, without the NUL, at most
  * `max` bytes. Reads page by page, so it never touches memory past the
- * terminator's page. Throws PageFault if it reaches unmapped memory first.
+ * terminator's page. Throws MemoryFault if it reaches unmapped memory first.
  */
 export function readCBytes(m: Machine, addr: bigint, max: number): Uint8Array {
   const chunks: Uint8Array[] = [];
@@ -75,7 +74,7 @@ export function tryReadCBytes(m: Machine, addr: bigint, max: number): Uint8Array
   try {
     return readCBytes(m, addr, max);
   } catch (e) {
-    if (e instanceof PageFault) return null;
+    if (e instanceof MemoryFault) return null;
     throw e;
   }
 }
@@ -84,7 +83,7 @@ export function tryReadBytes(m: Machine, addr: bigint, len: number): Uint8Array 
   try {
     return readBytes(m, addr, len);
   } catch (e) {
-    if (e instanceof PageFault) return null;
+    if (e instanceof MemoryFault) return null;
     throw e;
   }
 }

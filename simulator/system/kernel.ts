@@ -4,24 +4,29 @@
 // exit in an "rmmod" task once every task has finished). The CLI and the
 // debug adapter both drive this.
 
-import { Machine, MachineOptions, MachineStop, DEFAULT_OPTIONS } from './machine';
+import { Machine, MachineOptions, MachineStop, DEFAULT_OPTIONS } from '../kernel/machine';
 import { InputFileError, readInputFile } from '../elf/inputFile';
-import { Kprobes } from './kprobes';
-import { Fprobes } from './fprobe';
-import { HwBreakpoints } from './hwBreakpoint';
-import { registerKernelApi } from './api/index';
-import { flushPrintk } from './api/printk';
+import { Kprobes } from '../kernel/kprobes';
+import { Fprobes } from '../kernel/fprobe';
+import { HwBreakpoints } from '../kernel/hwBreakpoint';
+import { registerKernelApi } from '../kernel/api/index';
+import { flushPrintk } from '../kernel/api/printk';
 import { KStackWatch, KswSymbols, FunctionInfo } from '../kstackwatch/kstackwatch';
 import { VariableLocator } from '../kstackwatch/stack';
 import type { FrameSlot } from '../kstackwatch/origin';
 import { CONTROL_PATH, KswControlFile } from '../kstackwatch/controlFile';
 import { loadModule, LoadedModule, ModuleLoadError } from '../elf/moduleLoader';
 import { DebugInfo } from '../dwarf/debugInfo';
-import { Task } from './task';
+import { Task } from '../kernel/task';
+import type { KernelEvent } from '../kernel/events';
+import type { CorruptionEvent } from '../kstackwatch/events';
 import { CpuFault, Vector } from '../cpu/faults';
 import { BUGFLAG, UD2_LENGTH } from '../sdk/abi';
 import { describeModinfo, isKbuildModule, prepareKo } from './abi/koModule';
 import { initPercpuSymbols, percpuSymbol } from './abi/percpuSymbols';
+
+/** Everything the booted system reports: the machine's events and KStackWatch's. */
+export type SystemEvent = KernelEvent | CorruptionEvent;
 
 export type KernelPhase = 'init' | 'running' | 'exit' | 'done';
 
@@ -37,6 +42,8 @@ export class Kernel {
   readonly fprobes: Fprobes;
   readonly hw: HwBreakpoints;
   readonly ksw: KStackWatch;
+  /** Listeners of every event: the machine's (log, oops) and KStackWatch's (corruption), in the order they happen. */
+  readonly listeners: ((e: SystemEvent) => void)[] = [];
   module: LoadedModule | null = null;
   debugInfo: DebugInfo | null = null;
   phase: KernelPhase = 'init';
@@ -55,11 +62,17 @@ export class Kernel {
     registerKernelApi(m);
     initPercpuSymbols(m);
     this.ksw = new KStackWatch(m, this.kprobes, this.fprobes, this.hw, this.symbols());
+    m.listeners.push((e) => this.emit(e));
+    this.ksw.listeners.push((e) => this.emit(e));
     m.debugfs.create(CONTROL_PATH, new KswControlFile(this.ksw));
     m.defineHost('ksw_watch_show', () => { this.ksw.show(); });
     m.defineHost('ksw_watch_fire', () => { this.ksw.fire(); });
     m.symbolizers.unshift((addr) => this.symbolizeModule(addr));
     m.hooks.faultHandlers.push((task, fault) => this.bugTrap(task, fault));
+  }
+
+  private emit(e: SystemEvent): void {
+    for (const l of this.listeners) l(e);
   }
 
   /**
