@@ -7,7 +7,8 @@
 //
 // (system is the composition root that boots a kernel with KStackWatch;
 // toolchain compiles a module with gcc for both front ends; sdk is the guest
-// SDK: ABI constants and compiler flags).
+// SDK: ABI constants and compiler flags; text holds small formatting helpers).
+// Every folder of simulator/ must have a place in LAYERS.
 // A folder may import anything in its own subtree; folders on the same
 // layer may not import each other, except the edges listed in SIDEWAYS.
 // Type-only imports count too: a type names its owner.
@@ -32,7 +33,7 @@ export const LAYERS = [
   ['simulator/elf', 'simulator/dwarf', 'simulator/user'],
   ['simulator/cpu'],
   ['simulator/memory'],
-  ['simulator/sdk'],
+  ['simulator/sdk', 'simulator/text'],
 ];
 
 /** Same-layer imports that are allowed (from → to). */
@@ -62,13 +63,15 @@ function tsFiles(dir) {
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*'([^']+)'|(?:^|\n)\s*import\s*'([^']+)'|require\('([^']+)'\)/g;
 
 /** Every relative import between files of layered folders: { from, to, file, spec }. */
+const unplaced = new Set();
+
 export function imports() {
   const edges = [];
   for (const top of ['extension', 'adapter', 'simulator']) {
     for (const file of tsFiles(join(root, top))) {
       const rel = relative(root, file).split('\\').join('/');
       const from = folderOf(rel);
-      if (!from) continue;
+      if (!from) { unplaced.add(rel.split('/').slice(0, 2).join('/')); continue; }
       const text = readFileSync(file, 'utf8');
       for (const m of text.matchAll(IMPORT)) {
         const spec = m[1] ?? m[2] ?? m[3];
@@ -86,7 +89,7 @@ export function imports() {
 /** Violations of the layering, and cycles between folders. */
 export function check() {
   const edges = imports();
-  const problems = [];
+  const problems = [...unplaced].map((f) => `${f}: not in the layers (add it to LAYERS in scripts/check-layers.mjs)`);
   const sideways = new Set(SIDEWAYS.map(([a, b]) => `${a}→${b}`));
   for (const e of edges) {
     const rf = rank.get(e.from), rt = rank.get(e.to);
