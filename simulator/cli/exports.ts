@@ -4,7 +4,7 @@
 // list cannot go stale. `--markdown` prints the block README.md carries
 // (test/unit/exportsReadme.test.ts checks that the README's copy matches).
 
-import { Kernel } from '../kernel/kernel';
+import { Kernel } from '../system/kernel';
 import { PERCPU_SYMBOLS } from '../kernel/abi/percpuSymbols';
 
 export const EXPORTS_USAGE = 'usage: ksw exports [--markdown]';

@@ -22,8 +22,8 @@ import type { KernelEvent } from '../kernel/events';
 import type { CorruptionEvent } from '../kstackwatch/events';
 import { CpuFault, Vector } from '../cpu/faults';
 import { BUGFLAG, UD2_LENGTH } from '../sdk/abi';
-import { describeModinfo, isKbuildModule, prepareKo } from './abi/koModule';
-import { initPercpuSymbols, percpuSymbol } from './abi/percpuSymbols';
+import { describeModinfo, isKbuildModule, prepareKo } from '../kernel/abi/koModule';
+import { initPercpuSymbols, percpuSymbol } from '../kernel/abi/percpuSymbols';
 
 /** Everything the booted system reports: the machine's events and KStackWatch's. */
 export type SystemEvent = KernelEvent | CorruptionEvent;

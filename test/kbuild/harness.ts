@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, basename } from 'node:path';
 import { buildKbuild, findKernelHeaders } from '../../simulator/cli/build';
-import { Kernel } from '../../simulator/kernel/kernel';
+import { Kernel } from '../../simulator/system/kernel';
 
 export const REPO = resolve(__dirname, '../../..');
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { bootKo, kbuildFolder, kbuildSkip, offsetOfLineIn, REPO } from './harness';
 import { boot, lineOf, run, frameOffset, ScenarioRun } from '../kstackwatch/harness';
-import type { Kernel } from '../../simulator/kernel/kernel';
+import type { Kernel } from '../../simulator/system/kernel';
 
 const opts = { skip: kbuildSkip };
 const ko = (): string => join(kbuildFolder(join(REPO, 'examples/kstackwatch-kbuild')), 'kstackwatch_test.ko');
