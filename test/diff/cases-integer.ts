@@ -248,6 +248,15 @@ export function shiftFamily(g: Generator): void {
         const src = i % 3 === 0 ? '%cl' : i % 3 === 1 ? `$${count}` : '';
         g.add(f, b, `${op}${SUFFIX[w]} ${src ? src + ', ' : ''}${m.text}`, op, { width: w, count: src ? count : 1 });
       }
+      // flags dead (a compare overwrites them): compilers inline these forms
+      if (op === 'rcl' || op === 'rcr') continue;
+      for (const count of shiftCounts(w)) {
+        for (const form of ['cl', 'imm'] as const) {
+          const d = g.rng.pick(dests);
+          const b = g.c().set(d, g.rng.bool() ? g.rng.bits(w) : g.value(w)).set('cl', BigInt(count));
+          g.add(f, b, `${op}${SUFFIX[w]} ${form === 'cl' ? '%cl' : `$${count}`}, %${d}\ncmpq %r10, %r11`, 'cmp');
+        }
+      }
     }
   }
 }

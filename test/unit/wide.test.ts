@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { divU128, mulU64, Q } from '../../simulator/cpu/helpers/wide';
+import { divU128, mulLo64, mulU64, Q } from '../../simulator/cpu/helpers/wide';
 
 const M64 = (1n << 64n) - 1n;
 const lo32 = (v: bigint) => Number(v & 0xffffffffn) | 0;
@@ -55,5 +55,13 @@ test('mulU64 is the exact 128-bit product', () => {
   for (const a of EDGES) for (const b of EDGES) {
     mulU64(lo32(a), hi32(a), lo32(b), hi32(b));
     assert.equal(u64(Q[0], Q[1]) | (u64(Q[2], Q[3]) << 64n), a * b);
+  }
+});
+
+test('mulLo64 is the low 64 bits of the product', () => {
+  const vs = [...EDGES, ...values(0x853c49e6748fea9bn, 200)];
+  for (const a of vs) for (const b of EDGES) {
+    const lo = mulLo64(lo32(a), hi32(a), lo32(b), hi32(b));
+    assert.equal(u64(lo, Q[1]), (a * b) & M64, `${a} * ${b}`);
   }
 });

@@ -20,7 +20,7 @@ function imul(e: Emitter): void {
   e.load(s2, 'b', 'bh');
   const flagsLive = e.needs(FlagBit.CF | FlagBit.OF);
   if (size === 4 && !flagsLive) e.emit('r=Math.imul(a,b);');
-  else if (size === 8 && !flagsLive) e.emit('H.mulU64(a,ah,b,bh);r=Q[0];rh=Q[1];');
+  else if (size === 8 && !flagsLive) e.emit('r=H.mulLo64(a,ah,b,bh);rh=Q[1];');
   else e.emit(`r=H.imulN(F,${size},a,ah,b,bh);rh=Q[4];`);
   if (size < 4) e.emit(`r&=${MASK[size]};`);
   e.store(dst, 'r', 'rh');

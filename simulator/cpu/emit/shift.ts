@@ -23,7 +23,10 @@ function inlineShift(e: Emitter, kind: ShiftKind, n: number): boolean {
   n &= size === 8 ? 63 : 31;
   const dst = e.insn.ops[0];
   e.load(dst, 'a', 'ah');
-  if (n === 0) return true;
+  if (n === 0) { // no change and no flags, but a 32-bit register write still zero-extends
+    if (size === 4 && dst.kind === OpKind.Reg) e.store(dst, 'a', 'ah');
+    return true;
+  }
   const left = kind === ShiftKind.SHL || kind === ShiftKind.SAL;
   if (size === 4) {
     e.emit(left ? `r=a<<${n};` : kind === ShiftKind.SHR ? `r=a>>>${n}|0;` : `r=a>>${n};`);
@@ -41,10 +44,56 @@ function inlineShift(e: Emitter, kind: ShiftKind, n: number): boolean {
   return true;
 }
 
+/** 32/64-bit shl/shr/sar by CL with dead flags (a count of 0 changes nothing, flags included). */
+function inlineShiftByCl(e: Emitter, kind: ShiftKind): boolean {
+  const size = e.insn.opSize;
+  if (e.needs(FlagBit.ARITH) || (size !== 4 && size !== 8)) return false;
+  if (kind !== ShiftKind.SHL && kind !== ShiftKind.SAL && kind !== ShiftKind.SHR && kind !== ShiftKind.SAR) return false;
+  const dst = e.insn.ops[0];
+  e.load(dst, 'a', 'ah');
+  const left = kind === ShiftKind.SHL || kind === ShiftKind.SAL;
+  if (size === 4) {
+    e.emit(`t=R[2]&31;${left ? 'r=a<<t;' : kind === ShiftKind.SHR ? 'r=a>>>t|0;' : 'r=a>>t;'}`);
+  } else if (left) {
+    e.emit('t=R[2]&63;if(t===0){r=a;rh=ah;}else if(t<32){r=a<<t;rh=(ah<<t)|(a>>>(32-t));}else{r=0;rh=a<<(t-32);}');
+  } else if (kind === ShiftKind.SHR) {
+    e.emit('t=R[2]&63;if(t===0){r=a;rh=ah;}else if(t<32){r=(a>>>t)|(ah<<(32-t));rh=ah>>>t|0;}else{r=ah>>>(t-32)|0;rh=0;}');
+  } else {
+    e.emit('t=R[2]&63;if(t===0){r=a;rh=ah;}else if(t<32){r=(a>>>t)|(ah<<(32-t));rh=ah>>t;}else{r=ah>>(t-32);rh=ah>>31;}');
+  }
+  e.store(dst, 'r', 'rh');
+  return true;
+}
+
+/** 32/64-bit rol/ror by an immediate when CF and OF (the flags rotates write) are dead. */
+function inlineRotate(e: Emitter, kind: ShiftKind, count: number): boolean {
+  const size = e.insn.opSize;
+  if (e.needs(FlagBit.CF | FlagBit.OF) || (size !== 4 && size !== 8)) return false;
+  if (kind !== ShiftKind.ROL && kind !== ShiftKind.ROR) return false;
+  const bits = size * 8;
+  count &= bits - 1;
+  const dst = e.insn.ops[0];
+  e.load(dst, 'a', 'ah');
+  if (count === 0) { // no change and no flags, but a 32-bit register write still zero-extends
+    if (size === 4 && dst.kind === OpKind.Reg) e.store(dst, 'a', 'ah');
+    return true;
+  }
+  const n = kind === ShiftKind.ROL ? count : bits - count; // as a left rotate
+  if (size === 4) e.emit(`r=(a<<${n})|(a>>>${32 - n});`);
+  else if (n === 32) e.emit('r=ah;rh=a;');
+  else if (n < 32) e.emit(`r=(a<<${n})|(ah>>>${32 - n});rh=(ah<<${n})|(a>>>${32 - n});`);
+  else e.emit(`r=(ah<<${n - 32})|(a>>>${64 - n});rh=(a<<${n - 32})|(ah>>>${64 - n});`);
+  e.store(dst, 'r', 'rh');
+  return true;
+}
+
 function shiftRotate(e: Emitter, kind: ShiftKind): void {
   const countOp = e.insn.ops[1];
   if (countOp && countOp.kind === OpKind.Imm && inlineShift(e, kind, countOp.lo & 255)) return;
   if (!countOp && inlineShift(e, kind, 1)) return;
+  if (countOp && countOp.kind === OpKind.Imm && inlineRotate(e, kind, countOp.lo & 255)) return;
+  if (!countOp && inlineRotate(e, kind, 1)) return;
+  if (countOp && countOp.kind === OpKind.Reg && inlineShiftByCl(e, kind)) return;
   const dst = e.insn.ops[0];
   e.load(dst, 'a', 'ah');
   e.emit(`r=H.shift(F,${kind},${e.insn.opSize},a,ah,${countExpr(e, 1)});rh=Q[0];`);

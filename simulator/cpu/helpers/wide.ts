@@ -24,6 +24,19 @@ export function mulU64(al: number, ah: number, bl: number, bh: number): void {
   Q[0] = p00; Q[1] = w1 | 0; Q[2] = w2 | 0; Q[3] = w3 | 0;
 }
 
+/**
+ * Low 64 bits of a 64×64 product (signed and unsigned agree there): low half
+ * returned, high half in Q[1]. Partial products of 16-bit digits stay exact
+ * in doubles.
+ */
+export function mulLo64(al: number, ah: number, bl: number, bh: number): number {
+  const a0 = al & 0xffff, a1 = al >>> 16, b0 = bl & 0xffff, b1 = bl >>> 16;
+  const p00 = a0 * b0;
+  const mid = (p00 >>> 16) + a0 * b1 + a1 * b0; // < 2^34
+  Q[1] = (Math.floor(mid / 65536) + a1 * b1 + Math.imul(al, bh) + Math.imul(ah, bl)) | 0;
+  return ((mid & 0xffff) << 16) | (p00 & 0xffff);
+}
+
 /** Signed 64×64 → 128 into Q[0..3]. */
 export function mulS64(al: number, ah: number, bl: number, bh: number): void {
   mulU64(al, ah, bl, bh);
