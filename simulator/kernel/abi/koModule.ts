@@ -20,6 +20,7 @@ import { ModuleLoadError } from '../../elf/moduleLoader';
 import type { DebugInfo } from '../../dwarf/debugInfo';
 import { PARAM_TYPE_SIZES, paramTypeAt } from '../api/params';
 import { taskLayoutFrom } from './taskLayout';
+import { adoptKernelStructs } from './kernelStructs';
 
 const NOP5 = Uint8Array.of(0x0f, 0x1f, 0x44, 0x00, 0x00);
 const RET_INT3 = Uint8Array.of(0xc3, 0xcc, 0xcc, 0xcc, 0xcc);
@@ -36,6 +37,7 @@ export function prepareKo(m: Machine, mod: LoadedModule, dbg: DebugInfo | null):
   if (params) mod.params = params;
   const layout = taskLayoutFrom(dbg?.struct('task_struct'));
   if (layout) m.taskLayout = layout;
+  if (dbg) adoptKernelStructs(m, dbg);
   return stats;
 }
 

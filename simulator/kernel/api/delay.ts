@@ -63,3 +63,14 @@ export function registerDelay(m: Machine): void {
   m.defineHost('udelay', () => delayFor(m, 'udelay', arg(0, 1e3)));
   m.defineHost('ndelay', () => delayFor(m, 'ndelay', arg(0, 1)));
 }
+
+/** The delay entry points of real kernel headers (registered after the SDK's, so the SDK's addresses stay put). */
+export function registerDelayEntries(m: Machine): void {
+  const arg = (n: number, scale: number) => () => Number(m.arg(n)) * scale;
+  // What Linux's udelay()/ndelay() macros call: __const_udelay(usecs * 0x10c7) or (nsecs * 5), i.e. xloops = ns * 2^32 / 10^9.
+  m.defineHost('__const_udelay', () => delayFor(m, '__const_udelay', () => Math.ceil(Number(m.arg(0)) * 1e9 / 2 ** 32)));
+  m.defineHost('__udelay', () => delayFor(m, '__udelay', arg(0, 1e3)));
+  m.defineHost('__ndelay', () => delayFor(m, '__ndelay', arg(0, 1)));
+  // usleep_range(min, max) is inline over usleep_range_state(min, max, TASK_UNINTERRUPTIBLE) in newer headers
+  m.defineHost('usleep_range_state', () => sleepFor(m, 'usleep_range_state', arg(0, 1e3), undefined));
+}

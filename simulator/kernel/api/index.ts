@@ -13,13 +13,13 @@
 
 import type { Machine } from '../machine';
 import { registerCompletion } from './completion';
-import { registerDelay } from './delay';
+import { registerDelay, registerDelayEntries } from './delay';
 import { registerFs } from './fs';
 import { registerKthread } from './kthread';
 import { registerLibgcc } from './libgcc';
 import { registerMutex } from './mutex';
 import { registerPrintk } from './printk';
-import { registerRandom } from './random';
+import { registerRandom, registerRandomSmall } from './random';
 import { registerSched } from './sched';
 import { registerSlab } from './slab';
 import { registerSpinlock } from './spinlock';
@@ -31,6 +31,10 @@ import { registerParamOps } from './params';
 import { registerListDebug } from './listDebug';
 import { registerSlabEntries } from './slabEntries';
 import { registerWaitqueue } from './waitqueue';
+import { registerTimers } from './timers';
+import { registerWorkqueue } from './workqueue';
+import { registerRcu } from './rcu';
+import { registerStringExtra } from './stringExtra';
 
 export { flushPrintk, dumpStack, kernelPanic, printkText } from './printk';
 export { KERNEL_DATA, updateJiffies, jiffiesAt } from './time';
@@ -61,6 +65,12 @@ export function registerKernelApi(m: Machine): void {
   registerListDebug(m);
   registerSlabEntries(m);
   registerWaitqueue(m);
+  registerTimers(m);
+  registerWorkqueue(m);
+  registerRcu(m);
+  registerStringExtra(m);
+  registerDelayEntries(m);
+  registerRandomSmall(m);
 }
 
 /** Address of a kernel export (function or variable) for the module loader, or undefined. */

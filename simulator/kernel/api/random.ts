@@ -20,9 +20,7 @@ export function randomBelow(next: () => number, ceil: number): number {
 export function registerRandom(m: Machine): void {
   m.defineHost('get_random_u32', () => m.prng.nextU32());
   m.defineHost('get_random_u64', () => m.prng.nextU64());
-  // Newer kernels' small variants (get_random_u32_below inlines to these for small constant bounds).
-  m.defineHost('get_random_u8', () => m.prng.nextU32() & 0xff);
-  m.defineHost('get_random_u16', () => m.prng.nextU32() & 0xffff);
+
   m.defineHost('get_random_u32_below', () => randomBelow(() => m.prng.nextU32(), m.argU32(0)));
   m.defineHost('get_random_bytes', () => {
     const buf = m.arg(0);
@@ -39,4 +37,10 @@ export function registerRandom(m: Machine): void {
   });
   // Older names still found in test code.
   m.defineHost('prandom_u32', () => m.prng.nextU32());
+}
+
+/** Newer kernels' small variants (get_random_u32_below inlines to these for small constant bounds); after the SDK's. */
+export function registerRandomSmall(m: Machine): void {
+  m.defineHost('get_random_u8', () => m.prng.nextU32() & 0xff);
+  m.defineHost('get_random_u16', () => m.prng.nextU32() & 0xffff);
 }
