@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { bootKo, kbuildFolder, kbuildSkip, REPO } from './harness';
 import { frameOffset, run } from '../kstackwatch/harness';
-import type { Kernel } from '../../simulator/kernel/kernel';
+import type { Kernel } from '../../simulator/system/kernel';
 
 const opts = { skip: kbuildSkip };
 const ko = (name: string): string => join(kbuildFolder(join(REPO, 'test/kbuild/modules')), `${name}.ko`);
