@@ -42,6 +42,23 @@ export class Scheduler {
   private readonly timedActions: { atNs: number; run: () => void }[] = [];
   /** Total instructions executed. */
   insns = 0;
+  /**
+   * The round in progress. A debugger's stop may end run() in the middle of
+   * a round, even of a quantum; the next run() goes on from exactly there,
+   * so the guest's history does not depend on where anyone stopped it.
+   */
+  private readonly round = {
+    active: false,
+    /** The first CPU of the round (seeded) and how many of the CPUs after it have run. */
+    first: 0,
+    next: 0,
+    ranAny: false,
+    /** The longest quantum run so far this round (the round's length in instructions). */
+    insns: 0,
+    /** The current CPU's quantum (0: none started) and how much of it has run. */
+    quantum: 0,
+    ran: 0,
+  };
 
   constructor(private readonly m: Machine) {}
 
@@ -108,29 +125,41 @@ export class Scheduler {
     const m = this.m;
     this.stop = null;
     const sliceEnd = this.insns + slice;
+    const round = this.round;
+    const n = m.percpu.length;
     while (!this.stop) {
-      if (this.insns >= m.options.maxInstructions) return { kind: 'budget' };
-      if (this.roundStartNs >= m.options.maxTimeNs) return { kind: 'timeLimit' };
-      if (this.insns >= sliceEnd) { this.unload(); return { kind: 'slice' }; }
-      for (const t of this.woken.splice(0)) this.runQueue.push(t);
-      let ranAny = false;
-      let roundInsns = 0;
-      const n = m.percpu.length;
-      const first = m.prng.below(n);
-      for (let j = 0; j < n && !this.stop; j++) {
-        const pc = m.percpu[(first + j) % n];
-        if (!pc.online) continue;
-        if (!pc.current) pc.current = this.pickNext(pc);
-        if (!pc.current) continue;
-        ranAny = true;
-        const quantum = 500 + m.prng.below(1500);
-        roundInsns = Math.max(roundInsns, this.runOn(pc, quantum));
+      if (!round.active) {
+        if (this.insns >= m.options.maxInstructions) return { kind: 'budget' };
+        if (this.roundStartNs >= m.options.maxTimeNs) return { kind: 'timeLimit' };
+        if (this.insns >= sliceEnd) { this.unload(); return { kind: 'slice' }; }
+        for (const t of this.woken.splice(0)) this.runQueue.push(t);
+        round.active = true;
+        round.first = m.prng.below(n);
+        round.next = 0;
+        round.ranAny = false;
+        round.insns = 0;
+        round.quantum = 0;
+      }
+      for (; round.next < n && !this.stop; round.next++) {
+        const pc = m.percpu[(round.first + round.next) % n];
+        if (round.quantum === 0) { // not resuming a quantum a stop cut short
+          if (!pc.online) continue;
+          if (!pc.current) pc.current = this.pickNext(pc);
+          if (!pc.current) continue;
+          round.quantum = 500 + m.prng.below(1500);
+          round.ran = 0;
+        }
+        round.ranAny = true;
+        if (!this.runOn(pc)) break; // stopped mid-quantum: the next run() goes on from here
+        round.insns = Math.max(round.insns, round.ran);
+        round.quantum = 0;
       }
       if (this.stop) break;
-      this.roundStartNs += Math.max(roundInsns, 1) * NS_PER_INSN;
+      round.active = false;
+      this.roundStartNs += Math.max(round.insns, 1) * NS_PER_INSN;
       this.wakeSleepers();
       this.applyDue();
-      if (!ranAny && this.runQueue.length === 0 && this.woken.length === 0) {
+      if (!round.ranAny && this.runQueue.length === 0 && this.woken.length === 0) {
         const sleepers = m.tasks.filter((t) => t.state === TaskState.SLEEPING);
         if (sleepers.length > 0) {
           // Idle until the first wake-up, or until a CPU hotplug event or timed action due before it.
@@ -178,35 +207,44 @@ export class Scheduler {
     return t;
   }
 
-  /** Run pc's current task for about `quantum` instructions; returns how many ran. */
-  private runOn(pc: PerCpu, quantum: number): number {
-    const m = this.m, cpu = m.cpu, hooks = m.hooks;
+  /**
+   * Run pc's current task for the rest of the round's quantum (round.ran
+   * counts what ran). False when a stop (a debugger's halt) cut the quantum
+   * short with the task still on the CPU: nothing of the quantum's end has
+   * happened then (no preemption, no after-quantum hooks), so resuming runs
+   * the rest exactly as an uninterrupted run would have.
+   */
+  private runOn(pc: PerCpu): boolean {
+    const m = this.m, cpu = m.cpu, hooks = m.hooks, round = this.round;
     this.load(pc);
     const task = pc.current!;
     const before = cpu.insnCount;
-    this.quantumStartInsns = before;
+    const resuming = round.ran > 0;
+    this.quantumStartInsns = before - round.ran; // simulated time counts from the quantum's real start
     const budgetLeft = m.options.maxInstructions - this.insns;
-    const budget = Math.max(1, Math.min(quantum, budgetLeft));
-    const debugGate = hooks.get('debugGate');
-    const gate = debugGate ? debugGate(task) : 'run';
-    for (const f of hooks.beforeQuantum) f();
-    let result = gate === 'run' ? cpu.run(budget) : this.stepQuantum(task, budget, gate);
+    const budget = Math.max(1, Math.min(round.quantum - round.ran, budgetLeft));
+    if (!resuming) for (const f of hooks.beforeQuantum) f();
+    let result = this.runSome(task, budget);
     // A #DB that its handler dealt with does not end the quantum (a watch
     // hit, or the exit trampoline's filtered false positive on every return).
-    while (result.kind === 'debug' && gate === 'run' && !this.stop && cpu.insnCount - before < budget) {
+    while (result.kind === 'debug' && !this.stop && cpu.insnCount - before < budget) {
       this.handleResult(pc, task, result);
       if (this.stop || task.state !== TaskState.RUNNING || pc.current !== task || cpu.trap[0] !== 0) {
         result = { kind: 'stop' };
         break;
       }
-      result = cpu.run(budget - (cpu.insnCount - before));
+      result = this.runSome(task, budget - (cpu.insnCount - before));
     }
-    for (const f of hooks.afterQuantum) f();
     const ran = cpu.insnCount - before;
     this.insns += ran;
     pc.insns += ran;
     pc.sliceUsed += ran;
     task.insns += ran;
+    round.ran += ran;
+    if (result.kind === 'stop' && this.stop?.kind === 'halted' && ran < budget && task.state === TaskState.RUNNING && pc.current === task) {
+      return false;
+    }
+    for (const f of hooks.afterQuantum) f();
     this.handleResult(pc, task, result);
     if (pc.current === task && task.state !== TaskState.RUNNING) pc.current = null;
     if (pc.current === task && pc.sliceUsed >= TIME_SLICE && task.preemptCount === 0 && this.runQueue.length > 0) {
@@ -215,20 +253,30 @@ export class Scheduler {
       pc.current = null;
     }
     if (pc.current !== task) this.unload();
-    return ran;
+    return true;
   }
 
-  /** A quantum run one instruction at a time, for as long as the debugger's gate asks for it. */
+  /** Up to `budget` instructions of the loaded task: at full speed, or one at a time while the debugger's gate asks for it. */
+  private runSome(task: Task, budget: number): RunResult {
+    const debugGate = this.m.hooks.get('debugGate');
+    const gate = debugGate ? debugGate(task) : 'run';
+    return gate === 'run' ? this.m.cpu.run(budget) : this.stepQuantum(task, budget, gate);
+  }
+
+  /** Instructions run one at a time, for as long as the debugger's gate asks for it; then the rest at full speed. */
   private stepQuantum(task: Task, budget: number, gate: DebugGateAnswer): RunResult {
-    for (let i = 0; i < budget; i++) {
+    const cpu = this.m.cpu;
+    const start = cpu.insnCount;
+    for (;;) {
+      const left = budget - (cpu.insnCount - start);
+      if (left <= 0) return { kind: 'budget' };
       if (gate === 'stop') { this.requestStop({ kind: 'halted', reason: 'debugger' }); return { kind: 'stop' }; }
-      if (gate === 'run') return { kind: 'budget' };
-      const r = this.m.cpu.step();
+      if (gate === 'run') return cpu.run(left);
+      const r = cpu.step();
       if (r) return r;
       const debugGate = this.m.hooks.get('debugGate');
       gate = debugGate ? debugGate(task) : 'run';
     }
-    return { kind: 'budget' };
   }
 
   private handleResult(pc: PerCpu, task: Task, r: RunResult): void {
