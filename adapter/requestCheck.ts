@@ -136,6 +136,8 @@ const threadId = int('threadId', 0, INT32);
 
 /** Argument rules of the requests this adapter implements. */
 const RULES: Record<string, Rule[]> = {
+  initialize: [str('adapterID'), str('pathFormat', true)],
+  source: [int('sourceReference', 0, INT32), obj('source', [int('sourceReference', 0, INT32, true)], true)],
   setBreakpoints: [obj('source', [str('path', true)]), arr('breakpoints', [int('line', 0, INT32), str('condition', true), str('hitCondition', true), str('logMessage', true)], true), arr('lines', null, true)],
   setFunctionBreakpoints: [arr('breakpoints', [str('name'), str('condition', true), str('hitCondition', true)])],
   setInstructionBreakpoints: [arr('breakpoints', [str('instructionReference'), int('offset', -OFFSET, OFFSET, true), str('condition', true), str('hitCondition', true)])],

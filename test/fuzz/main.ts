@@ -17,10 +17,10 @@ async function main(): Promise<number> {
     const why = t.unavailable();
     if (why) { console.log(`${t.name}: skipped (${why})`); continue; }
     // process targets are ~100x slower per input: a tenth of the count
-    const n = /ksw run|adapter over stdio/.test(t.name) ? Math.max(1, Math.round(count / 10)) : count;
+    const n = t.perProcess ? Math.max(1, Math.round(count / 10)) : count;
     const s = await fuzz(t, seed, n);
     console.log(formatStats(s));
-    for (const c of [...s.crashes, ...s.hangs].slice(0, 3)) console.log(`  input ${c.index}: ${c.error.split('\n').slice(0, 4).join('\n    ')}`);
+    for (const c of [...s.crashes.slice(0, 3), ...s.hangs.slice(0, 3)]) console.log(`  input ${c.index}: ${c.error.split('\n').slice(0, 4).join('\n    ')}`);
     bad += s.crashes.length + s.hangs.length;
     totals.tried += s.tried; totals.clean += s.clean; totals.crashes += s.crashes.length; totals.hangs += s.hangs.length;
   }

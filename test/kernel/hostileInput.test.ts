@@ -80,6 +80,15 @@ describe('hostile input files', () => {
     badInput(ksw('cc', '/dev/zero'), /not a regular file/);
   });
 
+  test('a syscall number of 2^64-1 is printed exactly, not through a double', NEEDS_GCC, () => {
+    const src = path.join(tmp, 'nr.s'), exe = path.join(tmp, 'nr');
+    fs.writeFileSync(src, '.globl _start\n_start:\n mov $-1, %rax\n syscall\n mov $60, %eax\n xor %edi, %edi\n syscall\n');
+    assert.equal(spawnSync(process.env.CC || 'gcc', ['-nostdlib', '-static', '-o', exe, src]).status, 0);
+    const r = ksw('exec', exe);
+    assert.equal(r.status, 0);
+    assert.match(r.stderr, /unsupported syscall 18446744073709551615 \(unknown\) returns -ENOSYS/);
+  });
+
   test('--seed beyond 64 bits is echoed exactly', () => {
     const r = ksw('run', '--seed', '18446744073709551616', 'x.o');
     assert.equal(r.status, 2);

@@ -108,4 +108,6 @@ test('request arguments: missing, mistyped and out-of-range values are named', (
   assert.equal(p('someCustomRequest', { anything: 1 }), null, 'requests without rules pass');
   assert.equal(p('__proto__', {}), null, 'found by the fuzz suite: Object.prototype is no rule table');
   assert.equal(p('constructor', {}), null);
+  assert.match(p('source', undefined)!, /source: 'sourceReference' is required/, 'found by the fuzz suite');
+  assert.match(p('initialize', undefined)!, /initialize: 'adapterID' is required/);
 });
