@@ -84,6 +84,8 @@ export class Cpu implements MemoryObserver {
   /** RF: skip the execute breakpoint at the current RIP once (after reporting it). */
   resumeFlag = false;
 
+  private readonly helpers: { x87Fxsave(store: number, lo: number, hi: number): void };
+
   constructor(readonly mem: Memory) {
     mem.observer = this;
     this.dispatchLo.fill(-1);
@@ -96,11 +98,16 @@ export class Cpu implements MemoryObserver {
       ...createRareHelpers(mem, R, F),
       ...createX87Helpers(this),
     };
+    this.helpers = helpers;
     this.compiler = new BlockCompiler(mem, {
       R, F, X: this.xmm, S: mem.scratch, Q, T: this.trap, P: PARITY_EVEN, H: helpers, C: this,
     });
     this.flags[FlagSlot.PF] = 1; // parity of 1 is odd → PF reads 0
   }
+
+  /** Save or restore the x87/SSE state in fxsave format at a guest address (signal frames). */
+  fxsave(addr: bigint): void { this.helpers.x87Fxsave(1, ...splitAddress(addr)); }
+  fxrstor(addr: bigint): void { this.helpers.x87Fxsave(0, ...splitAddress(addr)); }
 
   // ---- register API (BigInt; not for the hot path) -----------------------
 

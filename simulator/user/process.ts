@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { isatty } from 'node:tty';
 import { Cpu } from '../cpu/cpu';
-import { CpuFault, Vector, hex } from '../cpu/faults';
+import { CpuFault, GeneralProtection, Vector, hex } from '../cpu/faults';
 import { cpuid } from '../cpu/helpers/system';
 import { Gpr, RFLAGS_FIXED, RflagsBit } from '../cpu/registers';
 import { ElfFile, STT_FUNC } from '../elf/elfFile';
@@ -19,6 +19,7 @@ import { AddressSpace } from './addressSpace';
 import { Errno } from './errno';
 import { LoadedImage, buildInitialStack, loadImage } from './loader';
 import { PathResolver } from './paths';
+import { signalForFault } from './signals';
 import { LinuxSyscalls, ProcessHost, StreamKind } from './syscalls';
 
 export interface ExecOptions {
@@ -53,7 +54,7 @@ export interface ExecResult {
 }
 
 const CHUNK = 10_000_000;
-const SIGILL = 4, SIGTRAP = 5, SIGFPE = 8, SIGSEGV = 11, SIGPIPE = 13, SIGXCPU = 24;
+const SIGTRAP = 5, SIGSEGV = 11, SIGPIPE = 13, SIGXCPU = 24;
 const SIGNAL_NAMES: Record<number, string> = {
   1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS',
   8: 'SIGFPE', 9: 'SIGKILL', 10: 'SIGUSR1', 11: 'SIGSEGV', 12: 'SIGUSR2', 13: 'SIGPIPE',
@@ -69,13 +70,10 @@ function cpuidLeaf1Edx(): number {
   return r[2 * Gpr.RDX] >>> 0;
 }
 
-/** The signal Linux sends for a CPU exception in user mode. */
-function signalForFault(f: CpuFault): number {
-  switch (f.vector) {
-    case Vector.UD: return SIGILL;
-    case Vector.DE: case Vector.XM: return SIGFPE;
-    case Vector.BP: case Vector.DB: return SIGTRAP;
-    default: return SIGSEGV;
+/** A debug-register stop in user mode, delivered as SIGTRAP (TRAP_BRKPT). */
+class DebugTrap extends CpuFault {
+  constructor() {
+    super(Vector.DB, '#DB', 'debug trap');
   }
 }
 
@@ -170,6 +168,9 @@ export class UserProcess {
       }
       if (r.kind === 'budget' || r.kind === 'stop') continue;
       if (r.kind === 'fault') {
+        // An installed handler runs (and the program goes on); otherwise the default action kills.
+        if (this.syscalls.signals.fault(this.cpu, r.fault, signalForFault(r.fault))) continue;
+        if (this.ended) { result = this.endResult(this.ended); break; }
         result = this.faultResult(r.fault);
         break;
       }
@@ -177,9 +178,13 @@ export class UserProcess {
       // nothing arms debug registers in user mode, so a debug stop is a SIGTRAP.
       // The CPU leaves RIP after the (one-byte) hlt; the #GP is reported at it.
       const signal = r.kind === 'halt' ? SIGSEGV : SIGTRAP;
+      const fault = r.kind === 'halt' ? new GeneralProtection('hlt in user mode') : new DebugTrap();
+      fault.rip = r.kind === 'halt' ? this.cpu.rip - 1n : this.cpu.rip;
+      if (r.kind === 'halt') this.cpu.rip = fault.rip;
+      if (this.syscalls.signals.fault(this.cpu, fault, signal)) continue;
+      if (this.ended) { result = this.endResult(this.ended); break; }
       const what = r.kind === 'halt' ? 'general protection fault: hlt in user mode' : 'debug trap';
-      const rip = r.kind === 'halt' ? this.cpu.rip - 1n : this.cpu.rip;
-      this.diag(`ksw: guest fault: ${what} at rip ${this.where(rip)}`);
+      this.diag(`ksw: guest fault: ${what} at rip ${this.where(fault.rip)}`);
       result = { exitCode: 128 + signal, signal };
       break;
     }

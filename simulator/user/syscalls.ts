@@ -15,6 +15,7 @@ import { USER_SPACE_END } from './loader';
 import { PathResolver } from './paths';
 import { syscallName } from './syscallNames';
 import { Handler, UNSUPPORTED, int } from './syscallTypes';
+import { SIGPIPE, Signals } from './signals';
 
 /** The process's view of the host: its standard streams and its end. */
 export interface ProcessHost {
@@ -49,10 +50,6 @@ export const REALTIME_EPOCH_S = 1735689600n;
 export const NS_PER_INSN = 1n;
 
 const ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
-const SIG_IGN = 1n;
-const SIGKILL = 9, SIGSTOP = 19, NSIG = 64;
-/** Signals whose default action is to ignore them (SIGCHLD, SIGCONT, SIGURG, SIGWINCH). */
-const DEFAULT_IGNORED = new Set([17, 18, 23, 28]);
 /** The most one read/write moves; Linux also returns short counts and libc loops. */
 const MAX_IO = 1 << 20;
 const RLIM_INFINITY = (1n << 64n) - 1n;
@@ -60,12 +57,12 @@ const RLIM_INFINITY = (1n << 64n) - 1n;
 export class LinuxSyscalls {
   private readonly table = new Map<number, Handler>();
   private readonly warned = new Set<bigint>();
-  private readonly sigActions = new Map<number, bigint>();
-  private sigMask = 0n;
   /** Nanoseconds added by nanosleep: sleeping skips time instead of running instructions. */
   private sleptNs = 0n;
   /** Descriptors and the file system. */
   readonly files: FileSyscalls;
+  /** Dispositions, masks, pending signals and delivery. */
+  readonly signals: Signals;
 
   constructor(
     private readonly mem: Memory,
@@ -74,15 +71,23 @@ export class LinuxSyscalls {
     private readonly id: Identity,
     paths: PathResolver,
   ) {
+    this.signals = new Signals(mem, {
+      kill: (sig) => host.terminate({ signal: sig }),
+      warn: (line) => host.warn(line),
+      fxsave: (cpu, at) => cpu.fxsave(at),
+      fxrstor: (cpu, at) => cpu.fxrstor(at),
+      pid: id.pid,
+      uid: id.uid,
+    });
     this.files = new FileSyscalls(mem, space, paths, {
       read: (buf) => host.read(buf),
       write: (fd, b) => host.write(fd, b),
       streamKind: (fd) => host.streamKind(fd),
       warn: (line) => host.warn(line),
-      brokenPipe: () => this.raise(13), // SIGPIPE, whose default action kills
+      brokenPipe: () => this.signals.kill(SIGPIPE, true), // delivered as the write returns
       deadlock: (what) => {
         host.warn(`ksw: deadlock: ${what}; the program would wait forever`);
-        host.terminate({ signal: SIGKILL });
+        host.terminate({ signal: 9 }); // SIGKILL
       },
       uid: id.uid,
       gid: id.gid,
@@ -120,6 +125,8 @@ export class LinuxSyscalls {
       result = -Errno.ENOSYS;
     }
     cpu.setReg(Gpr.RAX, BigInt.asUintN(64, BigInt(result)));
+    // Signals sent by the call (raise, a broken pipe) or unblocked by it are delivered on the way out.
+    this.signals.deliverPending(cpu);
   }
 
   private on(nr: number, h: Handler): void {
@@ -165,11 +172,15 @@ export class LinuxSyscalls {
     this.on(158, ([code, addr], cpu) => this.archPrctl(cpu, int(code), addr));
 
     // -- signals: dispositions are recorded, handlers never run --
-    this.on(13, ([sig, act, oldact]) => this.sigaction(int(sig), act, oldact));
-    this.on(14, ([how, set, oldset]) => this.sigprocmask(int(how), set, oldset));
-    this.on(62, ([pid, sig]) => (int(pid) === id.pid || int(pid) === 0 ? this.raise(int(sig)) : -Errno.ESRCH)); // kill
-    this.on(200, ([tid, sig]) => (int(tid) === id.pid ? this.raise(int(sig)) : -Errno.ESRCH)); // tkill
-    this.on(234, ([tgid, tid, sig]) => (int(tgid) === id.pid && int(tid) === id.pid ? this.raise(int(sig)) : -Errno.ESRCH));
+    const sigs = this.signals;
+    this.on(13, ([sig, act, oldact, size]) => sigs.sigaction(int(sig), act, oldact, size));
+    this.on(14, ([how, set, oldset, size]) => sigs.sigprocmask(int(how), set, oldset, size));
+    this.on(15, (_a, cpu) => sigs.sigreturn(cpu));
+    this.on(127, ([set, size]) => sigs.sigpending(set, size));
+    this.on(131, ([ss, old], cpu) => sigs.sigaltstack(cpu, ss, old));
+    this.on(62, ([pid, sig]) => (int(pid) === id.pid || int(pid) === 0 || int(pid) === -1 ? sigs.kill(int(sig), false) : -Errno.ESRCH)); // kill
+    this.on(200, ([tid, sig]) => (int(tid) === id.pid ? sigs.kill(int(sig), true) : -Errno.ESRCH)); // tkill
+    this.on(234, ([tgid, tid, sig]) => (int(tgid) === id.pid && int(tid) === id.pid ? sigs.kill(int(sig), true) : -Errno.ESRCH));
 
     // -- time (simulated; see nowNs) --
     this.on(228, ([clk, tp], cpu) => this.clockGettime(cpu, int(clk), tp));
@@ -236,40 +247,6 @@ export class LinuxSyscalls {
       case ARCH_GET_GS: this.mem.writeU64(addr, cpu.gsBase); return 0;
       default: return -Errno.EINVAL;
     }
-  }
-
-  private sigaction(sig: number, act: bigint, oldact: bigint): number {
-    if (sig < 1 || sig > NSIG || (act && (sig === SIGKILL || sig === SIGSTOP))) return -Errno.EINVAL;
-    // struct kernel_sigaction: handler, flags, restorer, mask (8 bytes each on x86-64).
-    const old = this.sigActions.get(sig) ?? 0n;
-    const next = act ? this.mem.readU64(act) : old;
-    if (oldact) this.writeU64s(oldact, [old, 0n, 0n, 0n]);
-    this.sigActions.set(sig, next);
-    return 0;
-  }
-
-  private sigprocmask(how: number, set: bigint, oldset: bigint): number {
-    if (how < 0 || how > 2) return -Errno.EINVAL;
-    const old = this.sigMask;
-    if (set) {
-      const v = this.mem.readU64(set);
-      this.sigMask = how === 0 ? old | v : how === 1 ? old & ~v : v; // SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK
-    }
-    if (oldset) this.writeU64s(oldset, [old]);
-    return 0;
-  }
-
-  /**
-   * Deliver a signal to ourselves. Handlers cannot run here, so a signal
-   * whose disposition is not SIG_IGN (and not ignored by default) takes its
-   * default action: the process dies, as musl's abort() expects.
-   */
-  private raise(sig: number): number {
-    if (sig === 0) return 0;
-    if (sig < 0 || sig > NSIG) return -Errno.EINVAL;
-    if (this.sigActions.get(sig) === SIG_IGN || DEFAULT_IGNORED.has(sig)) return 0;
-    this.host.terminate({ signal: sig });
-    return 0;
   }
 
   private realtimeNs(cpu: Cpu): bigint {
