@@ -35,6 +35,8 @@ await esbuild.build({
 
 const bundles = [
   { in: 'simulator/cli/main.ts', out: 'ksw' },
+  // `ksw hunt`'s worker threads load this file from beside dist/ksw.js
+  { in: 'simulator/cli/huntWorker.ts', out: 'huntWorker' },
   // benchmarks measure the bundled engine, as users run it (const enums inlined, no module getters)
   { in: 'bench/kstackwatch.ts', out: 'bench-kstackwatch' },
 ];

@@ -10,6 +10,7 @@ import { runCommand } from './run';
 import { runCcCommand } from './cc';
 import { runBuildCommand } from './build';
 import { runExportsCommand } from './exports';
+import { huntCommand } from './hunt';
 
 function writeLine(fd: 1 | 2, line: string): void {
   try {
@@ -21,7 +22,7 @@ function writeLine(fd: 1 | 2, line: string): void {
 const err = (line: string) => writeLine(2, line);
 const out = (line: string) => writeLine(1, line);
 
-function main(argv: string[]): number {
+function main(argv: string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'exec':
@@ -34,6 +35,11 @@ function main(argv: string[]): number {
       return runBuildCommand(rest, err, out);
     case 'exports':
       return runExportsCommand(rest, err, out);
+    case 'hunt':
+      return huntCommand(rest, {
+        out, err, tty: Boolean(process.stderr.isTTY),
+        progress: (text) => { try { fs.writeSync(2, text); } catch { /* closed stderr */ } },
+      });
     case '-h':
     case '--help':
     case 'help':
@@ -63,7 +69,9 @@ process.on('uncaughtException', (e) => {
 });
 
 try {
-  process.exitCode = main(process.argv.slice(2));
+  const status = main(process.argv.slice(2));
+  if (typeof status === 'number') process.exitCode = status;
+  else status.then((s) => { process.exitCode = s; }, internalError);
 } catch (e) {
   internalError(e);
 }

@@ -5,28 +5,22 @@
 // oopsed, panicked, deadlocked or ran out of budget (DESIGN.md §3.1).
 
 import * as path from 'node:path';
-import { Kernel, KernelInputError, SystemEvent } from '../system/kernel';
-import { ModuleLoadError } from '../elf/moduleLoader';
-import { ElfError } from '../elf/elfFile';
-import { KswError } from '../kstackwatch/kstackwatch';
-import { MachineStop } from '../kernel/machine';
+import type { Kernel, SystemEvent } from '../system/kernel';
+import type { MachineStop } from '../kernel/machine';
 import { timestamp } from '../kernel/events';
 import { compileModule } from '../toolchain/compile';
-import { CONTROL_PATH, echoToControl } from '../kstackwatch/controlFile';
 import { parseRunArgs, RunArgs, RunArgsError, RUN_USAGE } from './runArgs';
 import { makeTempDir, removeTempDir } from '../toolchain/tempDir';
 import { formatSeconds } from '../text/duration';
+import { EXIT_BAD_INPUT, ModuleRun, RunInputError } from './moduleRun';
 
-export const EXIT_CLEAN = 0;
-export const EXIT_CORRUPTION = 1;
-export const EXIT_BAD_INPUT = 2;
-export const EXIT_GUEST_FAILURE = 3;
+export { EXIT_CLEAN, EXIT_CORRUPTION, EXIT_BAD_INPUT, EXIT_GUEST_FAILURE } from './moduleRun';
 
 type Out = (line: string) => void;
 
 
 /** The object to load: `module` itself, or a .c compiled into a scratch directory (in `dir`). */
-function compileIfSource(module: string, cflags: string[], err: Out, dir: { path?: string }): string | null {
+export function compileIfSource(module: string, cflags: string[], err: Out, dir: { path?: string }): string | null {
   if (!module.endsWith('.c')) return module;
   dir.path = makeTempDir('run');
   const r = compileModule(module, { output: path.join(dir.path, path.basename(module, '.c') + '.o'), cflags });
@@ -58,58 +52,29 @@ export function runCommand(argv: string[], err: Out, out: Out): number {
 function runModule(args: RunArgs, object: string | null, scratch: { path?: string }, err: Out, out: Out): number {
   if (!object) return EXIT_BAD_INPUT;
 
-  const kernel = new Kernel({ cpus: args.cpus, seed: args.seed, maxInstructions: args.maxInsns, maxTimeNs: args.maxTimeNs, panicOnOops: args.panicOnOops });
-  const m = kernel.machine;
-  let oopses = 0;
-  kernel.listeners.push((e: SystemEvent) => {
-    if (e.type === 'oops') oopses++;
-    if (args.json) { out(JSON.stringify(e)); return; }
-    if (e.type !== 'log') return;
-    if (args.quiet && e.level > 3 && !e.text.startsWith('kstackwatch:')) return;
-    out(`${timestamp(e.time_ns)} ${e.text}`);
-  });
-
+  let run: ModuleRun;
   try {
-    kernel.load(object);
-    for (const [name, value] of args.params) kernel.setParam(name, value);
-    for (const w of args.watches) kernel.ksw.start(w);
-    for (const h of args.hotplug) m.hotplug.schedule(h.atNs, h.cpu, h.online);
-    scheduleControls(kernel, args.controls);
+    run = new ModuleRun(args, object, (e: SystemEvent) => {
+      if (args.json) { out(JSON.stringify(e)); return; }
+      if (e.type !== 'log') return;
+      if (args.quiet && e.level > 3 && !e.text.startsWith('kstackwatch:')) return;
+      out(`${timestamp(e.time_ns)} ${e.text}`);
+    });
   } catch (e) {
-    if (e instanceof ModuleLoadError || e instanceof ElfError || e instanceof KswError || e instanceof KernelInputError) {
-      err(`ksw: ${args.module}: ${e.message.split('\n')[0]}`);
-      return EXIT_BAD_INPUT;
-    }
+    if (e instanceof RunInputError) { err(`ksw: ${e.message}`); return EXIT_BAD_INPUT; }
     throw e;
   } finally {
     removeTempDir(scratch.path); // loaded: the object is no longer needed
   }
-  kernel.startInit();
-  const stop = kernel.run();
+  const { kernel } = run;
+  const m = kernel.machine;
+  const { stop, status } = run.run();
   reportStop(kernel, stop, args.json, out);
-  const corrupt = kernel.ksw.corruptions.length > 0;
-  const failed = stop.kind !== 'idle' || oopses > 0 || (kernel.initResult !== null && kernel.initResult !== 0);
-  const status = corrupt ? EXIT_CORRUPTION : failed ? EXIT_GUEST_FAILURE : EXIT_CLEAN;
   if (args.json) out(JSON.stringify({ type: 'exit', status, insns: m.insns, time_ns: m.nowNs() }));
   if (kernel.ksw.misses > 0 && !args.json) {
     out(`${timestamp(m.nowNs())} kstackwatch: ${kernel.ksw.misses} call(s) not watched: no free watchpoint`);
   }
   return status;
-}
-
-/**
- * --control: at each time, `echo CONFIG > /sys/kernel/debug/kstackwatch/config`
- * — the series' write semantics (stop, then parse and start; empty clears).
- * A write that fails prints the kernel's lines and the run goes on, as a
- * failed echo would leave the machine running.
- */
-function scheduleControls(kernel: Kernel, controls: { atNs: number; text: string }[]): void {
-  const file = kernel.machine.debugfs.lookup(CONTROL_PATH)!;
-  for (const c of controls) {
-    const write = (): void => { echoToControl(file, c.text); };
-    if (c.atNs === 0) write();
-    else kernel.machine.scheduleAt(c.atNs, write);
-  }
 }
 
 /** Say why the run ended when it is not a clean finish (deadlock, panic, budget). */

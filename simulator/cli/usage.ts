@@ -1,7 +1,7 @@
 // Help and usage text for `ksw`, kept in one place so every usage error
 // prints the same short line and `--help` the same summary (DESIGN.md §3.1).
 
-export const USAGE_LINE = "usage: ksw <exec|run|cc|build|exports> ... (try 'ksw --help')";
+export const USAGE_LINE = "usage: ksw <exec|run|hunt|cc|build|exports> ... (try 'ksw --help')";
 
 export const EXEC_USAGE = 'usage: ksw exec [--stats] [--root DIR] [--] PROGRAM [ARGS...] [--stats]';
 
@@ -40,6 +40,14 @@ usage:
   ksw exports [--markdown]
       List every function, variable and per-CPU variable the simulated
       kernel exports to modules.
+  ksw hunt MODULE(.o|.c) [ksw run options] --seeds A-B|N [--jobs N]
+          [--shard K/N] [--json] [--stop-after K]
+  ksw hunt merge FILE... [--json]
+      Run the module under every seed of the range on worker threads (--jobs,
+      default one per core) and list the seeds that corrupted or oopsed, each
+      with the \`ksw run ... --seed S\` command replaying it. --shard K/N runs
+      every N-th seed from the K-th; merge combines the shards' --json
+      outputs. Exit status: 1 a seed corrupted, 3 a seed oopsed, 0 all clean.
   ksw cc FILE.c [-o FILE.o] [gcc flags...]
       Compile a test module with the SDK headers and kernel flags
       (-mcmodel=kernel, canary at %gs:0x28). Uses $CC or gcc.
