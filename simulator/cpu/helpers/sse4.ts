@@ -8,6 +8,7 @@
 
 import type { Cpu } from '../cpu';
 import { SimdFloatingPointException } from './sseFloat';
+import { xmmLaneViews } from './sseInt';
 
 type Scalar64 = (d: number, lo: number, hi: number) => void;
 type Scalar32 = (d: number, v: number) => void;
@@ -25,10 +26,7 @@ const CRC32C = (() => {
 
 export function createSse4Helpers(cpu: Cpu, base: Record<string, unknown>) {
   const X = cpu.xmm;
-  const XB = new Uint8Array(X.buffer, X.byteOffset, X.length * 4);
-  const XSB = new Int8Array(X.buffer, X.byteOffset, X.length * 4);
-  const XW = new Uint16Array(X.buffer, X.byteOffset, X.length * 2);
-  const XSW = new Int16Array(X.buffer, X.byteOffset, X.length * 2);
+  const { XB, XSB, XW, XSW } = xmmLaneViews(X);
 
   const srcBuf = new ArrayBuffer(16);
   const S = new Int32Array(srcBuf), SB = new Uint8Array(srcBuf), SSB = new Int8Array(srcBuf);

@@ -14,12 +14,19 @@ const sat8s = (v: number): number => (v > 127 ? 127 : v < -128 ? -128 : v);
 const sat8u = (v: number): number => (v > 255 ? 255 : v < 0 ? 0 : v);
 const sat16s = (v: number): number => (v > 32767 ? 32767 : v < -32768 ? -32768 : v);
 
+/** Byte and word views of the XMM register file (one backing store: lanes alias the dword array). */
+export function xmmLaneViews(X: Int32Array | Uint32Array) {
+  return {
+    XB: new Uint8Array(X.buffer, X.byteOffset, X.length * 4),
+    XSB: new Int8Array(X.buffer, X.byteOffset, X.length * 4),
+    XW: new Uint16Array(X.buffer, X.byteOffset, X.length * 2),
+    XSW: new Int16Array(X.buffer, X.byteOffset, X.length * 2),
+  };
+}
+
 export function createSseIntHelpers(cpu: Cpu) {
   const X = cpu.xmm;
-  const XB = new Uint8Array(X.buffer, X.byteOffset, X.length * 4);
-  const XSB = new Int8Array(X.buffer, X.byteOffset, X.length * 4);
-  const XW = new Uint16Array(X.buffer, X.byteOffset, X.length * 2);
-  const XSW = new Int16Array(X.buffer, X.byteOffset, X.length * 2);
+  const { XB, XSB, XW, XSW } = xmmLaneViews(X);
 
   const src = new ArrayBuffer(16);
   const S = new Int32Array(src);
