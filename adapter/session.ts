@@ -48,7 +48,7 @@ export class KswDebugSession extends LoggingDebugSession {
    * Read DAP frames with our own reader (framing.ts); the library's only
    * writes. Every malformed input is answered or logged, never a silent exit.
    */
-  start(inStream: NodeJS.ReadableStream, outStream: NodeJS.WritableStream): void {
+  override start(inStream: NodeJS.ReadableStream, outStream: NodeJS.WritableStream): void {
     super.start(new PassThrough(), outStream);
     const reader = new FrameReader({
       message: (m) => this.handleMessage(m as DebugProtocol.ProtocolMessage),
@@ -61,14 +61,14 @@ export class KswDebugSession extends LoggingDebugSession {
   }
 
   /** Every message, framed here or handed over by an inline host, is checked first. */
-  handleMessage(msg: DebugProtocol.ProtocolMessage): void {
+  override handleMessage(msg: DebugProtocol.ProtocolMessage): void {
     const shape = messageShape(msg);
     if (shape.kind === 'invalid') { this.malformed(shape.reason, shape.request); return; }
     super.handleMessage(msg);
   }
 
   /** A request whose arguments are unusable is answered with the reason, before any handler. */
-  protected dispatchRequest(request: DebugProtocol.Request): void {
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
     const problem = argumentsProblem(request);
     if (problem) {
       this.sendErrorResponse(new Response(request), { id: ERROR_REQUEST, format: problem, showUser: false });
@@ -102,7 +102,7 @@ export class KswDebugSession extends LoggingDebugSession {
    * stderr; and a message is never run through the library's {name}
    * substitution without variables (a '{' in a user's text made it throw).
    */
-  protected sendErrorResponse(response: DebugProtocol.Response, codeOrMessage: number | DebugProtocol.Message, format?: string, variables?: Record<string, string>): void {
+  protected override sendErrorResponse(response: DebugProtocol.Response, codeOrMessage: number | DebugProtocol.Message, format?: string, variables?: Record<string, string>): void {
     let msg: DebugProtocol.Message = typeof codeOrMessage === 'number' ? { id: codeOrMessage, format: format ?? 'error', variables } : codeOrMessage;
     if (msg.variables?._stack !== undefined) {
       this.log(`internal error in '${response.command}': ${msg.variables._stack}`);
@@ -137,7 +137,7 @@ export class KswDebugSession extends LoggingDebugSession {
 
   // ---- session set-up ------------------------------------------------------------------------
 
-  protected initializeRequest(response: DebugProtocol.InitializeResponse): void {
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
     response.body = {
       ...response.body,
       supportsConfigurationDoneRequest: true,
@@ -165,7 +165,7 @@ export class KswDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
-  protected configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+  protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
     this.configured = true;
     for (const w of this.configuredWaiters.splice(0)) w();
     this.sendResponse(response);
@@ -179,7 +179,7 @@ export class KswDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected async launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): Promise<void> {
+  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): Promise<void> {
     let rt: DebugRuntime;
     try {
       rt = DebugRuntime.create((args ?? {}) as Record<string, unknown>);
@@ -197,26 +197,26 @@ export class KswDebugSession extends LoggingDebugSession {
     this.guard(null, () => rt.start());
   }
 
-  protected restartRequest(response: DebugProtocol.RestartResponse): void {
+  protected override restartRequest(response: DebugProtocol.RestartResponse): void {
     this.guard(response, () => {
       this.rt().restart();
       this.sendResponse(response);
     });
   }
 
-  protected terminateRequest(response: DebugProtocol.TerminateResponse): void {
+  protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
     this.runtime?.terminate();
     this.sendResponse(response);
   }
 
-  protected disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
     this.runtime?.terminate();
     this.sendResponse(response);
   }
 
   // ---- breakpoints ----------------------------------------------------------------------------
 
-  protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     const file = args.source.path;  // requestCheck.ts made sure 'source' is an object
     const given: DebugProtocol.SourceBreakpoint[] = args.breakpoints ?? args.lines?.map((line) => ({ line })) ?? [];
     const specs = given.map((b) => ({
@@ -228,23 +228,23 @@ export class KswDebugSession extends LoggingDebugSession {
       (rt) => { rt.setSourceBreakpoints(file, specs).forEach((b) => this.sendEvent(new BreakpointEvent('changed', this.breakpoint(b)))); });
   }
 
-  protected setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+  protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
     this.withRuntime(response, (rt) => ({ breakpoints: rt.setFunctionBreakpoints(args.breakpoints).map((b) => this.breakpoint(b)) }),
       () => ({ breakpoints: args.breakpoints.map(() => ({ verified: false, message: 'the program is not loaded yet' })) }),
       (rt) => { rt.setFunctionBreakpoints(args.breakpoints); });
   }
 
-  protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
+  protected override setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
     this.withRuntime(response, (rt) => ({ breakpoints: rt.setInstructionBreakpoints(args.breakpoints).map((b) => this.breakpoint(b)) }),
       () => ({ breakpoints: args.breakpoints.map(() => ({ verified: false, message: 'the program is not loaded yet' })) }),
       (rt) => { rt.setInstructionBreakpoints(args.breakpoints); });
   }
 
-  protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse): void {
+  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse): void {
     this.sendResponse(response);
   }
 
-  protected dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+  protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
     this.guard(response, () => {
       const r = this.rt().dataBreakpointInfo(args);
       response.body = { dataId: r.dataId, description: r.description, accessTypes: r.accessTypes, canPersist: false };
@@ -252,7 +252,7 @@ export class KswDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+  protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
     this.guard(response, () => {
       const specs: DataBreakpointSpec[] = args.breakpoints.map((b) => ({ dataId: b.dataId, accessType: b.accessType, condition: b.condition, hitCondition: b.hitCondition }));
       response.body = { breakpoints: this.rt().setDataBreakpoints(specs).map((b) => this.breakpoint(b)) };
@@ -262,7 +262,7 @@ export class KswDebugSession extends LoggingDebugSession {
 
   // ---- execution --------------------------------------------------------------------------------
 
-  protected continueRequest(response: DebugProtocol.ContinueResponse): void {
+  protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
     this.guard(response, () => {
       response.body = { allThreadsContinued: true };
       this.sendResponse(response);
@@ -270,15 +270,15 @@ export class KswDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
+  protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
     this.step(response, args.threadId, 'over', args.granularity);
   }
 
-  protected stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
+  protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
     this.step(response, args.threadId, 'in', args.granularity);
   }
 
-  protected stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
     this.step(response, args.threadId, 'out', args.granularity);
   }
 
@@ -290,19 +290,19 @@ export class KswDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected pauseRequest(response: DebugProtocol.PauseResponse): void {
+  protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
     this.runtime?.pause();
     this.sendResponse(response);
   }
 
   // ---- state --------------------------------------------------------------------------------------
 
-  protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+  protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
     response.body = { threads: this.runtime ? this.runtime.threads() : [] };
     this.sendResponse(response);
   }
 
-  protected stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     this.guard(response, () => {
       const { frames, total } = this.rt().stackTrace(args.threadId, args.startFrame ?? 0, args.levels ?? 0);
       response.body = { stackFrames: frames.map((f) => this.frame(f)), totalFrames: total };
@@ -310,14 +310,14 @@ export class KswDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     this.guard(response, () => {
       response.body = { scopes: this.rt().scopes(args.frameId) };
       this.sendResponse(response);
     });
   }
 
-  protected variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
     this.guard(response, () => {
       const vars = this.rt().variables(args.variablesReference, args.start ?? 0, args.count ?? 0, { hex: args.format?.hex });
       response.body = { variables: vars.map((v) => this.variable(v)) };
@@ -325,7 +325,7 @@ export class KswDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+  protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
     this.guard(response, () => {
       const v = this.rt().setVariable(args.variablesReference, args.name, args.value);
       response.body = { value: v.value, type: v.type, variablesReference: v.variablesReference, memoryReference: v.memoryReference };
@@ -333,7 +333,7 @@ export class KswDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     this.guard(response, () => {
       const r = this.rt().evaluate(args.expression, args.frameId, { hex: args.format?.hex });
       response.body = { result: r.result, type: r.type, variablesReference: r.variablesReference, memoryReference: r.memoryReference };
@@ -341,7 +341,7 @@ export class KswDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
     this.guard(response, () => {
       const x = this.rt().exceptionInfo();
       response.body = {
@@ -352,7 +352,7 @@ export class KswDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+  protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
     this.guard(response, () => {
       const r = this.rt().readMemory(args.memoryReference, args.offset ?? 0, args.count);
       response.body = { address: r.address, data: Buffer.from(r.data).toString('base64'), unreadableBytes: r.unreadableBytes };
@@ -360,7 +360,7 @@ export class KswDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+  protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
     this.guard(response, () => {
       const n = this.rt().writeMemory(args.memoryReference, args.offset ?? 0, Buffer.from(args.data, 'base64'));
       response.body = { bytesWritten: n };
@@ -368,7 +368,7 @@ export class KswDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
+  protected override disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
     this.guard(response, () => {
       const window = clampDisassembly(args.instructionOffset ?? 0, args.instructionCount);
       const list = window.count > 0 ? this.rt().disassemble(args.memoryReference, args.offset ?? 0, window.offset, window.count) : [];
@@ -384,7 +384,7 @@ export class KswDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
+  protected override sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
     const ref = args.source?.sourceReference ?? args.sourceReference;
     if (ref !== KERNEL_SOURCE_REFERENCE) {
       this.sendErrorResponse(response, { id: ERROR_REQUEST, format: 'no such source', showUser: false });
@@ -394,7 +394,7 @@ export class KswDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
-  protected loadedSourcesRequest(response: DebugProtocol.LoadedSourcesResponse): void {
+  protected override loadedSourcesRequest(response: DebugProtocol.LoadedSourcesResponse): void {
     response.body = { sources: (this.runtime?.loadedSources() ?? []).map((s) => this.source(s)) };
     this.sendResponse(response);
   }
@@ -405,7 +405,7 @@ export class KswDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
-  protected customRequest(command: string, response: DebugProtocol.Response, args: Partial<SetStackWatchesArguments> | undefined): void {
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: Partial<SetStackWatchesArguments> | undefined): void {
     this.guard(response, () => {
       const rt = this.rt();
       switch (command) {

@@ -57,7 +57,7 @@ export class StackWatchesView implements vscode.TreeDataProvider<ViewNode>, vsco
   readonly view: vscode.TreeView<ViewNode>;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly store: WatchStore, private readonly source: WatchSource) {
+  constructor(store: WatchStore, private readonly source: WatchSource) {
     this.view = vscode.window.createTreeView('kstackwatch.stackWatches', { treeDataProvider: this, showCollapseAll: false, manageCheckboxStateManually: true });
     this.disposables.push(
       this.view,

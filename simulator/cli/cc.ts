@@ -8,7 +8,7 @@
 // the kernel flags (so `-O0` overrides `-O2`).
 
 import * as fs from 'node:fs';
-import { compileModule, defaultObjectPath } from '../toolchain/compile';
+import { compileModule } from '../toolchain/compile';
 
 export { compileModule, compilerCommand, defaultObjectPath, NO_COMPILER_MESSAGE } from '../toolchain/compile';
 export type { CompileOptions, CompileResult, CompileFailure } from '../toolchain/compile';

@@ -46,7 +46,7 @@ export class KernelTarget implements Target {
   readonly stackWatches: StackWatchControl;
 
   /** Boot and load. Throws ModuleLoadError, ElfError, KernelInputError, KswError for bad input. */
-  constructor(private readonly opts: LaunchOptions, private readonly objectPath: string, private readonly events: TargetEvents,
+  constructor(opts: LaunchOptions, objectPath: string, private readonly events: TargetEvents,
     private readonly displayPath: string) {
     this.kernel = new Kernel({ cpus: opts.cpus, seed: opts.seed, maxInstructions: opts.maxInstructions, maxTimeNs: opts.maxTimeNs, panicOnOops: false });
     const m = this.kernel.machine;

@@ -3,7 +3,6 @@
 // stack (the kernel's machine does that for kernel tasks), puts its probes
 // in through the CPU's code hooks, and owns DR0–DR3 for data breakpoints.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DebugGateAnswer } from '../kernel/machine';
 import { Task, TaskState } from '../kernel/task';

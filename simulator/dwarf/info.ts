@@ -93,7 +93,7 @@ export function parseUnits(s: DebugSections, dies: Map<number, Die>, warnings: s
     let end: number;
     try {
       const r = new ByteReader(data, offset, data.length, '.debug_info');
-      const { length, is64 } = r.unitLength();
+      const { length } = r.unitLength();
       end = r.pos + length;
       if (end > data.length) throw new DwarfError(`.debug_info: unit at 0x${offset.toString(16)} runs past the end of the section`);
     } catch (e) {

@@ -70,7 +70,7 @@ export class Fprobes {
   }
 
   register(fp: Fprobe, fnStart: bigint, fnSize: number): void {
-    const kprobe = { address: fnStart, pre: (m: Machine, t: Task) => this.onEntry(fp, t) };
+    const kprobe = { address: fnStart, pre: (_m: Machine, t: Task) => this.onEntry(fp, t) };
     this.kprobes.register(kprobe, fnStart, fnSize);
     this.attached.set(fp, { kprobe });
   }

@@ -92,7 +92,7 @@ export class HostFile extends OpenFile {
     }
   }
 
-  seek(off: number, whence: number): number {
+  override seek(off: number, whence: number): number {
     if (this.kind === 'other') return -Errno.ESPIPE;
     let base: number;
     switch (whence) {
@@ -111,7 +111,7 @@ export class HostFile extends OpenFile {
     return next;
   }
 
-  release(): void {
+  override release(): void {
     try {
       fs.closeSync(this.hostFd);
     } catch {
@@ -175,7 +175,7 @@ export class PipeEnd extends OpenFile {
     return n;
   }
 
-  release(): void {
+  override release(): void {
     if (this.isWriteEnd) this.pipe.writers--; else this.pipe.readers--;
   }
 }

@@ -19,8 +19,8 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeRun, differences, have, nativeWorkspace, NOLIBC, runBoth } from './nativeRuns';
-import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { differences, have, nativeWorkspace, NOLIBC, runBoth } from './nativeRuns';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Memory, Perm } from '../../simulator/memory/memory';

@@ -14,7 +14,6 @@ function bitTest(e: Emitter, action: number): void {
     // A register bit offset addresses memory beyond the operand: the word at
     // ea + (offset >> log2(bits)) * size, sign-extended offset.
     e.ea(dst as MemOperand);
-    const shift = Math.log2(bits);
     const off = size === 8 ? `R[${2 * src.reg}]` : size === 4 ? `R[${2 * src.reg}]` : `((R[${2 * src.reg}]<<16)>>16)`;
     const offHi = size === 8 ? `R[${2 * src.reg + 1}]` : `(${off}>>31)`;
     e.emit(`u=${off}&${bits - 1};t=(ml>>>0)+Math.floor((${offHi}*4294967296+(${off}>>>0))/${bits})*${size};` +

@@ -82,8 +82,10 @@ export function registerRcu(m: Machine): void {
     if (!over(st.gp)) { waiters.push(t); m.blockCurrent('synchronize_rcu'); return NO_RETURN; }
     if (m.nowNs() < st.until) { m.sleepCurrent(st.until, 'synchronize_rcu'); return NO_RETURN; }
     t.toolData.delete(GP_KEY);
+    return undefined;
   });
   m.defineHost('rcu_barrier', () => {
     if (pendingCallbacks > 0) { waiters.push(m.currentTask); m.blockCurrent('rcu_barrier'); return NO_RETURN; }
+    return undefined;
   });
 }

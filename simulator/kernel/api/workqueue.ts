@@ -27,7 +27,6 @@ import { kernelStructs } from '../abi/kernelStructs';
 import { kmalloc, kfree } from './slab';
 
 const WORK_STRUCT_PENDING = 1n;
-const WORK_CPU_UNBOUND = 8192; // NR_CPUS of the headers' kernel (Debian: 8192); any CPU number past ours is "unbound"
 const WQ_UNBOUND = 1 << 1;
 const WQ_HIGHPRI = 1 << 4;
 const WORK_BUSY_PENDING = 1, WORK_BUSY_RUNNING = 2;
@@ -156,6 +155,7 @@ export function registerWorkqueue(m: Machine): void {
     const r = waitFor('destroy_workqueue', () => ![...where.values()].some((w) => w.wq === wq), 'wq-waited', wq);
     if (r === NO_RETURN) return r;
     if (wqs.delete(wq) && !SYSTEM.some(([sym]) => m.kernelSymbol(sym)! + 16n === wq)) kfree(m, 'destroy_workqueue', wq);
+    return undefined;
   });
   const flushWq = (fn: string) => () => {
     const wq = U64(m.arg(0));
