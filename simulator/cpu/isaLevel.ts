@@ -13,6 +13,5 @@ export function levelNeeded(text: string): string {
   if (V3_SCALAR.has(mnemonic)) return ` (needs x86-64-v3: ${mnemonic === 'movbe' ? 'MOVBE' : 'BMI1/BMI2'})`;
   if (/^vf(n)?m(add|sub)/.test(mnemonic)) return ' (needs x86-64-v3: FMA)';
   if (mnemonic.startsWith('v') && mnemonic !== 'verr' && mnemonic !== 'verw') return ' (needs x86-64-v3: AVX/AVX2)';
-  if (mnemonic === 'dpps' || mnemonic === 'dppd' || mnemonic === 'mpsadbw') return ' (SSE4.1, not implemented)';
   return '';
 }

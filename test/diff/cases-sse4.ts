@@ -158,6 +158,45 @@ export function sse41RoundFamily(g: Generator): void {
   // an unmasked precision exception: #XM, nothing written (the fault family covers the trap; here only masked flags)
 }
 
+/**
+ * dpps/dppd (every product and sum rounded under MXCSR, flags compared, FZ
+ * and DAZ included) and mpsadbw (every block selection).
+ */
+export function sse41DotFamily(g: Generator): void {
+  const f = 'sse4.1-dot';
+  for (const [mn, bits] of [['dpps', 32], ['dppd', 64]] as [string, 32 | 64][]) {
+    const imms = bits === 32 ? [0xff, 0xf1, 0x31, 0x7f, 0x0f, 0xf0, 0x55, 0xa3, 0x8c] : [0x33, 0x31, 0x13, 0x22, 0x30, 0x03, 0x00, 0xff];
+    for (const imm of [...imms, g.rng.int(256), g.rng.int(256)]) {
+      for (let i = 0; i < 6; i++) {
+        const fill = (): bigint => floatFill(bits, () => (i < 2 ? roundingValue(g, bits) : g.rng.pick(bits === 64 ? F64_EDGES : F32_EDGES)));
+        const b = g.c().setXmm(0, i === 0 ? floatLanes(g, bits) : fill()).setXmm(1, i === 0 ? floatLanes(g, bits) : fill());
+        b.mxcsr = MXCSR_DEFAULT | (i < 3 ? 0 : g.rng.int(4) << 13) | (i === 5 ? g.rng.pick([0x40, 0x8000, 0x8040]) : 0);
+        b.compareMxcsrFlags = true;
+        g.add(f, b, `${mn} $${imm}, %xmm1, %xmm0`, 'sse');
+      }
+    }
+    // small integers: exact sums (what a dot product of counts gives), and register-self
+    for (let i = 0; i < 4; i++) {
+      const lanes = floatFill(bits, () => (bits === 64 ? f64Bits(g.rng.int(200) - 100) : f32Bits(g.rng.int(200) - 100)));
+      const b = g.c().setXmm(2, lanes).setXmm(3, floatFill(bits, () => (bits === 64 ? f64Bits(g.rng.int(9) / 4) : f32Bits(g.rng.int(9) / 4))));
+      b.compareMxcsrFlags = true;
+      g.add(f, b, `${mn} $0xff, %xmm3, %xmm2`, 'sse');
+      g.add(f, b, `${mn} $0x71, %xmm2, %xmm2`, 'sse');
+    }
+    const b = g.c().setXmm(3, floatLanes(g, bits));
+    const m = g.memOperand(b, 128, { align: 16 });
+    g.add(f, b, `${mn} $0xf3, ${m.text}, %xmm3`, 'sse');
+  }
+  for (let imm = 0; imm < 8; imm++) {
+    for (let i = 0; i < 2; i++) g.add(f, g.c(), `mpsadbw $${imm}, %xmm1, %xmm0`, 'sse');
+    g.add(f, g.c().setXmm(2, 0n).setXmm(3, (1n << 128n) - 1n), `mpsadbw $${imm}, %xmm3, %xmm2`, 'sse');
+  }
+  g.add(f, g.c(), 'mpsadbw $0xfd, %xmm2, %xmm2', 'sse');
+  const b = g.c();
+  const m = g.memOperand(b, 128, { align: 16 });
+  g.add(f, b, `mpsadbw $5, ${m.text}, %xmm1`, 'sse');
+}
+
 /** A 16-byte string over a small alphabet with a NUL at a random place (or none). */
 function shortString(g: Generator, words: boolean): bigint {
   const n = words ? 8 : 16, w = words ? 16 : 8;

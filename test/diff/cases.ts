@@ -9,7 +9,7 @@ import {
 import {
   sseMoveFamily, sseIntFamily, sseShiftFamily, sseFloatFamily, sseConvertFamily, sse2MoveFamily, sse2IntFamily, sse2FloatFamily, sse2ConvertFamily, mxcsrFamilies,
 } from './cases-sse';
-import { sse3Family, ssse3Family, sse41IntFamily, sse41RoundFamily, sse42Family } from './cases-sse4';
+import { sse3Family, ssse3Family, sse41IntFamily, sse41RoundFamily, sse41DotFamily, sse42Family } from './cases-sse4';
 
 export type { DiffCase, RegInit } from './gen';
 export { regName } from './gen';
@@ -51,6 +51,7 @@ export function generateCases(seed = 0x5eed): DiffCase[] {
   ssse3Family(g);
   sse41IntFamily(g);
   sse41RoundFamily(g);
+  sse41DotFamily(g);
   sse42Family(g);
   flagOpsFamily(g);
   miscFamily(g);

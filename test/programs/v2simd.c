@@ -2,7 +2,7 @@
    programs.test.ts): floor/ceil/trunc/nearbyint become roundsd/roundss,
    popcount becomes popcnt, loops vectorize with SSE4.1 (pmulld, pminsd,
    pmovzx, blends), and the intrinsics gcc offers for SSSE3/SSE4.x — pshufb,
-   ptest, pcmpistri/pcmpestrm, crc32, hadd — plus a 16-byte compare-and-swap
+   ptest, pcmpistri/pcmpestrm, crc32, hadd, dpps/dppd, mpsadbw — plus a 16-byte compare-and-swap
    (cmpxchg16b). CPUID must report the features used. (Not libgcc's
    __builtin_cpu_supports: it reports nothing for a vendor other than Intel,
    AMD or Zhaoxin, and our CPUID vendor is "KStackWatch!".) */
@@ -97,6 +97,20 @@ int main(void) {
   _mm_storeu_si128((__m128i *)out, bl);
   printf("hadd %g %g blendv %d %d %d %d abs %d\n", hd[0], hd[1], out[0], out[1], out[12], out[15],
          _mm_cvtsi128_si32(_mm_abs_epi32(_mm_set1_epi32(-77))));
+
+  /* dot products (dpps/dppd) of a small matrix-vector product, and mpsadbw's block search */
+  float m4[4][4] = {{1.5f, -2, 0.25f, 3}, {0.1f, 0.2f, 0.3f, 0.4f}, {-1e20f, 1e20f, 7, 1}, {3.3f, 1e-40f, -0.0f, 2}};
+  __m128 vv = _mm_setr_ps(0.5f, -1.25f, 3, 1.0f / 3);
+  printf("dpps");
+  for (int r = 0; r < 4; r++) printf(" %.9g", _mm_cvtss_f32(_mm_dp_ps(_mm_loadu_ps(m4[r]), vv, 0xf1)));
+  printf(" masked %.9g\n", _mm_cvtss_f32(_mm_dp_ps(_mm_loadu_ps(m4[0]), vv, 0x51)));
+  __m128d dpd = _mm_dp_pd(_mm_set_pd(1e16, 0.1), _mm_set_pd(1.0, 3.0), 0x32);
+  printf("dppd %.17g %.17g\n", _mm_cvtsd_f64(dpd), _mm_cvtsd_f64(_mm_unpackhi_pd(dpd, dpd)));
+  uint16_t sad[8];
+  _mm_storeu_si128((__m128i *)sad, _mm_mpsadbw_epu8(rev, _mm_setr_epi8(9, 8, 7, 6, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0), 5));
+  printf("mpsadbw");
+  for (int i = 0; i < 8; i++) printf(" %u", sad[i]);
+  printf("\n");
 
   unsigned __int128 cell = ((unsigned __int128)0x1122334455667788ull << 64) | 0x99aabbccddeeff00ull;
   unsigned __int128 want = cell, next = cell + 1;

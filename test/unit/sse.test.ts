@@ -188,6 +188,21 @@ describe('SSE faults', { skip: noGcc }, () => {
     assert.equal(cpu.mxcsr & 0x3f, 0x04, 'ZE is set');
   });
 
+  test('dpps with an unmasked overflow in one product raises #XM and leaves every destination lane unchanged', () => {
+    // xmm0 = {1, 2, 3e38, 4}, xmm1 = {1, 1, 10, 1}; OE unmasked (MXCSR 0x1b80)
+    const f32 = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0];
+    const words = [1, 2, 3e38, 4].map(f32);
+    const { cpu } = machine(`mov $${DATA}, %rax\n` + words.map((w, i) => `movl $${w}, ${4 * i}(%rax)\n`).join('') +
+      'movups (%rax), %xmm0\nmovl $0x3f800000, (%rax)\nmovl $0x3f800000, 4(%rax)\nmovl $0x41200000, 8(%rax)\n' +
+      'movl $0x3f800000, 12(%rax)\nmovups (%rax), %xmm1\nmovl $0x1b80, 16(%rax)\nldmxcsr 16(%rax)\ndpps $0xff, %xmm1, %xmm0');
+    const r = cpu.run(100);
+    assert.equal(r.kind, 'fault');
+    if (r.kind !== 'fault') return;
+    assert.equal(r.fault.vector, 19, r.fault.message);
+    assert.deepEqual([...cpu.xmm.slice(0, 4)].map((w) => w >>> 0), words, 'xmm0 unchanged');
+    assert.ok(cpu.mxcsr & 0x08, 'OE is set');
+  });
+
   test('AVX and later, and MMX, are not implemented: #UD naming the instruction (and the level AVX needs)', () => {
     for (const [insn, name, level] of [['vmovdqa %xmm1, %xmm2', 'vmovdqa', 'x86-64-v3'],
       ['vaddsd %xmm1, %xmm2, %xmm3', 'vaddsd', 'x86-64-v3'], ['movq %mm0, %mm1', 'movq', '']]) {
@@ -202,8 +217,8 @@ describe('SSE faults', { skip: noGcc }, () => {
     }
   });
 
-  test('SSE3, SSSE3 and SSE4.1 (x86-64-v2) run; their results are checked against the host in test/diff', () => {
-    for (const insn of ['haddpd %xmm1, %xmm2', 'pshufb %xmm1, %xmm2', 'roundsd $1, %xmm1, %xmm2']) {
+  test('SSE3, SSSE3 and SSE4.1 (x86-64-v2, dpps/dppd/mpsadbw included) run; their results are checked against the host in test/diff', () => {
+    for (const insn of ['haddpd %xmm1, %xmm2', 'pshufb %xmm1, %xmm2', 'roundsd $1, %xmm1, %xmm2', 'dpps $0xf1, %xmm1, %xmm2', 'dppd $0x31, %xmm1, %xmm2', 'mpsadbw $5, %xmm1, %xmm2']) {
       const { cpu } = machine(`nop\n${insn}`);
       assert.equal(cpu.run(100).kind, 'halt', insn);
     }

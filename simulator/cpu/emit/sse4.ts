@@ -3,7 +3,7 @@
 // with SSE2 (sseCommon.ts); the lane work is in helpers/sse4.ts. Legacy-SSE
 // 128-bit memory operands must be 16-byte aligned except for lddqu and the
 // SSE4.2 string compares, which the SDM exempts. Not implemented (so #UD):
-// dpps/dppd, mpsadbw, and every VEX/EVEX (AVX) encoding.
+// every VEX/EVEX (AVX) encoding.
 
 import { Mnemonic } from 'iced-x86';
 import { Emitter } from './context';
@@ -242,6 +242,7 @@ export const sse4Emitters: EmitTable = {
   [Mnemonic.Pmulld]: helper('pmulld'), [Mnemonic.Pmuldq]: helper('pmuldq'),
   [Mnemonic.Pcmpeqq]: helper('pcmpeqq'), [Mnemonic.Packusdw]: helper('packusdw'),
   [Mnemonic.Phminposuw]: helper('phminposuw'),
+  [Mnemonic.Dpps]: helperImm('dpps'), [Mnemonic.Dppd]: helperImm('dppd'), [Mnemonic.Mpsadbw]: helperImm('mpsadbw'),
   [Mnemonic.Pmovsxbw]: pmovx(1, 2, true), [Mnemonic.Pmovsxbd]: pmovx(1, 4, true), [Mnemonic.Pmovsxbq]: pmovx(1, 8, true),
   [Mnemonic.Pmovsxwd]: pmovx(2, 4, true), [Mnemonic.Pmovsxwq]: pmovx(2, 8, true), [Mnemonic.Pmovsxdq]: pmovx(4, 8, true),
   [Mnemonic.Pmovzxbw]: pmovx(1, 2, false), [Mnemonic.Pmovzxbd]: pmovx(1, 4, false), [Mnemonic.Pmovzxbq]: pmovx(1, 8, false),

@@ -45,6 +45,7 @@ export function createSse4Helpers(cpu: Cpu, base: Record<string, unknown>) {
   const scalar64 = (name: string): Scalar64 => base[name] as Scalar64;
   const scalar32 = (name: string): Scalar32 => base[name] as Scalar32;
   const addsd = scalar64('addsd'), subsd = scalar64('subsd'), addss = scalar32('addss'), subss = scalar32('subss');
+  const mulsd = scalar64('mulsd'), mulss = scalar32('mulss');
   const saved = new Int32Array(4);
 
   /** Compute lanes with a scalar op on the low lane of `d`, restoring it if one faults. */
@@ -237,6 +238,69 @@ export function createSse4Helpers(cpu: Cpu, base: Record<string, unknown>) {
     insertps(d: number, imm: number, v: number): void {
       X[d + ((imm >> 4) & 3)] = v;
       for (let k = 0; k < 4; k++) if ((imm >> k) & 1) X[d + k] = 0;
+    },
+    /**
+     * dpps: the products of the lanes selected by imm[7:4] (+0.0 for the
+     * others), summed pairwise ((p0+p1)+(p2+p3)), each step rounded like
+     * mulss/addss under MXCSR; the sum goes to the lanes imm[3:0] selects,
+     * +0.0 elsewhere. An unmasked exception leaves the destination as it was.
+     */
+    dpps(d: number, imm: number, w0: number, w1: number, w2: number, w3: number): void {
+      setSrc(w0, w1, w2, w3);
+      saved[0] = X[d]; saved[1] = X[d + 1]; saved[2] = X[d + 2]; saved[3] = X[d + 3];
+      try {
+        for (let k = 0; k < 4; k++) {
+          if ((imm >> (4 + k)) & 1) { X[d] = saved[k]; mulss(d, S[k]); T[k] = X[d]; } else T[k] = 0;
+        }
+        X[d] = T[0]; addss(d, T[1]); const low = X[d];
+        X[d] = T[2]; addss(d, T[3]);
+        const high = X[d];
+        X[d] = low; addss(d, high);
+      } catch (e) {
+        X[d] = saved[0];
+        throw e;
+      }
+      const sum = X[d];
+      for (let k = 0; k < 4; k++) X[d + k] = (imm >> k) & 1 ? sum : 0;
+    },
+    /** dppd: as dpps for the two double lanes (products imm[5:4], result lanes imm[1:0]). */
+    dppd(d: number, imm: number, w0: number, w1: number, w2: number, w3: number): void {
+      setSrc(w0, w1, w2, w3);
+      saved[0] = X[d]; saved[1] = X[d + 1]; saved[2] = X[d + 2]; saved[3] = X[d + 3];
+      try {
+        for (let k = 0; k < 2; k++) {
+          if ((imm >> (4 + k)) & 1) {
+            X[d] = saved[2 * k]; X[d + 1] = saved[2 * k + 1];
+            mulsd(d, S[2 * k], S[2 * k + 1]);
+            T[2 * k] = X[d]; T[2 * k + 1] = X[d + 1];
+          } else { T[2 * k] = 0; T[2 * k + 1] = 0; }
+        }
+        X[d] = T[0]; X[d + 1] = T[1];
+        addsd(d, T[2], T[3]);
+      } catch (e) {
+        X[d] = saved[0]; X[d + 1] = saved[1];
+        throw e;
+      }
+      const lo = X[d], hi = X[d + 1];
+      for (let k = 0; k < 2; k++) {
+        const on = (imm >> k) & 1;
+        X[d + 2 * k] = on ? lo : 0; X[d + 2 * k + 1] = on ? hi : 0;
+      }
+    },
+    /**
+     * mpsadbw: eight sums of absolute differences of four bytes — the
+     * destination bytes from offset imm[2]·4 + i against the source dword
+     * imm[1:0] — as unsigned words.
+     */
+    mpsadbw(d: number, imm: number, w0: number, w1: number, w2: number, w3: number): void {
+      setSrc(w0, w1, w2, w3);
+      const a = 4 * d + ((imm >> 2) & 1) * 4, b = (imm & 3) * 4;
+      for (let i = 0; i < 8; i++) {
+        let sum = 0;
+        for (let k = 0; k < 4; k++) sum += Math.abs(XB[a + i + k] - SB[b + k]);
+        TW[i] = sum;
+      }
+      copyTmp(d);
     },
     phminposuw(d: number, w0: number, w1: number, w2: number, w3: number): void {
       setSrc(w0, w1, w2, w3);
