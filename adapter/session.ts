@@ -19,7 +19,8 @@ import { clampDisassembly } from '../simulator/debug/disassembler';
 import { FrameReader, RequestRef } from './framing';
 import { argumentsProblem, messageShape } from './requestCheck';
 import {
-  CORRUPTION_EVENT, CUSTOM_REQUESTS, CorruptionEvent, DebugRegistersBody, SetStackWatchesArguments, StackWatchList,
+  CORRUPTION_EVENT, CUSTOM_REQUESTS, CorruptionEvent, DebugRegistersBody, GotoTimeArguments, SetStackWatchesArguments, StackWatchList,
+  TIME_EVENT, TimeEventBody,
 } from './protocol';
 
 export { CORRUPTION_EVENT, CUSTOM_REQUESTS } from './protocol';
@@ -116,6 +117,8 @@ export class KswDebugSession extends LoggingDebugSession {
 
   private attach(rt: DebugRuntime): void {
     rt.on('stopped', (s: StopInfo) => {
+      const time: TimeEventBody = rt.time();
+      this.sendEvent(new Event(TIME_EVENT, time));
       const e = new StoppedEvent(s.reason, s.threadId) as DebugProtocol.StoppedEvent;
       e.body.allThreadsStopped = true;
       if (s.description) e.body.description = s.description;
@@ -161,6 +164,7 @@ export class KswDebugSession extends LoggingDebugSession {
       supportsSteppingGranularity: true,
       supportsValueFormattingOptions: true,
       supportsDelayedStackTraceLoading: true,
+      supportsStepBack: true,
     };
     this.sendResponse(response);
   }
@@ -290,6 +294,20 @@ export class KswDebugSession extends LoggingDebugSession {
     });
   }
 
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
+    this.guard(response, () => {
+      this.rt().stepBack(args.threadId, args.granularity === 'instruction' ? 'instruction' : 'line');
+      this.sendResponse(response);
+    });
+  }
+
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
+    this.guard(response, () => {
+      this.rt().reverseContinue();
+      this.sendResponse(response);
+    });
+  }
+
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
     this.runtime?.pause();
     this.sendResponse(response);
@@ -405,7 +423,7 @@ export class KswDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
-  protected override customRequest(command: string, response: DebugProtocol.Response, args: Partial<SetStackWatchesArguments> | undefined): void {
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: Partial<SetStackWatchesArguments & GotoTimeArguments> | undefined): void {
     this.guard(response, () => {
       const rt = this.rt();
       switch (command) {
@@ -424,6 +442,9 @@ export class KswDebugSession extends LoggingDebugSession {
           response.body = body;
           break;
         }
+        case CUSTOM_REQUESTS.gotoTime:
+          rt.gotoTime(Number(args?.time_ns));
+          break;
         default:
           throw new EvalError(`unknown request '${command}'`);
       }

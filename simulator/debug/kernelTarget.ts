@@ -310,6 +310,14 @@ export class KernelTarget implements Target {
     this.machine.halt('debugger');
   }
 
+  insns(): number {
+    return this.machine.cpu.insnCount;
+  }
+
+  timeNs(): number {
+    return this.machine.nowNs();
+  }
+
   dispose(): void {
     this.machine.hooks.clear('debugGate');
   }

@@ -43,6 +43,9 @@ import { BreakpointHost, BreakpointManager, ProbeMux } from './breakpoints';
 import { DataBreakpointHost, DataBreakpointManager } from './dataBreakpoints';
 import { Stepper, StepKind } from './stepper';
 import { Disassembler } from './disassembler';
+import {
+  FIRST_WINDOW, previousInstruction, previousLine, ReplayGate, REVERSE_STOP_REASONS, Sample, SampleRequest, WINDOW_GROWTH,
+} from './timeTravel';
 import { Inspector, sourceRef, stripSize, threadName } from './inspection';
 import type {
   BreakpointResult, CpuDebugRegisters, DataBreakpointInfoResult, DataBreakpointSpec, DisassembledInstruction,
@@ -60,6 +63,8 @@ const FIRST_SLICE = 500_000;
 const SLICE_MS = 10;
 const MIN_SLICE = 20_000;
 const MAX_SLICE = 5_000_000;
+/** A replay runs synchronously (it answers one request); its slices only bound how long a round runs between checks. */
+const REPLAY_SLICE = 50_000_000;
 
 /** The program cannot go on after the current stop: it ends with this. */
 interface ProgramEnd { status: number; reason: string }
@@ -90,6 +95,22 @@ type RunState =
   | { kind: 'stopped'; info: StopInfo; exception: ExceptionDetails | null; end: ProgramEnd | null }
   | { kind: 'terminated' };
 
+/** What a stop met during a replay becomes: passed by, shown (a 'stopped' event), or the replay's quiet end. */
+type ReplayAction = 'skip' | 'report' | 'quiet';
+
+/**
+ * A replay of the history from its start (time travel): the gate that
+ * brings it to an exact position, and what to do at each stop met on the
+ * way (the arrival at the gate's limit is a stop too).
+ */
+interface Replay {
+  gate: ReplayGate;
+  atStop(info: StopInfo, pos: number): ReplayAction;
+}
+
+/** Where the session is in the history, for the `kstackwatch.time` event. */
+export interface TimePoint { time_ns: number; insns: number }
+
 /** What the runtime needs from outside: compiling a launched .c (tests inject a prebuilt object's toolchain). */
 export interface RuntimeDeps {
   toolchain?: Toolchain;
@@ -109,6 +130,16 @@ export class DebugRuntime extends EventEmitter {
   private disassembler!: Disassembler;
   private sliceInsns = FIRST_SLICE;
   private readonly announced = new Set<Task>();
+  /** Pids the client has seen start: a replay's new Task objects for them are not announced again. */
+  private readonly announcedPids = new Set<number>();
+  /** The replay in progress (time travel), or null: the live run. */
+  private replay: Replay | null = null;
+  /** The furthest point of history the session has run to: output before it was shown already. */
+  private horizon = { insns: 0, time_ns: 0 };
+  /** setVariable/writeMemory edits: a replay does not make them again. */
+  private edits = 0;
+  /** Rebuilding the machine for a replay: breakpoints re-resolve to what they were, silently. */
+  private rebuilding = false;
   private readonly deferredExits = new Set<Task>();
   /** Stack watches set on the live session, re-applied on restart. */
   private liveWatches: string[] | null = null;
@@ -147,10 +178,13 @@ export class DebugRuntime extends EventEmitter {
     return rt;
   }
 
-  private load(): void {
+  /** Build the program (or, for a replay, reuse the one built) and load it into a new machine. */
+  private load(reuseProgram = false): void {
     const opts = this.options;
-    this.program = prepareProgram(opts, this.toolchain);
-    if (this.program.diagnostics.trim()) this.output(this.program.diagnostics.replace(/\n?$/, '\n'), 'stderr');
+    if (!reuseProgram) {
+      this.program = prepareProgram(opts, this.toolchain);
+      if (this.program.diagnostics.trim()) this.output(this.program.diagnostics.replace(/\n?$/, '\n'), 'stderr');
+    }
     const events = this.targetEvents();
     try {
       if (this.program.kind === 'module') {
@@ -171,6 +205,7 @@ export class DebugRuntime extends EventEmitter {
         this.target = new UserTarget(opts, this.program.path, events);
       }
     } catch (e) {
+      this.dropProgram(); // refused: the object is not needed any more
       if (e instanceof LaunchError) throw e;
       if (e instanceof ModuleLoadError || e instanceof ElfError || e instanceof KernelInputError || e instanceof KswError || e instanceof ProbeError
         || e instanceof LoadError || e instanceof InputFileError) {
@@ -178,8 +213,6 @@ export class DebugRuntime extends EventEmitter {
       }
       if (e instanceof OutOfPhysicalMemory) throw new LaunchError(`${path.basename(this.program.path)}: does not fit in simulated memory (${e.message})`);
       throw e;
-    } finally {
-      removeTempDir(this.program.tempDir); // loaded (or refused): the object is no longer needed
     }
     const t = this.target;
     this.mux = new ProbeMux((a, fn) => t.insertProbe(a, fn), (a) => t.removeProbe(a), () => this.state.kind === 'running' && this.state.halting);
@@ -206,8 +239,8 @@ export class DebugRuntime extends EventEmitter {
     };
     if (this.breakpoints) {
       // a restart: the same breakpoints and ids, resolved in the rebuilt program
-      this.breakpoints.rebind(breakpointHost).forEach((b) => this.emit('breakpoint', b));
-      this.dataBreakpoints.rebind(dataHost).forEach((b) => this.emit('breakpoint', b));
+      const rebound = [...this.breakpoints.rebind(breakpointHost), ...this.dataBreakpoints.rebind(dataHost)];
+      if (!this.rebuilding) rebound.forEach((b) => this.emit('breakpoint', b));
     } else {
       this.breakpoints = new BreakpointManager(breakpointHost);
       this.dataBreakpoints = new DataBreakpointManager(dataHost);
@@ -224,7 +257,7 @@ export class DebugRuntime extends EventEmitter {
       complete: (task) => this.requestStop({ reason: 'step', threadId: task.pid }),
       switchToStepping: () => this.switchToSingleSteps(),
     });
-    t.setGate((task) => this.stepper.gate(task));
+    t.setGate((task) => (this.replay ? this.replay.gate.gate(task) : this.stepper.gate(task)));
     this.disassembler = new Disassembler({
       readBytes: (a, n) => t.originalBytes(a, n),
       symbolize: (a) => { const s = t.symbolize(a).symbol; return s.startsWith('0x') ? undefined : stripSize(s); },
@@ -233,9 +266,19 @@ export class DebugRuntime extends EventEmitter {
     });
   }
 
+  /** The compiled object is kept for replays until the session ends or restarts. */
+  private dropProgram(): void {
+    removeTempDir(this.program?.tempDir);
+    if (this.program) this.program.tempDir = undefined;
+  }
+
   private targetEvents(): TargetEvents {
     return {
-      log: (text, category, loc) => this.output(text, category, loc ? sourceRef(loc.file) : undefined, loc?.line),
+      log: (text, category, loc) => {
+        // a replay, or a run again over history already shown, prints nothing twice
+        if (this.replay || this.target.insns() < this.horizon.insns) return;
+        this.output(text, category, loc ? sourceRef(loc.file) : undefined, loc?.line);
+      },
       taskCreated: (task) => this.announce(task),
       taskExited: (task) => this.taskExited(task),
       oops: (task, e, text) => this.onOops(task, e, text),
@@ -270,8 +313,12 @@ export class DebugRuntime extends EventEmitter {
     for (const t of this.announced) if (t.alive || this.deferredExits.has(t)) this.emit('thread', { reason: 'exited', threadId: t.pid });
     this.announced.clear();
     this.deferredExits.clear();
+    this.announcedPids.clear();
+    this.horizon = { insns: 0, time_ns: 0 };
+    this.edits = 0;
     this.target.dispose();
     this.disassembler.dispose();
+    this.dropProgram();
     this.state = { kind: 'configuring' };
     this.corruptions = 0;
     this.pcOverride.clear();
@@ -287,6 +334,7 @@ export class DebugRuntime extends EventEmitter {
     this.stepper.cancel();
     this.target.dispose();
     this.disassembler.dispose();
+    this.dropProgram();
     this.emit('terminated');
   }
 
@@ -328,67 +376,77 @@ export class DebugRuntime extends EventEmitter {
     // the request that resumed us is answered before the machine runs
     await new Promise((r) => setImmediate(r));
     for (;;) {
-      const s = this.state;
-      if (s.kind !== 'running' || s.token !== token) return;
-      if (s.pauseRequested) {
-        this.stepper.cancel();
-        this.report({ reason: 'pause', threadId: this.defaultThread()?.pid ?? 0, description: 'Paused' }, undefined, false);
-        return;
-      }
-      const started = performance.now();
-      let stop: TargetStop;
-      try {
-        stop = this.target.run(this.sliceInsns);
-      } catch (e) {
-        this.output(`internal error in the simulator: ${(e as Error).stack ?? e}\n`, 'stderr');
-        this.finish(3, 'internal error');
-        return;
-      }
-      this.adaptSlice(performance.now() - started);
-      s.halting = false;
-      if (stop.kind === 'slice') {
-        await new Promise((r) => setImmediate(r));
-        continue;
-      }
-      if (stop.kind === 'halted' && !s.pending) {
-        if (s.toSingleSteps) { s.toSingleSteps = false; continue; }
-        // a halt nobody claimed: show where everything is
-        this.report({ reason: 'pause', threadId: this.defaultThread()?.pid ?? 0 }, undefined, false);
-        return;
-      }
-      s.toSingleSteps = false;
-      switch (stop.kind) {
-        case 'exited':
-          if (s.pending) { s.end = { status: stop.status, reason: stop.reason }; break; }
-          this.finish(stop.status, stop.reason);
-          return;
-        case 'panic':
-          s.end = { status: 3, reason: `Kernel panic - not syncing: ${stop.reason}` };
-          s.pending ??= exceptionStop('panic', `Kernel panic - not syncing: ${stop.reason}`, stop.task ?? this.defaultThread(), stop.log);
-          break;
-        case 'deadlock':
-          s.end = { status: 3, reason: stop.reason };
-          s.pending ??= exceptionStop('deadlock', stop.reason, this.blockedThread());
-          break;
-        case 'budget':
-          this.output(`instruction budget exhausted (maxInstructions ${this.options.maxInstructions})\n`, 'important');
-          if (s.pending) { s.end = { status: 3, reason: 'instruction budget exhausted' }; break; }
-          this.finish(3, 'instruction budget exhausted');
-          return;
-        case 'timeLimit': {
-          const reason = `simulated time limit reached (maxTime ${formatSeconds(this.options.maxTimeNs)}): the guest was still running`;
-          this.output(reason + '\n', 'important');
-          if (s.pending) { s.end = { status: 3, reason }; break; }
-          this.finish(3, reason);
-          return;
-        }
-        default:
-          break;
-      }
-      const p = s.pending!;
-      this.report(p.info, p.exception, true, s.end);
-      return;
+      const next = this.advance(token, this.sliceInsns);
+      if (next === 'done') return;
+      if (next === 'yield') await new Promise((r) => setImmediate(r));
     }
+  }
+
+  /**
+   * One slice of the run: 'again' goes on at once, 'yield' after the event
+   * loop has turned, 'done' when the run is over (stopped, ended, or a
+   * newer run took over).
+   */
+  private advance(token: number, slice: number): 'again' | 'yield' | 'done' {
+    const s = this.state;
+    if (s.kind !== 'running' || s.token !== token) return 'done';
+    if (s.pauseRequested) {
+      this.stepper.cancel();
+      this.report({ reason: 'pause', threadId: this.defaultThread()?.pid ?? 0, description: 'Paused' }, undefined, false);
+      return 'done';
+    }
+    const started = performance.now();
+    let stop: TargetStop;
+    try {
+      stop = this.target.run(slice);
+    } catch (e) {
+      this.output(`internal error in the simulator: ${(e as Error).stack ?? e}\n`, 'stderr');
+      this.finish(3, 'internal error');
+      return 'done';
+    }
+    if (!this.replay) this.adaptSlice(performance.now() - started);
+    s.halting = false;
+    if (stop.kind === 'slice') return 'yield';
+    // a replay that skipped a stop runs on in a new running state of the same run
+    const after = (): 'again' | 'done' => (this.state.kind === 'running' && this.state.token === token ? 'again' : 'done');
+    if (stop.kind === 'halted' && !s.pending) {
+      if (s.toSingleSteps) { s.toSingleSteps = false; return 'again'; }
+      // a halt nobody claimed: show where everything is
+      this.report({ reason: 'pause', threadId: this.defaultThread()?.pid ?? 0 }, undefined, false);
+      return after();
+    }
+    s.toSingleSteps = false;
+    switch (stop.kind) {
+      case 'exited':
+        if (s.pending) { s.end = { status: stop.status, reason: stop.reason }; break; }
+        this.finish(stop.status, stop.reason);
+        return 'done';
+      case 'panic':
+        s.end = { status: 3, reason: `Kernel panic - not syncing: ${stop.reason}` };
+        s.pending ??= exceptionStop('panic', `Kernel panic - not syncing: ${stop.reason}`, stop.task ?? this.defaultThread(), stop.log);
+        break;
+      case 'deadlock':
+        s.end = { status: 3, reason: stop.reason };
+        s.pending ??= exceptionStop('deadlock', stop.reason, this.blockedThread());
+        break;
+      case 'budget':
+        this.output(`instruction budget exhausted (maxInstructions ${this.options.maxInstructions})\n`, 'important');
+        if (s.pending) { s.end = { status: 3, reason: 'instruction budget exhausted' }; break; }
+        this.finish(3, 'instruction budget exhausted');
+        return 'done';
+      case 'timeLimit': {
+        const reason = `simulated time limit reached (maxTime ${formatSeconds(this.options.maxTimeNs)}): the guest was still running`;
+        this.output(reason + '\n', 'important');
+        if (s.pending) { s.end = { status: 3, reason }; break; }
+        this.finish(3, reason);
+        return 'done';
+      }
+      default:
+        break;
+    }
+    const p = s.pending!;
+    this.report(p.info, p.exception, true, s.end);
+    return after();
   }
 
   private adaptSlice(ms: number): void {
@@ -417,11 +475,23 @@ export class DebugRuntime extends EventEmitter {
   }
 
   private report(info: StopInfo, exception?: ExceptionDetails, skipHere = true, end: ProgramEnd | null = null): void {
+    const action = this.replay && !end ? this.replay.atStop(info, this.target.insns()) : 'report';
+    const token = this.state.kind === 'running' ? this.state.token : ++this.runs;
     this.state = { kind: 'stopped', info, exception: exception ?? null, end };
     this.stepper.cancel();
     const task = this.target.tasks().find((t) => t.pid === info.threadId);
     this.mux.clearSkip();
     if (task && skipHere) this.mux.skipOnce(task, getRip(this.target.registers(task)));
+    if (action === 'skip') {
+      // a replay passes this stop by, as a user continuing at once would
+      this.pcOverride.clear();
+      this.deferredExits.clear();
+      this.state = { kind: 'running', token, pauseRequested: false, pending: null, halting: false, toSingleSteps: false, end: null };
+      return;
+    }
+    if (action === 'quiet') return;
+    const pos = this.target.insns();
+    if (pos >= this.horizon.insns) this.horizon = { insns: pos, time_ns: this.target.timeNs() };
     this.emit('stopped', info);
   }
 
@@ -432,12 +502,167 @@ export class DebugRuntime extends EventEmitter {
     this.state = { kind: 'terminated' };
     this.emit('exited', status);
     this.target.dispose();
+    this.dropProgram();
     this.emit('terminated');
   }
 
   private requireStopped(): void {
     const k = this.state.kind;
     if (k !== 'stopped') throw new EvalError(k === 'running' ? 'the program is running' : 'the program is not stopped');
+  }
+
+  // ---- time travel (timeTravel.ts): replays of the deterministic history -------------------------
+
+  /** Where the machine is in its history. */
+  time(): TimePoint {
+    return { time_ns: this.target.timeNs(), insns: this.target.insns() };
+  }
+
+  /** Step `threadId` back by one source line or instruction (DAP stepBack); its 'stopped' follows. */
+  stepBack(threadId: number, granularity: StepGranularity = 'line'): void {
+    this.requireReversible();
+    const task = this.inspect.task(threadId);
+    this.travel(() => this.stepBackNow(task, granularity));
+  }
+
+  private stepBackNow(task: Task, granularity: StepGranularity): void {
+    const now = this.target.insns();
+    const rip = getRip(this.target.registers(task));
+    // after a data breakpoint the thread is shown at its store (already run): a line step goes back from that line
+    const here = { rip: granularity === 'line' ? this.pcOverride.get(task) ?? rip : rip, depth: task.shadow.depth };
+    const lineOf = (a: bigint): { file: string; line: number } | undefined => {
+      const l = this.target.debugInfo?.lineFor(a);
+      return l && l.line > 0 ? l : undefined;
+    };
+    for (let window = FIRST_WINDOW; ; window *= WINDOW_GROWTH) {
+      const from = Math.max(0, now - window);
+      const samples = this.sampleThread(now, { pid: task.pid, from });
+      const pick: Sample | undefined = granularity === 'instruction' ? previousInstruction(samples, here.rip) : previousLine(samples, here, lineOf);
+      if (pick) { this.goTo(pick.pos, () => ({ reason: 'step', threadId: task.pid })); return; }
+      if (from === 0) { this.goToStart(); return; }
+    }
+  }
+
+  /**
+   * Back to the latest point before now where going forward stopped (or
+   * would have, with today's breakpoints, data breakpoints and stack
+   * watches), else to the start of the run (DAP reverseContinue).
+   */
+  reverseContinue(): void {
+    this.requireReversible();
+    this.travel(() => this.reverseContinueNow());
+  }
+
+  private reverseContinueNow(): void {
+    const now = this.target.insns();
+    let met = 0;
+    let last = -1;
+    this.runReplay(now, null, (info, pos) => {
+      if (pos >= now) return 'quiet';
+      if (REVERSE_STOP_REASONS.has(info.reason)) last = met;
+      met++;
+      return 'skip';
+    });
+    if (last < 0) { this.goToStart(); return; }
+    let again = 0;
+    this.runReplay(now, null, (_info, pos) => (pos >= now || again++ === last ? 'report' : 'skip'));
+  }
+
+  /** Back (or forward, within the history already run) to the first quantum at or after this simulated time (`kstackwatch.gotoTime`). */
+  gotoTime(timeNs: number): void {
+    this.requireReversible();
+    if (!Number.isFinite(timeNs) || timeNs < 0) throw new EvalError(`time_ns must be a number of nanoseconds ≥ 0, not ${timeNs}`);
+    const horizon = Math.max(this.horizon.insns, this.target.insns());
+    const latest = Math.max(this.horizon.time_ns, this.target.timeNs());
+    if (timeNs > latest) throw new EvalError(`${timeNs} ns has not been reached yet (the run has got to ${latest} ns); continue to go further`);
+    this.travel(() => this.runReplay(horizon, null, (info, pos) => (pos >= horizon || info.reason === 'goto' ? 'report' : 'skip'), timeNs,
+      (t) => ({ reason: 'goto', threadId: t.pid, description: `At ${timeNs} ns` })));
+  }
+
+  /**
+   * Run a replay once the request that asked for it has been answered (a
+   * client takes a step's response for "running", then waits for
+   * 'stopped'); meanwhile the machine counts as running.
+   */
+  private travel(work: () => void): void {
+    const token = ++this.runs;
+    this.state = { kind: 'running', token, pauseRequested: false, pending: null, halting: false, toSingleSteps: false, end: null };
+    setImmediate(() => {
+      const s = this.state;
+      if (s.kind !== 'running' || s.token !== token) return; // terminated or restarted meanwhile
+      try {
+        work();
+      } catch (e) {
+        this.output(`internal error while going back in time: ${(e as Error).stack ?? e}\n`, 'stderr');
+        this.finish(3, 'internal error');
+      }
+    });
+  }
+
+  private requireReversible(): void {
+    this.requireStopped();
+    if (this.target.kind !== 'kernel') throw new EvalError('reverse execution needs a kernel module (a user-mode program cannot go back)');
+    if (this.edits > 0) this.output('note: going back in time replays the run from its start; edits made with setVariable or writeMemory are not replayed\n', 'console');
+  }
+
+  /** Replay the history up to `now`, sampling one thread's instruction starts from `req.from`; ends quietly at `now`. */
+  private sampleThread(now: number, req: SampleRequest): Sample[] {
+    return this.runReplay(now, req, (_info, pos) => (pos >= now ? 'quiet' : 'skip'));
+  }
+
+  /** Replay to `pos` exactly and stop there with `info`. */
+  private goTo(pos: number, info: (arrivedWith: Task) => StopInfo): void {
+    this.runReplay(pos, null, (i, at) => (at >= pos || i.reason === 'goto' ? 'report' : 'skip'), undefined, info);
+  }
+
+  private goToStart(): void {
+    this.goTo(0, (t) => ({ reason: 'entry', threadId: t.pid, description: 'At the start of the run' }));
+  }
+
+  /**
+   * Rebuild the machine (same program, breakpoints and stack watches) and
+   * replay its history synchronously, deciding at each stop; the gate stops
+   * it at `limit` (or at the first quantum at or after `untilNs`) with
+   * `arrival`'s stop. Returns the sampled thread's instruction starts.
+   */
+  private runReplay(limit: number, sample: SampleRequest | null, atStop: (info: StopInfo, pos: number) => ReplayAction,
+    untilNs?: number, arrival: (t: Task) => StopInfo = (t) => ({ reason: 'step', threadId: t.pid })): Sample[] {
+    const reached = this.target.insns();
+    if (reached >= this.horizon.insns) this.horizon = { insns: reached, time_ns: this.target.timeNs() };
+    this.rebuild();
+    const gate = new ReplayGate({ position: () => this.target.insns(), time: () => this.target.timeNs(), rip: (t) => getRip(this.target.registers(t)), depth: (t) => t.shadow.depth },
+      limit, sample, untilNs, (t) => this.requestStop(arrival(t)));
+    this.replay = { gate, atStop };
+    try {
+      this.target.start();
+      for (const t of this.target.tasks()) this.announce(t);
+      const token = ++this.runs;
+      this.state = { kind: 'running', token, pauseRequested: false, pending: null, halting: false, toSingleSteps: false, end: null };
+      while (this.advance(token, REPLAY_SLICE) !== 'done') { /* the replay runs to its stop */ }
+    } finally {
+      this.replay = null;
+    }
+    return gate.samples;
+  }
+
+  /** A new machine at the start of the same history: the same program, breakpoints and stack watches. */
+  private rebuild(): void {
+    this.stepper.cancel();
+    this.target.dispose();
+    this.disassembler.dispose();
+    this.state = { kind: 'configuring' };
+    this.corruptions = 0;
+    this.pcOverride.clear();
+    this.deferredExits.clear();
+    this.handles.reset();
+    this.announced.clear();
+    this.rebuilding = true;
+    try {
+      this.load(true);
+      if (this.liveWatches) this.setStackWatches(this.liveWatches);
+    } finally {
+      this.rebuilding = false;
+    }
   }
 
   // ---- events from the target -------------------------------------------------------------------
@@ -449,6 +674,8 @@ export class DebugRuntime extends EventEmitter {
   private announce(task: Task): void {
     if (this.announced.has(task)) return;
     this.announced.add(task);
+    if (this.announcedPids.has(task.pid)) return; // the same thread in a replayed history
+    this.announcedPids.add(task.pid);
     this.emit('thread', { reason: 'started', threadId: task.pid });
   }
 
@@ -456,6 +683,7 @@ export class DebugRuntime extends EventEmitter {
     if (this.stepper.taskExited(task)) this.output(`${task.comm} (pid ${task.pid}) exited before the step completed\n`, 'console');
     if (this.deferredExits.has(task)) return;
     this.announced.add(task);
+    if (this.replay) return;
     this.emit('thread', { reason: 'exited', threadId: task.pid });
   }
 
@@ -470,7 +698,7 @@ export class DebugRuntime extends EventEmitter {
 
   private onCorruption(e: CorruptionEvent, report: string): void {
     this.corruptions++;
-    this.emit('corruption', e);
+    if (!this.replay) this.emit('corruption', e);
     if (!this.options.stopOnCorruption) return;
     const writer = this.target.tasks().find((t) => t.pid === e.writer.pid);
     if (!writer) return;
@@ -515,7 +743,9 @@ export class DebugRuntime extends EventEmitter {
   }
 
   setVariable(ref: number, name: string, valueText: string): VariableInfo {
-    return this.inspect.setVariable(ref, name, valueText);
+    const v = this.inspect.setVariable(ref, name, valueText);
+    this.edits++;
+    return v;
   }
 
   evaluate(expression: string, frameId?: number, opts: { hex?: boolean } = {}): EvaluateResult {
@@ -531,7 +761,9 @@ export class DebugRuntime extends EventEmitter {
   }
 
   writeMemory(reference: string, offset: number, data: Uint8Array): number {
-    return this.inspect.writeMemory(reference, offset, data);
+    const n = this.inspect.writeMemory(reference, offset, data);
+    if (n > 0) this.edits++;
+    return n;
   }
 
   disassemble(reference: string, offset: number, instructionOffset: number, count: number): DisassembledInstruction[] {

@@ -101,6 +101,14 @@ export interface Target {
   run(slice: number): TargetStop;
   /** Stop run() at the next instruction boundary. */
   halt(): void;
+  /**
+   * Instructions retired since the start (all CPUs): a position in the
+   * deterministic history. Exact when the machine is stopped and inside the
+   * debug gate; only approximate inside probe and event handlers.
+   */
+  insns(): number;
+  /** Simulated time now, in ns. */
+  timeNs(): number;
   /** Text a user sees when the program ends (exit code line). */
   dispose(): void;
 

@@ -4,7 +4,7 @@
 /** Why the machine stopped, for the front end's `stopped` event. */
 export type StopReason =
   | 'entry' | 'breakpoint' | 'function breakpoint' | 'instruction breakpoint' | 'data breakpoint'
-  | 'step' | 'pause' | 'exception';
+  | 'step' | 'pause' | 'exception' | 'goto';
 
 export interface StopInfo {
   reason: StopReason;

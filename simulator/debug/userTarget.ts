@@ -259,6 +259,14 @@ export class UserTarget implements Target {
     this.proc.cpu.requestStop();
   }
 
+  insns(): number {
+    return this.proc.cpu.insnCount;
+  }
+
+  timeNs(): number {
+    return this.proc.cpu.clock(); // the process clock: simulated ns
+  }
+
   run(slice: number): TargetStop {
     if (this.dead) return this.exit(this.dead.status, this.dead.reason);
     const cpu = this.proc.cpu;

@@ -1,0 +1,139 @@
+// Time travel's bookkeeping, apart from the run loop (runtime.ts): where in
+// history the machine is (its retired-instruction count — a position —
+// since the simulator is deterministic, the same program, config and seed
+// reach the same state at the same position), the debug gate that brings a
+// replay to an exact position, what a replay records about one thread (its
+// instruction starts, for stepping back), and which recorded point a
+// reverse step lands on.
+
+import type { DebugGateAnswer } from '../kernel/machine';
+import type { Task } from '../kernel/task';
+
+/**
+ * A task's quantum is under 2000 instructions and a block overshoots a
+ * budget by under 64: a task that starts to run further than this from the
+ * target position cannot pass it before the gate is asked again.
+ */
+export const EXACT_MARGIN = 4096;
+
+/** The first stretch of history before now in which a reverse step looks for its thread's instructions; grows ×16 on a miss. */
+export const FIRST_WINDOW = 1_000_000;
+export const WINDOW_GROWTH = 16;
+
+/** Where a thread was about to run an instruction: what a step back can land on. */
+export interface Sample {
+  pos: number;
+  rip: bigint;
+  depth: number;
+}
+
+/** The thread a replay samples, and from where in history. */
+export interface SampleRequest {
+  pid: number;
+  from: number;
+}
+
+/** What the gate needs to read from the machine while it runs. */
+export interface GateEnv {
+  /** Retired instructions now (exact inside the gate). */
+  position(): number;
+  /** Simulated time now, in ns. */
+  time(): number;
+  rip(task: Task): bigint;
+  depth(task: Task): number;
+}
+
+/**
+ * The gate of a replay: every task runs at full speed until it is within
+ * EXACT_MARGIN of `limit`, then one instruction at a time, and the machine
+ * stops at the first instruction boundary at or after `limit`; the sampled
+ * thread also runs one instruction at a time from `sample.from` and each
+ * instruction start is recorded. With `untilNs`, it also stops at the
+ * first gate (a quantum's start) at or after that simulated time.
+ */
+export class ReplayGate {
+  readonly samples: Sample[] = [];
+
+  constructor(private readonly env: GateEnv, readonly limit: number, private readonly sample: SampleRequest | null,
+    private readonly untilNs: number | undefined, private readonly arrive: (task: Task) => void) {}
+
+  gate(task: Task): DebugGateAnswer {
+    const pos = this.env.position();
+    if (pos >= this.limit || (this.untilNs !== undefined && this.env.time() >= this.untilNs)) { this.arrive(task); return 'stop'; }
+    const s = this.sample;
+    if (s && task.pid === s.pid && pos >= s.from) {
+      this.record(pos, this.env.rip(task), this.env.depth(task));
+      return 'step';
+    }
+    return pos + EXACT_MARGIN >= this.limit ? 'step' : 'run';
+  }
+
+  /**
+   * The gate may be asked more than once before the thread's next
+   * instruction (a quantum that ends at once, a trap handled mid-quantum):
+   * the later answer, at the same RIP, is the later moment before it.
+   */
+  private record(pos: number, rip: bigint, depth: number): void {
+    const last = this.samples[this.samples.length - 1];
+    if (last && last.rip === rip) { last.pos = pos; last.depth = depth; return; }
+    this.samples.push({ pos, rip, depth });
+  }
+}
+
+/** A source line of an address, when the program has one there. */
+export type LineOf = (rip: bigint) => { file: string; line: number } | undefined;
+
+/**
+ * Step back one instruction: the moment before the thread's last
+ * instruction before now. `now` is the thread's current RIP (samples at
+ * that RIP are the thread waiting to run it, not something it ran).
+ */
+export function previousInstruction(samples: readonly Sample[], now: bigint): Sample | undefined {
+  let i = samples.length - 1;
+  while (i >= 0 && samples[i].rip === now) i--;
+  return i >= 0 ? samples[i] : undefined;
+}
+
+/**
+ * Step back over one source line (reverse `next`): the start of the last
+ * line the thread ran before the current one, in the current function or
+ * a caller — calls made from it are stepped over, as `next` does going
+ * forward. Instructions without a line (kernel stubs) are skipped.
+ */
+export function previousLine(samples: readonly Sample[], now: { rip: bigint; depth: number }, lineOf: LineOf): Sample | undefined {
+  const same = (a: { file: string; line: number } | undefined, b: { file: string; line: number } | undefined): boolean =>
+    !!a && !!b && a.file === b.file && a.line === b.line;
+  let depth = now.depth;
+  let current = lineOf(now.rip);
+  let i = samples.length - 1;
+  while (i >= 0 && samples[i].rip === now.rip) i--;
+  // back through the current line's instructions (and calls made from it)
+  let found: Sample | undefined;
+  for (; i >= 0; i--) {
+    const s = samples[i];
+    if (s.depth > depth) continue;
+    const line = lineOf(s.rip);
+    if (!line) continue;
+    if (s.depth === depth && same(line, current)) continue;
+    found = s;
+    depth = s.depth;
+    current = line;
+    break;
+  }
+  if (!found) return undefined;
+  // to the first instruction of that line's last run
+  for (i--; i >= 0; i--) {
+    const s = samples[i];
+    if (s.depth > depth) continue;
+    const line = lineOf(s.rip);
+    if (!line) continue;
+    if (s.depth !== depth || !same(line, current)) break;
+    found = s;
+  }
+  return found;
+}
+
+/** Stop reasons that reverseContinue goes back to: those a forward run stops at without being asked to. */
+export const REVERSE_STOP_REASONS: ReadonlySet<string> = new Set([
+  'breakpoint', 'function breakpoint', 'instruction breakpoint', 'data breakpoint', 'exception',
+]);

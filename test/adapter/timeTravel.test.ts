@@ -1,0 +1,164 @@
+// Reverse execution over DAP: stepBack and reverseContinue replay the
+// deterministic history to the right moment. The guest (guests/escaped.c):
+// leak_frame() publishes &scratch[3] in the global `escaped` and returns;
+// victim() takes the same stack, and the writer thread writes through the
+// stale pointer into victim's live slots[3], which a stack watch catches.
+
+import { afterEach, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { GUESTS, launch, lineOf, nextStop, SKIP, startClient, stopClient } from './harness';
+
+const ESCAPED = path.join(GUESTS, 'escaped.c');
+const LEAK_LINE = lineOf(ESCAPED, '/* LEAK:');
+const CORRUPT_LINE = lineOf(ESCAPED, '/* CORRUPT:');
+const WATCH = 'fn=victim var=slots[3] mw=1';
+const TIME_EVENT = 'kstackwatch.time';
+
+describe('time travel', { skip: SKIP }, () => {
+  let dc: DebugClient | null = null;
+  afterEach(async () => { if (dc) await stopClient(dc); dc = null; });
+
+  /** Launch escaped.c with the stack watch; the first stop is the corruption. */
+  async function toCorruption(extra: Record<string, unknown> = {}, configure?: (dc: DebugClient) => Promise<unknown>): Promise<Stop> {
+    dc = await startClient();
+    const stopped = stopWithTime(dc);
+    await launch(dc, { program: ESCAPED, stackWatch: WATCH, cpus: 2, ...extra }, configure ? () => configure(dc!) : undefined);
+    return stopped;
+  }
+
+  interface Stop { event: DebugProtocol.StoppedEvent; frames: DebugProtocol.StackFrame[]; time: { time_ns: number; insns: number } }
+
+  /** The next stop, its top frames, and the `kstackwatch.time` event that came before it. */
+  async function stopWithTime(client: DebugClient): Promise<Stop> {
+    const time = client.waitForEvent(TIME_EVENT);
+    const { event, frames } = await nextStop(client);
+    return { event, frames, time: (await time).body };
+  }
+
+  async function evaluate(frameId: number, expression: string): Promise<string> {
+    return (await dc!.evaluateRequest({ expression, frameId })).body.result;
+  }
+
+  /** The value of victim's slots[3], read in the victim thread's frame of `victim`. */
+  async function victimSlot(victimPid: number): Promise<string> {
+    const st = await dc!.stackTraceRequest({ threadId: victimPid });
+    const f = st.body.stackFrames.find((x) => /^victim(\.[a-z]+\.\d+)?\+/.test(x.name));
+    assert.ok(f, `victim's frame in ${st.body.stackFrames.map((x) => x.name).join(', ')}`);
+    return evaluate(f.id, 'slots[3]');
+  }
+
+  test('supportsStepBack is announced', async () => {
+    dc = await startClient();
+    const init = await dc.initializeRequest();
+    assert.equal(init.body?.supportsStepBack, true);
+  });
+
+  test('from the corruption: stepBack once restores the slot; a data breakpoint on the escaped pointer + reverseContinue finds the leak; forward again is the same history', async () => {
+    const hit = await toCorruption();
+    assert.equal(hit.event.body.reason, 'data breakpoint');
+    assert.equal(hit.frames[0].line, CORRUPT_LINE);
+    const writer = hit.event.body.threadId!;
+    const threads = (await dc!.threadsRequest()).body.threads;
+    const victimPid = threads.find((t) => t.name.startsWith('victim '))!.id;
+    assert.equal(await victimSlot(victimPid), '0xbad0bad');
+    assert.ok(hit.time.insns > 0);
+
+    // one instruction back in the writer: before the store
+    let stop = stopWithTime(dc!);
+    await dc!.customRequest('stepBack', { threadId: writer, granularity: 'instruction' });
+    const back = await stop;
+    assert.equal(back.event.body.reason, 'step');
+    assert.equal(back.event.body.threadId, writer);
+    assert.equal(back.frames[0].line, CORRUPT_LINE);
+    assert.ok(back.time.insns < hit.time.insns, `${back.time.insns} < ${hit.time.insns}`);
+    assert.equal(await victimSlot(victimPid), '0x51003', 'the watched slot holds its old value again');
+
+    // a data breakpoint on the global that held the escaped pointer, then back to where it was stored
+    const info = await dc!.dataBreakpointInfoRequest({ name: 'escaped', frameId: back.frames[0].id });
+    assert.ok(info.body.dataId, info.body.description);
+    const set = await dc!.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+    assert.equal(set.body.breakpoints[0].verified, true, set.body.breakpoints[0].message);
+    stop = stopWithTime(dc!);
+    await dc!.customRequest('reverseContinue', { threadId: writer });
+    const leak = await stop;
+    assert.equal(leak.event.body.reason, 'data breakpoint');
+    assert.deepEqual(leak.event.body.hitBreakpointIds, [set.body.breakpoints[0].id]);
+    assert.equal(leak.event.body.threadId, victimPid, 'the store was made by the victim thread');
+    assert.match(leak.frames[0].name, /^leak_frame/);
+    assert.equal(leak.frames[0].line, LEAK_LINE);
+    assert.ok(leak.time.insns < back.time.insns);
+    const stored = await evaluate(leak.frames[0].id, 'escaped');
+    assert.equal(stored, await evaluate(leak.frames[0].id, '&scratch[3]'));
+
+    // forward again: the same corruption, at the same store, with the same values
+    await dc!.setDataBreakpointsRequest({ breakpoints: [] });
+    const corruption = dc!.waitForEvent('kstackwatch.corruption');
+    stop = stopWithTime(dc!);
+    await dc!.continueRequest({ threadId: victimPid });
+    const again = await stop;
+    assert.equal(again.event.body.reason, 'data breakpoint');
+    assert.equal(again.event.body.threadId, writer);
+    assert.equal(again.frames[0].line, CORRUPT_LINE);
+    assert.deepEqual(again.time, hit.time);
+    assert.equal(again.event.body.description, hit.event.body.description);
+    const body = (await corruption).body;
+    assert.equal(body.new, '0xbad0bad');
+    assert.equal(body.old, '0x51003');
+    assert.equal(body.watch.addr, stored);
+    assert.equal(await victimSlot(victimPid), '0xbad0bad');
+  });
+
+  test('reverseContinue goes back over a function breakpoint, and to the start of the run when nothing would stop', async () => {
+    const hit = await toCorruption({}, (c) => c.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'leak_frame' }] }));
+    // the function breakpoint stops first going forward
+    assert.equal(hit.event.body.reason, 'function breakpoint');
+    const fb = hit;
+    let stop = stopWithTime(dc!);
+    await dc!.continueRequest({ threadId: fb.event.body.threadId! });
+    const corrupt = await stop;
+    assert.equal(corrupt.event.body.reason, 'data breakpoint');
+
+    stop = stopWithTime(dc!);
+    await dc!.customRequest('reverseContinue', { threadId: corrupt.event.body.threadId });
+    const back = await stop;
+    assert.equal(back.event.body.reason, 'function breakpoint');
+    assert.equal(back.event.body.threadId, fb.event.body.threadId);
+    assert.match(back.frames[0].name, /^leak_frame/);
+    assert.deepEqual(back.time, fb.time);
+
+    await dc!.setFunctionBreakpointsRequest({ breakpoints: [] });
+    stop = stopWithTime(dc!);
+    await dc!.customRequest('reverseContinue', { threadId: back.event.body.threadId });
+    const start = await stop;
+    assert.equal(start.event.body.reason, 'entry');
+    assert.ok(start.time.insns < back.time.insns);
+    assert.ok(start.time.insns < 100, `at the start: ${start.time.insns} instructions`);
+  });
+
+  test('stepBack by line walks the writer back line by line, stepping over the call to msleep', async () => {
+    const hit = await toCorruption();
+    const writer = hit.event.body.threadId!;
+    const lines: number[] = [];
+    let last = hit;
+    // gcc schedules part of the next line (pr_info's format) before the store: that line comes first going back
+    for (let i = 0; i < 4 && (lines.length === 0 || lines[lines.length - 1] >= CORRUPT_LINE); i++) {
+      const stop = stopWithTime(dc!);
+      await dc!.customRequest('stepBack', { threadId: writer });
+      const back = await stop;
+      assert.equal(back.event.body.reason, 'step');
+      assert.equal(back.event.body.threadId, writer);
+      assert.match(back.frames[0].name, /^writer_thread\+/);
+      assert.ok(back.time.insns < last.time.insns, `${back.time.insns} < ${last.time.insns}`);
+      lines.push(back.frames[0].line);
+      last = back;
+    }
+    assert.equal(lines[lines.length - 1], lineOf(ESCAPED, 'p = escaped;'), `lines going back: ${lines.join(' ')}`);
+    const stop = stopWithTime(dc!);
+    await dc!.customRequest('stepBack', { threadId: writer });
+    const sleep = await stop;
+    assert.equal(sleep.frames[0].line, lineOf(ESCAPED, 'msleep(10);'), 'over the call: at the line that made it');
+  });
+});
