@@ -11,7 +11,9 @@ import {
   TerminatedEvent, ThreadEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { DebugRuntime, EvalError, LaunchError } from '../simulator/debug/runtime';
+import { DebugRuntime } from '../simulator/debug/runtime';
+import { RequestError } from '../simulator/debug/requestError';
+import { firstLine, internalErrorDetail, internalErrorLine, UserError } from '../simulator/errors/userError';
 import type {
   BreakpointResult, DataBreakpointSpec, FrameInfo, OutputInfo, SourceRef, StopInfo, VariableInfo,
 } from '../simulator/debug/types';
@@ -98,9 +100,10 @@ export class KswDebugSession extends LoggingDebugSession {
   }
 
   /**
-   * All error responses pass here: an exception the library caught itself
-   * (its '{_stack}' answer) becomes a one-line message, its stack goes to
-   * stderr; and a message is never run through the library's {name}
+   * All error responses pass here. Every handler runs inside guard(), so an
+   * exception the library caught itself (its '{_stack}' answer) is the
+   * library's own failure, an internal error: a one-line message, its stack
+   * to stderr. A message is never run through the library's {name}
    * substitution without variables (a '{' in a user's text made it throw).
    */
   protected override sendErrorResponse(response: DebugProtocol.Response, codeOrMessage: number | DebugProtocol.Message, format?: string, variables?: Record<string, string>): void {
@@ -188,7 +191,8 @@ export class KswDebugSession extends LoggingDebugSession {
     try {
       rt = DebugRuntime.create((args ?? {}) as Record<string, unknown>);
     } catch (e) {
-      this.sendErrorResponse(response, { id: ERROR_LAUNCH, format: this.errorText(e, LaunchError), showUser: true });
+      // a launch that fails is shown in the editor, whatever the reason
+      this.sendErrorResponse(response, { ...this.errorMessage(e, ERROR_LAUNCH), showUser: true });
       return;
     }
     this.runtime = rt;
@@ -209,13 +213,17 @@ export class KswDebugSession extends LoggingDebugSession {
   }
 
   protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
-    this.runtime?.terminate();
-    this.sendResponse(response);
+    this.guard(response, () => {
+      this.runtime?.terminate();
+      this.sendResponse(response);
+    });
   }
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
-    this.runtime?.terminate();
-    this.sendResponse(response);
+    this.guard(response, () => {
+      this.runtime?.terminate();
+      this.sendResponse(response);
+    });
   }
 
   // ---- breakpoints ----------------------------------------------------------------------------
@@ -309,15 +317,19 @@ export class KswDebugSession extends LoggingDebugSession {
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
-    this.runtime?.pause();
-    this.sendResponse(response);
+    this.guard(response, () => {
+      this.runtime?.pause();
+      this.sendResponse(response);
+    });
   }
 
   // ---- state --------------------------------------------------------------------------------------
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
-    response.body = { threads: this.runtime ? this.runtime.threads() : [] };
-    this.sendResponse(response);
+    this.guard(response, () => {
+      response.body = { threads: this.runtime ? this.runtime.threads() : [] };
+      this.sendResponse(response);
+    });
   }
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
@@ -413,14 +425,18 @@ export class KswDebugSession extends LoggingDebugSession {
   }
 
   protected override loadedSourcesRequest(response: DebugProtocol.LoadedSourcesResponse): void {
-    response.body = { sources: (this.runtime?.loadedSources() ?? []).map((s) => this.source(s)) };
-    this.sendResponse(response);
+    this.guard(response, () => {
+      response.body = { sources: (this.runtime?.loadedSources() ?? []).map((s) => this.source(s)) };
+      this.sendResponse(response);
+    });
   }
 
   protected modulesRequest(response: DebugProtocol.ModulesResponse): void {
-    const modules = this.runtime?.modules() ?? [];
-    response.body = { modules, totalModules: modules.length };
-    this.sendResponse(response);
+    this.guard(response, () => {
+      const modules = this.runtime?.modules() ?? [];
+      response.body = { modules, totalModules: modules.length };
+      this.sendResponse(response);
+    });
   }
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: Partial<SetStackWatchesArguments & GotoTimeArguments> | undefined): void {
@@ -446,7 +462,7 @@ export class KswDebugSession extends LoggingDebugSession {
           rt.gotoTime(Number(args?.time_ns));
           break;
         default:
-          throw new EvalError(`unknown request '${command}'`);
+          throw new RequestError(`unknown request '${command}'`);
       }
       this.sendResponse(response);
     });
@@ -455,38 +471,44 @@ export class KswDebugSession extends LoggingDebugSession {
   // ---- helpers -------------------------------------------------------------------------------------
 
   private rt(): DebugRuntime {
-    if (!this.runtime) throw new EvalError('no program is running (launch first)');
+    if (!this.runtime) throw new RequestError('no program is running (launch first)');
     return this.runtime;
   }
 
   /** Answer now with the runtime, or remember the request for when launch creates it. */
   private withRuntime(response: DebugProtocol.Response, now: (rt: DebugRuntime) => { breakpoints: DebugProtocol.Breakpoint[] },
     before: () => { breakpoints: DebugProtocol.Breakpoint[] }, later: (rt: DebugRuntime) => void): void {
-    if (this.runtime) {
-      this.guard(response, () => { response.body = now(this.runtime!); this.sendResponse(response); });
-      return;
-    }
-    response.body = before();
-    this.early.push(later);
-    this.sendResponse(response);
+    this.guard(response, () => {
+      if (this.runtime) {
+        response.body = now(this.runtime);
+      } else {
+        response.body = before();
+        this.early.push(later);
+      }
+      this.sendResponse(response);
+    });
   }
 
-  /** Run a request; a user's mistake becomes an error response with its message. */
+  /** Run a request (or, with no response, work after one); an exception becomes an error answer. */
   private guard(response: DebugProtocol.Response | null, fn: () => void): void {
     try {
       fn();
     } catch (e) {
-      const message = this.errorText(e, EvalError, LaunchError);
-      if (response) this.sendErrorResponse(response, { id: ERROR_REQUEST, format: message, showUser: false });
-      else this.sendEvent(new OutputEvent(message + '\n', 'stderr'));
+      const message = this.errorMessage(e, ERROR_REQUEST);
+      if (response) this.sendErrorResponse(response, message);
+      else this.sendEvent(new OutputEvent(message.format + '\n', 'stderr'));
     }
   }
 
-  /** A user's mistake is its message; anything else is an internal error: one line here, its stack on stderr. */
-  private errorText(e: unknown, ...userErrors: (abstract new (...a: never[]) => Error)[]): string {
-    if (userErrors.some((c) => e instanceof c)) return (e as Error).message;
-    this.log(`internal error: ${(e as Error)?.stack ?? e}`);
-    return `internal error: ${firstLine(e instanceof Error ? e.message : String(e))}`;
+  /**
+   * The adapter's one classification (simulator/errors): a UserError is
+   * answered with its message; anything else is an internal error — its
+   * stack goes to stderr, the answer is one line without it.
+   */
+  private errorMessage(e: unknown, id: number): DebugProtocol.Message {
+    if (e instanceof UserError) return { id, format: e.message, showUser: e.showUser };
+    this.log(`internal error: ${internalErrorDetail(e)}`);
+    return { id, format: internalErrorLine(e), showUser: false };
   }
 
   private source(s: SourceRef): DebugProtocol.Source {
@@ -527,6 +549,3 @@ export class KswDebugSession extends LoggingDebugSession {
   }
 }
 
-function firstLine(text: string): string {
-  return text.split('\n')[0];
-}

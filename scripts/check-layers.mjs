@@ -3,11 +3,12 @@
 // must go down the stack
 //
 //   extension → adapter → simulator front ends (debug, cli) → system, toolchain
-//   → kstackwatch → kernel → elf / dwarf / user → cpu → memory → sdk
+//   → kstackwatch → kernel → elf / dwarf / user → cpu → memory → sdk, text, errors
 //
 // (system is the composition root that boots a kernel with KStackWatch;
 // toolchain compiles a module with gcc for both front ends; sdk is the guest
-// SDK: ABI constants and compiler flags; text holds small formatting helpers).
+// SDK: ABI constants and compiler flags; text holds small formatting helpers;
+// errors holds the UserError base every layer throws).
 // Every folder of simulator/ must have a place in LAYERS.
 // A folder may import anything in its own subtree; folders on the same
 // layer may not import each other, except the edges listed in SIDEWAYS.
@@ -33,7 +34,7 @@ export const LAYERS = [
   ['simulator/elf', 'simulator/dwarf', 'simulator/user'],
   ['simulator/cpu'],
   ['simulator/memory'],
-  ['simulator/sdk', 'simulator/text'],
+  ['simulator/sdk', 'simulator/text', 'simulator/errors'],
 ];
 
 /** Same-layer imports that are allowed (from → to). */

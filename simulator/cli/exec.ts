@@ -8,18 +8,15 @@
 // taken away from the program's arguments.
 
 import * as fs from 'node:fs';
-import { ElfError, ElfFile } from '../elf/elfFile';
-import { InputFileError, readInputFile } from '../elf/inputFile';
+import { ElfFile } from '../elf/elfFile';
+import { readInputFile } from '../elf/inputFile';
 import { OutOfPhysicalMemory } from '../memory/memory';
-import { LoadError } from '../user/loader';
 import { hex } from '../cpu/faults';
 import { ExecResult, UserProcess } from '../user/process';
 import { EXEC_USAGE } from './usage';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, UserError } from '../errors/userError';
 
-/** Exit status for bad input, per the CLI contract. */
-export const EXIT_BAD_INPUT = 2;
-/** EX_SOFTWARE from sysexits.h: ksw itself failed. */
-export const EXIT_INTERNAL = 70;
+export { EXIT_BAD_INPUT, EXIT_INTERNAL } from '../errors/userError';
 
 export interface ExecArgs {
   program: string;
@@ -81,7 +78,8 @@ export function execCommand(argv: string[], err: (line: string) => void, out: (l
   try {
     r = proc.run();
   } catch (e) {
-    // A simulator bug, not the program's: say where the guest was, for the report.
+    // Guest faults became signals inside run(): whatever escapes is a simulator
+    // bug, not the program's: say where the guest was, for the report.
     const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     err(`ksw: internal error: ${what.split('\n')[0]} (guest rip ${hex(proc.cpu.rip)}, ${proc.cpu.insnCount} instructions)`);
     return EXIT_INTERNAL;
@@ -111,7 +109,6 @@ function rootProblem(dir: string): string | null {
 
 /** One-line reason for input we cannot run, or null for a genuine internal error. */
 function badInputReason(e: unknown): string | null {
-  if (e instanceof InputFileError || e instanceof ElfError || e instanceof LoadError) return e.message;
-  if (e instanceof OutOfPhysicalMemory) return `program does not fit in simulated memory (${e.message})`;
-  return null;
+  if (!(e instanceof UserError)) return null;
+  return e instanceof OutOfPhysicalMemory ? `program does not fit in simulated memory (${e.message})` : e.message;
 }

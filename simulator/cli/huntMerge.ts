@@ -9,10 +9,11 @@ import type { SeedResult } from './huntSeed';
 import { HuntReporter, HuntSummary, huntStatus, summarize } from './huntReport';
 import { EXIT_BAD_INPUT } from './moduleRun';
 import { HUNT_USAGE } from './huntArgs';
+import { UserError } from '../errors/userError';
 
 type Out = (line: string) => void;
 
-export class MergeInputError extends Error {}
+export class MergeInputError extends UserError {}
 
 interface HuntFile { name: string; seeds: SeedResult[]; summary: HuntSummary }
 

@@ -1,10 +1,13 @@
 // Entry point of the `ksw` command (bundled to dist/ksw.js, run by bin/ksw).
 // Dispatches subcommands and guarantees the host never shows a JavaScript
-// stack trace: bad input is exit status 2 with a one-line reason, and a bug
-// in ksw itself is one "internal error" line with exit status 70.
+// stack trace: a UserError (simulator/errors) that reaches here is its
+// one-line message with its exit status (2 for bad input), and anything else
+// — a bug in ksw itself — is one "internal error" line with exit status 70
+// (the stack only with KSW_DEBUG=1).
 
 import * as fs from 'node:fs';
 import { execCommand, EXIT_BAD_INPUT, EXIT_INTERNAL } from './exec';
+import { firstLine, internalErrorDetail, internalErrorLine, UserError } from '../errors/userError';
 import { HELP, USAGE_LINE } from './usage';
 import { runCommand } from './run';
 import { runCcCommand } from './cc';
@@ -56,22 +59,27 @@ function main(argv: string[]): number | Promise<number> {
   }
 }
 
-function internalError(e: unknown): void {
-  const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  err(`ksw: internal error: ${msg.split('\n')[0]}`);
-  if (process.env.KSW_DEBUG && e instanceof Error && e.stack) err(e.stack);
+/** The one place the CLI classifies an exception that no command handled. */
+function failed(e: unknown): void {
+  if (e instanceof UserError) {
+    err(`ksw: ${firstLine(e.message)}`);
+    process.exitCode = e.exitStatus;
+    return;
+  }
+  err(`ksw: ${internalErrorLine(e)}`);
+  if (process.env.KSW_DEBUG) err(internalErrorDetail(e));
   process.exitCode = EXIT_INTERNAL;
 }
 
 process.on('uncaughtException', (e) => {
-  internalError(e);
-  process.exit(EXIT_INTERNAL);
+  failed(e);
+  process.exit(process.exitCode ?? EXIT_INTERNAL);
 });
 
 try {
   const status = main(process.argv.slice(2));
   if (typeof status === 'number') process.exitCode = status;
-  else status.then((s) => { process.exitCode = s; }, internalError);
+  else status.then((s) => { process.exitCode = s; }, failed);
 } catch (e) {
-  internalError(e);
+  failed(e);
 }

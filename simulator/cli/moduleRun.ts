@@ -4,23 +4,20 @@
 // only the status and the first report). Bad input is a RunInputError with
 // the one-line reason `ksw` prints before exiting with status 2.
 
-import { Kernel, KernelInputError, SystemEvent } from '../system/kernel';
-import { ModuleLoadError } from '../elf/moduleLoader';
-import { ElfError } from '../elf/elfFile';
-import { KswError } from '../kstackwatch/kstackwatch';
+import { Kernel, SystemEvent } from '../system/kernel';
 import { CONTROL_PATH, echoToControl } from '../kstackwatch/controlFile';
 import type { OopsEvent } from '../kernel/events';
 import type { CorruptionEvent } from '../kstackwatch/events';
 import type { MachineStop } from '../kernel/machine';
 import type { RunArgs } from './runArgs';
+import { EXIT_GUEST_FAILURE, firstLine, UserError } from '../errors/userError';
 
+export { EXIT_BAD_INPUT, EXIT_GUEST_FAILURE } from '../errors/userError';
 export const EXIT_CLEAN = 0;
 export const EXIT_CORRUPTION = 1;
-export const EXIT_BAD_INPUT = 2;
-export const EXIT_GUEST_FAILURE = 3;
 
 /** The module, its parameters or a watch are unusable: exit 2 with this one-line reason. */
-export class RunInputError extends Error {}
+export class RunInputError extends UserError {}
 
 export class ModuleRun {
   readonly kernel: Kernel;
@@ -44,9 +41,8 @@ export class ModuleRun {
       for (const h of args.hotplug) m.hotplug.schedule(h.atNs, h.cpu, h.online);
       this.scheduleControls();
     } catch (e) {
-      if (e instanceof ModuleLoadError || e instanceof ElfError || e instanceof KswError || e instanceof KernelInputError) {
-        throw new RunInputError(`${args.module}: ${e.message.split('\n')[0]}`);
-      }
+      // anything the user can act on (a bad module, config, parameter…) is bad input here
+      if (e instanceof UserError) throw new RunInputError(`${args.module}: ${firstLine(e.message)}`);
       throw e;
     }
   }

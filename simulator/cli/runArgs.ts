@@ -2,6 +2,7 @@
 
 import { DEFAULT_MAX_TIME_NS } from '../kernel/machine';
 import { MAX_DURATION_NS, parseDurationNs } from '../text/duration';
+import { UserError } from '../errors/userError';
 
 export interface RunArgs {
   module: string;
@@ -26,7 +27,7 @@ export const RUN_USAGE =
   'usage: ksw run MODULE(.o|.c) [--watch CONFIG]… [--param NAME=VALUE]… [--cpus N] [--seed S] ' +
   '[--max-insns N] [--max-time T] [--json] [--quiet] [--panic-on-oops] [--hotplug CPU@MS:off|on]… [--control "at TIME: CONFIG"]… [--cflags "FLAGS"]';
 
-export class RunArgsError extends Error {}
+export class RunArgsError extends UserError {}
 
 function integer(flag: string, v: string | undefined, min: number, max: number): number {
   if (v === undefined) throw new RunArgsError(`${flag} needs a value`);

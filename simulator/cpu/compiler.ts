@@ -5,7 +5,7 @@
 // once per block, never on the hot path.
 
 import { FlowControl, Mnemonic } from 'iced-x86';
-import { FlagBit, Insn, InsnDecoder, isInvalid, OpKind } from './decode';
+import { FlagBit, Insn, InsnDecoder, isInvalid, OpKind, UnsupportedOperand } from './decode';
 import { Emitter } from './emit/context';
 import { emitterFor } from './emit/index';
 import { conditionExpr } from './emit/conditions';
@@ -292,7 +292,12 @@ export class BlockCompiler {
         e.begin(insn, i, probeId >= 0 ? FlagBit.ALL : live[i]);
         e.fuseProducer = fusions[i] !== null && probeId < 0;
         e.fusedCondition = fused;
-        try { emitFn(e); } catch { ok = false; }
+        try {
+          emitFn(e);
+        } catch (err) {
+          if (!(err instanceof UnsupportedOperand)) throw err; // a bug in an emitter, not the guest's #UD
+          ok = false;
+        }
       }
       if (ok && probeId >= 0) {
         // post-handler after the probed instruction, RIP wherever it went

@@ -105,6 +105,12 @@ function splitBig(v: bigint): [number, number] {
   return [Number(u & 0xffffffffn) | 0, Number(u >> 32n) | 0];
 }
 
+/**
+ * An operand or instruction form the simulator does not implement: thrown by
+ * the decoder and by the emitters (cpu/emit), caught only by the decoder and
+ * the block compiler, which turn it into the guest's #UD. Any other
+ * exception while compiling is a simulator bug and propagates as one.
+ */
 export class UnsupportedOperand extends Error {}
 
 /** Does the instruction use 32-bit addressing (a 67h prefix)? */

@@ -16,6 +16,7 @@ export const enum Vector {
 }
 
 import { AccessKind, MemoryFault } from '../memory/memory';
+import { UserError } from '../errors/userError';
 
 export type { AccessKind } from '../memory/memory';
 
@@ -23,9 +24,10 @@ export function hex(v: bigint | number): string {
   return '0x' + BigInt.asUintN(64, BigInt(v)).toString(16);
 }
 
-export class CpuFault extends Error {
+/** A CPU exception of the guest; escaping to a front end it is the guest's fault (exit 3). */
+export class CpuFault extends UserError {
   constructor(readonly vector: Vector, readonly mnemonic: string, message: string) {
-    super(message);
+    super(message, { kind: 'guest' });
     this.name = 'CpuFault';
   }
   /** Address of the faulting instruction, filled in by the CPU. */

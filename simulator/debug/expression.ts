@@ -9,8 +9,10 @@ import {
 } from './ctypes';
 import { FrameContext, lookupVariable } from './frameContext';
 import { readRegister, RegisterRef, registerByName, writeRegister } from './registers';
+import { UserError } from '../errors/userError';
 
-export class EvalError extends Error {}
+/** An expression that cannot be evaluated (syntax, unknown name, unreadable memory). */
+export class EvalError extends UserError {}
 
 /** Where an lvalue lives. */
 export type LValue = { kind: 'memory'; address: bigint } | { kind: 'register'; ref: RegisterRef };

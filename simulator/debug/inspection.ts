@@ -9,7 +9,9 @@ import type { Task } from '../kernel/task';
 import type { Target } from './target';
 import { RawFrame, recoverSavedRegisters, unwind } from './frames';
 import { FrameContext, frameVariables, lookupVariable, Place } from './frameContext';
-import { EvalError, Evaluator, Value } from './expression';
+import { Evaluator, Value } from './expression';
+import { RequestError } from './requestError';
+import { UserError } from '../errors/userError';
 import { childValues, describeValue, Handles } from './variables';
 import {
   describeRflags, getGpr, getRflags, getRip, readRegister, registerByName, writeRegister,
@@ -43,7 +45,7 @@ export interface InspectionHost {
   readonly disassembler: Disassembler;
   readonly dataBreakpoints: DataBreakpointManager;
   debugRegisters(): CpuDebugRegisters[];
-  /** Throws EvalError unless stopped. */
+  /** Throws RequestError unless stopped. */
   requireStopped(): void;
 }
 
@@ -52,7 +54,7 @@ export class Inspector {
 
   task(threadId: number): Task {
     const t = this.host.target.tasks().find((x) => x.pid === threadId);
-    if (!t) throw new EvalError(`no thread ${threadId}`);
+    if (!t) throw new RequestError(`no thread ${threadId}`);
     return t;
   }
 
@@ -101,7 +103,7 @@ export class Inspector {
   private stoppedContext(task: Task, index: number): FrameContext {
     const frames = this.rawFrames(task);
     const frame = frames[index];
-    if (!frame) throw new EvalError(`no frame ${index} in ${task.comm}`);
+    if (!frame) throw new RequestError(`no frame ${index} in ${task.comm}`);
     const t = this.host.target;
     return {
       mem: t.mem, debugInfo: t.debugInfo, frame, regs: index === 0 ? t.registers(task) : null,
@@ -254,12 +256,12 @@ export class Inspector {
   setVariable(ref: number, name: string, valueText: string): VariableInfo {
     this.host.requireStopped();
     const c = this.host.handles.get(ref);
-    if (!c) throw new EvalError('that variable is no longer available');
+    if (!c) throw new RequestError('that variable is no longer available');
     if (c.kind === 'registers') {
       const task = this.task(c.threadId);
-      if (c.frame !== 0) throw new EvalError('registers can only be changed in the innermost frame');
+      if (c.frame !== 0) throw new RequestError('registers can only be changed in the innermost frame');
       const reg = registerByName(name);
-      if (!reg) throw new EvalError(`${name} cannot be changed`);
+      if (!reg) throw new RequestError(`${name} cannot be changed`);
       const ctx = this.stoppedContext(task, 0);
       const ev = new Evaluator(ctx);
       const v = ev.scalar(ev.evaluate(valueText));
@@ -274,9 +276,9 @@ export class Inspector {
       let target: Value;
       if (c.kind === 'locals') {
         const v = lookupVariable(ctx, name);
-        if (!v) throw new EvalError(`no variable ${name}`);
+        if (!v) throw new RequestError(`no variable ${name}`);
         const value = placeToValue(v.type, v.place);
-        if (typeof value === 'string') throw new EvalError(`${name} is ${value}`);
+        if (typeof value === 'string') throw new RequestError(`${name} is ${value}`);
         target = value;
       } else {
         const m = /^\[(\d+)\]$/.exec(name);
@@ -285,7 +287,7 @@ export class Inspector {
       ev.store(target, ev.scalar(ev.evaluate(valueText)));
       return describeValue(name, name, target, ev, this.host.handles, { threadId: c.threadId, frame: c.frame });
     }
-    throw new EvalError(`${name} cannot be changed`);
+    throw new RequestError(`${name} cannot be changed`);
   }
 
   evaluate(expression: string, frameIdValue?: number, opts: { hex?: boolean } = {}): EvaluateResult {
@@ -349,7 +351,7 @@ export class Inspector {
       this.host.dataBreakpoints.labels.set(dataId, label);
       return { dataId, description: label, accessTypes: ['write', 'readWrite'] };
     } catch (e) {
-      if (e instanceof EvalError) return none(e.message);
+      if (e instanceof UserError) return none(e.message); // a bad expression, frame or thread: not watchable, and why
       throw e;
     }
   }
@@ -360,7 +362,7 @@ export class Inspector {
   }
 
   readMemory(reference: string, offset: number, count: number): ReadMemoryResult {
-    if (!Number.isSafeInteger(count) || count < 0) throw new EvalError(`cannot read ${count} bytes`);
+    if (!Number.isSafeInteger(count) || count < 0) throw new RequestError(`cannot read ${count} bytes`);
     const start = BigInt.asUintN(64, parseAddress(reference) + BigInt(offset));
     const chunks: Uint8Array[] = [];
     let done = 0;
@@ -384,7 +386,7 @@ export class Inspector {
       this.host.target.mem.read(start, data.length, true);
       this.host.target.mem.write(start, data, true);
     } catch (e) {
-      throw new EvalError(`cannot write ${data.length} bytes at ${hex(start)}: ${(e as Error).message}`);
+      throw new RequestError(`cannot write ${data.length} bytes at ${hex(start)}: ${(e as Error).message}`);
     }
     return data.length;
   }
@@ -446,6 +448,6 @@ function parseAddress(reference: string): bigint {
   try {
     return BigInt(reference.trim());
   } catch {
-    throw new EvalError(`'${reference}' is not a memory reference`);
+    throw new RequestError(`'${reference}' is not a memory reference`);
   }
 }

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { MAX_DURATION_NS, parseDurationNs } from '../text/duration';
 import { DEFAULT_MAX_TIME_NS } from '../kernel/machine';
+import { UserError } from '../errors/userError';
 
 /** A structured stack watch (launch.json), the same keys as the kernel config, long or short. */
 export interface StackWatchObject {
@@ -41,7 +42,10 @@ export interface LaunchOptions {
   stopOnOops: boolean;
 }
 
-export class LaunchError extends Error {}
+/** A launch that cannot start; shown to the user in the editor. */
+export class LaunchError extends UserError {
+  constructor(message: string) { super(message, { showUser: true }); }
+}
 
 const DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000;
 

@@ -21,12 +21,8 @@ import * as path from 'node:path';
 import { Task, TaskState } from '../kernel/task';
 import type { OopsEvent } from '../kernel/events';
 import type { CorruptionEvent } from '../kstackwatch/events';
-import { ModuleLoadError } from '../elf/moduleLoader';
-import { ElfError } from '../elf/elfFile';
-import { InputFileError } from '../elf/inputFile';
-import { LoadError } from '../user/loader';
 import { OutOfPhysicalMemory } from '../memory/memory';
-import { KernelInputError } from '../system/kernel';
+import { UserError } from '../errors/userError';
 import { KswError } from '../kstackwatch/kstackwatch';
 import { compileModule } from '../toolchain/compile';
 import { removeTempDir } from '../toolchain/tempDir';
@@ -36,7 +32,8 @@ import { prepareProgram, PreparedProgram, Toolchain } from './program';
 import { KernelTarget } from './kernelTarget';
 import { UserTarget } from './userTarget';
 import { ProbeError, Target, TargetEvents, TargetStop } from './target';
-import { EvalError, Evaluator } from './expression';
+import { Evaluator } from './expression';
+import { RequestError } from './requestError';
 import { Handles } from './variables';
 import { getRip } from './registers';
 import { BreakpointHost, BreakpointManager, ProbeMux } from './breakpoints';
@@ -206,13 +203,10 @@ export class DebugRuntime extends EventEmitter {
       }
     } catch (e) {
       this.dropProgram(); // refused: the object is not needed any more
-      if (e instanceof LaunchError) throw e;
-      if (e instanceof ModuleLoadError || e instanceof ElfError || e instanceof KernelInputError || e instanceof KswError || e instanceof ProbeError
-        || e instanceof LoadError || e instanceof InputFileError) {
-        throw new LaunchError(`${path.basename(this.program.source ?? this.program.path)}: ${e.message}`);
-      }
+      // the runtime's one classification: a user's problem becomes a LaunchError naming the program
+      if (e instanceof LaunchError || !(e instanceof UserError)) throw e;
       if (e instanceof OutOfPhysicalMemory) throw new LaunchError(`${path.basename(this.program.path)}: does not fit in simulated memory (${e.message})`);
-      throw e;
+      throw new LaunchError(`${path.basename(this.program.source ?? this.program.path)}: ${e.message}`);
     }
     const t = this.target;
     this.mux = new ProbeMux((a, fn) => t.insertProbe(a, fn), (a) => t.removeProbe(a), () => this.state.kind === 'running' && this.state.halting);
@@ -348,7 +342,7 @@ export class DebugRuntime extends EventEmitter {
   step(threadId: number, kind: StepKind, granularity: StepGranularity = 'line'): void {
     this.requireStopped();
     const task = this.inspect.task(threadId);
-    if (!task.alive) throw new EvalError(`${task.comm} (pid ${task.pid}) has exited; it cannot be stepped`);
+    if (!task.alive) throw new RequestError(`${task.comm} (pid ${task.pid}) has exited; it cannot be stepped`);
     if (this.state.kind === 'stopped' && this.state.end) { this.resume(); return; }
     this.stepper.begin(task, kind, granularity);
     this.resume();
@@ -508,7 +502,7 @@ export class DebugRuntime extends EventEmitter {
 
   private requireStopped(): void {
     const k = this.state.kind;
-    if (k !== 'stopped') throw new EvalError(k === 'running' ? 'the program is running' : 'the program is not stopped');
+    if (k !== 'stopped') throw new RequestError(k === 'running' ? 'the program is running' : 'the program is not stopped');
   }
 
   // ---- time travel (timeTravel.ts): replays of the deterministic history -------------------------
@@ -571,10 +565,10 @@ export class DebugRuntime extends EventEmitter {
   /** Back (or forward, within the history already run) to the first quantum at or after this simulated time (`kstackwatch.gotoTime`). */
   gotoTime(timeNs: number): void {
     this.requireReversible();
-    if (!Number.isFinite(timeNs) || timeNs < 0) throw new EvalError(`time_ns must be a number of nanoseconds ≥ 0, not ${timeNs}`);
+    if (!Number.isFinite(timeNs) || timeNs < 0) throw new RequestError(`time_ns must be a number of nanoseconds ≥ 0, not ${timeNs}`);
     const horizon = Math.max(this.horizon.insns, this.target.insns());
     const latest = Math.max(this.horizon.time_ns, this.target.timeNs());
-    if (timeNs > latest) throw new EvalError(`${timeNs} ns has not been reached yet (the run has got to ${latest} ns); continue to go further`);
+    if (timeNs > latest) throw new RequestError(`${timeNs} ns has not been reached yet (the run has got to ${latest} ns); continue to go further`);
     this.travel(() => this.runReplay(horizon, null, (info, pos) => (pos >= horizon || info.reason === 'goto' ? 'report' : 'skip'), timeNs,
       (t) => ({ reason: 'goto', threadId: t.pid, description: `At ${timeNs} ns` })));
   }
@@ -601,7 +595,7 @@ export class DebugRuntime extends EventEmitter {
 
   private requireReversible(): void {
     this.requireStopped();
-    if (this.target.kind !== 'kernel') throw new EvalError('reverse execution needs a kernel module (a user-mode program cannot go back)');
+    if (this.target.kind !== 'kernel') throw new RequestError('reverse execution needs a kernel module (a user-mode program cannot go back)');
     if (this.edits > 0) this.output('note: going back in time replays the run from its start; edits made with setVariable or writeMemory are not replayed\n', 'console');
   }
 
@@ -780,7 +774,7 @@ export class DebugRuntime extends EventEmitter {
 
   exceptionInfo(): ExceptionDetails {
     const exception = this.state.kind === 'stopped' ? this.state.exception : null;
-    if (!exception) throw new EvalError('the program is not stopped on an exception');
+    if (!exception) throw new RequestError('the program is not stopped on an exception');
     return exception;
   }
 
@@ -807,12 +801,12 @@ export class DebugRuntime extends EventEmitter {
   /** Replace the stack watches; a new one arms at the next entry of its function. */
   setStackWatches(items: unknown): StackWatchInfo[] {
     const ctl = this.target.stackWatches;
-    if (!ctl) throw new EvalError('stack watches need a kernel module');
+    if (!ctl) throw new RequestError('stack watches need a kernel module');
     let configs: string[];
     try {
       configs = stackWatchList(items);
     } catch (e) {
-      if (e instanceof LaunchError) throw new EvalError(e.message);
+      if (e instanceof LaunchError) throw new RequestError(e.message);
       throw e;
     }
     this.liveWatches = configs;
@@ -852,3 +846,4 @@ function exceptionStop(id: string, text: string, task: Task | undefined, log?: s
 }
 
 export { EvalError } from './expression';
+export { RequestError } from './requestError';

@@ -13,6 +13,7 @@ import type { RegisterFile } from './registers';
 import type { UnwindSource } from './frames';
 import type { CallFrameInfo } from './cfi';
 import type { CpuDebugRegisters, ModuleInfo, StackWatchInfo } from './types';
+import { UserError } from '../errors/userError';
 
 /** Why Target.run returned. */
 export type TargetStop =
@@ -43,7 +44,7 @@ export interface TargetEvents {
   corruption(event: CorruptionEvent, report: string): void;
 }
 
-export class ProbeError extends Error {}
+export class ProbeError extends UserError {}
 
 export interface DataWatchAttr {
   address: bigint;

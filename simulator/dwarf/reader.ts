@@ -2,7 +2,9 @@
 // of the data throws DwarfError, so malformed debug info can never escape
 // as a RangeError.
 
-export class DwarfError extends Error {
+import { UserError } from '../errors/userError';
+
+export class DwarfError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'DwarfError';

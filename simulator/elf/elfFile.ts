@@ -8,7 +8,9 @@
 // input ends in an `ElfError` whose message is one line a user can act on.
 // A RangeError from a typed array or DataView never escapes.
 
-export class ElfError extends Error {
+import { UserError } from '../errors/userError';
+
+export class ElfError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'ElfError';

@@ -4,12 +4,13 @@
 // One helper for `ksw run`, `ksw exec`, the adapter's launch and the loaders.
 
 import * as fs from 'node:fs';
+import { UserError } from '../errors/userError';
 
 /** Far above any module or static executable we load; a bound on host memory. */
 export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
 /** A file we cannot read, with a one-line reason ("no such file", "not a regular file"…). */
-export class InputFileError extends Error {}
+export class InputFileError extends UserError {}
 
 const REASONS: Record<string, string> = {
   ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory',

@@ -23,8 +23,9 @@ import {
   BUG_ENTRY, BUG_TABLE_SECTION, BUGFLAG, MODULE_AREA_END, MODULE_AREA_START, MODULE_EXIT_SYMBOL,
   MODULE_INIT_SYMBOL, MODULE_PARAM_ENTRY, MODULE_PARAMS_SECTION,
 } from '../sdk/abi';
+import { UserError } from '../errors/userError';
 
-export class ModuleLoadError extends Error {
+export class ModuleLoadError extends UserError {
   /** For an unresolved-symbol error: every name, in first-use order. */
   readonly unresolved: readonly string[];
   constructor(message: string, unresolved: readonly string[] = []) {

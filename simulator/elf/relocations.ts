@@ -4,6 +4,7 @@
 // until relocated). Callers decide what a symbol's address is.
 
 import { ElfFile, ElfRelocation, ElfSymbol, RelocationSection } from './elfFile';
+import { UserError } from '../errors/userError';
 
 export const R_X86_64_NONE = 0, R_X86_64_64 = 1, R_X86_64_PC32 = 2, R_X86_64_GOT32 = 3,
   R_X86_64_PLT32 = 4, R_X86_64_GOTPCREL = 9, R_X86_64_32 = 10, R_X86_64_32S = 11,
@@ -25,7 +26,7 @@ export function relocationTypeName(type: number): string {
 }
 
 /** A relocation that cannot be applied; the message is one line. */
-export class RelocationError extends Error {
+export class RelocationError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'RelocationError';

@@ -8,6 +8,7 @@ import { RegSlot } from '../cpu/registers';
 import { joinAddress } from '../memory/memory';
 import type { Machine, PerCpu } from './machine';
 import type { Task } from './task';
+import { UserError } from '../errors/userError';
 
 export type HwBreakpointKind = 'w' | 'rw' | 'x';
 
@@ -43,7 +44,7 @@ export interface HwBreakpoint {
   readonly handler: (hit: HwBreakpointHit) => void;
 }
 
-export class HwBreakpointError extends Error {
+export class HwBreakpointError extends UserError {
   constructor(readonly errno: string, message: string) {
     super(message);
   }

@@ -10,6 +10,7 @@ import { splitAddress, joinAddress } from '../memory/memory';
 import { TrapBit } from '../cpu/trap';
 import type { Machine } from './machine';
 import type { Task } from './task';
+import { UserError } from '../errors/userError';
 
 export type ProbeHandler = (m: Machine, task: Task) => void;
 
@@ -26,7 +27,7 @@ interface ProbeSite {
   probes: Kprobe[];
 }
 
-export class KprobeError extends Error {
+export class KprobeError extends UserError {
   constructor(readonly errno: string, message: string) {
     super(message);
   }

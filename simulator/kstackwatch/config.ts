@@ -10,6 +10,7 @@
 // the reason. Both take CRLF line ends, and quote user text escaped.
 
 import { printable } from '../text/printable';
+import { UserError } from '../errors/userError';
 
 export interface KswConfig {
   /** The text as written (reports quote it). */
@@ -34,7 +35,7 @@ export interface ParseResult {
   warnings: string[];
 }
 
-export class KswConfigError extends Error {}
+export class KswConfigError extends UserError {}
 
 /** The kernel refuses config writes of this many bytes or more. */
 export const MAX_CONFIG_LENGTH = 128;

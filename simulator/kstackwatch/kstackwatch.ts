@@ -19,6 +19,7 @@ import { WatchPool, Watchpoint } from './watch';
 import { buildCorruption, reportLines } from './report';
 import { FrameSlot, OriginFinder } from './origin';
 import { Errno } from '../user/errno';
+import { UserError } from '../errors/userError';
 
 export interface FunctionInfo { name: string; address: bigint; size: number }
 
@@ -48,7 +49,7 @@ export interface ActiveWatch {
  * `parse` (the kernel prints `Failed to parse config <errno>`) or `start`
  * (`Failed to start watching with <errno>`).
  */
-export class KswError extends Error {
+export class KswError extends UserError {
   constructor(message: string, readonly errno = -Errno.EINVAL, readonly step: 'parse' | 'start' = 'start') {
     super(message);
   }

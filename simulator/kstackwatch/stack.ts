@@ -10,6 +10,7 @@ import type { KswConfig } from './config';
 import { watchesCanary } from './config';
 import { Errno } from '../user/errno';
 import type { WatchPool, Watchpoint } from './watch';
+import { UserError } from '../errors/userError';
 
 /** The kernel keeps this in task_struct (≈ 20 bytes). */
 interface TaskContext {
@@ -38,7 +39,7 @@ export interface WatchOwner {
 /** Canary search limit, in words (the kernel's). */
 const CANARY_SEARCH_WORDS = 128;
 
-export class ResolveError extends Error {}
+export class ResolveError extends UserError {}
 
 /** Where the prologue stored the canary: base register (RSP or RBP) + displacement. */
 export interface CanarySlot { base: number; disp: number }

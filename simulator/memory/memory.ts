@@ -6,6 +6,8 @@
 // page, a page that holds compiled code (so writes must invalidate it) or an
 // armed data breakpoint — takes the slow path.
 
+import { UserError } from '../errors/userError';
+
 export type AccessKind = 'read' | 'write' | 'execute';
 
 /**
@@ -13,9 +15,9 @@ export type AccessKind = 'read' | 'write' | 'execute';
  * it into its #PF (cpu/faults.ts PageFault) when guest code made the access;
  * host code that reads guest memory (kernel APIs, the debugger) may catch it.
  */
-export class MemoryFault extends Error {
+export class MemoryFault extends UserError {
   constructor(readonly address: bigint, readonly access: AccessKind, readonly present: boolean) {
-    super(`page fault: ${access} at 0x${BigInt.asUintN(64, address).toString(16)} (${present ? 'protection violation' : 'not mapped'})`);
+    super(`page fault: ${access} at 0x${BigInt.asUintN(64, address).toString(16)} (${present ? 'protection violation' : 'not mapped'})`, { kind: 'guest' });
     this.name = 'MemoryFault';
   }
 }
@@ -69,7 +71,10 @@ export interface MemoryObserver {
   watchedAccess(lo: number, hi: number, size: number, write: boolean): void;
 }
 
-export class OutOfPhysicalMemory extends Error {}
+/** The guest needs more frames than the simulated machine has. */
+export class OutOfPhysicalMemory extends UserError {
+  constructor(message: string) { super(message, { kind: 'unsupported' }); }
+}
 
 function overlapsAny(ranges: number[], start: number, end: number): boolean {
   for (let j = 0; j < ranges.length; j += 2) if (start < ranges[j + 1] && ranges[j] < end) return true;

@@ -24,6 +24,7 @@ import { CpuFault, Vector } from '../cpu/faults';
 import { BUGFLAG, UD2_LENGTH } from '../sdk/abi';
 import { describeModinfo, isKbuildModule, prepareKo } from '../kernel/abi/koModule';
 import { initPercpuSymbols, percpuSymbol } from '../kernel/abi/percpuSymbols';
+import { UserError } from '../errors/userError';
 
 /** Everything the booted system reports: the machine's events and KStackWatch's. */
 export type SystemEvent = KernelEvent | CorruptionEvent;
@@ -34,7 +35,7 @@ export type KernelPhase = 'init' | 'running' | 'exit' | 'done';
 const SIGNED_PARAM_TYPES = new Set(['short', 'int', 'long']);
 
 /** Bad input for the kernel (unknown parameter, bad value): exit 2 on the command line. */
-export class KernelInputError extends Error {}
+export class KernelInputError extends UserError {}
 
 export class Kernel {
   readonly machine: Machine;

@@ -9,11 +9,12 @@ import {
   ElfFile, ProgramHeader, ET_DYN, ET_EXEC, ET_REL, PF_R, PF_W, PF_X, PT_GNU_STACK, PT_INTERP,
   PT_LOAD, PT_PHDR, PT_TLS, elfTypeName,
 } from '../elf/elfFile';
+import { UserError } from '../errors/userError';
 
 /** A valid ELF that we cannot run as a user program (one line, for the user). */
-export class LoadError extends Error {
+export class LoadError extends UserError {
   constructor(message: string) {
-    super(message);
+    super(message, { kind: 'unsupported' });
     this.name = 'LoadError';
   }
 }

@@ -18,7 +18,7 @@ import { ModuleLoadError } from '../../simulator/elf/moduleLoader';
 import { compileModule } from '../../simulator/cli/cc';
 import { KswConfigError, parseConfig } from '../../simulator/kstackwatch/config';
 import { KswError } from '../../simulator/kstackwatch/kstackwatch';
-import { DebugRuntime, EvalError } from '../../simulator/debug/runtime';
+import { DebugRuntime, EvalError, RequestError } from '../../simulator/debug/runtime';
 import { parseExpression } from '../../simulator/debug/expression';
 import { FrameReader, MAX_BODY_BYTES, MAX_HEADER_BYTES } from '../../adapter/framing';
 import { argumentsProblem, messageShape } from '../../adapter/requestCheck';
@@ -156,7 +156,7 @@ export const expressionEvaluator: Target = {
       evalRuntime.evaluate(text);
       return 'accepted';
     } catch (e) {
-      return clean(e, [EvalError], 'evaluate');
+      return clean(e, [EvalError, RequestError], 'evaluate');
     }
   },
   dispose: () => { evalRuntime?.terminate(); evalRuntime = null; },

@@ -1,6 +1,7 @@
 // Condition codes (jcc, setcc, cmovcc) as JS expressions over the flag slots.
 
 import { ConditionCode } from 'iced-x86';
+import { UnsupportedOperand } from '../decode';
 
 export function conditionExpr(cc: ConditionCode): string {
   switch (cc) {
@@ -20,6 +21,6 @@ export function conditionExpr(cc: ConditionCode): string {
     case ConditionCode.ge: return '(F[4]===F[5])';
     case ConditionCode.le: return '(F[3]!==0||F[4]!==F[5])';
     case ConditionCode.g: return '(F[3]===0&&F[4]===F[5])';
-    default: throw new Error(`no condition code ${cc}`);
+    default: throw new UnsupportedOperand(`no condition code ${cc}`);
   }
 }

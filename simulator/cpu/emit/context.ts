@@ -13,7 +13,7 @@
 // Temporaries declared in every block: ml mh (address), a ah b bh r rh t u,
 // and fa fah fb fbh fr frh for a fused compare's operands (fusion.ts).
 
-import { FlagBit, Insn, MemOperand, OpKind, Operand } from '../decode';
+import { FlagBit, Insn, MemOperand, Operand, OpKind, UnsupportedOperand } from '../decode';
 import { conditionExpr } from './conditions';
 
 export const MASK: Record<number, number> = { 1: 0xff, 2: 0xffff, 4: -1 };
@@ -79,7 +79,7 @@ export class Emitter {
       case OpKind.Mem:
         this.ea(op);
         return size === 1 ? 'ld8(ml,mh)' : size === 2 ? 'ld16(ml,mh)' : 'ld32(ml,mh)';
-      default: throw new Error('xmm operand in integer context');
+      default: throw new UnsupportedOperand('xmm operand in integer context');
     }
   }
 
@@ -90,14 +90,14 @@ export class Emitter {
       case OpKind.Reg: this.emit(`${lo}=R[${2 * op.reg}];${hi}=R[${2 * op.reg + 1}];`); return;
       case OpKind.Imm: this.emit(`${lo}=${op.lo | 0};${hi}=${op.hi | 0};`); return;
       case OpKind.Mem: this.ea(op); this.emit(`${lo}=ld64(ml,mh);${hi}=S[0];`); return;
-      default: throw new Error('xmm operand in integer context');
+      default: throw new UnsupportedOperand('xmm operand in integer context');
     }
   }
 
   /** Emit a write of `lo`/`hi` to an operand with x86-64 partial-register rules. */
   store(op: Operand, lo: string, hi: string, size: number = this.insn.opSize): void {
     if (op.kind === OpKind.Reg) { this.emit(regWrite(op.reg, size, op.high8, lo, hi)); return; }
-    if (op.kind !== OpKind.Mem) throw new Error('store to a non-writable operand');
+    if (op.kind !== OpKind.Mem) throw new UnsupportedOperand('store to a non-writable operand');
     this.ea(op);
     this.stores = true;
     switch (size) {

@@ -4,11 +4,11 @@
 import { Mnemonic } from 'iced-x86';
 import { Emitter, MASK } from './context';
 import { EmitTable } from './table';
-import { MemOperand, OpKind } from '../decode';
+import { MemOperand, OpKind, UnsupportedOperand } from '../decode';
 
 function mov(e: Emitter): void {
   const [dst, src] = e.insn.ops;
-  if (dst.kind === OpKind.Xmm || src.kind === OpKind.Xmm) throw new Error('mov with xmm');
+  if (dst.kind === OpKind.Xmm || src.kind === OpKind.Xmm) throw new UnsupportedOperand('mov with xmm');
   e.load(src, 'a', 'ah');
   e.store(dst, 'a', 'ah');
 }

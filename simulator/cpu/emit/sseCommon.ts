@@ -9,14 +9,14 @@
 // 16-byte aligned (#GP otherwise) except for the explicitly unaligned moves.
 
 import { Emitter } from './context';
-import { MemOperand, OpKind, Operand } from '../decode';
+import { MemOperand, Operand, OpKind, UnsupportedOperand } from '../decode';
 
 /** The four word temporaries a 128-bit source is loaded into. */
 export const SRC = ['a', 'ah', 'b', 'bh'];
 
 /** Word index of an XMM operand's register (throws → #UD for anything else). */
 export function xr(op: Operand | undefined): number {
-  if (!op || op.kind !== OpKind.Xmm) throw new Error('expected an xmm operand');
+  if (!op || op.kind !== OpKind.Xmm) throw new UnsupportedOperand('expected an xmm operand');
   return 4 * op.reg;
 }
 
@@ -25,12 +25,12 @@ export function isXmm(op: Operand | undefined): boolean {
 }
 
 export function mem(op: Operand | undefined): MemOperand {
-  if (!op || op.kind !== OpKind.Mem) throw new Error('expected a memory operand');
+  if (!op || op.kind !== OpKind.Mem) throw new UnsupportedOperand('expected a memory operand');
   return op;
 }
 
 export function imm8(op: Operand | undefined): number {
-  if (!op || op.kind !== OpKind.Imm) throw new Error('expected an immediate');
+  if (!op || op.kind !== OpKind.Imm) throw new UnsupportedOperand('expected an immediate');
   return op.lo & 255;
 }
 

@@ -9,7 +9,7 @@
 import { Mnemonic } from 'iced-x86';
 import { Emitter } from './context';
 import { EmitTable } from './table';
-import { OpKind } from '../decode';
+import { OpKind, UnsupportedOperand } from '../decode';
 import { imm8, mem, src128, src32, src64, xr } from './sseCommon';
 
 /** Scalar double op: H.name(d, lo, hi) with the low qword of xmm/m64. */
@@ -81,7 +81,7 @@ function cvtsi2(double: boolean) {
 function cvt2si(from: 'sd' | 'ss', truncate: boolean) {
   return (e: Emitter): void => {
     const [dst, src] = e.insn.ops;
-    if (dst.kind !== OpKind.Reg) throw new Error('cvt2si destination');
+    if (dst.kind !== OpKind.Reg) throw new UnsupportedOperand('cvt2si destination');
     const size = dst.size === 8 ? 8 : 4;
     const name = `cvt${truncate ? 't' : ''}${from}2si${size * 8}`;
     const arg = from === 'sd' ? src64(e, src) : src32(e, src);

@@ -7,7 +7,7 @@
 import { Mnemonic } from 'iced-x86';
 import { Emitter } from './context';
 import { EmitTable } from './table';
-import { OpKind } from '../decode';
+import { OpKind, UnsupportedOperand } from '../decode';
 import { imm8, load128, mem, setWords, SRC, store128, words, xr } from './sseCommon';
 
 /** movdqa/movdqu/movaps/movups/movapd/movupd/movnt*: 128-bit copy. */
@@ -48,7 +48,7 @@ function movd(e: Emitter): void {
   const [dst, src] = e.insn.ops;
   if (dst.kind === OpKind.Xmm) {
     const d = 4 * dst.reg;
-    if (src.kind === OpKind.Xmm) throw new Error('movd xmm, xmm');
+    if (src.kind === OpKind.Xmm) throw new UnsupportedOperand('movd xmm, xmm');
     e.emit(`X[${d}]=${e.readLo(src, 4)};X[${d + 1}]=0;X[${d + 2}]=0;X[${d + 3}]=0;`);
     return;
   }
@@ -131,7 +131,7 @@ function pmovmskb(e: Emitter): void {
 function pextrw(e: Emitter): void {
   const [dst, src, im] = e.insn.ops;
   const i = imm8(im) & 7, s = xr(src);
-  if (dst.kind !== OpKind.Reg) throw new Error('pextrw to memory is SSE4.1');
+  if (dst.kind !== OpKind.Reg) throw new UnsupportedOperand('pextrw to memory is SSE4.1');
   maskTo(e, `((X[${s + (i >> 1)}]>>>${16 * (i & 1)})&65535)`);
 }
 

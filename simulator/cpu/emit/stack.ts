@@ -3,7 +3,7 @@
 import { Mnemonic } from 'iced-x86';
 import { Emitter } from './context';
 import { EmitTable } from './table';
-import { OpKind } from '../decode';
+import { OpKind, UnsupportedOperand } from '../decode';
 
 /** ml/mh = RSP - n (the new stack top). */
 export function rspMinus(n: number): string {
@@ -51,7 +51,7 @@ function leave(e: Emitter): void {
 
 function enter(e: Emitter): void {
   const [size, level] = e.insn.ops;
-  if (size.kind !== OpKind.Imm || level.kind !== OpKind.Imm) throw new Error('enter operands');
+  if (size.kind !== OpKind.Imm || level.kind !== OpKind.Imm) throw new UnsupportedOperand('enter operands');
   if ((level.lo & 31) !== 0) {
     e.emit(`H.enterNested(${size.lo & 0xffff},${level.lo & 31});`);
     e.stores = true;

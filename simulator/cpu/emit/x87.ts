@@ -9,17 +9,17 @@
 import { Mnemonic, Code } from 'iced-x86';
 import { Emitter } from './context';
 import { EmitTable } from './table';
-import { MemOperand, OpKind, Operand } from '../decode';
+import { MemOperand, Operand, OpKind, UnsupportedOperand } from '../decode';
 import { X87Arith, X87Cmp, X87Mem, X87Store, X87Unary } from '../helpers/x87';
 
 function st(op: Operand | undefined): number {
-  if (!op || op.kind !== OpKind.St) throw new Error('expected an x87 stack register');
+  if (!op || op.kind !== OpKind.St) throw new UnsupportedOperand('expected an x87 stack register');
   return op.reg;
 }
 
 /** Emit the effective address of a memory operand; returns the helper arguments. */
 function mem(e: Emitter, op: Operand | undefined): string {
-  if (!op || op.kind !== OpKind.Mem) throw new Error('expected a memory operand');
+  if (!op || op.kind !== OpKind.Mem) throw new UnsupportedOperand('expected a memory operand');
   e.ea(op as MemOperand);
   return 'ml,mh';
 }
@@ -29,7 +29,7 @@ function floatKind(size: number): X87Mem {
     case 4: return X87Mem.F32;
     case 8: return X87Mem.F64;
     case 10: return X87Mem.F80;
-    default: throw new Error(`x87: no float format of ${size} bytes`);
+    default: throw new UnsupportedOperand(`x87: no float format of ${size} bytes`);
   }
 }
 
@@ -38,7 +38,7 @@ function intKind(size: number): X87Mem {
     case 2: return X87Mem.I16;
     case 4: return X87Mem.I32;
     case 8: return X87Mem.I64;
-    default: throw new Error(`x87: no integer format of ${size} bytes`);
+    default: throw new UnsupportedOperand(`x87: no integer format of ${size} bytes`);
   }
 }
 
@@ -135,7 +135,7 @@ function constant(k: number): (e: Emitter) => void {
 function env(e: Emitter, store: boolean): void {
   const [op] = e.insn.ops;
   const c = e.insn.code;
-  if (c === Code.Fldenv_m14byte || c === Code.Fnstenv_m14byte || c === Code.Fstenv_m14byte) throw new Error('16-bit fpu environment');
+  if (c === Code.Fldenv_m14byte || c === Code.Fnstenv_m14byte || c === Code.Fstenv_m14byte) throw new UnsupportedOperand('16-bit fpu environment');
   e.emit(`H.x87Env(${store ? 1 : 0},${mem(e, op)});`);
   if (store) e.stores = true;
 }
@@ -143,7 +143,7 @@ function env(e: Emitter, store: boolean): void {
 function save(e: Emitter, store: boolean): void {
   const [op] = e.insn.ops;
   const c = e.insn.code;
-  if (c === Code.Fnsave_m94byte || c === Code.Fsave_m94byte || c === Code.Frstor_m94byte) throw new Error('16-bit fpu state');
+  if (c === Code.Fnsave_m94byte || c === Code.Fsave_m94byte || c === Code.Frstor_m94byte) throw new UnsupportedOperand('16-bit fpu state');
   e.emit(`H.x87Save(${store ? 1 : 0},${mem(e, op)});`);
   if (store) e.stores = true;
 }
