@@ -9,12 +9,15 @@
 // --scale N   passed to each program as argv[1]: N times the default work
 // --repeat N  run each engine N times and keep the fastest wall time
 // --no-startup  skip the start-up table
+// --cpu       time every engine in user+system CPU seconds (/usr/bin/time)
+//             instead of wall seconds: on a loaded machine wall times are
+//             noise, CPU times still compare engines fairly
 // Wall times include process start-up for every engine; "ksw MIPS" is the
 // simulator's own figure from its `insns=N seconds=S mips=M` stats line.
 // After the table: start-up times (bench/startup.ts). The KStackWatch
 // overhead table is the second part of `npm run bench` (bench/kstackwatch.ts).
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus as hostCpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -35,10 +38,11 @@ interface Options {
   repeat: number;
   useQemu: boolean;
   startup: boolean;
+  cpu: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { names: [], scale: 1, repeat: 1, useQemu: true, startup: true };
+  const o: Options = { names: [], scale: 1, repeat: 1, useQemu: true, startup: true, cpu: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -50,6 +54,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--repeat') o.repeat = num();
     else if (a === '--no-qemu') o.useQemu = false;
     else if (a === '--no-startup') o.startup = false;
+    else if (a === '--cpu') o.cpu = true;
     else if (a === '-h' || a === '--help') usage();
     else if (a.startsWith('-')) usage(`unknown option ${a}`);
     else o.names.push(a.replace(/\.c$/, ''));
@@ -59,7 +64,7 @@ function parseArgs(argv: string[]): Options {
 
 function usage(error?: string): never {
   if (error) console.error(`bench: ${error}`);
-  console.error('usage: node out/bench/run.js [NAME…] [--scale N] [--repeat N] [--no-qemu] [--no-startup]');
+  console.error('usage: node out/bench/run.js [NAME…] [--scale N] [--repeat N] [--no-qemu] [--no-startup] [--cpu]');
   process.exit(error ? 2 : 0);
 }
 
@@ -72,8 +77,18 @@ interface Run {
   what: string; // exit status / signal / error, for messages
 }
 
-function timed(cmd: string, args: string[], repeat: number, timeoutMs: number): Run {
+const TIME = '/usr/bin/time';
+const timeFile = join(workDir, 'cpu-time');
+
+/** User+system CPU seconds that /usr/bin/time wrote for the last command. */
+function cpuSeconds(): number {
+  const m = /([0-9.]+) ([0-9.]+)\s*$/.exec(readFileSync(timeFile, 'utf8'));
+  return m ? Number(m[1]) + Number(m[2]) : NaN;
+}
+
+function timed(cmd: string, args: string[], repeat: number, timeoutMs: number, cpu: boolean): Run {
   let best: Run | undefined;
+  if (cpu) [cmd, args] = [TIME, ['-f', '%U %S', '-o', timeFile, cmd, ...args]];
   for (let i = 0; i < repeat; i++) {
     const t0 = performance.now();
     const r: SpawnSyncReturns<string> = spawnSync(cmd, args, {
@@ -83,7 +98,8 @@ function timed(cmd: string, args: string[], repeat: number, timeoutMs: number): 
       timeout: timeoutMs,
       cwd: root,
     });
-    const seconds = (performance.now() - t0) / 1000;
+    const wall = (performance.now() - t0) / 1000;
+    const seconds = cpu && !r.error && !r.signal ? cpuSeconds() : wall;
     const what = r.error ? `error: ${r.error.message}` : r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`;
     const run: Run = {
       ok: !r.error && !r.signal,
@@ -163,7 +179,7 @@ function main(): void {
     const args = [String(opts.scale)];
     const row: Row = { name, agree: true, notes: [] };
     process.stderr.write(`  ${name}: native`);
-    const native = timed(bin, args, opts.repeat, 600_000);
+    const native = timed(bin, args, opts.repeat, 600_000, opts.cpu);
     if (!native.ok) {
       failures.push(`${name}: native run failed (${native.what})`);
       process.stderr.write('\n');
@@ -173,7 +189,7 @@ function main(): void {
 
     if (haveQemu) {
       process.stderr.write(', qemu');
-      const q = timed(qemu, [bin, ...args], opts.repeat, 600_000);
+      const q = timed(qemu, [bin, ...args], opts.repeat, 600_000, opts.cpu);
       if (!q.ok) {
         row.qemu = 'failed';
         row.agree = false;
@@ -190,7 +206,7 @@ function main(): void {
     }
 
     process.stderr.write(', ksw');
-    const k = timed(process.execPath, [kswBin, 'exec', '--stats', bin, ...args], opts.repeat, 1_800_000);
+    const k = timed(process.execPath, [kswBin, 'exec', '--stats', bin, ...args], opts.repeat, 1_800_000, opts.cpu);
     process.stderr.write('\n');
     const lastLine = k.stderr.trimEnd().split('\n').pop() ?? '';
     const m = STATS_RE.exec(lastLine);
@@ -205,7 +221,8 @@ function main(): void {
     if (m) {
       row.insns = Number(m[1]);
       row.kswSimSeconds = Number(m[2]);
-      row.mips = Number(m[3]);
+      // With --cpu: guest instructions per CPU second of the whole ksw process (start-up included).
+      row.mips = opts.cpu && k.ok ? row.insns / k.seconds / 1e6 : Number(m[3]);
     }
     if (k.ok && (k.stdout !== native.stdout || k.status !== native.status)) {
       row.agree = false;
@@ -220,7 +237,8 @@ function main(): void {
   }
 
   // Markdown table, ready to paste into README "Figures".
-  const header = ['program', 'guest insns', 'native s', 'qemu s', 'ksw s', 'ksw MIPS', 'ksw/qemu', 'ksw/native', 'outputs'];
+  const unit = opts.cpu ? 'CPU s' : 's';
+  const header = ['program', 'guest insns', `native ${unit}`, `qemu ${unit}`, `ksw ${unit}`, 'ksw MIPS', 'ksw/qemu', 'ksw/native', 'outputs'];
   const lines = rows.map((r) => [
     r.name,
     r.insns !== undefined ? fmtInsns(r.insns) : '?',
@@ -265,7 +283,8 @@ function main(): void {
   if (done.length) {
     console.log(
       `summary: ${done.length}/${names.length} programs correct under ksw, ${fmtInsns(totalInsns)} guest insns; ` +
-        `ksw ${fmtS(kswWall)} s wall, ${(totalInsns / simSeconds / 1e6).toFixed(1)} MIPS overall; ` +
+        `ksw ${fmtS(kswWall)} ${opts.cpu ? 'CPU s' : 's wall'}, ` +
+        `${(totalInsns / (opts.cpu ? kswWall : simSeconds) / 1e6).toFixed(1)} MIPS overall; ` +
         `native ${fmtS(nativeWall)} s (ksw/native ${fmtRatio(kswWall / nativeWall)} total, ` +
         `${fmtRatio(geomean(done.map((r) => r.ksw! / r.native!)))} geomean); ${qemuPart}; ` +
         `outputs ${allAgree ? 'agree' : 'DIFFER'}`,

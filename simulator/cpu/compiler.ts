@@ -10,7 +10,7 @@ import { Emitter } from './emit/context';
 import { emitterFor } from './emit/index';
 import { conditionExpr } from './emit/conditions';
 import { fusionAt, fusedCondition } from './emit/fusion';
-import { push64 } from './emit/stack';
+import { pop64, push64 } from './emit/stack';
 import type { Memory } from '../memory/memory';
 import { pageKey, Perm, PAGE_SIZE, joinAddress } from '../memory/memory';
 import { PageFault } from './faults';
@@ -104,7 +104,7 @@ export class BlockCompiler {
    * side becomes a side exit), direct jumps and direct calls — so a block is
    * a superblock and the dispatcher runs far less often on branchy code.
    */
-  private traceSuccessor(d: Insn, maxInsns: number): [number, number] | null {
+  private traceSuccessor(d: Insn, maxInsns: number, returns: number[]): [number, number] | null {
     if (maxInsns <= 1) return endsBlock(d) ? null : [d.nextLo, d.nextHi];
     switch (d.flowControl) {
       case FlowControl.Next:
@@ -114,7 +114,18 @@ export class BlockCompiler {
       case FlowControl.UnconditionalBranch:
         return d.mnemonic === Mnemonic.Jmp && d.ops.length === 0 && !this.isHost(d.targetLo, d.targetHi) ? [d.targetLo, d.targetHi] : null;
       case FlowControl.Call:
-        return d.mnemonic === Mnemonic.Call && d.ops.length === 0 && !this.isHost(d.targetLo, d.targetHi) ? [d.targetLo, d.targetHi] : null;
+        if (d.mnemonic !== Mnemonic.Call || d.ops.length !== 0 || this.isHost(d.targetLo, d.targetHi)) return null;
+        returns.push(d.nextLo, d.nextHi);
+        return [d.targetLo, d.targetHi];
+      case FlowControl.Return: {
+        // Return-address prediction: a `ret` of a function entered by a call
+        // earlier in this trace most likely returns to that call's next
+        // instruction. The trace goes on there; the block checks the popped
+        // address and leaves through a side exit when the guess was wrong.
+        if (d.mnemonic !== Mnemonic.Ret || returns.length === 0 || this.isHost(returns[returns.length - 2], returns[returns.length - 1])) return null;
+        const hi = returns.pop()!, lo = returns.pop()!;
+        return [lo, hi];
+      }
       default:
         return null;
     }
@@ -136,7 +147,7 @@ export class BlockCompiler {
    * Emit a control transfer in the middle of a trace; returns false when the
    * instruction is not one (it is then emitted as usual).
    */
-  private emitTraced(e: Emitter, insn: Insn, i: number, live: number, lo: number, hi: number, fused: string | null): boolean {
+  private emitTraced(e: Emitter, insn: Insn, next: Insn, i: number, live: number, lo: number, hi: number, fused: string | null): boolean {
     const done = i + 1;
     switch (insn.flowControl) {
       case FlowControl.ConditionalBranch: {
@@ -157,6 +168,15 @@ export class BlockCompiler {
         // RIP = the callee (the shadow-stack hook reads it as the call target)
         e.emit(`R[32]=${insn.targetLo};R[33]=${insn.targetHi};C.onCall!==null&&C.onCall(${insn.nextLo},${insn.nextHi});`);
         e.emit(`if(T[0]!==0){C.trapInsnLo=${insn.ipLo};C.trapInsnHi=${insn.ipHi};return ${done};}`);
+        return true;
+      }
+      case FlowControl.Return: {
+        // predicted return (see traceSuccessor): `next` is the predicted address
+        e.begin(insn, i, live);
+        const extra = insn.ops.length > 0 && insn.ops[0].kind === OpKind.Imm ? insn.ops[0].lo & 0xffff : 0;
+        pop64(e, extra);
+        // RIP = where it really returned (the shadow-stack hook reads it); leave unless it is the prediction
+        e.emit(`R[32]=a;R[33]=ah;C.onRet!==null&&C.onRet();if(a!==${next.ipLo}||ah!==${next.ipHi}||T[0]!==0)return ${done};`);
         return true;
       }
       default:
@@ -226,6 +246,8 @@ export class BlockCompiler {
     if (hostIndex >= 0) return this.hostBlock(lo, hi, hostIndex);
     let probeId = -1;
     const visited = new Set<number>();
+    /** Return addresses of the calls traced into (lo, hi pairs), for return prediction. */
+    const returns: number[] = [];
     while (insns.length < maxInsns) {
       let bytes: Uint8Array;
       try {
@@ -255,13 +277,16 @@ export class BlockCompiler {
       insns.push(d);
       visited.add(d.ipLo);
       if (!emitterFor(d) || probeId >= 0) break;
-      const next = this.traceSuccessor(d, maxInsns);
+      const next = this.traceSuccessor(d, maxInsns, returns);
       if (!next || (next[0] === lo && next[1] === hi) || (visited.has(next[0]) && next[1] === d.ipHi)) break;
       [ipLo, ipHi] = next;
     }
     // Side exits of conditional branches inside the trace: flags their targets may read.
+    // A predicted `ret` exits to anywhere when the prediction fails: every flag is live there.
     const exitLive = insns.map((d, i) =>
-      i < insns.length - 1 && d.flowControl === FlowControl.ConditionalBranch ? this.flagsReadFrom(d.targetLo, d.targetHi) : 0);
+      i === insns.length - 1 ? 0
+        : d.flowControl === FlowControl.ConditionalBranch ? this.flagsReadFrom(d.targetLo, d.targetHi)
+          : d.flowControl === FlowControl.Return ? FlagBit.ALL : 0);
     const fusions = insns.map((_, i) => fusionAt(insns, i));
     const fusedConsumer = insns.map((_, i) => i > 0 && fusions[i - 1] !== null);
     const live = liveness(insns, this.liveOut(insns), exitLive, fusedConsumer);
@@ -281,7 +306,7 @@ export class BlockCompiler {
       // Inside a trace: the next instruction is where this one goes on the traced path.
       const traced = i < insns.length - 1 ? insns[i + 1] : null;
       const fused = fusedConsumer[i] ? fusedCondition(fusions[i - 1]!, insn.cc) : null;
-      if (traced && this.emitTraced(e, insn, i, live[i], lo, hi, fused)) {
+      if (traced && this.emitTraced(e, insn, traced, i, live[i], lo, hi, fused)) {
         if (insn.flowControl === FlowControl.ConditionalBranch && insn.targetLo === lo && insn.targetHi === hi) loopsBack = true;
         continue;
       }

@@ -189,3 +189,28 @@ test('a self-looping block respects budgets and counts every instruction', () =>
   assert.equal(cpu.insnCount, 1 + 2 * 100000 + 1);
   assert.equal(cpu.getReg(Gpr.RCX), 0n);
 });
+
+test('return prediction: a ret traced after its call goes on at the return address, or leaves when the stack says otherwise', () => {
+  // 0x00 call f; 0x05 mov eax,1; 0x0a hlt; 0x0b mov eax,2; 0x10 hlt; 0x20 f: [add qword [rsp],6]; ret
+  const program = (moveReturn: boolean): number[] => {
+    const code = new Array<number>(0x30).fill(0x90);
+    const put = (at: number, bytes: number[]) => bytes.forEach((b, i) => { code[at + i] = b; });
+    put(0x00, [0xe8, 0x1b, 0x00, 0x00, 0x00]);
+    put(0x05, [0xb8, 0x01, 0x00, 0x00, 0x00]);
+    put(0x0a, HLT);
+    put(0x0b, [0xb8, 0x02, 0x00, 0x00, 0x00]);
+    put(0x10, HLT);
+    put(0x20, moveReturn ? [0x48, 0x83, 0x04, 0x24, 0x06, 0xc3] : [0xc3]);
+    return code;
+  };
+  for (const moveReturn of [false, true]) {
+    const cpu = machine(program(moveReturn));
+    const returnedTo: bigint[] = [];
+    cpu.onRet = () => returnedTo.push(cpu.rip);
+    assert.equal(cpu.run(100).kind, 'halt');
+    assert.equal(cpu.getReg(Gpr.RAX), moveReturn ? 2n : 1n);
+    assert.deepEqual(returnedTo, [CODE + (moveReturn ? 0x0bn : 0x05n)], 'the return hook sees the real return address');
+    assert.equal(cpu.insnCount, moveReturn ? 5 : 4, 'every instruction counted once, on either path');
+    assert.equal(cpu.getReg(Gpr.RSP), DATA + 0x2000n);
+  }
+});
