@@ -24,12 +24,14 @@ export interface ExecArgs {
   stats: boolean;
   /** Host directory the program sees as "/" (--root). */
   root?: string;
+  /** Seed of the thread interleaving and the random bytes (--seed; default 0). */
+  seed?: number;
 }
 
 /** Parse `ksw exec` arguments; a string is a usage error message. */
 export function parseExecArgs(argv: string[]): ExecArgs | 'help' | string {
   let stats = false, verbatim = false, i = 0;
-  let root: string | undefined;
+  let root: string | undefined, seed: number | undefined;
   for (; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') { verbatim = true; i++; break; }
@@ -38,6 +40,12 @@ export function parseExecArgs(argv: string[]): ExecArgs | 'help' | string {
       const v = a === '--root' ? argv[++i] : a.slice('--root='.length);
       if (v === undefined || v === '') return 'ksw exec: --root needs a directory';
       root = v;
+      continue;
+    }
+    if (a === '--seed' || a.startsWith('--seed=')) {
+      const v = a === '--seed' ? argv[++i] : a.slice('--seed='.length);
+      if (v === undefined || !/^\d{1,10}$/.test(v) || Number(v) > 0xffffffff) return `ksw exec: --seed needs an integer from 0 to 4294967295 (got '${v ?? ''}')`;
+      seed = Number(v);
       continue;
     }
     if (a === '-h' || a === '--help') return 'help';
@@ -50,14 +58,14 @@ export function parseExecArgs(argv: string[]): ExecArgs | 'help' | string {
     rest.pop();
   }
   if (rest.length === 0) return 'ksw exec: missing PROGRAM';
-  return { program: rest[0], args: rest.slice(1), stats, ...(root !== undefined ? { root } : {}) };
+  return { program: rest[0], args: rest.slice(1), stats, ...(root !== undefined ? { root } : {}), ...(seed !== undefined ? { seed } : {}) };
 }
 
 export function execCommand(argv: string[], err: (line: string) => void, out: (line: string) => void): number {
   const parsed = parseExecArgs(argv);
   if (parsed === 'help') { out(EXEC_USAGE); return 0; }
   if (typeof parsed === 'string') { err(parsed); err(EXEC_USAGE); return EXIT_BAD_INPUT; }
-  const { program, args, stats, root } = parsed;
+  const { program, args, stats, root, seed } = parsed;
   if (root !== undefined) {
     const why = rootProblem(root);
     if (why) { err(`ksw: --root ${root}: ${why}`); return EXIT_BAD_INPUT; }
@@ -66,7 +74,7 @@ export function execCommand(argv: string[], err: (line: string) => void, out: (l
   let proc: UserProcess;
   try {
     const elf = ElfFile.parse(readInputFile(program));
-    proc = new UserProcess(elf, [program, ...args], program, { env: hostEnvironment(), root });
+    proc = new UserProcess(elf, [program, ...args], program, { env: hostEnvironment(), root, seed });
   } catch (e) {
     const reason = badInputReason(e);
     if (reason === null) throw e;

@@ -3,18 +3,20 @@
 
 export const USAGE_LINE = "usage: ksw <exec|run|hunt|cc|build|exports> ... (try 'ksw --help')";
 
-export const EXEC_USAGE = 'usage: ksw exec [--stats] [--root DIR] [--] PROGRAM [ARGS...] [--stats]';
+export const EXEC_USAGE = 'usage: ksw exec [--stats] [--root DIR] [--seed S] [--] PROGRAM [ARGS...] [--stats]';
 
 export const HELP = `KStackWatch Studio command line
 
 usage:
-  ksw exec [--stats] [--root DIR] [--] PROGRAM [ARGS...] [--stats]
+  ksw exec [--stats] [--root DIR] [--seed S] [--] PROGRAM [ARGS...] [--stats]
       Run a static x86-64 Linux executable (e.g. built with musl-gcc -static)
       on the simulated CPU. Its stdin/stdout/stderr pass through and the exit
       status is the program's; it sees the host's files as qemu-user gives
       them. --root DIR confines it to DIR (its "/"; paths leading outside are
       refused). --stats prints "insns=N seconds=S mips=M" as the last line on
-      stderr, always on a line of its own.
+      stderr, always on a line of its own. --seed S (default 0) picks the
+      threads' interleaving (and AT_RANDOM/getrandom bytes): the same seed
+      gives the same run.
   ksw run MODULE(.ko|.o|.c) [--watch CONFIG]... [--param NAME=VALUE]... [--cpus N]
           [--seed S] [--max-insns N] [--max-time T] [--json] [--quiet]
           [--panic-on-oops] [--hotplug CPU@MS:off|on]... [--cflags "FLAGS"]

@@ -13,7 +13,7 @@ import {
 } from './openFiles';
 import { PROC_SELF_EXE, PathResolver } from './paths';
 import { direntRecord, direntType, statBuffer, statxBuffer } from './statBuffers';
-import { Register, int } from './syscallTypes';
+import { RESTART, Register, int } from './syscallTypes';
 import type { StreamKind } from './syscalls';
 
 const AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
@@ -35,8 +35,11 @@ export interface FileHost {
   warn(line: string): void;
   /** A write found no reader: send SIGPIPE. */
   brokenPipe(): void;
-  /** A blocking operation can never complete (single thread): end the process. */
-  deadlock(what: string): void;
+  /**
+   * A blocking pipe operation cannot complete now: wait for another thread
+   * (RESTART), or, when there is none, end the process as deadlocked.
+   */
+  wouldBlock(what: string): number | typeof RESTART;
   uid: number;
   gid: number;
 }
@@ -161,7 +164,7 @@ export class FileSyscalls {
   }
 
   /** Gather guest buffers into one write (so a writev stays one write). */
-  private writev(fd: number, bufs: [bigint, bigint][], at?: bigint): number {
+  private writev(fd: number, bufs: [bigint, bigint][], at?: bigint): number | typeof RESTART {
     const f = this.fds.get(fd);
     if (!f || !f.writable) return -Errno.EBADF;
     const parts: Uint8Array[] = [];
@@ -174,8 +177,7 @@ export class FileSyscalls {
     }
     if (total === 0) return 0;
     if (f instanceof PipeEnd && f.wouldBlockWrite && !(f.flags & O_NONBLOCK)) {
-      this.host.deadlock(`write to a full pipe (${PIPE_CAPACITY} bytes) that no other thread reads`);
-      return -Errno.EINTR;
+      return this.host.wouldBlock(`write to a full pipe (${PIPE_CAPACITY} bytes) that no other thread reads`);
     }
     const r = f.write(parts.length === 1 ? parts[0] : Buffer.concat(parts), this.offset(at));
     if (r === -Errno.EPIPE) this.host.brokenPipe();
@@ -183,15 +185,14 @@ export class FileSyscalls {
   }
 
   /** Fill guest buffers with a single read. */
-  private readv(fd: number, bufs: [bigint, bigint][], at?: bigint): number {
+  private readv(fd: number, bufs: [bigint, bigint][], at?: bigint): number | typeof RESTART {
     const f = this.fds.get(fd);
     if (!f || !f.readable) return -Errno.EBADF;
     let want = 0;
     for (const [, len] of bufs) want = Math.min(MAX_IO, want + FileSyscalls.clamp(len));
     if (want === 0) return 0;
     if (f instanceof PipeEnd && f.wouldBlockRead && !(f.flags & O_NONBLOCK)) {
-      this.host.deadlock('read from an empty pipe that no other thread writes');
-      return -Errno.EINTR;
+      return this.host.wouldBlock('read from an empty pipe that no other thread writes');
     }
     const tmp = new Uint8Array(want);
     const got = f.read(tmp, this.offset(at));

@@ -19,8 +19,10 @@ import { AddressSpace } from './addressSpace';
 import { Errno } from './errno';
 import { LoadedImage, buildInitialStack, loadImage } from './loader';
 import { PathResolver } from './paths';
+import { mulberry32 } from './prng';
 import { signalForFault } from './signals';
-import { LinuxSyscalls, ProcessHost, StreamKind } from './syscalls';
+import { Ending, LinuxSyscalls, ProcessHost, StreamKind } from './syscalls';
+import type { Threads } from './threads';
 
 export interface ExecOptions {
   /** Environment strings ("NAME=value"); default none, so runs are reproducible. */
@@ -85,7 +87,7 @@ export class UserProcess {
   private readonly out: (fd: 1 | 2, b: Uint8Array) => number;
   private readonly inp: (buf: Uint8Array) => number;
   private readonly rng: () => number;
-  private ended: { code: number } | { signal: number } | null = null;
+  private ended: Ending | null = null;
   /** The last byte written to guest fd 1 and 2 (newline when nothing was). */
   private readonly lastByte: Record<1 | 2, number> = { 1: 10, 2: 10 };
 
@@ -122,13 +124,13 @@ export class UserProcess {
     };
     const id = { ...IDENTITY, exe: resolvePath(execfn) };
     const paths = new PathResolver(opts.root ?? null, id.exe);
-    this.syscalls = new LinuxSyscalls(this.mem, new AddressSpace(this.mem, this.image.brkStart), host, id, paths);
+    this.syscalls = new LinuxSyscalls(this.cpu, opts.seed ?? 0, this.mem, new AddressSpace(this.mem, this.image.brkStart), host, id, paths);
     this.cpu.onSyscall = (cpu) => this.syscalls.dispatch(cpu);
     this.cpu.clock = () => Number(this.syscalls.nowNs(this.cpu)); // 1 GHz: cycles = ns
   }
 
   /** How the program ended (exit or fatal signal), or null while it runs: for a debugger's own run loop. */
-  get ending(): { code: number } | { signal: number } | null {
+  get ending(): Ending | null {
     return this.ended;
   }
 
@@ -148,6 +150,27 @@ export class UserProcess {
     }
   }
 
+  /** The process's threads (the scheduler, each thread's saved context). */
+  get threads(): Threads {
+    return this.syscalls.threads;
+  }
+
+  /**
+   * A schedule point, between two runs of the CPU: fire due timers, switch
+   * threads if the running one blocked, exited, yielded or used its slice,
+   * and deliver pending signals to the thread that runs next. Returns how
+   * many instructions it may run before the next schedule point, or 0 when
+   * the process has ended (every thread blocked for good, or a signal
+   * killed it).
+   */
+  schedule(): number {
+    if (this.ended) return 0;
+    const threads = this.syscalls.threads;
+    if (!threads.schedule() || this.ended) return 0;
+    this.syscalls.signals.deliverPending(this.cpu);
+    return this.ended ? 0 : threads.slice();
+  }
+
   /** Run to completion (or the instruction budget). */
   run(): ExecResult {
     const budget = this.opts.maxInstructions ?? Infinity;
@@ -161,7 +184,12 @@ export class UserProcess {
         result = { exitCode: 128 + SIGXCPU, signal: SIGXCPU, budgetExhausted: true };
         break;
       }
-      const r = this.cpu.run(Math.min(CHUNK, left));
+      const slice = this.schedule();
+      if (this.ended) {
+        result = this.endResult(this.ended);
+        break;
+      }
+      const r = this.cpu.run(Math.min(CHUNK, left, slice));
       if (this.ended) {
         result = this.endResult(this.ended);
         break;
@@ -193,11 +221,11 @@ export class UserProcess {
     return { ...result, insns: this.cpu.insnCount - start, seconds };
   }
 
-  private endResult(how: { code: number } | { signal: number }): Omit<ExecResult, 'insns' | 'seconds'> {
+  private endResult(how: Ending): Omit<ExecResult, 'insns' | 'seconds'> {
     if ('code' in how) return { exitCode: how.code };
     const name = SIGNAL_NAMES[how.signal] ?? `signal ${how.signal}`;
     // Like a shell, stay quiet about SIGPIPE: it is how `prog | head` normally ends.
-    if (how.signal !== SIGPIPE) this.diag(`ksw: guest killed by signal ${how.signal} (${name}) at rip ${this.where(this.cpu.rip)}`);
+    if (how.signal !== SIGPIPE && !how.reported) this.diag(`ksw: guest killed by signal ${how.signal} (${name}) at rip ${this.where(this.cpu.rip)}`);
     return { exitCode: 128 + how.signal, signal: how.signal };
   }
 
@@ -290,15 +318,4 @@ function readStdinSync(buf: Uint8Array): number {
 const pauseCell = new Int32Array(new SharedArrayBuffer(4));
 function pause(ms: number): void {
   Atomics.wait(pauseCell, 0, 0, ms);
-}
-
-/** Small seeded PRNG (mulberry32): deterministic bytes for AT_RANDOM and getrandom. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
 }

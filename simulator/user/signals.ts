@@ -51,6 +51,10 @@ export interface SignalInfo {
 }
 
 interface Action { handler: bigint; flags: number; restorer: bigint; mask: bigint }
+interface AltStack { sp: bigint; size: bigint; flags: number }
+
+/** What each thread has of its own (swapped by the thread scheduler): mask, alternate stack, sigsuspend's saved mask. */
+export interface ThreadSignals { blocked: bigint; alt: AltStack | null; savedMask: bigint | null }
 
 const bit = (sig: number): bigint => 1n << BigInt(sig - 1);
 
@@ -63,6 +67,8 @@ export interface SignalHost {
   fxrstor(cpu: Cpu, at: bigint): void;
   pid: number;
   uid: number;
+  /** `sig` just became pending (a blocked thread may have to wake for it). */
+  pending?(sig: number): void;
 }
 
 export class Signals {
@@ -70,13 +76,39 @@ export class Signals {
   blocked = 0n;
   private pending = 0n;
   private readonly info = new Map<number, SignalInfo>();
-  private alt = { sp: 0n, size: 0n, flags: SS_DISABLE };
+  private alt: AltStack = { sp: 0n, size: 0n, flags: SS_DISABLE };
+  /** rt_sigsuspend's mask to restore once a handler returns (the frame's uc_sigmask), or null. */
+  private savedMask: bigint | null = null;
 
   constructor(private readonly mem: Memory, private readonly host: SignalHost) {
     for (let s = 0; s <= NSIG; s++) this.actions.push({ handler: SIG_DFL, flags: 0, restorer: 0n, mask: 0n });
   }
 
+  // ---- per thread ---------------------------------------------------------------
+
+  saveThread(): ThreadSignals {
+    return { blocked: this.blocked, alt: this.alt.flags === SS_DISABLE ? null : { ...this.alt }, savedMask: this.savedMask };
+  }
+
+  restoreThread(s: ThreadSignals): void {
+    this.blocked = s.blocked;
+    this.alt = s.alt ? { ...s.alt } : { sp: 0n, size: 0n, flags: SS_DISABLE };
+    this.savedMask = s.savedMask;
+  }
+
   // ---- system calls ------------------------------------------------------------
+
+  /**
+   * rt_sigsuspend (and pause, with the current mask): wait with `mask` as the
+   * blocked set. Returns true when a signal is ready at once (the call
+   * returns -EINTR and the handler runs); false when the caller must block
+   * the thread until one arrives.
+   */
+  suspend(mask: bigint): boolean {
+    this.savedMask = this.blocked;
+    this.blocked = mask & ~UNBLOCKABLE;
+    return (this.pending & ~this.blocked) !== 0n;
+  }
 
   sigaction(sig: number, act: bigint, oldact: bigint, setsize: bigint): number {
     if (setsize !== 8n) return -Errno.EINVAL;
@@ -143,6 +175,7 @@ export class Signals {
     if (this.ignored(sig)) return 0;
     if (!(this.pending & bit(sig))) this.info.set(sig, info); // standard signals do not queue
     this.pending |= bit(sig);
+    this.host.pending?.(sig);
     return 0;
   }
 
@@ -242,6 +275,7 @@ export class Signals {
     cpu.setRflags(cpu.getRflags() & ~(0x100 | 0x400 | 0x10000)); // TF, DF, RF
     cpu.mxcsr = 0x1f80; // handlers start with the initial FPU/SSE state
     this.blocked = (this.blocked | act.mask | (act.flags & SA_NODEFER ? 0n : bit(sig))) & ~UNBLOCKABLE;
+    this.savedMask = null;
     if (act.flags & SA_RESETHAND) this.actions[sig] = { handler: SIG_DFL, flags: 0, restorer: 0n, mask: 0n };
     return true;
   }
@@ -265,7 +299,7 @@ export class Signals {
     b.writeBigUInt64LE(this.blocked, sc + 168); // oldmask
     b.writeBigUInt64LE(info.cr2 ?? 0n, sc + 176);
     b.writeBigUInt64LE(fpstate, sc + 184);
-    b.writeBigUInt64LE(this.blocked, uc + 296); // uc_sigmask: restored by sigreturn
+    b.writeBigUInt64LE(this.savedMask ?? this.blocked, uc + 296); // uc_sigmask: restored by sigreturn
     const si = 312;
     b.writeInt32LE(sig, si);
     b.writeInt32LE(info.code, si + 8);

@@ -1,12 +1,14 @@
 // Shapes shared by the syscall modules (process, files, …): a handler gets
 // the six argument registers and returns a value, a negative errno, or
-// UNSUPPORTED (the dispatcher warns once and returns -ENOSYS).
+// UNSUPPORTED (the dispatcher warns once and returns -ENOSYS), or RESTART.
 
 import type { Cpu } from '../cpu/cpu';
 
 export type Args = bigint[];
 export const UNSUPPORTED = Symbol('unsupported');
-export type Handler = (a: Args, cpu: Cpu) => bigint | number | typeof UNSUPPORTED;
+/** The call would block until another thread acts: the thread waits and then issues the same call again. */
+export const RESTART = Symbol('restart');
+export type Handler = (a: Args, cpu: Cpu) => bigint | number | typeof UNSUPPORTED | typeof RESTART;
 export type Register = (nr: number, h: Handler) => void;
 
 /** A syscall argument as the kernel's `int`. */

@@ -14,8 +14,10 @@ import { FileSyscalls } from './fileSyscalls';
 import { USER_SPACE_END } from './loader';
 import { PathResolver } from './paths';
 import { syscallName } from './syscallNames';
-import { Handler, UNSUPPORTED, int } from './syscallTypes';
+import { Handler, RESTART, UNSUPPORTED, int } from './syscallTypes';
 import { SIGPIPE, Signals } from './signals';
+import { ThreadSyscalls } from './threadSyscalls';
+import { ThreadState, Threads } from './threads';
 
 /** The process's view of the host: its standard streams and its end. */
 export interface ProcessHost {
@@ -26,12 +28,15 @@ export interface ProcessHost {
   /** One diagnostic line from ksw itself (no newline). */
   warn(line: string): void;
   /** End the process: exit status, or death by `signal`. Must make the CPU stop. */
-  terminate(how: { code: number } | { signal: number }): void;
+  terminate(how: Ending): void;
   /** Deterministic random bytes (getrandom). */
   randomBytes(n: number): Uint8Array;
   /** What guest fd 0/1/2 is on the host, for fstat and terminal ioctls. */
   streamKind(fd: 0 | 1 | 2): StreamKind;
 }
+
+/** How a process ends: an exit status, or a signal (`reported`: ksw already said why, so no second line). */
+export type Ending = { code: number } | { signal: number; reported?: boolean };
 
 export type StreamKind = 'tty' | 'pipe' | 'socket' | 'file' | 'null';
 
@@ -57,14 +62,20 @@ const RLIM_INFINITY = (1n << 64n) - 1n;
 export class LinuxSyscalls {
   private readonly table = new Map<number, Handler>();
   private readonly warned = new Set<bigint>();
-  /** Nanoseconds added by nanosleep: sleeping skips time instead of running instructions. */
-  private sleptNs = 0n;
+  /** Nanoseconds the CPU spent idle (every thread asleep or waiting for a timeout): time skips ahead. */
+  private idleNs = 0;
   /** Descriptors and the file system. */
   readonly files: FileSyscalls;
   /** Dispositions, masks, pending signals and delivery. */
   readonly signals: Signals;
+  /** The threads, their scheduler, futexes and timers. */
+  readonly threads: Threads;
+  private readonly threadCalls: ThreadSyscalls;
+  private readonly warnedLines = new Set<string>();
 
   constructor(
+    private readonly cpu: Cpu,
+    seed: number,
     private readonly mem: Memory,
     private readonly space: AddressSpace,
     private readonly host: ProcessHost,
@@ -78,6 +89,30 @@ export class LinuxSyscalls {
       fxrstor: (cpu, at) => cpu.fxrstor(at),
       pid: id.pid,
       uid: id.uid,
+      pending: (sig) => this.threads.interrupt(sig),
+    });
+    this.threads = new Threads(cpu, {
+      nowNs: () => this.nowNumber(),
+      idle: (ns) => { this.idleNs += ns; },
+      saveSignals: () => this.signals.saveThread(),
+      restoreSignals: (s) => this.signals.restoreThread(s),
+      cancelWait: (t, interrupted) => this.threadCalls.cancelWait(t, interrupted),
+      nextTimerNs: () => this.threadCalls.nextTimerNs(),
+      fireTimers: () => this.threadCalls.fireTimers(),
+      deadlock: (what) => {
+        host.warn(`ksw: deadlock: every thread is blocked (${what}); the program would wait forever`);
+        host.terminate({ signal: 9, reported: true }); // SIGKILL
+      },
+    }, id.pid, seed);
+    this.threadCalls = new ThreadSyscalls(mem, this.threads, this.signals, {
+      nowNs: () => this.nowNumber(),
+      realtimeOffsetNs: () => REALTIME_EPOCH_S * 1_000_000_000n,
+      exitProcess: (code) => host.terminate({ code }),
+      warnOnce: (line) => {
+        if (this.warnedLines.has(line)) return;
+        this.warnedLines.add(line);
+        host.warn(line);
+      },
     });
     this.files = new FileSyscalls(mem, space, paths, {
       read: (buf) => host.read(buf),
@@ -85,9 +120,14 @@ export class LinuxSyscalls {
       streamKind: (fd) => host.streamKind(fd),
       warn: (line) => host.warn(line),
       brokenPipe: () => this.signals.kill(SIGPIPE, true), // delivered as the write returns
-      deadlock: (what) => {
+      wouldBlock: (what) => {
+        if (this.threads.live.length > 1) {
+          this.threads.waitForPipe(what);
+          return RESTART;
+        }
         host.warn(`ksw: deadlock: ${what}; the program would wait forever`);
-        host.terminate({ signal: 9 }); // SIGKILL
+        host.terminate({ signal: 9, reported: true }); // SIGKILL
+        return -Errno.EINTR;
       },
       uid: id.uid,
       gid: id.gid,
@@ -97,7 +137,12 @@ export class LinuxSyscalls {
 
   /** Simulated monotonic time in nanoseconds. */
   nowNs(cpu: Cpu): bigint {
-    return BigInt(cpu.insnCount) * NS_PER_INSN + this.sleptNs;
+    return BigInt(cpu.insnCount) * NS_PER_INSN + BigInt(this.idleNs);
+  }
+
+  /** The same as a plain number (exact below 2^53 ns, about 104 days). */
+  private nowNumber(): number {
+    return this.cpu.insnCount + this.idleNs;
   }
 
   /** The cpu.onSyscall hook. */
@@ -107,7 +152,7 @@ export class LinuxSyscalls {
     const nr = raw < 0x100000000n ? Number(raw) : -1;
     const args = [Gpr.RDI, Gpr.RSI, Gpr.RDX, Gpr.R10, Gpr.R8, Gpr.R9].map((r) => BigInt.asUintN(64, cpu.getReg(r)));
     const handler = this.table.get(nr);
-    let result: bigint | number | typeof UNSUPPORTED = UNSUPPORTED;
+    let result: bigint | number | typeof UNSUPPORTED | typeof RESTART = UNSUPPORTED;
     if (handler) {
       try {
         result = handler(args, cpu);
@@ -124,9 +169,15 @@ export class LinuxSyscalls {
       }
       result = -Errno.ENOSYS;
     }
+    if (result === RESTART) {
+      cpu.rip -= 2n; // back to the syscall instruction (0f 05), RAX still the call number
+      return;
+    }
     cpu.setReg(Gpr.RAX, BigInt.asUintN(64, BigInt(result)));
-    // Signals sent by the call (raise, a broken pipe) or unblocked by it are delivered on the way out.
-    this.signals.deliverPending(cpu);
+    this.threads.wakePipeWaiters();
+    // Signals sent by the call (raise, a broken pipe) or unblocked by it are delivered on the way out
+    // (a thread that blocked or exited in the call gets them when it runs again, if ever).
+    if (this.threads.current.state === ThreadState.RUNNABLE) this.signals.deliverPending(cpu);
   }
 
   private on(nr: number, h: Handler): void {
@@ -137,18 +188,14 @@ export class LinuxSyscalls {
     const mem = this.mem, space = this.space, host = this.host, id = this.id;
 
     this.files.install((nr, h) => this.on(nr, h));
+    this.threadCalls.install((nr, h) => this.on(nr, h));
 
     // -- process lifetime and identity --
-    this.on(60, ([code]) => { host.terminate({ code: Number(code & 0xffn) }); return 0; }); // exit
     this.on(231, ([code]) => { host.terminate({ code: Number(code & 0xffn) }); return 0; }); // exit_group
     this.on(39, () => id.pid);
-    this.on(186, () => id.pid); // gettid: single-threaded, tid = pid
     this.on(110, () => id.ppid);
     this.on(102, () => id.uid); this.on(107, () => id.uid);
     this.on(104, () => id.gid); this.on(108, () => id.gid);
-    this.on(218, () => id.pid); // set_tid_address
-    this.on(273, () => 0); // set_robust_list
-    this.on(24, () => 0); // sched_yield
     // rseq registration is optional by design: glibc falls back quietly on ENOSYS.
     this.on(334, () => -Errno.ENOSYS);
     this.on(97, ([res, old]) => this.prlimit(int(res), 0n, old)); // getrlimit
@@ -179,8 +226,9 @@ export class LinuxSyscalls {
     this.on(127, ([set, size]) => sigs.sigpending(set, size));
     this.on(131, ([ss, old], cpu) => sigs.sigaltstack(cpu, ss, old));
     this.on(62, ([pid, sig]) => (int(pid) === id.pid || int(pid) === 0 || int(pid) === -1 ? sigs.kill(int(sig), false) : -Errno.ESRCH)); // kill
-    this.on(200, ([tid, sig]) => (int(tid) === id.pid ? sigs.kill(int(sig), true) : -Errno.ESRCH)); // tkill
-    this.on(234, ([tgid, tid, sig]) => (int(tgid) === id.pid && int(tid) === id.pid ? sigs.kill(int(sig), true) : -Errno.ESRCH));
+    // to a thread: pending for the process, taken by the first thread that does not block it
+    this.on(200, ([tid, sig]) => (this.threads.byTid(int(tid)) ? sigs.kill(int(sig), true) : -Errno.ESRCH)); // tkill
+    this.on(234, ([tgid, tid, sig]) => (int(tgid) === id.pid && this.threads.byTid(int(tid)) ? sigs.kill(int(sig), true) : -Errno.ESRCH));
 
     // -- time (simulated; see nowNs) --
     this.on(228, ([clk, tp], cpu) => this.clockGettime(cpu, int(clk), tp));
@@ -200,8 +248,6 @@ export class LinuxSyscalls {
       if (tloc) mem.writeU64(tloc, s);
       return s;
     });
-    this.on(35, ([req], cpu) => this.sleep(cpu, 1, 0, req)); // nanosleep
-    this.on(230, ([clk, flags, req], cpu) => this.sleep(cpu, int(clk), int(flags), req)); // clock_nanosleep
 
     this.on(318, ([buf, len]) => { // getrandom
       const n = Number(len > BigInt(MAX_IO) ? BigInt(MAX_IO) : len);
@@ -262,18 +308,6 @@ export class LinuxSyscalls {
       default: return -Errno.EINVAL;
     }
     this.writeU64s(tp, [ns / 1_000_000_000n, ns % 1_000_000_000n]);
-    return 0;
-  }
-
-  private sleep(cpu: Cpu, clk: number, flags: number, req: bigint): number {
-    const sec = BigInt.asIntN(64, this.mem.readU64(req)), nsec = BigInt.asIntN(64, this.mem.readU64(req + 8n));
-    if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return -Errno.EINVAL;
-    let ns = sec * 1_000_000_000n + nsec;
-    if (flags & 1) { // TIMER_ABSTIME
-      const now = clk === 0 ? this.realtimeNs(cpu) : this.nowNs(cpu);
-      ns = ns > now ? ns - now : 0n;
-    }
-    this.sleptNs += ns;
     return 0;
   }
 }
