@@ -277,7 +277,10 @@ export class UserTarget implements Target {
       if (budgetLeft <= 0) return { kind: 'budget' };
       const g = this.gate ? this.gate(this.task) : 'run';
       if (g === 'stop') return { kind: 'halted' };
-      const r: RunResult | null = g === 'step' ? cpu.step() : cpu.run(Math.min(end - cpu.insnCount, budgetLeft));
+      // the process's schedule point: threads switch, timers fire, signals are delivered
+      const slice = this.proc.schedule();
+      const r: RunResult | null = this.proc.ending ? null
+        : g === 'step' ? cpu.step() : cpu.run(Math.min(end - cpu.insnCount, budgetLeft, slice));
       const ending = this.proc.ending;
       if (ending) {
         const status = 'code' in ending ? ending.code : 128 + ending.signal;
