@@ -142,6 +142,26 @@ export class Signals {
     return 0;
   }
 
+  /**
+   * rt_sigtimedwait's dequeue: the lowest pending signal in `set` (its
+   * siginfo written to `infoAddr` if given), or 0 when none is pending.
+   */
+  take(set: bigint, infoAddr: bigint): number {
+    const ready = this.pending & set;
+    if (ready === 0n) return 0;
+    let sig = 1;
+    while (!(ready & bit(sig))) sig++;
+    this.pending &= ~bit(sig);
+    const info = this.info.get(sig) ?? { code: SI_USER };
+    this.info.delete(sig);
+    if (infoAddr) {
+      const b = Buffer.alloc(128);
+      writeSiginfo(b, 0, sig, info);
+      this.mem.write(infoAddr, b);
+    }
+    return sig;
+  }
+
   sigpending(set: bigint, setsize: bigint): number {
     if (setsize > 8n) return -Errno.EINVAL;
     this.writeU64s(set, [this.pending & this.blocked]);
@@ -300,11 +320,7 @@ export class Signals {
     b.writeBigUInt64LE(info.cr2 ?? 0n, sc + 176);
     b.writeBigUInt64LE(fpstate, sc + 184);
     b.writeBigUInt64LE(this.savedMask ?? this.blocked, uc + 296); // uc_sigmask: restored by sigreturn
-    const si = 312;
-    b.writeInt32LE(sig, si);
-    b.writeInt32LE(info.code, si + 8);
-    if (info.addr !== undefined) b.writeBigUInt64LE(info.addr, si + 16);
-    else if (info.pid !== undefined) { b.writeInt32LE(info.pid, si + 16); b.writeUInt32LE(info.uid ?? 0, si + 20); }
+    writeSiginfo(b, 312, sig, info);
     return b;
   }
 
@@ -322,6 +338,14 @@ export class Signals {
     values.forEach((v, i) => b.writeBigUInt64LE(BigInt.asUintN(64, v), i * 8));
     this.mem.write(addr, b);
   }
+}
+
+/** siginfo_t (128 bytes) at `at` in `b`: signo, code, and the pid/uid or the address. */
+function writeSiginfo(b: Buffer, at: number, sig: number, info: SignalInfo): void {
+  b.writeInt32LE(sig, at);
+  b.writeInt32LE(info.code, at + 8);
+  if (info.addr !== undefined) b.writeBigUInt64LE(info.addr, at + 16);
+  else if (info.pid !== undefined) { b.writeInt32LE(info.pid, at + 16); b.writeUInt32LE(info.uid ?? 0, at + 20); }
 }
 
 /** The signal Linux sends for a CPU exception in user mode. */

@@ -14,7 +14,7 @@ import { Memory, splitAddress } from '../memory/memory';
 import { Errno } from './errno';
 import { Futexes } from './futex';
 import type { Signals } from './signals';
-import { Handler, Register, int } from './syscallTypes';
+import { Handler, RESTART, Register, int } from './syscallTypes';
 import { GuestThread, ThreadState, Threads } from './threads';
 
 const CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800, CLONE_THREAD = 0x10000;
@@ -90,6 +90,7 @@ export class ThreadSyscalls {
       return this.suspend(this.mem.readU64(set));
     });
     on(34, () => this.suspend(sigs.blocked)); // pause
+    on(128, ([set, info, timeout, size]) => (size === 8n ? this.sigtimedwait(this.mem.readU64(set), info, timeout) : -Errno.EINVAL));
     on(37, ([secs]) => this.alarm(Number(secs & 0xffffffffn))); // alarm
     on(38, ([which, nv, old]) => this.setitimer(int(which), nv, old));
     on(36, ([which, cur]) => { // getitimer
@@ -200,6 +201,33 @@ export class ThreadSyscalls {
       this.threads.leaveCpu();
     }
     return -Errno.EINTR;
+  }
+
+  /**
+   * rt_sigtimedwait (sigwait, sigwaitinfo, sigtimedwait): take a pending
+   * signal of `set`, or wait for one (the thread blocks, and issues the call
+   * again when one arrives or its timeout passes: -EAGAIN).
+   */
+  private sigtimedwait(set: bigint, info: bigint, timeout: bigint): number | typeof RESTART {
+    const t = this.threads.current;
+    const continued = t.restarting;
+    t.restarting = false;
+    const sig = this.signals.take(set & ~(1n << 8n) & ~(1n << 18n), info); // never SIGKILL/SIGSTOP
+    if (sig) { t.sigwaitDeadline = Infinity; return sig; }
+    if (!continued) {
+      t.sigwaitDeadline = Infinity;
+      if (timeout) {
+        const s = BigInt.asIntN(64, this.mem.readU64(timeout)), ns = BigInt.asIntN(64, this.mem.readU64(timeout + 8n));
+        if (s < 0n || ns < 0n || ns >= 1_000_000_000n) return -Errno.EINVAL;
+        t.sigwaitDeadline = this.host.nowNs() + Number(s * 1_000_000_000n + ns);
+      }
+    }
+    if (t.sigwaitDeadline <= this.host.nowNs()) { t.sigwaitDeadline = Infinity; return -Errno.EAGAIN; }
+    t.state = ThreadState.SIGWAIT;
+    t.sigwaitSet = set;
+    t.wakeAtNs = t.sigwaitDeadline;
+    this.threads.leaveCpu();
+    return RESTART;
   }
 
   /** A blocked thread stops waiting (timeout or signal): off its futex queue; an interrupted sleep reports what was left. */

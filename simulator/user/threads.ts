@@ -22,6 +22,8 @@ export const enum ThreadState {
   SLEEP = 'sleep',
   /** In rt_sigsuspend until a signal it does not block arrives. */
   SIGSUSPEND = 'sigsuspend',
+  /** In rt_sigtimedwait (sigwait) for a signal of sigwaitSet; it issues the call again when one arrives or at its timeout. */
+  SIGWAIT = 'sigwait',
   /** Its pipe read or write would block: it issues the call again after another thread made a system call. */
   PIPE = 'pipe',
   DEAD = 'dead',
@@ -53,6 +55,11 @@ export class GuestThread {
   insns = 0;
   /** PIPE: what it waits for (for the deadlock report). */
   waitReason = '';
+  /** SIGWAIT: the signals waited for; the wait's deadline survives the call's restarts. */
+  sigwaitSet = 0n;
+  sigwaitDeadline = Infinity;
+  /** The call it issues again (PIPE, SIGWAIT) is a continuation of the one that blocked. */
+  restarting = false;
 
   constructor(readonly tid: number) {}
 
@@ -73,6 +80,7 @@ export class GuestThread {
       case ThreadState.SLEEP: return `thread ${this.tid} sleeping`;
       case ThreadState.SIGSUSPEND: return `thread ${this.tid} in sigsuspend`;
       case ThreadState.PIPE: return `thread ${this.tid}: ${this.waitReason}`;
+      case ThreadState.SIGWAIT: return `thread ${this.tid} in sigwait`;
       default: return `thread ${this.tid} ${this.state}`;
     }
   }
@@ -214,6 +222,14 @@ export class Threads {
    */
   interrupt(sig: number): void {
     const bit = 1n << BigInt(sig - 1);
+    for (const t of this.all) {
+      if (t.state === ThreadState.SIGWAIT && t.sigwaitSet & bit) {
+        t.state = ThreadState.RUNNABLE;
+        t.wakeAtNs = Infinity;
+        t.restarting = true;
+        return;
+      }
+    }
     const takes = (t: GuestThread): boolean => !((t === this.current || !t.signals ? this.host.saveSignals() : t.signals).blocked & bit);
     if (this.current.state === ThreadState.RUNNABLE && takes(this.current)) return;
     for (const t of this.all) {
@@ -236,6 +252,7 @@ export class Threads {
         this.host.cancelWait(t, false);
         t.setResult(-110); // -ETIMEDOUT
       }
+      if (t.state === ThreadState.SIGWAIT) t.restarting = true; // the call, issued again, sees its deadline passed
       t.wakeAtNs = Infinity;
       t.state = ThreadState.RUNNABLE;
     }

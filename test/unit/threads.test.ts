@@ -2,7 +2,8 @@
 // pthreads (test/programs runs the same program with musl) match the native
 // run; the interleaving is a function of the seed (same seed, same run;
 // other seeds, other interleavings); exit vs exit_group; a deadlock ends
-// with one line; fork stays unsupported with a clear warning.
+// with one line; fork stays unsupported with a clear warning; an unhandled
+// alarm kills. (test/programs/timers.c proves the timers and signal waits.)
 
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -132,6 +133,20 @@ int main(void) { pid_t p = fork(); printf("%d %d\\n", (int)p, errno == ENOSYS); 
     assert.equal(r.status, 0);
     assert.equal(r.stdout, '-1 1\n');
     assert.match(r.stderr, /^ksw: warning: (fork|fork \(clone without CLONE_THREAD\)) is not supported \(ksw runs one process; threads are supported\); returns -ENOSYS\n$/);
+  });
+
+  test('an alarm nobody handles kills the program: SIGALRM, status 142, one line', { skip: SKIP_MUSL }, () => {
+    const bin = build('musl-gcc', `#include <unistd.h>
+int main(void) { alarm(2); for (;;) pause(); }
+`, 'alarm', ['-static', '-O1']);
+    const r = ksw([bin, '--stats']);
+    assert.equal(r.status, 142);
+    const lines = r.stderr.trim().split('\n');
+    assert.match(lines[0], /^ksw: guest killed by signal 14 \(SIGALRM\) at rip 0x[0-9a-f]+/);
+    assert.equal(lines.length, 2, r.stderr);
+    // two simulated seconds passed with the CPU idle: only a few thousand instructions ran
+    const insns = Number(/insns=(\d+)/.exec(lines[1])?.[1]);
+    assert.ok(insns > 0 && insns < 100_000, lines[1]);
   });
 
   test('--seed must be an integer: exit 2 with one reason and the usage line', () => {
