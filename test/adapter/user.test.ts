@@ -12,11 +12,11 @@ import { spawnSync } from 'node:child_process';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { GUESTS, launch, lineOf, locals, nextStop, SKIP, startClient, stopClient } from './harness';
+import { skipUnless } from '../tools';
 
 const SOURCE = path.join(GUESTS, 'userprog.c');
 const MUSL = process.env.MUSL_GCC || 'musl-gcc';
-const HAVE_MUSL = spawnSync(MUSL, ['--version']).status === 0;
-const skip = SKIP || (HAVE_MUSL ? false : 'musl-gcc is not installed');
+const skip = SKIP || skipUnless('musl-gcc');
 
 describe('user-mode program', { skip }, () => {
   let dc: DebugClient | null = null;

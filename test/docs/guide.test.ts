@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { skipUnless } from '../tools';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const GUIDE = fs.readFileSync(path.join(ROOT, 'docs/guide.md'), 'utf8');
@@ -29,7 +30,6 @@ export function guideCommands(markdown: string): { command: string; status: numb
 const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-guide-'));
 fs.writeFileSync(path.join(bin, 'ksw'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, 'bin/ksw')}" "$@"\n`, { mode: 0o755 });
 process.on('exit', () => fs.rmSync(bin, { recursive: true, force: true }));
-const hasObjdump = spawnSync('objdump', ['--version']).status === 0;
 
 test('the guide has shell commands, linked from the README', () => {
   assert.ok(guideCommands(GUIDE).length >= 10);
@@ -37,7 +37,7 @@ test('the guide has shell commands, linked from the README', () => {
 });
 
 for (const { command, status } of guideCommands(GUIDE)) {
-  const skip = command.startsWith('objdump') && !hasObjdump ? 'objdump is not installed' : false;
+  const skip = command.startsWith('objdump') ? skipUnless('objdump') : false;
   test(`guide: ${command}`, { skip }, () => {
     const r = spawnSync('sh', ['-c', command], {
       cwd: ROOT, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20,

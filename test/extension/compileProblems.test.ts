@@ -9,11 +9,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseGccDiagnostics } from '../../extension/compileProblems';
+import { skipUnless } from '../tools';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const HAS_GCC = spawnSync(process.env.CC || 'gcc', ['--version']).status === 0;
 
-test('gcc errors and warnings of ksw cc, with file, line and column', { skip: HAS_GCC ? false : 'gcc is not installed' }, () => {
+test('gcc errors and warnings of ksw cc, with file, line and column', { skip: skipUnless('gcc') }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-cc-diag-'));
   try {
     const src = path.join(dir, 'broken.c');

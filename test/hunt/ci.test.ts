@@ -12,11 +12,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseHuntArgs } from '../../simulator/cli/huntArgs';
+import { needs } from '../tools';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CI = path.join(ROOT, 'examples/ci');
 const SEEDS = '7-12';
-const NEEDS_GCC = { skip: spawnSync(process.env.CC || 'gcc', ['--version']).status === 0 ? false : 'gcc is not installed' } as const;
+const NEEDS_GCC = needs('gcc');
 
 // ---- the YAML subset these files use -------------------------------------------------
 

@@ -11,12 +11,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { compileModule } from '../../simulator/cli/cc';
+import { needs } from '../tools';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const KSW = path.join(ROOT, 'dist/ksw.js');
 const WATCH = 'fn=publish_window var=buf[2]';
 const SEEDS = '1-12';
-const NEEDS_GCC = { skip: spawnSync(process.env.CC || 'gcc', ['--version']).status === 0 ? false : 'gcc is not installed' } as const;
+const NEEDS_GCC = needs('gcc');
 
 let dir = '';
 function ksw(args: string[]): { status: number | null; stdout: string; stderr: string } {

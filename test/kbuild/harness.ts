@@ -7,14 +7,14 @@
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, basename } from 'node:path';
-import { buildKbuild, findKernelHeaders } from '../../simulator/cli/build';
+import { buildKbuild } from '../../simulator/cli/build';
 import { Kernel } from '../../simulator/system/kernel';
+import { skipUnless } from '../tools';
 
 export const REPO = resolve(__dirname, '../../..');
 
-const headers = findKernelHeaders();
 /** `skip` option for node:test: the reason, or false (also false under CI, so the build fails the test). */
-export const kbuildSkip: string | false = 'error' in headers && process.env.CI !== 'true' ? headers.error : false;
+export const kbuildSkip: string | false = skipUnless('kernel-headers', 'make', 'gcc');
 
 const built = new Map<string, string>();
 

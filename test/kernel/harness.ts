@@ -6,7 +6,7 @@
 // the kernel log.
 
 import * as assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,15 +15,15 @@ import { Kernel } from '../../simulator/system/kernel';
 import type { MachineStop } from '../../simulator/kernel/machine';
 import type { LogEvent, OopsEvent } from '../../simulator/kernel/events';
 import type { SystemEvent } from '../../simulator/system/kernel';
+import { needs } from '../tools';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const KSW = path.join(ROOT, 'bin/ksw');
 export const GUESTS = path.join(ROOT, 'test/kernel/guests');
 export const SEEDS = [1, 2, 3, 42];
 
-const CC = process.env.CC || 'gcc';
 /** Skip option for tests that need gcc. */
-export const NEEDS_GCC = { skip: spawnSync(CC, ['--version']).status === 0 ? false : 'gcc is not installed' } as const;
+export const NEEDS_GCC = needs('gcc');
 
 // ---- guests ------------------------------------------------------------------------
 

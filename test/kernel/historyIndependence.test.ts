@@ -12,11 +12,12 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { boot, frameOffset, moduleObject } from '../kstackwatch/harness';
+import { boot, frameOffset } from '../kstackwatch/harness';
 import type { Kernel } from '../../simulator/system/kernel';
 import type { Task } from '../../simulator/kernel/task';
+import { needs } from '../tools';
 
-const opts = { skip: (() => { try { moduleObject(); return false; } catch (e) { return (e as Error).message; } })() };
+const opts = needs('gcc');
 
 interface Interruptions { halts: number; steppedInsns: number }
 

@@ -7,10 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseConfig, parseU16, KswConfigError, watchesCanary } from '../../simulator/kstackwatch/config';
 import { boot, moduleObject } from './harness';
+import { needs } from '../tools';
 
 const KSW = resolve(__dirname, '../../../bin/ksw');
-const hasGcc = spawnSync(process.env.CC ?? 'gcc', ['--version']).status === 0;
-const opts = { skip: hasGcc ? false : 'gcc is not installed' };
+const opts = needs('gcc');
 
 test('numbers are kstrtou16 base 0: decimal, 0x hex, leading-0 octal', () => {
   assert.equal(parseU16('64'), 64);

@@ -4,12 +4,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { boot, run, lineOf, offsetOfLine, frameOffset } from './harness';
 import type { CorruptionEvent } from '../../simulator/kstackwatch/events';
+import { needs } from '../tools';
 
-const hasGcc = spawnSync(process.env.CC ?? 'gcc', ['--version']).status === 0;
-const opts = { skip: hasGcc ? false : 'gcc is not installed' };
+const opts = needs('gcc');
 
 function fnOf(symbol: string): string {
   return symbol.split('+')[0];

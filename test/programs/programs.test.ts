@@ -17,6 +17,7 @@ import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { skipUnless } from '../tools';
 
 // out/test/programs/programs.test.js -> repository root
 const root = resolve(__dirname, '../../..');
@@ -37,15 +38,7 @@ const CFLAGS: Record<string, string[]> = {
   v2simd: ['-march=x86-64-v2', '-mcx16'],
 };
 
-function findCompiler(): string | undefined {
-  const r = spawnSync(cc, ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) {
-    return `${cc} not found: install musl-tools (scripts/install-deps.sh) to run the real-program tests`;
-  }
-  return undefined;
-}
-
-const skipReason = findCompiler();
+const skipReason = skipUnless('musl-gcc');
 if (skipReason) console.log(`# programs.test: SKIPPED — ${skipReason}`);
 
 let selected = readdirSync(srcDir)

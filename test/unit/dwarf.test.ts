@@ -5,7 +5,6 @@
 
 import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,11 +16,12 @@ import { ElfFile } from '../../simulator/elf/elfFile';
 import { LoadedModule, loadModule } from '../../simulator/elf/moduleLoader';
 import { Memory, Perm } from '../../simulator/memory/memory';
 import { PERCPU } from '../../simulator/sdk/abi';
+import { skipUnless } from '../tools';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const GUESTS = path.join(ROOT, 'test/guests');
 const SOURCE = path.join(GUESTS, 'module_dwarf.c');
-const NO_GCC = spawnSync(process.env.CC || 'gcc', ['--version']).status === 0 ? false : 'gcc is not installed';
+const NO_GCC = skipUnless('gcc');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-dwarf-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runStaticExecutable } from '../../simulator/user/process';
 import { buildElf, hiExecutable, symbolSections } from './elfBuilder';
+import { skipUnless } from '../tools';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const BIN = path.join(ROOT, 'bin/ksw');
@@ -172,8 +173,7 @@ test('CPU exceptions become one-line guest faults with signal-style exit codes',
   }
 });
 
-const musl = spawnSync('musl-gcc', ['--version']).status === 0;
-const SKIP_MUSL = musl ? false : 'musl-gcc not found (apt-get install musl-tools); skipping programs built at test time';
+const SKIP_MUSL = skipUnless('musl-gcc');
 
 /** musl's crt/lib directory, from the link command musl-gcc would run (its -print-file-name shows glibc's). */
 function muslLibDir(): string {

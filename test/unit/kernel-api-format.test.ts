@@ -16,9 +16,10 @@ import {
 } from '../../simulator/kernel/api/format';
 import { kstrto } from '../../simulator/kernel/api/sprintf';
 import { randomBelow } from '../../simulator/kernel/api/random';
+import { skipUnless } from '../tools';
 
 const CC = process.env.CC || 'gcc';
-const NO_GCC = spawnSync(CC, ['--version']).status === 0 ? false : 'gcc is not installed';
+const NO_GCC = skipUnless('gcc');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-fmt-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -21,11 +21,12 @@ import { allKernelImports, SDK_EXPORTED_VARIABLES } from '../../simulator/sdk/sy
 import { KERNEL_EXPORT_MIN } from '../../simulator/sdk/abi';
 import { RegSlot } from '../../simulator/cpu/registers';
 import { joinAddress } from '../../simulator/memory/memory';
+import { skipUnless } from '../tools';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const GUESTS = path.join(ROOT, 'test/guests');
 const CC = process.env.CC || 'gcc';
-const NO_GCC = spawnSync(CC, ['--version']).status === 0 ? false : 'gcc is not installed';
+const NO_GCC = skipUnless('gcc');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-api-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

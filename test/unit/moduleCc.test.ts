@@ -4,7 +4,6 @@
 
 import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,9 +11,10 @@ import { compileModule, compilerCommand, NO_COMPILER_MESSAGE, parseCcArgs, runCc
 import { DebugInfo } from '../../simulator/dwarf/debugInfo';
 import { ElfFile, ET_REL } from '../../simulator/elf/elfFile';
 import { findSdkIncludeDir, KERNEL_CFLAGS, moduleNameFor, sdkIncludeDir } from '../../simulator/sdk/flags';
+import { skipUnless } from '../tools';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const NO_GCC = spawnSync(process.env.CC || 'gcc', ['--version']).status === 0 ? false : 'gcc is not installed';
+const NO_GCC = skipUnless('gcc');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-cc-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

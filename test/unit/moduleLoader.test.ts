@@ -18,12 +18,11 @@ import { LoadedModule, loadModule, ModuleLoadError } from '../../simulator/elf/m
 import { R_X86_64_PLT32 } from '../../simulator/elf/relocations';
 import { Memory, Perm } from '../../simulator/memory/memory';
 import { MODULE_AREA_START, PERCPU } from '../../simulator/sdk/abi';
+import { skipUnless } from '../tools';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const GUESTS = path.join(ROOT, 'test/guests');
-const HAVE_GCC = spawnSync(process.env.CC || 'gcc', ['--version']).status === 0;
-const HAVE_OBJDUMP = spawnSync('objdump', ['--version']).status === 0;
-const NO_GCC = HAVE_GCC ? false : 'gcc is not installed';
+const NO_GCC = skipUnless('gcc');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-module-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -249,7 +248,7 @@ describe('module_basic.c at -O2: the cold path', { skip: NO_GCC }, () => {
   });
 });
 
-test('the canary load is mov %gs:0x28 (objdump)', { skip: NO_GCC || (HAVE_OBJDUMP ? false : 'objdump is not installed') }, () => {
+test('the canary load is mov %gs:0x28 (objdump)', { skip: skipUnless('gcc', 'objdump') }, () => {
   for (const opt of ['-O2', '-O0']) {
     const file = path.join(tmp, `canary${opt}.o`);
     fs.writeFileSync(file, guest('module_basic', [opt]));

@@ -18,13 +18,13 @@ import { Memory, Perm } from '../../simulator/memory/memory';
 import * as abi from '../../simulator/sdk/abi';
 import { moduleCompileArgs, sdkIncludeDir } from '../../simulator/sdk/flags';
 import { allKernelImports, SDK_EXPORTED_VARIABLES, SDK_EXPORTS } from '../../simulator/sdk/symbols';
+import { skipUnless } from '../tools';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const GUESTS = path.join(ROOT, 'test/guests');
 const INCLUDE = path.join(ROOT, 'simulator/sdk/include');
 const CC = process.env.CC || 'gcc';
-const NO_GCC = spawnSync(CC, ['--version']).status === 0 ? false : 'gcc is not installed';
-const HAVE_OBJDUMP = spawnSync('objdump', ['--version']).status === 0;
+const NO_GCC = skipUnless('gcc');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-sdk-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -220,7 +220,7 @@ describe('per-CPU reads, atomics and lists on the simulated CPU', { skip: NO_GCC
     });
   }
 
-  test('atomics are lock-prefixed; current is one %gs load', { skip: HAVE_OBJDUMP ? false : 'objdump is not installed' }, () => {
+  test('atomics are lock-prefixed; current is one %gs load', { skip: skipUnless('objdump') }, () => {
     const obj = compile(path.join(GUESTS, 'module_percpu.c'), [], path.join(tmp, 'percpu-dis.o'));
     const r = spawnSync('objdump', ['-d', '--no-show-raw-insn', obj], { encoding: 'utf8' });
     const fn = (name: string) => r.stdout.split(/\n(?=[0-9a-f]+ <)/).find((b) => b.includes(`<${name}>:`)) ?? '';

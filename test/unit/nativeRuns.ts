@@ -39,11 +39,6 @@ export function runBoth(bin: string): { native: SpawnSyncReturns<string>; sim: S
   return { native, sim };
 }
 
-export function have(cmd: string): boolean {
-  const r = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
-  return !r.error && r.status === 0;
-}
-
 /** Flags for small static programs without libc (own _start, raw syscalls). */
 export const NOLIBC = ['-static', '-nostdlib', '-fno-pie', '-no-pie', '-ffreestanding', '-fno-builtin', '-mno-red-zone',
   '-fno-tree-loop-distribute-patterns', '-fno-stack-protector', '-fno-math-errno'];

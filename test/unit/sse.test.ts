@@ -21,7 +21,7 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeRun, differences, have, nativeWorkspace, NOLIBC, runBoth } from './nativeRuns';
+import { describeRun, differences, nativeWorkspace, NOLIBC, runBoth } from './nativeRuns';
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -30,13 +30,14 @@ import { Memory, Perm } from '../../simulator/memory/memory';
 import { Cpu } from '../../simulator/cpu/cpu';
 import { Gpr } from '../../simulator/cpu/registers';
 import { GeneralProtection, InvalidOpcode, PageFault } from '../../simulator/cpu/faults';
+import { skipUnless } from '../tools';
 
 // out/test/unit/sse.test.js -> repository root
 const root = resolve(__dirname, '../../..');
 const srcDir = join(root, 'test/unit/sse');
 
-const noGcc = have('gcc') && have('as') ? undefined : 'gcc/as not found';
-const noMusl = have('musl-gcc') ? undefined : 'musl-gcc not found (musl-tools)';
+const noGcc = skipUnless('gcc', 'as');
+const noMusl = skipUnless('musl-gcc');
 const { dir: work, build } = nativeWorkspace('ksw-sse-', after);
 
 function compareRuns(bin: string): { native: SpawnSyncReturns<string>; sim: SpawnSyncReturns<string> } {

@@ -19,7 +19,7 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { differences, have, nativeWorkspace, NOLIBC, runBoth } from './nativeRuns';
+import { differences, nativeWorkspace, NOLIBC, runBoth } from './nativeRuns';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -28,13 +28,14 @@ import { Cpu } from '../../simulator/cpu/cpu';
 import { Gpr } from '../../simulator/cpu/registers';
 import { PageFault } from '../../simulator/cpu/faults';
 import { X87State, x87StateOf } from '../../simulator/cpu/helpers/x87';
+import { skipUnless } from '../tools';
 
 // out/test/unit/x87.test.js -> repository root
 const root = resolve(__dirname, '../../..');
 const srcDir = join(root, 'test/unit/x87');
 
-const noGcc = have('gcc') && have('as') ? undefined : 'gcc/as not found';
-const noMusl = have('musl-gcc') ? undefined : 'musl-gcc not found (musl-tools)';
+const noGcc = skipUnless('gcc', 'as');
+const noMusl = skipUnless('musl-gcc');
 const { dir: work, build } = nativeWorkspace('ksw-x87-', after);
 
 const prelude = (): string => readFileSync(join(srcDir, 'prelude.h'), 'utf8');

@@ -1,0 +1,73 @@
+// The one probe for the external tools the tests need (gcc, musl-gcc, as,
+// objdump, make, the kernel headers, qemu-x86_64, chromium).
+//
+// Locally a missing tool skips the tests that need it, with the reason. Under
+// CI=true (.ci/run sets it) every tool is a declared dependency
+// (scripts/install-deps.sh), so a missing one is never a skip: skipUnless()
+// answers false, the tests run and fail, and test/tools.test.ts fails naming
+// every missing tool. A CI run can therefore not pass by skipping.
+//
+// Check by hand: `CI=true PATH=<a PATH without gcc> npm test` fails (see
+// README "Tests in CI"); test/tools.test.ts does the same for one test file.
+
+import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { findKernelHeaders } from '../simulator/cli/build';
+
+export type Tool = 'gcc' | 'musl-gcc' | 'as' | 'objdump' | 'make' | 'kernel-headers' | 'qemu-x86_64' | 'chromium';
+
+/** Every tool, with how to get it (the Debian package scripts/install-deps.sh installs). */
+export const TOOLS: Record<Tool, { package: string; missing: () => string | null }> = {
+  gcc: { package: 'gcc', missing: () => runs(process.env.CC || 'gcc') },
+  'musl-gcc': { package: 'musl-tools', missing: () => runs(process.env.MUSL_GCC || 'musl-gcc') },
+  as: { package: 'binutils', missing: () => runs('as') },
+  objdump: { package: 'binutils', missing: () => runs('objdump') },
+  make: { package: 'make', missing: () => runs('make') },
+  'kernel-headers': {
+    package: 'linux-headers-amd64',
+    missing: () => { const h = findKernelHeaders(); return 'error' in h ? h.error : null; },
+  },
+  'qemu-x86_64': { package: 'qemu-user', missing: () => runs('qemu-x86_64') },
+  chromium: {
+    package: 'chromium',
+    missing: () => { const p = process.env.KSW_CHROMIUM || '/usr/bin/chromium'; return fs.existsSync(p) ? null : `${p} is missing`; },
+  },
+};
+
+/** True when the tests run in CI, where a missing tool is a failure. */
+export const IN_CI = process.env.CI === 'true';
+
+const cache = new Map<Tool, string | null>();
+
+/** Why `tool` cannot be used here (a one-line reason), or null when it is installed. */
+export function missingTool(tool: Tool): string | null {
+  if (!cache.has(tool)) {
+    const why = TOOLS[tool].missing();
+    cache.set(tool, why === null ? null : `${why} (install ${TOOLS[tool].package}: scripts/install-deps.sh)`);
+  }
+  return cache.get(tool)!;
+}
+
+export function have(tool: Tool): boolean {
+  return missingTool(tool) === null;
+}
+
+/**
+ * node:test's `skip` for tests that need `tools`: the reasons when some are
+ * missing — except under CI=true, where it is false (the tests run and fail).
+ */
+export function skipUnless(...tools: Tool[]): string | false {
+  if (IN_CI) return false;
+  const reasons = tools.map(missingTool).filter((r): r is string => r !== null);
+  return reasons.length > 0 ? reasons.join('; ') : false;
+}
+
+/** The same as node:test options: `{ skip }`. */
+export function needs(...tools: Tool[]): { skip: string | false } {
+  return { skip: skipUnless(...tools) };
+}
+
+function runs(cmd: string): string | null {
+  const r = spawnSync(cmd, ['--version'], { stdio: 'ignore' });
+  return !r.error && r.status === 0 ? null : `${cmd} is not installed`;
+}
