@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { have, nativeWorkspace } from './nativeRuns';
+import { nativeWorkspace } from './nativeRuns';
+import { have, skipUnless } from '../tools';
 
 const ROOT = resolve(__dirname, '../../..');
 const BIN = join(ROOT, 'bin/ksw');
@@ -31,7 +32,7 @@ function native(bin: string): Run {
 const glibcStatic = have('gcc') && spawnSync('gcc', ['-static', '-pthread', '-x', 'c', '-o', '/dev/null', '-'], {
   input: '#include <pthread.h>\nint main(void){pthread_t t; return pthread_create(&t,0,0,0)*0;}', encoding: 'utf8',
 }).status === 0;
-const SKIP_MUSL = have('musl-gcc') ? false : 'musl-gcc not found';
+const SKIP_MUSL = skipUnless('musl-gcc');
 
 describe('guest threads', () => {
   test('glibc static pthreads: test/programs/threads.c matches the native run under three seeds', { skip: glibcStatic ? false : 'gcc -static -pthread not available' }, () => {
