@@ -1,6 +1,7 @@
-// A static user-mode executable as a debug target: one process, one
-// thread, on one simulated CPU. The debugger keeps its own shadow call
-// stack (the kernel's machine does that for kernel tasks), puts its probes
+// A static user-mode executable as a debug target: one process on one
+// simulated CPU, each of its threads a debugger thread (a Task named for
+// the program and its tid). The debugger keeps a shadow call stack per
+// thread (the kernel's machine does that for kernel tasks), puts its probes
 // in through the CPU's code hooks, and owns DR0–DR3 for data breakpoints.
 
 import * as path from 'node:path';
@@ -11,6 +12,7 @@ import { ElfFile, ET_EXEC, SHF_EXECINSTR, STT_FUNC, STT_NOTYPE, STT_OBJECT } fro
 import { readInputFile } from '../elf/inputFile';
 import { DebugInfo } from '../dwarf/debugInfo';
 import { UserProcess } from '../user/process';
+import { GuestThread, ThreadState } from '../user/threads';
 import { STACK_LOW, STACK_TOP } from '../user/loader';
 import { RegSlot } from '../cpu/registers';
 import { BreakType, DebugRegisters } from '../cpu/debugRegisters';
@@ -38,7 +40,11 @@ export class UserTarget implements Target {
   readonly mem: Memory;
   readonly debugInfo: DebugInfo | null;
   private readonly proc: UserProcess;
+  /** The main thread's task, the one loaded in the CPU now, and every thread's task by tid (creation order). */
   private readonly task: Task;
+  private current: Task;
+  private readonly taskByTid = new Map<number, Task>();
+  private readonly taskList: Task[] = [];
   private readonly tracker = new EntrySpTracker();
   private readonly functions: FunctionSymbol[];
   private readonly dataSymbols = new Map<string, bigint>();
@@ -79,16 +85,20 @@ export class UserTarget implements Target {
     for (const s of syms) if (s.type === STT_OBJECT && s.name) this.dataSymbols.set(s.name, s.value + bias);
 
     const comm = this.name.slice(0, 15);
-    this.task = new Task(1000, comm, STACK_LOW, STACK_TOP, 0n, 0n);
+    this.task = new Task(this.proc.threads.current.tid, comm, STACK_LOW, STACK_TOP, 0n, 0n);
     this.task.state = TaskState.RUNNING;
     this.task.cpu = 0;
+    this.current = this.task;
+    this.taskByTid.set(this.task.pid, this.task);
+    this.taskList.push(this.task);
     const cpu = this.proc.cpu;
-    const R = cpu.regs, task = this.task, tracker = this.tracker;
+    const R = cpu.regs, tracker = this.tracker;
     cpu.onCall = (retLo, retHi) => {
+      const task = this.current;
       task.shadow.push(retLo, retHi, R[RegSlot.RIP], R[RegSlot.RIP + 1]);
       tracker.record(task, task.shadow.depth, R[8], R[9]);
     };
-    cpu.onRet = () => task.shadow.returned(R[RegSlot.RIP], R[RegSlot.RIP + 1]);
+    cpu.onRet = () => this.current.shadow.returned(R[RegSlot.RIP], R[RegSlot.RIP + 1]);
     cpu.setCodeHooks({
       hostFunctionAt: () => -1,
       probeAt: (lo, hi) => {
@@ -98,16 +108,42 @@ export class UserTarget implements Target {
     });
     cpu.onProbe = (id, post) => {
       const p = this.probesById[id];
-      if (!post && p && this.probes.get(p.address) === p) p.pre(this.task);
+      if (!post && p && this.probes.get(p.address) === p) p.pre(this.current);
     };
   }
 
-  tasks(): readonly Task[] { return [this.task]; }
+  tasks(): readonly Task[] { return this.taskList; }
   cpuOf(): number { return 0; }
-  liveTask(): Task | null { return this.task; }
+  liveTask(): Task | null { return this.current; }
 
-  registers(): RegisterFile {
-    return { regs: this.proc.cpu.regs, flags: this.proc.cpu.flags };
+  /** The CPU's registers for the thread loaded in it; a switched-out thread's saved copy. */
+  registers(task: Task): RegisterFile {
+    const g = task === this.current ? undefined : this.proc.threads.all.find((t) => t.tid === task.pid);
+    return g ? { regs: g.regs, flags: g.flags } : { regs: this.proc.cpu.regs, flags: this.proc.cpu.flags };
+  }
+
+  /**
+   * Mirror the process's threads as tasks: new ones announced, dead ones
+   * reported, states for the threads view, and the task whose shadow stack
+   * the CPU's calls and returns now feed.
+   */
+  private syncThreads(): void {
+    const threads = this.proc.threads;
+    for (const g of threads.all) {
+      let task = this.taskByTid.get(g.tid);
+      if (!task) {
+        task = new Task(g.tid, this.task.comm, 0n, 0n, 0n, 0n);
+        task.cpu = 0;
+        this.taskByTid.set(g.tid, task);
+        this.taskList.push(task);
+        this.events.taskCreated(task);
+      }
+      if (task.state === TaskState.DEAD) continue;
+      task.state = taskState(g, g === threads.current);
+      task.waitReason = task.state === TaskState.BLOCKED ? g.describe() : '';
+      if (task.state === TaskState.DEAD) this.events.taskExited(task);
+    }
+    this.current = this.taskByTid.get(threads.current.tid) ?? this.task;
   }
 
   unwindSource(task: Task, rip: bigint, rsp: bigint): UnwindSource {
@@ -275,12 +311,14 @@ export class UserTarget implements Target {
     while (cpu.insnCount < end) {
       const budgetLeft = this.opts.maxInstructions - cpu.insnCount;
       if (budgetLeft <= 0) return { kind: 'budget' };
-      const g = this.gate ? this.gate(this.task) : 'run';
+      const g = this.gate ? this.gate(this.current) : 'run';
       if (g === 'stop') return { kind: 'halted' };
       // the process's schedule point: threads switch, timers fire, signals are delivered
       const slice = this.proc.schedule();
+      this.syncThreads();
       const r: RunResult | null = this.proc.ending ? null
         : g === 'step' ? cpu.step() : cpu.run(Math.min(end - cpu.insnCount, budgetLeft, slice));
+      this.syncThreads();
       const ending = this.proc.ending;
       if (ending) {
         const status = 'code' in ending ? ending.code : 128 + ending.signal;
@@ -297,7 +335,7 @@ export class UserTarget implements Target {
       if (r?.kind === 'debug') {
         const dr6 = r.dr6;
         cpu.debug.dr6 &= ~0xf;
-        for (let i = 0; i < 4; i++) if (dr6 & (1 << i)) this.watches[i]?.hit({ task: this.task, insn: cpu.trapInsn });
+        for (let i = 0; i < 4; i++) if (dr6 & (1 << i)) this.watches[i]?.hit({ task: this.current, insn: cpu.trapInsn });
       }
       if (this.halted) return { kind: 'halted' };
     }
@@ -306,23 +344,25 @@ export class UserTarget implements Target {
 
   private fault(rip: bigint, reason: string, signal: number): void {
     const where = this.symbolize(rip);
-    const frames = this.task.shadow.frames();
+    const task = this.current;
+    const frames = task.shadow.frames();
     const stack = [{ ...where, ip: hex(rip) }, ...frames.map((f) => ({ ...this.symbolize(f.ret), ip: hex(f.ret) }))];
     const e: OopsEvent = {
-      type: 'oops', time_ns: this.proc.cpu.insnCount, pid: this.task.pid, comm: this.task.comm, cpu: 0, reason, ip: hex(rip),
+      type: 'oops', time_ns: this.proc.cpu.insnCount, pid: task.pid, comm: task.comm, cpu: 0, reason, ip: hex(rip),
       symbol: where.symbol, file: where.file, line: where.line, stack,
     };
     this.proc.cpu.rip = rip;
     this.dead = { status: 128 + signal, reason: `${this.name} killed by signal ${signal} (${SIGNALS[signal] ?? ''}): ${reason}` };
     const text = [`${this.name}: ${reason}`, `  at ${where.symbol}${where.file ? ` (${where.file}:${where.line})` : ''}`,
       ...stack.slice(1).map((s) => `  from ${s.symbol}${s.file ? ` (${s.file}:${s.line})` : ''}`)].join('\n');
-    this.events.oops(this.task, e, text);
+    this.events.oops(task, e, text);
   }
 
   private exit(status: number, reason: string): TargetStop {
-    if (this.task.state !== TaskState.DEAD) {
-      this.task.state = TaskState.DEAD;
-      this.events.taskExited(this.task);
+    for (const task of this.taskList) {
+      if (task.state === TaskState.DEAD) continue;
+      task.state = TaskState.DEAD;
+      this.events.taskExited(task);
     }
     return { kind: 'exited', status, reason };
   }
@@ -330,4 +370,11 @@ export class UserTarget implements Target {
   dispose(): void {
     this.gate = null;
   }
+}
+
+/** A guest thread's state as the debugger's task state. */
+function taskState(g: GuestThread, loaded: boolean): TaskState {
+  if (g.state === ThreadState.DEAD) return TaskState.DEAD;
+  if (loaded) return TaskState.RUNNING;
+  return g.state === ThreadState.RUNNABLE ? TaskState.RUNNABLE : g.state === ThreadState.SLEEP ? TaskState.SLEEPING : TaskState.BLOCKED;
 }

@@ -1,7 +1,8 @@
 // A user-mode program over DAP (a static executable, musl-gcc -static -g):
 // breakpoints by line and function, stepping by line, locals and the call
 // stack from the debugger's own shadow stack, stdout as output events, a
-// fault as an exception stop, and the exit code.
+// fault as an exception stop, and the exit code; a threaded program's
+// threads as DAP threads, each with its own call stack.
 
 import { afterEach, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -15,16 +16,20 @@ import { GUESTS, launch, lineOf, locals, nextStop, SKIP, startClient, stopClient
 import { skipUnless } from '../tools';
 
 const SOURCE = path.join(GUESTS, 'userprog.c');
+const THREADS_SOURCE = path.join(GUESTS, 'userthreads.c');
 const MUSL = process.env.MUSL_GCC || 'musl-gcc';
 const skip = SKIP || skipUnless('musl-gcc');
 
 describe('user-mode program', { skip }, () => {
   let dc: DebugClient | null = null;
-  let program = '';
+  let program = '', threaded = '';
   before(() => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-adapter-user-'));
     program = path.join(dir, 'userprog');
-    const r = spawnSync(MUSL, ['-static', '-g', '-O0', '-o', program, SOURCE], { encoding: 'utf8' });
+    let r = spawnSync(MUSL, ['-static', '-g', '-O0', '-o', program, SOURCE], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    threaded = path.join(dir, 'userthreads');
+    r = spawnSync(MUSL, ['-static', '-g', '-O0', '-o', threaded, THREADS_SOURCE], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
   });
   afterEach(async () => { if (dc) await stopClient(dc); dc = null; });
@@ -67,6 +72,34 @@ describe('user-mode program', { skip }, () => {
     assert.equal(frames[0].line, lineOf(SOURCE, '*nowhere = 1;'));
     await dc.continueRequest({ threadId: event.body.threadId! });
     assert.equal(((await exited) as DebugProtocol.ExitedEvent).body.exitCode, 128 + 11);
+  });
+
+  test('threads: each guest thread is a DAP thread with its own call stack; a breakpoint stops the thread that hit it', async () => {
+    dc = await startClient();
+    const threadEvents: number[] = [];
+    dc.on('thread', (e) => { const b = (e as DebugProtocol.ThreadEvent).body; if (b.reason === 'started') threadEvents.push(b.threadId); });
+    const stopped = nextStop(dc);
+    const exited = dc.waitForEvent('exited');
+    await launch(dc, { program: threaded }, () => dc!.setBreakpointsRequest({ source: { path: THREADS_SOURCE }, breakpoints: [{ line: lineOf(THREADS_SOURCE, 'return s;'), condition: 'from == 100' }] }));
+    const { event, frames } = await stopped;
+    assert.equal(event.body.reason, 'breakpoint');
+    const worker = event.body.threadId!;
+    assert.notEqual(worker, 1000, 'the worker thread stopped, not main');
+    assert.match(frames[0].name, /^sum_range\+/);
+    assert.match(frames[1].name, /^worker\+/);
+    assert.equal((await locals(dc, frames[0].id)).get('s')?.value, String(100 * 100 + 4950));
+    const threads = (await dc.threadsRequest()).body.threads;
+    assert.ok(threads.length >= 2, JSON.stringify(threads));
+    assert.ok(threads.some((t) => t.id === 1000 && t.name === 'userthreads (pid 1000) [CPU 0]'), JSON.stringify(threads));
+    assert.ok(threads.some((t) => t.id === worker && t.name === `userthreads (pid ${worker}) [CPU 0]`), JSON.stringify(threads));
+    assert.ok(threadEvents.includes(worker), 'a thread event announced the worker');
+    // main's own stack, from its saved registers and shadow stack: it is inside pthread_create or pthread_join, called from main
+    const mainFrames = (await dc.stackTraceRequest({ threadId: 1000 })).body.stackFrames;
+    assert.ok(mainFrames.some((f) => /^main\+/.test(f.name)), JSON.stringify(mainFrames.map((f) => f.name)));
+    assert.ok(!mainFrames.some((f) => /^sum_range\+/.test(f.name)), 'no worker frame on main\'s stack');
+    await dc.setBreakpointsRequest({ source: { path: THREADS_SOURCE }, breakpoints: [] });
+    await dc.continueRequest({ threadId: worker });
+    assert.equal(((await exited) as DebugProtocol.ExitedEvent).body.exitCode, (4950 + 10000 + 4950 + 20000) % 100);
   });
 
   test('stackWatch needs a kernel module: the launch says so', async () => {
