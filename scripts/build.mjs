@@ -39,6 +39,7 @@ const bundles = [
   { in: 'simulator/cli/huntWorker.ts', out: 'huntWorker' },
   // benchmarks measure the bundled engine, as users run it (const enums inlined, no module getters)
   { in: 'bench/kstackwatch.ts', out: 'bench-kstackwatch' },
+  { in: 'bench/sched.ts', out: 'bench-sched' },
 ];
 if (existsSync(join(root, 'adapter/debugAdapter.ts'))) bundles.push({ in: 'adapter/debugAdapter.ts', out: 'adapter' });
 if (existsSync(join(root, 'extension/extension.ts'))) bundles.push({ in: 'extension/extension.ts', out: 'extension' });

@@ -27,7 +27,7 @@ export class ModuleRun {
 
   /** Boot and prepare the run of `object` (a compiled .o/.ko) under `args`; `listen` sees every event. */
   constructor(readonly args: RunArgs, object: string, listen?: (e: SystemEvent) => void) {
-    this.kernel = new Kernel({ cpus: args.cpus, seed: args.seed, maxInstructions: args.maxInsns, maxTimeNs: args.maxTimeNs, panicOnOops: args.panicOnOops });
+    this.kernel = new Kernel({ cpus: args.cpus, seed: args.seed, maxInstructions: args.maxInsns, maxTimeNs: args.maxTimeNs, panicOnOops: args.panicOnOops, sched: args.sched });
     const m = this.kernel.machine;
     this.kernel.listeners.push((e: SystemEvent) => {
       if (e.type === 'oops') this.oopses++;

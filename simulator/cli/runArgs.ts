@@ -3,6 +3,7 @@
 import { DEFAULT_MAX_TIME_NS } from '../kernel/machine';
 import { MAX_DURATION_NS, parseDurationNs } from '../text/duration';
 import { UserError } from '../errors/userError';
+import { DEFAULT_SCHED_POLICY, parseSchedPolicy, SchedPolicy, SchedPolicyError } from '../kernel/schedPolicy';
 
 export interface RunArgs {
   module: string;
@@ -21,11 +22,13 @@ export interface RunArgs {
   cflags: string[];
   /** --control "at TIME: CONFIG" (ours): write CONFIG to the debugfs config file at a simulated time. */
   controls: { atNs: number; text: string }[];
+  /** --sched POLICY (ours): the interleaving policy (simulator/kernel/schedPolicy.ts). */
+  sched: SchedPolicy;
 }
 
 export const RUN_USAGE =
   'usage: ksw run MODULE(.o|.c) [--watch CONFIG]… [--param NAME=VALUE]… [--cpus N] [--seed S] ' +
-  '[--max-insns N] [--max-time T] [--json] [--quiet] [--panic-on-oops] [--hotplug CPU@MS:off|on]… [--control "at TIME: CONFIG"]… [--cflags "FLAGS"]';
+  '[--max-insns N] [--max-time T] [--json] [--quiet] [--panic-on-oops] [--hotplug CPU@MS:off|on]… [--control "at TIME: CONFIG"]… [--sched POLICY] [--cflags "FLAGS"]';
 
 export class RunArgsError extends UserError {}
 
@@ -50,7 +53,7 @@ export function parseControl(v: string): { atNs: number; text: string } {
 export function parseRunArgs(argv: string[]): RunArgs {
   const a: RunArgs = {
     module: '', watches: [], params: [], cpus: 4, seed: 1, maxInsns: 2_000_000_000, maxTimeNs: DEFAULT_MAX_TIME_NS, json: false, quiet: false,
-    panicOnOops: false, hotplug: [], cflags: [], controls: [],
+    panicOnOops: false, hotplug: [], cflags: [], controls: [], sched: DEFAULT_SCHED_POLICY,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -79,6 +82,12 @@ export function parseRunArgs(argv: string[]): RunArgs {
       case '--quiet': a.quiet = true; break;
       case '--panic-on-oops': a.panicOnOops = true; break;
       case '--cflags': { const v = value(); if (v === undefined) throw new RunArgsError('--cflags needs a value'); a.cflags.push(...v.split(/\s+/).filter(Boolean)); break; }
+      case '--sched': {
+        const v = value();
+        if (v === undefined) throw new RunArgsError('--sched needs a policy: fine, coarse, or quantum=MIN-MAX,fine=PERCENT,fine-max=N');
+        try { a.sched = parseSchedPolicy(v); } catch (e) { if (e instanceof SchedPolicyError) throw new RunArgsError(e.message.replace(/^sched/, '--sched')); throw e; }
+        break;
+      }
       case '--control': {
         const v = value();
         if (v === undefined) throw new RunArgsError('--control needs "at TIME: CONFIG", e.g. "at 50ms: fn=test_mthread_victim"');

@@ -146,15 +146,23 @@ export class Cpu implements MemoryObserver {
     this.trap[0] |= TrapBit.STOP;
   }
 
-  /** Run up to `maxInsns` instructions (may overshoot by less than one block). */
+  /**
+   * Run `maxInsns` instructions, exactly (fewer if something traps). Exact,
+   * so that where a scheduling quantum ends does not depend on how the code
+   * was cut into blocks — that depends on which addresses were entered
+   * before (a debugger's halt or step enters mid-block), and a quantum of a
+   * few instructions would otherwise end at a different instruction.
+   */
   run(maxInsns: number): RunResult {
     const T = this.trap, R = this.regs;
     const dLo = this.dispatchLo, dHi = this.dispatchHi, dBlock = this.dispatchBlock;
     const end = this.insnCount + maxInsns;
     T[0] &= ~TrapBit.STOP;
+    /** The budget ends inside the next block: the rest runs an instruction at a time. */
+    let tail = false;
     while (this.insnCount < end) {
-      if (this.slowMode) {
-        const hit = this.checkExecBreakpoint();
+      if (this.slowMode || tail) {
+        const hit = this.slowMode ? this.checkExecBreakpoint() : null;
         if (hit) return hit;
         const r = this.step();
         if (r) return r;
@@ -176,6 +184,7 @@ export class Cpu implements MemoryObserver {
           dLo[slot] = lo; dHi[slot] = hi; dBlock[slot] = block;
         }
         const left = end - count;
+        if (block.length > left) { tail = true; break; }
         T[1] = left > 0x7fffffff ? 0x7fffffff : left;
         count += block.run();
         this.insnCount = count; // rdtsc and syscalls read the clock

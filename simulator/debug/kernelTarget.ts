@@ -48,7 +48,7 @@ export class KernelTarget implements Target {
   /** Boot and load. Throws ModuleLoadError, ElfError, KernelInputError, KswError for bad input. */
   constructor(opts: LaunchOptions, objectPath: string, private readonly events: TargetEvents,
     private readonly displayPath: string) {
-    this.kernel = new Kernel({ cpus: opts.cpus, seed: opts.seed, maxInstructions: opts.maxInstructions, maxTimeNs: opts.maxTimeNs, panicOnOops: false });
+    this.kernel = new Kernel({ cpus: opts.cpus, seed: opts.seed, maxInstructions: opts.maxInstructions, maxTimeNs: opts.maxTimeNs, panicOnOops: false, sched: opts.sched });
     const m = this.kernel.machine;
     this.mem = m.mem;
     const cpu = m.cpu;

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { MAX_DURATION_NS, parseDurationNs } from '../text/duration';
 import { DEFAULT_MAX_TIME_NS } from '../kernel/machine';
 import { UserError } from '../errors/userError';
+import { DEFAULT_SCHED_POLICY, parseSchedPolicy, SchedPolicy, SchedPolicyError } from '../kernel/schedPolicy';
 
 /** A structured stack watch (launch.json), the same keys as the kernel config, long or short. */
 export interface StackWatchObject {
@@ -40,6 +41,8 @@ export interface LaunchOptions {
   cwd: string;
   /** Stop (rather than only log) when a task oopses. */
   stopOnOops: boolean;
+  /** The interleaving policy (`sched`: "fine", "coarse" or "quantum=MIN-MAX,fine=PERCENT,fine-max=N", as `ksw run --sched`). */
+  sched: SchedPolicy;
 }
 
 /** A launch that cannot start; shown to the user in the editor. */
@@ -108,7 +111,19 @@ export function parseLaunchArgs(raw: Raw): LaunchOptions {
     cflags: stringList(raw, 'cflags'),
     cwd,
     stopOnOops: boolean(raw, 'stopOnOops', true),
+    sched: schedPolicy(raw.sched),
   };
+}
+
+function schedPolicy(v: unknown): SchedPolicy {
+  if (v === undefined || v === null) return DEFAULT_SCHED_POLICY;
+  if (typeof v !== 'string') throw new LaunchError(`'sched' must be a string such as "fine", "coarse" or "quantum=20-200" (got ${JSON.stringify(v)})`);
+  try {
+    return parseSchedPolicy(v);
+  } catch (e) {
+    if (e instanceof SchedPolicyError) throw new LaunchError(`'sched': ${e.message.replace(/^sched:? ?/, '')}`);
+    throw e;
+  }
 }
 
 function paramList(v: unknown): [string, string][] {

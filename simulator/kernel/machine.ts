@@ -16,6 +16,7 @@ import { HostCalls } from './hostCalls';
 import { Heap } from './heap';
 import { Debugfs } from './debugfs';
 import { Prng } from './prng';
+import type { SchedPolicy } from './schedPolicy';
 import { Task, TaskState } from './task';
 import { KernelEvent } from './events';
 import { SDK_TASK_LAYOUT, TaskLayout } from './abi/taskLayout';
@@ -46,6 +47,8 @@ export interface MachineOptions {
    * instructions per simulated second).
    */
   maxTimeNs: number;
+  /** The interleaving policy (quantum lengths); DEFAULT_SCHED_POLICY when absent. */
+  sched?: SchedPolicy;
 }
 
 /** Ten minutes of simulated time: far beyond any test module's run, and a guest that never ends ends. */

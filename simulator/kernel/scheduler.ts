@@ -10,6 +10,7 @@ import type { Machine, MachineStop } from './machine';
 import type { DebugGateAnswer } from './hooks';
 import { PerCpu, PerCpuOffset } from './percpu';
 import { Task, TaskState } from './task';
+import { DEFAULT_SCHED_POLICY, QuantumDraw } from './schedPolicy';
 
 /** Instructions a task may run before it can be preempted by a waiting one. */
 const TIME_SLICE = 40_000;
@@ -58,9 +59,20 @@ export class Scheduler {
     /** The current CPU's quantum (0: none started) and how much of it has run. */
     quantum: 0,
     ran: 0,
+    /** Whether this round's quanta are short ones (schedPolicy.ts: a whole round is short or not). */
+    fine: false,
   };
 
-  constructor(private readonly m: Machine) {}
+  /** The task whose current-task pointer and canary each CPU's per-CPU area holds (see load()). */
+  private readonly lastOnCpu: (Task | null)[] = [];
+  /** The CPU number each task's task_struct holds. */
+  private readonly cpuFieldOf = new WeakMap<Task, number>();
+  /** Quantum lengths under the machine's interleaving policy (schedPolicy.ts). */
+  private readonly quanta: QuantumDraw;
+
+  constructor(private readonly m: Machine) {
+    this.quanta = new QuantumDraw(m.options.sched ?? DEFAULT_SCHED_POLICY, m.options.seed);
+  }
 
   // ---- time and the running task ------------------------------------------------------
 
@@ -139,6 +151,7 @@ export class Scheduler {
         round.ranAny = false;
         round.insns = 0;
         round.quantum = 0;
+        round.fine = this.quanta.fineRound();
       }
       for (; round.next < n && !this.stop; round.next++) {
         const pc = m.percpu[(round.first + round.next) % n];
@@ -146,7 +159,7 @@ export class Scheduler {
           if (!pc.online) continue;
           if (!pc.current) pc.current = this.pickNext(pc);
           if (!pc.current) continue;
-          round.quantum = 500 + m.prng.below(1500);
+          round.quantum = this.quanta.next(m.prng, round.fine);
           round.ran = 0;
         }
         round.ranAny = true;
@@ -316,10 +329,20 @@ export class Scheduler {
       cpu.debug = pc.debug;
       cpu.applyDebugRegisters();
     }
-    m.mem.writeU64(pc.gsBase + BigInt(PerCpuOffset.CURRENT_TASK), t.taskStruct, true);
-    m.mem.writeU64(pc.gsBase + BigInt(PerCpuOffset.STACK_CANARY), t.canary, true);
+    // The per-CPU current task and canary, and the task's CPU number, are
+    // written only when the task on this CPU (or the task's CPU) changes, as
+    // Linux's context switch does: with fine-grained quanta the same task is
+    // loaded again and again, and these BigInt writes were most of a switch's cost.
+    if (this.lastOnCpu[pc.index] !== t) {
+      m.mem.writeU64(pc.gsBase + BigInt(PerCpuOffset.CURRENT_TASK), t.taskStruct, true);
+      m.mem.writeU64(pc.gsBase + BigInt(PerCpuOffset.STACK_CANARY), t.canary, true);
+      this.lastOnCpu[pc.index] = t;
+    }
     const cpuField = m.taskLayout.cpu;
-    if (cpuField >= 0) m.mem.write(t.taskStruct + BigInt(cpuField), Uint8Array.of(pc.index, 0, 0, 0), true);
+    if (cpuField >= 0 && this.cpuFieldOf.get(t) !== pc.index) {
+      m.mem.write(t.taskStruct + BigInt(cpuField), Uint8Array.of(pc.index, 0, 0, 0), true);
+      this.cpuFieldOf.set(t, pc.index);
+    }
     this.loaded = pc;
     this.loadedTask = t;
     m.ipis.deliver(pc);

@@ -8,7 +8,7 @@
  * the publisher's frame — on real SMP hardware, two CPUs running at once.
  *
  * Watch: fn=publish_window var=buf[2]
- * rounds=N sets how many windows the publisher opens (default 40).
+ * rounds=N sets how many windows the publisher opens (default 4).
  */
 #include <linux/module.h>
 #include <linux/kernel.h>
@@ -17,7 +17,7 @@
 #include <linux/completion.h>
 #include <linux/random.h>
 
-static int rounds = 40;
+static int rounds = 4;
 module_param(rounds, int, 0444);
 MODULE_PARM_DESC(rounds, "windows the publisher opens");
 

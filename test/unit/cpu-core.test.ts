@@ -214,3 +214,22 @@ test('return prediction: a ret traced after its call goes on at the return addre
     assert.equal(cpu.getReg(Gpr.RSP), DATA + 0x2000n);
   }
 });
+
+test('run(n) retires exactly n instructions, even when n ends inside a block or a loop (a quantum ends where it is drawn)', () => {
+  // 20 × inc rax (one straight block), then mov ecx, 100; l: dec ecx; jnz l; hlt
+  const incs = Array.from({ length: 20 }, () => [0x48, 0xff, 0xc0]).flat();
+  const cpu = machine([...incs, 0xb9, 0x64, 0x00, 0x00, 0x00, 0xff, 0xc9, 0x75, 0xfc, ...HLT]);
+  let total = 0;
+  for (const n of [3, 1, 7, 12, 5, 2]) {
+    assert.equal(cpu.run(n).kind, 'budget');
+    total += n;
+    assert.equal(cpu.insnCount, total, `after run(${n})`);
+    assert.equal(cpu.getReg(Gpr.RAX), BigInt(Math.min(total, 20)));
+  }
+  // 30 run: 20 incs, the mov, and 9 of the loop's 200 (five decs): ecx is 95
+  assert.equal(cpu.getReg(Gpr.RCX), 95n);
+  let r = cpu.run(1);
+  while (r.kind === 'budget') r = cpu.run(7);
+  assert.equal(r.kind, 'halt');
+  assert.equal(cpu.insnCount, 20 + 1 + 200 + 1);
+});

@@ -1,0 +1,76 @@
+// Interleaving and hunt benchmark (npm run bench runs it bundled, as
+// dist/bench-sched.js):
+//  1. the run-time cost of each interleaving policy on a module keeping all
+//     4 CPUs busy (bench/sched/busy.c), best of 3, against `coarse` (the
+//     500–1999-instruction quanta the machine used before);
+//  2. how many seeds of the narrow-window race (test/hunt/narrow_race.c,
+//     4 windows of a few dozen instructions) each policy catches;
+//  3. `ksw hunt` throughput, seeds per second, with --jobs 1 and --jobs 2.
+//
+//   node dist/bench-sched.js [SEEDS]     (default 40)
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { compileModule } from '../simulator/toolchain/compile';
+import { ModuleRun } from '../simulator/cli/moduleRun';
+import { parseRunArgs } from '../simulator/cli/runArgs';
+
+const SEEDS = Number(process.argv[2] ?? 40);
+// __dirname is dist/ (bundled) or out/bench/ (transpiled)
+const ROOT = [resolve(__dirname, '..'), resolve(__dirname, '../..')].find((p) => existsSync(join(p, 'bench/sched/busy.c')))!;
+const POLICIES = (process.env.KSW_BENCH_POLICIES ?? 'coarse;fine;quantum=1-200,fine=0').split(';');
+const RACE_WATCH = 'fn=publish_window var=buf[2]';
+
+function compile(source: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ksw-bench-sched-'));
+  const r = compileModule(join(ROOT, source), { output: join(dir, source.replace(/^.*\//, '').replace(/\.c$/, '.o')) });
+  if (!('objectPath' in r) || !r.objectPath) throw new Error(`compile failed: ${r.diagnostics}`);
+  return r.objectPath;
+}
+
+function runOnce(object: string, argv: string[]): { ms: number; insns: number; status: number } {
+  const run = new ModuleRun(parseRunArgs([object, ...argv]), object);
+  const t = process.hrtime.bigint();
+  const { status } = run.run();
+  return { ms: Number(process.hrtime.bigint() - t) / 1e6, insns: run.kernel.machine.insns, status };
+}
+
+const busy = compile('bench/sched/busy.c');
+const race = compile('test/hunt/narrow_race.c');
+
+console.log('Interleaving cost: bench/sched/busy.c (4 kthreads, 4 CPUs), best of 3');
+console.log('| --sched | instructions | ms | MIPS | cost vs coarse |');
+console.log('|:--|--:|--:|--:|--:|');
+let coarseMs = 0;
+for (const policy of POLICIES) {
+  let best = Infinity, insns = 0;
+  for (let i = 0; i < 3; i++) {
+    const r = runOnce(busy, ['--sched', policy]);
+    best = Math.min(best, r.ms);
+    insns = r.insns;
+  }
+  if (policy === 'coarse') coarseMs = best;
+  console.log(`| ${policy} | ${insns} | ${best.toFixed(0)} | ${(insns / best / 1000).toFixed(1)} | ${(best / coarseMs).toFixed(2)}× |`);
+}
+
+console.log(`\nNarrow race caught (test/hunt/narrow_race.c rounds=4, seeds 1-${SEEDS})`);
+console.log('| --sched | seeds corrupted |');
+console.log('|:--|--:|');
+for (const policy of POLICIES) {
+  let found = 0;
+  for (let seed = 1; seed <= SEEDS; seed++) {
+    if (runOnce(race, ['--watch', RACE_WATCH, '--param', 'rounds=4', '--sched', policy, '--seed', String(seed)]).status === 1) found++;
+  }
+  console.log(`| ${policy} | ${found}/${SEEDS} (${((100 * found) / SEEDS).toFixed(0)}%) |`);
+}
+
+console.log(`\nksw hunt throughput (narrow_race.o, --seeds 1-${SEEDS}, default --sched)`);
+console.log('| --jobs | seeds/s | wall ms |');
+console.log('|--:|--:|--:|');
+for (const jobs of ['1', '2']) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist/ksw.js'), 'hunt', race, '--watch', RACE_WATCH, '--seeds', `1-${SEEDS}`, '--jobs', jobs, '--json'], { encoding: 'utf8' });
+  const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seeds: number; wall_ms: number };
+  console.log(`| ${jobs} | ${((last.seeds * 1000) / last.wall_ms).toFixed(1)} | ${last.wall_ms} |`);
+}
