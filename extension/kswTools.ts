@@ -1,8 +1,8 @@
 // Long work outside a debug session, with progress: compiling a test module
-// (`ksw cc`) and running it under many seeds (`ksw run --json`) to find
-// the schedules that corrupt — each seed can then be replayed in the
-// debugger, since the machine is deterministic. The bundled `ksw` runs on
-// the extension host's runtime, as the adapter does.
+// (`ksw cc`) and hunting it under many seeds (`ksw hunt`, on every core) to
+// find the schedules that corrupt — each seed found can then be replayed in
+// the debugger, since the machine is deterministic (seedHunt.ts). The
+// bundled `ksw` runs on the extension host's runtime, as the adapter does.
 
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
@@ -12,17 +12,20 @@ import { requireTrust } from './trust';
 import { WatchStore } from './stackWatchesView';
 import { scenariosFor } from './launchDefaults';
 import { watchesToSend } from './watchModel';
+import { findingItem, huntArgv, huntSummary, HuntReader, progressMessage, replayConfiguration, type SeedHuntPlan } from './seedHunt';
 
 export interface KswResult { code: number | null; stdout: string; stderr: string }
 
-/** Run the bundled ksw; cancellation kills it. */
-export function runKsw(extensionPath: string, args: string[], cwd: string, token?: vscode.CancellationToken, env?: Record<string, string>): Promise<KswResult> {
+/** Run the bundled ksw; cancellation kills it (a hunt's worker threads with it); `onStdout` sees stdout as it comes. */
+export function runKsw(extensionPath: string, args: string[], cwd: string, token?: vscode.CancellationToken, env?: Record<string, string>,
+  onStdout?: (chunk: string) => void): Promise<KswResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(extensionPath, 'dist', 'ksw.js'), ...args], {
       cwd, env: { ...process.env, ...env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => { stdout += d; onStdout?.(d); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     const sub = token?.onCancellationRequested(() => child.kill());
     child.on('error', reject);
@@ -47,53 +50,73 @@ export function registerKswTools(context: vscode.ExtensionContext, log: vscode.O
     else { log.show(true); void vscode.window.showErrorMessage(`KStackWatch: ksw cc failed (see the KStackWatch output).`); }
   }));
 
-  context.subscriptions.push(vscode.commands.registerCommand('kstackwatch.runSeeds', async () => {
-    if (!requireTrust('run a test module')) return;
-    const editor = vscode.window.activeTextEditor;
-    const doc = editor?.document;
-    if (!doc || !doc.fileName.endsWith('.c') || !isKernelModuleSource(doc.getText())) {
-      void vscode.window.showErrorMessage('KStackWatch: open a C test module to run it with many seeds.');
-      return;
-    }
-    await doc.save();
-    const fn = functionAtLine(findFunctions(doc.getText()), editor!.selection.active.line);
-    const scenario = fn ? scenariosFor(doc.fileName).find((s) => s.functions.includes(fn.name)) : undefined;
-    const watches = watchesToSend(fn ? [scenario?.stackWatch.startsWith(`fn=${fn.name}`) ? scenario.stackWatch : `fn=${fn.name}`] : [], store.list.all());
-    if (!watches.length) { void vscode.window.showErrorMessage('KStackWatch: put the cursor in a function or add a stack watch first.'); return; }
-    const count = vscode.workspace.getConfiguration('kstackwatch').get<number>('seeds') ?? 20;
-    const params = scenario ? Object.entries(scenario.params).flatMap(([k, v]) => ['--param', `${k}=${v}`]) : [];
-    const cwd = path.dirname(doc.fileName);
-    const objectDir = context.globalStorageUri.fsPath;
-    await vscode.workspace.fs.createDirectory(context.globalStorageUri);
-    const object = path.join(objectDir, path.basename(doc.fileName, '.c') + '.o');
-    const hits: number[] = [];
-    log.appendLine(`▶ ${count} seeds: ${path.basename(doc.fileName)} ${params.join(' ')} ${watches.map((w) => `--watch "${w}"`).join(' ')}`);
-    const cancelled = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `KStackWatch: ${count} seeds`, cancellable: true }, async (progress, token) => {
-      progress.report({ message: `compiling ${path.basename(doc.fileName)}` });
-      const cc = await runKsw(ext, ['cc', doc.fileName, '-o', object], cwd, token);
-      if (cc.code !== 0) { log.append(cc.stderr); log.show(true); return false; }
-      for (let seed = 1; seed <= count; seed++) {
-        if (token.isCancellationRequested) return true;
-        progress.report({ message: `seed ${seed}/${count}${hits.length ? ` — corrupted with ${hits.length}` : ''}`, increment: 100 / count });
-        const r = await runKsw(ext, ['run', object, '--json', '--quiet', '--seed', String(seed), ...params, ...watches.flatMap((w) => ['--watch', w])], cwd, token);
-        const corrupted = r.stdout.split('\n').some((l) => l.startsWith('{"type":"corruption"'));
-        if (corrupted) hits.push(seed);
-        log.appendLine(`  seed ${seed}: exit ${r.code}${corrupted ? ' — stack corruption caught' : ''}`);
-      }
-      return false;
+  context.subscriptions.push(vscode.commands.registerCommand('kstackwatch.runSeeds', () => runWithManySeeds(context, log, store)));
+}
+
+/**
+ * Run With Many Seeds: `ksw hunt` over seeds 1..kstackwatch.seeds with a
+ * cancellable progress notification, then the seeds found in a QuickPick;
+ * picking one debugs it with the hunt's very options.
+ */
+export async function runWithManySeeds(context: Pick<vscode.ExtensionContext, 'extensionPath' | 'globalStorageUri'>, log: vscode.OutputChannel,
+  store: Pick<WatchStore, 'list'>): Promise<void> {
+  if (!requireTrust('run a test module')) return;
+  const editor = vscode.window.activeTextEditor;
+  const doc = editor?.document;
+  if (!doc || !doc.fileName.endsWith('.c') || !isKernelModuleSource(doc.getText())) {
+    void vscode.window.showErrorMessage('KStackWatch: open a C test module to run it with many seeds.');
+    return;
+  }
+  await doc.save();
+  const fn = functionAtLine(findFunctions(doc.getText()), editor!.selection.active.line);
+  const scenario = fn ? scenariosFor(doc.fileName).find((s) => s.functions.includes(fn.name)) : undefined;
+  const watches = watchesToSend(fn ? [scenario?.stackWatch.startsWith(`fn=${fn.name}`) ? scenario.stackWatch : `fn=${fn.name}`] : [], store.list.all());
+  if (!watches.length) { void vscode.window.showErrorMessage('KStackWatch: put the cursor in a function or add a stack watch first.'); return; }
+  const config = vscode.workspace.getConfiguration('kstackwatch');
+  await vscode.workspace.fs.createDirectory(context.globalStorageUri);
+  const plan: SeedHuntPlan = {
+    source: doc.fileName,
+    object: path.join(context.globalStorageUri.fsPath, path.basename(doc.fileName, '.c') + '.o'),
+    watches, params: scenario?.params ?? {},
+    seeds: config.get<number>('seeds') ?? 20, sched: config.get<string>('sched') ?? '',
+  };
+  const ext = context.extensionPath;
+  const cwd = path.dirname(doc.fileName);
+  const argv = huntArgv(plan);
+  log.appendLine(`▶ ksw ${argv.map((a) => (/^[\w./=:,-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`);
+  const reader = new HuntReader();
+  let failure: string | null = null;
+  const cancelled = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `KStackWatch: ${plan.seeds} seeds`, cancellable: true }, async (progress, token) => {
+    progress.report({ message: `compiling ${path.basename(doc.fileName)}` });
+    const cc = await runKsw(ext, ['cc', doc.fileName, '-o', plan.object], cwd, token);
+    if (token.isCancellationRequested) return true;
+    if (cc.code !== 0) { failure = cc.stderr; return false; }
+    progress.report({ message: progressMessage(0, plan.seeds, 0) });
+    const r = await runKsw(ext, argv, cwd, token, undefined, (chunk) => {
+      const before = reader.done;
+      if (reader.feed(chunk)) progress.report({ message: progressMessage(reader.done, plan.seeds, reader.found), increment: (100 * (reader.done - before)) / plan.seeds });
     });
-    if (cancelled) { log.appendLine('  cancelled'); return; }
-    const summary = hits.length ? `corruption caught with seed${hits.length > 1 ? 's' : ''} ${hits.join(', ')}` : 'no corruption caught';
-    log.appendLine(`■ ${summary}`);
-    if (!hits.length) { void vscode.window.showInformationMessage(`KStackWatch: ${count} seeds, ${summary}.`); return; }
-    const debug = `Debug Seed ${hits[0]}`;
-    const choice = await vscode.window.showInformationMessage(`KStackWatch: ${count} seeds, ${summary}.`, debug);
-    if (choice === debug) {
-      const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
-      void vscode.debug.startDebugging(folder, {
-        type: 'kstackwatch', request: 'launch', name: `KStackWatch: ${path.basename(doc.fileName)} seed ${hits[0]}`, program: doc.fileName,
-        seed: hits[0], stackWatch: watches, ...(scenario ? { params: scenario.params } : {}),
-      });
-    }
-  }));
+    if (token.isCancellationRequested) return true;
+    if (r.code !== 0 && r.code !== 1 && r.code !== 3) failure = r.stderr || `ksw hunt ended with status ${r.code}`;
+    return false;
+  });
+  if (failure !== null) {
+    log.append(failure);
+    log.show(true);
+    void vscode.window.showErrorMessage(`KStackWatch: Run With Many Seeds failed: ${String(failure).trim().split('\n').pop()}`);
+    return;
+  }
+  const summary = huntSummary(reader, plan.seeds, cancelled);
+  for (const f of reader.findings) {
+    const item = findingItem(f);
+    log.appendLine(`  seed ${f.seed}: ${item.description}`);
+    if (f.replay) log.appendLine(`    ${f.replay}`);
+  }
+  log.appendLine(`■ ${summary}`);
+  if (!reader.findings.length) { void vscode.window.showInformationMessage(`KStackWatch: ${summary}.`); return; }
+  const picked = await vscode.window.showQuickPick(reader.findings.map((f) => ({ ...findingItem(f), finding: f })), {
+    title: `KStackWatch: ${summary}`, placeHolder: 'Debug a seed: it replays exactly (same seed, interleaving, watches and parameters)', matchOnDescription: true,
+  });
+  if (!picked) return;
+  void vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(doc.uri), replayConfiguration(plan, picked.finding.seed) as vscode.DebugConfiguration);
 }

@@ -3,17 +3,12 @@
 // line of `ksw hunt --json` (DESIGN.md §3.2) without the replay command,
 // which the hunt adds. Runs inside a hunt worker.
 
-import * as path from 'node:path';
 import type { MachineStop } from '../kernel/machine';
 import { ModuleRun } from './moduleRun';
 import type { RunArgs } from './runArgs';
+import type { SeedReport } from './seedReport';
 
-/** What went wrong first in a seed that did not run clean. */
-export type SeedReport =
-  | { type: 'corruption'; time_ns: number; config: string; function: string; comm: string; pid: number;
-      writer: string; writer_comm: string; writer_pid: number; cpu: number; file?: string; line?: number }
-  | { type: 'oops'; time_ns: number; reason: string; symbol: string; comm: string; pid: number; cpu: number; file?: string; line?: number }
-  | { type: 'deadlock' | 'panic' | 'budget' | 'init'; time_ns: number; reason: string };
+export { describeReport, type SeedReport } from './seedReport';
 
 export interface SeedResult {
   type: 'seed';
@@ -60,17 +55,4 @@ export function runSeed(args: RunArgs, object: string, seed: number): SeedResult
     result.report = stopReport(stop, run.kernel.initResult, m.nowNs());
   }
   return result;
-}
-
-/** One line for a person: what the seed's first report says. */
-export function describeReport(r: SeedReport): string {
-  const where = (file?: string, line?: number) => (file ? ` (${path.basename(file)}:${line})` : '');
-  switch (r.type) {
-    case 'corruption':
-      return `stack corruption: ${r.function} (${r.comm}:${r.pid}) written by ${r.writer}${where(r.file, r.line)} in ${r.writer_comm}:${r.writer_pid} on CPU ${r.cpu}`;
-    case 'oops':
-      return `oops: ${r.reason} at ${r.symbol}${where(r.file, r.line)} in ${r.comm}:${r.pid}`;
-    default:
-      return `${r.type}: ${r.reason}`;
-  }
 }
