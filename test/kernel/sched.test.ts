@@ -6,7 +6,6 @@
 
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,10 +13,11 @@ import * as path from 'node:path';
 import { compileModule } from '../../simulator/cli/cc';
 import { ModuleRun } from '../../simulator/cli/moduleRun';
 import { parseRunArgs } from '../../simulator/cli/runArgs';
+import { needs } from '../tools';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const WATCH = 'fn=publish_window var=buf[2]';
-const NEEDS_GCC = { skip: spawnSync(process.env.CC || 'gcc', ['--version']).status === 0 ? false : 'gcc is not installed' } as const;
+const NEEDS_GCC = needs('gcc');
 
 describe('fine-grained interleaving', NEEDS_GCC, () => {
   let object = '';
