@@ -1,6 +1,6 @@
 // package.json's contributions: the launch schema covers DESIGN.md §3.4,
-// every command is contributed and registered, and what the manifest points
-// at exists.
+// and what the manifest points at exists (activation.test.ts checks that
+// every contributed command is registered by activate()).
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -48,11 +48,8 @@ test('activation, breakpoints, trust and the adapter entry', () => {
   assert.equal(pkg.main, './dist/extension.js');
 });
 
-test('every contributed command is registered by the extension, and every file the manifest names exists', () => {
-  const source = fs.readdirSync(path.join(ROOT, 'extension')).filter((f) => f.endsWith('.ts')).map((f) => fs.readFileSync(path.join(ROOT, 'extension', f), 'utf8')).join('\n');
-  for (const c of pkg.contributes.commands as { command: string }[]) {
-    assert.ok(source.includes(`'${c.command}'`), `${c.command} is registered`);
-  }
+// (that every contributed command is registered: activation.test.ts runs activate())
+test('every file the manifest names exists', () => {
   const files = [
     ...pkg.contributes.grammars.map((g: { path: string }) => g.path),
     ...pkg.contributes.languages.filter((l: { configuration?: string }) => l.configuration).map((l: { configuration: string }) => l.configuration),
