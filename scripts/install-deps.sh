@@ -3,6 +3,8 @@
 #   musl-tools        (musl-gcc: builds the static guest programs)
 #   qemu-user         (qemu-x86_64: the benchmark's peer; optional for tests)
 #   gcc               (normally present already)
+#   liblua5.4-dev     (Debian's static Lua library: test/unit/interpreter.test.ts
+#                     runs a Lua interpreter built on it under ksw exec)
 #   make, linux-headers-amd64
 #                     (the Kbuild tests build real .ko modules against the
 #                     distribution's kernel headers: ksw build)
@@ -23,6 +25,7 @@ command -v musl-gcc >/dev/null 2>&1 || need[musl-tools]=cmd:musl-gcc
 command -v qemu-x86_64 >/dev/null 2>&1 || need[qemu-user]=cmd:qemu-x86_64
 command -v make >/dev/null 2>&1 || need[make]=cmd:make
 ls /usr/src/linux-headers-*/.config >/dev/null 2>&1 || need[linux-headers-amd64]=pkg
+[ -f /usr/lib/x86_64-linux-gnu/liblua5.4.a ] || need[liblua5.4-dev]=pkg
 if [ "${KSW_E2E:-1}" != "0" ]; then
   command -v chromium >/dev/null 2>&1 || need[chromium]=cmd:chromium
   for pkg in libkrb5-dev fonts-dejavu-core; do

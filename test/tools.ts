@@ -1,5 +1,5 @@
 // The one probe for the external tools the tests need (gcc, musl-gcc, as,
-// objdump, make, the kernel headers, qemu-x86_64, chromium).
+// objdump, make, the kernel headers, qemu-x86_64, chromium, Debian's static liblua5.4).
 //
 // Locally a missing tool skips the tests that need it, with the reason. Under
 // CI=true (.ci/run sets it) every tool is a declared dependency
@@ -14,7 +14,10 @@ import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { findKernelHeaders } from '../simulator/cli/build';
 
-export type Tool = 'gcc' | 'musl-gcc' | 'as' | 'objdump' | 'make' | 'kernel-headers' | 'qemu-x86_64' | 'chromium';
+export type Tool = 'gcc' | 'musl-gcc' | 'as' | 'objdump' | 'make' | 'kernel-headers' | 'qemu-x86_64' | 'chromium' | 'liblua5.4';
+
+/** Debian's static Lua library (the interpreter test links it). */
+export const LIBLUA = '/usr/lib/x86_64-linux-gnu/liblua5.4.a';
 
 /** Every tool, with how to get it (the Debian package scripts/install-deps.sh installs). */
 export const TOOLS: Record<Tool, { package: string; missing: () => string | null }> = {
@@ -28,6 +31,7 @@ export const TOOLS: Record<Tool, { package: string; missing: () => string | null
     missing: () => { const h = findKernelHeaders(); return 'error' in h ? h.error : null; },
   },
   'qemu-x86_64': { package: 'qemu-user', missing: () => runs('qemu-x86_64') },
+  'liblua5.4': { package: 'liblua5.4-dev', missing: () => (fs.existsSync(LIBLUA) ? null : `${LIBLUA} is missing`) },
   chromium: {
     package: 'chromium',
     missing: () => { const p = process.env.KSW_CHROMIUM || '/usr/bin/chromium'; return fs.existsSync(p) ? null : `${p} is missing`; },

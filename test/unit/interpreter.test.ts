@@ -1,0 +1,35 @@
+// A scripting interpreter under `ksw exec`: Lua 5.4 (Debian's static
+// liblua5.4.a from liblua5.4-dev with the small main in test/unit/lua/,
+// linked with gcc -static) runs a script that loads a module with require
+// from a file, and the output, the files it writes and the exit status
+// match the native run. (No interpreter's C source can be had offline
+// here — no deb-src, no npm package shipping one — so the library is the
+// distribution's build; the interpreter code running is all of it.)
+
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { nativeWorkspace } from './nativeRuns';
+import { LIBLUA, skipUnless } from '../tools';
+
+const ROOT = resolve(__dirname, '../../..');
+const LUA_DIR = join(ROOT, 'test/unit/lua');
+const { build, dir } = nativeWorkspace('ksw-lua-', after);
+const skip = skipUnless('gcc', 'liblua5.4');
+
+test('Lua: a script that requires a module runs as natively (stdout, the file it writes, status 3)', { skip }, () => {
+  const bin = build('gcc', readFileSync(join(LUA_DIR, 'minilua.c'), 'utf8'), 'minilua', ['-static', '-O2'], [LIBLUA, '-lm', '-ldl']);
+  const script = join(LUA_DIR, 'main.lua');
+  const run = (argv0: string[], out: string) =>
+    spawnSync(argv0[0], [...argv0.slice(1), bin, script, out], { encoding: 'utf8', input: '', timeout: 300_000, cwd: ROOT });
+  const native = run(['env'], join(dir(), 'native.txt'));
+  assert.equal(native.status, 3, native.stderr);
+  const sim = run([process.execPath, join(ROOT, 'bin/ksw'), 'exec'], join(dir(), 'sim.txt'));
+  assert.equal(sim.stderr, '');
+  assert.equal(sim.stdout, native.stdout.replace(/native\.txt/g, 'sim.txt'));
+  assert.equal(sim.status, 3);
+  assert.match(sim.stdout, /^module\tlib\/shapes\.lua\n/);
+  assert.match(sim.stdout, /read back:\twritten by lua\n/);
+});
