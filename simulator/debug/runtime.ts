@@ -135,6 +135,13 @@ export class DebugRuntime extends EventEmitter {
   private horizon = { insns: 0, time_ns: 0 };
   /** setVariable/writeMemory edits: a replay does not make them again. */
   private edits = 0;
+  /**
+   * What replays learnt about the history, reused by the next reverse step
+   * while it stays true: one thread's instruction starts from `from` to
+   * `until`, and the stops met before `until` with today's breakpoints.
+   */
+  private samplesSeen: { pid: number; from: number; until: number; samples: Sample[] } | null = null;
+  private stopsSeen: { until: number; stops: { pos: number; reverse: boolean }[] } | null = null;
   /** Rebuilding the machine for a replay: breakpoints re-resolve to what they were, silently. */
   private rebuilding = false;
   private readonly deferredExits = new Set<Task>();
@@ -309,6 +316,7 @@ export class DebugRuntime extends EventEmitter {
     this.deferredExits.clear();
     this.announcedPids.clear();
     this.horizon = { insns: 0, time_ns: 0 };
+    this.forgetHistory('all');
     this.edits = 0;
     this.target.dispose();
     this.disassembler.dispose();
@@ -528,10 +536,22 @@ export class DebugRuntime extends EventEmitter {
       const l = this.target.debugInfo?.lineFor(a);
       return l && l.line > 0 ? l : undefined;
     };
+    const pickIn = (samples: Sample[]): Sample | undefined =>
+      (granularity === 'instruction' ? previousInstruction(samples, here.rip) : previousLine(samples, here, lineOf));
+    // what the last replay saw of this thread, if it covers now
+    const seen = this.samplesSeen;
+    const known = seen && seen.pid === task.pid && seen.until >= now ? seen.from : now;
+    if (seen && known < now) {
+      const pick = pickIn(seen.samples.filter((x) => x.pos < now));
+      if (pick) { this.goTo(pick.pos, () => ({ reason: 'step', threadId: task.pid })); return; }
+      if (known === 0) { this.goToStart(); return; }
+    }
     for (let window = FIRST_WINDOW; ; window *= WINDOW_GROWTH) {
       const from = Math.max(0, now - window);
-      const samples = this.sampleThread(now, { pid: task.pid, from });
-      const pick: Sample | undefined = granularity === 'instruction' ? previousInstruction(samples, here.rip) : previousLine(samples, here, lineOf);
+      if (from >= known && from > 0) continue; // already seen: nothing there
+      const samples = this.runReplay(now, { pid: task.pid, from }, (_info, pos) => (pos >= now ? 'quiet' : 'skip'));
+      this.samplesSeen = { pid: task.pid, from, until: now, samples };
+      const pick = pickIn(samples);
       if (pick) { this.goTo(pick.pos, () => ({ reason: 'step', threadId: task.pid })); return; }
       if (from === 0) { this.goToStart(); return; }
     }
@@ -549,14 +569,20 @@ export class DebugRuntime extends EventEmitter {
 
   private reverseContinueNow(): void {
     const now = this.target.insns();
-    let met = 0;
+    let stops = this.stopsSeen && this.stopsSeen.until >= now ? this.stopsSeen.stops : null;
+    if (!stops) {
+      const met: { pos: number; reverse: boolean }[] = [];
+      this.runReplay(now, null, (info, pos) => {
+        if (pos >= now) return 'quiet';
+        met.push({ pos, reverse: REVERSE_STOP_REASONS.has(info.reason) });
+        return 'skip';
+      });
+      this.stopsSeen = { until: now, stops: met };
+      stops = met;
+    }
+    // the latest stop strictly before now (a stop at now is where we are)
     let last = -1;
-    this.runReplay(now, null, (info, pos) => {
-      if (pos >= now) return 'quiet';
-      if (REVERSE_STOP_REASONS.has(info.reason)) last = met;
-      met++;
-      return 'skip';
-    });
+    stops.forEach((x, i) => { if (x.reverse && x.pos < now) last = i; });
     if (last < 0) { this.goToStart(); return; }
     let again = 0;
     this.runReplay(now, null, (_info, pos) => (pos >= now || again++ === last ? 'report' : 'skip'));
@@ -599,9 +625,10 @@ export class DebugRuntime extends EventEmitter {
     if (this.edits > 0) this.output('note: going back in time replays the run from its start; edits made with setVariable or writeMemory are not replayed\n', 'console');
   }
 
-  /** Replay the history up to `now`, sampling one thread's instruction starts from `req.from`; ends quietly at `now`. */
-  private sampleThread(now: number, req: SampleRequest): Sample[] {
-    return this.runReplay(now, req, (_info, pos) => (pos >= now ? 'quiet' : 'skip'));
+  /** What an earlier replay saw no longer holds (breakpoints changed what stops; an edit or restart changed history). */
+  private forgetHistory(what: 'stops' | 'all'): void {
+    this.stopsSeen = null;
+    if (what === 'all') this.samplesSeen = null;
   }
 
   /** Replay to `pos` exactly and stop there with `info`. */
@@ -739,6 +766,7 @@ export class DebugRuntime extends EventEmitter {
   setVariable(ref: number, name: string, valueText: string): VariableInfo {
     const v = this.inspect.setVariable(ref, name, valueText);
     this.edits++;
+    this.forgetHistory('all');
     return v;
   }
 
@@ -756,7 +784,7 @@ export class DebugRuntime extends EventEmitter {
 
   writeMemory(reference: string, offset: number, data: Uint8Array): number {
     const n = this.inspect.writeMemory(reference, offset, data);
-    if (n > 0) this.edits++;
+    if (n > 0) { this.edits++; this.forgetHistory('all'); }
     return n;
   }
 
@@ -781,18 +809,22 @@ export class DebugRuntime extends EventEmitter {
   // ---- breakpoints ---------------------------------------------------------------------------------
 
   setSourceBreakpoints(file: string, specs: SourceBreakpointSpec[]): BreakpointResult[] {
+    this.forgetHistory('stops');
     return this.breakpoints!.setSourceBreakpoints(file, specs);
   }
 
   setFunctionBreakpoints(specs: FunctionBreakpointSpec[]): BreakpointResult[] {
+    this.forgetHistory('stops');
     return this.breakpoints!.setFunctionBreakpoints(specs);
   }
 
   setInstructionBreakpoints(specs: InstructionBreakpointSpec[]): BreakpointResult[] {
+    this.forgetHistory('stops');
     return this.breakpoints!.setInstructionBreakpoints(specs);
   }
 
   setDataBreakpoints(specs: DataBreakpointSpec[]): BreakpointResult[] {
+    this.forgetHistory('stops');
     return this.dataBreakpoints.set(specs);
   }
 
@@ -810,6 +842,7 @@ export class DebugRuntime extends EventEmitter {
       throw e;
     }
     this.liveWatches = configs;
+    if (!this.rebuilding) this.forgetHistory('stops');
     const active = ctl.active();
     for (const a of active) if (!configs.includes(a)) ctl.stop(a);
     const failed: StackWatchInfo[] = [];

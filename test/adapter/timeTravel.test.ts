@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { GUESTS, launch, lineOf, nextStop, SKIP, startClient, stopClient } from './harness';
+import { GUESTS, launch, lineOf, nextStop, ROOT, SKIP, startClient, stopClient } from './harness';
 
 const ESCAPED = path.join(GUESTS, 'escaped.c');
 const LEAK_LINE = lineOf(ESCAPED, '/* LEAK:');
@@ -160,5 +160,33 @@ describe('time travel', { skip: SKIP }, () => {
     await dc!.customRequest('stepBack', { threadId: writer });
     const sleep = await stop;
     assert.equal(sleep.frames[0].line, lineOf(ESCAPED, 'msleep(10);'), 'over the call: at the line that made it');
+  });
+
+  test('kstackwatch.gotoTime goes back to a simulated time and forward again within the history run; not beyond it', async () => {
+    const hit = await toCorruption();
+    const victimPid = (await dc!.threadsRequest()).body.threads.find((t) => t.name.startsWith('victim '))!.id;
+    const earlier = hit.time.time_ns - 2_000_000;
+    let stop = stopWithTime(dc!);
+    await dc!.customRequest('kstackwatch.gotoTime', { time_ns: earlier });
+    const back = await stop;
+    assert.equal(back.event.body.reason, 'goto');
+    assert.ok(back.time.time_ns >= earlier && back.time.time_ns < hit.time.time_ns, `${back.time.time_ns}`);
+    assert.equal(await victimSlot(victimPid), '0x51003', 'before the corruption');
+    stop = stopWithTime(dc!);
+    await dc!.customRequest('kstackwatch.gotoTime', { time_ns: hit.time.time_ns });
+    const forward = await stop;
+    // the corruption is at that very time: going there meets it, as going forward would
+    assert.equal(forward.event.body.reason, 'data breakpoint');
+    assert.deepEqual(forward.time, hit.time);
+    await assert.rejects(dc!.customRequest('kstackwatch.gotoTime', { time_ns: hit.time.time_ns + 1e9 }), /has not been reached yet/);
+    await assert.rejects(dc!.customRequest('kstackwatch.gotoTime', { time_ns: 'soon' }), /time_ns/);
+  });
+
+  test('a user-mode program says why it cannot go back', async () => {
+    dc = await startClient();
+    const stopped = nextStop(dc);
+    await launch(dc, { program: path.join(ROOT, 'examples/user/hello'), stopOnEntry: true });
+    const { event } = await stopped;
+    await assert.rejects(dc.customRequest('stepBack', { threadId: event.body.threadId }), /needs a kernel module/);
   });
 });
