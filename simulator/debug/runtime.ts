@@ -142,6 +142,8 @@ export class DebugRuntime extends EventEmitter {
    */
   private samplesSeen: { pid: number; from: number; until: number; samples: Sample[] } | null = null;
   private stopsSeen: { until: number; stops: { pos: number; reverse: boolean }[] } | null = null;
+  /** The task the debug gate was last asked about: the one whose quantum a stop cut short, usually. */
+  private lastGated: Task | null = null;
   /** Rebuilding the machine for a replay: breakpoints re-resolve to what they were, silently. */
   private rebuilding = false;
   private readonly deferredExits = new Set<Task>();
@@ -258,7 +260,10 @@ export class DebugRuntime extends EventEmitter {
       complete: (task) => this.requestStop({ reason: 'step', threadId: task.pid }),
       switchToStepping: () => this.switchToSingleSteps(),
     });
-    t.setGate((task) => (this.replay ? this.replay.gate.gate(task) : this.stepper.gate(task)));
+    t.setGate((task) => {
+      this.lastGated = task;
+      return this.replay ? this.replay.gate.gate(task) : this.stepper.gate(task);
+    });
     this.disassembler = new Disassembler({
       readBytes: (a, n) => t.originalBytes(a, n),
       symbolize: (a) => { const s = t.symbolize(a).symbol; return s.startsWith('0x') ? undefined : stripSize(s); },
@@ -545,6 +550,17 @@ export class DebugRuntime extends EventEmitter {
       const pick = pickIn(seen.samples.filter((x) => x.pos < now));
       if (pick) { this.goTo(pick.pos, () => ({ reason: 'step', threadId: task.pid })); return; }
       if (known === 0) { this.goToStart(); return; }
+    }
+    // Usually the stepped thread ran the last instruction (it stopped on its own store or breakpoint):
+    // then one replay to the instruction before is the whole step.
+    if (granularity === 'instruction' && known === now && now > 0 && this.lastGated === task) {
+      const before = now - 1;
+      let ranIt = false;
+      this.runReplay(before, null, (_i, at) => (at < before ? 'skip' : ranIt ? 'report' : 'quiet'), undefined, (t) => {
+        ranIt = t.pid === task.pid;
+        return { reason: 'step', threadId: task.pid };
+      });
+      if (ranIt) return;
     }
     for (let window = FIRST_WINDOW; ; window *= WINDOW_GROWTH) {
       const from = Math.max(0, now - window);

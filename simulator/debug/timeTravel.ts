@@ -16,8 +16,12 @@ import type { Task } from '../kernel/task';
  */
 export const EXACT_MARGIN = 4096;
 
-/** The first stretch of history before now in which a reverse step looks for its thread's instructions; grows ×16 on a miss. */
-export const FIRST_WINDOW = 1_000_000;
+/**
+ * The first stretch of history before now in which a reverse step looks
+ * for its thread's instructions (the thread runs one instruction at a time
+ * there, much slower than blocks); grows ×16 on a miss.
+ */
+export const FIRST_WINDOW = 50_000;
 export const WINDOW_GROWTH = 16;
 
 /** Where a thread was about to run an instruction: what a step back can land on. */

@@ -189,4 +189,19 @@ describe('time travel', { skip: SKIP }, () => {
     const { event } = await stopped;
     await assert.rejects(dc.customRequest('stepBack', { threadId: event.body.threadId }), /needs a kernel module/);
   });
+
+  test('stepBack by instruction in a thread that did not run last (the sleeping victim) finds its last instruction', async () => {
+    const hit = await toCorruption();
+    const victimPid = (await dc!.threadsRequest()).body.threads.find((t) => t.name.startsWith('victim '))!.id;
+    const before = (await dc!.stackTraceRequest({ threadId: victimPid })).body.stackFrames;
+    const stop = stopWithTime(dc!);
+    await dc!.customRequest('stepBack', { threadId: victimPid, granularity: 'instruction' });
+    const back = await stop;
+    assert.equal(back.event.body.threadId, victimPid);
+    assert.ok(back.time.insns < hit.time.insns);
+    const after = (await dc!.stackTraceRequest({ threadId: victimPid })).body.stackFrames;
+    assert.notEqual(after[0].instructionPointerReference, before[0].instructionPointerReference, 'one instruction earlier in the victim');
+    assert.ok(after.some((f) => /^victim(\.[a-z]+\.\d+)?\+/.test(f.name)), after.map((f) => f.name).join(', '));
+    assert.equal(await victimSlot(victimPid), '0x51003');
+  });
 });

@@ -1,0 +1,135 @@
+// Benchmark of reverse execution (never a timed test): how long a reverse
+// step takes, as a user waits for it — a DAP request to the bundled adapter
+// (dist/adapter.js) until its 'stopped' event — and the adapter's memory.
+// Time travel replays the deterministic history from the start of the run
+// (runtime.ts), so a reverse step costs about one run to that point; the
+// first stepBack from a point also replays once to learn the thread's
+// instructions, the next ones reuse that.
+//
+//   npm run bench:timetravel                 # build, bundled scenarios + a 1e8-instruction run
+//   node out/bench/timeTravel.js [--long N]  # the long run with about N instructions (e.g. 1e9)
+//
+// Scenarios: test/adapter/guests/escaped.c (a pointer to a local array
+// escapes; a stack watch catches the write through it), the bundled
+// examples/kstackwatch/kstackwatch_test.c test=3, and bench/timetravel/long.c
+// (escaped.c with a spin of N instructions before the write).
+
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+
+const ROOT = path.resolve(__dirname, '../..');
+const ADAPTER = path.join(ROOT, 'dist/adapter.js');
+/** long.c's writer loop: instructions per iteration (gcc -O2: add, inc, cmp, jne and the volatile load/store). */
+const INSNS_PER_LOOP = 6;
+
+interface Scenario {
+  name: string;
+  launch: Record<string, unknown>;
+  /** A data breakpoint for reverseContinue to go back to (a global's name), if any. */
+  dataBreakpoint?: string;
+}
+
+interface Row { scenario: string; insns: number; op: string; ms: number; cpuMs: number; rssMb: number }
+
+function parseLong(argv: string[]): number {
+  const i = argv.indexOf('--long');
+  if (i < 0) return 1e8;
+  const n = Number(argv[i + 1]);
+  if (!Number.isFinite(n) || n < 1e4) {
+    process.stderr.write('usage: node out/bench/timeTravel.js [--long INSTRUCTIONS]  (at least 1e4)\n');
+    process.exit(2);
+  }
+  return n;
+}
+
+function adapterPid(dc: DebugClient): number | undefined {
+  return (dc as unknown as { _adapterProcess?: { pid?: number } })._adapterProcess?.pid;
+}
+
+function rssMb(dc: DebugClient): number {
+  const pid = adapterPid(dc);
+  if (!pid) return NaN;
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** The adapter process's CPU time (user + system) so far, in ms: what a reverse step costs on a core of its own. */
+function cpuMs(dc: DebugClient): number {
+  const pid = adapterPid(dc);
+  if (!pid) return NaN;
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+async function timed(dc: DebugClient, send: () => Promise<unknown>): Promise<{ ms: number; cpuMs: number; stop: DebugProtocol.StoppedEvent }> {
+  const t0 = performance.now(), c0 = cpuMs(dc);
+  const stop = dc.waitForEvent('stopped');
+  await send();
+  const s = (await stop) as DebugProtocol.StoppedEvent;
+  return { ms: performance.now() - t0, cpuMs: cpuMs(dc) - c0, stop: s };
+}
+
+async function measure(s: Scenario): Promise<Row[]> {
+  const dc = new DebugClient(process.execPath, ADAPTER, 'kstackwatch', { stdio: ['pipe', 'pipe', 'pipe'] }, true);
+  dc.defaultTimeout = 3_600_000;
+  await dc.start();
+  const rows: Row[] = [];
+  try {
+    await dc.initializeRequest();
+    const t0 = performance.now();
+    const first = Promise.all([dc.waitForEvent('stopped'), dc.waitForEvent('kstackwatch.time')]);
+    await Promise.all([dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest()), dc.launch(s.launch)]);
+    const [stopped, time] = await first;
+    const insns = time.body.insns as number;
+    const threadId = (stopped as DebugProtocol.StoppedEvent).body.threadId!;
+    const row = (op: string, r: { ms: number; cpuMs: number }): void => { rows.push({ scenario: s.name, insns, op, ms: r.ms, cpuMs: r.cpuMs, rssMb: rssMb(dc) }); };
+    row('(launch, gcc and forward run to the corruption)', { ms: performance.now() - t0, cpuMs: cpuMs(dc) });
+    let r = await timed(dc, () => dc.customRequest('stepBack', { threadId, granularity: 'instruction' }));
+    row('stepBack instruction (first)', r);
+    r = await timed(dc, () => dc.customRequest('stepBack', { threadId, granularity: 'instruction' }));
+    row('stepBack instruction (next)', r);
+    r = await timed(dc, () => dc.customRequest('stepBack', { threadId }));
+    row('stepBack line', r);
+    if (s.dataBreakpoint) {
+      const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
+      const info = await dc.dataBreakpointInfoRequest({ name: s.dataBreakpoint, frameId: frames[0].id });
+      await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+    }
+    r = await timed(dc, () => dc.customRequest('reverseContinue', { threadId }));
+    row(`reverseContinue (to ${r.stop.body.reason === 'entry' ? 'the start' : r.stop.body.reason})`, r);
+  } finally {
+    try { await dc.disconnectRequest({ terminateDebuggee: true }); } catch { /* ended */ }
+    await dc.stop();
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(ADAPTER)) throw new Error('dist/adapter.js is not built (npm run build)');
+  const long = parseLong(process.argv.slice(2));
+  const watch = 'fn=victim var=slots[3] mw=1';
+  const scenarios: Scenario[] = [
+    { name: 'escaped.c', launch: { program: path.join(ROOT, 'test/adapter/guests/escaped.c'), stackWatch: watch, cpus: 2 }, dataBreakpoint: 'escaped' },
+    {
+      name: 'kstackwatch_test.c test=3',
+      launch: { program: path.join(ROOT, 'examples/kstackwatch/kstackwatch_test.c'), params: { test: 3 }, stackWatch: 'fn=test_mthread_victim var=buf[4]', seed: 1 },
+    },
+    {
+      name: `long.c (~${long.toExponential(0)} insns)`,
+      launch: { program: path.join(ROOT, 'bench/timetravel/long.c'), params: { loops: Math.round(long / INSNS_PER_LOOP) }, stackWatch: watch, cpus: 2 },
+      dataBreakpoint: 'escaped',
+    },
+  ];
+  const rows: Row[] = [];
+  for (const s of scenarios) rows.push(...await measure(s));
+  console.log('| scenario | instructions to the stop | operation | wall (ms) | adapter CPU (ms) | adapter RSS after (MiB) |');
+  console.log('|---|---:|---|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.scenario} | ${r.insns} | ${r.op} | ${r.ms.toFixed(0)} | ${r.cpuMs.toFixed(0)} | ${r.rssMb.toFixed(0)} |`);
+  console.log('\nwall: request sent → stopped event received on this host (other processes\' load included);');
+  console.log('adapter CPU: the adapter process\'s user+system time meanwhile (what it costs on a core of its own).');
+}
+
+main().catch((e) => { process.stderr.write(`bench: ${(e as Error).message}\n`); process.exit(1); });

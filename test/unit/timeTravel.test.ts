@@ -1,0 +1,39 @@
+// Which recorded moment a reverse step lands on (simulator/debug/timeTravel.ts),
+// on hand-made instruction starts of one thread: line steps go back over
+// calls made from the line, into the caller past the function's first line,
+// and skip code without lines; instruction steps skip the thread waiting at
+// its current instruction.
+
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { previousInstruction, previousLine, Sample } from '../../simulator/debug/timeTravel';
+
+/** rip → line: 0x10.. line 1, 0x20.. line 2, 0x30.. line 3 (one file); 0x90.. no line (a kernel stub). */
+const lineOf = (rip: bigint): { file: string; line: number } | undefined =>
+  (rip >= 0x90n ? undefined : { file: 'f.c', line: Number(rip >> 4n) });
+const s = (pos: number, rip: number, depth = 1): Sample => ({ pos, rip: BigInt(rip), depth });
+
+test('previousInstruction: the last instruction the thread ran, not the one it waits at', () => {
+  const samples = [s(1, 0x10), s(2, 0x11), s(7, 0x12)];
+  assert.equal(previousInstruction(samples, 0x12n)?.pos, 2, 'waiting at 0x12 since pos 7: the one before');
+  assert.equal(previousInstruction(samples, 0x13n)?.pos, 7);
+  assert.equal(previousInstruction([s(1, 0x10)], 0x10n), undefined);
+});
+
+test('previousLine: the start of the previous line, over a call made from it and its kernel stub', () => {
+  const samples = [
+    s(1, 0x10), s(2, 0x11), // line 1
+    s(3, 0x20), s(4, 0x21), // line 2 …
+    s(5, 0x40, 2), s(6, 0x95, 3), s(7, 0x41, 2), // … calls a function (line 4) that calls a stub
+    s(8, 0x22), // line 2 again after the call
+    s(9, 0x30), s(10, 0x31), // line 3: now at 0x31
+  ];
+  assert.equal(previousLine(samples, { rip: 0x31n, depth: 1 }, lineOf)?.pos, 3, 'line 2 from its first instruction, the call skipped');
+  assert.equal(previousLine(samples.slice(0, 3), { rip: 0x20n, depth: 1 }, lineOf)?.pos, 1);
+  assert.equal(previousLine([s(1, 0x30), s(2, 0x31)], { rip: 0x31n, depth: 1 }, lineOf), undefined, 'nothing before the line');
+});
+
+test('previousLine: from a callee\'s first line back into the caller\'s line that called it', () => {
+  const samples = [s(1, 0x10), s(2, 0x20), s(3, 0x21), s(4, 0x40, 2), s(5, 0x41, 2)];
+  assert.equal(previousLine(samples, { rip: 0x42n, depth: 2 }, lineOf)?.pos, 2);
+});
