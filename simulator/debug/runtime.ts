@@ -41,7 +41,7 @@ import { DataBreakpointHost, DataBreakpointManager } from './dataBreakpoints';
 import { Stepper, StepKind } from './stepper';
 import { Disassembler } from './disassembler';
 import {
-  FIRST_WINDOW, previousInstruction, previousLine, ReplayGate, REVERSE_STOP_REASONS, Sample, SampleRequest, WINDOW_GROWTH,
+  exactMargin, FIRST_WINDOW, previousInstruction, previousLine, ReplayGate, REVERSE_STOP_REASONS, Sample, SampleRequest, WINDOW_GROWTH,
 } from './timeTravel';
 import { Inspector, sourceRef, stripSize, threadName } from './inspection';
 import type {
@@ -668,7 +668,7 @@ export class DebugRuntime extends EventEmitter {
     if (reached >= this.horizon.insns) this.horizon = { insns: reached, time_ns: this.target.timeNs() };
     this.rebuild();
     const gate = new ReplayGate({ position: () => this.target.insns(), time: () => this.target.timeNs(), rip: (t) => getRip(this.target.registers(t)), depth: (t) => t.shadow.depth },
-      limit, sample, untilNs, (t) => this.requestStop(arrival(t)));
+      limit, exactMargin(Math.max(this.options.sched.quantumMax, this.options.sched.fineMax)), sample, untilNs, (t) => this.requestStop(arrival(t)));
     this.replay = { gate, atStop };
     try {
       this.target.start();

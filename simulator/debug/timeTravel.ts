@@ -10,11 +10,17 @@ import type { DebugGateAnswer } from '../kernel/machine';
 import type { Task } from '../kernel/task';
 
 /**
- * A task's quantum is under 2000 instructions and a block overshoots a
- * budget by under 64: a task that starts to run further than this from the
- * target position cannot pass it before the gate is asked again.
+ * How far from the target position a task may still start a quantum at
+ * full speed: a quantum runs at most the interleaving policy's longest
+ * (`sched`) and the gate is asked again before the next one; this slack is
+ * on top of it.
  */
-export const EXACT_MARGIN = 4096;
+export const EXACT_SLACK = 64;
+
+/** The margin for a policy whose quanta are at most `longestQuantum` instructions. */
+export function exactMargin(longestQuantum: number): number {
+  return longestQuantum + EXACT_SLACK;
+}
 
 /**
  * The first stretch of history before now in which a reverse step looks
@@ -49,7 +55,7 @@ export interface GateEnv {
 
 /**
  * The gate of a replay: every task runs at full speed until it is within
- * EXACT_MARGIN of `limit`, then one instruction at a time, and the machine
+ * `margin` (exactMargin) of `limit`, then one instruction at a time, and the machine
  * stops at the first instruction boundary at or after `limit`; the sampled
  * thread also runs one instruction at a time from `sample.from` and each
  * instruction start is recorded. With `untilNs`, it also stops at the
@@ -58,7 +64,7 @@ export interface GateEnv {
 export class ReplayGate {
   readonly samples: Sample[] = [];
 
-  constructor(private readonly env: GateEnv, readonly limit: number, private readonly sample: SampleRequest | null,
+  constructor(private readonly env: GateEnv, readonly limit: number, private readonly margin: number, private readonly sample: SampleRequest | null,
     private readonly untilNs: number | undefined, private readonly arrive: (task: Task) => void) {}
 
   gate(task: Task): DebugGateAnswer {
@@ -69,7 +75,7 @@ export class ReplayGate {
       this.record(pos, this.env.rip(task), this.env.depth(task));
       return 'step';
     }
-    return pos + EXACT_MARGIN >= this.limit ? 'step' : 'run';
+    return pos + this.margin >= this.limit ? 'step' : 'run';
   }
 
   /**
