@@ -12,6 +12,7 @@ import { ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_pro
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { EventEmitter } from 'node:events';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ADAPTER, DEBUGGEE, launch, lineOf, nextStop, SKIP, startClient, stopClient } from './harness';
@@ -30,6 +31,8 @@ class RawAdapter {
   stderr = '';
   private buf = Buffer.alloc(0);
   private seq = 1000;
+  /** Told of every message as it arrives (waits are on events, not sleeps). */
+  private readonly arrivals = new EventEmitter();
 
   constructor() {
     this.proc = spawn(process.execPath, [ADAPTER]);
@@ -40,6 +43,7 @@ class RawAdapter {
         if (this.buf.length < end) break;
         this.messages.push(JSON.parse(this.buf.toString('utf8', start, end)));
         this.buf = this.buf.subarray(end);
+        this.arrivals.emit('message');
       }
     });
     this.proc.stderr.on('data', (d: Buffer) => { this.stderr += d.toString(); });
@@ -56,14 +60,21 @@ class RawAdapter {
     await this.response(seq);
   }
 
-  async response(seq: number): Promise<DebugProtocol.Response> {
-    for (let i = 0; i < 500; i++) {
-      const r = this.messages.find((m) => m.type === 'response' && (m as DebugProtocol.Response).request_seq === seq);
-      if (r) return r as DebugProtocol.Response;
-      if (this.proc.exitCode !== null) assert.fail(`the adapter exited (${this.proc.exitCode}); stderr: ${this.stderr}`);
-      await new Promise((res) => setTimeout(res, 20));
-    }
-    assert.fail(`no response to request ${seq}`);
+  /** The response to request `seq`, as soon as it arrives; fails if the adapter exits or never answers. */
+  response(seq: number): Promise<DebugProtocol.Response> {
+    const find = () => this.messages.find((m) => m.type === 'response' && (m as DebugProtocol.Response).request_seq === seq) as DebugProtocol.Response | undefined;
+    const already = find();
+    if (already) return Promise.resolve(already);
+    return new Promise((resolve, reject) => {
+      const done = (): void => { clearTimeout(timer); this.arrivals.off('message', check); this.proc.off('exit', exited); };
+      const check = (): void => { const r = find(); if (r) { done(); resolve(r); } };
+      const exited = (code: number | null): void => { done(); reject(new Error(`the adapter exited (${code}); stderr: ${this.stderr}`)); };
+      // a liveness bound (an adapter that stopped reading), generous for a loaded machine
+      const timer = setTimeout(() => { done(); reject(new Error(`no response to request ${seq}`)); }, 30_000);
+      this.arrivals.on('message', check);
+      this.proc.on('exit', exited);
+      if (this.proc.exitCode !== null) exited(this.proc.exitCode);
+    });
   }
 
   outputs(): string {

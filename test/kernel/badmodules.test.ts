@@ -71,7 +71,7 @@ describe('bad modules', NEEDS_GCC, () => {
     const empty = writeScratch('empty.o', new Uint8Array(0));
     const cases: [string, RegExp][] = [
       [random, /random\.o: .*not an ELF/i],
-      [randomElf, /random-elf\.o: /],
+      [randomElf, /random-elf\.o: ELF for machine \d+ \(unknown\), expected x86-64$/],
       [truncatedHead, /truncated-head\.o: .*(truncated|too short|not an ELF)/i],
       [truncatedHalf, /truncated-half\.o: .*truncated/i],
       [truncatedTail, /truncated-tail\.o: .*truncated/i],
@@ -81,7 +81,7 @@ describe('bad modules', NEEDS_GCC, () => {
       [bigEndian, /big-endian\.o: .*endian/i],
       [sharedObject, /shared\.o: .*(relocatable|ET_DYN)/i],
       [path.join(ROOT, 'examples/user/hello'), /hello: .*(relocatable|ET_EXEC)/i],
-      [empty, /empty\.o: /],
+      [empty, /empty\.o: not an ELF file$/],
       [scratchDir(), /EISDIR|directory/i],
       [path.join(scratchDir(), 'does-not-exist.o'), /does-not-exist\.o: .*(ENOENT|no such file|cannot read)/i],
     ];
@@ -103,18 +103,19 @@ describe('bad modules', NEEDS_GCC, () => {
 
   test('the library: loading bad modules throws a ModuleLoadError or ElfError with a one-line message', () => {
     const good = guestObject('kt_misc');
-    const files = [
-      writeScratch('lib-random.o', Uint8Array.from({ length: 1000 }, (_, i) => (i * 37 + 11) & 0xff)),
-      writeScratch('lib-truncated.o', fs.readFileSync(good).subarray(0, 300)),
-      patched(good, 'lib-aarch64.o', [[18, [183, 0]]]),
-      guestObject('kt_unresolved'),
-      path.join(scratchDir(), 'lib-missing.o'),
+    const files: [string, RegExp][] = [
+      [writeScratch('lib-random.o', Uint8Array.from({ length: 1000 }, (_, i) => (i * 37 + 11) & 0xff)), /^not an ELF file$/],
+      [writeScratch('lib-truncated.o', fs.readFileSync(good).subarray(0, 300)), /truncated/i],
+      [patched(good, 'lib-aarch64.o', [[18, [183, 0]]]), /machine .*expected x86-64/i],
+      [guestObject('kt_unresolved'), /unresolved.*kt_no_such_function/i],
+      [path.join(scratchDir(), 'lib-missing.o'), /does not exist|ENOENT|no such file/i],
     ];
-    for (const f of files) {
+    for (const [f, reason] of files) {
       const k = new Kernel({ cpus: 2, seed: 1 });
       assert.throws(() => k.load(f), (e: unknown) => {
         assert.ok(e instanceof ModuleLoadError || e instanceof ElfError, `${path.basename(f)}: ${String(e)}`);
         assert.ok(!(e as Error).message.includes('\n'), 'one line');
+        assert.match((e as Error).message, reason, path.basename(f));
         return true;
       });
     }
