@@ -15,9 +15,10 @@
 // Type-only imports count too: a type names its owner.
 // Also reports any import cycle between folders.
 //
-// Usage: node scripts/check-layers.mjs [--json]   (exit 1 on a violation)
+// Usage: node scripts/check-layers.mjs [--json] [--root DIR]   (exit 1 on a violation;
+// --root checks another tree of the same shape: the tests use a fixture)
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,6 +54,7 @@ export function folderOf(path) {
 
 function tsFiles(dir) {
   const out = [];
+  if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) { if (name !== 'node_modules') out.push(...tsFiles(p)); }
@@ -63,21 +65,19 @@ function tsFiles(dir) {
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*'([^']+)'|(?:^|\n)\s*import\s*'([^']+)'|require\('([^']+)'\)/g;
 
-/** Every relative import between files of layered folders: { from, to, file, spec }. */
-const unplaced = new Set();
-
-export function imports() {
+/** Every relative import between files of layered folders under `base`: { from, to, file, spec }; folders in no layer go to `unplaced`. */
+export function imports(base = root, unplaced = new Set()) {
   const edges = [];
   for (const top of ['extension', 'adapter', 'simulator']) {
-    for (const file of tsFiles(join(root, top))) {
-      const rel = relative(root, file).split('\\').join('/');
+    for (const file of tsFiles(join(base, top))) {
+      const rel = relative(base, file).split('\\').join('/');
       const from = folderOf(rel);
       if (!from) { unplaced.add(rel.split('/').slice(0, 2).join('/')); continue; }
       const text = readFileSync(file, 'utf8');
       for (const m of text.matchAll(IMPORT)) {
         const spec = m[1] ?? m[2] ?? m[3];
         if (!spec.startsWith('.')) continue;
-        const target = relative(root, resolve(dirname(file), spec)).split('\\').join('/');
+        const target = relative(base, resolve(dirname(file), spec)).split('\\').join('/');
         const to = folderOf(target);
         if (!to || to === from) continue;
         edges.push({ from, to, file: rel, spec });
@@ -88,8 +88,9 @@ export function imports() {
 }
 
 /** Violations of the layering, and cycles between folders. */
-export function check() {
-  const edges = imports();
+export function check(base = root) {
+  const unplaced = new Set();
+  const edges = imports(base, unplaced);
   const problems = [...unplaced].map((f) => `${f}: not in the layers (add it to LAYERS in scripts/check-layers.mjs)`);
   const sideways = new Set(SIDEWAYS.map(([a, b]) => `${a}→${b}`));
   for (const e of edges) {
@@ -125,7 +126,8 @@ export function check() {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const r = check();
+  const at = process.argv.indexOf('--root');
+  const r = check(at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]) : root);
   if (process.argv.includes('--json')) console.log(JSON.stringify(r, null, 2));
   else if (r.problems.length === 0) console.log(`layers: ok (${r.edges} imports between folders, no cycles)`);
   else { for (const p of r.problems) console.error(p); console.error(`layers: ${r.problems.length} problem(s)`); }
