@@ -1,12 +1,15 @@
 // The DebugConfigurationProvider: F5 with no launch.json (the C file in the
-// editor, with a canary watch on the function at the cursor), the dynamic
+// editor — or its Kbuild folder, built with Kbuild — with a canary watch on
+// the function at the cursor), the dynamic
 // configurations (every scenario of every example), the initial launch.json,
 // and the checks before a launch — Workspace Trust, and stack-watch configs
 // validated here so a typo is shown with its token instead of failing the
 // session.
 
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isKbuildFolder } from '../simulator/toolchain/kbuild';
 import { findFunctions, functionAtLine } from './cSource';
 import { DEBUG_TYPE, INITIAL_CONFIGURATIONS, SourceFile, dynamicConfigurations, launchForEditor } from './launchDefaults';
 import { checkLaunchStackWatch, describeProblem } from './watchConfig';
@@ -37,7 +40,8 @@ export class KswConfigurationProvider implements vscode.DebugConfigurationProvid
       return undefined;
     }
     if (!config.type && !config.request && !config.name) {
-      const made = launchForEditor(activeEditor(), folder?.uri.fsPath);
+      const root = folder?.uri.fsPath;
+      const made = launchForEditor(activeEditor(), root, root && isKbuildFolder(root) ? root : undefined);
       if (typeof made === 'string') {
         void vscode.window.showInformationMessage(made);
         return undefined;
@@ -46,7 +50,7 @@ export class KswConfigurationProvider implements vscode.DebugConfigurationProvid
       return made as vscode.DebugConfiguration;
     }
     if (!config.program) {
-      void vscode.window.showErrorMessage(`KStackWatch: launch configuration "${config.name ?? ''}" has no "program" (the test module .c/.o or static executable to run).`);
+      void vscode.window.showErrorMessage(`KStackWatch: launch configuration "${config.name ?? ''}" has no "program" (the test module .c/.o/.ko, Kbuild module folder or static executable to run).`);
       return undefined;
     }
     return config;
@@ -70,7 +74,8 @@ export class KswConfigurationProvider implements vscode.DebugConfigurationProvid
       const choice = await vscode.window.showWarningMessage(`KStackWatch: ${describeProblem(warnings[0])}${warnings.length > 1 ? ` (and ${warnings.length - 1} more)` : ''}. The kernel would skip it.`, { modal: true }, run);
       if (choice !== run) return undefined;
     }
-    if (typeof config.program === 'string' && !fs.existsSync(config.program) && !config.program.includes('${')) {
+    // a .ko of a Kbuild folder may not be built yet: the adapter builds it
+    if (typeof config.program === 'string' && !fs.existsSync(config.program) && !config.program.includes('${') && !kbuildModule(config.program)) {
       void vscode.window.showErrorMessage(`KStackWatch: program ${config.program} does not exist.`);
       return undefined;
     }
@@ -90,7 +95,8 @@ export class KswDynamicProvider implements vscode.DebugConfigurationProvider {
       try {
         const text = fs.readFileSync(uri.fsPath, 'utf8');
         const exe = uri.fsPath.replace(/\.c$/, '');
-        files.push({ path: uri.fsPath, text, ...(isExecutable(exe) ? { executable: exe } : {}) });
+        const kbuild = kbuildFolderOf(uri.fsPath);
+        files.push({ path: uri.fsPath, text, ...(isExecutable(exe) ? { executable: exe } : {}), ...(kbuild ? { kbuildFolder: kbuild } : {}) });
       } catch {
         // unreadable: skip
       }
@@ -108,14 +114,26 @@ function isExecutable(file: string): boolean {
   }
 }
 
+/** The Kbuild folder a C source lies in (its own folder, when that has a Makefile or Kbuild naming obj-m). */
+function kbuildFolderOf(file: string): string | undefined {
+  const dir = path.dirname(file);
+  return file.endsWith('.c') && isKbuildFolder(dir) ? dir : undefined;
+}
+
+function kbuildModule(program: string): boolean {
+  return program.endsWith('.ko') && isKbuildFolder(path.dirname(program));
+}
+
 function activeEditor(): Parameters<typeof launchForEditor>[0] {
   const e = vscode.window.activeTextEditor;
   if (!e || e.document.uri.scheme !== 'file') return undefined;
   const file = e.document.uri.fsPath;
   const exe = file.replace(/\.c$/, '');
+  const kbuild = kbuildFolderOf(file);
   return {
     file, languageId: e.document.languageId, text: e.document.getText(), line: e.selection.active.line,
     ...(file.endsWith('.c') && isExecutable(exe) ? { executable: exe } : {}),
+    ...(kbuild ? { kbuildFolder: kbuild } : {}),
   };
 }
 

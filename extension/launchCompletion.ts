@@ -51,17 +51,30 @@ export class StackWatchCompletion implements vscode.CompletionItemProvider {
     return items;
   }
 
-  /** The program's source when it is a .c in the folder, else every kernel module .c of the folder. */
+  /** The program's source when it is a .c in the folder, the module sources of a Kbuild folder program, else every kernel module .c of the folder. */
   private async modules(folder: vscode.WorkspaceFolder | undefined, program: string | undefined): Promise<string[]> {
     if (program && folder) {
-      const resolved = program.replace(/\$\{workspaceFolder\}/g, folder.uri.fsPath).replace(/\.o$/, '.c');
+      const resolved = program.replace(/\$\{workspaceFolder\}/g, folder.uri.fsPath).replace(/\.k?o$/, '.c');
       if (resolved.endsWith('.c') && fs.existsSync(resolved)) return [resolved];
+      const sources = moduleSourcesIn(resolved);
+      if (sources.length) return sources;
     }
     const pattern = folder ? new vscode.RelativePattern(folder, '**/*.c') : '**/*.c';
     const uris = await vscode.workspace.findFiles(pattern, '**/{node_modules,.git,out,dist}/**', 50);
-    return uris.map((u) => u.fsPath).filter((f) => {
-      try { return isKernelModuleSource(fs.readFileSync(f, 'utf8')); } catch { return false; }
-    });
+    return uris.map((u) => u.fsPath).filter(isModuleFile);
+  }
+}
+
+function isModuleFile(file: string): boolean {
+  try { return isKernelModuleSource(fs.readFileSync(file, 'utf8')); } catch { return false; }
+}
+
+/** The kernel module sources of a folder (a Kbuild folder program); none when it is not a folder. */
+function moduleSourcesIn(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir).filter((n) => n.endsWith('.c')).map((n) => path.join(dir, n)).filter(isModuleFile);
+  } catch {
+    return [];
   }
 }
 

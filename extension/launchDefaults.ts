@@ -1,7 +1,9 @@
 // Launch configurations the extension writes for the user: F5 without a
 // launch.json, the dynamic list ("KStackWatch: …" in the Run and Debug
 // drop-down) and the initial launch.json. Pure functions over file names and
-// texts; extension/debugProvider.ts feeds them from the workspace.
+// texts; extension/debugProvider.ts feeds them from the workspace. A module
+// source in a Kbuild folder (Makefile/Kbuild with obj-m) is launched as that
+// folder: the adapter builds it with Kbuild and debugs the .ko.
 
 import * as path from 'node:path';
 import { blankCommentsAndStrings, findFunctions, functionAtLine, isKernelModuleSource, watchableFunctions } from './cSource';
@@ -24,6 +26,8 @@ export interface KswLaunchConfig {
   maxInstructions?: number;
   compiler?: string;
   cflags?: string[];
+  kernelHeaders?: string;
+  makeArgs?: string[];
   cwd?: string;
   [key: string]: unknown;
 }
@@ -60,7 +64,20 @@ export function workspacePath(folder: string | undefined, file: string): string 
   if (!folder) return file;
   const rel = path.relative(folder, file);
   if (rel.startsWith('..') || path.isAbsolute(rel)) return file;
+  if (rel === '') return '${workspaceFolder}';
   return '${workspaceFolder}/' + rel.split(path.sep).join('/');
+}
+
+/**
+ * What a module source is launched as: its Kbuild folder (built at launch)
+ * when it has one, else the .c itself (compiled with `ksw cc`); and the
+ * label its configurations carry.
+ */
+function moduleProgram(folder: string | undefined, file: string, kbuildFolder: string | undefined): { program: string; label: string } {
+  const base = path.basename(file);
+  return kbuildFolder
+    ? { program: workspacePath(folder, kbuildFolder), label: `${base} (Kbuild)` }
+    : { program: workspacePath(folder, file), label: base };
 }
 
 export interface SourceFile {
@@ -69,23 +86,24 @@ export interface SourceFile {
   text: string;
   /** For a user-mode program: its built static executable, when one exists. */
   executable?: string;
+  /** The Kbuild folder (a Makefile or Kbuild naming obj-m) the file lies in, when it does. */
+  kbuildFolder?: string;
 }
 
 /** The dynamic configurations: every scenario of every example module, every module, every built program. */
 export function dynamicConfigurations(folder: string | undefined, files: readonly SourceFile[]): KswLaunchConfig[] {
   const out: KswLaunchConfig[] = [];
   for (const f of files) {
-    const program = workspacePath(folder, f.path);
-    const base = path.basename(f.path);
     if (isKernelModuleSource(f.text)) {
+      const { program, label } = moduleProgram(folder, f.path, f.kbuildFolder);
       const scenarios = scenariosFor(f.path);
       if (scenarios.length) {
         for (const s of scenarios) {
-          out.push({ type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: ${base} ${s.label}`, program, params: { ...s.params }, stackWatch: s.stackWatch });
+          out.push({ type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: ${label} ${s.label}`, program, params: { ...s.params }, stackWatch: s.stackWatch });
         }
       } else {
         const fn = canaryFunction(f.text);
-        out.push({ type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: ${base}`, program, ...(fn ? { stackWatch: `fn=${fn.name}` } : {}) });
+        out.push({ type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: ${label}`, program, ...(fn ? { stackWatch: `fn=${fn.name}` } : {}) });
       }
     } else if (f.executable && /\bmain\s*\(/.test(f.text)) {
       out.push({ type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: user-mode ${path.basename(f.executable)}`, program: workspacePath(folder, f.executable), args: [] });
@@ -103,17 +121,24 @@ export interface ActiveEditor {
   line: number;
   /** The built executable next to a user-mode source, when there is one. */
   executable?: string;
+  /** The Kbuild folder the file lies in, when it does (the module is built with Kbuild and its .ko debugged). */
+  kbuildFolder?: string;
 }
 
 /**
  * The configuration F5 runs when there is no launch.json: the C file in the
- * editor, compiled with `ksw cc`, with a canary watch on the function at the
- * cursor (and the scenario that exercises it, for a known example module).
+ * editor — compiled with `ksw cc`, or its Kbuild folder built with Kbuild —
+ * with a canary watch on the function at the cursor (and the scenario that
+ * exercises it, for a known example module). With no editor open in a
+ * workspace that is a Kbuild folder (`kbuildRoot`), that folder's module.
  * A string is the reason nothing can be run.
  */
-export function launchForEditor(editor: ActiveEditor | undefined, folder?: string): KswLaunchConfig | string {
-  if (!editor) return 'Open a C test module (or its .o) and press F5 again, or add a launch.json.';
-  if (/\.o$/.test(editor.file)) {
+export function launchForEditor(editor: ActiveEditor | undefined, folder?: string, kbuildRoot?: string): KswLaunchConfig | string {
+  if (!editor && kbuildRoot) {
+    return { type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: ${path.basename(kbuildRoot)} (Kbuild)`, program: workspacePath(folder, kbuildRoot) };
+  }
+  if (!editor) return 'Open a C test module (or its .o or .ko, or a file of a Kbuild module folder) and press F5 again, or add a launch.json.';
+  if (/\.(o|ko)$/.test(editor.file)) {
     return { type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: ${path.basename(editor.file)}`, program: workspacePath(folder, editor.file) };
   }
   if (editor.languageId !== 'c' && !editor.file.endsWith('.c')) {
@@ -126,11 +151,12 @@ export function launchForEditor(editor: ActiveEditor | undefined, folder?: strin
     }
     return `${name} is not a kernel test module (no module_init) and has no built static executable beside it; build it with musl-gcc -static, or add a launch.json.`;
   }
-  const config: KswLaunchConfig = { type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: ${name}`, program: workspacePath(folder, editor.file) };
+  const { program, label } = moduleProgram(folder, editor.file, editor.kbuildFolder);
+  const config: KswLaunchConfig = { type: DEBUG_TYPE, request: 'launch', name: `KStackWatch: ${label}`, program };
   const fn = functionAtLine(findFunctions(editor.text), editor.line);
   if (fn && !fn.lifecycle) {
     config.stackWatch = `fn=${fn.name}`;
-    config.name = `KStackWatch: ${name} (watch ${fn.name})`;
+    config.name = `KStackWatch: ${name} (${editor.kbuildFolder ? 'Kbuild, ' : ''}watch ${fn.name})`;
     const scenario = scenariosFor(editor.file).find((s) => s.functions.includes(fn.name));
     if (scenario) {
       config.params = { ...scenario.params };

@@ -118,7 +118,9 @@ export class Sessions implements vscode.Disposable {
   /** Compiling and booting happen in the launch request: show them as progress until the machine runs or fails. */
   private startBootProgress(entry: LiveSession): void {
     const program = String(entry.session.configuration.program ?? '');
-    const title = program.endsWith('.c') ? `KStackWatch: compiling ${path.basename(program)} and booting the machine…` : 'KStackWatch: booting the machine…';
+    const title = program.endsWith('.c') ? `KStackWatch: compiling ${path.basename(program)} and booting the machine…`
+      : program.endsWith('.ko') || isDirectory(program) ? `KStackWatch: building ${path.basename(program)} with Kbuild and booting the machine…`
+        : 'KStackWatch: booting the machine…';
     void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, () => new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 120_000);
       entry.endBoot = () => { clearTimeout(timer); entry.endBoot = undefined; resolve(); };
@@ -340,5 +342,13 @@ export class Sessions implements vscode.Disposable {
   dispose(): void {
     if (this.poll) clearInterval(this.poll);
     for (const d of this.disposables) d.dispose();
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
   }
 }

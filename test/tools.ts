@@ -12,7 +12,7 @@
 
 import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { findKernelHeaders } from '../simulator/cli/build';
+import { findKernelHeaders } from '../simulator/toolchain/kbuild';
 
 export type Tool = 'gcc' | 'musl-gcc' | 'as' | 'objdump' | 'make' | 'kernel-headers' | 'qemu-x86_64' | 'chromium' | 'liblua5.4';
 

@@ -23,6 +23,7 @@ export interface StackWatchObject {
 }
 
 export interface LaunchOptions {
+  /** A module (.o, .c, .ko), a Kbuild module folder (built first), or a static executable. */
   program: string;
   /** Config strings, one per watch, as the kernel control file takes them. */
   stackWatch: string[];
@@ -37,6 +38,10 @@ export interface LaunchOptions {
   maxTimeNs: number;
   compiler?: string;
   cflags: string[];
+  /** Kernel build directory a Kbuild folder is built against (launch attribute `kernelHeaders`; default as `ksw build`). */
+  kernelHeaders?: string;
+  /** Extra `make` arguments of a Kbuild build (`makeArgs`, e.g. ["V=1"]). */
+  makeArgs: string[];
   /** Directory relative paths are resolved against. */
   cwd: string;
   /** Stop (rather than only log) when a task oopses. */
@@ -92,10 +97,14 @@ export function parseLaunchArgs(raw: Raw): LaunchOptions {
   const cwd = typeof raw.cwd === 'string' && raw.cwd ? path.resolve(raw.cwd) : process.cwd();
   const program = raw.program;
   if (typeof program !== 'string' || program.trim() === '') {
-    throw new LaunchError("'program' is required: the test module (.o or .c) or a static executable to run");
+    throw new LaunchError("'program' is required: the test module (.c, .o or .ko), a Kbuild module folder, or a static executable to run");
   }
   const compiler = raw.compiler;
   if (compiler !== undefined && (typeof compiler !== 'string' || compiler.trim() === '')) throw new LaunchError("'compiler' must be a command name");
+  const kernelHeaders = raw.kernelHeaders;
+  if (kernelHeaders !== undefined && kernelHeaders !== null && (typeof kernelHeaders !== 'string' || kernelHeaders.trim() === '')) {
+    throw new LaunchError("'kernelHeaders' must be a kernel build directory, e.g. \"/usr/src/linux-headers-6.1.0-57-amd64\"");
+  }
   return {
     program: path.resolve(cwd, program),
     stackWatch: stackWatchList(raw.stackWatch),
@@ -109,6 +118,8 @@ export function parseLaunchArgs(raw: Raw): LaunchOptions {
     maxTimeNs: duration(raw, 'maxTime', DEFAULT_MAX_TIME_NS),
     compiler: typeof compiler === 'string' ? compiler : undefined,
     cflags: stringList(raw, 'cflags'),
+    kernelHeaders: typeof kernelHeaders === 'string' ? path.resolve(cwd, kernelHeaders) : undefined,
+    makeArgs: stringList(raw, 'makeArgs'),
     cwd,
     stopOnOops: boolean(raw, 'stopOnOops', true),
     sched: schedPolicy(raw.sched),

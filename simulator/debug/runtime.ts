@@ -25,6 +25,7 @@ import { OutOfPhysicalMemory } from '../memory/memory';
 import { UserError } from '../errors/userError';
 import { KswError } from '../kstackwatch/kstackwatch';
 import { compileModule } from '../toolchain/compile';
+import { buildKbuild } from '../toolchain/kbuild';
 import { removeTempDir } from '../toolchain/tempDir';
 import { formatSeconds } from '../text/duration';
 import { LaunchError, LaunchOptions, parseLaunchArgs, stackWatchList } from './launchConfig';
@@ -46,7 +47,7 @@ import {
 import { Inspector, sourceRef, stripSize, threadName } from './inspection';
 import type {
   BreakpointResult, CpuDebugRegisters, DataBreakpointInfoResult, DataBreakpointSpec, DisassembledInstruction,
-  EvaluateResult, ExceptionDetails, FrameInfo, FunctionBreakpointSpec, InstructionBreakpointSpec, ModuleInfo,
+  EvaluateResult, ExceptionDetails, FrameInfo, FunctionBreakpointSpec, InstructionBreakpointSpec, ModuleInfo, OutputInfo,
   ReadMemoryResult, ScopeInfo, SourceBreakpointSpec, SourceRef, StackWatchInfo, StepGranularity, StopInfo, ThreadInfo,
   VariableInfo,
 } from './types';
@@ -155,10 +156,15 @@ export class DebugRuntime extends EventEmitter {
   private corruptions = 0;
   private readonly inspect: Inspector;
   private readonly toolchain: Toolchain;
+  /** Output produced while nobody listened (during create()), sent once an 'output' listener is added. */
+  private readonly unheard: OutputInfo[] = [];
 
   private constructor(readonly options: LaunchOptions, deps: RuntimeDeps) {
     super();
-    this.toolchain = deps.toolchain ?? { compileModule };
+    this.toolchain = deps.toolchain ?? { compileModule, buildKbuild };
+    this.on('newListener', (event: string) => {
+      if (event === 'output' && this.unheard.length) queueMicrotask(() => { for (const o of this.unheard.splice(0)) this.emit('output', o); });
+    });
     const rt = this;
     this.inspect = new Inspector({
       get target() { return rt.target; },
@@ -189,6 +195,7 @@ export class DebugRuntime extends EventEmitter {
     const opts = this.options;
     if (!reuseProgram) {
       this.program = prepareProgram(opts, this.toolchain);
+      if (this.program.buildLog) this.output(this.program.buildLog, 'console');
       if (this.program.diagnostics.trim()) this.output(this.program.diagnostics.replace(/\n?$/, '\n'), 'stderr');
     }
     const events = this.targetEvents();
@@ -705,7 +712,10 @@ export class DebugRuntime extends EventEmitter {
   // ---- events from the target -------------------------------------------------------------------
 
   private output(text: string, category: 'console' | 'stdout' | 'stderr' | 'important', source?: SourceRef, line?: number): void {
-    this.emit('output', { category, text, source, line });
+    const o: OutputInfo = { category, text, source, line };
+    // create() loads (compiler warnings, a Kbuild build's log) before anyone can listen: keep it for the first listener
+    if (this.listenerCount('output') === 0) this.unheard.push(o);
+    else this.emit('output', o);
   }
 
   private announce(task: Task): void {

@@ -35,6 +35,36 @@ test('F5 with no launch.json on a C module: compile it and watch the function at
   assert.deepEqual(c.params, { test: 1 });
 });
 
+const KBUILD = path.join(EXAMPLES, 'kstackwatch-kbuild');
+const KBUILD_MODULE = path.join(KBUILD, 'kstackwatch_test.c');
+
+test('F5 with no launch.json on a source of a Kbuild folder: launch the folder (built with Kbuild), watching the function at the cursor', () => {
+  state.editor = editorAt(KBUILD_MODULE, TEXT, line('WRITE_ONCE(p[i], 0xdeadbeefULL);'));
+  const c = provider().resolveDebugConfiguration(folder, {}) as Record<string, unknown>;
+  assert.equal(c.program, '${workspaceFolder}/kstackwatch-kbuild');
+  assert.equal(c.name, 'KStackWatch: kstackwatch_test.c (Kbuild, watch test_canary_overflow)');
+  assert.equal(c.stackWatch, 'fn=test_canary_overflow');
+  assert.deepEqual(c.params, { test: 1 });
+});
+
+test('F5 with no editor open in a workspace that is a Kbuild folder launches that folder', () => {
+  const kbuildFolder = { uri: { fsPath: KBUILD }, name: 'kstackwatch-kbuild', index: 0 };
+  const c = provider().resolveDebugConfiguration(kbuildFolder, {}) as Record<string, unknown>;
+  assert.deepEqual(c, { type: 'kstackwatch', request: 'launch', name: 'KStackWatch: kstackwatch-kbuild (Kbuild)', program: '${workspaceFolder}' });
+});
+
+test('a .ko of a Kbuild folder that is not built yet may be launched (the adapter builds it); another missing program may not', async () => {
+  const ko = await provider().resolveDebugConfigurationWithSubstitutedVariables(folder, {
+    type: 'kstackwatch', request: 'launch', name: 'ko', program: path.join(KBUILD, 'not_built_yet.ko'),
+  });
+  assert.equal(ko?.program, path.join(KBUILD, 'not_built_yet.ko'));
+  const missing = await provider().resolveDebugConfigurationWithSubstitutedVariables(folder, {
+    type: 'kstackwatch', request: 'launch', name: 'o', program: path.join(KBUILD, 'not_built_yet.o'),
+  });
+  assert.equal(missing, undefined);
+  assert.match(calls.error[0], /not_built_yet\.o does not exist/);
+});
+
 test('F5 with nothing runnable open says why and starts nothing', () => {
   assert.equal(provider().resolveDebugConfiguration(folder, {}), undefined);
   assert.match(calls.info[0], /Open a C test module/);

@@ -43,6 +43,34 @@ test('F5 in an unknown module watches the function at the cursor, and nothing in
   assert.equal(inInit.stackWatch, undefined);
 });
 
+test('F5 in a module of a Kbuild folder launches the folder, which the adapter accepts', () => {
+  const kbuild = path.join(EXAMPLES, 'kstackwatch-kbuild');
+  const file = path.join(kbuild, 'kstackwatch_test.c');
+  const c = launchForEditor({ file, languageId: 'c', text: TEXT, line: lineOf('WRITE_ONCE(p[i], 0xdeadbeefULL);'), kbuildFolder: kbuild }, EXAMPLES);
+  assert.deepEqual(c, {
+    type: 'kstackwatch', request: 'launch', name: 'KStackWatch: kstackwatch_test.c (Kbuild, watch test_canary_overflow)',
+    program: '${workspaceFolder}/kstackwatch-kbuild', stackWatch: 'fn=test_canary_overflow', params: { test: 1 },
+  });
+  const opts = parseLaunchArgs({ ...(c as object), program: kbuild, kernelHeaders: '/usr/src/linux-headers-x', makeArgs: ['V=1'] });
+  assert.equal(opts.program, kbuild);
+  assert.equal(opts.kernelHeaders, '/usr/src/linux-headers-x');
+  assert.deepEqual(opts.makeArgs, ['V=1']);
+  // a .ko is launched as it is, like a .o
+  const ko = launchForEditor({ file: path.join(kbuild, 'kstackwatch_test.ko'), languageId: 'plaintext', text: '', line: 0 }, EXAMPLES);
+  assert.ok(typeof ko === 'object');
+  assert.equal(ko.program, '${workspaceFolder}/kstackwatch-kbuild/kstackwatch_test.ko');
+  assert.throws(() => parseLaunchArgs({ program: kbuild, kernelHeaders: 3 }), /'kernelHeaders' must be a kernel build directory/);
+});
+
+test('dynamic configurations of a Kbuild folder launch the folder, with the example scenarios', () => {
+  const kbuild = path.join(EXAMPLES, 'kstackwatch-kbuild');
+  const configs = dynamicConfigurations(EXAMPLES, [{ path: path.join(kbuild, 'kstackwatch_test.c'), text: TEXT, kbuildFolder: kbuild }]);
+  assert.equal(configs.length, KSTACKWATCH_TEST_SCENARIOS.length);
+  assert.ok(configs.every((c) => c.program === '${workspaceFolder}/kstackwatch-kbuild'));
+  assert.equal(configs[1].name, 'KStackWatch: kstackwatch_test.c (Kbuild) test1 canary overflow');
+  assert.equal(workspacePath(EXAMPLES, EXAMPLES), '${workspaceFolder}');
+});
+
 test('F5 refuses what it cannot run, saying why', () => {
   assert.match(String(launchForEditor(undefined)), /Open a C test module/);
   assert.match(String(launchForEditor({ file: '/w/a.py', languageId: 'python', text: '', line: 0 })), /not a C file/);

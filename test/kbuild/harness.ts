@@ -7,7 +7,7 @@
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, basename } from 'node:path';
-import { buildKbuild } from '../../simulator/cli/build';
+import { buildKbuild } from '../../simulator/toolchain/kbuild';
 import { Kernel } from '../../simulator/system/kernel';
 import { skipUnless } from '../tools';
 
