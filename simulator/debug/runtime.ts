@@ -162,8 +162,9 @@ export class DebugRuntime extends EventEmitter {
   private constructor(readonly options: LaunchOptions, deps: RuntimeDeps) {
     super();
     this.toolchain = deps.toolchain ?? { compileModule, buildKbuild };
-    this.on('newListener', (event: string) => {
-      if (event === 'output' && this.unheard.length) queueMicrotask(() => { for (const o of this.unheard.splice(0)) this.emit('output', o); });
+    // at once, to the first listener (before the adapter's 'initialized'), so the order of a transcript never varies
+    this.on('newListener', (event: string, listener: (o: OutputInfo) => void) => {
+      if (event === 'output') for (const o of this.unheard.splice(0)) listener(o);
     });
     const rt = this;
     this.inspect = new Inspector({
@@ -288,8 +289,9 @@ export class DebugRuntime extends EventEmitter {
   private targetEvents(): TargetEvents {
     return {
       log: (text, category, loc) => {
-        // a replay, or a run again over history already shown, prints nothing twice
-        if (this.replay || this.target.insns() < this.horizon.insns) return;
+        // a replay, or a run again over history already shown, prints nothing twice; the target
+        // logs while it loads (a .ko's modinfo), before it is this.target: shown once, on the first load
+        if (this.replay || this.rebuilding || (this.target && this.target.insns() < this.horizon.insns)) return;
         this.output(text, category, loc ? sourceRef(loc.file) : undefined, loc?.line);
       },
       taskCreated: (task) => this.announce(task),
