@@ -13,11 +13,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { findKernelHeaders } from '../../simulator/toolchain/kbuild';
+import { skipUnless } from '../tools';
 import { launch, lineOf, nextStop, ROOT, SKIP, startClient, stopClient } from './harness';
 
-const headers = findKernelHeaders();
-const skip = SKIP || ('error' in headers && process.env.CI !== 'true' ? headers.error : false);
+const skip = SKIP || skipUnless('kernel-headers', 'make');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-adapter-kbuild-'));
 /** A copy of examples/kstackwatch-kbuild (symlinks resolved), so the build leaves the repository clean. */
