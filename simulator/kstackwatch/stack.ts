@@ -91,7 +91,7 @@ export class StackProbe {
     if (cur !== this.config.depth) return;
     const wp = this.pool.get();
     if (!wp) return; // no free watchpoint: this call is not watched (counted in pool.misses)
-    let target: { address: bigint; length: number };
+    let target: { address: bigint; length: number; lo?: number; hi?: number };
     try {
       target = this.fastCanary(task) ?? this.resolve(task, joinAddress(spLo, spHi), joinAddress(ctx.entrySpLo, ctx.entrySpHi));
     } catch (e) {
@@ -106,7 +106,7 @@ export class StackProbe {
       cpu: this.m.currentCpu.index, canary: watchesCanary(this.config),
     };
     wp.owner = owner;
-    this.pool.arm(wp, target.address, target.length as 1 | 2 | 4 | 8);
+    this.pool.arm(wp, target.address, target.length as 1 | 2 | 4 | 8, target.lo, target.hi);
     ctx.wp = wp;
     ctx.spLo = spLo;
     ctx.spHi = spHi;
@@ -149,7 +149,7 @@ export class StackProbe {
    * The common case without BigInt: canary mode with the prologue's canary
    * slot known, SP inside the stack, the slot holding the canary.
    */
-  private fastCanary(task: Task): { address: bigint; length: number } | null {
+  private fastCanary(task: Task): { address: bigint; length: number; lo: number; hi: number } | null {
     if (this.variable || !this.canarySlot || this.config.funcOffset !== null || !watchesCanary(this.config)) return null;
     const R = this.m.cpu.regs;
     if (!task.stackContainsAt(R[2 * Gpr.RSP], R[2 * Gpr.RSP + 1], 1)) return null;
@@ -158,7 +158,7 @@ export class StackProbe {
     if (!task.stackContainsAt(lo, hi, 8)) return null;
     const mem = this.m.mem;
     if (mem.peek64(lo, hi) !== task.canaryLo || mem.scratch[0] !== task.canaryHi) return null;
-    return { address: joinAddress(lo, hi), length: 8 };
+    return { address: joinAddress(lo, hi), length: 8, lo, hi };
   }
 
   /** The canary's slot as the prologue stored it, when known and it holds the canary. */

@@ -79,16 +79,32 @@ export class WatchPool {
     return this.all.length - this.freeList.length;
   }
 
-  /** Point the watchpoint at [address, address+length) on every online CPU. */
-  arm(wp: Watchpoint, address: bigint, length: 1 | 2 | 4 | 8): void {
+  /**
+   * Point the watchpoint at [address, address+length) on every online CPU.
+   * `lo`/`hi` are the address's 32-bit halves when the caller has them:
+   * arming runs on every watched call, and splitting a BigInt costs more
+   * than the rest of it.
+   */
+  arm(wp: Watchpoint, address: bigint, length: 1 | 2 | 4 | 8, lo?: number, hi?: number): void {
     wp.address = address;
     wp.length = length;
     wp.armed = true;
-    const [lo, hi] = splitAddress(address);
+    if (lo === undefined || hi === undefined) [lo, hi] = splitAddress(address);
     wp.lastLo = this.m.mem.peek64(lo, hi);
     wp.lastHi = this.m.mem.scratch[0];
-    this.program(wp, { address, length, kind: 'w' });
+    let attr = this.armedAttr.get(wp);
+    if (!attr) this.armedAttr.set(wp, attr = { address, length, kind: 'w' });
+    attr.address = address;
+    attr.length = length;
+    this.program(wp, attr);
   }
+
+  /**
+   * Each watchpoint's armed attributes, reused from call to call (no
+   * allocation per arm). A pending IPI may hold it: it then programs the
+   * newest target, as a newer request for the slot replaces a pending one.
+   */
+  private readonly armedAttr = new Map<Watchpoint, { address: bigint; length: 1 | 2 | 4 | 8; kind: 'w' }>();
 
   disarm(wp: Watchpoint): void {
     wp.armed = false;
