@@ -11,8 +11,8 @@
 //
 // Scenarios: test/adapter/guests/escaped.c (a pointer to a local array
 // escapes; a stack watch catches the write through it), the bundled
-// examples/kstackwatch/kstackwatch_test.c test=3, and bench/timetravel/long.c
-// (escaped.c with a spin of N instructions before the write).
+// examples/kstackwatch/kstackwatch_test.c test=3, and escaped.c again with
+// about N instructions of work before the write (its `loops` parameter).
 
 import * as path from 'node:path';
 import * as fs from 'node:fs';
@@ -22,7 +22,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 
 const ROOT = path.resolve(__dirname, '../..');
 const ADAPTER = path.join(ROOT, 'dist/adapter.js');
-/** long.c's writer loop: instructions per iteration (gcc -O2: add, inc, cmp, jne and the volatile load/store). */
+/** escaped.c's writer loop: instructions per iteration (gcc -O2: the volatile load, add and store, inc, cmp, jne). */
 const INSNS_PER_LOOP = 6;
 
 interface Scenario {
@@ -118,8 +118,8 @@ async function main(): Promise<void> {
       launch: { program: path.join(ROOT, 'examples/kstackwatch/kstackwatch_test.c'), params: { test: 3 }, stackWatch: 'fn=test_mthread_victim var=buf[4]', seed: 1 },
     },
     {
-      name: `long.c (~${long.toExponential(0)} insns)`,
-      launch: { program: path.join(ROOT, 'bench/timetravel/long.c'), params: { loops: Math.round(long / INSNS_PER_LOOP) }, stackWatch: watch, cpus: 2 },
+      name: `escaped.c loops=${Math.round(long / INSNS_PER_LOOP)}`,
+      launch: { program: path.join(ROOT, 'test/adapter/guests/escaped.c'), params: { loops: Math.round(long / INSNS_PER_LOOP) }, stackWatch: watch, cpus: 2 },
       dataBreakpoint: 'escaped',
     },
   ];

@@ -75,6 +75,12 @@ describe('time travel', { skip: SKIP }, () => {
     assert.equal(back.frames[0].line, CORRUPT_LINE);
     assert.ok(back.time.insns < hit.time.insns, `${back.time.insns} < ${hit.time.insns}`);
     assert.equal(await victimSlot(victimPid), '0x51003', 'the watched slot holds its old value again');
+    // the Stack Watches view and the debug registers show that moment too: the watch armed, the old value
+    const watches = (await dc!.customRequest('kstackwatch.listStackWatches')).body.watches;
+    assert.equal(watches[0].armed.length, 1);
+    assert.equal(watches[0].armed[0].value, '0x51003');
+    const cpus = (await dc!.customRequest('kstackwatch.debugRegisters')).body.cpus as { slots: { enabled: boolean; address: string; owner: string }[] }[];
+    assert.ok(cpus.every((c) => c.slots.some((x) => x.enabled && x.owner === 'kstackwatch' && x.address === watches[0].armed[0].address)));
 
     // a data breakpoint on the global that held the escaped pointer, then back to where it was stored
     const info = await dc!.dataBreakpointInfoRequest({ name: 'escaped', frameId: back.frames[0].id });

@@ -5,16 +5,23 @@
  * publishes &scratch[3] in the global `escaped` and returns; the same
  * thread then calls victim(), whose frame takes the same stack (the two
  * functions have the same frame layout), so slots[3] is where scratch[3]
- * was. Meanwhile the "writer" thread sleeps, then writes through the stale
- * pointer — into victim's live frame.
+ * was. Meanwhile the "writer" thread works (`loops` iterations of about 6
+ * instructions: the time-travel benchmark's long history, bench/timeTravel.ts),
+ * sleeps, then writes through the stale pointer — into victim's live frame,
+ * which waits until the write is done.
  */
 #include <linux/module.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
 #include <linux/delay.h>
+#include <linux/completion.h>
+
+static unsigned long loops;
+module_param(loops, ulong, 0644);
 
 static unsigned long *volatile escaped;
 static volatile unsigned long sink;
+static DECLARE_COMPLETION(written);
 
 static noinline void leak_frame(void)
 {
@@ -36,7 +43,7 @@ static noinline void victim(void)
 	for (i = 0; i < 8; i++)
 		slots[i] = 0x51000 + i;
 	barrier_data(slots);
-	msleep(20); /* ARMED: the writer runs while this frame is live */
+	wait_for_completion(&written); /* ARMED: the writer runs while this frame is live */
 	sink += slots[3];
 	pr_info("victim: slots[3]=0x%lx\n", slots[3]);
 }
@@ -51,11 +58,15 @@ static int victim_thread(void *data)
 static int writer_thread(void *data)
 {
 	unsigned long *p;
+	unsigned long i;
 
+	for (i = 0; i < loops; i++)
+		sink += i;
 	msleep(10);
 	p = escaped;
 	*p = 0xbad0bad; /* CORRUPT: a write through the stale pointer */
 	pr_info("writer: wrote through %px\n", p);
+	complete(&written);
 	return 0;
 }
 
