@@ -132,8 +132,11 @@ export class DebugRuntime extends EventEmitter {
   private readonly announcedPids = new Set<number>();
   /** The replay in progress (time travel), or null: the live run. */
   private replay: Replay | null = null;
-  /** The furthest point of history the session has run to: output before it was shown already. */
+  /** The furthest point of history the session has run to (kstackwatch.gotoTime goes no further). */
   private horizon = { insns: 0, time_ns: 0 };
+  /** Log lines of the current machine's history so far, and the most any history has shown. */
+  private logLines = 0;
+  private logLinesShown = 0;
   /** setVariable/writeMemory edits: a replay does not make them again. */
   private edits = 0;
   /**
@@ -289,9 +292,10 @@ export class DebugRuntime extends EventEmitter {
   private targetEvents(): TargetEvents {
     return {
       log: (text, category, loc) => {
-        // a replay, or a run again over history already shown, prints nothing twice; the target
-        // logs while it loads (a .ko's modinfo), before it is this.target: shown once, on the first load
-        if (this.replay || this.rebuilding || (this.target && this.target.insns() < this.horizon.insns)) return;
+        // the log is the same sequence in every replay of the history (from the load on: a .ko logs its
+        // modinfo while it loads): a line already shown is not shown again
+        if (this.logLines++ < this.logLinesShown) return;
+        this.logLinesShown = this.logLines;
         this.output(text, category, loc ? sourceRef(loc.file) : undefined, loc?.line);
       },
       taskCreated: (task) => this.announce(task),
@@ -330,6 +334,7 @@ export class DebugRuntime extends EventEmitter {
     this.deferredExits.clear();
     this.announcedPids.clear();
     this.horizon = { insns: 0, time_ns: 0 };
+    this.logLines = this.logLinesShown = 0;
     this.forgetHistory('all');
     this.edits = 0;
     this.target.dispose();
@@ -702,6 +707,7 @@ export class DebugRuntime extends EventEmitter {
     this.deferredExits.clear();
     this.handles.reset();
     this.announced.clear();
+    this.logLines = 0;
     this.rebuilding = true;
     try {
       this.load(true);
