@@ -14,6 +14,8 @@ import { OutOfPhysicalMemory } from '../memory/memory';
 import { hex } from '../cpu/faults';
 import { ExecResult, UserProcess } from '../user/process';
 import { EXEC_USAGE } from './usage';
+import { MAX_DURATION_NS, parseDurationNs } from '../text/duration';
+import { DEFAULT_MAX_TIME_NS } from '../kernel/machine';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, UserError } from '../errors/userError';
 
 export { EXIT_BAD_INPUT, EXIT_INTERNAL } from '../errors/userError';
@@ -26,12 +28,14 @@ export interface ExecArgs {
   root?: string;
   /** Seed of the thread interleaving and the random bytes (--seed; default 0). */
   seed?: number;
+  /** Simulated-time limit, ns (--max-time; default DEFAULT_MAX_TIME_NS, as ksw run). */
+  maxTimeNs?: number;
 }
 
 /** Parse `ksw exec` arguments; a string is a usage error message. */
 export function parseExecArgs(argv: string[]): ExecArgs | 'help' | string {
   let stats = false, verbatim = false, i = 0;
-  let root: string | undefined, seed: number | undefined;
+  let root: string | undefined, seed: number | undefined, maxTimeNs: number | undefined;
   for (; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') { verbatim = true; i++; break; }
@@ -48,6 +52,13 @@ export function parseExecArgs(argv: string[]): ExecArgs | 'help' | string {
       seed = Number(v);
       continue;
     }
+    if (a === '--max-time' || a.startsWith('--max-time=')) {
+      const v = a === '--max-time' ? argv[++i] : a.slice('--max-time='.length);
+      const ns = v === undefined ? null : parseDurationNs(v);
+      if (ns === null) return `ksw exec: --max-time: '${v ?? ''}' is not a simulated time (seconds, or 1.5s, 500ms, 200us; at most ${MAX_DURATION_NS / 1e9} s)`;
+      maxTimeNs = ns;
+      continue;
+    }
     if (a === '-h' || a === '--help') return 'help';
     if (a.startsWith('-') && a !== '-') return `ksw exec: unknown option '${a}'`;
     break;
@@ -58,14 +69,17 @@ export function parseExecArgs(argv: string[]): ExecArgs | 'help' | string {
     rest.pop();
   }
   if (rest.length === 0) return 'ksw exec: missing PROGRAM';
-  return { program: rest[0], args: rest.slice(1), stats, ...(root !== undefined ? { root } : {}), ...(seed !== undefined ? { seed } : {}) };
+  return {
+    program: rest[0], args: rest.slice(1), stats, ...(root !== undefined ? { root } : {}), ...(seed !== undefined ? { seed } : {}),
+    ...(maxTimeNs !== undefined ? { maxTimeNs } : {}),
+  };
 }
 
 export function execCommand(argv: string[], err: (line: string) => void, out: (line: string) => void): number {
   const parsed = parseExecArgs(argv);
   if (parsed === 'help') { out(EXEC_USAGE); return 0; }
   if (typeof parsed === 'string') { err(parsed); err(EXEC_USAGE); return EXIT_BAD_INPUT; }
-  const { program, args, stats, root, seed } = parsed;
+  const { program, args, stats, root, seed, maxTimeNs = DEFAULT_MAX_TIME_NS } = parsed;
   if (root !== undefined) {
     const why = rootProblem(root);
     if (why) { err(`ksw: --root ${root}: ${why}`); return EXIT_BAD_INPUT; }
@@ -74,7 +88,7 @@ export function execCommand(argv: string[], err: (line: string) => void, out: (l
   let proc: UserProcess;
   try {
     const elf = ElfFile.parse(readInputFile(program));
-    proc = new UserProcess(elf, [program, ...args], program, { env: hostEnvironment(), root, seed });
+    proc = new UserProcess(elf, [program, ...args], program, { env: hostEnvironment(), root, seed, maxTimeNs });
   } catch (e) {
     const reason = badInputReason(e);
     if (reason === null) throw e;

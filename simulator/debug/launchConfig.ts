@@ -34,7 +34,7 @@ export interface LaunchOptions {
   stopOnEntry: boolean;
   stopOnCorruption: boolean;
   maxInstructions: number;
-  /** Simulated-time limit of a kernel module's run, ns (launch attribute `maxTime`, seconds or "500ms"). */
+  /** Simulated-time limit of the run (a module or a user program), ns (launch attribute `maxTime`, seconds or "500ms"). */
   maxTimeNs: number;
   compiler?: string;
   cflags: string[];

@@ -311,6 +311,7 @@ export class UserTarget implements Target {
     while (cpu.insnCount < end) {
       const budgetLeft = this.opts.maxInstructions - cpu.insnCount;
       if (budgetLeft <= 0) return { kind: 'budget' };
+      if (this.proc.simulatedNs() >= this.opts.maxTimeNs) return { kind: 'timeLimit' };
       const g = this.gate ? this.gate(this.current) : 'run';
       if (g === 'stop') return { kind: 'halted' };
       // the process's schedule point: threads switch, timers fire, signals are delivered

@@ -23,6 +23,7 @@ import { mulberry32 } from './prng';
 import { signalForFault } from './signals';
 import { Ending, LinuxSyscalls, ProcessHost, StreamKind } from './syscalls';
 import type { Threads } from './threads';
+import { formatSeconds } from '../text/duration';
 
 export interface ExecOptions {
   /** Environment strings ("NAME=value"); default none, so runs are reproducible. */
@@ -36,6 +37,12 @@ export interface ExecOptions {
   maxInstructions?: number;
   /** Seed for AT_RANDOM and getrandom (default 0). */
   seed?: number;
+  /**
+   * Stop when the simulated clock reaches this many ns (exit status
+   * 128+SIGXCPU, one line on stderr). Default: no limit. Sleeps cost no host
+   * time (the clock jumps), so this is what ends a program that sleeps forever.
+   */
+  maxTimeNs?: number;
   /** Host directory that is the guest's "/" (see paths.ts); default: the host's file system as it is. */
   root?: string;
 }
@@ -53,6 +60,8 @@ export interface ExecResult {
   signal?: number;
   /** True when maxInstructions ran out. */
   budgetExhausted?: boolean;
+  /** True when the simulated clock reached maxTimeNs. */
+  timeLimit?: boolean;
 }
 
 const CHUNK = 10_000_000;
@@ -171,9 +180,15 @@ export class UserProcess {
     return this.ended ? 0 : threads.slice();
   }
 
-  /** Run to completion (or the instruction budget). */
+  /** The simulated clock, ns (a number: checked once per slice). */
+  simulatedNs(): number {
+    return this.syscalls.nowNumber();
+  }
+
+  /** Run to completion (or the instruction budget, or the simulated-time limit). */
   run(): ExecResult {
     const budget = this.opts.maxInstructions ?? Infinity;
+    const maxTime = this.opts.maxTimeNs ?? Infinity;
     const start = this.cpu.insnCount;
     const t0 = performance.now();
     let result: Omit<ExecResult, 'insns' | 'seconds'>;
@@ -182,6 +197,11 @@ export class UserProcess {
       if (left <= 0) {
         this.diag(`ksw: instruction limit reached (${budget} instructions)`);
         result = { exitCode: 128 + SIGXCPU, signal: SIGXCPU, budgetExhausted: true };
+        break;
+      }
+      if (this.simulatedNs() >= maxTime) {
+        this.diag(`ksw: simulated time limit reached (${formatSeconds(maxTime)}): the program was still running`);
+        result = { exitCode: 128 + SIGXCPU, signal: SIGXCPU, timeLimit: true };
         break;
       }
       const slice = this.schedule();

@@ -102,6 +102,27 @@ describe('user-mode program', { skip }, () => {
     assert.equal(((await exited) as DebugProtocol.ExitedEvent).body.exitCode, (4950 + 10000 + 4950 + 20000) % 100);
   });
 
+  test('maxTime bounds a user program that sleeps forever: the session ends with the reason', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-adapter-sleeper-'));
+    try {
+      const src = path.join(dir, 'sleeper.c'), exe = path.join(dir, 'sleeper');
+      fs.writeFileSync(src, '#include <unistd.h>\nint main(void) { for (;;) sleep(1); }\n');
+      const r = spawnSync(MUSL, ['-static', '-O2', '-o', exe, src], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      dc = await startClient();
+      const out: string[] = [];
+      dc.on('output', (e) => out.push((e as DebugProtocol.OutputEvent).body.output));
+      const exited = dc.waitForEvent('exited');
+      const terminated = dc.waitForEvent('terminated');
+      await launch(dc, { program: exe, maxTime: '30s' });
+      assert.equal(((await exited) as DebugProtocol.ExitedEvent).body.exitCode, 3);
+      await terminated;
+      assert.match(out.join(''), /simulated time limit reached \(maxTime 30 s\)/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('stackWatch needs a kernel module: the launch says so', async () => {
     dc = await startClient();
     await dc.initializeRequest();

@@ -227,6 +227,20 @@ test('musl hello world: output and exit status match native', { skip: SKIP_MUSL 
   assert.equal(got.status, 3);
 });
 
+test('--max-time: a program that sleeps forever ends at the simulated limit (default 600 s) with 128+SIGXCPU and one line', { skip: SKIP_MUSL }, () => {
+  const exe = build('sleeper', '#include <stdio.h>\n#include <unistd.h>\nint main(void) { puts("sleeping"); fflush(stdout); for (;;) sleep(1); }\n');
+  const bounded = ksw(['exec', '--max-time', '5s', exe]);
+  assert.equal(bounded.stdout, 'sleeping\n');
+  assert.equal(bounded.stderr, 'ksw: simulated time limit reached (5 s): the program was still running\n');
+  assert.equal(bounded.status, 128 + 24);
+  const byDefault = ksw(['exec', exe]);
+  assert.equal(byDefault.stderr, 'ksw: simulated time limit reached (600 s): the program was still running\n');
+  assert.equal(byDefault.status, 128 + 24);
+  const bad = ksw(['exec', '--max-time', '0', exe]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^ksw exec: --max-time: '0' is not a simulated time/);
+});
+
 test('musl static-pie hello world', { skip: SKIP_MUSL }, () => {
   const exe = build('hello', HELLO, true);
   const got = ksw(['exec', exe, 'pie']);
