@@ -35,6 +35,8 @@ import { registerTimers } from './timers';
 import { registerWorkqueue } from './workqueue';
 import { registerRcu } from './rcu';
 import { registerStringExtra } from './stringExtra';
+import { registerBitmap } from './bitmap';
+import { registerSort } from './sort';
 
 export { flushPrintk, dumpStack, kernelPanic, printkText } from './printk';
 export { KERNEL_DATA, updateJiffies, jiffiesAt } from './time';
@@ -69,6 +71,8 @@ export function registerKernelApi(m: Machine): void {
   registerWorkqueue(m);
   registerRcu(m);
   registerStringExtra(m);
+  registerBitmap(m);
+  registerSort(m);
   registerDelayEntries(m);
   registerRandomSmall(m);
 }

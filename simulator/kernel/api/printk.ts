@@ -17,7 +17,8 @@ import { Gpr } from '../../cpu/registers';
 import { MemoryFault } from '../../memory/memory';
 import { ArgSource, parsePrintkPrefix } from './format';
 import { callArgs, guestFormat, symbolString, vaListArgs } from './guestFormat';
-import { NO_RETURN, beginWait, readU64, resumeWait } from './util';
+import { NO_RETURN, beginWait, readCBytes, readU64, resumeWait } from './util';
+import { CpuFault, Vector } from '../../cpu/faults';
 import { afterQuantum } from './hooks';
 
 /** Linux's printk record limit (PRINTKRB_RECORD_MAX). */
@@ -117,7 +118,8 @@ export function dumpStack(m: Machine, level = DEFAULT_LOGLEVEL, rip?: bigint): v
   // at ret-1), so a call that is its function's last instruction (a
   // noreturn call such as panic()) is still attributed to that function.
   const frames = m.callTrace(t, rip ?? m.cpu.rip).map((f, i) => {
-    if (i === 0) return f;
+    // a host function a callback returns into (worker_thread, sort) has no call site before it
+    if (i === 0 || m.host.containing(BigInt(f.ip))?.offset === 0) return f;
     const b = symbolString(m, BigInt(f.ip), 'B');
     return b.startsWith('0x') ? f : { ...f, symbol: b }; // e.g. the exit trampoline: no call precedes it
   });
@@ -170,6 +172,17 @@ export function registerPrintk(m: Machine): void {
   m.defineHost('_printk', () => printkWith(m, m.arg(0), callArgs(m, 1)));
   m.defineHost('vprintk', () => printkWith(m, m.arg(0), vaListArgs(m, m.arg(1))));
   m.defineHost('dump_stack', () => { dumpStack(m); });
+  // WARN(cond, fmt, ...): the message at KERN_WARNING; the ud2 after it reports the warning (__bug_table)
+  m.defineHost('__warn_printk', () => {
+    const r = guestFormat(m, m.arg(0), callArgs(m, 1), PRINTK_MAX);
+    return printkText(m, concat(Uint8Array.of(0x01, 0x34), r.bytes));
+  });
+  // CONFIG_FORTIFY_SOURCE found a string/memory call overflowing its object: the line, then BUG() (an oops)
+  m.defineHost('fortify_panic', () => {
+    const name = Buffer.from(readCBytes(m, m.arg(0), 64)).toString('latin1');
+    logLines(m, 0, `detected buffer overflow in ${name}`);
+    throw new CpuFault(Vector.UD, 'invalid opcode: 0000', 'kernel BUG at lib/string_helpers.c');
+  });
 
   m.defineHost('panic', () => {
     const r = guestFormat(m, m.arg(0), callArgs(m, 1), PRINTK_MAX);

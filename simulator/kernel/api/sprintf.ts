@@ -9,6 +9,7 @@ import type { Machine } from '../machine';
 import { ArgSource } from './format';
 import { callArgs, guestFormat, vaListArgs } from './guestFormat';
 import { readCBytes, writeBytes, writeU16, writeU32, writeU64, writeU8 } from './util';
+import { kmalloc } from './slab';
 
 const INT_MAX = 0x7fffffff;
 /** Most output kept on the host side (no guest buffer is larger: the heap is 64 MiB). */
@@ -242,6 +243,15 @@ export function registerSprintf(m: Machine): void {
   m.defineHost('scnprintf', () => scn(guestVsnprintf(m, m.arg(0), m.arg(1), m.arg(2), callArgs(m, 3)), m.arg(1)));
   m.defineHost('sprintf', () => guestVsnprintf(m, m.arg(0), BigInt(INT_MAX), m.arg(1), callArgs(m, 2)));
   m.defineHost('vsprintf', () => guestVsnprintf(m, m.arg(0), BigInt(INT_MAX), m.arg(1), vaListArgs(m, m.arg(2))));
+  // kasprintf(gfp, fmt, ...): a kmalloc'ed formatted string (NULL when out of memory)
+  const kasprintf = (fmt: bigint, args: () => ArgSource): bigint => {
+    const len = guestFormat(m, fmt, args(), 0).length;
+    const p = kmalloc(m, BigInt(len + 1), false);
+    if (p > 16n) guestVsnprintf(m, p, BigInt(len + 1), fmt, args());
+    return p > 16n ? p : 0n;
+  };
+  m.defineHost('kasprintf', () => kasprintf(m.arg(1), () => callArgs(m, 2)));
+  m.defineHost('kvasprintf', () => kasprintf(m.arg(1), () => vaListArgs(m, m.arg(2))));
   m.defineHost('sscanf', () => guestVsscanf(m, m.arg(0), m.arg(1), callArgs(m, 2)));
   m.defineHost('vsscanf', () => guestVsscanf(m, m.arg(0), m.arg(1), vaListArgs(m, m.arg(2))));
 
@@ -266,4 +276,15 @@ export function registerSprintf(m: Machine): void {
       return 0;
     });
   }
+
+  // kstrtobool(s, &res): y/Y/t/T/1 and on/ON true, n/N/f/F/0 and of/OF false, else -EINVAL
+  m.defineHost('kstrtobool', () => {
+    if (m.arg(0) === 0n) return -EINVAL;
+    const s = readCBytes(m, m.arg(0), 2);
+    const c = String.fromCharCode(s[0] ?? 0).toLowerCase(), d = String.fromCharCode(s[1] ?? 0).toLowerCase();
+    const v = 'yt1'.includes(c) && c !== '' ? true : 'nf0'.includes(c) && c !== '' ? false : c === 'o' && d === 'n' ? true : c === 'o' && d === 'f' ? false : null;
+    if (v === null || s.length === 0) return -EINVAL;
+    writeU8(m, m.arg(1), v ? 1 : 0);
+    return 0;
+  });
 }

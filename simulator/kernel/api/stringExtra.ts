@@ -1,9 +1,9 @@
 // String helpers of lib/string.c that modules built against real headers
 // call and the SDK does not declare: strsep, strpbrk, strspn, strcspn, strim,
-// skip_spaces.
+// skip_spaces, strnchr, memchr_inv.
 
 import type { Machine } from '../machine';
-import { U64, readCBytes, readU64, writeU64, writeU8 } from './util';
+import { U64, readBytes, readCBytes, readU64, writeU64, writeU8 } from './util';
 
 const MAX = 1 << 20;
 
@@ -49,5 +49,22 @@ export function registerStringExtra(m: Machine): void {
     let start = 0;
     while (start < end && isSpace(bytes[start])) start++;
     return s + BigInt(start);
+  });
+  m.defineHost('strnchr', () => {
+    // the first c in the first `count` bytes, stopping at the NUL
+    const s = U64(m.arg(0)), count = Number(BigInt.asUintN(32, m.arg(1) > 0xffffffffn ? 0xffffffffn : m.arg(1))), c = Number(m.arg(2) & 0xffn);
+    const bytes = readCBytes(m, s, count);
+    for (let i = 0; i < count; i++) {
+      const b = i < bytes.length ? bytes[i] : 0;
+      if (b === c) return s + BigInt(i);
+      if (b === 0) break;
+    }
+    return 0n;
+  });
+  m.defineHost('memchr_inv', () => {
+    // the first byte that is not c, or NULL
+    const p = U64(m.arg(0)), c = Number(m.arg(1) & 0xffn), n = Number(m.arg(2) > BigInt(MAX) ? BigInt(MAX) : m.arg(2));
+    const i = readBytes(m, p, n).findIndex((b) => b !== c);
+    return i < 0 ? 0n : p + BigInt(i);
   });
 }
