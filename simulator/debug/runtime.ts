@@ -618,7 +618,7 @@ export class DebugRuntime extends EventEmitter {
     this.runReplay(now, null, (_info, pos) => (pos >= now || again++ === last ? 'report' : 'skip'));
   }
 
-  /** Back (or forward, within the history already run) to the first quantum at or after this simulated time (`kstackwatch.gotoTime`). */
+  /** Back (or forward, within the history already run) to the first instruction boundary at or after this simulated time (`kstackwatch.gotoTime`). */
   gotoTime(timeNs: number): void {
     this.requireReversible();
     if (!Number.isFinite(timeNs) || timeNs < 0) throw new RequestError(`time_ns must be a number of nanoseconds ≥ 0, not ${timeNs}`);

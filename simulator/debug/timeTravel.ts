@@ -59,7 +59,8 @@ export interface GateEnv {
  * stops at the first instruction boundary at or after `limit`; the sampled
  * thread also runs one instruction at a time from `sample.from` and each
  * instruction start is recorded. With `untilNs`, it also stops at the
- * first gate (a quantum's start) at or after that simulated time.
+ * first instruction boundary at or after that simulated time (tasks near it
+ * run one instruction at a time).
  */
 export class ReplayGate {
   readonly samples: Sample[] = [];
@@ -70,6 +71,8 @@ export class ReplayGate {
   gate(task: Task): DebugGateAnswer {
     const pos = this.env.position();
     if (pos >= this.limit || (this.untilNs !== undefined && this.env.time() >= this.untilNs)) { this.arrive(task); return 'stop'; }
+    // near the time asked for, one instruction at a time: the stop is at the first instruction boundary at or after it
+    if (this.untilNs !== undefined && this.env.time() + this.margin >= this.untilNs) return 'step';
     const s = this.sample;
     if (s && task.pid === s.pid && pos >= s.from) {
       this.record(pos, this.env.rip(task), this.env.depth(task));

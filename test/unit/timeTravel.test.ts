@@ -2,11 +2,12 @@
 // on hand-made instruction starts of one thread: line steps go back over
 // calls made from the line, into the caller past the function's first line,
 // and skip code without lines; instruction steps skip the thread waiting at
-// its current instruction.
+// its current instruction. And the replay gate's answers.
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { previousInstruction, previousLine, Sample } from '../../simulator/debug/timeTravel';
+import { exactMargin, previousInstruction, previousLine, ReplayGate, Sample } from '../../simulator/debug/timeTravel';
+import type { Task } from '../../simulator/kernel/task';
 
 /** rip → line: 0x10.. line 1, 0x20.. line 2, 0x30.. line 3 (one file); 0x90.. no line (a kernel stub). */
 const lineOf = (rip: bigint): { file: string; line: number } | undefined =>
@@ -36,4 +37,33 @@ test('previousLine: the start of the previous line, over a call made from it and
 test('previousLine: from a callee\'s first line back into the caller\'s line that called it', () => {
   const samples = [s(1, 0x10), s(2, 0x20), s(3, 0x21), s(4, 0x40, 2), s(5, 0x41, 2)];
   assert.equal(previousLine(samples, { rip: 0x42n, depth: 2 }, lineOf)?.pos, 2);
+});
+
+test('ReplayGate: full speed far from the target, one instruction at a time near it, stop at it; the sampled thread is recorded', () => {
+  let pos = 0, time = 0;
+  const arrived: number[] = [];
+  const task = (pid: number): Task => ({ pid }) as unknown as Task;
+  const env = { position: () => pos, time: () => time, rip: () => BigInt(0x1000 + pos), depth: () => 1 };
+  const gate = new ReplayGate(env, 10_000, exactMargin(2000), { pid: 7, from: 9_990 }, undefined, (t) => arrived.push(t.pid));
+  assert.equal(gate.gate(task(3)), 'run');
+  pos = 10_000 - exactMargin(2000);
+  assert.equal(gate.gate(task(3)), 'step', 'a quantum from here could pass the target');
+  pos = 9_995;
+  assert.equal(gate.gate(task(7)), 'step');
+  assert.equal(gate.gate(task(7)), 'step', 'asked twice at the same instruction: one sample');
+  pos = 9_996;
+  gate.gate(task(7));
+  assert.deepEqual(gate.samples.map((x) => x.pos), [9_995, 9_996]);
+  pos = 10_000;
+  assert.equal(gate.gate(task(3)), 'stop');
+  assert.deepEqual(arrived, [3]);
+
+  const byTime = new ReplayGate(env, Infinity, exactMargin(16), null, 5_000, (t) => arrived.push(t.pid));
+  pos = 0; time = 1_000;
+  assert.equal(byTime.gate(task(4)), 'run');
+  time = 4_990;
+  assert.equal(byTime.gate(task(4)), 'step');
+  time = 5_000;
+  assert.equal(byTime.gate(task(4)), 'stop');
+  assert.deepEqual(arrived, [3, 4]);
 });
