@@ -132,8 +132,10 @@ export async function startCodeServer(work: string, vsix: string, workspaceSourc
     '--disable-workspace-trust', '--disable-getting-started-override', dirs.ws,
   ], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = fs.createWriteStream(path.join(work, 'code-server.log'));
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
+  // both into one log: neither may end it (stderr writing after stdout ended it was a 'write after end'); close does
+  child.stdout?.pipe(out, { end: false });
+  child.stderr?.pipe(out, { end: false });
+  child.on('close', () => out.end());
   const stop = () => {
     if (child.pid && child.exitCode === null) {
       try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
