@@ -8,6 +8,8 @@ import { Cpu } from '../../simulator/cpu/cpu';
 import { Gpr } from '../../simulator/cpu/registers';
 import { BreakType, DebugRegisters } from '../../simulator/cpu/debugRegisters';
 import { PageFault, Vector } from '../../simulator/cpu/faults';
+import { sseEmitters } from '../../simulator/cpu/emit/sse';
+import { Mnemonic } from 'iced-x86';
 
 const CODE = 0x400000n;
 const DATA = 0x600000n;
@@ -128,6 +130,19 @@ test('an unsupported instruction raises #UD naming it', () => {
     assert.equal(r.fault.vector, Vector.UD);
     assert.match(r.fault.message, /vpxor xmm0,xmm0,xmm0/);
     assert.match(r.fault.message, /0x400001/);
+  }
+});
+
+test('a bug inside an emitter is an internal error, never the guest\'s #UD', () => {
+  // Only UnsupportedOperand means "the guest used something we do not implement"; any other exception thrown
+  // while generating code is ours and must surface as such instead of being disguised as an invalid opcode.
+  const original = sseEmitters[Mnemonic.Pxor];
+  sseEmitters[Mnemonic.Pxor] = () => { throw new TypeError('emitter bug'); };
+  try {
+    const cpu = machine([...NOP, 0x66, 0x0f, 0xef, 0xc0, ...HLT]); // pxor xmm0,xmm0
+    assert.throws(() => cpu.run(10), (e: unknown) => e instanceof TypeError && e.message === 'emitter bug');
+  } finally {
+    sseEmitters[Mnemonic.Pxor] = original;
   }
 });
 
