@@ -145,7 +145,7 @@ export class DebugRuntime extends EventEmitter {
    * `until`, and the stops met before `until` with today's breakpoints.
    */
   private samplesSeen: { pid: number; from: number; until: number; samples: Sample[] } | null = null;
-  private stopsSeen: { until: number; stops: { pos: number; reverse: boolean }[] } | null = null;
+  private stopsSeen: { until: TimePoint; stops: { at: TimePoint; reverse: boolean }[] } | null = null;
   /** The task the debug gate was last asked about: the one whose quantum a stop cut short, usually. */
   private lastGated: Task | null = null;
   /** Rebuilding the machine for a replay: breakpoints re-resolve to what they were, silently. */
@@ -598,13 +598,19 @@ export class DebugRuntime extends EventEmitter {
   }
 
   private reverseContinueNow(): void {
-    const now = this.target.insns();
-    let stops = this.stopsSeen && this.stopsSeen.until >= now ? this.stopsSeen.stops : null;
+    const now = this.time();
+    // Several stops can share one position (an oops retires no instruction; the next task's breakpoint
+    // comes before any does): the simulated time, which the oops moved on, orders them.
+    const before = (at: TimePoint): boolean => at.insns < now.insns || (at.insns === now.insns && at.time_ns < now.time_ns);
+    const seen = this.stopsSeen;
+    let stops = seen && !before(seen.until) ? seen.stops : null;
     if (!stops) {
-      const met: { pos: number; reverse: boolean }[] = [];
-      this.runReplay(now, null, (info, pos) => {
-        if (pos >= now) return 'quiet';
-        met.push({ pos, reverse: REVERSE_STOP_REASONS.has(info.reason) });
+      const met: { at: TimePoint; reverse: boolean }[] = [];
+      // the limit is one past now: the stops at now's own position are met before the gate stops there
+      this.runReplay(now.insns + 1, null, (info) => {
+        const at = this.time();
+        if (!before(at)) return 'quiet';
+        met.push({ at, reverse: REVERSE_STOP_REASONS.has(info.reason) });
         return 'skip';
       });
       this.stopsSeen = { until: now, stops: met };
@@ -612,10 +618,10 @@ export class DebugRuntime extends EventEmitter {
     }
     // the latest stop strictly before now (a stop at now is where we are)
     let last = -1;
-    stops.forEach((x, i) => { if (x.reverse && x.pos < now) last = i; });
+    stops.forEach((x, i) => { if (x.reverse && before(x.at)) last = i; });
     if (last < 0) { this.goToStart(); return; }
     let again = 0;
-    this.runReplay(now, null, (_info, pos) => (pos >= now || again++ === last ? 'report' : 'skip'));
+    this.runReplay(now.insns + 1, null, () => (again++ === last || !before(this.time()) ? 'report' : 'skip'));
   }
 
   /** Back (or forward, within the history already run) to the first instruction boundary at or after this simulated time (`kstackwatch.gotoTime`). */

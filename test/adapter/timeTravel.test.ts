@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { GUESTS, launch, lineOf, nextStop, ROOT, SKIP, startClient, stopClient } from './harness';
+import { DEBUGGEE, GUESTS, launch, lineOf, nextStop, ROOT, SKIP, startClient, stopClient } from './harness';
 
 const ESCAPED = path.join(GUESTS, 'escaped.c');
 const LEAK_LINE = lineOf(ESCAPED, '/* LEAK:');
@@ -150,6 +150,76 @@ describe('time travel', { skip: SKIP }, () => {
     assert.equal(start.event.body.reason, 'entry');
     assert.ok(start.time.insns < back.time.insns);
     assert.ok(start.time.insns < 100, `at the start: ${start.time.insns} instructions`);
+  });
+
+  test('reverseContinue goes back to an instruction breakpoint, at the moment going forward stopped there', async () => {
+    const hit = await toCorruption();
+    const writer = hit.event.body.threadId!;
+    // the store's own instruction: one instruction back from the corruption
+    let stop = stopWithTime(dc!);
+    await dc!.customRequest('stepBack', { threadId: writer, granularity: 'instruction' });
+    const store = (await stop).frames[0].instructionPointerReference!;
+    assert.ok(store, 'the top frame has an instruction pointer');
+    const set = await dc!.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: store }] }) as DebugProtocol.SetInstructionBreakpointsResponse;
+    assert.equal(set.body.breakpoints[0].verified, true, set.body.breakpoints[0].message);
+
+    // from the start, forward: the instruction breakpoint stops before the store, then the corruption
+    await dc!.setDataBreakpointsRequest({ breakpoints: [] });
+    stop = stopWithTime(dc!);
+    await dc!.customRequest('kstackwatch.gotoTime', { time_ns: 0 });
+    await stop;
+    stop = stopWithTime(dc!);
+    await dc!.continueRequest({ threadId: writer });
+    const atStore = await stop;
+    assert.equal(atStore.event.body.reason, 'instruction breakpoint');
+    assert.equal(atStore.event.body.threadId, writer);
+    assert.equal(atStore.frames[0].instructionPointerReference, store);
+    assert.equal(atStore.frames[0].line, CORRUPT_LINE);
+    stop = stopWithTime(dc!);
+    await dc!.continueRequest({ threadId: writer });
+    const again = await stop;
+    assert.equal(again.event.body.reason, 'data breakpoint');
+    assert.deepEqual(again.time, hit.time);
+
+    // and back: the instruction breakpoint's stop, at the same moment
+    stop = stopWithTime(dc!);
+    await dc!.customRequest('reverseContinue', { threadId: writer });
+    const back = await stop;
+    assert.equal(back.event.body.reason, 'instruction breakpoint');
+    assert.deepEqual(back.event.body.hitBreakpointIds, [set.body.breakpoints[0].id]);
+    assert.equal(back.event.body.threadId, writer);
+    assert.equal(back.frames[0].instructionPointerReference, store);
+    assert.deepEqual(back.time, atStore.time);
+    const victimPid = (await dc!.threadsRequest()).body.threads.find((t) => t.name.startsWith('victim '))!.id;
+    assert.equal(await victimSlot(victimPid), '0x51003', 'before the store');
+  });
+
+  test('reverseContinue goes back to an oops stop (stopOnOops) from a later breakpoint', async () => {
+    dc = await startClient();
+    const first = stopWithTime(dc);
+    // debuggee.c mode 2: insmod writes through NULL in crash(); module_exit runs after the oops
+    await launch(dc, { program: DEBUGGEE, params: { mode: 2 } }, () => dc!.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'debuggee_exit' }] }));
+    const oops = await first;
+    assert.equal(oops.event.body.reason, 'exception');
+    assert.match(oops.frames[0].name, /^crash\+0x0$/);
+    let stop = stopWithTime(dc);
+    await dc.continueRequest({ threadId: oops.event.body.threadId! });
+    const exit = await stop;
+    assert.equal(exit.event.body.reason, 'function breakpoint');
+    assert.match(exit.frames[0].name, /^debuggee_exit/);
+    assert.ok(exit.time.time_ns > oops.time.time_ns, `${JSON.stringify(exit.time)} after ${JSON.stringify(oops.time)}`);
+
+    stop = stopWithTime(dc);
+    await dc.customRequest('reverseContinue', { threadId: exit.event.body.threadId });
+    const back = await stop;
+    assert.equal(back.event.body.reason, 'exception');
+    assert.equal(back.event.body.threadId, oops.event.body.threadId);
+    assert.equal(back.event.body.description, oops.event.body.description);
+    assert.match(back.frames[0].name, /^crash\+0x0$/);
+    assert.equal(back.frames[0].line, lineOf(DEBUGGEE, '*p = 42;'));
+    assert.deepEqual(back.time, oops.time);
+    const info = await dc.exceptionInfoRequest({ threadId: back.event.body.threadId! });
+    assert.equal(info.body.exceptionId, 'oops');
   });
 
   test('stepBack by line walks the writer back line by line, stepping over the call to msleep', async () => {
