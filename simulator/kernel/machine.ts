@@ -25,6 +25,7 @@ import { Scheduler } from './scheduler';
 import { Hotplug } from './hotplug';
 import { Ipis } from './ipi';
 import { PerCpu, PerCpuOffset } from './percpu';
+import { HZ } from '../sdk/abi';
 import {
   KERNEL_DATA, KERNEL_DATA_SIZE, KERNEL_TEXT, KERNEL_TEXT_SIZE, PERCPU_AREA, PERCPU_STRIDE, STACK_AREA, STACK_GUARD, THREAD_SIZE,
 } from './layout';
@@ -94,6 +95,12 @@ export class Machine {
   readonly kthreadExit: bigint;
   /** Where task_struct fields go: the SDK's, or a Kbuild module's kernel version's (abi/taskLayout.ts). */
   taskLayout: TaskLayout = SDK_TASK_LAYOUT;
+  /**
+   * The jiffies tick rate: the SDK's HZ, or the CONFIG_HZ a Kbuild module
+   * was compiled with (its msecs_to_jiffies() and HZ are constants in its
+   * code), set when it is loaded, before any simulated time passes.
+   */
+  hz: number = HZ;
 
   constructor(readonly options: MachineOptions = DEFAULT_OPTIONS) {
     if (options.cpus < 1 || options.cpus > 64) throw new RangeError('cpus must be between 1 and 64');

@@ -57,7 +57,7 @@ export const GFP = {
   ZERO: 0x100, ATOMIC: 0x820, KERNEL: 0xcc0, NOWAIT: 0x800,
 } as const;
 
-/** jiffies tick rate, and jiffies' initial value (Linux's INITIAL_JIFFIES). */
+/** The SDK's jiffies tick rate (Machine.hz unless a .ko names another CONFIG_HZ), and jiffies' initial value at it (Linux's INITIAL_JIFFIES). */
 export const HZ = 1000;
 export const INITIAL_JIFFIES = BigInt.asUintN(32, BigInt(-300 * HZ));
 

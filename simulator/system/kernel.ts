@@ -11,6 +11,8 @@ import { Fprobes } from '../kernel/fprobe';
 import { HwBreakpoints } from '../kernel/hwBreakpoint';
 import { registerKernelApi } from '../kernel/api/index';
 import { flushPrintk } from '../kernel/api/printk';
+import { updateJiffies } from '../kernel/api/time';
+import { kernelHzFor } from './kernelHz';
 import { KStackWatch, KswSymbols, FunctionInfo } from '../kstackwatch/kstackwatch';
 import { VariableLocator } from '../kstackwatch/stack';
 import type { FrameSlot } from '../kstackwatch/origin';
@@ -131,9 +133,27 @@ export class Kernel {
     if (isKbuildModule(this.module)) {
       prepareKo(m, this.module, this.debugInfo);
       m.log(6, describeModinfo(this.module));
+      this.adoptModuleHz(this.module);
     }
     this.machine.cpu.flushCode();
     return this.module;
+  }
+
+  /**
+   * Tick jiffies at the CONFIG_HZ of the kernel a .ko was built for (its HZ
+   * and msecs_to_jiffies() are constants in its code); unknown headers keep
+   * the SDK's rate, said in one line. Loading happens before time passes.
+   */
+  private adoptModuleHz(mod: LoadedModule): void {
+    const m = this.machine;
+    const found = kernelHzFor(mod.modinfo.get('vermagic')?.[0]);
+    if ('error' in found) {
+      m.log(4, `${mod.name}: HZ unknown: ${found.error}; jiffies tick at ${m.hz} Hz`);
+      return;
+    }
+    m.hz = found.hz;
+    updateJiffies(m);
+    m.log(6, `${mod.name}: jiffies tick at HZ=${found.hz} (CONFIG_HZ of ${found.from})`);
   }
 
   /** Set a module parameter (before init runs), as `insmod mod.ko name=value`. */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { bootKo, kbuildFolder, kbuildSkip, REPO } from './harness';
 import { frameOffset, run } from '../kstackwatch/harness';
 import type { Kernel } from '../../simulator/system/kernel';
+import { kernelHzFor } from '../../simulator/system/kernelHz';
 
 const opts = { skip: kbuildSkip };
 const ko = (name: string): string => join(kbuildFolder(join(REPO, 'test/kbuild/modules')), `${name}.ko`);
@@ -93,4 +94,27 @@ test('Kbuild rcu_defer: kfree_rcu waits for readers; kfree at once lets a reader
 
   const r = run(bootKo(ko('rcu_defer'), { bug: 1 }), []);
   assert.ok(r.logs.some((l) => l.startsWith('rcu_defer: read freed config (magic 6b6b6b6b6b6b6b6b)')), r.logs.join('\n'));
+});
+
+test('Kbuild hz_sleep: jiffies tick at the CONFIG_HZ of the headers the module was built with', opts, () => {
+  const k = bootKo(ko('hz_sleep'));
+  const headers = kernelHzFor(k.module!.modinfo.get('vermagic')?.[0]);
+  assert.ok('hz' in headers, JSON.stringify(headers));
+  assert.equal(k.machine.hz, headers.hz);
+  const r = run(k, []);
+  const text = r.logs.join('\n');
+  // the module's own HZ constant (folded in at compile time) is the rate the kernel ticks at
+  const hz = /hz_sleep: HZ=(\d+) since boot 0 jiffies/.exec(text);
+  assert.ok(hz && Number(hz[1]) === headers.hz, text);
+  const slept = /hz_sleep: slept (\d+) jiffies \((\d+) ms\) (\d+) us left (-?\d+)/.exec(text);
+  assert.ok(slept, text);
+  assert.equal(Number(slept[1]), Math.ceil(100 * Number(hz[1]) / 1000)); // msecs_to_jiffies(100)
+  assert.equal(Number(slept[2]), 100);
+  assert.equal(Number(slept[4]), 0);
+  // schedule_timeout wakes at a tick boundary: between 100 ms less one tick and 100 ms of ktime
+  const tickUs = 1e6 / Number(hz[1]);
+  assert.ok(Number(slept[3]) > 100_000 - tickUs && Number(slept[3]) <= 100_000, slept[0]);
+  const timer = /hz_sleep: timer after (\d+) us/.exec(text);
+  assert.ok(timer && Number(timer[1]) > 100_000 - tickUs && Number(timer[1]) <= 100_000, text); // HZ / 10 jiffies
+  assert.equal(r.stop.kind, 'idle');
 });

@@ -11,7 +11,7 @@
 
 import type { Machine } from '../machine';
 import { dumpStack } from './printk';
-import { NS_PER_JIFFY } from './sched';
+import { jiffiesFromNowNs, ticksAt } from './time';
 import {
   NO_RETURN, U64, WaitQueues, beginWait, causalNow, checkAtomicSleep, endWait, grant, hex, readU32, resumeWait,
   writeU32,
@@ -44,7 +44,7 @@ export function registerCompletion(m: Machine): void {
     const now = m.nowNs();
     const left = (deadline: number): bigint =>
       deadline === Infinity ? MAX_SCHEDULE_TIMEOUT
-        : BigInt(Math.max(1, Math.ceil(deadline / NS_PER_JIFFY) - Math.floor(now / NS_PER_JIFFY)));
+        : BigInt(Math.max(1, Math.ceil(deadline * m.hz / 1e9) - ticksAt(m, now)));
     if (w) {
       if (w.granted || tryTake(x)) {
         waiters.remove(x, t);
@@ -62,7 +62,7 @@ export function registerCompletion(m: Machine): void {
       if (timed && timeout <= 0n) return 0;
       checkAtomicSleep(m, (l) => dumpStack(m, l));
       const deadline = timeout >= MAX_SCHEDULE_TIMEOUT ? Infinity
-        : (Math.floor(causalNow(m) / NS_PER_JIFFY) + Number(timeout)) * NS_PER_JIFFY;
+        : jiffiesFromNowNs(m, causalNow(m), Number(timeout));
       waiters.add(x, t, beginWait(t, fn, x, deadline));
     }
     const cur = resumeWait(t, fn, x)!;

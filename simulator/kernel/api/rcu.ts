@@ -12,7 +12,7 @@
 import type { Machine } from '../machine';
 import type { Task } from '../task';
 import { timerBase } from './timers';
-import { NS_PER_JIFFY } from './sched';
+import { tickStartNs } from './time';
 import { NO_RETURN, U64, noteWakeup } from './util';
 import { kfree } from './slab';
 
@@ -52,13 +52,13 @@ export function registerRcu(m: Machine): void {
     const key = 0xffff_0000_0000_0000n + keySeq++; // not a guest address: internal timers
     pendingCallbacks++;
     const check = (): void => {
-      if (!over(gp)) { timerBase(m).add(key, m.nowNs() + NS_PER_JIFFY, cpu, check); return; }
+      if (!over(gp)) { timerBase(m).add(key, m.nowNs() + tickStartNs(m, 1), cpu, check); return; }
       if (typeof then === 'function') { then(); done(); return; }
       timerBase(m).add(key, m.nowNs(), cpu, { ...then });
       // the guest callback is counted done when it is queued to run (rcu_barrier waits for the queueing)
       done();
     };
-    timerBase(m).add(key, m.nowNs() + NS_PER_JIFFY, cpu, check);
+    timerBase(m).add(key, m.nowNs() + tickStartNs(m, 1), cpu, check);
   };
   const done = (): void => {
     pendingCallbacks--;
@@ -78,7 +78,7 @@ export function registerRcu(m: Machine): void {
   m.defineHost('synchronize_rcu', () => {
     const t = m.currentTask;
     let st = t.toolData.get(GP_KEY) as { gp: Set<Task>; until: number } | undefined;
-    if (!st) t.toolData.set(GP_KEY, st = { gp: snapshot(), until: m.nowNs() + NS_PER_JIFFY });
+    if (!st) t.toolData.set(GP_KEY, st = { gp: snapshot(), until: m.nowNs() + tickStartNs(m, 1) });
     if (!over(st.gp)) { waiters.push(t); m.blockCurrent('synchronize_rcu'); return NO_RETURN; }
     if (m.nowNs() < st.until) { m.sleepCurrent(st.until, 'synchronize_rcu'); return NO_RETURN; }
     t.toolData.delete(GP_KEY);

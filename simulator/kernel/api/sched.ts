@@ -22,12 +22,11 @@ import {
   setGuestState, taskByStruct,
 } from './util';
 import { HostResult } from '../hostFunctions';
+import { jiffiesFromNowNs, ticksAt } from './time';
 
 export const MAX_SCHEDULE_TIMEOUT = 0x7fffffffffffffffn;
 export const TASK_INTERRUPTIBLE = 1;
 export const TASK_UNINTERRUPTIBLE = 2;
-/** Simulated nanoseconds per jiffy (HZ = 1000). */
-export const NS_PER_JIFFY = 1_000_000;
 
 /**
  * Give the CPU to the next runnable task, if any, and come back later (the
@@ -59,7 +58,7 @@ export function wakeUpTask(m: Machine, t: Task): boolean {
 /** Jiffies left until `deadline` (ns), as schedule_timeout() returns them. */
 function jiffiesLeft(m: Machine, deadline: number): bigint {
   if (deadline === Infinity) return MAX_SCHEDULE_TIMEOUT;
-  const left = Math.ceil(deadline / NS_PER_JIFFY) - Math.floor(m.nowNs() / NS_PER_JIFFY);
+  const left = Math.ceil(deadline * m.hz / 1e9) - ticksAt(m, m.nowNs());
   return BigInt(Math.max(0, left));
 }
 
@@ -102,7 +101,7 @@ function scheduleTimeout(m: Machine, state: number | undefined): HostResult {
     return NO_RETURN;
   }
   // The timer fires at a jiffy boundary, `timeout` jiffies from now.
-  const deadline = (Math.floor(causalNow(m) / NS_PER_JIFFY) + Number(timeout)) * NS_PER_JIFFY;
+  const deadline = jiffiesFromNowNs(m, causalNow(m), Number(timeout));
   beginWait(t, 'schedule_timeout', 0n, deadline);
   m.sleepCurrent(deadline, 'schedule_timeout');
   return NO_RETURN;

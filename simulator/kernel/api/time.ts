@@ -1,10 +1,11 @@
 // Time: ktime_get() (simulated nanoseconds since boot; 1 instruction = 1 ns)
-// and the `jiffies` variable (HZ = 1000, starting at INITIAL_JIFFIES as in
-// Linux, so wrap-around bugs show).
+// and the `jiffies` variable (Machine.hz ticks a second: the SDK's 1000, or
+// the CONFIG_HZ a Kbuild module was built with; starting at INITIAL_JIFFIES
+// as in Linux, -300 s worth of ticks, so wrap-around bugs show).
 //
 // jiffies is a real guest variable that modules read directly. It is
 // brought up to date before every CPU quantum (at most ~2 µs stale, far
-// below one 1 ms tick) and whenever a time function runs.
+// below one tick) and whenever a time function runs.
 //
 // Module code reaches kernel variables with 32-bit relocations
 // (-mcmodel=kernel), so they must live in the top 2 GiB. The variable is
@@ -14,21 +15,40 @@
 
 import type { Machine } from '../machine';
 import { PAGE_SIZE, Perm } from '../../memory/memory';
-import { HZ, INITIAL_JIFFIES, KERNEL_EXPORT_MIN } from '../../sdk/abi';
+import { KERNEL_EXPORT_MIN } from '../../sdk/abi';
 import { beforeQuantum } from './hooks';
 
 /** Kernel data page for exported variables when Machine.defineData cannot place them within reach. */
 export const KERNEL_DATA = 0xffffffff82000000n;
-const NS_PER_TICK = 1e9 / HZ;
+
+/** Ticks since boot at simulated time `ns` (jiffies less INITIAL_JIFFIES). */
+export function ticksAt(m: Machine, ns: number): number {
+  return Math.floor(ns * m.hz / 1e9);
+}
+
+/** The simulated time at which tick `tick` (counted from boot) begins. */
+export function tickStartNs(m: Machine, tick: number): number {
+  return Math.ceil(tick * 1e9 / m.hz);
+}
+
+/** The simulated time `j` jiffies after the start of the current tick (the jiffy boundary a timer of `j` fires at). */
+export function jiffiesFromNowNs(m: Machine, now: number, j: number): number {
+  return tickStartNs(m, ticksAt(m, now) + j);
+}
+
+/** Linux's INITIAL_JIFFIES at `hz`: 300 seconds before the 32-bit wrap. */
+export function initialJiffies(hz: number): bigint {
+  return BigInt.asUintN(32, BigInt(-300 * hz));
+}
 
 /** jiffies at simulated time `ns`. */
-export function jiffiesAt(ns: number): bigint {
-  return BigInt.asUintN(64, INITIAL_JIFFIES + BigInt(Math.floor(ns / NS_PER_TICK)));
+export function jiffiesAt(m: Machine, ns: number): bigint {
+  return BigInt.asUintN(64, initialJiffies(m.hz) + BigInt(ticksAt(m, ns)));
 }
 
 const updaters = new WeakMap<Machine, () => void>();
 
-/** Bring `jiffies` up to date (cheap when the tick has not changed). */
+/** Bring `jiffies` up to date (cheap when the tick has not changed; also after Machine.hz changes). */
 export function updateJiffies(m: Machine): void {
   updaters.get(m)?.();
 }
@@ -51,7 +71,7 @@ export function registerTime(m: Machine): void {
   const jiffies = defineVariable(m, 'jiffies', 8);
   let last = -1n;
   const update = (): void => {
-    const j = jiffiesAt(m.nowNs());
+    const j = jiffiesAt(m, m.nowNs());
     if (j === last) return;
     last = j;
     m.mem.writeU64(jiffies, j, true);
@@ -64,5 +84,5 @@ export function registerTime(m: Machine): void {
   // Not declared by the SDK headers (ktime_get_ns is inline there); exported for completeness.
   m.defineHost('ktime_get_real_ns', () => BigInt(m.nowNs()));
   m.defineHost('ktime_get_boottime_ns', () => BigInt(m.nowNs()));
-  m.defineHost('get_jiffies_64', () => { update(); return jiffiesAt(m.nowNs()); });
+  m.defineHost('get_jiffies_64', () => { update(); return jiffiesAt(m, m.nowNs()); });
 }

@@ -8,20 +8,18 @@
 // `ksoftirqd/N` kthread of the CPU that armed it (as Linux does under softirq
 // load), so reports name that task. struct timer_list's `expires` and
 // `function` are read where the module's DWARF (or Linux 6.x) puts them;
-// pending timers are kept on the host. Jiffies tick at the simulated
-// kernel's HZ (1000), so a module built for another HZ sees its
-// jiffies-based delays scaled.
+// pending timers are kept on the host. Jiffies tick at Machine.hz, the
+// module's own CONFIG_HZ for a Kbuild module, so its jiffies-based delays
+// last as long as they would on its kernel.
 //
 // Host code can arm timers too (delayed work): addHostTimer.
 
 import type { Machine } from '../machine';
 import type { Task } from '../task';
-import { HZ } from '../../sdk/abi';
-import { jiffiesAt } from './time';
+import { jiffiesAt, jiffiesFromNowNs } from './time';
 import { defineServiceEntry, ServiceStep, startServiceThread } from './serviceThread';
 import { NO_RETURN, U64, noteWakeup, readU64, writeU32, writeU64 } from './util';
 import { kernelStructs } from '../abi/kernelStructs';
-import { NS_PER_JIFFY } from './sched';
 
 interface PendingTimer { key: bigint; atNs: number; seq: number; cpu: number; run: { call: bigint; arg: bigint } | (() => void) }
 
@@ -44,10 +42,9 @@ export function timerBase(m: Machine): TimerBase {
 
 /** The simulated time at which jiffies reach `expires` (a 32/64-bit wrapping comparison, as time_after_eq). */
 function jiffiesToNs(m: Machine, expires: bigint): number {
-  const now = jiffiesAt(m.nowNs());
+  const now = jiffiesAt(m, m.nowNs());
   const delta = BigInt.asIntN(64, U64(expires - now));
-  const startOfTick = Math.floor(m.nowNs() / NS_PER_JIFFY) * NS_PER_JIFFY;
-  return delta <= 0n ? m.nowNs() : startOfTick + Number(delta) * NS_PER_JIFFY;
+  return delta <= 0n ? m.nowNs() : jiffiesFromNowNs(m, m.nowNs(), Number(delta));
 }
 
 export function registerTimers(m: Machine): void {
@@ -141,10 +138,10 @@ export function registerTimers(m: Machine): void {
   m.defineHost('del_timer_sync', delSync);
   m.defineHost('timer_shutdown_sync', delSync);
 
-  m.defineHost('__msecs_to_jiffies', () => Math.ceil(m.argU32(0) * HZ / 1000));
-  m.defineHost('__usecs_to_jiffies', () => Math.ceil(m.argU32(0) * HZ / 1_000_000));
-  m.defineHost('jiffies_to_msecs', () => Math.floor(m.argU32(0) * 1000 / HZ));
-  m.defineHost('jiffies_to_usecs', () => Math.floor(m.argU32(0) * 1_000_000 / HZ));
+  m.defineHost('__msecs_to_jiffies', () => Math.ceil(m.argU32(0) * m.hz / 1000));
+  m.defineHost('__usecs_to_jiffies', () => Math.ceil(m.argU32(0) * m.hz / 1_000_000));
+  m.defineHost('jiffies_to_msecs', () => Math.floor(m.argU32(0) * 1000 / m.hz));
+  m.defineHost('jiffies_to_usecs', () => Math.floor(m.argU32(0) * 1_000_000 / m.hz));
 }
 
 const DEL_SYNC_KEY = 'del_timer_sync';

@@ -21,7 +21,7 @@ import type { Machine } from '../machine';
 import type { Task } from '../task';
 import { defineServiceEntry, ServiceStep, startServiceThread } from './serviceThread';
 import { timerBase } from './timers';
-import { NS_PER_JIFFY } from './sched';
+import { tickStartNs } from './time';
 import { NO_RETURN, U64, hex, noteWakeup, readCString, readU64, writeU64 } from './util';
 import { kernelStructs } from '../abi/kernelStructs';
 import { kmalloc, kfree } from './slab';
@@ -100,7 +100,7 @@ export function registerWorkqueue(m: Machine): void {
     const { work, timer } = dworkParts(dwork);
     if (delay === 0n) { enqueue(wq, work, cpu); return; }
     const d = delay > 0x7fffffffn ? 0x7fffffff : Number(delay);
-    timerBase(m).add(timer, m.nowNs() + d * NS_PER_JIFFY, cpuFor(cpu), () => enqueue(wq, work, cpu));
+    timerBase(m).add(timer, m.nowNs() + tickStartNs(m, d), cpuFor(cpu), () => enqueue(wq, work, cpu));
   };
 
   /** Remove a queued (not yet running) item; true if it was pending. */
