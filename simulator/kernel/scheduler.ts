@@ -211,9 +211,19 @@ export class Scheduler {
     }
   }
 
+  /** Whether `t` may run on `pc` (its CPU affinity; Task.boundCpu). */
+  private mayRunOn(t: Task, pc: PerCpu): boolean {
+    return t.boundCpu < 0 || t.boundCpu === pc.index || !this.m.percpu[t.boundCpu]?.online;
+  }
+
+  /** The first task of the run queue that may run on `pc` (one bound to another CPU waits for it). */
   private pickNext(pc: PerCpu): Task | null {
-    const t = this.runQueue.shift();
-    if (!t) return null;
+    const q = this.runQueue;
+    let i = 0;
+    while (i < q.length && !this.mayRunOn(q[i], pc)) i++;
+    if (i === q.length) return null;
+    const t = q[i];
+    q.splice(i, 1);
     t.state = TaskState.RUNNING;
     t.cpu = pc.index;
     pc.sliceUsed = 0;
@@ -260,7 +270,7 @@ export class Scheduler {
     for (const f of hooks.afterQuantum) f();
     this.handleResult(pc, task, result);
     if (pc.current === task && task.state !== TaskState.RUNNING) pc.current = null;
-    if (pc.current === task && pc.sliceUsed >= TIME_SLICE && task.preemptCount === 0 && this.runQueue.length > 0) {
+    if (pc.current === task && pc.sliceUsed >= TIME_SLICE && task.preemptCount === 0 && this.runQueue.some((t) => this.mayRunOn(t, pc))) {
       task.state = TaskState.RUNNABLE; // preempted
       this.woken.push(task);
       pc.current = null;

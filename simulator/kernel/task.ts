@@ -29,6 +29,12 @@ export class Task {
   state: TaskState = TaskState.NEW;
   /** CPU it runs on, or last ran on. */
   cpu = -1;
+  /**
+   * The only CPU it may run on (kthread_bind, a per-CPU kworker), or -1 for
+   * any. While that CPU is offline any CPU takes it, as Linux breaks the
+   * affinity of a per-CPU kthread whose CPU goes down.
+   */
+  boundCpu = -1;
   /** For SLEEPING: simulated time (ns) to wake at. */
   wakeAt = 0;
   /** For BLOCKED: what it waits for, for deadlock reports. */

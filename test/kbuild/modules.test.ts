@@ -118,3 +118,18 @@ test('Kbuild hz_sleep: jiffies tick at the CONFIG_HZ of the headers the module w
   assert.ok(timer && Number(timer[1]) > 100_000 - tickUs && Number(timer[1]) <= 100_000, text); // HZ / 10 jiffies
   assert.equal(r.stop.kind, 'idle');
 });
+
+test('Kbuild wq_cpu: queue_work_on(cpu) runs on that CPU as kworker/<cpu>:0; schedule_work on the local CPU', opts, () => {
+  for (const [cpus, seed] of [[4, 1], [4, 2], [2, 7], [3, 3]]) {
+    const r = run(bootKo(ko('wq_cpu'), {}, seed, cpus), []);
+    const text = r.logs.join('\n');
+    for (let cpu = 0; cpu < cpus; cpu++) {
+      assert.ok(r.logs.includes(`wq_cpu: queued on ${cpu} ran on ${cpu} as kworker/${cpu}:0`), `${cpus} CPUs, seed ${seed}:\n${text}`);
+    }
+    const last = cpus - 1;
+    assert.ok(r.logs.includes(`wq_cpu: highpri queued on ${last} ran on ${last} as kworker/${last}:0H`), text);
+    // the kthread was bound to the last CPU with kthread_bind(): its schedule_work() runs there
+    assert.ok(r.logs.includes(`wq_cpu: schedule_work from cpu ${last} ran on ${last} as kworker/${last}:0`), text);
+    assert.equal(r.stop.kind, 'idle');
+  }
+});

@@ -9,8 +9,8 @@
 // thread that was never woken does not run its function at all and yields
 // -EINTR, as in Linux.
 //
-// kthread_bind() is accepted but has no effect: the simulated scheduler has
-// no CPU affinity (any CPU takes the next runnable task).
+// kthread_bind() binds the thread to one CPU (Task.boundCpu), as Linux does
+// for a thread that has not run yet.
 
 import type { Machine } from '../machine';
 import { TaskState } from '../task';
@@ -18,7 +18,8 @@ import { Gpr, RegSlot } from '../../cpu/registers';
 import { OutOfPhysicalMemory, splitAddress } from '../../memory/memory';
 import { callArgs, guestFormat } from './guestFormat';
 import { wakeUpTask } from './sched';
-import { NO_RETURN, U64, beginWait, describeTask, endWait, noteWakeup, readU32, resumeWait, taskByStruct } from './util';
+import { NO_RETURN, U64, beginWait, describeTask, endWait, noteWakeup, readU32, resumeWait, taskByStruct, writeBytes } from './util';
+import { logLines } from './printk';
 
 const EINTR = 4, ENOMEM = 12, ESRCH = 3;
 /** More threads than this is a runaway module. */
@@ -47,7 +48,26 @@ export function registerKthread(m: Machine): void {
     return NO_RETURN;
   });
 
-  m.defineHost('kthread_bind', () => { /* no CPU affinity in the simulated scheduler */ });
+  m.defineHost('kthread_bind', () => {
+    const t = taskByStruct(m, m.arg(0));
+    const cpu = m.argU32(1);
+    if (!t) { readU32(m, m.arg(0)); return; } // a bad pointer faults as in Linux
+    // Linux WARNs and leaves a thread that is already running where it is
+    if (t.state !== TaskState.NEW) { logLines(m, 4, `WARNING: kthread_bind: ${t.comm} is not stopped; not bound`); return; }
+    if (cpu < m.percpu.length) t.boundCpu = cpu;
+  }),
+
+  // __get_task_comm(buf, size, tsk): get_task_comm()'s strscpy_pad of tsk->comm
+  m.defineHost('__get_task_comm', () => {
+    const [buf, size, p] = [m.arg(0), Number(m.arg(1) & 0xffffn), m.arg(2)];
+    const t = taskByStruct(m, p);
+    if (!t) { readU32(m, p); return buf; } // a bad pointer faults as in Linux
+    if (size === 0) return buf;
+    const out = new Uint8Array(size);
+    out.set(Buffer.from(t.comm).subarray(0, size - 1));
+    writeBytes(m, buf, out);
+    return buf;
+  });
 
   m.defineHost('kthread_stop', () => {
     const self = m.currentTask;

@@ -137,8 +137,14 @@ export function registerSched(m: Machine): void {
   });
   m.defineHost('preempt_count', () => m.currentTask.preemptCount);
 
-  // CPU masks.
+  // CPU masks. 6.1's num_online_cpus() is inline over atomic_t __num_online_cpus, kept up to date across hotplug.
   m.defineHost('num_online_cpus', () => m.percpu.filter((p) => p.online).length);
+  const numOnline = m.defineData('__num_online_cpus', 4);
+  const setNumOnline = (leaving?: unknown): void => {
+    m.mem.write(numOnline, new Uint8Array(Uint32Array.of(m.percpu.filter((p) => p.online && p !== leaving).length).buffer), true);
+  };
+  setNumOnline();
+  m.hotplug.callbacks.push({ online: () => setNumOnline(), offline: (pc) => setNumOnline(pc) });
   m.defineHost('num_possible_cpus', () => m.percpu.length);
   m.defineHost('cpu_online', () => {
     const n = m.argU32(0);

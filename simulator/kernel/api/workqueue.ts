@@ -10,8 +10,11 @@
 // for the high-priority pool, `kworker/uM:0` for unbound workqueues. One
 // worker per pool runs its items in order (Linux adds workers when one
 // blocks; here a blocked item holds up its pool). An idle worker exits and
-// a new one starts with the next item. The simulated scheduler has no CPU
-// affinity, so a `kworker/1:0` may run on another CPU.
+// a new one starts with the next item. A per-CPU pool's worker is bound to
+// its CPU (Task.boundCpu), so queue_work_on(N, …) runs the item on CPU N,
+// and queue_work (WORK_CPU_UNBOUND) on the CPU that queued it;
+// smp_processor_id() in the work function says so. Unbound pools' workers
+// run anywhere.
 //
 // WORK_STRUCT_PENDING (bit 0 of work->data) is kept in guest memory, as
 // work_pending() reads it inline; which items are queued or running is kept
@@ -86,6 +89,7 @@ export function registerWorkqueue(m: Machine): void {
     const [num, suffix] = [pool.key.replace(/H$/, ''), pool.key.endsWith('H') ? 'H' : ''];
     if (pool.worker && pool.worker.alive) { noteWakeup(m, pool.worker); m.wake(pool.worker); return; }
     pool.worker = startServiceThread(m, `kworker/${num}:0${suffix}`, entry, nextFor(pool));
+    if (!num.startsWith('u')) pool.worker.boundCpu = Number(num);
   };
 
   const queueWorkOn = (cpu: number, wq: bigint, work: bigint): boolean => {
