@@ -133,3 +133,14 @@ test('Kbuild wq_cpu: queue_work_on(cpu) runs on that CPU as kworker/<cpu>:0; sch
     assert.equal(r.stop.kind, 'idle');
   }
 });
+
+test('Kbuild canary_ctx: stack-protected frames in timer callbacks, work items, a kthread and init never panic', opts, () => {
+  for (const seed of [1, 2, 3]) {
+    const r = run(bootKo(ko('canary_ctx'), {}, seed), []);
+    const text = r.logs.join('\n');
+    const count = (who: string): number => r.logs.filter((l) => new RegExp(`^canary_ctx: ${who} on \\d$`).test(l)).length;
+    assert.deepEqual([count('timer'), count('work'), count('thread'), count('init')], [5, 2, 5, 1], text);
+    assert.ok(!text.includes('stack-protector'), text);
+    assert.equal(r.stop.kind, 'idle');
+  }
+});
