@@ -144,3 +144,14 @@ test('Kbuild canary_ctx: stack-protected frames in timer callbacks, work items, 
     assert.equal(r.stop.kind, 'idle');
   }
 });
+
+test('Kbuild static_keys: __jump_table branches follow each key, patched by static_branch_enable/disable/inc/dec; pr_debug stays off', opts, () => {
+  const r = run(bootKo(ko('static_keys')), []);
+  const text = r.logs.join('\n');
+  assert.deepEqual(r.logs.filter((l) => l.startsWith('static_keys:')), [
+    'static_keys: initial: fast_path off, on_key on',
+    'static_keys: flipped: fast_path on, on_key off',
+    'static_keys: counted: fast_path off, on_key on',
+  ], text);
+  assert.equal(r.stop.kind, 'idle');
+});

@@ -10,7 +10,9 @@
 //    file_disp, u16 line, u16 flags), not the SDK's absolute ones;
 //  - __param's struct kernel_param entries become the module's parameters,
 //    typed by the param_ops_* they point at;
-//  - task structs get the layout of the module's kernel version (its DWARF).
+//  - task structs get the layout of the module's kernel version (its DWARF);
+//  - __jump_table's static branch sites are kept as emitted (they match
+//    the keys' initial values) and patched when a key changes (api/jumpLabel.ts).
 // Each step is skipped for an SDK module, which has none of these sections.
 
 import type { Machine } from '../machine';
@@ -21,6 +23,7 @@ import type { DebugInfo } from '../../dwarf/debugInfo';
 import { PARAM_TYPE_SIZES, paramTypeAt } from '../api/params';
 import { taskLayoutFrom } from './taskLayout';
 import { adoptKernelStructs } from './kernelStructs';
+import { readJumpTable } from '../api/jumpLabel';
 
 const NOP5 = Uint8Array.of(0x0f, 0x1f, 0x44, 0x00, 0x00);
 const RET_INT3 = Uint8Array.of(0xc3, 0xcc, 0xcc, 0xcc, 0xcc);
@@ -28,10 +31,10 @@ const RET_INT3 = Uint8Array.of(0xc3, 0xcc, 0xcc, 0xcc, 0xcc);
 /** struct kernel_param in Linux 6.x, used when the module's DWARF lacks it. */
 const KERNEL_PARAM_DEFAULT = { size: 40, name: 0, ops: 16, perm: 24, arg: 32 };
 
-export interface KoPatchStats { fentryNops: number; returnThunks: number }
+export interface KoPatchStats { fentryNops: number; returnThunks: number; jumpSites: number }
 
 export function prepareKo(m: Machine, mod: LoadedModule, dbg: DebugInfo | null): KoPatchStats {
-  const stats = { fentryNops: nopFentrySites(m, mod), returnThunks: patchReturnSites(m, mod) };
+  const stats = { fentryNops: nopFentrySites(m, mod), returnThunks: patchReturnSites(m, mod), jumpSites: readJumpTable(m, mod) };
   if (mod.sectionByName('.gnu.linkonce.this_module')) mod.bugs = readRelativeBugTable(m, mod);
   const params = readKernelParams(m, mod, dbg);
   if (params) mod.params = params;

@@ -14,6 +14,7 @@
 import type { Machine } from '../machine';
 import { registerCompletion } from './completion';
 import { registerDelay, registerDelayEntries } from './delay';
+import { registerJumpLabel } from './jumpLabel';
 import { registerFs } from './fs';
 import { registerKthread } from './kthread';
 import { registerLibgcc } from './libgcc';
@@ -75,6 +76,7 @@ export function registerKernelApi(m: Machine): void {
   registerSort(m);
   registerDelayEntries(m);
   registerRandomSmall(m);
+  registerJumpLabel(m);
 }
 
 /** Address of a kernel export (function or variable) for the module loader, or undefined. */

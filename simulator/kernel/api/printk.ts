@@ -171,6 +171,8 @@ export function registerPrintk(m: Machine): void {
 
   m.defineHost('_printk', () => printkWith(m, m.arg(0), callArgs(m, 1)));
   m.defineHost('vprintk', () => printkWith(m, m.arg(0), vaListArgs(m, m.arg(1))));
+  // pr_debug() under CONFIG_DYNAMIC_DEBUG(descriptor, fmt, ...): reached only when its static key is on
+  m.defineHost('__dynamic_pr_debug', () => { printkWith(m, m.arg(1), callArgs(m, 2)); });
   m.defineHost('dump_stack', () => { dumpStack(m); });
   // WARN(cond, fmt, ...): the message at KERN_WARNING; the ud2 after it reports the warning (__bug_table)
   m.defineHost('__warn_printk', () => {
