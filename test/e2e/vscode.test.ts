@@ -344,3 +344,86 @@ test('a new user: CodeLens, F5, both lines marked, Problems links open, restart 
   }
   fs.rmSync(work, { recursive: true, force: true });
 });
+
+// Time travel (issue 11), the README's picture of it: the escaped-pointer
+// module of the adapter tests (test/adapter/guests/escaped.c) with a stack
+// watch on victim's slots[3] and a breakpoint on the line that publishes the
+// pointer. Going forward stops there, then at the corruption; the toolbar's
+// Reverse button takes the machine back to the publishing line, in the
+// victim's thread. Its screenshot is docs/images/time-travel.png when
+// KSW_E2E_README_SHOTS=1.
+test('time travel: from the corruption, the Reverse button goes back to the line that published the stale pointer', { skip, timeout: 600_000 }, async () => {
+  const { chromium } = await import('playwright-core');
+  const work = `${WORK}-time-travel`;
+  const source = path.join(work, 'source');
+  const escaped = path.join(ROOT, 'test', 'adapter', 'guests', 'escaped.c');
+  const lineIn = (marker: string): number => fs.readFileSync(escaped, 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
+  const leakLine = lineIn('/* LEAK:');
+  const corruptLine = lineIn('/* CORRUPT:');
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(path.join(source, '.vscode'), { recursive: true });
+  fs.copyFileSync(escaped, path.join(source, 'escaped.c'));
+  fs.writeFileSync(path.join(source, '.vscode', 'launch.json'), JSON.stringify({
+    version: '0.2.0',
+    configurations: [{ type: 'kstackwatch', request: 'launch', name: 'escaped pointer', program: '${workspaceFolder}/escaped.c', stackWatch: 'fn=victim var=slots[3] mw=1', cpus: 2 }],
+  }, null, 2));
+  const vsix = path.join(work, 'kstackwatch-studio.vsix');
+  const pack = spawnSync(process.execPath, [path.join(ROOT, 'scripts/package.mjs'), vsix, '--no-build'], { encoding: 'utf8' });
+  assert.equal(pack.status, 0, `npm run package failed:\n${pack.stdout}\n${pack.stderr}`);
+  const server = await startCodeServer(path.join(work, 'vscode'), vsix, source, log);
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(server.url, { timeout: 120_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await openFile(page, 'escaped.c');
+    await until('the "Watch stack of" CodeLens (the extension is active)', async () => (await page.locator('.contentWidgets .codelens-decoration', { hasText: 'Watch stack of' }).count()) > 0, 60_000, page);
+    await widenSideBar(page, 480);
+    // a breakpoint on the line that publishes &scratch[3]
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type(String(leakLine));
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('F9');
+    // launch.json was there before the window opened: F5 runs its configuration
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('F5');
+    const atLine = (fn: RegExp, line: number) => async () => {
+      const t = await paneText(page, 'Call Stack');
+      const top = t.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+      return fn.test(top) && new RegExp(`escaped\\.c\\s*${line}:`).test(top) ? t : '';
+    };
+    await until('the breakpoint on the publishing line', atLine(/leak_frame/, leakLine), 90_000, page);
+    log('time travel: stopped at the breakpoint on the publishing line');
+    const toolbar = page.locator('.debug-toolbar');
+    // Continue until the corruption: the publishing line may be hit more than once (gcc splits it)
+    let clickedAt = 0;
+    await until('the corruption stop at the writer\'s store', async () => {
+      const found = await atLine(/writer_thread/, corruptLine)();
+      if (!found && Date.now() - clickedAt > 10_000 && (await atLine(/leak_frame/, leakLine)())) {
+        await toolbar.locator('.action-label[aria-label^="Continue"]').first().click();
+        clickedAt = Date.now();
+      }
+      return found;
+    }, 90_000, page);
+    await until('the corruption annotation', async () => ((await afterTexts(page)).some((t) => t.includes('wrote 0xbad0bad')) ? 'yes' : ''), 60_000, page);
+    log('time travel: stopped at the corruption');
+
+    // the debug toolbar has Step Back and Reverse; Reverse goes back to the breakpoint, in the victim's thread
+    const stepBack = toolbar.locator('.action-label[aria-label^="Step Back"]');
+    const reverse = toolbar.locator('.action-label[aria-label^="Reverse"]');
+    await until('Step Back and Reverse in the debug toolbar', async () => ((await stepBack.count()) > 0 && (await reverse.count()) > 0 ? 'yes' : ''), 30_000, page);
+    await reverse.first().click();
+    const back = await until('the publishing line again, after Reverse', atLine(/leak_frame/, leakLine), 90_000, page);
+    assert.match(back, /victim/, `the victim's thread:\n${back}`);
+    await page.mouse.move(5, 500);
+    await shot(page, 'time-travel-reverse');
+    if (process.env.KSW_E2E_README_SHOTS) fs.copyFileSync(path.join(SHOTS, 'time-travel-reverse.png'), path.join(ROOT, 'docs/images/time-travel.png'));
+    log('time travel: Reverse went back to the publishing line');
+    await page.keyboard.press('Shift+F5');
+  } finally {
+    await browser?.close().catch(() => undefined);
+    server.stop();
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+});
