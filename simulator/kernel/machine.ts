@@ -286,6 +286,7 @@ export class Machine {
     [saved[2 * Gpr.RDI], saved[2 * Gpr.RDI + 1]] = splitAddress(arg);
     [saved[RegSlot.RIP], saved[RegSlot.RIP + 1]] = splitAddress(fn);
     task.flags[1] = 1; // PF slot: parity source byte 1 → PF clear
+    task.flags[7] = 0x200; // OTHER slot: IF set, as a kthread runs (irqs_disabled() is false)
     const [fnLo, fnHi] = splitAddress(fn);
     const [exLo, exHi] = splitAddress(this.kthreadExit);
     task.shadow.push(exLo, exHi, fnLo, fnHi);

@@ -155,3 +155,25 @@ test('Kbuild static_keys: __jump_table branches follow each key, patched by stat
   ], text);
   assert.equal(r.stop.kind, 'idle');
 });
+
+test('Kbuild irq_flags: local_irq_save/restore, irqs_disabled and spin_lock_irqsave via pv_ops run natively once .altinstructions are applied', opts, () => {
+  const k = bootKo(ko('irq_flags'));
+  const r = run(k, []);
+  const text = r.logs.join('\n');
+  assert.ok(r.logs.includes('irq_flags: counter 110, 0 bad'), text);
+  assert.equal(r.stop.kind, 'idle');
+  // no call through pv_ops is left in the module's code: each site became the native sequence
+  const pvOps = k.machine.kernelSymbol('pv_ops')!;
+  let sites = 0;
+  for (const sec of k.module!.sections.filter((s) => s.name.startsWith('.text'))) {
+    const code = k.machine.mem.read(sec.address, sec.size);
+    const dv = new DataView(code.buffer, code.byteOffset);
+    for (let i = 0; i + 6 <= code.length; i++) {
+      if (code[i] !== 0xff || code[i + 1] !== 0x15) continue;
+      const target = sec.address + BigInt(i) + 6n + BigInt(dv.getInt32(i + 2, true));
+      assert.ok(target < pvOps || target >= pvOps + 0x400n, `call *pv_ops left at ${sec.name}+0x${i.toString(16)}`);
+      sites++;
+    }
+  }
+  assert.equal(sites, 0);
+});

@@ -119,6 +119,10 @@ export const moveEmitters: EmitTable = {
   [Mnemonic.Cmc]: (e) => e.emit('F[0]^=1;'),
   [Mnemonic.Cld]: (e) => e.emit('F[6]=0;'),
   [Mnemonic.Std]: (e) => e.emit('F[6]=1;'),
+  // IF (bit 9 of the OTHER slot): the kernel's local_irq_disable/enable once .altinstructions are applied.
+  // There is no privilege level here and no interrupt to mask; the bit is state that pushf reads back.
+  [Mnemonic.Cli]: (e) => e.emit('F[7]&=-513;'),
+  [Mnemonic.Sti]: (e) => e.emit('F[7]|=512;'),
   [Mnemonic.Lahf]: (e) => e.emit('R[0]=(R[0]&-65281)|((C.getRflags()&255)<<8);'),
   [Mnemonic.Sahf]: (e) => e.emit('C.setRflags((C.getRflags()&-256)|((R[0]>>8)&213));'),
 };

@@ -11,6 +11,8 @@
 //  - __param's struct kernel_param entries become the module's parameters,
 //    typed by the param_ops_* they point at;
 //  - task structs get the layout of the module's kernel version (its DWARF);
+//  - .altinstructions are applied for our bare-metal CPU (abi/alternatives.ts:
+//    6.1's paravirt irq helpers become pushf;pop / cli / sti / push;popf);
 //  - __jump_table's static branch sites are kept as emitted (they match
 //    the keys' initial values) and patched when a key changes (api/jumpLabel.ts).
 // Each step is skipped for an SDK module, which has none of these sections.
@@ -24,6 +26,7 @@ import { PARAM_TYPE_SIZES, paramTypeAt } from '../api/params';
 import { taskLayoutFrom } from './taskLayout';
 import { adoptKernelStructs } from './kernelStructs';
 import { readJumpTable } from '../api/jumpLabel';
+import { applyAlternatives } from './alternatives';
 
 const NOP5 = Uint8Array.of(0x0f, 0x1f, 0x44, 0x00, 0x00);
 const RET_INT3 = Uint8Array.of(0xc3, 0xcc, 0xcc, 0xcc, 0xcc);
@@ -31,10 +34,11 @@ const RET_INT3 = Uint8Array.of(0xc3, 0xcc, 0xcc, 0xcc, 0xcc);
 /** struct kernel_param in Linux 6.x, used when the module's DWARF lacks it. */
 const KERNEL_PARAM_DEFAULT = { size: 40, name: 0, ops: 16, perm: 24, arg: 32 };
 
-export interface KoPatchStats { fentryNops: number; returnThunks: number; jumpSites: number }
+export interface KoPatchStats { fentryNops: number; returnThunks: number; jumpSites: number; alternatives: number }
 
 export function prepareKo(m: Machine, mod: LoadedModule, dbg: DebugInfo | null): KoPatchStats {
-  const stats = { fentryNops: nopFentrySites(m, mod), returnThunks: patchReturnSites(m, mod), jumpSites: readJumpTable(m, mod) };
+  const stats = { fentryNops: nopFentrySites(m, mod), returnThunks: patchReturnSites(m, mod), jumpSites: readJumpTable(m, mod),
+    alternatives: applyAlternatives(m, mod) };
   if (mod.sectionByName('.gnu.linkonce.this_module')) mod.bugs = readRelativeBugTable(m, mod);
   const params = readKernelParams(m, mod, dbg);
   if (params) mod.params = params;

@@ -29,6 +29,7 @@ import { registerString } from './string';
 import { registerTime } from './time';
 import { registerThunks } from './thunks';
 import { registerParamOps } from './params';
+import { registerParavirt } from './paravirt';
 import { registerListDebug } from './listDebug';
 import { registerSlabEntries } from './slabEntries';
 import { registerWaitqueue } from './waitqueue';
@@ -77,6 +78,7 @@ export function registerKernelApi(m: Machine): void {
   registerDelayEntries(m);
   registerRandomSmall(m);
   registerJumpLabel(m);
+  registerParavirt(m);
 }
 
 /** Address of a kernel export (function or variable) for the module loader, or undefined. */

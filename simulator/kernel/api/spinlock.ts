@@ -20,8 +20,9 @@
 // wakes parked spinners, which then try again.
 //
 // The _irq/_irqsave/_bh variants behave like the plain ones (the simulated
-// kernel has no interrupts); _irqsave returns RFLAGS with IF set, and
-// _irqrestore ignores its argument.
+// kernel has no interrupts) except for RFLAGS.IF, which irqs_disabled()
+// reads: _irq and _irqsave clear it (_irqsave returning RFLAGS as it was),
+// _unlock_irq sets it and _irqrestore puts back its argument's IF.
 
 import type { Machine } from '../machine';
 import type { Task } from '../task';
@@ -92,7 +93,17 @@ export function registerSpinlock(m: Machine): void {
 
   const lockIrqsave = (): HostResult => {
     const l = U64(m.arg(0));
-    return tryLock(l) ? BigInt(m.cpu.getRflags() | X86_EFLAGS_IF) : contended(l);
+    if (!tryLock(l)) return contended(l);
+    const flags = m.cpu.getRflags();
+    setIrqFlag(m, false);
+    return BigInt(flags);
+  };
+
+  const lockIrq = (): HostResult => {
+    const l = U64(m.arg(0));
+    if (!tryLock(l)) return contended(l);
+    setIrqFlag(m, false);
+    return undefined;
   };
 
   const unlock = (): HostResult => {
@@ -110,12 +121,18 @@ export function registerSpinlock(m: Machine): void {
   };
 
   m.defineHost('_raw_spin_lock', lock);
-  m.defineHost('_raw_spin_lock_irq', lock);
+  m.defineHost('_raw_spin_lock_irq', lockIrq);
   m.defineHost('_raw_spin_lock_bh', lock);
   m.defineHost('_raw_spin_lock_irqsave', lockIrqsave);
   m.defineHost('_raw_spin_trylock', () => tryLock(U64(m.arg(0))) ? 1 : 0);
   m.defineHost('_raw_spin_unlock', unlock);
-  m.defineHost('_raw_spin_unlock_irq', unlock);
+  m.defineHost('_raw_spin_unlock_irq', () => { unlock(); setIrqFlag(m, true); });
   m.defineHost('_raw_spin_unlock_bh', unlock);
-  m.defineHost('_raw_spin_unlock_irqrestore', unlock);
+  m.defineHost('_raw_spin_unlock_irqrestore', () => { const f = m.arg(1); unlock(); setIrqFlag(m, (f & BigInt(X86_EFLAGS_IF)) !== 0n); });
+}
+
+/** Set or clear RFLAGS.IF of the running CPU (what cli/sti do). */
+function setIrqFlag(m: Machine, on: boolean): void {
+  const flags = m.cpu.getRflags();
+  m.cpu.setRflags(on ? flags | X86_EFLAGS_IF : flags & ~X86_EFLAGS_IF);
 }
