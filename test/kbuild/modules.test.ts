@@ -177,3 +177,21 @@ test('Kbuild irq_flags: local_irq_save/restore, irqs_disabled and spin_lock_irqs
   }
   assert.equal(sites, 0);
 });
+
+test('Kbuild irq_flags: a pv_ops call left unpatched oopses naming pv_ops', opts, () => {
+  const k = bootKo(ko('irq_flags'));
+  const m = k.machine;
+  // Put the first .altinstructions site back to what gcc emitted: call *pv_ops+OFF(%rip).
+  const alt = k.module!.sectionByName('.altinstructions')!;
+  const site = alt.address + BigInt(BigInt.asIntN(32, BigInt(m.mem.readU32(alt.address))));
+  const disp = m.kernelSymbol('pv_ops')! + 0xf0n - (site + 6n);
+  const call = Uint8Array.of(0xff, 0x15, 0, 0, 0, 0);
+  new DataView(call.buffer).setInt32(2, Number(disp), true);
+  m.mem.write(site, call, true);
+  m.cpu.flushCode();
+  const r = run(k, []);
+  const oops = r.events.find((e) => e.type === 'oops');
+  assert.ok(oops, r.logs.join('\n'));
+  assert.ok(r.logs.some((l) => l.includes('pv_ops') && l.includes('.altinstructions')), r.logs.join('\n'));
+  assert.ok(!r.logs.some((l) => l.startsWith('irq_flags: counter')), r.logs.join('\n'));
+});
