@@ -8,22 +8,35 @@
 // `call *pv_ops+OFF(%rip)` with ALT_NOT(X86_FEATURE_XENPV) → pushf; pop %rax.
 //
 // The simulated machine is bare metal, never a Xen PV guest; X86_FEATURE_ALWAYS
-// always holds. For any other feature we do not claim to know, the original
-// is kept (the code the compiler chose as the safe default).
+// always holds; the feature words Linux fills straight from CPUID (0: leaf 1
+// EDX, 1: 0x80000001 EDX, 4: leaf 1 ECX, 6: 0x80000001 ECX, 9: leaf 7 EBX)
+// are answered by our CPUID. For any other (Linux-synthesized) feature the
+// original is kept: the code the compiler chose as the safe default.
 
 import type { Machine } from '../machine';
 import type { LoadedModule } from '../../elf/moduleLoader';
+import { cpuid } from '../../cpu/helpers/system';
 
 const ALT_INSTR_SIZE = 12;
 const ALTINSTR_FLAG_INV = 1 << 15;
 const X86_FEATURE_ALWAYS = 3 * 32 + 21;
 const X86_FEATURE_XENPV = 8 * 32 + 16;
 
-/** Whether the simulated CPU has `feature`; undefined when we do not model it. */
-function hasFeature(feature: number): boolean | undefined {
+/** Linux feature word → [CPUID leaf, register slot in the Int32Array cpuid() fills (2·Gpr)]. */
+const CPUID_WORDS: Readonly<Record<number, readonly [number, number]>> = {
+  0: [1, 4], 1: [0x80000001, 4], 4: [1, 2], 6: [0x80000001, 2], 9: [7, 6],
+};
+
+/** Whether the simulated CPU has X86_FEATURE `feature`; undefined when we do not model it. */
+export function hasFeature(feature: number): boolean | undefined {
   if (feature === X86_FEATURE_ALWAYS) return true;
   if (feature === X86_FEATURE_XENPV) return false;
-  return undefined;
+  const word = CPUID_WORDS[feature >>> 5];
+  if (!word) return undefined;
+  const R = new Int32Array(32);
+  R[0] = word[0];
+  cpuid(R);
+  return ((R[word[1]] >>> (feature & 31)) & 1) === 1;
 }
 
 /** x86's recommended multi-byte NOPs, by length (1..8). */
@@ -51,9 +64,9 @@ export function applyAlternatives(m: Machine, mod: LoadedModule): number {
     const at = sec.address + BigInt(off);
     const site = rel(at), repl = rel(at + 4n);
     const word = m.mem.readU32(at + 8n); // cpuid, instrlen, replacementlen
-    const cpuid = word & 0xffff, instrlen = (word >>> 16) & 0xff, repllen = word >>> 24;
-    const has = hasFeature(cpuid & ~ALTINSTR_FLAG_INV);
-    if (has === undefined || has === ((cpuid & ALTINSTR_FLAG_INV) !== 0)) continue;
+    const feature = word & 0xffff, instrlen = (word >>> 16) & 0xff, repllen = word >>> 24;
+    const has = hasFeature(feature & ~ALTINSTR_FLAG_INV);
+    if (has === undefined || has === ((feature & ALTINSTR_FLAG_INV) !== 0)) continue;
     if (repllen > instrlen || !mod.contains(site) || (repllen && !mod.contains(repl))) continue; // malformed: keep the original
     const buf = new Uint8Array(instrlen);
     if (repllen) buf.set(m.mem.read(repl, repllen));
