@@ -7,6 +7,12 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ROOT } from './codeServer';
 
+/** Open code-server's workbench in `page` and wait until VS Code has drawn it. */
+export async function loadWorkbench(page: Page, url: string): Promise<void> {
+  await page.goto(url, { timeout: 120_000 });
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+}
+
 export const SHOTS = path.join(ROOT, '.test-work', 'e2e', 'screenshots');
 
 const started = Date.now();

@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Browser } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, ROOT, skipReason, startCodeServer } from './codeServer';
-import { SHOTS, afterTexts, expandPane, hoverLine, log, openFile, paneText, runCommand, shot, until, widenSideBar } from './ui';
+import { SHOTS, afterTexts, expandPane, hoverLine, loadWorkbench, log, openFile, paneText, runCommand, shot, until, widenSideBar } from './ui';
 import { findFunctions } from '../../extension/cSource';
 
 // One folder per run (several checkouts' `npm test` may run on one machine at
@@ -55,8 +55,7 @@ test('F5 on a test module stops at the corrupting store, with annotations, a Pro
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    await page.goto(server.url, { timeout: 120_000 });
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await loadWorkbench(page, server.url);
     log('workbench loaded');
 
     // open the test module with the cursor in test_canary_overflow
@@ -249,8 +248,7 @@ test('a new user: CodeLens, F5, both lines marked, Problems links open, restart 
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     const watchErrors = setInterval(() => { void errorToasts(page).then((t) => errors.push(...t)).catch(() => undefined); }, 500);
     try {
-      await page.goto(server.url, { timeout: 120_000 });
-      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      await loadWorkbench(page, server.url);
       await openFile(page, 'stale.c');
 
       // the CodeLens above victim() adds the watch on its canary
@@ -375,8 +373,7 @@ test('time travel: from the corruption, the Reverse button goes back to the line
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    await page.goto(server.url, { timeout: 120_000 });
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await loadWorkbench(page, server.url);
     await openFile(page, 'escaped.c');
     await until('the "Watch stack of" CodeLens (the extension is active)', async () => (await page.locator('.contentWidgets .codelens-decoration', { hasText: 'Watch stack of' }).count()) > 0, 60_000, page);
     await widenSideBar(page, 480);

@@ -2,8 +2,9 @@
 // and CMPXCHG16B (atomic.ts) the x86-64-v2 level. Operand plumbing is shared
 // with SSE2 (sseCommon.ts); the lane work is in helpers/sse4.ts. Legacy-SSE
 // 128-bit memory operands must be 16-byte aligned except for lddqu and the
-// SSE4.2 string compares, which the SDM exempts. Not implemented (so #UD):
-// every VEX/EVEX (AVX) encoding.
+// SSE4.2 string compares (pcmp[ei]str[im], implemented here), which the SDM
+// exempts. VEX/EVEX (AVX) encodings are a higher level (x86-64-v3) that CPUID
+// does not claim; they raise #UD naming that level (isaLevel.ts).
 
 import { Mnemonic } from 'iced-x86';
 import { Emitter } from './context';
