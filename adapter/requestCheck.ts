@@ -151,6 +151,7 @@ const RULES: Record<string, Rule[]> = {
   variables: [int('variablesReference', 0, INT32), int('start', 0, INT32, true), int('count', 0, INT32, true)],
   setVariable: [int('variablesReference', 0, INT32), str('name'), str('value')],
   evaluate: [str('expression'), int('frameId', 0, Number.MAX_SAFE_INTEGER, true), str('context', true)],
+  setExpression: [str('expression'), str('value'), int('frameId', 0, Number.MAX_SAFE_INTEGER, true)],
   readMemory: [str('memoryReference'), int('offset', -OFFSET, OFFSET, true), int('count', 0, MAX_MEMORY_BYTES)],
   writeMemory: [str('memoryReference'), int('offset', -OFFSET, OFFSET, true), str('data'), base64Size('data', MAX_MEMORY_BYTES)],
   disassemble: [str('memoryReference'), int('offset', -OFFSET, OFFSET, true), int('instructionOffset', -OFFSET, OFFSET, true),

@@ -153,6 +153,7 @@ export class KswDebugSession extends LoggingDebugSession {
       supportsLogPoints: true,
       supportsEvaluateForHovers: true,
       supportsSetVariable: true,
+      supportsSetExpression: true,
       supportsRestartRequest: true,
       supportsTerminateRequest: true,
       supportsExceptionInfoRequest: true,
@@ -359,6 +360,14 @@ export class KswDebugSession extends LoggingDebugSession {
     this.guard(response, () => {
       const v = this.rt().setVariable(args.variablesReference, args.name, args.value);
       response.body = { value: v.value, type: v.type, variablesReference: v.variablesReference, memoryReference: v.memoryReference };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override setExpressionRequest(response: DebugProtocol.SetExpressionResponse, args: DebugProtocol.SetExpressionArguments): void {
+    this.guard(response, () => {
+      const r = this.rt().setExpression(args.expression, args.value, args.frameId, { hex: args.format?.hex });
+      response.body = { value: r.result, type: r.type, variablesReference: r.variablesReference, memoryReference: r.memoryReference };
       this.sendResponse(response);
     });
   }

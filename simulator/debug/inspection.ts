@@ -20,6 +20,7 @@ import { GPR_NAMES } from '../cpu/registers';
 import type { ProbeMux } from './breakpoints';
 import { DataBreakpointManager, makeDataId, watchableProblem } from './dataBreakpoints';
 import type { Disassembler } from './disassembler';
+import type { Edit } from './edits';
 import { formatScalar, hex, isScalar } from './ctypes';
 import type {
   CpuDebugRegisters, DataBreakpointInfoResult, DisassembledInstruction, EvaluateResult, FrameInfo, ModuleInfo,
@@ -47,6 +48,8 @@ export interface InspectionHost {
   debugRegisters(): CpuDebugRegisters[];
   /** Throws RequestError unless stopped. */
   requireStopped(): void;
+  /** A write the user made while stopped (edits.ts): part of the history from now on. */
+  recordEdit(edit: Edit): void;
 }
 
 export class Inspector {
@@ -266,6 +269,7 @@ export class Inspector {
       const ev = new Evaluator(ctx);
       const v = ev.scalar(ev.evaluate(valueText));
       writeRegister(ctx.regs!, reg, v);
+      this.host.recordEdit({ kind: 'register', pid: task.pid, ref: reg, value: v });
       if (reg.kind === 'rip') { this.host.mux.clearSkip(task); this.host.pcOverride.delete(task); }
       const shown = reg.kind === 'rflags' ? describeRflags(getRflags(ctx.regs!)) : hex(readRegister(ctx.regs!, reg));
       return { name, value: shown, variablesReference: 0 };
@@ -284,10 +288,33 @@ export class Inspector {
         const m = /^\[(\d+)\]$/.exec(name);
         target = m ? ev.evaluate(`(${c.evaluateName})[${m[1]}]`) : ev.evaluate(`*(${c.evaluateName})`);
       }
-      ev.store(target, ev.scalar(ev.evaluate(valueText)));
+      this.store(ev, target, valueText, c.threadId);
       return describeValue(name, name, target, ev, this.host.handles, { threadId: c.threadId, frame: c.frame });
     }
     throw new RequestError(`${name} cannot be changed`);
+  }
+
+  /** Assign `valueText` to the lvalue `expression` in a frame (DAP setExpression: the Watch view's Set Value). */
+  setExpression(expression: string, valueText: string, frameIdValue?: number, opts: { hex?: boolean } = {}): EvaluateResult {
+    this.host.requireStopped();
+    const stop = this.host.stopInfo;
+    const { task, index } = frameIdValue !== undefined ? this.frameById(frameIdValue)
+      : { task: this.task(stop?.threadId ?? -1), index: 0 };
+    const ev = new Evaluator(this.stoppedContext(task, index));
+    const target = ev.evaluate(expression);
+    if (!target.lvalue) throw new RequestError(`${expression} cannot be assigned (not a variable, element, member or register)`);
+    this.store(ev, target, valueText, task.pid);
+    const info = describeValue(expression, expression, target, ev, this.host.handles, { threadId: task.pid, frame: index }, opts);
+    return { result: info.value, type: info.type, variablesReference: info.variablesReference, memoryReference: info.memoryReference };
+  }
+
+  /** Store a value into an lvalue and record the write as an edit of the history. */
+  private store(ev: Evaluator, target: Value, valueText: string, pid: number): void {
+    const raw = ev.scalar(ev.evaluate(valueText));
+    ev.store(target, raw);
+    const lv = target.lvalue!;
+    if (lv.kind === 'register') this.host.recordEdit({ kind: 'register', pid, ref: lv.ref, value: raw });
+    else this.host.recordEdit({ kind: 'memory', address: lv.address, bytes: ev.readMemory(lv.address, target.type.size) });
   }
 
   evaluate(expression: string, frameIdValue?: number, opts: { hex?: boolean } = {}): EvaluateResult {
@@ -388,6 +415,7 @@ export class Inspector {
     } catch (e) {
       throw new RequestError(`cannot write ${data.length} bytes at ${hex(start)}: ${(e as Error).message}`);
     }
+    if (data.length > 0) this.host.recordEdit({ kind: 'memory', address: start, bytes: Uint8Array.from(data) });
     return data.length;
   }
 

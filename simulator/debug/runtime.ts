@@ -36,7 +36,8 @@ import { ProbeError, Target, TargetEvents, TargetStop } from './target';
 import { Evaluator } from './expression';
 import { RequestError } from './requestError';
 import { Handles } from './variables';
-import { getRip } from './registers';
+import { getRip, writeRegister } from './registers';
+import { Edit, EditLog } from './edits';
 import { BreakpointHost, BreakpointManager, ProbeMux } from './breakpoints';
 import { DataBreakpointHost, DataBreakpointManager } from './dataBreakpoints';
 import { Stepper, StepKind } from './stepper';
@@ -137,8 +138,10 @@ export class DebugRuntime extends EventEmitter {
   /** Log lines of the current machine's history so far, and the most any history has shown. */
   private logLines = 0;
   private logLinesShown = 0;
-  /** setVariable/writeMemory edits: a replay does not make them again. */
-  private edits = 0;
+  /** The user's writes while stopped, made again at their moment by every replay and by a run over it (edits.ts). */
+  private readonly edits = new EditLog();
+  /** How far from an edit's position tasks run one instruction at a time, so that it is made at its exact moment. */
+  private editMargin = 0;
   /**
    * What replays learnt about the history, reused by the next reverse step
    * while it stays true: one thread's instruction starts from `from` to
@@ -181,6 +184,7 @@ export class DebugRuntime extends EventEmitter {
       get dataBreakpoints() { return rt.dataBreakpoints; },
       debugRegisters: () => this.debugRegisters(),
       requireStopped: () => this.requireStopped(),
+      recordEdit: (e) => this.recordEdit(e),
     });
   }
 
@@ -271,9 +275,14 @@ export class DebugRuntime extends EventEmitter {
       complete: (task) => this.requestStop({ reason: 'step', threadId: task.pid }),
       switchToStepping: () => this.switchToSingleSteps(),
     });
+    this.editMargin = exactMargin(Math.max(opts.sched.quantumMax, opts.sched.fineMax));
     t.setGate((task) => {
       this.lastGated = task;
-      return this.replay ? this.replay.gate.gate(task) : this.stepper.gate(task);
+      // an edit due now is made before anything else sees this moment (a replay's arrival shows it)
+      const pos = t.insns();
+      if (pos >= this.edits.nextPosition()) this.edits.makeDue(this.time(), (e) => this.makeEdit(e));
+      const answer = this.replay ? this.replay.gate.gate(task) : this.stepper.gate(task);
+      return answer === 'run' && pos + this.editMargin >= this.edits.nextPosition() ? 'step' : answer;
     });
     this.disassembler = new Disassembler({
       readBytes: (a, n) => t.originalBytes(a, n),
@@ -336,7 +345,7 @@ export class DebugRuntime extends EventEmitter {
     this.horizon = { insns: 0, time_ns: 0 };
     this.logLines = this.logLinesShown = 0;
     this.forgetHistory('all');
-    this.edits = 0;
+    this.edits.clear();
     this.target.dispose();
     this.disassembler.dispose();
     this.dropProgram();
@@ -496,6 +505,8 @@ export class DebugRuntime extends EventEmitter {
   }
 
   private report(info: StopInfo, exception?: ExceptionDetails, skipHere = true, end: ProgramEnd | null = null): void {
+    // a stop at (or past) an edit's moment shows the edit, as the user who made it there saw it
+    this.edits.makeDue(this.time(), (e) => this.makeEdit(e));
     const action = this.replay && !end ? this.replay.atStop(info, this.target.insns()) : 'report';
     const token = this.state.kind === 'running' ? this.state.token : ++this.runs;
     this.state = { kind: 'stopped', info, exception: exception ?? null, end };
@@ -658,7 +669,30 @@ export class DebugRuntime extends EventEmitter {
   private requireReversible(): void {
     this.requireStopped();
     if (this.target.kind !== 'kernel') throw new RequestError('reverse execution needs a kernel module (a user-mode program cannot go back)');
-    if (this.edits > 0) this.output('note: going back in time replays the run from its start; edits made with setVariable or writeMemory are not replayed\n', 'console');
+  }
+
+  /**
+   * The user wrote memory or a register while stopped: from now on the
+   * history is the edited one. Replays make the write again at this moment;
+   * what the session had seen beyond now (stops, samples, log lines, the
+   * horizon gotoTime may go to, edits made further on) was the old future.
+   */
+  private recordEdit(edit: Edit): void {
+    const now = this.time();
+    const dropped = this.edits.record(now, edit);
+    if (dropped > 0) this.output(`note: this edit changes the history from here on: ${dropped} edit(s) made later in the old history are dropped\n`, 'console');
+    this.forgetHistory('all');
+    this.horizon = { insns: now.insns, time_ns: now.time_ns };
+    this.logLinesShown = this.logLines;
+  }
+
+  /** Make a recorded edit again (a replay, or a run over its moment after going back). */
+  private makeEdit(e: Edit): void {
+    if (e.kind === 'memory') { this.target.mem.write(e.address, e.bytes, true); return; }
+    const task = this.target.tasks().find((t) => t.pid === e.pid);
+    if (!task) return;
+    writeRegister(this.target.registers(task), e.ref, e.value);
+    if (e.ref.kind === 'rip') this.mux.clearSkip(task);
   }
 
   /** What an earlier replay saw no longer holds (breakpoints changed what stops; an edit or restart changed history). */
@@ -705,6 +739,7 @@ export class DebugRuntime extends EventEmitter {
   /** A new machine at the start of the same history: the same program, breakpoints and stack watches. */
   private rebuild(): void {
     this.stepper.cancel();
+    this.edits.rewind();
     this.target.dispose();
     this.disassembler.dispose();
     this.state = { kind: 'configuring' };
@@ -804,10 +839,11 @@ export class DebugRuntime extends EventEmitter {
   }
 
   setVariable(ref: number, name: string, valueText: string): VariableInfo {
-    const v = this.inspect.setVariable(ref, name, valueText);
-    this.edits++;
-    this.forgetHistory('all');
-    return v;
+    return this.inspect.setVariable(ref, name, valueText);
+  }
+
+  setExpression(expression: string, valueText: string, frameId?: number, opts: { hex?: boolean } = {}): EvaluateResult {
+    return this.inspect.setExpression(expression, valueText, frameId, opts);
   }
 
   evaluate(expression: string, frameId?: number, opts: { hex?: boolean } = {}): EvaluateResult {
@@ -823,9 +859,7 @@ export class DebugRuntime extends EventEmitter {
   }
 
   writeMemory(reference: string, offset: number, data: Uint8Array): number {
-    const n = this.inspect.writeMemory(reference, offset, data);
-    if (n > 0) { this.edits++; this.forgetHistory('all'); }
-    return n;
+    return this.inspect.writeMemory(reference, offset, data);
   }
 
   disassemble(reference: string, offset: number, instructionOffset: number, count: number): DisassembledInstruction[] {

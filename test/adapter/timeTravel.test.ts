@@ -58,6 +58,7 @@ describe('time travel', { skip: SKIP }, () => {
     dc = await startClient();
     const init = await dc.initializeRequest();
     assert.equal(init.body?.supportsStepBack, true);
+    assert.equal(init.body?.supportsSetExpression, true);
   });
 
   test('from the corruption: stepBack once restores the slot; a data breakpoint on the escaped pointer + reverseContinue finds the leak; forward again is the same history', async () => {
@@ -123,6 +124,70 @@ describe('time travel', { skip: SKIP }, () => {
     const count = (text: string): number => outputs.filter((o) => o.includes(text)).length;
     assert.equal(count('Caught stack corruption'), 1, outputs.join(''));
     assert.equal(count('KStackWatch End'), 1, outputs.join(''));
+  });
+
+  test('edits are part of the history: setExpression, setVariable (a register) and writeMemory are made again at their moment by replays and by the run over it', async () => {
+    const hit = await toCorruption();
+    const writer = hit.event.body.threadId!;
+    const victimPid = (await dc!.threadsRequest()).body.threads.find((t) => t.name.startsWith('victim '))!.id;
+    const victimFrame = (await dc!.stackTraceRequest({ threadId: victimPid })).body.stackFrames.find((x) => /^victim(\.[a-z]+\.\d+)?\+/.test(x.name))!;
+    // the Watch view's Set Value: victim's slots[3], which the writer has just smashed
+    const set = await dc!.customRequest('setExpression', { expression: 'slots[3]', value: '0x1234', frameId: victimFrame.id }) as DebugProtocol.SetExpressionResponse;
+    assert.equal(set.body.value, '0x1234');
+    // writeMemory: slots[5]
+    const slot5 = await evaluate(victimFrame.id, '&slots[5]');
+    await dc!.customRequest('writeMemory', { memoryReference: slot5, data: Buffer.from([0xed, 0xfe, 0, 0, 0, 0, 0, 0]).toString('base64') });
+    // setVariable on a register of the writer (r11: scratch, clobbered by the next call)
+    const registers = async (): Promise<Map<string, DebugProtocol.Variable>> => {
+      const top = (await dc!.stackTraceRequest({ threadId: writer })).body.stackFrames[0];
+      const scope = (await dc!.scopesRequest({ frameId: top.id })).body.scopes.find((x) => x.name === 'Registers')!;
+      return new Map((await dc!.variablesRequest({ variablesReference: scope.variablesReference })).body.variables.map((v) => [v.name, v]));
+    };
+    const regScope = (await dc!.scopesRequest({ frameId: hit.frames[0].id })).body.scopes.find((x) => x.name === 'Registers')!;
+    const r11Before = (await registers()).get('r11')!.value;
+    assert.notEqual(r11Before, '0x77');
+    await dc!.setVariableRequest({ variablesReference: regScope.variablesReference, name: 'r11', value: '0x77' });
+    assert.equal((await registers()).get('r11')!.value, '0x77');
+
+    // back before the edits: the old values
+    let stop = stopWithTime(dc!);
+    await dc!.customRequest('stepBack', { threadId: writer, granularity: 'instruction' });
+    const back = await stop;
+    assert.ok(back.time.insns < hit.time.insns);
+    assert.equal(await victimSlot(victimPid), '0x51003', 'before the edit (and the store)');
+    const victimFrameBack = (await dc!.stackTraceRequest({ threadId: victimPid })).body.stackFrames.find((x) => /^victim(\.[a-z]+\.\d+)?\+/.test(x.name))!;
+    assert.equal(await evaluate(victimFrameBack.id, 'slots[5]'), '0x51005');
+    assert.equal((await registers()).get('r11')!.value, r11Before);
+
+    // forward over the store: the same corruption, and at its moment the edits are made again
+    stop = stopWithTime(dc!);
+    await dc!.continueRequest({ threadId: writer });
+    const again = await stop;
+    assert.equal(again.event.body.reason, 'data breakpoint');
+    assert.deepEqual(again.time, hit.time);
+    assert.equal(await victimSlot(victimPid), '0x1234');
+    const victimFrameAgain = (await dc!.stackTraceRequest({ threadId: victimPid })).body.stackFrames.find((x) => /^victim(\.[a-z]+\.\d+)?\+/.test(x.name))!;
+    assert.equal(await evaluate(victimFrameAgain.id, 'slots[5]'), '0xfeed');
+    assert.equal((await registers()).get('r11')!.value, '0x77');
+
+    // a replay to a later moment (gotoTime past the edits, within the history run) shows them too
+    stop = stopWithTime(dc!);
+    await dc!.customRequest('kstackwatch.gotoTime', { time_ns: 0 });
+    await stop;
+    stop = stopWithTime(dc!);
+    await dc!.customRequest('kstackwatch.gotoTime', { time_ns: hit.time.time_ns });
+    const forward = await stop;
+    assert.deepEqual(forward.time, hit.time);
+    assert.equal(await victimSlot(victimPid), '0x1234');
+    assert.equal((await registers()).get('r11')!.value, '0x77');
+
+    // and the program goes on in the edited history: the victim prints the value the user set
+    await dc!.setDataBreakpointsRequest({ breakpoints: [] });
+    const ended = dc!.waitForEvent('terminated');
+    await dc!.continueRequest({ threadId: writer });
+    await ended;
+    assert.ok(outputs.some((o) => o.includes('victim: slots[3]=0x1234')), outputs.join(''));
+    assert.ok(!outputs.some((o) => o.includes('victim: slots[3]=0xbad0bad')), outputs.join(''));
   });
 
   test('reverseContinue goes back over a function breakpoint, and to the start of the run when nothing would stop', async () => {
