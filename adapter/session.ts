@@ -169,6 +169,8 @@ export class KswDebugSession extends LoggingDebugSession {
       supportsValueFormattingOptions: true,
       supportsDelayedStackTraceLoading: true,
       supportsStepBack: true,
+      supportsRestartFrame: true,
+      supportsGotoTargetsRequest: true,
     };
     this.sendResponse(response);
   }
@@ -313,6 +315,29 @@ export class KswDebugSession extends LoggingDebugSession {
   protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
     this.guard(response, () => {
       this.rt().reverseContinue();
+      this.sendResponse(response);
+    });
+  }
+
+  protected override restartFrameRequest(response: DebugProtocol.RestartFrameResponse, args: DebugProtocol.RestartFrameArguments): void {
+    this.guard(response, () => {
+      this.rt().restartFrame(args.frameId);
+      this.sendResponse(response);
+    });
+  }
+
+  protected override gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {
+    this.guard(response, () => {
+      const file = args.source.path;
+      const targets = file ? this.rt().gotoTargets(file, this.convertClientLineToDebugger(args.line)) : [];
+      response.body = { targets: targets.map((t) => ({ id: t.id, label: t.label, line: this.convertDebuggerLineToClient(t.line) })) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
+    this.guard(response, () => {
+      this.rt().goto(args.threadId, args.targetId);
       this.sendResponse(response);
     });
   }
@@ -533,6 +558,8 @@ export class KswDebugSession extends LoggingDebugSession {
       instructionPointerReference: f.instructionPointerReference,
       ...(f.moduleId ? { moduleId: f.moduleId } : {}),
       ...(f.subtle ? { presentationHint: 'subtle' as const } : {}),
+      // restartFrame goes back in time: a kernel module's frames only
+      ...(this.runtime?.kind === 'user' ? { canRestart: false } : {}),
     };
   }
 

@@ -103,7 +103,7 @@ interface Breakpoint {
 
 const REASON: Record<Kind, StopReason> = { source: 'breakpoint', function: 'function breakpoint', instruction: 'instruction breakpoint' };
 /** How far a source breakpoint on a line without code moves down to the next line with code. */
-const LINE_SEARCH = 20;
+export const LINE_SEARCH = 20;
 
 export class BreakpointManager {
   private nextId = 1;

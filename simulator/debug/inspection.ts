@@ -97,7 +97,8 @@ export class Inspector {
     };
   }
 
-  private frameById(frameIdValue: number): { task: Task; index: number } {
+  /** The thread and index of a frame id. */
+  frameById(frameIdValue: number): { task: Task; index: number } {
     const pid = Math.floor(frameIdValue / MAX_FRAMES), index = frameIdValue % MAX_FRAMES;
     return { task: this.task(pid), index };
   }

@@ -38,12 +38,13 @@ import { RequestError } from './requestError';
 import { Handles } from './variables';
 import { getRip, writeRegister } from './registers';
 import { Edit, EditLog } from './edits';
-import { BreakpointHost, BreakpointManager, ProbeMux } from './breakpoints';
+import { BreakpointHost, BreakpointManager, LINE_SEARCH, ProbeMux } from './breakpoints';
 import { DataBreakpointHost, DataBreakpointManager } from './dataBreakpoints';
 import { Stepper, StepKind } from './stepper';
 import { Disassembler } from './disassembler';
 import {
-  exactMargin, FIRST_WINDOW, previousInstruction, previousLine, ReplayGate, REVERSE_STOP_REASONS, Sample, SampleRequest, WINDOW_GROWTH,
+  activationEntry, exactMargin, FIRST_WINDOW, lastAt, previousInstruction, previousLine, ReplayGate, REVERSE_STOP_REASONS, Sample,
+  SampleRequest, WINDOW_GROWTH,
 } from './timeTravel';
 import { Inspector, sourceRef, stripSize, threadName } from './inspection';
 import type {
@@ -151,6 +152,8 @@ export class DebugRuntime extends EventEmitter {
   private stopsSeen: { until: TimePoint; stops: { at: TimePoint; reverse: boolean }[] } | null = null;
   /** The task the debug gate was last asked about: the one whose quantum a stop cut short, usually. */
   private lastGated: Task | null = null;
+  /** Lines gotoTargets answered, by id - 1. */
+  private readonly gotoLines: { file: string; line: number; addresses: ReadonlySet<bigint> }[] = [];
   /** Rebuilding the machine for a replay: breakpoints re-resolve to what they were, silently. */
   private rebuilding = false;
   private readonly deferredExits = new Set<Task>();
@@ -558,44 +561,112 @@ export class DebugRuntime extends EventEmitter {
   }
 
   private stepBackNow(task: Task, granularity: StepGranularity): void {
-    const now = this.target.insns();
     const rip = getRip(this.target.registers(task));
     // after a data breakpoint the thread is shown at its store (already run): a line step goes back from that line
     const here = { rip: granularity === 'line' ? this.pcOverride.get(task) ?? rip : rip, depth: task.shadow.depth };
-    const lineOf = (a: bigint): { file: string; line: number } | undefined => {
-      const l = this.target.debugInfo?.lineFor(a);
-      return l && l.line > 0 ? l : undefined;
-    };
-    const pickIn = (samples: Sample[]): Sample | undefined =>
-      (granularity === 'instruction' ? previousInstruction(samples, here.rip) : previousLine(samples, here, lineOf));
+    const step = (): StopInfo => ({ reason: 'step', threadId: task.pid });
+    this.searchBack(task, (samples) => (granularity === 'instruction' ? previousInstruction(samples, here.rip) : previousLine(samples, here, this.lineOf)),
+      (pick) => this.goTo(pick.pos, step), () => this.goToStart(), () => {
+        // Usually the stepped thread ran the last instruction (it stopped on its own store or breakpoint):
+        // then one replay to the instruction before is the whole step.
+        const before = this.target.insns() - 1;
+        if (granularity !== 'instruction' || before < 0 || this.lastGated !== task) return false;
+        let ranIt = false;
+        this.runReplay(before, null, (_i, at) => (at < before ? 'skip' : ranIt ? 'report' : 'quiet'), undefined, (t) => {
+          ranIt = t.pid === task.pid;
+          return step();
+        });
+        return ranIt;
+      });
+  }
+
+  /** The source line of an address in the program, if it has one. */
+  private readonly lineOf = (a: bigint): { file: string; line: number } | undefined => {
+    const l = this.target.debugInfo?.lineFor(a);
+    return l && l.line > 0 ? l : undefined;
+  };
+
+  /**
+   * Find a moment of `task`'s past among its instruction starts before now
+   * (`pick`; `fromStart` when they go back to the start of the run) and
+   * land there: first in what the last replay saw, then (after `quick`, a
+   * cheaper try) in replays sampling the thread over the last FIRST_WINDOW
+   * instructions, ×WINDOW_GROWTH until found; `none` when the whole history has none.
+   */
+  private searchBack(task: Task, pick: (samples: Sample[], fromStart: boolean) => Sample | undefined, land: (s: Sample) => void,
+    none: () => void, quick?: () => boolean): void {
+    const now = this.target.insns();
     // what the last replay saw of this thread, if it covers now
     const seen = this.samplesSeen;
     const known = seen && seen.pid === task.pid && seen.until >= now ? seen.from : now;
     if (seen && known < now) {
-      const pick = pickIn(seen.samples.filter((x) => x.pos < now));
-      if (pick) { this.goTo(pick.pos, () => ({ reason: 'step', threadId: task.pid })); return; }
-      if (known === 0) { this.goToStart(); return; }
+      const found = pick(seen.samples.filter((x) => x.pos < now), known === 0);
+      if (found) { land(found); return; }
+      if (known === 0) { none(); return; }
     }
-    // Usually the stepped thread ran the last instruction (it stopped on its own store or breakpoint):
-    // then one replay to the instruction before is the whole step.
-    if (granularity === 'instruction' && known === now && now > 0 && this.lastGated === task) {
-      const before = now - 1;
-      let ranIt = false;
-      this.runReplay(before, null, (_i, at) => (at < before ? 'skip' : ranIt ? 'report' : 'quiet'), undefined, (t) => {
-        ranIt = t.pid === task.pid;
-        return { reason: 'step', threadId: task.pid };
-      });
-      if (ranIt) return;
-    }
+    if (known === now && quick?.()) return;
     for (let window = FIRST_WINDOW; ; window *= WINDOW_GROWTH) {
       const from = Math.max(0, now - window);
       if (from >= known && from > 0) continue; // already seen: nothing there
       const samples = this.runReplay(now, { pid: task.pid, from }, (_info, pos) => (pos >= now ? 'quiet' : 'skip'));
       this.samplesSeen = { pid: task.pid, from, until: now, samples };
-      const pick = pickIn(samples);
-      if (pick) { this.goTo(pick.pos, () => ({ reason: 'step', threadId: task.pid })); return; }
-      if (from === 0) { this.goToStart(); return; }
+      const found = pick(samples, from === 0);
+      if (found) { land(found); return; }
+      if (from === 0) { none(); return; }
     }
+  }
+
+  /**
+   * Back to the entry of a live frame's activation — the first instruction
+   * of its function, right after the call that made it (DAP restartFrame;
+   * stop reason `restart`). Its arguments are as the caller passed them.
+   */
+  restartFrame(frameId: number): void {
+    this.requireReversible();
+    const { task, index } = this.inspect.frameById(frameId);
+    const depth = task.shadow.depth - index;
+    if (depth < 0) throw new RequestError(`frame ${index} of ${task.comm} (pid ${task.pid}) has no call that entered it (it cannot be restarted)`);
+    const fn = this.inspect.stackTrace(task.pid, index, 1).frames[0]?.name.replace(/\+0x[0-9a-f]+$/, '') ?? 'the frame';
+    const stop = (): StopInfo => ({ reason: 'restart', threadId: task.pid, description: `Back at the entry of ${fn}` });
+    const now = this.target.insns();
+    this.travel(() => this.searchBack(task, (samples, fromStart) => {
+      const entry = activationEntry(samples, depth, fromStart);
+      return entry === 'now' ? { pos: now, rip: 0n, depth } : entry;
+    }, (entry) => this.goTo(entry.pos, stop), () => this.goTo(now, stop)));
+  }
+
+  /** DAP gotoTargets: the line (or, as a source breakpoint, the first line with code after it) as one target, or none. */
+  gotoTargets(file: string, line: number): { id: number; label: string; line: number }[] {
+    const dbg = this.target.debugInfo;
+    for (let l = line; dbg && l < line + LINE_SEARCH; l++) {
+      const addrs = dbg.addressesFor(file, l);
+      const at = addrs.length > 0 ? this.lineOf(addrs[0]) : undefined;
+      if (!at) continue;
+      const id = this.gotoLines.push({ ...at, addresses: new Set(addrs) });
+      return [{ id, label: `Back to ${path.basename(at.file)}:${at.line} (the thread's last time there)`, line: at.line }];
+    }
+    return [];
+  }
+
+  /**
+   * DAP goto: back to the latest moment before now where a breakpoint on
+   * the target's line would have stopped this thread (stop reason `goto`);
+   * when there is none, back here with a description saying so.
+   */
+  goto(threadId: number, targetId: number): void {
+    this.requireReversible();
+    const target = this.gotoLines[targetId - 1];
+    if (!target) throw new RequestError(`no goto target ${targetId} (ask gotoTargets first)`);
+    const task = this.inspect.task(threadId);
+    const where = `${path.basename(target.file)}:${target.line}`;
+    const now = this.target.insns();
+    const rip = getRip(this.target.registers(task));
+    this.travel(() => this.searchBack(task, (samples) => lastAt(samples, rip, target.addresses),
+      (pick) => this.goTo(pick.pos, () => ({ reason: 'goto', threadId: task.pid, description: `Back at ${where}` })),
+      () => {
+        this.output(`${task.comm} (pid ${task.pid}) did not run ${where} before now: it stays where it was\n`, 'console');
+        this.goTo(now, () => ({ reason: 'goto', threadId: task.pid, description: `${task.comm} never ran ${where} before now` }));
+      }));
   }
 
   /**

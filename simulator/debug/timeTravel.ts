@@ -107,6 +107,38 @@ export function previousInstruction(samples: readonly Sample[], now: bigint): Sa
   return i >= 0 ? samples[i] : undefined;
 }
 
+type Line = { file: string; line: number };
+
+function sameLine(a: Line | undefined, b: Line | undefined): boolean {
+  return !!a && !!b && a.file === b.file && a.line === b.line;
+}
+
+/**
+ * The first instruction of the run of `line` (at `depth`) that samples[i]
+ * belongs to: back while the thread stays on that line — calls made from it
+ * and instructions without a line do not end the run.
+ */
+function lineRunStart(samples: readonly Sample[], i: number, lineOf: LineOf): Sample {
+  let found = samples[i];
+  const depth = found.depth, line = lineOf(found.rip);
+  for (let j = i - 1; j >= 0; j--) {
+    const s = samples[j];
+    if (s.depth > depth) continue;
+    const l = lineOf(s.rip);
+    if (!l) continue;
+    if (s.depth !== depth || !sameLine(l, line)) break;
+    found = s;
+  }
+  return found;
+}
+
+/** Samples before the thread's current instruction (those at `now` are it waiting to run it). */
+function lastBefore(samples: readonly Sample[], now: bigint): number {
+  let i = samples.length - 1;
+  while (i >= 0 && samples[i].rip === now) i--;
+  return i;
+}
+
 /**
  * Step back over one source line (reverse `next`): the start of the last
  * line the thread ran before the current one, in the current function or
@@ -114,36 +146,43 @@ export function previousInstruction(samples: readonly Sample[], now: bigint): Sa
  * forward. Instructions without a line (kernel stubs) are skipped.
  */
 export function previousLine(samples: readonly Sample[], now: { rip: bigint; depth: number }, lineOf: LineOf): Sample | undefined {
-  const same = (a: { file: string; line: number } | undefined, b: { file: string; line: number } | undefined): boolean =>
-    !!a && !!b && a.file === b.file && a.line === b.line;
-  let depth = now.depth;
-  let current = lineOf(now.rip);
-  let i = samples.length - 1;
-  while (i >= 0 && samples[i].rip === now.rip) i--;
-  // back through the current line's instructions (and calls made from it)
-  let found: Sample | undefined;
-  for (; i >= 0; i--) {
+  const current = lineOf(now.rip);
+  for (let i = lastBefore(samples, now.rip); i >= 0; i--) {
     const s = samples[i];
-    if (s.depth > depth) continue;
+    if (s.depth > now.depth) continue;
     const line = lineOf(s.rip);
     if (!line) continue;
-    if (s.depth === depth && same(line, current)) continue;
-    found = s;
-    depth = s.depth;
-    current = line;
-    break;
+    if (s.depth === now.depth && sameLine(line, current)) continue;
+    return lineRunStart(samples, i, lineOf);
   }
-  if (!found) return undefined;
-  // to the first instruction of that line's last run
-  for (i--; i >= 0; i--) {
-    const s = samples[i];
-    if (s.depth > depth) continue;
-    const line = lineOf(s.rip);
-    if (!line) continue;
-    if (s.depth !== depth || !same(line, current)) break;
-    found = s;
+  return undefined;
+}
+
+/**
+ * DAP `goto` to a line: the thread's latest instruction start before its
+ * current instruction at one of `addresses` — the line's addresses as a
+ * source breakpoint on it resolves them, so the moment is the latest one
+ * where such a breakpoint would have stopped this thread.
+ */
+export function lastAt(samples: readonly Sample[], now: bigint, addresses: ReadonlySet<bigint>): Sample | undefined {
+  for (let i = lastBefore(samples, now); i >= 0; i--) if (addresses.has(samples[i].rip)) return samples[i];
+  return undefined;
+}
+
+/**
+ * DAP `restartFrame`: the first instruction of the live activation at
+ * shadow-stack `depth` — the sample after the thread's last one shallower
+ * than it (the call that made the activation). When the samples go back to
+ * the thread's start (`fromStart`) and none is shallower, the activation is
+ * the thread's own function: its first instruction. 'now': the thread is at
+ * the entry already.
+ */
+export function activationEntry(samples: readonly Sample[], depth: number, fromStart: boolean): Sample | 'now' | undefined {
+  for (let i = samples.length - 1; i >= 0; i--) {
+    // nothing after the call: the thread is at the activation's first instruction now
+    if (samples[i].depth < depth) return samples[i + 1] ?? 'now';
   }
-  return found;
+  return fromStart ? samples[0] ?? 'now' : undefined;
 }
 
 /** Stop reasons that reverseContinue goes back to: those a forward run stops at without being asked to. */

@@ -4,7 +4,7 @@
 /** Why the machine stopped, for the front end's `stopped` event. */
 export type StopReason =
   | 'entry' | 'breakpoint' | 'function breakpoint' | 'instruction breakpoint' | 'data breakpoint'
-  | 'step' | 'pause' | 'exception' | 'goto';
+  | 'step' | 'pause' | 'exception' | 'goto' | 'restart';
 
 export interface StopInfo {
   reason: StopReason;

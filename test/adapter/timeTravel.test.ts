@@ -59,6 +59,8 @@ describe('time travel', { skip: SKIP }, () => {
     const init = await dc.initializeRequest();
     assert.equal(init.body?.supportsStepBack, true);
     assert.equal(init.body?.supportsSetExpression, true);
+    assert.equal(init.body?.supportsRestartFrame, true);
+    assert.equal(init.body?.supportsGotoTargetsRequest, true);
   });
 
   test('from the corruption: stepBack once restores the slot; a data breakpoint on the escaped pointer + reverseContinue finds the leak; forward again is the same history', async () => {
@@ -188,6 +190,98 @@ describe('time travel', { skip: SKIP }, () => {
     await ended;
     assert.ok(outputs.some((o) => o.includes('victim: slots[3]=0x1234')), outputs.join(''));
     assert.ok(!outputs.some((o) => o.includes('victim: slots[3]=0xbad0bad')), outputs.join(''));
+  });
+
+  test('restartFrame goes back to the entry of a live activation: a caller frame in another thread, and the innermost frame', async () => {
+    const hit = await toCorruption();
+    const writer = hit.event.body.threadId!;
+    const victimPid = (await dc!.threadsRequest()).body.threads.find((t) => t.name.startsWith('victim '))!.id;
+    const victimFrames = (await dc!.stackTraceRequest({ threadId: victimPid })).body.stackFrames;
+    const victimFrame = victimFrames.find((x) => /^victim(\.[a-z]+\.\d+)?\+/.test(x.name))!;
+    assert.ok(victimFrames.indexOf(victimFrame) > 0, 'victim waits in wait_for_completion: a caller frame');
+    assert.equal(victimFrame.canRestart, undefined, 'restartable (the default with supportsRestartFrame)');
+
+    // victim's activation: back to its first instruction, before its loop filled slots[]
+    let stop = stopWithTime(dc!);
+    await dc!.restartFrameRequest({ frameId: victimFrame.id });
+    const entry = await stop;
+    assert.equal(entry.event.body.reason, 'restart');
+    assert.equal(entry.event.body.threadId, victimPid);
+    assert.match(entry.frames[0].name, /^victim(\.[a-z]+\.\d+)?\+0x0$/);
+    assert.equal(entry.frames[1].line, lineOf(ESCAPED, '\tvictim();'), 'called from victim_thread');
+    assert.ok(entry.time.insns < hit.time.insns);
+    // leak_frame ran before (its pointer is published), victim has not run a line yet: the writer is still before its store
+    assert.notEqual(await evaluate(entry.frames[0].id, 'escaped'), '0x0');
+
+    // forward again: the same corruption at the same moment
+    stop = stopWithTime(dc!);
+    await dc!.continueRequest({ threadId: victimPid });
+    const again = await stop;
+    assert.equal(again.event.body.reason, 'data breakpoint');
+    assert.deepEqual(again.time, hit.time);
+
+    // the writer's own (innermost) frame: back to the first instruction of writer_thread
+    stop = stopWithTime(dc!);
+    await dc!.restartFrameRequest({ frameId: again.frames[0].id });
+    const top = await stop;
+    assert.equal(top.event.body.reason, 'restart');
+    assert.equal(top.event.body.threadId, writer);
+    assert.match(top.frames[0].name, /^writer_thread\+0x0$/);
+    assert.ok(top.time.insns < again.time.insns);
+  });
+
+  test('goto (Jump to Cursor) goes back to the latest moment a breakpoint on the line would have stopped the thread; gotoTargets offers one target per line with code', async () => {
+    const hit = await toCorruption({ params: { loops: 2 } });
+    const writer = hit.event.body.threadId!;
+    const source = { path: ESCAPED };
+    const loopLine = lineOf(ESCAPED, 'sink += i;');
+    const targets = (await dc!.gotoTargetsRequest({ source, line: loopLine })).body.targets;
+    assert.equal(targets.length, 1);
+    assert.equal(targets[0].line, loopLine);
+    // going forward with a breakpoint on the line: where it stops the writer (gcc splits the line in two: twice an iteration)
+    await dc!.setBreakpointsRequest({ source, breakpoints: [{ line: loopLine }] });
+    let stop = stopWithTime(dc!);
+    await dc!.customRequest('kstackwatch.gotoTime', { time_ns: 0 });
+    await stop;
+    const forward: Stop['time'][] = [];
+    for (;;) {
+      stop = stopWithTime(dc!);
+      await dc!.continueRequest({ threadId: writer });
+      const s = await stop;
+      if (s.event.body.reason !== 'breakpoint') { assert.deepEqual(s.time, hit.time); break; }
+      assert.equal(s.event.body.threadId, writer);
+      forward.push(s.time);
+    }
+    assert.ok(forward.length >= 2, `${forward.length} breakpoint stops`);
+    await dc!.setBreakpointsRequest({ source, breakpoints: [] });
+    // back with goto: the same moments, latest first
+    for (const expected of [...forward].reverse()) {
+      stop = stopWithTime(dc!);
+      await dc!.gotoRequest({ threadId: writer, targetId: targets[0].id });
+      const back = await stop;
+      assert.equal(back.event.body.reason, 'goto');
+      assert.equal(back.event.body.threadId, writer);
+      assert.equal(back.frames[0].line, loopLine);
+      assert.match(back.frames[0].name, /^writer_thread\+/);
+      assert.deepEqual(back.time, expected);
+    }
+    // before the first: none; the thread stays where it is and the stop says so
+    stop = stopWithTime(dc!);
+    await dc!.gotoRequest({ threadId: writer, targetId: targets[0].id });
+    const before = await stop;
+    assert.match(before.event.body.description ?? '', /never ran escaped\.c:\d+ before now/);
+    assert.deepEqual(before.time, forward[0]);
+
+    // a line the writer never ran: it stays where it is and says so
+    const victimLine = (await dc!.gotoTargetsRequest({ source, line: lineOf(ESCAPED, 'slots[i] = 0x51000 + i;') })).body.targets[0];
+    stop = stopWithTime(dc!);
+    await dc!.gotoRequest({ threadId: writer, targetId: victimLine.id });
+    const stay = await stop;
+    assert.match(stay.event.body.description ?? '', /never ran escaped\.c:\d+ before now/);
+    assert.deepEqual(stay.time, before.time);
+    // no code at or after a line: no target; an unknown target id is refused
+    assert.deepEqual((await dc!.gotoTargetsRequest({ source: { path: '/nowhere/else.c' }, line: 3 })).body.targets, []);
+    await assert.rejects(dc!.gotoRequest({ threadId: writer, targetId: 999 }), /no goto target 999/);
   });
 
   test('reverseContinue goes back over a function breakpoint, and to the start of the run when nothing would stop', async () => {

@@ -6,7 +6,7 @@
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { exactMargin, previousInstruction, previousLine, ReplayGate, Sample } from '../../simulator/debug/timeTravel';
+import { activationEntry, exactMargin, lastAt, previousInstruction, previousLine, ReplayGate, Sample } from '../../simulator/debug/timeTravel';
 import type { Task } from '../../simulator/kernel/task';
 
 /** rip → line: 0x10.. line 1, 0x20.. line 2, 0x30.. line 3 (one file); 0x90.. no line (a kernel stub). */
@@ -66,4 +66,19 @@ test('ReplayGate: full speed far from the target, one instruction at a time near
   time = 5_000;
   assert.equal(byTime.gate(task(4)), 'stop');
   assert.deepEqual(arrived, [3, 4]);
+});
+
+test('activationEntry: the instruction after the thread\'s last call into that depth; the thread\'s first when it is its own function', () => {
+  const samples = [s(1, 0x10, 1), s(2, 0x11, 1), s(3, 0x40, 2), s(4, 0x41, 2), s(5, 0x12, 1), s(6, 0x40, 2), s(7, 0x50, 3), s(8, 0x42, 2)];
+  assert.equal((activationEntry(samples, 2, false) as Sample).pos, 6, 'the latest call, not the first one');
+  assert.equal(activationEntry(samples, 1, false), undefined, 'not in these samples: look further back');
+  assert.equal((activationEntry(samples, 1, true) as Sample).pos, 1, 'from the thread\'s start');
+  assert.equal(activationEntry([s(1, 0x10, 1), s(2, 0x11, 1)], 2, false), 'now', 'the call was the last instruction: at the entry now');
+});
+
+test('lastAt: the latest sample at one of the addresses, not the one the thread waits at', () => {
+  const samples = [s(1, 0x10), s(2, 0x20), s(3, 0x21), s(4, 0x20), s(5, 0x30), s(9, 0x20)];
+  assert.equal(lastAt(samples, 0x20n, new Set([0x20n]))?.pos, 4);
+  assert.equal(lastAt(samples, 0x31n, new Set([0x20n, 0x10n]))?.pos, 9);
+  assert.equal(lastAt(samples, 0x31n, new Set([0x99n])), undefined);
 });
