@@ -104,8 +104,8 @@ export class BlockCompiler {
    * side becomes a side exit), direct jumps and direct calls — so a block is
    * a superblock and the dispatcher runs far less often on branchy code.
    */
-  private traceSuccessor(d: Insn, maxInsns: number, returns: number[]): [number, number] | null {
-    if (maxInsns <= 1) return endsBlock(d) ? null : [d.nextLo, d.nextHi];
+  private traceSuccessor(d: Insn, maxInsns: number, trace: boolean, returns: number[]): [number, number] | null {
+    if (maxInsns <= 1 || !trace) return endsBlock(d) ? null : [d.nextLo, d.nextHi];
     switch (d.flowControl) {
       case FlowControl.Next:
         return endsBlock(d) ? null : [d.nextLo, d.nextHi];
@@ -237,7 +237,13 @@ export class BlockCompiler {
     return live | (FlagBit.ALL & ~killed);
   }
 
-  compile(lo: number, hi: number, maxInsns: number): Block {
+  /**
+   * Compile the code at an address: a trace (see traceSuccessor), or with
+   * `trace` false a plain basic block that ends at the first control
+   * transfer — far less code to generate for code that runs only once or
+   * twice (the CPU compiles cold code that way first; cpu.ts).
+   */
+  compile(lo: number, hi: number, maxInsns: number, trace = true): Block {
     const insns: Insn[] = [];
     const pages = new Set<number>();
     let ipLo = lo, ipHi = hi;
@@ -277,7 +283,7 @@ export class BlockCompiler {
       insns.push(d);
       visited.add(d.ipLo);
       if (!emitterFor(d) || probeId >= 0) break;
-      const next = this.traceSuccessor(d, maxInsns, returns);
+      const next = this.traceSuccessor(d, maxInsns, trace, returns);
       if (!next || (next[0] === lo && next[1] === hi) || (visited.has(next[0]) && next[1] === d.ipHi)) break;
       [ipLo, ipHi] = next;
     }
@@ -289,7 +295,7 @@ export class BlockCompiler {
           : d.flowControl === FlowControl.Return ? FlagBit.ALL : 0);
     const fusions = insns.map((_, i) => fusionAt(insns, i));
     const fusedConsumer = insns.map((_, i) => i > 0 && fusions[i - 1] !== null);
-    const live = liveness(insns, this.liveOut(insns), exitLive, fusedConsumer);
+    const live = liveness(insns, trace ? this.liveOut(insns) : FlagBit.ALL, exitLive, fusedConsumer);
     let loopsBack = false;
     const e = new Emitter();
     const ips: number[] = [];

@@ -35,6 +35,13 @@ const DISPATCH_SIZE = 1 << 14;
 const DISPATCH_MASK = DISPATCH_SIZE - 1;
 /** Longest block; run() overshoots its budget by less than one block. */
 export const MAX_BLOCK_INSNS = 64;
+/**
+ * Entries into a cold block before its address is compiled as a trace. Most
+ * code at start-up (libc and kernel initialisation) runs once: compiling it
+ * as plain basic blocks first generates about half the code a trace does,
+ * and only code that runs again pays for a trace.
+ */
+const HOT_ENTRIES = 8;
 
 export class Cpu implements MemoryObserver {
   readonly regs = new Int32Array(RegSlot.COUNT);
@@ -73,6 +80,9 @@ export class Cpu implements MemoryObserver {
   private readonly dispatchBlock: (Block | undefined)[] = new Array(DISPATCH_SIZE).fill(undefined);
   private readonly blocksByPage = new Map<number, Block[]>();
   private readonly blocksByAddress = new Map<number, Map<number, Block>>();
+  /** Basic blocks of code not yet hot, and how often each was entered; never in the dispatch table. */
+  private readonly coldBlocks = new Map<number, Map<number, Block>>();
+  private readonly coldEntries = new Map<Block, number>();
   private readonly stepBlocks = new Map<number, Map<number, Block>>();
   private pendingFault: CpuFault | null = null;
   /** DR0–DR3 as decoded at the last applyDebugRegisters (the slow store path reads this). */
@@ -181,7 +191,8 @@ export class Cpu implements MemoryObserver {
           } catch (e) {
             return this.faultResult(e, lo, hi);
           }
-          dLo[slot] = lo; dHi[slot] = hi; dBlock[slot] = block;
+          // a cold block stays out of the table, so each entry is counted in lookup()
+          if (!this.coldEntries.has(block)) { dLo[slot] = lo; dHi[slot] = hi; dBlock[slot] = block; }
         }
         const left = end - count;
         if (block.length > left) { tail = true; break; }
@@ -292,16 +303,28 @@ export class Cpu implements MemoryObserver {
 
   // ---- block cache -----------------------------------------------------------
 
+  /** The block to run at an address: a trace once the address is hot, a cold basic block before. */
   private lookup(lo: number, hi: number): Block {
-    return this.lookupIn(this.blocksByAddress, lo, hi, MAX_BLOCK_INSNS);
+    const key = pageKey(lo, hi);
+    const hot = this.blocksByAddress.get(key)?.get(lo);
+    if (hot) return hot;
+    const cold = this.lookupIn(this.coldBlocks, lo, hi, MAX_BLOCK_INSNS, false);
+    const entries = (this.coldEntries.get(cold) ?? 0) + 1;
+    if (entries < HOT_ENTRIES) {
+      this.coldEntries.set(cold, entries);
+      return cold;
+    }
+    this.coldEntries.delete(cold);
+    this.coldBlocks.get(key)!.delete(lo);
+    return this.lookupIn(this.blocksByAddress, lo, hi, MAX_BLOCK_INSNS, true);
   }
 
-  private lookupIn(cache: Map<number, Map<number, Block>>, lo: number, hi: number, maxInsns: number): Block {
+  private lookupIn(cache: Map<number, Map<number, Block>>, lo: number, hi: number, maxInsns: number, trace = true): Block {
     const key = pageKey(lo, hi);
     let onPage = cache.get(key);
     let block = onPage?.get(lo);
     if (block) return block;
-    block = this.compiler.compile(lo, hi, maxInsns);
+    block = this.compiler.compile(lo, hi, maxInsns, trace);
     if (!onPage) cache.set(key, onPage = new Map());
     onPage.set(lo, block);
     for (const p of block.pages) {
@@ -318,6 +341,8 @@ export class Cpu implements MemoryObserver {
     for (const key of this.blocksByPage.keys()) this.mem.clearCodeBlocks(key);
     this.blocksByPage.clear();
     this.blocksByAddress.clear();
+    this.coldBlocks.clear();
+    this.coldEntries.clear();
     this.stepBlocks.clear();
     this.dispatchLo.fill(-1);
     this.dispatchBlock.fill(undefined);
@@ -331,6 +356,8 @@ export class Cpu implements MemoryObserver {
     this.mem.clearCodeBlocks(key);
     for (const b of blocks) {
       this.blocksByAddress.get(pageKey(b.ipLo, b.ipHi))?.delete(b.ipLo);
+      this.coldBlocks.get(pageKey(b.ipLo, b.ipHi))?.delete(b.ipLo);
+      this.coldEntries.delete(b);
       this.stepBlocks.get(pageKey(b.ipLo, b.ipHi))?.delete(b.ipLo);
       const slot = (b.ipLo ^ (b.ipLo >>> 14)) & DISPATCH_MASK;
       if (this.dispatchBlock[slot] === b) { this.dispatchBlock[slot] = undefined; this.dispatchLo[slot] = -1; }
