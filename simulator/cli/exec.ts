@@ -1,7 +1,7 @@
 // `ksw exec`: run a static Linux executable in user mode.
 //
 // Argument rule: options for ksw come before PROGRAM (`--stats`,
-// `--root DIR`, `--help`, and `--` to end them); everything after PROGRAM belongs to the program,
+// `--root DIR`, `--seed S`, `--max-time T`, `--cpus N`, `--sched POLICY`, `--help`, and `--` to end them); everything after PROGRAM belongs to the program,
 // except that a final `--stats` is taken by ksw, because the contract spells
 // the command `ksw exec PROGRAM [ARGS…] [--stats]`. To hand the program a
 // literal trailing `--stats`, put `--` before PROGRAM: after `--` nothing is
@@ -16,6 +16,8 @@ import { ExecResult, UserProcess } from '../user/process';
 import { EXEC_USAGE } from './usage';
 import { MAX_DURATION_NS, parseDurationNs } from '../text/duration';
 import { DEFAULT_MAX_TIME_NS } from '../kernel/machine';
+import { SCHED_SYNTAX, SchedPolicy, SchedPolicyError, parseSchedPolicy } from '../kernel/schedPolicy';
+import { MAX_CPUS } from '../user/threads';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, UserError } from '../errors/userError';
 
 export { EXIT_BAD_INPUT, EXIT_INTERNAL } from '../errors/userError';
@@ -30,12 +32,17 @@ export interface ExecArgs {
   seed?: number;
   /** Simulated-time limit, ns (--max-time; default DEFAULT_MAX_TIME_NS, as ksw run). */
   maxTimeNs?: number;
+  /** Simulated CPUs the program's threads run on (--cpus, as ksw run; default 1). */
+  cpus?: number;
+  /** The interleaving policy (--sched, as ksw run; default by the CPU count, see user/quanta.ts). */
+  sched?: SchedPolicy;
 }
 
 /** Parse `ksw exec` arguments; a string is a usage error message. */
 export function parseExecArgs(argv: string[]): ExecArgs | 'help' | string {
   let stats = false, verbatim = false, i = 0;
-  let root: string | undefined, seed: number | undefined, maxTimeNs: number | undefined;
+  let root: string | undefined, seed: number | undefined, maxTimeNs: number | undefined, cpus: number | undefined;
+  let sched: SchedPolicy | undefined;
   for (; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') { verbatim = true; i++; break; }
@@ -59,6 +66,23 @@ export function parseExecArgs(argv: string[]): ExecArgs | 'help' | string {
       maxTimeNs = ns;
       continue;
     }
+    if (a === '--cpus' || a.startsWith('--cpus=')) {
+      const v = a === '--cpus' ? argv[++i] : a.slice('--cpus='.length);
+      if (v === undefined || !/^\d{1,2}$/.test(v) || Number(v) < 1 || Number(v) > MAX_CPUS) return `ksw exec: --cpus needs an integer from 1 to ${MAX_CPUS} (got '${v ?? ''}')`;
+      cpus = Number(v);
+      continue;
+    }
+    if (a === '--sched' || a.startsWith('--sched=')) {
+      const v = a === '--sched' ? argv[++i] : a.slice('--sched='.length);
+      if (v === undefined) return `ksw exec: --sched needs a policy: ${SCHED_SYNTAX}`;
+      try {
+        sched = parseSchedPolicy(v);
+      } catch (e) {
+        if (e instanceof SchedPolicyError) return `ksw exec: ${e.message.replace(/^sched/, '--sched')}`;
+        throw e;
+      }
+      continue;
+    }
     if (a === '-h' || a === '--help') return 'help';
     if (a.startsWith('-') && a !== '-') return `ksw exec: unknown option '${a}'`;
     break;
@@ -71,7 +95,7 @@ export function parseExecArgs(argv: string[]): ExecArgs | 'help' | string {
   if (rest.length === 0) return 'ksw exec: missing PROGRAM';
   return {
     program: rest[0], args: rest.slice(1), stats, ...(root !== undefined ? { root } : {}), ...(seed !== undefined ? { seed } : {}),
-    ...(maxTimeNs !== undefined ? { maxTimeNs } : {}),
+    ...(maxTimeNs !== undefined ? { maxTimeNs } : {}), ...(cpus !== undefined ? { cpus } : {}), ...(sched !== undefined ? { sched } : {}),
   };
 }
 
@@ -79,7 +103,7 @@ export function execCommand(argv: string[], err: (line: string) => void, out: (l
   const parsed = parseExecArgs(argv);
   if (parsed === 'help') { out(EXEC_USAGE); return 0; }
   if (typeof parsed === 'string') { err(parsed); err(EXEC_USAGE); return EXIT_BAD_INPUT; }
-  const { program, args, stats, root, seed, maxTimeNs = DEFAULT_MAX_TIME_NS } = parsed;
+  const { program, args, stats, root, seed, maxTimeNs = DEFAULT_MAX_TIME_NS, cpus, sched } = parsed;
   if (root !== undefined) {
     const why = rootProblem(root);
     if (why) { err(`ksw: --root ${root}: ${why}`); return EXIT_BAD_INPUT; }
@@ -88,7 +112,7 @@ export function execCommand(argv: string[], err: (line: string) => void, out: (l
   let proc: UserProcess;
   try {
     const elf = ElfFile.parse(readInputFile(program));
-    proc = new UserProcess(elf, [program, ...args], program, { env: hostEnvironment(), root, seed, maxTimeNs });
+    proc = new UserProcess(elf, [program, ...args], program, { env: hostEnvironment(), root, seed, maxTimeNs, cpus, quanta: sched });
   } catch (e) {
     const reason = badInputReason(e);
     if (reason === null) throw e;

@@ -3,12 +3,12 @@
 
 export const USAGE_LINE = "usage: ksw <exec|run|hunt|cc|build|exports> ... (try 'ksw --help')";
 
-export const EXEC_USAGE = 'usage: ksw exec [--stats] [--root DIR] [--seed S] [--max-time T] [--] PROGRAM [ARGS...] [--stats]';
+export const EXEC_USAGE = 'usage: ksw exec [--stats] [--root DIR] [--seed S] [--max-time T] [--cpus N] [--sched POLICY] [--] PROGRAM [ARGS...] [--stats]';
 
 export const HELP = `KStackWatch Studio command line
 
 usage:
-  ksw exec [--stats] [--root DIR] [--seed S] [--max-time T] [--] PROGRAM [ARGS...] [--stats]
+  ksw exec [--stats] [--root DIR] [--seed S] [--max-time T] [--cpus N] [--sched POLICY] [--] PROGRAM [ARGS...] [--stats]
       Run a static x86-64 Linux executable (e.g. built with musl-gcc -static)
       on the simulated CPU. Its stdin/stdout/stderr pass through and the exit
       status is the program's; it sees the host's files as qemu-user gives
@@ -20,6 +20,9 @@ usage:
       --max-time T bounds the simulated time (default 600 s; 1.5s, 500ms):
       sleeps jump the clock, so a program that sleeps forever ends at T
       with status 152 (128+SIGXCPU) and one line on stderr.
+      --cpus N (default 1) runs the threads on N simulated CPUs, in rounds
+      of seeded quanta as ksw run does; --sched POLICY as for ksw run
+      (default: 20000-79999 instruction slices on one CPU, fine on several).
   ksw run MODULE(.ko|.o|.c) [--watch CONFIG]... [--param NAME=VALUE]... [--cpus N]
           [--seed S] [--max-insns N] [--max-time T] [--json] [--quiet]
           [--panic-on-oops] [--hotplug CPU@MS:off|on]... [--cflags "FLAGS"]

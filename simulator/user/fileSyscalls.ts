@@ -13,6 +13,7 @@ import {
 } from './openFiles';
 import { PROC_SELF_EXE, PathResolver } from './paths';
 import { direntRecord, direntType, statBuffer, statxBuffer } from './statBuffers';
+import { SyntheticFile, syntheticContent } from './syntheticFiles';
 import { RESTART, Register, int } from './syscallTypes';
 import type { StreamKind } from './syscalls';
 
@@ -42,6 +43,8 @@ export interface FileHost {
   wouldBlock(what: string): number | typeof RESTART;
   uid: number;
   gid: number;
+  /** Simulated CPUs (the synthetic /sys/devices/system/cpu files, syntheticFiles.ts). */
+  cpus?: number;
 }
 
 type Resolved = { guest: string; host: Buffer } | number;
@@ -235,6 +238,12 @@ export class FileSyscalls {
   private open(dfd: number, p: bigint, flags: number, mode: number): number {
     const r = this.resolve(dfd, p);
     if (typeof r === 'number') return r;
+    const synthetic = syntheticContent(r.guest, this.host.cpus ?? 1);
+    if (synthetic !== null) {
+      if (!SyntheticFile.openable(flags)) return -Errno.EACCES;
+      const file = new SyntheticFile(Buffer.from(synthetic, 'latin1'), (flags & ~O_CLOEXEC) | O_LARGEFILE);
+      return this.fds.add(file, (flags & O_CLOEXEC) !== 0);
+    }
     let hostFd: number;
     try {
       hostFd = fs.openSync(r.host, flags & ~O_CLOEXEC, mode & 0o7777 & ~this.umask);
@@ -340,12 +349,12 @@ export class FileSyscalls {
       mode = kind === 'tty' || kind === 'null' ? S_IFCHR | 0o620 : kind === 'file' ? S_IFREG | 0o644
         : kind === 'socket' ? S_IFSOCK | 0o777 : S_IFIFO | 0o600;
     } else {
-      mode = S_IFIFO | 0o600;
+      mode = f instanceof SyntheticFile ? S_IFREG | 0o444 : S_IFIFO | 0o600;
     }
     const t = EPOCH_NS;
     const fields = {
       dev: 0n, ino: BigInt(fd + 1), nlink: 1n, mode: BigInt(mode), uid: BigInt(this.host.uid), gid: BigInt(this.host.gid),
-      rdev: 0n, size: 0n, blksize: f instanceof PipeEnd ? 4096n : 4096n, blocks: 0n,
+      rdev: 0n, size: f instanceof SyntheticFile ? 4096n : 0n, blksize: f instanceof PipeEnd ? 4096n : 4096n, blocks: 0n,
       atimeNs: t, mtimeNs: t, ctimeNs: t, birthtimeNs: t,
     };
     return fields as unknown as BigIntStats;

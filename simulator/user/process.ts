@@ -23,6 +23,7 @@ import { mulberry32 } from './prng';
 import { signalForFault } from './signals';
 import { Ending, LinuxSyscalls, ProcessHost, StreamKind } from './syscalls';
 import type { Threads } from './threads';
+import type { QuantumPolicy } from './quanta';
 import { formatSeconds } from '../text/duration';
 
 export interface ExecOptions {
@@ -45,6 +46,10 @@ export interface ExecOptions {
   maxTimeNs?: number;
   /** Host directory that is the guest's "/" (see paths.ts); default: the host's file system as it is. */
   root?: string;
+  /** Simulated CPUs the threads run on (default 1). */
+  cpus?: number;
+  /** Quantum lengths (the interleaving policy, quanta.ts); default by the CPU count. */
+  quanta?: QuantumPolicy;
 }
 
 export interface ExecResult {
@@ -133,9 +138,10 @@ export class UserProcess {
     };
     const id = { ...IDENTITY, exe: resolvePath(execfn) };
     const paths = new PathResolver(opts.root ?? null, id.exe);
-    this.syscalls = new LinuxSyscalls(this.cpu, opts.seed ?? 0, this.mem, new AddressSpace(this.mem, this.image.brkStart), host, id, paths);
+    this.syscalls = new LinuxSyscalls(this.cpu, opts.seed ?? 0, this.mem, new AddressSpace(this.mem, this.image.brkStart), host, id, paths,
+      { cpus: opts.cpus, quanta: opts.quanta });
     this.cpu.onSyscall = (cpu) => this.syscalls.dispatch(cpu);
-    this.cpu.clock = () => Number(this.syscalls.nowNs(this.cpu)); // 1 GHz: cycles = ns
+    this.cpu.clock = () => this.syscalls.nowNumber(); // 1 GHz: cycles = ns
   }
 
   /** How the program ended (exit or fatal signal), or null while it runs: for a debugger's own run loop. */
@@ -174,10 +180,10 @@ export class UserProcess {
    */
   schedule(): number {
     if (this.ended) return 0;
-    const threads = this.syscalls.threads;
-    if (!threads.schedule() || this.ended) return 0;
+    const n = this.syscalls.threads.schedule();
+    if (!n || this.ended) return 0;
     this.syscalls.signals.deliverPending(this.cpu);
-    return this.ended ? 0 : threads.slice();
+    return this.ended ? 0 : n;
   }
 
   /** The simulated clock, ns (a number: checked once per slice). */

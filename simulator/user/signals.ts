@@ -53,8 +53,28 @@ export interface SignalInfo {
 interface Action { handler: bigint; flags: number; restorer: bigint; mask: bigint }
 interface AltStack { sp: bigint; size: bigint; flags: number }
 
-/** What each thread has of its own (swapped by the thread scheduler): mask, alternate stack, sigsuspend's saved mask. */
-export interface ThreadSignals { blocked: bigint; alt: AltStack | null; savedMask: bigint | null }
+const NO_ALT_STACK: AltStack = { sp: 0n, size: 0n, flags: SS_DISABLE };
+
+/** Pending signals and their siginfo (a standard signal does not queue: one of each). */
+export class PendingSignals {
+  bits = 0n;
+  readonly info = new Map<number, SignalInfo>();
+}
+
+/**
+ * What each thread has of its own: its blocked mask, the signals sent to it
+ * (tgkill, tkill, pthread_kill, its own faults), its alternate stack and
+ * rt_sigsuspend's saved mask. The thread scheduler points Signals at the
+ * running thread's (Signals.use), so a context switch copies nothing.
+ */
+export class ThreadSignals {
+  alt: AltStack = NO_ALT_STACK;
+  /** rt_sigsuspend's mask to restore once a handler returns (the frame's uc_sigmask), or null. */
+  savedMask: bigint | null = null;
+  readonly pending = new PendingSignals();
+  /** A new thread inherits its creator's mask (clone), not its pending signals or alternate stack. */
+  constructor(public blocked = 0n) {}
+}
 
 const bit = (sig: number): bigint => 1n << BigInt(sig - 1);
 
@@ -67,18 +87,24 @@ export interface SignalHost {
   fxrstor(cpu: Cpu, at: bigint): void;
   pid: number;
   uid: number;
-  /** `sig` just became pending (a blocked thread may have to wake for it). */
-  pending?(sig: number): void;
+  /** `sig` just became pending for the process (`to` null) or for thread `to` (a blocked thread may have to wake for it). */
+  pending?(sig: number, to: ThreadSignals | null): void;
+  /** Every live thread's signal state (a disposition set to ignore discards the signal everywhere). */
+  threads?(): Iterable<ThreadSignals>;
 }
 
 export class Signals {
   private readonly actions: Action[] = [];
-  blocked = 0n;
-  private pending = 0n;
-  private readonly info = new Map<number, SignalInfo>();
-  private alt: AltStack = { sp: 0n, size: 0n, flags: SS_DISABLE };
-  /** rt_sigsuspend's mask to restore once a handler returns (the frame's uc_sigmask), or null. */
-  private savedMask: bigint | null = null;
+  /** Signals sent to the process as a whole: taken by whichever thread does not block them first. */
+  private readonly shared = new PendingSignals();
+  /** The running thread's own state. */
+  private t = new ThreadSignals();
+  /**
+   * How many signals are pending anywhere (process or any thread): a plain
+   * number, so the check at every schedule point costs no BigInt while
+   * nothing is pending.
+   */
+  private queued = 0;
 
   constructor(private readonly mem: Memory, private readonly host: SignalHost) {
     for (let s = 0; s <= NSIG; s++) this.actions.push({ handler: SIG_DFL, flags: 0, restorer: 0n, mask: 0n });
@@ -86,14 +112,53 @@ export class Signals {
 
   // ---- per thread ---------------------------------------------------------------
 
-  saveThread(): ThreadSignals {
-    return { blocked: this.blocked, alt: this.alt.flags === SS_DISABLE ? null : { ...this.alt }, savedMask: this.savedMask };
+  /** The running thread's signal state from now on (a context switch). */
+  use(t: ThreadSignals): void {
+    this.t = t;
   }
 
-  restoreThread(s: ThreadSignals): void {
-    this.blocked = s.blocked;
-    this.alt = s.alt ? { ...s.alt } : { sp: 0n, size: 0n, flags: SS_DISABLE };
-    this.savedMask = s.savedMask;
+  /** The running thread's blocked mask. */
+  get blocked(): bigint {
+    return this.t.blocked;
+  }
+
+  /** Whether thread `t` has a signal it does not block pending (its own, or the process's). */
+  hasReady(t: ThreadSignals): boolean {
+    return this.queued !== 0 && ((t.pending.bits | this.shared.bits) & ~t.blocked) !== 0n;
+  }
+
+  /** A thread exits: the signals sent to it alone go with it. */
+  dropThread(t: ThreadSignals): void {
+    for (let sig = 1; sig <= NSIG; sig++) this.unqueue(t.pending, sig);
+  }
+
+  private enqueue(set: PendingSignals, sig: number, info: SignalInfo): void {
+    if (set.bits & bit(sig)) return; // standard signals do not queue
+    set.bits |= bit(sig);
+    set.info.set(sig, info);
+    this.queued++;
+  }
+
+  /** Remove `sig` from `set` (if there); its siginfo, or null. */
+  private unqueue(set: PendingSignals, sig: number): SignalInfo | null {
+    if (!(set.bits & bit(sig))) return null;
+    set.bits &= ~bit(sig);
+    const info = set.info.get(sig) ?? { code: SI_USER };
+    set.info.delete(sig);
+    this.queued--;
+    return info;
+  }
+
+  /** The lowest signal of `mask` pending for the running thread (its own first, as Linux dequeues), taken off its queue. */
+  private dequeue(mask: bigint): { sig: number; info: SignalInfo } | null {
+    for (const set of [this.t.pending, this.shared]) {
+      const ready = set.bits & mask;
+      if (ready === 0n) continue;
+      let sig = 1;
+      while (!(ready & bit(sig))) sig++;
+      return { sig, info: this.unqueue(set, sig)! };
+    }
+    return null;
   }
 
   // ---- system calls ------------------------------------------------------------
@@ -105,9 +170,9 @@ export class Signals {
    * the thread until one arrives.
    */
   suspend(mask: bigint): boolean {
-    this.savedMask = this.blocked;
-    this.blocked = mask & ~UNBLOCKABLE;
-    return (this.pending & ~this.blocked) !== 0n;
+    this.t.savedMask = this.t.blocked;
+    this.t.blocked = mask & ~UNBLOCKABLE;
+    return this.hasReady(this.t);
   }
 
   sigaction(sig: number, act: bigint, oldact: bigint, setsize: bigint): number {
@@ -124,19 +189,22 @@ export class Signals {
     if (next) {
       this.actions[sig] = next;
       // Setting SIG_IGN (or SIG_DFL for a default-ignored signal) discards a pending one.
-      if (this.ignored(sig)) this.pending &= ~bit(sig);
+      if (this.ignored(sig)) {
+        this.unqueue(this.shared, sig);
+        for (const t of this.host.threads?.() ?? [this.t]) this.unqueue(t.pending, sig);
+      }
     }
     return 0;
   }
 
   sigprocmask(how: number, set: bigint, oldset: bigint, setsize: bigint): number {
     if (setsize !== 8n) return -Errno.EINVAL;
-    const old = this.blocked;
+    const old = this.t.blocked;
     if (set) {
       if (how < 0 || how > 2) return -Errno.EINVAL;
       const v = this.mem.readU64(set);
       const next = how === 0 ? old | v : how === 1 ? old & ~v : v; // SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK
-      this.blocked = next & ~UNBLOCKABLE;
+      this.t.blocked = next & ~UNBLOCKABLE;
     }
     if (oldset) this.writeU64s(oldset, [old]);
     return 0;
@@ -147,13 +215,9 @@ export class Signals {
    * siginfo written to `infoAddr` if given), or 0 when none is pending.
    */
   take(set: bigint, infoAddr: bigint): number {
-    const ready = this.pending & set;
-    if (ready === 0n) return 0;
-    let sig = 1;
-    while (!(ready & bit(sig))) sig++;
-    this.pending &= ~bit(sig);
-    const info = this.info.get(sig) ?? { code: SI_USER };
-    this.info.delete(sig);
+    const taken = this.dequeue(set);
+    if (!taken) return 0;
+    const { sig, info } = taken;
     if (infoAddr) {
       const b = Buffer.alloc(128);
       writeSiginfo(b, 0, sig, info);
@@ -164,7 +228,7 @@ export class Signals {
 
   sigpending(set: bigint, setsize: bigint): number {
     if (setsize > 8n) return -Errno.EINVAL;
-    this.writeU64s(set, [this.pending & this.blocked]);
+    this.writeU64s(set, [(this.t.pending.bits | this.shared.bits) & this.t.blocked]);
     return 0;
   }
 
@@ -172,35 +236,43 @@ export class Signals {
     const onStack = this.onAltStack(cpu.getReg(Gpr.RSP));
     if (old) {
       const b = Buffer.alloc(24);
-      b.writeBigUInt64LE(this.alt.sp, 0);
-      b.writeInt32LE(this.alt.flags === SS_DISABLE ? SS_DISABLE : onStack ? SS_ONSTACK : 0, 8);
-      b.writeBigUInt64LE(this.alt.size, 16);
+      b.writeBigUInt64LE(this.t.alt.sp, 0);
+      b.writeInt32LE(this.t.alt.flags === SS_DISABLE ? SS_DISABLE : onStack ? SS_ONSTACK : 0, 8);
+      b.writeBigUInt64LE(this.t.alt.size, 16);
       this.mem.write(old, b);
     }
     if (ss) {
       if (onStack) return -Errno.EPERM;
       const sp = this.mem.readU64(ss), flags = this.mem.readU32(ss + 8n), size = this.mem.readU64(ss + 16n);
       if (flags & ~(SS_DISABLE | 0x80000000 /* SS_AUTODISARM */)) return -Errno.EINVAL;
-      if (flags & SS_DISABLE) this.alt = { sp: 0n, size: 0n, flags: SS_DISABLE };
+      if (flags & SS_DISABLE) this.t.alt = NO_ALT_STACK;
       else if (size < BigInt(MINSIGSTKSZ)) return -Errno.ENOMEM;
-      else this.alt = { sp, size, flags: 0 };
+      else this.t.alt = { sp, size, flags: 0 };
     }
     return 0;
   }
 
-  /** Send `sig` to this (single-threaded) process: it becomes pending unless ignored. */
-  send(sig: number, info: SignalInfo): number {
+  /**
+   * Send `sig` to the process (`to` absent: any thread that does not block
+   * it takes it) or to one thread: it becomes pending unless ignored.
+   */
+  send(sig: number, info: SignalInfo, to?: ThreadSignals): number {
     if (sig === 0) return 0;
     if (sig < 1 || sig > NSIG) return -Errno.EINVAL;
     if (this.ignored(sig)) return 0;
-    if (!(this.pending & bit(sig))) this.info.set(sig, info); // standard signals do not queue
-    this.pending |= bit(sig);
-    this.host.pending?.(sig);
+    this.enqueue(to ? to.pending : this.shared, sig, info);
+    this.host.pending?.(sig, to ?? null);
     return 0;
   }
 
-  kill(sig: number, tkill: boolean): number {
-    return this.send(sig, { code: tkill ? SI_TKILL : SI_USER, pid: this.host.pid, uid: this.host.uid });
+  /** kill(2) to the own process. */
+  kill(sig: number): number {
+    return this.send(sig, { code: SI_USER, pid: this.host.pid, uid: this.host.uid });
+  }
+
+  /** tgkill/tkill: to thread `to` only (pthread_kill, raise). */
+  tkill(sig: number, to: ThreadSignals): number {
+    return this.send(sig, { code: SI_TKILL, pid: this.host.pid, uid: this.host.uid }, to);
   }
 
   /** rt_sigreturn: restore the context saved at delivery; returns the restored RAX. */
@@ -215,7 +287,7 @@ export class Signals {
     cpu.setRflags((cpu.getRflags() & ~FIX_EFLAGS) | (flags & FIX_EFLAGS));
     const fp = v.getBigUint64(184, true);
     if (fp) this.host.fxrstor(cpu, fp);
-    this.blocked = this.mem.readU64(uc + 296n) & ~UNBLOCKABLE;
+    this.t.blocked = this.mem.readU64(uc + 296n) & ~UNBLOCKABLE;
     return cpu.getReg(Gpr.RAX);
   }
 
@@ -227,14 +299,10 @@ export class Signals {
    * or discard it. Returns false when the process died.
    */
   deliverPending(cpu: Cpu): boolean {
-    for (;;) {
-      const ready = this.pending & ~this.blocked;
-      if (ready === 0n) return true;
-      let sig = 1;
-      while (!(ready & bit(sig))) sig++;
-      this.pending &= ~bit(sig);
-      const info = this.info.get(sig) ?? { code: SI_USER };
-      this.info.delete(sig);
+    while (this.queued !== 0) {
+      const taken = this.dequeue(~this.t.blocked);
+      if (!taken) return true;
+      const { sig, info } = taken;
       const act = this.actions[sig];
       if (act.handler === SIG_IGN) continue;
       if (act.handler === SIG_DFL) {
@@ -249,6 +317,7 @@ export class Signals {
       // A handler: deliver one, then let it run (further pending signals wait for the next syscall).
       return this.runHandler(cpu, sig, info, cpu.rip);
     }
+    return true;
   }
 
   /**
@@ -274,7 +343,7 @@ export class Signals {
     }
     const rsp = cpu.getReg(Gpr.RSP);
     let sp = rsp - 128n; // the red zone
-    if (act.flags & SA_ONSTACK && this.alt.flags !== SS_DISABLE && !this.onAltStack(rsp)) sp = this.alt.sp + this.alt.size;
+    if (act.flags & SA_ONSTACK && this.t.alt.flags !== SS_DISABLE && !this.onAltStack(rsp)) sp = this.t.alt.sp + this.t.alt.size;
     const fpstate = (sp - BigInt(FXSAVE_SIZE)) & ~63n;
     const frame = ((fpstate - BigInt(FRAME_SIZE)) & ~15n) - 8n;
     try {
@@ -294,8 +363,8 @@ export class Signals {
     cpu.setReg(Gpr.RAX, 0n);
     cpu.setRflags(cpu.getRflags() & ~(0x100 | 0x400 | 0x10000)); // TF, DF, RF
     cpu.mxcsr = 0x1f80; // handlers start with the initial FPU/SSE state
-    this.blocked = (this.blocked | act.mask | (act.flags & SA_NODEFER ? 0n : bit(sig))) & ~UNBLOCKABLE;
-    this.savedMask = null;
+    this.t.blocked = (this.t.blocked | act.mask | (act.flags & SA_NODEFER ? 0n : bit(sig))) & ~UNBLOCKABLE;
+    this.t.savedMask = null;
     if (act.flags & SA_RESETHAND) this.actions[sig] = { handler: SIG_DFL, flags: 0, restorer: 0n, mask: 0n };
     return true;
   }
@@ -305,9 +374,9 @@ export class Signals {
     b.writeBigUInt64LE(act.restorer, 0); // pretcode
     const uc = 8;
     b.writeBigUInt64LE(6n, uc); // UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS
-    b.writeBigUInt64LE(this.alt.sp, uc + 16);
-    b.writeInt32LE(this.alt.flags === SS_DISABLE ? SS_DISABLE : this.onAltStack(rsp) ? SS_ONSTACK : 0, uc + 24);
-    b.writeBigUInt64LE(this.alt.size, uc + 32);
+    b.writeBigUInt64LE(this.t.alt.sp, uc + 16);
+    b.writeInt32LE(this.t.alt.flags === SS_DISABLE ? SS_DISABLE : this.onAltStack(rsp) ? SS_ONSTACK : 0, uc + 24);
+    b.writeBigUInt64LE(this.t.alt.size, uc + 32);
     const sc = uc + 40;
     SC_REGS.forEach((r, i) => b.writeBigUInt64LE(BigInt.asUintN(64, cpu.getReg(r)), sc + 8 * i));
     b.writeBigUInt64LE(rip, sc + 128);
@@ -316,10 +385,10 @@ export class Signals {
     b.writeUInt16LE(0x2b, sc + 150); // ss
     b.writeBigUInt64LE(BigInt(info.err ?? 0), sc + 152);
     b.writeBigUInt64LE(BigInt(info.trapno ?? 0), sc + 160);
-    b.writeBigUInt64LE(this.blocked, sc + 168); // oldmask
+    b.writeBigUInt64LE(this.t.blocked, sc + 168); // oldmask
     b.writeBigUInt64LE(info.cr2 ?? 0n, sc + 176);
     b.writeBigUInt64LE(fpstate, sc + 184);
-    b.writeBigUInt64LE(this.savedMask ?? this.blocked, uc + 296); // uc_sigmask: restored by sigreturn
+    b.writeBigUInt64LE(this.t.savedMask ?? this.t.blocked, uc + 296); // uc_sigmask: restored by sigreturn
     writeSiginfo(b, 312, sig, info);
     return b;
   }
@@ -330,7 +399,7 @@ export class Signals {
   }
 
   private onAltStack(sp: bigint): boolean {
-    return this.alt.flags !== SS_DISABLE && sp > this.alt.sp && sp <= this.alt.sp + this.alt.size;
+    return this.t.alt.flags !== SS_DISABLE && sp > this.t.alt.sp && sp <= this.t.alt.sp + this.t.alt.size;
   }
 
   private writeU64s(addr: bigint, values: bigint[]): void {

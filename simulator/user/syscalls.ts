@@ -17,7 +17,7 @@ import { syscallName } from './syscallNames';
 import { Handler, RESTART, UNSUPPORTED, int } from './syscallTypes';
 import { SIGPIPE, Signals } from './signals';
 import { ThreadSyscalls } from './threadSyscalls';
-import { ThreadState, Threads } from './threads';
+import { ThreadState, Threads, ThreadsOptions } from './threads';
 
 /** The process's view of the host: its standard streams and its end. */
 export interface ProcessHost {
@@ -62,8 +62,6 @@ const RLIM_INFINITY = (1n << 64n) - 1n;
 export class LinuxSyscalls {
   private readonly table = new Map<number, Handler>();
   private readonly warned = new Set<bigint>();
-  /** Nanoseconds the CPU spent idle (every thread asleep or waiting for a timeout): time skips ahead. */
-  private idleNs = 0;
   /** Descriptors and the file system. */
   readonly files: FileSyscalls;
   /** Dispositions, masks, pending signals and delivery. */
@@ -74,13 +72,14 @@ export class LinuxSyscalls {
   private readonly warnedLines = new Set<string>();
 
   constructor(
-    private readonly cpu: Cpu,
+    cpu: Cpu,
     seed: number,
     private readonly mem: Memory,
     private readonly space: AddressSpace,
     private readonly host: ProcessHost,
     private readonly id: Identity,
     paths: PathResolver,
+    threadOpts: ThreadsOptions = {},
   ) {
     this.signals = new Signals(mem, {
       kill: (sig) => host.terminate({ signal: sig }),
@@ -89,13 +88,11 @@ export class LinuxSyscalls {
       fxrstor: (cpu, at) => cpu.fxrstor(at),
       pid: id.pid,
       uid: id.uid,
-      pending: (sig) => this.threads.interrupt(sig),
+      pending: (sig, to) => this.threads.interrupt(sig, to),
+      threads: () => this.threads.live.map((t) => t.signals),
     });
     this.threads = new Threads(cpu, {
-      nowNs: () => this.nowNumber(),
-      idle: (ns) => { this.idleNs += ns; },
-      saveSignals: () => this.signals.saveThread(),
-      restoreSignals: (s) => this.signals.restoreThread(s),
+      useSignals: (s) => this.signals.use(s),
       cancelWait: (t, interrupted) => this.threadCalls.cancelWait(t, interrupted),
       nextTimerNs: () => this.threadCalls.nextTimerNs(),
       fireTimers: () => this.threadCalls.fireTimers(),
@@ -103,7 +100,8 @@ export class LinuxSyscalls {
         host.warn(`ksw: deadlock: every thread is blocked (${what}); the program would wait forever`);
         host.terminate({ signal: 9, reported: true }); // SIGKILL
       },
-    }, id.pid, seed);
+    }, id.pid, seed, threadOpts);
+    this.signals.use(this.threads.current.signals);
     this.threadCalls = new ThreadSyscalls(mem, this.threads, this.signals, {
       nowNs: () => this.nowNumber(),
       realtimeOffsetNs: () => REALTIME_EPOCH_S * 1_000_000_000n,
@@ -119,7 +117,7 @@ export class LinuxSyscalls {
       write: (fd, b) => host.write(fd, b),
       streamKind: (fd) => host.streamKind(fd),
       warn: (line) => host.warn(line),
-      brokenPipe: () => this.signals.kill(SIGPIPE, true), // delivered as the write returns
+      brokenPipe: () => this.signals.tkill(SIGPIPE, this.threads.current.signals), // delivered as the write returns
       wouldBlock: (what) => {
         if (this.threads.live.length > 1) {
           this.threads.waitForPipe(what);
@@ -131,18 +129,19 @@ export class LinuxSyscalls {
       },
       uid: id.uid,
       gid: id.gid,
+      cpus: this.threads.cpuCount,
     });
     this.install();
   }
 
-  /** Simulated monotonic time in nanoseconds. */
-  nowNs(cpu: Cpu): bigint {
-    return BigInt(cpu.insnCount) * NS_PER_INSN + BigInt(this.idleNs);
+  /** Simulated monotonic time in nanoseconds (the CPUs' clock: see Threads.nowNs). */
+  nowNs(): bigint {
+    return BigInt(this.threads.nowNs());
   }
 
   /** The same as a plain number (exact below 2^53 ns, about 104 days). */
   nowNumber(): number {
-    return this.cpu.insnCount + this.idleNs;
+    return this.threads.nowNs();
   }
 
   /** The cpu.onSyscall hook. */
@@ -201,11 +200,6 @@ export class LinuxSyscalls {
     this.on(97, ([res, old]) => this.prlimit(int(res), 0n, old)); // getrlimit
     this.on(302, ([pid, res, nw, old]) => (int(pid) === 0 || int(pid) === id.pid ? this.prlimit(int(res), nw, old) : -Errno.ESRCH));
     this.on(63, ([buf]) => { this.writeUtsname(buf); return 0; });
-    this.on(204, ([, len, mask]) => { // sched_getaffinity: one CPU
-      if (len < 8n) return -Errno.EINVAL;
-      mem.writeU64(mask, 1n);
-      return 8;
-    });
 
     // -- memory --
     this.on(12, ([addr]) => space.brk(addr));
@@ -225,10 +219,10 @@ export class LinuxSyscalls {
     this.on(15, (_a, cpu) => sigs.sigreturn(cpu));
     this.on(127, ([set, size]) => sigs.sigpending(set, size));
     this.on(131, ([ss, old], cpu) => sigs.sigaltstack(cpu, ss, old));
-    this.on(62, ([pid, sig]) => (int(pid) === id.pid || int(pid) === 0 || int(pid) === -1 ? sigs.kill(int(sig), false) : -Errno.ESRCH)); // kill
-    // to a thread: pending for the process, taken by the first thread that does not block it
-    this.on(200, ([tid, sig]) => (this.threads.byTid(int(tid)) ? sigs.kill(int(sig), true) : -Errno.ESRCH)); // tkill
-    this.on(234, ([tgid, tid, sig]) => (int(tgid) === id.pid && this.threads.byTid(int(tid)) ? sigs.kill(int(sig), true) : -Errno.ESRCH));
+    // kill: to the process, taken by a thread that does not block it; tkill/tgkill: to that thread alone
+    this.on(62, ([pid, sig]) => (int(pid) === id.pid || int(pid) === 0 || int(pid) === -1 ? sigs.kill(int(sig)) : -Errno.ESRCH));
+    this.on(200, ([tid, sig]) => this.tkill(int(tid), int(sig)));
+    this.on(234, ([tgid, tid, sig]) => (int(tgid) === id.pid ? this.tkill(int(tid), int(sig)) : -Errno.ESRCH));
 
     // -- time (simulated; see nowNs) --
     this.on(228, ([clk, tp], cpu) => this.clockGettime(cpu, int(clk), tp));
@@ -237,14 +231,14 @@ export class LinuxSyscalls {
       if (tp) this.writeU64s(tp, [0n, 1n]);
       return 0;
     });
-    this.on(96, ([tv, tz], cpu) => {
-      const ns = this.realtimeNs(cpu);
+    this.on(96, ([tv, tz]) => {
+      const ns = this.realtimeNs();
       if (tv) this.writeU64s(tv, [ns / 1_000_000_000n, (ns % 1_000_000_000n) / 1000n]);
       if (tz) this.writeU64s(tz, [0n]);
       return 0;
     });
-    this.on(201, ([tloc], cpu) => {
-      const s = this.realtimeNs(cpu) / 1_000_000_000n;
+    this.on(201, ([tloc]) => {
+      const s = this.realtimeNs() / 1_000_000_000n;
       if (tloc) mem.writeU64(tloc, s);
       return s;
     });
@@ -257,6 +251,12 @@ export class LinuxSyscalls {
   }
 
   // ---- helpers -------------------------------------------------------------
+
+  private tkill(tid: number, sig: number): number {
+    const t = tid > 0 ? this.threads.byTid(tid) : undefined;
+    if (tid <= 0) return -Errno.EINVAL;
+    return t ? this.signals.tkill(sig, t.signals) : -Errno.ESRCH;
+  }
 
   private writeU64s(addr: bigint, values: bigint[]): void {
     const b = Buffer.alloc(values.length * 8);
@@ -295,16 +295,18 @@ export class LinuxSyscalls {
     }
   }
 
-  private realtimeNs(cpu: Cpu): bigint {
-    return REALTIME_EPOCH_S * 1_000_000_000n + this.nowNs(cpu);
+  private realtimeNs(): bigint {
+    return REALTIME_EPOCH_S * 1_000_000_000n + this.nowNs();
   }
 
   private clockGettime(cpu: Cpu, clk: number, tp: bigint): number {
     let ns: bigint;
     switch (clk) {
-      case 0: case 5: case 11: ns = this.realtimeNs(cpu); break; // REALTIME, REALTIME_COARSE, TAI
-      case 1: case 4: case 6: case 7: case 9: ns = this.nowNs(cpu); break; // MONOTONIC*, BOOTTIME*
-      case 2: case 3: ns = BigInt(cpu.insnCount) * NS_PER_INSN; break; // CPU time excludes sleeps
+      case 0: case 5: case 11: ns = this.realtimeNs(); break; // REALTIME, REALTIME_COARSE, TAI
+      case 1: case 4: case 6: case 7: case 9: ns = this.nowNs(); break; // MONOTONIC*, BOOTTIME*
+      // CPU time excludes sleeps: every thread's instructions (the process's), or the calling thread's
+      case 2: ns = BigInt(cpu.insnCount) * NS_PER_INSN; break;
+      case 3: ns = BigInt(this.threads.cpuTimeOf(this.threads.current)) * NS_PER_INSN; break;
       default: return -Errno.EINVAL;
     }
     this.writeU64s(tp, [ns / 1_000_000_000n, ns % 1_000_000_000n]);

@@ -79,6 +79,13 @@ export class ThreadSyscalls {
     });
     on(202, ([addr, op, val, timeout, addr2, val3]) => this.futexes.call(addr, int(op), int(val), timeout, addr2, int(val3)));
     on(24, () => { threads.yield(); return 0; }); // sched_yield
+    on(204, ([tid, len, mask]) => this.getAffinity(int(tid), len, mask)); // sched_getaffinity
+    on(203, ([tid, len, mask]) => this.setAffinity(int(tid), len, mask)); // sched_setaffinity
+    on(309, ([cpuPtr, nodePtr]) => { // getcpu: the CPU the thread runs on; one NUMA node
+      if (cpuPtr) this.writeU32(cpuPtr, threads.current.lastCpu);
+      if (nodePtr) this.writeU32(nodePtr, 0);
+      return 0;
+    });
     on(35, ([req, rem]) => this.sleep(req, rem, false, false)); // nanosleep
     on(230, ([clk, flags, req, rem]) => { // clock_nanosleep
       const c = int(clk);
@@ -128,6 +135,33 @@ export class ThreadSyscalls {
     return this.clone(Number(flags), stack ? stack + stackSize : 0n, v(3), v(2), v(7));
   }
 
+  /** A thread by the tid a scheduling call names (0: the caller). */
+  private target(tid: number): GuestThread | undefined {
+    return tid === 0 ? this.threads.current : this.threads.byTid(tid);
+  }
+
+  /** sched_getaffinity: the CPUs the thread may run on, as one 64-bit word (Linux's size for up to 64 CPUs). */
+  private getAffinity(tid: number, len: bigint, mask: bigint): number {
+    const t = this.target(tid);
+    if (!t) return -Errno.ESRCH;
+    if (len < 8n || len & 7n) return -Errno.EINVAL;
+    const all = (1n << BigInt(this.threads.cpuCount)) - 1n;
+    this.mem.writeU64(mask, t.anyCpu ? all : t.affinity);
+    return 8;
+  }
+
+  /** sched_setaffinity: CPUs beyond the machine's are dropped; none left is EINVAL, as on Linux. */
+  private setAffinity(tid: number, len: bigint, mask: bigint): number {
+    const t = this.target(tid);
+    if (!t) return -Errno.ESRCH;
+    const b = this.mem.read(mask, Number(len < 8n ? len : 8n));
+    let m = 0n;
+    for (let i = b.length - 1; i >= 0; i--) m = (m << 8n) | BigInt(b[i]);
+    if ((m & ((1n << BigInt(this.threads.cpuCount)) - 1n)) === 0n) return -Errno.EINVAL;
+    this.threads.setAffinity(t, m);
+    return 0;
+  }
+
   private noFork(what: string): number {
     this.host.warnOnce(`ksw: warning: ${what} is not supported (ksw runs one process; threads are supported); returns -ENOSYS`);
     return -Errno.ENOSYS;
@@ -146,6 +180,7 @@ export class ThreadSyscalls {
       }
     }
     t.state = ThreadState.DEAD;
+    this.signals.dropThread(t.signals);
     if (this.threads.live.length === 0) this.host.exitProcess(code);
     else this.threads.leaveCpu();
     return 0;

@@ -1,99 +1,34 @@
-// The threads of a user-mode process (clone with CLONE_THREAD) and their
-// scheduler. The process runs on one simulated CPU; its threads take turns
-// on it, preempted after a time slice whose length comes from the seed, so
-// the same program, input and seed give the same interleaving every time,
-// and another seed gives another one. A thread off the CPU keeps its whole
-// context here (registers, FS base — its TLS —, flags, SSE, x87, and its
-// signal mask). Blocked threads wait for a futex wake or a simulated time;
-// when nothing can run, simulated time skips ahead to the next timeout (the
-// CPU idles), and when nothing ever could, the process is deadlocked.
+// The threads of a user-mode process (clone with CLONE_THREAD) and the
+// simulated CPUs they run on. As in the kernel's scheduler, one CPU engine
+// runs every simulated CPU in turn: a round gives each CPU that holds a
+// thread one seeded quantum (quanta.ts), all CPUs of a round over the same
+// stretch of simulated time, so N CPUs make progress in parallel and the
+// same program, input and seed give the same interleaving every time.
+// Because the engine runs one instruction at a time, every instruction is
+// atomic across CPUs (lock-prefixed ones included, as on hardware).
+//
+// A thread keeps its CPU until it blocks, exits, yields, or its quantum
+// ends while more runnable threads wait than CPUs are free. A thread off
+// the engine keeps its whole context in its GuestThread. Blocked threads
+// wait for a futex wake, a signal or a simulated time; when no thread can
+// run, simulated time skips ahead to the next timeout (the CPUs idle), and
+// when nothing ever could, the process is deadlocked.
 
 import type { Cpu } from '../cpu/cpu';
-import { x87StateOf, type X87Saved } from '../cpu/helpers/x87';
-import { FlagSlot, Gpr, RegSlot, XMM_COUNT } from '../cpu/registers';
-import { mulberry32 } from './prng';
-import type { ThreadSignals } from './signals';
+import { x87StateOf } from '../cpu/helpers/x87';
+import { GuestThread, ThreadState } from './guestThread';
+import { Quanta, QuantumPolicy, SMP_QUANTA, UNIPROCESSOR_QUANTA } from './quanta';
+import { ThreadSignals } from './signals';
 
-export const enum ThreadState {
-  RUNNABLE = 'runnable',
-  /** In futex wait (futexAddr), maybe with a timeout (wakeAtNs). */
-  FUTEX = 'futex',
-  /** In nanosleep until wakeAtNs. */
-  SLEEP = 'sleep',
-  /** In rt_sigsuspend until a signal it does not block arrives. */
-  SIGSUSPEND = 'sigsuspend',
-  /** In rt_sigtimedwait (sigwait) for a signal of sigwaitSet; it issues the call again when one arrives or at its timeout. */
-  SIGWAIT = 'sigwait',
-  /** Its pipe read or write would block: it issues the call again after another thread made a system call. */
-  PIPE = 'pipe',
-  DEAD = 'dead',
-}
+export { GuestThread, ThreadState } from './guestThread';
 
-/** Shortest and longest time slice, in instructions (the seed picks each one in between). */
-const SLICE_MIN = 20_000, SLICE_SPREAD = 60_000;
-
-export class GuestThread {
-  readonly regs = new Int32Array(RegSlot.COUNT);
-  readonly flags = new Int32Array(FlagSlot.COUNT);
-  readonly xmm = new Int32Array(XMM_COUNT * 4);
-  mxcsr = 0x1f80;
-  x87: X87Saved | null = null;
-  signals: ThreadSignals | null = null;
-  state: ThreadState = ThreadState.RUNNABLE;
-  /** CLONE_CHILD_CLEARTID / set_tid_address: zeroed and futex-woken when the thread exits. */
-  clearChildTid = 0n;
-  /** set_robust_list: the head of the thread's list of held robust mutexes. */
-  robustList = 0n;
-  /** FUTEX: the word waited on and the wait's bitset. */
-  futexAddr = 0n;
-  futexBitset = 0;
-  /** FUTEX (with a timeout), SLEEP: simulated time (ns) to wake at; Infinity for none. */
-  wakeAtNs = Infinity;
-  /** SLEEP: where nanosleep reports the time left if a signal interrupts it (0: nowhere). */
-  sleepRem = 0n;
-  /** Instructions this thread retired. */
-  insns = 0;
-  /** PIPE: what it waits for (for the deadlock report). */
-  waitReason = '';
-  /** SIGWAIT: the signals waited for; the wait's deadline survives the call's restarts. */
-  sigwaitSet = 0n;
-  sigwaitDeadline = Infinity;
-  /** The call it issues again (PIPE, SIGWAIT) is a continuation of the one that blocked. */
-  restarting = false;
-
-  constructor(readonly tid: number) {}
-
-  get alive(): boolean {
-    return this.state !== ThreadState.DEAD;
-  }
-
-  /** Set the result of the system call this (switched-out) thread is blocked in. */
-  setResult(value: number): void {
-    this.regs[2 * Gpr.RAX] = value;
-    this.regs[2 * Gpr.RAX + 1] = value < 0 ? -1 : 0;
-  }
-
-  /** What it waits for, for the deadlock report and the debugger. */
-  describe(): string {
-    switch (this.state) {
-      case ThreadState.FUTEX: return `thread ${this.tid} in futex wait on 0x${this.futexAddr.toString(16)}`;
-      case ThreadState.SLEEP: return `thread ${this.tid} sleeping`;
-      case ThreadState.SIGSUSPEND: return `thread ${this.tid} in sigsuspend`;
-      case ThreadState.PIPE: return `thread ${this.tid}: ${this.waitReason}`;
-      case ThreadState.SIGWAIT: return `thread ${this.tid} in sigwait`;
-      default: return `thread ${this.tid} ${this.state}`;
-    }
-  }
-}
+/** The most CPUs a process may be given (sched_getaffinity's mask is one 64-bit word). */
+export const MAX_CPUS = 64;
+const EINTR = 4, ETIMEDOUT = 110;
 
 export interface ThreadHost {
-  /** Simulated time now (ns). */
-  nowNs(): number;
-  /** Nothing can run: let `ns` of simulated time pass with the CPU idle. */
-  idle(ns: number): void;
-  /** Swap the per-thread signal state (blocked mask, alternate stack) in and out. */
-  saveSignals(): ThreadSignals;
-  restoreSignals(s: ThreadSignals): void;
+  /** The running thread's signal state from now on. */
+  useSignals(s: ThreadSignals): void;
   /** A blocked thread stops waiting (timed out, or `interrupted` by a signal): off its futex queue, sleep's time left. */
   cancelWait(t: GuestThread, interrupted: boolean): void;
   /** The process's interval timers (alarm, setitimer): when the next one is due, and firing those due. */
@@ -103,24 +38,64 @@ export interface ThreadHost {
   deadlock(what: string): void;
 }
 
+export interface ThreadsOptions {
+  /** Simulated CPUs (default 1). */
+  cpus?: number;
+  /** Quantum lengths; default UNIPROCESSOR_QUANTA on one CPU, SMP_QUANTA on several. */
+  quanta?: QuantumPolicy;
+}
+
 export class Threads {
   /** Every thread ever created, in creation order (dead ones stay, for tid lookups and statistics). */
   readonly all: GuestThread[] = [];
+  /** The thread whose system calls are being served: the one loaded in the engine, or the last one that was. */
   current: GuestThread;
-  private readonly rng: () => number;
+  /** What each simulated CPU holds (null: idle). */
+  readonly onCpu: (GuestThread | null)[];
+  private readonly quanta: Quanta;
   private nextTid: number;
-  /** cpu.insnCount when the current thread's slice ends, and when it was switched in. */
-  private sliceEnd = 0;
-  private switchedIn = 0;
-  /** The current thread should give up the CPU at the next schedule point (sched_yield). */
+  /** The thread whose context the engine holds (null: saved, the engine's copy may be stale). */
+  private loaded: GuestThread | null;
+  /** The current thread should give up its CPU at the next schedule point (sched_yield). */
   private yieldNow = false;
+  /** Simulated time at the start of the round, and cpu.insnCount where the running quantum's time counts from. */
+  private roundStartNs = 0;
+  private quantumStartInsns = 0;
+  /** cpu.insnCount when instructions were last credited to the running thread. */
+  private credited = 0;
+  private roundNo = 0;
+  /** The last thread given a CPU (the next pick starts after it: round robin). */
+  private lastPicked: GuestThread;
+  private readonly round = {
+    active: false,
+    /** The CPU that starts the round and how many after it have had their turn. */
+    first: 0,
+    next: 0,
+    fine: false,
+    ranAny: false,
+    /** The longest quantum of the round so far (the round's length in simulated ns). */
+    insns: 0,
+    /** The running quantum: its CPU (-1: none), length and how much of it has run. */
+    cpu: -1,
+    quantum: 0,
+    ran: 0,
+  };
 
-  constructor(private readonly cpu: Cpu, private readonly host: ThreadHost, mainTid: number, seed: number) {
-    this.rng = mulberry32(seed ^ 0x7468726);
+  constructor(private readonly cpu: Cpu, private readonly host: ThreadHost, mainTid: number, seed: number, opts: ThreadsOptions = {}) {
+    const n = opts.cpus ?? 1;
+    if (!Number.isInteger(n) || n < 1 || n > MAX_CPUS) throw new RangeError(`cpus must be between 1 and ${MAX_CPUS}`);
+    this.onCpu = new Array<GuestThread | null>(n).fill(null);
+    this.quanta = new Quanta(opts.quanta ?? (n === 1 ? UNIPROCESSOR_QUANTA : SMP_QUANTA), seed);
     this.nextTid = mainTid + 1;
-    this.current = new GuestThread(mainTid);
-    this.all.push(this.current);
-    this.sliceEnd = this.newSlice();
+    const main = new GuestThread(mainTid);
+    this.all.push(main);
+    this.current = this.loaded = this.lastPicked = main;
+    main.onCpu = 0;
+    this.onCpu[0] = main;
+  }
+
+  get cpuCount(): number {
+    return this.onCpu.length;
   }
 
   get live(): GuestThread[] {
@@ -131,12 +106,27 @@ export class Threads {
     return this.all.find((t) => t.tid === tid && t.alive);
   }
 
+  /** Simulated time now (ns), as the running CPU sees it. */
+  nowNs(): number {
+    return this.roundStartNs + (this.cpu.insnCount - this.quantumStartInsns);
+  }
+
+  /** Instructions `t` has retired (CLOCK_THREAD_CPUTIME_ID), the running quantum's included. */
+  cpuTimeOf(t: GuestThread): number {
+    return t.insns + (this.round.cpu >= 0 && this.onCpu[this.round.cpu] === t ? this.cpu.insnCount - this.credited : 0);
+  }
+
   /** A new thread whose context is the current one's (clone): the caller adjusts it. */
   spawn(): GuestThread {
+    const cur = this.current;
     const t = new GuestThread(this.nextTid++);
-    this.save(t);
-    t.signals = { ...t.signals!, alt: null };
+    this.saveContext(t);
+    t.signals = new ThreadSignals(cur.signals.blocked);
+    t.affinity = cur.affinity;
+    t.anyCpu = cur.anyCpu;
     this.all.push(t);
+    // a lone thread runs without quanta: let the scheduler draw one now that there are two
+    this.cpu.requestStop();
     return t;
   }
 
@@ -164,65 +154,78 @@ export class Threads {
     this.cpu.requestStop();
   }
 
-  /**
-   * How many instructions the current thread may run before the scheduler
-   * must look again: the rest of its slice when there are other threads,
-   * and no further than the next timeout.
-   */
-  slice(): number {
-    const now = this.host.nowNs();
-    let limit = this.host.nextTimerNs();
-    for (const t of this.all) if (t !== this.current && t.wakeAtNs < limit) limit = t.wakeAtNs;
-    let n = limit === Infinity ? Infinity : Math.max(1, limit - now);
-    // With other threads, the slice always ends on time: one may be woken (by a futex wake) while this one runs.
-    if (this.all.length > 1) n = Math.min(n, Math.max(1, this.sliceEnd - this.cpu.insnCount));
-    return n;
+  /** sched_setaffinity for `t`: the CPUs it may use from now on (it moves off a CPU it may no longer use at once). */
+  setAffinity(t: GuestThread, mask: bigint): void {
+    const all = (1n << BigInt(this.cpuCount)) - 1n;
+    t.affinity = mask & all;
+    t.anyCpu = t.affinity === all;
+    if (t === this.current) this.cpu.requestStop();
   }
 
   /**
-   * The schedule point, between two runs of the CPU: wake timed-out
-   * waiters, then switch threads if the current one blocked, exited,
-   * yielded or used up its slice. Returns false when no thread can ever run
-   * again (the host has been told).
+   * The schedule point, between two runs of the engine: credit what ran,
+   * fire due timers, wake timed-out waiters, then go on with the running
+   * quantum or start the next CPU's. Returns how many instructions the
+   * loaded thread may run before the next schedule point, or 0 when no
+   * thread can ever run again (the host has been told).
    */
-  schedule(): boolean {
-    const cur = this.current;
-    const mustLeave = cur.state !== ThreadState.RUNNABLE || this.yieldNow || this.cpu.insnCount >= this.sliceEnd;
-    if (!mustLeave) {
+  schedule(): number {
+    const r = this.round;
+    if (r.cpu >= 0) {
+      const t = this.onCpu[r.cpu]!;
+      const ran = this.cpu.insnCount - this.credited;
+      this.credited = this.cpu.insnCount;
+      r.ran += ran;
+      t.insns += ran;
       this.host.fireTimers();
       this.wakeExpired();
-      return true;
+      // A lone thread runs without quanta; once it has company it gets a drawn one from here.
+      if (r.quantum === Infinity && this.all.length > 1) r.quantum = r.ran + this.quanta.next(r.fine);
+      if (t.state === ThreadState.RUNNABLE && !this.yieldNow && r.ran < r.quantum && t.mayRunOn(r.cpu)) return this.limit(r.quantum - r.ran);
+      this.endQuantum(t);
     }
-    this.yieldNow = false;
-    this.save(cur);
     for (;;) {
-      this.host.fireTimers();
-      this.wakeExpired();
-      const next = this.pickAfter(cur);
-      if (next) {
-        this.load(next);
-        return true;
+      if (!r.active) this.startRound();
+      const n = this.onCpu.length;
+      for (; r.next < n; r.next++) {
+        const c = (r.first + r.next) % n;
+        const t = this.onCpu[c] ?? this.pick(c);
+        if (!t) continue;
+        this.switchTo(t, c);
+        r.cpu = c;
+        r.ran = 0;
+        r.quantum = this.all.length === 1 ? Infinity : this.quanta.next(r.fine);
+        r.ranAny = true;
+        this.quantumStartInsns = this.credited = this.cpu.insnCount;
+        return this.limit(r.quantum);
       }
+      r.active = false;
+      this.roundStartNs += r.insns;
+      this.quantumStartInsns = this.cpu.insnCount;
+      if (r.ranAny) continue;
+      // No CPU had a thread to run: idle until the next timeout, if there is one.
       let soonest = this.host.nextTimerNs();
       for (const t of this.all) if (t.alive && t.wakeAtNs < soonest) soonest = t.wakeAtNs;
       if (soonest === Infinity) {
         const waiting = this.live.map((t) => t.describe());
-        this.load(cur);
         this.host.deadlock(waiting.length ? waiting.join(', ') : 'no thread left');
-        return false;
+        return 0;
       }
-      this.host.idle(Math.max(0, soonest - this.host.nowNs()));
+      this.roundStartNs = Math.max(this.roundStartNs, soonest);
     }
   }
 
   /**
-   * A signal `sig` became pending for the process: a thread blocked
-   * interruptibly that does not block it wakes with -EINTR (and runs the
-   * handler when it gets the CPU), unless the running thread takes it.
+   * A signal `sig` became pending for the process (`to` null) or for thread
+   * `to`: a thread blocked interruptibly that does not block it wakes with
+   * -EINTR (and runs the handler when it gets a CPU) — unless, for the
+   * process, a running or runnable thread takes it anyway. A thread in
+   * sigwait for it takes it first.
    */
-  interrupt(sig: number): void {
+  interrupt(sig: number, to: ThreadSignals | null): void {
     const bit = 1n << BigInt(sig - 1);
     for (const t of this.all) {
+      if (to && t.signals !== to) continue;
       if (t.state === ThreadState.SIGWAIT && t.sigwaitSet & bit) {
         t.state = ThreadState.RUNNABLE;
         t.wakeAtNs = Infinity;
@@ -230,27 +233,92 @@ export class Threads {
         return;
       }
     }
-    const takes = (t: GuestThread): boolean => !((t === this.current || !t.signals ? this.host.saveSignals() : t.signals).blocked & bit);
+    const takes = (t: GuestThread): boolean => t.alive && (!to || t.signals === to) && !(t.signals.blocked & bit);
+    // Linux's complete_signal: the current thread if it takes it, else the first that does.
     if (this.current.state === ThreadState.RUNNABLE && takes(this.current)) return;
-    for (const t of this.all) {
-      // (the current thread is blocked only at a schedule point, where its context is already saved)
-      if (!t.alive || t.state === ThreadState.RUNNABLE || !takes(t)) continue;
-      this.host.cancelWait(t, true);
-      // a pipe call is issued again after the handler (SA_RESTART-like); the others return -EINTR
-      if (t.state !== ThreadState.PIPE) t.setResult(-4);
-      t.state = ThreadState.RUNNABLE;
-      t.wakeAtNs = Infinity;
-      return;
+    const t = this.all.find(takes);
+    if (!t || t.state === ThreadState.RUNNABLE) return;
+    this.host.cancelWait(t, true);
+    // a pipe call is issued again after the handler (SA_RESTART-like); the others return -EINTR
+    if (t.state !== ThreadState.PIPE) t.setResult(-EINTR);
+    t.state = ThreadState.RUNNABLE;
+    t.wakeAtNs = Infinity;
+  }
+
+  // ---- rounds ---------------------------------------------------------------------
+
+  /**
+   * A round starts at one simulated time for all CPUs. Threads runnable
+   * now may take a free CPU in it; one woken later in the round waits for
+   * the next, or it would run at times before its waker woke it.
+   */
+  private startRound(): void {
+    const r = this.round;
+    this.host.fireTimers();
+    this.wakeExpired();
+    this.roundNo++;
+    for (const t of this.all) if (t.state === ThreadState.RUNNABLE && t.onCpu < 0) t.eligibleRound = this.roundNo;
+    r.active = true;
+    r.first = this.onCpu.length > 1 ? this.quanta.firstCpu(this.onCpu.length) : 0;
+    r.next = 0;
+    r.fine = this.quanta.fineRound();
+    r.ranAny = false;
+    r.insns = 0;
+  }
+
+  /** The running quantum is over: the thread leaves its CPU if it blocked, exited, may not stay, or others wait. */
+  private endQuantum(t: GuestThread): void {
+    const r = this.round;
+    const c = r.cpu;
+    r.insns = Math.max(r.insns, r.ran);
+    r.cpu = -1;
+    r.next++;
+    const yielded = this.yieldNow;
+    this.yieldNow = false;
+    if (t.state === ThreadState.RUNNABLE && t.mayRunOn(c) && !(this.waitingForCpu() && (yielded || r.ran >= r.quantum))) return;
+    this.onCpu[c] = null;
+    t.onCpu = -1;
+    this.saveContext(t);
+    this.loaded = null;
+  }
+
+  /** More runnable threads wait for a CPU than CPUs are free (the running thread still holds its own). */
+  private waitingForCpu(): boolean {
+    let waiting = 0, free = 0;
+    for (const t of this.all) if (t.state === ThreadState.RUNNABLE && t.onCpu < 0) waiting++;
+    for (const t of this.onCpu) if (!t) free++;
+    return waiting > free;
+  }
+
+  /** The next thread for free CPU `c`: round robin over the threads waiting since the round began. */
+  private pick(c: number): GuestThread | null {
+    const all = this.all, n = all.length, at = all.indexOf(this.lastPicked);
+    for (let k = 1; k <= n; k++) {
+      const t = all[(at + k) % n];
+      if (t.eligibleRound !== this.roundNo || t.state !== ThreadState.RUNNABLE || t.onCpu >= 0 || !t.mayRunOn(c)) continue;
+      t.eligibleRound = -1;
+      t.onCpu = c;
+      this.onCpu[c] = t;
+      this.lastPicked = t;
+      return t;
     }
+    return null;
+  }
+
+  /** Instructions until the next timeout (a timer, a sleeper, a timed wait) but no more than `n`. */
+  private limit(n: number): number {
+    let at = this.host.nextTimerNs();
+    for (const t of this.all) if (t !== this.current && t.wakeAtNs < at) at = t.wakeAtNs;
+    return at === Infinity ? n : Math.min(n, Math.max(1, at - this.nowNs()));
   }
 
   private wakeExpired(): void {
-    const now = this.host.nowNs();
+    const now = this.nowNs();
     for (const t of this.all) {
       if (!t.alive || t.wakeAtNs > now) continue;
       if (t.state === ThreadState.FUTEX) {
         this.host.cancelWait(t, false);
-        t.setResult(-110); // -ETIMEDOUT
+        t.setResult(-ETIMEDOUT);
       }
       if (t.state === ThreadState.SIGWAIT) t.restarting = true; // the call, issued again, sees its deadline passed
       t.wakeAtNs = Infinity;
@@ -258,44 +326,33 @@ export class Threads {
     }
   }
 
-  /** Round robin: the first runnable thread after `cur` (cur itself last). */
-  private pickAfter(cur: GuestThread): GuestThread | null {
-    const n = this.all.length, at = this.all.indexOf(cur);
-    for (let k = 1; k <= n; k++) {
-      const t = this.all[(at + k) % n];
-      if (t.state === ThreadState.RUNNABLE) return t;
-    }
-    return null;
-  }
+  // ---- the engine --------------------------------------------------------------------
 
-  private newSlice(): number {
-    return this.cpu.insnCount + SLICE_MIN + (this.rng() % SLICE_SPREAD);
-  }
-
-  private save(t: GuestThread): void {
-    const cpu = this.cpu;
-    t.regs.set(cpu.regs);
-    t.flags.set(cpu.flags);
-    t.xmm.set(cpu.xmm);
-    t.mxcsr = cpu.mxcsr;
-    t.x87 = x87StateOf(cpu).save();
-    t.signals = this.host.saveSignals();
-    if (t === this.current) {
-      t.insns += cpu.insnCount - this.switchedIn;
-      this.switchedIn = cpu.insnCount;
-    }
-  }
-
-  private load(t: GuestThread): void {
+  /** Load `t` into the engine as CPU `c` (saving whoever was there). */
+  private switchTo(t: GuestThread, c: number): void {
+    this.cpu.cpuNumber = c; // rdtscp's TSC_AUX
+    t.lastCpu = c;
+    if (this.loaded === t) return;
+    if (this.loaded) this.saveContext(this.loaded);
     const cpu = this.cpu;
     cpu.regs.set(t.regs);
     cpu.flags.set(t.flags);
     cpu.xmm.set(t.xmm);
     cpu.mxcsr = t.mxcsr;
     if (t.x87) x87StateOf(cpu).restore(t.x87);
-    if (t.signals) this.host.restoreSignals(t.signals);
-    this.current = t;
-    this.switchedIn = cpu.insnCount;
-    this.sliceEnd = this.newSlice();
+    this.host.useSignals(t.signals);
+    this.current = this.loaded = t;
+  }
+
+  /** The engine's context into `t` (a switch, or clone copying the caller's). */
+  private saveContext(t: GuestThread): void {
+    const cpu = this.cpu;
+    t.regs.set(cpu.regs);
+    t.flags.set(cpu.flags);
+    t.xmm.set(cpu.xmm);
+    t.mxcsr = cpu.mxcsr;
+    const x87 = x87StateOf(cpu);
+    if (t.x87) x87.saveInto(t.x87);
+    else t.x87 = x87.save();
   }
 }

@@ -79,6 +79,12 @@ export class X87State {
     return { regs: [...this.regs], empty: this.empty, top: this.top, sw: this.sw, cw: this.cw };
   }
 
+  /** save() into an existing copy: a context switch on every scheduling quantum allocates nothing. */
+  saveInto(s: X87Saved): void {
+    for (let i = 0; i < 8; i++) s.regs[i] = this.regs[i];
+    s.empty = this.empty; s.top = this.top; s.sw = this.sw; s.cw = this.cw;
+  }
+
   restore(s: X87Saved): void {
     for (let i = 0; i < 8; i++) this.regs[i] = s.regs[i];
     this.empty = s.empty; this.top = s.top; this.sw = s.sw; this.cw = s.cw;

@@ -1,0 +1,54 @@
+// How long a simulated CPU runs a user thread before the next CPU takes
+// over, and so how the threads of a process interleave. The shape is the
+// kernel's (`ksw run --sched`, kernel/schedPolicy.ts; the CLI passes that
+// parsed policy straight here — this layer may not import the kernel): a
+// round gives each CPU one quantum, long ones uniform in
+// [quantumMin, quantumMax], or, in a share of rounds, short ones of 1 to
+// fineMax instructions, so a thread can lose its CPU at any instruction.
+//
+// On one CPU nothing runs in parallel: a quantum is the thread's time slice
+// (20 000–79 999 instructions, as before CPUs were added). On several, the
+// default is the kernel's `fine` policy, which makes narrow races reachable.
+
+import { mulberry32 } from './prng';
+
+export interface QuantumPolicy {
+  quantumMin: number;
+  quantumMax: number;
+  /** Percentage (0–100) of rounds whose quanta are short. */
+  finePercent: number;
+  fineMax: number;
+}
+
+/** One CPU: a thread keeps it for a time slice of 20 000–79 999 instructions. */
+export const UNIPROCESSOR_QUANTA: QuantumPolicy = { quantumMin: 20_000, quantumMax: 79_999, finePercent: 0, fineMax: 1 };
+/** Several CPUs: the kernel's default `fine` policy (a unit test keeps the two equal). */
+export const SMP_QUANTA: QuantumPolicy = { quantumMin: 500, quantumMax: 1999, finePercent: 80, fineMax: 16 };
+
+export class Quanta {
+  private readonly rng: () => number;
+  private readonly fineRng: () => number;
+  private readonly span: number;
+
+  constructor(private readonly policy: QuantumPolicy, seed: number) {
+    // (the first stream is the one the one-CPU time slices always came from)
+    this.rng = mulberry32(seed ^ 0x7468726);
+    this.fineRng = mulberry32((seed ^ 0x5bd1e995) >>> 0);
+    this.span = policy.quantumMax - policy.quantumMin + 1;
+  }
+
+  /** Drawn at the start of every round: are its quanta short? (All CPUs of a round alike.) */
+  fineRound(): boolean {
+    return this.policy.finePercent > 0 && this.fineRng() % 100 < this.policy.finePercent;
+  }
+
+  /** The next quantum, in instructions. */
+  next(fine: boolean): number {
+    return fine ? 1 + (this.fineRng() % this.policy.fineMax) : this.policy.quantumMin + (this.rng() % this.span);
+  }
+
+  /** Which CPU starts a round (several CPUs). */
+  firstCpu(n: number): number {
+    return this.rng() % n;
+  }
+}
