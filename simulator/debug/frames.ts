@@ -71,7 +71,8 @@ export function recoverSavedRegisters(frames: RawFrame[], top: RegisterFile, cfi
  * frames.
  */
 export class EntrySpTracker {
-  private readonly table = new WeakMap<object, Int32Array>();
+  /** A Map, not a WeakMap: a checkpoint copies it (tasks live as long as their machine). */
+  private readonly table = new Map<object, Int32Array>();
 
   /** After a call: the frame at `depth - 1` was entered with RSP = (lo, hi). */
   record(owner: object, depth: number, lo: number, hi: number): void {

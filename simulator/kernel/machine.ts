@@ -89,6 +89,14 @@ export class Machine {
   private nextPid = 1;
   private nextStack = STACK_AREA;
   readonly listeners: ((e: KernelEvent) => void)[] = [];
+  /**
+   * The shared mutable state of the kernel's host-implemented parts
+   * (kernel/api): containers their closures share are kept here, by name,
+   * and counters live in fields of kept objects rather than in captured
+   * `let`s — so that a checkpoint (system/checkpoint.ts), which snapshots and
+   * restores everything reachable from the kernel in place, reaches them.
+   */
+  readonly hostState = new Map<string, object>();
   /** Symbolizers in priority order (modules register theirs). */
   readonly symbolizers: ((addr: bigint) => SymbolInfo | undefined)[] = [];
   /** The address a thread function returns to (ends the task). */
@@ -146,6 +154,13 @@ export class Machine {
       this.exitCurrent(Number(BigInt.asIntN(32, this.cpu.getReg(Gpr.RAX))));
       return NO_RETURN;
     });
+  }
+
+  /** Keep a host part's shared state where a checkpoint reaches it (see hostState); returns it. */
+  keep<T extends object>(name: string, state: T): T {
+    if (this.hostState.has(name)) throw new Error(`host state ${name} is kept twice`);
+    this.hostState.set(name, state);
+    return state;
   }
 
   // ---- host functions (the ABI is in hostCalls.ts) ------------------------------------

@@ -66,7 +66,7 @@ export class Scheduler {
   /** The task whose current-task pointer and canary each CPU's per-CPU area holds (see load()). */
   private readonly lastOnCpu: (Task | null)[] = [];
   /** The CPU number each task's task_struct holds. */
-  private readonly cpuFieldOf = new WeakMap<Task, number>();
+  private readonly cpuFieldOf = new Map<Task, number>();
   /** Quantum lengths under the machine's interleaving policy (schedPolicy.ts). */
   private readonly quanta: QuantumDraw;
 

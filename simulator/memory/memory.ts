@@ -49,6 +49,26 @@ export interface PageEntry {
   watchRanges: number[];
 }
 
+/** One page in a MemoryImage. */
+export interface PageImage {
+  readonly frame: number;
+  readonly perm: number;
+  readonly watchWrite: number;
+  readonly watchRead: number;
+  readonly watchRanges: readonly number[];
+  /** The page's bytes; the same array as the previous image's when they did not change. */
+  readonly data: Uint8Array;
+}
+
+/** Guest memory at a checkpoint: the page table and every mapped page's bytes. */
+export interface MemoryImage {
+  readonly pages: ReadonlyMap<number, PageImage>;
+  readonly freeFrames: readonly number[];
+  readonly nextFrame: number;
+  /** Bytes of page data this image holds that the previous one did not (what it costs on top). */
+  readonly newBytes: number;
+}
+
 /** Page number key of a 64-bit address given as two halves (exact in a double). */
 export function pageKey(lo: number, hi: number): number {
   return (hi >>> 0) * 0x100000 + (lo >>> PAGE_SHIFT);
@@ -361,6 +381,43 @@ export class Memory {
   flushTlb(): void {
     this.rTagA.fill(NO_TAG);
     this.wTagA.fill(NO_TAG);
+  }
+
+  // ---- checkpoints ---------------------------------------------------
+
+  /**
+   * The whole guest memory as it is now. Pages whose bytes equal `prev`'s
+   * share its arrays, so a series of images costs the pages that changed
+   * between them. Compiled-code marks are not kept (a restore drops the
+   * compiled code).
+   */
+  image(prev?: MemoryImage): MemoryImage {
+    const pages = new Map<number, PageImage>();
+    let newBytes = 0;
+    for (const [key, p] of this.pages) {
+      const now = this.u8.subarray(p.frame, p.frame + PAGE_SIZE);
+      const old = prev?.pages.get(key)?.data;
+      let data: Uint8Array;
+      if (old && Buffer.compare(old, now) === 0) data = old;
+      else { data = now.slice(); newBytes += PAGE_SIZE; }
+      pages.set(key, { frame: p.frame, perm: p.perm, watchWrite: p.watchWrite, watchRead: p.watchRead, watchRanges: p.watchRanges.slice(), data });
+    }
+    return { pages, freeFrames: this.freeFrames.slice(), nextFrame: this.nextFrame, newBytes };
+  }
+
+  /** Back to an image: its pages, frames and bytes; frames it had free are zero again. The observer must drop its compiled code. */
+  restoreImage(img: MemoryImage): void {
+    for (const f of img.freeFrames) this.u8.fill(0, f, f + PAGE_SIZE);
+    if (this.nextFrame > img.nextFrame) this.u8.fill(0, img.nextFrame, this.nextFrame);
+    this.pages.clear();
+    for (const [key, p] of img.pages) {
+      this.u8.set(p.data, p.frame);
+      this.pages.set(key, { frame: p.frame, perm: p.perm, codeBlocks: 0, watchWrite: p.watchWrite, watchRead: p.watchRead, watchRanges: p.watchRanges.slice() });
+    }
+    this.freeFrames.length = 0;
+    this.freeFrames.push(...img.freeFrames);
+    this.nextFrame = img.nextFrame;
+    this.flushTlb();
   }
 
   // ---- slow paths -----------------------------------------------------

@@ -22,7 +22,7 @@ const UINT_MAX = 0xffffffff;
 const MAX_SCHEDULE_TIMEOUT = 0x7fffffffffffffffn;
 
 export function registerCompletion(m: Machine): void {
-  const waiters = new WaitQueues();
+  const waiters = m.keep('completion', new WaitQueues());
 
   /** Take one "done" if there is one. */
   const tryTake = (x: bigint): boolean => {

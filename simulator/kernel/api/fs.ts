@@ -20,7 +20,7 @@ const ENOENT = 2, EBADF = 9, ENOMEM = 12, EINVAL = 22;
 const MAX_RW = 1 << 20;
 
 export function registerFs(m: Machine): void {
-  const open = new Map<bigint, DebugfsOpenFile>();
+  const open = m.keep('fs.open', new Map<bigint, DebugfsOpenFile>());
   const err = (e: number): bigint => U64(BigInt(-e));
 
   m.defineHost('filp_open', () => {

@@ -18,7 +18,7 @@ import {
 import { HostResult } from '../hostFunctions';
 
 export function registerMutex(m: Machine): void {
-  const waiters = new WaitQueues();
+  const waiters = m.keep('mutex', new WaitQueues());
 
   const lock = (fn: string, okValue: number | undefined): HostResult => {
     const t = m.currentTask;

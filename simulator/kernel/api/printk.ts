@@ -32,15 +32,8 @@ interface PrintkState {
   emitting: boolean;
 }
 
-const states = new WeakMap<Machine, PrintkState>();
-
 function stateOf(m: Machine): PrintkState {
-  let st = states.get(m);
-  if (!st) {
-    st = { pending: null, emitting: false };
-    states.set(m, st);
-  }
-  return st;
+  return (m.hostState.get('printk') as PrintkState | undefined) ?? m.keep<PrintkState>('printk', { pending: null, emitting: false });
 }
 
 function emit(m: Machine, st: PrintkState, level: number, bytes: Uint8Array): void {

@@ -23,8 +23,8 @@ const KVFREE_OFFSET_LIMIT = 4096n;
 export function registerRcu(m: Machine): void {
   const readers = new Set<Task>();
   const waiters: Task[] = [];
-  let pendingCallbacks = 0;
-  let keySeq = 0n;
+  const counts = { pendingCallbacks: 0, keySeq: 0n };
+  m.keep('rcu', { readers, waiters, counts });
 
   const nesting = (t: Task): number => (t.toolData.get(NESTING) as number | undefined) ?? 0;
   m.defineHost('__rcu_read_lock', () => {
@@ -49,8 +49,8 @@ export function registerRcu(m: Machine): void {
   /** Run `then` on CPU `cpu`'s ksoftirqd after a grace period starting now. */
   const afterGracePeriod = (cpu: number, then: { call: bigint; arg: bigint } | (() => void)): void => {
     const gp = snapshot();
-    const key = 0xffff_0000_0000_0000n + keySeq++; // not a guest address: internal timers
-    pendingCallbacks++;
+    const key = 0xffff_0000_0000_0000n + counts.keySeq++; // not a guest address: internal timers
+    counts.pendingCallbacks++;
     const check = (): void => {
       if (!over(gp)) { timerBase(m).add(key, m.nowNs() + tickStartNs(m, 1), cpu, check); return; }
       if (typeof then === 'function') { then(); done(); return; }
@@ -61,7 +61,7 @@ export function registerRcu(m: Machine): void {
     timerBase(m).add(key, m.nowNs() + tickStartNs(m, 1), cpu, check);
   };
   const done = (): void => {
-    pendingCallbacks--;
+    counts.pendingCallbacks--;
     for (const w of waiters.splice(0)) { noteWakeup(m, w); m.wake(w); }
   };
   const cpuNow = (): number => m.runningCpu?.index ?? 0;
@@ -85,7 +85,7 @@ export function registerRcu(m: Machine): void {
     return undefined;
   });
   m.defineHost('rcu_barrier', () => {
-    if (pendingCallbacks > 0) { waiters.push(m.currentTask); m.blockCurrent('rcu_barrier'); return NO_RETURN; }
+    if (counts.pendingCallbacks > 0) { waiters.push(m.currentTask); m.blockCurrent('rcu_barrier'); return NO_RETURN; }
     return undefined;
   });
 }

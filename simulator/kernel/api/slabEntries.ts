@@ -40,7 +40,7 @@ export function registerSlabEntries(m: Machine): void {
   });
 
   /** Object size of each cache, by descriptor address. */
-  const caches = new Map<bigint, number>();
+  const caches = m.keep('slab.caches', new Map<bigint, number>());
   m.defineHost('kmem_cache_create', () => {
     const name = readCString(m, m.arg(0), CACHE_DESCRIPTOR - 1);
     const size = Number(BigInt.asUintN(32, m.arg(1)));

@@ -39,6 +39,7 @@ export function registerSpinlock(m: Machine): void {
   /** Spinners parked on a lock that cannot be released by a running task. */
   const parked = new Map<bigint, Task[]>();
   const reported = new Set<string>();
+  m.keep('spinlock', { owners, parked, reported });
 
   const tryLock = (lock: bigint): boolean => {
     if (readU32(m, lock) !== 0) return false;

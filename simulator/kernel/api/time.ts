@@ -69,11 +69,11 @@ function defineVariable(m: Machine, name: string, size: number): bigint {
 
 export function registerTime(m: Machine): void {
   const jiffies = defineVariable(m, 'jiffies', 8);
-  let last = -1n;
+  const jiffiesShown = m.keep('time', { last: -1n });
   const update = (): void => {
     const j = jiffiesAt(m, m.nowNs());
-    if (j === last) return;
-    last = j;
+    if (j === jiffiesShown.last) return;
+    jiffiesShown.last = j;
     m.mem.writeU64(jiffies, j, true);
   };
   updaters.set(m, update);

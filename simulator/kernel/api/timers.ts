@@ -52,7 +52,8 @@ export function registerTimers(m: Machine): void {
   const pending: PendingTimer[] = [];
   const threads = new Map<number, Task>();
   const runningKeys = new Set<bigint>();
-  let seq = 0;
+  const counts = { seq: 0 };
+  m.keep('timers', { pending, threads, runningKeys, counts });
 
   const next = (cpu: number) => (): ServiceStep => {
     const mine = pending.filter((p) => p.cpu === cpu).sort((a, b) => a.atNs - b.atNs || a.seq - b.seq);
@@ -69,7 +70,7 @@ export function registerTimers(m: Machine): void {
   const base: TimerBase = {
     add(key, atNs, cpu, run) {
       base.cancel(key);
-      pending.push({ key, atNs, seq: seq++, cpu, run });
+      pending.push({ key, atNs, seq: counts.seq++, cpu, run });
       const t = threads.get(cpu);
       if (t && t.alive) { noteWakeup(m, t); m.wake(t); return; }
       threads.set(cpu, startServiceThread(m, `ksoftirqd/${cpu}`, entry, next(cpu)));

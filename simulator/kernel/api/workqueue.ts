@@ -45,6 +45,7 @@ export function registerWorkqueue(m: Machine): void {
   /** Work items queued or running, → the pool they are in, and the workqueue they were queued on. */
   const where = new Map<bigint, { pool: Pool; wq: bigint }>();
   const waiters: Task[] = [];
+  m.keep('workqueue', { pools, wqs, where, waiters });
 
   const S = () => kernelStructs(m);
   const wakeWaiters = (): void => {
