@@ -20,6 +20,8 @@ export const CUSTOM_REQUESTS = {
   debugRegisters: 'kstackwatch.debugRegisters',
   /** Issue 11's time travel: GotoTimeArguments. */
   gotoTime: 'kstackwatch.gotoTime',
+  /** A report's origin link: GotoOriginArguments. */
+  gotoOrigin: 'kstackwatch.gotoOrigin',
 } as const;
 
 /** The custom event with a corruption's JSON (a CorruptionEvent). */
@@ -32,6 +34,9 @@ export interface TimeEventBody { time_ns: number; insns: number }
 
 /** `kstackwatch.gotoTime` arguments: take the machine back to this simulated time. */
 export interface GotoTimeArguments { time_ns: number }
+
+/** `kstackwatch.gotoOrigin` arguments: a report's `origin` (its function, task and return time); the machine goes to that frame's last instruction. */
+export interface GotoOriginArguments { function: string; pid: number; returned_ns: number }
 
 /** `kstackwatch.setStackWatches` arguments: config lines or objects, as `stackWatch` in launch.json. */
 export interface SetStackWatchesArguments { watches: unknown }

@@ -21,7 +21,7 @@ import { clampDisassembly } from '../simulator/debug/disassembler';
 import { FrameReader, RequestRef } from './framing';
 import { argumentsProblem, messageShape } from './requestCheck';
 import {
-  CORRUPTION_EVENT, CUSTOM_REQUESTS, CorruptionEvent, DebugRegistersBody, GotoTimeArguments, SetStackWatchesArguments, StackWatchList,
+  CORRUPTION_EVENT, CUSTOM_REQUESTS, CorruptionEvent, DebugRegistersBody, GotoOriginArguments, GotoTimeArguments, SetStackWatchesArguments, StackWatchList,
   TIME_EVENT, TimeEventBody,
 } from './protocol';
 
@@ -473,7 +473,7 @@ export class KswDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected override customRequest(command: string, response: DebugProtocol.Response, args: Partial<SetStackWatchesArguments & GotoTimeArguments> | undefined): void {
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: Partial<SetStackWatchesArguments & GotoTimeArguments & GotoOriginArguments> | undefined): void {
     this.guard(response, () => {
       const rt = this.rt();
       switch (command) {
@@ -494,6 +494,9 @@ export class KswDebugSession extends LoggingDebugSession {
         }
         case CUSTOM_REQUESTS.gotoTime:
           rt.gotoTime(Number(args?.time_ns));
+          break;
+        case CUSTOM_REQUESTS.gotoOrigin:
+          rt.gotoOrigin(Number(args?.pid), String(args?.function), Number(args?.returned_ns));
           break;
         default:
           throw new RequestError(`unknown request '${command}'`);

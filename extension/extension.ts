@@ -65,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): KswApi {
     vscode.commands.registerCommand('kstackwatch.openGuide', () =>
       vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(path.join(context.extensionPath, 'docs', 'guide.md')))),
     vscode.commands.registerCommand('kstackwatch.clearAnnotations', () => annotations.clear()),
-    vscode.commands.registerCommand(GOTO_TIME_COMMAND, (timeNs: unknown) => sessions.gotoTime(timeNs)),
+    vscode.commands.registerCommand(GOTO_TIME_COMMAND, (origin: unknown) => sessions.gotoOrigin(origin)),
     vscode.commands.registerCommand('kstackwatch.refreshWatches', () => sessions.refresh()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => view.refresh()),
   );

@@ -159,16 +159,17 @@ export function panicVictim(description: string | undefined): string | undefined
   return m?.[1];
 }
 
-/** The command a hover link runs to take the machine back to a time (extension.ts registers it). */
+/** The command a hover link runs to take the machine back to the origin frame's last moment (extension.ts registers it). */
 export const GOTO_TIME_COMMAND = 'kstackwatch.goToOriginTime';
 
 /**
  * The hover's origin line: the frame that held the written address before
  * the victim's (a stale pointer's source), with a link that takes the
- * machine back to the moment that frame returned.
+ * machine back to that frame's last moment — its last instruction before
+ * it returned, its locals still visible (`kstackwatch.gotoOrigin`).
  */
 export function originLines(origin: CorruptionOrigin | null | undefined): string[] {
   if (!origin || typeof origin.returned_ns !== 'number') return [];
-  const args = encodeURIComponent(JSON.stringify([origin.returned_ns]));
-  return [`- **origin** the address was \`${origin.variable}\` of ${origin.function}() of ${origin.comm} (pid ${origin.pid}) until it returned at ${timestamp(origin.returned_ns)} — [go back to that moment](command:${GOTO_TIME_COMMAND}?${args})`];
+  const args = encodeURIComponent(JSON.stringify([{ function: origin.function, pid: origin.pid, returned_ns: origin.returned_ns }]));
+  return [`- **origin** the address was \`${origin.variable}\` of ${origin.function}() of ${origin.comm} (pid ${origin.pid}) until it returned at ${timestamp(origin.returned_ns)} — [go back to that frame's last moment](command:${GOTO_TIME_COMMAND}?${args})`];
 }

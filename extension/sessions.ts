@@ -15,7 +15,7 @@ import { CpuRegisters, SessionWatchList, functionOfConfig, watchesToSend } from 
 import { checkLaunchStackWatch } from './watchConfig';
 import { DEBUG_TYPE } from './launchDefaults';
 import {
-  CORRUPTION_EVENT, CUSTOM_REQUESTS as REQUESTS, DebugRegistersBody, StackWatchList, TIME_EVENT,
+  CORRUPTION_EVENT, CUSTOM_REQUESTS as REQUESTS, DebugRegistersBody, GotoOriginArguments, StackWatchList, TIME_EVENT,
 } from '../adapter/protocol';
 import type { WatchStore } from './stackWatchesView';
 
@@ -227,15 +227,21 @@ export class Sessions implements vscode.Disposable {
   }
 
   /**
-   * Issue 11's `kstackwatch.gotoTime` request: take the machine of the
-   * current session back (or forward) to a simulated time; the adapter then
-   * stops with reason `goto` after a `kstackwatch.time` event.
+   * A report's origin link: take the machine of the current session back to
+   * the origin frame's last moment (`kstackwatch.gotoOrigin`); the adapter
+   * then stops with reason `goto` after a `kstackwatch.time` event. A bare
+   * number (a link from an older hover) is a simulated time (`kstackwatch.gotoTime`).
    */
-  async gotoTime(timeNs: unknown): Promise<void> {
+  async gotoOrigin(origin: unknown): Promise<void> {
     const entry = this.current();
-    if (!entry || typeof timeNs !== 'number') return;
+    if (!entry) return;
+    const o = origin as Partial<GotoOriginArguments> | null;
+    const request = typeof origin === 'number' ? { command: REQUESTS.gotoTime, body: { time_ns: origin } }
+      : o && typeof o === 'object' && typeof o.function === 'string' && typeof o.pid === 'number' && typeof o.returned_ns === 'number'
+        ? { command: REQUESTS.gotoOrigin, body: { function: o.function, pid: o.pid, returned_ns: o.returned_ns } } : null;
+    if (!request) return;
     try {
-      await entry.session.customRequest(REQUESTS.gotoTime, { time_ns: timeNs });
+      await entry.session.customRequest(request.command, request.body);
     } catch (err) {
       void vscode.window.showWarningMessage(`KStackWatch: cannot go back in time in this session: ${(err as Error).message}`);
     }

@@ -19,6 +19,8 @@
 import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { Task, TaskState } from '../kernel/task';
+import { NS_PER_INSN } from '../kernel/scheduler';
+import { MAX_BLOCK_INSNS } from '../cpu/cpu';
 import type { OopsEvent } from '../kernel/events';
 import type { CorruptionEvent } from '../kstackwatch/events';
 import { OutOfPhysicalMemory } from '../memory/memory';
@@ -43,8 +45,8 @@ import { DataBreakpointHost, DataBreakpointManager } from './dataBreakpoints';
 import { Stepper, StepKind } from './stepper';
 import { Disassembler } from './disassembler';
 import {
-  activationEntry, exactMargin, FIRST_WINDOW, lastAt, previousInstruction, previousLine, ReplayGate, REVERSE_STOP_REASONS, Sample,
-  SampleRequest, WINDOW_GROWTH,
+  activationEntry, exactMargin, FIRST_WINDOW, lastAt, lastExit, previousInstruction, previousLine, ReplayGate, REVERSE_STOP_REASONS, Sample,
+  SampleRequest, TimeTarget, WINDOW_GROWTH,
 } from './timeTravel';
 import { Inspector, sourceRef, stripSize, threadName } from './inspection';
 import type {
@@ -713,8 +715,44 @@ export class DebugRuntime extends EventEmitter {
     const horizon = Math.max(this.horizon.insns, this.target.insns());
     const latest = Math.max(this.horizon.time_ns, this.target.timeNs());
     if (timeNs > latest) throw new RequestError(`${timeNs} ns has not been reached yet (the run has got to ${latest} ns); continue to go further`);
-    this.travel(() => this.runReplay(horizon, null, (info, pos) => (pos >= horizon || info.reason === 'goto' ? 'report' : 'skip'), timeNs,
+    this.travel(() => this.runReplay(horizon, null, (info, pos) => (pos >= horizon || info.reason === 'goto' ? 'report' : 'skip'), { ns: timeNs },
       (t) => ({ reason: 'goto', threadId: t.pid, description: `At ${timeNs} ns` })));
+  }
+
+  /**
+   * Back to a frame's last moment — where a report's origin says the
+   * written address came from: the last instruction `pid` ran in `fnName`
+   * before its return at `returnedNs` (its `ret`), with the frame still live
+   * and its locals visible (`kstackwatch.gotoOrigin`; stop reason `goto`).
+   */
+  gotoOrigin(pid: number, fnName: string, returnedNs: number): void {
+    this.requireReversible();
+    if (!Number.isFinite(returnedNs) || returnedNs < 0) throw new RequestError(`returned_ns must be a number of nanoseconds ≥ 0, not ${returnedNs}`);
+    const fn = this.target.functionByName(fnName);
+    if (!fn) throw new RequestError(`no function '${fnName}' in the program`);
+    const horizon = Math.max(this.horizon.insns, this.target.insns());
+    const latest = Math.max(this.horizon.time_ns, this.target.timeNs());
+    if (returnedNs > latest) throw new RequestError(`${returnedNs} ns has not been reached yet (the run has got to ${latest} ns); continue to go further`);
+    const inFn = (rip: bigint): boolean => rip >= fn.start && rip < fn.start + BigInt(Math.max(1, fn.size));
+    this.travel(() => {
+      // Past the return in the task's own time first (every instruction of the frame is before that point).
+      // The recorded time is the clock at the start of the block that ran the ret (the CPU counts retired
+      // instructions per block): the ret is at most a block later.
+      const past = returnedNs + MAX_BLOCK_INSNS * NS_PER_INSN + 1;
+      this.runReplay(horizon, null, (info, pos) => (pos >= horizon || info.reason === 'goto' ? 'quiet' : 'skip'), { ns: past, pid },
+        (t) => ({ reason: 'goto', threadId: t.pid }));
+      const after = this.target.insns();
+      const task = this.target.tasks().find((t) => t.pid === pid);
+      const stay = (why: string): void => {
+        this.output(`${why}: at the time it returned instead\n`, 'console');
+        this.goTo(after, (t) => ({ reason: 'goto', threadId: task ? pid : t.pid, description: why }));
+      };
+      if (!task) { stay(`no task ${pid} at ${returnedNs} ns`); return; }
+      const who = `${fnName} of ${task.comm} (pid ${pid})`;
+      this.searchBack(task, (samples) => lastExit(samples, inFn, task.shadow.depth),
+        (s) => this.goTo(s.pos, () => ({ reason: 'goto', threadId: pid, description: `In ${who}: its last instruction before it returned at ${returnedNs} ns` })),
+        () => stay(`${who} did not return before ${returnedNs} ns`));
+    });
   }
 
   /**
@@ -784,16 +822,16 @@ export class DebugRuntime extends EventEmitter {
   /**
    * Rebuild the machine (same program, breakpoints and stack watches) and
    * replay its history synchronously, deciding at each stop; the gate stops
-   * it at `limit` (or at the first quantum at or after `untilNs`) with
+   * it at `limit` (or at the first instruction boundary at or after `until`) with
    * `arrival`'s stop. Returns the sampled thread's instruction starts.
    */
   private runReplay(limit: number, sample: SampleRequest | null, atStop: (info: StopInfo, pos: number) => ReplayAction,
-    untilNs?: number, arrival: (t: Task) => StopInfo = (t) => ({ reason: 'step', threadId: t.pid })): Sample[] {
+    until?: TimeTarget, arrival: (t: Task) => StopInfo = (t) => ({ reason: 'step', threadId: t.pid })): Sample[] {
     const reached = this.target.insns();
     if (reached >= this.horizon.insns) this.horizon = { insns: reached, time_ns: this.target.timeNs() };
     this.rebuild();
     const gate = new ReplayGate({ position: () => this.target.insns(), time: () => this.target.timeNs(), rip: (t) => getRip(this.target.registers(t)), depth: (t) => t.shadow.depth },
-      limit, exactMargin(Math.max(this.options.sched.quantumMax, this.options.sched.fineMax)), sample, untilNs, (t) => this.requestStop(arrival(t)));
+      limit, exactMargin(Math.max(this.options.sched.quantumMax, this.options.sched.fineMax)), sample, until, (t) => this.requestStop(arrival(t)));
     this.replay = { gate, atStop };
     try {
       this.target.start();

@@ -54,11 +54,19 @@ export interface GateEnv {
 }
 
 /**
+ * A simulated time a replay stops at: the first instruction boundary at or
+ * after it — of any task, or of task `pid` only. (Time is not monotonic in
+ * position across CPUs: each CPU's quantum of a round counts from the
+ * round's start; along one task's own instructions it is.)
+ */
+export interface TimeTarget { ns: number; pid?: number }
+
+/**
  * The gate of a replay: every task runs at full speed until it is within
  * `margin` (exactMargin) of `limit`, then one instruction at a time, and the machine
  * stops at the first instruction boundary at or after `limit`; the sampled
  * thread also runs one instruction at a time from `sample.from` and each
- * instruction start is recorded. With `untilNs`, it also stops at the
+ * instruction start is recorded. With `until`, it also stops at the
  * first instruction boundary at or after that simulated time (tasks near it
  * run one instruction at a time).
  */
@@ -66,13 +74,14 @@ export class ReplayGate {
   readonly samples: Sample[] = [];
 
   constructor(private readonly env: GateEnv, readonly limit: number, private readonly margin: number, private readonly sample: SampleRequest | null,
-    private readonly untilNs: number | undefined, private readonly arrive: (task: Task) => void) {}
+    private readonly until: TimeTarget | undefined, private readonly arrive: (task: Task) => void) {}
 
   gate(task: Task): DebugGateAnswer {
     const pos = this.env.position();
-    if (pos >= this.limit || (this.untilNs !== undefined && this.env.time() >= this.untilNs)) { this.arrive(task); return 'stop'; }
+    const u = this.until && (this.until.pid === undefined || this.until.pid === task.pid) ? this.until.ns : undefined;
+    if (pos >= this.limit || (u !== undefined && this.env.time() >= u)) { this.arrive(task); return 'stop'; }
     // near the time asked for, one instruction at a time: the stop is at the first instruction boundary at or after it
-    if (this.untilNs !== undefined && this.env.time() + this.margin >= this.untilNs) return 'step';
+    if (u !== undefined && this.env.time() + this.margin >= u) return 'step';
     const s = this.sample;
     if (s && task.pid === s.pid && pos >= s.from) {
       this.record(pos, this.env.rip(task), this.env.depth(task));
@@ -189,3 +198,21 @@ export function activationEntry(samples: readonly Sample[], depth: number, fromS
 export const REVERSE_STOP_REASONS: ReadonlySet<string> = new Set([
   'breakpoint', 'function breakpoint', 'instruction breakpoint', 'data breakpoint', 'exception',
 ]);
+
+/**
+ * A frame's last moment (the origin link of a report): the thread's latest
+ * instruction in the function after which it leaves the function's depth —
+ * its `ret`, or a jump to a return thunk run at the same depth — so the
+ * frame is still live there. `depthNow`: the thread's depth after the last
+ * sample.
+ */
+export function lastExit(samples: readonly Sample[], inFunction: (rip: bigint) => boolean, depthNow: number): Sample | undefined {
+  for (let k = samples.length - 1; k >= 0; k--) {
+    const s = samples[k];
+    if (!inFunction(s.rip)) continue;
+    let m = k + 1;
+    while (m < samples.length && samples[m].depth === s.depth && !inFunction(samples[m].rip)) m++;
+    if ((m < samples.length ? samples[m].depth : depthNow) < s.depth) return s;
+  }
+  return undefined;
+}

@@ -284,6 +284,44 @@ describe('time travel', { skip: SKIP }, () => {
     await assert.rejects(dc!.gotoRequest({ threadId: writer, targetId: 999 }), /no goto target 999/);
   });
 
+  test('kstackwatch.gotoOrigin (the report\'s origin link) lands inside the origin frame\'s last moment, at its ret, where its locals are still visible (gotoTime(returned_ns) does not)', async () => {
+    let corruption: Promise<DebugProtocol.Event> | null = null;
+    const hit = await toCorruption({}, async (c) => { corruption = c.waitForEvent('kstackwatch.corruption'); });
+    const body = (await corruption!).body;
+    const origin = body.origin as { function: string; variable: string; pid: number; comm: string; returned_ns: number };
+    assert.equal(origin.function, 'leak_frame');
+    assert.equal(origin.variable, 'scratch[3]');
+
+    // the time alone does not find the frame: another CPU's quantum reaches that time first (before leak_frame ran here)
+    let stop = stopWithTime(dc!);
+    await dc!.customRequest('kstackwatch.gotoTime', { time_ns: origin.returned_ns });
+    await stop;
+    const victimTop = (await dc!.stackTraceRequest({ threadId: origin.pid })).body.stackFrames[0];
+    assert.doesNotMatch(victimTop.name, /^leak_frame\+/);
+
+    stop = stopWithTime(dc!);
+    await dc!.customRequest('kstackwatch.gotoOrigin', { function: origin.function, pid: origin.pid, returned_ns: origin.returned_ns });
+    const last = await stop;
+    assert.equal(last.event.body.reason, 'goto');
+    assert.equal(last.event.body.threadId, origin.pid);
+    assert.match(last.event.body.description ?? '', /^In leak_frame of victim \(pid \d+\): its last instruction before it returned at \d+ ns$/);
+    assert.match(last.frames[0].name, /^leak_frame\+0x[0-9a-f]+$/);
+    assert.ok(last.time.insns < hit.time.insns);
+    const insn = await dc!.disassembleRequest({ memoryReference: last.frames[0].instructionPointerReference!, instructionCount: 1 });
+    assert.match(insn.body!.instructions[0].instruction, /^ret/);
+    // the frame is live: its locals are the ones the stale pointer points into
+    assert.equal(await evaluate(last.frames[0].id, '&scratch[3]'), body.watch.addr);
+    assert.equal(await evaluate(last.frames[0].id, 'scratch[3]'), '0x5c003');
+    assert.equal(await evaluate(last.frames[0].id, 'escaped'), body.watch.addr);
+    // forward again: the same corruption
+    stop = stopWithTime(dc!);
+    await dc!.continueRequest({ threadId: origin.pid });
+    assert.deepEqual((await stop).time, hit.time);
+    // bad input: one line, no stack
+    await assert.rejects(dc!.customRequest('kstackwatch.gotoOrigin', { function: 'no_such_fn', pid: origin.pid, returned_ns: 1 }), /no function 'no_such_fn' in the program/);
+    await assert.rejects(dc!.customRequest('kstackwatch.gotoOrigin', { function: 'leak_frame', pid: origin.pid }), /returned_ns/);
+  });
+
   test('reverseContinue goes back over a function breakpoint, and to the start of the run when nothing would stop', async () => {
     const hit = await toCorruption({}, (c) => c.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'leak_frame' }] }));
     // the function breakpoint stops first going forward

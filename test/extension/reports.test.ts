@@ -72,7 +72,7 @@ test('the hover names the origin of the written address with a link back in time
   const origin = { function: 'remember_scratch', variable: 'scratch[3]', pid: 1, comm: 'insmod', returned_ns: 1234567 };
   const hover = corruptionHover({ ...C, origin });
   assert.match(hover, /\*\*origin\*\* the address was `scratch\[3\]` of remember_scratch\(\) of insmod \(pid 1\) until it returned at \[ {4}0\.001234\]/);
-  assert.ok(hover.includes(`(command:kstackwatch.goToOriginTime?${encodeURIComponent('[1234567]')})`));
+  assert.ok(hover.includes(`[go back to that frame's last moment](command:kstackwatch.goToOriginTime?${encodeURIComponent(JSON.stringify([{ function: 'remember_scratch', pid: 1, returned_ns: 1234567 }]))})`));
   assert.doesNotMatch(corruptionHover({ ...C, origin: null }), /origin/);
   assert.doesNotMatch(corruptionHover(C), /origin/);
   assert.deepEqual(originLines(undefined), []);

@@ -6,7 +6,7 @@
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { activationEntry, exactMargin, lastAt, previousInstruction, previousLine, ReplayGate, Sample } from '../../simulator/debug/timeTravel';
+import { activationEntry, exactMargin, lastAt, lastExit, previousInstruction, previousLine, ReplayGate, Sample } from '../../simulator/debug/timeTravel';
 import type { Task } from '../../simulator/kernel/task';
 
 /** rip → line: 0x10.. line 1, 0x20.. line 2, 0x30.. line 3 (one file); 0x90.. no line (a kernel stub). */
@@ -58,7 +58,7 @@ test('ReplayGate: full speed far from the target, one instruction at a time near
   assert.equal(gate.gate(task(3)), 'stop');
   assert.deepEqual(arrived, [3]);
 
-  const byTime = new ReplayGate(env, Infinity, exactMargin(16), null, 5_000, (t) => arrived.push(t.pid));
+  const byTime = new ReplayGate(env, Infinity, exactMargin(16), null, { ns: 5_000 }, (t) => arrived.push(t.pid));
   pos = 0; time = 1_000;
   assert.equal(byTime.gate(task(4)), 'run');
   time = 4_990;
@@ -66,6 +66,13 @@ test('ReplayGate: full speed far from the target, one instruction at a time near
   time = 5_000;
   assert.equal(byTime.gate(task(4)), 'stop');
   assert.deepEqual(arrived, [3, 4]);
+
+  // one task's own time (another CPU's quantum of the same round counts from the same start)
+  const byTaskTime = new ReplayGate(env, Infinity, exactMargin(16), null, { ns: 5_000, pid: 9 }, (t) => arrived.push(t.pid));
+  time = 6_000;
+  assert.equal(byTaskTime.gate(task(4)), 'run', 'another task past the time: runs on');
+  assert.equal(byTaskTime.gate(task(9)), 'stop');
+  assert.deepEqual(arrived, [3, 4, 9]);
 });
 
 test('activationEntry: the instruction after the thread\'s last call into that depth; the thread\'s first when it is its own function', () => {
@@ -81,4 +88,15 @@ test('lastAt: the latest sample at one of the addresses, not the one the thread 
   assert.equal(lastAt(samples, 0x20n, new Set([0x20n]))?.pos, 4);
   assert.equal(lastAt(samples, 0x31n, new Set([0x20n, 0x10n]))?.pos, 9);
   assert.equal(lastAt(samples, 0x31n, new Set([0x99n])), undefined);
+});
+
+test('lastExit: the thread\'s last instruction in the function before it left the function\'s depth (its ret, or a jump to a return thunk)', () => {
+  const inFn = (rip: bigint): boolean => rip >= 0x40n && rip < 0x50n;
+  // caller at depth 1 calls fn (depth 2), fn calls a helper (depth 3), returns, fn returns; later calls fn again
+  const samples = [s(1, 0x10, 1), s(2, 0x40, 2), s(3, 0x41, 2), s(4, 0x60, 3), s(5, 0x42, 2), s(6, 0x43, 2), s(7, 0x11, 1), s(8, 0x40, 2)];
+  assert.equal(lastExit(samples, inFn, 2)?.pos, 6, 'the ret at 0x43; the call to the helper is not a return; the live activation has not returned');
+  assert.equal(lastExit(samples.slice(0, 6), inFn, 1)?.pos, 6, 'the return is after the last sample: the depth now says so');
+  const thunk = [s(1, 0x40, 2), s(2, 0x44, 2), s(3, 0x90, 2), s(4, 0x12, 1)];
+  assert.equal(lastExit(thunk, inFn, 1)?.pos, 2, 'the jump to the return thunk');
+  assert.equal(lastExit([s(1, 0x10, 1)], inFn, 1), undefined);
 });
