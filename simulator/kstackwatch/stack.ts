@@ -36,6 +36,8 @@ export interface WatchOwner {
   canary: boolean;
 }
 
+interface CanaryTarget { address: bigint; length: 8; lo: number; hi: number }
+
 /** Canary search limit, in words (the kernel's). */
 const CANARY_SEARCH_WORDS = 128;
 
@@ -149,7 +151,7 @@ export class StackProbe {
    * The common case without BigInt: canary mode with the prologue's canary
    * slot known, SP inside the stack, the slot holding the canary.
    */
-  private fastCanary(task: Task): { address: bigint; length: number; lo: number; hi: number } | null {
+  private fastCanary(task: Task): CanaryTarget | null {
     if (this.variable || !this.canarySlot || this.config.funcOffset !== null || !watchesCanary(this.config)) return null;
     const R = this.m.cpu.regs;
     if (!task.stackContainsAt(R[2 * Gpr.RSP], R[2 * Gpr.RSP + 1], 1)) return null;
@@ -158,8 +160,17 @@ export class StackProbe {
     if (!task.stackContainsAt(lo, hi, 8)) return null;
     const mem = this.m.mem;
     if (mem.peek64(lo, hi) !== task.canaryLo || mem.scratch[0] !== task.canaryHi) return null;
-    return { address: joinAddress(lo, hi), length: 8, lo, hi };
+    const c = this.canaryTarget;
+    if (c.lo !== lo || c.hi !== hi || c.address === 0n) { c.lo = lo; c.hi = hi; c.address = joinAddress(lo, hi); }
+    return c;
   }
+
+  /**
+   * fastCanary's answer, reused: calls at the same depth find the canary in
+   * the same slot call after call, so its BigInt address is made once, not
+   * on every arm.
+   */
+  private readonly canaryTarget: CanaryTarget = { address: 0n, length: 8, lo: 0, hi: 0 };
 
   /** The canary's slot as the prologue stored it, when known and it holds the canary. */
   private exactCanary(task: Task): bigint | null {

@@ -336,9 +336,24 @@ export class Memory {
           }
         }
       }
-      if (read) page.watchRead += delta;
-      this.flushTlbPage(pLo);
+      if (read) {
+        page.watchRead += delta;
+        this.flushTlbPage(pLo);
+      } else {
+        this.refreshWriteWatch(pLo, pHi, page);
+      }
     }
+  }
+
+  /**
+   * A write watch on the page changed: update the write-TLB entry's watched
+   * range in place instead of dropping the entry. KStackWatch arms and
+   * disarms on every watched call; dropping the entries sent the next loads
+   * and stores to that stack page through the slow path each time.
+   */
+  private refreshWriteWatch(lo: number, hi: number, page: PageEntry): void {
+    const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
+    if (this.wTagA[i] === p && this.wTagB[i] === hi) this.setWriteWatch(i, page);
   }
 
   /** Drop the TLB entries that could map this page (a direct-mapped slot each). */
@@ -497,6 +512,11 @@ export class Memory {
     if (page.watchRead) return; // a read watch must see read-modify-write loads too
     const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
     this.wTagA[i] = p; this.wTagB[i] = hi; this.wBase[i] = page.frame;
+    this.setWriteWatch(i, page);
+  }
+
+  /** The union of the page's write-watched ranges, for write-TLB slot i (stores inside it take the slow path). */
+  private setWriteWatch(i: number, page: PageEntry): void {
     let start = PAGE_SIZE, end = 0;
     const r = page.watchRanges;
     for (let j = 0; j < r.length; j += 2) { if (r[j] < start) start = r[j]; if (r[j + 1] > end) end = r[j + 1]; }

@@ -62,6 +62,22 @@ test('a watch on 4 bytes catches an overlapping 8-byte store but not a neighbour
   assert.equal(cpu.debug.dr6 & 0xf, 4, 'B2');
 });
 
+test('arming and disarming a write watch on a page the write TLB already maps takes effect at the next store', () => {
+  // KStackWatch arms and disarms on every call: the TLB entry is updated in place, not dropped
+  const cpu = machine([...MOV_M_RAX_RBX, ...HLT]);
+  const again = (at: bigint) => { cpu.rip = CODE; cpu.setReg(Gpr.RAX, at); return cpu.run(10).kind; };
+  assert.equal(again(DATA + 0x200n), 'halt', 'the store puts the page in the write TLB');
+  arm(cpu, 0, DATA + 0x208n, BreakType.WRITE, 8);
+  assert.equal(again(DATA + 0x200n), 'halt', 'a store next to the armed range stays on the fast path');
+  assert.equal(again(DATA + 0x208n), 'debug', 'a store into the armed range traps');
+  cpu.debug.dr7 = 0;
+  cpu.applyDebugRegisters();
+  assert.equal(again(DATA + 0x208n), 'halt', 'disarmed: no trap');
+  arm(cpu, 0, DATA + 0x300n, BreakType.WRITE, 8);
+  assert.equal(again(DATA + 0x208n), 'halt', 're-armed elsewhere on the page: the old range is free');
+  assert.equal(again(DATA + 0x2fcn), 'debug', 'a store overlapping the new range traps');
+});
+
 test('a write watch ignores loads; a read/write watch catches them', () => {
   const cpu = machine([...MOV_RCX_M_RAX, ...HLT]);
   cpu.setReg(Gpr.RAX, DATA + 0x10n);
