@@ -4,7 +4,8 @@
 // 4 CPUs under several seeds, with musl and glibc; the interleaving is a
 // function of the seed and is fine-grained (threads really run side by
 // side); the program sees the CPUs it was given (sysconf, get_nprocs,
-// sched_getaffinity, getcpu, sched_setaffinity); bad options exit 2.
+// sched_getaffinity, getcpu, sched_setaffinity); signals sent to one thread
+// reach that thread (test/programs/threadsignals.c); bad options exit 2.
 
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -127,6 +128,22 @@ describe('guest threads on several simulated CPUs', () => {
     assert.equal(got.stdout, want.stdout);
     assert.equal(got.status, 0);
   });
+
+  for (const [cc, flags] of [['musl-gcc', ['-static', '-O2']], ['gcc', ['-static', '-O2', '-pthread']]] as const) {
+    test(`signals to one thread land on it, per-thread masks and pending sets (test/programs/threadsignals.c, ${cc}, 4 CPUs)`, {
+      skip: cc === 'gcc' ? (glibcStatic ? false : 'gcc -static -pthread not available') : SKIP_MUSL,
+    }, () => {
+      const bin = build(cc, readFileSync(join(ROOT, 'test/programs/threadsignals.c'), 'utf8'), `threadsignals-${cc}`, [...flags]);
+      const want = native(bin);
+      assert.equal(want.status, 0);
+      for (const seed of ['1', '2']) {
+        const got = ksw(['--cpus', '4', '--seed', seed, bin]);
+        assert.equal(got.stderr, '', `seed ${seed}`);
+        assert.equal(got.stdout, want.stdout, `seed ${seed}`);
+        assert.equal(got.status, 0);
+      }
+    });
+  }
 
   test('on 4 CPUs the interleaving is a function of the seed, and fine-grained', { skip: SKIP_MUSL }, () => {
     const bin = build('musl-gcc', RACY, 'racy', ['-static', '-O2']);
