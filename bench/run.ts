@@ -12,6 +12,8 @@
 // --cpu       time every engine in user+system CPU seconds (/usr/bin/time)
 //             instead of wall seconds: on a loaded machine wall times are
 //             noise, CPU times still compare engines fairly
+// --steady    run ksw again with 3× the work and print its steady-state MIPS
+//             and fixed cost (start-up + JIT warm-up) per program (steady.ts)
 // Wall times include process start-up for every engine; "ksw MIPS" is the
 // simulator's own figure from its `insns=N seconds=S mips=M` stats line.
 // After the table: start-up times (bench/startup.ts). The KStackWatch
@@ -22,6 +24,7 @@ import { cpus as hostCpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { measureStartup } from './startup';
+import { STEADY_FACTOR, SteadyRuns, steadyTable } from './steady';
 
 const root = resolve(__dirname, '../..'); // out/bench/run.js -> repository root
 const srcDir = join(root, 'bench/programs');
@@ -39,10 +42,11 @@ interface Options {
   useQemu: boolean;
   startup: boolean;
   cpu: boolean;
+  steady: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { names: [], scale: 1, repeat: 1, useQemu: true, startup: true, cpu: false };
+  const o: Options = { names: [], scale: 1, repeat: 1, useQemu: true, startup: true, cpu: false, steady: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -55,6 +59,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-qemu') o.useQemu = false;
     else if (a === '--no-startup') o.startup = false;
     else if (a === '--cpu') o.cpu = true;
+    else if (a === '--steady') o.steady = true;
     else if (a === '-h' || a === '--help') usage();
     else if (a.startsWith('-')) usage(`unknown option ${a}`);
     else o.names.push(a.replace(/\.c$/, ''));
@@ -64,7 +69,7 @@ function parseArgs(argv: string[]): Options {
 
 function usage(error?: string): never {
   if (error) console.error(`bench: ${error}`);
-  console.error('usage: node out/bench/run.js [NAME…] [--scale N] [--repeat N] [--no-qemu] [--no-startup] [--cpu]');
+  console.error('usage: node out/bench/run.js [NAME…] [--scale N] [--repeat N] [--no-qemu] [--no-startup] [--cpu] [--steady]');
   process.exit(error ? 2 : 0);
 }
 
@@ -168,6 +173,7 @@ function main(): void {
       `node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}`,
   );
   const rows: Row[] = [];
+  const steadyRuns: SteadyRuns[] = [];
   const failures: string[] = [];
   for (const name of names) {
     const bin = join(workDir, name);
@@ -233,6 +239,16 @@ function main(): void {
           k.stderr.trimEnd().split('\n').slice(-6).map((l) => '    ' + l).join('\n'),
       );
     }
+    if (opts.steady && row.agree && m && k.ok) {
+      process.stderr.write(`  ${name}: ksw ×${STEADY_FACTOR}\n`);
+      const longer = timed(process.execPath, [kswBin, 'exec', '--stats', bin, String(opts.scale * STEADY_FACTOR)], opts.repeat, 1_800_000, opts.cpu);
+      const m3 = STATS_RE.exec(longer.stderr.trimEnd().split('\n').pop() ?? '');
+      if (longer.ok && m3) {
+        steadyRuns.push({ name, insns: row.insns!, seconds: k.seconds, insns3: Number(m3[1]), seconds3: longer.seconds });
+      } else {
+        failures.push(`${name}: ksw exec at scale ${opts.scale * STEADY_FACTOR} failed (${longer.what})`);
+      }
+    }
     rows.push(row);
   }
 
@@ -291,6 +307,11 @@ function main(): void {
     );
   } else {
     console.log(`summary: no program ran correctly to the end under ksw (0/${names.length}); outputs DIFFER`);
+  }
+  if (steadyRuns.length) {
+    console.log('');
+    console.log(`steady state (ksw at scale ${opts.scale} and ${opts.scale * STEADY_FACTOR}; fixed = start-up + JIT warm-up):`);
+    for (const line of steadyTable(steadyRuns, opts.cpu ? 'CPU s' : 's')) console.log(line);
   }
   if (opts.startup) {
     const startup = measureStartup(root, workDir, cc, kswBin);
