@@ -25,6 +25,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { measureStartup } from './startup';
 import { STEADY_FACTOR, SteadyRuns, steadyTable } from './steady';
+import { markdownTable } from './table';
 
 const root = resolve(__dirname, '../..'); // out/bench/run.js -> repository root
 const srcDir = join(root, 'bench/programs');
@@ -267,13 +268,8 @@ function main(): void {
     r.agree && r.native !== undefined && r.ksw !== undefined ? fmtRatio(r.ksw / r.native) : 'n/a',
     r.agree ? 'agree' : 'DIFFER' + (r.notes.length ? ` (${r.notes.join('; ')})` : ''),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const fmtLine = (cells: string[]) =>
-    '| ' + cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
   console.log('');
-  console.log(fmtLine(header));
-  console.log('|' + widths.map((w, i) => (i === 0 || i === widths.length - 1 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|');
-  for (const l of lines) console.log(fmtLine(l));
+  for (const l of markdownTable(header, lines, [0, header.length - 1])) console.log(l);
   console.log('');
 
   // Summary over the programs that ran to the end under ksw with the native output.

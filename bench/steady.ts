@@ -7,6 +7,8 @@
 // kernel-shaped programs show the fixed cost dominating at scale 1, so the
 // MIPS column of the main table mostly measures warm-up, not block code.
 
+import { markdownTable } from './table';
+
 /** ksw's retired instructions and seconds at the base scale and at three times it. */
 export interface SteadyRuns {
   name: string;
@@ -45,11 +47,5 @@ export function steadyTable(runs: SteadyRuns[], unit: string): string[] {
       s ? `${Math.round(Math.max(0, s.fixedSeconds) / r.seconds * 100)} %` : 'n/a',
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((l) => l[i].length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
-  return [
-    line(header),
-    '|' + widths.map((w, i) => (i === 0 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|',
-    ...rows.map(line),
-  ];
+  return markdownTable(header, rows, [0]);
 }
