@@ -777,7 +777,11 @@ export class DebugRuntime extends EventEmitter {
 
   private requireReversible(): void {
     this.requireStopped();
-    if (this.target.kind !== 'kernel') throw new RequestError('reverse execution needs a kernel module (a user-mode program cannot go back)');
+    // A user program's files, stdin and stdout are the host's: a replay from the start would read and change them again
+    // (its time and getrandom are simulated and seeded, so recording its host I/O would make it replayable: not done yet).
+    if (this.target.kind !== 'kernel') {
+      throw new RequestError('reverse execution needs a kernel module: a user-mode program cannot go back (its system calls read and change host files, stdin and stdout, which a replay would do again)');
+    }
   }
 
   /**
