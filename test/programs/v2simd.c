@@ -3,9 +3,9 @@
    popcount becomes popcnt, loops vectorize with SSE4.1 (pmulld, pminsd,
    pmovzx, blends), and the intrinsics gcc offers for SSSE3/SSE4.x — pshufb,
    ptest, pcmpistri/pcmpestrm, crc32, hadd, dpps/dppd, mpsadbw — plus a 16-byte compare-and-swap
-   (cmpxchg16b). CPUID must report the features used. (Not libgcc's
-   __builtin_cpu_supports: it reports nothing for a vendor other than Intel,
-   AMD or Zhaoxin, and our CPUID vendor is "KStackWatch!".) */
+   (cmpxchg16b). CPUID must report the features used, and libgcc's
+   __builtin_cpu_supports (which decodes them only for vendors it knows:
+   ours says GenuineIntel) must see them. */
 #include <cpuid.h>
 #include <math.h>
 #include <nmmintrin.h>
@@ -43,6 +43,11 @@ int main(void) {
   /* (AVX is not printed: the host may have it, the simulated CPU says it has not) */
   printf("cpuid: sse3=%u ssse3=%u sse4.1=%u sse4.2=%u popcnt=%u cx16=%u\n", c & 1, (c >> 9) & 1, (c >> 19) & 1,
          (c >> 20) & 1, (c >> 23) & 1, (c >> 13) & 1);
+  __builtin_cpu_init();
+  printf("__builtin_cpu_supports: sse3=%d ssse3=%d sse4.1=%d sse4.2=%d popcnt=%d cmpxchg16b=%d x86-64-v2=%d\n",
+         !!__builtin_cpu_supports("sse3"), !!__builtin_cpu_supports("ssse3"), !!__builtin_cpu_supports("sse4.1"),
+         !!__builtin_cpu_supports("sse4.2"), !!__builtin_cpu_supports("popcnt"), !!__builtin_cpu_supports("cmpxchg16b"),
+         !!__builtin_cpu_supports("x86-64-v2"));
 
   for (unsigned i = 0; i < sizeof dv / sizeof *dv; i++)
     printf("%g: floor %.17g ceil %.17g trunc %.17g rint %.17g\n", dv[i], floor(dv[i]), ceil(dv[i]), trunc(dv[i]), nearbyint(dv[i]));
