@@ -5,6 +5,10 @@
 #   gcc               (normally present already)
 #   liblua5.4-dev     (Debian's static Lua library: test/unit/interpreter.test.ts
 #                     runs a Lua interpreter built on it under ksw exec)
+#   gcc-<major>-source
+#                     (GCC's source for the installed gcc: its C torture tests
+#                     are the outside C test suite test/unit/gccTorture.test.ts
+#                     runs under ksw exec)
 #   make, linux-headers-amd64
 #                     (the Kbuild tests build real .ko modules against the
 #                     distribution's kernel headers: ksw build)
@@ -12,6 +16,8 @@
 #                     (the end-to-end tests in a real VS Code: Debian's browser
 #                     driven by playwright-core, a header code-server's native
 #                     build needs, and a font for readable screenshots)
+# then the outside C sources the tests build (scripts/install-sources.sh:
+# Duktape's C source from npm, the torture tests out of gcc-<major>-source),
 # and then code-server itself (scripts/install-code-server.sh, cached by
 # version outside the repository). KSW_E2E=0 skips the end-to-end part.
 # Idempotent: installs only what is missing; does nothing when all is there.
@@ -26,6 +32,10 @@ command -v qemu-x86_64 >/dev/null 2>&1 || need[qemu-user]=cmd:qemu-x86_64
 command -v make >/dev/null 2>&1 || need[make]=cmd:make
 ls /usr/src/linux-headers-*/.config >/dev/null 2>&1 || need[linux-headers-amd64]=pkg
 [ -f /usr/lib/x86_64-linux-gnu/liblua5.4.a ] || need[liblua5.4-dev]=pkg
+if command -v gcc >/dev/null 2>&1; then
+  gcc_major="$(gcc -dumpversion | cut -d. -f1)"
+  ls /usr/src/gcc-"$gcc_major"/gcc-*.tar.* >/dev/null 2>&1 || need[gcc-$gcc_major-source]=pkg
+fi
 if [ "${KSW_E2E:-1}" != "0" ]; then
   command -v chromium >/dev/null 2>&1 || need[chromium]=cmd:chromium
   for pkg in libkrb5-dev fonts-dejavu-core; do
@@ -65,6 +75,7 @@ else
   done
 fi
 
+bash "$here/install-sources.sh"
 if [ "${KSW_E2E:-1}" != "0" ]; then
   bash "$here/install-code-server.sh"
 fi

@@ -2,9 +2,8 @@
 // liblua5.4.a from liblua5.4-dev with the small main in test/unit/lua/,
 // linked with gcc -static) runs a script that loads a module with require
 // from a file, and the output, the files it writes and the exit status
-// match the native run. (No interpreter's C source can be had offline
-// here — no deb-src, no npm package shipping one — so the library is the
-// distribution's build; the interpreter code running is all of it.)
+// match the native run. (Lua's library is the distribution's build; the
+// interpreter built from its C source is Duktape: duktape.test.ts.)
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
