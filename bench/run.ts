@@ -310,7 +310,7 @@ function main(): void {
     for (const line of steadyTable(steadyRuns, opts.cpu ? 'CPU s' : 's')) console.log(line);
   }
   if (opts.startup) {
-    const startup = measureStartup(root, workDir, cc, kswBin);
+    const startup = measureStartup(root, workDir, cc, kswBin, opts.useQemu && available(qemu, ['--version']) ? qemu : null);
     console.log('');
     for (const line of startup.lines) console.log(line);
     failures.push(...startup.failures);
