@@ -188,7 +188,7 @@ export class BlockCompiler {
   private hostBlock(lo: number, hi: number, index: number): Block {
     const body = `C.trapInsnLo=${lo};C.trapInsnHi=${hi};` +
       `try{C.hostCall(${index});return 1;}catch(err){C.blockFault(err,${lo},${hi});return 0;}`;
-    const factory = new Function(...this.envNames, `return function host(){${body}};`);
+    const factory = new Function(...this.envNames, `return (function host(){${body}});`);
     const run = factory(...this.envValues) as () => number;
     return { run, ipLo: lo, ipHi: hi, pages: [pageKey(lo, hi)], length: 1, insns: [] };
   }
@@ -361,7 +361,9 @@ export class BlockCompiler {
     const loop = loopsBack || (insns.length > 0 && isSelfLoop(insns[insns.length - 1], lo, hi));
     const body = 'let k=0,ml=0,mh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0,t=0,u=0,base=0,it=0,fa=0,fah=0,fb=0,fbh=0,fr=0,frh=0;' +
       `try{${loop ? `for(;;){${code}}` : code}}catch(err){C.blockFault(err,IPS[2*k],IPS[2*k+1]);return base+k;}`;
-    const factory = new Function(...this.envNames, 'IPS', `return function block(){${body}};`);
+    // Parenthesised, V8 compiles the block with its factory: a bare function
+    // expression would be pre-parsed now and parsed again at its first call.
+    const factory = new Function(...this.envNames, 'IPS', `return (function block(){${body}});`);
     const run = factory(...this.envValues, Int32Array.from(ips)) as () => number;
     return { run, ipLo: lo, ipHi: hi, pages: [...pages], length: insns.length, insns };
   }
