@@ -48,6 +48,12 @@ export interface LaunchOptions {
   stopOnOops: boolean;
   /** The interleaving policy (`sched`: "fine", "coarse" or "quantum=MIN-MAX,fine=PERCENT,fine-max=N", as `ksw run --sched`). */
   sched: SchedPolicy;
+  /**
+   * A user-mode program's CPUs and policy: `cpus` and `sched` when given,
+   * else 1 CPU and the user-mode default (as `ksw exec`; a module's default is 4).
+   */
+  userCpus: number;
+  userSched?: SchedPolicy;
 }
 
 /** A launch that cannot start; shown to the user in the editor. */
@@ -123,6 +129,8 @@ export function parseLaunchArgs(raw: Raw): LaunchOptions {
     cwd,
     stopOnOops: boolean(raw, 'stopOnOops', true),
     sched: schedPolicy(raw.sched),
+    userCpus: integer(raw, 'cpus', 1, 64, 1),
+    ...(raw.sched !== undefined && raw.sched !== null ? { userSched: schedPolicy(raw.sched) } : {}),
   };
 }
 

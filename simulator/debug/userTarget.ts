@@ -69,6 +69,8 @@ export class UserTarget implements Target {
       stderr: (b) => events.log(decode(b), 'stderr'),
       stdin: () => 0,
       seed: opts.seed,
+      cpus: opts.userCpus,
+      quanta: opts.userSched,
     });
     this.mem = this.proc.mem;
     const bias = this.proc.image.bias;
@@ -113,7 +115,10 @@ export class UserTarget implements Target {
   }
 
   tasks(): readonly Task[] { return this.taskList; }
-  cpuOf(): number { return 0; }
+  /** The CPU the thread runs on, or ran on last. */
+  cpuOf(task: Task): number {
+    return this.proc.threads.all.find((t) => t.tid === task.pid)?.lastCpu ?? 0;
+  }
   liveTask(): Task | null { return this.current; }
 
   /** The CPU's registers for the thread loaded in it; a switched-out thread's saved copy. */
@@ -139,6 +144,7 @@ export class UserTarget implements Target {
         this.events.taskCreated(task);
       }
       if (task.state === TaskState.DEAD) continue;
+      task.cpu = g.lastCpu;
       task.state = taskState(g, g === threads.current);
       task.waitReason = task.state === TaskState.BLOCKED ? g.describe() : '';
       if (task.state === TaskState.DEAD) this.events.taskExited(task);

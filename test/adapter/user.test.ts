@@ -102,6 +102,22 @@ describe('user-mode program', { skip }, () => {
     assert.equal(((await exited) as DebugProtocol.ExitedEvent).body.exitCode, (4950 + 10000 + 4950 + 20000) % 100);
   });
 
+  test('cpus: a user program\'s threads run on that many CPUs, and each DAP thread names the CPU it is on', async () => {
+    dc = await startClient();
+    const stopped = nextStop(dc);
+    const exited = dc.waitForEvent('exited');
+    await launch(dc, { program: threaded, cpus: 2 }, () => dc!.setBreakpointsRequest({ source: { path: THREADS_SOURCE }, breakpoints: [{ line: lineOf(THREADS_SOURCE, 'return s;') }] }));
+    const { event } = await stopped;
+    const threads = (await dc.threadsRequest()).body.threads;
+    const cpus = threads.map((t) => Number(/\[CPU (\d+)\]$/.exec(t.name)?.[1]));
+    assert.ok(cpus.every((c) => c === 0 || c === 1), JSON.stringify(threads));
+    assert.ok(new Set(cpus).size === 2, `two CPUs in use: ${JSON.stringify(threads)}`);
+    assert.ok(threads.some((t) => t.id === event.body.threadId), JSON.stringify(threads));
+    await dc.setBreakpointsRequest({ source: { path: THREADS_SOURCE }, breakpoints: [] });
+    await dc.continueRequest({ threadId: event.body.threadId! });
+    assert.equal(((await exited) as DebugProtocol.ExitedEvent).body.exitCode, (4950 + 10000 + 4950 + 20000) % 100);
+  });
+
   test('maxTime bounds a user program that sleeps forever: the session ends with the reason', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-adapter-sleeper-'));
     try {
