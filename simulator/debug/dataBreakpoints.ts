@@ -71,6 +71,11 @@ export class DataBreakpointManager {
     return this.list.map((b) => b.result);
   }
 
+  /** The machine went back in time: the values a hit compares with are the ones there. */
+  refreshValues(): void {
+    for (const b of this.list) if (b.handle) b.lastValue = this.host.read(b.address, b.length);
+  }
+
   /** "data breakpoint 3" for the slot this manager holds, if any. */
   slotOwner(slot: number): string | undefined {
     const b = this.list.find((x) => x.handle?.slot === slot);

@@ -46,6 +46,16 @@ export class EditLog {
     return dropped;
   }
 
+  /** How many of the recorded edits the machine's current history has made (a checkpoint keeps it). */
+  get made(): number {
+    return this.cursor;
+  }
+
+  /** The machine is back at a checkpoint that had made `n` of them. */
+  rewindTo(n: number): void {
+    this.cursor = Math.min(n, this.records.length);
+  }
+
   /** A rebuilt machine is at the start of the history: nothing is made yet. */
   rewind(): void {
     this.cursor = 0;

@@ -9,7 +9,8 @@ import { Kernel } from '../system/kernel';
 import type { DebugGateAnswer } from '../kernel/machine';
 import type { Kprobe } from '../kernel/kprobes';
 import { KprobeError } from '../kernel/kprobes';
-import { HwBreakpoint, HwBreakpointError } from '../kernel/hwBreakpoint';
+import { HwBreakpoint, HwBreakpointAttr, HwBreakpointError, HwBreakpointHit } from '../kernel/hwBreakpoint';
+import { SystemCheckpoint } from '../system/checkpoint';
 import type { Task } from '../kernel/task';
 import type { SystemEvent } from '../system/kernel';
 import { flushPrintk } from '../kernel/api/index';
@@ -28,6 +29,15 @@ import {
 import type { CpuDebugRegisters, ModuleInfo, StackWatchInfo, WatchpointInfo } from './types';
 import { hex } from './ctypes';
 
+/** The target's own fields a checkpoint leaves alone: its wiring to the session and the debugger's instrumentation. */
+const SESSION_FIELDS = new Set<string | symbol>(['kernel', 'mem', 'probes', 'watches', 'events', 'stackWatches', 'cfi', 'displayPath']);
+
+/** A debugger data watchpoint: its hw_breakpoint is re-registered around checkpoints, so the slot is read through it. */
+class WatchHandle {
+  constructor(public bp: HwBreakpoint, readonly attr: HwBreakpointAttr, readonly handler: (hit: HwBreakpointHit) => void) {}
+  get slot(): number { return this.bp.slot; }
+}
+
 const REPORT_START = 'kstackwatch: ========== KStackWatch: Caught stack corruption';
 const REPORT_END = 'KStackWatch End';
 
@@ -37,6 +47,7 @@ export class KernelTarget implements Target {
   readonly mem: Memory;
   private readonly tracker = new EntrySpTracker();
   private readonly probes = new Map<bigint, Kprobe>();
+  private readonly watches = new Set<WatchHandle>();
   private report: string[] | null = null;
   private oopsLines: string[] = [];
   /** The panic's log lines and the task that panicked. */
@@ -240,8 +251,11 @@ export class KernelTarget implements Target {
 
   insertWatch(attr: DataWatchAttr, hit: (h: DataWatchHit) => void): unknown {
     try {
-      return this.kernel.hw.registerWide({ address: attr.address, length: attr.length, kind: attr.kind },
-        (h) => hit({ task: h.task, insn: this.machine.cpu.trapInsn }));
+      const hwAttr: HwBreakpointAttr = { address: attr.address, length: attr.length, kind: attr.kind };
+      const handler = (h: HwBreakpointHit): void => hit({ task: h.task, insn: this.machine.cpu.trapInsn });
+      const w = new WatchHandle(this.kernel.hw.registerWide(hwAttr, handler), hwAttr, handler);
+      this.watches.add(w);
+      return w;
     } catch (e) {
       if (e instanceof HwBreakpointError) {
         if (e.errno === 'ENOSPC') {
@@ -255,7 +269,43 @@ export class KernelTarget implements Target {
   }
 
   removeWatch(handle: unknown): void {
-    this.kernel.hw.unregister(handle as HwBreakpoint);
+    const w = handle as WatchHandle;
+    this.kernel.hw.unregister(w.bp);
+    this.watches.delete(w);
+  }
+
+  // ---- checkpoints (time travel) -------------------------------------------------------------------
+
+  /**
+   * A checkpoint of the kernel and of this target's view of its history
+   * (the entry SPs, the report being collected, oops counts). The
+   * debugger's probes and watchpoints are the session's, not the history's:
+   * they are taken out while it is taken and while one is restored, then
+   * put back as they are now. Throws SnapshotBusy when it cannot be taken yet.
+   */
+  checkpoint(previous?: SystemCheckpoint): SystemCheckpoint {
+    return this.withoutInstrumentation(() => SystemCheckpoint.take(this.kernel, {
+      roots: [this], previous, skipField: (o, key) => o === this && SESSION_FIELDS.has(key),
+    }));
+  }
+
+  restore(cp: SystemCheckpoint): void {
+    this.withoutInstrumentation(() => cp.restore());
+  }
+
+  private withoutInstrumentation<T>(fn: () => T): T {
+    const k = this.kernel;
+    for (const p of this.probes.values()) k.kprobes.unregister(p);
+    for (const w of this.watches) k.hw.unregister(w.bp);
+    try {
+      return fn();
+    } finally {
+      for (const p of this.probes.values()) {
+        const f = this.functionAt(p.address)!;
+        k.kprobes.register(p, f.start, f.size, { first: true });
+      }
+      for (const w of this.watches) w.bp = k.hw.registerWide(w.attr, w.handler);
+    }
   }
 
   debugRegisters(owner: (cpu: number, slot: number) => string | undefined): CpuDebugRegisters[] {

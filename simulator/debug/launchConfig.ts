@@ -8,6 +8,7 @@ import { MAX_DURATION_NS, parseDurationNs } from '../text/duration';
 import { DEFAULT_MAX_TIME_NS } from '../kernel/machine';
 import { UserError } from '../errors/userError';
 import { DEFAULT_SCHED_POLICY, parseSchedPolicy, SchedPolicy, SchedPolicyError } from '../kernel/schedPolicy';
+import { DEFAULT_CHECKPOINT_INTERVAL, DEFAULT_CHECKPOINT_MEMORY_MIB } from './checkpoints';
 
 /** A structured stack watch (launch.json), the same keys as the kernel config, long or short. */
 export interface StackWatchObject {
@@ -54,6 +55,10 @@ export interface LaunchOptions {
    */
   userCpus: number;
   userSched?: SchedPolicy;
+  /** Time travel: a checkpoint every this many retired instructions (`checkpointInterval`). */
+  checkpointInterval: number;
+  /** Time travel: host memory the checkpoints may hold, bytes (`checkpointMemory`, MiB; 0: none, every reverse step replays from the start). */
+  checkpointMemoryBytes: number;
 }
 
 /** A launch that cannot start; shown to the user in the editor. */
@@ -131,6 +136,8 @@ export function parseLaunchArgs(raw: Raw): LaunchOptions {
     sched: schedPolicy(raw.sched),
     userCpus: integer(raw, 'cpus', 1, 64, 1),
     ...(raw.sched !== undefined && raw.sched !== null ? { userSched: schedPolicy(raw.sched) } : {}),
+    checkpointInterval: integer(raw, 'checkpointInterval', 10_000, Number.MAX_SAFE_INTEGER, DEFAULT_CHECKPOINT_INTERVAL),
+    checkpointMemoryBytes: integer(raw, 'checkpointMemory', 0, 1 << 20, DEFAULT_CHECKPOINT_MEMORY_MIB) * 1024 * 1024,
   };
 }
 

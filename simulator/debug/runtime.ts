@@ -44,6 +44,8 @@ import { BreakpointHost, BreakpointManager, LINE_SEARCH, ProbeMux } from './brea
 import { DataBreakpointHost, DataBreakpointManager } from './dataBreakpoints';
 import { Stepper, StepKind } from './stepper';
 import { Disassembler } from './disassembler';
+import { CheckpointStore, StoredCheckpoint } from './checkpoints';
+import { SnapshotBusy, SystemCheckpoint } from '../system/checkpoint';
 import {
   activationEntry, exactMargin, FIRST_WINDOW, lastAt, lastExit, previousInstruction, previousLine, ReplayGate, REVERSE_STOP_REASONS, Sample,
   SampleRequest, TimeTarget, WINDOW_GROWTH,
@@ -110,6 +112,21 @@ interface Replay {
   atStop(info: StopInfo, pos: number): ReplayAction;
 }
 
+/**
+ * A checkpoint of the session's history (checkpoints.ts): the system's,
+ * and the runtime's own counts of that history (corruptions, log lines,
+ * edits made).
+ */
+interface SessionCheckpoint extends StoredCheckpoint {
+  system: SystemCheckpoint;
+  corruptions: number;
+  logLines: number;
+  editsMade: number;
+}
+
+/** Where a replay starts: a checkpoint, or a rebuilt machine at the start of the run. */
+type ReplayOrigin = SessionCheckpoint | 'boot';
+
 /** Where the session is in the history, for the `kstackwatch.time` event. */
 export interface TimePoint { time_ns: number; insns: number }
 
@@ -151,7 +168,9 @@ export class DebugRuntime extends EventEmitter {
    * `until`, and the stops met before `until` with today's breakpoints.
    */
   private samplesSeen: { pid: number; from: number; until: number; samples: Sample[] } | null = null;
-  private stopsSeen: { until: TimePoint; stops: { at: TimePoint; reverse: boolean }[] } | null = null;
+  private stopsSeen: { origin: ReplayOrigin; until: TimePoint; stops: { at: TimePoint; reverse: boolean }[] } | null = null;
+  /** Checkpoints of this machine's history (kernel modules): a replay starts from the latest one before its target. */
+  private readonly checkpoints: CheckpointStore<SessionCheckpoint>;
   /** The task the debug gate was last asked about: the one whose quantum a stop cut short, usually. */
   private lastGated: Task | null = null;
   /** Lines gotoTargets answered, by id - 1. */
@@ -173,6 +192,7 @@ export class DebugRuntime extends EventEmitter {
   private constructor(readonly options: LaunchOptions, deps: RuntimeDeps) {
     super();
     this.toolchain = deps.toolchain ?? { compileModule, buildKbuild };
+    this.checkpoints = new CheckpointStore(options.checkpointInterval, options.checkpointMemoryBytes);
     // at once, to the first listener (before the adapter's 'initialized'), so the order of a transcript never varies
     this.on('newListener', (event: string, listener: (o: OutputInfo) => void) => {
       if (event === 'output') for (const o of this.unheard.splice(0)) listener(o);
@@ -333,6 +353,7 @@ export class DebugRuntime extends EventEmitter {
   start(): void {
     const first = this.target.start();
     for (const t of this.target.tasks()) this.announce(t);
+    this.takeCheckpoint();
     if (this.options.stopOnEntry && first) {
       this.report({ reason: 'entry', threadId: first.pid, description: `Stopped at the entry of ${stripSize(this.target.symbolize(getRip(this.target.registers(first))).symbol)}` });
     } else {
@@ -351,6 +372,7 @@ export class DebugRuntime extends EventEmitter {
     this.logLines = this.logLinesShown = 0;
     this.forgetHistory('all');
     this.edits.clear();
+    this.checkpoints.clear();
     this.target.dispose();
     this.disassembler.dispose();
     this.dropProgram();
@@ -441,7 +463,10 @@ export class DebugRuntime extends EventEmitter {
     }
     if (!this.replay) this.adaptSlice(performance.now() - started);
     s.halting = false;
-    if (stop.kind === 'slice') return 'yield';
+    if (stop.kind === 'slice') {
+      if (this.checkpoints.due(this.target.insns())) this.takeCheckpoint();
+      return 'yield';
+    }
     // a replay that skipped a stop runs on in a new running state of the same run
     const after = (): 'again' | 'done' => (this.state.kind === 'running' && this.state.token === token ? 'again' : 'done');
     if (stop.kind === 'halted' && !s.pending) {
@@ -682,30 +707,44 @@ export class DebugRuntime extends EventEmitter {
   }
 
   private reverseContinueNow(): void {
-    const now = this.time();
     // Several stops can share one position (an oops retires no instruction; the next task's breakpoint
     // comes before any does): the simulated time, which the oops moved on, orders them.
-    const before = (at: TimePoint): boolean => at.insns < now.insns || (at.insns === now.insns && at.time_ns < now.time_ns);
-    const seen = this.stopsSeen;
-    let stops = seen && !before(seen.until) ? seen.stops : null;
-    if (!stops) {
-      const met: { at: TimePoint; reverse: boolean }[] = [];
-      // the limit is one past now: the stops at now's own position are met before the gate stops there
-      this.runReplay(now.insns + 1, null, (info) => {
-        const at = this.time();
-        if (!before(at)) return 'quiet';
-        met.push({ at, reverse: REVERSE_STOP_REASONS.has(info.reason) });
-        return 'skip';
-      });
-      this.stopsSeen = { until: now, stops: met };
-      stops = met;
+    const before = (at: TimePoint, end: TimePoint): boolean => at.insns < end.insns || (at.insns === end.insns && at.time_ns < end.time_ns);
+    // the newest stretch first: from the latest checkpoint before now to now, then the one before it…
+    let end = this.time();
+    const origins: ReplayOrigin[] = this.checkpoints.before(end.insns);
+    if (origins.length === 0 || origins[origins.length - 1] !== this.checkpoints.latest(0)) origins.push('boot');
+    for (const origin of origins) {
+      const stops = this.stopsIn(origin, end, before);
+      // the latest stop strictly before the stretch's end (a stop at now is where we are)
+      let last = -1;
+      stops.forEach((x, i) => { if (x.reverse && before(x.at, end)) last = i; });
+      if (last >= 0) {
+        let again = 0;
+        const until = end;
+        this.runReplay(until.insns + 1, null, () => (again++ === last || !before(this.time(), until) ? 'report' : 'skip'), undefined, undefined, origin);
+        return;
+      }
+      if (origin === 'boot') break;
+      end = { insns: origin.insns, time_ns: origin.timeNs };
     }
-    // the latest stop strictly before now (a stop at now is where we are)
-    let last = -1;
-    stops.forEach((x, i) => { if (x.reverse && before(x.at)) last = i; });
-    if (last < 0) { this.goToStart(); return; }
-    let again = 0;
-    this.runReplay(now.insns + 1, null, () => (again++ === last || !before(this.time()) ? 'report' : 'skip'));
+    this.goToStart();
+  }
+
+  /** The stops met replaying from `origin` up to `end` (the last replay's list, while it covers them). */
+  private stopsIn(origin: ReplayOrigin, end: TimePoint, before: (at: TimePoint, end: TimePoint) => boolean): { at: TimePoint; reverse: boolean }[] {
+    const seen = this.stopsSeen;
+    if (seen && seen.origin === origin && !before(seen.until, end)) return seen.stops;
+    const met: { at: TimePoint; reverse: boolean }[] = [];
+    // the limit is one past the end: the stops at its own position are met before the gate stops there
+    this.runReplay(end.insns + 1, null, (info) => {
+      const at = this.time();
+      if (!before(at, end)) return 'quiet';
+      met.push({ at, reverse: REVERSE_STOP_REASONS.has(info.reason) });
+      return 'skip';
+    }, undefined, undefined, origin);
+    this.stopsSeen = { origin, until: end, stops: met };
+    return met;
   }
 
   /** Back (or forward, within the history already run) to the first instruction boundary at or after this simulated time (`kstackwatch.gotoTime`). */
@@ -795,6 +834,7 @@ export class DebugRuntime extends EventEmitter {
     const dropped = this.edits.record(now, edit);
     if (dropped > 0) this.output(`note: this edit changes the history from here on: ${dropped} edit(s) made later in the old history are dropped\n`, 'console');
     this.forgetHistory('all');
+    this.checkpoints.dropFrom(now.insns);
     this.horizon = { insns: now.insns, time_ns: now.time_ns };
     this.logLinesShown = this.logLines;
   }
@@ -824,25 +864,36 @@ export class DebugRuntime extends EventEmitter {
   }
 
   /**
-   * Rebuild the machine (same program, breakpoints and stack watches) and
-   * replay its history synchronously, deciding at each stop; the gate stops
-   * it at `limit` (or at the first instruction boundary at or after `until`) with
-   * `arrival`'s stop. Returns the sampled thread's instruction starts.
+   * Replay the history synchronously from the latest checkpoint before
+   * what it must see (`origin` when given; with no checkpoint, a machine
+   * rebuilt with the same program, breakpoints and stack watches), deciding
+   * at each stop; the gate stops it at `limit` (or at the first instruction
+   * boundary at or after `until`) with `arrival`'s stop. Returns the sampled
+   * thread's instruction starts.
    */
   private runReplay(limit: number, sample: SampleRequest | null, atStop: (info: StopInfo, pos: number) => ReplayAction,
-    until?: TimeTarget, arrival: (t: Task) => StopInfo = (t) => ({ reason: 'step', threadId: t.pid })): Sample[] {
+    until?: TimeTarget, arrival: (t: Task) => StopInfo = (t) => ({ reason: 'step', threadId: t.pid }), origin?: ReplayOrigin): Sample[] {
     const reached = this.target.insns();
     if (reached >= this.horizon.insns) this.horizon = { insns: reached, time_ns: this.target.timeNs() };
-    this.rebuild();
+    // Simulated time is not monotonic in position (each CPU's quantum counts from its round's start): a checkpoint
+    // before a time target is one whose time is more than a quantum before it (editMargin bounds the longest).
+    const notAfter = until ? until.ns - this.editMargin - 1 : Infinity;
+    const from = origin ?? this.checkpoints.latest(Math.min(limit, sample?.from ?? limit), notAfter) ?? 'boot';
+    if (from === 'boot') this.rebuild(); else this.restoreCheckpoint(from);
     const gate = new ReplayGate({ position: () => this.target.insns(), time: () => this.target.timeNs(), rip: (t) => getRip(this.target.registers(t)), depth: (t) => t.shadow.depth },
       limit, exactMargin(Math.max(this.options.sched.quantumMax, this.options.sched.fineMax)), sample, until, (t) => this.requestStop(arrival(t)));
     this.replay = { gate, atStop };
     try {
-      this.target.start();
+      if (from === 'boot') {
+        this.target.start();
+        this.takeCheckpoint();
+      }
       for (const t of this.target.tasks()) this.announce(t);
       const token = ++this.runs;
       this.state = { kind: 'running', token, pauseRequested: false, pending: null, halting: false, toSingleSteps: false, end: null };
-      while (this.advance(token, REPLAY_SLICE) !== 'done') { /* the replay runs to its stop */ }
+      // slices no longer than the checkpoint interval: a replay through a stretch without checkpoints leaves some
+      const slice = Math.min(REPLAY_SLICE, this.checkpoints.interval);
+      while (this.advance(token, slice) !== 'done') { /* the replay runs to its stop */ }
     } finally {
       this.replay = null;
     }
@@ -851,6 +902,7 @@ export class DebugRuntime extends EventEmitter {
 
   /** A new machine at the start of the same history: the same program, breakpoints and stack watches. */
   private rebuild(): void {
+    this.checkpoints.clear(); // they restore into the old machine
     this.stepper.cancel();
     this.edits.rewind();
     this.target.dispose();
@@ -869,6 +921,39 @@ export class DebugRuntime extends EventEmitter {
     } finally {
       this.rebuilding = false;
     }
+  }
+
+  /** Back to a checkpoint, in place: the same machine, breakpoints and stack watches. */
+  private restoreCheckpoint(cp: SessionCheckpoint): void {
+    this.stepper.cancel();
+    this.state = { kind: 'configuring' };
+    this.pcOverride.clear();
+    this.deferredExits.clear();
+    this.handles.reset();
+    this.announced.clear();
+    this.mux.clearSkip();
+    (this.target as KernelTarget).restore(cp.system);
+    this.corruptions = cp.corruptions;
+    this.logLines = cp.logLines;
+    this.edits.rewindTo(cp.editsMade);
+    this.dataBreakpoints.refreshValues();
+  }
+
+  /** A checkpoint of the history now (kernel modules; between slices), unless one cannot be taken yet. */
+  private takeCheckpoint(): void {
+    if (!this.checkpoints.enabled || !(this.target instanceof KernelTarget)) return;
+    const insns = this.target.insns();
+    let system: SystemCheckpoint;
+    try {
+      system = this.target.checkpoint(this.checkpoints.latest(insns)?.system);
+    } catch (e) {
+      if (e instanceof SnapshotBusy) return; // a host function is mid-call into the module: at the next slice
+      throw e;
+    }
+    this.checkpoints.add({
+      insns, timeNs: system.timeNs, memory: system.memory, objectBytes: system.objectBytes, system,
+      corruptions: this.corruptions, logLines: this.logLines, editsMade: this.edits.made,
+    });
   }
 
   // ---- events from the target -------------------------------------------------------------------
@@ -1029,7 +1114,10 @@ export class DebugRuntime extends EventEmitter {
       throw e;
     }
     this.liveWatches = configs;
-    if (!this.rebuilding) this.forgetHistory('stops');
+    if (!this.rebuilding) {
+      this.forgetHistory('stops');
+      this.checkpoints.clear(); // replays start from a machine with these watches from the start
+    }
     const active = ctl.active();
     for (const a of active) if (!configs.includes(a)) ctl.stop(a);
     const failed: StackWatchInfo[] = [];

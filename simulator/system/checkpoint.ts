@@ -57,6 +57,11 @@ export class SystemCheckpoint {
     return this.memory.newBytes + this.objects.bytes;
   }
 
+  /** Bytes of the object copies (an estimate). */
+  get objectBytes(): number {
+    return this.objects.bytes;
+  }
+
   /** Take one now (between quanta: outside Kernel.run). Throws SnapshotBusy when it cannot be taken yet. */
   static take(kernel: Kernel, opts: CheckpointOptions = {}): SystemCheckpoint {
     const m = kernel.machine;

@@ -49,6 +49,8 @@ describe('launch errors', { skip: SKIP }, () => {
     ['a bad parameter value', { program: DEBUGGEE, params: { mode: 'lots' } }, /parameter mode: 'lots' is not a number/],
     ['a bad CPU count', { program: DEBUGGEE, cpus: 0 }, /'cpus' must be between 1 and 64 \(got 0\)/],
     ['a bad seed', { program: DEBUGGEE, seed: 'x' }, /'seed' must be an integer/],
+    ['a checkpoint interval too short', { program: DEBUGGEE, checkpointInterval: 10 }, /'checkpointInterval' must be between 10000 and \d+ \(got 10\)/],
+    ['a bad checkpoint budget', { program: DEBUGGEE, checkpointMemory: '1GB' }, /'checkpointMemory' must be an integer \(got "1GB"\)/],
   ];
 
   for (const [what, args, expected] of cases) {

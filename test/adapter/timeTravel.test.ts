@@ -458,6 +458,51 @@ describe('time travel', { skip: SKIP }, () => {
     await assert.rejects(dc!.customRequest('kstackwatch.gotoTime', { time_ns: 'soon' }), /time_ns/);
   });
 
+  /**
+   * A walk back from the corruption of a long run (escaped.c with `loops`):
+   * step back by instruction and by line, then a data breakpoint on
+   * `escaped` and reverseContinue to the leak, then stepBack in the victim;
+   * each stop's moment, thread, line and the watched slot.
+   */
+  async function walkBack(extra: Record<string, unknown>): Promise<string[]> {
+    const seen: string[] = [];
+    const hit = await toCorruption({ params: { loops: 20000 }, ...extra });
+    const writer = hit.event.body.threadId!;
+    const victimPid = (await dc!.threadsRequest()).body.threads.find((t) => t.name.startsWith('victim '))!.id;
+    const note = async (s: Stop): Promise<void> => {
+      seen.push(`${s.event.body.reason} pid ${s.event.body.threadId} ${s.frames[0].name}:${s.frames[0].line} at ${JSON.stringify(s.time)} slot ${await victimSlot(victimPid).catch(() => '-')}`);
+    };
+    await note(hit);
+    const go = async (send: () => Promise<unknown>): Promise<Stop> => {
+      const stop = stopWithTime(dc!);
+      await send();
+      const s = await stop;
+      await note(s);
+      return s;
+    };
+    await go(() => dc!.customRequest('stepBack', { threadId: writer, granularity: 'instruction' }));
+    const line = await go(() => dc!.customRequest('stepBack', { threadId: writer }));
+    const info = await dc!.dataBreakpointInfoRequest({ name: 'escaped', frameId: line.frames[0].id });
+    await dc!.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+    const leak = await go(() => dc!.customRequest('reverseContinue', { threadId: writer }));
+    assert.match(leak.frames[0].name, /^leak_frame/);
+    assert.equal(leak.frames[0].line, LEAK_LINE);
+    await go(() => dc!.customRequest('stepBack', { threadId: victimPid, granularity: 'instruction' }));
+    await dc!.setDataBreakpointsRequest({ breakpoints: [] });
+    const again = await go(() => dc!.continueRequest({ threadId: writer }));
+    assert.deepEqual(again.time, hit.time, 'forward again: the same corruption at the same moment');
+    await stopClient(dc!);
+    dc = null;
+    return seen;
+  }
+
+  test('checkpoints: every 10 000 instructions, and thinned to a 1 MiB budget, reverse steps land where replays from the start land', async () => {
+    const none = await walkBack({ checkpointMemory: 0 });
+    assert.ok(Number(/"insns":(\d+)/.exec(none[0])![1]) > 100_000, none[0]);
+    assert.deepEqual(await walkBack({ checkpointInterval: 10_000 }), none);
+    assert.deepEqual(await walkBack({ checkpointInterval: 10_000, checkpointMemory: 1 }), none);
+  });
+
   test('a user-mode program says why it cannot go back', async () => {
     dc = await startClient();
     const stopped = nextStop(dc);
