@@ -166,7 +166,7 @@ export class BlockCompiler {
         e.begin(insn, i, live);
         push64(e, String(insn.nextLo), String(insn.nextHi));
         // RIP = the callee (the shadow-stack hook reads it as the call target)
-        e.emit(`R[32]=${insn.targetLo};R[33]=${insn.targetHi};C.onCall!==null&&C.onCall(${insn.nextLo},${insn.nextHi});`);
+        e.emit(`R[32]=${insn.targetLo};R[33]=${insn.targetHi};if(C.onCall!==null){${e.exact(i + 1, `C.onCall(${insn.nextLo},${insn.nextHi})`)}}`);
         e.emit(`if(T[0]!==0){C.trapInsnLo=${insn.ipLo};C.trapInsnHi=${insn.ipHi};return ${done};}`);
         return true;
       }
@@ -176,7 +176,7 @@ export class BlockCompiler {
         const extra = insn.ops.length > 0 && insn.ops[0].kind === OpKind.Imm ? insn.ops[0].lo & 0xffff : 0;
         pop64(e, extra);
         // RIP = where it really returned (the shadow-stack hook reads it); leave unless it is the prediction
-        e.emit(`R[32]=a;R[33]=ah;C.onRet!==null&&C.onRet();if(a!==${next.ipLo}||ah!==${next.ipHi}||T[0]!==0)return ${done};`);
+        e.emit(`R[32]=a;R[33]=ah;if(C.onRet!==null){${e.exact(i + 1, 'C.onRet()')}}if(a!==${next.ipLo}||ah!==${next.ipHi}||T[0]!==0)return ${done};`);
         return true;
       }
       default:
@@ -318,7 +318,7 @@ export class BlockCompiler {
       }
       let ok = emitFn !== undefined;
       // A pre-handler that stops the machine (a debugger breakpoint) stops before the instruction.
-      if (probeId >= 0) e.emit(`R[32]=${insn.ipLo};R[33]=${insn.ipHi};C.probeHit(${probeId},false);if((T[0]&${TrapBit.STOP})!==0)return 0;`);
+      if (probeId >= 0) e.emit(`R[32]=${insn.ipLo};R[33]=${insn.ipHi};${e.exact(i, `C.probeHit(${probeId},false)`)}if((T[0]&${TrapBit.STOP})!==0)return ${i};`);
       if (emitFn) {
         e.begin(insn, i, probeId >= 0 ? FlagBit.ALL : live[i]);
         e.fuseProducer = fusions[i] !== null && probeId < 0;
@@ -334,7 +334,7 @@ export class BlockCompiler {
         // post-handler after the probed instruction, RIP wherever it went
         if (e.stores) e.emit(`C.trapInsnLo=${insn.ipLo};C.trapInsnHi=${insn.ipHi};`);
         if (!e.endsBlock) e.emit(`R[32]=${insn.nextLo};R[33]=${insn.nextHi};`);
-        e.emit(`C.probeHit(${probeId},true);return ${i + 1};`);
+        e.emit(`${e.exact(i + 1, `C.probeHit(${probeId},true)`)}return ${i + 1};`);
         break;
       }
       if (!ok) {

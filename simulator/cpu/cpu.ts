@@ -222,7 +222,8 @@ export class Cpu implements MemoryObserver {
     }
     this.resumeFlag = false;
     this.trap[1] = 1;
-    this.insnCount += block.run();
+    const start = this.insnCount; // generated code moves it while it calls out (Emitter.exact)
+    this.insnCount = start + block.run();
     return this.trap[0] !== 0 ? this.handleTrap() : null;
   }
 

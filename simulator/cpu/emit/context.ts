@@ -56,6 +56,20 @@ export class Emitter {
     this.out.push(code);
   }
 
+  /**
+   * `call`, a call out of the block to host code that may read the clock
+   * (rdtsc, the call/return hooks, probe handlers, syscalls), with
+   * C.insnCount exact meanwhile: the hot loop updates it only between
+   * blocks, so inside one it is the count at the block's start, and how code
+   * is cut into blocks (which depends on how often it ran since code was
+   * last dropped) must not show in simulated time. `retired`: instructions
+   * of this block retired before the call (this one included once it has
+   * retired); `base` counts those of earlier iterations of a looping block.
+   */
+  exact(retired: number, call: string): string {
+    return `C.insnCount+=base+${retired};${call};C.insnCount-=base+${retired};`;
+  }
+
   needs(flag: FlagBit): boolean {
     return (this.live & flag) !== 0;
   }

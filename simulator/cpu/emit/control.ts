@@ -29,19 +29,19 @@ function call(e: Emitter): void {
   const i = e.insn;
   if (i.ops.length === 0) {
     push64(e, String(i.nextLo), String(i.nextHi));
-    leave(e, `${e.jumpTo(i.targetLo, i.targetHi)}C.onCall!==null&&C.onCall(${i.nextLo},${i.nextHi});`);
+    leave(e, `${e.jumpTo(i.targetLo, i.targetHi)}if(C.onCall!==null){${e.exact(e.index + 1, `C.onCall(${i.nextLo},${i.nextHi})`)}}`);
     return;
   }
   e.load(i.ops[0], 'b', 'bh', 8);
   push64(e, String(i.nextLo), String(i.nextHi));
-  leave(e, `R[32]=b;R[33]=bh;C.onCall!==null&&C.onCall(${i.nextLo},${i.nextHi});`);
+  leave(e, `R[32]=b;R[33]=bh;if(C.onCall!==null){${e.exact(e.index + 1, `C.onCall(${i.nextLo},${i.nextHi})`)}}`);
 }
 
 function ret(e: Emitter): void {
   const i = e.insn;
   const extra = i.ops.length > 0 && i.ops[0].kind === OpKind.Imm ? i.ops[0].lo & 0xffff : 0;
   pop64(e, extra);
-  leave(e, 'R[32]=a;R[33]=ah;C.onRet!==null&&C.onRet();');
+  leave(e, `R[32]=a;R[33]=ah;if(C.onRet!==null){${e.exact(e.index + 1, 'C.onRet()')}}`);
 }
 
 /** loop/loope/loopne/jrcxz: RCX-based branches (64-bit address size). */
@@ -71,13 +71,13 @@ export const controlEmitters: EmitTable = {
   [Mnemonic.Jecxz]: (e) => rcxBranch(e, 'R[2]===0', false),
   // syscall: RCX = return address, R11 = RFLAGS, then the OS handler runs.
   [Mnemonic.Syscall]: (e) => leave(e,
-    `R[2]=${e.insn.nextLo};R[3]=${e.insn.nextHi};R[22]=C.getRflags();R[23]=0;${e.jumpTo(e.insn.nextLo, e.insn.nextHi)}C.syscall();`),
+    `R[2]=${e.insn.nextLo};R[3]=${e.insn.nextHi};R[22]=C.getRflags();R[23]=0;${e.jumpTo(e.insn.nextLo, e.insn.nextHi)}${e.exact(e.index + 1, 'C.syscall()')}`),
   [Mnemonic.Hlt]: (e) => stopAfter(e, TrapBit.HALT),
   [Mnemonic.Int3]: (e) => e.emit('throw H.breakpoint();'),
   [Mnemonic.Ud2]: (e) => e.emit(`throw H.invalidOpcode(${JSON.stringify(e.insn.text)},${e.insn.ipLo},${e.insn.ipHi});`),
   [Mnemonic.Cpuid]: (e) => e.emit('H.cpuid(R);'),
-  [Mnemonic.Rdtsc]: (e) => e.emit('t=C.clock();R[0]=t|0;R[1]=0;R[4]=(t/4294967296)|0;R[5]=0;'),
-  [Mnemonic.Rdtscp]: (e) => e.emit('t=C.clock();R[0]=t|0;R[1]=0;R[4]=(t/4294967296)|0;R[5]=0;R[2]=C.cpuNumber;R[3]=0;'),
+  [Mnemonic.Rdtsc]: (e) => e.emit(`${e.exact(e.index, 't=C.clock()')}R[0]=t|0;R[1]=0;R[4]=(t/4294967296)|0;R[5]=0;`),
+  [Mnemonic.Rdtscp]: (e) => e.emit(`${e.exact(e.index, 't=C.clock()')}R[0]=t|0;R[1]=0;R[4]=(t/4294967296)|0;R[5]=0;R[2]=C.cpuNumber;R[3]=0;`),
   [Mnemonic.Nop]: () => undefined,
   [Mnemonic.Endbr64]: () => undefined,
   [Mnemonic.Pause]: () => undefined,
