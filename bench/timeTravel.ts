@@ -1,10 +1,13 @@
 // Benchmark of reverse execution (never a timed test): how long a reverse
 // step takes, as a user waits for it — a DAP request to the bundled adapter
 // (dist/adapter.js) until its 'stopped' event — and the adapter's memory.
-// Time travel replays the deterministic history from the start of the run
-// (runtime.ts), so a reverse step costs about one run to that point; the
-// first stepBack from a point also replays once to learn the thread's
-// instructions, the next ones reuse that.
+// Time travel restores the latest checkpoint before its target and replays
+// the deterministic history from there (runtime.ts, checkpoints.ts; every
+// `checkpointInterval` instructions, default 2e7), so a reverse step costs
+// a restore and at most one interval of replay — except reverseContinue,
+// which replays back from now to the stop it finds; the first stepBack from
+// a point also replays once to learn the thread's instructions, the next
+// ones reuse that. The adapter's RSS includes the checkpoints' memory.
 //
 //   npm run bench:timetravel                 # build, bundled scenarios + a 1e8-instruction run
 //   node out/bench/timeTravel.js [--long N]  # the long run with about N instructions (e.g. 1e9)
