@@ -20,7 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { gccTortureDir, skipUnless } from '../tools';
-import { STDOUT_VARIES, TortureCase, tortureCases } from './torture/cases';
+import { dgOptions, STDOUT_VARIES, TortureCase, tortureCases } from './torture/cases';
 import type { SimAnswer } from './torture/simWorker';
 
 const skip = skipUnless('musl-gcc', 'gcc-torture');
@@ -76,6 +76,16 @@ function simulateAll(binaries: string[]): Promise<Map<string, SimAnswer>> {
     if (binaries.length === 0) resolve(answers);
   });
 }
+
+test('dg-options: the options GCC\'s harness adds on x86_64-linux are taken, other targets\' are not', () => {
+  assert.deepEqual(dgOptions('/* { dg-options "-fgnu89-inline" } */'), ['-fgnu89-inline']);
+  assert.deepEqual(dgOptions('/* { dg-options { "-fwrapv" } } */'), ['-fwrapv']);
+  assert.deepEqual(dgOptions('/* { dg-additional-options "-fmodulo-sched -fno-dce" } */'), ['-fmodulo-sched', '-fno-dce']);
+  assert.deepEqual(dgOptions('/* { dg-options "-mno-mmx -Wno-psabi" { target { x86_64-*-* i?86-*-* } } } */'), ['-mno-mmx', '-Wno-psabi']);
+  assert.deepEqual(dgOptions('/* { dg-options "-mtune=i686" { target { { i?86-*-* x86_64-*-* } && ia32 } } } */'), []);
+  assert.deepEqual(dgOptions('/* { dg-additional-options "-fno-common" { target hppa*-*-hpux* } } */'), []);
+  assert.deepEqual(dgOptions('/* { dg-require-effective-target int32plus } */'), []);
+});
 
 for (const level of LEVELS) {
   test(`GCC C torture tests (gcc.c-torture/execute) at ${level}: every program runs as natively (exit status and stdout)`, { skip }, async (t) => {
