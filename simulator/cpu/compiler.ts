@@ -357,10 +357,11 @@ export class BlockCompiler {
       pages.add(pageKey(lo, hi));
     }
     // `base` counts instructions of earlier iterations when the block loops on itself.
-    const code = e.out.join('\n').replace(/return (\d+|k);/g, 'return base+$1;');
+    // Exits that set RIP and return all jump to one exit site at the end (see EXIT_RE).
+    const code = e.out.join('\n').replace(EXIT_RE, '{xl=$1;xh=$2;xn=$3;break x;}').replace(/return (\d+|k);/g, 'return base+$1;');
     const loop = loopsBack || (insns.length > 0 && isSelfLoop(insns[insns.length - 1], lo, hi));
-    const body = 'let k=0,ml=0,mh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0,t=0,u=0,base=0,it=0,fa=0,fah=0,fb=0,fbh=0,fr=0,frh=0;' +
-      `try{${loop ? `for(;;){${code}}` : code}}catch(err){C.blockFault(err,IPS[2*k],IPS[2*k+1]);return base+k;}`;
+    const body = 'let k=0,ml=0,mh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0,t=0,u=0,base=0,it=0,fa=0,fah=0,fb=0,fbh=0,fr=0,frh=0,xl=0,xh=0,xn=0;' +
+      `try{x:{${loop ? `for(;;){${code}}` : code}}R[32]=xl;R[33]=xh;return base+xn;}catch(err){C.blockFault(err,IPS[2*k],IPS[2*k+1]);return base+k;}`;
     // Parenthesised, V8 compiles the block with its factory: a bare function
     // expression would be pre-parsed now and parsed again at its first call.
     const factory = new Function(...this.envNames, 'IPS', `return (function block(){${body}});`);
@@ -368,6 +369,16 @@ export class BlockCompiler {
     return { run, ipLo: lo, ipHi: hi, pages: [...pages], length: insns.length, insns };
   }
 }
+
+/**
+ * An exit of a block: set RIP, return the instructions done. Each becomes a
+ * jump to one shared exit site, so the stores to RIP there have run (and
+ * have V8 type feedback) once any exit has. With an exit of its own, a side
+ * exit first taken after V8 optimised the block had none, and taking it
+ * threw the optimised code away ("insufficient type feedback") to be
+ * compiled again later.
+ */
+const EXIT_RE = /R\[32\]=(-?\w+);R\[33\]=(-?\w+);\s*return (\d+|k);/g;
 
 /** Does `fetched` start with the instruction bytes `insn`? */
 function sameBytes(insn: Uint8Array, fetched: Uint8Array): boolean {
