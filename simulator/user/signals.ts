@@ -44,6 +44,12 @@ export interface SignalInfo {
   pid?: number;
   uid?: number;
   addr?: bigint;
+  /** SI_TIMER: the POSIX timer's id, overrun count and sigev_value. */
+  timerId?: number;
+  overrun?: number;
+  value?: bigint;
+  /** Called as the signal is taken off its queue (a timer fills in its overrun count then, as Linux does). */
+  onDequeue?: (info: SignalInfo) => void;
   /** sigcontext's trapno, err and cr2 (faults). */
   trapno?: number;
   err?: number;
@@ -127,6 +133,11 @@ export class Signals {
     return this.queued !== 0 && ((t.pending.bits | this.shared.bits) & ~t.blocked) !== 0n;
   }
 
+  /** Whether `sig` is pending for the process (`to` null) or for thread `to`. */
+  isPending(sig: number, to: ThreadSignals | null): boolean {
+    return ((to ? to.pending : this.shared).bits & bit(sig)) !== 0n;
+  }
+
   /** A thread exits: the signals sent to it alone go with it. */
   dropThread(t: ThreadSignals): void {
     for (let sig = 1; sig <= NSIG; sig++) this.unqueue(t.pending, sig);
@@ -156,7 +167,9 @@ export class Signals {
       if (ready === 0n) continue;
       let sig = 1;
       while (!(ready & bit(sig))) sig++;
-      return { sig, info: this.unqueue(set, sig)! };
+      const info = this.unqueue(set, sig)!;
+      info.onDequeue?.(info);
+      return { sig, info };
     }
     return null;
   }
@@ -413,7 +426,11 @@ export class Signals {
 function writeSiginfo(b: Buffer, at: number, sig: number, info: SignalInfo): void {
   b.writeInt32LE(sig, at);
   b.writeInt32LE(info.code, at + 8);
-  if (info.addr !== undefined) b.writeBigUInt64LE(info.addr, at + 16);
+  if (info.timerId !== undefined) {
+    b.writeInt32LE(info.timerId, at + 16); // _timer: si_tid, si_overrun, si_value
+    b.writeInt32LE(info.overrun ?? 0, at + 20);
+    b.writeBigUInt64LE(BigInt.asUintN(64, info.value ?? 0n), at + 24);
+  } else if (info.addr !== undefined) b.writeBigUInt64LE(info.addr, at + 16);
   else if (info.pid !== undefined) { b.writeInt32LE(info.pid, at + 16); b.writeUInt32LE(info.uid ?? 0, at + 20); }
 }
 

@@ -17,7 +17,8 @@ import { syscallName } from './syscallNames';
 import { Handler, RESTART, UNSUPPORTED, int } from './syscallTypes';
 import { SIGPIPE, Signals } from './signals';
 import { ThreadSyscalls } from './threadSyscalls';
-import { ThreadState, Threads, ThreadsOptions } from './threads';
+import { ProcessTimers } from './timers';
+import { GuestThread, ThreadState, Threads, ThreadsOptions } from './threads';
 
 /** The process's view of the host: its standard streams and its end. */
 export interface ProcessHost {
@@ -69,6 +70,8 @@ export class LinuxSyscalls {
   /** The threads, their scheduler, futexes and timers. */
   readonly threads: Threads;
   private readonly threadCalls: ThreadSyscalls;
+  /** alarm, setitimer, POSIX timers. */
+  private readonly timers: ProcessTimers;
   private readonly warnedLines = new Set<string>();
 
   constructor(
@@ -94,8 +97,9 @@ export class LinuxSyscalls {
     this.threads = new Threads(cpu, {
       useSignals: (s) => this.signals.use(s),
       cancelWait: (t, interrupted) => this.threadCalls.cancelWait(t, interrupted),
-      nextTimerNs: () => this.threadCalls.nextTimerNs(),
-      fireTimers: () => this.threadCalls.fireTimers(),
+      nextTimerNs: () => this.timers.nextWallNs(),
+      nextCpuTimerNs: () => this.timers.nextCpuNs(),
+      fireTimers: () => this.timers.fire(),
       deadlock: (what) => {
         host.warn(`ksw: deadlock: every thread is blocked (${what}); the program would wait forever`);
         host.terminate({ signal: 9, reported: true }); // SIGKILL
@@ -106,11 +110,28 @@ export class LinuxSyscalls {
       nowNs: () => this.nowNumber(),
       realtimeOffsetNs: () => REALTIME_EPOCH_S * 1_000_000_000n,
       exitProcess: (code) => host.terminate({ code }),
-      warnOnce: (line) => {
-        if (this.warnedLines.has(line)) return;
-        this.warnedLines.add(line);
-        host.warn(line);
+      warnOnce: (line) => this.warnOnceLine(line),
+    });
+    this.timers = new ProcessTimers(mem, {
+      nowNs: () => this.nowNumber(),
+      realtimeOffsetNs: () => REALTIME_EPOCH_S * 1_000_000_000n,
+      cpuNs: () => cpu.insnCount, // every thread's instructions: the process's CPU time
+      signalProcess: (sig, info) => { this.signals.send(sig, info); },
+      signalThread: (tid, sig, info) => {
+        const t = this.threads.byTid(tid);
+        if (t) this.signals.send(sig, info, t.signals);
+        return t !== undefined;
       },
+      isPending: (sig, tid) => {
+        const t = tid === null ? null : this.threads.byTid(tid);
+        return t === undefined ? false : this.signals.isPending(sig, t ? t.signals : null);
+      },
+      threadExists: (tid) => this.threads.byTid(tid) !== undefined,
+      cpuClockOf: (clk) => {
+        const c = this.cpuClock(clk);
+        return c === null ? null : c === 'other' ? -1 : c.thread ? 3 : 2;
+      },
+      warnOnce: (line) => this.warnOnceLine(line),
     });
     this.files = new FileSyscalls(mem, space, paths, {
       read: (buf) => host.read(buf),
@@ -188,6 +209,7 @@ export class LinuxSyscalls {
 
     this.files.install((nr, h) => this.on(nr, h));
     this.threadCalls.install((nr, h) => this.on(nr, h));
+    this.timers.install((nr, h) => this.on(nr, h));
 
     // -- process lifetime and identity --
     this.on(231, ([code]) => { host.terminate({ code: Number(code & 0xffn) }); return 0; }); // exit_group
@@ -252,6 +274,32 @@ export class LinuxSyscalls {
 
   // ---- helpers -------------------------------------------------------------
 
+  /**
+   * A CPU-time clock: CLOCK_PROCESS_CPUTIME_ID (2), CLOCK_THREAD_CPUTIME_ID
+   * (3), or the kernel's encoded ids (negative: ~pid << 3 | per-thread 4 |
+   * which) that glibc and clock_getcpuclockid/pthread_getcpuclockid use.
+   * The process's (thread null) or one thread's; 'other' for another
+   * process or an invalid one; null when `clk` is no CPU-time clock.
+   */
+  private cpuClock(clk: number): { thread: GuestThread | null } | 'other' | null {
+    if (clk === 2) return { thread: null };
+    if (clk === 3) return { thread: this.threads.current };
+    if (clk >= 0) return null;
+    if ((clk & 3) === 3) return 'other';
+    const id = ~(clk >> 3);
+    if (clk & 4) {
+      const t = id === 0 ? this.threads.current : this.threads.byTid(id);
+      return t ? { thread: t } : 'other';
+    }
+    return id === 0 || id === this.id.pid ? { thread: null } : 'other';
+  }
+
+  private warnOnceLine(line: string): void {
+    if (this.warnedLines.has(line)) return;
+    this.warnedLines.add(line);
+    this.host.warn(line);
+  }
+
   private tkill(tid: number, sig: number): number {
     const t = tid > 0 ? this.threads.byTid(tid) : undefined;
     if (tid <= 0) return -Errno.EINVAL;
@@ -304,10 +352,12 @@ export class LinuxSyscalls {
     switch (clk) {
       case 0: case 5: case 11: ns = this.realtimeNs(); break; // REALTIME, REALTIME_COARSE, TAI
       case 1: case 4: case 6: case 7: case 9: ns = this.nowNs(); break; // MONOTONIC*, BOOTTIME*
-      // CPU time excludes sleeps: every thread's instructions (the process's), or the calling thread's
-      case 2: ns = BigInt(cpu.insnCount) * NS_PER_INSN; break;
-      case 3: ns = BigInt(this.threads.cpuTimeOf(this.threads.current)) * NS_PER_INSN; break;
-      default: return -Errno.EINVAL;
+      default: {
+        // CPU time excludes sleeps: every thread's instructions (the process's), or one thread's
+        const c = this.cpuClock(clk);
+        if (c === null || c === 'other') return -Errno.EINVAL;
+        ns = BigInt(c.thread ? this.threads.cpuTimeOf(c.thread) : cpu.insnCount) * NS_PER_INSN;
+      }
     }
     this.writeU64s(tp, [ns / 1_000_000_000n, ns % 1_000_000_000n]);
     return 0;

@@ -4,9 +4,9 @@
 // in syscalls.ts), gettid, set_tid_address and CLONE_CHILD_CLEARTID (the
 // word pthread_join waits on is zeroed and woken at exit), robust futex
 // lists (owner-died marking at exit), futex, sched_yield, the sleeps,
-// rt_sigsuspend/pause, and the real-time interval timer (alarm,
-// setitimer/getitimer ITIMER_REAL → SIGALRM). All times are simulated
-// (see LinuxSyscalls.nowNs). fork/vfork (clone without CLONE_THREAD) stay
+// rt_sigsuspend/pause, rt_sigtimedwait, and the scheduling calls
+// (sched_yield, sched_{get,set}affinity, getcpu). All times are simulated
+// (see Threads.nowNs); the timers are in timers.ts. fork/vfork (clone without CLONE_THREAD) stay
 // unsupported: one process only.
 
 import { Gpr, RegSlot } from '../cpu/registers';
@@ -26,7 +26,6 @@ const THREAD_FLAGS = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_T
 const FUTEX_WAITERS = 0x80000000, FUTEX_OWNER_DIED = 0x40000000, FUTEX_TID_MASK = 0x3fffffff;
 /** The kernel's ROBUST_LIST_LIMIT: a corrupt (cyclic) list is walked at most this far. */
 const ROBUST_LIST_LIMIT = 2048;
-const SIGALRM = 14, SI_KERNEL = 0x80;
 const NS_PER_S = 1_000_000_000;
 
 export interface ThreadSyscallHost {
@@ -41,9 +40,6 @@ export interface ThreadSyscallHost {
 
 export class ThreadSyscalls {
   readonly futexes: Futexes;
-  /** ITIMER_REAL: next expiry (simulated ns, Infinity when disarmed) and reload interval (0: one-shot). */
-  private realTimerAt = Infinity;
-  private realTimerInterval = 0;
 
   constructor(
     private readonly mem: Memory,
@@ -98,13 +94,6 @@ export class ThreadSyscalls {
     });
     on(34, () => this.suspend(sigs.blocked)); // pause
     on(128, ([set, info, timeout, size]) => (size === 8n ? this.sigtimedwait(this.mem.readU64(set), info, timeout) : -Errno.EINVAL));
-    on(37, ([secs]) => this.alarm(Number(secs & 0xffffffffn))); // alarm
-    on(38, ([which, nv, old]) => this.setitimer(int(which), nv, old));
-    on(36, ([which, cur]) => { // getitimer
-      if (int(which) !== 0) return this.otherTimer(int(which));
-      this.writeItimer(cur);
-      return 0;
-    });
   }
 
   // ---- threads ------------------------------------------------------------------
@@ -273,75 +262,6 @@ export class ThreadSyscalls {
       this.mem.writeU64(t.sleepRem, BigInt(Math.floor(left / NS_PER_S)));
       this.mem.writeU64(t.sleepRem + 8n, BigInt(left % NS_PER_S));
     }
-  }
-
-  // ---- the real-time interval timer ---------------------------------------------------
-
-  nextTimerNs(): number {
-    return this.realTimerAt;
-  }
-
-  /** Send SIGALRM if ITIMER_REAL is due (and reload it). */
-  fireTimers(): void {
-    const now = this.host.nowNs();
-    if (this.realTimerAt > now) return;
-    if (this.realTimerInterval > 0) {
-      while (this.realTimerAt <= now) this.realTimerAt += this.realTimerInterval;
-    } else this.realTimerAt = Infinity;
-    this.signals.send(SIGALRM, { code: SI_KERNEL });
-  }
-
-  /** alarm: arm for `secs` (0 disarms); returns the seconds left of the previous one, rounded as Linux does. */
-  private alarm(secs: number): number {
-    const left = this.remainingNs();
-    this.arm(secs * NS_PER_S, 0);
-    if (left === 0) return 0;
-    const s = Math.floor(left / NS_PER_S), us = Math.floor((left % NS_PER_S) / 1000);
-    return s === 0 || us >= 500_000 ? s + 1 : s;
-  }
-
-  private setitimer(which: number, nv: bigint, old: bigint): number {
-    if (which !== 0) return this.otherTimer(which);
-    let value = 0, interval = 0;
-    if (nv) {
-      const tv = (at: bigint): number | null => {
-        const s = BigInt.asIntN(64, this.mem.readU64(at)), us = BigInt.asIntN(64, this.mem.readU64(at + 8n));
-        return s < 0n || us < 0n || us >= 1_000_000n ? null : Number(s) * NS_PER_S + Number(us) * 1000;
-      };
-      const i = tv(nv), v = tv(nv + 16n);
-      if (i === null || v === null) return -Errno.EINVAL;
-      interval = i; value = v;
-    }
-    if (old) this.writeItimer(old);
-    if (nv) this.arm(value, interval);
-    return 0;
-  }
-
-  private otherTimer(which: number): number {
-    if (which === 1 || which === 2) {
-      this.host.warnOnce('ksw: warning: ITIMER_VIRTUAL and ITIMER_PROF are not supported (only ITIMER_REAL); returns -EINVAL');
-    }
-    return -Errno.EINVAL;
-  }
-
-  private arm(valueNs: number, intervalNs: number): void {
-    this.realTimerAt = valueNs > 0 ? this.host.nowNs() + valueNs : Infinity;
-    this.realTimerInterval = valueNs > 0 ? intervalNs : 0;
-  }
-
-  private remainingNs(): number {
-    return this.realTimerAt === Infinity ? 0 : Math.max(1, this.realTimerAt - this.host.nowNs());
-  }
-
-  /** struct itimerval { it_interval, it_value } as two timevals. */
-  private writeItimer(at: bigint): void {
-    const left = this.remainingNs(), iv = this.realTimerInterval;
-    const b = Buffer.alloc(32);
-    b.writeBigInt64LE(BigInt(Math.floor(iv / NS_PER_S)), 0);
-    b.writeBigInt64LE(BigInt(Math.floor((iv % NS_PER_S) / 1000)), 8);
-    b.writeBigInt64LE(BigInt(Math.floor(left / NS_PER_S)), 16);
-    b.writeBigInt64LE(BigInt(Math.floor((left % NS_PER_S) / 1000)), 24);
-    this.mem.write(at, b);
   }
 
   private writeU32(addr: bigint, v: number): void {

@@ -31,8 +31,9 @@ export interface ThreadHost {
   useSignals(s: ThreadSignals): void;
   /** A blocked thread stops waiting (timed out, or `interrupted` by a signal): off its futex queue, sleep's time left. */
   cancelWait(t: GuestThread, interrupted: boolean): void;
-  /** The process's interval timers (alarm, setitimer): when the next one is due, and firing those due. */
+  /** The process's timers (timers.ts): when the next wall-clock one is due (ns), the next CPU-time one (process CPU ns), and firing those due. */
   nextTimerNs(): number;
+  nextCpuTimerNs(): number;
   fireTimers(): void;
   /** Every live thread waits for something that can never happen. */
   deadlock(what: string): void;
@@ -305,11 +306,16 @@ export class Threads {
     return null;
   }
 
-  /** Instructions until the next timeout (a timer, a sleeper, a timed wait) but no more than `n`. */
+  /**
+   * Instructions until the next timeout (a timer, a sleeper, a timed wait)
+   * or CPU-time timer (the process's CPU time is cpu.insnCount), but no more than `n`.
+   */
   private limit(n: number): number {
     let at = this.host.nextTimerNs();
     for (const t of this.all) if (t !== this.current && t.wakeAtNs < at) at = t.wakeAtNs;
-    return at === Infinity ? n : Math.min(n, Math.max(1, at - this.nowNs()));
+    if (at !== Infinity) n = Math.min(n, Math.max(1, at - this.nowNs()));
+    const cpuAt = this.host.nextCpuTimerNs();
+    return cpuAt === Infinity ? n : Math.min(n, Math.max(1, cpuAt - this.cpu.insnCount));
   }
 
   private wakeExpired(): void {

@@ -145,6 +145,18 @@ describe('guest threads on several simulated CPUs', () => {
     });
   }
 
+  test('POSIX timers, CPU-time timers and SIGEV_THREAD on 4 CPUs match the native run (test/programs/posixtimers.c, glibc)', {
+    skip: glibcStatic ? false : 'gcc -static -pthread not available',
+  }, () => {
+    const bin = build('gcc', readFileSync(join(ROOT, 'test/programs/posixtimers.c'), 'utf8'), 'posixtimers-glibc', ['-static', '-O2', '-pthread']);
+    const want = native(bin);
+    assert.equal(want.status, 0);
+    const got = ksw(['--cpus', '4', '--seed', '3', bin]);
+    assert.equal(got.stderr, '');
+    assert.equal(got.stdout, want.stdout);
+    assert.equal(got.status, 0);
+  });
+
   test('on 4 CPUs the interleaving is a function of the seed, and fine-grained', { skip: SKIP_MUSL }, () => {
     const bin = build('musl-gcc', RACY, 'racy', ['-static', '-O2']);
     const runs = ['1', '2', '3', '1'].map((seed) => ksw(['--cpus', '4', '--seed', seed, bin, '--stats']));
