@@ -9,35 +9,18 @@
 
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { nativeWorkspace } from './nativeRuns';
-import { have, skipUnless } from '../tools';
+import { skipUnless } from '../tools';
+import { NO_GLIBC_STATIC, glibcStatic, ksw, native } from './threadRuns';
 import { FINE_POLICY } from '../../simulator/kernel/schedPolicy';
 import { SMP_QUANTA } from '../../simulator/user/quanta';
 
 const ROOT = resolve(__dirname, '../../..');
-const BIN = join(ROOT, 'bin/ksw');
 const { build } = nativeWorkspace('ksw-smp-', after);
 
-interface Run { status: number | null; stdout: string; stderr: string }
-
-function ksw(args: string[]): Run {
-  const r = spawnSync(process.execPath, [BIN, 'exec', ...args], { encoding: 'utf8', input: '', timeout: 300_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function native(bin: string): Run {
-  const r = spawnSync(bin, [], { encoding: 'utf8', input: '', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const glibcStatic = have('gcc') && spawnSync('gcc', ['-static', '-pthread', '-x', 'c', '-o', '/dev/null', '-'], {
-  input: '#include <pthread.h>\nint main(void){pthread_t t; return pthread_create(&t,0,0,0)*0;}', encoding: 'utf8',
-}).status === 0;
 const SKIP_MUSL = skipUnless('musl-gcc');
-const SMP_SOURCE = readFileSync(join(ROOT, 'test/programs/smp.c'), 'utf8');
 
 // Once all have started, each thread takes log slots with lock xadd and
 // writes its number, with no other work: on one CPU a thread fills long runs
@@ -107,54 +90,41 @@ function switches(log: string): number {
 }
 
 describe('guest threads on several simulated CPUs', () => {
-  test('test/programs/smp.c on 4 CPUs matches the native run under three seeds (musl)', { skip: SKIP_MUSL }, () => {
-    const bin = build('musl-gcc', SMP_SOURCE, 'smp-musl', ['-static', '-O2']);
+  const MUSL = ['musl-gcc', ['-static', '-O2']] as const;
+  const GLIBC = ['gcc', ['-static', '-O2', '-pthread']] as const;
+  const skipFor = (cc: string): string | false => (cc === 'gcc' ? (glibcStatic ? false : NO_GLIBC_STATIC) : SKIP_MUSL);
+
+  /** Build test/programs/NAME.c with `cc`; its stdout and status under `ksw exec` with each of `runs` must be the native run's, and stderr empty. */
+  function matchesNative(name: string, [cc, flags]: typeof MUSL | typeof GLIBC, runs: string[][]): void {
+    const bin = build(cc, readFileSync(join(ROOT, `test/programs/${name}.c`), 'utf8'), `${name}-${cc}`, [...flags]);
     const want = native(bin);
     assert.equal(want.status, 0);
-    for (const seed of ['1', '2', '99']) {
-      const got = ksw(['--cpus', '4', '--seed', seed, bin]);
-      assert.equal(got.stderr, '', `seed ${seed}`);
-      assert.equal(got.stdout, want.stdout, `seed ${seed}`);
-      assert.equal(got.status, 0);
+    for (const args of runs) {
+      const got = ksw([...args, bin]);
+      assert.equal(got.stderr, '', args.join(' '));
+      assert.equal(got.stdout, want.stdout, args.join(' '));
+      assert.equal(got.status, 0, args.join(' '));
     }
+  }
+
+  test('test/programs/smp.c on 4 CPUs matches the native run under three seeds (musl)', { skip: SKIP_MUSL }, () => {
+    matchesNative('smp', MUSL, [['--cpus', '4', '--seed', '1'], ['--cpus', '4', '--seed', '2'], ['--cpus', '4', '--seed', '99']]);
   });
 
-  test('test/programs/smp.c on 3 CPUs matches the native run (glibc static pthreads)', { skip: glibcStatic ? false : 'gcc -static -pthread not available' }, () => {
-    const bin = build('gcc', SMP_SOURCE, 'smp-glibc', ['-static', '-O2', '-pthread']);
-    const want = native(bin);
-    assert.equal(want.status, 0);
-    const got = ksw(['--cpus', '3', '--seed', '5', bin]);
-    assert.equal(got.stderr, '');
-    assert.equal(got.stdout, want.stdout);
-    assert.equal(got.status, 0);
+  test('test/programs/smp.c on 3 CPUs matches the native run (glibc static pthreads)', { skip: skipFor('gcc') }, () => {
+    matchesNative('smp', GLIBC, [['--cpus', '3', '--seed', '5']]);
   });
 
-  for (const [cc, flags] of [['musl-gcc', ['-static', '-O2']], ['gcc', ['-static', '-O2', '-pthread']]] as const) {
-    test(`signals to one thread land on it, per-thread masks and pending sets (test/programs/threadsignals.c, ${cc}, 4 CPUs)`, {
-      skip: cc === 'gcc' ? (glibcStatic ? false : 'gcc -static -pthread not available') : SKIP_MUSL,
+  for (const compiler of [MUSL, GLIBC]) {
+    test(`signals to one thread land on it, per-thread masks and pending sets (test/programs/threadsignals.c, ${compiler[0]}, 4 CPUs)`, {
+      skip: skipFor(compiler[0]),
     }, () => {
-      const bin = build(cc, readFileSync(join(ROOT, 'test/programs/threadsignals.c'), 'utf8'), `threadsignals-${cc}`, [...flags]);
-      const want = native(bin);
-      assert.equal(want.status, 0);
-      for (const seed of ['1', '2']) {
-        const got = ksw(['--cpus', '4', '--seed', seed, bin]);
-        assert.equal(got.stderr, '', `seed ${seed}`);
-        assert.equal(got.stdout, want.stdout, `seed ${seed}`);
-        assert.equal(got.status, 0);
-      }
+      matchesNative('threadsignals', compiler, [['--cpus', '4', '--seed', '1'], ['--cpus', '4', '--seed', '2']]);
     });
   }
 
-  test('POSIX timers, CPU-time timers and SIGEV_THREAD on 4 CPUs match the native run (test/programs/posixtimers.c, glibc)', {
-    skip: glibcStatic ? false : 'gcc -static -pthread not available',
-  }, () => {
-    const bin = build('gcc', readFileSync(join(ROOT, 'test/programs/posixtimers.c'), 'utf8'), 'posixtimers-glibc', ['-static', '-O2', '-pthread']);
-    const want = native(bin);
-    assert.equal(want.status, 0);
-    const got = ksw(['--cpus', '4', '--seed', '3', bin]);
-    assert.equal(got.stderr, '');
-    assert.equal(got.stdout, want.stdout);
-    assert.equal(got.status, 0);
+  test('POSIX timers, CPU-time timers and SIGEV_THREAD on 4 CPUs match the native run (test/programs/posixtimers.c, glibc)', { skip: skipFor('gcc') }, () => {
+    matchesNative('posixtimers', GLIBC, [['--cpus', '4', '--seed', '3']]);
   });
 
   test('on 4 CPUs the interleaving is a function of the seed, and fine-grained', { skip: SKIP_MUSL }, () => {
@@ -177,10 +147,8 @@ describe('guest threads on several simulated CPUs', () => {
     }
   });
 
-  for (const [cc, flags] of [['musl-gcc', ['-static', '-O2']], ['gcc', ['-static', '-O2', '-pthread']]] as const) {
-    test(`the program sees the CPUs it was given (${cc}): sysconf, get_nprocs, affinity, getcpu, sched_setaffinity`, {
-      skip: cc === 'gcc' ? (glibcStatic ? false : 'gcc -static -pthread not available') : SKIP_MUSL,
-    }, () => {
+  for (const [cc, flags] of [MUSL, GLIBC]) {
+    test(`the program sees the CPUs it was given (${cc}): sysconf, get_nprocs, affinity, getcpu, sched_setaffinity`, { skip: skipFor(cc) }, () => {
       const bin = build(cc, IDENTITY, `identity-${cc}`, [...flags]);
       const four = ksw(['--cpus', '4', bin]);
       assert.equal(four.stderr, '');

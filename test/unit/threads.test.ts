@@ -7,35 +7,19 @@
 
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { nativeWorkspace } from './nativeRuns';
-import { have, skipUnless } from '../tools';
+import { skipUnless } from '../tools';
+import { NO_GLIBC_STATIC, glibcStatic, ksw, native } from './threadRuns';
 
 const ROOT = resolve(__dirname, '../../..');
-const BIN = join(ROOT, 'bin/ksw');
 const { build } = nativeWorkspace('ksw-threads-', after);
 
-interface Run { status: number | null; stdout: string; stderr: string }
-
-function ksw(args: string[]): Run {
-  const r = spawnSync(process.execPath, [BIN, 'exec', ...args], { encoding: 'utf8', input: '', timeout: 300_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function native(bin: string): Run {
-  const r = spawnSync(bin, [], { encoding: 'utf8', input: '', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const glibcStatic = have('gcc') && spawnSync('gcc', ['-static', '-pthread', '-x', 'c', '-o', '/dev/null', '-'], {
-  input: '#include <pthread.h>\nint main(void){pthread_t t; return pthread_create(&t,0,0,0)*0;}', encoding: 'utf8',
-}).status === 0;
 const SKIP_MUSL = skipUnless('musl-gcc');
 
 describe('guest threads', () => {
-  test('glibc static pthreads: test/programs/threads.c matches the native run under three seeds', { skip: glibcStatic ? false : 'gcc -static -pthread not available' }, () => {
+  test('glibc static pthreads: test/programs/threads.c matches the native run under three seeds', { skip: glibcStatic ? false : NO_GLIBC_STATIC }, () => {
     const src = readFileSync(join(ROOT, 'test/programs/threads.c'), 'utf8');
     const bin = build('gcc', src, 'threads-glibc', ['-static', '-O2', '-pthread']);
     const want = native(bin);
