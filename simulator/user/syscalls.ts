@@ -59,6 +59,8 @@ const ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET
 /** The most one read/write moves; Linux also returns short counts and libc loops. */
 const MAX_IO = 1 << 20;
 const RLIM_INFINITY = (1n << 64n) - 1n;
+/** The machine's memory as sysinfo reports it (4 GiB). */
+const SYSINFO_RAM = 4n << 30n;
 
 export class LinuxSyscalls {
   private readonly table = new Map<number, Handler>();
@@ -222,6 +224,7 @@ export class LinuxSyscalls {
     this.on(97, ([res, old]) => this.prlimit(int(res), 0n, old)); // getrlimit
     this.on(302, ([pid, res, nw, old]) => (int(pid) === 0 || int(pid) === id.pid ? this.prlimit(int(res), nw, old) : -Errno.ESRCH));
     this.on(63, ([buf]) => { this.writeUtsname(buf); return 0; });
+    this.on(99, ([info]) => { this.writeSysinfo(info); return 0; });
 
     // -- memory --
     this.on(12, ([addr]) => space.brk(addr));
@@ -317,6 +320,23 @@ export class LinuxSyscalls {
     const b = Buffer.alloc(65 * fields.length);
     fields.forEach((f, i) => b.write(f, i * 65, 64, 'latin1'));
     this.mem.write(buf, b);
+  }
+
+  /**
+   * sysinfo(2), which glibc's sysconf(_SC_PHYS_PAGES) reads (qsort sizes its
+   * buffer by it): uptime is the simulated clock, no load, one process with
+   * its live threads, and a fixed machine of SYSINFO_RAM bytes (mem_unit 1)
+   * of which all is free and none is swap — the simulator has no memory
+   * pressure to report.
+   */
+  private writeSysinfo(info: bigint): void {
+    const b = Buffer.alloc(112);
+    b.writeBigUInt64LE(BigInt(Math.floor(this.nowNumber() / 1e9)), 0); // uptime (s); loads[3] at 8..31 stay 0
+    b.writeBigUInt64LE(SYSINFO_RAM, 32); // totalram
+    b.writeBigUInt64LE(SYSINFO_RAM, 40); // freeram; shared, buffer, swap (48..79) stay 0
+    b.writeUInt16LE(this.threads.live.length, 80); // procs: the kernel counts threads
+    b.writeUInt32LE(1, 104); // mem_unit
+    this.mem.write(info, b);
   }
 
   /** Resource limits are fixed: an 8 MiB stack (what we map), 1024 files, the rest unlimited. */

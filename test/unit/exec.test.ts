@@ -381,6 +381,34 @@ test('a glibc static executable runs without warnings', { skip: glibcStatic ? fa
   assert.equal(r.status, 4);
 });
 
+test('sysinfo: glibc sizes qsort\'s buffer by it without a warning; the fields are the simulated machine\'s', { skip: glibcStatic ? false : 'gcc -static (glibc static libs) not available' }, () => {
+  const src = path.join(tmp, 'sysinfo.c'), exe = path.join(tmp, 'glibc-sysinfo');
+  fs.writeFileSync(src, `#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/sysinfo.h>
+static int cmp(const void *a, const void *b) { long x = *(const long *)a, y = *(const long *)b; return (x > y) - (x < y); }
+int main(void) {
+  enum { N = 200000 };  /* big enough that glibc's qsort asks sysconf(_SC_PHYS_PAGES) */
+  long *a = malloc(N * sizeof *a);
+  for (long i = 0; i < N; i++) a[i] = (i * 7919) % N;
+  qsort(a, N, sizeof *a, cmp);
+  int sorted = 1;
+  for (long i = 0; i < N; i++) sorted &= a[i] == i;
+  struct sysinfo si; int r = sysinfo(&si);
+  printf("sorted=%d r=%d unit=%u total=%lu free<=total=%d procs=%u pages=%ld\\n", sorted, r, si.mem_unit,
+         si.totalram, si.freeram <= si.totalram, si.procs, sysconf(_SC_PHYS_PAGES));
+  return 0;
+}
+`);
+  const b = spawnSync('gcc', ['-static', '-O2', '-o', exe, src], { encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+  const r = ksw(['exec', exe]);
+  assert.equal(r.stderr, '');
+  assert.equal(r.stdout, `sorted=1 r=0 unit=1 total=${4 * 2 ** 30} free<=total=1 procs=1 pages=${(4 * 2 ** 30) / 4096}\n`);
+  assert.equal(r.status, 0);
+});
+
 test('--stats starts its own line when the program\'s stderr does not end in a newline', { skip: SKIP_MUSL }, () => {
   const exe = build('gluedstderr', `#include <stdio.h>
 int main(void) { fputs("partial", stderr); return 0; }
