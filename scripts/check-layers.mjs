@@ -3,13 +3,14 @@
 // must go down the stack
 //
 //   extension → adapter → simulator front ends (debug, cli) → system, toolchain
-//   → kstackwatch → kernel → elf / dwarf / user → cpu → memory → sdk, text, errors, snapshot
+//   → kstackwatch → kernel → elf / dwarf / user → cpu → memory → sdk, text, errors, snapshot, sched
 //
 // (system is the composition root that boots a kernel with KStackWatch;
 // toolchain compiles a module with gcc for both front ends; sdk is the guest
 // SDK: ABI constants and compiler flags; text holds small formatting helpers;
 // errors holds the UserError base every layer throws; snapshot copies and
-// restores object graphs in place, for checkpoints).
+// restores object graphs in place, for checkpoints; sched holds the shape of an
+// interleaving policy both schedulers share).
 // Every folder of simulator/ must have a place in LAYERS.
 // A folder may import anything in its own subtree; folders on the same
 // layer may not import each other, except the edges listed in SIDEWAYS.
@@ -36,7 +37,7 @@ export const LAYERS = [
   ['simulator/elf', 'simulator/dwarf', 'simulator/user'],
   ['simulator/cpu'],
   ['simulator/memory'],
-  ['simulator/sdk', 'simulator/text', 'simulator/errors', 'simulator/snapshot'],
+  ['simulator/sdk', 'simulator/text', 'simulator/errors', 'simulator/snapshot', 'simulator/sched'],
 ];
 
 /** Same-layer imports that are allowed (from → to). */

@@ -16,19 +16,10 @@
 
 import { Prng } from './prng';
 
-export interface SchedPolicy {
-  /** The ordinary quantum is uniform in [quantumMin, quantumMax] instructions. */
-  quantumMin: number;
-  quantumMax: number;
-  /** Percentage (0–100) of rounds whose quanta are short instead. */
-  finePercent: number;
-  /** A short quantum is uniform in [1, fineMax] instructions. */
-  fineMax: number;
-}
+import { COARSE_POLICY, FINE_POLICY, SchedPolicy } from '../sched/quantumPolicy';
 
-export const COARSE_POLICY: SchedPolicy = { quantumMin: 500, quantumMax: 1999, finePercent: 0, fineMax: 1 };
-/** The default (measured in README "Interleaving"): finds narrow races at a modest run-time cost. */
-export const FINE_POLICY: SchedPolicy = { quantumMin: 500, quantumMax: 1999, finePercent: 80, fineMax: 16 };
+export { COARSE_POLICY, FINE_POLICY };
+export type { SchedPolicy };
 export const DEFAULT_SCHED_POLICY = FINE_POLICY;
 
 export const SCHED_SYNTAX = 'coarse | fine | KEY=VALUE,… with quantum=MIN-MAX, fine=PERCENT, fine-max=N';

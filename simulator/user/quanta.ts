@@ -1,7 +1,7 @@
 // How long a simulated CPU runs a user thread before the next CPU takes
 // over, and so how the threads of a process interleave. The shape is the
 // kernel's (`ksw run --sched`, kernel/schedPolicy.ts; the CLI passes that
-// parsed policy straight here — this layer may not import the kernel): a
+// parsed policy straight here — the shape is shared from sched/, below both): a
 // round gives each CPU one quantum, long ones uniform in
 // [quantumMin, quantumMax], or, in a share of rounds, short ones of 1 to
 // fineMax instructions, so a thread can lose its CPU at any instruction.
@@ -10,20 +10,16 @@
 // (20 000–79 999 instructions, as before CPUs were added). On several, the
 // default is the kernel's `fine` policy, which makes narrow races reachable.
 
+import { FINE_POLICY, SchedPolicy } from '../sched/quantumPolicy';
 import { mulberry32 } from './prng';
 
-export interface QuantumPolicy {
-  quantumMin: number;
-  quantumMax: number;
-  /** Percentage (0–100) of rounds whose quanta are short. */
-  finePercent: number;
-  fineMax: number;
-}
+/** How long quanta are: the kernel's policy shape (`--sched` parses into it). */
+export type QuantumPolicy = SchedPolicy;
 
 /** One CPU: a thread keeps it for a time slice of 20 000–79 999 instructions. */
 export const UNIPROCESSOR_QUANTA: QuantumPolicy = { quantumMin: 20_000, quantumMax: 79_999, finePercent: 0, fineMax: 1 };
-/** Several CPUs: the kernel's default `fine` policy (a unit test keeps the two equal). */
-export const SMP_QUANTA: QuantumPolicy = { quantumMin: 500, quantumMax: 1999, finePercent: 80, fineMax: 16 };
+/** Several CPUs: the kernel's default `fine` policy. */
+export const SMP_QUANTA: QuantumPolicy = FINE_POLICY;
 
 export class Quanta {
   private readonly rng: () => number;
