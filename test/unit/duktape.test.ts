@@ -8,10 +8,9 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { differences, nativeWorkspace } from './nativeRuns';
+import { differences, nativeWorkspace, runScriptBoth } from './nativeRuns';
 import { DUKTAPE_SRC, skipUnless } from '../tools';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -22,12 +21,7 @@ const skip = skipUnless('musl-gcc', 'duktape-source');
 test('Duktape from source: a script that requires a module file runs as natively (stdout, the file it writes, status 3)', { skip }, () => {
   const bin = build(process.env.MUSL_GCC || 'musl-gcc', readFileSync(join(DUK_DIR, 'dukmain.c'), 'utf8'), 'dukmain',
     ['-static', '-O2', '-std=c99', `-I${DUKTAPE_SRC}`], [join(DUKTAPE_SRC, 'duktape.c'), '-lm']);
-  const script = join(DUK_DIR, 'main.js');
-  const run = (argv0: string[], out: string) =>
-    spawnSync(argv0[0], [...argv0.slice(1), bin, script, out], { encoding: 'utf8', input: '', timeout: 600_000, cwd: ROOT });
-  const native = run(['env'], join(dir(), 'native.txt'));
-  assert.equal(native.status, 3, native.stderr);
-  const sim = run([process.execPath, join(ROOT, 'bin/ksw'), 'exec'], join(dir(), 'sim.txt'));
+  const { native, sim } = runScriptBoth(bin, join(DUK_DIR, 'main.js'), dir(), 3, 600_000);
   assert.equal(sim.stderr, '');
   const expected = native.stdout;
   assert.equal(sim.stdout, expected, differences(expected, sim.stdout));

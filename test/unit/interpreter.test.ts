@@ -7,10 +7,9 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { nativeWorkspace } from './nativeRuns';
+import { nativeWorkspace, runScriptBoth } from './nativeRuns';
 import { LIBLUA, skipUnless } from '../tools';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -20,12 +19,7 @@ const skip = skipUnless('gcc', 'liblua5.4');
 
 test('Lua: a script that requires a module runs as natively (stdout, the file it writes, status 3)', { skip }, () => {
   const bin = build('gcc', readFileSync(join(LUA_DIR, 'minilua.c'), 'utf8'), 'minilua', ['-static', '-O2'], [LIBLUA, '-lm', '-ldl']);
-  const script = join(LUA_DIR, 'main.lua');
-  const run = (argv0: string[], out: string) =>
-    spawnSync(argv0[0], [...argv0.slice(1), bin, script, out], { encoding: 'utf8', input: '', timeout: 300_000, cwd: ROOT });
-  const native = run(['env'], join(dir(), 'native.txt'));
-  assert.equal(native.status, 3, native.stderr);
-  const sim = run([process.execPath, join(ROOT, 'bin/ksw'), 'exec'], join(dir(), 'sim.txt'));
+  const { native, sim } = runScriptBoth(bin, join(LUA_DIR, 'main.lua'), dir(), 3, 300_000);
   assert.equal(sim.stderr, '');
   assert.equal(sim.stdout, native.stdout.replace(/native\.txt/g, 'sim.txt'));
   assert.equal(sim.status, 3);

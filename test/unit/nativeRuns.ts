@@ -39,6 +39,20 @@ export function runBoth(bin: string): { native: SpawnSyncReturns<string>; sim: S
   return { native, sim };
 }
 
+/**
+ * An interpreter `bin` running `script OUT`, natively and under `ksw exec`
+ * (from the repository root), each told to write its own OUT file in `dir`
+ * (native.txt, sim.txt); the native run must exit `status`.
+ */
+export function runScriptBoth(bin: string, script: string, dir: string, status: number, timeout: number):
+  { native: SpawnSyncReturns<string>; sim: SpawnSyncReturns<string> } {
+  const run = (argv0: string[], out: string) =>
+    spawnSync(argv0[0], [...argv0.slice(1), bin, script, join(dir, out)], { encoding: 'utf8', input: '', timeout, cwd: root });
+  const native = run(['env'], 'native.txt');
+  assert.equal(native.status, status, native.stderr);
+  return { native, sim: run([process.execPath, kswBin, 'exec'], 'sim.txt') };
+}
+
 /** Flags for small static programs without libc (own _start, raw syscalls). */
 export const NOLIBC = ['-static', '-nostdlib', '-fno-pie', '-no-pie', '-ffreestanding', '-fno-builtin', '-mno-red-zone',
   '-fno-tree-loop-distribute-patterns', '-fno-stack-protector', '-fno-math-errno'];
