@@ -330,9 +330,7 @@ export class Scheduler {
     const m = this.m;
     const t = pc.current!;
     const cpu = m.cpu;
-    cpu.regs.set(t.regs);
-    cpu.flags.set(t.flags);
-    cpu.xmm.set(t.xmm);
+    t.loadInto(cpu);
     cpu.gsBase = pc.gsBase;
     cpu.cpuNumber = pc.index;
     if (cpu.debug !== pc.debug) {
@@ -363,9 +361,7 @@ export class Scheduler {
     const t = this.loadedTask;
     if (t) {
       const cpu = this.m.cpu;
-      t.regs.set(cpu.regs);
-      t.flags.set(cpu.flags);
-      t.xmm.set(cpu.xmm);
+      t.saveFrom(cpu);
     }
     this.loaded = null;
     this.loadedTask = null;

@@ -1,7 +1,7 @@
 // A kernel task (kthread): its saved CPU context while it is not running,
 // its stack, canary, shadow call stack, and scheduling state.
 
-import { FlagSlot, RegSlot, XMM_COUNT } from '../cpu/registers';
+import { SavedContext } from '../cpu/savedContext';
 import { ShadowStack } from './shadowStack';
 import { FrameExits } from './frameExits';
 
@@ -19,10 +19,8 @@ export const enum TaskState {
   DEAD = 'dead',
 }
 
-export class Task {
-  readonly regs = new Int32Array(RegSlot.COUNT);
-  readonly flags = new Int32Array(FlagSlot.COUNT);
-  readonly xmm = new Int32Array(XMM_COUNT * 4);
+/** Its saved registers (SavedContext) while off a CPU, and the rest of its state. */
+export class Task extends SavedContext {
   readonly shadow = new ShadowStack();
   /** The frames that returned, per depth (where a stale stack address came from). */
   readonly exits = new FrameExits();
@@ -63,6 +61,7 @@ export class Task {
     /** Guest address of its struct task_struct. */
     readonly taskStruct: bigint,
   ) {
+    super();
     this.canaryLo = Number(canary & 0xffffffffn) | 0;
     this.canaryHi = Number(canary >> 32n) | 0;
     this.stackHi = Number(stackBase >> 32n) | 0;

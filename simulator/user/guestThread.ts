@@ -3,7 +3,8 @@
 // state, what it waits for when blocked, and where it may run.
 
 import type { X87Saved } from '../cpu/helpers/x87';
-import { FlagSlot, Gpr, RegSlot, XMM_COUNT } from '../cpu/registers';
+import { Gpr } from '../cpu/registers';
+import { SavedContext } from '../cpu/savedContext';
 import { ThreadSignals } from './signals';
 
 export const enum ThreadState {
@@ -21,10 +22,8 @@ export const enum ThreadState {
   DEAD = 'dead',
 }
 
-export class GuestThread {
-  readonly regs = new Int32Array(RegSlot.COUNT);
-  readonly flags = new Int32Array(FlagSlot.COUNT);
-  readonly xmm = new Int32Array(XMM_COUNT * 4);
+/** Its saved registers (SavedContext) while off a CPU, and the rest of its state. */
+export class GuestThread extends SavedContext {
   mxcsr = 0x1f80;
   x87: X87Saved | null = null;
   signals = new ThreadSignals();
@@ -58,7 +57,9 @@ export class GuestThread {
   /** The call it issues again (PIPE, SIGWAIT) is a continuation of the one that blocked. */
   restarting = false;
 
-  constructor(readonly tid: number) {}
+  constructor(readonly tid: number) {
+    super();
+  }
 
   get alive(): boolean {
     return this.state !== ThreadState.DEAD;

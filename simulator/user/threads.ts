@@ -341,9 +341,7 @@ export class Threads {
     if (this.loaded === t) return;
     if (this.loaded) this.saveContext(this.loaded);
     const cpu = this.cpu;
-    cpu.regs.set(t.regs);
-    cpu.flags.set(t.flags);
-    cpu.xmm.set(t.xmm);
+    t.loadInto(cpu);
     cpu.mxcsr = t.mxcsr;
     if (t.x87) x87StateOf(cpu).restore(t.x87);
     this.host.useSignals(t.signals);
@@ -353,9 +351,7 @@ export class Threads {
   /** The engine's context into `t` (a switch, or clone copying the caller's). */
   private saveContext(t: GuestThread): void {
     const cpu = this.cpu;
-    t.regs.set(cpu.regs);
-    t.flags.set(cpu.flags);
-    t.xmm.set(cpu.xmm);
+    t.saveFrom(cpu);
     t.mxcsr = cpu.mxcsr;
     const x87 = x87StateOf(cpu);
     if (t.x87) x87.saveInto(t.x87);
