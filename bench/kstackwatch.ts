@@ -13,8 +13,9 @@ import { join, resolve } from 'node:path';
 import { compileModule } from '../simulator/toolchain/compile';
 import { Kernel } from '../simulator/system/kernel';
 import { StackProbe } from '../simulator/kstackwatch/stack';
+import { countArg } from './countArg';
 
-const CALLS = Number(process.argv[2] ?? 100_000);
+const CALLS = countArg(process.argv.slice(2), 'bench-kstackwatch', 'CALLS', 100_000);
 // __dirname is dist/ (bundled) or out/bench/ (transpiled)
 const SOURCE = [resolve(__dirname, '../bench/kstackwatch/overhead.c'), resolve(__dirname, '../../bench/kstackwatch/overhead.c')]
   .find((p) => existsSync(p))!;

@@ -20,8 +20,9 @@ import { join, resolve } from 'node:path';
 import { compileModule } from '../simulator/toolchain/compile';
 import { ModuleRun } from '../simulator/cli/moduleRun';
 import { parseRunArgs } from '../simulator/cli/runArgs';
+import { countArg } from './countArg';
 
-const SEEDS = Number(process.argv[2] ?? 40);
+const SEEDS = countArg(process.argv.slice(2), 'bench-sched', 'SEEDS', 40);
 // __dirname is dist/ (bundled) or out/bench/ (transpiled)
 const ROOT = [resolve(__dirname, '..'), resolve(__dirname, '../..')].find((p) => existsSync(join(p, 'bench/sched/busy.c')))!;
 const POLICIES = (process.env.KSW_BENCH_POLICIES ?? 'coarse;fine;quantum=1-200,fine=0').split(';');
