@@ -11,6 +11,7 @@ import type {
   BreakpointResult, FunctionBreakpointSpec, InstructionBreakpointSpec, SourceBreakpointSpec, SourceRef, StopReason,
 } from './types';
 import { hex } from './ctypes';
+import { countHit, HitCounter } from './hitCounts';
 import * as path from 'node:path';
 
 /** One probe per address, shared by breakpoints and the stepper; resuming over a hit skips it once. */
@@ -81,6 +82,8 @@ export interface BreakpointHost {
   logpoint(text: string, source: SourceRef | undefined, line: number | undefined): void;
   /** Stop the machine: these breakpoints were hit by `task`. */
   hit(task: Task, reason: StopReason, ids: number[], note?: string): void;
+  /** The position in history now (retired instructions): where a new breakpoint starts counting its hits. */
+  position(): number;
 }
 
 type Kind = 'source' | 'function' | 'instruction';
@@ -97,7 +100,8 @@ interface Breakpoint {
   condition?: string;
   hitCondition?: string;
   logMessage?: string;
-  hits: number;
+  /** Hits counted from where it was set (hitCounts.ts). */
+  count: HitCounter;
   result: BreakpointResult;
 }
 
@@ -110,8 +114,9 @@ export class BreakpointManager {
   private readonly groups = new Map<string, Breakpoint[]>();
   private readonly byAddress = new Map<bigint, Breakpoint[]>();
 
-  /** Id the next resolve gives its breakpoint (restart reuses the old ids). */
+  /** Id the next resolve gives its breakpoint (restart reuses the old ids), and where it was set in history. */
   private reuseId: number | null = null;
+  private reuseSince: number | null = null;
 
   constructor(private host: BreakpointHost) {}
 
@@ -127,13 +132,18 @@ export class BreakpointManager {
     return this.replace('instruction', specs.map((s) => this.resolveInstruction(s)));
   }
 
-  /** After a restart: the same breakpoints, with the same ids, resolved in the new program. */
-  rebind(host: BreakpointHost): BreakpointResult[] {
+  /**
+   * After a restart: the same breakpoints, with the same ids, resolved in
+   * the new program; counting their hits from its start, or (`sameHistory`:
+   * a machine rebuilt to replay this history) from where they were set.
+   */
+  rebind(host: BreakpointHost, sameHistory = false): BreakpointResult[] {
     this.host = host;
     this.byAddress.clear();
     for (const [group, bps] of this.groups) {
       const again = bps.map((b) => {
         this.reuseId = b.id;
+        this.reuseSince = sameHistory ? b.count.since : 0;
         if (b.kind === 'source') return this.resolveSource(b.file!, b.spec as SourceBreakpointSpec);
         if (b.kind === 'function') return this.resolveFunction(b.spec as FunctionBreakpointSpec);
         return this.resolveInstruction(b.spec as InstructionBreakpointSpec);
@@ -142,6 +152,11 @@ export class BreakpointManager {
       for (const bp of again) this.attach(bp);
     }
     return this.all();
+  }
+
+  /** Every breakpoint's hit count (a checkpoint keeps them). */
+  counters(): HitCounter[] {
+    return [...this.groups.values()].flat().map((b) => b.count);
   }
 
   /** Every breakpoint's current result (for breakpoint events). */
@@ -194,12 +209,13 @@ export class BreakpointManager {
 
   private make(kind: Kind, addresses: bigint[], spec: Spec & { logMessage?: string }, result: Omit<BreakpointResult, 'id'>, file?: string): Breakpoint {
     const id = this.reuseId ?? this.nextId++;
-    this.reuseId = null;
+    const since = this.reuseSince ?? this.host.position();
+    this.reuseId = this.reuseSince = null;
     const hitProblem = spec.hitCondition ? hitConditionError(spec.hitCondition) : undefined;
     const r = hitProblem ? { ...result, verified: false, message: hitProblem } : result;
     return {
       id, kind, spec, file, addresses, condition: spec.condition?.trim() || undefined, hitCondition: spec.hitCondition?.trim() || undefined,
-      logMessage: spec.logMessage, hits: 0, result: { id, ...r },
+      logMessage: spec.logMessage, count: { since, hits: 0 }, result: { id, ...r },
     };
   }
 
@@ -251,6 +267,7 @@ export class BreakpointManager {
 
   private onHit(addr: bigint, task: Task): void {
     const ids: number[] = [];
+    const position = this.host.position();
     let reason: StopReason | undefined;
     let note: string | undefined;
     for (const bp of this.byAddress.get(addr) ?? []) {
@@ -265,8 +282,8 @@ export class BreakpointManager {
         }
         if (!ok) continue;
       }
-      bp.hits++;
-      if (bp.hitCondition && !hitConditionMet(bp.hitCondition, bp.hits)) continue;
+      const counted = countHit(bp.count, position);
+      if (bp.hitCondition && !(counted && hitConditionMet(bp.hitCondition, bp.count.hits))) continue;
       if (bp.logMessage !== undefined) {
         this.host.logpoint(this.host.interpolate(task, bp.logMessage), bp.result.source, bp.result.line);
         continue;

@@ -7,6 +7,7 @@
 import type { Task } from '../kernel/task';
 import { hex } from './ctypes';
 import { hitConditionMet } from './breakpoints';
+import { countHit, HitCounter } from './hitCounts';
 import { DataWatchAttr, DataWatchHit, ProbeError } from './target';
 import type { BreakpointResult, DataBreakpointSpec } from './types';
 
@@ -16,6 +17,8 @@ export interface DataBreakpointHost {
   read(address: bigint, length: number): bigint | undefined;
   test(task: Task, condition: string): boolean;
   hit(task: Task, id: number, insn: bigint, description: string): void;
+  /** The position in history now (retired instructions): where a new breakpoint starts counting its hits. */
+  position(): number;
 }
 
 interface DataBreakpoint {
@@ -28,7 +31,8 @@ interface DataBreakpoint {
   label: string;
   condition?: string;
   hitCondition?: string;
-  hits: number;
+  /** Hits counted from where it was set (hitCounts.ts). */
+  count: HitCounter;
   lastValue: bigint | undefined;
   result: BreakpointResult;
 }
@@ -64,11 +68,16 @@ export class DataBreakpointManager {
     return this.list.map((b) => b.result);
   }
 
-  /** After a restart: the same watchpoints (same ids) in the new program, whose layout is the same. */
-  rebind(host: DataBreakpointHost): BreakpointResult[] {
+  /** After a restart: the same watchpoints (same ids) in the new program, whose layout is the same (`sameHistory`: as BreakpointManager.rebind). */
+  rebind(host: DataBreakpointHost, sameHistory = false): BreakpointResult[] {
     this.host = host;
-    this.list = this.list.map((b) => this.create(b.spec, b.id));
+    this.list = this.list.map((b) => this.create(b.spec, b.id, sameHistory ? b.count.since : 0));
     return this.list.map((b) => b.result);
+  }
+
+  /** Every data breakpoint's hit count (a checkpoint keeps them). */
+  counters(): HitCounter[] {
+    return this.list.map((b) => b.count);
   }
 
   /** The machine went back in time: the values a hit compares with are the ones there. */
@@ -82,9 +91,9 @@ export class DataBreakpointManager {
     return b ? `data breakpoint ${b.id} (${b.label})` : undefined;
   }
 
-  private create(s: DataBreakpointSpec, id: number): DataBreakpoint {
+  private create(s: DataBreakpointSpec, id: number, since = this.host.position()): DataBreakpoint {
     const parsed = parseDataId(s.dataId);
-    const base = { id, spec: s, handle: null, hits: 0, lastValue: undefined, condition: s.condition?.trim() || undefined, hitCondition: s.hitCondition?.trim() || undefined };
+    const base = { id, spec: s, handle: null, count: { since, hits: 0 }, lastValue: undefined, condition: s.condition?.trim() || undefined, hitCondition: s.hitCondition?.trim() || undefined };
     if (!parsed) {
       return { ...base, address: 0n, length: 8, access: 'w', label: s.dataId, result: { id, verified: false, message: `'${s.dataId}' is not a data breakpoint id` } };
     }
@@ -114,8 +123,8 @@ export class DataBreakpointManager {
       try { ok = this.host.test(h.task, b.condition); } catch { ok = true; }
       if (!ok) return;
     }
-    b.hits++;
-    if (b.hitCondition && !hitConditionMet(b.hitCondition, b.hits)) return;
+    const counted = countHit(b.count, this.host.position());
+    if (b.hitCondition && !(counted && hitConditionMet(b.hitCondition, b.count.hits))) return;
     const change = now === undefined ? '' : old === undefined || old === now ? ` (value ${hex(now)})` : `: ${hex(old)} → ${hex(now)}`;
     this.host.hit(h.task, b.id, h.insn, `${b.label} ${b.access === 'rw' ? 'accessed' : 'written'} by ${h.task.comm} (pid ${h.task.pid})${change}`);
   }

@@ -45,6 +45,7 @@ import { DataBreakpointHost, DataBreakpointManager } from './dataBreakpoints';
 import { Stepper, StepKind } from './stepper';
 import { Disassembler } from './disassembler';
 import { CheckpointStore, StoredCheckpoint } from './checkpoints';
+import { countsHits, HitCounter, restoreCounts, saveCounts } from './hitCounts';
 import { SnapshotBusy, SystemCheckpoint } from '../system/checkpoint';
 import {
   activationEntry, exactMargin, FIRST_WINDOW, lastAt, lastExit, previousInstruction, previousLine, ReplayGate, REVERSE_STOP_REASONS, Sample,
@@ -122,6 +123,8 @@ interface SessionCheckpoint extends StoredCheckpoint {
   corruptions: number;
   logLines: number;
   editsMade: number;
+  /** Breakpoints' hit counts at that point (hitCounts.ts). */
+  hits: Map<HitCounter, number>;
 }
 
 /** Where a replay starts: a checkpoint, or a rebuilt machine at the start of the run. */
@@ -264,7 +267,9 @@ export class DebugRuntime extends EventEmitter {
       functionByName: (n) => t.functionByName(n),
       test: (task, cond) => new Evaluator(this.inspect.liveContext(task)).test(cond),
       interpolate: (task, msg) => this.inspect.interpolate(task, msg),
-      logpoint: (text, source, line) => this.output(text + '\n', 'console', source, line),
+      // a replay is the debugger's own machinery: the history it goes over has printed its logpoints already
+      logpoint: (text, source, line) => { if (!this.replay) this.output(text + '\n', 'console', source, line); },
+      position: () => t.insns(),
       hit: (task, reason, ids, note) => {
         if (note) this.output(note + '\n', 'console');
         this.requestStop({ reason, threadId: task.pid, hitBreakpointIds: ids });
@@ -279,10 +284,11 @@ export class DebugRuntime extends EventEmitter {
         this.pcOverride.set(task, insn);
         this.requestStop({ reason: 'data breakpoint', threadId: task.pid, hitBreakpointIds: [id], description: `Data breakpoint: ${description}` });
       },
+      position: () => t.insns(),
     };
     if (this.breakpoints) {
       // a restart: the same breakpoints and ids, resolved in the rebuilt program
-      const rebound = [...this.breakpoints.rebind(breakpointHost), ...this.dataBreakpoints.rebind(dataHost)];
+      const rebound = [...this.breakpoints.rebind(breakpointHost, this.rebuilding), ...this.dataBreakpoints.rebind(dataHost, this.rebuilding)];
       if (!this.rebuilding) rebound.forEach((b) => this.emit('breakpoint', b));
     } else {
       this.breakpoints = new BreakpointManager(breakpointHost);
@@ -936,6 +942,7 @@ export class DebugRuntime extends EventEmitter {
     this.corruptions = cp.corruptions;
     this.logLines = cp.logLines;
     this.edits.rewindTo(cp.editsMade);
+    restoreCounts(this.hitCounters(), cp.insns, cp.hits);
     this.dataBreakpoints.refreshValues();
   }
 
@@ -952,7 +959,7 @@ export class DebugRuntime extends EventEmitter {
     }
     this.checkpoints.add({
       insns, timeNs: system.timeNs, memory: system.memory, objectBytes: system.objectBytes, system,
-      corruptions: this.corruptions, logLines: this.logLines, editsMade: this.edits.made,
+      corruptions: this.corruptions, logLines: this.logLines, editsMade: this.edits.made, hits: saveCounts(this.hitCounters()),
     });
   }
 
@@ -1081,23 +1088,38 @@ export class DebugRuntime extends EventEmitter {
   // ---- breakpoints ---------------------------------------------------------------------------------
 
   setSourceBreakpoints(file: string, specs: SourceBreakpointSpec[]): BreakpointResult[] {
-    this.forgetHistory('stops');
+    this.breakpointsChange(specs);
     return this.breakpoints!.setSourceBreakpoints(file, specs);
   }
 
   setFunctionBreakpoints(specs: FunctionBreakpointSpec[]): BreakpointResult[] {
-    this.forgetHistory('stops');
+    this.breakpointsChange(specs);
     return this.breakpoints!.setFunctionBreakpoints(specs);
   }
 
   setInstructionBreakpoints(specs: InstructionBreakpointSpec[]): BreakpointResult[] {
-    this.forgetHistory('stops');
+    this.breakpointsChange(specs);
     return this.breakpoints!.setInstructionBreakpoints(specs);
   }
 
   setDataBreakpoints(specs: DataBreakpointSpec[]): BreakpointResult[] {
-    this.forgetHistory('stops');
+    this.breakpointsChange(specs);
     return this.dataBreakpoints.set(specs);
+  }
+
+  /**
+   * Breakpoints are being replaced: what replays saw stop is stale, and a
+   * checkpoint further on in history (the user went back) has no count for
+   * a new breakpoint with a hit condition, which counts from here.
+   */
+  private breakpointsChange(specs: readonly { hitCondition?: string }[]): void {
+    this.forgetHistory('stops');
+    if (countsHits(specs)) this.checkpoints.dropFrom(this.target.insns() + 1);
+  }
+
+  /** Every breakpoint's hit count. */
+  private hitCounters(): HitCounter[] {
+    return [...this.breakpoints!.counters(), ...this.dataBreakpoints.counters()];
   }
 
   // ---- KStackWatch (custom requests) ----------------------------------------------------------------
