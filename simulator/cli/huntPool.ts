@@ -4,11 +4,14 @@
 // never depends on how many jobs ran it or which finished first.
 
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type * as WorkerThreads from 'node:worker_threads';
 import type { HuntWorkerAnswer, HuntWorkerData } from './huntWorker';
 import type { SeedResult } from './huntSeed';
 
 /** The simulator failed (a bug in ksw, not in the guest) while running a seed. */
+/** node:worker_threads, required when a hunt starts: every other command's start-up is spared loading it. */
+const workerThreads = (): typeof WorkerThreads => require('node:worker_threads');
+
 export class HuntSeedError extends Error {
   constructor(readonly seed: number, message: string) { super(message); }
 }
@@ -33,7 +36,7 @@ export function runHuntPool(o: HuntPoolOptions): { done: Promise<HuntPoolResult>
   const script = o.script ?? path.join(__dirname, 'huntWorker.js');
   const byIndex: (SeedResult | undefined)[] = new Array(o.seeds.length);
   const ordered: SeedResult[] = [];
-  const workers: Worker[] = [];
+  const workers: WorkerThreads.Worker[] = [];
   let nextToSend = 0;
   let done = 0;
   let found = 0;
@@ -62,7 +65,7 @@ export function runHuntPool(o: HuntPoolOptions): { done: Promise<HuntPoolResult>
   };
 
   const indexOf = new Map<number, number>();
-  const feed = (w: Worker): void => {
+  const feed = (w: WorkerThreads.Worker): void => {
     if (nextToSend >= o.seeds.length) return;
     indexOf.set(o.seeds[nextToSend], nextToSend);
     w.postMessage(o.seeds[nextToSend++]);
@@ -71,7 +74,7 @@ export function runHuntPool(o: HuntPoolOptions): { done: Promise<HuntPoolResult>
   if (o.seeds.length === 0) { finish(false); return { done: promise, cancel: () => {} }; }
   const jobs = Math.max(1, Math.min(o.jobs, o.seeds.length));
   for (let j = 0; j < jobs; j++) {
-    const w = new Worker(script, { workerData: o.data });
+    const w = new (workerThreads().Worker)(script, { workerData: o.data });
     workers.push(w);
     w.on('message', (answer: HuntWorkerAnswer) => {
       if (finished) return;

@@ -6,9 +6,12 @@
 // (the module loader's placement) and debug sections at 0, each being its
 // own address space as in a linked file.
 
-import * as zlib from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 import { ElfFile, ElfSymbol, ET_REL, SectionHeader, SHN_ABS, SHN_UNDEF, SHT_NOBITS } from '../elf/elfFile';
 import { RelocationError, relocateSection } from '../elf/relocations';
+
+/** node:zlib, required on first use: only compressed debug sections need it, and loading it slows every start-up. */
+const zlib = (): typeof Zlib => require('node:zlib');
 
 const SHF_COMPRESSED = 0x800;
 const ELFCOMPRESS_ZLIB = 1;
@@ -86,7 +89,7 @@ function sectionBytes(elf: ElfFile, sec: SectionHeader, warnings: string[]): { d
   const type = dv.getUint32(0, true);
   if (type !== ELFCOMPRESS_ZLIB) { warnings.push(`${sec.name}: unsupported compression type ${type}`); return undefined; }
   try {
-    return { data: new Uint8Array(zlib.inflateSync(raw.subarray(24))), owned: true };
+    return { data: new Uint8Array(zlib().inflateSync(raw.subarray(24))), owned: true };
   } catch (e) {
     warnings.push(`${sec.name}: cannot decompress (${(e as Error).message})`);
     return undefined;

@@ -3,10 +3,16 @@
 // a debug launch of a .c file. Below both front ends (cli, debug), so
 // neither imports the other.
 
-import { spawnSync } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import { checkInputFile, InputFileError } from '../elf/inputFile';
 import { moduleCompileArgs, sdkIncludeDir } from '../sdk/flags';
+
+/**
+ * node:child_process, required on first use: loading it pulls in node:net,
+ * node:dgram and the streams, a start-up cost `ksw exec` never needs.
+ */
+const childProcess = (): typeof ChildProcess => require('node:child_process');
 
 export const NO_COMPILER_MESSAGE = 'ksw: no C compiler found (set $CC or install gcc)';
 
@@ -62,7 +68,7 @@ export function compileModule(source: string, opts: CompileOptions = {}): Compil
     return { error: `ksw: ${(e as Error).message}`, reason: 'failed', diagnostics: '' };
   }
   const args = [...ccArgs, ...moduleCompileArgs(source, output, opts.cflags ?? [], includeDir)];
-  const r = spawnSync(cc, args, { encoding: 'utf8', env: opts.env ?? process.env, maxBuffer: 64 << 20 });
+  const r = childProcess().spawnSync(cc, args, { encoding: 'utf8', env: opts.env ?? process.env, maxBuffer: 64 << 20 });
   const diagnostics = (r.stdout ?? '') + (r.stderr ?? '');
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;

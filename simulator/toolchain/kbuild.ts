@@ -8,12 +8,15 @@
 // the headers' Module.symvers, so a small symvers file declaring them is
 // passed to modpost (KBUILD_EXTRA_SYMBOLS) — the simulated kernel exports them.
 
-import { spawnSync } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** What Debian calls the headers package of its default kernel. */
+/** node:child_process, required on first use (see childProcess in compile.ts). */
+const childProcess = (): typeof ChildProcess => require('node:child_process');
+
 export const HEADERS_PACKAGE = 'linux-headers-amd64';
 
 /** Exports of the simulated kernel that no distribution kernel has (for modpost). */
@@ -75,7 +78,7 @@ export function buildKbuild(dir: string, opts: KbuildOptions = {}): KbuildResult
   const symvers = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-build-')), 'Module.symvers');
   fs.writeFileSync(symvers, SIMULATOR_ONLY_EXPORTS.map((s) => `0x00000000\t${s}\tvmlinux\tEXPORT_SYMBOL\t\n`).join(''));
   const before = Date.now();
-  const r = spawnSync('make', ['-C', found.kdir, `M=${folder}`, `KBUILD_EXTRA_SYMBOLS=${symvers}`, ...(opts.makeArgs ?? []), 'modules'], {
+  const r = childProcess().spawnSync('make', ['-C', found.kdir, `M=${folder}`, `KBUILD_EXTRA_SYMBOLS=${symvers}`, ...(opts.makeArgs ?? []), 'modules'], {
     env, encoding: 'utf8', maxBuffer: 64 << 20,
   });
   fs.rmSync(path.dirname(symvers), { recursive: true, force: true });

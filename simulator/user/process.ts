@@ -7,7 +7,7 @@
 
 import * as fs from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { isatty } from 'node:tty';
+import type * as Tty from 'node:tty';
 import { Cpu } from '../cpu/cpu';
 import { CpuFault, GeneralProtection, Vector, hex } from '../cpu/faults';
 import { cpuid } from '../cpu/helpers/system';
@@ -68,6 +68,12 @@ export interface ExecResult {
   /** True when the simulated clock reached maxTimeNs. */
   timeLimit?: boolean;
 }
+
+/**
+ * node:tty, required on first use: loading it pulls in node:net and the
+ * streams, a start-up cost paid only when a guest's stdio is a character device.
+ */
+const tty = (): typeof Tty => require('node:tty');
 
 const CHUNK = 10_000_000;
 const SIGTRAP = 5, SIGSEGV = 11, SIGPIPE = 13, SIGXCPU = 24;
@@ -196,7 +202,8 @@ export class UserProcess {
     const budget = this.opts.maxInstructions ?? Infinity;
     const maxTime = this.opts.maxTimeNs ?? Infinity;
     const start = this.cpu.insnCount;
-    const t0 = performance.now();
+    // process.hrtime, not performance.now(): the `performance` global loads perf_hooks (~2 ms of start-up)
+    const t0 = process.hrtime();
     let result: Omit<ExecResult, 'insns' | 'seconds'>;
     for (;;) {
       const left = budget - (this.cpu.insnCount - start);
@@ -242,7 +249,8 @@ export class UserProcess {
       result = { exitCode: 128 + signal, signal };
       break;
     }
-    const seconds = (performance.now() - t0) / 1000;
+    const [s, ns] = process.hrtime(t0);
+    const seconds = s + ns / 1e9;
     this.syscalls.files.fds.closeAll();
     return { ...result, insns: this.cpu.insnCount - start, seconds };
   }
@@ -321,7 +329,7 @@ function writeAllSync(fd: number, b: Uint8Array): number {
 function hostStreamKind(fd: number): StreamKind {
   try {
     const st = fs.fstatSync(fd);
-    if (st.isCharacterDevice()) return isatty(fd) ? 'tty' : 'null';
+    if (st.isCharacterDevice()) return tty().isatty(fd) ? 'tty' : 'null';
     return st.isFile() ? 'file' : st.isSocket() ? 'socket' : 'pipe';
   } catch {
     return 'null';
