@@ -275,6 +275,19 @@ describe('DWARF 4 and 5 agree', { skip: NO_GCC }, () => {
   }
 });
 
+describe('compressed debug sections', { skip: NO_GCC }, () => {
+  test('-gz=zlib (SHF_COMPRESSED) reads the same as uncompressed', () => {
+    const bytes = guest(['-O2', '-gz=zlib']);
+    const elf = ElfFile.parse(bytes);
+    assert.ok(elf.sections.some((s) => s.name === '.debug_info' && (s.flags & 0x800) !== 0), 'gcc compressed .debug_info');
+    const plain = DebugInfo.forModule(load(guest(['-O2'])).mod);
+    const packed = DebugInfo.forModule(load(bytes).mod, { strict: true });
+    assert.deepEqual(packed.warnings, []);
+    assert.deepEqual(packed.lines, plain.lines);
+    assert.deepEqual(packed.functions.map((f) => f.name), plain.functions.map((f) => f.name));
+  });
+});
+
 // ---- robustness ---------------------------------------------------------------------
 
 describe('broken debug info', { skip: NO_GCC }, () => {
