@@ -389,6 +389,60 @@ export function divFamily(g: Generator): void {
   }
 }
 
+/**
+ * 32- and 64-bit DIV/IDIV on the values where division helpers go wrong:
+ * 0, 1, 2^32±1, 2^53±1 (where doubles stop being exact), 2^63, 2^64−1 and
+ * their negatives, INT_MIN; dividends RDX:RAX with RDX zero or the sign
+ * extension of RAX (what C's `/` and `%` compile to) and with RDX a large
+ * remainder (a real 128-bit dividend). Every combination that does not
+ * raise #DE (those are in faults.ts).
+ */
+export function divEdgeFamily(g: Generator): void {
+  const f = 'div/idiv edges';
+  const E = [0n, 1n, 2n, 7n, 10n, (1n << 32n) - 1n, 1n << 32n, (1n << 32n) + 1n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n,
+    (1n << 63n) - 1n, 1n << 63n, (1n << 64n) - 1n];
+  const values = [...E, ...E.slice(2).map((v) => -v)];
+  for (const w of [32, 64] as Width[]) {
+    const W = BigInt(w);
+    const dividendBits = 2n * W;
+    for (const op of ['div', 'idiv'] as const) {
+      for (const nv of values) {
+        for (const dv of values) {
+          const d = toUnsigned(dv, w);
+          if (d === 0n) continue;
+          const dividends: bigint[] = [];
+          if (op === 'div') {
+            const lo = toUnsigned(nv, w);
+            dividends.push(lo, ((d - 1n) << W) | lo); // high half zero; high half the largest that does not overflow
+          } else {
+            const n = toSigned(toUnsigned(nv, w), w);
+            dividends.push(toUnsigned(n, 2 * w)); // sign-extended (cqo / cdq)
+            // q·d + r with 0 ≤ |r| < |d| on the side of q·d: truncating gives back q = n, RDX is not just a sign
+            const ds = toSigned(d, w), abs = (x: bigint) => (x < 0n ? -x : x);
+            const prod = n * ds, r = abs(nv >> 3n) % abs(ds);
+            dividends.push(toUnsigned(prod + (prod < 0n ? -r : r), 2 * w));
+          }
+          for (const u of dividends) {
+            const q = op === 'div' ? u / d : toSigned(u, Number(dividendBits)) / toSigned(d, w);
+            if (op === 'div' ? q > mask(w) : q < -signBit(w) || q > signBit(w) - 1n) continue; // #DE
+            const b = g.c().set(regName(0, w), u & mask(w)).set(regName(2, w), (u >> W) & mask(w)).set(regName(1, w), d);
+            g.add(f, b, `${op}${SUFFIX[w]} %${regName(1, w)}`, op, { width: w });
+          }
+        }
+      }
+    }
+  }
+  // the 64×64 → 128 multiplies on the same values
+  for (const av of values) {
+    for (const bv of values) {
+      const b = g.c().set('rax', toUnsigned(av, 64)).set('rcx', toUnsigned(bv, 64));
+      g.add('mul/imul edges', b, av & 1n ? 'mulq %rcx' : 'imulq %rcx', av & 1n ? 'mul' : 'imul', { width: 64 });
+      const b2 = g.c().set('rax', toUnsigned(av, 64)).set('rcx', toUnsigned(bv, 64));
+      g.add('mul/imul edges', b2, 'imulq %rcx, %rax', 'imul', { width: 64 });
+    }
+  }
+}
+
 export function signExtendFamily(g: Generator): void {
   const f = 'cbw/cwd/cqo';
   const forms: [string, number][] = [['cbw', 8], ['cwde', 16], ['cdqe', 32], ['cwd', 16], ['cdq', 32], ['cqo', 64]];

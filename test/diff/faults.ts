@@ -43,6 +43,25 @@ export const FAULT_SCENARIOS: FaultScenario[] = [
     vector: DE, nativeSignal: 'SIGFPE', preserved: { [RAX]: 0x8000000000000000n, [RDX]: 0xffffffffffffffffn },
   },
   {
+    // quotient 2^31 does not fit in a signed 32-bit register
+    name: 'idiv32_min_by_minus_one', setup: ['movl $0x80000000, %eax', 'cltd', 'movq $-1, %rcx'], faulting: 'idivl %ecx',
+    vector: DE, nativeSignal: 'SIGFPE', preserved: { [RAX]: 0x80000000n, [RDX]: 0xffffffffn },
+  },
+  {
+    name: 'idiv64_by_zero', setup: ['movq $-5, %rax', 'cqo', 'xorl %ecx, %ecx'], faulting: 'idivq %rcx',
+    vector: DE, nativeSignal: 'SIGFPE', preserved: { [RAX]: 0xfffffffffffffffbn, [RDX]: 0xffffffffffffffffn, [RCX]: 0n },
+  },
+  {
+    // RDX:RAX = 2^64·d: the quotient 2^64 does not fit
+    name: 'div64_overflow', setup: ['movq $0, %rax', 'movabsq $0x100000001, %rdx', 'movabsq $0x100000001, %rcx'], faulting: 'divq %rcx',
+    vector: DE, nativeSignal: 'SIGFPE', preserved: { [RAX]: 0n, [RDX]: 0x100000001n, [RCX]: 0x100000001n },
+  },
+  {
+    // −2^64 / 1: RDX is not RAX's sign extension, the quotient is below INT64_MIN
+    name: 'idiv64_overflow', setup: ['movq $0, %rax', 'movq $-1, %rdx', 'movq $1, %rcx'], faulting: 'idivq %rcx',
+    vector: DE, nativeSignal: 'SIGFPE', preserved: { [RAX]: 0n, [RDX]: 0xffffffffffffffffn },
+  },
+  {
     name: 'idiv8_overflow', setup: ['movq $0xff80, %rax', 'movq $0xff, %rcx'], faulting: 'idivb %cl',
     vector: DE, nativeSignal: 'SIGFPE', preserved: { [RAX]: 0xff80n },
   },

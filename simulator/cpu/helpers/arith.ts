@@ -3,6 +3,7 @@
 // They read and write the register file R and flag slots F directly.
 
 import { divU128, mulS64, mulU64, Q } from './wide';
+import { wasmDivS } from './wasm64';
 import { DivideError } from '../faults';
 
 const MASK: Record<number, number> = { 1: 0xff, 2: 0xffff, 4: -1 };
@@ -111,6 +112,15 @@ export function div1(R: Int32Array, size: number, sl: number, sh: number): void 
 export function idiv1(R: Int32Array, size: number, sl: number, sh: number): void {
   if (size === 8) {
     if ((sl | sh) === 0) throw new DivideError();
+    const ext = R[1] >> 31;
+    if (R[4] === ext && R[5] === ext) {
+      // RDX:RAX is RAX sign-extended (cqo: C's s64 `/` and `%`): a 64-bit
+      // divide, which overflows only for INT64_MIN / −1.
+      if (sl === -1 && sh === -1 && R[0] === 0 && R[1] === -2147483648) throw new DivideError();
+      wasmDivS(R[0], R[1], sl, sh);
+      R[0] = Q[0]; R[1] = Q[1]; R[4] = Q[2]; R[5] = Q[3];
+      return;
+    }
     // |dividend| as 128 bits, |divisor| as 64 bits
     let n0 = R[0], n1 = R[1], n2 = R[4], n3 = R[5];
     const nNeg = n3 < 0;
@@ -135,19 +145,12 @@ export function idiv1(R: Int32Array, size: number, sl: number, sh: number): void
   const d = signExtend(sl, size);
   if (d === 0) throw new DivideError();
   if (size === 4) {
-    // 64-bit dividend EDX:EAX
-    const hi = R[4], lo = R[0];
-    const nNeg = hi < 0;
-    let a0 = lo, a1 = hi;
-    if (nNeg) { const c = ((~a0) >>> 0) + 1; a0 = c | 0; a1 = (~a1 + (c > 0xffffffff ? 1 : 0)) | 0; }
-    const ad = Math.abs(d);
-    if (!divU128(a0, a1, 0, 0, ad, 0)) throw new DivideError();
-    let q = Q[1] !== 0 ? Infinity : Q[0] >>> 0;
-    const r = Q[2] >>> 0;
-    const qNeg = nNeg !== (d < 0);
-    if (q > (qNeg ? 0x80000000 : 0x7fffffff)) throw new DivideError();
-    q = qNeg ? -q : q;
-    R[0] = q | 0; R[1] = 0; R[4] = (nNeg ? -r : r) | 0; R[5] = 0;
+    // 64-bit dividend EDX:EAX by a sign-extended 32-bit divisor; INT64_MIN / −1
+    // would trap the host divider, and its quotient does not fit 32 bits anyway.
+    if (d === -1 && R[0] === 0 && R[4] === -2147483648) throw new DivideError();
+    wasmDivS(R[0], R[4], d, d >> 31);
+    if (Q[1] !== Q[0] >> 31) throw new DivideError();
+    R[0] = Q[0]; R[1] = 0; R[4] = Q[2]; R[5] = 0;
     return;
   }
   const n = size === 1 ? signExtend(R[0], 2) : ((R[4] << 16) | (R[0] & 65535));
