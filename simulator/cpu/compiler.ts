@@ -147,14 +147,17 @@ export class BlockCompiler {
    * Emit a control transfer in the middle of a trace; returns false when the
    * instruction is not one (it is then emitted as usual).
    */
-  private emitTraced(e: Emitter, insn: Insn, next: Insn, i: number, live: number, lo: number, hi: number, fused: string | null): boolean {
+  private emitTraced(e: Emitter, insn: Insn, next: Insn, i: number, length: number, live: number, lo: number, hi: number, fused: string | null): boolean {
     const done = i + 1;
     switch (insn.flowControl) {
       case FlowControl.ConditionalBranch: {
         const cond = fused ?? conditionExpr(insn.cc);
         if (insn.targetLo === lo && insn.targetHi === hi) {
           const limit = Math.max(1, Math.floor(LOOP_INSN_LIMIT / done));
-          e.emit(`if${cond}{if(++it<${limit}&&base+${2 * done}<=T[1]){base+=${done};continue;}R[32]=${lo};R[33]=${hi};return ${done};}`);
+          // Another iteration may leave the loop at its fall-through and run on to the block's end: it
+          // goes round only if the whole block still fits the budget (T[1]), so the run stops on time —
+          // exactly where it would, however the code was cut into blocks.
+          e.emit(`if${cond}{if(++it<${limit}&&base+${done + length}<=T[1]){base+=${done};continue;}R[32]=${lo};R[33]=${hi};return ${done};}`);
         } else {
           e.emit(`if${cond}{R[32]=${insn.targetLo};R[33]=${insn.targetHi};return ${done};}`);
         }
@@ -312,7 +315,7 @@ export class BlockCompiler {
       // Inside a trace: the next instruction is where this one goes on the traced path.
       const traced = i < insns.length - 1 ? insns[i + 1] : null;
       const fused = fusedConsumer[i] ? fusedCondition(fusions[i - 1]!, insn.cc) : null;
-      if (traced && this.emitTraced(e, insn, traced, i, live[i], lo, hi, fused)) {
+      if (traced && this.emitTraced(e, insn, traced, i, insns.length, live[i], lo, hi, fused)) {
         if (insn.flowControl === FlowControl.ConditionalBranch && insn.targetLo === lo && insn.targetHi === hi) loopsBack = true;
         continue;
       }

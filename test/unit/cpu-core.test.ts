@@ -246,6 +246,26 @@ test('return prediction: a ret traced after its call goes on at the return addre
   }
 });
 
+test('run(n) stops on time in a hot trace that loops back to its start mid-way and leaves at the fall-through (the quantum does not depend on how code was cut)', () => {
+  // outer: mov ecx, 2; l: inc rax; dec ecx; jnz l; inc rbx; jmp outer — once hot, the trace at l is
+  // [inc, dec, jnz l (back to its start), inc rbx, jmp, mov ecx]: going round once more may run all six
+  const code = [0xb9, 0x02, 0x00, 0x00, 0x00, 0x48, 0xff, 0xc0, 0xff, 0xc9, 0x75, 0xf9, 0x48, 0xff, 0xc3, 0xeb, 0xef];
+  const cpu = machine(code);
+  const stepped = machine(code);
+  let total = 0;
+  for (let round = 0; round < 60; round++) {
+    for (const n of [1000, 7, 8, 6, 9, 5, 4, 3, 11, 2, 13]) {
+      assert.equal(cpu.run(n).kind, 'budget');
+      total += n;
+      assert.equal(cpu.insnCount, total, `round ${round}: after run(${n})`);
+    }
+  }
+  for (let i = 0; i < total; i++) assert.equal(stepped.step(), null);
+  assert.equal(cpu.getReg(Gpr.RAX), stepped.getReg(Gpr.RAX));
+  assert.equal(cpu.getReg(Gpr.RBX), stepped.getReg(Gpr.RBX));
+  assert.equal(cpu.rip, stepped.rip);
+});
+
 test('run(n) retires exactly n instructions, even when n ends inside a block or a loop (a quantum ends where it is drawn)', () => {
   // 20 × inc rax (one straight block), then mov ecx, 100; l: dec ecx; jnz l; hlt
   const incs = Array.from({ length: 20 }, () => [0x48, 0xff, 0xc0]).flat();
