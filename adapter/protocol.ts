@@ -22,6 +22,8 @@ export const CUSTOM_REQUESTS = {
   gotoTime: 'kstackwatch.gotoTime',
   /** A report's origin link: GotoOriginArguments. */
   gotoOrigin: 'kstackwatch.gotoOrigin',
+  /** What time travel has cost so far: TimeTravelStats (tests, the benchmark). */
+  timeTravelStats: 'kstackwatch.timeTravelStats',
 } as const;
 
 /** The custom event with a corruption's JSON (a CorruptionEvent). */
@@ -31,6 +33,8 @@ export const CORRUPTION_EVENT = 'kstackwatch.corruption';
 export const TIME_EVENT = 'kstackwatch.time';
 
 export interface TimeEventBody { time_ns: number; insns: number }
+
+export type { TimeTravelStats } from '../simulator/debug/types';
 
 /** `kstackwatch.gotoTime` arguments: take the machine back to this simulated time. */
 export interface GotoTimeArguments { time_ns: number }

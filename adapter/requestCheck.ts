@@ -150,6 +150,7 @@ const RULES: Record<string, Rule[]> = {
   gotoTargets: [obj('source', [str('path', true)]), int('line', 0, INT32)],
   'kstackwatch.gotoTime': [int('time_ns', 0, Number.MAX_SAFE_INTEGER)],
   'kstackwatch.gotoOrigin': [str('function'), int('pid', 0, INT32), int('returned_ns', 0, Number.MAX_SAFE_INTEGER)],
+  'kstackwatch.timeTravelStats': [],
   stackTrace: [threadId, int('startFrame', 0, INT32, true), int('levels', 0, INT32, true)],
   scopes: [int('frameId', 0, Number.MAX_SAFE_INTEGER)],
   variables: [int('variablesReference', 0, INT32), int('start', 0, INT32, true), int('count', 0, INT32, true)],

@@ -22,7 +22,7 @@ import { FrameReader, RequestRef } from './framing';
 import { argumentsProblem, messageShape } from './requestCheck';
 import {
   CORRUPTION_EVENT, CUSTOM_REQUESTS, CorruptionEvent, DebugRegistersBody, GotoOriginArguments, GotoTimeArguments, SetStackWatchesArguments, StackWatchList,
-  TIME_EVENT, TimeEventBody,
+  TIME_EVENT, TimeEventBody, TimeTravelStats,
 } from './protocol';
 
 export { CORRUPTION_EVENT, CUSTOM_REQUESTS } from './protocol';
@@ -498,6 +498,11 @@ export class KswDebugSession extends LoggingDebugSession {
         case CUSTOM_REQUESTS.gotoOrigin:
           rt.gotoOrigin(Number(args?.pid), String(args?.function), Number(args?.returned_ns));
           break;
+        case CUSTOM_REQUESTS.timeTravelStats: {
+          const body: TimeTravelStats = rt.timeTravelStats();
+          response.body = body;
+          break;
+        }
         default:
           throw new RequestError(`unknown request '${command}'`);
       }

@@ -84,6 +84,13 @@ export class Cpu implements MemoryObserver {
   private readonly coldBlocks = new Map<number, Map<number, Block>>();
   private readonly coldEntries = new Map<Block, number>();
   private readonly stepBlocks = new Map<number, Map<number, Block>>();
+  /**
+   * Blocks entered since startCoverage() (time travel's stretch summaries),
+   * or null. Only lookups add to it — the dispatch table is emptied when it
+   * starts, so every block entered looks itself up at least once — never the
+   * hot loop.
+   */
+  private covered: Set<Block> | null = null;
   private pendingFault: CpuFault | null = null;
   /** DR0–DR3 as decoded at the last applyDebugRegisters (the slow store path reads this). */
   private decodedSlots: DebugSlot[] = new DebugRegisters().slots();
@@ -217,6 +224,7 @@ export class Cpu implements MemoryObserver {
     let block: Block;
     try {
       block = this.lookupIn(this.stepBlocks, lo, hi, 1);
+      this.covered?.add(block);
     } catch (e) {
       return this.faultResult(e, lo, hi);
     }
@@ -304,8 +312,15 @@ export class Cpu implements MemoryObserver {
 
   // ---- block cache -----------------------------------------------------------
 
-  /** The block to run at an address: a trace once the address is hot, a cold basic block before. */
+  /** The block to run at an address (and a block entered, for the coverage). */
   private lookup(lo: number, hi: number): Block {
+    const block = this.findBlock(lo, hi);
+    this.covered?.add(block);
+    return block;
+  }
+
+  /** The block to run at an address: a trace once the address is hot, a cold basic block before. */
+  private findBlock(lo: number, hi: number): Block {
     const key = pageKey(lo, hi);
     const hot = this.blocksByAddress.get(key)?.get(lo);
     if (hot) return hot;
@@ -335,6 +350,21 @@ export class Cpu implements MemoryObserver {
       this.mem.addCodeBlock(p);
     }
     return block;
+  }
+
+  /**
+   * Record from now on which blocks are entered (a superset of the code
+   * that runs: a block counts as a whole). Between runs only.
+   */
+  startCoverage(): void {
+    this.covered = new Set();
+    this.dispatchLo.fill(-1);
+    this.dispatchBlock.fill(undefined);
+  }
+
+  /** The blocks entered since startCoverage() (none when it was not called). */
+  coverage(): Iterable<Block> {
+    return this.covered ?? [];
   }
 
   /** Drop every compiled block (e.g. after loading new code or changing breakpoints). */

@@ -120,6 +120,11 @@ export class BreakpointManager {
 
   constructor(private host: BreakpointHost) {}
 
+  /** Addresses where a breakpoint may stop the machine (logpoints never do). */
+  stoppingAddresses(): bigint[] {
+    return [...this.byAddress].filter(([, list]) => list.some((b) => b.logMessage === undefined)).map(([a]) => a);
+  }
+
   setSourceBreakpoints(file: string, specs: SourceBreakpointSpec[]): BreakpointResult[] {
     return this.replace(`source:${file}`, specs.map((s) => this.resolveSource(file, s)));
   }

@@ -8,6 +8,13 @@
 // the start of the run, always stays).
 
 import type { MemoryImage } from '../memory/memory';
+import { mergeSummaries, StretchSummary } from './stretchSummary';
+
+/** What ran since an earlier checkpoint, the machine running on from it without a restore in between. */
+export interface Stretch {
+  readonly from: StoredCheckpoint;
+  readonly summary: StretchSummary;
+}
 
 /** What a checkpoint must offer the store. */
 export interface StoredCheckpoint {
@@ -16,6 +23,8 @@ export interface StoredCheckpoint {
   readonly memory: MemoryImage;
   /** Bytes held besides guest pages (the object copies; an estimate). */
   readonly objectBytes: number;
+  /** The stretch that ends here, when it was recorded whole (stretchSummary.ts). */
+  stretch?: Stretch;
 }
 
 export const DEFAULT_CHECKPOINT_INTERVAL = 20_000_000;
@@ -54,6 +63,14 @@ export class CheckpointStore<C extends StoredCheckpoint> {
       if (c.insns <= insns && c.timeNs <= timeNs) return c;
     }
     return undefined;
+  }
+
+  /**
+   * The summary of the history from `from` to `to`, two consecutive
+   * checkpoints, if it was recorded (else undefined: nothing is known of it).
+   */
+  summaryBetween(from: C, to: C): StretchSummary | undefined {
+    return to.stretch?.from === from ? to.stretch.summary : undefined;
   }
 
   /** Checkpoints at or before `insns`, latest first. */
@@ -105,6 +122,11 @@ export class CheckpointStore<C extends StoredCheckpoint> {
   }
 
   private remove(i: number): void {
+    // the stretches on both sides of it become one, if both were recorded
+    const prev = this.list[i - 1], c0 = this.list[i], next = this.list[i + 1];
+    if (prev && next && c0.stretch?.from === prev && next.stretch?.from === c0) {
+      next.stretch = { from: prev, summary: mergeSummaries(c0.stretch.summary, next.stretch.summary) };
+    }
     const [c] = this.list.splice(i, 1);
     this.count(c, -1);
   }

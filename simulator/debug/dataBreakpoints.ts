@@ -80,6 +80,11 @@ export class DataBreakpointManager {
     return this.list.map((b) => b.count);
   }
 
+  /** The watchpoints armed now: what may stop the machine. */
+  armed(): { address: bigint; length: number; access: 'w' | 'rw' }[] {
+    return this.list.filter((b) => b.handle).map((b) => ({ address: b.address, length: b.length, access: b.access }));
+  }
+
   /** The machine went back in time: the values a hit compares with are the ones there. */
   refreshValues(): void {
     for (const b of this.list) if (b.handle) b.lastValue = this.host.read(b.address, b.length);

@@ -11,6 +11,7 @@ import type { Kprobe } from '../kernel/kprobes';
 import { KprobeError } from '../kernel/kprobes';
 import { HwBreakpoint, HwBreakpointAttr, HwBreakpointError, HwBreakpointHit } from '../kernel/hwBreakpoint';
 import { SystemCheckpoint } from '../system/checkpoint';
+import { StretchSummary, summarize } from './stretchSummary';
 import type { Task } from '../kernel/task';
 import type { SystemEvent } from '../system/kernel';
 import { flushPrintk } from '../kernel/api/index';
@@ -291,6 +292,17 @@ export class KernelTarget implements Target {
 
   restore(cp: SystemCheckpoint): void {
     this.withoutInstrumentation(() => cp.restore());
+  }
+
+  /** Record from now on what the next stretch of history does (stretchSummary.ts). Between runs only. */
+  startStretch(): void {
+    this.machine.cpu.startCoverage();
+    this.machine.mem.startWriteLog();
+  }
+
+  /** What the history did since startStretch(), with `events` stop events of its own counted by the caller. */
+  stretchSummary(events: number): StretchSummary {
+    return summarize(this.machine.cpu.coverage(), this.machine.mem.pagesWritten(), events);
   }
 
   private withoutInstrumentation<T>(fn: () => T): T {

@@ -47,6 +47,7 @@ import { Disassembler } from './disassembler';
 import { CheckpointStore, StoredCheckpoint } from './checkpoints';
 import { countsHits, HitCounter, restoreCounts, saveCounts } from './hitCounts';
 import { SnapshotBusy, SystemCheckpoint } from '../system/checkpoint';
+import { mayHaveRun, mayHaveWritten } from './stretchSummary';
 import {
   activationEntry, exactMargin, FIRST_WINDOW, lastAt, lastExit, previousInstruction, previousLine, ReplayGate, REVERSE_STOP_REASONS, Sample,
   SampleRequest, TimeTarget, WINDOW_GROWTH,
@@ -56,7 +57,7 @@ import type {
   BreakpointResult, CpuDebugRegisters, DataBreakpointInfoResult, DataBreakpointSpec, DisassembledInstruction,
   EvaluateResult, ExceptionDetails, FrameInfo, FunctionBreakpointSpec, InstructionBreakpointSpec, ModuleInfo, OutputInfo,
   ReadMemoryResult, ScopeInfo, SourceBreakpointSpec, SourceRef, StackWatchInfo, StepGranularity, StopInfo, ThreadInfo,
-  VariableInfo,
+  TimeTravelStats, VariableInfo,
 } from './types';
 
 export { LaunchError } from './launchConfig';
@@ -174,6 +175,16 @@ export class DebugRuntime extends EventEmitter {
   private stopsSeen: { origin: ReplayOrigin; until: TimePoint; stops: { at: TimePoint; reverse: boolean }[] } | null = null;
   /** Checkpoints of this machine's history (kernel modules): a replay starts from the latest one before its target. */
   private readonly checkpoints: CheckpointStore<SessionCheckpoint>;
+  /**
+   * The checkpoint the machine has run on from without a restore (taken or
+   * restored there; null: none yet on this machine), and the stop events of
+   * the history itself since: the next checkpoint's stretch summary.
+   */
+  private stretchFrom: SessionCheckpoint | null = null;
+  private stretchEvents = 0;
+  /** Replays run and the instructions they ran (timeTravelStats). */
+  private replays = 0;
+  private replayedInsns = 0;
   /** The task the debug gate was last asked about: the one whose quantum a stop cut short, usually. */
   private lastGated: Task | null = null;
   /** Lines gotoTargets answered, by id - 1. */
@@ -235,6 +246,7 @@ export class DebugRuntime extends EventEmitter {
       if (this.program.diagnostics.trim()) this.output(this.program.diagnostics.replace(/\n?$/, '\n'), 'stderr');
     }
     const events = this.targetEvents();
+    this.stretchFrom = null; // a new machine: nothing recorded on it yet
     try {
       if (this.program.kind === 'module') {
         if (opts.args.length > 0) this.output("note: 'args' is for user-mode programs; a module takes 'params'\n", 'console');
@@ -581,6 +593,11 @@ export class DebugRuntime extends EventEmitter {
 
   // ---- time travel (timeTravel.ts): replays of the deterministic history -------------------------
 
+  /** What time travel has cost this session so far. */
+  timeTravelStats(): TimeTravelStats {
+    return { replays: this.replays, replayed_insns: this.replayedInsns, checkpoints: this.checkpoints.size, checkpoint_bytes: this.checkpoints.bytes };
+  }
+
   /** Where the machine is in its history. */
   time(): TimePoint {
     return { time_ns: this.target.timeNs(), insns: this.target.insns() };
@@ -720,7 +737,15 @@ export class DebugRuntime extends EventEmitter {
     let end = this.time();
     const origins: ReplayOrigin[] = this.checkpoints.before(end.insns);
     if (origins.length === 0 || origins[origins.length - 1] !== this.checkpoints.latest(0)) origins.push('boot');
+    /** The checkpoint that ends the stretch (null: now, whose stretch is always replayed). */
+    let later: SessionCheckpoint | null = null;
     for (const origin of origins) {
+      // …skipping, without a replay, the stretches whose summary says nothing there could stop
+      if (origin !== 'boot' && later && !this.mayStopBetween(origin, later)) {
+        end = { insns: origin.insns, time_ns: origin.timeNs };
+        later = origin;
+        continue;
+      }
       const stops = this.stopsIn(origin, end, before);
       // the latest stop strictly before the stretch's end (a stop at now is where we are)
       let last = -1;
@@ -733,6 +758,7 @@ export class DebugRuntime extends EventEmitter {
       }
       if (origin === 'boot') break;
       end = { insns: origin.insns, time_ns: origin.timeNs };
+      later = origin;
     }
     this.goToStart();
   }
@@ -883,12 +909,15 @@ export class DebugRuntime extends EventEmitter {
     if (reached >= this.horizon.insns) this.horizon = { insns: reached, time_ns: this.target.timeNs() };
     // Simulated time is not monotonic in position (each CPU's quantum counts from its round's start): a checkpoint
     // before a time target is one whose time is more than a quantum before it (editMargin bounds the longest).
-    const notAfter = until ? until.ns - this.editMargin - 1 : Infinity;
+    // (A checkpoint at time 0 is the start of the run, before any time target.)
+    const notAfter = until ? Math.max(0, until.ns - this.editMargin - 1) : Infinity;
     const from = origin ?? this.checkpoints.latest(Math.min(limit, sample?.from ?? limit), notAfter) ?? 'boot';
     if (from === 'boot') this.rebuild(); else this.restoreCheckpoint(from);
     const gate = new ReplayGate({ position: () => this.target.insns(), time: () => this.target.timeNs(), rip: (t) => getRip(this.target.registers(t)), depth: (t) => t.shadow.depth },
       limit, exactMargin(Math.max(this.options.sched.quantumMax, this.options.sched.fineMax)), sample, until, (t) => this.requestStop(arrival(t)));
     this.replay = { gate, atStop };
+    this.replays++;
+    const started = from === 'boot' ? 0 : from.insns;
     try {
       if (from === 'boot') {
         this.target.start();
@@ -902,6 +931,7 @@ export class DebugRuntime extends EventEmitter {
       while (this.advance(token, slice) !== 'done') { /* the replay runs to its stop */ }
     } finally {
       this.replay = null;
+      if (this.state.kind !== 'terminated') this.replayedInsns += this.target.insns() - started;
     }
     return gate.samples;
   }
@@ -944,6 +974,7 @@ export class DebugRuntime extends EventEmitter {
     this.edits.rewindTo(cp.editsMade);
     restoreCounts(this.hitCounters(), cp.insns, cp.hits);
     this.dataBreakpoints.refreshValues();
+    this.startStretch(cp);
   }
 
   /** A checkpoint of the history now (kernel modules; between slices), unless one cannot be taken yet. */
@@ -957,10 +988,34 @@ export class DebugRuntime extends EventEmitter {
       if (e instanceof SnapshotBusy) return; // a host function is mid-call into the module: at the next slice
       throw e;
     }
-    this.checkpoints.add({
+    const target = this.target;
+    const cp: SessionCheckpoint = {
       insns, timeNs: system.timeNs, memory: system.memory, objectBytes: system.objectBytes, system,
       corruptions: this.corruptions, logLines: this.logLines, editsMade: this.edits.made, hits: saveCounts(this.hitCounters()),
-    });
+      stretch: this.stretchFrom ? { from: this.stretchFrom, summary: target.stretchSummary(this.stretchEvents) } : undefined,
+    };
+    this.checkpoints.add(cp);
+    this.startStretch(cp);
+  }
+
+  /** The machine runs on from checkpoint `cp`: record what it does until the next one (stretchSummary.ts). */
+  private startStretch(cp: SessionCheckpoint): void {
+    (this.target as KernelTarget).startStretch();
+    this.stretchFrom = cp;
+    this.stretchEvents = 0;
+  }
+
+  /**
+   * Could going forward from checkpoint `from` to the next one, `to`, stop
+   * anywhere with today's breakpoints, data breakpoints and stack watches?
+   * Only a recorded summary of that stretch can say no.
+   */
+  private mayStopBetween(from: SessionCheckpoint, to: SessionCheckpoint): boolean {
+    const s = this.checkpoints.summaryBetween(from, to);
+    if (!s || s.events > 0) return true;
+    if (this.breakpoints!.stoppingAddresses().some((a) => mayHaveRun(s, a))) return true;
+    // a read watch stops on loads, which the summary does not record
+    return this.dataBreakpoints.armed().some((w) => w.access === 'rw' || mayHaveWritten(s, w.address, w.length));
   }
 
   // ---- events from the target -------------------------------------------------------------------
@@ -989,6 +1044,7 @@ export class DebugRuntime extends EventEmitter {
   }
 
   private onOops(task: Task, e: OopsEvent, text: string): void {
+    this.stretchEvents++;
     if (!this.options.stopOnOops) return;
     const where = `${stripSize(e.symbol)}${e.file ? ` (${path.basename(e.file)}:${e.line})` : ''}`;
     const description = `Oops in ${task.comm} (pid ${task.pid}) at ${where}: ${e.reason}`;
@@ -998,6 +1054,7 @@ export class DebugRuntime extends EventEmitter {
   }
 
   private onCorruption(e: CorruptionEvent, report: string): void {
+    this.stretchEvents++;
     this.corruptions++;
     if (!this.replay) this.emit('corruption', e);
     if (!this.options.stopOnCorruption) return;

@@ -200,3 +200,15 @@ export interface CpuDebugRegisters {
 }
 
 export type StepGranularity = 'line' | 'instruction';
+
+/**
+ * What time travel has cost this session (`kstackwatch.timeTravelStats`):
+ * replays run, the instructions they ran, and the checkpoints held now
+ * (their count and host bytes).
+ */
+export interface TimeTravelStats {
+  replays: number;
+  replayed_insns: number;
+  checkpoints: number;
+  checkpoint_bytes: number;
+}

@@ -47,6 +47,8 @@ export interface PageEntry {
    * stack page, typically) stay on the fast path.
    */
   watchRanges: number[];
+  /** The write log's epoch when a store last went through the slow path here (startWriteLog). */
+  written: number;
 }
 
 /** One page in a MemoryImage. */
@@ -111,6 +113,9 @@ export class Memory {
   private readonly freeFrames: number[] = [];
   private nextFrame = 0;
   observer: MemoryObserver | null = null;
+  /** The write log (time travel's stretch summaries): its epoch (0: off) and the pages stored to in it. */
+  private writeEpoch = 0;
+  private writtenKeys: number[] = [];
 
   // Direct-mapped TLBs: tag A = page number within the 4 GiB window, tag B =
   // high half of the address; base = frame offset.
@@ -201,7 +206,7 @@ export class Memory {
     this.forEachPage(addr, size, (key) => {
       const page = this.pages.get(key);
       if (page) { page.perm = perm; return; }
-      this.pages.set(key, { frame: this.allocFrame(), perm, codeBlocks: 0, watchWrite: 0, watchRead: 0, watchRanges: [] });
+      this.pages.set(key, { frame: this.allocFrame(), perm, codeBlocks: 0, watchWrite: 0, watchRead: 0, watchRanges: [], written: 0 });
     });
     this.flushTlb();
   }
@@ -393,6 +398,25 @@ export class Memory {
     if (page.codeBlocks) this.observer?.codeWritten(pageKey(lo, hi));
   }
 
+  /**
+   * Log from now on which pages guest stores reach (a superset: a store of
+   * the value already there counts, as it does for a data breakpoint). The
+   * write TLB is emptied so that each page's first store goes through the
+   * slow path, which logs it; later ones need not. Host writes (write,
+   * poke64: loaders, debuggers, host functions) are not guest stores and
+   * trigger no data breakpoint: they are not logged.
+   */
+  startWriteLog(): void {
+    this.writeEpoch++;
+    this.writtenKeys = [];
+    this.wTagA.fill(NO_TAG);
+  }
+
+  /** Page keys stored to since startWriteLog() (none when it was not called). */
+  pagesWritten(): readonly number[] {
+    return this.writtenKeys;
+  }
+
   flushTlb(): void {
     this.rTagA.fill(NO_TAG);
     this.wTagA.fill(NO_TAG);
@@ -427,7 +451,7 @@ export class Memory {
     this.pages.clear();
     for (const [key, p] of img.pages) {
       this.u8.set(p.data, p.frame);
-      this.pages.set(key, { frame: p.frame, perm: p.perm, codeBlocks: 0, watchWrite: p.watchWrite, watchRead: p.watchRead, watchRanges: p.watchRanges.slice() });
+      this.pages.set(key, { frame: p.frame, perm: p.perm, codeBlocks: 0, watchWrite: p.watchWrite, watchRead: p.watchRead, watchRanges: p.watchRanges.slice(), written: 0 });
     }
     this.freeFrames.length = 0;
     this.freeFrames.push(...img.freeFrames);
@@ -473,6 +497,7 @@ export class Memory {
     const o = lo & PAGE_MASK;
     if (o + size > PAGE_SIZE) { this.storeSplit(lo, hi, size, vlo, vhi); return; }
     const page = this.translate(lo, hi, Perm.W, 'write');
+    if (page.written !== this.writeEpoch) { page.written = this.writeEpoch; this.writtenKeys.push(pageKey(lo, hi)); }
     const b = page.frame + o;
     switch (size) {
       case 1: this.dv.setUint8(b, vlo); break;

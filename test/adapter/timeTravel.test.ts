@@ -15,6 +15,8 @@ const ESCAPED = path.join(GUESTS, 'escaped.c');
 const LEAK_LINE = lineOf(ESCAPED, '/* LEAK:');
 const CORRUPT_LINE = lineOf(ESCAPED, '/* CORRUPT:');
 const WATCH = 'fn=victim var=slots[3] mw=1';
+const LONGRUN = path.join(GUESTS, 'longrun.c');
+const STORE_SAME_LINE = lineOf(LONGRUN, '/* SAME:');
 const TIME_EVENT = 'kstackwatch.time';
 
 describe('time travel', { skip: SKIP }, () => {
@@ -501,6 +503,95 @@ describe('time travel', { skip: SKIP }, () => {
     assert.ok(Number(/"insns":(\d+)/.exec(none[0])![1]) > 100_000, none[0]);
     assert.deepEqual(await walkBack({ checkpointInterval: 10_000 }), none);
     assert.deepEqual(await walkBack({ checkpointInterval: 10_000, checkpointMemory: 1 }), none);
+  });
+
+  /** What time travel has cost the session so far (replays, instructions replayed, checkpoints held). */
+  async function stats(): Promise<{ replays: number; replayed_insns: number; checkpoints: number; checkpoint_bytes: number }> {
+    return (await dc!.customRequest('kstackwatch.timeTravelStats')).body;
+  }
+
+  /**
+   * longrun.c with checkpoints every 10 000 instructions (taken at the end
+   * of the forward run's slices: many stretches): a data breakpoint on
+   * box.value (write) and a function breakpoint on finish(). Forward: the
+   * store of the same value box.value already held stops, then finish().
+   */
+  async function longRun(loops: number): Promise<{ store: Stop; finish: Stop }> {
+    dc = await startClient();
+    let stop = stopWithTime(dc);
+    await launch(dc, { program: LONGRUN, params: { loops }, checkpointInterval: 10_000 }, async () => {
+      const info = await dc!.dataBreakpointInfoRequest({ name: '&box', asAddress: true, bytes: 8 } as DebugProtocol.DataBreakpointInfoArguments);
+      assert.ok(info.body.dataId, info.body.description);
+      const set = await dc!.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+      assert.equal(set.body.breakpoints[0].verified, true, set.body.breakpoints[0].message);
+      await dc!.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'finish' }] });
+    });
+    const store = await stop;
+    assert.equal(store.event.body.reason, 'data breakpoint');
+    assert.equal(store.frames[0].line, STORE_SAME_LINE);
+    stop = stopWithTime(dc);
+    await dc.continueRequest({ threadId: store.event.body.threadId! });
+    const finish = await stop;
+    assert.equal(finish.event.body.reason, 'function breakpoint');
+    assert.match(finish.frames[0].name, /^finish/);
+    return { store, finish };
+  }
+
+  test('reverseContinue over many checkpoint stretches replays only those that may stop: a data breakpoint hit by a store of the same value is found, and forward again is the same history', async () => {
+    const { store, finish } = await longRun(2_000_000);
+    const before = await stats();
+    assert.ok(before.checkpoints >= 6, `checkpoints: ${JSON.stringify(before)}`);
+    let stop = stopWithTime(dc!);
+    await dc!.customRequest('reverseContinue', { threadId: finish.event.body.threadId });
+    const back = await stop;
+    assert.equal(back.event.body.reason, 'data breakpoint');
+    assert.equal(back.event.body.threadId, store.event.body.threadId);
+    assert.equal(back.frames[0].line, STORE_SAME_LINE);
+    assert.deepEqual(back.time, store.time, 'the moment going forward stopped there');
+    // without summaries every stretch between the two stops is replayed at least once
+    const replayed = (await stats()).replayed_insns - before.replayed_insns;
+    assert.ok(replayed < finish.time.insns - store.time.insns, `replayed ${replayed} of the ${finish.time.insns - store.time.insns} instructions between them`);
+    // the store did not change the value: 7 before it and after it
+    const box = async (s: Stop): Promise<string> => evaluate(s.frames[0].id, '*(unsigned long *)&box');
+    assert.equal(await box(back), '0x7');
+    stop = stopWithTime(dc!);
+    await dc!.customRequest('stepBack', { threadId: back.event.body.threadId, granularity: 'instruction' });
+    const beforeStore = await stop;
+    assert.ok(beforeStore.time.insns < back.time.insns);
+    assert.equal(await box(beforeStore), '0x7');
+
+    stop = stopWithTime(dc!);
+    await dc!.continueRequest({ threadId: back.event.body.threadId! });
+    assert.deepEqual((await stop).time, store.time, 'forward again: the same store at the same moment');
+    stop = stopWithTime(dc!);
+    await dc!.continueRequest({ threadId: back.event.body.threadId! });
+    const again = await stop;
+    assert.equal(again.event.body.reason, 'function breakpoint');
+    assert.deepEqual(again.time, finish.time, 'forward again: finish() at the same moment');
+  });
+
+  test('reverseContinue over many checkpoint stretches: back over a function breakpoint hit only at the start, as going forward stopped there', async () => {
+    dc = await startClient();
+    let stop = stopWithTime(dc);
+    await launch(dc, { program: LONGRUN, params: { loops: 2_000_000 }, checkpointInterval: 10_000 },
+      () => dc!.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'store_same' }, { name: 'finish' }] }));
+    const entry = await stop;
+    assert.equal(entry.event.body.reason, 'function breakpoint');
+    assert.match(entry.frames[0].name, /^store_same/);
+    stop = stopWithTime(dc);
+    await dc.continueRequest({ threadId: entry.event.body.threadId! });
+    const end = await stop;
+    assert.match(end.frames[0].name, /^finish/);
+    const before = await stats();
+    assert.ok(before.checkpoints >= 6, `checkpoints: ${JSON.stringify(before)}`);
+    stop = stopWithTime(dc);
+    await dc.customRequest('reverseContinue', { threadId: end.event.body.threadId });
+    const back = await stop;
+    assert.equal(back.event.body.reason, 'function breakpoint');
+    assert.match(back.frames[0].name, /^store_same/);
+    assert.deepEqual(back.time, entry.time);
+    const replayed = (await stats()).replayed_insns - before.replayed_insns;
+    assert.ok(replayed < end.time.insns - entry.time.insns, `replayed ${replayed} of the ${end.time.insns - entry.time.insns} instructions between them`);
   });
 
   test('a user-mode program says why it cannot go back', async () => {
