@@ -1,0 +1,143 @@
+// The V8 code cache bin/ksw loads its bundle through (simulator/cli/codeCache.ts):
+// a first run leaves an entry, the next uses it; an entry made from other
+// bytes (a rebuilt bundle of the same size), a damaged entry or an
+// unwritable cache directory never changes what runs; KSW_NO_CODE_CACHE
+// turns it off. Each case runs in a child process, since the entry is
+// written as the process exits.
+
+import { after, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { cacheEntryPath, dataChecksum, defaultCacheDir } from '../../simulator/cli/codeCache';
+import { skipUnless } from '../tools';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const CODE_CACHE = path.join(ROOT, 'out/simulator/cli/codeCache.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-codecache-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** A CommonJS "bundle" that uses what a bundle gets from its wrapper (require, module, __dirname). */
+function writeBundle(dir: string, word: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'part.js'), 'module.exports = (w) => `bundle says ${w}`;\n');
+  const file = path.join(dir, 'bundle.js');
+  fs.writeFileSync(file, [
+    "const part = require('./part.js');",
+    "const fs = require('node:fs');",
+    `function greet() { return part('${word}') + ' from ' + require('node:path').basename(__dirname); }`,
+    "module.exports.ok = true;",
+    "fs.writeSync(1, greet() + (module.exports.ok ? '' : ' (no module)') + '\\n');",
+  ].join('\n'));
+  return file;
+}
+
+interface Outcome { outcome: string; stdout: string; stderr: string; status: number | null }
+
+function runBundle(bundle: string, cacheDir: string, env: NodeJS.ProcessEnv = {}): Outcome {
+  const script = `const r = require(${JSON.stringify(CODE_CACHE)}).runBundleWithCodeCache(${JSON.stringify(bundle)}, ` +
+    `{ slot: 'exec', dir: ${JSON.stringify(cacheDir)} }); process.stderr.write('outcome ' + r + '\\n');`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+  const m = /outcome (\w+)/.exec(r.stderr);
+  return { outcome: m ? m[1] : '?', stdout: r.stdout, stderr: r.stderr.replace(/outcome \w+\n/, ''), status: r.status };
+}
+
+test('a first run writes the entry, the next one uses it; both run the bundle alike', () => {
+  const dir = path.join(tmp, 'first'), cache = path.join(dir, 'cache');
+  const bundle = writeBundle(path.join(dir, 'dist'), 'hello');
+  const first = runBundle(bundle, cache);
+  assert.deepEqual(first, { outcome: 'written', stdout: 'bundle says hello from dist\n', stderr: '', status: 0 });
+  const entry = cacheEntryPath(cache, bundle, 'exec');
+  assert.ok(fs.existsSync(entry), 'entry written at exit');
+  assert.deepEqual(fs.readdirSync(cache), [path.basename(entry)], 'no temporary file left');
+  const second = runBundle(bundle, cache);
+  assert.deepEqual(second, { ...first, outcome: 'used' });
+});
+
+test('a rebuilt bundle of the same size does not run the old code: a fresh entry replaces the old one', () => {
+  const dir = path.join(tmp, 'rebuilt'), cache = path.join(dir, 'cache');
+  const bundle = writeBundle(path.join(dir, 'dist'), 'aaaaa');
+  assert.equal(runBundle(bundle, cache).outcome, 'written');
+  const size = fs.statSync(bundle).size;
+  writeBundle(path.join(dir, 'dist'), 'bbbbb');
+  assert.equal(fs.statSync(bundle).size, size);
+  const r = runBundle(bundle, cache);
+  assert.deepEqual(r, { outcome: 'written', stdout: 'bundle says bbbbb from dist\n', stderr: '', status: 0 });
+  assert.equal(runBundle(bundle, cache).outcome, 'used');
+  assert.equal(fs.readdirSync(cache).length, 1, 'one entry per bundle and command');
+});
+
+test('a damaged entry is ignored and rewritten', () => {
+  const dir = path.join(tmp, 'damaged'), cache = path.join(dir, 'cache');
+  const bundle = writeBundle(path.join(dir, 'dist'), 'hello');
+  runBundle(bundle, cache);
+  const entry = cacheEntryPath(cache, bundle, 'exec');
+  const bytes = fs.readFileSync(entry);
+  for (const broken of [bytes.subarray(0, 10), bytes.subarray(0, bytes.length - 7), Buffer.concat([bytes, Buffer.from('junk')])]) {
+    fs.writeFileSync(entry, broken);
+    assert.deepEqual(runBundle(bundle, cache), { outcome: 'written', stdout: 'bundle says hello from dist\n', stderr: '', status: 0 });
+  }
+  // the cached data itself damaged, the source copy intact: the checksum catches it (V8 would not)
+  const good = fs.readFileSync(entry);
+  for (const at of [good.length - 1, good.length - 200, good.length - 700]) {
+    const damaged = Buffer.from(good);
+    damaged[at] ^= 0x24;
+    fs.writeFileSync(entry, damaged);
+    assert.deepEqual(runBundle(bundle, cache), { outcome: 'written', stdout: 'bundle says hello from dist\n', stderr: '', status: 0 });
+  }
+  assert.equal(runBundle(bundle, cache).outcome, 'used');
+});
+
+test('an unwritable cache directory or KSW_NO_CODE_CACHE: the bundle runs, silently without a cache', () => {
+  const dir = path.join(tmp, 'unwritable');
+  const bundle = writeBundle(path.join(dir, 'dist'), 'hello');
+  const blocked = path.join(dir, 'not-a-dir');
+  fs.writeFileSync(blocked, '');
+  assert.deepEqual(runBundle(bundle, path.join(blocked, 'v8')), { outcome: 'written', stdout: 'bundle says hello from dist\n', stderr: '', status: 0 });
+  const cache = path.join(dir, 'cache');
+  assert.deepEqual(runBundle(bundle, cache, { KSW_NO_CODE_CACHE: '1' }), { outcome: 'disabled', stdout: 'bundle says hello from dist\n', stderr: '', status: 0 });
+  assert.ok(!fs.existsSync(cache));
+});
+
+test('the data checksum (wasm) is the Fletcher-style sum it documents, over zero-padded words', () => {
+  const reference = (data: Uint8Array): number => {
+    const padded = new Uint8Array((data.length + 3) & ~3);
+    padded.set(data);
+    const words = new DataView(padded.buffer);
+    let a = 1, b = 0;
+    for (let i = 0; i < padded.length; i += 4) { a = (a + words.getInt32(i, true)) | 0; b = (b + a) | 0; }
+    return (b ^ ((a << 16) | (a >>> 16))) >>> 0;
+  };
+  const big = new Uint8Array(300_001);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+  for (const data of [new Uint8Array(0), Uint8Array.of(1), Uint8Array.of(1, 2, 3, 4, 5), big]) {
+    assert.equal(dataChecksum(data), reference(data), `${data.length} bytes`);
+  }
+  const flipped = big.slice();
+  flipped[123_457] ^= 0x10;
+  assert.notEqual(dataChecksum(flipped), dataChecksum(big));
+});
+
+test('the default directory follows XDG_CACHE_HOME, else ~/.cache; none without either', () => {
+  assert.equal(defaultCacheDir({ XDG_CACHE_HOME: '/x', HOME: '/h' }), path.join('/x', 'kstackwatch-studio', 'v8'));
+  assert.equal(defaultCacheDir({ HOME: '/h' }), path.join('/h', '.cache', 'kstackwatch-studio', 'v8'));
+  assert.equal(defaultCacheDir({}), null);
+});
+
+test('bin/ksw: exec and exec again with the cache made by the first run print the same', { skip: skipUnless('musl-gcc') }, () => {
+  const dir = path.join(tmp, 'bin');
+  fs.mkdirSync(dir);
+  const src = path.join(dir, 'hello.c'), exe = path.join(dir, 'hello');
+  fs.writeFileSync(src, '#include <stdio.h>\nint main(int c, char **v) { printf("hello %s %d\\n", v[1], c); return 3; }\n');
+  const cc = spawnSync('musl-gcc', ['-static', '-O2', '-o', exe, src], { encoding: 'utf8' });
+  assert.equal(cc.status, 0, cc.stderr);
+  const env = { PATH: process.env.PATH, XDG_CACHE_HOME: path.join(dir, 'xdg') };
+  const run = () => spawnSync(process.execPath, [path.join(ROOT, 'bin/ksw'), 'exec', exe, 'there'], { encoding: 'utf8', env });
+  const runs = [run(), run(), run()];
+  for (const r of runs) assert.deepEqual({ status: r.status, stdout: r.stdout, stderr: r.stderr }, { status: 3, stdout: 'hello there 2\n', stderr: '' });
+  const entries = fs.readdirSync(path.join(dir, 'xdg', 'kstackwatch-studio', 'v8'));
+  assert.equal(entries.length, 1);
+  assert.match(entries[0], /^exec-[0-9a-f]{8}\.bin$/);
+});
