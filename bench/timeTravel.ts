@@ -33,9 +33,16 @@ interface Scenario {
   launch: Record<string, unknown>;
   /** A data breakpoint for reverseContinue to go back to (a global's name), if any. */
   dataBreakpoint?: string;
+  /** escaped.c: also reverseContinue to a function breakpoint, restartFrame, goto and gotoOrigin (each from the corruption). */
+  escaped?: boolean;
 }
 
-interface Row { scenario: string; insns: number; op: string; ms: number; cpuMs: number; rssMb: number }
+interface Row { scenario: string; insns: number; op: string; ms: number; cpuMs: number; rssMb: number; replayed: number }
+
+/** The line of the first source line containing `marker` (1-based). */
+function lineOf(file: string, marker: string): number {
+  return fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
+}
 
 function parseLong(argv: string[]): number {
   const i = argv.indexOf('--long');
@@ -80,29 +87,39 @@ async function measure(s: Scenario): Promise<Row[]> {
   dc.defaultTimeout = 3_600_000;
   await dc.start();
   const rows: Row[] = [];
+  const replayed = async (): Promise<number> => ((await dc.customRequest('kstackwatch.timeTravelStats')).body as { replayed_insns: number }).replayed_insns;
   try {
     await dc.initializeRequest();
     const t0 = performance.now();
     const first = Promise.all([dc.waitForEvent('stopped'), dc.waitForEvent('kstackwatch.time')]);
+    const corruption = dc.waitForEvent('kstackwatch.corruption').catch(() => undefined);
     await Promise.all([dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest()), dc.launch(s.launch)]);
     const [stopped, time] = await first;
     const insns = time.body.insns as number;
     const threadId = (stopped as DebugProtocol.StoppedEvent).body.threadId!;
-    const row = (op: string, r: { ms: number; cpuMs: number }): void => { rows.push({ scenario: s.name, insns, op, ms: r.ms, cpuMs: r.cpuMs, rssMb: rssMb(dc) }); };
-    row('(launch, gcc and forward run to the corruption)', { ms: performance.now() - t0, cpuMs: cpuMs(dc) });
-    let r = await timed(dc, () => dc.customRequest('stepBack', { threadId, granularity: 'instruction' }));
-    row('stepBack instruction (first)', r);
-    r = await timed(dc, () => dc.customRequest('stepBack', { threadId, granularity: 'instruction' }));
-    row('stepBack instruction (next)', r);
-    r = await timed(dc, () => dc.customRequest('stepBack', { threadId }));
-    row('stepBack line', r);
+    let before = await replayed();
+    const row = async (op: string, r: { ms: number; cpuMs: number }): Promise<void> => {
+      const now = await replayed();
+      rows.push({ scenario: s.name, insns, op, ms: r.ms, cpuMs: r.cpuMs, rssMb: rssMb(dc), replayed: now - before });
+      before = now;
+    };
+    await row('(launch, gcc and forward run to the corruption)', { ms: performance.now() - t0, cpuMs: cpuMs(dc) });
+    const op = async (name: string, send: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent> => {
+      const r = await timed(dc, send);
+      await row(name, r);
+      return r.stop;
+    };
+    await op('stepBack instruction (first)', () => dc.customRequest('stepBack', { threadId, granularity: 'instruction' }));
+    await op('stepBack instruction (next)', () => dc.customRequest('stepBack', { threadId, granularity: 'instruction' }));
+    await op('stepBack line', () => dc.customRequest('stepBack', { threadId }));
     if (s.dataBreakpoint) {
       const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
       const info = await dc.dataBreakpointInfoRequest({ name: s.dataBreakpoint, frameId: frames[0].id });
       await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
     }
-    r = await timed(dc, () => dc.customRequest('reverseContinue', { threadId }));
-    row(`reverseContinue (to ${r.stop.body.reason === 'entry' ? 'the start' : r.stop.body.reason})`, r);
+    let stop = await timed(dc, () => dc.customRequest('reverseContinue', { threadId }));
+    await row(`reverseContinue (to ${stop.stop.body.reason === 'entry' ? 'the start' : stop.stop.body.reason})`, stop);
+    if (s.escaped) await escapedOps(dc, s, time.body.time_ns as number, threadId, (await corruption)?.body, op);
   } finally {
     try { await dc.disconnectRequest({ terminateDebuggee: true }); } catch { /* ended */ }
     await dc.stop();
@@ -110,12 +127,46 @@ async function measure(s: Scenario): Promise<Row[]> {
   return rows;
 }
 
+/**
+ * escaped.c from its corruption (at `corruptNs`, by `writer`): back to a
+ * function breakpoint on leak_frame (near the start), restartFrame of the
+ * victim's frame and of the writer's own function (both entered near the
+ * start), goto the leaking line in the victim thread, and gotoOrigin to the
+ * report's origin — each from the corruption again (gotoTime, measured too).
+ */
+async function escapedOps(dc: DebugClient, s: Scenario, corruptNs: number, writer: number, report: { origin?: { function: string; pid: number; returned_ns: number } } | undefined,
+  op: (name: string, send: () => Promise<unknown>) => Promise<DebugProtocol.StoppedEvent>): Promise<void> {
+  const program = s.launch.program as string;
+  const back = (): Promise<DebugProtocol.StoppedEvent> => op('gotoTime (forward again, to the corruption)', () => dc.customRequest('kstackwatch.gotoTime', { time_ns: corruptNs }));
+  await back();
+  await dc.setDataBreakpointsRequest({ breakpoints: [] });
+  await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'leak_frame' }] });
+  const rc = await op('reverseContinue (to a function breakpoint near the start)', () => dc.customRequest('reverseContinue', { threadId: writer }));
+  if (rc.body.reason !== 'function breakpoint') throw new Error(`reverseContinue stopped for ${rc.body.reason}`);
+  await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+  await back();
+  const victim = (await dc.threadsRequest()).body.threads.find((t) => t.name.startsWith('victim '))!.id;
+  const victimFrame = (await dc.stackTraceRequest({ threadId: victim })).body.stackFrames.find((f) => /^victim(\.[a-z]+\.\d+)?\+/.test(f.name))!;
+  await op('restartFrame (victim, entered near the start)', () => dc.restartFrameRequest({ frameId: victimFrame.id }));
+  await back();
+  const writerFrames = (await dc.stackTraceRequest({ threadId: writer })).body.stackFrames;
+  await op('restartFrame (writer_thread, the thread\'s own function)', () => dc.restartFrameRequest({ frameId: writerFrames[0].id }));
+  await back();
+  const targets = await dc.gotoTargetsRequest({ source: { path: program }, line: lineOf(program, '/* LEAK:') });
+  await op('goto (the leaking line, in the victim thread)', () => dc.gotoRequest({ threadId: victim, targetId: targets.body.targets[0].id }));
+  if (report?.origin) {
+    await back();
+    const o = report.origin;
+    await op('gotoOrigin (the report\'s origin: leak_frame\'s last moment)', () => dc.customRequest('kstackwatch.gotoOrigin', { function: o.function, pid: o.pid, returned_ns: o.returned_ns }));
+  }
+}
+
 async function main(): Promise<void> {
   if (!fs.existsSync(ADAPTER)) throw new Error('dist/adapter.js is not built (npm run build)');
   const long = parseLong(process.argv.slice(2));
   const watch = 'fn=victim var=slots[3] mw=1';
   const scenarios: Scenario[] = [
-    { name: 'escaped.c', launch: { program: path.join(ROOT, 'test/adapter/guests/escaped.c'), stackWatch: watch, cpus: 2 }, dataBreakpoint: 'escaped' },
+    { name: 'escaped.c', launch: { program: path.join(ROOT, 'test/adapter/guests/escaped.c'), stackWatch: watch, cpus: 2 }, dataBreakpoint: 'escaped', escaped: true },
     {
       name: 'kstackwatch_test.c test=3',
       launch: { program: path.join(ROOT, 'examples/kstackwatch/kstackwatch_test.c'), params: { test: 3 }, stackWatch: 'fn=test_mthread_victim var=buf[4]', seed: 1 },
@@ -124,13 +175,14 @@ async function main(): Promise<void> {
       name: `escaped.c loops=${Math.round(long / INSNS_PER_LOOP)}`,
       launch: { program: path.join(ROOT, 'test/adapter/guests/escaped.c'), params: { loops: Math.round(long / INSNS_PER_LOOP) }, stackWatch: watch, cpus: 2 },
       dataBreakpoint: 'escaped',
+      escaped: true,
     },
   ];
   const rows: Row[] = [];
   for (const s of scenarios) rows.push(...await measure(s));
-  console.log('| scenario | instructions to the stop | operation | wall (ms) | adapter CPU (ms) | adapter RSS after (MiB) |');
-  console.log('|---|---:|---|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.scenario} | ${r.insns} | ${r.op} | ${r.ms.toFixed(0)} | ${r.cpuMs.toFixed(0)} | ${r.rssMb.toFixed(0)} |`);
+  console.log('| scenario | instructions to the stop | operation | wall (ms) | adapter CPU (ms) | instructions replayed | adapter RSS after (MiB) |');
+  console.log('|---|---:|---|---:|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.scenario} | ${r.insns} | ${r.op} | ${r.ms.toFixed(0)} | ${r.cpuMs.toFixed(0)} | ${r.replayed} | ${r.rssMb.toFixed(0)} |`);
   console.log('\nwall: request sent → stopped event received on this host (other processes\' load included);');
   console.log('adapter CPU: the adapter process\'s user+system time meanwhile (what it costs on a core of its own).');
 }

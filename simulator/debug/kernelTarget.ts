@@ -21,6 +21,7 @@ import type { WatchOwner } from '../kstackwatch/stack';
 import type { DebugInfo } from '../dwarf/debugInfo';
 import type { Memory } from '../memory/memory';
 import { EntrySpTracker, UnwindSource } from './frames';
+import { CallPositions } from './callPositions';
 import { CallFrameInfo } from './cfi';
 import { RegisterFile } from './registers';
 import type { LaunchOptions } from './launchConfig';
@@ -47,6 +48,7 @@ export class KernelTarget implements Target {
   readonly kernel: Kernel;
   readonly mem: Memory;
   private readonly tracker = new EntrySpTracker();
+  private readonly calls = new CallPositions();
   private readonly probes = new Map<bigint, Kprobe>();
   private readonly watches = new Set<WatchHandle>();
   private report: string[] | null = null;
@@ -64,8 +66,12 @@ export class KernelTarget implements Target {
     const m = this.kernel.machine;
     this.mem = m.mem;
     const cpu = m.cpu;
-    const tracker = this.tracker;
-    m.hooks.set('callObserver', (t) => tracker.record(t, t.shadow.depth, cpu.regs[8], cpu.regs[9]));
+    const tracker = this.tracker, calls = this.calls;
+    m.hooks.set('callObserver', (t) => {
+      tracker.record(t, t.shadow.depth, cpu.regs[8], cpu.regs[9]);
+      const d = t.shadow.depth;
+      calls.record(t, d, cpu.insnCount, t.shadow.targetLo(d - 1), t.shadow.targetHi(d - 1));
+    });
     this.kernel.listeners.push((e) => this.onKernelEvent(e));
     m.hooks.taskListeners.push((t, what) => (what === 'created' ? events.taskCreated(t) : events.taskExited(t)));
     this.kernel.load(objectPath);
@@ -292,6 +298,19 @@ export class KernelTarget implements Target {
 
   restore(cp: SystemCheckpoint): void {
     this.withoutInstrumentation(() => cp.restore());
+  }
+
+  /**
+   * Where the live frame at shadow index `index` (0 = outermost) of `task`
+   * began, as a position: right after the call that made it; 'thread start'
+   * for a kernel thread's own function (entered when the thread first ran);
+   * undefined when not known.
+   */
+  activationStart(task: Task, index: number): number | 'thread start' | undefined {
+    const frame = task.shadow.frames()[task.shadow.depth - 1 - index];
+    if (!frame) return undefined;
+    if (index === 0 && frame.ret === this.machine.kthreadExit) return 'thread start';
+    return this.calls.at(task, index, frame.target);
   }
 
   /** Record from now on what the next stretch of history does (stretchSummary.ts). Between runs only. */

@@ -182,6 +182,13 @@ export class DebugRuntime extends EventEmitter {
    */
   private stretchFrom: SessionCheckpoint | null = null;
   private stretchEvents = 0;
+  /**
+   * When each task first ran (the position before its first instruction):
+   * where a kernel thread's own function was entered (restartFrame). The
+   * history is deterministic, so what any run of it saw stays true — up to
+   * an edit, which changes what follows it.
+   */
+  private readonly firstRuns = new Map<number, number>();
   /** Replays run and the instructions they ran (timeTravelStats). */
   private replays = 0;
   private replayedInsns = 0;
@@ -323,6 +330,7 @@ export class DebugRuntime extends EventEmitter {
       this.lastGated = task;
       // an edit due now is made before anything else sees this moment (a replay's arrival shows it)
       const pos = t.insns();
+      if (task.insns === 0) this.firstRuns.set(task.pid, pos); // the latest ask before its first instruction
       if (pos >= this.edits.nextPosition()) this.edits.makeDue(this.time(), (e) => this.makeEdit(e));
       const answer = this.replay ? this.replay.gate.gate(task) : this.stepper.gate(task);
       return answer === 'run' && pos + this.editMargin >= this.edits.nextPosition() ? 'step' : answer;
@@ -389,6 +397,7 @@ export class DebugRuntime extends EventEmitter {
     this.horizon = { insns: 0, time_ns: 0 };
     this.logLines = this.logLinesShown = 0;
     this.forgetHistory('all');
+    this.firstRuns.clear();
     this.edits.clear();
     this.checkpoints.clear();
     this.target.dispose();
@@ -679,6 +688,10 @@ export class DebugRuntime extends EventEmitter {
     const fn = this.inspect.stackTrace(task.pid, index, 1).frames[0]?.name.replace(/\+0x[0-9a-f]+$/, '') ?? 'the frame';
     const stop = (): StopInfo => ({ reason: 'restart', threadId: task.pid, description: `Back at the entry of ${fn}` });
     const now = this.target.insns();
+    // Usually known at once: the position of the call that made the activation (or the thread's first run)
+    const start = depth > 0 ? (this.target as KernelTarget).activationStart(task, depth - 1) : undefined;
+    const at = start === 'thread start' ? this.firstRuns.get(task.pid) : start;
+    if (at !== undefined && at <= now) { this.travel(() => this.goTo(at, stop)); return; }
     this.travel(() => this.searchBack(task, (samples, fromStart) => {
       const entry = activationEntry(samples, depth, fromStart);
       return entry === 'now' ? { pos: now, rip: 0n, depth } : entry;
@@ -867,6 +880,7 @@ export class DebugRuntime extends EventEmitter {
     if (dropped > 0) this.output(`note: this edit changes the history from here on: ${dropped} edit(s) made later in the old history are dropped\n`, 'console');
     this.forgetHistory('all');
     this.checkpoints.dropFrom(now.insns);
+    for (const [pid, pos] of this.firstRuns) if (pos > now.insns) this.firstRuns.delete(pid);
     this.horizon = { insns: now.insns, time_ns: now.time_ns };
     this.logLinesShown = this.logLines;
   }

@@ -216,6 +216,13 @@ describe('time travel', { skip: SKIP }, () => {
     assert.ok(entry.time.insns < hit.time.insns);
     // leak_frame ran before (its pointer is published), victim has not run a line yet: the writer is still before its store
     assert.notEqual(await evaluate(entry.frames[0].id, 'escaped'), '0x0');
+    // right after the call: one instruction back, the thread is at the call in victim_thread
+    stop = stopWithTime(dc!);
+    await dc!.customRequest('stepBack', { threadId: victimPid, granularity: 'instruction' });
+    const call = await stop;
+    assert.match(call.frames[0].name, /^victim_thread\+/);
+    assert.equal(call.frames[0].line, lineOf(ESCAPED, '\tvictim();'));
+    assert.ok(call.time.insns < entry.time.insns);
 
     // forward again: the same corruption at the same moment
     stop = stopWithTime(dc!);
@@ -232,6 +239,11 @@ describe('time travel', { skip: SKIP }, () => {
     assert.equal(top.event.body.threadId, writer);
     assert.match(top.frames[0].name, /^writer_thread\+0x0$/);
     assert.ok(top.time.insns < again.time.insns);
+    // the thread's first instruction: nothing of it before
+    stop = stopWithTime(dc!);
+    await dc!.customRequest('stepBack', { threadId: writer, granularity: 'instruction' });
+    const before = await stop;
+    assert.equal(before.event.body.reason, 'entry', 'no instruction of the writer before its first: back at the start of the run');
   });
 
   test('goto (Jump to Cursor) goes back to the latest moment a breakpoint on the line would have stopped the thread; gotoTargets offers one target per line with code', async () => {
