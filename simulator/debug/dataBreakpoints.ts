@@ -1,19 +1,23 @@
 // Data breakpoints as real debug-register watchpoints, sharing DR0–DR3
-// with KStackWatch's pool. A breakpoint that finds no free slot comes back
+// with KStackWatch's pool and the guest's hw_breakpoints, which come first
+// (hwBreakpoint.ts). A breakpoint that finds no free slot — when it is set,
+// or at a point of the history the machine went back to — is shown
 // unverified with the reason (who holds the slots), instead of failing
-// silently. A hit stops after the access, as x86 does; the runtime shows
-// the accessing instruction itself as the top frame.
+// silently, and arms when a slot is freed. A hit stops after the access, as
+// x86 does; the runtime shows the accessing instruction itself as the top
+// frame.
 
 import type { Task } from '../kernel/task';
 import { hex } from './ctypes';
 import { hitConditionMet } from './breakpoints';
 import { countHit, HitCounter } from './hitCounts';
-import { DataWatchAttr, DataWatchHit, ProbeError } from './target';
+import { DataWatchAttr, DataWatchHit, ProbeError, WatchState } from './target';
 import type { BreakpointResult, DataBreakpointSpec } from './types';
 
 export interface DataBreakpointHost {
   insertWatch(attr: DataWatchAttr, hit: (h: DataWatchHit) => void): { slot: number };
   removeWatch(handle: { slot: number }): void;
+  watchState(handle: { slot: number }): WatchState;
   read(address: bigint, length: number): bigint | undefined;
   test(task: Task, condition: string): boolean;
   hit(task: Task, id: number, insn: bigint, description: string): void;
@@ -35,6 +39,8 @@ interface DataBreakpoint {
   count: HitCounter;
   lastValue: bigint | undefined;
   result: BreakpointResult;
+  /** The result the client was last told (set, or a 'changed' event). */
+  shown: BreakpointResult;
 }
 
 /** dataId: `0xADDRESS/LENGTH`, plus what the user watches for the description. */
@@ -71,8 +77,28 @@ export class DataBreakpointManager {
   /** After a restart: the same watchpoints (same ids) in the new program, whose layout is the same (`sameHistory`: as BreakpointManager.rebind). */
   rebind(host: DataBreakpointHost, sameHistory = false): BreakpointResult[] {
     this.host = host;
-    this.list = this.list.map((b) => this.create(b.spec, b.id, sameHistory ? b.count.since : 0));
+    this.list = this.list.map((b) => {
+      const again = this.create(b.spec, b.id, sameHistory ? b.count.since : 0);
+      if (sameHistory) again.shown = b.shown; // a replay's machine: the client still sees what it was told
+      return again;
+    });
     return this.list.map((b) => b.result);
+  }
+
+  /**
+   * Breakpoints whose state differs from what the client was last told: a
+   * watchpoint armed or waiting for a debug register at this point of the
+   * history (after going back, or as the guest took or freed slots).
+   */
+  changes(): BreakpointResult[] {
+    const changed: BreakpointResult[] = [];
+    for (const b of this.list) {
+      if (b.handle) b.result = this.armedResult(b, b.handle);
+      if (b.result.verified === b.shown.verified && b.result.message === b.shown.message) continue;
+      b.shown = b.result;
+      changed.push(b.result);
+    }
+    return changed;
   }
 
   /** Every data breakpoint's hit count (a checkpoint keeps them). */
@@ -100,23 +126,32 @@ export class DataBreakpointManager {
     const parsed = parseDataId(s.dataId);
     const base = { id, spec: s, handle: null, count: { since, hits: 0 }, lastValue: undefined, condition: s.condition?.trim() || undefined, hitCondition: s.hitCondition?.trim() || undefined };
     if (!parsed) {
-      return { ...base, address: 0n, length: 8, access: 'w', label: s.dataId, result: { id, verified: false, message: `'${s.dataId}' is not a data breakpoint id` } };
+      const result = { id, verified: false, message: `'${s.dataId}' is not a data breakpoint id` };
+      return { ...base, address: 0n, length: 8, access: 'w', label: s.dataId, result, shown: result };
     }
     const label = this.labels.get(s.dataId) ?? `${parsed.length} bytes at ${hex(parsed.address)}`;
     const access = s.accessType === 'read' || s.accessType === 'readWrite' ? 'rw' : 'w';
-    const b: DataBreakpoint = { ...base, ...parsed, access, label, result: { id, verified: false } };
+    const b: DataBreakpoint = { ...base, ...parsed, access, label, result: { id, verified: false }, shown: { id, verified: false } };
     const problem = watchableProblem(parsed.address, parsed.length);
-    if (problem) { b.result = { id, verified: false, message: problem }; return b; }
+    if (problem) { b.result = b.shown = { id, verified: false, message: problem }; return b; }
     try {
       b.handle = this.host.insertWatch({ address: b.address, length: b.length, kind: access }, (h) => this.onHit(b, h));
       b.lastValue = this.host.read(b.address, b.length);
-      const how = access === 'rw' ? 'read or written (x86 has no read-only watch)' : 'written';
-      b.result = { id, verified: true, message: `DR${b.handle.slot}: ${label} when ${how}` };
+      b.result = this.armedResult(b, b.handle);
     } catch (e) {
       if (!(e instanceof ProbeError)) throw e;
       b.result = { id, verified: false, message: e.message };
     }
+    b.shown = b.result;
     return b;
+  }
+
+  /** Verified with its debug register, or unverified with why it has none now. */
+  private armedResult(b: DataBreakpoint, handle: { slot: number }): BreakpointResult {
+    const state = this.host.watchState(handle);
+    if ('problem' in state) return { id: b.id, verified: false, message: `${state.problem}; it arms when one is freed` };
+    const how = b.access === 'rw' ? 'read or written (x86 has no read-only watch)' : 'written';
+    return { id: b.id, verified: true, message: `DR${state.slot}: ${b.label} when ${how}` };
   }
 
   private onHit(b: DataBreakpoint, h: DataWatchHit): void {

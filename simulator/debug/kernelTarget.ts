@@ -26,7 +26,7 @@ import { CallFrameInfo } from './cfi';
 import { RegisterFile } from './registers';
 import type { LaunchOptions } from './launchConfig';
 import {
-  DataWatchAttr, DataWatchHit, FunctionSymbol, ProbeError, StackWatchControl, Target, TargetEvents, TargetStop,
+  DataWatchAttr, DataWatchHit, FunctionSymbol, ProbeError, StackWatchControl, Target, TargetEvents, TargetStop, WatchState,
 } from './target';
 import type { CpuDebugRegisters, ModuleInfo, StackWatchInfo, WatchpointInfo } from './types';
 import { hex } from './ctypes';
@@ -34,7 +34,7 @@ import { hex } from './ctypes';
 /** The target's own fields a checkpoint leaves alone: its wiring to the session and the debugger's instrumentation. */
 const SESSION_FIELDS = new Set<string | symbol>(['kernel', 'mem', 'probes', 'watches', 'events', 'stackWatches', 'cfi', 'displayPath']);
 
-/** A debugger data watchpoint: its hw_breakpoint is re-registered around checkpoints, so the slot is read through it. */
+/** A debugger data watchpoint: its hw_breakpoint is re-registered around checkpoints, so the slot (-1: waiting for one) is read through it. */
 class WatchHandle {
   constructor(public bp: HwBreakpoint, readonly attr: HwBreakpointAttr, readonly handler: (hit: HwBreakpointHit) => void) {}
   get slot(): number { return this.bp.slot; }
@@ -256,21 +256,16 @@ export class KernelTarget implements Target {
     this.probes.delete(addr);
   }
 
+  /** A watchpoint that yields to the guest's hw_breakpoints (hwBreakpoint.ts): without a free slot it waits for one. */
   insertWatch(attr: DataWatchAttr, hit: (h: DataWatchHit) => void): unknown {
     try {
       const hwAttr: HwBreakpointAttr = { address: attr.address, length: attr.length, kind: attr.kind };
       const handler = (h: HwBreakpointHit): void => hit({ task: h.task, insn: this.machine.cpu.trapInsn });
-      const w = new WatchHandle(this.kernel.hw.registerWide(hwAttr, handler), hwAttr, handler);
+      const w = new WatchHandle(this.kernel.hw.registerYielding(hwAttr, handler), hwAttr, handler);
       this.watches.add(w);
       return w;
     } catch (e) {
-      if (e instanceof HwBreakpointError) {
-        if (e.errno === 'ENOSPC') {
-          const held = this.kernel.ksw.watchpoints.length;
-          throw new ProbeError(`no free debug register: DR0–DR3 are all in use${held ? ` (KStackWatch's watch pool holds ${held}; limit it with mw=N)` : ''}`);
-        }
-        throw new ProbeError(e.message);
-      }
+      if (e instanceof HwBreakpointError) throw new ProbeError(e.message);
       throw e;
     }
   }
@@ -279,6 +274,13 @@ export class KernelTarget implements Target {
     const w = handle as WatchHandle;
     this.kernel.hw.unregister(w.bp);
     this.watches.delete(w);
+  }
+
+  watchState(handle: unknown): WatchState {
+    const slot = (handle as WatchHandle).slot;
+    if (slot >= 0) return { slot };
+    const held = this.kernel.ksw.watchpoints.length;
+    return { problem: `no free debug register: DR0–DR3 are all in use${held ? ` (KStackWatch's watch pool holds ${held}; limit it with mw=N)` : ''}` };
   }
 
   // ---- checkpoints (time travel) -------------------------------------------------------------------
@@ -335,7 +337,7 @@ export class KernelTarget implements Target {
         const f = this.functionAt(p.address)!;
         k.kprobes.register(p, f.start, f.size, { first: true });
       }
-      for (const w of this.watches) w.bp = k.hw.registerWide(w.attr, w.handler);
+      for (const w of this.watches) w.bp = k.hw.registerYielding(w.attr, w.handler);
     }
   }
 

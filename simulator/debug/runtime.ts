@@ -297,6 +297,7 @@ export class DebugRuntime extends EventEmitter {
     const dataHost: DataBreakpointHost = {
       insertWatch: (attr, hit) => t.insertWatch(attr, hit) as { slot: number },
       removeWatch: (h) => t.removeWatch(h),
+      watchState: (h) => t.watchState(h),
       read: (a, n) => this.inspect.readScalar(a, n),
       test: (task, cond) => new Evaluator(this.inspect.liveContext(task)).test(cond),
       hit: (task, id, insn, description) => {
@@ -581,7 +582,22 @@ export class DebugRuntime extends EventEmitter {
     if (action === 'quiet') return;
     const pos = this.target.insns();
     if (pos >= this.horizon.insns) this.horizon = { insns: pos, time_ns: this.target.timeNs() };
+    this.announceWatchChanges();
     this.emit('stopped', info);
+  }
+
+  /**
+   * Data breakpoints armed or left without a debug register since the
+   * client last heard (the guest's hw_breakpoints come first; after going
+   * back, the slots are as they were then): a 'breakpoint' change each, and
+   * one line saying so.
+   */
+  private announceWatchChanges(): void {
+    for (const b of this.dataBreakpoints.changes()) {
+      const what = b.verified ? 'is armed again' : 'is not armed at this point';
+      this.output(`data breakpoint ${b.id} ${what}: ${b.message}\n`, 'console');
+      this.emit('breakpoint', b);
+    }
   }
 
   private finish(status: number, reason: string): void {

@@ -52,6 +52,8 @@ export interface DataWatchAttr {
   kind: 'w' | 'rw';
 }
 
+export type WatchState = { slot: number } | { problem: string };
+
 export interface DataWatchHit {
   task: Task;
   /** The store (or load) instruction. */
@@ -89,9 +91,14 @@ export interface Target {
   /** A probe whose handler runs before the instruction at addr (throws ProbeError with a reason). */
   insertProbe(addr: bigint, pre: (task: Task) => void): void;
   removeProbe(addr: bigint): void;
-  /** A hardware data watchpoint (throws ProbeError with a reason, e.g. no free debug register). */
+  /**
+   * A hardware data watchpoint (throws ProbeError with a reason). It may be
+   * waiting for a debug register (the guest's come first): see watchState.
+   */
   insertWatch(attr: DataWatchAttr, hit: (h: DataWatchHit) => void): unknown;
   removeWatch(handle: unknown): void;
+  /** The debug register a watchpoint is in now, or why it has none at this point of the history. */
+  watchState(handle: unknown): WatchState;
   debugRegisters(owner: (cpu: number, slot: number) => string | undefined): CpuDebugRegisters[];
 
   setGate(gate: ((task: Task) => DebugGateAnswer) | null): void;

@@ -25,7 +25,7 @@ import { CallFrameInfo } from './cfi';
 import type { RegisterFile } from './registers';
 import type { LaunchOptions } from './launchConfig';
 import {
-  DataWatchAttr, DataWatchHit, FunctionSymbol, ProbeError, Target, TargetEvents, TargetStop,
+  DataWatchAttr, DataWatchHit, FunctionSymbol, ProbeError, Target, TargetEvents, TargetStop, WatchState,
 } from './target';
 import type { CpuDebugRegisters, ModuleInfo } from './types';
 import { hex } from './ctypes';
@@ -262,6 +262,10 @@ export class UserTarget implements Target {
     this.proc.cpu.applyDebugRegisters();
     this.watches[slot] = { slot, hit };
     return { slot };
+  }
+
+  watchState(handle: unknown): WatchState {
+    return { slot: (handle as { slot: number }).slot };
   }
 
   removeWatch(handle: unknown): void {

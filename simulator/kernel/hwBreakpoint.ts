@@ -2,6 +2,15 @@
 // on every online CPU (register_wide_hw_breakpoint), can be re-pointed on the
 // local CPU only (modify_wide_hw_breakpoint_local), and deliver #DB to their
 // handler with the trapping CPU and task. No free slot → ENOSPC.
+//
+// A debugger's watchpoints (the simulator's data breakpoints, not the
+// guest's) *yield*: the guest gets exactly the slots it would get without
+// them — a guest registration takes the first slot no guest breakpoint
+// holds, moving a yielding one to another free slot, or parking it when none
+// is left — and a parked one takes the next slot the guest frees. So the
+// guest's history (which slots it gets, when it meets ENOSPC) does not depend
+// on the debugger, and whether a debugger watch is armed at a point of
+// history is the same however the machine got there.
 
 import { BreakType, DebugRegisters } from '../cpu/debugRegisters';
 import { RegSlot } from '../cpu/registers';
@@ -39,10 +48,16 @@ class Hit implements HwBreakpointHit {
 }
 
 export interface HwBreakpoint {
+  /** The debug register it is in; -1 for a yielding breakpoint parked without one. */
   readonly slot: number;
   attr: HwBreakpointAttr;
   readonly handler: (hit: HwBreakpointHit) => void;
+  /** A debugger's breakpoint, which gives its slot up to the guest's. */
+  readonly yields?: boolean;
 }
+
+/** The registry's own view: the slot moves when a yielding breakpoint is moved or parked. */
+type Registered = { -readonly [K in keyof HwBreakpoint]: HwBreakpoint[K] };
 
 export class HwBreakpointError extends UserError {
   constructor(readonly errno: string, message: string) {
@@ -61,7 +76,9 @@ export function validateAttr(attr: HwBreakpointAttr): void {
 }
 
 export class HwBreakpoints {
-  private readonly slots: (HwBreakpoint | null)[] = [null, null, null, null];
+  private readonly slots: (Registered | null)[] = [null, null, null, null];
+  /** Yielding breakpoints without a slot, oldest first: the next freed slot goes to the first. */
+  private readonly parked: Registered[] = [];
 
   constructor(private readonly m: Machine) {
     m.hooks.set('debugTrap', (pc, dr6) => this.onDebug(pc, dr6));
@@ -79,12 +96,37 @@ export class HwBreakpoints {
 
   registerWide(attr: HwBreakpointAttr, handler: (hit: HwBreakpointHit) => void): HwBreakpoint {
     validateAttr(attr);
-    const slot = this.slots.indexOf(null);
+    // the first slot no guest breakpoint holds: the one it would get if the debugger held none
+    const slot = this.slots.findIndex((b) => b === null || b.yields);
     if (slot < 0) throw new HwBreakpointError('ENOSPC', 'no free debug register');
-    const bp: HwBreakpoint = { slot, attr: { ...attr }, handler };
+    const displaced = this.slots[slot];
+    const bp: Registered = { slot, attr: { ...attr }, handler };
+    this.install(bp, slot);
+    if (displaced) {
+      const free = this.slots.indexOf(null);
+      if (free >= 0) this.install(displaced, free);
+      else { displaced.slot = -1; this.parked.push(displaced); }
+    }
+    return bp;
+  }
+
+  /**
+   * A debugger's breakpoint: in the first free slot, else parked (slot -1)
+   * until the guest frees one. Never takes a slot from the guest.
+   */
+  registerYielding(attr: HwBreakpointAttr, handler: (hit: HwBreakpointHit) => void): HwBreakpoint {
+    validateAttr(attr);
+    const bp: Registered = { slot: -1, attr: { ...attr }, handler, yields: true };
+    const free = this.slots.indexOf(null);
+    if (free >= 0) this.install(bp, free); else this.parked.push(bp);
+    return bp;
+  }
+
+  /** Put `bp` in `slot` on every online CPU. */
+  private install(bp: Registered, slot: number): void {
+    bp.slot = slot;
     this.slots[slot] = bp;
     for (const pc of this.m.percpu) if (pc.online) this.program(pc, bp, bp.attr);
-    return bp;
   }
 
   /** Change the breakpoint on the CPU that is running now only. */
@@ -103,9 +145,14 @@ export class HwBreakpoints {
   }
 
   unregister(bp: HwBreakpoint): void {
-    if (this.slots[bp.slot] !== bp) return;
-    this.slots[bp.slot] = null;
+    const parked = this.parked.indexOf(bp as Registered);
+    if (parked >= 0) { this.parked.splice(parked, 1); return; }
+    if (bp.slot < 0 || this.slots[bp.slot] !== bp) return;
+    const slot = bp.slot;
+    this.slots[slot] = null;
     for (const pc of this.m.percpu) this.program(pc, bp, { ...bp.attr, disabled: true });
+    const next = this.parked.shift();
+    if (next) this.install(next, slot);
   }
 
   private reinstall(pc: PerCpu): void {

@@ -7,7 +7,12 @@
 import { afterEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
-import { DEBUGGEE, launch, lineOf, nextStop, SCENARIOS, SKIP, startClient, stopClient } from './harness';
+import * as path from 'node:path';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { DEBUGGEE, launch, lineOf, nextStop, ROOT, SCENARIOS, SKIP, startClient, stopClient } from './harness';
+
+/** A module that starts KStackWatch itself (its debugfs control file) for a while: the pool takes every debug register. */
+const KT_CONTROL = path.join(ROOT, 'test/kernel/guests/kt_control.c');
 
 const BUMP_LINE = lineOf(DEBUGGEE, 'WRITE_ONCE(*where, READ_ONCE(*where) + 1);');
 
@@ -77,6 +82,59 @@ describe('data breakpoints', { skip: SKIP }, () => {
     const bp = set.body.breakpoints[0];
     assert.equal(bp.verified, false);
     assert.match(bp.message ?? '', /no free debug register: DR0–DR3 are all in use \(KStackWatch's watch pool holds 4; limit it with mw=N\)/);
+  });
+
+  test('the guest\'s KStackWatch takes the debug registers first: the data breakpoint says it is not armed, re-arms when they are freed, and does so again at the same points after going back', async () => {
+    dc = await startClient();
+    const outputs: string[] = [];
+    dc.on('output', (e: DebugProtocol.OutputEvent) => outputs.push(e.body.output));
+    const changes: DebugProtocol.Breakpoint[] = [];
+    dc.on('breakpoint', (e: DebugProtocol.BreakpointEvent) => changes.push(e.body.breakpoint));
+    const first = nextStop(dc);
+    await launch(dc, { program: KT_CONTROL, stopOnEntry: true },
+      () => dc!.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'kt_writer' }, { name: 'kt_control_exit' }] }));
+    const entry = await first;
+    const info = await dc.dataBreakpointInfoRequest({ name: 'published', frameId: entry.frames[0].id });
+    const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+    const id = set.body.breakpoints[0].id!;
+    assert.match(set.body.breakpoints[0].message ?? '', /^DR0: published/);
+    const stopAt = async (send: () => Promise<unknown>): Promise<{ reason: string; fn: string; verified: boolean | undefined; time: unknown }> => {
+      const time = dc!.waitForEvent('kstackwatch.time');
+      const stop = nextStop(dc!);
+      await send();
+      const { event, frames } = await stop;
+      return { reason: event.body.reason, fn: frames[0].name, verified: changes.filter((c) => c.id === id).pop()?.verified, time: (await time).body };
+    };
+    const tid = entry.event.body.threadId!;
+    // kt_writer runs while the module's watch is on: its pool took DR0–DR3, the data breakpoint waits
+    const writer = await stopAt(() => dc!.continueRequest({ threadId: tid }));
+    assert.equal(writer.reason, 'function breakpoint');
+    assert.match(writer.fn, /^kt_writer/);
+    assert.equal(writer.verified, false);
+    assert.ok(outputs.some((o) => /^data breakpoint \d+ is not armed at this point: no free debug register: DR0–DR3 are all in use \(KStackWatch's watch pool holds 4; limit it with mw=N\); it arms when one is freed/.test(o)), outputs.join(''));
+    const regs = await dc.customRequest('kstackwatch.debugRegisters');
+    assert.deepEqual((regs.body.cpus[0].slots as { owner: string }[]).map((x) => x.owner), ['kstackwatch', 'kstackwatch', 'kstackwatch', 'kstackwatch']);
+    // the module's watch catches kt_writer's store (its report stops the machine): still the guest's registers
+    const corrupt = await stopAt(() => dc!.continueRequest({ threadId: tid }));
+    assert.equal(corrupt.reason, 'data breakpoint');
+    assert.match(corrupt.fn, /^kt_writer/);
+    assert.equal(corrupt.verified, false);
+    // the module cleared its watch before module_exit: the data breakpoint is armed again
+    const exit = await stopAt(() => dc!.continueRequest({ threadId: tid }));
+    assert.match(exit.fn, /^kt_control_exit/);
+    assert.equal(exit.verified, true);
+    assert.ok(outputs.some((o) => /^data breakpoint \d+ is armed again: DR0: published/.test(o)), outputs.join(''));
+
+    // back to the corruption and to kt_writer (every register the guest's): not armed there, exactly as going forward
+    assert.deepEqual(await stopAt(() => dc!.customRequest('reverseContinue', { threadId: tid })), corrupt);
+    assert.deepEqual(await stopAt(() => dc!.customRequest('reverseContinue', { threadId: tid })), writer);
+    // back to the start (armed), then forward again: the same stops at the same moments, armed as before
+    const start = await stopAt(() => dc!.customRequest('reverseContinue', { threadId: tid }));
+    assert.equal(start.reason, 'entry');
+    assert.equal(start.verified, true);
+    assert.deepEqual(await stopAt(() => dc!.continueRequest({ threadId: tid })), writer);
+    assert.deepEqual(await stopAt(() => dc!.continueRequest({ threadId: tid })), corrupt);
+    assert.deepEqual(await stopAt(() => dc!.continueRequest({ threadId: tid })), exit);
   });
 
   test('a fifth data breakpoint finds no slot; with mw=1 KStackWatch leaves three', async () => {
