@@ -113,9 +113,9 @@ function splitBig(v: bigint): [number, number] {
  */
 export class UnsupportedOperand extends Error {}
 
-/** Does the instruction use 32-bit addressing (a 67h prefix)? */
-function isAddr32(ins: iced.Instruction): boolean {
-  const reg = ins.memoryBase !== R.None ? ins.memoryBase : ins.memoryIndex;
+/** Does an instruction with these base and index registers use 32-bit addressing (a 67h prefix)? */
+function isAddr32(memoryBase: iced.Register, memoryIndex: iced.Register): boolean {
+  const reg = memoryBase !== R.None ? memoryBase : memoryIndex;
   if (reg !== R.None && reg !== R.RIP && reg !== R.EIP) return gprInfo(reg)?.size === 4;
   return reg === R.EIP;
 }
@@ -128,8 +128,11 @@ function byteRegFix(reg: iced.Register, info: { reg: number; size: number; high8
   return info;
 }
 
-function convertOperand(ins: iced.Instruction, n: number, immSize: number): Operand {
-  const kind = ins.opKind(n);
+/** What convertOperand needs of the instruction besides operand n, each read from iced once per instruction. */
+interface Decoded { ins: iced.Instruction; memoryBase: iced.Register; memoryIndex: iced.Register }
+
+function convertOperand(d: Decoded, n: number, kind: iced.OpKind, immSize: number): Operand {
+  const ins = d.ins;
   switch (kind) {
     case iced.OpKind.Register: {
       const reg = ins.opRegister(n);
@@ -157,23 +160,23 @@ function convertOperand(ins: iced.Instruction, n: number, immSize: number): Oper
         [dLo, dHi] = splitBig(ins.ipRelMemoryAddress);
       } else {
         [dLo, dHi] = splitBig(ins.memoryDisplacement);
-        if (ins.memoryBase !== R.None) {
-          const g = gprInfo(ins.memoryBase);
-          if (!g || g.size < 4) throw new UnsupportedOperand(`address base ${R[ins.memoryBase]}`);
+        if (d.memoryBase !== R.None) {
+          const g = gprInfo(d.memoryBase);
+          if (!g || g.size < 4) throw new UnsupportedOperand(`address base ${R[d.memoryBase]}`);
           base = g.reg;
         }
       }
       let index = -1;
-      if (ins.memoryIndex !== R.None) {
-        const g = gprInfo(ins.memoryIndex);
-        if (!g || g.size < 4) throw new UnsupportedOperand(`address index ${R[ins.memoryIndex]}`);
+      if (d.memoryIndex !== R.None) {
+        const g = gprInfo(d.memoryIndex);
+        if (!g || g.size < 4) throw new UnsupportedOperand(`address index ${R[d.memoryIndex]}`);
         index = g.reg;
       }
       const segReg = ins.memorySegment;
       const seg = segReg === R.FS ? 4 : segReg === R.GS ? 5 : 0;
       return {
         kind: OpKind.Mem, base, index, scale: ins.memoryIndexScale, dispLo: dLo, dispHi: dHi,
-        seg, size: MEMORY_SIZE_BYTES[ins.memorySize] ?? 0, addr32: isAddr32(ins),
+        seg, size: MEMORY_SIZE_BYTES[ins.memorySize] ?? 0, addr32: isAddr32(d.memoryBase, d.memoryIndex),
       };
     }
     default:
@@ -222,9 +225,22 @@ function joinIp(lo: number, hi: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
+/**
+ * What iced derives from the Code alone (its Instruction getters read
+ * per-Code tables: mnemonic, flow control, condition code, operand count,
+ * stack use). Kept per Code, since each getter is a call into wasm and
+ * start-up runs hundreds of decodes before V8 has warmed those calls up.
+ */
+interface CodeFacts {
+  mnemonic: iced.Mnemonic; flowControl: iced.FlowControl; cc: number; opCount: number; stack: boolean;
+  /** Our flag bits read and written; -1 until an instruction of this Code without an immediate was decoded. */
+  flagsRead: number; flagsWritten: number;
+}
+
 /** Decodes instructions from byte buffers; holds one reusable iced Instruction. */
 export class InsnDecoder {
   private readonly instruction = new iced.Instruction();
+  private readonly facts: (CodeFacts | undefined)[] = [];
 
   /**
    * Decode one instruction at `bytes[0]` (address ipLo/ipHi). Returns null
@@ -236,17 +252,28 @@ export class InsnDecoder {
       decoder.ip = joinIp(ipLo, ipHi);
       const ins = this.instruction;
       decoder.decodeOut(ins);
-      if (ins.isInvalid || ins.code === iced.Code.INVALID) {
+      const code = ins.code; // (iced's isInvalid is code === INVALID)
+      if (code === iced.Code.INVALID) {
         const hexBytes = Array.from(bytes.subarray(0, Math.min(bytes.length, 8)), (b) => b.toString(16).padStart(2, '0')).join(' ');
         return { invalid: decoder.lastError === iced.DecoderError.NoMoreBytes ? `(truncated) ${hexBytes}` : `(bad) ${hexBytes}` };
       }
-      return this.convert(ins, bytes, ipLo, ipHi);
+      return this.convert(ins, code, bytes, ipLo, ipHi);
     } finally {
       decoder.free();
     }
   }
 
-  private convert(ins: iced.Instruction, bytes: Uint8Array, ipLo: number, ipHi: number): Insn | { invalid: string } {
+  private codeFacts(ins: iced.Instruction, code: iced.Code): CodeFacts {
+    return this.facts[code] ??= {
+      mnemonic: ins.mnemonic, flowControl: ins.flowControl, cc: ins.conditionCode, opCount: ins.opCount,
+      stack: ins.isStackInstruction, flagsRead: -1, flagsWritten: -1,
+    };
+  }
+
+  private convert(ins: iced.Instruction, code: iced.Code, bytes: Uint8Array, ipLo: number, ipHi: number): Insn | { invalid: string } {
+    const facts = this.codeFacts(ins, code);
+    const mnemonic = facts.mnemonic;
+    const d: Decoded = { ins, memoryBase: ins.memoryBase, memoryIndex: ins.memoryIndex };
     const length = ins.length;
     // next = ip + length, carried into the high half without BigInt
     const nextLo = (ipLo + length) | 0;
@@ -255,22 +282,25 @@ export class InsnDecoder {
     const ops: Operand[] = [];
     let targetLo = 0, targetHi = 0;
     let stringAddr32 = false;
+    let immediate = false;
     try {
-      for (let n = 0; n < ins.opCount; n++) {
+      for (let n = 0; n < facts.opCount; n++) {
         const k = ins.opKind(n);
         if (k === iced.OpKind.NearBranch64 || k === iced.OpKind.NearBranch32 || k === iced.OpKind.NearBranch16) {
           [targetLo, targetHi] = splitBig(ins.nearBranchTarget);
           continue;
         }
-        if (ins.mnemonic === iced.Mnemonic.Xlatb) { // [rbx+al]: implicit, emitted by the xlat emitter
-          stringAddr32 = ins.memoryBase === R.EBX;
+        if (mnemonic === iced.Mnemonic.Xlatb) { // [rbx+al]: implicit, emitted by the xlat emitter
+          stringAddr32 = d.memoryBase === R.EBX;
           continue;
         }
         if (k >= iced.OpKind.MemorySegSI && k <= iced.OpKind.MemoryESRDI) { // string ops: implicit operands
           if (k === iced.OpKind.MemorySegESI || k === iced.OpKind.MemorySegEDI || k === iced.OpKind.MemoryESEDI) stringAddr32 = true;
           continue;
         }
-        ops.push(convertOperand(ins, n, opSize || 8));
+        const op = convertOperand(d, n, k, opSize || 8);
+        if (op.kind === OpKind.Imm) immediate = true;
+        ops.push(op);
         if (n === 0) opSize = ops[0].size;
       }
     } catch (e) {
@@ -279,16 +309,21 @@ export class InsnDecoder {
     }
     if (opSize === 0) opSize = ops.length > 0 ? ops[0].size : MEMORY_SIZE_BYTES[ins.memorySize] ?? 0;
     // push/pop: the operand size is the stack slot size (pushw imm16 moves RSP by 2)
-    if (ins.isStackInstruction && (ins.mnemonic === iced.Mnemonic.Push || ins.mnemonic === iced.Mnemonic.Pop)) {
+    if (facts.stack && (mnemonic === iced.Mnemonic.Push || mnemonic === iced.Mnemonic.Pop)) {
       opSize = Math.abs(ins.stackPointerIncrement);
     }
+    // iced's flags of a shift or rotate by an immediate depend on the count; any other Code's are the Code's
+    let flagsRead = facts.flagsRead, flagsWritten = facts.flagsWritten;
+    if (flagsRead < 0 || immediate) {
+      flagsRead = icedFlagsToOurs(ins.rflagsRead);
+      flagsWritten = icedFlagsToOurs(ins.rflagsWritten | ins.rflagsCleared | ins.rflagsSet | ins.rflagsUndefined);
+      if (!immediate) { facts.flagsRead = flagsRead; facts.flagsWritten = flagsWritten; }
+    }
     return new DecodedInsn(
-      ipLo, ipHi, nextLo, nextHi, length, ins.mnemonic, ins.code, ops, opSize,
-      ins.hasLockPrefix, ins.hasRepPrefix || ins.hasRepePrefix, ins.hasRepnePrefix,
-      ins.conditionCode, ins.flowControl, targetLo, targetHi,
-      icedFlagsToOurs(ins.rflagsRead),
-      icedFlagsToOurs(ins.rflagsWritten | ins.rflagsCleared | ins.rflagsSet | ins.rflagsUndefined),
-      stringAddr32 || (ins.memoryBase !== R.None || ins.memoryIndex !== R.None ? isAddr32(ins) : false),
+      ipLo, ipHi, nextLo, nextHi, length, mnemonic, code, ops, opSize,
+      ins.hasLockPrefix, ins.hasRepePrefix /* the same prefix bit as hasRepPrefix */, ins.hasRepnePrefix,
+      facts.cc, facts.flowControl, targetLo, targetHi, flagsRead, flagsWritten,
+      stringAddr32 || (d.memoryBase !== R.None || d.memoryIndex !== R.None ? isAddr32(d.memoryBase, d.memoryIndex) : false),
       bytes.slice(0, length),
     );
   }
