@@ -126,6 +126,8 @@ interface SessionCheckpoint extends StoredCheckpoint {
   editsMade: number;
   /** Breakpoints' hit counts at that point (hitCounts.ts). */
   hits: Map<HitCounter, number>;
+  /** Each task's retired instructions at that point, by pid: whether it ran between two checkpoints. */
+  taskInsns: ReadonlyMap<number, number>;
 }
 
 /** Where a replay starts: a checkpoint, or a rebuilt machine at the start of the run. */
@@ -680,15 +682,27 @@ export class DebugRuntime extends EventEmitter {
       if (known === 0) { none(); return; }
     }
     if (known === now && quick?.()) return;
+    // the thread ran nothing after `end`: its instruction starts end there (a thread asleep since long ago)
+    const end = this.quietSince(task, now);
     for (let window = FIRST_WINDOW; ; window *= WINDOW_GROWTH) {
-      const from = Math.max(0, now - window);
+      const from = Math.max(0, end - window);
       if (from >= known && from > 0) continue; // already seen: nothing there
-      const samples = this.runReplay(now, { pid: task.pid, from }, (_info, pos) => (pos >= now ? 'quiet' : 'skip'));
+      const samples = this.runReplay(end, { pid: task.pid, from }, (_info, pos) => (pos >= end ? 'quiet' : 'skip'));
       this.samplesSeen = { pid: task.pid, from, until: now, samples };
       const found = pick(samples, from === 0);
       if (found) { land(found); return; }
       if (from === 0) { none(); return; }
     }
+  }
+
+  /** The earliest checkpoint at or before `now` since which `task` has retired no instruction (else now). */
+  private quietSince(task: Task, now: number): number {
+    let end = now;
+    for (const c of this.checkpoints.before(now)) {
+      if (c.taskInsns.get(task.pid) !== task.insns) break;
+      end = c.insns;
+    }
+    return end;
   }
 
   /**
@@ -1022,6 +1036,7 @@ export class DebugRuntime extends EventEmitter {
     const cp: SessionCheckpoint = {
       insns, timeNs: system.timeNs, memory: system.memory, objectBytes: system.objectBytes, system,
       corruptions: this.corruptions, logLines: this.logLines, editsMade: this.edits.made, hits: saveCounts(this.hitCounters()),
+      taskInsns: new Map(this.target.tasks().map((t) => [t.pid, t.insns])),
       stretch: this.stretchFrom ? { from: this.stretchFrom, summary: target.stretchSummary(this.stretchEvents) } : undefined,
     };
     this.checkpoints.add(cp);

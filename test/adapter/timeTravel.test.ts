@@ -606,6 +606,29 @@ describe('time travel', { skip: SKIP }, () => {
     assert.ok(replayed < end.time.insns - entry.time.insns, `replayed ${replayed} of the ${end.time.insns - entry.time.insns} instructions between them`);
   });
 
+  test('goto in a thread asleep since near the start of a long run searches back from where it last ran, and lands where a search from now does', async () => {
+    const gotoLeak = async (extra: Record<string, unknown>): Promise<{ stop: Stop; replayed: number; total: number }> => {
+      const hit = await toCorruption({ params: { loops: 2_000_000 }, ...extra });
+      const victimPid = (await dc!.threadsRequest()).body.threads.find((t) => t.name.startsWith('victim '))!.id;
+      const targets = await dc!.gotoTargetsRequest({ source: { path: ESCAPED }, line: LEAK_LINE });
+      const before = (await stats()).replayed_insns;
+      const stop = stopWithTime(dc!);
+      await dc!.gotoRequest({ threadId: victimPid, targetId: targets.body.targets[0].id });
+      const back = await stop;
+      assert.equal(back.event.body.reason, 'goto');
+      assert.equal(back.event.body.threadId, victimPid);
+      assert.equal(back.frames[0].line, LEAK_LINE);
+      const replayed = (await stats()).replayed_insns - before;
+      await stopClient(dc!);
+      dc = null;
+      return { stop: back, replayed, total: hit.time.insns };
+    };
+    const quiet = await gotoLeak({ checkpointInterval: 10_000 });
+    assert.ok(quiet.replayed < quiet.total / 2, `replayed ${quiet.replayed} of ${quiet.total}`);
+    const none = await gotoLeak({ checkpointMemory: 0 });
+    assert.deepEqual(quiet.stop.time, none.stop.time);
+  });
+
   test('a user-mode program says why it cannot go back', async () => {
     dc = await startClient();
     const stopped = nextStop(dc);
