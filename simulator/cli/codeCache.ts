@@ -5,15 +5,17 @@
 // left in the user's cache directory, and after a run without a usable
 // cache leaves one for the next.
 //
-// An entry holds a copy of the source it was made from, and is used only
-// when that copy equals the bundle byte for byte (a memcmp: cheaper than
-// loading node:crypto to hash it), for the same node version and CPU
+// An entry is used only for the bundle it was made from: it records the
+// bundle's length and a 64-bit hash of its bytes (two 32-bit lanes of a
+// multiply-rotate hash; any change confined to one 4-byte word always
+// changes it), and its file name carries the node version and CPU
 // architecture; V8 checks its own version and flags and rejects the data
 // otherwise. So a rebuilt bundle, another node or other V8 flags never run
 // stale code: they make a fresh entry. V8 does not checksum code caches
-// (damaged data can crash it), so the entry carries a checksum of its data,
-// computed by a tiny wasm function (node:zlib's crc32 or node:crypto would
-// cost more to load than the cache saves). Entries live in
+// (damaged data can crash it), so the entry carries the same hash of its
+// data. The hash is a tiny wasm function, run where the bytes were read
+// (node:crypto or node:zlib would cost more to load than the cache saves,
+// and each fresh megabyte touched costs page faults). Entries live in
 // $XDG_CACHE_HOME/kstackwatch-studio/v8 (default ~/.cache/...), one per
 // bundle location and command, overwritten in place (atomic rename), so
 // rebuilding never piles files up. KSW_NO_CODE_CACHE=1 turns it off; any
@@ -24,44 +26,42 @@ import * as path from 'node:path';
 import * as vm from 'node:vm';
 import Module = require('node:module');
 
-const MAGIC = 'KSWV8CC2';
-/** magic, source length, cached-data length, checksum of the cached data */
-const HEADER = MAGIC.length + 12;
+const MAGIC = 'KSWV8CC3';
+/** magic; bundle length and hash (2 lanes); cached-data length and hash (2 lanes) */
+const HEADER = MAGIC.length + 24;
+const WORD = 4;
 
 /**
- * A Fletcher-style checksum over little-endian 32-bit words, in wasm so it
- * runs at native speed from its first call (a cold JavaScript loop over a
+ * One lane of the hash over little-endian 32-bit words, in wasm so it runs
+ * at native speed from its first call (a cold JavaScript loop over a
  * megabyte is an interpreter's loop):
  *
  *   (module (memory (export "m") 1)
- *     (func (export "f") (param $end i32) (param $i i32) (result i32) (local $a i32) (local $b i32)
- *       (local.set $a (i32.const 1))
+ *     (func (export "f") (param $end i32) (param $i i32) (param $h i32) (param $k i32) (result i32)
  *       (block $done (loop $next
  *         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
- *         (local.set $a (i32.add (local.get $a) (i32.load (local.get $i))))
- *         (local.set $b (i32.add (local.get $b) (local.get $a)))
+ *         (local.set $h (i32.rotl (i32.mul (i32.xor (local.get $h) (i32.load (local.get $i))) (local.get $k)) (i32.const 13)))
  *         (local.set $i (i32.add (local.get $i) (i32.const 4)))
  *         (br $next)))
- *       (i32.xor (local.get $b) (i32.rotl (local.get $a) (i32.const 16)))))
+ *       (local.get $h)))
  *
- * The last word may take up to 3 bytes past `end`: the memory is fresh, so
- * they are zeros for the writer and the reader alike.
+ * Each step is a bijection of h for a given word (k is odd) and a different
+ * word gives a different h. The last word may take up to 3 bytes past
+ * `end`: they are zeros (fresh memory, regions placed on word boundaries).
  */
-const CHECKSUM_WASM = Uint8Array.of(
+const HASH_WASM = Uint8Array.of(
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-  0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, // type: (i32 i32) -> i32
+  0x01, 0x09, 0x01, 0x60, 0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x01, 0x7f, // type: (i32 i32 i32 i32) -> i32
   0x03, 0x02, 0x01, 0x00, // function 0 has type 0
   0x05, 0x03, 0x01, 0x00, 0x01, // memory: 1 page, growable
   0x07, 0x09, 0x02, 0x01, 0x6d, 0x02, 0x00, 0x01, 0x66, 0x00, 0x00, // exports "m" (memory), "f" (function)
-  0x0a, 0x39, 0x01, 0x37, 0x01, 0x02, 0x7f, // code: one body, locals a b: i32
-  0x41, 0x01, 0x21, 0x02, // a = 1
+  0x0a, 0x2c, 0x01, 0x2a, 0x00, // code: one body, no locals
   0x02, 0x40, 0x03, 0x40, // block, loop
   0x20, 0x01, 0x20, 0x00, 0x4f, 0x0d, 0x01, // br_if done (i >= end)
-  0x20, 0x02, 0x20, 0x01, 0x28, 0x02, 0x00, 0x6a, 0x21, 0x02, // a += load(i)
-  0x20, 0x03, 0x20, 0x02, 0x6a, 0x21, 0x03, // b += a
+  0x20, 0x02, 0x20, 0x01, 0x28, 0x02, 0x00, 0x73, 0x20, 0x03, 0x6c, 0x41, 0x0d, 0x77, 0x21, 0x02, // h = rotl((h ^ load(i)) * k, 13)
   0x20, 0x01, 0x41, 0x04, 0x6a, 0x21, 0x01, // i += 4
   0x0c, 0x00, 0x0b, 0x0b, // br next; end loop; end block
-  0x20, 0x03, 0x20, 0x02, 0x41, 0x10, 0x77, 0x73, 0x0b, // b ^ rotl(a, 16)
+  0x20, 0x02, 0x0b, // h
 );
 
 /** The part of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
@@ -70,23 +70,36 @@ declare const WebAssembly: {
   Instance: new (module: object) => { exports: Record<string, unknown> };
 };
 
-/** Fresh wasm memory of at least `size` bytes, and the checksum function over it. */
-function checksummer(size: number): { bytes: Uint8Array; sum(start: number, end: number): number } {
-  const { m, f } = new WebAssembly.Instance(new WebAssembly.Module(CHECKSUM_WASM)).exports as {
-    m: { buffer: ArrayBuffer; grow(pages: number): number };
-    f: (end: number, start: number) => number;
-  };
-  const pages = Math.ceil((size + 4) / 65536);
-  if (pages > 1) m.grow(pages - 1);
-  return { bytes: new Uint8Array(m.buffer, 0, size), sum: (start, end) => f(end, start) >>> 0 };
+/** Fresh wasm memory of at least `size` bytes, and the 64-bit hash of a region of it. */
+class HashMemory {
+  readonly bytes: Uint8Array;
+  private readonly f: (end: number, start: number, seed: number, k: number) => number;
+
+  constructor(size: number) {
+    const { m, f } = new WebAssembly.Instance(new WebAssembly.Module(HASH_WASM)).exports as {
+      m: { buffer: ArrayBuffer; grow(pages: number): number };
+      f: (end: number, start: number, seed: number, k: number) => number;
+    };
+    const pages = Math.ceil((size + WORD) / 65536);
+    if (pages > 1) m.grow(pages - 1);
+    this.bytes = new Uint8Array(m.buffer, 0, size);
+    this.f = f;
+  }
+
+  /** Two lanes (different seeds and multipliers) over bytes [start, end). */
+  hash(start: number, end: number): [number, number] {
+    return [this.f(end, start, 0x811c9dc5, 0x01000193) >>> 0, this.f(end, start, 0x2545f491, 0x9e3779b1 | 0) >>> 0];
+  }
 }
 
-/** The checksum of `data` (as the reader computes it over the entry's data). */
-export function dataChecksum(data: Uint8Array): number {
-  const c = checksummer(data.length);
-  c.bytes.set(data);
-  return c.sum(0, data.length);
+/** The 64-bit hash of some bytes, as two 32-bit lanes (what an entry records). */
+export function contentHash(data: Uint8Array): [number, number] {
+  const m = new HashMemory(data.length);
+  m.bytes.set(data);
+  return m.hash(0, data.length);
 }
+
+const alignUp = (n: number) => (n + WORD - 1) & -WORD;
 
 export interface CodeCacheOptions {
   /** Cache directory; default $XDG_CACHE_HOME/kstackwatch-studio/v8. */
@@ -115,41 +128,61 @@ export function cacheEntryPath(dir: string, bundle: string, slot: string): strin
   return path.join(dir, `${safeSlot}-${nameHash(`${bundle}\0${process.version}\0${process.arch}`)}.bin`);
 }
 
-/** The cached data in an entry, if the entry was made from exactly `source` and its data is intact. */
-function readEntry(file: string, source: Buffer): Buffer | undefined {
-  let fd: number;
-  try { fd = fs.openSync(file, 'r'); } catch { return undefined; }
+interface Loaded {
+  /** The bundle's bytes. */
+  source: Uint8Array;
+  /** Cached data made from exactly these bytes, intact; undefined if there is none. */
+  cachedData: Buffer | undefined;
+  /** The bundle's hash, for a new entry (computed only when an entry is read or written). */
+  sourceHash(): [number, number];
+}
+
+/**
+ * Read the bundle and, when there is one, its cache entry into one wasm
+ * memory ([bundle | entry], each at a word boundary), where both are
+ * hashed without another copy.
+ */
+function readBundleAndEntry(bundle: string, entry: string): Loaded {
+  const bundleFd = fs.openSync(bundle, 'r');
+  let entryFd = -1;
   try {
-    const size = fs.fstatSync(fd).size;
-    if (size < HEADER + source.length) return undefined;
-    // read straight into the checksum's memory: the data is checked where it lies, never copied
-    const c = checksummer(size);
-    if (fs.readSync(fd, c.bytes, 0, size, 0) !== size) return undefined;
-    const buf = Buffer.from(c.bytes.buffer, 0, size);
-    if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
-    const sourceLength = buf.readUInt32LE(MAGIC.length), dataLength = buf.readUInt32LE(MAGIC.length + 4);
-    if (sourceLength !== source.length || size !== HEADER + sourceLength + dataLength) return undefined;
-    if (!buf.subarray(HEADER, HEADER + sourceLength).equals(source)) return undefined;
-    if (c.sum(HEADER + sourceLength, size) !== buf.readUInt32LE(MAGIC.length + 8)) return undefined;
-    return buf.subarray(HEADER + sourceLength);
-  } catch {
-    return undefined;
+    const size = fs.fstatSync(bundleFd).size;
+    try { entryFd = fs.openSync(entry, 'r'); } catch { /* no entry yet */ }
+    const entrySize = entryFd >= 0 ? fs.fstatSync(entryFd).size : 0;
+    const at = alignUp(size);
+    const mem = new HashMemory(at + entrySize);
+    if (fs.readSync(bundleFd, mem.bytes, 0, size, 0) !== size) throw new Error(`short read of ${bundle}`);
+    const source = mem.bytes.subarray(0, size);
+    let hash: [number, number] | undefined;
+    const sourceHash = () => (hash ??= mem.hash(0, size));
+    let cachedData: Buffer | undefined;
+    if (entryFd >= 0 && entrySize >= HEADER && fs.readSync(entryFd, mem.bytes, at, entrySize, 0) === entrySize) {
+      const buf = Buffer.from(mem.bytes.buffer, at, entrySize);
+      const u32 = (i: number) => buf.readUInt32LE(MAGIC.length + 4 * i);
+      const dataLength = u32(3);
+      if (buf.toString('latin1', 0, MAGIC.length) === MAGIC && u32(0) === size && entrySize === HEADER + dataLength) {
+        const [a, b] = sourceHash();
+        const [c, d] = mem.hash(at + HEADER, at + entrySize);
+        if (u32(1) === a && u32(2) === b && u32(4) === c && u32(5) === d) cachedData = buf.subarray(HEADER);
+      }
+    }
+    return { source, cachedData, sourceHash };
   } finally {
-    fs.closeSync(fd);
+    fs.closeSync(bundleFd);
+    if (entryFd >= 0) fs.closeSync(entryFd);
   }
 }
 
-function writeEntry(file: string, source: Buffer, data: Buffer): void {
+function writeEntry(file: string, source: Loaded, data: Buffer): void {
   const header = Buffer.alloc(HEADER);
   header.write(MAGIC, 0, 'latin1');
-  header.writeUInt32LE(source.length, MAGIC.length);
-  header.writeUInt32LE(data.length, MAGIC.length + 4);
-  header.writeUInt32LE(dataChecksum(data), MAGIC.length + 8);
+  const [a, b] = source.sourceHash(), [c, d] = contentHash(data);
+  [source.source.length, a, b, data.length, c, d].forEach((v, i) => header.writeUInt32LE(v, MAGIC.length + 4 * i));
   fs.mkdirSync(path.dirname(file), { recursive: true });
   // A temporary name renamed into place: a ksw starting meanwhile reads the old entry or the new, never half of one.
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, Buffer.concat([header, source, data]));
+    fs.writeFileSync(tmp, Buffer.concat([header, data]));
     fs.renameSync(tmp, file);
   } catch {
     try { fs.unlinkSync(tmp); } catch { /* never created */ }
@@ -164,16 +197,17 @@ function writeEntry(file: string, source: Buffer, data: Buffer): void {
  * compiled.
  */
 export function runBundleWithCodeCache(bundle: string, opts: CodeCacheOptions, env: NodeJS.ProcessEnv = process.env): CacheOutcome {
-  const source = fs.readFileSync(bundle);
   const dir = env.KSW_NO_CODE_CACHE ? null : opts.dir ?? defaultCacheDir(env);
   const entry = dir ? cacheEntryPath(dir, bundle, opts.slot) : null;
-  const cachedData = entry ? readEntry(entry, source) : undefined;
+  const loaded = entry ? readBundleAndEntry(bundle, entry) : null;
+  const source = loaded ? Buffer.from(loaded.source.buffer, loaded.source.byteOffset, loaded.source.length) : fs.readFileSync(bundle);
+  const cachedData = loaded?.cachedData;
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${source.toString('utf8')}\n})`;
   const script = new vm.Script(wrapped, { filename: bundle, cachedData });
   const used = cachedData !== undefined && !script.cachedDataRejected;
-  if (entry && !used) {
+  if (entry && loaded && !used) {
     process.once('exit', () => {
-      try { writeEntry(entry, source, script.createCachedData()); } catch { /* no cache this time */ }
+      try { writeEntry(entry, loaded, script.createCachedData()); } catch { /* no cache this time */ }
     });
   }
   const mod = new Module(bundle, module);

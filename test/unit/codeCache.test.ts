@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cacheEntryPath, dataChecksum, defaultCacheDir } from '../../simulator/cli/codeCache';
+import { cacheEntryPath, contentHash, defaultCacheDir } from '../../simulator/cli/codeCache';
 import { skipUnless } from '../tools';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -79,9 +79,10 @@ test('a damaged entry is ignored and rewritten', () => {
     fs.writeFileSync(entry, broken);
     assert.deepEqual(runBundle(bundle, cache), { outcome: 'written', stdout: 'bundle says hello from dist\n', stderr: '', status: 0 });
   }
-  // the cached data itself damaged, the source copy intact: the checksum catches it (V8 would not)
+  // the header or the cached data damaged: the lengths and hashes catch it (V8 would not)
   const good = fs.readFileSync(entry);
-  for (const at of [good.length - 1, good.length - 200, good.length - 700]) {
+  assert.ok(good.length > 300);
+  for (const at of [8, 13, 17, 21, 25, 29, 32, 100, good.length - 1]) {
     const damaged = Buffer.from(good);
     damaged[at] ^= 0x24;
     fs.writeFileSync(entry, damaged);
@@ -101,23 +102,32 @@ test('an unwritable cache directory or KSW_NO_CODE_CACHE: the bundle runs, silen
   assert.ok(!fs.existsSync(cache));
 });
 
-test('the data checksum (wasm) is the Fletcher-style sum it documents, over zero-padded words', () => {
-  const reference = (data: Uint8Array): number => {
+test('the content hash (wasm) is the multiply-rotate hash it documents, over zero-padded words', () => {
+  const lane = (words: DataView, seed: number, k: number): number => {
+    let h = seed | 0;
+    for (let i = 0; i < words.byteLength; i += 4) {
+      const x = Math.imul(h ^ words.getInt32(i, true), k);
+      h = (x << 13) | (x >>> 19);
+    }
+    return h >>> 0;
+  };
+  const reference = (data: Uint8Array): [number, number] => {
     const padded = new Uint8Array((data.length + 3) & ~3);
     padded.set(data);
     const words = new DataView(padded.buffer);
-    let a = 1, b = 0;
-    for (let i = 0; i < padded.length; i += 4) { a = (a + words.getInt32(i, true)) | 0; b = (b + a) | 0; }
-    return (b ^ ((a << 16) | (a >>> 16))) >>> 0;
+    return [lane(words, 0x811c9dc5, 0x01000193), lane(words, 0x2545f491, 0x9e3779b1)];
   };
   const big = new Uint8Array(300_001);
   for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
   for (const data of [new Uint8Array(0), Uint8Array.of(1), Uint8Array.of(1, 2, 3, 4, 5), big]) {
-    assert.equal(dataChecksum(data), reference(data), `${data.length} bytes`);
+    assert.deepEqual(contentHash(data), reference(data), `${data.length} bytes`);
   }
-  const flipped = big.slice();
-  flipped[123_457] ^= 0x10;
-  assert.notEqual(dataChecksum(flipped), dataChecksum(big));
+  for (const at of [0, 123_457, big.length - 1]) {
+    const changed = big.slice();
+    changed[at] ^= 0x10;
+    const [a, b] = contentHash(changed), [c, d] = contentHash(big);
+    assert.ok(a !== c && b !== d, `a change at ${at} changes both lanes`);
+  }
 });
 
 test('the default directory follows XDG_CACHE_HOME, else ~/.cache; none without either', () => {
