@@ -326,10 +326,26 @@ function writeAllSync(fd: number, b: Uint8Array): number {
   return done;
 }
 
+/**
+ * Whether a Linux character device is a terminal, from its major number,
+ * for the devices a program's stdio usually is — so a run in a terminal or
+ * with output to /dev/null does not load node:tty. null: ask isatty.
+ */
+function linuxDeviceIsTty(rdev: number): boolean | null {
+  if (process.platform !== 'linux') return null;
+  const major = ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 0x100000000) & ~0xfff); // glibc dev_t encoding
+  if (major === 1) return false; // /dev/null, zero, full, random, urandom, mem, kmsg
+  if (major === 4 || major === 5 || (major >= 136 && major <= 143)) return true; // virtual consoles and ttyS, /dev/tty and console and ptmx, pseudo-terminal slaves
+  return null;
+}
+
 function hostStreamKind(fd: number): StreamKind {
   try {
     const st = fs.fstatSync(fd);
-    if (st.isCharacterDevice()) return tty().isatty(fd) ? 'tty' : 'null';
+    if (st.isCharacterDevice()) {
+      const known = linuxDeviceIsTty(st.rdev);
+      return (known ?? tty().isatty(fd)) ? 'tty' : 'null';
+    }
     return st.isFile() ? 'file' : st.isSocket() ? 'socket' : 'pipe';
   } catch {
     return 'null';

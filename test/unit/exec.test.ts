@@ -474,3 +474,30 @@ int main(void) {
   assert.equal(r.status, 132); // SIGILL
   assert.match(r.stderr, /^ksw: guest fault: invalid opcode: unsupported instruction 'v\w+ [^']*' \(needs x86-64-v3: AVX\/AVX2\) at rip 0x[0-9a-f]+ <main\+0x[0-9a-f]+>\n$/);
 });
+
+// Character devices as stdio: the guest's isatty() and buffering follow the
+// host's (/dev/null and /dev/zero are not terminals, a pseudo-terminal is),
+// decided without loading node:tty for the usual devices (user/process.ts).
+test('isatty on /dev/null, /dev/zero and a pseudo-terminal as stdio: as natively', { skip: SKIP_MUSL }, () => {
+  const exe = build('isatty', `#include <stdio.h>
+#include <unistd.h>
+int main(void) {
+  fprintf(stderr, "stdin %d stdout %d\\n", isatty(0), isatty(1));
+  return 0;
+}
+`);
+  const devices = ['/dev/null', '/dev/zero', '/dev/ptmx'].filter((d) => { try { fs.closeSync(fs.openSync(d, 'r+')); return true; } catch { return false; } });
+  assert.ok(devices.includes('/dev/null'));
+  for (const dev of devices) {
+    const fd = fs.openSync(dev, 'r+');
+    try {
+      const stdio: ('pipe' | number)[] = [fd, fd, 'pipe'];
+      const nat = spawnSync(exe, [], { stdio, encoding: 'utf8' });
+      const sim = spawnSync(process.execPath, [BIN, 'exec', exe], { stdio, encoding: 'utf8' });
+      assert.equal(sim.status, 0, sim.stderr);
+      assert.equal(sim.stderr, nat.stderr, dev);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+});
