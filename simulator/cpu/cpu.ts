@@ -400,20 +400,35 @@ export class Cpu implements MemoryObserver {
 
   /** Re-read DR0–DR3/DR7 after they changed: route watched pages through the slow path. */
   applyDebugRegisters(): void {
-    const decoded = this.decodedSlots;
-    // slot() returns the same objects for unchanged registers: re-arming one
-    // watch touches only its own slot's pages. No allocation here: this runs
-    // on every KStackWatch arm and disarm.
     let changed = false;
-    for (let i = 0; i < 4; i++) {
-      const before = decoded[i], after = this.debug.slot(i);
-      if (before === after) continue;
-      changed = true;
-      if (isDataSlot(before)) this.mem.adjustWatch(before.lo, before.hi, before.length, true, before.type === BreakType.READ_WRITE, -1);
-      if (isDataSlot(after)) this.mem.adjustWatch(after.lo, after.hi, after.length, true, after.type === BreakType.READ_WRITE, +1);
-      decoded[i] = after;
-    }
-    if (!changed) return;
+    for (let i = 0; i < 4; i++) if (this.redecodeSlot(i)) changed = true;
+    if (changed) this.recountDebugSlots();
+  }
+
+  /**
+   * Re-read one of DR0–DR3 (with its DR7 bits) after only it changed: a
+   * KStackWatch arm or disarm re-points one slot, on every watched call.
+   */
+  applyDebugSlot(i: number): void {
+    if (this.redecodeSlot(i)) this.recountDebugSlots();
+  }
+
+  /**
+   * slot() returns the same object for an unchanged register: re-arming one
+   * watch touches only its own slot's pages. No allocation here.
+   */
+  private redecodeSlot(i: number): boolean {
+    const decoded = this.decodedSlots;
+    const before = decoded[i], after = this.debug.slot(i);
+    if (before === after) return false;
+    if (isDataSlot(before)) this.mem.adjustWatch(before.lo, before.hi, before.length, true, before.type === BreakType.READ_WRITE, -1);
+    if (isDataSlot(after)) this.mem.adjustWatch(after.lo, after.hi, after.length, true, after.type === BreakType.READ_WRITE, +1);
+    decoded[i] = after;
+    return true;
+  }
+
+  private recountDebugSlots(): void {
+    const decoded = this.decodedSlots;
     let exec = 0, readWrite = 0;
     for (let i = 0; i < 4; i++) {
       const d = decoded[i];

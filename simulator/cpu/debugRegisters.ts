@@ -18,6 +18,8 @@ export interface DebugSlot {
 }
 
 const LENGTH_FROM_BITS = [1, 2, 8, 4];
+/** LEN bits by length (the inverse of LENGTH_FROM_BITS; re-pointing a slot runs per watched call). */
+const LENGTH_BITS = [0, 0, 1, 0, 3, 0, 0, 0, 2];
 
 export class DebugRegisters {
   readonly dr = [0n, 0n, 0n, 0n];
@@ -32,7 +34,7 @@ export class DebugRegisters {
     const addr = this.dr[i];
     const control = ((this.dr7 >> (2 * i)) & 3) | (((this.dr7 >>> (16 + 4 * i)) & 15) << 2);
     const seen = this.cache[i];
-    for (const c of seen) if (c.addr === addr && c.control === control) return c.slot;
+    for (let j = 0; j < seen.length; j++) { const c = seen[j]; if (c.control === control && c.addr === addr) return c.slot; }
     const enabled = (control & 3) !== 0;
     const type = ((control >> 2) & 3) as BreakType;
     const length = type === BreakType.EXECUTE ? 1 : LENGTH_FROM_BITS[(control >> 4) & 3];
@@ -50,7 +52,7 @@ export class DebugRegisters {
 
   /** DR7 bits for one slot: local enable, type and length. */
   static control(slot: number, type: BreakType, length: 1 | 2 | 4 | 8): number {
-    const lenBits = LENGTH_FROM_BITS.indexOf(length);
+    const lenBits = LENGTH_BITS[length];
     return (1 << (2 * slot)) | (type << (16 + 4 * slot)) | (lenBits << (18 + 4 * slot));
   }
 

@@ -344,6 +344,7 @@ export class KernelTarget implements Target {
   debugRegisters(owner: (cpu: number, slot: number) => string | undefined): CpuDebugRegisters[] {
     const kswSlots = new Set(this.kernel.ksw.watchpoints.map((w) => w.bp.slot));
     const TYPES = ['execute', 'write', 'io', 'readWrite'] as const;
+    this.machine.ipis.deliverIdle(); // idle CPUs take KStackWatch's re-pointing lazily: show what they will watch
     return this.machine.percpu.map((pc) => ({
       cpu: pc.index, online: pc.online, dr6: '0x' + (pc.debug.dr6 >>> 0).toString(16), dr7: '0x' + (pc.debug.dr7 >>> 0).toString(16),
       slots: pc.debug.slots().map((s, i) => ({

@@ -141,7 +141,7 @@ export class HwBreakpoints {
     d.dr[bp.slot] = attr.address;
     d.dr7 &= ~DebugRegisters.controlMask(bp.slot);
     if (!attr.disabled) d.dr7 |= DebugRegisters.control(bp.slot, TYPE[attr.kind], attr.length);
-    if (this.m.cpu.debug === d) this.m.cpu.applyDebugRegisters();
+    if (this.m.cpu.debug === d) this.m.cpu.applyDebugSlot(bp.slot);
   }
 
   unregister(bp: HwBreakpoint): void {

@@ -27,6 +27,14 @@ export class Ipis {
     q.set(key ?? `#${this.seq++}`, fn);
   }
 
+  /**
+   * Run what waits for the idle CPUs (requests sent with `deferIfIdle`): the
+   * machine is stopped and someone is about to look at their state.
+   */
+  deliverIdle(): void {
+    for (const pc of this.percpu) if (!pc.current) this.deliver(pc);
+  }
+
   /** Run what is queued for pc (its task has just been loaded). */
   deliver(pc: PerCpu): void {
     const q = this.queues.get(pc.index);

@@ -9,6 +9,9 @@ import { HwBreakpointError, HwBreakpointAttr } from '../kernel/hwBreakpoint';
 import type { PerCpu } from '../kernel/machine';
 import { splitAddress } from '../memory/memory';
 
+/** The IPI key per debug-register slot: a newer request for the slot replaces a pending one. */
+const IPI_KEYS = ['hw-breakpoint:0', 'hw-breakpoint:1', 'hw-breakpoint:2', 'hw-breakpoint:3'];
+
 export interface Watchpoint {
   readonly bp: HwBreakpoint;
   /** What it watches while armed. */
@@ -30,7 +33,17 @@ export class WatchPool {
 
   constructor(private readonly m: Machine, private readonly hw: HwBreakpoints, private readonly dummy: bigint) {
     this.parked = { address: dummy, length: 8, kind: 'w', disabled: true };
+    m.hotplug.callbacks.push(this.hotplug);
   }
+
+  /**
+   * Idle CPUs are re-pointed lazily (see program): per CPU, the slots whose
+   * newest target it has not taken yet, and per slot that target.
+   */
+  private readonly idleStale = new Int32Array(64);
+  private readonly target: (HwBreakpointAttr | null)[] = [null, null, null, null];
+  /** A CPU coming online points every slot at the dummy (the kernel's cpuhp callback): nothing stale to take. */
+  private readonly hotplug = { online: (pc: PerCpu) => { this.idleStale[pc.index] = 0; } };
 
   /**
    * Allocate `max` breakpoints, or as many as the debug registers allow when
@@ -62,6 +75,10 @@ export class WatchPool {
     for (const wp of this.all) this.hw.unregister(wp.bp);
     this.all.length = 0;
     this.freeList.length = 0;
+    this.ipis.clear();
+    this.idleStale.fill(0);
+    const cbs = this.m.hotplug.callbacks, i = cbs.indexOf(this.hotplug);
+    if (i >= 0) cbs.splice(i, 1);
   }
 
   get(): Watchpoint | null {
@@ -128,22 +145,53 @@ export class WatchPool {
     return length === 8 ? v : v & ((1n << BigInt(8 * length)) - 1n);
   }
 
-  private ipiFor(pc: PerCpu, wp: Watchpoint, attr: HwBreakpointAttr): () => void {
-    return () => this.hw.program(pc, wp.bp, attr);
+  /**
+   * The IPI that programs `wp` on `pc` with `attr`: made once per CPU and
+   * target (a watchpoint's armed attributes are one reused object, parked is
+   * another), since arming and disarming on every watched call would
+   * otherwise allocate a closure per busy CPU each time. `attr` null: the
+   * lazy update of an idle CPU, which takes the slot's newest target.
+   */
+  private ipiFor(pc: PerCpu, wp: Watchpoint, attr: HwBreakpointAttr | null): () => void {
+    let fns = this.ipis.get(wp);
+    if (!fns) this.ipis.set(wp, fns = []);
+    const k = 3 * pc.index + (attr === null ? 2 : attr === this.parked ? 0 : 1);
+    return fns[k] ??= attr !== null ? () => this.hw.program(pc, wp.bp, attr) : () => {
+      const bit = 1 << wp.bp.slot;
+      if (!(this.idleStale[pc.index] & bit)) return; // came online meanwhile: it points at the dummy
+      this.idleStale[pc.index] &= ~bit;
+      this.hw.program(pc, wp.bp, this.target[wp.bp.slot]!);
+    };
   }
+
+  private readonly ipis = new Map<Watchpoint, (() => void)[]>();
 
   private program(wp: Watchpoint, attr: { address: bigint; length: 1 | 2 | 4 | 8; kind: 'w'; disabled?: boolean }): void {
     // From a probe handler a CPU is running: it is updated at once, the others by IPI.
     // With the machine stopped (a debugger changing watches) every CPU is updated directly.
     const local = this.m.runningCpu;
+    const slot = wp.bp.slot, bit = 1 << slot;
+    this.target[slot] = attr;
     if (local) this.hw.program(local, wp.bp, attr); // attributes were validated when the config started
     for (const pc of this.m.percpu) {
       if (pc === local || !pc.online) continue;
-      // An idle (or stopped) CPU is updated at once; a busy one takes an
-      // asynchronous IPI at its next instruction boundary — a newer request
-      // for the same slot replaces a pending one.
-      if (!local || !pc.current) this.hw.program(pc, wp.bp, attr);
-      else this.m.ipis.send(pc.index, this.ipiFor(pc, wp, attr), `hw-breakpoint:${wp.bp.slot}`);
+      if (!local) {
+        this.idleStale[pc.index] &= ~bit;
+        this.hw.program(pc, wp.bp, attr);
+      } else if (!pc.current) {
+        // An idle CPU runs no code that could hit the watch: it takes the
+        // slot's newest target when it next runs a task (the IPI waits for
+        // that), instead of being re-pointed on every arm and disarm. Once
+        // queued, later arms and disarms only move the target.
+        if (this.idleStale[pc.index] & bit) continue;
+        this.idleStale[pc.index] |= bit;
+        this.m.ipis.send(pc.index, this.ipiFor(pc, wp, null), IPI_KEYS[slot], true);
+      } else {
+        // A busy one takes an asynchronous IPI at its next instruction
+        // boundary — a newer request for the same slot replaces a pending one.
+        this.idleStale[pc.index] &= ~bit;
+        this.m.ipis.send(pc.index, this.ipiFor(pc, wp, attr), IPI_KEYS[slot]);
+      }
     }
   }
 }

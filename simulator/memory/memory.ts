@@ -327,8 +327,10 @@ export class Memory {
     for (let n = 0; n < pages; n++) {
       const pLo = n === 0 ? lo : lastLo | 0;
       const pHi = n === 1 && lastLo > 0xffffffff ? (hi + 1) | 0 : hi;
-      const page = this.pages.get(pageKey(pLo, pHi));
+      const key = pageKey(pLo, pHi);
+      const page = key === this.watchKey ? this.watchPage : this.pages.get(key);
       if (!page) continue;
+      this.watchKey = key; this.watchPage = page;
       if (write) {
         page.watchWrite += delta;
         // this page's part of the range
@@ -336,8 +338,14 @@ export class Memory {
         const end = pages === 2 && n === 0 ? PAGE_SIZE : (lastLo & PAGE_MASK) + 1;
         if (delta > 0) page.watchRanges.push(start, end);
         else {
-          for (let j = 0; j < page.watchRanges.length; j += 2) {
-            if (page.watchRanges[j] === start && page.watchRanges[j + 1] === end) { page.watchRanges.splice(j, 2); break; }
+          // drop one matching pair; the ranges are a set (setWriteWatch takes their union), so the
+          // last pair fills the hole — splice would allocate on every KStackWatch disarm
+          const r = page.watchRanges;
+          for (let j = 0; j < r.length; j += 2) {
+            if (r[j] !== start || r[j + 1] !== end) continue;
+            const lastEnd = r.pop()!, lastStart = r.pop()!;
+            if (j < r.length) { r[j] = lastStart; r[j + 1] = lastEnd; }
+            break;
           }
         }
       }
@@ -420,7 +428,16 @@ export class Memory {
   flushTlb(): void {
     this.rTagA.fill(NO_TAG);
     this.wTagA.fill(NO_TAG);
+    this.watchKey = -1; this.watchPage = undefined;
   }
+
+  /**
+   * The page adjustWatch found last (KStackWatch arms and disarms on the same
+   * stack page call after call); every change to the page table flushes the
+   * TLB, which forgets it.
+   */
+  private watchKey = -1;
+  private watchPage: PageEntry | undefined = undefined;
 
   // ---- checkpoints ---------------------------------------------------
 
