@@ -14,6 +14,7 @@ import { pop64, push64 } from './emit/stack';
 import type { Memory } from '../memory/memory';
 import { pageKey, Perm, PAGE_SIZE, joinAddress } from '../memory/memory';
 import { PageFault } from './faults';
+import { RegisterLocals } from './registerLocals';
 import { TrapBit } from './trap';
 
 export interface Block {
@@ -33,6 +34,15 @@ export interface CodeEnvironment {
 }
 
 const MAX_INSN_LENGTH = 15;
+
+/**
+ * KSW_DUMP_BLOCKS=1 (a debugging aid, README "Benchmarks"): every compiled
+ * block's body goes to stderr as `block N hi:lo`, and the block function is
+ * named ksw-block-N (sourceURL), so a `node --cpu-prof` profile's line ticks
+ * map onto the dumped lines.
+ */
+const DUMP_BLOCKS = typeof process !== 'undefined' && process.env.KSW_DUMP_BLOCKS !== undefined && process.env.KSW_DUMP_BLOCKS !== '';
+let dumped = 0;
 
 /**
  * What the owner of the CPU (the kernel) tells the compiler about special
@@ -169,7 +179,7 @@ export class BlockCompiler {
         e.begin(insn, i, live);
         push64(e, String(insn.nextLo), String(insn.nextHi));
         // RIP = the callee (the shadow-stack hook reads it as the call target)
-        e.emit(`R[32]=${insn.targetLo};R[33]=${insn.targetHi};if(C.onCall!==null){${e.exact(i + 1, `C.onCall(${insn.nextLo},${insn.nextHi})`)}}`);
+        e.emit(`R[32]=${insn.targetLo};R[33]=${insn.targetHi};if(C.onCall!==null){${e.stackHook(i + 1, `C.onCall(${insn.nextLo},${insn.nextHi})`)}}`);
         e.emit(`if(T[0]!==0){C.trapInsnLo=${insn.ipLo};C.trapInsnHi=${insn.ipHi};return ${done};}`);
         return true;
       }
@@ -179,7 +189,7 @@ export class BlockCompiler {
         const extra = insn.ops.length > 0 && insn.ops[0].kind === OpKind.Imm ? insn.ops[0].lo & 0xffff : 0;
         pop64(e, extra);
         // RIP = where it really returned (the shadow-stack hook reads it); leave unless it is the prediction
-        e.emit(`R[32]=a;R[33]=ah;if(C.onRet!==null){${e.exact(i + 1, 'C.onRet()')}}if(a!==${next.ipLo}||ah!==${next.ipHi}||T[0]!==0)return ${done};`);
+        e.emit(`R[32]=a;R[33]=ah;if(C.onRet!==null){${e.stackHook(i + 1, 'C.onRet()')}}if(a!==${next.ipLo}||ah!==${next.ipHi}||T[0]!==0)return ${done};`);
         return true;
       }
       default:
@@ -302,8 +312,11 @@ export class BlockCompiler {
     let loopsBack = false;
     const e = new Emitter();
     const ips: number[] = [];
+    /** Where each instruction's code starts in e.out (the register-locals pass rewrites it per instruction). */
+    const starts: number[] = [];
     for (let i = 0; i < insns.length; i++) {
       const insn = insns[i];
+      starts.push(e.out.length);
       ips.push(insn.ipLo, insn.ipHi);
       if (mayFault(insn)) e.emit(`k=${i};`); // the catch needs to know which instruction threw
       const emitFn = emitterFor(insn);
@@ -355,19 +368,26 @@ export class BlockCompiler {
       if (i === insns.length - 1) e.emit(`R[32]=${insn.nextLo};R[33]=${insn.nextHi};return ${i + 1};`);
     }
     if (unsupported !== null) {
+      starts.push(e.out.length);
       ips.push(lo, hi);
       e.emit(`k=0;throw H.invalidOpcode(${JSON.stringify(unsupported)},${lo},${hi});`);
       pages.add(pageKey(lo, hi));
     }
     // `base` counts instructions of earlier iterations when the block loops on itself.
     // Exits that set RIP and return all jump to one exit site at the end (see EXIT_RE).
-    const code = e.out.join('\n').replace(EXIT_RE, '{xl=$1;xh=$2;xn=$3;break x;}').replace(/return (\d+|k);/g, 'return base+$1;');
+    // Other returns (RIP already set) and a fault (at instruction k) leave the
+    // try too; all three pass one write-back of the register locals.
     const loop = loopsBack || (insns.length > 0 && isSelfLoop(insns[insns.length - 1], lo, hi));
-    const body = 'let k=0,ml=0,mh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0,t=0,u=0,base=0,it=0,fa=0,fah=0,fb=0,fbh=0,fr=0,frh=0,xl=0,xh=0,xn=0;' +
-      `try{x:{${loop ? `for(;;){${code}}` : code}}R[32]=xl;R[33]=xh;return base+xn;}catch(err){C.blockFault(err,IPS[2*k],IPS[2*k+1]);return base+k;}`;
+    const locals = new RegisterLocals(starts.map((s, i) => e.out.slice(s, starts[i + 1] ?? e.out.length).join('\n')), loop);
+    const code = locals.code().join('\n').replace(EXIT_RE, '{xl=$1;xh=$2;xn=$3;break x;}').replace(/return (\d+|k);/g, '{xn=$1;break y;}');
+    const body = `let k=0,ml=0,mh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0,t=0,u=0,base=0,it=0,fa=0,fah=0,fb=0,fbh=0,fr=0,frh=0,xl=0,xh=0,xn=0,xs=0,fault=null${locals.declarations()};` +
+      `try{y:{x:{${loop ? `for(;;){${code}}` : code}}R[32]=xl;R[33]=xh;}}catch(err){fault=err;xn=k;}` +
+      `${loop ? '' : 'xs=fault===null?xn:k+1;'}${locals.flush('xs')}if(fault!==null)C.blockFault(fault,IPS[2*k],IPS[2*k+1]);return base+xn;`;
+    const dump = DUMP_BLOCKS ? `\n//# sourceURL=ksw-block-${++dumped}` : '';
+    if (dump) process.stderr.write(`block ${dumped} ${hi >>> 0}:${lo >>> 0}\n${body}\n`);
     // Parenthesised, V8 compiles the block with its factory: a bare function
     // expression would be pre-parsed now and parsed again at its first call.
-    const factory = new Function(...this.envNames, 'IPS', `return (function block(){${body}});`);
+    const factory = new Function(...this.envNames, 'IPS', `return (function block(){\n${body}});${dump}`);
     const run = factory(...this.envValues, Int32Array.from(ips)) as () => number;
     return { run, ipLo: lo, ipHi: hi, pages: [...pages], length: insns.length, insns };
   }

@@ -15,6 +15,7 @@
 
 import { FlagBit, Insn, MemOperand, Operand, OpKind, UnsupportedOperand } from '../decode';
 import { conditionExpr } from './conditions';
+import { ACCUMULATOR_END, ACCUMULATOR_START, HOST_CALL_END, HOST_CALL_START, STACK_HOOK_END, STACK_HOOK_START } from '../registerLocals';
 
 export const MASK: Record<number, number> = { 1: 0xff, 2: 0xffff, 4: -1 };
 export const SIGN: Record<number, number> = { 1: 0x80, 2: 0x8000, 4: -0x80000000 };
@@ -67,7 +68,22 @@ export class Emitter {
    * retired); `base` counts those of earlier iterations of a looping block.
    */
   exact(retired: number, call: string): string {
-    return `C.insnCount+=base+${retired};${call};C.insnCount-=base+${retired};`;
+    // marked: the host may look at or change registers (registerLocals.ts)
+    return `${HOST_CALL_START}C.insnCount+=base+${retired};${call};C.insnCount-=base+${retired};${HOST_CALL_END}`;
+  }
+
+  /**
+   * A call/return hook (C.onCall/C.onRet, the shadow stacks): like exact(),
+   * but the hook only reads RIP and RSP and changes no register, so less of
+   * the register state is written back around it (registerLocals.ts).
+   */
+  stackHook(retired: number, call: string): string {
+    return `${STACK_HOOK_START}C.insnCount+=base+${retired};${call};C.insnCount-=base+${retired};${STACK_HOOK_END}`;
+  }
+
+  /** A helper call that reads and writes only RAX and RDX of R (one-operand mul/div). */
+  accumulatorCall(call: string): string {
+    return `${ACCUMULATOR_START}${call}${ACCUMULATOR_END}`;
   }
 
   needs(flag: FlagBit): boolean {

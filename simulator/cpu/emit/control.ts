@@ -29,19 +29,19 @@ function call(e: Emitter): void {
   const i = e.insn;
   if (i.ops.length === 0) {
     push64(e, String(i.nextLo), String(i.nextHi));
-    leave(e, `${e.jumpTo(i.targetLo, i.targetHi)}if(C.onCall!==null){${e.exact(e.index + 1, `C.onCall(${i.nextLo},${i.nextHi})`)}}`);
+    leave(e, `${e.jumpTo(i.targetLo, i.targetHi)}if(C.onCall!==null){${e.stackHook(e.index + 1, `C.onCall(${i.nextLo},${i.nextHi})`)}}`);
     return;
   }
   e.load(i.ops[0], 'b', 'bh', 8);
   push64(e, String(i.nextLo), String(i.nextHi));
-  leave(e, `R[32]=b;R[33]=bh;if(C.onCall!==null){${e.exact(e.index + 1, `C.onCall(${i.nextLo},${i.nextHi})`)}}`);
+  leave(e, `R[32]=b;R[33]=bh;if(C.onCall!==null){${e.stackHook(e.index + 1, `C.onCall(${i.nextLo},${i.nextHi})`)}}`);
 }
 
 function ret(e: Emitter): void {
   const i = e.insn;
   const extra = i.ops.length > 0 && i.ops[0].kind === OpKind.Imm ? i.ops[0].lo & 0xffff : 0;
   pop64(e, extra);
-  leave(e, `R[32]=a;R[33]=ah;if(C.onRet!==null){${e.exact(e.index + 1, 'C.onRet()')}}`);
+  leave(e, `R[32]=a;R[33]=ah;if(C.onRet!==null){${e.stackHook(e.index + 1, 'C.onRet()')}}`);
 }
 
 /** loop/loope/loopne/jrcxz: RCX-based branches (64-bit address size). */

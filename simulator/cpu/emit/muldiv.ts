@@ -8,7 +8,7 @@ import { FlagBit } from '../decode';
 
 function oneOperand(e: Emitter, helper: string): void {
   e.load(e.insn.ops[0], 'b', 'bh');
-  e.emit(`H.${helper}(R,${helper.endsWith('mul1') ? 'F,' : ''}${e.insn.opSize},b,bh);`);
+  e.emit(e.accumulatorCall(`H.${helper}(R,${helper.endsWith('mul1') ? 'F,' : ''}${e.insn.opSize},b,bh);`));
 }
 
 function imul(e: Emitter): void {
