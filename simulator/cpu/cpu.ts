@@ -64,7 +64,12 @@ export class Cpu implements MemoryObserver {
   get trapInsn(): bigint { return joinAddress(this.trapInsnLo, this.trapInsnHi); }
 
   onSyscall: ((cpu: Cpu) => void) | null = null;
-  /** Called after every call instruction (return address given); null costs one compare. */
+  /**
+   * Called after every call instruction (return address given); null costs one compare.
+   * onCall and onRet may read RIP and RSP only and must change no register:
+   * compiled code keeps the other registers in JS locals across them
+   * (registerLocals.ts); use a probe for anything that needs more.
+   */
   onCall: ((retLo: number, retHi: number) => void) | null = null;
   onRet: (() => void) | null = null;
   /** Host functions (kernel exports) by index; see CodeHooks.hostFunctionAt. */
