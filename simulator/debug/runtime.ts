@@ -671,7 +671,7 @@ export class DebugRuntime extends EventEmitter {
    * instructions, ×WINDOW_GROWTH until found; `none` when the whole history has none.
    */
   private searchBack(task: Task, pick: (samples: Sample[], fromStart: boolean) => Sample | undefined, land: (s: Sample) => void,
-    none: () => void, quick?: () => boolean): void {
+    none: () => void, quick?: () => boolean, notAfter = Infinity): void {
     const now = this.target.insns();
     // what the last replay saw of this thread, if it covers now
     const seen = this.samplesSeen;
@@ -683,16 +683,38 @@ export class DebugRuntime extends EventEmitter {
     }
     if (known === now && quick?.()) return;
     // the thread ran nothing after `end`: its instruction starts end there (a thread asleep since long ago)
-    const end = this.quietSince(task, now);
+    // (or where the stretch summaries say what `pick` looks for may last have run: `notAfter`)
+    const quiet = this.quietSince(task, now);
+    const end = Math.min(quiet, notAfter);
     for (let window = FIRST_WINDOW; ; window *= WINDOW_GROWTH) {
       const from = Math.max(0, end - window);
       if (from >= known && from > 0) continue; // already seen: nothing there
       const samples = this.runReplay(end, { pid: task.pid, from }, (_info, pos) => (pos >= end ? 'quiet' : 'skip'));
-      this.samplesSeen = { pid: task.pid, from, until: now, samples };
+      // they are all the thread's instruction starts up to now only if it ran none after `end`
+      this.samplesSeen = { pid: task.pid, from, until: end < quiet ? end : now, samples };
       const found = pick(samples, from === 0);
       if (found) { land(found); return; }
       if (from === 0) { none(); return; }
     }
+  }
+
+  /**
+   * The end of the newest stretch of history before `now` in which code at
+   * one of `addresses` may have run, by the stretch summaries (the newest
+   * stretch's is the one being recorded); now when that is the newest
+   * stretch or one without a summary.
+   */
+  private lastMayHaveRun(addresses: readonly bigint[], now: number): number {
+    let end = now;
+    let later: SessionCheckpoint | null = null;
+    for (const c of this.checkpoints.before(now)) {
+      const s = later ? this.checkpoints.summaryBetween(c, later)
+        : this.stretchFrom === c ? (this.target as KernelTarget).stretchSummary(this.stretchEvents) : undefined;
+      if (!s || addresses.some((a) => mayHaveRun(s, a))) return end;
+      end = c.insns;
+      later = c;
+    }
+    return end; // none since the first checkpoint: from there back
   }
 
   /** The earliest checkpoint at or before `now` since which `task` has retired no instruction (else now). */
@@ -754,12 +776,15 @@ export class DebugRuntime extends EventEmitter {
     const where = `${path.basename(target.file)}:${target.line}`;
     const now = this.target.insns();
     const rip = getRip(this.target.registers(task));
+    // not after the last stretch in which the line's code may have run (unless the thread is on it now:
+    // the search then skips its last instruction starts at its current one, which must be the real ones)
+    const notAfter = target.addresses.has(rip) ? now : this.lastMayHaveRun([...target.addresses], now);
     this.travel(() => this.searchBack(task, (samples) => lastAt(samples, rip, target.addresses),
       (pick) => this.goTo(pick.pos, () => ({ reason: 'goto', threadId: task.pid, description: `Back at ${where}` })),
       () => {
         this.output(`${task.comm} (pid ${task.pid}) did not run ${where} before now: it stays where it was\n`, 'console');
         this.goTo(now, () => ({ reason: 'goto', threadId: task.pid, description: `${task.comm} never ran ${where} before now` }));
-      }));
+      }, undefined, notAfter));
   }
 
   /**

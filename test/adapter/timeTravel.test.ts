@@ -629,6 +629,27 @@ describe('time travel', { skip: SKIP }, () => {
     assert.deepEqual(quiet.stop.time, none.stop.time);
   });
 
+  test('goto a line a busy thread ran only at the start of a long run searches back from the last stretch whose code summary has the line', async () => {
+    dc = await startClient();
+    let stop = stopWithTime(dc);
+    await launch(dc, { program: LONGRUN, params: { loops: 2_000_000 }, checkpointInterval: 10_000 },
+      () => dc!.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'finish' }] }));
+    const end = await stop;
+    assert.match(end.frames[0].name, /^finish/);
+    const line = lineOf(LONGRUN, '\tstore_same();');
+    const targets = await dc.gotoTargetsRequest({ source: { path: LONGRUN }, line });
+    const before = (await stats()).replayed_insns;
+    stop = stopWithTime(dc);
+    await dc.gotoRequest({ threadId: end.event.body.threadId!, targetId: targets.body.targets[0].id });
+    const back = await stop;
+    assert.equal(back.event.body.reason, 'goto');
+    assert.match(back.frames[0].name, /^longrun_init/);
+    assert.equal(back.frames[0].line, line);
+    assert.ok(back.time.insns < 100, `at the start: ${back.time.insns}`);
+    const replayed = (await stats()).replayed_insns - before;
+    assert.ok(replayed < end.time.insns / 2, `replayed ${replayed} of ${end.time.insns}`);
+  });
+
   test('a user-mode program says why it cannot go back', async () => {
     dc = await startClient();
     const stopped = nextStop(dc);
