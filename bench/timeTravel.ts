@@ -5,9 +5,15 @@
 // the deterministic history from there (runtime.ts, checkpoints.ts; every
 // `checkpointInterval` instructions, default 2e7), so a reverse step costs
 // a restore and at most one interval of replay — except reverseContinue,
-// which replays back from now to the stop it finds; the first stepBack from
-// a point also replays once to learn the thread's instructions, the next
-// ones reuse that. The adapter's RSS includes the checkpoints' memory.
+// which replays back from now to the stop it finds (only the stretches
+// between checkpoints whose summary says they may stop); the first stepBack
+// from a point also replays once to learn the thread's instructions, the
+// next ones reuse that. The adapter's RSS includes the checkpoints' memory;
+// "instructions replayed" is what the request replayed (timeTravelStats).
+// On escaped.c also, each from the corruption: reverseContinue to a
+// function breakpoint near the start, restartFrame of two frames entered
+// near the start, goto the leaking line, gotoOrigin (and the gotoTime
+// forward again before each).
 //
 //   npm run bench:timetravel                 # build, bundled scenarios + a 1e8-instruction run
 //   node out/bench/timeTravel.js [--long N]  # the long run with about N instructions (e.g. 1e9)
