@@ -873,12 +873,17 @@ export class DebugRuntime extends EventEmitter {
     const latest = Math.max(this.horizon.time_ns, this.target.timeNs());
     if (returnedNs > latest) throw new RequestError(`${returnedNs} ns has not been reached yet (the run has got to ${latest} ns); continue to go further`);
     const inFn = (rip: bigint): boolean => rip >= fn.start && rip < fn.start + BigInt(Math.max(1, fn.size));
+    // The recorded time is the clock at the start of the block that ran the ret (the CPU counts retired
+    // instructions per block): the ret is at most a block later.
+    const past = returnedNs + MAX_BLOCK_INSNS * NS_PER_INSN + 1;
+    // When the return is well before now (beyond the clocks' skew between CPUs, editMargin) and the task has
+    // run nothing since some checkpoint, that checkpoint is past the return too: a task asleep since would
+    // otherwise reach `past` in its own time only when it wakes, maybe at the end of the history.
+    const live = this.target.tasks().find((t) => t.pid === pid);
+    const limit = live && past + this.editMargin * NS_PER_INSN < this.target.timeNs() ? Math.min(horizon, this.quietSince(live, this.target.insns())) : horizon;
     this.travel(() => {
       // Past the return in the task's own time first (every instruction of the frame is before that point).
-      // The recorded time is the clock at the start of the block that ran the ret (the CPU counts retired
-      // instructions per block): the ret is at most a block later.
-      const past = returnedNs + MAX_BLOCK_INSNS * NS_PER_INSN + 1;
-      this.runReplay(horizon, null, (info, pos) => (pos >= horizon || info.reason === 'goto' ? 'quiet' : 'skip'), { ns: past, pid },
+      this.runReplay(limit, null, (info, pos) => (pos >= limit || info.reason === 'goto' ? 'quiet' : 'skip'), { ns: past, pid },
         (t) => ({ reason: 'goto', threadId: t.pid }));
       const after = this.target.insns();
       const task = this.target.tasks().find((t) => t.pid === pid);
