@@ -33,14 +33,15 @@ export class WatchPool {
 
   constructor(private readonly m: Machine, private readonly hw: HwBreakpoints, private readonly dummy: bigint) {
     this.parked = { address: dummy, length: 8, kind: 'w', disabled: true };
+    this.idleStale = new Int32Array(m.percpu.length);
     m.hotplug.callbacks.push(this.hotplug);
   }
 
   /**
-   * Idle CPUs are re-pointed lazily (see program): per CPU, the slots whose
-   * newest target it has not taken yet, and per slot that target.
+   * Idle CPUs are re-pointed lazily (see program): per CPU, a bit for each
+   * slot whose newest target it has not taken yet, and per slot that target.
    */
-  private readonly idleStale = new Int32Array(64);
+  private readonly idleStale: Int32Array;
   private readonly target: (HwBreakpointAttr | null)[] = [null, null, null, null];
   /** A CPU coming online points every slot at the dummy (the kernel's cpuhp callback): nothing stale to take. */
   private readonly hotplug = { online: (pc: PerCpu) => { this.idleStale[pc.index] = 0; } };
