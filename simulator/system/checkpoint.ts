@@ -30,6 +30,9 @@ const CPU_CACHES = new Set<string | symbol>([
   'covered', 'helpers', 'mem',
 ]);
 
+/** The kernel's cache of its module's DWARF (read on first use, the same for any state of the same module). */
+const KERNEL_CACHES = new Set<string | symbol>(['moduleDebugInfo', 'debugInfoOf']);
+
 export interface CheckpointOptions {
   /** More objects to snapshot with the kernel (a debugger's state of the same history). */
   roots?: readonly object[];
@@ -67,7 +70,8 @@ export class SystemCheckpoint {
     const m = kernel.machine;
     const policy: SnapshotPolicy = {
       shared: (o) => o instanceof Memory || o instanceof DebugInfo || o instanceof ElfFile || o instanceof LoadedModule || o instanceof MachineHooks,
-      skipField: (o, key) => (o instanceof Cpu && CPU_CACHES.has(key)) || (opts.skipField?.(o, key) ?? false),
+      skipField: (o, key) => (o instanceof Cpu && CPU_CACHES.has(key)) || (o === kernel && KERNEL_CACHES.has(key)) ||
+        (opts.skipField?.(o, key) ?? false),
     };
     const objects = ObjectSnapshot.take([kernel, x87StateOf(m.cpu), ...(opts.roots ?? [])], policy);
     const memory = m.mem.image(opts.previous?.memory);

@@ -48,7 +48,9 @@ export class Kernel {
   /** Listeners of every event: the machine's (log, oops) and KStackWatch's (corruption), in the order they happen. */
   readonly listeners: ((e: SystemEvent) => void)[] = [];
   module: LoadedModule | null = null;
-  debugInfo: DebugInfo | null = null;
+  /** The DWARF of `debugInfoOf`, read on first use (see debugInfo; checkpoints leave both out: a cache of `module`). */
+  private moduleDebugInfo: DebugInfo | null = null;
+  private debugInfoOf: LoadedModule | null = null;
   phase: KernelPhase = 'init';
   initTask: Task | null = null;
   /** module_init's return value once it returned. */
@@ -129,7 +131,6 @@ export class Kernel {
     this.module = loadModule(m.mem, bytes, {
       resolve: (name) => m.host.resolve(name) ?? m.kernelSymbol(name) ?? percpuSymbol(name),
     });
-    this.debugInfo = DebugInfo.forModule(this.module);
     if (isKbuildModule(this.module)) {
       prepareKo(m, this.module, this.debugInfo);
       m.log(6, describeModinfo(this.module));
@@ -260,6 +261,23 @@ export class Kernel {
   }
 
   // ---- symbols and source lines -------------------------------------------------
+
+  /**
+   * The loaded module's debug info, read when first needed (a source line in
+   * a report or trace, a var= watch, a debugger): a run that needs none —
+   * most `ksw run`s — never parses the DWARF. Reading never throws (what
+   * cannot be read becomes warnings) and depends only on the module's file
+   * and placement, so when it happens changes nothing.
+   */
+  get debugInfo(): DebugInfo | null {
+    const mod = this.module;
+    if (!mod) return null;
+    if (this.debugInfoOf !== mod) {
+      this.moduleDebugInfo = DebugInfo.forModule(mod);
+      this.debugInfoOf = mod;
+    }
+    return this.moduleDebugInfo;
+  }
 
   private symbolizeModule(addr: bigint): { symbol: string; file?: string; line?: number } | undefined {
     const mod = this.module;
