@@ -298,6 +298,10 @@ export class KernelTarget implements Target {
     }));
   }
 
+  replayProblem(): string | undefined {
+    return undefined; // the whole machine is simulated
+  }
+
   restore(cp: SystemCheckpoint): void {
     this.withoutInstrumentation(() => cp.restore());
   }

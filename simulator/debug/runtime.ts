@@ -921,11 +921,11 @@ export class DebugRuntime extends EventEmitter {
 
   private requireReversible(): void {
     this.requireStopped();
-    // A user program's files, stdin and stdout are the host's: a replay from the start would read and change them again
-    // (its time and getrandom are simulated and seeded, so recording its host I/O would make it replayable: not done yet).
-    if (this.target.kind !== 'kernel') {
-      throw new RequestError('reverse execution needs a kernel module: a user-mode program cannot go back (its system calls read and change host files, stdin and stdout, which a replay would do again)');
-    }
+    // A user program's time and getrandom are simulated and seeded, its stdin is empty and its output a sequence a
+    // replay does not print again: until it looks at the host's files, a replay from the start is its history exactly.
+    // After that a replay would read and change them again (recording its host I/O would lift this: not done yet).
+    const problem = this.target.replayProblem();
+    if (problem) throw new RequestError(`this program cannot go back: ${problem}`);
   }
 
   /**

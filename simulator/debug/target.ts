@@ -119,6 +119,8 @@ export interface Target {
   timeNs(): number;
   /** Text a user sees when the program ends (exit code line). */
   dispose(): void;
+  /** Why a replay of the history from its start would not be this history (time travel), or undefined. */
+  replayProblem(): string | undefined;
 
   // KStackWatch (kernel targets only)
   readonly stackWatches?: StackWatchControl;

@@ -264,6 +264,12 @@ export class UserTarget implements Target {
     return { slot };
   }
 
+  replayProblem(): string | undefined {
+    const used = this.proc.hostPathUsed;
+    return used === null ? undefined
+      : `it has used the host's file system (${used}), which a replay from the start would read and change again`;
+  }
+
   watchState(handle: unknown): WatchState {
     return { slot: (handle as { slot: number }).slot };
   }

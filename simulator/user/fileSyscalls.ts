@@ -51,6 +51,12 @@ type Resolved = { guest: string; host: Buffer } | number;
 
 export class FileSyscalls {
   readonly fds = new FdTable();
+  /**
+   * The first path the program looked up in the host's file system (to
+   * read, change or just look at), or null: until then its history depends
+   * on nothing outside the simulator (the debugger's time travel relies on it).
+   */
+  hostPathUsed: string | null = null;
   private umask = 0o022;
   private readonly warned = new Set<string>();
 
@@ -529,6 +535,7 @@ export class FileSyscalls {
       base = f.guestPath;
     }
     const guest = this.paths.absolute(path === '' ? '.' : path, base);
+    if (guest !== PROC_SELF_EXE && syntheticContent(guest, this.host.cpus ?? 1) === null) this.hostPathUsed ??= guest;
     const host = this.paths.toHost(guest);
     if (typeof host === 'number') {
       this.warnOnce(`root:${guest}`, `ksw: warning: ${guest}: outside the --root directory; access denied (EACCES)`);

@@ -104,6 +104,11 @@ export class UserProcess {
   readonly cpu: Cpu;
   readonly image: LoadedImage;
   private readonly syscalls: LinuxSyscalls;
+
+  /** The first host path the program looked up (fileSyscalls.ts), or null: its history so far is the simulator's alone. */
+  get hostPathUsed(): string | null {
+    return this.syscalls.files.hostPathUsed;
+  }
   private readonly out: (fd: 1 | 2, b: Uint8Array) => number;
   private readonly inp: (buf: Uint8Array) => number;
   private readonly rng: () => number;

@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { DEBUGGEE, GUESTS, launch, lineOf, nextStop, ROOT, SKIP, startClient, stopClient } from './harness';
+import { DEBUGGEE, GUESTS, launch, lineOf, nextStop, SKIP, startClient, stopClient } from './harness';
 
 const ESCAPED = path.join(GUESTS, 'escaped.c');
 const LEAK_LINE = lineOf(ESCAPED, '/* LEAK:');
@@ -648,14 +648,6 @@ describe('time travel', { skip: SKIP }, () => {
     assert.ok(back.time.insns < 100, `at the start: ${back.time.insns}`);
     const replayed = (await stats()).replayed_insns - before;
     assert.ok(replayed < end.time.insns / 2, `replayed ${replayed} of ${end.time.insns}`);
-  });
-
-  test('a user-mode program says why it cannot go back', async () => {
-    dc = await startClient();
-    const stopped = nextStop(dc);
-    await launch(dc, { program: path.join(ROOT, 'examples/user/hello'), stopOnEntry: true });
-    const { event } = await stopped;
-    await assert.rejects(dc.customRequest('stepBack', { threadId: event.body.threadId }), /needs a kernel module/);
   });
 
   test('stepBack by instruction in a thread that did not run last (the sleeping victim) finds its last instruction', async () => {

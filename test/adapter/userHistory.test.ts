@@ -4,7 +4,10 @@
 // they finish in, the simulated time at the end). Run in the debugger with
 // breakpoints that stop it again and again, steps of every kind in the
 // stopping thread, it prints exactly what an uninterrupted `ksw exec --cpus
-// 4` run with the same seed prints.
+// 4` run with the same seed prints. And since that history is the
+// simulator's alone until the program looks at the host's files, it can go
+// back in time (replays from the start); a program that has used them says
+// why it cannot (test/programs/files.c).
 
 import { afterEach, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -18,6 +21,7 @@ import { GUESTS, launch, lineOf, ROOT, SKIP, startClient, stopClient } from './h
 import { skipUnless } from '../tools';
 
 const SOURCE = path.join(GUESTS, 'usersmp.c');
+const FILES_SOURCE = path.join(ROOT, 'test/programs/files.c');
 const RACE_LINE = lineOf(SOURCE, '/* RACE:');
 const MUSL = process.env.MUSL_GCC || 'musl-gcc';
 const skip = SKIP || skipUnless('musl-gcc');
@@ -25,7 +29,7 @@ const SEED = 5;
 
 describe('user-mode history on 4 CPUs', { skip }, () => {
   let dc: DebugClient | null = null;
-  let program = '';
+  let program = '', files = '';
   /** What `ksw exec --cpus 4 --seed 5` prints, uninterrupted (with the debugger's empty environment). */
   let straight = '';
   before(() => {
@@ -33,6 +37,9 @@ describe('user-mode history on 4 CPUs', { skip }, () => {
     program = path.join(dir, 'usersmp');
     const cc = spawnSync(MUSL, ['-static', '-g', '-O0', '-o', program, SOURCE], { encoding: 'utf8' });
     assert.equal(cc.status, 0, cc.stderr);
+    files = path.join(dir, 'files');
+    const cf = spawnSync(MUSL, ['-static', '-g', '-O0', '-o', files, FILES_SOURCE], { encoding: 'utf8' });
+    assert.equal(cf.status, 0, cf.stderr);
     // the debugger starts a program with an empty environment: so does this run (the environment's size shows in the instruction count)
     const run = spawnSync(process.execPath, [path.join(ROOT, 'bin/ksw'), 'exec', '--cpus', '4', '--seed', String(SEED), program], { encoding: 'utf8', env: {} });
     assert.equal(run.status, 0, run.stderr);
@@ -88,5 +95,63 @@ describe('user-mode history on 4 CPUs', { skip }, () => {
     assert.ok(stops >= 30, `${stops} stops`);
     assert.ok(threads.size >= 3, `breakpoint stops in ${threads.size} threads`);
     assert.equal(stdout, straight);
+  });
+
+  /** The next stop and the `kstackwatch.time` event before it. */
+  async function stopAfter(send: () => Promise<unknown>): Promise<{ event: DebugProtocol.StoppedEvent; time: { insns: number; time_ns: number } }> {
+    const time = dc!.waitForEvent('kstackwatch.time');
+    const stopped = dc!.waitForEvent('stopped');
+    await send();
+    const event = (await stopped) as DebugProtocol.StoppedEvent;
+    return { event, time: (await time).body };
+  }
+
+  test('going back in time: stepBack and reverseContinue replay the history exactly; forward again meets the same stops; the output is printed once', async () => {
+    dc = await startClient();
+    let stdout = '';
+    dc.on('output', (e: DebugProtocol.OutputEvent) => { if (e.body.category === 'stdout') stdout += e.body.output; });
+    const bp = { source: { path: SOURCE }, breakpoints: [{ line: RACE_LINE, hitCondition: '%1000' }] };
+    const first = stopAfter(async () => undefined);
+    await launch(dc, { program, cpus: 4, seed: SEED }, () => dc!.setBreakpointsRequest(bp));
+    const s1 = await first;
+    assert.equal(s1.event.body.reason, 'breakpoint');
+    const s2 = await stopAfter(() => dc!.continueRequest({ threadId: s1.event.body.threadId! }));
+    assert.ok(s2.time.insns > s1.time.insns);
+    const tid = s2.event.body.threadId!;
+
+    const back = await stopAfter(() => dc!.customRequest('stepBack', { threadId: tid, granularity: 'instruction' }));
+    assert.equal(back.event.body.reason, 'step');
+    assert.equal(back.event.body.threadId, tid);
+    assert.ok(back.time.insns < s2.time.insns && back.time.insns > s1.time.insns, `${JSON.stringify(back.time)}`);
+    const line = await stopAfter(() => dc!.customRequest('stepBack', { threadId: tid }));
+    assert.ok(line.time.insns < back.time.insns);
+    const top = (await dc.stackTraceRequest({ threadId: tid })).body.stackFrames[0];
+    assert.match(top.name, /^work\+/);
+
+    const r1 = await stopAfter(() => dc!.customRequest('reverseContinue', { threadId: tid }));
+    assert.equal(r1.event.body.reason, 'breakpoint');
+    assert.equal(r1.event.body.threadId, s1.event.body.threadId);
+    assert.deepEqual(r1.time, s1.time);
+    const f2 = await stopAfter(() => dc!.continueRequest({ threadId: tid }));
+    assert.equal(f2.event.body.threadId, tid);
+    assert.deepEqual(f2.time, s2.time);
+
+    // to the end: the same output as the uninterrupted run, printed once
+    await dc.setBreakpointsRequest({ source: bp.source, breakpoints: [] });
+    const exited = dc.waitForEvent('exited');
+    await dc.continueRequest({ threadId: tid });
+    await exited;
+    assert.equal(stdout, straight);
+  });
+
+  test('a program that has used the host\'s files says why it cannot go back', async () => {
+    dc = await startClient();
+    const stopped = stopAfter(async () => undefined);
+    await launch(dc, { program: files }, () => dc!.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'list' }] }));
+    const { event } = await stopped;
+    assert.equal(event.body.reason, 'function breakpoint');
+    await assert.rejects(dc.customRequest('stepBack', { threadId: event.body.threadId }),
+      /this program cannot go back: it has used the host's file system \(\/tmp\/[^)]*\), which a replay from the start would read and change again/);
+    await assert.rejects(dc.customRequest('reverseContinue', { threadId: event.body.threadId }), /cannot go back/);
   });
 });
