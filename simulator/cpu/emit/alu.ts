@@ -15,7 +15,18 @@ function arith(e: Emitter, kind: ArithKind, writeBack: boolean): void {
   e.load(dst, 'a', 'ah', size);
   e.load(src, 'b', 'bh', size);
   let CF: string, OF: string;
-  if (size === 8) {
+  if (size === 8 && carryIn === '') {
+    // int32 operations only: the carry (borrow) out of the low halves is an unsigned compare
+    if (isAdd) {
+      e.emit('r=(a+b)|0;u=(r>>>0)<(a>>>0)?1:0;rh=(ah+bh+u)|0;');
+      CF = '((u===1?(rh>>>0)<=(ah>>>0):(rh>>>0)<(ah>>>0))?1:0)';
+      OF = '((((ah^rh)&(bh^rh))>>>31))';
+    } else {
+      e.emit('r=(a-b)|0;u=(a>>>0)<(b>>>0)?1:0;rh=(ah-bh-u)|0;');
+      CF = '((u===1?(ah>>>0)<=(bh>>>0):(ah>>>0)<(bh>>>0))?1:0)';
+      OF = '((((ah^bh)&(ah^rh))>>>31))';
+    }
+  } else if (size === 8) {
     if (isAdd) {
       e.emit(`t=(a>>>0)+(b>>>0)${carryIn};r=t|0;u=(ah>>>0)+(bh>>>0)+(t>4294967295?1:0);rh=u|0;`);
       CF = '(u>4294967295?1:0)';
@@ -25,6 +36,10 @@ function arith(e: Emitter, kind: ArithKind, writeBack: boolean): void {
       CF = '(u<0?1:0)';
       OF = '((((ah^bh)&(ah^rh))>>>31))';
     }
+  } else if (size === 4 && carryIn === '') {
+    e.emit(isAdd ? 'r=(a+b)|0;' : 'r=(a-b)|0;');
+    CF = isAdd ? '((r>>>0)<(a>>>0)?1:0)' : '((a>>>0)<(b>>>0)?1:0)';
+    OF = isAdd ? '(((a^r)&(b^r))>>>31)' : '(((a^b)&(a^r))>>>31)';
   } else if (size === 4) {
     e.emit(isAdd ? `t=(a>>>0)+(b>>>0)${carryIn};r=t|0;` : `t=(a>>>0)-(b>>>0)${carryIn};r=t|0;`);
     CF = isAdd ? '(t>4294967295?1:0)' : '(t<0?1:0)';
@@ -64,7 +79,7 @@ function incDec(e: Emitter, inc: boolean): void {
   e.load(dst, 'a', 'ah', size);
   let OF: string;
   if (size === 8) {
-    e.emit(inc ? 't=(a>>>0)+1;r=t|0;rh=(ah+(t>4294967295?1:0))|0;' : 't=(a>>>0)-1;r=t|0;rh=(ah-(t<0?1:0))|0;');
+    e.emit(inc ? 'r=(a+1)|0;rh=(ah+(r===0?1:0))|0;' : 'r=(a-1)|0;rh=(ah-(a===0?1:0))|0;');
     OF = inc ? '((rh===-2147483648&&r===0)?1:0)' : '((ah===-2147483648&&a===0)?1:0)';
   } else if (size === 4) {
     e.emit(inc ? 'r=(a+1)|0;' : 'r=(a-1)|0;');

@@ -188,29 +188,42 @@ export function regWrite(reg: number, size: number, high8: boolean, lo: string, 
   }
 }
 
-/** JS computing ml/mh (64-bit effective address) for a memory operand. */
+/**
+ * JS computing ml/mh (64-bit effective address) for a memory operand. Only
+ * int32 operations: each carry out of the low halves is an unsigned compare
+ * (the sum is below an addend), so V8 never goes through doubles here.
+ */
 export function eaCode(m: MemOperand): string {
-  const loParts: string[] = [];
-  const hiParts: string[] = [];
-  if (m.base >= 0) { loParts.push(`(R[${2 * m.base}]>>>0)`); hiParts.push(`R[${2 * m.base + 1}]`); }
+  if (m.addr32) return ea32(m);
+  const parts: [string, string][] = []; // [lo, hi] of each 64-bit addend
+  if (m.base >= 0) parts.push([`R[${2 * m.base}]`, `R[${2 * m.base + 1}]`]);
   if (m.index >= 0) {
-    const sc = m.scale === 1 ? '' : `*${m.scale}`;
-    loParts.push(`(R[${2 * m.index}]>>>0)${sc}`);
-    hiParts.push(`R[${2 * m.index + 1}]${sc}`);
+    const lo = `R[${2 * m.index}]`, hi = `R[${2 * m.index + 1}]`;
+    const s = Math.log2(m.scale);
+    parts.push(s === 0 ? [lo, hi] : [`(${lo}<<${s})`, `((${hi}<<${s})|(${lo}>>>${32 - s}))`]);
   }
   if (m.seg === 4 || m.seg === 5) {
     const b = m.seg === 4 ? 34 : 36;
-    loParts.push(`(R[${b}]>>>0)`);
-    hiParts.push(`R[${b + 1}]`);
+    parts.push([`R[${b}]`, `R[${b + 1}]`]);
   }
-  if (loParts.length === 0) return `ml=${m.dispLo | 0};mh=${m.addr32 ? 0 : m.dispHi | 0};`;
-  if (m.addr32) {
-    if (m.dispLo !== 0) loParts.push(String(m.dispLo >>> 0));
-    return `ml=(${loParts.join('+')})|0;mh=0;`;
-  }
-  if (m.dispLo !== 0) loParts.push(String(m.dispLo >>> 0));
-  if (m.dispHi !== 0) hiParts.push(String(m.dispHi | 0));
-  // One unscaled part cannot carry; a scaled index can (e.g. [rax*4]).
-  if (loParts.length === 1 && !loParts[0].includes('*')) return `ml=${loParts[0]}|0;mh=${hiParts.join('+')};`;
-  return `t=${loParts.join('+')};ml=t|0;mh=(${hiParts.join('+')}+(t/4294967296|0))|0;`;
+  if (parts.length === 0) return `ml=${m.dispLo | 0};mh=${m.dispHi | 0};`;
+  const disp = m.dispLo !== 0 || m.dispHi !== 0;
+  const dispHi = m.dispHi !== 0 ? `+${m.dispHi | 0}` : '';
+  const [lo0, hi0] = parts[0];
+  // the commonest form, [reg+disp], in one step
+  if (parts.length === 1 && disp) return `ml=(${lo0}+${m.dispLo | 0})|0;mh=(${hi0}${dispHi}+((ml>>>0)<${m.dispLo >>> 0}?1:0))|0;`;
+  let code = `ml=${lo0};mh=${hi0};`;
+  for (const [lo, hi] of parts.slice(1)) code += `t=${lo};ml=(ml+t)|0;mh=(mh+${hi}+((ml>>>0)<(t>>>0)?1:0))|0;`;
+  if (disp) code += `ml=(ml+${m.dispLo | 0})|0;mh=(mh${dispHi}+((ml>>>0)<${m.dispLo >>> 0}?1:0))|0;`;
+  return code;
+}
+
+/** The effective address under a 67h prefix: 32-bit arithmetic, zero-extended. */
+function ea32(m: MemOperand): string {
+  const parts: string[] = [];
+  if (m.base >= 0) parts.push(`R[${2 * m.base}]`);
+  if (m.index >= 0) parts.push(m.scale === 1 ? `R[${2 * m.index}]` : `(R[${2 * m.index}]<<${Math.log2(m.scale)})`);
+  if (m.seg === 4 || m.seg === 5) parts.push(`R[${m.seg === 4 ? 34 : 36}]`);
+  if (m.dispLo !== 0) parts.push(String(m.dispLo | 0));
+  return parts.length === 0 ? 'ml=0;mh=0;' : `ml=(${parts.join('+')})|0;mh=0;`;
 }

@@ -7,7 +7,12 @@ import { OpKind, UnsupportedOperand } from '../decode';
 
 /** ml/mh = RSP - n (the new stack top). */
 export function rspMinus(n: number): string {
-  return `t=(R[8]>>>0)-${n};ml=t|0;mh=(R[9]-(t<0?1:0))|0;`;
+  return `ml=(R[8]-${n})|0;mh=(R[9]-((R[8]>>>0)<${n}?1:0))|0;`;
+}
+
+/** RSP += n (a carry into the high half is an unsigned compare: int32 operations only). */
+function rspPlus(n: number): string {
+  return `t=(R[8]+${n})|0;R[8]=t;R[9]=(R[9]+((t>>>0)<${n}?1:0))|0;`;
 }
 
 /** Store a value at RSP-8 and move RSP there (push of a 64-bit value). */
@@ -18,7 +23,7 @@ export function push64(e: Emitter, lo: string, hi: string): void {
 
 /** Load [RSP] into a/ah and RSP += 8 + extra. */
 export function pop64(e: Emitter, extra = 0): void {
-  e.emit(`a=ld64(R[8],R[9]);ah=S[0];t=(R[8]>>>0)+${8 + extra};R[8]=t|0;R[9]=(R[9]+(t>4294967295?1:0))|0;`);
+  e.emit(`a=ld64(R[8],R[9]);ah=S[0];${rspPlus(8 + extra)}`);
 }
 
 function push(e: Emitter): void {
@@ -37,7 +42,7 @@ function push(e: Emitter): void {
 function pop(e: Emitter): void {
   const [dst] = e.insn.ops;
   if (e.insn.opSize === 2) {
-    e.emit('a=ld16(R[8],R[9]);t=(R[8]>>>0)+2;R[8]=t|0;R[9]=(R[9]+(t>4294967295?1:0))|0;');
+    e.emit(`a=ld16(R[8],R[9]);${rspPlus(2)}`);
     e.store(dst, 'a', '0', 2);
     return;
   }
@@ -46,7 +51,7 @@ function pop(e: Emitter): void {
 }
 
 function leave(e: Emitter): void {
-  e.emit('a=ld64(R[10],R[11]);ah=S[0];t=(R[10]>>>0)+8;R[8]=t|0;R[9]=(R[11]+(t>4294967295?1:0))|0;R[10]=a;R[11]=ah;');
+  e.emit('a=ld64(R[10],R[11]);ah=S[0];t=(R[10]+8)|0;R[8]=t;R[9]=(R[11]+((t>>>0)<8?1:0))|0;R[10]=a;R[11]=ah;');
 }
 
 function enter(e: Emitter): void {
@@ -58,7 +63,8 @@ function enter(e: Emitter): void {
     return;
   }
   push64(e, 'R[10]', 'R[11]');
-  e.emit(`R[10]=R[8];R[11]=R[9];t=(R[8]>>>0)-${size.lo & 0xffff};R[8]=t|0;R[9]=(R[9]-(t<0?1:0))|0;`);
+  const n = size.lo & 0xffff;
+  e.emit(`R[10]=R[8];R[11]=R[9];t=R[8];R[8]=(t-${n})|0;R[9]=(R[9]-((t>>>0)<${n}?1:0))|0;`);
 }
 
 export const stackEmitters: EmitTable = {
