@@ -18,7 +18,8 @@
 // and each fresh megabyte touched costs page faults). Entries live in
 // $XDG_CACHE_HOME/kstackwatch-studio/v8 (default ~/.cache/...), one per
 // bundle location and command, overwritten in place (atomic rename), so
-// rebuilding never piles files up. KSW_NO_CODE_CACHE=1 turns it off; any
+// rebuilding never piles files up; writing one removes the least recently
+// written beyond MAX_ENTRIES (other checkouts, other node versions). KSW_NO_CODE_CACHE=1 turns it off; any
 // I/O problem silently means running without a cache.
 
 import * as fs from 'node:fs';
@@ -30,6 +31,8 @@ const MAGIC = 'KSWV8CC3';
 /** magic; bundle length and hash (2 lanes); cached-data length and hash (2 lanes) */
 const HEADER = MAGIC.length + 24;
 const WORD = 4;
+/** Entries kept in the directory: a few installs × commands × node versions. */
+export const MAX_ENTRIES = 16;
 
 /**
  * One lane of the hash over little-endian 32-bit words, in wasm so it runs
@@ -187,6 +190,17 @@ function writeEntry(file: string, source: Loaded, data: Buffer): void {
   } catch {
     try { fs.unlinkSync(tmp); } catch { /* never created */ }
   }
+  pruneEntries(path.dirname(file));
+}
+
+/** Remove the least recently written entries beyond MAX_ENTRIES (best effort: another ksw may prune too). */
+function pruneEntries(dir: string): void {
+  try {
+    const entries = fs.readdirSync(dir).filter((n) => n.endsWith('.bin'))
+      .map((n) => { const p = path.join(dir, n); return { p, t: fs.statSync(p).mtimeMs }; })
+      .sort((a, b) => b.t - a.t);
+    for (const e of entries.slice(MAX_ENTRIES)) fs.rmSync(e.p, { force: true });
+  } catch { /* the cache stays as it is */ }
 }
 
 /**

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cacheEntryPath, contentHash, defaultCacheDir } from '../../simulator/cli/codeCache';
+import { cacheEntryPath, contentHash, defaultCacheDir, MAX_ENTRIES } from '../../simulator/cli/codeCache';
 import { skipUnless } from '../tools';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -54,6 +54,22 @@ test('a first run writes the entry, the next one uses it; both run the bundle al
   assert.deepEqual(fs.readdirSync(cache), [path.basename(entry)], 'no temporary file left');
   const second = runBundle(bundle, cache);
   assert.deepEqual(second, { ...first, outcome: 'used' });
+});
+
+test('writing an entry removes the least recently written beyond MAX_ENTRIES, never the new one', () => {
+  const dir = path.join(tmp, 'prune'), cache = path.join(dir, 'cache');
+  fs.mkdirSync(cache, { recursive: true });
+  const old = Array.from({ length: MAX_ENTRIES + 4 }, (_, i) => path.join(cache, `exec-old${String(i).padStart(2, '0')}.bin`));
+  old.forEach((f, i) => { fs.writeFileSync(f, 'stale'); fs.utimesSync(f, 1000 + i, 1000 + i); }); // old00 is the oldest
+  const unrelated = path.join(cache, 'notes.txt');
+  fs.writeFileSync(unrelated, 'not an entry');
+  const bundle = writeBundle(path.join(dir, 'dist'), 'prune');
+  assert.equal(runBundle(bundle, cache).outcome, 'written');
+  const left = fs.readdirSync(cache).filter((n) => n.endsWith('.bin')).sort();
+  assert.equal(left.length, MAX_ENTRIES);
+  assert.ok(left.includes(path.basename(cacheEntryPath(cache, bundle, 'exec'))), 'the new entry stays');
+  assert.deepEqual(left.filter((n) => n.startsWith('exec-old')), old.slice(5).map((f) => path.basename(f)), 'the oldest went');
+  assert.ok(fs.existsSync(unrelated), 'other files are left alone');
 });
 
 test('a rebuilt bundle of the same size does not run the old code: a fresh entry replaces the old one', () => {
