@@ -26,6 +26,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import Module = require('node:module');
+import { instantiateWasm } from '../cpu/wasmInstance';
 
 const MAGIC = 'KSWV8CC3';
 /** magic; bundle length and hash (2 lanes); cached-data length and hash (2 lanes) */
@@ -67,19 +68,13 @@ const HASH_WASM = Uint8Array.of(
   0x20, 0x02, 0x0b, // h
 );
 
-/** The part of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-};
-
 /** Fresh wasm memory of at least `size` bytes, and the 64-bit hash of a region of it. */
 class HashMemory {
   readonly bytes: Uint8Array;
   private readonly f: (end: number, start: number, seed: number, k: number) => number;
 
   constructor(size: number) {
-    const { m, f } = new WebAssembly.Instance(new WebAssembly.Module(HASH_WASM)).exports as {
+    const { m, f } = instantiateWasm(HASH_WASM) as {
       m: { buffer: ArrayBuffer; grow(pages: number): number };
       f: (end: number, start: number, seed: number, k: number) => number;
     };

@@ -12,6 +12,8 @@
 // The division instructions trap on a zero divisor and on INT64_MIN / −1;
 // callers rule both out first (they are #DE for the guest).
 
+import { instantiateWasm } from '../wasmInstance';
+
 /** i64 opcodes used below (WebAssembly core spec, §5.4). */
 const enum Op {
   End = 0x0b, LocalGet = 0x20, LocalSet = 0x21, I32Const = 0x41, I64Const = 0x42, I64Store = 0x37,
@@ -92,13 +94,8 @@ function assemble(): Uint8Array {
 
 // The project's TypeScript libs (ES2022, node) do not describe WebAssembly;
 // the little used here:
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-};
-
 type Fn = (aLo: number, aHi: number, bLo: number, bHi: number) => void;
-const wasm = new WebAssembly.Instance(new WebAssembly.Module(assemble())).exports;
+const wasm = instantiateWasm(assemble());
 
 /** Result slots: the module's memory as int32 words. */
 export const Q = new Int32Array((wasm.m as { buffer: ArrayBuffer }).buffer, 0, 8);
