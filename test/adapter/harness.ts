@@ -7,9 +7,19 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { spawnSync } from 'node:child_process';
+import * as assert from 'node:assert/strict';
 import { skipUnless } from '../tools';
 
 export const ROOT = path.resolve(__dirname, '../../..');
+export const MUSL = process.env.MUSL_GCC || 'musl-gcc';
+
+/** Build a user-mode guest as the user-program tests debug it: musl-gcc -static -g -O0. */
+export function compileUserGuest(source: string, out: string): string {
+  const r = spawnSync(MUSL, ['-static', '-g', '-O0', '-o', out, source], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return out;
+}
 export const ADAPTER = path.join(ROOT, 'dist/adapter.js');
 export const GUESTS = path.join(ROOT, 'test/adapter/guests');
 export const DEBUGGEE = path.join(GUESTS, 'debuggee.c');

@@ -12,12 +12,11 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { GUESTS, launch, lineOf, locals, nextStop, SKIP, startClient, stopClient } from './harness';
+import { compileUserGuest, GUESTS, launch, lineOf, locals, MUSL, nextStop, SKIP, startClient, stopClient } from './harness';
 import { skipUnless } from '../tools';
 
 const SOURCE = path.join(GUESTS, 'userprog.c');
 const THREADS_SOURCE = path.join(GUESTS, 'userthreads.c');
-const MUSL = process.env.MUSL_GCC || 'musl-gcc';
 const skip = SKIP || skipUnless('musl-gcc');
 
 describe('user-mode program', { skip }, () => {
@@ -25,12 +24,8 @@ describe('user-mode program', { skip }, () => {
   let program = '', threaded = '';
   before(() => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-adapter-user-'));
-    program = path.join(dir, 'userprog');
-    let r = spawnSync(MUSL, ['-static', '-g', '-O0', '-o', program, SOURCE], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    threaded = path.join(dir, 'userthreads');
-    r = spawnSync(MUSL, ['-static', '-g', '-O0', '-o', threaded, THREADS_SOURCE], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
+    program = compileUserGuest(SOURCE, path.join(dir, 'userprog'));
+    threaded = compileUserGuest(THREADS_SOURCE, path.join(dir, 'userthreads'));
   });
   afterEach(async () => { if (dc) await stopClient(dc); dc = null; });
 

@@ -17,13 +17,12 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { GUESTS, launch, lineOf, ROOT, SKIP, startClient, stopClient } from './harness';
+import { compileUserGuest, GUESTS, launch, lineOf, ROOT, SKIP, startClient, stopClient } from './harness';
 import { skipUnless } from '../tools';
 
 const SOURCE = path.join(GUESTS, 'usersmp.c');
 const FILES_SOURCE = path.join(ROOT, 'test/programs/files.c');
 const RACE_LINE = lineOf(SOURCE, '/* RACE:');
-const MUSL = process.env.MUSL_GCC || 'musl-gcc';
 const skip = SKIP || skipUnless('musl-gcc');
 const SEED = 5;
 
@@ -34,12 +33,8 @@ describe('user-mode history on 4 CPUs', { skip }, () => {
   let straight = '';
   before(() => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-adapter-usersmp-'));
-    program = path.join(dir, 'usersmp');
-    const cc = spawnSync(MUSL, ['-static', '-g', '-O0', '-o', program, SOURCE], { encoding: 'utf8' });
-    assert.equal(cc.status, 0, cc.stderr);
-    files = path.join(dir, 'files');
-    const cf = spawnSync(MUSL, ['-static', '-g', '-O0', '-o', files, FILES_SOURCE], { encoding: 'utf8' });
-    assert.equal(cf.status, 0, cf.stderr);
+    program = compileUserGuest(SOURCE, path.join(dir, 'usersmp'));
+    files = compileUserGuest(FILES_SOURCE, path.join(dir, 'files'));
     // the debugger starts a program with an empty environment: so does this run (the environment's size shows in the instruction count)
     const run = spawnSync(process.execPath, [path.join(ROOT, 'bin/ksw'), 'exec', '--cpus', '4', '--seed', String(SEED), program], { encoding: 'utf8', env: {} });
     assert.equal(run.status, 0, run.stderr);
