@@ -28,6 +28,11 @@ const PAGE_MASK = PAGE_SIZE - 1;
 const TLB_SIZE = 4096;
 const TLB_MASK = TLB_SIZE - 1;
 const NO_TAG = -1; // (lo >>> 12) is never negative, so this never matches
+/** Store stamps (recordStores) are kept per 8-byte line of physical memory: a data breakpoint's granularity. */
+export const LINE_SHIFT = 3;
+/** 8-byte lines per page, and the 32-bit words of a page's line mask (writtenLines). */
+export const LINES_PER_PAGE = PAGE_SIZE >>> LINE_SHIFT;
+export const LINE_MASK_WORDS = LINES_PER_PAGE >>> 5;
 
 export const enum Perm { R = 1, W = 2, X = 4, RW = 3, RX = 5, RWX = 7 }
 
@@ -113,9 +118,22 @@ export class Memory {
   private readonly freeFrames: number[] = [];
   private nextFrame = 0;
   observer: MemoryObserver | null = null;
-  /** The write log (time travel's stretch summaries): its epoch (0: off) and the pages stored to in it. */
+  /**
+   * The write log (time travel's stretch summaries): its epoch (0: off) and
+   * the pages stored to in it, each with the frame it had then (key, frame
+   * pairs).
+   */
   private writeEpoch = 0;
   private writtenKeys: number[] = [];
+  /**
+   * With recordStores: every guest store writes the write log's epoch (its
+   * low byte, never 0; `stamp[0]`) into the stamp of each 8-byte line of
+   * physical memory it reaches, so a stretch's summary can tell which lines
+   * of a page it stored to. A stamp left from 256 epochs before reads as
+   * "stored" again: a false "may", never a missed store.
+   */
+  private readonly lineStamps: Uint8Array | null;
+  private readonly stamp = new Uint8Array(1);
 
   // Direct-mapped TLBs: tag A = page number within the 4 GiB window, tag B =
   // high half of the address; base = frame offset.
@@ -138,7 +156,15 @@ export class Memory {
   readonly st32: (lo: number, hi: number, v: number) => void;
   readonly st64: (lo: number, hi: number, vlo: number, vhi: number) => void;
 
-  constructor(readonly physBytes = 1 << 30) {
+  /**
+   * `recordStores`: stamp the lines guest stores reach (lineStamps), for a
+   * debugger's time travel. Its store accessors are other functions than
+   * the plain ones, so a machine that does not record runs exactly the code
+   * it ran before (compiled blocks take the accessors of their machine's
+   * memory).
+   */
+  constructor(readonly physBytes = 1 << 30, recordStores = false) {
+    this.lineStamps = recordStores ? new Uint8Array(physBytes >>> LINE_SHIFT) : null;
     this.phys = new ArrayBuffer(physBytes);
     this.u8 = new Uint8Array(this.phys);
     this.dv = new DataView(this.phys);
@@ -171,6 +197,11 @@ export class Memory {
       }
       return this.loadSlow(lo, hi, 8);
     };
+    if (this.lineStamps) {
+      const r = this.recordingStores(this.lineStamps);
+      this.st8 = r.st8; this.st16 = r.st16; this.st32 = r.st32; this.st64 = r.st64;
+      return;
+    }
     this.st8 = (lo, hi, v) => {
       const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
       const o = lo & PAGE_MASK;
@@ -197,6 +228,61 @@ export class Memory {
       }
       this.storeSlow(lo, hi, 8, vlo, vhi);
     };
+  }
+
+  /**
+   * The store accessors of a recording memory: the plain ones' fast path,
+   * plus the stamp of the store's first and last line (a store of 8 bytes
+   * or fewer reaches at most two). Kept apart so that the plain accessors
+   * stay as they are.
+   */
+  private recordingStores(L: Uint8Array): Pick<Memory, 'st8' | 'st16' | 'st32' | 'st64'> {
+    const dv = this.dv, S = this.stamp;
+    const wTagA = this.wTagA, wTagB = this.wTagB, wBase = this.wBase;
+    const wStart = this.wWatchStart, wEnd = this.wWatchEnd;
+    const st8: Memory['st8'] = (lo, hi, v) => {
+      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
+      const o = lo & PAGE_MASK;
+      if (wTagA[i] === p && wTagB[i] === hi && (o >= wEnd[i] || o + 1 <= wStart[i])) {
+        const b = wBase[i] + o;
+        dv.setUint8(b, v);
+        L[b >>> LINE_SHIFT] = S[0];
+        return;
+      }
+      this.storeSlow(lo, hi, 1, v, 0);
+    };
+    const st16: Memory['st16'] = (lo, hi, v) => {
+      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
+      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 2 && (o >= wEnd[i] || o + 2 <= wStart[i])) {
+        const b = wBase[i] + o;
+        dv.setUint16(b, v, true);
+        L[b >>> LINE_SHIFT] = L[(b + 1) >>> LINE_SHIFT] = S[0];
+        return;
+      }
+      this.storeSlow(lo, hi, 2, v, 0);
+    };
+    const st32: Memory['st32'] = (lo, hi, v) => {
+      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
+      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 4 && (o >= wEnd[i] || o + 4 <= wStart[i])) {
+        const b = wBase[i] + o;
+        dv.setInt32(b, v, true);
+        L[b >>> LINE_SHIFT] = L[(b + 3) >>> LINE_SHIFT] = S[0];
+        return;
+      }
+      this.storeSlow(lo, hi, 4, v, 0);
+    };
+    const st64: Memory['st64'] = (lo, hi, vlo, vhi) => {
+      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
+      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 8 && (o >= wEnd[i] || o + 8 <= wStart[i])) {
+        const b = wBase[i] + o;
+        dv.setInt32(b, vlo, true);
+        dv.setInt32(b + 4, vhi, true);
+        L[b >>> LINE_SHIFT] = L[(b + 7) >>> LINE_SHIFT] = S[0];
+        return;
+      }
+      this.storeSlow(lo, hi, 8, vlo, vhi);
+    };
+    return { st8, st16, st32, st64 };
   }
 
   // ---- mapping -------------------------------------------------------
@@ -416,13 +502,31 @@ export class Memory {
    */
   startWriteLog(): void {
     this.writeEpoch++;
+    if ((this.writeEpoch & 0xff) === 0) this.writeEpoch++; // stamp 0 is every line never stored to
+    this.stamp[0] = this.writeEpoch;
     this.writtenKeys = [];
     this.wTagA.fill(NO_TAG);
   }
 
-  /** Page keys stored to since startWriteLog() (none when it was not called). */
-  pagesWritten(): readonly number[] {
-    return this.writtenKeys;
+  /**
+   * The pages stored to since startWriteLog() (none when it was not called),
+   * each with the 8-byte lines of it that stores reached: a mask of
+   * LINES_PER_PAGE bits (LINE_MASK_WORDS words, line n is bit n % 32 of
+   * word n / 32). Without recordStores, or when the page's frame changed
+   * since (it was unmapped: the stamps are another page's), every line.
+   */
+  writtenLines(): Map<number, Uint32Array> {
+    const out = new Map<number, Uint32Array>();
+    const L = this.lineStamps, now = this.stamp[0], k = this.writtenKeys;
+    for (let n = 0; n < k.length; n += 2) {
+      const key = k[n], frame = k[n + 1];
+      let mask = out.get(key);
+      if (!mask) out.set(key, mask = new Uint32Array(LINE_MASK_WORDS));
+      if (!L || this.pages.get(key)?.frame !== frame) { mask.fill(0xffffffff); continue; }
+      const first = frame >>> LINE_SHIFT;
+      for (let line = 0; line < LINES_PER_PAGE; line++) if (L[first + line] === now) mask[line >>> 5] |= 1 << (line & 31);
+    }
+    return out;
   }
 
   flushTlb(): void {
@@ -514,8 +618,10 @@ export class Memory {
     const o = lo & PAGE_MASK;
     if (o + size > PAGE_SIZE) { this.storeSplit(lo, hi, size, vlo, vhi); return; }
     const page = this.translate(lo, hi, Perm.W, 'write');
-    if (page.written !== this.writeEpoch) { page.written = this.writeEpoch; this.writtenKeys.push(pageKey(lo, hi)); }
+    if (page.written !== this.writeEpoch) { page.written = this.writeEpoch; this.writtenKeys.push(pageKey(lo, hi), page.frame); }
     const b = page.frame + o;
+    const L = this.lineStamps;
+    if (L) L[b >>> LINE_SHIFT] = L[(b + size - 1) >>> LINE_SHIFT] = this.stamp[0];
     switch (size) {
       case 1: this.dv.setUint8(b, vlo); break;
       case 2: this.dv.setUint16(b, vlo, true); break;
