@@ -34,6 +34,7 @@ import { LaunchError, LaunchOptions, parseLaunchArgs, stackWatchList } from './l
 import { prepareProgram, PreparedProgram, Toolchain } from './program';
 import { KernelTarget } from './kernelTarget';
 import { UserTarget } from './userTarget';
+import { HostJournal } from '../user/hostJournal';
 import { ProbeError, Target, TargetEvents, TargetStop } from './target';
 import { Evaluator } from './expression';
 import { RequestError } from './requestError';
@@ -191,6 +192,8 @@ export class DebugRuntime extends EventEmitter {
    * an edit, which changes what follows it.
    */
   private readonly firstRuns = new Map<number, number>();
+  /** A user program's host file I/O, recorded going forward and served to replays (hostJournal.ts). */
+  private readonly hostJournal = new HostJournal();
   /** Replays run and the instructions they ran (timeTravelStats). */
   private replays = 0;
   private replayedInsns = 0;
@@ -272,7 +275,7 @@ export class DebugRuntime extends EventEmitter {
       } else {
         if (opts.stackWatch.length > 0) throw new LaunchError("'stackWatch' needs a kernel module; the program is a user-mode executable");
         if (opts.params.length > 0) throw new LaunchError("'params' are module parameters; the program is a user-mode executable (use 'args')");
-        this.target = new UserTarget(opts, this.program.path, events);
+        this.target = new UserTarget(opts, this.program.path, events, this.hostJournal);
       }
     } catch (e) {
       this.dropProgram(); // refused: the object is not needed any more
@@ -403,6 +406,7 @@ export class DebugRuntime extends EventEmitter {
     this.firstRuns.clear();
     this.edits.clear();
     this.checkpoints.clear();
+    this.hostJournal.reset(); // a new run meets the host's files afresh
     this.target.dispose();
     this.disassembler.dispose();
     this.dropProgram();
@@ -420,6 +424,7 @@ export class DebugRuntime extends EventEmitter {
     this.state = { kind: 'terminated' };
     this.stepper.cancel();
     this.target.dispose();
+    this.hostJournal.reset();
     this.disassembler.dispose();
     this.dropProgram();
     this.emit('terminated');
@@ -922,8 +927,8 @@ export class DebugRuntime extends EventEmitter {
   private requireReversible(): void {
     this.requireStopped();
     // A user program's time and getrandom are simulated and seeded, its stdin is empty and its output a sequence a
-    // replay does not print again: until it looks at the host's files, a replay from the start is its history exactly.
-    // After that a replay would read and change them again (recording its host I/O would lift this: not done yet).
+    // replay does not print again; its host file I/O is recorded and a replay is served from the record
+    // (hostJournal.ts): a replay from the start is its history exactly, unless the record had to stop.
     const problem = this.target.replayProblem();
     if (problem) throw new RequestError(`this program cannot go back: ${problem}`);
   }
@@ -940,6 +945,8 @@ export class DebugRuntime extends EventEmitter {
     if (dropped > 0) this.output(`note: this edit changes the history from here on: ${dropped} edit(s) made later in the old history are dropped\n`, 'console');
     this.forgetHistory('all');
     this.checkpoints.dropFrom(now.insns);
+    const hostOps = this.hostJournal.forgetFuture();
+    if (hostOps > 0) this.output(`note: the old history went on to make ${hostOps} host file operation(s) after this point; the host's files keep their effects\n`, 'console');
     for (const [pid, pos] of this.firstRuns) if (pos > now.insns) this.firstRuns.delete(pid);
     this.horizon = { insns: now.insns, time_ns: now.time_ns };
     this.logLinesShown = this.logLines;
@@ -1024,6 +1031,7 @@ export class DebugRuntime extends EventEmitter {
     this.handles.reset();
     this.announced.clear();
     this.logLines = 0;
+    this.hostJournal.rewind(); // the new machine's host file I/O is served from the record
     this.rebuilding = true;
     try {
       this.load(true);

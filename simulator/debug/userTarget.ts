@@ -12,6 +12,7 @@ import { ElfFile, ET_EXEC, SHF_EXECINSTR, STT_FUNC, STT_NOTYPE, STT_OBJECT } fro
 import { readInputFile } from '../elf/inputFile';
 import { DebugInfo } from '../dwarf/debugInfo';
 import { UserProcess } from '../user/process';
+import type { HostJournal } from '../user/hostJournal';
 import { GuestThread, ThreadState } from '../user/threads';
 import { STACK_LOW, STACK_TOP } from '../user/loader';
 import { RegSlot } from '../cpu/registers';
@@ -59,7 +60,9 @@ export class UserTarget implements Target {
 
   private readonly elf: ElfFile;
 
-  constructor(private readonly opts: LaunchOptions, private readonly programPath: string, private readonly events: TargetEvents) {
+  /** @param journal records the program's host file I/O so replays are served from it (time travel); none: replays stop at the first host path */
+  constructor(private readonly opts: LaunchOptions, private readonly programPath: string, private readonly events: TargetEvents,
+    private readonly journal?: HostJournal) {
     const elf = ElfFile.parse(readInputFile(programPath));
     this.elf = elf;
     this.name = path.basename(programPath);
@@ -71,6 +74,7 @@ export class UserTarget implements Target {
       seed: opts.seed,
       cpus: opts.userCpus,
       quanta: opts.userSched,
+      hostIo: journal,
     });
     this.mem = this.proc.mem;
     const bias = this.proc.image.bias;
@@ -265,6 +269,7 @@ export class UserTarget implements Target {
   }
 
   replayProblem(): string | undefined {
+    if (this.journal) return this.journal.problem;
     const used = this.proc.hostPathUsed;
     return used === null ? undefined
       : `it has used the host's file system (${used}), which a replay from the start would read and change again`;

@@ -11,6 +11,7 @@ import { Errno, hostErrno } from './errno';
 import {
   FdTable, HostFile, O_CLOEXEC, O_NONBLOCK, O_SETTABLE, OpenFile, PIPE_CAPACITY, PipeBuffer, PipeEnd, StreamFile,
 } from './openFiles';
+import { DIRECT_HOST_IO, HostIo } from './hostJournal';
 import { PROC_SELF_EXE, PathResolver } from './paths';
 import { direntRecord, direntType, statBuffer, statxBuffer } from './statBuffers';
 import { SyntheticFile, syntheticContent } from './syntheticFiles';
@@ -60,8 +61,9 @@ export class FileSyscalls {
   private umask = 0o022;
   private readonly warned = new Set<string>();
 
+  /** @param io how host calls are made: directly, or recorded and replayed (hostJournal.ts) */
   constructor(private readonly mem: Memory, private readonly space: AddressSpace,
-    readonly paths: PathResolver, private readonly host: FileHost) {
+    readonly paths: PathResolver, private readonly host: FileHost, private readonly io: HostIo = DIRECT_HOST_IO) {
     for (const fd of [0, 1, 2] as const) this.fds.put(fd, new StreamFile(fd, host), false);
   }
 
@@ -92,7 +94,7 @@ export class FileSyscalls {
     on(74, ([fd]) => this.sync(int(fd), false));
     on(75, ([fd]) => this.sync(int(fd), true));
     on(77, ([fd, len]) => this.withFile(int(fd), (f) => (f instanceof HostFile && f.kind === 'file' && f.writable
-      ? this.host_(() => fs.ftruncateSync(f.hostFd, Number(len))) : -Errno.EINVAL)));
+      ? this.host_(`ftruncate fd ${f.hostFd}`, () => fs.ftruncateSync(f.hostFd, Number(len))) : -Errno.EINVAL)));
 
     // -- metadata --
     on(5, ([fd, buf]) => this.fstatInto(int(fd), buf, statBuffer));
@@ -108,7 +110,7 @@ export class FileSyscalls {
     on(90, ([p, mode]) => this.pathOp(AT_FDCWD, p, (h) => fs.chmodSync(h, int(mode) & 0o7777)));
     on(268, ([dfd, p, mode]) => this.pathOp(int(dfd), p, (h) => fs.chmodSync(h, int(mode) & 0o7777)));
     on(91, ([fd, mode]) => this.withFile(int(fd), (f) => (f instanceof HostFile
-      ? this.host_(() => fs.fchmodSync(f.hostFd, int(mode) & 0o7777)) : 0)));
+      ? this.host_(`fchmod fd ${f.hostFd}`, () => fs.fchmodSync(f.hostFd, int(mode) & 0o7777)) : 0)));
     on(76, ([p, len]) => this.pathOp(AT_FDCWD, p, (h) => fs.truncateSync(h, Number(len))));
     on(95, ([mask]) => { const old = this.umask; this.umask = int(mask) & 0o777; return old; });
 
@@ -144,18 +146,17 @@ export class FileSyscalls {
     }
     const at = this.space.mmap(addr, len, prot, flags | MAP_ANONYMOUS, -1);
     if (at < 0n) return at;
-    let size: number;
-    try {
-      size = Number(fs.fstatSync(f.hostFd).size);
-    } catch (e) {
-      return BigInt(hostErrno(e));
-    }
-    const n = Math.max(0, Math.min(Number(len), size - Number(off)));
-    if (n > 0) {
-      const data = Buffer.alloc(n);
-      const got = fs.readSync(f.hostFd, data, 0, n, Number(off));
-      this.mem.write(at, data.subarray(0, got), true);
-    }
+    const data = this.io.call(`mmap fd ${f.hostFd}`, () => {
+      try {
+        const n = Math.max(0, Math.min(Number(len), Number(fs.fstatSync(f.hostFd).size) - Number(off)));
+        const b = Buffer.alloc(n);
+        return b.subarray(0, n > 0 ? fs.readSync(f.hostFd, b, 0, n, Number(off)) : 0);
+      } catch (e) {
+        return hostErrno(e);
+      }
+    });
+    if (typeof data === 'number') return BigInt(data);
+    if (data.length > 0) this.mem.write(at, data, true);
     return at;
   }
 
@@ -250,21 +251,25 @@ export class FileSyscalls {
       const file = new SyntheticFile(Buffer.from(synthetic, 'latin1'), (flags & ~O_CLOEXEC) | O_LARGEFILE);
       return this.fds.add(file, (flags & O_CLOEXEC) !== 0);
     }
-    let hostFd: number;
-    try {
-      hostFd = fs.openSync(r.host, flags & ~O_CLOEXEC, mode & 0o7777 & ~this.umask);
-    } catch (e) {
-      return hostErrno(e);
-    }
-    let st: fs.Stats;
-    try {
-      st = fs.fstatSync(hostFd);
-    } catch (e) {
-      fs.closeSync(hostFd);
-      return hostErrno(e);
-    }
-    const kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
-    const file = new HostFile(hostFd, (flags & ~O_CLOEXEC) | O_LARGEFILE, kind, r.guest, r.host);
+    const opened = this.io.call(`open ${r.guest}`, () => {
+      let hostFd: number;
+      try {
+        hostFd = fs.openSync(r.host, flags & ~O_CLOEXEC, mode & 0o7777 & ~this.umask);
+      } catch (e) {
+        return hostErrno(e);
+      }
+      let st: fs.Stats;
+      try {
+        st = fs.fstatSync(hostFd);
+      } catch (e) {
+        fs.closeSync(hostFd);
+        return hostErrno(e);
+      }
+      this.io.opened(hostFd);
+      return { hostFd, kind: st.isFile() ? 'file' as const : st.isDirectory() ? 'dir' as const : 'other' as const };
+    });
+    if (typeof opened === 'number') return opened;
+    const file = new HostFile(opened.hostFd, (flags & ~O_CLOEXEC) | O_LARGEFILE, opened.kind, r.guest, r.host, this.io);
     const fd = this.fds.add(file, (flags & O_CLOEXEC) !== 0);
     if (fd < 0) file.release();
     return fd;
@@ -325,7 +330,7 @@ export class FileSyscalls {
     const f = this.fds.get(fd);
     if (!f) return -Errno.EBADF;
     if (!(f instanceof HostFile)) return -Errno.EINVAL;
-    return this.host_(() => (dataOnly ? fs.fdatasyncSync(f.hostFd) : fs.fsyncSync(f.hostFd)));
+    return this.host_(`sync fd ${f.hostFd}`, () => (dataOnly ? fs.fdatasyncSync(f.hostFd) : fs.fsyncSync(f.hostFd)));
   }
 
   // ---- metadata --------------------------------------------------------------
@@ -335,11 +340,11 @@ export class FileSyscalls {
     if (!f) return -Errno.EBADF;
     let st: BigIntStats;
     if (f instanceof HostFile) {
-      try {
-        st = fs.fstatSync(f.hostFd, { bigint: true });
-      } catch (e) {
-        return hostErrno(e);
-      }
+      const got = this.io.call(`fstat fd ${f.hostFd}`, () => {
+        try { return fs.fstatSync(f.hostFd, { bigint: true }); } catch (e) { return hostErrno(e); }
+      });
+      if (typeof got === 'number') return got;
+      st = got;
     } else {
       st = this.syntheticStat(f, fd);
     }
@@ -372,12 +377,14 @@ export class FileSyscalls {
     }
     const r = this.resolve(dfd, p, (flags & AT_EMPTY_PATH) !== 0);
     if (typeof r === 'number') return r;
-    let st: BigIntStats;
-    try {
-      st = flags & AT_SYMLINK_NOFOLLOW ? fs.lstatSync(r.host, { bigint: true }) : fs.statSync(r.host, { bigint: true });
-    } catch (e) {
-      return hostErrno(e);
-    }
+    const st = this.io.call(`stat ${r.guest}`, () => {
+      try {
+        return flags & AT_SYMLINK_NOFOLLOW ? fs.lstatSync(r.host, { bigint: true }) : fs.statSync(r.host, { bigint: true });
+      } catch (e) {
+        return hostErrno(e);
+      }
+    });
+    if (typeof st === 'number') return st;
     this.mem.write(buf, format(st));
     return 0;
   }
@@ -395,11 +402,11 @@ export class FileSyscalls {
     if (r.guest === PROC_SELF_EXE) {
       target = Buffer.from(this.paths.toGuest(Buffer.from(this.paths.exe, 'utf8').toString('latin1')), 'latin1');
     } else {
-      try {
-        target = fs.readlinkSync(r.host, { encoding: 'buffer' });
-      } catch (e) {
-        return hostErrno(e);
-      }
+      const got = this.io.call(`readlink ${r.guest}`, () => {
+        try { return fs.readlinkSync(r.host, { encoding: 'buffer' }); } catch (e) { return hostErrno(e); }
+      });
+      if (typeof got === 'number') return got;
+      target = got;
     }
     const n = Math.min(target.length, FileSyscalls.clamp(size));
     this.mem.write(buf, target.subarray(0, n));
@@ -413,7 +420,7 @@ export class FileSyscalls {
     if (!f) return -Errno.EBADF;
     if (!(f instanceof HostFile) || f.kind !== 'dir') return -Errno.ENOTDIR;
     if (!f.entries) {
-      const listed = this.listDirectory(f);
+      const listed = this.io.call(`list ${f.guestPath}`, () => this.listDirectory(f));
       if (typeof listed === 'number') return listed;
       f.entries = listed;
     }
@@ -467,22 +474,22 @@ export class FileSyscalls {
   private chdir(p: bigint): number {
     const r = this.resolve(AT_FDCWD, p);
     if (typeof r === 'number') return r;
-    try {
-      if (!fs.statSync(r.host).isDirectory()) return -Errno.ENOTDIR;
-    } catch (e) {
-      return hostErrno(e);
-    }
-    return this.setCwd(r.host);
+    return this.setCwd(r.host, true);
   }
 
   /** The working directory is the physical path, as getcwd reports it on Linux. */
-  private setCwd(host: Buffer): number {
-    try {
-      this.paths.cwd = this.paths.toGuest(fs.realpathSync(host, { encoding: 'latin1' }));
-      return 0;
-    } catch (e) {
-      return hostErrno(e);
-    }
+  private setCwd(host: Buffer, check = false): number {
+    const real = this.io.call(`chdir ${host.toString('latin1')}`, () => {
+      try {
+        if (check && !fs.statSync(host).isDirectory()) return -Errno.ENOTDIR;
+        return fs.realpathSync(host, { encoding: 'latin1' });
+      } catch (e) {
+        return hostErrno(e);
+      }
+    });
+    if (typeof real === 'number') return real;
+    this.paths.cwd = this.paths.toGuest(real);
+    return 0;
   }
 
   private rename(da: number, a: bigint, db: number, b: bigint, flags: number): number {
@@ -536,7 +543,8 @@ export class FileSyscalls {
     }
     const guest = this.paths.absolute(path === '' ? '.' : path, base);
     if (guest !== PROC_SELF_EXE && syntheticContent(guest, this.host.cpus ?? 1) === null) this.hostPathUsed ??= guest;
-    const host = this.paths.toHost(guest);
+    // with a root, whether the path stays inside it depends on the host's symbolic links
+    const host = this.paths.confined ? this.io.call(`resolve ${guest}`, () => this.paths.toHost(guest)) : this.paths.toHost(guest);
     if (typeof host === 'number') {
       this.warnOnce(`root:${guest}`, `ksw: warning: ${guest}: outside the --root directory; access denied (EACCES)`);
       return host;
@@ -546,7 +554,7 @@ export class FileSyscalls {
 
   private pathOp(dfd: number, p: bigint, op: (host: Buffer) => void): number {
     const r = this.resolve(dfd, p);
-    return typeof r === 'number' ? r : this.host_(() => op(r.host));
+    return typeof r === 'number' ? r : this.host_(`path op ${r.guest}`, () => op(r.host));
   }
 
   private twoPaths(da: number, a: bigint, db: number, b: bigint, op: (x: Buffer, y: Buffer) => void): number {
@@ -554,17 +562,19 @@ export class FileSyscalls {
     if (typeof x === 'number') return x;
     const y = this.resolve(db, b);
     if (typeof y === 'number') return y;
-    return this.host_(() => op(x.host, y.host));
+    return this.host_(`path op ${x.guest} ${y.guest}`, () => op(x.host, y.host));
   }
 
-  /** Run a host fs call: 0, or the host's errno. */
-  private host_(op: () => void): number {
-    try {
-      op();
-      return 0;
-    } catch (e) {
-      return hostErrno(e);
-    }
+  /** Run a host fs call (`what` names it in the journal): 0, or the host's errno. */
+  private host_(what: string, op: () => void): number {
+    return this.io.call(what, () => {
+      try {
+        op();
+        return 0;
+      } catch (e) {
+        return hostErrno(e);
+      }
+    });
   }
 
   private warnOnce(key: string, line: string): void {

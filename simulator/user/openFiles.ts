@@ -9,6 +9,7 @@
 
 import * as fs from 'node:fs';
 import { Errno, hostErrno } from './errno';
+import { DIRECT_HOST_IO, HostIo } from './hostJournal';
 
 export const O_ACCMODE = 3, O_WRONLY = 1, O_RDWR = 2, O_APPEND = 0x400, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
 /** Flags F_SETFL may change. */
@@ -51,7 +52,11 @@ export class StreamFile extends OpenFile {
   }
 }
 
-/** A host file, device or directory opened by path. */
+/**
+ * A host file, device or directory opened by path. Every host call goes
+ * through `io` (hostJournal.ts): a debugger's replay is served the
+ * recorded results and leaves the host alone.
+ */
 export class HostFile extends OpenFile {
   pos = 0;
   /** Directory listing, read on the first getdents64 and consumed from `pos`. */
@@ -59,37 +64,45 @@ export class HostFile extends OpenFile {
 
   constructor(readonly hostFd: number, flags: number, readonly kind: 'file' | 'dir' | 'other',
     /** Guest path it was opened as (fchdir, *at() relative to it). */
-    readonly guestPath: string, readonly hostPath: Buffer) {
+    readonly guestPath: string, readonly hostPath: Buffer, private readonly io: HostIo = DIRECT_HOST_IO) {
     super(flags);
   }
 
   read(buf: Uint8Array, at?: number): number {
     if (this.kind === 'dir') return -Errno.EISDIR;
-    try {
-      if (this.kind === 'other') return fs.readSync(this.hostFd, buf, 0, buf.length, at ?? null);
-      const n = fs.readSync(this.hostFd, buf, 0, buf.length, at ?? this.pos);
-      if (at === undefined) this.pos += n;
-      return n;
-    } catch (e) {
-      return hostErrno(e);
-    }
+    const from = this.kind === 'other' ? at ?? null : at ?? this.pos;
+    const got = this.io.call(`read fd ${this.hostFd}`, () => {
+      try {
+        const n = fs.readSync(this.hostFd, buf, 0, buf.length, from);
+        return buf.slice(0, n);
+      } catch (e) {
+        return hostErrno(e);
+      }
+    });
+    if (typeof got === 'number') return got;
+    buf.set(got);
+    if (this.kind !== 'other' && at === undefined) this.pos += got.length;
+    return got.length;
   }
 
   write(data: Uint8Array, at?: number): number {
     if (this.kind === 'dir') return -Errno.EISDIR;
-    try {
-      if (this.kind === 'other') return fs.writeSync(this.hostFd, data, 0, data.length, at ?? null);
-      if (at === undefined && this.flags & O_APPEND) {
-        const n = fs.writeSync(this.hostFd, data, 0, data.length, null); // the kernel appends
-        this.pos = Number(fs.fstatSync(this.hostFd).size);
-        return n;
+    // [bytes written or -errno, the file offset after it]
+    const [n, pos] = this.io.call(`write fd ${this.hostFd}`, (): [number, number] => {
+      try {
+        if (this.kind === 'other') return [fs.writeSync(this.hostFd, data, 0, data.length, at ?? null), this.pos];
+        if (at === undefined && this.flags & O_APPEND) {
+          const n = fs.writeSync(this.hostFd, data, 0, data.length, null); // the kernel appends
+          return [n, Number(fs.fstatSync(this.hostFd).size)];
+        }
+        const n = fs.writeSync(this.hostFd, data, 0, data.length, at ?? this.pos);
+        return [n, at === undefined ? this.pos + n : this.pos];
+      } catch (e) {
+        return [hostErrno(e), this.pos];
       }
-      const n = fs.writeSync(this.hostFd, data, 0, data.length, at ?? this.pos);
-      if (at === undefined) this.pos += n;
-      return n;
-    } catch (e) {
-      return hostErrno(e);
-    }
+    });
+    this.pos = pos;
+    return n;
   }
 
   override seek(off: number, whence: number): number {
@@ -100,7 +113,10 @@ export class HostFile extends OpenFile {
       case 1: base = this.pos; break; // SEEK_CUR
       case 2: // SEEK_END
         if (this.kind === 'dir') return -Errno.EINVAL;
-        base = Number(fs.fstatSync(this.hostFd).size);
+        base = this.io.call(`size fd ${this.hostFd}`, () => {
+          try { return Number(fs.fstatSync(this.hostFd).size); } catch (e) { return hostErrno(e); }
+        });
+        if (base < 0) return base;
         break;
       default: return -Errno.EINVAL;
     }
@@ -112,11 +128,14 @@ export class HostFile extends OpenFile {
   }
 
   override release(): void {
-    try {
-      fs.closeSync(this.hostFd);
-    } catch {
-      // Closing can only report an earlier write error; the guest has moved on.
-    }
+    this.io.call(`close fd ${this.hostFd}`, () => {
+      this.io.closed(this.hostFd);
+      try {
+        fs.closeSync(this.hostFd);
+      } catch {
+        // Closing can only report an earlier write error; the guest has moved on.
+      }
+    });
   }
 }
 

@@ -17,6 +17,7 @@ import { readInputFile } from '../elf/inputFile';
 import { Memory } from '../memory/memory';
 import { AddressSpace } from './addressSpace';
 import { Errno } from './errno';
+import type { HostIo } from './hostJournal';
 import { LoadedImage, buildInitialStack, loadImage } from './loader';
 import { PathResolver } from './paths';
 import { mulberry32 } from './prng';
@@ -50,6 +51,8 @@ export interface ExecOptions {
   cpus?: number;
   /** Quantum lengths (the interleaving policy, quanta.ts); default by the CPU count. */
   quanta?: QuantumPolicy;
+  /** How file system calls reach the host: a debugger's journal records and replays them (hostJournal.ts); default directly. */
+  hostIo?: HostIo;
 }
 
 export interface ExecResult {
@@ -146,6 +149,7 @@ export class UserProcess {
       terminate: (how) => { this.ended = how; this.cpu.requestStop(); },
       randomBytes: (n) => this.randomBytes(n),
       streamKind: (fd) => ((fd === 0 ? opts.stdin : fd === 1 ? opts.stdout : opts.stderr) ? 'pipe' : hostStreamKind(fd)),
+      io: opts.hostIo,
     };
     const id = { ...IDENTITY, exe: resolvePath(execfn) };
     const paths = new PathResolver(opts.root ?? null, id.exe);

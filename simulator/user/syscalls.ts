@@ -11,6 +11,7 @@ import { Memory, MemoryFault } from '../memory/memory';
 import { AddressSpace, MAP_ANONYMOUS } from './addressSpace';
 import { Errno } from './errno';
 import { FileSyscalls } from './fileSyscalls';
+import type { HostIo } from './hostJournal';
 import { USER_SPACE_END } from './loader';
 import { PathResolver } from './paths';
 import { syscallName } from './syscallNames';
@@ -34,6 +35,8 @@ export interface ProcessHost {
   randomBytes(n: number): Uint8Array;
   /** What guest fd 0/1/2 is on the host, for fstat and terminal ioctls. */
   streamKind(fd: 0 | 1 | 2): StreamKind;
+  /** How the file system calls reach the host (hostJournal.ts); default directly. */
+  io?: HostIo;
 }
 
 /** How a process ends: an exit status, or a signal (`reported`: ksw already said why, so no second line). */
@@ -153,7 +156,7 @@ export class LinuxSyscalls {
       uid: id.uid,
       gid: id.gid,
       cpus: this.threads.cpuCount,
-    });
+    }, host.io);
     this.install();
   }
 

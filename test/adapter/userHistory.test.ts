@@ -5,9 +5,8 @@
 // breakpoints that stop it again and again, steps of every kind in the
 // stopping thread, it prints exactly what an uninterrupted `ksw exec --cpus
 // 4` run with the same seed prints. And since that history is the
-// simulator's alone until the program looks at the host's files, it can go
-// back in time (replays from the start); a program that has used them says
-// why it cannot (test/programs/files.c).
+// simulator's alone, it can go back in time (replays from the start; host
+// file I/O is served from a record: userFileHistory.test.ts).
 
 import { afterEach, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -21,20 +20,18 @@ import { compileUserGuest, GUESTS, launch, lineOf, ROOT, SKIP, startClient, stop
 import { skipUnless } from '../tools';
 
 const SOURCE = path.join(GUESTS, 'usersmp.c');
-const FILES_SOURCE = path.join(ROOT, 'test/programs/files.c');
 const RACE_LINE = lineOf(SOURCE, '/* RACE:');
 const skip = SKIP || skipUnless('musl-gcc');
 const SEED = 5;
 
 describe('user-mode history on 4 CPUs', { skip }, () => {
   let dc: DebugClient | null = null;
-  let program = '', files = '';
+  let program = '';
   /** What `ksw exec --cpus 4 --seed 5` prints, uninterrupted (with the debugger's empty environment). */
   let straight = '';
   before(() => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-adapter-usersmp-'));
     program = compileUserGuest(SOURCE, path.join(dir, 'usersmp'));
-    files = compileUserGuest(FILES_SOURCE, path.join(dir, 'files'));
     // the debugger starts a program with an empty environment: so does this run (the environment's size shows in the instruction count)
     const run = spawnSync(process.execPath, [path.join(ROOT, 'bin/ksw'), 'exec', '--cpus', '4', '--seed', String(SEED), program], { encoding: 'utf8', env: {} });
     assert.equal(run.status, 0, run.stderr);
@@ -137,16 +134,5 @@ describe('user-mode history on 4 CPUs', { skip }, () => {
     await dc.continueRequest({ threadId: tid });
     await exited;
     assert.equal(stdout, straight);
-  });
-
-  test('a program that has used the host\'s files says why it cannot go back', async () => {
-    dc = await startClient();
-    const stopped = stopAfter(async () => undefined);
-    await launch(dc, { program: files }, () => dc!.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'list' }] }));
-    const { event } = await stopped;
-    assert.equal(event.body.reason, 'function breakpoint');
-    await assert.rejects(dc.customRequest('stepBack', { threadId: event.body.threadId }),
-      /this program cannot go back: it has used the host's file system \(\/tmp\/[^)]*\), which a replay from the start would read and change again/);
-    await assert.rejects(dc.customRequest('reverseContinue', { threadId: event.body.threadId }), /cannot go back/);
   });
 });
