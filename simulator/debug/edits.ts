@@ -12,7 +12,7 @@ export type Edit =
   | { kind: 'memory'; address: bigint; bytes: Uint8Array }
   | { kind: 'register'; pid: number; ref: RegisterRef; value: bigint };
 
-/** A moment of the history: the same as TimePoint in runtime.ts. */
+/** A moment of the history: the same as TimePoint in reverseSearch.ts. */
 export interface Moment { insns: number; time_ns: number }
 
 interface Recorded { at: Moment; edit: Edit }

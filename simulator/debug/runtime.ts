@@ -45,13 +45,12 @@ import { BreakpointHost, BreakpointManager, LINE_SEARCH, ProbeMux } from './brea
 import { DataBreakpointHost, DataBreakpointManager } from './dataBreakpoints';
 import { Stepper, StepKind } from './stepper';
 import { Disassembler } from './disassembler';
-import { CheckpointStore, StoredCheckpoint } from './checkpoints';
+import { CheckpointStore } from './checkpoints';
+import { ReplayAction, ReplayOrigin, ReverseSearch, SessionCheckpoint, TimePoint } from './reverseSearch';
 import { countsHits, HitCounter, restoreCounts, saveCounts } from './hitCounts';
 import { SnapshotBusy, SystemCheckpoint } from '../system/checkpoint';
-import { mayHaveRun, mayHaveWritten } from './stretchSummary';
 import {
-  activationEntry, exactMargin, FIRST_WINDOW, lastAt, lastExit, previousInstruction, previousLine, ReplayGate, REVERSE_STOP_REASONS, Sample,
-  SampleRequest, TimeTarget, WINDOW_GROWTH,
+  activationEntry, exactMargin, lastAt, lastExit, previousInstruction, previousLine, ReplayGate, Sample, SampleRequest, TimeTarget,
 } from './timeTravel';
 import { Inspector, sourceRef, stripSize, threadName } from './inspection';
 import type {
@@ -64,6 +63,7 @@ import type {
 export { LaunchError } from './launchConfig';
 export { threadName } from './inspection';
 export type { Toolchain } from './program';
+export type { TimePoint };
 
 /** Instructions per slice at first; adapted to about SLICE_MS of host time. */
 const FIRST_SLICE = 500_000;
@@ -102,9 +102,6 @@ type RunState =
   | { kind: 'stopped'; info: StopInfo; exception: ExceptionDetails | null; end: ProgramEnd | null }
   | { kind: 'terminated' };
 
-/** What a stop met during a replay becomes: passed by, shown (a 'stopped' event), or the replay's quiet end. */
-type ReplayAction = 'skip' | 'report' | 'quiet';
-
 /**
  * A replay of the history from its start (time travel): the gate that
  * brings it to an exact position, and what to do at each stop met on the
@@ -114,28 +111,6 @@ interface Replay {
   gate: ReplayGate;
   atStop(info: StopInfo, pos: number): ReplayAction;
 }
-
-/**
- * A checkpoint of the session's history (checkpoints.ts): the system's,
- * and the runtime's own counts of that history (corruptions, log lines,
- * edits made).
- */
-interface SessionCheckpoint extends StoredCheckpoint {
-  system: SystemCheckpoint;
-  corruptions: number;
-  logLines: number;
-  editsMade: number;
-  /** Breakpoints' hit counts at that point (hitCounts.ts). */
-  hits: Map<HitCounter, number>;
-  /** Each task's retired instructions at that point, by pid: whether it ran between two checkpoints. */
-  taskInsns: ReadonlyMap<number, number>;
-}
-
-/** Where a replay starts: a checkpoint, or a rebuilt machine at the start of the run. */
-type ReplayOrigin = SessionCheckpoint | 'boot';
-
-/** Where the session is in the history, for the `kstackwatch.time` event. */
-export interface TimePoint { time_ns: number; insns: number }
 
 /** What the runtime needs from outside: compiling a launched .c (tests inject a prebuilt object's toolchain). */
 export interface RuntimeDeps {
@@ -169,15 +144,10 @@ export class DebugRuntime extends EventEmitter {
   private readonly edits = new EditLog();
   /** How far from an edit's position tasks run one instruction at a time, so that it is made at its exact moment. */
   private editMargin = 0;
-  /**
-   * What replays learnt about the history, reused by the next reverse step
-   * while it stays true: one thread's instruction starts from `from` to
-   * `until`, and the stops met before `until` with today's breakpoints.
-   */
-  private samplesSeen: { pid: number; from: number; until: number; samples: Sample[] } | null = null;
-  private stopsSeen: { origin: ReplayOrigin; until: TimePoint; stops: { at: TimePoint; reverse: boolean }[] } | null = null;
   /** Checkpoints of this machine's history (kernel modules): a replay starts from the latest one before its target. */
   private readonly checkpoints: CheckpointStore<SessionCheckpoint>;
+  /** Where reverse requests land, and what earlier replays saw (reverseSearch.ts). */
+  private readonly search: ReverseSearch;
   /**
    * The checkpoint the machine has run on from without a restore (taken or
    * restored there; null: none yet on this machine), and the stop events of
@@ -219,6 +189,15 @@ export class DebugRuntime extends EventEmitter {
     super();
     this.toolchain = deps.toolchain ?? { compileModule, buildKbuild };
     this.checkpoints = new CheckpointStore(options.checkpointInterval, options.checkpointMemoryBytes);
+    this.search = new ReverseSearch({
+      insns: () => this.target.insns(),
+      time: () => this.time(),
+      runReplay: (...args) => this.runReplay(...args),
+      goToStart: () => this.goToStart(),
+      recordingSummary: (c) => (this.stretchFrom === c ? (this.target as KernelTarget).stretchSummary(this.stretchEvents) : undefined),
+      stoppingAddresses: () => this.breakpoints!.stoppingAddresses(),
+      armedWatches: () => this.dataBreakpoints.armed(),
+    }, this.checkpoints);
     // at once, to the first listener (before the adapter's 'initialized'), so the order of a transcript never varies
     this.on('newListener', (event: string, listener: (o: OutputInfo) => void) => {
       if (event === 'output') for (const o of this.unheard.splice(0)) listener(o);
@@ -402,7 +381,7 @@ export class DebugRuntime extends EventEmitter {
     this.announcedPids.clear();
     this.horizon = { insns: 0, time_ns: 0 };
     this.logLines = this.logLinesShown = 0;
-    this.forgetHistory('all');
+    this.search.forget('all');
     this.firstRuns.clear();
     this.edits.clear();
     this.checkpoints.clear();
@@ -647,7 +626,7 @@ export class DebugRuntime extends EventEmitter {
     // after a data breakpoint the thread is shown at its store (already run): a line step goes back from that line
     const here = { rip: granularity === 'line' ? this.pcOverride.get(task) ?? rip : rip, depth: task.shadow.depth };
     const step = (): StopInfo => ({ reason: 'step', threadId: task.pid });
-    this.searchBack(task, (samples) => (granularity === 'instruction' ? previousInstruction(samples, here.rip) : previousLine(samples, here, this.lineOf)),
+    this.search.searchBack(task, (samples) => (granularity === 'instruction' ? previousInstruction(samples, here.rip) : previousLine(samples, here, this.lineOf)),
       (pick) => this.goTo(pick.pos, step), () => this.goToStart(), () => {
         // Usually the stepped thread ran the last instruction (it stopped on its own store or breakpoint):
         // then one replay to the instruction before is the whole step.
@@ -669,70 +648,6 @@ export class DebugRuntime extends EventEmitter {
   };
 
   /**
-   * Find a moment of `task`'s past among its instruction starts before now
-   * (`pick`; `fromStart` when they go back to the start of the run) and
-   * land there: first in what the last replay saw, then (after `quick`, a
-   * cheaper try) in replays sampling the thread over the last FIRST_WINDOW
-   * instructions, ×WINDOW_GROWTH until found; `none` when the whole history has none.
-   */
-  private searchBack(task: Task, pick: (samples: Sample[], fromStart: boolean) => Sample | undefined, land: (s: Sample) => void,
-    none: () => void, quick?: () => boolean, notAfter = Infinity): void {
-    const now = this.target.insns();
-    // what the last replay saw of this thread, if it covers now
-    const seen = this.samplesSeen;
-    const known = seen && seen.pid === task.pid && seen.until >= now ? seen.from : now;
-    if (seen && known < now) {
-      const found = pick(seen.samples.filter((x) => x.pos < now), known === 0);
-      if (found) { land(found); return; }
-      if (known === 0) { none(); return; }
-    }
-    if (known === now && quick?.()) return;
-    // the thread ran nothing after `end`: its instruction starts end there (a thread asleep since long ago)
-    // (or where the stretch summaries say what `pick` looks for may last have run: `notAfter`)
-    const quiet = this.quietSince(task, now);
-    const end = Math.min(quiet, notAfter);
-    for (let window = FIRST_WINDOW; ; window *= WINDOW_GROWTH) {
-      const from = Math.max(0, end - window);
-      if (from >= known && from > 0) continue; // already seen: nothing there
-      const samples = this.runReplay(end, { pid: task.pid, from }, (_info, pos) => (pos >= end ? 'quiet' : 'skip'));
-      // they are all the thread's instruction starts up to now only if it ran none after `end`
-      this.samplesSeen = { pid: task.pid, from, until: end < quiet ? end : now, samples };
-      const found = pick(samples, from === 0);
-      if (found) { land(found); return; }
-      if (from === 0) { none(); return; }
-    }
-  }
-
-  /**
-   * The end of the newest stretch of history before `now` in which code at
-   * one of `addresses` may have run, by the stretch summaries (the newest
-   * stretch's is the one being recorded); now when that is the newest
-   * stretch or one without a summary.
-   */
-  private lastMayHaveRun(addresses: readonly bigint[], now: number): number {
-    let end = now;
-    let later: SessionCheckpoint | null = null;
-    for (const c of this.checkpoints.before(now)) {
-      const s = later ? this.checkpoints.summaryBetween(c, later)
-        : this.stretchFrom === c ? (this.target as KernelTarget).stretchSummary(this.stretchEvents) : undefined;
-      if (!s || addresses.some((a) => mayHaveRun(s, a))) return end;
-      end = c.insns;
-      later = c;
-    }
-    return end; // none since the first checkpoint: from there back
-  }
-
-  /** The earliest checkpoint at or before `now` since which `task` has retired no instruction (else now). */
-  private quietSince(task: Task, now: number): number {
-    let end = now;
-    for (const c of this.checkpoints.before(now)) {
-      if (c.taskInsns.get(task.pid) !== task.insns) break;
-      end = c.insns;
-    }
-    return end;
-  }
-
-  /**
    * Back to the entry of a live frame's activation — the first instruction
    * of its function, right after the call that made it (DAP restartFrame;
    * stop reason `restart`). Its arguments are as the caller passed them.
@@ -749,7 +664,7 @@ export class DebugRuntime extends EventEmitter {
     const start = depth > 0 ? (this.target as KernelTarget).activationStart(task, depth - 1) : undefined;
     const at = start === 'thread start' ? this.firstRuns.get(task.pid) : start;
     if (at !== undefined && at <= now) { this.travel(() => this.goTo(at, stop)); return; }
-    this.travel(() => this.searchBack(task, (samples, fromStart) => {
+    this.travel(() => this.search.searchBack(task, (samples, fromStart) => {
       const entry = activationEntry(samples, depth, fromStart);
       return entry === 'now' ? { pos: now, rip: 0n, depth } : entry;
     }, (entry) => this.goTo(entry.pos, stop), () => this.goTo(now, stop)));
@@ -783,8 +698,8 @@ export class DebugRuntime extends EventEmitter {
     const rip = getRip(this.target.registers(task));
     // not after the last stretch in which the line's code may have run (unless the thread is on it now:
     // the search then skips its last instruction starts at its current one, which must be the real ones)
-    const notAfter = target.addresses.has(rip) ? now : this.lastMayHaveRun([...target.addresses], now);
-    this.travel(() => this.searchBack(task, (samples) => lastAt(samples, rip, target.addresses),
+    const notAfter = target.addresses.has(rip) ? now : this.search.lastMayHaveRun([...target.addresses], now);
+    this.travel(() => this.search.searchBack(task, (samples) => lastAt(samples, rip, target.addresses),
       (pick) => this.goTo(pick.pos, () => ({ reason: 'goto', threadId: task.pid, description: `Back at ${where}` })),
       () => {
         this.output(`${task.comm} (pid ${task.pid}) did not run ${where} before now: it stays where it was\n`, 'console');
@@ -799,57 +714,7 @@ export class DebugRuntime extends EventEmitter {
    */
   reverseContinue(): void {
     this.requireReversible();
-    this.travel(() => this.reverseContinueNow());
-  }
-
-  private reverseContinueNow(): void {
-    // Several stops can share one position (an oops retires no instruction; the next task's breakpoint
-    // comes before any does): the simulated time, which the oops moved on, orders them.
-    const before = (at: TimePoint, end: TimePoint): boolean => at.insns < end.insns || (at.insns === end.insns && at.time_ns < end.time_ns);
-    // the newest stretch first: from the latest checkpoint before now to now, then the one before it…
-    let end = this.time();
-    const origins: ReplayOrigin[] = this.checkpoints.before(end.insns);
-    if (origins.length === 0 || origins[origins.length - 1] !== this.checkpoints.latest(0)) origins.push('boot');
-    /** The checkpoint that ends the stretch (null: now, whose stretch is always replayed). */
-    let later: SessionCheckpoint | null = null;
-    for (const origin of origins) {
-      // …skipping, without a replay, the stretches whose summary says nothing there could stop
-      if (origin !== 'boot' && later && !this.mayStopBetween(origin, later)) {
-        end = { insns: origin.insns, time_ns: origin.timeNs };
-        later = origin;
-        continue;
-      }
-      const stops = this.stopsIn(origin, end, before);
-      // the latest stop strictly before the stretch's end (a stop at now is where we are)
-      let last = -1;
-      stops.forEach((x, i) => { if (x.reverse && before(x.at, end)) last = i; });
-      if (last >= 0) {
-        let again = 0;
-        const until = end;
-        this.runReplay(until.insns + 1, null, () => (again++ === last || !before(this.time(), until) ? 'report' : 'skip'), undefined, undefined, origin);
-        return;
-      }
-      if (origin === 'boot') break;
-      end = { insns: origin.insns, time_ns: origin.timeNs };
-      later = origin;
-    }
-    this.goToStart();
-  }
-
-  /** The stops met replaying from `origin` up to `end` (the last replay's list, while it covers them). */
-  private stopsIn(origin: ReplayOrigin, end: TimePoint, before: (at: TimePoint, end: TimePoint) => boolean): { at: TimePoint; reverse: boolean }[] {
-    const seen = this.stopsSeen;
-    if (seen && seen.origin === origin && !before(seen.until, end)) return seen.stops;
-    const met: { at: TimePoint; reverse: boolean }[] = [];
-    // the limit is one past the end: the stops at its own position are met before the gate stops there
-    this.runReplay(end.insns + 1, null, (info) => {
-      const at = this.time();
-      if (!before(at, end)) return 'quiet';
-      met.push({ at, reverse: REVERSE_STOP_REASONS.has(info.reason) });
-      return 'skip';
-    }, undefined, undefined, origin);
-    this.stopsSeen = { origin, until: end, stops: met };
-    return met;
+    this.travel(() => this.search.reverseContinue());
   }
 
   /** Back (or forward, within the history already run) to the first instruction boundary at or after this simulated time (`kstackwatch.gotoTime`). */
@@ -885,7 +750,7 @@ export class DebugRuntime extends EventEmitter {
     // run nothing since some checkpoint, that checkpoint is past the return too: a task asleep since would
     // otherwise reach `past` in its own time only when it wakes, maybe at the end of the history.
     const live = this.target.tasks().find((t) => t.pid === pid);
-    const limit = live && past + this.editMargin * NS_PER_INSN < this.target.timeNs() ? Math.min(horizon, this.quietSince(live, this.target.insns())) : horizon;
+    const limit = live && past + this.editMargin * NS_PER_INSN < this.target.timeNs() ? Math.min(horizon, this.search.quietSince(live, this.target.insns())) : horizon;
     this.travel(() => {
       // Past the return in the task's own time first (every instruction of the frame is before that point).
       this.runReplay(limit, null, (info, pos) => (pos >= limit || info.reason === 'goto' ? 'quiet' : 'skip'), { ns: past, pid },
@@ -898,7 +763,7 @@ export class DebugRuntime extends EventEmitter {
       };
       if (!task) { stay(`no task ${pid} at ${returnedNs} ns`); return; }
       const who = `${fnName} of ${task.comm} (pid ${pid})`;
-      this.searchBack(task, (samples) => lastExit(samples, inFn, task.shadow.depth),
+      this.search.searchBack(task, (samples) => lastExit(samples, inFn, task.shadow.depth),
         (s) => this.goTo(s.pos, () => ({ reason: 'goto', threadId: pid, description: `In ${who}: its last instruction before it returned at ${returnedNs} ns` })),
         () => stay(`${who} did not return before ${returnedNs} ns`));
     });
@@ -943,7 +808,7 @@ export class DebugRuntime extends EventEmitter {
     const now = this.time();
     const dropped = this.edits.record(now, edit);
     if (dropped > 0) this.output(`note: this edit changes the history from here on: ${dropped} edit(s) made later in the old history are dropped\n`, 'console');
-    this.forgetHistory('all');
+    this.search.forget('all');
     this.checkpoints.dropFrom(now.insns);
     const hostOps = this.hostJournal.forgetFuture();
     if (hostOps > 0) this.output(`note: the old history went on to make ${hostOps} host file operation(s) after this point; the host's files keep their effects\n`, 'console');
@@ -959,12 +824,6 @@ export class DebugRuntime extends EventEmitter {
     if (!task) return;
     writeRegister(this.target.registers(task), e.ref, e.value);
     if (e.ref.kind === 'rip') this.mux.clearSkip(task);
-  }
-
-  /** What an earlier replay saw no longer holds (breakpoints changed what stops; an edit or restart changed history). */
-  private forgetHistory(what: 'stops' | 'all'): void {
-    this.stopsSeen = null;
-    if (what === 'all') this.samplesSeen = null;
   }
 
   /** Replay to `pos` exactly and stop there with `info`. */
@@ -1086,19 +945,6 @@ export class DebugRuntime extends EventEmitter {
     (this.target as KernelTarget).startStretch();
     this.stretchFrom = cp;
     this.stretchEvents = 0;
-  }
-
-  /**
-   * Could going forward from checkpoint `from` to the next one, `to`, stop
-   * anywhere with today's breakpoints, data breakpoints and stack watches?
-   * Only a recorded summary of that stretch can say no.
-   */
-  private mayStopBetween(from: SessionCheckpoint, to: SessionCheckpoint): boolean {
-    const s = this.checkpoints.summaryBetween(from, to);
-    if (!s || s.events > 0) return true;
-    if (this.breakpoints!.stoppingAddresses().some((a) => mayHaveRun(s, a))) return true;
-    // a read watch stops on loads, which the summary does not record
-    return this.dataBreakpoints.armed().some((w) => w.access === 'rw' || mayHaveWritten(s, w.address, w.length));
   }
 
   // ---- events from the target -------------------------------------------------------------------
@@ -1253,7 +1099,7 @@ export class DebugRuntime extends EventEmitter {
    * a new breakpoint with a hit condition, which counts from here.
    */
   private breakpointsChange(specs: readonly { hitCondition?: string }[]): void {
-    this.forgetHistory('stops');
+    this.search.forget('stops');
     if (countsHits(specs)) this.checkpoints.dropFrom(this.target.insns() + 1);
   }
 
@@ -1277,7 +1123,7 @@ export class DebugRuntime extends EventEmitter {
     }
     this.liveWatches = configs;
     if (!this.rebuilding) {
-      this.forgetHistory('stops');
+      this.search.forget('stops');
       this.checkpoints.clear(); // replays start from a machine with these watches from the start
     }
     const active = ctl.active();
