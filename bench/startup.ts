@@ -6,10 +6,12 @@
 // is reported. CPU time (user+system, /usr/bin/time) is the figure to
 // compare on a loaded machine; it includes V8's background compiler and GC
 // threads, which wall time on an idle machine partly hides.
-// `ksw` loads its bundle through the V8 code cache (simulator/cli/codeCache.ts);
-// the first run of each command writes the cache, so the best of several
-// runs is a run with it. The `(no code cache)` row (KSW_NO_CODE_CACHE=1)
-// shows what a first run, or a run without a writable cache, costs.
+// `ksw` loads its bundle through the V8 code cache (simulator/cli/codeCache.ts)
+// and takes the program's compiled blocks from the block cache
+// (simulator/cli/blockCache.ts); the first run of each command and program
+// writes them, so the best of several runs is a run with both (warm). The
+// `(no caches)` rows (KSW_NO_CODE_CACHE=1 turns both off) show what a first
+// run, or a run without a writable cache, costs (cold).
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -53,8 +55,9 @@ export function measureStartup(root: string, workDir: string, cc: string, kswBin
   const probes: Probe[] = [
     { label: 'node -e 0', cmd: node, args: ['-e', '0'] },
     { label: 'ksw exec hello', cmd: node, args: [kswBin, 'exec', hello] },
-    { label: 'ksw exec hello (no code cache)', cmd: node, args: [kswBin, 'exec', hello], env: { ...process.env, KSW_NO_CODE_CACHE: '1' } },
+    { label: 'ksw exec hello (no caches)', cmd: node, args: [kswBin, 'exec', hello], env: { ...process.env, KSW_NO_CODE_CACHE: '1' } },
     { label: 'ksw run tiny module', cmd: node, args: [kswBin, 'run', tiny, '--quiet'] },
+    { label: 'ksw run tiny module (no caches)', cmd: node, args: [kswBin, 'run', tiny, '--quiet'], env: { ...process.env, KSW_NO_CODE_CACHE: '1' } },
   ];
   if (qemu) probes.push({ label: 'qemu-x86_64 hello', cmd: qemu, args: [hello] });
   const haveTime = !spawnSync(TIME, ['-f', '%U', 'true']).error;

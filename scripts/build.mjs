@@ -3,7 +3,7 @@
 // extension). iced-x86 loads its wasm from __dirname, so the wasm file is
 // copied next to the bundles.
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, copyFileSync, mkdirSync, existsSync, writeFileSync, renameSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, copyFileSync, mkdirSync, existsSync, writeFileSync, renameSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,6 +49,39 @@ const bundles = [
 if (existsSync(join(root, 'adapter/debugAdapter.ts'))) bundles.push({ in: 'adapter/debugAdapter.ts', out: 'adapter' });
 if (existsSync(join(root, 'extension/extension.ts'))) bundles.push({ in: 'extension/extension.ts', out: 'extension' });
 
+/**
+ * iced-x86's module compiles and instantiates its wasm (780 kB) as it loads,
+ * but the bundles import it for its enums too, and a `ksw` run whose blocks
+ * all come from the block cache (simulator/cli/blockCache.ts) decodes
+ * nothing: in the bundles, the wasm starts on the first call into it. Until
+ * then `wasm` is a proxy whose first property read starts the real module
+ * and puts its exports in `wasm`, so every later call goes straight there.
+ */
+const ICED_EAGER_START = `const wasmModule = new WebAssembly.Module(bytes);
+const wasmInstance = new WebAssembly.Instance(wasmModule, imports);
+wasm = wasmInstance.exports;
+module.exports.__wasm = wasm;`;
+const icedLazyWasm = {
+  name: 'iced-lazy-wasm',
+  setup(build) {
+    build.onLoad({ filter: /iced-x86[\\/]iced_x86\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8').replace(/\r\n/g, '\n');
+      const readWasm = "const path = require('path').join(__dirname, 'iced_x86_bg.wasm');\nconst bytes = require('fs').readFileSync(path);\n";
+      const at = text.indexOf(readWasm);
+      if (at < 0 || !text.includes(ICED_EAGER_START, at)) throw new Error(`${args.path}: iced-x86's wasm start-up is not what scripts/build.mjs expects (iced-x86 upgraded?)`);
+      const lazy = `function startWasm() {
+  ${readWasm.replace(/\n/g, '\n  ')}const wasmModule = new WebAssembly.Module(bytes);
+  wasm = new WebAssembly.Instance(wasmModule, imports).exports;
+  return wasm;
+}
+wasm = new Proxy({}, { get(_, name) { return startWasm()[name]; } });
+Object.defineProperty(module.exports, '__wasm', { enumerable: true, get() { return wasm; } });`;
+      const start = text.indexOf(ICED_EAGER_START, at);
+      return { contents: text.slice(0, at) + lazy + text.slice(start + ICED_EAGER_START.length), loader: 'js' };
+    });
+  },
+};
+
 mkdirSync(join(root, 'dist'), { recursive: true });
 for (const b of bundles) {
   const result = await esbuild.build({
@@ -64,6 +97,7 @@ for (const b of bundles) {
     legalComments: b.compact ? 'none' : undefined,
     logLevel: 'warning',
     write: false,
+    plugins: [icedLazyWasm],
   });
   // Write each output to a temporary name and rename it into place, so a
   // ksw started while another build runs never reads a half-written bundle.

@@ -114,7 +114,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string | 
 }
 
 /** 32-bit FNV-1a of a short string, in hex: names an entry (content is checked separately). */
-function nameHash(s: string): string {
+export function nameHash(s: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return (h >>> 0).toString(16).padStart(8, '0');
@@ -185,17 +185,38 @@ function writeEntry(file: string, source: Loaded, data: Buffer): void {
   } catch {
     try { fs.unlinkSync(tmp); } catch { /* never created */ }
   }
-  pruneEntries(path.dirname(file));
+  pruneEntries(path.dirname(file), MAX_ENTRIES);
 }
 
-/** Remove the least recently written entries beyond MAX_ENTRIES (best effort: another ksw may prune too). */
-function pruneEntries(dir: string): void {
+/** Remove the least recently written entries (.bin files) beyond `keep` (best effort: another ksw may prune too). */
+export function pruneEntries(dir: string, keep: number): void {
   try {
     const entries = fs.readdirSync(dir).filter((n) => n.endsWith('.bin'))
       .map((n) => { const p = path.join(dir, n); return { p, t: fs.statSync(p).mtimeMs }; })
       .sort((a, b) => b.t - a.t);
-    for (const e of entries.slice(MAX_ENTRIES)) fs.rmSync(e.p, { force: true });
+    for (const e of entries.slice(keep)) fs.rmSync(e.p, { force: true });
   } catch { /* the cache stays as it is */ }
+}
+
+/**
+ * What the bundle learns from the launcher about itself when it runs with a
+ * code cache: the bundle's length and hash and where caches of its making
+ * go (cli/blockCache.ts). A global, since the launcher and the bundle are
+ * separate scripts.
+ */
+export interface BundleIdentity {
+  bundle: string;
+  size: number;
+  hash: [number, number];
+  /** The block cache's directory, beside the code cache's. */
+  blocksDir: string;
+}
+
+const BUNDLE_IDENTITY = Symbol.for('kstackwatch-studio.bundleIdentity');
+
+/** The running bundle's identity, or null when it runs without a code cache (KSW_NO_CODE_CACHE, tests, no cache directory). */
+export function bundleIdentity(): BundleIdentity | null {
+  return (globalThis as { [BUNDLE_IDENTITY]?: BundleIdentity })[BUNDLE_IDENTITY] ?? null;
 }
 
 /**
@@ -218,6 +239,10 @@ export function runBundleWithCodeCache(bundle: string, opts: CodeCacheOptions, e
     process.once('exit', () => {
       try { writeEntry(entry, loaded, script.createCachedData()); } catch { /* no cache this time */ }
     });
+  }
+  if (dir && loaded) {
+    const id: BundleIdentity = { bundle, size: loaded.source.length, hash: loaded.sourceHash(), blocksDir: path.join(path.dirname(dir), 'blocks') };
+    (globalThis as { [BUNDLE_IDENTITY]?: BundleIdentity })[BUNDLE_IDENTITY] = id;
   }
   const mod = new Module(bundle, module);
   mod.filename = bundle;

@@ -19,6 +19,7 @@ import { DEFAULT_MAX_TIME_NS } from '../kernel/machine';
 import { SCHED_SYNTAX, SchedPolicy, SchedPolicyError, parseSchedPolicy } from '../kernel/schedPolicy';
 import { MAX_CPUS } from '../user/threads';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, UserError } from '../errors/userError';
+import { useBlockCache } from './blockCache';
 
 export { EXIT_BAD_INPUT, EXIT_INTERNAL } from '../errors/userError';
 
@@ -109,6 +110,7 @@ export function execCommand(argv: string[], err: (line: string) => void, out: (l
     if (why) { err(`ksw: --root ${root}: ${why}`); return EXIT_BAD_INPUT; }
   }
 
+  useBlockCache('exec', program);
   let proc: UserProcess;
   try {
     const elf = ElfFile.parse(readInputFile(program));

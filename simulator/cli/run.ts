@@ -13,6 +13,7 @@ import { parseRunArgs, RunArgs, RunArgsError, RUN_USAGE } from './runArgs';
 import { makeTempDir, removeTempDir } from '../toolchain/tempDir';
 import { formatSeconds } from '../text/duration';
 import { EXIT_BAD_INPUT, ModuleRun, RunInputError } from './moduleRun';
+import { useBlockCache } from './blockCache';
 
 export { EXIT_CLEAN, EXIT_CORRUPTION, EXIT_BAD_INPUT, EXIT_GUEST_FAILURE } from './moduleRun';
 
@@ -42,6 +43,7 @@ export function runCommand(argv: string[], err: Out, out: Out): number {
     throw e;
   }
   const scratch: { path?: string } = {};
+  useBlockCache('run', args.module);
   try {
     return runModule(args, compileIfSource(args.module, args.cflags, err, scratch), scratch, err, out);
   } finally {

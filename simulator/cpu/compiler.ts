@@ -16,6 +16,7 @@ import { pageKey, Perm, PAGE_SIZE, joinAddress } from '../memory/memory';
 import { PageFault } from './faults';
 import { RegisterLocals } from './registerLocals';
 import { TrapBit } from './trap';
+import { blockKey, blockStore, BlockStore, CompileReads, ENV_NAMES, HookQuestion, StoredBlock } from './blockStore';
 
 export interface Block {
   readonly run: () => number;
@@ -67,7 +68,14 @@ const CONDITIONAL_FLAG_WRITERS = new Set<number>([
 ]);
 
 export class BlockCompiler {
-  private readonly decoder = new InsnDecoder();
+  /** Made on the first decode: a run whose blocks all come from the store never starts iced-x86's wasm. */
+  private insnDecoder: InsnDecoder | null = null;
+  /** What the compile under way read (see blockStore.ts), while one for the store runs. */
+  private reads: { fetches: number[]; bytes: number[]; asked: number[] } | null = null;
+  /** The body and IPS of the block the compile under way made, for the store. */
+  private made: { body: string; ips: number[] } | null = null;
+  /** A hook answered during the compile under way (a host function or probe): the block is not stored. */
+  private hookAnswered = false;
   /**
    * Decoded instructions by address. A block's successors are decoded for
    * flag liveness and then again when they are compiled; the cache serves
@@ -81,13 +89,28 @@ export class BlockCompiler {
 
   constructor(private readonly mem: Memory, env: CodeEnvironment) {
     const m = mem;
-    this.envNames = ['R', 'F', 'X', 'S', 'Q', 'T', 'P', 'H', 'C', 'ld8', 'ld16', 'ld32', 'ld64', 'st8', 'st16', 'st32', 'st64'];
+    this.envNames = [...ENV_NAMES];
     this.envValues = [env.R, env.F, env.X, env.S, env.Q, env.T, env.P, env.H, env.C,
       m.ld8, m.ld16, m.ld32, m.ld64, m.st8, m.st16, m.st32, m.st64];
   }
 
-  /** Fetch up to 15 instruction bytes at an address, checking execute permission. */
+  /** Fetch up to 15 instruction bytes at an address, checking execute permission (recorded for the store). */
   private fetch(lo: number, hi: number): Uint8Array {
+    const reads = this.reads;
+    if (reads === null) return this.fetchBytes(lo, hi);
+    let bytes: Uint8Array;
+    try {
+      bytes = this.fetchBytes(lo, hi);
+    } catch (e) {
+      reads.fetches.push(lo, hi, -1);
+      throw e;
+    }
+    reads.fetches.push(lo, hi, bytes.length);
+    for (let i = 0; i < bytes.length; i++) reads.bytes.push(bytes[i]);
+    return bytes;
+  }
+
+  private fetchBytes(lo: number, hi: number): Uint8Array {
     const page = this.mem.pageAt(lo, hi);
     if (!page) throw new PageFault(joinAddress(lo, hi), 'execute', false);
     if (!(page.perm & Perm.X)) throw new PageFault(joinAddress(lo, hi), 'execute', true);
@@ -144,13 +167,35 @@ export class BlockCompiler {
   private decode(bytes: Uint8Array, lo: number, hi: number): Insn | { invalid: string } {
     const cached = this.decoded.get(lo);
     if (cached && cached.ipHi === hi && sameBytes(cached.bytes, bytes)) return cached;
-    const d = this.decoder.decode(bytes, lo, hi);
+    const d = (this.insnDecoder ??= new InsnDecoder()).decode(bytes, lo, hi);
     if (!isInvalid(d)) this.decoded.set(lo, d);
     return d;
   }
 
   private isHost(lo: number, hi: number): boolean {
-    return this.hooks !== null && this.hooks.hostFunctionAt(lo, hi) >= 0;
+    return this.hostFunctionAt(lo, hi) >= 0;
+  }
+
+  /** The hooks' host function at an address, or -1 (recorded for the store; an answer makes the block unstorable). */
+  private hostFunctionAt(lo: number, hi: number): number {
+    if (this.hooks === null) return -1;
+    const index = this.hooks.hostFunctionAt(lo, hi);
+    if (this.reads !== null) {
+      if (index >= 0) this.hookAnswered = true;
+      else this.reads.asked.push(lo, hi, HookQuestion.HostFunction);
+    }
+    return index;
+  }
+
+  /** The hooks' probe at an address, or null (recorded like hostFunctionAt). */
+  private probeAt(lo: number, hi: number): { id: number; original: Uint8Array } | null {
+    if (this.hooks === null) return null;
+    const probe = this.hooks.probeAt(lo, hi);
+    if (this.reads !== null) {
+      if (probe !== null) this.hookAnswered = true;
+      else this.reads.asked.push(lo, hi, HookQuestion.Probe);
+    }
+    return probe;
   }
 
   /**
@@ -235,7 +280,7 @@ export class BlockCompiler {
   private flagsReadFrom(lo: number, hi: number): number {
     let live = 0, killed = 0;
     for (let n = 0; n < 16; n++) {
-      if (this.hooks && this.hooks.hostFunctionAt(lo, hi) >= 0) return FlagBit.ALL;
+      if (this.hostFunctionAt(lo, hi) >= 0) return FlagBit.ALL;
       let bytes: Uint8Array;
       try { bytes = this.fetch(lo, hi); } catch { return FlagBit.ALL; }
       if (bytes[0] === 0xcc) return FlagBit.ALL; // a probe or breakpoint: anything may look
@@ -257,11 +302,80 @@ export class BlockCompiler {
    * twice (the CPU compiles cold code that way first; cpu.ts).
    */
   compile(lo: number, hi: number, maxInsns: number, trace = true): Block {
+    const store = DUMP_BLOCKS ? null : blockStore();
+    if (store === null) return this.compileCode(lo, hi, maxInsns, trace);
+    const key = blockKey({ lo, hi, maxInsns, trace, hooked: this.hooks !== null });
+    for (const stored of store.get(key)) if (this.readsAgree(stored.reads)) return this.storedBlock(stored, lo, hi);
+    return this.compileForStore(store, key, lo, hi, maxInsns, trace);
+  }
+
+  /** Compile, recording what the compile reads, and store the block unless a hook answered. */
+  private compileForStore(store: BlockStore, key: string, lo: number, hi: number, maxInsns: number, trace: boolean): Block {
+    const reads = { fetches: [] as number[], bytes: [] as number[], asked: [] as number[] };
+    this.reads = reads;
+    this.made = null;
+    this.hookAnswered = false;
+    let block: Block;
+    try {
+      block = this.compileCode(lo, hi, maxInsns, trace);
+    } finally {
+      this.reads = null;
+    }
+    const made = this.made as { body: string; ips: number[] } | null;
+    this.made = null;
+    if (made !== null && !this.hookAnswered) {
+      store.put(key, { reads, body: made.body, ips: made.ips, pages: block.pages, length: block.length });
+    }
+    return block;
+  }
+
+  /** Do the reads a stored block's compile made give the same answers now? */
+  private readsAgree(reads: CompileReads): boolean {
+    const f = reads.fetches, stored = reads.bytes;
+    let at = 0;
+    for (let i = 0; i < f.length; i += 3) {
+      const n = f[i + 2];
+      let bytes: Uint8Array;
+      try {
+        bytes = this.fetchBytes(f[i], f[i + 1]);
+      } catch {
+        if (n === -1) continue;
+        return false;
+      }
+      if (bytes.length !== n) return false;
+      for (let j = 0; j < n; j++) if (bytes[j] !== stored[at + j]) return false;
+      at += n;
+    }
+    const q = reads.asked;
+    if (q.length > 0 && this.hooks === null) return false;
+    for (let i = 0; i < q.length; i += 3) {
+      const none = q[i + 2] === HookQuestion.HostFunction ? this.hooks!.hostFunctionAt(q[i], q[i + 1]) < 0 : this.hooks!.probeAt(q[i], q[i + 1]) === null;
+      if (!none) return false;
+    }
+    return true;
+  }
+
+  /** A block made from the store's code; its instructions are decoded only if someone asks (the debugger's summaries). */
+  private storedBlock(s: StoredBlock, lo: number, hi: number): Block {
+    const run = s.factory(...this.envValues, Int32Array.from(s.ips));
+    let insns: Insn[] | null = null;
+    const decodeAll = (): Insn[] => {
+      const out: Insn[] = [];
+      for (let i = 0; i < s.length; i++) {
+        const d = this.decode(this.fetchBytes(s.ips[2 * i], s.ips[2 * i + 1]), s.ips[2 * i], s.ips[2 * i + 1]);
+        if (!isInvalid(d)) out.push(d);
+      }
+      return out;
+    };
+    return { run, ipLo: lo, ipHi: hi, pages: Array.from(s.pages), length: s.length, get insns() { return insns ??= decodeAll(); } };
+  }
+
+  private compileCode(lo: number, hi: number, maxInsns: number, trace: boolean): Block {
     const insns: Insn[] = [];
     const pages = new Set<number>();
     let ipLo = lo, ipHi = hi;
     let unsupported: string | null = null;
-    const hostIndex = this.hooks ? this.hooks.hostFunctionAt(lo, hi) : -1;
+    const hostIndex = this.hostFunctionAt(lo, hi);
     if (hostIndex >= 0) return this.hostBlock(lo, hi, hostIndex);
     let probeId = -1;
     const visited = new Set<number>();
@@ -275,7 +389,7 @@ export class BlockCompiler {
         if (insns.length === 0) throw e;
         break; // fault when execution actually gets there
       }
-      const probe = bytes[0] === 0xcc && this.hooks ? this.hooks.probeAt(ipLo, ipHi) : null;
+      const probe = bytes[0] === 0xcc ? this.probeAt(ipLo, ipHi) : null;
       if (probe) {
         if (insns.length > 0) break; // a probed instruction starts its own block
         probeId = probe.id;
@@ -389,6 +503,7 @@ export class BlockCompiler {
     // expression would be pre-parsed now and parsed again at its first call.
     const factory = new Function(...this.envNames, 'IPS', `return (function block(){\n${body}});${dump}`);
     const run = factory(...this.envValues, Int32Array.from(ips)) as () => number;
+    if (this.reads !== null) this.made = { body, ips };
     return { run, ipLo: lo, ipHi: hi, pages: [...pages], length: insns.length, insns };
   }
 }

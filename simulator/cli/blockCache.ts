@@ -1,0 +1,218 @@
+// The block cache of `ksw exec` and `ksw run`: the generated code of every
+// block a run compiled (cpu/blockStore.ts), kept per program in the user's
+// cache directory with V8's code cache of it, so the next run of the same
+// program skips decoding, code generation and parsing for the code it ran
+// before — most of a short run's start-up — and, when every block it needs
+// is there, never starts the instruction decoder's wasm at all.
+//
+// Never stale: the compiler takes a stored block only when the instruction
+// bytes and kernel answers its compile read are the same now (a rebuilt
+// program just compiles the blocks that changed); the file is used only by
+// the bundle it was made with (its length and 64-bit hash, as the bundle's
+// code cache: codeCache.ts) and its name carries the node version and CPU
+// architecture (V8 rejects code cached by another V8 or other flags; the
+// file's content is hashed, since V8 does not check it). Written at exit
+// when the run compiled anything new, to a temporary name renamed into
+// place, so concurrent runs each read a whole file. On only when bin/ksw
+// runs the bundle through its code cache (launch.ts), so KSW_NO_CODE_CACHE=1
+// turns both off; any I/O problem means running without it.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+import { BlockCode, blockKey, BlockStore, CompileReads, factorySource, parseBlockKey, setBlockStore, StoredBlock } from '../cpu/blockStore';
+import { bundleIdentity, BundleIdentity, contentHash, nameHash, pruneEntries } from './codeCache';
+
+const MAGIC = 'KSWBLK02';
+/**
+ * magic; bundle length and hash (2 lanes); block count; lengths of the
+ * sections (int32 words, bytes, source, V8 data); hash of the sections (2 lanes)
+ */
+const HEADER = MAGIC.length + 4 * 10;
+/** Blocks kept per program (the oldest go first). */
+const MAX_BLOCKS = 16384;
+/** Blocks kept per compile key (the newest): code that differs between runs, or within one. */
+const MAX_VARIANTS = 4;
+/** Program files kept in the directory. */
+export const MAX_BLOCK_FILES = 64;
+/** The script's name (in profiles and stack traces of generated code). */
+const FILENAME = 'ksw-blocks.js';
+/**
+ * Each block in the int32 section: lo, hi, maxInsns, trace, hooked, length,
+ * where its factory lies in the source (start, end), the counts of its
+ * fetch words, hook-question words, IPS words, pages and fetched bytes; then
+ * those arrays (the fetched bytes are in the byte section, in block order).
+ */
+const BLOCK_WORDS = 13;
+
+/** The cache file of a program (by its absolute path) for this bundle, command, node and architecture. */
+export function blockCachePath(id: BundleIdentity, slot: string, program: string): string {
+  return path.join(id.blocksDir, `${slot}-${nameHash(`${id.bundle}\0${path.resolve(program)}\0${process.version}\0${process.arch}`)}.bin`);
+}
+
+/** Where a stored block lies in the file, until a compile asks for it. */
+interface Placed { word: number; byte: number; index: number }
+
+export class FileBlockStore implements BlockStore {
+  private readonly stored = new Map<string, (StoredBlock | Placed)[]>();
+  private ints = new Int32Array(0);
+  private bytes: Uint8Array = new Uint8Array(0);
+  private source = '';
+  private factories: StoredBlock['factory'][] = [];
+  private readonly added: [string, BlockCode][] = [];
+  /** The file needs writing at exit: new blocks, or its V8 data was missing or rejected. */
+  private stale = false;
+
+  constructor(private readonly file: string, private readonly id: BundleIdentity) {
+    try {
+      this.load();
+    } catch {
+      this.stored.clear(); // unreadable or damaged: compile as if there were no file
+    }
+  }
+
+  get(key: string): readonly StoredBlock[] {
+    const list = this.stored.get(key);
+    if (list === undefined) return [];
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
+      if ('word' in s) list[i] = this.unpack(s);
+    }
+    return list as StoredBlock[];
+  }
+
+  put(key: string, code: BlockCode): void {
+    // (code compiled again in the same run, after a write to its page, is stored once)
+    if (this.added.some(([k, c]) => k === key && c.body === code.body && sameReads(c.reads, code.reads))) return;
+    this.added.push([key, code]);
+    this.stale = true;
+  }
+
+  /** Blocks read from the file (for tests). */
+  get storedCount(): number {
+    let n = 0;
+    for (const list of this.stored.values()) n += list.length;
+    return n;
+  }
+
+  private load(): void {
+    let buf: Buffer;
+    try { buf = fs.readFileSync(this.file); } catch { return; } // no file yet
+    if (buf.length < HEADER || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return;
+    const h = (i: number) => buf.readUInt32LE(MAGIC.length + 4 * i);
+    if (h(0) !== this.id.size || h(1) !== this.id.hash[0] || h(2) !== this.id.hash[1]) return;
+    const count = h(3), words = h(4), byteCount = h(5), sourceLength = h(6), dataLength = h(7);
+    if (buf.length !== HEADER + 4 * words + byteCount + sourceLength + dataLength) return;
+    const [c, d] = contentHash(buf.subarray(HEADER));
+    if (h(8) !== c || h(9) !== d) return;
+    const ints = new Int32Array(words);
+    Buffer.from(ints.buffer).set(buf.subarray(HEADER, HEADER + 4 * words)); // (little-endian hosts: x86-64, arm64)
+    const bytesAt = HEADER + 4 * words, sourceAt = bytesAt + byteCount;
+    const source = buf.toString('utf8', sourceAt, sourceAt + sourceLength);
+    const cachedData = dataLength > 0 ? buf.subarray(sourceAt + sourceLength) : undefined;
+    const script = new vm.Script(source, { filename: FILENAME, cachedData });
+    if (cachedData === undefined || script.cachedDataRejected) this.stale = true;
+    this.factories = script.runInThisContext() as StoredBlock['factory'][];
+    this.ints = ints;
+    this.bytes = buf.subarray(bytesAt, bytesAt + byteCount);
+    this.source = source;
+    // only the keys now; a block is unpacked when a compile asks for it
+    for (let n = 0, w = 0, b = 0; n < count; n++) {
+      const key = blockKey({ lo: ints[w], hi: ints[w + 1], maxInsns: ints[w + 2], trace: ints[w + 3] !== 0, hooked: ints[w + 4] !== 0 });
+      const placed = { word: w, byte: b, index: n }, list = this.stored.get(key);
+      if (list) list.push(placed); else this.stored.set(key, [placed]);
+      b += ints[w + 12];
+      w += BLOCK_WORDS + ints[w + 8] + ints[w + 9] + ints[w + 10] + ints[w + 11];
+    }
+  }
+
+  private unpack(p: Placed): StoredBlock {
+    const ints = this.ints, w = p.word, source = this.source;
+    const srcStart = ints[w + 6], srcEnd = ints[w + 7];
+    let at = w + BLOCK_WORDS;
+    const take = (k: number) => ints.subarray(at, (at += k));
+    const fetches = take(ints[w + 8]), asked = take(ints[w + 9]), ips = take(ints[w + 10]), pages = take(ints[w + 11]);
+    const bytes = this.bytes.subarray(p.byte, p.byte + ints[w + 12]);
+    return {
+      reads: { fetches, bytes, asked }, ips, pages, length: ints[w + 5], factory: this.factories[p.index],
+      get body() { return bodyOf(source.slice(srcStart, srcEnd)); },
+    };
+  }
+
+  /** Write the file if this run compiled anything new (at exit; best effort). */
+  save(): void {
+    if (!this.stale) return;
+    // the stored blocks, then the new ones; per key only the newest MAX_VARIANTS
+    const both: [string, BlockCode][] = [...this.stored.keys()].flatMap((k) => this.get(k).map((b): [string, BlockCode] => [k, b])).concat(this.added);
+    const perKey = new Map<string, number>();
+    for (const [k] of both) perKey.set(k, (perKey.get(k) ?? 0) + 1);
+    const all = both.filter(([k]) => {
+      const left = perKey.get(k)!;
+      perKey.set(k, left - 1);
+      return left <= MAX_VARIANTS;
+    }).slice(-MAX_BLOCKS);
+    const ints: number[] = [], bytes: number[] = [], factories: string[] = [];
+    let at = 2; // after "[\n"
+    for (const [key, code] of all) {
+      const k = parseBlockKey(key), r = code.reads;
+      const factory = factorySource(code.body);
+      ints.push(k.lo, k.hi, k.maxInsns, k.trace ? 1 : 0, k.hooked ? 1 : 0, code.length, at, at + factory.length,
+        r.fetches.length, r.asked.length, code.ips.length, code.pages.length, r.bytes.length,
+        ...Array.from(r.fetches), ...Array.from(r.asked), ...Array.from(code.ips), ...Array.from(code.pages));
+      for (let i = 0; i < r.bytes.length; i++) bytes.push(r.bytes[i]);
+      factories.push(factory);
+      at += factory.length + 2; // ",\n"
+    }
+    const source = `[\n${factories.join(',\n')}\n]`;
+    const src = Buffer.from(source, 'utf8');
+    if (src.length !== source.length) return; // generated code is ASCII: the offsets above count bytes and characters alike
+    const data = new vm.Script(source, { filename: FILENAME }).createCachedData();
+    const payload = Buffer.concat([Buffer.from(Int32Array.from(ints).buffer), Uint8Array.from(bytes), src, data]);
+    const header = Buffer.alloc(HEADER);
+    header.write(MAGIC, 0, 'latin1');
+    const [c, d] = contentHash(payload);
+    [this.id.size, this.id.hash[0], this.id.hash[1], all.length, ints.length, bytes.length, src.length, data.length, c, d]
+      .forEach((v, i) => header.writeUInt32LE(v >>> 0, MAGIC.length + 4 * i));
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(tmp, Buffer.concat([header, payload]));
+      fs.renameSync(tmp, this.file);
+    } catch {
+      try { fs.unlinkSync(tmp); } catch { /* never created */ }
+    }
+    pruneEntries(path.dirname(this.file), MAX_BLOCK_FILES);
+  }
+}
+
+function sameReads(a: CompileReads, b: CompileReads): boolean {
+  const same = (x: ArrayLike<number>, y: ArrayLike<number>) => {
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+    return true;
+  };
+  return same(a.fetches, b.fetches) && same(a.bytes, b.bytes) && same(a.asked, b.asked);
+}
+
+/** The body of a block from its factory's source (the inverse of factorySource). */
+function bodyOf(factory: string): string {
+  const open = factory.indexOf('{return (function block(){\n') + '{return (function block(){\n'.length;
+  return factory.slice(open, factory.length - '});})'.length);
+}
+
+/**
+ * Use the block cache for this run of `program` (`slot` is the command),
+ * when bin/ksw runs with a code cache; returns the store, or null when off.
+ */
+export function useBlockCache(slot: string, program: string): FileBlockStore | null {
+  const id = bundleIdentity();
+  if (id === null) return null;
+  const t0 = performance.now();
+  const store = new FileBlockStore(blockCachePath(id, slot, program), id);
+  setBlockStore(store);
+  (globalThis as any).__tb = performance.now() - t0;
+  process.once('exit', () => {
+    try { store.save(); } catch { /* no cache this time */ }
+  });
+  return store;
+}

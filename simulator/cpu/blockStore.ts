@@ -1,0 +1,91 @@
+// A store of generated block code that outlives the process (the CLI keeps
+// one per program in the user's cache directory: cli/blockCache.ts). Most of
+// a short run's start-up is compiling code that runs once — decoding it,
+// generating JavaScript and having V8 parse that — so a run of the same
+// program again takes each block's code from the store instead, already
+// compiled by V8 (its code cache).
+//
+// A block's code depends only on what its compile read from outside the
+// compiler: the instruction bytes fetched (the block's own and those looked
+// at for flag liveness), and the kernel's answers about host functions and
+// probes. The compiler records all of it (CompileReads), and takes a stored
+// block only when the same reads now give the same answers — so a block
+// from the store is the very block a compile would make, and changed code
+// is never run stale. Blocks whose compile met a host function or a probe
+// are not stored (they are cheap, and depend on kernel state).
+
+/** What one compile read, in order: each fetch's outcome, and the hook questions asked. */
+export interface CompileReads {
+  /** Per fetch: lo, hi and how many bytes it returned (-1: it faulted). */
+  readonly fetches: ArrayLike<number>;
+  /** The fetched bytes, all fetches in order. */
+  readonly bytes: ArrayLike<number>;
+  /** Per hook question: lo, hi, and which hook (HookQuestion); every answer was "none". */
+  readonly asked: ArrayLike<number>;
+}
+
+export const enum HookQuestion { HostFunction = 0, Probe = 1 }
+
+/** A block's code as the compiler made it, ready to store. */
+export interface BlockCode {
+  readonly reads: CompileReads;
+  /** The body of `function block(){…}` (see compiler.ts). */
+  readonly body: string;
+  /** Instruction addresses (lo, hi pairs) the body indexes as IPS. */
+  readonly ips: ArrayLike<number>;
+  readonly pages: ArrayLike<number>;
+  /** Instructions in the block. */
+  readonly length: number;
+}
+
+/** A block from the store: its code and a factory already compiled from it. */
+export interface StoredBlock extends BlockCode {
+  /** The factory `new Function(...envNames, 'IPS', …)` would have made of the body. */
+  readonly factory: (...envAndIps: unknown[]) => () => number;
+}
+
+/** What a compile's result depends on besides its reads: the key a block is stored under. */
+export interface BlockKey { lo: number; hi: number; maxInsns: number; trace: boolean; hooked: boolean }
+
+export function blockKey(k: BlockKey): string {
+  return `${k.lo}:${k.hi}:${k.maxInsns}:${k.trace ? 't' : 'b'}:${k.hooked ? 'h' : '-'}`;
+}
+
+export function parseBlockKey(key: string): BlockKey {
+  const [lo, hi, maxInsns, trace, hooked] = key.split(':');
+  return { lo: Number(lo), hi: Number(hi), maxInsns: Number(maxInsns), trace: trace === 't', hooked: hooked === 'h' };
+}
+
+export interface BlockStore {
+  /**
+   * The stored blocks for a compile key, oldest first (the compiler takes
+   * the first whose reads agree). A key has several when its code differs
+   * between runs or within one (a probe's int3 in the bytes looked at).
+   */
+  get(key: string): readonly StoredBlock[];
+  /** A block compiled now, because none stored under the key agreed. */
+  put(key: string, code: BlockCode): void;
+}
+
+/** The names generated code refers to (CodeEnvironment, then the memory accessors): a factory's parameters before IPS. */
+export const ENV_NAMES: readonly string[] = ['R', 'F', 'X', 'S', 'Q', 'T', 'P', 'H', 'C', 'ld8', 'ld16', 'ld32', 'ld64', 'st8', 'st16', 'st32', 'st64'];
+
+/**
+ * The JavaScript of a block's factory, as one expression: what
+ * `new Function(...ENV_NAMES, 'IPS', …)` makes of the body (compiler.ts),
+ * parenthesized so that V8 compiles it eagerly with its script.
+ */
+export function factorySource(body: string): string {
+  return `(function(${ENV_NAMES.join(',')},IPS){return (function block(){\n${body}});})`;
+}
+
+let current: BlockStore | null = null;
+
+/** Use a store from now on (null: none), for every CPU's compiler. The CLI sets it before a run. */
+export function setBlockStore(store: BlockStore | null): void {
+  current = store;
+}
+
+export function blockStore(): BlockStore | null {
+  return current;
+}

@@ -1,0 +1,167 @@
+// The block cache (simulator/cli/blockCache.ts, cpu/blockStore.ts): a run of
+// a real musl program stores its blocks; the next run of it takes every
+// block from the file, compiles nothing, and behaves exactly as a run
+// without the cache. A rebuilt program at the same path runs its new code
+// (the blocks whose bytes changed are compiled again, kept beside the old
+// ones); a file made by
+// another bundle, or damaged, is not used. Through bin/ksw: a second
+// `ksw exec` prints the same, KSW_NO_CODE_CACHE=1 leaves no cache.
+
+import { after, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FileBlockStore, blockCachePath } from '../../simulator/cli/blockCache';
+import type { BundleIdentity } from '../../simulator/cli/codeCache';
+import { BlockCode, setBlockStore } from '../../simulator/cpu/blockStore';
+import { runStaticExecutable } from '../../simulator/user/process';
+import { skipUnless } from '../tools';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const BIN = path.join(ROOT, 'bin/ksw');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-blockcache-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Loops, calls through a table, 64-bit arithmetic and printf: blocks of every tier. */
+const PROGRAM = `
+#include <stdio.h>
+#include <stdint.h>
+static uint64_t mix(uint64_t x) { x ^= x << 13; x ^= x >> 7; return x ^ (x << 17); }
+static uint64_t twice(uint64_t x) { return 2 * x + K; }
+static uint64_t (*const ops[])(uint64_t) = { mix, twice };
+int main(void) {
+  uint64_t h = 1;
+  for (int i = 0; i < 200; i++) h = ops[i % 2](h) + (uint64_t)i;
+  printf("h=%llu k=%d\\n", (unsigned long long)h, K);
+  return (int)(h & 7);
+}
+`;
+
+function build(k: number, out: string): void {
+  const src = path.join(tmp, `prog${k}.c`);
+  fs.writeFileSync(src, PROGRAM);
+  const r = spawnSync(process.env.MUSL_GCC || 'musl-gcc', ['-static', '-O1', `-DK=${k}`, '-o', out, src], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+}
+
+function native(file: string): { status: number | null; stdout: string } {
+  const r = spawnSync(file, [], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout };
+}
+
+/** Run in-process with `store` as the block store (null: none); output, status, instructions. */
+function run(file: string, store: FileBlockStore | null): { status: number; stdout: string; insns: number } {
+  let stdout = '';
+  setBlockStore(store);
+  try {
+    const r = runStaticExecutable(file, [], { stdout: (b) => { stdout += Buffer.from(b).toString('utf8'); } });
+    return { status: r.exitCode, stdout, insns: r.insns };
+  } finally {
+    setBlockStore(null);
+  }
+}
+
+/** A store that counts the blocks compiled into it. */
+function counting(file: string, id: BundleIdentity): { store: FileBlockStore; puts: () => number } {
+  const store = new FileBlockStore(file, id);
+  let n = 0;
+  const put = store.put.bind(store);
+  store.put = (key: string, code: BlockCode) => { n++; put(key, code); };
+  return { store, puts: () => n };
+}
+
+const ID: BundleIdentity = { bundle: '/opt/ksw/dist/ksw.js', size: 1000, hash: [0x12345678, 0x9abcdef0], blocksDir: path.join(tmp, 'blocks') };
+
+test('a second run takes every block from the file and runs exactly as without it', { skip: skipUnless('musl-gcc') }, () => {
+  const prog = path.join(tmp, 'same');
+  build(1, prog);
+  const expected = native(prog);
+  const plain = run(prog, null);
+  assert.deepEqual({ status: plain.status, stdout: plain.stdout }, expected);
+  const file = blockCachePath(ID, 'exec', prog);
+  const first = counting(file, ID);
+  assert.deepEqual(run(prog, first.store), plain);
+  assert.ok(first.puts() > 20, `blocks compiled on the first run: ${first.puts()}`);
+  first.store.save();
+  assert.deepEqual(fs.readdirSync(ID.blocksDir), [path.basename(file)], 'one file, no temporary left');
+
+  const second = counting(file, ID);
+  assert.equal(second.store.storedCount, first.puts());
+  assert.deepEqual(run(prog, second.store), plain, 'same output, status and instruction count');
+  assert.equal(second.puts(), 0, 'nothing compiled on the second run');
+  const mtime = fs.statSync(file).mtimeMs;
+  second.store.save();
+  assert.equal(fs.statSync(file).mtimeMs, mtime, 'nothing new: the file is not rewritten');
+});
+
+test('a rebuilt program at the same path runs its new code: changed blocks are compiled again', { skip: skipUnless('musl-gcc') }, () => {
+  const prog = path.join(tmp, 'rebuilt');
+  build(1, prog);
+  const file = blockCachePath(ID, 'exec', prog);
+  const first = new FileBlockStore(file, ID);
+  run(prog, first);
+  first.save();
+  build(3, prog);
+  const expected = native(prog);
+  assert.match(expected.stdout, /k=3/);
+  const second = counting(file, ID);
+  const r = run(prog, second.store);
+  assert.deepEqual({ status: r.status, stdout: r.stdout }, expected);
+  assert.ok(second.puts() > 0, 'the blocks whose bytes changed were compiled');
+  second.store.save();
+  const third = counting(file, ID);
+  assert.deepEqual(run(prog, third.store), r);
+  assert.equal(third.puts(), 0, 'the file now holds the new blocks');
+  build(1, prog);
+  const back = counting(file, ID);
+  const again = run(prog, back.store);
+  assert.deepEqual({ status: again.status, stdout: again.stdout }, native(prog));
+  assert.equal(back.puts(), 0, 'the first build\'s blocks are still there, beside the second\'s');
+});
+
+test('a file made by another bundle, or damaged, is not used; the run is the same', { skip: skipUnless('musl-gcc') }, () => {
+  const prog = path.join(tmp, 'damaged');
+  build(2, prog);
+  const plain = run(prog, null);
+  const file = blockCachePath(ID, 'exec', prog);
+  const first = new FileBlockStore(file, ID);
+  run(prog, first);
+  first.save();
+  const other: BundleIdentity = { ...ID, hash: [ID.hash[0], ID.hash[1] ^ 1] };
+  assert.equal(new FileBlockStore(file, other).storedCount, 0, 'another bundle');
+  assert.equal(new FileBlockStore(file, { ...ID, size: ID.size + 1 }).storedCount, 0, 'another bundle length');
+  const bytes = fs.readFileSync(file);
+  for (const at of [60, Math.floor(bytes.length / 2), bytes.length - 1]) {
+    const damaged = Buffer.from(bytes);
+    damaged[at] ^= 0x40;
+    fs.writeFileSync(file, damaged);
+    const store = counting(file, ID);
+    assert.equal(store.store.storedCount, 0, `byte ${at} flipped`);
+    assert.deepEqual(run(prog, store.store), plain);
+  }
+  fs.writeFileSync(file, bytes.subarray(0, 100));
+  assert.equal(new FileBlockStore(file, ID).storedCount, 0, 'truncated');
+});
+
+test('bin/ksw: a second ksw exec uses the cache and prints the same; KSW_NO_CODE_CACHE=1 leaves none', { skip: skipUnless('musl-gcc') }, () => {
+  const prog = path.join(tmp, 'viabin');
+  build(1, prog);
+  const expected = native(prog);
+  const xdg = path.join(tmp, 'xdg');
+  const ksw = (env: NodeJS.ProcessEnv = {}) => {
+    const r = spawnSync(process.execPath, [BIN, 'exec', prog], { encoding: 'utf8', env: { PATH: process.env.PATH, XDG_CACHE_HOME: xdg, ...env } });
+    return { status: r.status, stdout: r.stdout };
+  };
+  const blocks = path.join(xdg, 'kstackwatch-studio', 'blocks');
+  assert.deepEqual(ksw({ KSW_NO_CODE_CACHE: '1' }), expected);
+  assert.ok(!fs.existsSync(blocks), 'no block cache without the code cache');
+  assert.deepEqual(ksw(), expected);
+  const files = fs.readdirSync(blocks);
+  assert.equal(files.length, 1);
+  assert.match(files[0], /^exec-[0-9a-f]{8}\.bin$/);
+  const written = fs.statSync(path.join(blocks, files[0])).mtimeMs;
+  assert.deepEqual(ksw(), expected);
+  assert.equal(fs.statSync(path.join(blocks, files[0])).mtimeMs, written, 'every block came from the file: not rewritten');
+});
