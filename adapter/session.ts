@@ -566,8 +566,6 @@ export class KswDebugSession extends LoggingDebugSession {
       instructionPointerReference: f.instructionPointerReference,
       ...(f.moduleId ? { moduleId: f.moduleId } : {}),
       ...(f.subtle ? { presentationHint: 'subtle' as const } : {}),
-      // restartFrame goes back in time: a kernel module's frames only
-      ...(this.runtime?.kind === 'user' ? { canRestart: false } : {}),
     };
   }
 

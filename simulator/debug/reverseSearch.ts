@@ -8,11 +8,11 @@
 // the recording of the checkpoints and summaries they read.
 
 import type { Task } from '../kernel/task';
-import type { SystemCheckpoint } from '../system/checkpoint';
 import type { CheckpointStore, StoredCheckpoint } from './checkpoints';
 import type { HitCounter } from './hitCounts';
 import { mayHaveRun, mayHaveWritten, StretchSummary } from './stretchSummary';
 import { FIRST_WINDOW, REVERSE_STOP_REASONS, Sample, SampleRequest, TimeTarget, WINDOW_GROWTH } from './timeTravel';
+import type { TargetCheckpoint } from './target';
 import type { StopInfo } from './types';
 
 /** What a stop met during a replay becomes: passed by, shown (a 'stopped' event), or the replay's quiet end. */
@@ -24,7 +24,7 @@ export type ReplayAction = 'skip' | 'report' | 'quiet';
  * edits made).
  */
 export interface SessionCheckpoint extends StoredCheckpoint {
-  system: SystemCheckpoint;
+  system: TargetCheckpoint;
   corruptions: number;
   logLines: number;
   editsMade: number;

@@ -35,7 +35,7 @@ import { prepareProgram, PreparedProgram, Toolchain } from './program';
 import { KernelTarget } from './kernelTarget';
 import { UserTarget } from './userTarget';
 import { HostJournal } from '../user/hostJournal';
-import { ProbeError, Target, TargetEvents, TargetStop } from './target';
+import { ProbeError, Target, TargetCheckpoint, TargetEvents, TargetStop } from './target';
 import { Evaluator } from './expression';
 import { RequestError } from './requestError';
 import { Handles } from './variables';
@@ -48,7 +48,7 @@ import { Disassembler } from './disassembler';
 import { CheckpointStore } from './checkpoints';
 import { ReplayAction, ReplayOrigin, ReverseSearch, SessionCheckpoint, TimePoint } from './reverseSearch';
 import { countsHits, HitCounter, restoreCounts, saveCounts } from './hitCounts';
-import { SnapshotBusy, SystemCheckpoint } from '../system/checkpoint';
+import { SnapshotBusy } from '../system/checkpoint';
 import {
   activationEntry, exactMargin, lastAt, lastExit, previousInstruction, previousLine, ReplayGate, Sample, SampleRequest, TimeTarget,
 } from './timeTravel';
@@ -144,7 +144,7 @@ export class DebugRuntime extends EventEmitter {
   private readonly edits = new EditLog();
   /** How far from an edit's position tasks run one instruction at a time, so that it is made at its exact moment. */
   private editMargin = 0;
-  /** Checkpoints of this machine's history (kernel modules): a replay starts from the latest one before its target. */
+  /** Checkpoints of this machine's history: a replay starts from the latest one before its target. */
   private readonly checkpoints: CheckpointStore<SessionCheckpoint>;
   /** Where reverse requests land, and what earlier replays saw (reverseSearch.ts). */
   private readonly search: ReverseSearch;
@@ -194,7 +194,7 @@ export class DebugRuntime extends EventEmitter {
       time: () => this.time(),
       runReplay: (...args) => this.runReplay(...args),
       goToStart: () => this.goToStart(),
-      recordingSummary: (c) => (this.stretchFrom === c ? (this.target as KernelTarget).stretchSummary(this.stretchEvents) : undefined),
+      recordingSummary: (c) => (this.stretchFrom === c ? this.target.stretchSummary(this.stretchEvents) : undefined),
       stoppingAddresses: () => this.breakpoints!.stoppingAddresses(),
       armedWatches: () => this.dataBreakpoints.armed(),
     }, this.checkpoints);
@@ -661,7 +661,7 @@ export class DebugRuntime extends EventEmitter {
     const stop = (): StopInfo => ({ reason: 'restart', threadId: task.pid, description: `Back at the entry of ${fn}` });
     const now = this.target.insns();
     // Usually known at once: the position of the call that made the activation (or the thread's first run)
-    const start = depth > 0 ? (this.target as KernelTarget).activationStart(task, depth - 1) : undefined;
+    const start = depth > 0 ? this.target.activationStart(task, depth - 1) : undefined;
     const at = start === 'thread start' ? this.firstRuns.get(task.pid) : start;
     if (at !== undefined && at <= now) { this.travel(() => this.goTo(at, stop)); return; }
     this.travel(() => this.search.searchBack(task, (samples, fromStart) => {
@@ -909,7 +909,7 @@ export class DebugRuntime extends EventEmitter {
     this.handles.reset();
     this.announced.clear();
     this.mux.clearSkip();
-    (this.target as KernelTarget).restore(cp.system);
+    this.target.restore(cp.system);
     this.corruptions = cp.corruptions;
     this.logLines = cp.logLines;
     this.edits.rewindTo(cp.editsMade);
@@ -918,11 +918,11 @@ export class DebugRuntime extends EventEmitter {
     this.startStretch(cp);
   }
 
-  /** A checkpoint of the history now (kernel modules; between slices), unless one cannot be taken yet. */
+  /** A checkpoint of the history now (between slices), unless one cannot be taken yet. */
   private takeCheckpoint(): void {
-    if (!this.checkpoints.enabled || !(this.target instanceof KernelTarget)) return;
+    if (!this.checkpoints.enabled) return;
     const insns = this.target.insns();
-    let system: SystemCheckpoint;
+    let system: TargetCheckpoint;
     try {
       system = this.target.checkpoint(this.checkpoints.latest(insns)?.system);
     } catch (e) {
@@ -942,7 +942,7 @@ export class DebugRuntime extends EventEmitter {
 
   /** The machine runs on from checkpoint `cp`: record what it does until the next one (stretchSummary.ts). */
   private startStretch(cp: SessionCheckpoint): void {
-    (this.target as KernelTarget).startStretch();
+    this.target.startStretch();
     this.stretchFrom = cp;
     this.stretchEvents = 0;
   }

@@ -3,7 +3,8 @@
 // (userTarget.ts). The runtime (runtime.ts) holds the debugger's logic —
 // breakpoints, stepping, frames, variables — once, over this interface.
 
-import type { Memory } from '../memory/memory';
+import type { Memory, MemoryImage } from '../memory/memory';
+import type { StretchSummary } from './stretchSummary';
 import type { DebugInfo } from '../dwarf/debugInfo';
 import type { DebugGateAnswer } from '../kernel/machine';
 import type { Task } from '../kernel/task';
@@ -28,6 +29,14 @@ export type TargetStop =
   | { kind: 'budget' }
   /** Simulated time reached the launch's maxTime. */
   | { kind: 'timeLimit' };
+
+/** A checkpoint of a target's history: what the checkpoint store needs of it (the rest is the target's). */
+export interface TargetCheckpoint {
+  readonly memory: MemoryImage;
+  /** Bytes held besides guest pages (an estimate). */
+  readonly objectBytes: number;
+  readonly timeNs: number;
+}
 
 export interface FunctionSymbol {
   name: string;
@@ -121,6 +130,22 @@ export interface Target {
   dispose(): void;
   /** Why a replay of the history from its start would not be this history (time travel), or undefined. */
   replayProblem(): string | undefined;
+
+  // time travel: checkpoints (checkpoints.ts) and what ran between them (stretchSummary.ts)
+  /** A checkpoint of the history now (between runs); throws SnapshotBusy when it cannot be taken yet. */
+  checkpoint(previous?: TargetCheckpoint): TargetCheckpoint;
+  /** Back to a checkpoint of this machine, in place. */
+  restore(cp: TargetCheckpoint): void;
+  /** Record from now on what the next stretch of history does. Between runs only. */
+  startStretch(): void;
+  /** What the history did since startStretch(), with `events` stop events of its own counted by the caller. */
+  stretchSummary(events: number): StretchSummary;
+  /**
+   * Where the live frame at shadow index `index` (0 = outermost) of `task`
+   * began, as a position: right after the call that made it; 'thread start'
+   * for a thread's own function; undefined when not known (callPositions.ts).
+   */
+  activationStart(task: Task, index: number): number | 'thread start' | undefined;
 
   // KStackWatch (kernel targets only)
   readonly stackWatches?: StackWatchControl;

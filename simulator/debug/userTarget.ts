@@ -30,11 +30,25 @@ import {
 } from './target';
 import type { CpuDebugRegisters, ModuleInfo } from './types';
 import { hex } from './ctypes';
+import { CallPositions } from './callPositions';
+import { UserCheckpoint } from './userCheckpoint';
+import { StretchSummary, summarize } from './stretchSummary';
 
 interface Probe { id: number; address: bigint; original: Uint8Array; pre: (task: Task) => void }
 interface Watch { slot: number; hit: (h: DataWatchHit) => void }
 
 const SIGNALS: Record<number, string> = { 4: 'SIGILL', 5: 'SIGTRAP', 8: 'SIGFPE', 11: 'SIGSEGV' };
+
+/**
+ * The target's own fields a checkpoint leaves alone: its wiring to the
+ * session, the debugger's instrumentation and what never changes (the
+ * rest — tasks, shadow stacks, entry SPs, call positions, an end met — is
+ * the history's).
+ */
+const SESSION_FIELDS = new Set<string | symbol>([
+  'opts', 'programPath', 'events', 'journal', 'elf', 'mem', 'debugInfo', 'proc', 'functions', 'dataSymbols', 'probes', 'probesById',
+  'watches', 'decoder', 'gate', 'name', 'cfi',
+]);
 
 export class UserTarget implements Target {
   readonly kind = 'user';
@@ -47,6 +61,7 @@ export class UserTarget implements Target {
   private readonly taskByTid = new Map<number, Task>();
   private readonly taskList: Task[] = [];
   private readonly tracker = new EntrySpTracker();
+  private readonly calls = new CallPositions();
   private readonly functions: FunctionSymbol[];
   private readonly dataSymbols = new Map<string, bigint>();
   private readonly probes = new Map<bigint, Probe>();
@@ -57,6 +72,13 @@ export class UserTarget implements Target {
   private halted = false;
   private dead: { status: number; reason: string } | null = null;
   private readonly name: string;
+  /**
+   * The most instructions the CPU runs between two asks of the debug gate:
+   * a replay runs at full speed until it is within the kernel policy's
+   * longest quantum of its target (timeTravel.ts exactMargin), which a lone
+   * thread's endless time slice would overrun.
+   */
+  private readonly gateEvery: number;
 
   private readonly elf: ElfFile;
 
@@ -66,6 +88,7 @@ export class UserTarget implements Target {
     const elf = ElfFile.parse(readInputFile(programPath));
     this.elf = elf;
     this.name = path.basename(programPath);
+    this.gateEvery = Math.max(opts.sched.quantumMax, opts.sched.fineMax);
     const decode = (b: Uint8Array) => Buffer.from(b).toString('utf8');
     this.proc = new UserProcess(elf, [programPath, ...opts.args], programPath, {
       stdout: (b) => events.log(decode(b), 'stdout'),
@@ -75,6 +98,7 @@ export class UserTarget implements Target {
       cpus: opts.userCpus,
       quanta: opts.userSched,
       hostIo: journal,
+      recordStores: true,
     });
     this.mem = this.proc.mem;
     const bias = this.proc.image.bias;
@@ -98,11 +122,12 @@ export class UserTarget implements Target {
     this.taskByTid.set(this.task.pid, this.task);
     this.taskList.push(this.task);
     const cpu = this.proc.cpu;
-    const R = cpu.regs, tracker = this.tracker;
+    const R = cpu.regs, tracker = this.tracker, calls = this.calls;
     cpu.onCall = (retLo, retHi) => {
       const task = this.current;
       task.shadow.push(retLo, retHi, R[RegSlot.RIP], R[RegSlot.RIP + 1]);
       tracker.record(task, task.shadow.depth, R[8], R[9]);
+      calls.record(task, task.shadow.depth, cpu.insnCount, R[RegSlot.RIP], R[RegSlot.RIP + 1]);
     };
     cpu.onRet = () => this.current.shadow.returned(R[RegSlot.RIP], R[RegSlot.RIP + 1]);
     cpu.setCodeHooks({
@@ -149,6 +174,7 @@ export class UserTarget implements Target {
       }
       if (task.state === TaskState.DEAD) continue;
       task.cpu = g.lastCpu;
+      task.insns = threads.cpuTimeOf(g); // whether it ran between two checkpoints (the runtime's quietSince)
       task.state = taskState(g, g === threads.current);
       task.waitReason = task.state === TaskState.BLOCKED ? g.describe() : '';
       if (task.state === TaskState.DEAD) this.events.taskExited(task);
@@ -275,6 +301,52 @@ export class UserTarget implements Target {
       : `it has used the host's file system (${used}), which a replay from the start would read and change again`;
   }
 
+  // ---- checkpoints (time travel) -------------------------------------------------------------------
+
+  /**
+   * A checkpoint of the process and of this target's view of its history.
+   * The debugger's probes and watchpoints are the session's, not the
+   * history's: they are taken out while it is taken and while one is
+   * restored, then put back as they are now.
+   */
+  checkpoint(previous?: UserCheckpoint): UserCheckpoint {
+    return this.withoutInstrumentation(() => UserCheckpoint.take(this.proc.cpu, this.mem, [this.proc, this], this.proc.simulatedNs(),
+      this.journal, (o, key) => o === this && SESSION_FIELDS.has(key), previous));
+  }
+
+  restore(cp: UserCheckpoint): void {
+    this.withoutInstrumentation(() => cp.restore(this.proc.cpu, this.mem, this.journal));
+  }
+
+  activationStart(task: Task, index: number): number | 'thread start' | undefined {
+    const frame = task.shadow.frames()[task.shadow.depth - 1 - index];
+    return frame ? this.calls.at(task, index, frame.target) : undefined;
+  }
+
+  startStretch(): void {
+    this.proc.cpu.startCoverage();
+    this.mem.startWriteLog();
+  }
+
+  stretchSummary(events: number): StretchSummary {
+    return summarize(this.proc.cpu.coverage(), this.mem.writtenLines(), events);
+  }
+
+  /** Run `fn` with the guest's bytes and debug registers as the program has them (no int3 of ours, no DR of ours). */
+  private withoutInstrumentation<T>(fn: () => T): T {
+    const cpu = this.proc.cpu, d = cpu.debug;
+    const dr = d.dr.slice(), dr7 = d.dr7;
+    for (const p of this.probes.values()) this.mem.write(p.address, p.original.subarray(0, 1), true);
+    try {
+      return fn();
+    } finally {
+      for (const p of this.probes.values()) this.mem.write(p.address, Uint8Array.of(0xcc), true);
+      for (let i = 0; i < 4; i++) d.dr[i] = dr[i];
+      d.dr7 = dr7;
+      cpu.applyDebugRegisters();
+    }
+  }
+
   watchState(handle: unknown): WatchState {
     return { slot: (handle as { slot: number }).slot };
   }
@@ -339,7 +411,7 @@ export class UserTarget implements Target {
       const slice = this.proc.schedule();
       this.syncThreads();
       const r: RunResult | null = this.proc.ending ? null
-        : g === 'step' ? cpu.step() : cpu.run(Math.min(end - cpu.insnCount, budgetLeft, slice));
+        : g === 'step' ? cpu.step() : cpu.run(Math.min(end - cpu.insnCount, budgetLeft, slice, this.gateEvery));
       this.syncThreads();
       const ending = this.proc.ending;
       if (ending) {

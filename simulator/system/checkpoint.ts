@@ -25,7 +25,7 @@ import { LoadedModule } from '../elf/moduleLoader';
 export { SnapshotBusy } from '../snapshot/objectSnapshot';
 
 /** The engine's caches and wiring: rebuilt, not restored (compiled blocks, the compiler, helpers bound to it). */
-const CPU_CACHES = new Set<string | symbol>([
+export const CPU_CACHES = new Set<string | symbol>([
   'compiler', 'dispatchLo', 'dispatchHi', 'dispatchBlock', 'blocksByPage', 'blocksByAddress', 'coldBlocks', 'coldEntries', 'stepBlocks',
   'covered', 'helpers', 'mem',
 ]);

@@ -20,7 +20,7 @@ import { Errno } from './errno';
 import type { HostIo } from './hostJournal';
 import { LoadedImage, buildInitialStack, loadImage } from './loader';
 import { PathResolver } from './paths';
-import { mulberry32 } from './prng';
+import { Mulberry32 } from './prng';
 import { signalForFault } from './signals';
 import { Ending, LinuxSyscalls, ProcessHost, StreamKind } from './syscalls';
 import type { Threads } from './threads';
@@ -53,6 +53,8 @@ export interface ExecOptions {
   quanta?: QuantumPolicy;
   /** How file system calls reach the host: a debugger's journal records and replays them (hostJournal.ts); default directly. */
   hostIo?: HostIo;
+  /** Stamp the memory lines guest stores reach (memory.ts recordStores): a debugger's time travel only. */
+  recordStores?: boolean;
 }
 
 export interface ExecResult {
@@ -103,7 +105,7 @@ class DebugTrap extends CpuFault {
 }
 
 export class UserProcess {
-  readonly mem = new Memory();
+  readonly mem: Memory;
   readonly cpu: Cpu;
   readonly image: LoadedImage;
   private readonly syscalls: LinuxSyscalls;
@@ -114,14 +116,15 @@ export class UserProcess {
   }
   private readonly out: (fd: 1 | 2, b: Uint8Array) => number;
   private readonly inp: (buf: Uint8Array) => number;
-  private readonly rng: () => number;
+  private readonly rng: Mulberry32;
   private ended: Ending | null = null;
   /** The last byte written to guest fd 1 and 2 (newline when nothing was). */
   private readonly lastByte: Record<1 | 2, number> = { 1: 10, 2: 10 };
 
   /** Load `elf` and prepare its stack; throws ElfError/LoadError for programs we cannot run. */
   constructor(private readonly elf: ElfFile, argv: string[], execfn: string, private readonly opts: ExecOptions = {}) {
-    this.rng = mulberry32(opts.seed ?? 0);
+    this.mem = new Memory(undefined, opts.recordStores ?? false);
+    this.rng = new Mulberry32(opts.seed ?? 0);
     this.out = (fd, b) => {
       if (b.length) this.lastByte[fd] = b[b.length - 1];
       const sink = fd === 1 ? opts.stdout : opts.stderr;
@@ -301,7 +304,7 @@ export class UserProcess {
 
   private randomBytes(n: number): Uint8Array {
     const b = new Uint8Array(n);
-    for (let i = 0; i < n; i++) b[i] = this.rng() & 0xff;
+    for (let i = 0; i < n; i++) b[i] = this.rng.next() & 0xff;
     return b;
   }
 }

@@ -11,7 +11,7 @@
 // default is the kernel's `fine` policy, which makes narrow races reachable.
 
 import { FINE_POLICY, SchedPolicy } from '../sched/quantumPolicy';
-import { mulberry32 } from './prng';
+import { Mulberry32 } from './prng';
 
 /** How long quanta are: the kernel's policy shape (`--sched` parses into it). */
 export type QuantumPolicy = SchedPolicy;
@@ -22,29 +22,29 @@ export const UNIPROCESSOR_QUANTA: QuantumPolicy = { quantumMin: 20_000, quantumM
 export const SMP_QUANTA: QuantumPolicy = FINE_POLICY;
 
 export class Quanta {
-  private readonly rng: () => number;
-  private readonly fineRng: () => number;
+  private readonly rng: Mulberry32;
+  private readonly fineRng: Mulberry32;
   private readonly span: number;
 
   constructor(private readonly policy: QuantumPolicy, seed: number) {
     // (the first stream is the one the one-CPU time slices always came from)
-    this.rng = mulberry32(seed ^ 0x7468726);
-    this.fineRng = mulberry32((seed ^ 0x5bd1e995) >>> 0);
+    this.rng = new Mulberry32(seed ^ 0x7468726);
+    this.fineRng = new Mulberry32((seed ^ 0x5bd1e995) >>> 0);
     this.span = policy.quantumMax - policy.quantumMin + 1;
   }
 
   /** Drawn at the start of every round: are its quanta short? (All CPUs of a round alike.) */
   fineRound(): boolean {
-    return this.policy.finePercent > 0 && this.fineRng() % 100 < this.policy.finePercent;
+    return this.policy.finePercent > 0 && this.fineRng.next() % 100 < this.policy.finePercent;
   }
 
   /** The next quantum, in instructions. */
   next(fine: boolean): number {
-    return fine ? 1 + (this.fineRng() % this.policy.fineMax) : this.policy.quantumMin + (this.rng() % this.span);
+    return fine ? 1 + (this.fineRng.next() % this.policy.fineMax) : this.policy.quantumMin + (this.rng.next() % this.span);
   }
 
   /** Which CPU starts a round (several CPUs). */
   firstCpu(n: number): number {
-    return this.rng() % n;
+    return this.rng.next() % n;
   }
 }

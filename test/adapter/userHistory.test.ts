@@ -104,7 +104,7 @@ describe('user-mode history on 4 CPUs', { skip }, () => {
     dc.on('output', (e: DebugProtocol.OutputEvent) => { if (e.body.category === 'stdout') stdout += e.body.output; });
     const bp = { source: { path: SOURCE }, breakpoints: [{ line: RACE_LINE, hitCondition: '%1000' }] };
     const first = stopAfter(async () => undefined);
-    await launch(dc, { program, cpus: 4, seed: SEED }, () => dc!.setBreakpointsRequest(bp));
+    await launch(dc, { program, cpus: 4, seed: SEED, checkpointInterval: 10_000 }, () => dc!.setBreakpointsRequest(bp));
     const s1 = await first;
     assert.equal(s1.event.body.reason, 'breakpoint');
     const s2 = await stopAfter(() => dc!.continueRequest({ threadId: s1.event.body.threadId! }));
