@@ -237,9 +237,13 @@ interface CodeFacts {
   flagsRead: number; flagsWritten: number;
 }
 
-/** Decodes instructions from byte buffers; holds one reusable iced Instruction. */
+/**
+ * Decodes instructions from byte buffers; holds one reusable iced
+ * Instruction, made on the first decode (the bundles start iced-x86's wasm
+ * on first use: a run that decodes nothing never starts it).
+ */
 export class InsnDecoder {
-  private readonly instruction = new iced.Instruction();
+  private instruction: iced.Instruction | null = null;
   private readonly facts: (CodeFacts | undefined)[] = [];
 
   /**
@@ -250,7 +254,7 @@ export class InsnDecoder {
     const decoder = new iced.Decoder(64, bytes, iced.DecoderOptions.None);
     try {
       decoder.ip = joinIp(ipLo, ipHi);
-      const ins = this.instruction;
+      const ins = (this.instruction ??= new iced.Instruction());
       decoder.decodeOut(ins);
       const code = ins.code; // (iced's isInvalid is code === INVALID)
       if (code === iced.Code.INVALID) {
