@@ -24,6 +24,16 @@ function isDataSlot(s: DebugSlot): boolean {
   return s.enabled && (s.type === BreakType.WRITE || s.type === BreakType.READ_WRITE);
 }
 
+/** What a #DB handler called inside run() did (Cpu.onDebugTrap). */
+export const enum DebugTrapOutcome {
+  /** Not handled: run() returns the 'debug' result and its owner handles it. */
+  UNHANDLED = 0,
+  /** Handled, nothing to stop for: run() goes on with its budget. */
+  CONTINUE = 1,
+  /** Handled, and it ends the run: run() returns 'stop' (trap bits the handler set stay for the next run). */
+  STOP = 2,
+}
+
 export type RunResult =
   | { kind: 'budget' }
   | { kind: 'stop' }
@@ -76,6 +86,15 @@ export class Cpu implements MemoryObserver {
   hostFunctions: ((cpu: Cpu) => void)[] = [];
   /** Probe handlers by id; `post` is false before the probed instruction, true after. */
   onProbe: ((id: number, post: boolean) => void) | null = null;
+  /**
+   * A data-breakpoint #DB that traps inside run() with budget left, offered
+   * before run() returns it: the kernel's hw_breakpoint handlers are host
+   * code, and most hits are filtered at once (KStackWatch's exit trampoline
+   * stores into the frame it watches on every return), so handling them
+   * here spares leaving and re-entering the run loop for each. Null: run()
+   * returns every #DB.
+   */
+  onDebugTrap: ((dr6: number) => DebugTrapOutcome) | null = null;
   /** Simulated cycle counter for rdtsc. */
   clock: () => number = () => this.insnCount;
 
@@ -186,7 +205,7 @@ export class Cpu implements MemoryObserver {
       if (this.slowMode || tail) {
         const hit = this.slowMode ? this.checkExecBreakpoint() : null;
         if (hit) return hit;
-        const r = this.step();
+        const r = this.step(end);
         if (r) return r;
         continue;
       }
@@ -215,15 +234,19 @@ export class Cpu implements MemoryObserver {
       }
       this.insnCount = count;
       if (T[0] !== 0) {
-        const r = this.handleTrap();
+        const r = this.handleTrap(end);
         if (r) return r;
       }
     }
     return { kind: 'budget' };
   }
 
-  /** Execute exactly one instruction. Returns a result if it stopped on something. */
-  step(): RunResult | null {
+  /**
+   * Execute exactly one instruction. Returns a result if it stopped on
+   * something. `end`: run()'s instruction count to stop at (a #DB before it
+   * may be handled in place, see onDebugTrap).
+   */
+  step(end = -1): RunResult | null {
     const R = this.regs;
     const lo = R[RegSlot.RIP], hi = R[RegSlot.RIP + 1];
     let block: Block;
@@ -237,7 +260,7 @@ export class Cpu implements MemoryObserver {
     this.trap[1] = 1;
     const start = this.insnCount; // generated code moves it while it calls out (Emitter.exact)
     this.insnCount = start + block.run();
-    return this.trap[0] !== 0 ? this.handleTrap() : null;
+    return this.trap[0] !== 0 ? this.handleTrap(end) : null;
   }
 
   private checkExecBreakpoint(): RunResult | null {
@@ -253,10 +276,17 @@ export class Cpu implements MemoryObserver {
     return { kind: 'debug', dr6 };
   }
 
-  private handleTrap(): RunResult | null {
+  /** The trap bits after a block: a result for run()'s owner, or null to go on. `end` as for step(). */
+  private handleTrap(end: number): RunResult | null {
     const T = this.trap;
     const bits = T[0];
     T[0] = 0;
+    // A #DB alone, with budget left: its handler may run here (onDebugTrap).
+    if (bits === TrapBit.DEBUG && this.insnCount < end && this.onDebugTrap !== null) {
+      const outcome = this.onDebugTrap(this.debug.dr6);
+      if (outcome === DebugTrapOutcome.CONTINUE) return null;
+      if (outcome === DebugTrapOutcome.STOP) return { kind: 'stop' };
+    }
     if (bits & TrapBit.FAULT) {
       const fault = this.pendingFault!;
       this.pendingFault = null;

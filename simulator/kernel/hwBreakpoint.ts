@@ -65,7 +65,10 @@ export class HwBreakpointError extends UserError {
   }
 }
 
-const TYPE: Record<HwBreakpointKind, BreakType> = { w: BreakType.WRITE, rw: BreakType.READ_WRITE, x: BreakType.EXECUTE };
+/** The DR7 type of a kind (compares, not a keyed lookup: KStackWatch re-points a slot on every watched call). */
+function breakType(kind: HwBreakpointKind): BreakType {
+  return kind === 'w' ? BreakType.WRITE : kind === 'rw' ? BreakType.READ_WRITE : BreakType.EXECUTE;
+}
 
 export function validateAttr(attr: HwBreakpointAttr): void {
   if (![1, 2, 4, 8].includes(attr.length)) throw new HwBreakpointError('EINVAL', `length ${attr.length} is not 1, 2, 4 or 8`);
@@ -140,7 +143,7 @@ export class HwBreakpoints {
     const d = pc.debug;
     d.dr[bp.slot] = attr.address;
     d.dr7 &= ~DebugRegisters.controlMask(bp.slot);
-    if (!attr.disabled) d.dr7 |= DebugRegisters.control(bp.slot, TYPE[attr.kind], attr.length);
+    if (!attr.disabled) d.dr7 |= DebugRegisters.control(bp.slot, breakType(attr.kind), attr.length);
     if (this.m.cpu.debug === d) this.m.cpu.applyDebugSlot(bp.slot);
   }
 

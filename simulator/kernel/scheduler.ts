@@ -5,6 +5,7 @@
 // in rounds: each online CPU runs its task for a seeded quantum, one CPU
 // after the other over the same stretch of simulated time.
 
+import { DebugTrapOutcome } from '../cpu/cpu';
 import type { RunResult } from '../cpu/cpu';
 import type { Machine, MachineStop } from './machine';
 import type { DebugGateAnswer } from './hooks';
@@ -72,6 +73,7 @@ export class Scheduler {
 
   constructor(private readonly m: Machine) {
     this.quanta = new QuantumDraw(m.options.sched ?? DEFAULT_SCHED_POLICY, m.options.seed);
+    m.cpu.onDebugTrap = (dr6) => this.debugTrapInRun(dr6);
   }
 
   // ---- time and the running task ------------------------------------------------------
@@ -277,6 +279,21 @@ export class Scheduler {
     }
     if (pc.current !== task) this.unload();
     return true;
+  }
+
+  /**
+   * A #DB inside cpu.run() with quantum left: handled there exactly as
+   * runOn's loop would handle the 'debug' result, without leaving the run
+   * (most hits are filtered, one per watched return). Left to runOn while a
+   * debugger's gate is installed (it asks before each stretch of running).
+   */
+  private debugTrapInRun(dr6: number): DebugTrapOutcome {
+    const pc = this.loaded, task = this.loadedTask, m = this.m;
+    if (this.stop || pc === null || task === null || m.hooks.get('debugGate') !== null) return DebugTrapOutcome.UNHANDLED;
+    const handler = m.hooks.get('debugTrap');
+    if (handler) handler(pc, dr6);
+    const goOn = !this.stop && task.state === TaskState.RUNNING && pc.current === task && m.cpu.trap[0] === 0;
+    return goOn ? DebugTrapOutcome.CONTINUE : DebugTrapOutcome.STOP;
   }
 
   /** Up to `budget` instructions of the loaded task: at full speed, or one at a time while the debugger's gate asks for it. */

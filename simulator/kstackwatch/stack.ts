@@ -23,6 +23,12 @@ interface TaskContext {
   /** RSP at function entry (for DWARF frame bases: CFA = entry RSP + 8). */
   entrySpLo: number;
   entrySpHi: number;
+  /**
+   * The owner this task's watches carry, reused from arm to arm (arming runs
+   * on every watched call): only its CPU changes, and a context holds one
+   * armed watch at a time.
+   */
+  owner: WatchOwner | null;
 }
 
 /** What a live watch describes (reports, the UI). */
@@ -69,7 +75,9 @@ export class StackProbe {
 
   private context(task: Task): TaskContext {
     let ctx = task.toolData.get(this.key) as TaskContext | undefined;
-    if (!ctx) task.toolData.set(this.key, ctx = { wp: null, spLo: 0, spHi: 0, depth: 0, generation: StackProbe.generation, entrySpLo: 0, entrySpHi: 0 });
+    if (!ctx) task.toolData.set(this.key, ctx = {
+      wp: null, spLo: 0, spHi: 0, depth: 0, generation: StackProbe.generation, entrySpLo: 0, entrySpHi: 0, owner: null,
+    });
     if (ctx.generation !== StackProbe.generation) {
       ctx.wp = null; ctx.spLo = 0; ctx.spHi = 0; ctx.depth = 0; ctx.generation = StackProbe.generation;
     }
@@ -103,10 +111,15 @@ export class StackProbe {
       this.m.log(3, `kstackwatch: failed to prepare watch target: ${-Errno.EINVAL}`);
       return;
     }
-    const owner: WatchOwner = {
-      config: this.config, functionName: this.functionName, offset: this.offset, depth: cur, task,
-      cpu: this.m.currentCpu.index, canary: watchesCanary(this.config),
-    };
+    const cpu = this.m.currentCpu.index;
+    let owner = ctx.owner;
+    // a watch still armed for this context (its exit never came) keeps its owner as it was
+    if (owner === null || ctx.wp !== null) {
+      owner = { config: this.config, functionName: this.functionName, offset: this.offset, depth: cur, task, cpu, canary: watchesCanary(this.config) };
+      ctx.owner = owner;
+    } else {
+      owner.cpu = cpu; // depth is always config.depth here, and the task the context's
+    }
     wp.owner = owner;
     this.pool.arm(wp, target.address, target.length as 1 | 2 | 4 | 8, target.lo, target.hi);
     ctx.wp = wp;
