@@ -62,7 +62,7 @@ export class KernelTarget implements Target {
   /** Boot and load. Throws ModuleLoadError, ElfError, KernelInputError, KswError for bad input. */
   constructor(opts: LaunchOptions, objectPath: string, private readonly events: TargetEvents,
     private readonly displayPath: string) {
-    this.kernel = new Kernel({ cpus: opts.cpus, seed: opts.seed, maxInstructions: opts.maxInstructions, maxTimeNs: opts.maxTimeNs, panicOnOops: false, sched: opts.sched, recordStores: true });
+    this.kernel = new Kernel({ cpus: opts.cpus, seed: opts.seed, maxInstructions: opts.maxInstructions, maxTimeNs: opts.maxTimeNs, panicOnOops: false, sched: opts.sched, recordAccesses: true });
     const m = this.kernel.machine;
     this.mem = m.mem;
     const cpu = m.cpu;
@@ -322,12 +322,12 @@ export class KernelTarget implements Target {
   /** Record from now on what the next stretch of history does (stretchSummary.ts). Between runs only. */
   startStretch(): void {
     this.machine.cpu.startCoverage();
-    this.machine.mem.startWriteLog();
+    this.machine.mem.startAccessLog();
   }
 
   /** What the history did since startStretch(), with `events` stop events of its own counted by the caller. */
   stretchSummary(events: number): StretchSummary {
-    return summarize(this.machine.cpu.coverage(), this.machine.mem.writtenLines(), events);
+    return summarize(this.machine.cpu.coverage(), this.machine.mem.storedLines(), this.machine.mem.loadedLines(), events);
   }
 
   private withoutInstrumentation<T>(fn: () => T): T {

@@ -10,7 +10,7 @@
 import type { Task } from '../kernel/task';
 import type { CheckpointStore, StoredCheckpoint } from './checkpoints';
 import type { HitCounter } from './hitCounts';
-import { mayHaveRun, mayHaveWritten, StretchSummary } from './stretchSummary';
+import { mayHaveRead, mayHaveRun, mayHaveWritten, StretchSummary } from './stretchSummary';
 import { FIRST_WINDOW, REVERSE_STOP_REASONS, Sample, SampleRequest, TimeTarget, WINDOW_GROWTH } from './timeTravel';
 import type { TargetCheckpoint } from './target';
 import type { StopInfo } from './types';
@@ -207,7 +207,7 @@ export class ReverseSearch {
     const s = this.checkpoints.summaryBetween(from, to);
     if (!s || s.events > 0) return true;
     if (this.host.stoppingAddresses().some((a) => mayHaveRun(s, a))) return true;
-    // a read watch stops on loads, which the summary does not record
-    return this.host.armedWatches().some((w) => w.access === 'rw' || mayHaveWritten(s, w.address, w.length));
+    // a read/write watch stops on loads too
+    return this.host.armedWatches().some((w) => mayHaveWritten(s, w.address, w.length) || (w.access === 'rw' && mayHaveRead(s, w.address, w.length)));
   }
 }

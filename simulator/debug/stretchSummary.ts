@@ -1,13 +1,14 @@
 // What one stretch of history (between two consecutive checkpoints) did, in
-// outline: the code it may have run, the 8-byte lines guest stores reached,
-// and how many stop events of its own (a stack-watch corruption, an oops) it
-// had. Recorded as the machine runs (forward or in a replay): the CPU notes
-// each block it looks up and memory each page whose store took the slow
-// path, both after emptying their caches at the stretch's start (cpu.ts
-// startCoverage, memory.ts startWriteLog); a debugger's memory also stamps
-// each line its stores reach (memory.ts recordStores), which tells the
-// lines of those pages apart — a watched global sharing its page with a hot
-// one no longer makes every stretch one to replay.
+// outline: the code it may have run, the 8-byte lines guest stores and
+// loads reached, and how many stop events of its own (a stack-watch
+// corruption, an oops) it had. Recorded as the machine runs (forward or in a
+// replay): the CPU notes each block it looks up and memory each page whose
+// first access took the slow path, both after emptying their caches at the
+// stretch's start (cpu.ts startCoverage, memory.ts startAccessLog); a
+// debugger's memory also stamps each line its accesses reach (memory.ts
+// recordAccesses, accessLog.ts), which tells the lines of those pages apart
+// — a watched global sharing its page with a hot one does not make every
+// stretch one to replay.
 //
 // A summary is a FILTER: everything in it is a superset of what happened,
 // so "cannot stop here" is certain and "may stop here" is checked by a
@@ -15,13 +16,16 @@
 // breakpoints, data breakpoints and stack watches could not stop in.
 
 import type { Block } from '../cpu/compiler';
-import { LINE_SHIFT, pageKey, PAGE_SIZE } from '../memory/memory';
+import { pageKey, PAGE_SIZE } from '../memory/memory';
+import { LINE_SHIFT } from '../memory/accessLog';
 
 export interface StretchSummary {
   /** Code that may have run: sorted, disjoint [start, end) pairs of address keys (addressKey). */
   readonly code: Float64Array;
-  /** The pages a guest store reached (pageKey), each with the mask of its 8-byte lines they reached (memory.ts writtenLines). */
-  readonly lines: ReadonlyMap<number, Uint32Array>;
+  /** The pages a guest store reached (pageKey), each with the mask of its 8-byte lines they reached (accessLog.ts). */
+  readonly stores: ReadonlyMap<number, Uint32Array>;
+  /** The same for guest loads: what a read/write data breakpoint stops on too. */
+  readonly loads: ReadonlyMap<number, Uint32Array>;
   /** Stop events of the history itself (corruptions caught, oopses): any makes the stretch one to replay. */
   readonly events: number;
 }
@@ -53,7 +57,8 @@ function mergeRanges(flat: number[]): Float64Array {
 }
 
 /** The summary of a stretch from what the CPU and memory recorded in it. */
-export function summarize(blocks: Iterable<Block>, lines: ReadonlyMap<number, Uint32Array>, events: number): StretchSummary {
+export function summarize(blocks: Iterable<Block>, stores: ReadonlyMap<number, Uint32Array>, loads: ReadonlyMap<number, Uint32Array>,
+  events: number): StretchSummary {
   const flat: number[] = [];
   for (const b of blocks) {
     // the block's entry always (a host function's block has no decoded instructions), then each instruction
@@ -64,7 +69,7 @@ export function summarize(blocks: Iterable<Block>, lines: ReadonlyMap<number, Ui
       flat.push(k, k + d.length);
     }
   }
-  return { code: mergeRanges(flat), lines, events };
+  return { code: mergeRanges(flat), stores, loads, events };
 }
 
 /** The union of two pages-to-line-masks maps. */
@@ -82,7 +87,9 @@ function mergeLines(a: ReadonlyMap<number, Uint32Array>, b: ReadonlyMap<number, 
 
 /** The summary of two adjacent stretches as one (a checkpoint between them was dropped). */
 export function mergeSummaries(a: StretchSummary, b: StretchSummary): StretchSummary {
-  return { code: mergeRanges([...a.code, ...b.code]), lines: mergeLines(a.lines, b.lines), events: a.events + b.events };
+  return {
+    code: mergeRanges([...a.code, ...b.code]), stores: mergeLines(a.stores, b.stores), loads: mergeLines(a.loads, b.loads), events: a.events + b.events,
+  };
 }
 
 /** May the instruction at `address` have run in the stretch? */
@@ -99,10 +106,19 @@ export function mayHaveRun(s: StretchSummary, address: bigint): boolean {
 
 /** May a guest store have reached [address, address + length)? */
 export function mayHaveWritten(s: StretchSummary, address: bigint, length: number): boolean {
+  return mayHaveReached(s.stores, address, length);
+}
+
+/** May a guest load have reached [address, address + length)? */
+export function mayHaveRead(s: StretchSummary, address: bigint, length: number): boolean {
+  return mayHaveReached(s.loads, address, length);
+}
+
+function mayHaveReached(lines: ReadonlyMap<number, Uint32Array>, address: bigint, length: number): boolean {
   const first = BigInt.asUintN(64, address), last = BigInt.asUintN(64, address + BigInt(Math.max(1, length) - 1));
   const line = 1n << BigInt(LINE_SHIFT);
   for (let a = first - (first % line); a <= last; a += line) {
-    const mask = s.lines.get(pageKey(Number(a & 0xffffffffn) | 0, Number(a >> 32n) | 0));
+    const mask = lines.get(pageKey(Number(a & 0xffffffffn) | 0, Number(a >> 32n) | 0));
     const n = Number(a % BigInt(PAGE_SIZE)) >>> LINE_SHIFT;
     if (mask && (mask[n >>> 5] & (1 << (n & 31))) !== 0) return true;
   }

@@ -98,7 +98,7 @@ export class UserTarget implements Target {
       cpus: opts.userCpus,
       quanta: opts.userSched,
       hostIo: journal,
-      recordStores: true,
+      recordAccesses: true,
     });
     this.mem = this.proc.mem;
     const bias = this.proc.image.bias;
@@ -325,11 +325,11 @@ export class UserTarget implements Target {
 
   startStretch(): void {
     this.proc.cpu.startCoverage();
-    this.mem.startWriteLog();
+    this.mem.startAccessLog();
   }
 
   stretchSummary(events: number): StretchSummary {
-    return summarize(this.proc.cpu.coverage(), this.mem.writtenLines(), events);
+    return summarize(this.proc.cpu.coverage(), this.mem.storedLines(), this.mem.loadedLines(), events);
   }
 
   /** Run `fn` with the guest's bytes and debug registers as the program has them (no int3 of ours, no DR of ours). */

@@ -50,8 +50,8 @@ export interface MachineOptions {
   maxTimeNs: number;
   /** The interleaving policy (quantum lengths); DEFAULT_SCHED_POLICY when absent. */
   sched?: SchedPolicy;
-  /** Stamp the memory lines guest stores reach (memory.ts recordStores): a debugger's time travel only. */
-  recordStores?: boolean;
+  /** Stamp the memory lines guest loads and stores reach (memory.ts recordAccesses): a debugger's time travel only. */
+  recordAccesses?: boolean;
 }
 
 /** Ten minutes of simulated time: far beyond any test module's run, and a guest that never ends ends. */
@@ -114,7 +114,7 @@ export class Machine {
 
   constructor(readonly options: MachineOptions = DEFAULT_OPTIONS) {
     if (options.cpus < 1 || options.cpus > 64) throw new RangeError('cpus must be between 1 and 64');
-    this.mem = new Memory(1 << 30, options.recordStores ?? false);
+    this.mem = new Memory(1 << 30, options.recordAccesses ?? false);
     this.prng = new Prng(options.seed);
     this.cpu = new Cpu(this.mem);
     this.heap = new Heap(this.mem);

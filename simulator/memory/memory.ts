@@ -7,6 +7,7 @@
 // armed data breakpoint — takes the slow path.
 
 import { UserError } from '../errors/userError';
+import { AccessLog, LINE_SHIFT as ACCESS_LINE_SHIFT, LineMasks } from './accessLog';
 
 export type AccessKind = 'read' | 'write' | 'execute';
 
@@ -28,11 +29,8 @@ const PAGE_MASK = PAGE_SIZE - 1;
 const TLB_SIZE = 4096;
 const TLB_MASK = TLB_SIZE - 1;
 const NO_TAG = -1; // (lo >>> 12) is never negative, so this never matches
-/** Store stamps (recordStores) are kept per 8-byte line of physical memory: a data breakpoint's granularity. */
-export const LINE_SHIFT = 3;
-/** 8-byte lines per page, and the 32-bit words of a page's line mask (writtenLines). */
-export const LINES_PER_PAGE = PAGE_SIZE >>> LINE_SHIFT;
-export const LINE_MASK_WORDS = LINES_PER_PAGE >>> 5;
+/** A module-local copy: the accessors read it on every access (an import may compile to a getter call). */
+const LINE_SHIFT = ACCESS_LINE_SHIFT;
 
 export const enum Perm { R = 1, W = 2, X = 4, RW = 3, RX = 5, RWX = 7 }
 
@@ -52,7 +50,8 @@ export interface PageEntry {
    * stack page, typically) stay on the fast path.
    */
   watchRanges: number[];
-  /** The write log's epoch when a store last went through the slow path here (startWriteLog). */
+  /** The access log's epoch when a load (store) last went through the slow path here (startAccessLog). */
+  read: number;
   written: number;
 }
 
@@ -118,22 +117,8 @@ export class Memory {
   private readonly freeFrames: number[] = [];
   private nextFrame = 0;
   observer: MemoryObserver | null = null;
-  /**
-   * The write log (time travel's stretch summaries): its epoch (0: off) and
-   * the pages stored to in it, each with the frame it had then (key, frame
-   * pairs).
-   */
-  private writeEpoch = 0;
-  private writtenKeys: number[] = [];
-  /**
-   * With recordStores: every guest store writes the write log's epoch (its
-   * low byte, never 0; `stamp[0]`) into the stamp of each 8-byte line of
-   * physical memory it reaches, so a stretch's summary can tell which lines
-   * of a page it stored to. A stamp left from 256 epochs before reads as
-   * "stored" again: a false "may", never a missed store.
-   */
-  private readonly lineStamps: Uint8Array | null;
-  private readonly stamp = new Uint8Array(1);
+  /** What guest loads and stores reached since startAccessLog() (time travel's stretch summaries; accessLog.ts). */
+  private readonly log: AccessLog;
 
   // Direct-mapped TLBs: tag A = page number within the 4 GiB window, tag B =
   // high half of the address; base = frame offset.
@@ -157,14 +142,14 @@ export class Memory {
   readonly st64: (lo: number, hi: number, vlo: number, vhi: number) => void;
 
   /**
-   * `recordStores`: stamp the lines guest stores reach (lineStamps), for a
-   * debugger's time travel. Its store accessors are other functions than
-   * the plain ones, so a machine that does not record runs exactly the code
-   * it ran before (compiled blocks take the accessors of their machine's
-   * memory).
+   * `recordAccesses`: stamp the 8-byte lines guest loads and stores reach
+   * (accessLog.ts), for a debugger's time travel. Its accessors are other
+   * functions than the plain ones, so a machine that does not record runs
+   * exactly the code it ran before (compiled blocks and helpers take the
+   * accessors of their machine's memory).
    */
-  constructor(readonly physBytes = 1 << 30, recordStores = false) {
-    this.lineStamps = recordStores ? new Uint8Array(physBytes >>> LINE_SHIFT) : null;
+  constructor(readonly physBytes = 1 << 30, recordAccesses = false) {
+    this.log = new AccessLog(physBytes, recordAccesses);
     this.phys = new ArrayBuffer(physBytes);
     this.u8 = new Uint8Array(this.phys);
     this.dv = new DataView(this.phys);
@@ -172,6 +157,12 @@ export class Memory {
     const rTagA = this.rTagA, rTagB = this.rTagB, rBase = this.rBase;
     const wTagA = this.wTagA, wTagB = this.wTagB, wBase = this.wBase;
     const wStart = this.wWatchStart, wEnd = this.wWatchEnd;
+    if (recordAccesses) {
+      const r = this.recordingAccessors(this.log.loadStamps!, this.log.storeStamps!);
+      this.ld8 = r.ld8; this.ld16 = r.ld16; this.ld32 = r.ld32; this.ld64 = r.ld64;
+      this.st8 = r.st8; this.st16 = r.st16; this.st32 = r.st32; this.st64 = r.st64;
+      return;
+    }
 
     this.ld8 = (lo, hi) => {
       const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
@@ -197,11 +188,6 @@ export class Memory {
       }
       return this.loadSlow(lo, hi, 8);
     };
-    if (this.lineStamps) {
-      const r = this.recordingStores(this.lineStamps);
-      this.st8 = r.st8; this.st16 = r.st16; this.st32 = r.st32; this.st64 = r.st64;
-      return;
-    }
     this.st8 = (lo, hi, v) => {
       const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
       const o = lo & PAGE_MASK;
@@ -231,15 +217,53 @@ export class Memory {
   }
 
   /**
-   * The store accessors of a recording memory: the plain ones' fast path,
-   * plus the stamp of the store's first and last line (a store of 8 bytes
-   * or fewer reaches at most two). Kept apart so that the plain accessors
-   * stay as they are.
+   * The accessors of a recording memory: the plain ones' fast paths, plus
+   * the stamp of the access's first and last line (an access of 8 bytes or
+   * fewer reaches at most two). Kept apart so that the plain accessors stay
+   * as they are.
    */
-  private recordingStores(L: Uint8Array): Pick<Memory, 'st8' | 'st16' | 'st32' | 'st64'> {
-    const dv = this.dv, S = this.stamp;
+  private recordingAccessors(R: Uint8Array, L: Uint8Array): Pick<Memory, 'ld8' | 'ld16' | 'ld32' | 'ld64' | 'st8' | 'st16' | 'st32' | 'st64'> {
+    const dv = this.dv, S = this.log.stamp, scratch = this.scratch;
+    const rTagA = this.rTagA, rTagB = this.rTagB, rBase = this.rBase;
     const wTagA = this.wTagA, wTagB = this.wTagB, wBase = this.wBase;
     const wStart = this.wWatchStart, wEnd = this.wWatchEnd;
+    const ld8: Memory['ld8'] = (lo, hi) => {
+      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
+      if (rTagA[i] === p && rTagB[i] === hi) {
+        const b = rBase[i] + (lo & PAGE_MASK);
+        R[b >>> LINE_SHIFT] = S[0];
+        return dv.getUint8(b);
+      }
+      return this.loadSlow(lo, hi, 1);
+    };
+    const ld16: Memory['ld16'] = (lo, hi) => {
+      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
+      if (rTagA[i] === p && rTagB[i] === hi && o <= PAGE_SIZE - 2) {
+        const b = rBase[i] + o;
+        R[b >>> LINE_SHIFT] = R[(b + 1) >>> LINE_SHIFT] = S[0];
+        return dv.getUint16(b, true);
+      }
+      return this.loadSlow(lo, hi, 2);
+    };
+    const ld32: Memory['ld32'] = (lo, hi) => {
+      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
+      if (rTagA[i] === p && rTagB[i] === hi && o <= PAGE_SIZE - 4) {
+        const b = rBase[i] + o;
+        R[b >>> LINE_SHIFT] = R[(b + 3) >>> LINE_SHIFT] = S[0];
+        return dv.getInt32(b, true);
+      }
+      return this.loadSlow(lo, hi, 4);
+    };
+    const ld64: Memory['ld64'] = (lo, hi) => {
+      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
+      if (rTagA[i] === p && rTagB[i] === hi && o <= PAGE_SIZE - 8) {
+        const b = rBase[i] + o;
+        R[b >>> LINE_SHIFT] = R[(b + 7) >>> LINE_SHIFT] = S[0];
+        scratch[0] = dv.getInt32(b + 4, true);
+        return dv.getInt32(b, true);
+      }
+      return this.loadSlow(lo, hi, 8);
+    };
     const st8: Memory['st8'] = (lo, hi, v) => {
       const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
       const o = lo & PAGE_MASK;
@@ -282,7 +306,7 @@ export class Memory {
       }
       this.storeSlow(lo, hi, 8, vlo, vhi);
     };
-    return { st8, st16, st32, st64 };
+    return { ld8, ld16, ld32, ld64, st8, st16, st32, st64 };
   }
 
   // ---- mapping -------------------------------------------------------
@@ -292,7 +316,7 @@ export class Memory {
     this.forEachPage(addr, size, (key) => {
       const page = this.pages.get(key);
       if (page) { page.perm = perm; return; }
-      this.pages.set(key, { frame: this.allocFrame(), perm, codeBlocks: 0, watchWrite: 0, watchRead: 0, watchRanges: [], written: 0 });
+      this.pages.set(key, { frame: this.allocFrame(), perm, codeBlocks: 0, watchWrite: 0, watchRead: 0, watchRanges: [], read: 0, written: 0 });
     });
     this.flushTlb();
   }
@@ -493,41 +517,31 @@ export class Memory {
   }
 
   /**
-   * Log from now on which pages guest stores reach (a superset: a store of
-   * the value already there counts, as it does for a data breakpoint). The
-   * write TLB is emptied so that each page's first store goes through the
-   * slow path, which logs it; later ones need not. Host writes (write,
-   * poke64: loaders, debuggers, host functions) are not guest stores and
+   * Log from now on which pages (and, recording, which lines) guest loads
+   * and stores reach (accessLog.ts; a superset: a store of the value already
+   * there counts, as it does for a data breakpoint). Both TLBs are emptied
+   * so that each page's first access goes through the slow path, which
+   * notes it; later ones need not. Host accesses (read, write, peek64,
+   * poke64: loaders, debuggers, host functions) are not guest accesses and
    * trigger no data breakpoint: they are not logged.
    */
-  startWriteLog(): void {
-    this.writeEpoch++;
-    if ((this.writeEpoch & 0xff) === 0) this.writeEpoch++; // stamp 0 is every line never stored to
-    this.stamp[0] = this.writeEpoch;
-    this.writtenKeys = [];
+  startAccessLog(): void {
+    this.log.start();
+    this.rTagA.fill(NO_TAG);
     this.wTagA.fill(NO_TAG);
   }
 
-  /**
-   * The pages stored to since startWriteLog() (none when it was not called),
-   * each with the 8-byte lines of it that stores reached: a mask of
-   * LINES_PER_PAGE bits (LINE_MASK_WORDS words, line n is bit n % 32 of
-   * word n / 32). Without recordStores, or when the page's frame changed
-   * since (it was unmapped: the stamps are another page's), every line.
-   */
-  writtenLines(): Map<number, Uint32Array> {
-    const out = new Map<number, Uint32Array>();
-    const L = this.lineStamps, now = this.stamp[0], k = this.writtenKeys;
-    for (let n = 0; n < k.length; n += 2) {
-      const key = k[n], frame = k[n + 1];
-      let mask = out.get(key);
-      if (!mask) out.set(key, mask = new Uint32Array(LINE_MASK_WORDS));
-      if (!L || this.pages.get(key)?.frame !== frame) { mask.fill(0xffffffff); continue; }
-      const first = frame >>> LINE_SHIFT;
-      for (let line = 0; line < LINES_PER_PAGE; line++) if (L[first + line] === now) mask[line >>> 5] |= 1 << (line & 31);
-    }
-    return out;
+  /** The pages loaded from since startAccessLog(), each with the lines loads reached (accessLog.ts; every line unless recording). */
+  loadedLines(): LineMasks {
+    return this.log.loadedLines(this.frameOf);
   }
+
+  /** The pages stored to since startAccessLog(), each with the lines stores reached (accessLog.ts; every line unless recording). */
+  storedLines(): LineMasks {
+    return this.log.storedLines(this.frameOf);
+  }
+
+  private readonly frameOf = (key: number): number | undefined => this.pages.get(key)?.frame;
 
   flushTlb(): void {
     this.rTagA.fill(NO_TAG);
@@ -572,7 +586,7 @@ export class Memory {
     this.pages.clear();
     for (const [key, p] of img.pages) {
       this.u8.set(p.data, p.frame);
-      this.pages.set(key, { frame: p.frame, perm: p.perm, codeBlocks: 0, watchWrite: p.watchWrite, watchRead: p.watchRead, watchRanges: p.watchRanges.slice(), written: 0 });
+      this.pages.set(key, { frame: p.frame, perm: p.perm, codeBlocks: 0, watchWrite: p.watchWrite, watchRead: p.watchRead, watchRanges: p.watchRanges.slice(), read: 0, written: 0 });
     }
     this.freeFrames.length = 0;
     this.freeFrames.push(...img.freeFrames);
@@ -586,6 +600,10 @@ export class Memory {
     const o = lo & PAGE_MASK;
     if (o + size > PAGE_SIZE) return this.loadSplit(lo, hi, size);
     const page = this.translate(lo, hi, Perm.R, 'read');
+    const log = this.log;
+    if (page.read !== log.epoch) { page.read = log.epoch; log.noteLoad(pageKey(lo, hi), page.frame); }
+    const R = log.loadStamps;
+    if (R) R[(page.frame + o) >>> LINE_SHIFT] = R[(page.frame + o + size - 1) >>> LINE_SHIFT] = log.stamp[0];
     if (page.watchRead && this.observer) this.observer.watchedAccess(lo, hi, size, false);
     else this.fillRead(lo, hi, page);
     const b = page.frame + o;
@@ -618,10 +636,11 @@ export class Memory {
     const o = lo & PAGE_MASK;
     if (o + size > PAGE_SIZE) { this.storeSplit(lo, hi, size, vlo, vhi); return; }
     const page = this.translate(lo, hi, Perm.W, 'write');
-    if (page.written !== this.writeEpoch) { page.written = this.writeEpoch; this.writtenKeys.push(pageKey(lo, hi), page.frame); }
+    const log = this.log;
+    if (page.written !== log.epoch) { page.written = log.epoch; log.noteStore(pageKey(lo, hi), page.frame); }
     const b = page.frame + o;
-    const L = this.lineStamps;
-    if (L) L[b >>> LINE_SHIFT] = L[(b + size - 1) >>> LINE_SHIFT] = this.stamp[0];
+    const L = log.storeStamps;
+    if (L) L[b >>> LINE_SHIFT] = L[(b + size - 1) >>> LINE_SHIFT] = log.stamp[0];
     switch (size) {
       case 1: this.dv.setUint8(b, vlo); break;
       case 2: this.dv.setUint16(b, vlo, true); break;

@@ -53,8 +53,8 @@ export interface ExecOptions {
   quanta?: QuantumPolicy;
   /** How file system calls reach the host: a debugger's journal records and replays them (hostJournal.ts); default directly. */
   hostIo?: HostIo;
-  /** Stamp the memory lines guest stores reach (memory.ts recordStores): a debugger's time travel only. */
-  recordStores?: boolean;
+  /** Stamp the memory lines guest loads and stores reach (memory.ts recordAccesses): a debugger's time travel only. */
+  recordAccesses?: boolean;
 }
 
 export interface ExecResult {
@@ -123,7 +123,7 @@ export class UserProcess {
 
   /** Load `elf` and prepare its stack; throws ElfError/LoadError for programs we cannot run. */
   constructor(private readonly elf: ElfFile, argv: string[], execfn: string, private readonly opts: ExecOptions = {}) {
-    this.mem = new Memory(undefined, opts.recordStores ?? false);
+    this.mem = new Memory(undefined, opts.recordAccesses ?? false);
     this.rng = new Mulberry32(opts.seed ?? 0);
     this.out = (fd, b) => {
       if (b.length) this.lastByte[fd] = b[b.length - 1];

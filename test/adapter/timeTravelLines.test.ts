@@ -1,8 +1,9 @@
 // Reverse over a data breakpoint whose variable shares its page with one
 // stored to all along: the stretch summaries know the 8-byte lines stores
-// reached (memory.ts recordStores), not just their pages, so reverseContinue
-// passes over the stretches that stored only next door — and still lands
-// where going forward stopped (a store of the value already there counts),
+// and loads reached (memory.ts recordAccesses), not just their pages, so reverseContinue
+// passes over the stretches that stored (or, for a read/write watch, loaded)
+// only next door — and still lands where going forward stopped (a store of
+// the value already there counts),
 // as a search without summaries (no checkpoints: one replay from the start)
 // does. Guests: guests/neighbour.c (the watched pair.value next to pair.hot,
 // stored to in a long loop) and guests/escaped.c (the global `escaped`
@@ -36,19 +37,24 @@ describe('time travel: stretch summaries by line', { skip: SKIP }, () => {
     return ((await dc!.customRequest('kstackwatch.timeTravelStats')).body as { replayed_insns: number }).replayed_insns;
   }
 
-  /** A write data breakpoint on the 8 bytes at `&name`. */
-  async function watchWrites(name: string, frameId?: number): Promise<void> {
+  /** A data breakpoint on the 8 bytes at `&name` (writes, or reads and writes). */
+  async function watch(name: string, frameId?: number, accessType: DebugProtocol.DataBreakpointAccessType = 'write'): Promise<void> {
     const info = await dc!.dataBreakpointInfoRequest({ name: `&${name}`, asAddress: true, bytes: 8, frameId } as DebugProtocol.DataBreakpointInfoArguments);
     assert.ok(info.body.dataId, info.body.description);
-    const set = await dc!.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+    const set = await dc!.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType }] });
     assert.equal(set.body.breakpoints[0].verified, true, set.body.breakpoints[0].message);
   }
 
-  test('a data breakpoint next door to a hot variable: reverseContinue replays only the stretch of the same-value store, lands on it, and forward again is the same history', async () => {
+  /**
+   * neighbour.c with a data breakpoint on pair.value (`accessType`) and a
+   * function breakpoint on finish(): forward to the same-value store, on to
+   * finish(), then reverseContinue back to the store.
+   */
+  async function nextDoor(accessType: DebugProtocol.DataBreakpointAccessType): Promise<void> {
     dc = await startClient();
     let stop = stopWithTime();
     await launch(dc, { program: NEIGHBOUR, params: { loops: 500_000 }, checkpointInterval: 10_000 }, async () => {
-      await watchWrites('pair');
+      await watch('pair', undefined, accessType);
       await dc!.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'finish' }] });
     });
     const store = await stop;
@@ -57,7 +63,7 @@ describe('time travel: stretch summaries by line', { skip: SKIP }, () => {
     stop = stopWithTime();
     await dc.continueRequest({ threadId: store.event.body.threadId! });
     const finish = await stop;
-    assert.equal(finish.event.body.reason, 'function breakpoint', 'the stores to pair.hot, next door, do not stop');
+    assert.equal(finish.event.body.reason, 'function breakpoint', 'the loads and stores of pair.hot, next door, do not stop');
     const stats = (await dc.customRequest('kstackwatch.timeTravelStats')).body as { checkpoints: number };
     assert.ok(stats.checkpoints >= 6, `checkpoints: ${JSON.stringify(stats)}`);
 
@@ -77,6 +83,14 @@ describe('time travel: stretch summaries by line', { skip: SKIP }, () => {
     const again = await stop;
     assert.equal(again.event.body.reason, 'function breakpoint');
     assert.deepEqual(again.time, finish.time, 'forward again: finish() at the same moment');
+  }
+
+  test('a write data breakpoint next door to a hot variable: reverseContinue replays only the stretch of the same-value store, lands on it, and forward again is the same history', async () => {
+    await nextDoor('write');
+  });
+
+  test('a read/write data breakpoint next door to a hot variable (loaded and stored in the loop): the same, by the loads the summaries record too', async () => {
+    await nextDoor('readWrite');
   });
 
   test('escaped.c from the corruption after a long loop adding to `sink`: a data breakpoint on `escaped` (same page) + reverseContinue finds the leak, as a search without checkpoints does, replaying far less', async () => {
@@ -86,7 +100,7 @@ describe('time travel: stretch summaries by line', { skip: SKIP }, () => {
       await launch(dc, { program: ESCAPED, stackWatch: 'fn=victim var=slots[3] mw=1', cpus: 2, params: { loops: 1_000_000 }, ...extra });
       const corruption = await hit;
       const before = await replayedInsns();
-      await watchWrites('escaped', corruption.frames[0].id);
+      await watch('escaped', corruption.frames[0].id);
       const stop = stopWithTime();
       await dc.customRequest('reverseContinue', { threadId: corruption.event.body.threadId });
       const found = await stop;
