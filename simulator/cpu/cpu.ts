@@ -43,6 +43,8 @@ export type RunResult =
 
 const DISPATCH_SIZE = 1 << 14;
 const DISPATCH_MASK = DISPATCH_SIZE - 1;
+const STEP_TABLE_SIZE = 1 << 12;
+const STEP_TABLE_MASK = STEP_TABLE_SIZE - 1;
 /** Longest block; run() overshoots its budget by less than one block. */
 export const MAX_BLOCK_INSNS = 64;
 /**
@@ -109,6 +111,16 @@ export class Cpu implements MemoryObserver {
   private readonly coldEntries = new Map<Block, number>();
   private readonly stepBlocks = new Map<number, Map<number, Block>>();
   /**
+   * step()'s own dispatch table (one-instruction blocks), direct-mapped like
+   * the main one: nearly every short kernel quantum ends with a few steps
+   * (run() steps the instructions left when the budget ends inside a
+   * block), and looking each up in stepBlocks by page — a kernel page key
+   * is a double, boxed for every Map lookup — cost more than running it.
+   */
+  private readonly stepLo = new Int32Array(STEP_TABLE_SIZE);
+  private readonly stepHi = new Int32Array(STEP_TABLE_SIZE);
+  private readonly stepBlock: (Block | undefined)[] = new Array(STEP_TABLE_SIZE).fill(undefined);
+  /**
    * Blocks entered since startCoverage() (time travel's stretch summaries),
    * or null. Only lookups add to it — the dispatch table is emptied when it
    * starts, so every block entered looks itself up at least once — never the
@@ -130,6 +142,7 @@ export class Cpu implements MemoryObserver {
   constructor(readonly mem: Memory) {
     mem.observer = this;
     this.dispatchLo.fill(-1);
+    this.stepLo.fill(-1);
     const R = this.regs, F = this.flags;
     const helpers = {
       mulU64, mulLo64, mul1, imul1, imulN, div1, idiv1, shift, doubleShift, bitScan, compareFlags, addFlags,
@@ -249,13 +262,17 @@ export class Cpu implements MemoryObserver {
   step(end = -1): RunResult | null {
     const R = this.regs;
     const lo = R[RegSlot.RIP], hi = R[RegSlot.RIP + 1];
-    let block: Block;
-    try {
-      block = this.lookupIn(this.stepBlocks, lo, hi, 1);
-      this.covered?.add(block);
-    } catch (e) {
-      return this.faultResult(e, lo, hi);
+    const slot = (lo ^ (lo >>> 14)) & STEP_TABLE_MASK;
+    let block = this.stepBlock[slot];
+    if (this.stepLo[slot] !== lo || this.stepHi[slot] !== hi || block === undefined) {
+      try {
+        block = this.lookupIn(this.stepBlocks, lo, hi, 1);
+      } catch (e) {
+        return this.faultResult(e, lo, hi);
+      }
+      this.stepLo[slot] = lo; this.stepHi[slot] = hi; this.stepBlock[slot] = block;
     }
+    this.covered?.add(block);
     this.resumeFlag = false;
     this.trap[1] = 1;
     const start = this.insnCount; // generated code moves it while it calls out (Emitter.exact)
@@ -412,6 +429,8 @@ export class Cpu implements MemoryObserver {
     this.stepBlocks.clear();
     this.dispatchLo.fill(-1);
     this.dispatchBlock.fill(undefined);
+    this.stepLo.fill(-1);
+    this.stepBlock.fill(undefined);
   }
 
   /** MemoryObserver: a write hit a page with compiled code. */
@@ -427,6 +446,8 @@ export class Cpu implements MemoryObserver {
       this.stepBlocks.get(pageKey(b.ipLo, b.ipHi))?.delete(b.ipLo);
       const slot = (b.ipLo ^ (b.ipLo >>> 14)) & DISPATCH_MASK;
       if (this.dispatchBlock[slot] === b) { this.dispatchBlock[slot] = undefined; this.dispatchLo[slot] = -1; }
+      const stepSlot = (b.ipLo ^ (b.ipLo >>> 14)) & STEP_TABLE_MASK;
+      if (this.stepBlock[stepSlot] === b) { this.stepBlock[stepSlot] = undefined; this.stepLo[stepSlot] = -1; }
     }
     this.trap[0] |= TrapBit.CODE_WRITE;
   }
