@@ -156,11 +156,11 @@ export class ReverseSearch {
     let end = this.host.time();
     const origins: ReplayOrigin[] = this.checkpoints.before(end.insns);
     if (origins.length === 0 || origins[origins.length - 1] !== this.checkpoints.latest(0)) origins.push('boot');
-    /** The checkpoint that ends the stretch (null: now, whose stretch is always replayed). */
+    /** The checkpoint that ends the stretch (null: now; that stretch's summary is the one being recorded). */
     let later: SessionCheckpoint | null = null;
     for (const origin of origins) {
       // …skipping, without a replay, the stretches whose summary says nothing there could stop
-      if (origin !== 'boot' && later && !this.mayStopBetween(origin, later)) {
+      if (origin !== 'boot' && !this.mayStopBetween(origin, later)) {
         end = { insns: origin.insns, time_ns: origin.timeNs };
         later = origin;
         continue;
@@ -199,12 +199,13 @@ export class ReverseSearch {
   }
 
   /**
-   * Could going forward from checkpoint `from` to the next one, `to`, stop
-   * anywhere with today's breakpoints, data breakpoints and stack watches?
-   * Only a recorded summary of that stretch can say no.
+   * Could going forward from checkpoint `from` to the next one, `to` (null:
+   * to now), stop anywhere with today's breakpoints, data breakpoints and
+   * stack watches? Only a recorded summary of that stretch can say no (to
+   * now: the one being recorded, when the machine ran on from `from`).
    */
-  private mayStopBetween(from: SessionCheckpoint, to: SessionCheckpoint): boolean {
-    const s = this.checkpoints.summaryBetween(from, to);
+  private mayStopBetween(from: SessionCheckpoint, to: SessionCheckpoint | null): boolean {
+    const s = to ? this.checkpoints.summaryBetween(from, to) : this.host.recordingSummary(from);
     if (!s || s.events > 0) return true;
     if (this.host.stoppingAddresses().some((a) => mayHaveRun(s, a))) return true;
     // a read/write watch stops on loads too

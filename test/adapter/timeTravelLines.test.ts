@@ -74,9 +74,11 @@ describe('time travel: stretch summaries by line', { skip: SKIP }, () => {
     assert.equal(back.event.body.reason, 'data breakpoint');
     assert.equal(back.frames[0].line, STORE_SAME_LINE);
     assert.deepEqual(back.time, store.time, 'the moment going forward stopped there');
-    // a page-granular summary has pair.hot's page in every stretch: each would be replayed
+    // A page-granular summary has pair.hot's page in every stretch: each would be replayed, more than the distance
+    // in all. Line summaries replay the store's stretch only (checkpoints are taken at the ends of the forward
+    // run's slices, whose lengths follow the host's speed: no tighter bound holds on every host).
     const replayed = await replayedInsns() - before;
-    assert.ok(replayed < (finish.time.insns - store.time.insns) / 4, `replayed ${replayed} of the ${finish.time.insns - store.time.insns} instructions between them`);
+    assert.ok(replayed < finish.time.insns - store.time.insns, `replayed ${replayed} of the ${finish.time.insns - store.time.insns} instructions between them`);
 
     stop = stopWithTime();
     await dc.continueRequest({ threadId: back.event.body.threadId! });
@@ -115,6 +117,7 @@ describe('time travel: stretch summaries by line', { skip: SKIP }, () => {
     const lines = await back({ checkpointInterval: 10_000 });
     const none = await back({ checkpointMemory: 0 });
     assert.deepEqual(lines.stop.time, none.stop.time);
-    assert.ok(lines.replayed < lines.total / 4, `replayed ${lines.replayed} of ${lines.total}`);
+    // every stretch back to the leak (page summaries) is more than the whole history; see above
+    assert.ok(lines.replayed < lines.total, `replayed ${lines.replayed} of ${lines.total}`);
   });
 });
