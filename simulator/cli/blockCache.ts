@@ -12,18 +12,19 @@
 // code cache: codeCache.ts) and its name carries the node version and CPU
 // architecture (V8 rejects code cached by another V8 or other flags; the
 // file's content is hashed, since V8 does not check it). Written at exit
-// when the run compiled anything new, to a temporary name renamed into
-// place, so concurrent runs each read a whole file. On only when bin/ksw
+// (see save: a first run stores the blocks' source, the next V8's code cache
+// of them), to a temporary name renamed into place, so concurrent runs each
+// read a whole file. On only when bin/ksw
 // runs the bundle through its code cache (launch.ts), so KSW_NO_CODE_CACHE=1
 // turns both off; any I/O problem means running without it.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
-import { BlockCode, blockKey, BlockStore, CompileReads, factorySource, parseBlockKey, setBlockStore, StoredBlock } from '../cpu/blockStore';
+import { BlockCode, blockKey, BlockStore, CompileReads, FACTORY_HEAD, FACTORY_TAIL, factorySource, parseBlockKey, setBlockStore, StoredBlock } from '../cpu/blockStore';
 import { bundleIdentity, BundleIdentity, contentHash, nameHash, pruneEntries } from './codeCache';
 
-const MAGIC = 'KSWBLK02';
+const MAGIC = 'KSWBLK03';
 /**
  * magic; bundle length and hash (2 lanes); block count; lengths of the
  * sections (int32 words, bytes, source, V8 data); hash of the sections (2 lanes)
@@ -60,8 +61,9 @@ export class FileBlockStore implements BlockStore {
   private source = '';
   private factories: StoredBlock['factory'][] = [];
   private readonly added: [string, BlockCode][] = [];
-  /** The file needs writing at exit: new blocks, or its V8 data was missing or rejected. */
-  private stale = false;
+  /** The file's script (its factories), and its sections before the V8 data, while they may be written again. */
+  private script: vm.Script | null = null;
+  private sections: { count: number; words: number; bytes: number; source: number; data: Buffer } | null = null;
 
   constructor(private readonly file: string, private readonly id: BundleIdentity) {
     try {
@@ -85,7 +87,6 @@ export class FileBlockStore implements BlockStore {
     // (code compiled again in the same run, after a write to its page, is stored once)
     if (this.added.some(([k, c]) => k === key && c.body === code.body && sameReads(c.reads, code.reads))) return;
     this.added.push([key, code]);
-    this.stale = true;
   }
 
   /** Blocks read from the file (for tests). */
@@ -111,7 +112,10 @@ export class FileBlockStore implements BlockStore {
     const source = buf.toString('utf8', sourceAt, sourceAt + sourceLength);
     const cachedData = dataLength > 0 ? buf.subarray(sourceAt + sourceLength) : undefined;
     const script = new vm.Script(source, { filename: FILENAME, cachedData });
-    if (cachedData === undefined || script.cachedDataRejected) this.stale = true;
+    if (cachedData === undefined || script.cachedDataRejected) {
+      this.script = script;
+      this.sections = { count, words, bytes: byteCount, source: sourceLength, data: buf.subarray(HEADER, sourceAt + sourceLength) };
+    }
     this.factories = script.runInThisContext() as StoredBlock['factory'][];
     this.ints = ints;
     this.bytes = buf.subarray(bytesAt, bytesAt + byteCount);
@@ -139,9 +143,23 @@ export class FileBlockStore implements BlockStore {
     };
   }
 
-  /** Write the file if this run compiled anything new (at exit; best effort). */
+  /**
+   * At exit (best effort). When this run compiled blocks, write them all
+   * (the file's and the new), as source only: compiling a script of them now
+   * for V8's code cache would cost this run more than the cache saves the
+   * next. When it compiled none but the file had no usable V8 data, add the
+   * code cache of the file's script, which now holds every factory this run
+   * made — at little cost, since V8 compiled them anyway.
+   */
   save(): void {
-    if (!this.stale) return;
+    if (this.added.length > 0) this.saveBlocks();
+    else if (this.script !== null && this.sections !== null) {
+      const s = this.sections;
+      this.write(s.count, s.words, s.bytes, s.source, [s.data, this.script.createCachedData()]);
+    }
+  }
+
+  private saveBlocks(): void {
     // the stored blocks, then the new ones; per key only the newest MAX_VARIANTS
     const both: [string, BlockCode][] = [...this.stored.keys()].flatMap((k) => this.get(k).map((b): [string, BlockCode] => [k, b])).concat(this.added);
     const perKey = new Map<string, number>();
@@ -166,12 +184,17 @@ export class FileBlockStore implements BlockStore {
     const source = `[\n${factories.join(',\n')}\n]`;
     const src = Buffer.from(source, 'utf8');
     if (src.length !== source.length) return; // generated code is ASCII: the offsets above count bytes and characters alike
-    const data = new vm.Script(source, { filename: FILENAME }).createCachedData();
-    const payload = Buffer.concat([Buffer.from(Int32Array.from(ints).buffer), Uint8Array.from(bytes), src, data]);
+    this.write(all.length, ints.length, bytes.length, src.length, [Buffer.from(Int32Array.from(ints).buffer), Uint8Array.from(bytes), src]);
+  }
+
+  /** Write the file: the header, then the sections (int32 words, fetched bytes, source, V8 data if any). */
+  private write(count: number, words: number, byteCount: number, sourceLength: number, parts: Uint8Array[]): void {
+    const payload = Buffer.concat(parts);
+    const dataLength = payload.length - 4 * words - byteCount - sourceLength;
     const header = Buffer.alloc(HEADER);
     header.write(MAGIC, 0, 'latin1');
     const [c, d] = contentHash(payload);
-    [this.id.size, this.id.hash[0], this.id.hash[1], all.length, ints.length, bytes.length, src.length, data.length, c, d]
+    [this.id.size, this.id.hash[0], this.id.hash[1], count, words, byteCount, sourceLength, dataLength, c, d]
       .forEach((v, i) => header.writeUInt32LE(v >>> 0, MAGIC.length + 4 * i));
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
@@ -196,8 +219,7 @@ function sameReads(a: CompileReads, b: CompileReads): boolean {
 
 /** The body of a block from its factory's source (the inverse of factorySource). */
 function bodyOf(factory: string): string {
-  const open = factory.indexOf('{return (function block(){\n') + '{return (function block(){\n'.length;
-  return factory.slice(open, factory.length - '});})'.length);
+  return factory.slice(FACTORY_HEAD.length, factory.length - FACTORY_TAIL.length);
 }
 
 /**

@@ -70,13 +70,18 @@ export interface BlockStore {
 /** The names generated code refers to (CodeEnvironment, then the memory accessors): a factory's parameters before IPS. */
 export const ENV_NAMES: readonly string[] = ['R', 'F', 'X', 'S', 'Q', 'T', 'P', 'H', 'C', 'ld8', 'ld16', 'ld32', 'ld64', 'st8', 'st16', 'st32', 'st64'];
 
+/** What comes before and after a block's body in its factory's source (factorySource). */
+export const FACTORY_HEAD = `function(${ENV_NAMES.join(',')},IPS){return (function block(){\n`;
+export const FACTORY_TAIL = '});}';
+
 /**
- * The JavaScript of a block's factory, as one expression: what
- * `new Function(...ENV_NAMES, 'IPS', …)` makes of the body (compiler.ts),
- * parenthesized so that V8 compiles it eagerly with its script.
+ * The JavaScript of a block's factory, as one function expression: what
+ * `new Function(...ENV_NAMES, 'IPS', …)` makes of the body (compiler.ts).
+ * Not parenthesized: in a script of many, V8 compiles each only when its
+ * block is first made.
  */
 export function factorySource(body: string): string {
-  return `(function(${ENV_NAMES.join(',')},IPS){return (function block(){\n${body}});})`;
+  return FACTORY_HEAD + body + FACTORY_TAIL;
 }
 
 let current: BlockStore | null = null;

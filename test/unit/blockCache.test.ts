@@ -1,7 +1,8 @@
 // The block cache (simulator/cli/blockCache.ts, cpu/blockStore.ts): a run of
 // a real musl program stores its blocks; the next run of it takes every
 // block from the file, compiles nothing, and behaves exactly as a run
-// without the cache. A rebuilt program at the same path runs its new code
+// without the cache (the first run stores the blocks' source, the second
+// V8's code cache of them). A rebuilt program at the same path runs its new code
 // (the blocks whose bytes changed are compiled again, kept beside the old
 // ones); a file made by
 // another bundle, or damaged, is not used. Through bin/ksw: a second
@@ -72,6 +73,11 @@ function counting(file: string, id: BundleIdentity): { store: FileBlockStore; pu
   return { store, puts: () => n };
 }
 
+/** The length of the V8 code cache in a block cache file (its header's eighth word after the magic). */
+function v8DataLength(file: string): number {
+  return fs.readFileSync(file).readUInt32LE(8 + 4 * 7);
+}
+
 const ID: BundleIdentity = { bundle: '/opt/ksw/dist/ksw.js', size: 1000, hash: [0x12345678, 0x9abcdef0], blocksDir: path.join(tmp, 'blocks') };
 
 test('a second run takes every block from the file and runs exactly as without it', { skip: skipUnless('musl-gcc') }, () => {
@@ -87,12 +93,20 @@ test('a second run takes every block from the file and runs exactly as without i
   first.store.save();
   assert.deepEqual(fs.readdirSync(ID.blocksDir), [path.basename(file)], 'one file, no temporary left');
 
+  assert.equal(v8DataLength(file), 0, 'the first run writes the blocks as source only');
+
   const second = counting(file, ID);
   assert.equal(second.store.storedCount, first.puts());
   assert.deepEqual(run(prog, second.store), plain, 'same output, status and instruction count');
   assert.equal(second.puts(), 0, 'nothing compiled on the second run');
-  const mtime = fs.statSync(file).mtimeMs;
   second.store.save();
+  assert.ok(v8DataLength(file) > 0, 'the second run adds V8\'s code cache of the blocks');
+
+  const third = counting(file, ID);
+  assert.deepEqual(run(prog, third.store), plain);
+  assert.equal(third.puts(), 0);
+  const mtime = fs.statSync(file).mtimeMs;
+  third.store.save();
   assert.equal(fs.statSync(file).mtimeMs, mtime, 'nothing new: the file is not rewritten');
 });
 
@@ -161,6 +175,7 @@ test('bin/ksw: a second ksw exec uses the cache and prints the same; KSW_NO_CODE
   const files = fs.readdirSync(blocks);
   assert.equal(files.length, 1);
   assert.match(files[0], /^exec-[0-9a-f]{8}\.bin$/);
+  assert.deepEqual(ksw(), expected); // adds V8's code cache
   const written = fs.statSync(path.join(blocks, files[0])).mtimeMs;
   assert.deepEqual(ksw(), expected);
   assert.equal(fs.statSync(path.join(blocks, files[0])).mtimeMs, written, 'every block came from the file: not rewritten');
