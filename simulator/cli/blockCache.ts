@@ -30,8 +30,9 @@ const MAGIC = 'KSWBLK03';
  * sections (int32 words, bytes, source, V8 data); hash of the sections (2 lanes)
  */
 const HEADER = MAGIC.length + 4 * 10;
-/** Blocks kept per program (the oldest go first). */
+/** Blocks kept per program, and their source's total length (the oldest go first): a big program's file stays a few MB. */
 const MAX_BLOCKS = 16384;
+const MAX_SOURCE = 8 << 20;
 /** Blocks kept per compile key (the newest): code that differs between runs, or within one. */
 const MAX_VARIANTS = 4;
 /** Program files kept in the directory. */
@@ -164,11 +165,14 @@ export class FileBlockStore implements BlockStore {
     const both: [string, BlockCode][] = [...this.stored.keys()].flatMap((k) => this.get(k).map((b): [string, BlockCode] => [k, b])).concat(this.added);
     const perKey = new Map<string, number>();
     for (const [k] of both) perKey.set(k, (perKey.get(k) ?? 0) + 1);
-    const all = both.filter(([k]) => {
+    let all = both.filter(([k]) => {
       const left = perKey.get(k)!;
       perKey.set(k, left - 1);
       return left <= MAX_VARIANTS;
     }).slice(-MAX_BLOCKS);
+    let sourceLength = 0, first = all.length;
+    while (first > 0 && sourceLength + all[first - 1][1].body.length <= MAX_SOURCE) sourceLength += all[--first][1].body.length;
+    all = all.slice(first);
     const ints: number[] = [], bytes: number[] = [], factories: string[] = [];
     let at = 2; // after "[\n"
     for (const [key, code] of all) {
