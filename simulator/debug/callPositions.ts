@@ -2,14 +2,13 @@
 // in history (retired instructions) right after the call that made it,
 // recorded by the call observer per task and shadow-stack index, with the
 // function the call entered. A slot is rewritten whenever a frame at that
-// index is entered by a call, so a slot whose function is the live frame's
+// index is entered — by a call instruction, or by a host function calling
+// into the module (a sort() comparison, a work item: the kernel's call
+// observer sees those too) — so a slot whose function is the live frame's
 // describes that frame. (Not the return address: KStackWatch's exit probe
-// replaces it with a trampoline.) A frame entered otherwise (a host
-// function calling into the module, a thread's first function) is not
-// recorded: a slot left from an earlier call of the same function at the
-// same index would then be taken for it — a host callback into a function
-// the same task called directly at the same depth before, which the
-// bundled code never does.
+// replaces it with a trampoline.) A thread's first function is not entered
+// by a call: its slot is never written, and the runtime takes the thread's
+// first run instead.
 // It is part of the history: a checkpoint copies it with the target.
 
 interface Slots {

@@ -15,7 +15,7 @@ import { DataWatchAttr, DataWatchHit, ProbeError, WatchState } from './target';
 import type { BreakpointResult, DataBreakpointSpec } from './types';
 
 export interface DataBreakpointHost {
-  insertWatch(attr: DataWatchAttr, hit: (h: DataWatchHit) => void): { slot: number };
+  insertWatch(attr: DataWatchAttr, hit: (h: DataWatchHit) => void, armed: () => void): { slot: number };
   removeWatch(handle: { slot: number }): void;
   watchState(handle: { slot: number }): WatchState;
   read(address: bigint, length: number): bigint | undefined;
@@ -135,7 +135,9 @@ export class DataBreakpointManager {
     const problem = watchableProblem(parsed.address, parsed.length);
     if (problem) { b.result = b.shown = { id, verified: false, message: problem }; return b; }
     try {
-      b.handle = this.host.insertWatch({ address: b.address, length: b.length, kind: access }, (h) => this.onHit(b, h));
+      // the value a hit compares with: now, and again when a waiting watch arms (stores meanwhile went unseen)
+      const remember = (): void => { b.lastValue = this.host.read(b.address, b.length); };
+      b.handle = this.host.insertWatch({ address: b.address, length: b.length, kind: access }, (h) => this.onHit(b, h), remember);
       b.lastValue = this.host.read(b.address, b.length);
       b.result = this.armedResult(b, b.handle);
     } catch (e) {

@@ -36,7 +36,8 @@ const SESSION_FIELDS = new Set<string | symbol>(['kernel', 'mem', 'probes', 'wat
 
 /** A debugger data watchpoint: its hw_breakpoint is re-registered around checkpoints, so the slot (-1: waiting for one) is read through it. */
 class WatchHandle {
-  constructor(public bp: HwBreakpoint, readonly attr: HwBreakpointAttr, readonly handler: (hit: HwBreakpointHit) => void) {}
+  constructor(public bp: HwBreakpoint, readonly attr: HwBreakpointAttr, readonly handler: (hit: HwBreakpointHit) => void,
+    readonly armed?: () => void) {}
   get slot(): number { return this.bp.slot; }
 }
 
@@ -67,10 +68,10 @@ export class KernelTarget implements Target {
     this.mem = m.mem;
     const cpu = m.cpu;
     const tracker = this.tracker, calls = this.calls;
-    m.hooks.set('callObserver', (t) => {
+    m.hooks.set('callObserver', (t, _retLo, _retHi, unretired) => {
       tracker.record(t, t.shadow.depth, cpu.regs[8], cpu.regs[9]);
       const d = t.shadow.depth;
-      calls.record(t, d, cpu.insnCount, t.shadow.targetLo(d - 1), t.shadow.targetHi(d - 1));
+      calls.record(t, d, cpu.insnCount + unretired, t.shadow.targetLo(d - 1), t.shadow.targetHi(d - 1));
     });
     this.kernel.listeners.push((e) => this.onKernelEvent(e));
     m.hooks.taskListeners.push((t, what) => (what === 'created' ? events.taskCreated(t) : events.taskExited(t)));
@@ -257,11 +258,11 @@ export class KernelTarget implements Target {
   }
 
   /** A watchpoint that yields to the guest's hw_breakpoints (hwBreakpoint.ts): without a free slot it waits for one. */
-  insertWatch(attr: DataWatchAttr, hit: (h: DataWatchHit) => void): unknown {
+  insertWatch(attr: DataWatchAttr, hit: (h: DataWatchHit) => void, armed?: () => void): unknown {
     try {
       const hwAttr: HwBreakpointAttr = { address: attr.address, length: attr.length, kind: attr.kind };
       const handler = (h: HwBreakpointHit): void => hit({ task: h.task, insn: this.machine.cpu.trapInsn });
-      const w = new WatchHandle(this.kernel.hw.registerYielding(hwAttr, handler), hwAttr, handler);
+      const w = new WatchHandle(this.kernel.hw.registerYielding(hwAttr, handler, armed), hwAttr, handler, armed);
       this.watches.add(w);
       return w;
     } catch (e) {
@@ -341,7 +342,7 @@ export class KernelTarget implements Target {
         const f = this.functionAt(p.address)!;
         k.kprobes.register(p, f.start, f.size, { first: true });
       }
-      for (const w of this.watches) w.bp = k.hw.registerYielding(w.attr, w.handler);
+      for (const w of this.watches) w.bp = k.hw.registerYielding(w.attr, w.handler, w.armed);
     }
   }
 

@@ -279,7 +279,7 @@ export class DebugRuntime extends EventEmitter {
       },
     };
     const dataHost: DataBreakpointHost = {
-      insertWatch: (attr, hit) => t.insertWatch(attr, hit) as { slot: number },
+      insertWatch: (attr, hit, armed) => t.insertWatch(attr, hit, armed) as { slot: number },
       removeWatch: (h) => t.removeWatch(h),
       watchState: (h) => t.watchState(h),
       read: (a, n) => this.inspect.readScalar(a, n),

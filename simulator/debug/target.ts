@@ -102,9 +102,10 @@ export interface Target {
   removeProbe(addr: bigint): void;
   /**
    * A hardware data watchpoint (throws ProbeError with a reason). It may be
-   * waiting for a debug register (the guest's come first): see watchState.
+   * waiting for a debug register (the guest's come first): see watchState;
+   * `armed` is called when a waiting one gets a register mid-run.
    */
-  insertWatch(attr: DataWatchAttr, hit: (h: DataWatchHit) => void): unknown;
+  insertWatch(attr: DataWatchAttr, hit: (h: DataWatchHit) => void, armed?: () => void): unknown;
   removeWatch(handle: unknown): void;
   /** The debug register a watchpoint is in now, or why it has none at this point of the history. */
   watchState(handle: unknown): WatchState;

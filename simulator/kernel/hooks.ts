@@ -25,8 +25,14 @@ export interface SingleHooks {
    * trampoline — like the kernel's ftrace_graph_ret_addr.
    */
   unwindFixup: (task: Task, rets: bigint[]) => bigint[];
-  /** A debugger: called after every call instruction of a kernel task (the shadow stack already has the frame). */
-  callObserver: (task: Task, retLo: number, retHi: number) => void;
+  /**
+   * A debugger: called after every call instruction of a kernel task, and
+   * when a host function calls into the guest (the shadow stack already has
+   * the frame). `unretired`: instructions the CPU's count is still short of
+   * the moment the function is entered (a host function's block counts its
+   * one instruction once it returns).
+   */
+  callObserver: (task: Task, retLo: number, retHi: number, unretired: number) => void;
   /**
    * A debugger, asked before a task runs a quantum and, while it answers
    * 'step', after each of its instructions: 'run' runs the quantum at full

@@ -54,6 +54,8 @@ export interface HwBreakpoint {
   readonly handler: (hit: HwBreakpointHit) => void;
   /** A debugger's breakpoint, which gives its slot up to the guest's. */
   readonly yields?: boolean;
+  /** A parked yielding breakpoint got a slot again: it watches from here on (what it watches may have changed meanwhile). */
+  readonly armed?: () => void;
 }
 
 /** The registry's own view: the slot moves when a yielding breakpoint is moved or parked. */
@@ -117,9 +119,9 @@ export class HwBreakpoints {
    * A debugger's breakpoint: in the first free slot, else parked (slot -1)
    * until the guest frees one. Never takes a slot from the guest.
    */
-  registerYielding(attr: HwBreakpointAttr, handler: (hit: HwBreakpointHit) => void): HwBreakpoint {
+  registerYielding(attr: HwBreakpointAttr, handler: (hit: HwBreakpointHit) => void, armed?: () => void): HwBreakpoint {
     validateAttr(attr);
-    const bp: Registered = { slot: -1, attr: { ...attr }, handler, yields: true };
+    const bp: Registered = { slot: -1, attr: { ...attr }, handler, yields: true, armed };
     const free = this.slots.indexOf(null);
     if (free >= 0) this.install(bp, free); else this.parked.push(bp);
     return bp;
@@ -155,7 +157,7 @@ export class HwBreakpoints {
     this.slots[slot] = null;
     for (const pc of this.m.percpu) this.program(pc, bp, { ...bp.attr, disabled: true });
     const next = this.parked.shift();
-    if (next) this.install(next, slot);
+    if (next) { this.install(next, slot); next.armed?.(); }
   }
 
   private reinstall(pc: PerCpu): void {

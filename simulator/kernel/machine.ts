@@ -143,8 +143,7 @@ export class Machine {
       const t = sched.runningTask;
       if (!t) return;
       t.shadow.push(retLo, retHi, R[RegSlot.RIP], R[RegSlot.RIP + 1]);
-      const observer = hooks.get('callObserver');
-      if (observer) observer(t, retLo, retHi);
+      this.observeCall(t, retLo, retHi, 0);
     };
     this.cpu.onRet = () => {
       const t = sched.runningTask;
@@ -311,6 +310,17 @@ export class Machine {
     this.tasks.push(task);
     for (const l of this.hooks.taskListeners) l(task, 'created');
     return task;
+  }
+
+  /**
+   * `t` entered a function whose frame is now on top of its shadow stack,
+   * returning to (retLo, retHi): after a call instruction, or when a host
+   * function calls into the guest (a callback) — a debugger's call observer
+   * sees both alike (restartFrame's call positions, the frames' entry SPs).
+   */
+  observeCall(t: Task, retLo: number, retHi: number, unretired: number): void {
+    const observer = this.hooks.get('callObserver');
+    if (observer) observer(t, retLo, retHi, unretired);
   }
 
   private writeTaskStruct(t: Task): void {

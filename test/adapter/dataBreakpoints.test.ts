@@ -9,10 +9,12 @@ import * as assert from 'node:assert/strict';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import * as path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { DEBUGGEE, launch, lineOf, nextStop, ROOT, SCENARIOS, SKIP, startClient, stopClient } from './harness';
+import { DEBUGGEE, GUESTS, launch, lineOf, nextStop, ROOT, SCENARIOS, SKIP, startClient, stopClient } from './harness';
 
 /** A module that starts KStackWatch itself (its debugfs control file) for a while: the pool takes every debug register. */
 const KT_CONTROL = path.join(ROOT, 'test/kernel/guests/kt_control.c');
+/** A module whose KStackWatch takes the debug registers while it changes `value`, then frees them. */
+const REARM = path.join(GUESTS, 'rearm.c');
 
 const BUMP_LINE = lineOf(DEBUGGEE, 'WRITE_ONCE(*where, READ_ONCE(*where) + 1);');
 
@@ -135,6 +137,31 @@ describe('data breakpoints', { skip: SKIP }, () => {
     assert.deepEqual(await stopAt(() => dc!.continueRequest({ threadId: tid })), writer);
     assert.deepEqual(await stopAt(() => dc!.continueRequest({ threadId: tid })), corrupt);
     assert.deepEqual(await stopAt(() => dc!.continueRequest({ threadId: tid })), exit);
+  });
+
+  test('set before launch, waiting while KStackWatch holds the registers, armed mid-run: its first stop shows the value it had when it armed, not when it was set', async () => {
+    dc = await startClient();
+    const texts: string[] = [];
+    dc.on('stopped', (e: DebugProtocol.StoppedEvent) => texts.push(e.body.description ?? ''));
+    const stopped = nextStop(dc);
+    await launch(dc, { program: REARM }, async () => {
+      const info = await dc!.dataBreakpointInfoRequest({ name: 'value' });
+      assert.ok(info.body.dataId, info.body.description);
+      const set = await dc!.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+      assert.equal(set.body.breakpoints[0].verified, true);
+    });
+    const { event, frames } = await stopped;
+    assert.equal(event.body.reason, 'data breakpoint');
+    assert.equal(frames[0].line, lineOf(REARM, '/* ARMED:'));
+    // value went 1 → 2 while the watch waited (rearm_victim, under KStackWatch's pool); this store is 2 → 3
+    assert.match(event.body.description ?? '', /value .* written by insmod \(pid \d+\): 0x2 → 0x3$/);
+    // back to the start and forward again: the same text
+    const back = nextStop(dc);
+    await dc.customRequest('reverseContinue', { threadId: event.body.threadId });
+    assert.equal((await back).event.body.reason, 'entry');
+    const again = nextStop(dc);
+    await dc.continueRequest({ threadId: event.body.threadId! });
+    assert.equal((await again).event.body.description, event.body.description);
   });
 
   test('a fifth data breakpoint finds no slot; with mw=1 KStackWatch leaves three', async () => {

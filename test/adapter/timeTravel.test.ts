@@ -18,6 +18,8 @@ const WATCH = 'fn=victim var=slots[3] mw=1';
 const LONGRUN = path.join(GUESTS, 'longrun.c');
 const STORE_SAME_LINE = lineOf(LONGRUN, '/* SAME:');
 const TIME_EVENT = 'kstackwatch.time';
+/** cmp_int() called directly, then by the kernel's sort() at the same call depth. */
+const HOSTCB = path.join(GUESTS, 'hostcb.c');
 
 describe('time travel', { skip: SKIP }, () => {
   let dc: DebugClient | null = null;
@@ -195,6 +197,24 @@ describe('time travel', { skip: SKIP }, () => {
     await ended;
     assert.ok(outputs.some((o) => o.includes('victim: slots[3]=0x1234')), outputs.join(''));
     assert.ok(!outputs.some((o) => o.includes('victim: slots[3]=0xbad0bad')), outputs.join(''));
+  });
+
+  test('restartFrame of a frame a host function entered (sort()\'s callback) goes to that call, not to an earlier direct call of the same function at the same depth', async () => {
+    dc = await startClient();
+    const hit = stopWithTime(dc);
+    await launch(dc, { program: HOSTCB }, () => dc!.setBreakpointsRequest({ source: { path: HOSTCB }, breakpoints: [{ line: lineOf(HOSTCB, '/* CMP:'), condition: 'calls == 3' }] }));
+    const cmp = await hit;
+    assert.match(cmp.frames[0].name, /^cmp_int\+/);
+    assert.equal(await evaluate(cmp.frames[0].id, 'calls'), '3');
+    const stop = stopWithTime(dc);
+    await dc.restartFrameRequest({ frameId: cmp.frames[0].id });
+    const entry = await stop;
+    assert.equal(entry.event.body.reason, 'restart');
+    assert.match(entry.frames[0].name, /^cmp_int\+0x0$/);
+    // the fourth call, which sort() made, just begun: not compare_directly()'s call at the start of the run
+    assert.equal(await evaluate(entry.frames[0].id, 'calls'), '3');
+    assert.ok(!entry.frames.some((f) => f.name.startsWith('compare_directly')), entry.frames.map((f) => f.name).join(' < '));
+    assert.ok(entry.time.insns < cmp.time.insns && entry.time.insns > cmp.time.insns - 8, `${entry.time.insns} vs ${cmp.time.insns}`);
   });
 
   test('restartFrame goes back to the entry of a live activation: a caller frame in another thread, and the innermost frame', async () => {

@@ -65,6 +65,7 @@ export function defineCallingHost(m: Machine, name: string, start: () => Calling
     t.shadow.push(eLo, eHi, cLo, cHi);
     m.cpu.regs[RegSlot.RIP] = cLo;
     m.cpu.regs[RegSlot.RIP + 1] = cHi;
+    m.observeCall(t, eLo, eHi, 1); // inside a host function's block: its one instruction retires after it
     return NO_RETURN;
   });
   return entry;
