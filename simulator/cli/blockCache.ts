@@ -42,10 +42,29 @@ const FILENAME = 'ksw-blocks.js';
 /**
  * Each block in the int32 section: lo, hi, maxInsns, trace, hooked, length,
  * where its factory lies in the source (start, end), the counts of its
- * fetch words, hook-question words, IPS words, pages and fetched bytes; then
+ * fetch words, hook-question words, IPS words, pages (two words each: a
+ * kernel page's key does not fit one) and fetched bytes; then
  * those arrays (the fetched bytes are in the byte section, in block order).
  */
 const BLOCK_WORDS = 13;
+
+/**
+ * Page keys (memory.ts pageKey: high half × 2^20 + page number in the low
+ * 4 GiB) as int32 pairs and back. A kernel address's key is about 2^52:
+ * written as one int32 it came back as another page, so a probe's int3
+ * written there later did not reach the stored block and stale code ran.
+ */
+function splitPageKeys(keys: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < keys.length; i++) out.push(Math.floor(keys[i] / 0x100000) | 0, keys[i] % 0x100000);
+  return out;
+}
+
+function joinPageKeys(words: Int32Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < words.length; i += 2) out.push((words[i] >>> 0) * 0x100000 + words[i + 1]);
+  return out;
+}
 
 /** The cache file of a program (by its absolute path) for this bundle, command, node and architecture. */
 export function blockCachePath(id: BundleIdentity, slot: string, program: string): string {
@@ -127,7 +146,7 @@ export class FileBlockStore implements BlockStore {
       const placed = { word: w, byte: b, index: n }, list = this.stored.get(key);
       if (list) list.push(placed); else this.stored.set(key, [placed]);
       b += ints[w + 12];
-      w += BLOCK_WORDS + ints[w + 8] + ints[w + 9] + ints[w + 10] + ints[w + 11];
+      w += BLOCK_WORDS + ints[w + 8] + ints[w + 9] + ints[w + 10] + 2 * ints[w + 11];
     }
   }
 
@@ -136,7 +155,7 @@ export class FileBlockStore implements BlockStore {
     const srcStart = ints[w + 6], srcEnd = ints[w + 7];
     let at = w + BLOCK_WORDS;
     const take = (k: number) => ints.subarray(at, (at += k));
-    const fetches = take(ints[w + 8]), asked = take(ints[w + 9]), ips = take(ints[w + 10]), pages = take(ints[w + 11]);
+    const fetches = take(ints[w + 8]), asked = take(ints[w + 9]), ips = take(ints[w + 10]), pages = joinPageKeys(take(2 * ints[w + 11]));
     const bytes = this.bytes.subarray(p.byte, p.byte + ints[w + 12]);
     return {
       reads: { fetches, bytes, asked }, ips, pages, length: ints[w + 5], factory: this.factories[p.index],
@@ -180,7 +199,7 @@ export class FileBlockStore implements BlockStore {
       const factory = factorySource(code.body);
       ints.push(k.lo, k.hi, k.maxInsns, k.trace ? 1 : 0, k.hooked ? 1 : 0, code.length, at, at + factory.length,
         r.fetches.length, r.asked.length, code.ips.length, code.pages.length, r.bytes.length,
-        ...Array.from(r.fetches), ...Array.from(r.asked), ...Array.from(code.ips), ...Array.from(code.pages));
+        ...Array.from(r.fetches), ...Array.from(r.asked), ...Array.from(code.ips), ...splitPageKeys(code.pages));
       for (let i = 0; i < r.bytes.length; i++) bytes.push(r.bytes[i]);
       factories.push(factory);
       at += factory.length + 2; // ",\n"

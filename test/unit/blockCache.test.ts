@@ -180,3 +180,23 @@ test('bin/ksw: a second ksw exec uses the cache and prints the same; KSW_NO_CODE
   assert.deepEqual(ksw(), expected);
   assert.equal(fs.statSync(path.join(blocks, files[0])).mtimeMs, written, 'every block came from the file: not rewritten');
 });
+
+test('bin/ksw run: a watch armed midway (--control) catches the same corruption with a warm cache — kernel pages stay right in the file', () => {
+  // The probe's int3 is written into kernel text at 300 ms; it must reach
+  // blocks that came from the file. Their page keys (about 2^52 for kernel
+  // addresses) were once truncated to int32 there, so the second run ran
+  // the stale, unprobed code and caught nothing.
+  const module = path.join(ROOT, 'examples/kstackwatch/kstackwatch_test.o');
+  const xdg = path.join(tmp, 'xdg-run');
+  const ksw = () => {
+    const r = spawnSync(process.execPath, [BIN, 'run', module, '--param', 'test=3', '--json',
+      '--control', 'at 300ms: fn=test_mthread_victim var=buf[4]', '--control', 'at 2100ms:'],
+    { encoding: 'utf8', env: { PATH: process.env.PATH, XDG_CACHE_HOME: xdg } });
+    return { status: r.status, events: r.stdout };
+  };
+  const cold = ksw();
+  assert.ok(fs.readdirSync(path.join(xdg, 'kstackwatch-studio', 'blocks')).length > 0, 'the first run wrote its blocks');
+  assert.equal(cold.status, 1);
+  assert.match(cold.events, /"type":"corruption"/);
+  assert.deepEqual(ksw(), cold, 'the warm run is the same history');
+});
