@@ -20,11 +20,17 @@
 //
 // Scenarios: test/adapter/guests/escaped.c (a pointer to a local array
 // escapes; a stack watch catches the write through it), the bundled
-// examples/kstackwatch/kstackwatch_test.c test=3, and escaped.c again with
-// about N instructions of work before the write (its `loops` parameter).
+// examples/kstackwatch/kstackwatch_test.c test=3, escaped.c again with
+// about N instructions of work before the write (its `loops` parameter),
+// and a user-mode program (bench/timeTravel/userloop.c, musl-gcc) of about
+// N instructions stopped by a function breakpoint near its end, with
+// checkpoints and without (`checkpointMemory: 0`: every reverse step
+// replays from the start).
 
 import * as path from 'node:path';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -41,7 +47,12 @@ interface Scenario {
   dataBreakpoint?: string;
   /** escaped.c: also reverseContinue to a function breakpoint, restartFrame, goto and gotoOrigin (each from the corruption). */
   escaped?: boolean;
+  /** What stops the run first, when not a corruption: a function breakpoint set before it starts. */
+  functionBreakpoint?: DebugProtocol.FunctionBreakpoint;
 }
+
+/** userloop.c's instructions per round (work(100000), -O0). */
+const USER_INSNS_PER_ROUND = 2_100_000;
 
 interface Row { scenario: string; insns: number; op: string; ms: number; cpuMs: number; rssMb: number; replayed: number }
 
@@ -99,7 +110,10 @@ async function measure(s: Scenario): Promise<Row[]> {
     const t0 = performance.now();
     const first = Promise.all([dc.waitForEvent('stopped'), dc.waitForEvent('kstackwatch.time')]);
     const corruption = dc.waitForEvent('kstackwatch.corruption').catch(() => undefined);
-    await Promise.all([dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest()), dc.launch(s.launch)]);
+    await Promise.all([dc.waitForEvent('initialized').then(async () => {
+      if (s.functionBreakpoint) await dc.setFunctionBreakpointsRequest({ breakpoints: [s.functionBreakpoint] });
+      await dc.configurationDoneRequest();
+    }), dc.launch(s.launch)]);
     const [stopped, time] = await first;
     const insns = time.body.insns as number;
     const threadId = (stopped as DebugProtocol.StoppedEvent).body.threadId!;
@@ -167,6 +181,15 @@ async function escapedOps(dc: DebugClient, s: Scenario, corruptNs: number, write
   }
 }
 
+/** userloop.c built with musl-gcc (static, with DWARF), or undefined (and a note) when there is no musl-gcc. */
+function buildUserLoop(): string | undefined {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-bench-tt-')), 'userloop');
+  const r = spawnSync(process.env.MUSL_GCC || 'musl-gcc', ['-static', '-g', '-O0', '-o', out, path.join(ROOT, 'bench/timeTravel/userloop.c')], { encoding: 'utf8' });
+  if (r.status === 0) return out;
+  process.stderr.write(`bench: no user-mode scenario (musl-gcc: ${(r.error?.message ?? r.stderr).trim().split('\n')[0]})\n`);
+  return undefined;
+}
+
 async function main(): Promise<void> {
   if (!fs.existsSync(ADAPTER)) throw new Error('dist/adapter.js is not built (npm run build)');
   const long = parseLong(process.argv.slice(2));
@@ -184,6 +207,17 @@ async function main(): Promise<void> {
       escaped: true,
     },
   ];
+  const user = buildUserLoop();
+  if (user) {
+    const rounds = Math.max(2, Math.round(long / USER_INSNS_PER_ROUND));
+    for (const [how, extra] of [['checkpoints', {}], ['no checkpoints', { checkpointMemory: 0 }]] as const) {
+      scenarios.push({
+        name: `userloop (user mode, ${rounds} rounds, ${how})`,
+        launch: { program: user, args: [String(rounds)], ...extra },
+        functionBreakpoint: { name: 'work', hitCondition: String(rounds) },
+      });
+    }
+  }
   const rows: Row[] = [];
   for (const s of scenarios) rows.push(...await measure(s));
   console.log('| scenario | instructions to the stop | operation | wall (ms) | adapter CPU (ms) | instructions replayed | adapter RSS after (MiB) |');
