@@ -67,8 +67,13 @@ export interface BlockStore {
   put(key: string, code: BlockCode): void;
 }
 
-/** The names generated code refers to (CodeEnvironment, then the memory accessors): a factory's parameters before IPS. */
-export const ENV_NAMES: readonly string[] = ['R', 'F', 'X', 'S', 'Q', 'T', 'P', 'H', 'C', 'ld8', 'ld16', 'ld32', 'ld64', 'st8', 'st16', 'st32', 'st64'];
+/**
+ * The names generated code refers to (CodeEnvironment, the memory accessors,
+ * then the read TLB and physical memory for the loads' inline hit path,
+ * emit/loads.ts): a factory's parameters before IPS.
+ */
+export const ENV_NAMES: readonly string[] = ['R', 'F', 'X', 'S', 'Q', 'T', 'P', 'H', 'C', 'ld8', 'ld16', 'ld32', 'ld64', 'st8', 'st16', 'st32', 'st64',
+  'TRA', 'TRB', 'TRX', 'DV'];
 
 /** What comes before and after a block's body in its factory's source (factorySource). */
 export const FACTORY_HEAD = `function(${ENV_NAMES.join(',')},IPS){return (function block(){\n`;

@@ -89,9 +89,10 @@ export class BlockCompiler {
 
   constructor(private readonly mem: Memory, env: CodeEnvironment) {
     const m = mem;
+    const tlb = m.readTlb;
     this.envNames = [...ENV_NAMES];
     this.envValues = [env.R, env.F, env.X, env.S, env.Q, env.T, env.P, env.H, env.C,
-      m.ld8, m.ld16, m.ld32, m.ld64, m.st8, m.st16, m.st32, m.st64];
+      m.ld8, m.ld16, m.ld32, m.ld64, m.st8, m.st16, m.st32, m.st64, tlb.tagA, tlb.tagB, tlb.base, m.dv];
   }
 
   /** Fetch up to 15 instruction bytes at an address, checking execute permission (recorded for the store). */
@@ -302,7 +303,8 @@ export class BlockCompiler {
    * twice (the CPU compiles cold code that way first; cpu.ts).
    */
   compile(lo: number, hi: number, maxInsns: number, trace = true): Block {
-    const store = DUMP_BLOCKS ? null : blockStore();
+    // (a memory that records accesses gets blocks that call its accessors: not the stored ones)
+    const store = DUMP_BLOCKS || this.mem.recordsAccesses ? null : blockStore();
     if (store === null) return this.compileCode(lo, hi, maxInsns, trace);
     const key = blockKey({ lo, hi, maxInsns, trace, hooked: this.hooks !== null });
     for (const stored of store.get(key)) if (this.readsAgree(stored.reads)) return this.storedBlock(stored, lo, hi);
@@ -425,6 +427,7 @@ export class BlockCompiler {
     const live = liveness(insns, trace ? this.liveOut(insns) : FlagBit.ALL, exitLive, fusedConsumer);
     let loopsBack = false;
     const e = new Emitter();
+    e.inlineMemory = !this.mem.recordsAccesses;
     const ips: number[] = [];
     /** Where each instruction's code starts in e.out (the register-locals pass rewrites it per instruction). */
     const starts: number[] = [];
@@ -494,7 +497,7 @@ export class BlockCompiler {
     const loop = loopsBack || (insns.length > 0 && isSelfLoop(insns[insns.length - 1], lo, hi));
     const locals = new RegisterLocals(starts.map((s, i) => e.out.slice(s, starts[i + 1] ?? e.out.length).join('\n')), loop);
     const code = locals.code().join('\n').replace(EXIT_RE, '{xl=$1;xh=$2;xn=$3;break x;}').replace(/return (\d+|k);/g, '{xn=$1;break y;}');
-    const body = `let k=0,ml=0,mh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0,t=0,u=0,base=0,it=0,fa=0,fah=0,fb=0,fbh=0,fr=0,frh=0,xl=0,xh=0,xn=0,xs=0,fault=null${locals.declarations()};` +
+    const body = `let k=0,ml=0,mh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0,t=0,u=0,base=0,it=0,fa=0,fah=0,fb=0,fbh=0,fr=0,frh=0,xl=0,xh=0,xn=0,xs=0,ti=0,tj=0,fault=null${locals.declarations()};` +
       `try{y:{x:{${loop ? `for(;;){${code}}` : code}}R[32]=xl;R[33]=xh;}}catch(err){fault=err;xn=k;}` +
       `${loop ? '' : 'xs=fault===null?xn:k+1;'}${locals.flush('xs')}if(fault!==null)C.blockFault(fault,IPS[2*k],IPS[2*k+1]);return base+xn;`;
     const dump = DUMP_BLOCKS ? `\n//# sourceURL=ksw-block-${++dumped}` : '';

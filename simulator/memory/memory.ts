@@ -132,6 +132,23 @@ export class Memory {
   private readonly wWatchStart = new Int32Array(TLB_SIZE);
   private readonly wWatchEnd = new Int32Array(TLB_SIZE);
 
+  /**
+   * The read TLB, for compiled code that inlines the load accessors' fast
+   * path (cpu/emit/loads.ts): slot (lo >>> 12) & 4095 maps the page when
+   * tagA holds lo >>> 12 and tagB hi; base + (lo & 4095) is then the byte in
+   * `dv`. Read-only outside this class. Compiled code inlines the hit path
+   * only when the memory does not record accesses (its accessors then do
+   * more).
+   */
+  get readTlb(): { readonly tagA: Int32Array; readonly tagB: Int32Array; readonly base: Int32Array } {
+    return { tagA: this.rTagA, tagB: this.rTagB, base: this.rBase };
+  }
+
+  /** Whether guest loads and stores stamp the lines they reach (the constructor's recordAccesses). */
+  get recordsAccesses(): boolean {
+    return this.log.loadStamps !== null;
+  }
+
   readonly ld8: (lo: number, hi: number) => number;
   readonly ld16: (lo: number, hi: number) => number;
   readonly ld32: (lo: number, hi: number) => number;

@@ -15,6 +15,7 @@
 
 import { FlagBit, Insn, MemOperand, Operand, OpKind, UnsupportedOperand } from '../decode';
 import { conditionExpr } from './conditions';
+import { load64, loadExpr } from './loads';
 import { ACCUMULATOR_END, ACCUMULATOR_START, HOST_CALL_END, HOST_CALL_START, STACK_HOOK_END, STACK_HOOK_START } from '../registerLocals';
 
 export const MASK: Record<number, number> = { 1: 0xff, 2: 0xffff, 4: -1 };
@@ -36,6 +37,8 @@ export class Emitter {
   fuseProducer = false;
   /** This consumer's condition, computed from a fused compare's operands (else from flags). */
   fusedCondition: string | null = null;
+  /** Whether loads go through the read TLB inline (loads.ts): not when the memory records accesses. */
+  inlineMemory = false;
 
   begin(insn: Insn, index: number, live: number): void {
     this.insn = insn;
@@ -108,7 +111,8 @@ export class Emitter {
       case OpKind.Imm: return String(size === 4 || size === 8 ? op.lo | 0 : op.lo & MASK[size]);
       case OpKind.Mem:
         this.ea(op);
-        return size === 1 ? 'ld8(ml,mh)' : size === 2 ? 'ld16(ml,mh)' : 'ld32(ml,mh)';
+        if (!this.inlineMemory) return size === 1 ? 'ld8(ml,mh)' : size === 2 ? 'ld16(ml,mh)' : 'ld32(ml,mh)';
+        return loadExpr(size === 1 || size === 2 ? size : 4);
       default: throw new UnsupportedOperand('xmm operand in integer context');
     }
   }
@@ -119,7 +123,7 @@ export class Emitter {
     switch (op.kind) {
       case OpKind.Reg: this.emit(`${lo}=R[${2 * op.reg}];${hi}=R[${2 * op.reg + 1}];`); return;
       case OpKind.Imm: this.emit(`${lo}=${op.lo | 0};${hi}=${op.hi | 0};`); return;
-      case OpKind.Mem: this.ea(op); this.emit(`${lo}=ld64(ml,mh);${hi}=S[0];`); return;
+      case OpKind.Mem: this.ea(op); this.emit(this.load64(lo, hi, 'ml', 'mh')); return;
       default: throw new UnsupportedOperand('xmm operand in integer context');
     }
   }
@@ -130,13 +134,15 @@ export class Emitter {
     if (op.kind !== OpKind.Mem) throw new UnsupportedOperand('store to a non-writable operand');
     this.ea(op);
     this.stores = true;
-    switch (size) {
-      case 1: this.emit(`st8(ml,mh,${lo});`); break;
-      case 2: this.emit(`st16(ml,mh,${lo});`); break;
-      case 4: this.emit(`st32(ml,mh,${lo});`); break;
-      default: this.emit(`st64(ml,mh,${lo},${hi});`);
-    }
+    this.emit(storeCall(size, lo, hi));
   }
+
+  /** Statements loading 64 bits at the address (addrLo, addrHi: plain variables or register slots) into dst, dstHi. */
+  load64(dst: string, dstHi: string, addrLo: string, addrHi: string): string {
+    return this.inlineMemory ? load64(addrLo, addrHi, dst, dstHi) : `${dst}=ld64(${addrLo},${addrHi});${dstHi}=S[0];`;
+  }
+
+
 
   // ---- flags --------------------------------------------------------------
 
@@ -165,6 +171,15 @@ export class Emitter {
   jumpTo(lo: number, hi: number): string {
     return `R[32]=${lo | 0};R[33]=${hi | 0};`;
   }
+}
+
+/**
+ * A store of `size` bytes (lo, and hi for 8) at ml/mh through the accessor.
+ * (Written out through the write TLB like the loads, stores measured slower:
+ * the longer code costs V8 more to compile than the calls it saves.)
+ */
+export function storeCall(size: number, lo: string, hi: string): string {
+  return size === 8 ? `st64(ml,mh,${lo},${hi});` : `st${size * 8}(ml,mh,${lo});`;
 }
 
 export function regRead(reg: number, size: number, high8 = false): string {

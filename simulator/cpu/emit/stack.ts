@@ -1,7 +1,7 @@
 // Stack instructions: push pop leave enter pushfq popfq.
 
 import { Mnemonic } from 'iced-x86';
-import { Emitter } from './context';
+import { Emitter, storeCall } from './context';
 import { EmitTable } from './table';
 import { OpKind, UnsupportedOperand } from '../decode';
 
@@ -17,25 +17,25 @@ function rspPlus(n: number): string {
 
 /** Store a value at RSP-8 and move RSP there (push of a 64-bit value). */
 export function push64(e: Emitter, lo: string, hi: string): void {
-  e.emit(`${rspMinus(8)}st64(ml,mh,${lo},${hi});R[8]=ml;R[9]=mh;`);
+  e.emit(`${rspMinus(8)}${storeCall(8, lo, hi)}R[8]=ml;R[9]=mh;`);
   e.stores = true;
 }
 
 /** Load [RSP] into a/ah and RSP += 8 + extra. */
 export function pop64(e: Emitter, extra = 0): void {
-  e.emit(`a=ld64(R[8],R[9]);ah=S[0];${rspPlus(8 + extra)}`);
+  e.emit(`${e.load64('a', 'ah', 'R[8]', 'R[9]')}${rspPlus(8 + extra)}`);
 }
 
 function push(e: Emitter): void {
   const [src] = e.insn.ops;
   const size = e.insn.opSize === 2 ? 2 : 8;
   if (src.kind === OpKind.Imm) {
-    if (size === 2) { e.emit(`${rspMinus(2)}st16(ml,mh,${src.lo & 0xffff});R[8]=ml;R[9]=mh;`); e.stores = true; return; }
+    if (size === 2) { e.emit(`${rspMinus(2)}${storeCall(2, String(src.lo & 0xffff), '0')}R[8]=ml;R[9]=mh;`); e.stores = true; return; }
     push64(e, String(src.lo | 0), String(src.hi | 0));
     return;
   }
   e.load(src, 'a', 'ah', size);
-  if (size === 2) { e.emit(`${rspMinus(2)}st16(ml,mh,a);R[8]=ml;R[9]=mh;`); e.stores = true; return; }
+  if (size === 2) { e.emit(`${rspMinus(2)}${storeCall(2, 'a', '0')}R[8]=ml;R[9]=mh;`); e.stores = true; return; }
   push64(e, 'a', 'ah');
 }
 
@@ -51,7 +51,7 @@ function pop(e: Emitter): void {
 }
 
 function leave(e: Emitter): void {
-  e.emit('a=ld64(R[10],R[11]);ah=S[0];t=(R[10]+8)|0;R[8]=t;R[9]=(R[11]+((t>>>0)<8?1:0))|0;R[10]=a;R[11]=ah;');
+  e.emit(`${e.load64('a', 'ah', 'R[10]', 'R[11]')}t=(R[10]+8)|0;R[8]=t;R[9]=(R[11]+((t>>>0)<8?1:0))|0;R[10]=a;R[11]=ah;`);
 }
 
 function enter(e: Emitter): void {
