@@ -78,11 +78,22 @@ export class CheckpointStore<C extends StoredCheckpoint> {
     return this.list.filter((c) => c.insns <= insns).reverse();
   }
 
-  /** Is a checkpoint due at `insns`: none within an interval before it, nor half one after? */
+  /**
+   * Instructions from `insns` to the next multiple of the interval. The
+   * runtime ends its slices there — in fact at the machine's first round
+   * boundary at or after it, a point of the history itself — so checkpoints
+   * fall at the same moments however fast the host ran the slices before
+   * (slice lengths follow the host's speed, to keep the editor responsive).
+   */
+  untilMark(insns: number): number {
+    return this.enabled ? this.interval - (insns % this.interval) : Infinity;
+  }
+
+  /** Is a checkpoint due at `insns`: the first since the latest mark (untilMark), and none half an interval after? */
   due(insns: number): boolean {
     if (!this.enabled) return false;
     const prev = this.latest(insns);
-    if (prev && insns - prev.insns < this.interval) return false;
+    if (prev && Math.floor(prev.insns / this.interval) === Math.floor(insns / this.interval)) return false;
     const next = this.list.find((c) => c.insns > insns);
     return !next || next.insns - insns >= this.interval / 2;
   }

@@ -469,7 +469,7 @@ export class DebugRuntime extends EventEmitter {
     const started = performance.now();
     let stop: TargetStop;
     try {
-      stop = this.target.run(slice);
+      stop = this.target.run(Math.min(slice, this.checkpoints.untilMark(this.target.insns())));
     } catch (e) {
       this.output(`internal error in the simulator: ${(e as Error).stack ?? e}\n`, 'stderr');
       this.finish(3, 'internal error');

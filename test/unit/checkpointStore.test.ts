@@ -28,7 +28,12 @@ test('checkpoint store: the latest at or before a position (and a time), and whe
   assert.deepEqual(s.before(2000).map((c) => c.insns), [1000, 0]);
   assert.equal(s.due(2600), false);
   assert.equal(s.due(3500), true);
-  assert.equal(s.due(1900), false, 'the next one is less than half an interval ahead');
+  assert.equal(s.due(1900), false, 'no mark passed since 1000');
+  assert.equal(s.due(2000), true, 'the first moment at or past a mark');
+  assert.equal(s.due(2100), false, 'the next one is less than half an interval ahead');
+  assert.equal(s.untilMark(2600), 400, 'slices end at the marks: checkpoints fall where the history is, not where the host\'s slices were');
+  assert.equal(s.untilMark(3000), 1000);
+  assert.equal(new CheckpointStore(1000, 0).untilMark(5), Infinity, 'no checkpoints: slices are not cut');
   s.dropFrom(1000);
   assert.deepEqual(s.positions(), [0]);
   assert.equal(new CheckpointStore(1000, 0).due(0), false, 'a budget of 0 takes none');
