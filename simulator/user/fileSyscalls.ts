@@ -11,7 +11,7 @@ import { Errno, hostErrno } from './errno';
 import {
   FdTable, HostFile, O_CLOEXEC, O_NONBLOCK, O_SETTABLE, OpenFile, PIPE_CAPACITY, PipeBuffer, PipeEnd, StreamFile,
 } from './openFiles';
-import { DIRECT_HOST_IO, HostIo } from './hostJournal';
+import { DIRECT_HOST_IO, hostCall, HostIo } from './hostJournal';
 import { PROC_SELF_EXE, PathResolver } from './paths';
 import { direntRecord, direntType, statBuffer, statxBuffer } from './statBuffers';
 import { SyntheticFile, syntheticContent } from './syntheticFiles';
@@ -146,14 +146,10 @@ export class FileSyscalls {
     }
     const at = this.space.mmap(addr, len, prot, flags | MAP_ANONYMOUS, -1);
     if (at < 0n) return at;
-    const data = this.io.call(`mmap fd ${f.hostFd}`, () => {
-      try {
-        const n = Math.max(0, Math.min(Number(len), Number(fs.fstatSync(f.hostFd).size) - Number(off)));
-        const b = Buffer.alloc(n);
-        return b.subarray(0, n > 0 ? fs.readSync(f.hostFd, b, 0, n, Number(off)) : 0);
-      } catch (e) {
-        return hostErrno(e);
-      }
+    const data = hostCall(this.io, `mmap fd ${f.hostFd}`, () => {
+      const n = Math.max(0, Math.min(Number(len), Number(fs.fstatSync(f.hostFd).size) - Number(off)));
+      const b = Buffer.alloc(n);
+      return b.subarray(0, n > 0 ? fs.readSync(f.hostFd, b, 0, n, Number(off)) : 0);
     });
     if (typeof data === 'number') return BigInt(data);
     if (data.length > 0) this.mem.write(at, data, true);
@@ -340,9 +336,7 @@ export class FileSyscalls {
     if (!f) return -Errno.EBADF;
     let st: BigIntStats;
     if (f instanceof HostFile) {
-      const got = this.io.call(`fstat fd ${f.hostFd}`, () => {
-        try { return fs.fstatSync(f.hostFd, { bigint: true }); } catch (e) { return hostErrno(e); }
-      });
+      const got = hostCall(this.io, `fstat fd ${f.hostFd}`, () => fs.fstatSync(f.hostFd, { bigint: true }));
       if (typeof got === 'number') return got;
       st = got;
     } else {
@@ -377,13 +371,8 @@ export class FileSyscalls {
     }
     const r = this.resolve(dfd, p, (flags & AT_EMPTY_PATH) !== 0);
     if (typeof r === 'number') return r;
-    const st = this.io.call(`stat ${r.guest}`, () => {
-      try {
-        return flags & AT_SYMLINK_NOFOLLOW ? fs.lstatSync(r.host, { bigint: true }) : fs.statSync(r.host, { bigint: true });
-      } catch (e) {
-        return hostErrno(e);
-      }
-    });
+    const st = hostCall(this.io, `stat ${r.guest}`, () =>
+      flags & AT_SYMLINK_NOFOLLOW ? fs.lstatSync(r.host, { bigint: true }) : fs.statSync(r.host, { bigint: true }));
     if (typeof st === 'number') return st;
     this.mem.write(buf, format(st));
     return 0;
@@ -402,9 +391,7 @@ export class FileSyscalls {
     if (r.guest === PROC_SELF_EXE) {
       target = Buffer.from(this.paths.toGuest(Buffer.from(this.paths.exe, 'utf8').toString('latin1')), 'latin1');
     } else {
-      const got = this.io.call(`readlink ${r.guest}`, () => {
-        try { return fs.readlinkSync(r.host, { encoding: 'buffer' }); } catch (e) { return hostErrno(e); }
-      });
+      const got = hostCall(this.io, `readlink ${r.guest}`, () => fs.readlinkSync(r.host, { encoding: 'buffer' }));
       if (typeof got === 'number') return got;
       target = got;
     }
@@ -479,13 +466,9 @@ export class FileSyscalls {
 
   /** The working directory is the physical path, as getcwd reports it on Linux. */
   private setCwd(host: Buffer, check = false): number {
-    const real = this.io.call(`chdir ${host.toString('latin1')}`, () => {
-      try {
-        if (check && !fs.statSync(host).isDirectory()) return -Errno.ENOTDIR;
-        return fs.realpathSync(host, { encoding: 'latin1' });
-      } catch (e) {
-        return hostErrno(e);
-      }
+    const real = hostCall(this.io, `chdir ${host.toString('latin1')}`, () => {
+      if (check && !fs.statSync(host).isDirectory()) return -Errno.ENOTDIR;
+      return fs.realpathSync(host, { encoding: 'latin1' });
     });
     if (typeof real === 'number') return real;
     this.paths.cwd = this.paths.toGuest(real);
@@ -567,13 +550,9 @@ export class FileSyscalls {
 
   /** Run a host fs call (`what` names it in the journal): 0, or the host's errno. */
   private host_(what: string, op: () => void): number {
-    return this.io.call(what, () => {
-      try {
-        op();
-        return 0;
-      } catch (e) {
-        return hostErrno(e);
-      }
+    return hostCall(this.io, what, () => {
+      op();
+      return 0;
     });
   }
 

@@ -17,6 +17,7 @@
 // past the record); the journal closes those still open when the session ends.
 
 import * as fs from 'node:fs';
+import { hostErrno } from './errno';
 
 /** How the file system calls reach the host: directly (`ksw exec`), or through a journal (a debug session). */
 export interface HostIo {
@@ -33,6 +34,17 @@ export const DIRECT_HOST_IO: HostIo = {
   opened: () => {},
   closed: () => {},
 };
+
+/** `op` on the host through `io`: its result, or the host's -errno when it throws (errno.ts hostErrno). */
+export function hostCall<T>(io: HostIo, what: string, op: () => T): T | number {
+  return io.call(what, () => {
+    try {
+      return op();
+    } catch (e) {
+      return hostErrno(e);
+    }
+  });
+}
 
 /** The most bytes of results a journal keeps; beyond it the history stops being replayable. */
 export const DEFAULT_JOURNAL_BYTES = 256 * 1024 * 1024;

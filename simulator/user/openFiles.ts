@@ -9,7 +9,7 @@
 
 import * as fs from 'node:fs';
 import { Errno, hostErrno } from './errno';
-import { DIRECT_HOST_IO, HostIo } from './hostJournal';
+import { DIRECT_HOST_IO, hostCall, HostIo } from './hostJournal';
 
 export const O_ACCMODE = 3, O_WRONLY = 1, O_RDWR = 2, O_APPEND = 0x400, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
 /** Flags F_SETFL may change. */
@@ -71,14 +71,7 @@ export class HostFile extends OpenFile {
   read(buf: Uint8Array, at?: number): number {
     if (this.kind === 'dir') return -Errno.EISDIR;
     const from = this.kind === 'other' ? at ?? null : at ?? this.pos;
-    const got = this.io.call(`read fd ${this.hostFd}`, () => {
-      try {
-        const n = fs.readSync(this.hostFd, buf, 0, buf.length, from);
-        return buf.slice(0, n);
-      } catch (e) {
-        return hostErrno(e);
-      }
-    });
+    const got = hostCall(this.io, `read fd ${this.hostFd}`, () => buf.slice(0, fs.readSync(this.hostFd, buf, 0, buf.length, from)));
     if (typeof got === 'number') return got;
     buf.set(got);
     if (this.kind !== 'other' && at === undefined) this.pos += got.length;
@@ -113,9 +106,7 @@ export class HostFile extends OpenFile {
       case 1: base = this.pos; break; // SEEK_CUR
       case 2: // SEEK_END
         if (this.kind === 'dir') return -Errno.EINVAL;
-        base = this.io.call(`size fd ${this.hostFd}`, () => {
-          try { return Number(fs.fstatSync(this.hostFd).size); } catch (e) { return hostErrno(e); }
-        });
+        base = hostCall(this.io, `size fd ${this.hostFd}`, () => Number(fs.fstatSync(this.hostFd).size));
         if (base < 0) return base;
         break;
       default: return -Errno.EINVAL;

@@ -142,8 +142,6 @@ export class Emitter {
     return this.inlineMemory ? load64(addrLo, addrHi, dst, dstHi) : `${dst}=ld64(${addrLo},${addrHi});${dstHi}=S[0];`;
   }
 
-
-
   // ---- flags --------------------------------------------------------------
 
   /** Assign the live subset of the given flags (expressions must yield 0/1, PF the result byte). */
