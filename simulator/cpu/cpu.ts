@@ -9,7 +9,8 @@ import { CpuFault, asCpuFault } from './faults';
 import { FlagSlot, Gpr, PARITY_EVEN, RegSlot, RflagsBit, RFLAGS_FIXED, XMM_COUNT } from './registers';
 import { TrapBit } from './trap';
 import { Q } from './helpers/wide';
-import { mulLo64, mulU64 } from './helpers/wide';
+import { mulLo64, mulS64, mulU64 } from './helpers/wide';
+import { wasmDivS as divS64, wasmDivU as divU64 } from './helpers/wasm64';
 import { bitScan, div1, doubleShift, idiv1, imul1, imulN, mul1, shift } from './helpers/arith';
 import { addFlags, compareFlags } from './helpers/flags';
 import { createStringOp } from './helpers/string';
@@ -145,7 +146,7 @@ export class Cpu implements MemoryObserver {
     this.stepLo.fill(-1);
     const R = this.regs, F = this.flags;
     const helpers = {
-      mulU64, mulLo64, mul1, imul1, imulN, div1, idiv1, shift, doubleShift, bitScan, compareFlags, addFlags,
+      mulU64, mulS64, mulLo64, divU64, divS64, mul1, imul1, imulN, div1, idiv1, shift, doubleShift, bitScan, compareFlags, addFlags,
       stringOp: createStringOp(mem, R, F, this.trap),
       cpuid, breakpoint, invalidOpcode,
       ...createSseHelpers(this),

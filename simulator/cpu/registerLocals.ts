@@ -38,7 +38,7 @@ export const ACCUMULATOR_END = '\u0006';
 
 /** Helpers (H.*) that take their inputs as arguments and never read or write R. */
 const PURE_HELPERS = new Set([
-  'mulU64', 'mulLo64', 'imulN', 'shift', 'doubleShift', 'bitScan', 'compareFlags', 'addFlags',
+  'mulU64', 'mulS64', 'mulLo64', 'divU64', 'divS64', 'imulN', 'shift', 'doubleShift', 'bitScan', 'compareFlags', 'addFlags',
   'invalidOpcode', 'breakpoint',
 ]);
 

@@ -1,19 +1,101 @@
-// mul imul div idiv: one-operand forms call helpers on the accumulator pair;
-// two/three-operand imul is inline when its flags are dead.
+// mul imul div idiv. The 32- and 64-bit one-operand forms run inline in the
+// common case: products by the host's 64-bit unit (wasm64.ts, no JS helper
+// in between), quotients with RDX = 0 (C's u64 `/`, `%`) or RDX the sign of
+// RAX (cqo; C's s64 `/`, `%`) by the host's 32-bit divider when both
+// operands fit 32 bits, else by wasm i64.div. Everything else — a dividend
+// really 128 bits wide, a zero divisor (#DE), a divisor of −1 (the one
+// overflow of a sign-extended dividend) — goes to the helpers (arith.ts).
+// Two/three-operand imul is inline when its flags are dead.
+//
+// The inline code names RAX/RDX by their slots R[0], R[1] (RAX) and R[4],
+// R[5] (RDX): the register-locals pass keeps them in locals.
 
 import { Mnemonic } from 'iced-x86';
 import { Emitter, MASK } from './context';
 import { EmitTable } from './table';
 import { FlagBit } from '../decode';
 
+/** The helper for a form without an inline path, or the slow side of one. */
+function helperCall(e: Emitter, helper: string): string {
+  return e.accumulatorCall(`H.${helper}(R,${helper.endsWith('mul1') ? 'F,' : ''}${e.insn.opSize},b,bh);`);
+}
+
 function oneOperand(e: Emitter, helper: string): void {
   e.load(e.insn.ops[0], 'b', 'bh');
-  e.emit(e.accumulatorCall(`H.${helper}(R,${helper.endsWith('mul1') ? 'F,' : ''}${e.insn.opSize},b,bh);`));
+  e.emit(helperCall(e, helper));
+}
+
+/** CF = OF = the product did not fit the low half (`overflow`: an expression of the product in Q). */
+function productFlags(e: Emitter, overflow: string): void {
+  if (e.needs(FlagBit.CF | FlagBit.OF)) e.emit(`t=${overflow}?1:0;`);
+  e.flags({ CF: 't', OF: 't' });
+}
+
+/** mul r/m: RDX:RAX = RAX × src (EDX:EAX for 32 bits; narrower forms through the helper). */
+function mul(e: Emitter): void {
+  const size = e.insn.opSize;
+  if (size < 4) { oneOperand(e, 'mul1'); return; }
+  e.load(e.insn.ops[0], 'b', 'bh');
+  if (size === 8) {
+    e.emit('H.mulU64(R[0],R[1],b,bh);R[0]=Q[0];R[1]=Q[1];R[4]=Q[2];R[5]=Q[3];');
+    productFlags(e, '(Q[2]|Q[3])!==0');
+  } else {
+    e.emit('H.mulU64(R[0],0,b,0);R[0]=Q[0];R[1]=0;R[4]=Q[1];R[5]=0;');
+    productFlags(e, 'Q[1]!==0');
+  }
+}
+
+/** One-operand imul: like mul, signed. */
+function imul1(e: Emitter): void {
+  const size = e.insn.opSize;
+  if (size < 4) { oneOperand(e, 'imul1'); return; }
+  e.load(e.insn.ops[0], 'b', 'bh');
+  if (size === 8) {
+    e.emit('H.mulS64(R[0],R[1],b,bh);R[0]=Q[0];R[1]=Q[1];R[4]=Q[2];R[5]=Q[3];');
+    productFlags(e, '(Q[2]!==(Q[1]>>31)||Q[3]!==(Q[1]>>31))');
+  } else {
+    e.emit('H.mulS64(R[0],R[0]>>31,b,b>>31);R[0]=Q[0];R[1]=0;R[4]=Q[1];R[5]=0;');
+    productFlags(e, 'Q[1]!==(Q[0]>>31)');
+  }
+}
+
+/** div r/m: RDX:RAX / src → RAX quotient, RDX remainder. Inline when RDX = 0 and src ≠ 0. */
+function div(e: Emitter): void {
+  const size = e.insn.opSize;
+  if (size < 4) { oneOperand(e, 'div1'); return; }
+  e.load(e.insn.ops[0], 'b', 'bh');
+  const slow = helperCall(e, 'div1');
+  if (size === 4) {
+    // (t/u)|0: V8 divides two uint32s with the machine's 32-bit divider
+    e.emit(`if(R[4]===0&&b!==0){t=R[0]>>>0;u=b>>>0;R[0]=(t/u)|0;R[1]=0;R[4]=(t%u)|0;R[5]=0;}else{${slow}}`);
+    return;
+  }
+  e.emit('if((R[4]|R[5])===0&&(b|bh)!==0){' +
+    // both below 2^32 (RAX's and RDX's high halves, the divisor's are 0)
+    'if((R[1]|bh)===0){t=R[0]>>>0;u=b>>>0;R[0]=(t/u)|0;R[4]=(t%u)|0;}' +
+    `else{H.divU64(R[0],R[1],b,bh);R[0]=Q[0];R[1]=Q[1];R[4]=Q[2];R[5]=Q[3];}}else{${slow}}`);
+}
+
+/** idiv r/m: signed, truncating. Inline when RDX is RAX's sign and src is neither 0 nor −1. */
+function idiv(e: Emitter): void {
+  const size = e.insn.opSize;
+  if (size < 4) { oneOperand(e, 'idiv1'); return; }
+  e.load(e.insn.ops[0], 'b', 'bh');
+  const slow = helperCall(e, 'idiv1');
+  // with src ≠ −1 the quotient of a sign-extended dividend always fits; (t/b)|0 is the 32-bit signed divider
+  if (size === 4) {
+    e.emit(`if(R[4]===(R[0]>>31)&&b!==0&&b!==-1){t=R[0];R[0]=(t/b)|0;R[1]=0;R[4]=(t%b)|0;R[5]=0;}else{${slow}}`);
+    return;
+  }
+  e.emit('if(R[4]===(R[1]>>31)&&R[5]===R[4]&&(b|bh)!==0&&(b&bh)!==-1){' +
+    // both fit int32 (sign-extended)
+    'if(R[1]===(R[0]>>31)&&bh===(b>>31)){t=R[0];R[0]=(t/b)|0;R[1]=R[0]>>31;R[4]=(t%b)|0;R[5]=R[4]>>31;}' +
+    `else{H.divS64(R[0],R[1],b,bh);R[0]=Q[0];R[1]=Q[1];R[4]=Q[2];R[5]=Q[3];}}else{${slow}}`);
 }
 
 function imul(e: Emitter): void {
   const ops = e.insn.ops;
-  if (ops.length === 1) { oneOperand(e, 'imul1'); return; }
+  if (ops.length === 1) { imul1(e); return; }
   const [dst, s1, s2] = ops.length === 3 ? ops : [ops[0], ops[0], ops[1]];
   const size = e.insn.opSize;
   e.load(s1, 'a', 'ah');
@@ -27,8 +109,8 @@ function imul(e: Emitter): void {
 }
 
 export const mulDivEmitters: EmitTable = {
-  [Mnemonic.Mul]: (e) => oneOperand(e, 'mul1'),
+  [Mnemonic.Mul]: mul,
   [Mnemonic.Imul]: imul,
-  [Mnemonic.Div]: (e) => oneOperand(e, 'div1'),
-  [Mnemonic.Idiv]: (e) => oneOperand(e, 'idiv1'),
+  [Mnemonic.Div]: div,
+  [Mnemonic.Idiv]: idiv,
 };
