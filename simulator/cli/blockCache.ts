@@ -24,10 +24,10 @@ import * as vm from 'node:vm';
 import { BlockCode, blockKey, BlockStore, CompileReads, FACTORY_HEAD, FACTORY_TAIL, factorySource, parseBlockKey, setBlockStore, StoredBlock } from '../cpu/blockStore';
 import { bundleIdentity, BundleIdentity, contentHash, nameHash, pruneEntries } from './codeCache';
 
-const MAGIC = 'KSWBLK03';
+const MAGIC = 'KSWBLK04';
 /**
- * magic; bundle length and hash (2 lanes); block count; lengths of the
- * sections (int32 words, bytes, source, V8 data); hash of the sections (2 lanes)
+ * magic; bundle length and hash (2 halves); block count; lengths of the
+ * sections (int32 words, bytes, source, V8 data); hash of the sections (2 halves)
  */
 const HEADER = MAGIC.length + 4 * 10;
 /** Blocks kept per program, and their source's total length (the oldest go first): a big program's file stays a few MB. */
@@ -252,10 +252,8 @@ function bodyOf(factory: string): string {
 export function useBlockCache(slot: string, program: string): FileBlockStore | null {
   const id = bundleIdentity();
   if (id === null) return null;
-  const t0 = performance.now();
   const store = new FileBlockStore(blockCachePath(id, slot, program), id);
   setBlockStore(store);
-  (globalThis as any).__tb = performance.now() - t0;
   process.once('exit', () => {
     try { store.save(); } catch { /* no cache this time */ }
   });

@@ -6,8 +6,8 @@
 // cache leaves one for the next.
 //
 // An entry is used only for the bundle it was made from: it records the
-// bundle's length and a 64-bit hash of its bytes (two 32-bit lanes of a
-// multiply-rotate hash; any change confined to one 4-byte word always
+// bundle's length and a 64-bit hash of its bytes (a two-lane
+// multiply-rotate hash; any change confined to one 8-byte word always
 // changes it), and its file name carries the node version and CPU
 // architecture; V8 checks its own version and flags and rejects the data
 // otherwise. So a rebuilt bundle, another node or other V8 flags never run
@@ -28,76 +28,94 @@ import * as vm from 'node:vm';
 import Module = require('node:module');
 import { instantiateWasm } from '../cpu/wasmInstance';
 
-const MAGIC = 'KSWV8CC3';
-/** magic; bundle length and hash (2 lanes); cached-data length and hash (2 lanes) */
+const MAGIC = 'KSWV8CC4';
+/** magic; bundle length and hash (2 halves); cached-data length and hash (2 halves) */
 const HEADER = MAGIC.length + 24;
-const WORD = 4;
+/** What the hash takes per step (two 8-byte words): regions start on this boundary, zero-padded to it. */
+const STRIDE = 16;
 /** Entries kept in the directory: a few installs × commands × node versions. */
 export const MAX_ENTRIES = 16;
 
 /**
- * One lane of the hash over little-endian 32-bit words, in wasm so it runs
- * at native speed from its first call (a cold JavaScript loop over a
- * megabyte is an interpreter's loop):
+ * The 64-bit hash of a region of memory, in wasm so it runs at native speed
+ * from its first call (a cold JavaScript loop over a megabyte is an
+ * interpreter's loop). Two 64-bit multiply-rotate lanes take alternate
+ * little-endian 8-byte words, so one pass over a megabyte costs about as
+ * much as reading it (the lanes do not wait on each other); then the lanes
+ * are folded into one value:
  *
  *   (module (memory (export "m") 1)
- *     (func (export "f") (param $end i32) (param $i i32) (param $h i32) (param $k i32) (result i32)
+ *     (func (export "f") (param $end i32) (param $i i32) (result i32 i32) (local $a i64) (local $b i64)
+ *       (local.set $a (i64.const 0x243f6a8885a308d3)) (local.set $b (i64.const 0x13198a2e03707344))
  *       (block $done (loop $next
  *         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
- *         (local.set $h (i32.rotl (i32.mul (i32.xor (local.get $h) (i32.load (local.get $i))) (local.get $k)) (i32.const 13)))
- *         (local.set $i (i32.add (local.get $i) (i32.const 4)))
+ *         (local.set $a (i64.rotl (i64.mul (i64.xor (local.get $a) (i64.load (local.get $i))) (i64.const K1)) (i64.const 29)))
+ *         (local.set $b (i64.rotl (i64.mul (i64.xor (local.get $b) (i64.load offset=8 (local.get $i))) (i64.const K2)) (i64.const 31)))
+ *         (local.set $i (i32.add (local.get $i) (i32.const 16)))
  *         (br $next)))
- *       (local.get $h)))
+ *       (local.set $a (i64.mul (i64.xor (local.get $a) (i64.rotl (local.get $b) (i64.const 32))) (i64.const K1)))
+ *       (local.set $a (i64.xor (local.get $a) (i64.shr_u (local.get $a) (i64.const 32))))
+ *       (i32.wrap_i64 (local.get $a)) (i32.wrap_i64 (i64.shr_u (local.get $a) (i64.const 32)))))
  *
- * Each step is a bijection of h for a given word (k is odd) and a different
- * word gives a different h. The last word may take up to 3 bytes past
- * `end`: they are zeros (fresh memory, regions placed on word boundaries).
+ * with K1 = 0x9e3779b97f4a7c15, K2 = 0xc2b2ae3d27d4eb4f (odd). Each step is
+ * a bijection of its lane for a given word and a different word gives a
+ * different lane; the fold is a bijection of each lane for the other's
+ * value: so any change confined to one 8-byte word always changes the hash.
+ * The last step may take up to 15 bytes past `end`: they are zeros (fresh
+ * memory, regions placed on STRIDE boundaries); lengths are checked apart.
  */
 const HASH_WASM = Uint8Array.of(
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-  0x01, 0x09, 0x01, 0x60, 0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x01, 0x7f, // type: (i32 i32 i32 i32) -> i32
+  0x01, 0x08, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x02, 0x7f, 0x7f, // type: (i32 i32) -> (i32 i32)
   0x03, 0x02, 0x01, 0x00, // function 0 has type 0
   0x05, 0x03, 0x01, 0x00, 0x01, // memory: 1 page, growable
   0x07, 0x09, 0x02, 0x01, 0x6d, 0x02, 0x00, 0x01, 0x66, 0x00, 0x00, // exports "m" (memory), "f" (function)
-  0x0a, 0x2c, 0x01, 0x2a, 0x00, // code: one body, no locals
+  0x0a, 0x8f, 0x01, 0x01, 0x8c, 0x01, // code: one body
+  0x01, 0x02, 0x7e, // locals: 2 × i64 ($a, $b)
+  0x42, 0xd3, 0x91, 0x8c, 0xad, 0x88, 0xd1, 0xda, 0x9f, 0x24, 0x21, 0x02, // a = seed
+  0x42, 0xc4, 0xe6, 0xc1, 0x9b, 0xe0, 0xc5, 0xe2, 0x8c, 0x13, 0x21, 0x03, // b = seed
   0x02, 0x40, 0x03, 0x40, // block, loop
   0x20, 0x01, 0x20, 0x00, 0x4f, 0x0d, 0x01, // br_if done (i >= end)
-  0x20, 0x02, 0x20, 0x01, 0x28, 0x02, 0x00, 0x73, 0x20, 0x03, 0x6c, 0x41, 0x0d, 0x77, 0x21, 0x02, // h = rotl((h ^ load(i)) * k, 13)
-  0x20, 0x01, 0x41, 0x04, 0x6a, 0x21, 0x01, // i += 4
+  0x20, 0x02, 0x20, 0x01, 0x29, 0x03, 0x00, 0x85, 0x42, 0x95, 0xf8, 0xa9, 0xfa, 0x97, 0xb7, 0xde, 0x9b, 0x9e, 0x7f, 0x7e, 0x42, 0x1d, 0x89, 0x21, 0x02, // a = rotl((a ^ load64(i)) * K1, 29)
+  0x20, 0x03, 0x20, 0x01, 0x29, 0x03, 0x08, 0x85, 0x42, 0xcf, 0xd6, 0xd3, 0xbe, 0xd2, 0xc7, 0xab, 0xd9, 0x42, 0x7e, 0x42, 0x1f, 0x89, 0x21, 0x03, // b = rotl((b ^ load64(i + 8)) * K2, 31)
+  0x20, 0x01, 0x41, 0x10, 0x6a, 0x21, 0x01, // i += 16
   0x0c, 0x00, 0x0b, 0x0b, // br next; end loop; end block
-  0x20, 0x02, 0x0b, // h
+  0x20, 0x02, 0x20, 0x03, 0x42, 0x20, 0x89, 0x85, 0x42, 0x95, 0xf8, 0xa9, 0xfa, 0x97, 0xb7, 0xde, 0x9b, 0x9e, 0x7f, 0x7e, 0x21, 0x02, // a = (a ^ rotl(b, 32)) * K1
+  0x20, 0x02, 0x20, 0x02, 0x42, 0x20, 0x88, 0x85, 0x21, 0x02, // a ^= a >>> 32
+  0x20, 0x02, 0xa7, 0x20, 0x02, 0x42, 0x20, 0x88, 0xa7, 0x0b, // the low and high halves of a; end
 );
 
 /** Fresh wasm memory of at least `size` bytes, and the 64-bit hash of a region of it. */
 class HashMemory {
   readonly bytes: Uint8Array;
-  private readonly f: (end: number, start: number, seed: number, k: number) => number;
+  private readonly f: (end: number, start: number) => [number, number];
 
   constructor(size: number) {
     const { m, f } = instantiateWasm(HASH_WASM) as {
       m: { buffer: ArrayBuffer; grow(pages: number): number };
-      f: (end: number, start: number, seed: number, k: number) => number;
+      f: (end: number, start: number) => [number, number];
     };
-    const pages = Math.ceil((size + WORD) / 65536);
+    const pages = Math.ceil((size + STRIDE) / 65536);
     if (pages > 1) m.grow(pages - 1);
     this.bytes = new Uint8Array(m.buffer, 0, size);
     this.f = f;
   }
 
-  /** Two lanes (different seeds and multipliers) over bytes [start, end). */
+  /** The hash of bytes [start, end) (start on a STRIDE boundary), as two 32-bit halves. */
   hash(start: number, end: number): [number, number] {
-    return [this.f(end, start, 0x811c9dc5, 0x01000193) >>> 0, this.f(end, start, 0x2545f491, 0x9e3779b1 | 0) >>> 0];
+    const [lo, hi] = this.f(end, start);
+    return [lo >>> 0, hi >>> 0];
   }
 }
 
-/** The 64-bit hash of some bytes, as two 32-bit lanes (what an entry records). */
+/** The 64-bit hash of some bytes, as two 32-bit halves (what an entry records). */
 export function contentHash(data: Uint8Array): [number, number] {
   const m = new HashMemory(data.length);
   m.bytes.set(data);
   return m.hash(0, data.length);
 }
 
-const alignUp = (n: number) => (n + WORD - 1) & -WORD;
+const alignUp = (n: number) => (n + STRIDE - 1) & -STRIDE;
 
 export interface CodeCacheOptions {
   /** Cache directory; default $XDG_CACHE_HOME/kstackwatch-studio/v8. */
