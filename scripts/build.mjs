@@ -82,6 +82,28 @@ Object.defineProperty(module.exports, '__wasm', { enumerable: true, get() { retu
   },
 };
 
+/**
+ * esbuild turns `import * as fs from 'node:fs'` (and named imports of
+ * iced-x86) into a fresh copy of the module's exports in every importing
+ * file — one getter per export (its __toESM): about 50 files import
+ * node:fs, node:path, node:os, node:vm or iced-x86, about 3,400 property
+ * definitions at every start. Here those imports go through one small ES
+ * module per package that re-exports it, so each is copied once.
+ */
+const SHARED_NAMESPACE = 'shared-namespace';
+const sharedNamespaces = {
+  name: 'shared-namespaces',
+  setup(build) {
+    build.onResolve({ filter: /^(node:[a-z_]+|iced-x86)$/ }, (args) => {
+      // the re-export's own import, and require() calls (kept lazy where they are), resolve as usual
+      if (args.namespace === SHARED_NAMESPACE || args.kind !== 'import-statement') return undefined;
+      return { path: args.path, namespace: SHARED_NAMESPACE };
+    });
+    build.onLoad({ filter: /.*/, namespace: SHARED_NAMESPACE }, (args) =>
+      ({ contents: `export * from ${JSON.stringify(args.path)};`, loader: 'js', resolveDir: root }));
+  },
+};
+
 mkdirSync(join(root, 'dist'), { recursive: true });
 for (const b of bundles) {
   const result = await esbuild.build({
@@ -97,7 +119,7 @@ for (const b of bundles) {
     legalComments: b.compact ? 'none' : undefined,
     logLevel: 'warning',
     write: false,
-    plugins: [icedLazyWasm],
+    plugins: [icedLazyWasm, sharedNamespaces],
   });
   // Write each output to a temporary name and rename it into place, so a
   // ksw started while another build runs never reads a half-written bundle.
