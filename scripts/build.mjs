@@ -56,6 +56,12 @@ if (existsSync(join(root, 'extension/extension.ts'))) bundles.push({ in: 'extens
  * nothing: in the bundles, the wasm starts on the first call into it. Until
  * then `wasm` is a proxy whose first property read starts the real module
  * and puts its exports in `wasm`, so every later call goes straight there.
+ *
+ * Its enums are made on first use too: each is an object literal with a
+ * property per name and per value (Code alone ~9,900), and a warm run
+ * reads a few small ones; each `module.exports.X = Object.freeze({…});`
+ * becomes a getter that builds the object on first read and puts it in
+ * place as a plain property.
  */
 const ICED_EAGER_START = `const wasmModule = new WebAssembly.Module(bytes);
 const wasmInstance = new WebAssembly.Instance(wasmModule, imports);
@@ -77,7 +83,16 @@ const icedLazyWasm = {
 wasm = new Proxy({}, { get(_, name) { return startWasm()[name]; } });
 Object.defineProperty(module.exports, '__wasm', { enumerable: true, get() { return wasm; } });`;
       const start = text.indexOf(ICED_EAGER_START, at);
-      return { contents: text.slice(0, at) + lazy + text.slice(start + ICED_EAGER_START.length), loader: 'js' };
+      let enums = 0;
+      const contents = (text.slice(0, at) + lazy + text.slice(start + ICED_EAGER_START.length))
+        .replace(/^module\.exports\.(\w+) = (Object\.freeze\(\{[\s\S]*?\}\));$/gm, (_, name, value) => {
+          enums++;
+          const key = JSON.stringify(name);
+          return `Object.defineProperty(module.exports, ${key}, { configurable: true, enumerable: true, get() { const v = ${value}; ` +
+            `Object.defineProperty(module.exports, ${key}, { value: v, writable: true, enumerable: true }); return v; } });`;
+        });
+      if (enums < 20 || /^module\.exports\.\w+ = Object\.freeze/m.test(contents)) throw new Error(`${args.path}: iced-x86's enums are not what scripts/build.mjs expects (iced-x86 upgraded?)`);
+      return { contents, loader: 'js' };
     });
   },
 };
