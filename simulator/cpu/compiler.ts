@@ -14,8 +14,9 @@ import { pop64, push64 } from './emit/stack';
 import type { Memory } from '../memory/memory';
 import { pageKey, Perm, PAGE_SIZE, joinAddress } from '../memory/memory';
 import { PageFault } from './faults';
-import { RegisterLocals } from './registerLocals';
+import { HOST_CALL_START, RegisterLocals } from './registerLocals';
 import { TrapBit } from './trap';
+import { DeferredFlags, flagsSeenBy, liveness, mayFault, writesFlagsSometimes } from './flagLiveness';
 import { blockKey, blockStore, BlockStore, CompileReads, ENV_NAMES, HookQuestion, StoredBlock } from './blockStore';
 
 export interface Block {
@@ -60,12 +61,6 @@ export interface CodeHooks {
    */
   probeAt(lo: number, hi: number): { id: number; original: Uint8Array } | null;
 }
-
-/** Flags-writing instructions that may leave flags unchanged (count 0): they do not kill liveness. */
-const CONDITIONAL_FLAG_WRITERS = new Set<number>([
-  Mnemonic.Shl, Mnemonic.Sal, Mnemonic.Shr, Mnemonic.Sar, Mnemonic.Rol, Mnemonic.Ror,
-  Mnemonic.Rcl, Mnemonic.Rcr, Mnemonic.Shld, Mnemonic.Shrd,
-]);
 
 export class BlockCompiler {
   /** Made on the first decode: a run whose blocks all come from the store never starts iced-x86's wasm. */
@@ -287,8 +282,8 @@ export class BlockCompiler {
       if (bytes[0] === 0xcc) return FlagBit.ALL; // a probe or breakpoint: anything may look
       const d = this.decode(bytes, lo, hi);
       if (isInvalid(d) || !emitterFor(d)) return FlagBit.ALL;
-      live |= d.flagsRead & ~killed;
-      if (!CONDITIONAL_FLAG_WRITERS.has(d.mnemonic)) killed |= d.flagsWritten;
+      live |= flagsSeenBy(d, true) & ~killed; // (a fault there shows every flag)
+      if (!writesFlagsSometimes(d)) killed |= d.flagsWritten;
       if ((killed & FlagBit.ARITH) === FlagBit.ARITH) return live;
       if (d.flowControl !== FlowControl.Next) return live | (FlagBit.ALL & ~killed);
       lo = d.nextLo; hi = d.nextHi;
@@ -424,7 +419,13 @@ export class BlockCompiler {
           : d.flowControl === FlowControl.Return ? FlagBit.ALL : 0);
     const fusions = insns.map((_, i) => fusionAt(insns, i));
     const fusedConsumer = insns.map((_, i) => i > 0 && fusions[i - 1] !== null);
-    const live = liveness(insns, trace ? this.liveOut(insns) : FlagBit.ALL, exitLive, fusedConsumer);
+    const liveOut = trace ? this.liveOut(insns) : FlagBit.ALL;
+    const live = liveness(insns, liveOut, exitLive, fusedConsumer, true);
+    // what the block's own code reads at its exits: only a loop's next iteration (the exit site writes the rest)
+    const loopsTo = insns.map((d) => d.targetLo === lo && d.targetHi === hi && d.flowControl !== FlowControl.Next && d.flowControl !== FlowControl.Call);
+    const loopReads = loopsTo.includes(true) ? this.flagsReadFrom(lo, hi) : 0;
+    const codeLive = liveness(insns, loopsTo[insns.length - 1] ? loopReads : 0, loopsTo.map((l) => (l ? loopReads : 0)), fusedConsumer, false);
+    const deferral = new DeferredFlags(insns, live, codeLive);
     let loopsBack = false;
     const e = new Emitter();
     e.inlineMemory = !this.mem.recordsAccesses;
@@ -453,7 +454,7 @@ export class BlockCompiler {
       // A pre-handler that stops the machine (a debugger breakpoint) stops before the instruction.
       if (probeId >= 0) e.emit(`R[32]=${insn.ipLo};R[33]=${insn.ipHi};${e.exact(i, `C.probeHit(${probeId},false)`)}if((T[0]&${TrapBit.STOP})!==0)return ${i};`);
       if (emitFn) {
-        e.begin(insn, i, probeId >= 0 ? FlagBit.ALL : live[i]);
+        e.begin(insn, i, probeId >= 0 ? FlagBit.ALL : live[i], probeId >= 0 ? 0 : deferral.deferrable[i]);
         e.fuseProducer = fusions[i] !== null && probeId < 0;
         e.fusedCondition = fused;
         try {
@@ -462,6 +463,9 @@ export class BlockCompiler {
           if (!(err instanceof UnsupportedOperand)) throw err; // a bug in an emitter, not the guest's #UD
           ok = false;
         }
+        if (ok) deferral.add(i, e.deferred, e.deferredCalc);
+        // host code that may read the flags (a syscall saves them, pushf…) sees the deferred ones written first
+        if (ok && readsFlagsOutOfLine(e.out, mark)) e.out.splice(starts[i], 0, deferral.before(i));
       }
       if (ok && probeId >= 0) {
         // post-handler after the probed instruction, RIP wherever it went
@@ -497,8 +501,8 @@ export class BlockCompiler {
     const loop = loopsBack || (insns.length > 0 && isSelfLoop(insns[insns.length - 1], lo, hi));
     const locals = new RegisterLocals(starts.map((s, i) => e.out.slice(s, starts[i + 1] ?? e.out.length).join('\n')), loop);
     const code = locals.code().join('\n').replace(EXIT_RE, '{xl=$1;xh=$2;xn=$3;break x;}').replace(/return (\d+|k);/g, '{xn=$1;break y;}');
-    const body = `let k=0,ml=0,mh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0,t=0,u=0,base=0,it=0,fa=0,fah=0,fb=0,fbh=0,fr=0,frh=0,xl=0,xh=0,xn=0,xs=0,ti=0,tj=0,fault=null${locals.declarations()};` +
-      `try{y:{x:{${loop ? `for(;;){${code}}` : code}}R[32]=xl;R[33]=xh;}}catch(err){fault=err;xn=k;}` +
+    const body = `let k=0,ml=0,mh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0,t=0,u=0,base=0,it=0,fa=0,fah=0,fb=0,fbh=0,fr=0,frh=0,xl=0,xh=0,xn=0,xs=0,ti=0,tj=0,fault=null${locals.declarations()}${e.deferredLocals.map((n) => `,${n}=0`).join('')};` +
+      `try{y:{x:{${loop ? `for(;;){${code}}` : code}}R[32]=xl;R[33]=xh;}}catch(err){fault=err;xn=k;}${deferral.atExit()}` +
       `${loop ? '' : 'xs=fault===null?xn:k+1;'}${locals.flush('xs')}if(fault!==null)C.blockFault(fault,IPS[2*k],IPS[2*k+1]);return base+xn;`;
     const dump = DUMP_BLOCKS ? `\n//# sourceURL=ksw-block-${++dumped}` : '';
     if (dump) process.stderr.write(`block ${dumped} ${hi >>> 0}:${lo >>> 0}\n${body}\n`);
@@ -547,28 +551,6 @@ function emitLoopBack(e: Emitter, insn: Insn, n: number, lo: number, hi: number,
   e.emit(`if${fused ?? conditionExpr(insn.cc)}{${again}}R[32]=${insn.nextLo};R[33]=${insn.nextHi};return ${n};`);
 }
 
-/** Register-only instructions that cannot raise a fault (no memory, no helper that throws). */
-const NEVER_FAULTS = new Set<number>([
-  Mnemonic.Mov, Mnemonic.Movzx, Mnemonic.Movsx, Mnemonic.Movsxd, Mnemonic.Lea, Mnemonic.Add, Mnemonic.Adc,
-  Mnemonic.Sub, Mnemonic.Sbb, Mnemonic.Cmp, Mnemonic.And, Mnemonic.Or, Mnemonic.Xor, Mnemonic.Test,
-  Mnemonic.Inc, Mnemonic.Dec, Mnemonic.Neg, Mnemonic.Not, Mnemonic.Shl, Mnemonic.Sal, Mnemonic.Shr, Mnemonic.Sar,
-  Mnemonic.Rol, Mnemonic.Ror, Mnemonic.Imul, Mnemonic.Bswap, Mnemonic.Nop, Mnemonic.Endbr64,
-  Mnemonic.Cbw, Mnemonic.Cwde, Mnemonic.Cdqe, Mnemonic.Cwd, Mnemonic.Cdq, Mnemonic.Cqo,
-  Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe, Mnemonic.Ja,
-  Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle, Mnemonic.Jg,
-  Mnemonic.Sete, Mnemonic.Setne, Mnemonic.Setb, Mnemonic.Setae, Mnemonic.Setbe, Mnemonic.Seta,
-  Mnemonic.Setl, Mnemonic.Setge, Mnemonic.Setle, Mnemonic.Setg, Mnemonic.Sets, Mnemonic.Setns,
-  Mnemonic.Cmove, Mnemonic.Cmovne, Mnemonic.Cmovb, Mnemonic.Cmovae, Mnemonic.Cmovbe, Mnemonic.Cmova,
-  Mnemonic.Cmovl, Mnemonic.Cmovge, Mnemonic.Cmovle, Mnemonic.Cmovg, Mnemonic.Cmovs, Mnemonic.Cmovns,
-]);
-
-/** Can this instruction throw (a fault, #UD, #DE…)? Only then does the block record its index. */
-function mayFault(i: Insn): boolean {
-  if (!NEVER_FAULTS.has(i.mnemonic)) return true;
-  if (i.mnemonic === Mnemonic.Lea) return false; // computes an address, never touches it
-  return i.ops.some((o) => o.kind === OpKind.Mem || o.kind === OpKind.Xmm);
-}
-
 /** loop/loope/loopne/jrcxz/jecxz: RCX-based branches, never traced through. */
 function isRcxBranch(i: Insn): boolean {
   return i.mnemonic === Mnemonic.Loop || i.mnemonic === Mnemonic.Loope || i.mnemonic === Mnemonic.Loopne ||
@@ -581,17 +563,8 @@ function endsBlock(i: Insn): boolean {
     i.mnemonic === Mnemonic.Ud2 || i.flowControl !== FlowControl.Next;
 }
 
-/** For each instruction, the flags that some later instruction (or the block's successor) may read. */
-function liveness(insns: Insn[], liveOut: number, exitLive: number[], fusedConsumer: boolean[]): number[] {
-  const result = new Array<number>(insns.length);
-  let live: number = liveOut;
-  for (let i = insns.length - 1; i >= 0; i--) {
-    const insn = insns[i];
-    live |= exitLive[i]; // a side exit's target may read flags too
-    result[i] = live;
-    const kills = CONDITIONAL_FLAG_WRITERS.has(insn.mnemonic) ? 0 : insn.flagsWritten;
-    // a consumer fused with its compare reads the compare's operands, not the flags
-    live = (live & ~kills) | (fusedConsumer[i] ? 0 : insn.flagsRead);
-  }
-  return result;
+/** Does the instruction's code (e.out from `from`) call host code that may read the flags? */
+function readsFlagsOutOfLine(out: string[], from: number): boolean {
+  for (let j = from; j < out.length; j++) if (out[j].includes(HOST_CALL_START) || out[j].includes('C.getRflags(')) return true;
+  return false;
 }

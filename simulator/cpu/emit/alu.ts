@@ -14,45 +14,46 @@ function arith(e: Emitter, kind: ArithKind, writeBack: boolean): void {
   const carryIn = kind === 'adc' ? '+F[0]' : kind === 'sbb' ? '-F[0]' : '';
   e.load(dst, 'a', 'ah', size);
   e.load(src, 'b', 'bh', size);
-  let CF: string, OF: string;
+  let CF: string, OF: string, calc: string;
   if (size === 8 && carryIn === '') {
     // int32 operations only: the carry (borrow) out of the low halves is an unsigned compare
     if (isAdd) {
-      e.emit('r=(a+b)|0;u=(r>>>0)<(a>>>0)?1:0;rh=(ah+bh+u)|0;');
+      calc = 'r=(a+b)|0;u=(r>>>0)<(a>>>0)?1:0;rh=(ah+bh+u)|0;';
       CF = '((u===1?(rh>>>0)<=(ah>>>0):(rh>>>0)<(ah>>>0))?1:0)';
       OF = '((((ah^rh)&(bh^rh))>>>31))';
     } else {
-      e.emit('r=(a-b)|0;u=(a>>>0)<(b>>>0)?1:0;rh=(ah-bh-u)|0;');
+      calc = 'r=(a-b)|0;u=(a>>>0)<(b>>>0)?1:0;rh=(ah-bh-u)|0;';
       CF = '((u===1?(ah>>>0)<=(bh>>>0):(ah>>>0)<(bh>>>0))?1:0)';
       OF = '((((ah^bh)&(ah^rh))>>>31))';
     }
   } else if (size === 8) {
     if (isAdd) {
-      e.emit(`t=(a>>>0)+(b>>>0)${carryIn};r=t|0;u=(ah>>>0)+(bh>>>0)+(t>4294967295?1:0);rh=u|0;`);
+      calc = `t=(a>>>0)+(b>>>0)${carryIn};r=t|0;u=(ah>>>0)+(bh>>>0)+(t>4294967295?1:0);rh=u|0;`;
       CF = '(u>4294967295?1:0)';
       OF = '((((ah^rh)&(bh^rh))>>>31))';
     } else {
-      e.emit(`t=(a>>>0)-(b>>>0)${carryIn};r=t|0;u=(ah>>>0)-(bh>>>0)-(t<0?1:0);rh=u|0;`);
+      calc = `t=(a>>>0)-(b>>>0)${carryIn};r=t|0;u=(ah>>>0)-(bh>>>0)-(t<0?1:0);rh=u|0;`;
       CF = '(u<0?1:0)';
       OF = '((((ah^bh)&(ah^rh))>>>31))';
     }
   } else if (size === 4 && carryIn === '') {
-    e.emit(isAdd ? 'r=(a+b)|0;' : 'r=(a-b)|0;');
+    calc = isAdd ? 'r=(a+b)|0;' : 'r=(a-b)|0;';
     CF = isAdd ? '((r>>>0)<(a>>>0)?1:0)' : '((a>>>0)<(b>>>0)?1:0)';
     OF = isAdd ? '(((a^r)&(b^r))>>>31)' : '(((a^b)&(a^r))>>>31)';
   } else if (size === 4) {
-    e.emit(isAdd ? `t=(a>>>0)+(b>>>0)${carryIn};r=t|0;` : `t=(a>>>0)-(b>>>0)${carryIn};r=t|0;`);
+    calc = isAdd ? `t=(a>>>0)+(b>>>0)${carryIn};r=t|0;` : `t=(a>>>0)-(b>>>0)${carryIn};r=t|0;`;
     CF = isAdd ? '(t>4294967295?1:0)' : '(t<0?1:0)';
     OF = isAdd ? '(((a^r)&(b^r))>>>31)' : '(((a^b)&(a^r))>>>31)';
   } else {
     const w = size * 8, m = MASK[size];
-    e.emit(isAdd ? `t=a+b${carryIn};r=t&${m};` : `t=a-b${carryIn};r=t&${m};`);
+    calc = isAdd ? `t=a+b${carryIn};r=t&${m};` : `t=a-b${carryIn};r=t&${m};`;
     CF = isAdd ? `(t>${m}?1:0)` : '(t<0?1:0)';
     OF = isAdd ? `((((a^r)&(b^r))>>${w - 1})&1)` : `((((a^b)&(a^r))>>${w - 1})&1)`;
   }
+  e.emit(calc);
   if (writeBack) e.store(dst, 'r', 'rh', size);
   if (e.fuseProducer) e.emit('fa=a;fah=ah;fb=b;fbh=bh;');
-  e.flags({ CF, OF, AF: '(((a^b^r)>>4)&1)', ...e.resultFlags(size) });
+  e.flags({ CF, OF, AF: '(((a^b^r)>>4)&1)', ...e.resultFlags(size) }, calc);
 }
 
 type LogicKind = '&' | '|' | '^';

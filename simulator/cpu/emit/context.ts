@@ -39,11 +39,27 @@ export class Emitter {
   fusedCondition: string | null = null;
   /** Whether loads go through the read TLB inline (loads.ts): not when the memory records accesses. */
   inlineMemory = false;
+  /**
+   * Flags of this instruction that only a fault or trap later in the block
+   * could show (compiler.ts, deferredFlags): flags() keeps their inputs in
+   * locals of their own and leaves the assignments in `deferred`, for the
+   * block to run only when such a fault or trap happens.
+   */
+  deferrable = 0;
+  /** Deferred flag assignments of this instruction: [FlagBit, code]. */
+  deferred: [number, string][] = [];
+  /** Code to run before them: the flags' temporaries computed again from the kept inputs (or ''). */
+  deferredCalc = '';
+  /** Locals that hold deferred flags' inputs (declared by the block). */
+  readonly deferredLocals: string[] = [];
 
-  begin(insn: Insn, index: number, live: number): void {
+  begin(insn: Insn, index: number, live: number, deferrable = 0): void {
     this.insn = insn;
     this.index = index;
     this.live = live;
+    this.deferrable = deferrable;
+    this.deferred = [];
+    this.deferredCalc = '';
     this.eaDone = false;
     this.stores = false;
     this.endsBlock = false;
@@ -144,15 +160,45 @@ export class Emitter {
 
   // ---- flags --------------------------------------------------------------
 
-  /** Assign the live subset of the given flags (expressions must yield 0/1, PF the result byte). */
-  flags(f: { CF?: string; PF?: string; AF?: string; ZF?: string; SF?: string; OF?: string }): void {
+  /**
+   * Assign the live subset of the given flags (expressions must yield 0/1, PF
+   * the result byte). `calc`: the code (already emitted) that computed the
+   * temporaries the expressions read from the instruction's inputs; a
+   * deferred flag then keeps only those inputs and runs `calc` again when it
+   * is written, so the common path need not compute what only flags use.
+   */
+  flags(f: { CF?: string; PF?: string; AF?: string; ZF?: string; SF?: string; OF?: string }, calc?: string): void {
     let code = '';
-    if (f.CF !== undefined && this.needs(FlagBit.CF)) code += `F[0]=${f.CF};`;
-    if (f.PF !== undefined && this.needs(FlagBit.PF)) code += `F[1]=${f.PF};`;
-    if (f.AF !== undefined && this.needs(FlagBit.AF)) code += `F[2]=${f.AF};`;
-    if (f.ZF !== undefined && this.needs(FlagBit.ZF)) code += `F[3]=${f.ZF};`;
-    if (f.SF !== undefined && this.needs(FlagBit.SF)) code += `F[4]=${f.SF};`;
-    if (f.OF !== undefined && this.needs(FlagBit.OF)) code += `F[5]=${f.OF};`;
+    const kept = new Set<string>();
+    const replay = calc !== undefined && deferrableNames(calc) !== null ? calc : '';
+    const derived = new Set(Array.from(replay.matchAll(ASSIGNED_RE), (m) => m[1]));
+    const rename = (text: string) => text.replace(NAME_RE, (n) => `z${this.index}${n}`);
+    const assign = (bit: FlagBit, slot: number, expr: string | undefined): void => {
+      if (expr === undefined || !this.needs(bit)) return;
+      let names = (this.deferrable & bit) !== 0 ? deferrableNames(expr) : null;
+      if (names === null) { code += `F[${slot}]=${expr};`; return; }
+      // deferred: keep the inputs (z<index><name>) as they are now
+      if (names.some((n) => derived.has(n))) {
+        this.deferredCalc = rename(replay);
+        names = [...names.filter((n) => !derived.has(n)), ...deferrableNames(replay)!.filter((n) => !derived.has(n))];
+      }
+      for (const n of names) {
+        if (kept.has(n)) continue;
+        kept.add(n);
+        const local = `z${this.index}${n}`;
+        if (!this.deferredLocals.includes(local)) this.deferredLocals.push(local);
+        code += `${local}=${n};`;
+      }
+      this.deferred.push([bit, `F[${slot}]=${rename(expr)};`]);
+    };
+    for (const n of derived) if (!this.deferredLocals.includes(`z${this.index}${n}`)) this.deferredLocals.push(`z${this.index}${n}`);
+    this.deferredCalc = '';
+    assign(FlagBit.CF, 0, f.CF);
+    assign(FlagBit.PF, 1, f.PF);
+    assign(FlagBit.AF, 2, f.AF);
+    assign(FlagBit.ZF, 3, f.ZF);
+    assign(FlagBit.SF, 4, f.SF);
+    assign(FlagBit.OF, 5, f.OF);
     if (code) this.emit(code);
   }
 
@@ -169,6 +215,18 @@ export class Emitter {
   jumpTo(lo: number, hi: number): string {
     return `R[32]=${lo | 0};R[33]=${hi | 0};`;
   }
+}
+
+/** The block's temporaries a flag expression may use and still be deferred (its inputs copied to locals). */
+const TEMPORARIES = new Set(['a', 'ah', 'b', 'bh', 'r', 'rh', 't', 'u']);
+const NAME_RE = /[A-Za-z_$][\w$]*/g;
+const ASSIGNED_RE = /([A-Za-z_$][\w$]*)=(?!=)/g;
+
+/** The temporaries a flag expression reads, or null when it reads anything else (it is then computed at once). */
+function deferrableNames(expr: string): string[] | null {
+  if (/[[.]/.test(expr)) return null;
+  const names = expr.match(NAME_RE) ?? [];
+  return names.every((n) => TEMPORARIES.has(n)) ? names : null;
 }
 
 /**

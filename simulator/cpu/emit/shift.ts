@@ -1,6 +1,7 @@
 // Shifts and rotates (shl shr sar rol ror rcl rcr, shld shrd). 32/64-bit
-// shifts by an immediate with dead flags — the common case in optimised
-// code — are inline; everything else goes through helpers/arith.ts.
+// shifts and rotates by an immediate — the common case in optimised code —
+// are inline, their flags too (exactly as the helper sets them); by CL with
+// dead flags as well; everything else goes through helpers/arith.ts.
 
 import { Mnemonic } from 'iced-x86';
 import { Emitter } from './context';
@@ -18,7 +19,7 @@ function countExpr(e: Emitter, n: number): string {
 
 function inlineShift(e: Emitter, kind: ShiftKind, n: number): boolean {
   const size = e.insn.opSize;
-  if (e.needs(FlagBit.ARITH) || (size !== 4 && size !== 8)) return false;
+  if (size !== 4 && size !== 8) return false;
   if (kind !== ShiftKind.SHL && kind !== ShiftKind.SAL && kind !== ShiftKind.SHR && kind !== ShiftKind.SAR) return false;
   n &= size === 8 ? 63 : 31;
   const dst = e.insn.ops[0];
@@ -33,7 +34,6 @@ function inlineShift(e: Emitter, kind: ShiftKind, n: number): boolean {
   } else if (n < 32) {
     if (left) e.emit(`r=a<<${n};rh=(ah<<${n})|(a>>>${32 - n});`);
     else e.emit(`r=(a>>>${n})|(ah<<${32 - n});rh=ah${kind === ShiftKind.SHR ? '>>>' : '>>'}${n};`);
-    if (n === 0) e.emit('rh=ah;');
   } else {
     const m = n - 32;
     if (left) e.emit(`r=0;rh=a<<${m};`);
@@ -41,7 +41,17 @@ function inlineShift(e: Emitter, kind: ShiftKind, n: number): boolean {
     else e.emit(`r=ah>>${m};rh=ah>>31;`);
   }
   e.store(dst, 'r', 'rh');
+  // the flags as helpers/arith.ts shift() sets them: CF the last bit shifted out, AF 0
+  const CF = bitOf(size, left ? size * 8 - n : n - 1);
+  const msb = size === 8 ? '(rh>>>31)' : '(r>>>31)';
+  const OF = left ? `(${msb}^${CF})` : kind === ShiftKind.SHR ? (size === 8 ? '(ah>>>31)' : '(a>>>31)') : '0';
+  e.flags({ CF, OF, AF: '0', ...e.resultFlags(size) });
   return true;
+}
+
+/** Bit p of the original operand (a, and ah for 64 bits) as 0/1. */
+function bitOf(size: number, p: number): string {
+  return size === 8 && p >= 32 ? `((ah>>>${p - 32})&1)` : `((a>>>${p})&1)`;
 }
 
 /** 32/64-bit shl/shr/sar by CL with dead flags (a count of 0 changes nothing, flags included). */
@@ -65,25 +75,29 @@ function inlineShiftByCl(e: Emitter, kind: ShiftKind): boolean {
   return true;
 }
 
-/** 32/64-bit rol/ror by an immediate when CF and OF (the flags rotates write) are dead. */
+/** 32/64-bit rol/ror by an immediate. */
 function inlineRotate(e: Emitter, kind: ShiftKind, count: number): boolean {
   const size = e.insn.opSize;
-  if (e.needs(FlagBit.CF | FlagBit.OF) || (size !== 4 && size !== 8)) return false;
+  if (size !== 4 && size !== 8) return false;
   if (kind !== ShiftKind.ROL && kind !== ShiftKind.ROR) return false;
   const bits = size * 8;
-  count &= bits - 1;
+  const masked = count & (bits - 1);
   const dst = e.insn.ops[0];
   e.load(dst, 'a', 'ah');
-  if (count === 0) { // no change and no flags, but a 32-bit register write still zero-extends
+  if (masked === 0) { // no change and no flags, but a 32-bit register write still zero-extends
     if (size === 4 && dst.kind === OpKind.Reg) e.store(dst, 'a', 'ah');
     return true;
   }
-  const n = kind === ShiftKind.ROL ? count : bits - count; // as a left rotate
+  const n = kind === ShiftKind.ROL ? masked : bits - masked; // as a left rotate
   if (size === 4) e.emit(`r=(a<<${n})|(a>>>${32 - n});`);
   else if (n === 32) e.emit('r=ah;rh=a;');
   else if (n < 32) e.emit(`r=(a<<${n})|(ah>>>${32 - n});rh=(ah<<${n})|(a>>>${32 - n});`);
   else e.emit(`r=(ah<<${n - 32})|(a>>>${64 - n});rh=(a<<${n - 32})|(ah>>>${64 - n});`);
   e.store(dst, 'r', 'rh');
+  // as helpers/arith.ts shift(): rol CF = the result's low bit, ror CF = its top bit; OF = top ^ the next one
+  const top = size === 8 ? 'rh' : 'r';
+  if (kind === ShiftKind.ROL) e.flags({ CF: '(r&1)', OF: `((${top}>>>31)^(r&1))` });
+  else e.flags({ CF: `(${top}>>>31)`, OF: `((${top}>>>31)^((${top}>>>30)&1))` });
   return true;
 }
 

@@ -1,0 +1,167 @@
+// Which flags a block must compute, instruction by instruction (the
+// compiler's liveness), and the flags it computes only when a fault or trap
+// shows them (deferred flags).
+//
+// An instruction's flags are computed when something may read them before
+// they are overwritten: a later instruction, a side exit's target, the
+// block's successors — and whoever sees the state at a fault or trap in the
+// middle of the block: a signal handler (its context's EFLAGS), the debugger
+// stopped by a watchpoint, the code that runs on after a page fault. A
+// faulting instruction changes nothing, so one that may fault reads every
+// flag as it was before it; one whose store may trap (a watchpoint's #DB,
+// taken after it) leaves every flag live after it.
+//
+// Flags that no instruction of the block reads are deferred (QEMU keeps its
+// condition codes lazily for the same reason): the instruction copies the
+// inputs of their expressions to locals of its own (Emitter.flags), and the
+// assignments run only on the way out of the block — through whichever
+// exit, fault or trap it leaves by — for the flags current there. Flags
+// overwritten before the block ends, the common case, cost a few register
+// moves instead of being computed.
+
+import { Mnemonic } from 'iced-x86';
+import { FlagBit, Insn, OpKind } from './decode';
+
+/** Shifts and rotates: a count of 0 leaves the flags unchanged. */
+const SHIFTS = new Set<number>([
+  Mnemonic.Shl, Mnemonic.Sal, Mnemonic.Shr, Mnemonic.Sar, Mnemonic.Rol, Mnemonic.Ror,
+  Mnemonic.Rcl, Mnemonic.Rcr, Mnemonic.Shld, Mnemonic.Shrd,
+]);
+/** Those whose count is the masked count (rcl/rcr of bytes and words take it modulo 9 or 17). */
+const MASKED_COUNT = new Set<number>([Mnemonic.Shl, Mnemonic.Sal, Mnemonic.Shr, Mnemonic.Sar, Mnemonic.Rol, Mnemonic.Ror]);
+
+/**
+ * Does the instruction write its flags only sometimes (a shift by CL, which
+ * may be 0)? Such a write does not kill liveness. A shift by a non-zero
+ * immediate always writes them.
+ */
+export function writesFlagsSometimes(d: Insn): boolean {
+  if (!SHIFTS.has(d.mnemonic)) return false;
+  if (!MASKED_COUNT.has(d.mnemonic)) return true;
+  if (d.ops.length === 1) return false; // by 1
+  const count = d.ops[1];
+  return count.kind !== OpKind.Imm || (count.lo & (d.opSize === 8 ? 63 : 31)) === 0;
+}
+
+/** Register-only instructions that cannot raise a fault (no memory, no helper that throws). */
+const NEVER_FAULTS = new Set<number>([
+  Mnemonic.Mov, Mnemonic.Movzx, Mnemonic.Movsx, Mnemonic.Movsxd, Mnemonic.Lea, Mnemonic.Add, Mnemonic.Adc,
+  Mnemonic.Sub, Mnemonic.Sbb, Mnemonic.Cmp, Mnemonic.And, Mnemonic.Or, Mnemonic.Xor, Mnemonic.Test,
+  Mnemonic.Inc, Mnemonic.Dec, Mnemonic.Neg, Mnemonic.Not, Mnemonic.Shl, Mnemonic.Sal, Mnemonic.Shr, Mnemonic.Sar,
+  Mnemonic.Rol, Mnemonic.Ror, Mnemonic.Imul, Mnemonic.Bswap, Mnemonic.Nop, Mnemonic.Endbr64,
+  Mnemonic.Cbw, Mnemonic.Cwde, Mnemonic.Cdqe, Mnemonic.Cwd, Mnemonic.Cdq, Mnemonic.Cqo,
+  Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe, Mnemonic.Ja,
+  Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle, Mnemonic.Jg,
+  Mnemonic.Sete, Mnemonic.Setne, Mnemonic.Setb, Mnemonic.Setae, Mnemonic.Setbe, Mnemonic.Seta,
+  Mnemonic.Setl, Mnemonic.Setge, Mnemonic.Setle, Mnemonic.Setg, Mnemonic.Sets, Mnemonic.Setns,
+  Mnemonic.Cmove, Mnemonic.Cmovne, Mnemonic.Cmovb, Mnemonic.Cmovae, Mnemonic.Cmovbe, Mnemonic.Cmova,
+  Mnemonic.Cmovl, Mnemonic.Cmovge, Mnemonic.Cmovle, Mnemonic.Cmovg, Mnemonic.Cmovs, Mnemonic.Cmovns,
+]);
+
+/** Can this instruction throw (a fault, #UD, #DE…)? Only then does the block record its index. */
+export function mayFault(i: Insn): boolean {
+  if (!NEVER_FAULTS.has(i.mnemonic)) return true;
+  if (i.mnemonic === Mnemonic.Lea) return false; // computes an address, never touches it
+  return i.ops.some((o) => o.kind === OpKind.Mem || o.kind === OpKind.Xmm);
+}
+
+/** Instructions with a memory operand that they only read, though they write flags. */
+const READS_MEMORY_ONLY = new Set<number>([Mnemonic.Cmp, Mnemonic.Test, Mnemonic.Bt]);
+
+/** Does the instruction write flags and store to memory (a store after which a trap may end the block)? */
+function storesFlagged(i: Insn): boolean {
+  return i.flagsWritten !== 0 && i.ops.length > 0 && i.ops[0].kind === OpKind.Mem && !READS_MEMORY_ONLY.has(i.mnemonic);
+}
+
+/** Flags an instruction reads, as far as liveness goes (with `exact`, a possible fault reads them all). */
+export function flagsSeenBy(i: Insn, exact: boolean): number {
+  return exact && mayFault(i) ? FlagBit.ALL : i.flagsRead;
+}
+
+/**
+ * For each instruction, the flags that may be read after it: with `exact`,
+ * by anyone (faults and traps included); without, by the code only (the
+ * caller passes what the block's own code reads at its exits: a loop's next
+ * iteration) — and a conditional writer (a shift by a count that may be 0)
+ * is taken to read the flags it writes, so a deferred flag is never
+ * overwritten only sometimes.
+ */
+export function liveness(insns: Insn[], liveOut: number, exitLive: number[], fusedConsumer: boolean[], exact: boolean): number[] {
+  const result = new Array<number>(insns.length);
+  let live: number = liveOut;
+  for (let i = insns.length - 1; i >= 0; i--) {
+    const insn = insns[i];
+    live |= exitLive[i]; // a side exit's target may read flags too
+    if (exact && storesFlagged(insn)) live = FlagBit.ALL;
+    result[i] = live;
+    const conditional = writesFlagsSometimes(insn);
+    const kills = conditional ? 0 : insn.flagsWritten;
+    // a consumer fused with its compare reads the compare's operands, not the flags
+    live = (live & ~kills) | (fusedConsumer[i] ? 0 : insn.flagsRead);
+    if (exact && mayFault(insn)) live = FlagBit.ALL;
+    if (!exact && conditional) live |= insn.flagsWritten;
+  }
+  return result;
+}
+
+/**
+ * The deferred flags of a block: which ones each instruction may defer, and
+ * the code that assigns them where a fault or trap shows them.
+ */
+export class DeferredFlags {
+  /** Per instruction: the flags it may defer (live, but read by no instruction of the block). */
+  readonly deferrable: number[];
+  /** [producer, FlagBit, assignment, index of the next instruction writing that flag (or the block's length)]. */
+  private readonly entries: [number, number, string, number][] = [];
+  /** Per producer: the code computing its flags' temporaries again (Emitter.deferredCalc). */
+  private readonly calcs = new Map<number, string>();
+
+  constructor(private readonly insns: Insn[], exact: number[], code: number[]) {
+    this.deferrable = insns.map((d, i) => (writesFlagsSometimes(d) ? 0 : exact[i] & ~code[i] & FlagBit.ARITH));
+  }
+
+  /** Record instruction i's deferred assignments (Emitter.deferred, run after Emitter.deferredCalc). */
+  add(i: number, deferred: [number, string][], calc: string): void {
+    if (calc !== '') this.calcs.set(i, calc);
+    for (const [bit, code] of deferred) {
+      let end = i + 1;
+      while (end < this.insns.length && (this.insns[end].flagsWritten & bit) === 0) end++;
+      this.entries.push([i, bit, code, end]);
+    }
+  }
+
+  /** The assignments of these entries, each producer's calc first. */
+  private code(entries: [number, number, string, number][]): string {
+    let code = '';
+    let last = -1;
+    for (const [i, , assign] of entries) {
+      if (i !== last) code += this.calcs.get(i) ?? '';
+      last = i;
+      code += assign;
+    }
+    return code;
+  }
+
+  /** The deferred flags current just before instruction j (for host code that reads the flags there). */
+  before(j: number): string {
+    return this.code(this.entries.filter(([i, , , end]) => i < j && j <= end));
+  }
+
+  /**
+   * Code for every way out of the block: the deferred flags current where it
+   * leaves (xn: the instructions done, or after a fault the faulting
+   * instruction k), written by an instruction before xn and not overwritten
+   * since — for the successor, a signal handler, the debugger.
+   */
+  atExit(): string {
+    const groups = new Map<string, [number, number, string, number][]>();
+    for (const entry of this.entries) {
+      const range = `xn>${entry[0]}&&xn<=${entry[3]}`;
+      const group = groups.get(range);
+      if (group) group.push(entry); else groups.set(range, [entry]);
+    }
+    let code = '';
+    for (const [range, entries] of groups) code += `if(${range}){${this.code(entries)}}`;
+    return code;
+  }
+}
