@@ -31,31 +31,20 @@ function productFlags(e: Emitter, overflow: string): void {
   e.flags({ CF: 't', OF: 't' });
 }
 
-/** mul r/m: RDX:RAX = RAX × src (EDX:EAX for 32 bits; narrower forms through the helper). */
-function mul(e: Emitter): void {
+/** mul r/m (imul r/m when `signed`): RDX:RAX = RAX × src (EDX:EAX for 32 bits; narrower forms through the helper). */
+function product(e: Emitter, signed: boolean): void {
   const size = e.insn.opSize;
-  if (size < 4) { oneOperand(e, 'mul1'); return; }
+  if (size < 4) { oneOperand(e, signed ? 'imul1' : 'mul1'); return; }
   e.load(e.insn.ops[0], 'b', 'bh');
+  const mul = signed ? 'H.mulS64' : 'H.mulU64';
   if (size === 8) {
-    e.emit('H.mulU64(R[0],R[1],b,bh);R[0]=Q[0];R[1]=Q[1];R[4]=Q[2];R[5]=Q[3];');
-    productFlags(e, '(Q[2]|Q[3])!==0');
+    e.emit(`${mul}(R[0],R[1],b,bh);R[0]=Q[0];R[1]=Q[1];R[4]=Q[2];R[5]=Q[3];`);
+    // CF = OF = the high half is not just the low half's extension
+    productFlags(e, signed ? '(Q[2]!==(Q[1]>>31)||Q[3]!==(Q[1]>>31))' : '(Q[2]|Q[3])!==0');
   } else {
-    e.emit('H.mulU64(R[0],0,b,0);R[0]=Q[0];R[1]=0;R[4]=Q[1];R[5]=0;');
-    productFlags(e, 'Q[1]!==0');
-  }
-}
-
-/** One-operand imul: like mul, signed. */
-function imul1(e: Emitter): void {
-  const size = e.insn.opSize;
-  if (size < 4) { oneOperand(e, 'imul1'); return; }
-  e.load(e.insn.ops[0], 'b', 'bh');
-  if (size === 8) {
-    e.emit('H.mulS64(R[0],R[1],b,bh);R[0]=Q[0];R[1]=Q[1];R[4]=Q[2];R[5]=Q[3];');
-    productFlags(e, '(Q[2]!==(Q[1]>>31)||Q[3]!==(Q[1]>>31))');
-  } else {
-    e.emit('H.mulS64(R[0],R[0]>>31,b,b>>31);R[0]=Q[0];R[1]=0;R[4]=Q[1];R[5]=0;');
-    productFlags(e, 'Q[1]!==(Q[0]>>31)');
+    e.emit(signed ? `${mul}(R[0],R[0]>>31,b,b>>31);` : `${mul}(R[0],0,b,0);`);
+    e.emit('R[0]=Q[0];R[1]=0;R[4]=Q[1];R[5]=0;');
+    productFlags(e, signed ? 'Q[1]!==(Q[0]>>31)' : 'Q[1]!==0');
   }
 }
 
@@ -95,7 +84,7 @@ function idiv(e: Emitter): void {
 
 function imul(e: Emitter): void {
   const ops = e.insn.ops;
-  if (ops.length === 1) { imul1(e); return; }
+  if (ops.length === 1) { product(e, true); return; }
   const [dst, s1, s2] = ops.length === 3 ? ops : [ops[0], ops[0], ops[1]];
   const size = e.insn.opSize;
   e.load(s1, 'a', 'ah');
@@ -109,7 +98,7 @@ function imul(e: Emitter): void {
 }
 
 export const mulDivEmitters: EmitTable = {
-  [Mnemonic.Mul]: mul,
+  [Mnemonic.Mul]: (e) => product(e, false),
   [Mnemonic.Imul]: imul,
   [Mnemonic.Div]: div,
   [Mnemonic.Idiv]: idiv,
