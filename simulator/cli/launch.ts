@@ -4,5 +4,7 @@
 
 import * as path from 'node:path';
 import { runBundleWithCodeCache } from './codeCache';
+import { tuneV8 } from './v8Tuning';
 
+tuneV8(); // first: the code cache is checked against V8's flags
 runBundleWithCodeCache(path.join(__dirname, 'ksw.js'), { slot: process.argv[2] ?? '' });

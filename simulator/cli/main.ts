@@ -14,6 +14,7 @@ import { runCcCommand } from './cc';
 import { runBuildCommand } from './build';
 import { runExportsCommand } from './exports';
 import { huntCommand } from './hunt';
+import { tuneV8 } from './v8Tuning';
 
 function writeLine(fd: 1 | 2, line: string): void {
   try {
@@ -76,6 +77,7 @@ process.on('uncaughtException', (e) => {
   process.exit(process.exitCode ?? EXIT_INTERNAL);
 });
 
+tuneV8(); // (again, when launch.ts did: the same values)
 try {
   const status = main(process.argv.slice(2));
   if (typeof status === 'number') process.exitCode = status;

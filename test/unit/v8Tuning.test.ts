@@ -1,0 +1,43 @@
+// The V8 settings of a ksw process (simulator/cli/v8Tuning.ts): the user's
+// own inlining flags win, and setting them first (launch.ts) and again from
+// the bundle (main.ts) keeps the code cache usable — V8 rejects a cache made
+// under other flags, so a flag set only after the cache was read would make
+// every later run compile the bundle again.
+
+import { after, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { MAX_INLINED_BYTECODE, v8Flags } from '../../simulator/cli/v8Tuning';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const CODE_CACHE = path.join(ROOT, 'out/simulator/cli/codeCache.js');
+const V8_TUNING = path.join(ROOT, 'out/simulator/cli/v8Tuning.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-v8tuning-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('the inlining limit is set unless NODE_OPTIONS or a node flag sets one', () => {
+  assert.equal(v8Flags({}, []), `--max-inlined-bytecode-size=${MAX_INLINED_BYTECODE}`);
+  assert.equal(v8Flags({ NODE_OPTIONS: '--max-old-space-size=4096' }, ['--enable-source-maps']), `--max-inlined-bytecode-size=${MAX_INLINED_BYTECODE}`);
+  assert.equal(v8Flags({ NODE_OPTIONS: '--max-inlined-bytecode-size=460' }, []), null);
+  assert.equal(v8Flags({}, ['--max_inlined_bytecode_size_cumulative=2000']), null);
+});
+
+test('set before the code cache is read and again from the bundle, the cache is used on every later run', () => {
+  const bundle = path.join(tmp, 'bundle.js'), cache = path.join(tmp, 'cache');
+  // as main.ts: the bundle applies the settings again
+  fs.writeFileSync(bundle, `require(${JSON.stringify(V8_TUNING)}).tuneV8();\n` +
+    "function f(n) { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }\nrequire('node:fs').writeSync(1, f(10) + '\\n');\n");
+  // as launch.ts: the settings first, then the bundle through the cache
+  const script = `require(${JSON.stringify(V8_TUNING)}).tuneV8();` +
+    `const r = require(${JSON.stringify(CODE_CACHE)}).runBundleWithCodeCache(${JSON.stringify(bundle)}, { slot: 'exec', dir: ${JSON.stringify(cache)} });` +
+    "process.stderr.write('outcome ' + r + '\\n');";
+  const outcomes = [1, 2, 3].map(() => {
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    assert.equal(r.stdout, '45\n', r.stderr);
+    return /outcome (\w+)/.exec(r.stderr)?.[1];
+  });
+  assert.deepEqual(outcomes, ['written', 'used', 'used']);
+});
