@@ -43,6 +43,13 @@ export interface SingleHooks {
 }
 
 export class MachineHooks {
+  /**
+   * The single hooks by name, for paths that run per call or per #DB: a
+   * named field read is one monomorphic load, where get(name)'s keyed read
+   * (one site for every name) is a megamorphic lookup. Install and remove
+   * through set() and clear().
+   */
+  readonly installed: { readonly [K in keyof SingleHooks]: SingleHooks[K] | null };
   private readonly single: { [K in keyof SingleHooks]: SingleHooks[K] | null } = {
     probeLookup: null, debugTrap: null, unwindFixup: null, callObserver: null, debugGate: null,
   };
@@ -60,6 +67,10 @@ export class MachineHooks {
   readonly faultHandlers: ((task: Task, fault: CpuFault) => FaultDecision)[] = [];
   /** Called when a task is created and when it exits (a debugger's thread list). */
   readonly taskListeners: ((task: Task, event: 'created' | 'exited') => void)[] = [];
+
+  constructor() {
+    this.installed = this.single;
+  }
 
   /** Install a hook; each has one owner. */
   set<K extends keyof SingleHooks>(name: K, fn: SingleHooks[K]): void {

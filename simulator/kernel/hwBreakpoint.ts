@@ -52,6 +52,12 @@ export interface HwBreakpoint {
   readonly slot: number;
   attr: HwBreakpointAttr;
   readonly handler: (hit: HwBreakpointHit) => void;
+  /**
+   * A test run before the hit is built: true when the handler would return
+   * at once. KStackWatch's exit trampoline stores into the frame it watches
+   * on every watched return, and such a hit needs no HwBreakpointHit.
+   */
+  readonly ignores?: () => boolean;
   /** A debugger's breakpoint, which gives its slot up to the guest's. */
   readonly yields?: boolean;
   /** A parked yielding breakpoint got a slot again: it watches from here on (what it watches may have changed meanwhile). */
@@ -99,13 +105,13 @@ export class HwBreakpoints {
     return 4 - this.used;
   }
 
-  registerWide(attr: HwBreakpointAttr, handler: (hit: HwBreakpointHit) => void): HwBreakpoint {
+  registerWide(attr: HwBreakpointAttr, handler: (hit: HwBreakpointHit) => void, ignores?: () => boolean): HwBreakpoint {
     validateAttr(attr);
     // the first slot no guest breakpoint holds: the one it would get if the debugger held none
     const slot = this.slots.findIndex((b) => b === null || b.yields);
     if (slot < 0) throw new HwBreakpointError('ENOSPC', 'no free debug register');
     const displaced = this.slots[slot];
-    const bp: Registered = { slot, attr: { ...attr }, handler };
+    const bp: Registered = { slot, attr: { ...attr }, handler, ignores };
     this.install(bp, slot);
     if (displaced) {
       const free = this.slots.indexOf(null);
@@ -171,7 +177,7 @@ export class HwBreakpoints {
     pc.debug.dr6 &= ~0xf;
     for (let i = 0; i < 4; i++) {
       const bp = this.slots[i];
-      if ((dr6 & (1 << i)) && bp) bp.handler(new Hit(bp, pc, task, ipLo, ipHi));
+      if ((dr6 & (1 << i)) && bp && !bp.ignores?.()) bp.handler(new Hit(bp, pc, task, ipLo, ipHi));
     }
   }
 }

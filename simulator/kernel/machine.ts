@@ -319,7 +319,7 @@ export class Machine {
    * sees both alike (restartFrame's call positions, the frames' entry SPs).
    */
   observeCall(t: Task, retLo: number, retHi: number, unretired: number): void {
-    const observer = this.hooks.get('callObserver');
+    const observer = this.hooks.installed.callObserver;
     if (observer) observer(t, retLo, retHi, unretired);
   }
 

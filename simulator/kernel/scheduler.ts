@@ -289,8 +289,8 @@ export class Scheduler {
    */
   private debugTrapInRun(dr6: number): DebugTrapOutcome {
     const pc = this.loaded, task = this.loadedTask, m = this.m;
-    if (this.stop || pc === null || task === null || m.hooks.get('debugGate') !== null) return DebugTrapOutcome.UNHANDLED;
-    const handler = m.hooks.get('debugTrap');
+    if (this.stop || pc === null || task === null || m.hooks.installed.debugGate !== null) return DebugTrapOutcome.UNHANDLED;
+    const handler = m.hooks.installed.debugTrap;
     if (handler) handler(pc, dr6);
     const goOn = !this.stop && task.state === TaskState.RUNNING && pc.current === task && m.cpu.trap[0] === 0;
     return goOn ? DebugTrapOutcome.CONTINUE : DebugTrapOutcome.STOP;
@@ -298,7 +298,7 @@ export class Scheduler {
 
   /** Up to `budget` instructions of the loaded task: at full speed, or one at a time while the debugger's gate asks for it. */
   private runSome(task: Task, budget: number): RunResult {
-    const debugGate = this.m.hooks.get('debugGate');
+    const debugGate = this.m.hooks.installed.debugGate;
     const gate = debugGate ? debugGate(task) : 'run';
     return gate === 'run' ? this.m.cpu.run(budget) : this.stepQuantum(task, budget, gate);
   }

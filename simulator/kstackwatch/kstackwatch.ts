@@ -154,7 +154,7 @@ export class KStackWatch {
     const variable = config.varName !== null ? this.symbols.variable(fn, config.varName) as VariableLocator : null;
     if (!this.pool) this.pool = new WatchPool(this.m, this.hw, this.dummy);
     const wanted = config.maxWatch;
-    const got = this.pool.allocate(wanted, (wp, hit) => this.onHit(wp, hit));
+    const got = this.pool.allocate(wanted, (wp, hit) => this.onHit(wp, hit), this.trampolineStore);
     if (got === 0 && this.pool.all.length === 0) {
       this.m.log(3, `kstackwatch: ksw_watch_init ret: ${-Errno.EBUSY}`);
       this.m.log(3, `kstackwatch: Failed to start watching with ${-Errno.EBUSY}`);
@@ -244,11 +244,16 @@ export class KStackWatch {
 
   // ---- hits ------------------------------------------------------------------------------
 
+  /**
+   * The common false positive, tested before any work (the pool asks before
+   * a hit is even built): the exit trampoline itself storing into the frame
+   * that just returned. (The frame has returned: the exit handler disarms
+   * right after, so its value no longer matters.)
+   */
+  private readonly trampolineStore = (): boolean => this.fprobes.inTrampolineAt(this.m.cpu.trapInsnLo, this.m.cpu.trapInsnHi);
+
   private onHit(wp: Watchpoint, hit: HwBreakpointHit): void {
-    // The common false positive first, before any expensive work: the exit
-    // trampoline itself storing into the frame that just returned.
-    // (The frame has returned: the exit handler disarms right after, so its value no longer matters.)
-    if (this.fprobes.inTrampolineAt(this.m.cpu.trapInsnLo, this.m.cpu.trapInsnHi)) return;
+    if (this.trampolineStore()) return;
     const stack = this.writerStack(hit);
     const oldValue = this.pool!.lastValue(wp);
     const newValue = this.pool!.read(wp.address, wp.length);

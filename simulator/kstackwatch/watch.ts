@@ -49,8 +49,10 @@ export class WatchPool {
   /**
    * Allocate `max` breakpoints, or as many as the debug registers allow when
    * max is 0. Returns how many were allocated (0 → the caller fails with EBUSY).
+   * `ignored`: a hit the owner filters before any work (the exit trampoline's
+   * store), tested before the hit is built.
    */
-  allocate(max: number, onHit: (wp: Watchpoint, hit: HwBreakpointHit) => void): number {
+  allocate(max: number, onHit: (wp: Watchpoint, hit: HwBreakpointHit) => void, ignored: () => boolean = () => false): number {
     let n = 0;
     while (max === 0 || n < max) {
       let bp: HwBreakpoint;
@@ -58,7 +60,7 @@ export class WatchPool {
         const wpRef: { wp?: Watchpoint } = {};
         bp = this.hw.registerWide({ address: this.dummy, length: 8, kind: 'w', disabled: true }, (hit) => {
           if (wpRef.wp && wpRef.wp.armed) onHit(wpRef.wp, hit);
-        });
+        }, () => !wpRef.wp || !wpRef.wp.armed || ignored());
         const wp: Watchpoint = { bp, address: this.dummy, length: 8, armed: false, lastLo: 0, lastHi: 0, owner: null };
         wpRef.wp = wp;
         this.all.push(wp);

@@ -681,7 +681,9 @@ export class Memory {
   }
 
   private translate(lo: number, hi: number, need: number, access: 'read' | 'write'): PageEntry {
-    const page = this.pages.get(pageKey(lo, hi));
+    // the watched page first: a store there takes this path on every hit (the exit trampoline's, filtered)
+    const key = pageKey(lo, hi);
+    const page = key === this.watchKey ? this.watchPage : this.pages.get(key);
     if (!page) throw new MemoryFault(joinAddress(lo, hi), access, false);
     if ((page.perm & need) !== need) throw new MemoryFault(joinAddress(lo, hi), access, true);
     return page;
