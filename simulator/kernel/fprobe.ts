@@ -94,19 +94,34 @@ export class Fprobes {
     const R = this.m.cpu.regs, mem = this.m.mem;
     const spLo = R[2 * Gpr.RSP], spHi = R[2 * Gpr.RSP + 1];
     const retLo = mem.peek64(spLo, spHi), retHi = mem.scratch[0];
-    let stack = task.toolData.get(RET_STACK) as PendingReturn[] | undefined;
-    if (!stack) task.toolData.set(RET_STACK, stack = []);
-    stack.push({ fprobe: fp, retLo, retHi, chained: retLo === TRAMPOLINE_LO && retHi === TRAMPOLINE_HI });
+    const stack = this.retStack(task);
+    const p = this.spare.pop();
+    const chained = retLo === TRAMPOLINE_LO && retHi === TRAMPOLINE_HI;
+    if (p) { p.fprobe = fp; p.retLo = retLo; p.retHi = retHi; p.chained = chained; stack.push(p); }
+    else stack.push({ fprobe: fp, retLo, retHi, chained });
     mem.poke64(spLo, spHi, TRAMPOLINE_LO, TRAMPOLINE_HI);
     // keep the shadow stack in step: the function now returns to the trampoline
     task.shadow.replaceTopReturn(retLo, retHi, TRAMPOLINE_LO, TRAMPOLINE_HI);
   }
 
+  /** The task's pending returns; the entry and the exit of a call ask for the same task's. */
+  private retStack(task: Task): PendingReturn[] {
+    if (task === this.lastTask) return this.lastStack!;
+    let stack = task.toolData.get(RET_STACK) as PendingReturn[] | undefined;
+    if (!stack) task.toolData.set(RET_STACK, stack = []);
+    this.lastTask = task; this.lastStack = stack;
+    return stack;
+  }
+
+  private lastTask: Task | null = null;
+  private lastStack: PendingReturn[] | null = null;
+  /** Records of returns that came back, reused (an entry and an exit on every probed call). */
+  private readonly spare: PendingReturn[] = [];
+
   /** The exit host call: run the exit handler, hand the original return address back in RAX. */
   private returnToHandler(): typeof NO_RETURN | number {
     const task = this.m.currentTask;
-    const stack = task.toolData.get(RET_STACK) as PendingReturn[] | undefined;
-    const top = stack?.pop();
+    const top = this.retStack(task).pop();
     if (!top) {
       this.m.panic('ftrace: return_to_handler without a pending return');
       return 0;
@@ -115,6 +130,7 @@ export class Fprobes {
     const R = this.m.cpu.regs;
     R[2 * Gpr.RAX] = top.retLo;
     R[2 * Gpr.RAX + 1] = top.retHi;
+    this.spare.push(top);
     this.m.returnFromHost();
     return NO_RETURN;
   }

@@ -73,11 +73,16 @@ export class StackProbe {
     this.key = `kstackwatch:${id}`;
   }
 
+  /** The context found last: the three probes of a call ask for the same task's. */
+  private lastTask: Task | null = null;
+  private lastContext: TaskContext | null = null;
+
   private context(task: Task): TaskContext {
-    let ctx = task.toolData.get(this.key) as TaskContext | undefined;
+    let ctx = task === this.lastTask ? this.lastContext : task.toolData.get(this.key) as TaskContext | undefined;
     if (!ctx) task.toolData.set(this.key, ctx = {
       wp: null, spLo: 0, spHi: 0, depth: 0, generation: StackProbe.generation, entrySpLo: 0, entrySpHi: 0, owner: null,
     });
+    this.lastTask = task; this.lastContext = ctx;
     if (ctx.generation !== StackProbe.generation) {
       ctx.wp = null; ctx.spLo = 0; ctx.spHi = 0; ctx.depth = 0; ctx.generation = StackProbe.generation;
     }

@@ -23,6 +23,12 @@ export interface Watchpoint {
   lastHi: number;
   /** Set by the owner when arming: describes the victim (for reports and the UI). */
   owner: unknown;
+  /**
+   * Its armed attributes, one object re-pointed from call to call (no
+   * allocation per arm). A pending IPI may hold it: it then programs the
+   * newest target, as a newer request for the slot replaces a pending one.
+   */
+  readonly armedAttr: { address: bigint; length: 1 | 2 | 4 | 8; kind: 'w' };
 }
 
 export class WatchPool {
@@ -61,7 +67,10 @@ export class WatchPool {
         bp = this.hw.registerWide({ address: this.dummy, length: 8, kind: 'w', disabled: true }, (hit) => {
           if (wpRef.wp && wpRef.wp.armed) onHit(wpRef.wp, hit);
         }, () => !wpRef.wp || !wpRef.wp.armed || ignored());
-        const wp: Watchpoint = { bp, address: this.dummy, length: 8, armed: false, lastLo: 0, lastHi: 0, owner: null };
+        const wp: Watchpoint = {
+          bp, address: this.dummy, length: 8, armed: false, lastLo: 0, lastHi: 0, owner: null,
+          armedAttr: { address: this.dummy, length: 8, kind: 'w' },
+        };
         wpRef.wp = wp;
         this.all.push(wp);
         this.freeList.push(wp);
@@ -112,19 +121,11 @@ export class WatchPool {
     if (lo === undefined || hi === undefined) [lo, hi] = splitAddress(address);
     wp.lastLo = this.m.mem.peek64(lo, hi);
     wp.lastHi = this.m.mem.scratch[0];
-    let attr = this.armedAttr.get(wp);
-    if (!attr) this.armedAttr.set(wp, attr = { address, length, kind: 'w' });
+    const attr = wp.armedAttr;
     attr.address = address;
     attr.length = length;
     this.program(wp, attr);
   }
-
-  /**
-   * Each watchpoint's armed attributes, reused from call to call (no
-   * allocation per arm). A pending IPI may hold it: it then programs the
-   * newest target, as a newer request for the slot replaces a pending one.
-   */
-  private readonly armedAttr = new Map<Watchpoint, { address: bigint; length: 1 | 2 | 4 | 8; kind: 'w' }>();
 
   disarm(wp: Watchpoint): void {
     wp.armed = false;

@@ -455,9 +455,8 @@ export class Memory {
       const pLo = n === 0 ? lo : lastLo | 0;
       const pHi = n === 1 && lastLo > 0xffffffff ? (hi + 1) | 0 : hi;
       const key = pageKey(pLo, pHi);
-      const page = key === this.watchKey ? this.watchPage : this.pages.get(key);
+      const page = this.cachedPage(key);
       if (!page) continue;
-      this.watchKey = key; this.watchPage = page;
       if (write) {
         page.watchWrite += delta;
         // this page's part of the range
@@ -510,7 +509,7 @@ export class Memory {
    * the page is invalidated by the store as usual.
    */
   peek64(lo: number, hi: number): number {
-    const page = this.pages.get(pageKey(lo, hi));
+    const page = this.cachedPage(pageKey(lo, hi));
     const o = lo & PAGE_MASK;
     if (!page || o > PAGE_SIZE - 8) {
       const v = this.readU64(joinAddress(lo, hi), true); // faults if unmapped; rare page-crossing case
@@ -522,7 +521,7 @@ export class Memory {
   }
 
   poke64(lo: number, hi: number, vlo: number, vhi: number): void {
-    const page = this.pages.get(pageKey(lo, hi));
+    const page = this.cachedPage(pageKey(lo, hi));
     const o = lo & PAGE_MASK;
     if (!page || o > PAGE_SIZE - 8) {
       this.writeU64(joinAddress(lo, hi), joinAddress(vlo, vhi), true);
@@ -563,16 +562,26 @@ export class Memory {
   flushTlb(): void {
     this.rTagA.fill(NO_TAG);
     this.wTagA.fill(NO_TAG);
-    this.watchKey = -1; this.watchPage = undefined;
+    this.lastKey = -1; this.lastPage = undefined;
   }
 
   /**
-   * The page adjustWatch found last (KStackWatch arms and disarms on the same
-   * stack page call after call); every change to the page table flushes the
-   * TLB, which forgets it.
+   * The page the host's paths found last — adjustWatch, peek64/poke64, the
+   * slow store path: per watched call the probes read and write the same
+   * stack page several times (return address, canary, the watch's claim,
+   * the exit trampoline's filtered store), and a kernel address's page key
+   * is not a small integer, so each Map lookup hashes a heap number. Every
+   * change to the page table flushes the TLB, which forgets it.
    */
-  private watchKey = -1;
-  private watchPage: PageEntry | undefined = undefined;
+  private lastKey = -1;
+  private lastPage: PageEntry | undefined = undefined;
+
+  private cachedPage(key: number): PageEntry | undefined {
+    if (key === this.lastKey) return this.lastPage;
+    const page = this.pages.get(key);
+    if (page) { this.lastKey = key; this.lastPage = page; }
+    return page;
+  }
 
   // ---- checkpoints ---------------------------------------------------
 
@@ -681,9 +690,8 @@ export class Memory {
   }
 
   private translate(lo: number, hi: number, need: number, access: 'read' | 'write'): PageEntry {
-    // the watched page first: a store there takes this path on every hit (the exit trampoline's, filtered)
-    const key = pageKey(lo, hi);
-    const page = key === this.watchKey ? this.watchPage : this.pages.get(key);
+    // the watched page is usually the last one found: a store there takes this path on every hit
+    const page = this.cachedPage(pageKey(lo, hi));
     if (!page) throw new MemoryFault(joinAddress(lo, hi), access, false);
     if ((page.perm & need) !== need) throw new MemoryFault(joinAddress(lo, hi), access, true);
     return page;
