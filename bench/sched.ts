@@ -21,6 +21,9 @@ import { compileModule } from '../simulator/toolchain/compile';
 import { ModuleRun } from '../simulator/cli/moduleRun';
 import { parseRunArgs } from '../simulator/cli/runArgs';
 import { countArg } from './countArg';
+import { tuneV8 } from '../simulator/cli/v8Tuning';
+
+tuneV8(); // measured as `ksw run` runs (simulator/cli/v8Tuning.ts)
 
 const SEEDS = countArg(process.argv.slice(2), 'bench-sched', 'SEEDS', 40);
 // __dirname is dist/ (bundled) or out/bench/ (transpiled)
