@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { BlockCode, blockKey, BlockStore, CompileReads, FACTORY_HEAD, FACTORY_TAIL, factorySource, parseBlockKey, setBlockStore, StoredBlock } from '../cpu/blockStore';
-import { bundleIdentity, BundleIdentity, contentHash, nameHash, pruneEntries } from './codeCache';
+import { bundleIdentity, BundleIdentity, HashMemory, nameHash, pruneEntries, readWhole } from './codeCache';
 
 const MAGIC = 'KSWBLK04';
 /**
@@ -76,7 +76,7 @@ interface Placed { word: number; byte: number; index: number }
 
 export class FileBlockStore implements BlockStore {
   private readonly stored = new Map<string, (StoredBlock | Placed)[]>();
-  private ints = new Int32Array(0);
+  private ints: Int32Array = new Int32Array(0);
   private bytes: Uint8Array = new Uint8Array(0);
   private source = '';
   private factories: StoredBlock['factory'][] = [];
@@ -117,19 +117,29 @@ export class FileBlockStore implements BlockStore {
   }
 
   private load(): void {
-    let buf: Buffer;
-    try { buf = fs.readFileSync(this.file); } catch { return; } // no file yet
-    if (buf.length < HEADER || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return;
+    let fd: number;
+    try { fd = fs.openSync(this.file, 'r'); } catch { return; } // no file yet
+    let mem: HashMemory, size: number;
+    try {
+      size = fs.fstatSync(fd).size;
+      if (size < HEADER) return;
+      // read where it is hashed, and used from there: the int32 words and bytes are views of it
+      mem = new HashMemory(size);
+      if (!readWhole(fd, mem.bytes, 0, size)) return;
+    } finally {
+      fs.closeSync(fd);
+    }
+    const buf = Buffer.from(mem.bytes.buffer, 0, size);
+    if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return;
     const h = (i: number) => buf.readUInt32LE(MAGIC.length + 4 * i);
     if (h(0) !== this.id.size || h(1) !== this.id.hash[0] || h(2) !== this.id.hash[1]) return;
     const count = h(3), words = h(4), byteCount = h(5), sourceLength = h(6), dataLength = h(7);
-    if (buf.length !== HEADER + 4 * words + byteCount + sourceLength + dataLength) return;
-    const [c, d] = contentHash(buf.subarray(HEADER));
+    if (size !== HEADER + 4 * words + byteCount + sourceLength + dataLength) return;
+    const [c, d] = mem.hash(HEADER, size);
     if (h(8) !== c || h(9) !== d) return;
-    const ints = new Int32Array(words);
-    Buffer.from(ints.buffer).set(buf.subarray(HEADER, HEADER + 4 * words)); // (little-endian hosts: x86-64, arm64)
+    const ints = new Int32Array(mem.bytes.buffer, HEADER, words); // (little-endian hosts: x86-64, arm64)
     const bytesAt = HEADER + 4 * words, sourceAt = bytesAt + byteCount;
-    const source = buf.toString('utf8', sourceAt, sourceAt + sourceLength);
+    const source = buf.toString('latin1', sourceAt, sourceAt + sourceLength); // generated code is ASCII (saveBlocks)
     const cachedData = dataLength > 0 ? buf.subarray(sourceAt + sourceLength) : undefined;
     const script = new vm.Script(source, { filename: FILENAME, cachedData });
     if (cachedData === undefined || script.cachedDataRejected) {
@@ -212,17 +222,20 @@ export class FileBlockStore implements BlockStore {
 
   /** Write the file: the header, then the sections (int32 words, fetched bytes, source, V8 data if any). */
   private write(count: number, words: number, byteCount: number, sourceLength: number, parts: Uint8Array[]): void {
-    const payload = Buffer.concat(parts);
-    const dataLength = payload.length - 4 * words - byteCount - sourceLength;
-    const header = Buffer.alloc(HEADER);
-    header.write(MAGIC, 0, 'latin1');
-    const [c, d] = contentHash(payload);
+    const size = parts.reduce((n, p) => n + p.length, HEADER);
+    const mem = new HashMemory(size);
+    let at = HEADER;
+    for (const p of parts) { mem.bytes.set(p, at); at += p.length; }
+    const file = Buffer.from(mem.bytes.buffer, 0, size);
+    const dataLength = size - HEADER - 4 * words - byteCount - sourceLength;
+    file.write(MAGIC, 0, 'latin1');
+    const [c, d] = mem.hash(HEADER, size);
     [this.id.size, this.id.hash[0], this.id.hash[1], count, words, byteCount, sourceLength, dataLength, c, d]
-      .forEach((v, i) => header.writeUInt32LE(v >>> 0, MAGIC.length + 4 * i));
+      .forEach((v, i) => file.writeUInt32LE(v >>> 0, MAGIC.length + 4 * i));
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
-      fs.writeFileSync(tmp, Buffer.concat([header, payload]));
+      fs.writeFileSync(tmp, file);
       fs.renameSync(tmp, this.file);
     } catch {
       try { fs.unlinkSync(tmp); } catch { /* never created */ }

@@ -85,8 +85,12 @@ const HASH_WASM = Uint8Array.of(
   0x20, 0x02, 0xa7, 0x20, 0x02, 0x42, 0x20, 0x88, 0xa7, 0x0b, // the low and high halves of a; end
 );
 
-/** Fresh wasm memory of at least `size` bytes, and the 64-bit hash of a region of it. */
-class HashMemory {
+/**
+ * Fresh wasm memory of at least `size` bytes, and the 64-bit hash of a
+ * region of it: files are read into it and written from it, so the bytes
+ * are hashed where they are (each fresh megabyte touched costs page faults).
+ */
+export class HashMemory {
   readonly bytes: Uint8Array;
   private readonly f: (end: number, start: number) => [number, number];
 
@@ -106,6 +110,16 @@ class HashMemory {
     const [lo, hi] = this.f(end, start);
     return [lo >>> 0, hi >>> 0];
   }
+}
+
+/** Read the whole of an open file into `into` from `at`; false if it came out shorter than `size`. */
+export function readWhole(fd: number, into: Uint8Array, at: number, size: number): boolean {
+  for (let done = 0; done < size;) {
+    const n = fs.readSync(fd, into, at + done, size - done, done);
+    if (n <= 0) return false;
+    done += n;
+  }
+  return true;
 }
 
 /** The 64-bit hash of some bytes, as two 32-bit halves (what an entry records). */
@@ -167,12 +181,12 @@ function readBundleAndEntry(bundle: string, entry: string): Loaded {
     const entrySize = entryFd >= 0 ? fs.fstatSync(entryFd).size : 0;
     const at = alignUp(size);
     const mem = new HashMemory(at + entrySize);
-    if (fs.readSync(bundleFd, mem.bytes, 0, size, 0) !== size) throw new Error(`short read of ${bundle}`);
+    if (!readWhole(bundleFd, mem.bytes, 0, size)) throw new Error(`short read of ${bundle}`);
     const source = mem.bytes.subarray(0, size);
     let hash: [number, number] | undefined;
     const sourceHash = () => (hash ??= mem.hash(0, size));
     let cachedData: Buffer | undefined;
-    if (entryFd >= 0 && entrySize >= HEADER && fs.readSync(entryFd, mem.bytes, at, entrySize, 0) === entrySize) {
+    if (entryFd >= 0 && entrySize >= HEADER && readWhole(entryFd, mem.bytes, at, entrySize)) {
       const buf = Buffer.from(mem.bytes.buffer, at, entrySize);
       const u32 = (i: number) => buf.readUInt32LE(MAGIC.length + 4 * i);
       const dataLength = u32(3);
@@ -190,15 +204,17 @@ function readBundleAndEntry(bundle: string, entry: string): Loaded {
 }
 
 function writeEntry(file: string, source: Loaded, data: Buffer): void {
-  const header = Buffer.alloc(HEADER);
-  header.write(MAGIC, 0, 'latin1');
-  const [a, b] = source.sourceHash(), [c, d] = contentHash(data);
-  [source.source.length, a, b, data.length, c, d].forEach((v, i) => header.writeUInt32LE(v, MAGIC.length + 4 * i));
+  const mem = new HashMemory(HEADER + data.length);
+  mem.bytes.set(data, HEADER);
+  const entry = Buffer.from(mem.bytes.buffer, 0, HEADER + data.length);
+  entry.write(MAGIC, 0, 'latin1');
+  const [a, b] = source.sourceHash(), [c, d] = mem.hash(HEADER, HEADER + data.length);
+  [source.source.length, a, b, data.length, c, d].forEach((v, i) => entry.writeUInt32LE(v, MAGIC.length + 4 * i));
   fs.mkdirSync(path.dirname(file), { recursive: true });
   // A temporary name renamed into place: a ksw starting meanwhile reads the old entry or the new, never half of one.
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, Buffer.concat([header, data]));
+    fs.writeFileSync(tmp, entry);
     fs.renameSync(tmp, file);
   } catch {
     try { fs.unlinkSync(tmp); } catch { /* never created */ }
