@@ -10,11 +10,16 @@
 // and takes the program's compiled blocks from the block cache
 // (simulator/cli/blockCache.ts); the first run of each command and program
 // writes them, so the best of several runs is a run with both (warm). The
-// `(no caches)` rows (KSW_NO_CODE_CACHE=1 turns both off) show what a first
-// run, or a run without a writable cache, costs (cold).
+// `(new program)` row runs a fresh copy of the hello-world at a new path each
+// time: the bundle's code cache is warm, the program's blocks are not (what
+// the first run of a program a user just built costs). The `(no caches)`
+// rows (KSW_NO_CODE_CACHE=1 turns both off) show a run without a writable
+// cache (cold). The caches live in a directory of the bench's own
+// (XDG_CACHE_HOME), so other ksw processes on the machine neither evict its
+// entries nor find theirs evicted.
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -24,13 +29,18 @@ const EXEC_TARGET_MS = 200;
 
 const TIME = '/usr/bin/time';
 
-interface Probe { label: string; cmd: string; args: string[]; env?: NodeJS.ProcessEnv }
+interface Probe {
+  label: string; cmd: string; args: string[]; env?: NodeJS.ProcessEnv;
+  /** A program to run in place of args[2], made anew for each run. */
+  program?: () => string;
+}
 
 export interface StartupReport { lines: string[]; failures: string[] }
 
 /** Wall ms of one run, and CPU ms when /usr/bin/time is there to tell. */
 function timeRun(p: Probe, cwd: string, timeFile: string, haveTime: boolean): { ms: number; cpuMs: number; ok: boolean; why: string } {
-  const [cmd, args] = haveTime ? [TIME, ['-f', '%U %S', '-o', timeFile, p.cmd, ...p.args]] : [p.cmd, p.args];
+  const probeArgs = p.program ? [...p.args.slice(0, 2), p.program(), ...p.args.slice(3)] : p.args;
+  const [cmd, args] = haveTime ? [TIME, ['-f', '%U %S', '-o', timeFile, p.cmd, ...probeArgs]] : [p.cmd, probeArgs];
   const t0 = performance.now();
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', input: '', timeout: 120_000, env: p.env ?? process.env });
   const ms = performance.now() - t0;
@@ -52,12 +62,26 @@ export function measureStartup(root: string, workDir: string, cc: string, kswBin
   if (failures.length) return { lines: ['start-up: not measured (see problems)'], failures };
 
   const node = process.execPath;
+  const caches = join(workDir, 'startup-caches');
+  rmSync(caches, { recursive: true, force: true });
+  const env = { ...process.env, XDG_CACHE_HOME: caches };
+  const noCaches = { ...env, KSW_NO_CODE_CACHE: '1' };
+  /** A copy of hello at a path no run used before (its blocks are not in the cache). */
+  const fresh = join(workDir, 'startup-fresh');
+  mkdirSync(fresh, { recursive: true });
+  let copies = 0;
+  const newHello = () => {
+    const file = join(fresh, `hello-${copies++}`);
+    copyFileSync(hello, file);
+    return file;
+  };
   const probes: Probe[] = [
     { label: 'node -e 0', cmd: node, args: ['-e', '0'] },
-    { label: 'ksw exec hello', cmd: node, args: [kswBin, 'exec', hello] },
-    { label: 'ksw exec hello (no caches)', cmd: node, args: [kswBin, 'exec', hello], env: { ...process.env, KSW_NO_CODE_CACHE: '1' } },
-    { label: 'ksw run tiny module', cmd: node, args: [kswBin, 'run', tiny, '--quiet'] },
-    { label: 'ksw run tiny module (no caches)', cmd: node, args: [kswBin, 'run', tiny, '--quiet'], env: { ...process.env, KSW_NO_CODE_CACHE: '1' } },
+    { label: 'ksw exec hello', cmd: node, args: [kswBin, 'exec', hello], env },
+    { label: 'ksw exec hello (new program)', cmd: node, args: [kswBin, 'exec', hello], env, program: newHello },
+    { label: 'ksw exec hello (no caches)', cmd: node, args: [kswBin, 'exec', hello], env: noCaches },
+    { label: 'ksw run tiny module', cmd: node, args: [kswBin, 'run', tiny, '--quiet'], env },
+    { label: 'ksw run tiny module (no caches)', cmd: node, args: [kswBin, 'run', tiny, '--quiet'], env: noCaches },
   ];
   if (qemu) probes.push({ label: 'qemu-x86_64 hello', cmd: qemu, args: [hello] });
   const haveTime = !spawnSync(TIME, ['-f', '%U', 'true']).error;
@@ -77,6 +101,9 @@ export function measureStartup(root: string, workDir: string, cc: string, kswBin
     lines.push(`${p.label.padEnd(34)}${fmt(wall[j], 9)}${minus(wall)}${fmt(cpu[j], 10)}${minus(cpu)}`);
   });
   if (!qemu) lines.push('(qemu-x86_64 not installed: no qemu row)');
+  if (process.env.NODE_EXTRA_CA_CERTS) lines.push('(NODE_EXTRA_CA_CERTS is set: every node start, node -e 0 included, first parses that file)');
+  rmSync(fresh, { recursive: true, force: true });
+  rmSync(caches, { recursive: true, force: true });
   lines.push(`ksw exec hello: ${fmt(wall[1], 0)} ms wall, ${fmt(cpu[1], 0)} ms CPU (target <= ${EXEC_TARGET_MS} ms total)`);
   return { lines, failures };
 }
