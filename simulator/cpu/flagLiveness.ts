@@ -21,6 +21,7 @@
 
 import { Mnemonic } from 'iced-x86';
 import { FlagBit, Insn, OpKind } from './decode';
+import { CONDITION_CONSUMERS } from './emit/fusion';
 
 /** Shifts and rotates: a count of 0 leaves the flags unchanged. */
 const SHIFTS = new Set<number>([
@@ -50,12 +51,7 @@ const NEVER_FAULTS = new Set<number>([
   Mnemonic.Inc, Mnemonic.Dec, Mnemonic.Neg, Mnemonic.Not, Mnemonic.Shl, Mnemonic.Sal, Mnemonic.Shr, Mnemonic.Sar,
   Mnemonic.Rol, Mnemonic.Ror, Mnemonic.Imul, Mnemonic.Bswap, Mnemonic.Nop, Mnemonic.Endbr64,
   Mnemonic.Cbw, Mnemonic.Cwde, Mnemonic.Cdqe, Mnemonic.Cwd, Mnemonic.Cdq, Mnemonic.Cqo,
-  Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe, Mnemonic.Ja,
-  Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle, Mnemonic.Jg,
-  Mnemonic.Sete, Mnemonic.Setne, Mnemonic.Setb, Mnemonic.Setae, Mnemonic.Setbe, Mnemonic.Seta,
-  Mnemonic.Setl, Mnemonic.Setge, Mnemonic.Setle, Mnemonic.Setg, Mnemonic.Sets, Mnemonic.Setns,
-  Mnemonic.Cmove, Mnemonic.Cmovne, Mnemonic.Cmovb, Mnemonic.Cmovae, Mnemonic.Cmovbe, Mnemonic.Cmova,
-  Mnemonic.Cmovl, Mnemonic.Cmovge, Mnemonic.Cmovle, Mnemonic.Cmovg, Mnemonic.Cmovs, Mnemonic.Cmovns,
+  ...CONDITION_CONSUMERS,
 ]);
 
 /** Can this instruction throw (a fault, #UD, #DE…)? Only then does the block record its index. */

@@ -15,14 +15,17 @@ export interface Fusion {
   size: number;
 }
 
-const CONSUMERS = new Set<number>([
+/** Conditional jumps, setcc and cmovcc: the instructions that consume a condition (also listed among those that never fault). */
+export const CONDITION_CONSUMERS: readonly number[] = [
   Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe, Mnemonic.Ja,
   Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle, Mnemonic.Jg,
   Mnemonic.Sete, Mnemonic.Setne, Mnemonic.Setb, Mnemonic.Setae, Mnemonic.Setbe, Mnemonic.Seta,
   Mnemonic.Setl, Mnemonic.Setge, Mnemonic.Setle, Mnemonic.Setg, Mnemonic.Sets, Mnemonic.Setns,
   Mnemonic.Cmove, Mnemonic.Cmovne, Mnemonic.Cmovb, Mnemonic.Cmovae, Mnemonic.Cmovbe, Mnemonic.Cmova,
   Mnemonic.Cmovl, Mnemonic.Cmovge, Mnemonic.Cmovle, Mnemonic.Cmovg, Mnemonic.Cmovs, Mnemonic.Cmovns,
-]);
+];
+
+const CONSUMERS = new Set<number>(CONDITION_CONSUMERS);
 
 const CMP_CCS = new Set<number>([ConditionCode.e, ConditionCode.ne, ConditionCode.b, ConditionCode.ae, ConditionCode.be,
   ConditionCode.a, ConditionCode.l, ConditionCode.ge, ConditionCode.le, ConditionCode.g]);
