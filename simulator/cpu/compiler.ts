@@ -16,7 +16,7 @@ import { pageKey, Perm, PAGE_SIZE, joinAddress } from '../memory/memory';
 import { PageFault } from './faults';
 import { HOST_CALL_START, RegisterLocals } from './registerLocals';
 import { TrapBit } from './trap';
-import { DeferredFlags, flagsSeenBy, liveness, mayFault, writesFlagsSometimes } from './flagLiveness';
+import { DeferredFlags, flagsReadFirst, flagsSeenBy, liveness, mayFault, writesFlagsSometimes } from './flagLiveness';
 import { blockKey, blockStore, BlockStore, CompileReads, ENV_NAMES, HookQuestion, StoredBlock } from './blockStore';
 
 export interface Block {
@@ -423,9 +423,12 @@ export class BlockCompiler {
     const live = liveness(insns, liveOut, exitLive, fusedConsumer, true);
     // what the block's own code reads at its exits: only a loop's next iteration (the exit site writes the rest)
     const loopsTo = insns.map((d) => d.targetLo === lo && d.targetHi === hi && d.flowControl !== FlowControl.Next && d.flowControl !== FlowControl.Call);
-    const loopReads = loopsTo.includes(true) ? this.flagsReadFrom(lo, hi) : 0;
+    // A block that goes round again from one instruction only carries its deferred flags round the loop
+    // (DeferredFlags' `loopAt`): its next round's code reads only the flags it really reads.
+    const loopAt = loopsTo.indexOf(true) === loopsTo.lastIndexOf(true) ? loopsTo.indexOf(true) : -1;
+    const loopReads = loopAt >= 0 ? flagsReadFirst(insns) : loopsTo.includes(true) ? this.flagsReadFrom(lo, hi) : 0;
     const codeLive = liveness(insns, loopsTo[insns.length - 1] ? loopReads : 0, loopsTo.map((l) => (l ? loopReads : 0)), fusedConsumer, false);
-    const deferral = new DeferredFlags(insns, live, codeLive);
+    const deferral = new DeferredFlags(insns, live, codeLive, loopAt);
     let loopsBack = false;
     const e = new Emitter();
     e.inlineMemory = !this.mem.recordsAccesses;

@@ -100,6 +100,18 @@ export function liveness(insns: Insn[], liveOut: number, exitLive: number[], fus
   return result;
 }
 
+/** Flags a block's instructions read before writing them, from its first (no fault counted: see DeferredFlags' `loopAt`). */
+export function flagsReadFirst(insns: Insn[]): number {
+  let live = 0, killed = 0;
+  for (const d of insns) {
+    live |= d.flagsRead & ~killed;
+    // a shift by a count that may be 0 leaves its flags as they were: they count as read
+    if (writesFlagsSometimes(d)) live |= d.flagsWritten & ~killed;
+    else killed |= d.flagsWritten;
+  }
+  return live;
+}
+
 /**
  * The deferred flags of a block: which ones each instruction may defer, and
  * the code that assigns them where a fault or trap shows them.
@@ -112,8 +124,29 @@ export class DeferredFlags {
   /** Per producer: the code computing its flags' temporaries again (Emitter.deferredCalc). */
   private readonly calcs = new Map<number, string>();
 
-  constructor(private readonly insns: Insn[], exact: number[], code: number[]) {
+  /**
+   * `loopAt`: the index of the one instruction that sends the block round
+   * again (a branch to its start), or -1. A flag deferred and current after
+   * it is still current in the next round until the block's first writer
+   * of it — and its inputs are still in the producer's locals then — so a
+   * way out there (`it` > 0: a round was done) writes it too.
+   */
+  constructor(private readonly insns: Insn[], exact: number[], code: number[], private readonly loopAt = -1) {
     this.deferrable = insns.map((d, i) => (writesFlagsSometimes(d) ? 0 : exact[i] & ~code[i] & FlagBit.ARITH));
+  }
+
+  /** Index of the block's first instruction that writes the flag (the block's length if none). */
+  private firstWriter(bit: number): number {
+    let w = 0;
+    while (w < this.insns.length && (this.insns[w].flagsWritten & bit) === 0) w++;
+    return w;
+  }
+
+  /** Entries current at the end of a round, carried into the next round before index j (a looping block only). */
+  private carried(j: number): [number, number, string, number][] {
+    const p = this.loopAt;
+    if (p < 0) return [];
+    return this.entries.filter(([i, bit, , end]) => i <= p && end > p && j <= this.firstWriter(bit));
   }
 
   /** Record instruction i's deferred assignments (Emitter.deferred, run after Emitter.deferredCalc). */
@@ -140,7 +173,9 @@ export class DeferredFlags {
 
   /** The deferred flags current just before instruction j (for host code that reads the flags there). */
   before(j: number): string {
-    return this.code(this.entries.filter(([i, , , end]) => i < j && j <= end));
+    const carried = this.carried(j);
+    const previousRound = carried.length > 0 ? `if(it>0){${this.code(carried)}}` : '';
+    return previousRound + this.code(this.entries.filter(([i, , , end]) => i < j && j <= end));
   }
 
   /**
@@ -158,6 +193,16 @@ export class DeferredFlags {
     }
     let code = '';
     for (const [range, entries] of groups) code += `if(${range}){${this.code(entries)}}`;
+    if (this.loopAt >= 0) {
+      // the previous round's, where this round has not written the flag yet
+      const byWriter = new Map<number, [number, number, string, number][]>();
+      for (const entry of this.carried(0)) {
+        const w = this.firstWriter(entry[1]);
+        const group = byWriter.get(w);
+        if (group) group.push(entry); else byWriter.set(w, [entry]);
+      }
+      for (const [w, entries] of byWriter) code += `if(it>0&&xn<=${w}){${this.code(entries)}}`;
+    }
     return code;
   }
 }

@@ -75,6 +75,25 @@ CASE(cmpq_div, "cmp %%rdx, %%rax", DIV)
 CASE(cmpq_jne_load, "cmp %%rdx, %%rax\n\tjne 3f\n3:", LOAD)
 CASE(addl_div, "add %%edx, %%eax", DIV)
 
+/* A loop whose round ends in `cmp; jne` back to a load: the load of the next
+ * round faults (the chain's last pointer is bad), and the handler sees the
+ * flags of the previous round's compare (RAX changes every round) — carried
+ * round the simulator's looping block. A good chain ends in NULL instead and leaves the loop. */
+static uint64_t *good[3], *bad[3];
+static uint64_t cmpq_loop_load(uint64_t x, uint64_t y, const uint64_t *p) {
+  uint64_t r;
+  void *start = p ? (void *)good : (void *)bad;
+  __asm__ volatile("mov %[x], %%rax\n\tmov %[y], %%rdx\n\tmov %[s], %%rcx\n\t"
+                   "lea 2f(%%rip), %%r9\n"
+                   "1:\tmov (%%rcx), %%rcx\n\ttest %%rcx, %%rcx\n\tjz 2f\n\t"
+                   "sub $1, %%rax\n\tcmp %%rdx, %%rax\n\tjne 1b\n"
+                   "2:\tcmp $0x1234, %%r9\n\tmov %%rax, %[r]"
+                   : [r] "=&r"(r)
+                   : [x] "r"(x), [y] "r"(y), [s] "r"(start)
+                   : "rax", "rcx", "rdx", "r8", "r9", "cc", "memory");
+  return r;
+}
+
 static uint64_t state = 0x9e3779b97f4a7c15ull;
 static uint64_t next(void) {
   state ^= state << 13; state ^= state >> 7; state ^= state << 17;
@@ -101,8 +120,10 @@ int main(void) {
     {"testq_load", testq_load, LOGIC}, {"incq_load", incq_load, ARITH}, {"decb_store", decb_store, ARITH},
     {"negq_load", negq_load, ARITH}, {"shlq_load", shlq_load, SHIFT}, {"sarl_store", sarl_store, SHIFT},
     {"imulq_load", imulq_load, CF | OF}, {"cmpq_div", cmpq_div, ARITH}, {"addl_div", addl_div, ARITH},
-    {"cmpq_jne_load", cmpq_jne_load, ARITH},
+    {"cmpq_jne_load", cmpq_jne_load, ARITH}, {"cmpq_loop_load", cmpq_loop_load, ARITH},
   };
+  good[0] = (uint64_t *)&good[1]; good[1] = (uint64_t *)&good[2]; good[2] = 0;
+  bad[0] = (uint64_t *)&bad[1]; bad[1] = (uint64_t *)&bad[2]; bad[2] = (uint64_t *)8;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = handler;
