@@ -18,5 +18,10 @@ function find(dir) {
 }
 let files = find(join(root, 'out/test')).sort();
 if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)));
+if (files.length === 0) {
+  // A filter that matches nothing would otherwise run node's default (every test file it finds).
+  console.error(`no test file under out/test matches ${filter.join(', ')} (build first: npm run build)`);
+  process.exit(2);
+}
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

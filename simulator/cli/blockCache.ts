@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { BlockCode, blockKey, BlockStore, CompileReads, FACTORY_HEAD, FACTORY_TAIL, factorySource, parseBlockKey, setBlockStore, StoredBlock } from '../cpu/blockStore';
-import { bundleIdentity, BundleIdentity, HashMemory, nameHash, pruneEntries, readWhole } from './codeCache';
+import { bundleIdentity, BundleIdentity, HashMemory, nameHash, readWhole, replaceCacheFile } from './codeCache';
 
 const MAGIC = 'KSWBLK04';
 /**
@@ -232,15 +232,7 @@ export class FileBlockStore implements BlockStore {
     const [c, d] = mem.hash(HEADER, size);
     [this.id.size, this.id.hash[0], this.id.hash[1], count, words, byteCount, sourceLength, dataLength, c, d]
       .forEach((v, i) => file.writeUInt32LE(v >>> 0, MAGIC.length + 4 * i));
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    try {
-      fs.writeFileSync(tmp, file);
-      fs.renameSync(tmp, this.file);
-    } catch {
-      try { fs.unlinkSync(tmp); } catch { /* never created */ }
-    }
-    pruneEntries(path.dirname(this.file), MAX_BLOCK_FILES);
+    replaceCacheFile(this.file, file, MAX_BLOCK_FILES);
   }
 }
 

@@ -210,16 +210,24 @@ function writeEntry(file: string, source: Loaded, data: Buffer): void {
   entry.write(MAGIC, 0, 'latin1');
   const [a, b] = source.sourceHash(), [c, d] = mem.hash(HEADER, HEADER + data.length);
   [source.source.length, a, b, data.length, c, d].forEach((v, i) => entry.writeUInt32LE(v, MAGIC.length + 4 * i));
+  replaceCacheFile(file, entry, MAX_ENTRIES);
+}
+
+/**
+ * Put `data` in place as `file` (best effort), then prune its directory to
+ * `keep` entries. Written to a temporary name and renamed into place: a ksw
+ * starting meanwhile reads the old file or the new one, never half of one.
+ */
+export function replaceCacheFile(file: string, data: Uint8Array, keep: number): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  // A temporary name renamed into place: a ksw starting meanwhile reads the old entry or the new, never half of one.
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, entry);
+    fs.writeFileSync(tmp, data);
     fs.renameSync(tmp, file);
   } catch {
     try { fs.unlinkSync(tmp); } catch { /* never created */ }
   }
-  pruneEntries(path.dirname(file), MAX_ENTRIES);
+  pruneEntries(path.dirname(file), keep);
 }
 
 /** Remove the least recently written entries (.bin files) beyond `keep` (best effort: another ksw may prune too). */
