@@ -75,6 +75,14 @@ export class Cpu implements MemoryObserver {
   trapInsnLo = 0;
   trapInsnHi = 0;
   get trapInsn(): bigint { return joinAddress(this.trapInsnLo, this.trapInsnHi); }
+  /**
+   * DR0–DR3 slots (bits) whose write hits the kernel has said its #DB
+   * handler would drop at this point of the run (the fprobe exit
+   * trampoline's stores, for KStackWatch): such a hit raises no #DB and
+   * leaves DR6 as that handler would (B0–B3 clear). A hit on any other slot
+   * traps as usual, with every slot's bit.
+   */
+  quietWrites = 0;
 
   onSyscall: ((cpu: Cpu) => void) | null = null;
   /**
@@ -513,6 +521,7 @@ export class Cpu implements MemoryObserver {
       if (overlaps(s, lo, hi, size)) hit |= 1 << i;
     }
     if (hit) {
+      if (write && (hit & ~this.quietWrites) === 0) { this.debug.dr6 &= ~0xf; return; }
       this.debug.dr6 = (this.debug.dr6 & ~0xf) | hit;
       this.trap[0] |= TrapBit.DEBUG;
     }

@@ -11,7 +11,7 @@ import { joinAddress, splitAddress } from '../memory/memory';
 import type { Machine } from './machine';
 import type { Task } from './task';
 import type { Kprobes } from './kprobes';
-import { KERNEL_TEXT, KERNEL_TEXT_SIZE } from './layout';
+import { FTRACE_TRAMPOLINE } from './layout';
 
 export type FprobeHandler = (m: Machine, task: Task) => void;
 
@@ -32,7 +32,7 @@ interface PendingReturn {
   chained: boolean;
 }
 
-const TRAMPOLINE_AT = KERNEL_TEXT + BigInt(KERNEL_TEXT_SIZE / 2);
+const TRAMPOLINE_AT = FTRACE_TRAMPOLINE;
 const [TRAMPOLINE_LO, TRAMPOLINE_HI] = splitAddress(TRAMPOLINE_AT);
 const RET_STACK = 'fprobe.retStack';
 
@@ -40,12 +40,22 @@ export class Fprobes {
   readonly trampoline = TRAMPOLINE_AT;
   readonly trampolineSize: number;
   private readonly attached = new Map<Fprobe, { kprobe: { address: bigint; pre: (m: Machine, t: Task) => void } }>();
+  /**
+   * DR0–DR3 slots (bits) whose #DB handler drops every hit a store of the
+   * trampoline makes (KStackWatch's false-positive filter: the trampoline
+   * saves registers in the frame that has just returned, the very frame its
+   * watch is on). While a task runs the trampoline after a return, the CPU
+   * drops those hits itself (Cpu.quietWrites) instead of taking a #DB for
+   * each, which the handler would then have dropped.
+   */
+  quietSlots = 0;
 
   constructor(private readonly m: Machine, private readonly kprobes: Kprobes) {
     const exitHost = m.defineHost('ftrace_return_to_handler', () => this.returnToHandler());
     const code = trampolineCode(TRAMPOLINE_AT, exitHost);
     this.trampolineSize = code.length;
     m.mem.write(TRAMPOLINE_AT, code, true);
+    m.hooks.set('trampolineReturn', () => this.enterTrampoline());
     m.hooks.set('unwindFixup', (task, rets) => {
       const originals = this.pendingReturns(task);
       let next = 0;
@@ -118,8 +128,21 @@ export class Fprobes {
   /** Records of returns that came back, reused (an entry and an exit on every probed call). */
   private readonly spare: PendingReturn[] = [];
 
+  /**
+   * A return landed at the trampoline: from here to its exit host call the
+   * task runs only the trampoline's instructions (the quiet slots are
+   * cleared there, and whenever the engine switches tasks, so a task that
+   * comes back to the trampoline's rest later takes the #DBs as usual).
+   * Not while a debugger's gate is installed: it asks again after every
+   * #DB, and what it sees must not depend on this.
+   */
+  private enterTrampoline(): void {
+    if (this.quietSlots !== 0 && this.m.hooks.installed.debugGate === null) this.m.cpu.quietWrites = this.quietSlots;
+  }
+
   /** The exit host call: run the exit handler, hand the original return address back in RAX. */
   private returnToHandler(): typeof NO_RETURN | number {
+    this.m.cpu.quietWrites = 0; // the trampoline's stores are behind it
     const task = this.m.currentTask;
     const top = this.retStack(task).pop();
     if (!top) {

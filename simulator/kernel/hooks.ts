@@ -26,6 +26,11 @@ export interface SingleHooks {
    */
   unwindFixup: (task: Task, rets: bigint[]) => bigint[];
   /**
+   * fprobe: a return landed at the exit trampoline (FTRACE_TRAMPOLINE); the
+   * task is the one running. Asked on every return, after an address compare.
+   */
+  trampolineReturn: (task: Task) => void;
+  /**
    * A debugger: called after every call instruction of a kernel task, and
    * when a host function calls into the guest (the shadow stack already has
    * the frame). `unretired`: instructions the CPU's count is still short of
@@ -51,7 +56,7 @@ export class MachineHooks {
    */
   readonly installed: { readonly [K in keyof SingleHooks]: SingleHooks[K] | null };
   private readonly single: { [K in keyof SingleHooks]: SingleHooks[K] | null } = {
-    probeLookup: null, debugTrap: null, unwindFixup: null, callObserver: null, debugGate: null,
+    probeLookup: null, debugTrap: null, unwindFixup: null, trampolineReturn: null, callObserver: null, debugGate: null,
   };
   /** Called before / after every quantum a task runs on a CPU (timer tick, printk housekeeping). */
   readonly beforeQuantum: (() => void)[] = [];

@@ -3,6 +3,8 @@
 /** Kernel text: host-function entry stubs, trampolines, probe slots. */
 export const KERNEL_TEXT = 0xffffffff81000000n;
 export const KERNEL_TEXT_SIZE = 0x100000;
+/** fprobe's exit trampoline (return_to_handler), in the middle of kernel text. */
+export const FTRACE_TRAMPOLINE = KERNEL_TEXT + BigInt(KERNEL_TEXT_SIZE / 2);
 /** Kernel data modules may link against (jiffies…), also within ±2 GiB. */
 export const KERNEL_DATA = 0xffffffff82000000n;
 export const KERNEL_DATA_SIZE = 0x10000;

@@ -27,7 +27,7 @@ import { Ipis } from './ipi';
 import { PerCpu, PerCpuOffset } from './percpu';
 import { HZ } from '../sdk/abi';
 import {
-  KERNEL_DATA, KERNEL_DATA_SIZE, KERNEL_TEXT, KERNEL_TEXT_SIZE, PERCPU_AREA, PERCPU_STRIDE, STACK_AREA, STACK_GUARD, THREAD_SIZE,
+  FTRACE_TRAMPOLINE, KERNEL_DATA, KERNEL_DATA_SIZE, KERNEL_TEXT, KERNEL_TEXT_SIZE, PERCPU_AREA, PERCPU_STRIDE, STACK_AREA, STACK_GUARD, THREAD_SIZE,
 } from './layout';
 
 export type { PerCpu } from './percpu';
@@ -145,11 +145,14 @@ export class Machine {
       t.shadow.push(retLo, retHi, R[RegSlot.RIP], R[RegSlot.RIP + 1]);
       this.observeCall(t, retLo, retHi, 0);
     };
+    const [trampolineLo, trampolineHi] = splitAddress(FTRACE_TRAMPOLINE);
     this.cpu.onRet = () => {
       const t = sched.runningTask;
       if (!t) return;
-      const j = t.shadow.returned(R[RegSlot.RIP], R[RegSlot.RIP + 1]);
+      const lo = R[RegSlot.RIP], hi = R[RegSlot.RIP + 1];
+      const j = t.shadow.returned(lo, hi);
       if (j >= 0) t.exits.record(j, t.shadow.targetLo(j), t.shadow.targetHi(j), R[2 * Gpr.RSP], R[2 * Gpr.RSP + 1], sched.nowNs());
+      if (lo === trampolineLo && hi === trampolineHi) hooks.installed.trampolineReturn?.(t);
     };
     this.cpu.clock = () => this.nowNs();
     this.kthreadExit = this.defineHost('ret_from_fork', () => {

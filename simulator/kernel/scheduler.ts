@@ -374,6 +374,7 @@ export class Scheduler {
   }
 
   private unload(): void {
+    this.m.cpu.quietWrites = 0; // a quiet stretch belongs to the task that was running (fprobe.ts)
     if (!this.loaded) return;
     const t = this.loadedTask;
     if (t) {

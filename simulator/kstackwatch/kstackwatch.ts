@@ -160,6 +160,8 @@ export class KStackWatch {
       this.m.log(3, `kstackwatch: Failed to start watching with ${-Errno.EBUSY}`);
       throw new KswError('no free debug register for the watch pool (EBUSY)', -Errno.EBUSY);
     }
+    // onHit drops every hit of the trampoline's own stores (trampolineStore): the CPU may drop them itself
+    this.fprobes.quietSlots = this.pool.slotMask;
     StackProbe.generation++;
     const probe = new StackProbe(this.m, config, fn.name, offset, this.pool, variable, this.nextId++, canarySlot);
     const kprobe: Kprobe = { address: fn.address + BigInt(offset), post: (_m, task) => probe.onProbe(task) };
@@ -182,7 +184,7 @@ export class KStackWatch {
     for (const wp of this.pool?.all ?? []) {
       if (wp.armed && (wp.owner as WatchOwner | null)?.config === watch.config) { this.pool!.disarm(wp); this.pool!.put(wp); }
     }
-    if (this.active.length === 0 && this.pool) { this.pool.release(); this.pool = null; }
+    if (this.active.length === 0 && this.pool) { this.pool.release(); this.pool = null; this.fprobes.quietSlots = 0; }
     this.m.log(6, `kstackwatch: stop watching: ${watch.config.input}`);
   }
 

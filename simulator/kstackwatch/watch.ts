@@ -104,6 +104,13 @@ export class WatchPool {
     this.freeList.push(wp);
   }
 
+  /** The debug-register slots the pool's breakpoints hold (bits; a guest breakpoint keeps its slot). */
+  get slotMask(): number {
+    let mask = 0;
+    for (const wp of this.all) mask |= 1 << wp.bp.slot;
+    return mask;
+  }
+
   get inUse(): number {
     return this.all.length - this.freeList.length;
   }
