@@ -25,6 +25,11 @@ function isDataSlot(s: DebugSlot): boolean {
   return s.enabled && (s.type === BreakType.WRITE || s.type === BreakType.READ_WRITE);
 }
 
+/** Does the slot count in recountDebugSlots (execute breakpoints and read watches run one instruction at a time)? */
+function setsRunMode(s: DebugSlot): boolean {
+  return s.enabled && (s.type === BreakType.EXECUTE || s.type === BreakType.READ_WRITE);
+}
+
 /** What a #DB handler called inside run() did (Cpu.onDebugTrap). */
 export const enum DebugTrapOutcome {
   /** Not handled: run() returns the 'debug' result and its owner handles it. */
@@ -83,6 +88,13 @@ export class Cpu implements MemoryObserver {
    * traps as usual, with every slot's bit.
    */
   quietWrites = 0;
+  /**
+   * The same for slots whose breakpoint is disarmed but still points where
+   * it watched: a disarm the kernel carries out later (KStackWatch's, at the
+   * end of the quantum), whose handler drops every hit meanwhile. Kept apart
+   * from quietWrites: each has its own owner, who clears only its own.
+   */
+  disarmedWrites = 0;
 
   onSyscall: ((cpu: Cpu) => void) | null = null;
   /**
@@ -475,7 +487,10 @@ export class Cpu implements MemoryObserver {
    * KStackWatch arm or disarm re-points one slot, on every watched call.
    */
   applyDebugSlot(i: number): void {
-    if (this.redecodeSlot(i)) this.recountDebugSlots();
+    const before = this.decodedSlots[i];
+    // only execute and read/write slots change the run mode: a write watch
+    // parked and re-armed (KStackWatch) needs no recount
+    if (this.redecodeSlot(i) && (setsRunMode(before) || setsRunMode(this.decodedSlots[i]))) this.recountDebugSlots();
   }
 
   /**
@@ -521,7 +536,7 @@ export class Cpu implements MemoryObserver {
       if (overlaps(s, lo, hi, size)) hit |= 1 << i;
     }
     if (hit) {
-      if (write && (hit & ~this.quietWrites) === 0) { this.debug.dr6 &= ~0xf; return; }
+      if (write && (hit & ~(this.quietWrites | this.disarmedWrites)) === 0) { this.debug.dr6 &= ~0xf; return; }
       this.debug.dr6 = (this.debug.dr6 & ~0xf) | hit;
       this.trap[0] |= TrapBit.DEBUG;
     }

@@ -62,6 +62,13 @@ export class MachineHooks {
   readonly beforeQuantum: (() => void)[] = [];
   readonly afterQuantum: (() => void)[] = [];
   /**
+   * Called before the engine lets go of the task it runs (another CPU's or
+   * task's is loaded, or the run stops), while it is still loaded: what a
+   * host part left pending on that CPU is carried out (KStackWatch's
+   * deferred disarms).
+   */
+  readonly beforeUnload: (() => void)[] = [];
+  /**
    * Trap handlers asked, in order, before a task's fault becomes an oops
    * (like the kernel's die notifiers and fixups: BUG()/WARN() through the
    * bug table). The faulting task is loaded in the engine. A handler returns

@@ -374,7 +374,10 @@ export class Scheduler {
   }
 
   private unload(): void {
-    this.m.cpu.quietWrites = 0; // a quiet stretch belongs to the task that was running (fprobe.ts)
+    if (this.loaded) for (const f of this.m.hooks.beforeUnload) f();
+    // what the CPU drops quietly belongs to the task that was running (fprobe.ts, kstackwatch/watch.ts)
+    this.m.cpu.quietWrites = 0;
+    this.m.cpu.disarmedWrites = 0;
     if (!this.loaded) return;
     const t = this.loadedTask;
     if (t) {

@@ -81,6 +81,10 @@ export class KStackWatch {
     private readonly symbols: KswSymbols,
   ) {
     this.dummy = m.heap.alloc(8, true);
+    // the pool's deferred disarms are carried out where anyone can look (watch.ts)
+    const settle = (): void => this.pool?.settle();
+    m.hooks.afterQuantum.push(settle);
+    m.hooks.beforeUnload.push(settle);
     this.origins = new OriginFinder(m, {
       functions: () => symbols.functions(),
       frameSlots: (fn) => symbols.frameSlots(fn),

@@ -84,6 +84,7 @@ export class WatchPool {
   }
 
   release(): void {
+    this.settle();
     for (const wp of this.all) this.hw.unregister(wp.bp);
     this.all.length = 0;
     this.freeList.length = 0;
@@ -129,14 +130,66 @@ export class WatchPool {
     wp.lastLo = this.m.mem.peek64(lo, hi);
     wp.lastHi = this.m.mem.scratch[0];
     const attr = wp.armedAttr;
+    const slot = wp.bp.slot, bit = 1 << slot;
+    if ((this.deferred & bit) !== 0) {
+      this.deferred &= ~bit;
+      this.m.cpu.disarmedWrites &= ~bit;
+      // its disarm was never carried out: the running CPU's slot still watches
+      // attr, and every other CPU takes the slot's target when it next runs
+      if (attr.address === address && attr.length === length) { this.target[slot] = attr; return; }
+    }
     attr.address = address;
     attr.length = length;
     this.program(wp, attr);
   }
 
+  /**
+   * Park the watchpoint. On the running CPU with every other CPU idle (they
+   * take the slot's newest target when they next run), the re-pointing
+   * waits for the end of the quantum or the engine letting go of the CPU
+   * (settle), and the CPU drops the slot's hits meanwhile (disarmedWrites),
+   * which is what the hit handler does for a disarmed watchpoint: a loop
+   * calling the watched function re-arms the same slot at the same frame
+   * before then, and neither the disarm nor that arm re-points anything.
+   */
   disarm(wp: Watchpoint): void {
     wp.armed = false;
+    if (this.mayDefer(wp)) {
+      const bit = 1 << wp.bp.slot;
+      this.deferred |= bit;
+      this.m.cpu.disarmedWrites |= bit;
+      this.target[wp.bp.slot] = this.parked;
+      return;
+    }
     this.program(wp, this.parked);
+  }
+
+  /** Slots (bits) whose disarm waits for settle(): parked for everyone but the running CPU. */
+  private deferred = 0;
+
+  /** May wp's disarm wait (see disarm)? Not while a debugger steps the machine: its gate looks between instructions. */
+  private mayDefer(wp: Watchpoint): boolean {
+    const local = this.m.runningCpu;
+    if (local === null || this.m.cpu.debug !== local.debug || this.m.hooks.installed.debugGate !== null) return false;
+    const bit = 1 << wp.bp.slot, cpus = this.m.percpu, stale = this.idleStale;
+    for (let n = 0; n < cpus.length; n++) {
+      const pc = cpus[n];
+      if (pc !== local && pc.online && (pc.current !== null || (stale[n] & bit) === 0)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Carry out the deferred disarms: at the end of every quantum and before
+   * the engine lets go of the CPU (a switch, a stop), so the registers are
+   * exact wherever anyone can look, and no other CPU runs meanwhile.
+   */
+  settle(): void {
+    const d = this.deferred;
+    if (d === 0) return;
+    this.deferred = 0;
+    this.m.cpu.disarmedWrites &= ~d;
+    for (const wp of this.all) if ((d & (1 << wp.bp.slot)) !== 0) this.program(wp, this.parked);
   }
 
   /** Where a free watchpoint points: the dummy, disabled. */
@@ -184,7 +237,11 @@ export class WatchPool {
     const slot = wp.bp.slot, bit = 1 << slot;
     this.target[slot] = attr;
     if (local) this.hw.program(local, wp.bp, attr); // attributes were validated when the config started
-    for (const pc of this.m.percpu) {
+    const cpus = this.m.percpu, stale = this.idleStale;
+    for (let n = 0; n < cpus.length; n++) {
+      const pc = cpus[n];
+      // the common case first: an idle CPU that already owes this slot its newest target (below)
+      if (pc.current === null && (stale[n] & bit) !== 0 && local !== null) continue;
       if (pc === local || !pc.online) continue;
       if (!local) {
         this.idleStale[pc.index] &= ~bit;
