@@ -3,7 +3,11 @@
 // kernel series' published figures; and the whole-run ratio of an armed run
 // to an unarmed one for 100 000 calls of the watched function, in CPU time of
 // this process (wall time next to it; on a loaded machine only CPU time
-// compares runs fairly).
+// compares runs fairly). The three kinds of run take turns, five rounds, so
+// a change in the machine's load hits them alike; besides the best of each,
+// the median of the rounds' armed/unarmed ratios, and what an armed call
+// costs on top of an unarmed one (the runs' fixed costs — start-up,
+// compiling the guest's blocks — cancel out).
 //
 //   node dist/bench-kstackwatch.js [CALLS]   (npm run bench runs it)
 
@@ -77,13 +81,20 @@ function runOnce(object: string, watch: string | null): RunResult {
   return { wallMs, cpuMs, insns: k.machine.insns, entry: timing.entry, exit: timing.exit, armed };
 }
 
-function best(object: string, watch: string | null, runs = 3): RunResult {
-  let b: RunResult | null = null;
-  for (let i = 0; i < runs; i++) {
-    const r = runOnce(object, watch);
-    if (!b || r.cpuMs < b.cpuMs) b = r;
-  }
-  return b!;
+const ROUNDS = 5;
+
+/** Each config's runs, the configs taking turns round by round. */
+function rounds(object: string, watches: (string | null)[]): RunResult[][] {
+  const runs: RunResult[][] = watches.map(() => []);
+  for (let i = 0; i < ROUNDS; i++) watches.forEach((w, j) => runs[j].push(runOnce(object, w)));
+  return runs;
+}
+
+const best = (runs: RunResult[]): RunResult => runs.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 const ns = (t: Timing): string => (t.count ? (t.total / t.count).toFixed(0) : '-');
@@ -91,12 +102,11 @@ const ns = (t: Timing): string => (t.count ? (t.total / t.count).toFixed(0) : '-
 function main(): void {
   const object = compile();
   runOnce(object, null); // warm up V8
-  const none = best(object, null);
-  // dp=1: the probes fire on every call but the (non-recursive) function never reaches depth 1: nothing is armed
-  const probesOnly = best(object, 'fn=watched dp=1 so=8 wl=8');
-  // canary watch armed and disarmed on every call
-  const armed = best(object, 'fn=watched');
-  console.log(`KStackWatch overhead: ${CALLS} calls of the watched function (best CPU time of 3 runs each)`);
+  // dp=1: the probes fire on every call but the (non-recursive) function never reaches depth 1: nothing is armed;
+  // fn=watched: the canary watch armed and disarmed on every call
+  const [noneRuns, probesRuns, armedRuns] = rounds(object, [null, 'fn=watched dp=1 so=8 wl=8', 'fn=watched']);
+  const none = best(noneRuns), probesOnly = best(probesRuns), armed = best(armedRuns);
+  console.log(`KStackWatch overhead: ${CALLS} calls of the watched function (best CPU time of ${ROUNDS} runs each, taking turns)`);
   console.log('');
   console.log('per probe            ksw host ns   kernel series ns (v8)');
   console.log(`entry, no watch      ${ns(probesOnly.entry).padStart(11)}   ${String(KERNEL.entryNoWatch).padStart(8)}`);
@@ -118,6 +128,11 @@ function main(): void {
   console.log('');
   console.log(`armed / unarmed (probes in place, nothing armed): ${ratio.toFixed(2)}x   (CPU time; target <= 1.2x)`);
   console.log(`armed / no KStackWatch at all:                    ${(armed.cpuMs / none.cpuMs).toFixed(2)}x   (CPU time)`);
+  const ratios = armedRuns.map((a, i) => a.cpuMs / probesRuns[i].cpuMs);
+  console.log(`armed / unarmed, median of the ${ROUNDS} rounds:         ${median(ratios).toFixed(2)}x   ` +
+    `(${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`);
+  const perCall = (armed.cpuMs - probesOnly.cpuMs) * 1e6 / CALLS;
+  console.log(`an armed call costs ${perCall.toFixed(0)} host ns more than an unarmed one (CPU, best runs; fixed costs cancel)`);
 }
 
 tuneV8(); // measured as `ksw run` runs (simulator/cli/v8Tuning.ts)
