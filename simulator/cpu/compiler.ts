@@ -17,6 +17,7 @@ import { PageFault } from './faults';
 import { HOST_CALL_START, RegisterLocals } from './registerLocals';
 import { TrapBit } from './trap';
 import { DeferredFlags, flagsReadFirst, flagsSeenBy, liveness, mayFault, writesFlagsSometimes } from './flagLiveness';
+import { DROP_PENDING_CODE, onlyAssignsFlags, SETTLE_CODE, touchesFlags } from './lazyFlags';
 import { blockKey, blockStore, BlockStore, CompileReads, ENV_NAMES, HookQuestion, StoredBlock } from './blockStore';
 
 export interface Block {
@@ -466,7 +467,7 @@ export class BlockCompiler {
           if (!(err instanceof UnsupportedOperand)) throw err; // a bug in an emitter, not the guest's #UD
           ok = false;
         }
-        if (ok) deferral.add(i, e.deferred, e.deferredCalc);
+        if (ok) deferral.add(i, e.deferred, e.deferredCalc, e.pendingStore);
         // host code that may read the flags (a syscall saves them, pushf…) sees the deferred ones written first
         if (ok && readsFlagsOutOfLine(e.out, mark)) e.out.splice(starts[i], 0, deferral.before(i));
       }
@@ -497,6 +498,7 @@ export class BlockCompiler {
       e.emit(`k=0;throw H.invalidOpcode(${JSON.stringify(unsupported)},${lo},${hi});`);
       pages.add(pageKey(lo, hi));
     }
+    settleBeforeFirstTouch(e.out, starts, insns);
     // `base` counts instructions of earlier iterations when the block loops on itself.
     // Exits that set RIP and return all jump to one exit site at the end (see EXIT_RE).
     // Other returns (RIP already set) and a fault (at instruction k) leave the
@@ -564,6 +566,37 @@ function endsBlock(i: Insn): boolean {
   // (probed instructions and host functions end blocks too; see compile)
   return i.mnemonic === Mnemonic.Syscall || i.mnemonic === Mnemonic.Hlt || i.mnemonic === Mnemonic.Int3 ||
     i.mnemonic === Mnemonic.Ud2 || i.flowControl !== FlowControl.Next;
+}
+
+/**
+ * Flags may be pending when a block starts (lazyFlags.ts): settle them
+ * before the first instruction whose code touches the flags (`starts`:
+ * where each instruction's code begins in `out`; moved past the insertion).
+ * The code before it leaves them alone, and so do the exits it may take:
+ * the epilogue (DeferredFlags.atExit) settles them itself where needed.
+ * When that instruction writes all six flags, reads none and only assigns
+ * F's slots (add, sub… whose flags the block's code reads), nothing is
+ * computed: the pending state is dropped once its assignments are done —
+ * those it defers instead are written over the settled ones at the exits.
+ */
+function settleBeforeFirstTouch(out: string[], starts: number[], insns: Insn[]): void {
+  for (let i = 0; i < starts.length; i++) {
+    const end = starts[i + 1] ?? out.length;
+    const code = out.slice(starts[i], end).join('');
+    if (!touchesFlags(code)) continue;
+    const d = insns[i];
+    const overwrites = d !== undefined && (d.flagsWritten & FlagBit.ARITH) === FlagBit.ARITH && !writesFlagsSometimes(d) &&
+      (d.flagsRead & FlagBit.ARITH) === 0 && onlyAssignsFlags(code);
+    if (overwrites) {
+      let last = end - 1;
+      while (!onlyAssignsFlags(out[last]) || !touchesFlags(out[last])) last--;
+      out.splice(last + 1, 0, DROP_PENDING_CODE);
+    } else {
+      out.splice(starts[i], 0, SETTLE_CODE);
+    }
+    for (let j = i + 1; j < starts.length; j++) starts[j]++;
+    return;
+  }
 }
 
 /** Does the instruction's code (e.out from `from`) call host code that may read the flags? */

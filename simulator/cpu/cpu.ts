@@ -6,13 +6,15 @@
 import { Memory, MemoryObserver, joinAddress, splitAddress, pageKey } from '../memory/memory';
 import { BlockCompiler, Block, CodeHooks } from './compiler';
 import { CpuFault, asCpuFault } from './faults';
-import { FlagSlot, Gpr, PARITY_EVEN, RegSlot, RflagsBit, RFLAGS_FIXED, XMM_COUNT } from './registers';
+import { FlagSlot, Gpr, PARITY_EVEN, RegSlot, XMM_COUNT } from './registers';
 import { TrapBit } from './trap';
 import { Q } from './helpers/wide';
 import { mulLo64, mulS64, mulU64 } from './helpers/wide';
 import { wasmDivS as divS64, wasmDivU as divU64 } from './helpers/wasm64';
 import { bitScan, div1, doubleShift, idiv1, imul1, imulN, mul1, shift } from './helpers/arith';
 import { addFlags, compareFlags } from './helpers/flags';
+import { settleFlags } from './lazyFlags';
+import { readRflags, writeRflags } from './rflags';
 import { createStringOp } from './helpers/string';
 import { breakpoint, cpuid, invalidOpcode } from './helpers/system';
 import { createSseHelpers } from './helpers/sse';
@@ -166,7 +168,7 @@ export class Cpu implements MemoryObserver {
     this.stepLo.fill(-1);
     const R = this.regs, F = this.flags;
     const helpers = {
-      mulU64, mulS64, mulLo64, divU64, divS64, mul1, imul1, imulN, div1, idiv1, shift, doubleShift, bitScan, compareFlags, addFlags,
+      mulU64, mulS64, mulLo64, divU64, divS64, mul1, imul1, imulN, div1, idiv1, shift, doubleShift, bitScan, compareFlags, addFlags, settleFlags,
       stringOp: createStringOp(mem, R, F, this.trap),
       cpuid, breakpoint, invalidOpcode,
       ...createSseHelpers(this),
@@ -195,24 +197,10 @@ export class Cpu implements MemoryObserver {
   get gsBase(): bigint { return joinAddress(this.regs[RegSlot.GS_BASE], this.regs[RegSlot.GS_BASE + 1]); }
   set gsBase(v: bigint) { [this.regs[RegSlot.GS_BASE], this.regs[RegSlot.GS_BASE + 1]] = splitAddress(v); }
 
-  getRflags(): number {
-    const F = this.flags;
-    return RFLAGS_FIXED | (F[FlagSlot.CF] ? RflagsBit.CF : 0) | (PARITY_EVEN[F[FlagSlot.PF] & 255] ? RflagsBit.PF : 0) |
-      (F[FlagSlot.AF] ? RflagsBit.AF : 0) | (F[FlagSlot.ZF] ? RflagsBit.ZF : 0) | (F[FlagSlot.SF] ? RflagsBit.SF : 0) |
-      (F[FlagSlot.OF] ? RflagsBit.OF : 0) | (F[FlagSlot.DF] ? RflagsBit.DF : 0) | F[FlagSlot.OTHER];
-  }
+  getRflags(): number { return readRflags(this.flags); }
 
-  setRflags(v: number): void {
-    const F = this.flags;
-    F[FlagSlot.CF] = v & RflagsBit.CF ? 1 : 0;
-    F[FlagSlot.PF] = v & RflagsBit.PF ? 0 : 1; // 0 has even parity, 1 odd
-    F[FlagSlot.AF] = v & RflagsBit.AF ? 1 : 0;
-    F[FlagSlot.ZF] = v & RflagsBit.ZF ? 1 : 0;
-    F[FlagSlot.SF] = v & RflagsBit.SF ? 1 : 0;
-    F[FlagSlot.OF] = v & RflagsBit.OF ? 1 : 0;
-    F[FlagSlot.DF] = v & RflagsBit.DF ? 1 : 0;
-    F[FlagSlot.OTHER] = v & (RflagsBit.TF | RflagsBit.IF | RflagsBit.AC | RflagsBit.ID);
-  }
+  setRflags(v: number): void { writeRflags(this.flags, v); }
+
 
   // ---- running -------------------------------------------------------------
 

@@ -22,6 +22,7 @@
 import { Mnemonic } from 'iced-x86';
 import { FlagBit, Insn, OpKind } from './decode';
 import { CONDITION_CONSUMERS } from './emit/fusion';
+import { SETTLE_CODE } from './lazyFlags';
 
 /** Shifts and rotates: a count of 0 leaves the flags unchanged. */
 const SHIFTS = new Set<number>([
@@ -123,6 +124,8 @@ export class DeferredFlags {
   private readonly entries: [number, number, string, number][] = [];
   /** Per producer: the code computing its flags' temporaries again (Emitter.deferredCalc). */
   private readonly calcs = new Map<number, string>();
+  /** Per producer whose six flags are all deferred: the code leaving them pending instead (Emitter.pendingStore). */
+  private readonly pendingStores = new Map<number, string>();
 
   /**
    * `loopAt`: the index of the one instruction that sends the block round
@@ -150,8 +153,9 @@ export class DeferredFlags {
   }
 
   /** Record instruction i's deferred assignments (Emitter.deferred, run after Emitter.deferredCalc). */
-  add(i: number, deferred: [number, string][], calc: string): void {
+  add(i: number, deferred: [number, string][], calc: string, pendingStore = ''): void {
     if (calc !== '') this.calcs.set(i, calc);
+    if (pendingStore !== '') this.pendingStores.set(i, pendingStore);
     for (const [bit, code] of deferred) {
       let end = i + 1;
       while (end < this.insns.length && (this.insns[end].flagsWritten & bit) === 0) end++;
@@ -182,17 +186,29 @@ export class DeferredFlags {
    * Code for every way out of the block: the deferred flags current where it
    * leaves (xn: the instructions done, or after a fault the faulting
    * instruction k), written by an instruction before xn and not overwritten
-   * since — for the successor, a signal handler, the debugger.
+   * since — for the successor, a signal handler, the debugger. Where all six
+   * are one producer's and lazyFlags.ts knows it, they are left pending (its
+   * inputs stored, nothing computed); else the flags pending since before
+   * the block are settled first, then the current ones are written over them.
    */
   atExit(): string {
-    const groups = new Map<string, [number, number, string, number][]>();
-    for (const entry of this.entries) {
-      const range = `xn>${entry[0]}&&xn<=${entry[3]}`;
-      const group = groups.get(range);
-      if (group) group.push(entry); else groups.set(range, [entry]);
+    const n = this.insns.length;
+    // the exits (values of xn) by the entries current there, contiguous ranges of xn each
+    const groups = new Map<string, { entries: [number, number, string, number][]; ranges: [number, number][] }>();
+    for (let xn = 0; xn <= n; xn++) {
+      const current = this.entries.filter(([i, , , end]) => i < xn && xn <= end);
+      if (current.length === 0) continue;
+      const key = current.map(([i, bit]) => `${i}:${bit}`).join(',');
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, { entries: current, ranges: [[xn, xn]] });
+      else if (group.ranges[group.ranges.length - 1][1] === xn - 1) group.ranges[group.ranges.length - 1][1] = xn;
+      else group.ranges.push([xn, xn]);
     }
     let code = '';
-    for (const [range, entries] of groups) code += `if(${range}){${this.code(entries)}}`;
+    for (const { entries, ranges } of groups.values()) {
+      const test = ranges.map(([from, to]) => (from === to ? `xn===${from}` : `(xn>${from - 1}&&xn<=${to})`)).join('||');
+      code += `if(${test}){${this.exitCode(entries)}}`;
+    }
     if (this.loopAt >= 0) {
       // the previous round's, where this round has not written the flag yet
       const byWriter = new Map<number, [number, number, string, number][]>();
@@ -201,8 +217,21 @@ export class DeferredFlags {
         const group = byWriter.get(w);
         if (group) group.push(entry); else byWriter.set(w, [entry]);
       }
-      for (const [w, entries] of byWriter) code += `if(it>0&&xn<=${w}){${this.code(entries)}}`;
+      for (const [w, entries] of byWriter) code += `if(it>0&&xn<=${w}){${this.exitCode(entries)}}`;
     }
     return code;
+  }
+
+  /** The code leaving the flags of these entries (current at an exit) in F: pending if it can, else computed. */
+  private exitCode(entries: [number, number, string, number][]): string {
+    const producer = entries[0][0];
+    let bits = 0;
+    for (const [i, bit] of entries) bits |= i === producer ? bit : 0;
+    const pending = this.pendingStores.get(producer);
+    if (pending !== undefined && bits === FlagBit.ARITH && entries.length === 6) return pending;
+    let covered = 0;
+    for (const [, bit] of entries) covered |= bit;
+    // all six overwritten: the pending ones are dropped; else computed first, the rest kept
+    return ((covered & FlagBit.ARITH) === FlagBit.ARITH ? 'F[8]=0;' : SETTLE_CODE) + this.code(entries);
   }
 }

@@ -39,7 +39,7 @@ export const ACCUMULATOR_END = '\u0006';
 /** Helpers (H.*) that take their inputs as arguments and never read or write R. */
 const PURE_HELPERS = new Set([
   'mulU64', 'mulS64', 'mulLo64', 'divU64', 'divS64', 'imulN', 'shift', 'doubleShift', 'bitScan', 'compareFlags', 'addFlags',
-  'invalidOpcode', 'breakpoint',
+  'invalidOpcode', 'breakpoint', 'settleFlags',
 ]);
 
 const ACCUMULATOR_SLOTS = [0, 1, 4, 5];

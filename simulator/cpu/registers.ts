@@ -29,7 +29,8 @@ export const enum FlagSlot {
   CF = 0, PF = 1, AF = 2, ZF = 3, SF = 4, OF = 5, DF = 6,
   /** The remaining RFLAGS bits (IF, TF, AC, ID, …) as a plain bit mask. */
   OTHER = 7,
-  COUNT = 8,
+  /** With the pending flags' slots (lazyFlags.ts PendingSlot: 8–12). */
+  COUNT = 13,
 }
 
 /** RFLAGS bit positions (architectural). */

@@ -3,7 +3,8 @@
 // base, and the sub-registers (eax, ax, al) expressions may name. Works on
 // the engine's live arrays or a task's saved copy, which share one layout.
 
-import { FlagSlot, GPR_NAMES, PARITY_EVEN, RegSlot, RflagsBit, RFLAGS_FIXED } from '../cpu/registers';
+import { GPR_NAMES, RegSlot, RflagsBit } from '../cpu/registers';
+import { readRflags, writeRflags } from '../cpu/rflags';
 import { joinAddress, splitAddress } from '../memory/memory';
 
 /** Registers in the layout of Cpu.regs / Task.regs, and the flag slots. */
@@ -29,22 +30,11 @@ export function setRip(rf: RegisterFile, v: bigint): void {
 }
 
 export function getRflags(rf: RegisterFile): number {
-  const F = rf.flags;
-  return RFLAGS_FIXED | (F[FlagSlot.CF] ? RflagsBit.CF : 0) | (PARITY_EVEN[F[FlagSlot.PF] & 255] ? RflagsBit.PF : 0) |
-    (F[FlagSlot.AF] ? RflagsBit.AF : 0) | (F[FlagSlot.ZF] ? RflagsBit.ZF : 0) | (F[FlagSlot.SF] ? RflagsBit.SF : 0) |
-    (F[FlagSlot.OF] ? RflagsBit.OF : 0) | (F[FlagSlot.DF] ? RflagsBit.DF : 0) | F[FlagSlot.OTHER];
+  return readRflags(rf.flags);
 }
 
 export function setRflags(rf: RegisterFile, v: number): void {
-  const F = rf.flags;
-  F[FlagSlot.CF] = v & RflagsBit.CF ? 1 : 0;
-  F[FlagSlot.PF] = v & RflagsBit.PF ? 0 : 1; // the slot holds a byte whose parity PF stands for
-  F[FlagSlot.AF] = v & RflagsBit.AF ? 1 : 0;
-  F[FlagSlot.ZF] = v & RflagsBit.ZF ? 1 : 0;
-  F[FlagSlot.SF] = v & RflagsBit.SF ? 1 : 0;
-  F[FlagSlot.OF] = v & RflagsBit.OF ? 1 : 0;
-  F[FlagSlot.DF] = v & RflagsBit.DF ? 1 : 0;
-  F[FlagSlot.OTHER] = v & (RflagsBit.TF | RflagsBit.IF | RflagsBit.AC | RflagsBit.ID);
+  writeRflags(rf.flags, v);
 }
 
 const FLAG_NAMES: [number, string][] = [

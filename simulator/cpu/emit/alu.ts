@@ -4,6 +4,7 @@
 import { Mnemonic } from 'iced-x86';
 import { Emitter, MASK } from './context';
 import { EmitTable } from './table';
+import { LazyKind, lazyOp } from '../lazyFlags';
 
 type ArithKind = 'add' | 'adc' | 'sub' | 'sbb';
 
@@ -53,7 +54,10 @@ function arith(e: Emitter, kind: ArithKind, writeBack: boolean): void {
   e.emit(calc);
   if (writeBack) e.store(dst, 'r', 'rh', size);
   if (e.fuseProducer) e.emit('fa=a;fah=ah;fb=b;fbh=bh;');
-  e.flags({ CF, OF, AF: '(((a^b^r)>>4)&1)', ...e.resultFlags(size) }, calc);
+  // (adc/sbb read CF: their flags are never left pending)
+  const inputs = size === 8 ? ['a', 'ah', 'b', 'bh'] : ['a', '0', 'b'];
+  const lazy = carryIn === '' ? { op: lazyOp(isAdd ? LazyKind.ADD : LazyKind.SUB, size), inputs } : undefined;
+  e.flags({ CF, OF, AF: '(((a^b^r)>>4)&1)', ...e.resultFlags(size) }, calc, lazy);
 }
 
 type LogicKind = '&' | '|' | '^';
@@ -71,7 +75,8 @@ function logic(e: Emitter, op: LogicKind, writeBack: boolean): void {
   }
   if (writeBack) e.store(dst, 'r', 'rh', size);
   if (e.fuseProducer) e.emit('fr=r;frh=rh;');
-  e.flags({ CF: '0', OF: '0', AF: '0', ...e.resultFlags(size) });
+  const lazy = { op: lazyOp(LazyKind.LOGIC, size), inputs: size === 8 ? ['r', 'rh'] : ['r'] };
+  e.flags({ CF: '0', OF: '0', AF: '0', ...e.resultFlags(size) }, undefined, lazy);
 }
 
 function incDec(e: Emitter, inc: boolean): void {
@@ -110,7 +115,8 @@ function neg(e: Emitter): void {
     OF = size === 4 ? '(a===-2147483648?1:0)' : `(a===${size === 1 ? 0x80 : 0x8000}?1:0)`;
   }
   e.store(dst, 'r', 'rh', size);
-  e.flags({ CF, OF, AF: '((a&15)!==0?1:0)', ...e.resultFlags(size) });
+  const lazy = { op: lazyOp(LazyKind.NEG, size), inputs: size === 8 ? ['a', 'ah'] : ['a'] };
+  e.flags({ CF, OF, AF: '((a&15)!==0?1:0)', ...e.resultFlags(size) }, undefined, lazy);
 }
 
 function not(e: Emitter): void {

@@ -52,6 +52,13 @@ export class Emitter {
   deferredCalc = '';
   /** Locals that hold deferred flags' inputs (declared by the block). */
   readonly deferredLocals: string[] = [];
+  /**
+   * When all six arithmetic flags of this instruction are deferred and it
+   * is one lazyFlags.ts knows: the code leaving them pending (op id and
+   * inputs into F's PENDING slots) instead of computing them, for the exits
+   * where they are all current (DeferredFlags.atExit). Else ''.
+   */
+  pendingStore = '';
 
   begin(insn: Insn, index: number, live: number, deferrable = 0): void {
     this.insn = insn;
@@ -60,6 +67,7 @@ export class Emitter {
     this.deferrable = deferrable;
     this.deferred = [];
     this.deferredCalc = '';
+    this.pendingStore = '';
     this.eaDone = false;
     this.stores = false;
     this.endsBlock = false;
@@ -166,8 +174,12 @@ export class Emitter {
    * temporaries the expressions read from the instruction's inputs; a
    * deferred flag then keeps only those inputs and runs `calc` again when it
    * is written, so the common path need not compute what only flags use.
+   * `lazy`: the instruction's lazyFlags.ts op id and the temporaries
+   * holding its inputs (a, ah, b, bh, or r, rh: see PendingSlot; '0' for
+   * none), should all six flags be deferred (pendingStore).
    */
-  flags(f: { CF?: string; PF?: string; AF?: string; ZF?: string; SF?: string; OF?: string }, calc?: string): void {
+  flags(f: { CF?: string; PF?: string; AF?: string; ZF?: string; SF?: string; OF?: string }, calc?: string,
+    lazy?: { op: number; inputs: string[] }): void {
     let code = '';
     const kept = new Set<string>();
     const replay = calc !== undefined && deferrableNames(calc) !== null ? calc : '';
@@ -199,6 +211,23 @@ export class Emitter {
     assign(FlagBit.ZF, 3, f.ZF);
     assign(FlagBit.SF, 4, f.SF);
     assign(FlagBit.OF, 5, f.OF);
+    let deferredBits = 0;
+    for (const [bit] of this.deferred) deferredBits |= bit;
+    // (an input the replayed calc assigns holds its value only after the replay: no pending store then)
+    if (lazy !== undefined && deferredBits === FlagBit.ARITH && !lazy.inputs.some((n) => derived.has(n))) {
+      let store = `F[8]=${lazy.op};`;
+      lazy.inputs.forEach((n, slot) => {
+        if (n === '0') return; // a slot the operation does not read
+        const local = `z${this.index}${n}`;
+        if (!kept.has(n)) {
+          kept.add(n);
+          if (!this.deferredLocals.includes(local)) this.deferredLocals.push(local);
+          code += `${local}=${n};`;
+        }
+        store += `F[${9 + slot}]=${local};`;
+      });
+      this.pendingStore = store;
+    }
     if (code) this.emit(code);
   }
 
