@@ -12,22 +12,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { compileModule } from '../../simulator/toolchain/compile';
 import { Kernel } from '../../simulator/system/kernel';
 import { StackProbe } from '../../simulator/kstackwatch/stack';
 import type { PerCpu } from '../../simulator/kernel/machine';
+import { overheadModule } from './overheadModule';
 
-const SOURCE = resolve(__dirname, '../../../bench/kstackwatch/overhead.c');
 const CALLS = 400;
-
-function overheadModule(): string {
-  const r = compileModule(SOURCE, { output: join(mkdtempSync(join(tmpdir(), 'ksw-defer-')), 'overhead.o') });
-  if (!('objectPath' in r) || !r.objectPath) throw new Error(`compile failed: ${r.diagnostics}`);
-  return r.objectPath;
-}
 
 test('a disarm waits for the end of the quantum; the debug registers are exact at every quantum\'s end and at every halt', () => {
   const k = new Kernel({ cpus: 4, seed: 5, maxInstructions: 1e9 });

@@ -7,21 +7,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { compileModule } from '../../simulator/toolchain/compile';
 import { Kernel } from '../../simulator/system/kernel';
-import { StackProbe } from '../../simulator/kstackwatch/stack';
 import { Memory } from '../../simulator/memory/memory';
-
-const SOURCE = resolve(__dirname, '../../../bench/kstackwatch/overhead.c');
-
-function overheadModule(): string {
-  const r = compileModule(SOURCE, { output: join(mkdtempSync(join(tmpdir(), 'ksw-idle-')), 'overhead.o') });
-  if (!('objectPath' in r) || !r.objectPath) throw new Error(`compile failed: ${r.diagnostics}`);
-  return r.objectPath;
-}
+import { overheadModule, runWithProbeLook } from './overheadModule';
 
 test('idle CPUs take the newest watch target lazily; the local CPU is re-pointed at once', () => {
   const k = new Kernel({ cpus: 4, seed: 1, maxInstructions: 1e9 });
@@ -29,11 +17,8 @@ test('idle CPUs take the newest watch target lazily; the local CPU is re-pointed
   k.setParam('calls', '2000');
   k.ksw.start('fn=watched');
   const dummy = k.machine.percpu[0].debug.dr[0]; // the pool holds every slot, all parked on the dummy
-  const proto = StackProbe.prototype as unknown as { onProbe(this: StackProbe, ...a: unknown[]): void };
-  const orig = proto.onProbe;
   let checked = 0;
-  proto.onProbe = function (this: StackProbe, ...a: unknown[]) {
-    orig.apply(this, a);
+  const stop = runWithProbeLook(k, () => {
     const m = k.machine;
     const wp = k.ksw.watchpoints.find((w) => w.armed);
     if (!wp || checked >= 3) return;
@@ -45,14 +30,7 @@ test('idle CPUs take the newest watch target lazily; the local CPU is re-pointed
     // Every call is armed and disarmed; the idle CPUs have not been re-pointed since the first arm.
     if (checked > 0) for (const pc of idle) assert.notEqual(pc.debug.dr[slot], wp.address);
     checked++;
-  };
-  let stop;
-  try {
-    k.startInit();
-    stop = k.run();
-  } finally {
-    proto.onProbe = orig;
-  }
+  });
   assert.equal(stop.kind, 'idle');
   assert.equal(checked, 3);
   assert.equal(k.ksw.corruptions.length, 0, 'the exit trampoline\'s stores stay filtered');

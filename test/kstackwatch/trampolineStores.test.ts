@@ -9,24 +9,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { compileModule } from '../../simulator/toolchain/compile';
 import { Kernel } from '../../simulator/system/kernel';
-import { StackProbe } from '../../simulator/kstackwatch/stack';
 import type { HwBreakpointHit } from '../../simulator/kernel/hwBreakpoint';
+import { overheadModule, runWithProbeLook } from './overheadModule';
 
-const SOURCE = resolve(__dirname, '../../../bench/kstackwatch/overhead.c');
 const CALLS = 500;
-
-let object: string | null = null;
-function overheadModule(): string {
-  if (object) return object;
-  const r = compileModule(SOURCE, { output: join(mkdtempSync(join(tmpdir(), 'ksw-tramp-')), 'overhead.o') });
-  if (!('objectPath' in r) || !r.objectPath) throw new Error(`compile failed: ${r.diagnostics}`);
-  return object = r.objectPath;
-}
 
 /** A run of CALLS watched calls; `quiet` false turns the CPU's dropping off (every trampoline store takes its #DB). */
 function watchedRun(config: string, quiet: boolean) {
@@ -71,23 +58,13 @@ test('a debugger\'s watch on the watched canary still sees the trampoline\'s sto
   const onHit = (_h: HwBreakpointHit): void => {
     if (k.fprobes.inTrampoline(m.cpu.trapInsn)) fromTrampoline++; else elsewhere++;
   };
-  const proto = StackProbe.prototype as unknown as { onProbe(this: StackProbe, ...a: unknown[]): void };
-  const orig = proto.onProbe;
   let registered = false;
-  proto.onProbe = function (this: StackProbe, ...a: unknown[]) {
-    orig.apply(this, a);
+  const stop = runWithProbeLook(k, () => {
     if (registered) return;
     const wp = k.ksw.watchpoints.find((w) => w.armed)!;
     k.hw.registerYielding({ address: wp.address, length: 8, kind: 'w' }, onHit); // on the first watched call's canary
     registered = true;
-  };
-  let stop;
-  try {
-    k.startInit();
-    stop = k.run();
-  } finally {
-    proto.onProbe = orig;
-  }
+  });
   assert.equal(stop.kind, 'idle');
   assert.equal(fromTrampoline, CALLS, 'every return\'s trampoline store reaches the debugger\'s watch');
   assert.equal(elsewhere, CALLS - 1, 'so does every later call\'s prologue storing the canary');
