@@ -49,8 +49,13 @@ export class WatchPool {
    */
   private readonly idleStale: Int32Array;
   private readonly target: (HwBreakpointAttr | null)[] = [null, null, null, null];
-  /** A CPU coming online points every slot at the dummy (the kernel's cpuhp callback): nothing stale to take. */
-  private readonly hotplug = { online: (pc: PerCpu) => { this.idleStale[pc.index] = 0; } };
+  /**
+   * A CPU coming online points every slot at the dummy (the kernel's cpuhp
+   * callback): nothing stale to take. Deferred disarms are carried out
+   * first: a re-arm that finds its disarm still pending re-points nothing,
+   * and this CPU, with no stale bit, would never take that target.
+   */
+  private readonly hotplug = { online: (pc: PerCpu) => { this.settle(); this.idleStale[pc.index] = 0; } };
 
   /**
    * Allocate `max` breakpoints, or as many as the debug registers allow when
