@@ -36,10 +36,15 @@ export const STACK_HOOK_END = '\u0004';
 export const ACCUMULATOR_START = '\u0005';
 export const ACCUMULATOR_END = '\u0006';
 
-/** Helpers (H.*) that take their inputs as arguments and never read or write R. */
+/**
+ * Helpers (H.*) that take their inputs as arguments and never read or write R.
+ * misaligned and probeWrite16 only check a 16-byte access and throw its
+ * fault: an SSE spill to the stack then costs no write-back and reload of
+ * every register local around it.
+ */
 const PURE_HELPERS = new Set([
   'mulU64', 'mulS64', 'mulLo64', 'divU64', 'divS64', 'imulN', 'shift', 'doubleShift', 'bitScan', 'compareFlags', 'addFlags',
-  'invalidOpcode', 'breakpoint', 'settleFlags',
+  'invalidOpcode', 'breakpoint', 'settleFlags', 'misaligned', 'probeWrite16',
 ]);
 
 const ACCUMULATOR_SLOTS = [0, 1, 4, 5];
