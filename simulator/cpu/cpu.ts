@@ -169,7 +169,7 @@ export class Cpu implements MemoryObserver {
     const R = this.regs, F = this.flags;
     const helpers = {
       mulU64, mulS64, mulLo64, divU64, divS64, mul1, imul1, imulN, div1, idiv1, shift, doubleShift, bitScan, compareFlags, addFlags, settleFlags,
-      stringOp: createStringOp(mem, R, F, this.trap),
+      ...createStringOp(mem, R, F, this.trap),
       cpuid, breakpoint, invalidOpcode,
       ...createSseHelpers(this),
       ...createRareHelpers(mem, R, F),

@@ -139,6 +139,6 @@ const OTHER_TOUCH_RE = new RegExp(
 
 const TOUCHES_RE = new RegExp(
   '\\bF\\[[0-5]\\]|\\bF[,)]|' + HOST_CALL_START + '|C\\.(?:getRflags|setRflags|syscall|hostCall|probeHit)|' +
-  // (stringOp of kinds 0–2, movs stos lods, reads DF only)
+  // (stringOp of kinds 0–2, movs stos lods, reads DF only; stringFault only hands back a string instruction's fault)
   'H\\.(?!misaligned\\(|probeWrite\\d*\\(|invalidOpcode\\(|mulLo64\\(|mulU64\\(|mulS64\\(|divU64\\(|divS64\\(|div1\\(|idiv1\\(|' +
-  'stringOp\\([012],)');
+  'stringFault\\(|stringOp\\([012],)');

@@ -15,9 +15,12 @@
 //     registers; the call/return hooks (Emitter.stackHook) read only RIP and
 //     RSP and change no register, so only RSP is flushed for them; the
 //     one-operand mul/div helpers (Emitter.accumulatorCall) read and write
-//     only RAX and RDX, so only those are flushed and reloaded;
+//     only RAX and RDX, so only those are flushed and reloaded; the string
+//     instructions' helper (Emitter.stringCall) only RAX, RCX, RSI and RDI,
+//     and it returns a fault rather than throwing it, so that the block
+//     reloads those (advanced part way) before it throws;
 //   - an "opaque" instruction, one whose code calls any other helper that may
-//     read or write R (cpuid, string ops, x87…): it keeps its R-based code and
+//     read or write R (cpuid, x87…): it keeps its R-based code and
 //     runs between a flush and a reload.
 // The memory accessors (ld*/st*) never touch R (their slow paths only set
 // trap bits), nor do the pure helpers listed below, so neither needs a flush.
@@ -35,6 +38,9 @@ export const STACK_HOOK_END = '\u0004';
 /** Marks a helper call that reads and writes only RAX and RDX in R (Emitter.accumulatorCall). */
 export const ACCUMULATOR_START = '\u0005';
 export const ACCUMULATOR_END = '\u0006';
+/** Marks the string instructions' helper call: it reads and writes only RAX, RCX, RSI and RDI in R (Emitter.stringCall). */
+export const STRING_START = '\u0007';
+export const STRING_END = '\u0008';
 
 /**
  * Helpers (H.*) that take their inputs as arguments and never read or write R.
@@ -44,10 +50,11 @@ export const ACCUMULATOR_END = '\u0006';
  */
 const PURE_HELPERS = new Set([
   'mulU64', 'mulS64', 'mulLo64', 'divU64', 'divS64', 'imulN', 'shift', 'doubleShift', 'bitScan', 'compareFlags', 'addFlags',
-  'invalidOpcode', 'breakpoint', 'settleFlags', 'misaligned', 'probeWrite16',
+  'invalidOpcode', 'breakpoint', 'settleFlags', 'misaligned', 'probeWrite16', 'stringFault',
 ]);
 
 const ACCUMULATOR_SLOTS = [0, 1, 4, 5];
+const STRING_SLOTS = [0, 1, 2, 3, 12, 13, 14, 15];
 const RSP_SLOTS = [8, 9];
 
 /**
@@ -55,8 +62,8 @@ const RSP_SLOTS = [8, 9];
  * when assigned, plain or compound, not compared), helper and CPU calls
  * (groups 3, 4) and the markers above.
  */
-const TOKEN_RE = /\bR\[(\d+)\](\s*(?:[-+*/%&|^]|<<|>>>?)?=(?!=))?|\b([HC])\.(\w+)\(|[\u0001-\u0006]/g;
-const MARKERS_RE = /[\u0001-\u0006]/g;
+const TOKEN_RE = /\bR\[(\d+)\](\s*(?:[-+*/%&|^]|<<|>>>?)?=(?!=))?|\b([HC])\.(\w+)\(|[\u0001-\u0008]/g;
+const MARKERS_RE = /[\u0001-\u0008]/g;
 
 /** Register slots that may live in locals: the 16 GPRs (lo, hi). RIP and the segment bases stay in R. */
 const LOCAL_SLOTS = 32;
@@ -94,7 +101,7 @@ export class RegisterLocals {
         } else if (m[3] !== undefined) {
           if (!marked && (m[3] === 'C' || !PURE_HELPERS.has(m[4]))) opaque = true;
         } else {
-          marked = m[0] === HOST_CALL_START || m[0] === STACK_HOOK_START || m[0] === ACCUMULATOR_START;
+          marked = m[0] === HOST_CALL_START || m[0] === STACK_HOOK_START || m[0] === ACCUMULATOR_START || m[0] === STRING_START;
           if (m[0] === HOST_CALL_START) windows = true;
         }
       }
@@ -142,6 +149,8 @@ export class RegisterLocals {
           case STACK_HOOK_START: return this.store(RSP_SLOTS, i);
           case ACCUMULATOR_START: return this.store(ACCUMULATOR_SLOTS, i);
           case ACCUMULATOR_END: return this.load(ACCUMULATOR_SLOTS, i);
+          case STRING_START: return this.store(STRING_SLOTS, i);
+          case STRING_END: return this.load(STRING_SLOTS, i);
           case STACK_HOOK_END: return '';
           default: return all; // a call
         }

@@ -16,7 +16,7 @@
 import { FlagBit, Insn, MemOperand, Operand, OpKind, UnsupportedOperand } from '../decode';
 import { conditionExpr } from './conditions';
 import { load64, loadExpr } from './loads';
-import { ACCUMULATOR_END, ACCUMULATOR_START, HOST_CALL_END, HOST_CALL_START, STACK_HOOK_END, STACK_HOOK_START } from '../registerLocals';
+import { ACCUMULATOR_END, ACCUMULATOR_START, HOST_CALL_END, HOST_CALL_START, STACK_HOOK_END, STACK_HOOK_START, STRING_END, STRING_START } from '../registerLocals';
 
 export const MASK: Record<number, number> = { 1: 0xff, 2: 0xffff, 4: -1 };
 export const SIGN: Record<number, number> = { 1: 0x80, 2: 0x8000, 4: -0x80000000 };
@@ -111,6 +111,15 @@ export class Emitter {
   /** A helper call that reads and writes only RAX and RDX of R (one-operand mul/div). */
   accumulatorCall(call: string): string {
     return `${ACCUMULATOR_START}${call}${ACCUMULATOR_END}`;
+  }
+
+  /**
+   * The string instructions' helper call (H.stringOp): it reads and writes
+   * only RAX, RCX, RSI and RDI of R, and returns instead of throwing, so those
+   * are written back before it and reloaded after it, before a fault is thrown.
+   */
+  stringCall(call: string): string {
+    return `${STRING_START}${call}${STRING_END}`;
   }
 
   needs(flag: FlagBit): boolean {

@@ -4,7 +4,7 @@
 import { Mnemonic } from 'iced-x86';
 import { Emitter } from './context';
 import { EmitTable } from './table';
-import { RepKind, StringKind } from '../helpers/string';
+import { RepKind, StringKind, StringResult } from '../helpers/string';
 
 function stringInsn(e: Emitter, kind: StringKind): void {
   const i = e.insn;
@@ -12,7 +12,8 @@ function stringInsn(e: Emitter, kind: StringKind): void {
   const rep = i.repne ? RepKind.REPNE : i.rep ? RepKind.REPE : RepKind.NONE;
   // `rep` on movs/stos/lods is plain repetition (iced reports it as rep).
   const repKind = !compares && rep !== RepKind.NONE ? RepKind.REPE : rep;
-  e.emit(`C.trapInsnLo=${i.ipLo};C.trapInsnHi=${i.ipHi};if(H.stringOp(${kind},${i.opSize},${repKind},${i.addr32})){R[32]=${i.ipLo};R[33]=${i.ipHi};return k;}`);
+  e.emit(`C.trapInsnLo=${i.ipLo};C.trapInsnHi=${i.ipHi};${e.stringCall(`t=H.stringOp(${kind},${i.opSize},${repKind},${i.addr32});`)}` +
+    `if(t!==${StringResult.DONE}){if(t===${StringResult.FAULT})throw H.stringFault();R[32]=${i.ipLo};R[33]=${i.ipHi};return k;}`);
   if (kind === StringKind.MOVS || kind === StringKind.STOS) e.stores = true;
 }
 

@@ -7,6 +7,7 @@ import { compareFlags } from './flags';
 
 export const enum StringKind { MOVS = 0, STOS = 1, LODS = 2, CMPS = 3, SCAS = 4 }
 export const enum RepKind { NONE = 0, REPE = 1, REPNE = 2 }
+export const enum StringResult { DONE = 0, TRAP = 1, FAULT = 2 }
 
 /** Index register advance: reg += delta (64-bit, or 32-bit with upper half cleared under a 67h prefix). */
 function advance(R: Int32Array, slot: number, delta: number, addr32: boolean): void {
@@ -25,11 +26,35 @@ export function createStringOp(mem: Memory, R: Int32Array, F: Int32Array, T: Int
   };
   const accLo = (size: number): number => size === 1 ? R[0] & 255 : size === 2 ? R[0] & 65535 : R[0];
 
+  /** The fault the last stringOp stopped on (see stringOp). */
+  let fault: unknown = null;
+
   /**
-   * Execute the instruction. Returns true if it stopped before RCX reached
-   * zero because a trap is pending (the instruction is then restarted).
+   * Execute the instruction: StringResult.DONE, TRAP if it stopped before RCX
+   * reached zero because a trap is pending (the instruction is then
+   * restarted), FAULT if an access faulted — returned, not thrown, so the
+   * block reloads the registers this changed before it throws stringFault()
+   * (registerLocals.ts: the block's copies of RAX, RCX, RSI and RDI must not
+   * be written back over the progress made before the fault).
    */
-  return function stringOp(kind: StringKind, size: number, rep: RepKind, addr32: boolean): boolean {
+  function stringOp(kind: StringKind, size: number, rep: RepKind, addr32: boolean): StringResult {
+    try {
+      return run(kind, size, rep, addr32) ? StringResult.TRAP : StringResult.DONE;
+    } catch (e) {
+      fault = e;
+      return StringResult.FAULT;
+    }
+  }
+
+  function stringFault(): unknown {
+    const e = fault;
+    fault = null;
+    return e;
+  }
+
+  return { stringOp, stringFault };
+
+  function run(kind: StringKind, size: number, rep: RepKind, addr32: boolean): boolean {
     const step = F[6] !== 0 ? -size : size;
     for (;;) {
       if (rep !== RepKind.NONE && (addr32 ? R[2] : R[2] | R[3]) === 0) return false;
@@ -75,5 +100,5 @@ export function createStringOp(mem: Memory, R: Int32Array, F: Int32Array, T: Int
       }
       if (T[0] !== 0 && (addr32 ? R[2] : R[2] | R[3]) !== 0) return true;
     }
-  };
+  }
 }
