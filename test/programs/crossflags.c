@@ -8,34 +8,7 @@
  * each kind and size, some that leave only part of the flags (inc/dec keep
  * CF), and some it does not keep pending (shifts, adc). Each case runs
  * often enough to be compiled hot; every read goes into the printed hash. */
-#define _GNU_SOURCE
-#include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include <ucontext.h>
-
-#define CF 0x1u
-#define PF 0x4u
-#define AF 0x10u
-#define ZF 0x40u
-#define SF 0x80u
-#define OF 0x800u
-#define ARITH (CF | PF | AF | ZF | SF | OF)
-#define LOGIC (CF | PF | ZF | SF | OF) /* AF is undefined after and/or/xor/test */
-#define SHIFT (CF | PF | ZF | SF)      /* OF is undefined for counts > 1, AF always */
-
-static volatile uint64_t seen; /* EFLAGS in the last handler's context */
-static volatile unsigned faults;
-
-/* The faulting load's resume address is in R9. */
-static void handler(int sig, siginfo_t *si, void *ctx) {
-  ucontext_t *uc = ctx;
-  (void)sig; (void)si;
-  seen = (uint64_t)uc->uc_mcontext.gregs[REG_EFL];
-  uc->uc_mcontext.gregs[REG_RIP] = uc->uc_mcontext.gregs[REG_R9];
-  faults++;
-}
+#include "eflagsHandler.h"
 
 /* Readers: the first instructions at the jump's target, leaving what they read in R8. */
 #define PUSHF "pushfq\n\tpop %%r8"
