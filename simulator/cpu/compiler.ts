@@ -18,6 +18,7 @@ import { HOST_CALL_START, RegisterLocals } from './registerLocals';
 import { TrapBit } from './trap';
 import { DeferredFlags, flagsReadFirst, flagsSeenBy, liveness, mayFault, writesFlagsSometimes } from './flagLiveness';
 import { DROP_PENDING_CODE, onlyAssignsFlags, SETTLE_CODE, touchesFlags } from './lazyFlags';
+import type { WasmTier } from './wasm/tier';
 import { blockKey, blockStore, BlockStore, CompileReads, ENV_NAMES, HookQuestion, StoredBlock } from './blockStore';
 
 export interface Block {
@@ -82,6 +83,8 @@ export class BlockCompiler {
   private readonly envValues: unknown[];
 
   hooks: CodeHooks | null = null;
+  /** KSW_WASM=1: swaps the run of hot self-looping integer blocks for WebAssembly (wasm/tier.ts). */
+  wasmTier: WasmTier | null = null;
 
   constructor(private readonly mem: Memory, env: CodeEnvironment) {
     const m = mem;
@@ -299,6 +302,11 @@ export class BlockCompiler {
    * twice (the CPU compiles cold code that way first; cpu.ts).
    */
   compile(lo: number, hi: number, maxInsns: number, trace = true): Block {
+    const block = this.compileJs(lo, hi, maxInsns, trace);
+    return trace && this.wasmTier !== null ? this.wasmTier.upgrade(block) : block;
+  }
+
+  private compileJs(lo: number, hi: number, maxInsns: number, trace: boolean): Block {
     // (a memory that records accesses gets blocks that call its accessors: not the stored ones)
     const store = DUMP_BLOCKS || this.mem.recordsAccesses ? null : blockStore();
     if (store === null) return this.compileCode(lo, hi, maxInsns, trace);

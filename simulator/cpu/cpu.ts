@@ -20,6 +20,7 @@ import { breakpoint, cpuid, invalidOpcode } from './helpers/system';
 import { createSseHelpers } from './helpers/sse';
 import { createRareHelpers } from './helpers/rare';
 import { createX87Helpers } from './helpers/x87';
+import { WasmTier } from './wasm/tier';
 import { BreakType, DebugRegisters, DebugSlot, overlaps } from './debugRegisters';
 
 /** An enabled write or read/write breakpoint (memory pages must route its accesses to the slow path). */
@@ -49,6 +50,8 @@ export type RunResult =
   | { kind: 'fault'; fault: CpuFault }
   | { kind: 'debug'; dr6: number };
 
+/** Words of the wasm memory a CPU takes with KSW_WASM=1: regs, flags, trap, and the wasm tier's scratch (2). */
+const WASM_AREA_WORDS = RegSlot.COUNT + FlagSlot.COUNT + 2 + 2;
 const DISPATCH_SIZE = 1 << 14;
 const DISPATCH_MASK = DISPATCH_SIZE - 1;
 const STEP_TABLE_SIZE = 1 << 12;
@@ -64,10 +67,11 @@ export const MAX_BLOCK_INSNS = 64;
 const HOT_ENTRIES = 8;
 
 export class Cpu implements MemoryObserver {
-  readonly regs = new Int32Array(RegSlot.COUNT);
-  readonly flags = new Int32Array(FlagSlot.COUNT);
+  // (KSW_WASM=1: regs, flags and trap lie in the wasm memory, where the wasm tier's code reads them by address)
+  readonly regs: Int32Array;
+  readonly flags: Int32Array;
   readonly xmm = new Int32Array(XMM_COUNT * 4);
-  readonly trap = new Int32Array(2);
+  readonly trap: Int32Array;
   debug = new DebugRegisters();
   /** Instructions retired so far. */
   insnCount = 0;
@@ -164,6 +168,12 @@ export class Cpu implements MemoryObserver {
 
   constructor(readonly mem: Memory) {
     mem.observer = this;
+    const area = mem.wasm?.int32(WASM_AREA_WORDS) ?? null;
+    this.regs = area?.subarray(0, RegSlot.COUNT) ?? new Int32Array(RegSlot.COUNT);
+    this.flags = area?.subarray(RegSlot.COUNT, RegSlot.COUNT + FlagSlot.COUNT) ?? new Int32Array(FlagSlot.COUNT);
+    this.trap = area?.subarray(RegSlot.COUNT + FlagSlot.COUNT, RegSlot.COUNT + FlagSlot.COUNT + 2) ?? new Int32Array(2);
+    /** The wasm tier's word for the high half of a 64-bit load its code asked the memory's accessor for. */
+    const wasmScratch = area?.subarray(RegSlot.COUNT + FlagSlot.COUNT + 2) ?? null;
     this.dispatchLo.fill(-1);
     this.stepLo.fill(-1);
     const R = this.regs, F = this.flags;
@@ -179,6 +189,7 @@ export class Cpu implements MemoryObserver {
     this.compiler = new BlockCompiler(mem, {
       R, F, X: this.xmm, S: mem.scratch, Q, T: this.trap, P: PARITY_EVEN, H: helpers, C: this,
     });
+    if (wasmScratch !== null && !mem.recordsAccesses) this.compiler.wasmTier = new WasmTier(mem, R, F, this.trap, wasmScratch, this);
     this.flags[FlagSlot.PF] = 1; // parity of 1 is odd → PF reads 0
   }
 

@@ -5,10 +5,15 @@
 
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
+  Instance: new (module: object, imports?: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
 };
 
 /** Compile and instantiate a module that imports nothing; its exports. */
 export function instantiateWasm(bytes: Uint8Array): Record<string, unknown> {
   return new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
+}
+
+/** Compile and instantiate a module with its imports (the wasm tier's blocks, cpu/wasm/tier.ts); its exports. */
+export function instantiateWasmWith(bytes: Uint8Array, imports: Record<string, Record<string, unknown>>): Record<string, unknown> {
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports;
 }

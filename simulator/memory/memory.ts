@@ -8,6 +8,7 @@
 
 import { UserError } from '../errors/userError';
 import { AccessLog, LINE_SHIFT as ACCESS_LINE_SHIFT, LineMasks } from './accessLog';
+import { WASM_TIER, WasmBacking } from './wasmBacking';
 
 export type AccessKind = 'read' | 'write' | 'execute';
 
@@ -122,15 +123,18 @@ export class Memory {
 
   // Direct-mapped TLBs: tag A = page number within the 4 GiB window, tag B =
   // high half of the address; base = frame offset.
-  private readonly rTagA = new Int32Array(TLB_SIZE).fill(NO_TAG);
-  private readonly rTagB = new Int32Array(TLB_SIZE);
-  private readonly rBase = new Int32Array(TLB_SIZE);
-  private readonly wTagA = new Int32Array(TLB_SIZE).fill(NO_TAG);
-  private readonly wTagB = new Int32Array(TLB_SIZE);
-  private readonly wBase = new Int32Array(TLB_SIZE);
+  // (KSW_WASM=1: all eight lie in the wasm memory, past the frames; wasmBacking.ts)
+  private readonly rTagA: Int32Array;
+  private readonly rTagB: Int32Array;
+  private readonly rBase: Int32Array;
+  private readonly wTagA: Int32Array;
+  private readonly wTagB: Int32Array;
+  private readonly wBase: Int32Array;
   /** Union of the write-watched range of the page in each write-TLB slot ([0, 0) when none). */
-  private readonly wWatchStart = new Int32Array(TLB_SIZE);
-  private readonly wWatchEnd = new Int32Array(TLB_SIZE);
+  private readonly wWatchStart: Int32Array;
+  private readonly wWatchEnd: Int32Array;
+  /** The WebAssembly.Memory guest memory lives in (KSW_WASM=1), else null. */
+  readonly wasm: WasmBacking | null;
 
   /**
    * The read TLB, for compiled code that inlines the load accessors' fast
@@ -142,6 +146,13 @@ export class Memory {
    */
   get readTlb(): { readonly tagA: Int32Array; readonly tagB: Int32Array; readonly base: Int32Array } {
     return { tagA: this.rTagA, tagB: this.rTagB, base: this.rBase };
+  }
+
+  /** Byte offsets of the TLB arrays in the wasm memory (the wasm tier's inline loads and stores), or null. */
+  get wasmTlb(): { rTagA: number; rTagB: number; rBase: number; wTagA: number; wTagB: number; wBase: number; wStart: number; wEnd: number } | null {
+    if (this.wasm === null) return null;
+    return { rTagA: this.rTagA.byteOffset, rTagB: this.rTagB.byteOffset, rBase: this.rBase.byteOffset, wTagA: this.wTagA.byteOffset,
+      wTagB: this.wTagB.byteOffset, wBase: this.wBase.byteOffset, wStart: this.wWatchStart.byteOffset, wEnd: this.wWatchEnd.byteOffset };
   }
 
   /** Whether guest loads and stores stamp the lines they reach (the constructor's recordAccesses). */
@@ -167,7 +178,12 @@ export class Memory {
    */
   constructor(readonly physBytes = 1 << 30, recordAccesses = false) {
     this.log = new AccessLog(physBytes, recordAccesses);
-    this.phys = new ArrayBuffer(physBytes);
+    this.wasm = WASM_TIER && !recordAccesses && WasmBacking.fits(physBytes) ? new WasmBacking(physBytes) : null;
+    this.phys = this.wasm?.buffer ?? new ArrayBuffer(physBytes);
+    const tlbArray = (): Int32Array => this.wasm?.int32(TLB_SIZE) ?? new Int32Array(TLB_SIZE);
+    this.rTagA = tlbArray().fill(NO_TAG); this.rTagB = tlbArray(); this.rBase = tlbArray();
+    this.wTagA = tlbArray().fill(NO_TAG); this.wTagB = tlbArray(); this.wBase = tlbArray();
+    this.wWatchStart = tlbArray(); this.wWatchEnd = tlbArray();
     this.u8 = new Uint8Array(this.phys);
     this.dv = new DataView(this.phys);
     const dv = this.dv, scratch = this.scratch;

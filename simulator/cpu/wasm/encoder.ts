@@ -1,0 +1,91 @@
+// A tiny WebAssembly binary writer for the wasm tier (translate.ts): the
+// opcodes the translator uses, LEB128 immediates, and one module layout — a
+// function imported memory, a few imported functions and one exported
+// function. No text format, no parser at run time: the translator appends
+// opcodes to a Code and module() wraps them (WebAssembly core spec §5).
+
+/** Opcodes (WebAssembly core spec §5.4), only those the translator emits. */
+export const enum Op {
+  Unreachable = 0x00, Block = 0x02, Loop = 0x03, If = 0x04, Else = 0x05, End = 0x0b, Br = 0x0c, BrIf = 0x0d,
+  BrTable = 0x0e, Return = 0x0f, Call = 0x10, Drop = 0x1a, Select = 0x1b,
+  LocalGet = 0x20, LocalSet = 0x21, LocalTee = 0x22,
+  I32Load = 0x28, I64Load = 0x29, I32Load8U = 0x2d, I64Load8U = 0x31, I64Load16U = 0x33, I64Load32U = 0x35,
+  I32Store = 0x36, I64Store = 0x37, I64Store8 = 0x3c, I64Store16 = 0x3d, I64Store32 = 0x3e,
+  I32Const = 0x41, I64Const = 0x42,
+  I32Eqz = 0x45, I32Eq = 0x46, I32Ne = 0x47, I32LtU = 0x49, I32GeU = 0x4f, I32LeU = 0x4d,
+  I64Eqz = 0x50, I64Eq = 0x51, I64Ne = 0x52, I64LtS = 0x53, I64LtU = 0x54, I64GtS = 0x55, I64GtU = 0x56,
+  I64LeS = 0x57, I64LeU = 0x58, I64GeS = 0x59, I64GeU = 0x5a,
+  I32Popcnt = 0x69, I32Add = 0x6a, I32Sub = 0x6b, I32And = 0x71, I32Or = 0x72, I32Xor = 0x73, I32Shl = 0x74, I32ShrU = 0x76,
+  I64Add = 0x7c, I64Sub = 0x7d, I64Mul = 0x7e, I64DivS = 0x7f, I64And = 0x83, I64Or = 0x84, I64Xor = 0x85,
+  I64Shl = 0x86, I64ShrS = 0x87, I64ShrU = 0x88, I64Rotl = 0x89, I64Rotr = 0x8a,
+  I32WrapI64 = 0xa7, I64ExtendI32S = 0xac, I64ExtendI32U = 0xad,
+  I64Extend8S = 0xc2, I64Extend16S = 0xc3, I64Extend32S = 0xc4,
+}
+
+export const I32 = 0x7f, I64 = 0x7e, VOID = 0x40;
+
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do { let b = n & 127; n >>>= 7; if (n) b |= 128; out.push(b); } while (n);
+  return out;
+}
+
+/** Signed LEB128 of a 64-bit value given as its 32-bit halves (no BigInt). */
+export function sleb64(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  lo >>>= 0; hi |= 0;
+  for (;;) {
+    const b = lo & 127;
+    // arithmetic shift of hi:lo right by 7
+    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+    hi >>= 7;
+    const done = (hi === 0 && lo === 0 && (b & 64) === 0) || (hi === -1 && lo === 0xffffffff && (b & 64) !== 0);
+    out.push(done ? b : b | 128);
+    if (done) return out;
+  }
+}
+
+export function sleb32(n: number): number[] {
+  return sleb64(n | 0, (n | 0) < 0 ? -1 : 0);
+}
+
+/** A function body under construction: opcodes and immediates, appended in order. */
+export class Code {
+  readonly bytes: number[] = [];
+  op(...ops: number[]): this { for (const o of ops) this.bytes.push(o); return this; }
+  get(local: number): this { return this.op(Op.LocalGet, ...uleb(local)); }
+  set(local: number): this { return this.op(Op.LocalSet, ...uleb(local)); }
+  tee(local: number): this { return this.op(Op.LocalTee, ...uleb(local)); }
+  i32(n: number): this { return this.op(Op.I32Const, ...sleb32(n)); }
+  i64(lo: number, hi: number): this { return this.op(Op.I64Const, ...sleb64(lo, hi)); }
+  /** A memory access with a constant offset (alignment hint 0: guest accesses may be unaligned). */
+  mem(op: Op, offset: number): this { return this.op(op, 0, ...uleb(offset)); }
+  call(index: number): this { return this.op(Op.Call, ...uleb(index)); }
+  br(depth: number): this { return this.op(Op.Br, ...uleb(depth)); }
+  brIf(depth: number): this { return this.op(Op.BrIf, ...uleb(depth)); }
+}
+
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+
+export interface FuncType { params: number[]; results: number[] }
+
+/**
+ * A module importing memory `e.m` and the functions `imports` (module "e",
+ * fields f0, f1, …), and exporting one function `run` of type () -> i32 with
+ * the given locals (groups of [count, type]) and body (without its `end`).
+ */
+export function moduleBytes(imports: FuncType[], locals: [number, number][], body: number[]): Uint8Array {
+  const types = [...imports, { params: [], results: [I32] }];
+  const typeSec = [types.length, ...types.flatMap((t) => [0x60, ...uleb(t.params.length), ...t.params, ...uleb(t.results.length), ...t.results])];
+  const importSec = [imports.length + 1, ...name('e'), ...name('m'), 2, 0, 0, // memory, min 0 pages, no max
+    ...imports.flatMap((_, i) => [...name('e'), ...name(`f${i}`), 0, ...uleb(i)])];
+  const func = [...uleb(locals.length), ...locals.flatMap(([n, t]) => [...uleb(n), t]), ...body, Op.End];
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    ...section(1, typeSec),
+    ...section(2, importSec),
+    ...section(3, [1, ...uleb(imports.length)]),
+    ...section(7, [1, ...name('run'), 0, ...uleb(imports.length)]),
+    ...section(10, [1, ...uleb(func.length), ...func]),
+  ]);
+}

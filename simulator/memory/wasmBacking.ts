@@ -1,0 +1,49 @@
+// Guest physical memory as the buffer of a WebAssembly.Memory, for the
+// experimental wasm tier (KSW_WASM=1; cpu/wasm/): generated wasm code then
+// loads and stores guest memory directly. The memory is made at its full
+// size and never grown, so every JS view on it (the DataView, the TLB
+// arrays) stays valid. Past the guest's frames lie the TLB arrays and the
+// CPUs' register files, which the wasm code reads and writes by address.
+// Off (the default), nothing here is used: guest memory stays a plain
+// ArrayBuffer.
+
+declare const WebAssembly: {
+  Memory: new (d: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer };
+};
+
+const WASM_PAGE = 65536;
+/** Bytes past the frames: the TLB arrays (8 × 16 KiB) and room for the CPUs' registers. */
+const AUX_BYTES = 3 * WASM_PAGE;
+
+/** KSW_WASM=1: compile hot self-looping blocks of integer code to WebAssembly (experimental; README "Benchmarks"). */
+export const WASM_TIER = typeof process !== 'undefined' && process.env.KSW_WASM !== undefined &&
+  process.env.KSW_WASM !== '' && process.env.KSW_WASM !== '0';
+
+export class WasmBacking {
+  /** The WebAssembly.Memory (the wasm tier's modules import it). */
+  readonly memory: { readonly buffer: ArrayBuffer };
+  readonly buffer: ArrayBuffer;
+  private next: number;
+  private readonly limit: number;
+
+  constructor(physBytes: number) {
+    const pages = (physBytes + AUX_BYTES) / WASM_PAGE;
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    this.buffer = this.memory.buffer;
+    this.next = physBytes;
+    this.limit = physBytes + AUX_BYTES;
+  }
+
+  /** Whether guest memory of this size can be backed (whole wasm pages, under 4 GiB). */
+  static fits(physBytes: number): boolean {
+    return physBytes % WASM_PAGE === 0 && physBytes + AUX_BYTES < 2 ** 32;
+  }
+
+  /** n int32 words past the frames, 16-byte aligned, or null when the area is used up. */
+  int32(n: number): Int32Array | null {
+    const at = this.next;
+    if (at + 4 * n > this.limit) return null;
+    this.next = (at + 4 * n + 15) & ~15;
+    return new Int32Array(this.buffer, at, n);
+  }
+}
