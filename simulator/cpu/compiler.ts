@@ -29,6 +29,8 @@ export interface Block {
   readonly pages: number[];
   readonly length: number;
   readonly insns: Insn[];
+  /** The block goes round a loop back to its start (its JS is a `for(;;)`): what the wasm tier looks at. */
+  readonly loops?: boolean;
 }
 
 /** Everything generated code refers to by name. */
@@ -373,7 +375,8 @@ export class BlockCompiler {
       }
       return out;
     };
-    return { run, ipLo: lo, ipHi: hi, pages: Array.from(s.pages), length: s.length, get insns() { return insns ??= decodeAll(); } };
+    return { run, ipLo: lo, ipHi: hi, pages: Array.from(s.pages), length: s.length, get insns() { return insns ??= decodeAll(); },
+      loops: s.body.includes(LOOP_HEAD) };
   }
 
   private compileCode(lo: number, hi: number, maxInsns: number, trace: boolean): Block {
@@ -515,7 +518,7 @@ export class BlockCompiler {
     const locals = new RegisterLocals(starts.map((s, i) => e.out.slice(s, starts[i + 1] ?? e.out.length).join('\n')), loop);
     const code = locals.code().join('\n').replace(EXIT_RE, '{xl=$1;xh=$2;xn=$3;break x;}').replace(/return (\d+|k);/g, '{xn=$1;break y;}');
     const body = `let k=0,ml=0,mh=0,a=0,ah=0,b=0,bh=0,r=0,rh=0,t=0,u=0,base=0,it=0,fa=0,fah=0,fb=0,fbh=0,fr=0,frh=0,xl=0,xh=0,xn=0,xs=0,ti=0,tj=0,fault=null${locals.declarations()}${e.deferredLocals.map((n) => `,${n}=0`).join('')};` +
-      `try{y:{x:{${loop ? `for(;;){${code}}` : code}}R[32]=xl;R[33]=xh;}}catch(err){fault=err;xn=k;}${deferral.atExit()}` +
+      `try{y:{x:{${loop ? `${LOOP_HEAD}{${code}}` : code}}R[32]=xl;R[33]=xh;}}catch(err){fault=err;xn=k;}${deferral.atExit()}` +
       `${loop ? '' : 'xs=fault===null?xn:k+1;'}${locals.flush('xs')}if(fault!==null)C.blockFault(fault,IPS[2*k],IPS[2*k+1]);return base+xn;`;
     const dump = DUMP_BLOCKS ? `\n//# sourceURL=ksw-block-${++dumped}` : '';
     if (dump) process.stderr.write(`block ${dumped} ${hi >>> 0}:${lo >>> 0}\n${body}\n`);
@@ -524,9 +527,12 @@ export class BlockCompiler {
     const factory = new Function(...this.envNames, 'IPS', `return (function block(){\n${body}});${dump}`);
     const run = factory(...this.envValues, Int32Array.from(ips)) as () => number;
     if (this.reads !== null) this.made = { body, ips };
-    return { run, ipLo: lo, ipHi: hi, pages: [...pages], length: insns.length, insns };
+    return { run, ipLo: lo, ipHi: hi, pages: [...pages], length: insns.length, insns, loops: loop };
   }
 }
+
+/** How a looping block's JS starts its loop (Block.loops of a stored block looks for it). */
+const LOOP_HEAD = 'for(;;)';
 
 /**
  * An exit of a block: set RIP, return the instructions done. Each becomes a

@@ -174,11 +174,13 @@ export class Memory {
    * (accessLog.ts), for a debugger's time travel. Its accessors are other
    * functions than the plain ones, so a machine that does not record runs
    * exactly the code it ran before (compiled blocks and helpers take the
-   * accessors of their machine's memory).
+   * accessors of their machine's memory). `wasm`: guest memory is a
+   * WebAssembly.Memory, for the experimental wasm tier (wasmBacking.ts;
+   * default: KSW_WASM set; never with recordAccesses).
    */
-  constructor(readonly physBytes = 1 << 30, recordAccesses = false) {
+  constructor(readonly physBytes = 1 << 30, recordAccesses = false, wasm = WASM_TIER) {
     this.log = new AccessLog(physBytes, recordAccesses);
-    this.wasm = WASM_TIER && !recordAccesses && WasmBacking.fits(physBytes) ? new WasmBacking(physBytes) : null;
+    this.wasm = wasm && !recordAccesses && WasmBacking.fits(physBytes) ? new WasmBacking(physBytes) : null;
     this.phys = this.wasm?.buffer ?? new ArrayBuffer(physBytes);
     const tlbArray = (): Int32Array => this.wasm?.int32(TLB_SIZE) ?? new Int32Array(TLB_SIZE);
     this.rTagA = tlbArray().fill(NO_TAG); this.rTagB = tlbArray(); this.rBase = tlbArray();

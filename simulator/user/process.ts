@@ -55,6 +55,8 @@ export interface ExecOptions {
   hostIo?: HostIo;
   /** Stamp the memory lines guest loads and stores reach (memory.ts recordAccesses): a debugger's time travel only. */
   recordAccesses?: boolean;
+  /** The experimental wasm tier (cpu/wasm/) for this process; default: on when KSW_WASM is set. */
+  wasmTier?: boolean;
 }
 
 export interface ExecResult {
@@ -123,7 +125,7 @@ export class UserProcess {
 
   /** Load `elf` and prepare its stack; throws ElfError/LoadError for programs we cannot run. */
   constructor(private readonly elf: ElfFile, argv: string[], execfn: string, private readonly opts: ExecOptions = {}) {
-    this.mem = new Memory(undefined, opts.recordAccesses ?? false);
+    this.mem = new Memory(undefined, opts.recordAccesses ?? false, opts.wasmTier);
     this.rng = new Mulberry32(opts.seed ?? 0);
     this.out = (fd, b) => {
       if (b.length) this.lastByte[fd] = b[b.length - 1];

@@ -83,6 +83,7 @@ class Translator {
   // temporaries
   private readonly base: number; private readonly it: number; private readonly xn: number; private readonly xfault: number;
   private readonly xip: number; private readonly ad: number; private readonly v: number; private readonly t: number;
+  private readonly ma: number; private readonly ta: number; private readonly tb: number; private readonly tc: number; private readonly tr: number;
   private readonly lo32: number; private readonly hi32: number; private readonly p: number; private readonly s: number; private readonly o: number;
   private k = 0;
   /** The instruction being translated (what a declined translation stopped at). */
@@ -94,6 +95,7 @@ class Translator {
     this.producers = insns.map(() => null);
     this.base = this.local(I32); this.it = this.local(I32); this.xn = this.local(I32); this.xfault = this.local(I32);
     this.xip = this.local(I64); this.ad = this.local(I64); this.v = this.local(I64); this.t = this.local(I64);
+    this.ma = this.local(I64); this.ta = this.local(I64); this.tb = this.local(I64); this.tc = this.local(I64); this.tr = this.local(I64);
     this.lo32 = this.local(I32); this.hi32 = this.local(I32); this.p = this.local(I32); this.s = this.local(I32); this.o = this.local(I32);
   }
 
@@ -459,6 +461,33 @@ class Translator {
 
   // ---- instructions --------------------------------------------------------
 
+  /** Push a destination operand's value; a memory destination's address stays in `ma` for writeDst. */
+  private readDst(op: Operand, w: number): void {
+    if (op.kind !== OpKind.Mem) { this.read(op, w); return; }
+    this.address(op);
+    this.c.tee(this.ma);
+    this.load(w);
+  }
+
+  /** Write the i64 on the stack to a destination operand (a store may leave the block). */
+  private writeDst(op: Operand, w: number): void {
+    if (op.kind !== OpKind.Mem) { this.writeReg(op); return; }
+    this.c.set(this.v).get(this.ma);
+    this.store(w);
+  }
+
+  /**
+   * The instruction's inputs and result (in ta, tb, tc, tr) become its producer's, after its
+   * store: a store that faults leaves the previous round's values there, which the flags at the
+   * fault may be (a carried flag, see source).
+   */
+  private produced(j: number, p: Producer): void {
+    const c = this.c;
+    c.get(this.ta).set(p.a).get(this.tb).set(p.b).get(this.tr).set(p.r);
+    if (p.c >= 0) c.get(this.tc).set(p.c);
+    this.producers[j] = p;
+  }
+
   private producer(kind: Kind, w: number, n = 0): Producer {
     const p: Producer = { kind, w, a: this.local(I64), b: this.local(I64), r: this.local(I64), c: kind === Kind.Adc || kind === Kind.Sbb ? this.local(I64) : -1, n };
     return p;
@@ -483,44 +512,38 @@ class Translator {
         this.address(ops[1]); this.writeReg(ops[0]); return;
       case Mnemonic.Add: case Mnemonic.Adc: case Mnemonic.Sub: case Mnemonic.Sbb: case Mnemonic.Cmp: {
         const kind = d.mnemonic === Mnemonic.Add ? Kind.Add : d.mnemonic === Mnemonic.Adc ? Kind.Adc : d.mnemonic === Mnemonic.Sbb ? Kind.Sbb : Kind.Sub;
-        const cmp = d.mnemonic === Mnemonic.Cmp;
-        if (!cmp && ops[0].kind !== OpKind.Reg) throw new Unsupported();
         const p = this.producer(kind, w);
-        if (p.c >= 0) { this.flag(CF, j); c.op(Op.I64ExtendI32U).set(p.c); }
-        this.read(ops[0], w); c.set(p.a);
-        this.read(ops[1], w); c.set(p.b);
-        c.get(p.a).get(p.b).op(kind === Kind.Add || kind === Kind.Adc ? Op.I64Add : Op.I64Sub);
-        if (p.c >= 0) c.get(p.c).op(kind === Kind.Adc ? Op.I64Add : Op.I64Sub);
-        this.mask(w); c.set(p.r);
-        this.producers[j] = p;
-        if (!cmp) { c.get(p.r); this.writeReg(ops[0]); }
+        if (p.c >= 0) { this.flag(CF, j); c.op(Op.I64ExtendI32U).set(this.tc); }
+        this.readDst(ops[0], w); c.set(this.ta);
+        this.read(ops[1], w); c.set(this.tb);
+        c.get(this.ta).get(this.tb).op(kind === Kind.Add || kind === Kind.Adc ? Op.I64Add : Op.I64Sub);
+        if (p.c >= 0) c.get(this.tc).op(kind === Kind.Adc ? Op.I64Add : Op.I64Sub);
+        this.mask(w); c.set(this.tr);
+        if (d.mnemonic !== Mnemonic.Cmp) { c.get(this.tr); this.writeDst(ops[0], w); }
+        this.produced(j, p);
         return;
       }
       case Mnemonic.And: case Mnemonic.Or: case Mnemonic.Xor: case Mnemonic.Test: {
-        const test = d.mnemonic === Mnemonic.Test;
-        if (!test && ops[0].kind !== OpKind.Reg) throw new Unsupported();
         const p = this.producer(Kind.Logic, w);
-        this.read(ops[0], w); this.read(ops[1], w);
-        c.op(d.mnemonic === Mnemonic.Or ? Op.I64Or : d.mnemonic === Mnemonic.Xor ? Op.I64Xor : Op.I64And).set(p.r);
-        this.producers[j] = p;
-        if (!test) { c.get(p.r); this.writeReg(ops[0]); }
+        this.readDst(ops[0], w); this.read(ops[1], w);
+        c.op(d.mnemonic === Mnemonic.Or ? Op.I64Or : d.mnemonic === Mnemonic.Xor ? Op.I64Xor : Op.I64And).set(this.tr);
+        if (d.mnemonic !== Mnemonic.Test) { c.get(this.tr); this.writeDst(ops[0], w); }
+        this.produced(j, p);
         return;
       }
       case Mnemonic.Inc: case Mnemonic.Dec: case Mnemonic.Neg: {
-        if (ops[0].kind !== OpKind.Reg) throw new Unsupported();
         const kind = d.mnemonic === Mnemonic.Inc ? Kind.Inc : d.mnemonic === Mnemonic.Dec ? Kind.Dec : Kind.Neg;
         const p = this.producer(kind, w);
-        this.read(ops[0], w); c.set(p.a);
-        if (kind === Kind.Neg) c.i64(0, 0).get(p.a).op(Op.I64Sub);
-        else c.get(p.a).i64(1, 0).op(kind === Kind.Inc ? Op.I64Add : Op.I64Sub);
-        this.mask(w); c.set(p.r);
-        this.producers[j] = p;
-        c.get(p.r); this.writeReg(ops[0]);
+        this.readDst(ops[0], w); c.set(this.ta);
+        if (kind === Kind.Neg) c.i64(0, 0).get(this.ta).op(Op.I64Sub);
+        else c.get(this.ta).i64(1, 0).op(kind === Kind.Inc ? Op.I64Add : Op.I64Sub);
+        this.mask(w); c.tee(this.tr);
+        this.writeDst(ops[0], w);
+        this.produced(j, p);
         return;
       }
       case Mnemonic.Not:
-        if (ops[0].kind !== OpKind.Reg) throw new Unsupported();
-        this.read(ops[0], w); c.i64(-1, -1).op(Op.I64Xor); this.mask(w); this.writeReg(ops[0]);
+        this.readDst(ops[0], w); c.i64(-1, -1).op(Op.I64Xor); this.mask(w); this.writeDst(ops[0], w);
         return;
       case Mnemonic.Shl: case Mnemonic.Sal: case Mnemonic.Shr: case Mnemonic.Sar: case Mnemonic.Rol: case Mnemonic.Ror: {
         if (ops[0].kind !== OpKind.Reg || (w !== 4 && w !== 8)) throw new Unsupported();
@@ -547,8 +570,9 @@ class Translator {
         if (ops.length < 2 || ops[0].kind !== OpKind.Reg || (w !== 4 && w !== 8)) throw new Unsupported();
         const [s1, s2] = ops.length === 3 ? [ops[1], ops[2]] : [ops[0], ops[1]];
         const p = this.producer(Kind.Imul, w);
-        this.read(s1, w); if (w === 4) this.signExtend(4); c.set(p.a);
-        this.read(s2, w); if (w === 4) this.signExtend(4); c.set(p.b);
+        this.read(s1, w); if (w === 4) this.signExtend(4);
+        this.read(s2, w); if (w === 4) this.signExtend(4);
+        c.set(p.b).set(p.a); // (after both loads, as in arith)
         c.get(p.a).get(p.b).op(Op.I64Mul);
         if (w === 4) { c.tee(p.a); this.mask(4); } // a: the exact product, for the overflow flags
         c.set(p.r);
@@ -556,6 +580,31 @@ class Translator {
         c.get(p.r); this.writeReg(ops[0]);
         return;
       }
+      case Mnemonic.Cdqe: case Mnemonic.Cwde: case Mnemonic.Cbw: { // rAX = the sign extension of its lower half
+        // (no operands: the widths are the mnemonic's)
+        const to = d.mnemonic === Mnemonic.Cdqe ? 8 : d.mnemonic === Mnemonic.Cwde ? 4 : 2, from = to / 2;
+        this.read(RAX(from), from); this.signExtend(from); this.writeReg(RAX(to));
+        return;
+      }
+      case Mnemonic.Cqo: case Mnemonic.Cdq: case Mnemonic.Cwd: { // rDX = the sign of rAX
+        const size = d.mnemonic === Mnemonic.Cqo ? 8 : d.mnemonic === Mnemonic.Cdq ? 4 : 2;
+        this.read(RAX(size), size); this.signExtend(size); c.i64(63, 0).op(Op.I64ShrS); this.writeReg(RAX(size, 2));
+        return;
+      }
+      case Mnemonic.Cmove: case Mnemonic.Cmovne: case Mnemonic.Cmovb: case Mnemonic.Cmovae: case Mnemonic.Cmovbe:
+      case Mnemonic.Cmova: case Mnemonic.Cmovl: case Mnemonic.Cmovge: case Mnemonic.Cmovle: case Mnemonic.Cmovg:
+      case Mnemonic.Cmovs: case Mnemonic.Cmovns: case Mnemonic.Cmovo: case Mnemonic.Cmovno: case Mnemonic.Cmovp: case Mnemonic.Cmovnp:
+        // the source is read (a load may fault) whatever the condition; a 32-bit destination is zero-extended either way
+        this.read(ops[1], w); this.read(ops[0], w);
+        this.condition(d.cc, j);
+        c.op(Op.Select); this.writeReg(ops[0]);
+        return;
+      case Mnemonic.Sete: case Mnemonic.Setne: case Mnemonic.Setb: case Mnemonic.Setae: case Mnemonic.Setbe:
+      case Mnemonic.Seta: case Mnemonic.Setl: case Mnemonic.Setge: case Mnemonic.Setle: case Mnemonic.Setg:
+      case Mnemonic.Sets: case Mnemonic.Setns: case Mnemonic.Seto: case Mnemonic.Setno: case Mnemonic.Setp: case Mnemonic.Setnp:
+        if (ops[0].kind !== OpKind.Reg) throw new Unsupported();
+        this.condition(d.cc, j); c.op(Op.I64ExtendI32U); this.writeReg(ops[0]);
+        return;
       case Mnemonic.Jmp:
         if (ops.length !== 0) throw new Unsupported();
         if (last) { this.loopBack(); return; }
@@ -593,6 +642,11 @@ class Translator {
     this.end();
     this.exitTo(n, this.lo, this.hi);
   }
+}
+
+/** rAX (RAX, EAX, AX or AL) as an operand of width w. */
+function RAX(w: number, reg = 0): Operand {
+  return { kind: OpKind.Reg, reg, size: w, high8: false };
 }
 
 function isRcx(d: Insn): boolean {

@@ -1,0 +1,107 @@
+/* Hot loops of the shapes the experimental wasm tier translates (64-, 32-,
+ * 16- and 8-bit arithmetic, shifts and rotates, imul, adc/sbb, byte and
+ * word loads, stores of every width, signed and unsigned compares), and a
+ * loop whose load faults at a page's end in a later round: the handler
+ * sees how far the loop got. Output depends only on the program, so it is
+ * compared with the host's; test/unit/wasmTier.test.ts also compares the
+ * machine state with the JS tier's after many instruction counts. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+static uint8_t bytes[4096];
+static uint16_t words[1024];
+static uint32_t table[256];
+static uint64_t quads[512];
+
+static uint64_t xorshift(uint64_t x, long n, uint64_t *big) {
+  uint64_t acc = 0;
+  for (long i = 0; i < n; i++) {
+    x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+    uint64_t r = x * 0x2545f4914f6cdd1dull;
+    acc += (r << 9) | (r >> 55);
+    if (r > 0xc000000000000000ull) (*big)++;
+  }
+  return acc ^ x;
+}
+
+static uint32_t crc(const uint8_t *p, size_t n) {
+  uint32_t c = 0xffffffffu;
+  for (size_t i = 0; i < n; i++) c = table[(c ^ p[i]) & 0xff] ^ (c >> 8);
+  return ~c;
+}
+
+/* narrow arithmetic with stores of every width */
+static uint64_t narrow(int rounds) {
+  uint64_t h = 0;
+  for (int r = 0; r < rounds; r++) {
+    for (int i = 0; i < 1024; i++) {
+      uint16_t w = words[i];
+      w = (uint16_t)(w * 3 + (uint16_t)i);
+      words[i] = w;
+      uint8_t b = bytes[i];
+      b = (uint8_t)(b ^ (uint8_t)(b * 5)) + (uint8_t)r;
+      bytes[i] = b;
+      int32_t s = (int32_t)w - (int32_t)b * 7;
+      quads[i & 511] += (uint64_t)(int64_t)s;
+      h = (h << 5 | h >> 59) + (uint64_t)s;
+    }
+  }
+  return h;
+}
+
+/* signed compares and a borrow: counts of each sign */
+static int64_t signs(int64_t from, int64_t to, int64_t *neg) {
+  int64_t s = 0;
+  for (int64_t i = from; i < to; i += 3) {
+    int64_t v = i * 0x9e3779b1 >> 7;
+    if (v < 0) (*neg)++;
+    s -= (uint64_t)v < (uint64_t)i; /* sbb/adc of the carry */
+    s += v >> 40;
+  }
+  return s;
+}
+
+static sigjmp_buf back;
+static volatile long reached;
+static void onSegv(int sig) { (void)sig; siglongjmp(back, 1); }
+
+/* sums 64-bit words up to the end of a mapping and one past: the load of the last round faults */
+static uint64_t runOff(void) {
+  uint64_t *page = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  munmap((char *)page + 4096, 4096);
+  for (int i = 0; i < 512; i++) page[i] = (uint64_t)i * i;
+  signal(SIGSEGV, onSegv);
+  volatile uint64_t sum = 0;
+  if (sigsetjmp(back, 1) == 0) {
+    uint64_t s = 0;
+    for (long i = 0;; i++) { s += page[i]; reached = i; sum = s; }
+  }
+  return sum;
+}
+
+int main(void) {
+  for (uint32_t i = 0; i < 256; i++) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; k++) c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+    table[i] = c;
+  }
+  for (int i = 0; i < 4096; i++) bytes[i] = (uint8_t)(i * 131 + 7);
+  for (int i = 0; i < 1024; i++) words[i] = (uint16_t)(i * 40503u);
+  uint64_t big = 0;
+  uint64_t x = xorshift(0x9e3779b97f4a7c15ull, 200000, &big);
+  printf("xorshift %016llx big %llu\n", (unsigned long long)x, (unsigned long long)big);
+  printf("crc %08x\n", crc(bytes, sizeof bytes));
+  uint64_t h = narrow(20);
+  printf("narrow %016llx quads %016llx\n", (unsigned long long)h, (unsigned long long)(quads[0] ^ quads[511]));
+  int64_t neg = 0;
+  int64_t s = signs(-300000, 300000, &neg);
+  printf("signs %lld neg %lld\n", (long long)s, (long long)neg);
+  uint64_t sum = runOff();
+  printf("off the page: sum %llu reached %ld\n", (unsigned long long)sum, reached);
+  return 0;
+}
