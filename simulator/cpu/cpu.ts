@@ -189,7 +189,7 @@ export class Cpu implements MemoryObserver {
     this.compiler = new BlockCompiler(mem, {
       R, F, X: this.xmm, S: mem.scratch, Q, T: this.trap, P: PARITY_EVEN, H: helpers, C: this,
     });
-    if (wasmScratch !== null && !mem.recordsAccesses && !process.env.KSW_WASM_NOTIER) this.compiler.wasmTier = new WasmTier(mem, R, F, this.trap, wasmScratch, this);
+    if (wasmScratch !== null && !mem.recordsAccesses) this.compiler.wasmTier = new WasmTier(mem, R, F, this.trap, wasmScratch, this);
     this.flags[FlagSlot.PF] = 1; // parity of 1 is odd → PF reads 0
   }
 

@@ -24,8 +24,6 @@ if (typeof process !== 'undefined' && process.env.KSW_WASM === 'stats') {
   process.on('exit', () => process.stderr.write(`wasm tier: ${wasmTierStats.compiled} blocks in wasm, ${wasmTierStats.declined} self-looping blocks left to JS\n`));
 }
 
-const COUNTS: { calls: number; insns: number; at: string; n: number }[] = [];
-if (process.env.KSW_WASM_COUNT) process.on('exit', () => { for (const c of COUNTS) process.stderr.write(`${c.at} n=${c.n} calls=${c.calls} insns=${c.insns} per=${(c.insns / c.calls).toFixed(1)}\n`); });
 export class WasmTier {
   private readonly layout: WasmLayout;
   private readonly imports: Record<string, Record<string, unknown>>;
@@ -70,12 +68,6 @@ export class WasmTier {
     if (bytes === null) { wasmTierStats.declined++; return block; }
     const run = instantiateWasmWith(bytes, this.imports).run as () => number;
     wasmTierStats.compiled++;
-    if (process.env.KSW_WASM_COUNT) {
-      const st = { calls: 0, insns: 0, at: (block.ipLo >>> 0).toString(16), n: insns.length };
-      COUNTS.push(st);
-      const inner = run;
-      return { run: () => { const k = inner(); st.calls++; st.insns += k; return k; }, ipLo: block.ipLo, ipHi: block.ipHi, pages: block.pages, length: block.length, insns };
-    }
     return { run, ipLo: block.ipLo, ipHi: block.ipHi, pages: block.pages, length: block.length, insns };
   }
 }
