@@ -13,7 +13,7 @@
 
 import { ConditionCode, FlowControl, Mnemonic } from 'iced-x86';
 import { Insn, MemOperand, Operand, OpKind } from '../decode';
-import { Code, I32, I64, moduleBytes, Op, VOID, FuncType } from './encoder';
+import { Code, FuncType, I32, I64, moduleBytes, Op, uleb, VOID } from './encoder';
 
 /** Byte offsets in the module's memory of what the code reads and writes. */
 export interface WasmLayout {
@@ -397,6 +397,15 @@ class Translator {
     c.get(this.lo32).i32(4095).op(Op.I32And).set(this.o);
   }
 
+  /** Split the address on the stack (tlbIndex) and push whether the TLB with these tags maps all w bytes (memory.ts's accessors' check). */
+  private tlbHit(tagA: number, tagB: number, w: number): void {
+    const c = this.c;
+    this.tlbIndex();
+    c.get(this.s).mem(Op.I32Load, tagA).get(this.p).op(Op.I32Eq);
+    c.get(this.s).mem(Op.I32Load, tagB).get(this.hi32).op(Op.I32Eq).op(Op.I32And);
+    if (w > 1) c.get(this.o).i32(4096 - w).op(Op.I32LeU).op(Op.I32And);
+  }
+
   /** Leave at instruction k because the accessor called on a miss faulted (blockFault set RIP). */
   private faultCheck(): void {
     const c = this.c;
@@ -411,10 +420,7 @@ class Translator {
   /** The address on the stack → the w-byte value there, zero-extended (i64). */
   private load(w: number): void {
     const c = this.c, L = this.L, insn = this.insns[this.k];
-    this.tlbIndex();
-    c.get(this.s).mem(Op.I32Load, L.rTagA).get(this.p).op(Op.I32Eq);
-    c.get(this.s).mem(Op.I32Load, L.rTagB).get(this.hi32).op(Op.I32Eq).op(Op.I32And);
-    if (w > 1) c.get(this.o).i32(4096 - w).op(Op.I32LeU).op(Op.I32And);
+    this.tlbHit(L.rTagA, L.rTagB, w);
     this.open(Op.If, I64);
     c.get(this.s).mem(Op.I32Load, L.rBase).get(this.o).op(Op.I32Add);
     c.mem(w === 8 ? Op.I64Load : w === 4 ? Op.I64Load32U : w === 2 ? Op.I64Load16U : Op.I64Load8U, 0);
@@ -430,10 +436,7 @@ class Translator {
   /** Store the i64 in local v, w bytes, at the address on the stack. */
   private store(w: number): void {
     const c = this.c, L = this.L, insn = this.insns[this.k];
-    this.tlbIndex();
-    c.get(this.s).mem(Op.I32Load, L.wTagA).get(this.p).op(Op.I32Eq);
-    c.get(this.s).mem(Op.I32Load, L.wTagB).get(this.hi32).op(Op.I32Eq).op(Op.I32And);
-    if (w > 1) c.get(this.o).i32(4096 - w).op(Op.I32LeU).op(Op.I32And);
+    this.tlbHit(L.wTagA, L.wTagB, w);
     // outside the page's watched range: o >= end || o + w <= start
     c.get(this.o).get(this.s).mem(Op.I32Load, L.wEnd).op(Op.I32GeU);
     c.get(this.o).i32(w).op(Op.I32Add).get(this.s).mem(Op.I32Load, L.wStart).op(Op.I32LeU).op(Op.I32Or).op(Op.I32And);
@@ -666,10 +669,4 @@ function ccFlags(cc: ConditionCode): number {
     case ConditionCode.l: case ConditionCode.ge: return (1 << SF) | (1 << OF);
     default: return (1 << ZF) | (1 << SF) | (1 << OF);
   }
-}
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do { let b = n & 127; n >>>= 7; if (n) b |= 128; out.push(b); } while (n);
-  return out;
 }
