@@ -10,6 +10,7 @@ import type { Block } from '../compiler';
 import type { Memory } from '../../memory/memory';
 import { instantiateWasmWith } from '../wasmInstance';
 import { translateLoop, WasmLayout } from './translate';
+import { PendingSlot, settleFlags } from '../lazyFlags';
 
 /** What the tier needs of its CPU: the fault report and the trapping store's address. */
 export interface WasmTierCpu {
@@ -27,8 +28,10 @@ if (typeof process !== 'undefined' && process.env.KSW_WASM === 'stats') {
 export class WasmTier {
   private readonly layout: WasmLayout;
   private readonly imports: Record<string, Record<string, unknown>>;
+  private readonly F: Int32Array;
 
   constructor(mem: Memory, R: Int32Array, F: Int32Array, T: Int32Array, W: Int32Array, C: WasmTierCpu) {
+    this.F = F;
     this.layout = { R: R.byteOffset, F: F.byteOffset, T: T.byteOffset, W: W.byteOffset, ...mem.wasmTlb! };
     const m = mem;
     // The accessors on a TLB miss; a fault is reported as a JS block's catch does and the wasm code leaves.
@@ -66,7 +69,14 @@ export class WasmTier {
     if (!insns.some((d) => d.targetLo === block.ipLo && d.targetHi === block.ipHi)) return block;
     const bytes = translateLoop(insns, block.ipLo, block.ipHi, this.layout);
     if (bytes === null) { wasmTierStats.declined++; return block; }
-    const run = instantiateWasmWith(bytes, this.imports).run as () => number;
+    const wasmRun = instantiateWasmWith(bytes, this.imports).run as () => number;
+    // The wasm code reads and writes F's six flag slots directly: flags a JS
+    // block left pending (lazyFlags.ts) are computed before it starts.
+    const F = this.F;
+    const run = (): number => {
+      if (F[PendingSlot.OP] !== 0) settleFlags(F);
+      return wasmRun();
+    };
     wasmTierStats.compiled++;
     return { run, ipLo: block.ipLo, ipHi: block.ipHi, pages: block.pages, length: block.length, insns };
   }
