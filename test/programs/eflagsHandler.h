@@ -1,6 +1,7 @@
 /* What the flag tests (faultflags.c, crossflags.c) share: the arithmetic
  * EFLAGS bits, and a SIGSEGV/SIGFPE handler that records the EFLAGS of the
- * fault's context and resumes at the address the faulting case left in R9. */
+ * fault's context and resumes at the address the faulting case left in R9;
+ * and the operand values both feed their cases. */
 #ifndef EFLAGS_HANDLER_H
 #define EFLAGS_HANDLER_H
 #define _GNU_SOURCE
@@ -30,5 +31,23 @@ static void handler(int sig, siginfo_t *si, void *ctx) {
   seen = (uint64_t)uc->uc_mcontext.gregs[REG_EFL];
   uc->uc_mcontext.gregs[REG_RIP] = uc->uc_mcontext.gregs[REG_R9];
   faults++;
+}
+
+static uint64_t state = 0x9e3779b97f4a7c15ull;
+static uint64_t next(void) {
+  state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+  return state;
+}
+
+/* Values at the edges (zero, all ones, the sign bits of each width) and random ones. */
+static uint64_t value(unsigned i) {
+  static const uint64_t edge[] = {0, 1, ~0ull, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff,
+                                  0x80000000, 0xffffffff, 0x7fffffffffffffffull, 0x8000000000000000ull};
+  uint64_t r = next();
+  switch (i % 4) {
+    case 0: return edge[r % (sizeof edge / sizeof edge[0])];
+    case 1: return r & 0xff;
+    default: return r;
+  }
 }
 #endif

@@ -67,24 +67,6 @@ static uint64_t cmpq_loop_load(uint64_t x, uint64_t y, const uint64_t *p) {
   return r;
 }
 
-static uint64_t state = 0x9e3779b97f4a7c15ull;
-static uint64_t next(void) {
-  state ^= state << 13; state ^= state >> 7; state ^= state << 17;
-  return state;
-}
-
-/* Values at the edges (zero, all ones, the sign bits of each width) and random ones. */
-static uint64_t value(unsigned i) {
-  static const uint64_t edge[] = {0, 1, ~0ull, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff,
-                                  0x80000000, 0xffffffff, 0x7fffffffffffffffull, 0x8000000000000000ull};
-  uint64_t r = next();
-  switch (i % 4) {
-    case 0: return edge[r % (sizeof edge / sizeof edge[0])];
-    case 1: return r & 0xff;
-    default: return r;
-  }
-}
-
 int main(void) {
   static const struct { const char *name; uint64_t (*run)(uint64_t, uint64_t, const uint64_t *); unsigned mask; } cases[] = {
     {"cmpq_load", cmpq_load, ARITH}, {"cmpl_load", cmpl_load, ARITH}, {"cmpb_store", cmpb_store, ARITH},
