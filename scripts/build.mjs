@@ -37,7 +37,8 @@ await esbuild.build({
 // comments stripped, V8 reads and parses 40 % less (names are kept, so
 // messages and stack traces read the same; the source maps map back).
 const bundles = [
-  { in: 'simulator/cli/main.ts', out: 'ksw', compact: true },
+  // self-wrapped (simulator/cli/codeCache.ts SELF_WRAPPED_HEAD/TAIL): bin/ksw compiles its text as it is
+  { in: 'simulator/cli/main.ts', out: 'ksw', compact: true, selfWrapped: true },
   // bin/ksw: loads dist/ksw.js through the V8 code cache (simulator/cli/codeCache.ts)
   { in: 'simulator/cli/launch.ts', out: 'launch', compact: true },
   // `ksw hunt`'s worker threads load this file from beside dist/ksw.js
@@ -119,6 +120,16 @@ const sharedNamespaces = {
   },
 };
 
+/**
+ * The ksw bundle is its own CommonJS wrapper, so that bin/ksw's launcher
+ * compiles the file's text as it is (no copy of the megabyte to wrap it):
+ * the same text as simulator/cli/codeCache.ts's SELF_WRAPPED_HEAD and
+ * SELF_WRAPPED_TAIL (test/unit/codeCache.test.ts checks dist/ksw.js).
+ */
+const BUNDLE_ARGS = 'globalThis[Symbol.for("kstackwatch-studio.bundleArgs")]';
+const SELF_WRAPPED_HEAD = '(function (exports, require, module, __filename, __dirname) {';
+const SELF_WRAPPED_TAIL = `\n}).apply((${BUNDLE_ARGS} ?? arguments)[2].exports, ${BUNDLE_ARGS} ?? arguments);`;
+
 mkdirSync(join(root, 'dist'), { recursive: true });
 for (const b of bundles) {
   const result = await esbuild.build({
@@ -135,6 +146,7 @@ for (const b of bundles) {
     logLevel: 'warning',
     write: false,
     plugins: [icedLazyWasm, sharedNamespaces],
+    ...(b.selfWrapped ? { banner: { js: SELF_WRAPPED_HEAD }, footer: { js: SELF_WRAPPED_TAIL } } : {}),
   });
   // Write each output to a temporary name and rename it into place, so a
   // ksw started while another build runs never reads a half-written bundle.

@@ -256,6 +256,24 @@ export interface BundleIdentity {
 
 const BUNDLE_IDENTITY = Symbol.for('kstackwatch-studio.bundleIdentity');
 
+/**
+ * A self-wrapped bundle (scripts/build.mjs makes dist/ksw.js one) is its own
+ * CommonJS wrapper: SELF_WRAPPED_HEAD, the code, SELF_WRAPPED_TAIL. Loaded
+ * by require (`node dist/ksw.js`) the tail calls the function with the
+ * module wrapper's own `arguments`; loaded here, with those this file puts
+ * under BUNDLE_ARGS for the moment it runs. So the launcher compiles the
+ * file's text as it is: wrapping it in a function as a string made V8 copy
+ * the megabyte once more (a cons string flattened), ~300 fresh pages.
+ */
+export const SELF_WRAPPED_HEAD = '(function (exports, require, module, __filename, __dirname) {';
+const BUNDLE_ARGS_KEY = Symbol.for('kstackwatch-studio.bundleArgs');
+const BUNDLE_ARGS = 'globalThis[Symbol.for("kstackwatch-studio.bundleArgs")]';
+export const SELF_WRAPPED_TAIL = `\n}).apply((${BUNDLE_ARGS} ?? arguments)[2].exports, ${BUNDLE_ARGS} ?? arguments);`;
+
+function isSelfWrapped(source: Buffer): boolean {
+  return source.length > SELF_WRAPPED_HEAD.length && source.toString('latin1', 0, SELF_WRAPPED_HEAD.length) === SELF_WRAPPED_HEAD;
+}
+
 /** The running bundle's identity, or null when it runs without a code cache (KSW_NO_CODE_CACHE, tests, no cache directory). */
 export function bundleIdentity(): BundleIdentity | null {
   return (globalThis as { [BUNDLE_IDENTITY]?: BundleIdentity })[BUNDLE_IDENTITY] ?? null;
@@ -274,8 +292,9 @@ export function runBundleWithCodeCache(bundle: string, opts: CodeCacheOptions, e
   const loaded = entry ? readBundleAndEntry(bundle, entry) : null;
   const source = loaded ? Buffer.from(loaded.source.buffer, loaded.source.byteOffset, loaded.source.length) : fs.readFileSync(bundle);
   const cachedData = loaded?.cachedData;
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source.toString('utf8')}\n})`;
-  const script = new vm.Script(wrapped, { filename: bundle, cachedData });
+  const selfWrapped = isSelfWrapped(source);
+  const text = selfWrapped ? source.toString('utf8') : `${SELF_WRAPPED_HEAD}${source.toString('utf8')}\n})`;
+  const script = new vm.Script(text, { filename: bundle, cachedData });
   const used = cachedData !== undefined && !script.cachedDataRejected;
   if (entry && loaded && !used) {
     process.once('exit', () => {
@@ -289,7 +308,17 @@ export function runBundleWithCodeCache(bundle: string, opts: CodeCacheOptions, e
   const mod = new Module(bundle, module);
   mod.filename = bundle;
   mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(bundle));
-  const fn = script.runInThisContext() as (...args: unknown[]) => void;
-  fn.call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
+  const args = [mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle)];
+  if (selfWrapped) {
+    const g = globalThis as { [BUNDLE_ARGS_KEY]?: unknown[] };
+    g[BUNDLE_ARGS_KEY] = args;
+    try {
+      script.runInThisContext();
+    } finally {
+      delete g[BUNDLE_ARGS_KEY];
+    }
+  } else {
+    (script.runInThisContext() as (...a: unknown[]) => void).apply(mod.exports, args);
+  }
   return !entry ? 'disabled' : used ? 'used' : 'written';
 }

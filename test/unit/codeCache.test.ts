@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cacheEntryPath, contentHash, defaultCacheDir, MAX_ENTRIES } from '../../simulator/cli/codeCache';
+import { cacheEntryPath, contentHash, defaultCacheDir, MAX_ENTRIES, SELF_WRAPPED_HEAD, SELF_WRAPPED_TAIL } from '../../simulator/cli/codeCache';
 import { skipUnless } from '../tools';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -83,6 +83,29 @@ test('a rebuilt bundle of the same size does not run the old code: a fresh entry
   assert.deepEqual(r, { outcome: 'written', stdout: 'bundle says bbbbb from dist\n', stderr: '', status: 0 });
   assert.equal(runBundle(bundle, cache).outcome, 'used');
   assert.equal(fs.readdirSync(cache).length, 1, 'one entry per bundle and command');
+});
+
+test('a self-wrapped bundle (dist/ksw.js is one) runs alike through require and through the cache, written then used', () => {
+  const dir = path.join(tmp, 'self'), cache = path.join(dir, 'cache');
+  const plain = writeBundle(path.join(dir, 'dist'), 'wrapped');
+  const bundle = path.join(dir, 'dist', 'self.js');
+  // as esbuild writes its banner and footer: each on lines of their own
+  fs.writeFileSync(bundle, `${SELF_WRAPPED_HEAD}\n${fs.readFileSync(plain, 'utf8')}\n${SELF_WRAPPED_TAIL}\n//# sourceMappingURL=self.js.map\n`);
+  const expected = { stdout: 'bundle says wrapped from dist\n', stderr: '', status: 0 };
+  const direct = spawnSync(process.execPath, [bundle], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  assert.deepEqual({ stdout: direct.stdout, stderr: direct.stderr, status: direct.status }, expected);
+  assert.deepEqual(runBundle(bundle, cache), { outcome: 'written', ...expected });
+  assert.deepEqual(runBundle(bundle, cache), { outcome: 'used', ...expected });
+  // the launcher's arguments are there only while the bundle's top level runs
+  const leak = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(CODE_CACHE)}).runBundleWithCodeCache(${JSON.stringify(bundle)}, ` +
+    `{ slot: 'exec', dir: ${JSON.stringify(cache)} }); process.stderr.write(String(globalThis[Symbol.for('kstackwatch-studio.bundleArgs')]));`], { encoding: 'utf8' });
+  assert.equal(leak.stderr, 'undefined');
+});
+
+test('dist/ksw.js is self-wrapped, so bin/ksw compiles its text as it is', { skip: fs.existsSync(path.join(ROOT, 'dist/ksw.js')) ? false : 'no dist/ksw.js (npm run build)' }, () => {
+  const text = fs.readFileSync(path.join(ROOT, 'dist/ksw.js'), 'latin1');
+  assert.ok(text.startsWith(SELF_WRAPPED_HEAD + '\n'), 'starts with the head');
+  assert.ok(text.includes(`\n${SELF_WRAPPED_TAIL}\n//# sourceMappingURL=ksw.js.map`), 'ends with the tail');
 });
 
 test('a damaged entry is ignored and rewritten', () => {
