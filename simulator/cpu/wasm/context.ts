@@ -1,0 +1,92 @@
+// The wasm tier's translation state (translate.ts): the function body under
+// construction, its locals (guest registers and temporaries), the nesting of
+// wasm blocks, and the positions the code can leave at. The concerns built on
+// it — flags.ts, memoryOps.ts, control.ts — extend this class in that order;
+// instruction families (ops/*.ts) call their methods.
+
+import { Insn } from '../decode';
+import { Code, FuncType, I32, I64, Op, VOID } from './encoder';
+
+/** Byte offsets in the module's memory of what the code reads and writes. */
+export interface WasmLayout {
+  R: number; F: number; T: number; W: number;
+  rTagA: number; rTagB: number; rBase: number;
+  wTagA: number; wTagB: number; wBase: number; wStart: number; wEnd: number;
+}
+
+/** Imported functions, by index (tier.ts supplies them). */
+export const enum Import { Load = 0, Store = 1, TrapAt = 2 }
+export const IMPORT_TYPES: FuncType[] = [
+  { params: [I32, I32, I32, I32, I32], results: [I32] }, // load(size, lo, hi, ipLo, ipHi) → value (8 bytes: high half in W[0])
+  { params: [I32, I32, I32, I32, I32, I32, I32], results: [] }, // store(size, lo, hi, vlo, vhi, ipLo, ipHi)
+  { params: [I32, I32], results: [] }, // trapAt(ipLo, ipHi): C.trapInsn = the store that trapped
+];
+
+/** TrapBit.FAULT: an accessor called on a TLB miss faulted. */
+export const FAULT_BIT = 16;
+
+/** Thrown by a translation step the subset does not cover: the block stays JS. */
+export class Unsupported extends Error {}
+
+export class WasmCode {
+  readonly c = new Code();
+  readonly localTypes: number[] = [];
+  readonly gpr = new Map<number, number>();
+  /** Registers the code writes (the epilogue stores them back). */
+  readonly written = new Set<number>();
+  /** Nesting depth of wasm blocks around the current code, counted from the function body. */
+  nest = 0;
+  exitNest = 0;
+  topNest = 0;
+  /** Positions (instruction counts in the iteration) the block can leave at. */
+  readonly exitAt = new Set<number>();
+  // temporaries
+  readonly base: number; readonly it: number; readonly xn: number; readonly xfault: number;
+  readonly xip: number; readonly ad: number; readonly v: number; readonly t: number;
+  readonly ma: number; readonly ta: number; readonly tb: number; readonly tc: number; readonly tr: number;
+  readonly lo32: number; readonly hi32: number; readonly p: number; readonly s: number; readonly o: number;
+  /** The instruction being translated (what a declined translation stopped at). */
+  k = 0;
+
+  constructor(readonly insns: Insn[], readonly L: WasmLayout) {
+    this.base = this.local(I32); this.it = this.local(I32); this.xn = this.local(I32); this.xfault = this.local(I32);
+    this.xip = this.local(I64); this.ad = this.local(I64); this.v = this.local(I64); this.t = this.local(I64);
+    this.ma = this.local(I64); this.ta = this.local(I64); this.tb = this.local(I64); this.tc = this.local(I64); this.tr = this.local(I64);
+    this.lo32 = this.local(I32); this.hi32 = this.local(I32); this.p = this.local(I32); this.s = this.local(I32); this.o = this.local(I32);
+  }
+
+  local(type: number): number {
+    this.localTypes.push(type);
+    return this.localTypes.length - 1;
+  }
+
+  /** The i64 local holding guest register n (loaded from R in the prologue). */
+  reg(n: number): number {
+    let l = this.gpr.get(n);
+    if (l === undefined) this.gpr.set(n, l = this.local(I64));
+    return l;
+  }
+
+  open(op: Op, type = VOID): void { this.c.op(op, type); this.nest++; }
+  end(): void { this.c.op(Op.End); this.nest--; }
+  brExit(): void { this.c.br(this.nest - this.exitNest); }
+
+  /** Leave after `pos` instructions of the round, RIP = lo:hi. */
+  exitTo(pos: number, lo: number, hi: number): void {
+    this.c.i32(pos).set(this.xn).i64(lo, hi).set(this.xip);
+    this.exitAt.add(pos);
+    this.brExit();
+  }
+
+  signExtend(w: number): void {
+    if (w === 4) this.c.op(Op.I64Extend32S);
+    else if (w === 2) this.c.op(Op.I64Extend16S);
+    else if (w === 1) this.c.op(Op.I64Extend8S);
+  }
+
+  mask(w: number): void {
+    if (w === 4) this.c.i64(-1, 0).op(Op.I64And);
+    else if (w === 2) this.c.i64(0xffff, 0).op(Op.I64And);
+    else if (w === 1) this.c.i64(0xff, 0).op(Op.I64And);
+  }
+}

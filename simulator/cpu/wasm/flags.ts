@@ -1,0 +1,219 @@
+// The wasm tier's flags (translate.ts): lazy, as the JS blocks' are. Each
+// flag-writing instruction keeps its inputs and result in locals of its own
+// (a Producer); a branch computes only what its condition reads, from the
+// last producer of each flag; the exit site writes the six flags current
+// where the block left. A flag no producer in the round wrote is read from
+// F; one written later in the round comes from the previous round when the
+// code has gone round at least once (`base` ≠ 0).
+
+import { ConditionCode } from 'iced-x86';
+import { I32, I64, Op } from './encoder';
+import { Unsupported, WasmCode } from './context';
+
+export const enum Kind { Add, Adc, Sub, Sbb, Logic, Inc, Dec, Neg, Shl, Shr, Sar, Rol, Ror, Imul }
+export const CF = 0, PF = 1, AF = 2, ZF = 3, SF = 4, OF = 5;
+const ALL6 = 0x3f;
+
+/** Which of the six flags each kind writes (bit f = FlagSlot f). */
+function writes(k: Kind): number {
+  if (k === Kind.Inc || k === Kind.Dec) return ALL6 & ~(1 << CF);
+  if (k === Kind.Rol || k === Kind.Ror || k === Kind.Imul) return (1 << CF) | (1 << OF);
+  return ALL6;
+}
+
+/** A flag-writing instruction's locals: inputs a, b (and carry c), result r, shift count n. */
+export interface Producer { kind: Kind; w: number; a: number; b: number; r: number; c: number; n: number }
+
+export class FlagCode extends WasmCode {
+  readonly producers: (Producer | null)[] = this.insns.map(() => null);
+
+  lastProducer(f: number, before: number): number {
+    for (let j = before - 1; j >= 0; j--) { const p = this.producers[j]; if (p && (writes(p.kind) >> f) & 1) return j; }
+    return -1;
+  }
+
+  /** Where flag f comes from at a position: a producer in this round, the previous round's, or null (F as it is). */
+  source(f: number, pos: number): { now: number; carried: number } | null {
+    const now = this.lastProducer(f, pos);
+    const carried = now >= 0 ? -1 : this.lastProducer(f, this.insns.length);
+    return now < 0 && carried < 0 ? null : { now, carried };
+  }
+
+  /** Push flag f (i32: 0/1; PF: the result byte) as it is before instruction `pos` of the round under way. */
+  flag(f: number, pos: number): void {
+    const c = this.c;
+    const src = this.source(f, pos);
+    if (src === null) { c.i32(0).mem(Op.I32Load, this.L.F + 4 * f); return; }
+    if (src.now >= 0) { this.formula(this.producers[src.now]!, f); return; }
+    c.get(this.base);
+    this.open(Op.If, I32);
+    this.formula(this.producers[src.carried]!, f);
+    c.op(Op.Else);
+    c.i32(0).mem(Op.I32Load, this.L.F + 4 * f);
+    this.end();
+  }
+
+  private signBit(local: number, w: number): void {
+    this.c.get(local).i64(w * 8 - 1, 0).op(Op.I64ShrU).op(Op.I32WrapI64).i32(1).op(Op.I32And);
+  }
+
+  private bit(local: number, b: number): void {
+    this.c.get(local).i64(b, 0).op(Op.I64ShrU).op(Op.I32WrapI64).i32(1).op(Op.I32And);
+  }
+
+  isMin(local: number, w: number): void {
+    const [mlo, mhi] = w === 8 ? [0, -2147483648] : [2 ** (w * 8 - 1) | 0, 0];
+    this.c.get(local).i64(w === 4 ? mlo >>> 0 : mlo, mhi).op(Op.I64Eq);
+  }
+
+  /** Push flag f as producer p leaves it (as the JS emitters compute it). */
+  private formula(p: Producer, f: number): void {
+    const c = this.c;
+    const { kind, w, a, b, r } = p;
+    switch (f) {
+      case ZF: c.get(r).op(Op.I64Eqz); return;
+      case SF: this.signBit(r, w); return;
+      case PF: c.get(r).op(Op.I32WrapI64).i32(255).op(Op.I32And); return;
+      case AF:
+        if (kind === Kind.Add || kind === Kind.Adc || kind === Kind.Sub || kind === Kind.Sbb) {
+          c.get(a).get(b).op(Op.I64Xor).get(r).op(Op.I64Xor).i64(4, 0).op(Op.I64ShrU).op(Op.I32WrapI64).i32(1).op(Op.I32And);
+        } else if (kind === Kind.Inc) c.get(r).op(Op.I32WrapI64).i32(15).op(Op.I32And).op(Op.I32Eqz);
+        else if (kind === Kind.Dec) c.get(a).op(Op.I32WrapI64).i32(15).op(Op.I32And).op(Op.I32Eqz);
+        else if (kind === Kind.Neg) c.get(a).op(Op.I32WrapI64).i32(15).op(Op.I32And).i32(0).op(Op.I32Ne);
+        else c.i32(0);
+        return;
+      case CF:
+        switch (kind) {
+          case Kind.Add: c.get(r).get(a).op(Op.I64LtU); return;
+          case Kind.Sub: c.get(a).get(b).op(Op.I64LtU); return;
+          case Kind.Adc: c.get(r).get(a).op(Op.I64LeU).get(r).get(a).op(Op.I64LtU).get(p.c).op(Op.I32WrapI64).op(Op.Select); return;
+          case Kind.Sbb: c.get(a).get(b).op(Op.I64LeU).get(a).get(b).op(Op.I64LtU).get(p.c).op(Op.I32WrapI64).op(Op.Select); return;
+          case Kind.Neg: c.get(a).op(Op.I64Eqz).op(Op.I32Eqz); return;
+          case Kind.Shl: this.bit(a, w * 8 - p.n); return;
+          case Kind.Shr: case Kind.Sar: this.bit(a, p.n - 1); return;
+          case Kind.Rol: this.bit(r, 0); return;
+          case Kind.Ror: this.signBit(r, w); return;
+          case Kind.Imul: this.imulOverflow(p); return;
+          default: c.i32(0); return;
+        }
+      case OF:
+        switch (kind) {
+          case Kind.Add: case Kind.Adc:
+            c.get(a).get(r).op(Op.I64Xor).get(b).get(r).op(Op.I64Xor).op(Op.I64And).set(this.t); this.signBit(this.t, w); return;
+          case Kind.Sub: case Kind.Sbb:
+            c.get(a).get(b).op(Op.I64Xor).get(a).get(r).op(Op.I64Xor).op(Op.I64And).set(this.t); this.signBit(this.t, w); return;
+          case Kind.Inc: this.isMin(r, w); return;
+          case Kind.Dec: case Kind.Neg: this.isMin(a, w); return;
+          case Kind.Shl: this.signBit(r, w); this.bit(a, w * 8 - p.n); c.op(Op.I32Xor); return;
+          case Kind.Shr: this.signBit(a, w); return;
+          case Kind.Rol: this.signBit(r, w); this.bit(r, 0); c.op(Op.I32Xor); return;
+          case Kind.Ror: this.signBit(r, w); this.bit(r, w * 8 - 2); c.op(Op.I32Xor); return;
+          case Kind.Imul: this.imulOverflow(p); return;
+          default: c.i32(0); return;
+        }
+    }
+  }
+
+  /** imul's CF = OF: the signed product did not fit (32 bits: a holds the exact 64-bit product). */
+  private imulOverflow(p: Producer): void {
+    const c = this.c;
+    if (p.w === 4) { c.get(p.a).get(p.r).op(Op.I64Extend32S).op(Op.I64Ne); return; }
+    // 64 bits: a·b overflowed iff a ≠ 0 and r / a ≠ b (a = −1: iff b = INT64_MIN, which r / a cannot be asked)
+    c.get(p.a).op(Op.I64Eqz);
+    this.open(Op.If, I32);
+    c.i32(0);
+    c.op(Op.Else);
+    c.get(p.a).i64(-1, -1).op(Op.I64Eq);
+    this.open(Op.If, I32);
+    this.isMin(p.b, 8);
+    c.op(Op.Else);
+    c.get(p.r).get(p.a).op(Op.I64DivS).get(p.b).op(Op.I64Ne);
+    this.end();
+    this.end();
+  }
+
+  /** Push the condition (i32) of a jcc, cmovcc or setcc at position j. */
+  condition(cc: ConditionCode, j: number): void {
+    const c = this.c;
+    const needed = ccFlags(cc);
+    let single = -2;
+    for (let f = 0; f < 6; f++) {
+      if (!((needed >> f) & 1)) continue;
+      const s = this.lastProducer(f, j);
+      single = single === -2 || single === s ? s : -1;
+    }
+    const p = single >= 0 ? this.producers[single]! : null;
+    if (p && p.kind === Kind.Sub) {
+      const signed = cc === ConditionCode.l || cc === ConditionCode.ge || cc === ConditionCode.le || cc === ConditionCode.g;
+      const op = SUB_COMPARE[cc];
+      if (op !== undefined) {
+        c.get(p.a); if (signed) this.signExtend(p.w);
+        c.get(p.b); if (signed) this.signExtend(p.w);
+        c.op(op);
+        return;
+      }
+    }
+    if (p && p.kind === Kind.Logic && (cc === ConditionCode.e || cc === ConditionCode.ne)) {
+      c.get(p.r).op(Op.I64Eqz); if (cc === ConditionCode.ne) c.op(Op.I32Eqz);
+      return;
+    }
+    const F = (f: number): void => this.flag(f, j);
+    switch (cc) {
+      case ConditionCode.o: F(OF); return;
+      case ConditionCode.no: F(OF); c.op(Op.I32Eqz); return;
+      case ConditionCode.b: F(CF); return;
+      case ConditionCode.ae: F(CF); c.op(Op.I32Eqz); return;
+      case ConditionCode.e: F(ZF); return;
+      case ConditionCode.ne: F(ZF); c.op(Op.I32Eqz); return;
+      case ConditionCode.be: F(CF); F(ZF); c.op(Op.I32Or); return;
+      case ConditionCode.a: F(CF); F(ZF); c.op(Op.I32Or, Op.I32Eqz); return;
+      case ConditionCode.s: F(SF); return;
+      case ConditionCode.ns: F(SF); c.op(Op.I32Eqz); return;
+      case ConditionCode.p: F(PF); c.op(Op.I32Popcnt).i32(1).op(Op.I32And, Op.I32Eqz); return;
+      case ConditionCode.np: F(PF); c.op(Op.I32Popcnt).i32(1).op(Op.I32And); return;
+      case ConditionCode.l: F(SF); F(OF); c.op(Op.I32Ne); return;
+      case ConditionCode.ge: F(SF); F(OF); c.op(Op.I32Eq); return;
+      case ConditionCode.le: F(ZF); F(SF); F(OF); c.op(Op.I32Ne, Op.I32Or); return;
+      case ConditionCode.g: F(ZF); F(SF); F(OF); c.op(Op.I32Ne, Op.I32Or, Op.I32Eqz); return;
+      default: throw new Unsupported();
+    }
+  }
+
+  /** New locals for an instruction's flag inputs and result. */
+  producer(kind: Kind, w: number, n = 0): Producer {
+    return { kind, w, a: this.local(I64), b: this.local(I64), r: this.local(I64), c: kind === Kind.Adc || kind === Kind.Sbb ? this.local(I64) : -1, n };
+  }
+
+  /**
+   * The instruction's inputs and result (in ta, tb, tc, tr) become its producer's, after its
+   * store: a store that faults leaves the previous round's values there, which the flags at the
+   * fault may be (a carried flag, see source).
+   */
+  produced(j: number, p: Producer): void {
+    const c = this.c;
+    c.get(this.ta).set(p.a).get(this.tb).set(p.b).get(this.tr).set(p.r);
+    if (p.c >= 0) c.get(this.tc).set(p.c);
+    this.producers[j] = p;
+  }
+}
+
+/** A condition read straight off a compare's inputs (cmp/sub as the only producer of its flags). */
+const SUB_COMPARE: Partial<Record<ConditionCode, Op>> = {
+  [ConditionCode.e]: Op.I64Eq, [ConditionCode.ne]: Op.I64Ne, [ConditionCode.b]: Op.I64LtU, [ConditionCode.ae]: Op.I64GeU,
+  [ConditionCode.be]: Op.I64LeU, [ConditionCode.a]: Op.I64GtU, [ConditionCode.l]: Op.I64LtS, [ConditionCode.ge]: Op.I64GeS,
+  [ConditionCode.le]: Op.I64LeS, [ConditionCode.g]: Op.I64GtS,
+};
+
+/** The flags a condition reads (bit f = FlagSlot f). */
+function ccFlags(cc: ConditionCode): number {
+  switch (cc) {
+    case ConditionCode.o: case ConditionCode.no: return 1 << OF;
+    case ConditionCode.b: case ConditionCode.ae: return 1 << CF;
+    case ConditionCode.e: case ConditionCode.ne: return 1 << ZF;
+    case ConditionCode.be: case ConditionCode.a: return (1 << CF) | (1 << ZF);
+    case ConditionCode.s: case ConditionCode.ns: return 1 << SF;
+    case ConditionCode.p: case ConditionCode.np: return 1 << PF;
+    case ConditionCode.l: case ConditionCode.ge: return (1 << SF) | (1 << OF);
+    default: return (1 << ZF) | (1 << SF) | (1 << OF);
+  }
+}

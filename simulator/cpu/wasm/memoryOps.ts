@@ -1,0 +1,143 @@
+// The wasm tier's operands (translate.ts): registers in i64 locals (x86's
+// partial-register rules on writes), immediates, and memory through the
+// guest's TLBs — the hit path inline on the module's memory, the memory's
+// accessors on a miss (imports), a fault or a watched store leaving the code
+// exactly as a JS block does.
+
+import { MemOperand, Operand, OpKind } from '../decode';
+import { I64, Op } from './encoder';
+import { FAULT_BIT, Import, Unsupported } from './context';
+import { FlagCode } from './flags';
+
+export class MemoryCode extends FlagCode {
+  /** Push operand `op` read at width w, zero-extended to i64. */
+  read(op: Operand, w: number): void {
+    const c = this.c;
+    switch (op.kind) {
+      case OpKind.Reg:
+        c.get(this.reg(op.reg));
+        if (op.size === 1 && op.high8) c.i64(8, 0).op(Op.I64ShrU);
+        this.mask(w);
+        return;
+      case OpKind.Imm: {
+        c.i64(op.lo, op.hi);
+        this.mask(w);
+        return;
+      }
+      case OpKind.Mem:
+        this.address(op);
+        this.load(w);
+        return;
+      default: throw new Unsupported();
+    }
+  }
+
+  /** Write the i64 on the stack to register operand `op` (x86 rules: 32-bit writes zero-extend, narrower ones merge). */
+  writeReg(op: Operand): void {
+    if (op.kind !== OpKind.Reg) throw new Unsupported();
+    const c = this.c, g = this.reg(op.reg);
+    this.written.add(op.reg);
+    if (op.size === 8) { c.set(g); return; }
+    if (op.size === 4) { this.mask(4); c.set(g); return; }
+    const [mlo, shift] = op.size === 2 ? [0xffff, 0] : op.high8 ? [0xff00, 8] : [0xff, 0];
+    this.mask(op.size);
+    if (shift) c.i64(shift, 0).op(Op.I64Shl);
+    c.get(g).i64(~mlo, -1).op(Op.I64And, Op.I64Or).set(g);
+  }
+
+  /** Push a destination operand's value; a memory destination's address stays in `ma` for writeDst. */
+  readDst(op: Operand, w: number): void {
+    if (op.kind !== OpKind.Mem) { this.read(op, w); return; }
+    this.address(op);
+    this.c.tee(this.ma);
+    this.load(w);
+  }
+
+  /** Write the i64 on the stack to a destination operand (a store may leave the block). */
+  writeDst(op: Operand, w: number): void {
+    if (op.kind !== OpKind.Mem) { this.writeReg(op); return; }
+    this.c.set(this.v).get(this.ma);
+    this.store(w);
+  }
+
+  /** Push the effective address of a memory operand (i64). */
+  address(m: MemOperand): void {
+    if (m.seg !== 0 || m.addr32) throw new Unsupported();
+    const c = this.c;
+    c.i64(m.dispLo, m.dispHi);
+    if (m.base >= 0) c.get(this.reg(m.base)).op(Op.I64Add);
+    if (m.index >= 0) {
+      c.get(this.reg(m.index));
+      if (m.scale > 1) c.i64(Math.log2(m.scale), 0).op(Op.I64Shl);
+      c.op(Op.I64Add);
+    }
+  }
+
+  /** Split the address on the stack into lo32/hi32 and the TLB slot s (×4), page p and offset o. */
+  private tlbIndex(): void {
+    const c = this.c;
+    c.tee(this.ad).op(Op.I32WrapI64).tee(this.lo32);
+    c.i32(12).op(Op.I32ShrU).tee(this.p).i32(4095).op(Op.I32And).i32(2).op(Op.I32Shl).set(this.s);
+    c.get(this.ad).i64(32, 0).op(Op.I64ShrU).op(Op.I32WrapI64).set(this.hi32);
+    c.get(this.lo32).i32(4095).op(Op.I32And).set(this.o);
+  }
+
+  /** Split the address on the stack (tlbIndex) and push whether the TLB with these tags maps all w bytes (memory.ts's accessors' check). */
+  private tlbHit(tagA: number, tagB: number, w: number): void {
+    const c = this.c;
+    this.tlbIndex();
+    c.get(this.s).mem(Op.I32Load, tagA).get(this.p).op(Op.I32Eq);
+    c.get(this.s).mem(Op.I32Load, tagB).get(this.hi32).op(Op.I32Eq).op(Op.I32And);
+    if (w > 1) c.get(this.o).i32(4096 - w).op(Op.I32LeU).op(Op.I32And);
+  }
+
+  /** Leave at instruction k because the accessor called on a miss faulted (blockFault set RIP). */
+  private faultCheck(): void {
+    const c = this.c;
+    c.i32(0).mem(Op.I32Load, this.L.T).i32(FAULT_BIT).op(Op.I32And);
+    this.open(Op.If);
+    c.i32(this.k).set(this.xn).i32(1).set(this.xfault);
+    this.exitAt.add(this.k);
+    this.brExit();
+    this.end();
+  }
+
+  /** The address on the stack → the w-byte value there, zero-extended (i64). */
+  load(w: number): void {
+    const c = this.c, L = this.L, insn = this.insns[this.k];
+    this.tlbHit(L.rTagA, L.rTagB, w);
+    this.open(Op.If, I64);
+    c.get(this.s).mem(Op.I32Load, L.rBase).get(this.o).op(Op.I32Add);
+    c.mem(w === 8 ? Op.I64Load : w === 4 ? Op.I64Load32U : w === 2 ? Op.I64Load16U : Op.I64Load8U, 0);
+    c.op(Op.Else);
+    c.i32(w).get(this.lo32).get(this.hi32).i32(insn.ipLo).i32(insn.ipHi).call(Import.Load).op(Op.I64ExtendI32U);
+    if (w === 8) c.i32(0).mem(Op.I64Load32U, L.W).i64(32, 0).op(Op.I64Shl, Op.I64Or);
+    c.set(this.t);
+    this.faultCheck();
+    c.get(this.t);
+    this.end();
+  }
+
+  /** Store the i64 in local v, w bytes, at the address on the stack. */
+  store(w: number): void {
+    const c = this.c, L = this.L, insn = this.insns[this.k];
+    this.tlbHit(L.wTagA, L.wTagB, w);
+    // outside the page's watched range: o >= end || o + w <= start
+    c.get(this.o).get(this.s).mem(Op.I32Load, L.wEnd).op(Op.I32GeU);
+    c.get(this.o).i32(w).op(Op.I32Add).get(this.s).mem(Op.I32Load, L.wStart).op(Op.I32LeU).op(Op.I32Or).op(Op.I32And);
+    this.open(Op.If);
+    c.get(this.s).mem(Op.I32Load, L.wBase).get(this.o).op(Op.I32Add).get(this.v);
+    c.mem(w === 8 ? Op.I64Store : w === 4 ? Op.I64Store32 : w === 2 ? Op.I64Store16 : Op.I64Store8, 0);
+    c.op(Op.Else);
+    c.i32(w).get(this.lo32).get(this.hi32).get(this.v).op(Op.I32WrapI64).get(this.v).i64(32, 0).op(Op.I64ShrU, Op.I32WrapI64);
+    c.i32(insn.ipLo).i32(insn.ipHi).call(Import.Store);
+    this.faultCheck();
+    // a watched or code page: leave after the store, as the JS blocks do
+    c.i32(0).mem(Op.I32Load, L.T);
+    this.open(Op.If);
+    c.i32(insn.ipLo).i32(insn.ipHi).call(Import.TrapAt);
+    this.exitTo(this.k + 1, insn.nextLo, insn.nextHi);
+    this.end();
+    this.end();
+  }
+}

@@ -1,0 +1,9 @@
+// The wasm tier's one dispatch table: every instruction family's
+// translations by mnemonic (control transfers are control.ts's).
+
+import { integerOps } from './integer';
+import type { WasmOpTable } from './table';
+
+export const WASM_OPS: WasmOpTable = {
+  ...integerOps,
+};
