@@ -14,22 +14,29 @@
 // file's content is hashed, since V8 does not check it). Written at exit
 // (see save: a first run stores the blocks' source, the next V8's code cache
 // of them), to a temporary name renamed into place, so concurrent runs each
-// read a whole file. On only when bin/ksw
+// read a whole file. With the wasm tier on (KSW_WASM=1), a block that went
+// to wasm keeps its module's bytes beside its source (or the note that it
+// stays JS), so a warm run does not decode it to translate it again; a
+// translation that no longer instantiates is made again. On only when bin/ksw
 // runs the bundle through its code cache (launch.ts), so KSW_NO_CODE_CACHE=1
 // turns both off; any I/O problem means running without it.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
-import { BlockCode, blockKey, BlockStore, CompileReads, FACTORY_HEAD, FACTORY_TAIL, factorySource, parseBlockKey, setBlockStore, StoredBlock } from '../cpu/blockStore';
+import { BlockCode, blockKey, BlockStore, CompileReads, FACTORY_HEAD, FACTORY_TAIL, factorySource, parseBlockKey, setBlockStore, StoredBlock, StoredTranslation } from '../cpu/blockStore';
 import { bundleIdentity, BundleIdentity, HashMemory, nameHash, readWhole, replaceCacheFile } from './codeCache';
 
-const MAGIC = 'KSWBLK04';
+const MAGIC = 'KSWBLK05';
 /**
  * magic; bundle length and hash (2 halves); block count; lengths of the
- * sections (int32 words, bytes, source, V8 data); hash of the sections (2 halves)
+ * sections (int32 words, bytes, source, V8 data, translation int32 words,
+ * translation bytes); two zero words (the hashed sections start on a
+ * 16-byte boundary); hash of the sections (2 halves). The file: the header,
+ * then the block words, the translation words, the fetched bytes, the
+ * modules' bytes, the source and the V8 data.
  */
-const HEADER = MAGIC.length + 4 * 10;
+const HEADER = MAGIC.length + 4 * 14;
 /** Blocks kept per program, and their source's total length (the oldest go first): a big program's file stays a few MB. */
 const MAX_BLOCKS = 16384;
 const MAX_SOURCE = 8 << 20;
@@ -47,6 +54,17 @@ const FILENAME = 'ksw-blocks.js';
  * those arrays (the fetched bytes are in the byte section, in block order).
  */
 const BLOCK_WORDS = 13;
+/**
+ * Each translation in its int32 section (in block order): the block's index
+ * in the file, the layout's word count, the module's byte count, then the
+ * layout's words (the modules' bytes are in their byte section, in order).
+ */
+const TRANSLATION_WORDS = 3;
+/** Translations kept per block (the newest per layout): one per CPU of the machine. */
+const MAX_TRANSLATIONS = 8;
+
+/** The sections of a file, as its bytes (see HEADER). */
+interface Sections { ints: Uint8Array; tInts: Uint8Array; bytes: Uint8Array; tBytes: Uint8Array; source: Uint8Array; data: Uint8Array }
 
 /**
  * Page keys (memory.ts pageKey: high half × 2^20 + page number in the low
@@ -81,15 +99,24 @@ export class FileBlockStore implements BlockStore {
   private source = '';
   private factories: StoredBlock['factory'][] = [];
   private readonly added: [string, BlockCode][] = [];
-  /** The file's script (its factories), and its sections before the V8 data, while they may be written again. */
+  /** The file's translations by block index, and the index of each block unpacked from it. */
+  private readonly fileTranslations = new Map<number, StoredTranslation[]>();
+  private readonly indexOf = new Map<BlockCode, number>();
+  /** Translations made in this run, by block. */
+  private readonly fresh = new Map<BlockCode, StoredTranslation[]>();
+  /** The file's script (its factories) while it has no usable V8 data to write; the file's block count and sections. */
   private script: vm.Script | null = null;
-  private sections: { count: number; words: number; bytes: number; source: number; data: Buffer } | null = null;
+  private count = 0;
+  private sections: Sections | null = null;
 
   constructor(private readonly file: string, private readonly id: BundleIdentity) {
     try {
       this.load();
     } catch {
-      this.stored.clear(); // unreadable or damaged: compile as if there were no file
+      // unreadable or damaged: compile as if there were no file
+      this.stored.clear();
+      this.fileTranslations.clear();
+      this.sections = null;
     }
   }
 
@@ -107,6 +134,11 @@ export class FileBlockStore implements BlockStore {
     // (code compiled again in the same run, after a write to its page, is stored once)
     if (this.added.some(([k, c]) => k === key && c.body === code.body && sameReads(c.reads, code.reads))) return;
     this.added.push([key, code]);
+  }
+
+  addTranslation(code: BlockCode, translation: StoredTranslation): void {
+    const list = this.fresh.get(code);
+    if (list === undefined) this.fresh.set(code, [translation]); else list.push(translation);
   }
 
   /** Blocks read from the file (for tests). */
@@ -133,23 +165,28 @@ export class FileBlockStore implements BlockStore {
     if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return;
     const h = (i: number) => buf.readUInt32LE(MAGIC.length + 4 * i);
     if (h(0) !== this.id.size || h(1) !== this.id.hash[0] || h(2) !== this.id.hash[1]) return;
-    const count = h(3), words = h(4), byteCount = h(5), sourceLength = h(6), dataLength = h(7);
-    if (size !== HEADER + 4 * words + byteCount + sourceLength + dataLength) return;
+    const count = h(3), words = h(4), byteCount = h(5), sourceLength = h(6), dataLength = h(7), tWords = h(8), tByteCount = h(9);
+    if (size !== HEADER + 4 * (words + tWords) + byteCount + tByteCount + sourceLength + dataLength) return;
     const [c, d] = mem.hash(HEADER, size);
-    if (h(8) !== c || h(9) !== d) return;
-    const ints = new Int32Array(mem.bytes.buffer, HEADER, words); // (little-endian hosts: x86-64, arm64)
-    const bytesAt = HEADER + 4 * words, sourceAt = bytesAt + byteCount;
-    const source = buf.toString('latin1', sourceAt, sourceAt + sourceLength); // generated code is ASCII (saveBlocks)
-    const cachedData = dataLength > 0 ? buf.subarray(sourceAt + sourceLength) : undefined;
+    if (h(12) !== c || h(13) !== d) return;
+    let at = HEADER;
+    const take = (n: number) => buf.subarray(at, (at += n));
+    const sections: Sections = { ints: take(4 * words), tInts: take(4 * tWords), bytes: take(byteCount), tBytes: take(tByteCount), source: take(sourceLength), data: take(dataLength) };
+    const ints = int32s(sections.ints); // (little-endian hosts: x86-64, arm64)
+    readTranslations(int32s(sections.tInts), sections.tBytes, this.fileTranslations);
+    const source = buf.toString('latin1', sections.source.byteOffset, sections.source.byteOffset + sourceLength); // generated code is ASCII (saveBlocks)
+    const cachedData = dataLength > 0 ? sections.data : undefined;
     const script = new vm.Script(source, { filename: FILENAME, cachedData });
     if (cachedData === undefined || script.cachedDataRejected) {
       this.script = script;
-      this.sections = { count, words, bytes: byteCount, source: sourceLength, data: buf.subarray(HEADER, sourceAt + sourceLength) };
+      sections.data = new Uint8Array(0);
     }
     this.factories = script.runInThisContext() as StoredBlock['factory'][];
     this.ints = ints;
-    this.bytes = buf.subarray(bytesAt, bytesAt + byteCount);
+    this.bytes = sections.bytes;
     this.source = source;
+    this.count = count;
+    this.sections = sections;
     // only the keys now; a block is unpacked when a compile asks for it
     for (let n = 0, w = 0, b = 0; n < count; n++) {
       const key = blockKey({ lo: ints[w], hi: ints[w + 1], maxInsns: ints[w + 2], trace: ints[w + 3] !== 0, hooked: ints[w + 4] !== 0 });
@@ -167,10 +204,24 @@ export class FileBlockStore implements BlockStore {
     const take = (k: number) => ints.subarray(at, (at += k));
     const fetches = take(ints[w + 8]), asked = take(ints[w + 9]), ips = take(ints[w + 10]), pages = joinPageKeys(take(2 * ints[w + 11]));
     const bytes = this.bytes.subarray(p.byte, p.byte + ints[w + 12]);
-    return {
+    const block: StoredBlock = {
       reads: { fetches, bytes, asked }, ips, pages, length: ints[w + 5], factory: this.factories[p.index],
+      translations: this.fileTranslations.get(p.index) ?? [],
       get body() { return bodyOf(source.slice(srcStart, srcEnd)); },
     };
+    this.indexOf.set(block, p.index);
+    return block;
+  }
+
+  /** A block's translations to write: the newest per layout (the stored ones, then this run's). */
+  private translationsOf(code: BlockCode): StoredTranslation[] {
+    const all = [...(code.translations ?? []), ...(this.fresh.get(code) ?? [])];
+    const seen = new Set<string>(), kept: StoredTranslation[] = [];
+    for (let i = all.length - 1; i >= 0 && kept.length < MAX_TRANSLATIONS; i--) {
+      const layout = all[i].bytes.length === 0 ? '' : Array.from(all[i].layout).join(',');
+      if (!seen.has(layout)) { seen.add(layout); kept.unshift(all[i]); }
+    }
+    return kept;
   }
 
   /**
@@ -179,13 +230,29 @@ export class FileBlockStore implements BlockStore {
    * for V8's code cache would cost this run more than the cache saves the
    * next. When it compiled none but the file had no usable V8 data, add the
    * code cache of the file's script, which now holds every factory this run
-   * made — at little cost, since V8 compiled them anyway.
+   * made — at little cost, since V8 compiled them anyway. When it compiled
+   * none but translated some to wasm, write the file's blocks again with
+   * their translations (and V8 data as above).
    */
   save(): void {
     if (this.added.length > 0) this.saveBlocks();
-    else if (this.script !== null && this.sections !== null) {
-      const s = this.sections;
-      this.write(s.count, s.words, s.bytes, s.source, [s.data, this.script.createCachedData()]);
+    else if (this.sections !== null && (this.script !== null || this.fresh.size > 0)) {
+      const s = { ...this.sections };
+      if (this.fresh.size > 0) {
+        const byIndex = new Map<number, BlockCode>();
+        for (const code of this.fresh.keys()) {
+          const index = this.indexOf.get(code);
+          if (index !== undefined) byIndex.set(index, code);
+        }
+        const perBlock: StoredTranslation[][] = [];
+        for (let n = 0; n < this.count; n++) {
+          const code = byIndex.get(n);
+          perBlock.push(code !== undefined ? this.translationsOf(code) : this.fileTranslations.get(n) ?? []);
+        }
+        [s.tInts, s.tBytes] = translationSections(perBlock);
+      }
+      if (this.script !== null) s.data = this.script.createCachedData();
+      this.write(this.count, s);
     }
   }
 
@@ -217,22 +284,60 @@ export class FileBlockStore implements BlockStore {
     const source = `[\n${factories.join(',\n')}\n]`;
     const src = Buffer.from(source, 'utf8');
     if (src.length !== source.length) return; // generated code is ASCII: the offsets above count bytes and characters alike
-    this.write(all.length, ints.length, bytes.length, src.length, [Buffer.from(Int32Array.from(ints).buffer), Uint8Array.from(bytes), src]);
+    const [tInts, tBytes] = translationSections(all.map(([, code]) => this.translationsOf(code)));
+    this.write(all.length, { ints: bytesOf(Int32Array.from(ints)), tInts, bytes: Uint8Array.from(bytes), tBytes, source: src, data: new Uint8Array(0) });
   }
 
-  /** Write the file: the header, then the sections (int32 words, fetched bytes, source, V8 data if any). */
-  private write(count: number, words: number, byteCount: number, sourceLength: number, parts: Uint8Array[]): void {
+  /** Write the file: the header, then the sections (see HEADER). */
+  private write(count: number, s: Sections): void {
+    const parts = [s.ints, s.tInts, s.bytes, s.tBytes, s.source, s.data];
     const size = parts.reduce((n, p) => n + p.length, HEADER);
     const mem = new HashMemory(size);
     let at = HEADER;
     for (const p of parts) { mem.bytes.set(p, at); at += p.length; }
     const file = Buffer.from(mem.bytes.buffer, 0, size);
-    const dataLength = size - HEADER - 4 * words - byteCount - sourceLength;
     file.write(MAGIC, 0, 'latin1');
     const [c, d] = mem.hash(HEADER, size);
-    [this.id.size, this.id.hash[0], this.id.hash[1], count, words, byteCount, sourceLength, dataLength, c, d]
+    [this.id.size, this.id.hash[0], this.id.hash[1], count, s.ints.length / 4, s.bytes.length, s.source.length, s.data.length,
+      s.tInts.length / 4, s.tBytes.length, 0, 0, c, d]
       .forEach((v, i) => file.writeUInt32LE(v >>> 0, MAGIC.length + 4 * i));
     replaceCacheFile(this.file, file, MAX_BLOCK_FILES);
+  }
+}
+
+/** An int32 view of a section (it starts on a 4-byte boundary of its file). */
+function int32s(section: Uint8Array): Int32Array {
+  return new Int32Array(section.buffer, section.byteOffset, section.length / 4);
+}
+
+function bytesOf(words: Int32Array): Uint8Array {
+  return new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+}
+
+/** The translation sections (words, bytes) of each block's translations, blocks in file order. */
+function translationSections(perBlock: readonly (readonly StoredTranslation[])[]): [Uint8Array, Uint8Array] {
+  const words: number[] = [], modules: Uint8Array[] = [];
+  perBlock.forEach((list, index) => {
+    for (const t of list) {
+      words.push(index, t.layout.length, t.bytes.length, ...Array.from(t.layout));
+      modules.push(t.bytes);
+    }
+  });
+  return [bytesOf(Int32Array.from(words)), Buffer.concat(modules)];
+}
+
+/** The translations of a file's sections, by block index (damaged counts throw: the file is then not used). */
+function readTranslations(words: Int32Array, modules: Uint8Array, into: Map<number, StoredTranslation[]>): void {
+  let byte = 0;
+  for (let w = 0; w < words.length;) {
+    const index = words[w], layoutLength = words[w + 1], length = words[w + 2];
+    const end = w + TRANSLATION_WORDS + layoutLength;
+    if (layoutLength < 0 || length < 0 || end > words.length || byte + length > modules.length) throw new Error('damaged translations');
+    const t = { layout: words.subarray(w + TRANSLATION_WORDS, end), bytes: modules.subarray(byte, byte + length) };
+    const list = into.get(index);
+    if (list === undefined) into.set(index, [t]); else list.push(t);
+    w = end;
+    byte += length;
   }
 }
 

@@ -36,6 +36,20 @@ export interface BlockCode {
   readonly pages: ArrayLike<number>;
   /** Instructions in the block. */
   readonly length: number;
+  /** Its wasm tier translations (cpu/wasm/tier.ts), made in this run or an earlier one. */
+  readonly translations?: readonly StoredTranslation[];
+}
+
+/**
+ * What the wasm tier made of a block, kept with it so a later run neither
+ * decodes nor translates it again: the module's bytes for the memory layout
+ * they were made for (its addresses are constants in the code: one per
+ * CPU), or no bytes — the tier leaves the block to JS, whatever the layout.
+ */
+export interface StoredTranslation {
+  /** The layout's words (WasmTier's layout, in its own order). */
+  readonly layout: ArrayLike<number>;
+  readonly bytes: Uint8Array;
 }
 
 /** A block from the store: its code and a factory already compiled from it. */
@@ -65,6 +79,8 @@ export interface BlockStore {
   get(key: string): readonly StoredBlock[];
   /** A block compiled now, because none stored under the key agreed. */
   put(key: string, code: BlockCode): void;
+  /** A translation made now of a block from the store or just put into it (kept when the block is). */
+  addTranslation(code: BlockCode, translation: StoredTranslation): void;
 }
 
 /**

@@ -19,7 +19,7 @@ import { TrapBit } from './trap';
 import { DeferredFlags, flagsReadFirst, flagsSeenBy, liveness, mayFault, writesFlagsSometimes } from './flagLiveness';
 import { DROP_PENDING_CODE, onlyAssignsFlags, SETTLE_CODE, touchesFlags } from './lazyFlags';
 import type { WasmTier } from './wasm/tier';
-import { blockKey, blockStore, BlockStore, CompileReads, ENV_NAMES, HookQuestion, StoredBlock } from './blockStore';
+import { BlockCode, blockKey, blockStore, BlockStore, CompileReads, ENV_NAMES, HookQuestion, StoredBlock } from './blockStore';
 
 export interface Block {
   readonly run: () => number;
@@ -67,12 +67,16 @@ export interface CodeHooks {
 }
 
 export class BlockCompiler {
+  /** Compilers that started their decoder, in this process (tests: a run served by the block cache starts none). */
+  static decodersStarted = 0;
   /** Made on the first decode: a run whose blocks all come from the store never starts iced-x86's wasm. */
   private insnDecoder: InsnDecoder | null = null;
   /** What the compile under way read (see blockStore.ts), while one for the store runs. */
   private reads: { fetches: number[]; bytes: number[]; asked: number[] } | null = null;
   /** The body and IPS of the block the compile under way made, for the store. */
   private made: { body: string; ips: number[] } | null = null;
+  /** The stored code of the block the compile under way made or took from the store (its wasm translations go with it). */
+  private code: BlockCode | null = null;
   /** A hook answered during the compile under way (a host function or probe): the block is not stored. */
   private hookAnswered = false;
   /**
@@ -169,7 +173,11 @@ export class BlockCompiler {
   private decode(bytes: Uint8Array, lo: number, hi: number): Insn | { invalid: string } {
     const cached = this.decoded.get(lo);
     if (cached && cached.ipHi === hi && sameBytes(cached.bytes, bytes)) return cached;
-    const d = (this.insnDecoder ??= new InsnDecoder()).decode(bytes, lo, hi);
+    if (this.insnDecoder === null) {
+      this.insnDecoder = new InsnDecoder();
+      BlockCompiler.decodersStarted++;
+    }
+    const d = this.insnDecoder.decode(bytes, lo, hi);
     if (!isInvalid(d)) this.decoded.set(lo, d);
     return d;
   }
@@ -304,8 +312,12 @@ export class BlockCompiler {
    * twice (the CPU compiles cold code that way first; cpu.ts).
    */
   compile(lo: number, hi: number, maxInsns: number, trace = true): Block {
+    this.code = null;
     const block = this.compileJs(lo, hi, maxInsns, trace);
-    return trace && this.wasmTier !== null ? this.wasmTier.upgrade(block) : block;
+    if (!trace || this.wasmTier === null) return block;
+    const code = this.code as BlockCode | null;
+    this.code = null;
+    return this.wasmTier.upgrade(block, code === null ? null : blockStore(), code);
   }
 
   private compileJs(lo: number, hi: number, maxInsns: number, trace: boolean): Block {
@@ -313,7 +325,11 @@ export class BlockCompiler {
     const store = DUMP_BLOCKS || this.mem.recordsAccesses ? null : blockStore();
     if (store === null) return this.compileCode(lo, hi, maxInsns, trace);
     const key = blockKey({ lo, hi, maxInsns, trace, hooked: this.hooks !== null });
-    for (const stored of store.get(key)) if (this.readsAgree(stored.reads)) return this.storedBlock(stored, lo, hi);
+    for (const stored of store.get(key)) {
+      if (!this.readsAgree(stored.reads)) continue;
+      this.code = stored;
+      return this.storedBlock(stored, lo, hi);
+    }
     return this.compileForStore(store, key, lo, hi, maxInsns, trace);
   }
 
@@ -332,7 +348,9 @@ export class BlockCompiler {
     const made = this.made as { body: string; ips: number[] } | null;
     this.made = null;
     if (made !== null && !this.hookAnswered) {
-      store.put(key, { reads, body: made.body, ips: made.ips, pages: block.pages, length: block.length });
+      const code = { reads, body: made.body, ips: made.ips, pages: block.pages, length: block.length };
+      store.put(key, code);
+      this.code = code;
     }
     return block;
   }

@@ -7,6 +7,7 @@
 // words — lies in one WebAssembly.Memory (memory/wasmBacking.ts).
 
 import type { Block } from '../compiler';
+import type { BlockCode, BlockStore, StoredTranslation } from '../blockStore';
 import type { Memory } from '../../memory/memory';
 import { instantiateWasmWith } from '../wasmInstance';
 import { translateLoop, WasmLayout } from './translate';
@@ -19,20 +20,23 @@ export interface WasmTierCpu {
   trapInsnHi: number;
 }
 
-/** How many blocks the tier compiled, and how many self-looping blocks it left to JS (KSW_WASM=stats prints them). */
-export const wasmTierStats = { compiled: 0, declined: 0 };
+/** How many blocks the tier compiled (how many of those the block cache had), and how many self-looping blocks it left to JS (KSW_WASM=stats prints them). */
+export const wasmTierStats = { compiled: 0, declined: 0, fromStore: 0 };
 if (typeof process !== 'undefined' && process.env.KSW_WASM === 'stats') {
-  process.on('exit', () => process.stderr.write(`wasm tier: ${wasmTierStats.compiled} blocks in wasm, ${wasmTierStats.declined} self-looping blocks left to JS\n`));
+  process.on('exit', () => process.stderr.write(`wasm tier: ${wasmTierStats.compiled} blocks in wasm (${wasmTierStats.fromStore} from the block cache), ${wasmTierStats.declined} self-looping blocks left to JS\n`));
 }
 
 export class WasmTier {
   private readonly layout: WasmLayout;
   private readonly imports: Record<string, Record<string, unknown>>;
   private readonly F: Int32Array;
+  /** The layout as the words stored with a translation (its addresses are constants in the code). */
+  private readonly layoutWords: number[];
 
   constructor(mem: Memory, R: Int32Array, F: Int32Array, T: Int32Array, W: Int32Array, C: WasmTierCpu) {
     this.F = F;
     this.layout = { R: R.byteOffset, F: F.byteOffset, T: T.byteOffset, W: W.byteOffset, ...mem.wasmTlb! };
+    this.layoutWords = Object.values(this.layout);
     const m = mem;
     // The accessors on a TLB miss; a fault is reported as a JS block's catch does and the wasm code leaves.
     const load = (size: number, lo: number, hi: number, ipLo: number, ipHi: number): number => {
@@ -62,22 +66,79 @@ export class WasmTier {
     this.imports = { e: { m: mem.wasm!.memory, f0: load, f1: store, f2: trapAt } };
   }
 
-  /** The block with a wasm `run` when it loops on itself within the subset, else the block as it is. */
-  upgrade(block: Block): Block {
-    if (block.loops !== true || block.length < 2) return block; // (decoding a stored block's instructions costs: only loops)
-    const insns = block.insns;
-    if (!insns.some((d) => d.targetLo === block.ipLo && d.targetHi === block.ipHi)) return block;
-    const bytes = translateLoop(insns, block.ipLo, block.ipHi, this.layout);
+  /**
+   * The block with a wasm `run` when it loops on itself within the subset,
+   * else the block as it is. `code` is the block's code in `store` (null:
+   * not stored): a translation stored with it for this layout is used as it
+   * is — a run from the block cache neither decodes nor translates — and
+   * one made now is stored with it.
+   */
+  upgrade(block: Block, store: BlockStore | null, code: BlockCode | null): Block {
+    if (block.loops !== true || block.length < 2) return block;
+    const stored = code?.translations === undefined ? undefined : this.storedFor(code.translations);
+    if (stored === null) { wasmTierStats.declined++; return block; }
+    if (stored !== undefined) {
+      const run = this.instantiate(stored);
+      if (run !== null) {
+        wasmTierStats.fromStore++;
+        return this.withRun(block, run);
+      }
+      // (a damaged translation: made again below, and stored in its place)
+    }
+    const bytes = this.translate(block);
+    if (store !== null && code !== null) store.addTranslation(code, { layout: this.layoutWords, bytes: bytes ?? NO_BYTES });
     if (bytes === null) { wasmTierStats.declined++; return block; }
-    const wasmRun = instantiateWasmWith(bytes, this.imports).run as () => number;
+    const run = this.instantiate(bytes);
+    if (run === null) throw new Error('wasm tier: a translation made now is no module of the tier\'s shape');
+    return this.withRun(block, run);
+  }
+
+  /** The block's module, or null when it is no self-loop in the subset (decodes a stored block's instructions). */
+  private translate(block: Block): Uint8Array | null {
+    const insns = block.insns;
+    if (!insns.some((d) => d.targetLo === block.ipLo && d.targetHi === block.ipHi)) return null;
+    return translateLoop(insns, block.ipLo, block.ipHi, this.layout);
+  }
+
+  /** The stored translation for this layout: its bytes, null when the tier declined the block, undefined when none. */
+  private storedFor(translations: readonly StoredTranslation[]): Uint8Array | null | undefined {
+    for (const t of translations) {
+      if (t.bytes.length === 0) return null;
+      if (sameWords(t.layout, this.layoutWords)) return t.bytes;
+    }
+    return undefined;
+  }
+
+  /** The module's `run`, entered with settled flags; null when the bytes do not make a module of the tier's shape. */
+  private instantiate(bytes: Uint8Array): (() => number) | null {
+    let wasmRun: unknown;
+    try {
+      wasmRun = instantiateWasmWith(bytes, this.imports).run;
+    } catch {
+      return null;
+    }
+    if (typeof wasmRun !== 'function') return null;
+    const exported = wasmRun as () => number;
     // The wasm code reads and writes F's six flag slots directly: flags a JS
     // block left pending (lazyFlags.ts) are computed before it starts.
     const F = this.F;
-    const run = (): number => {
+    return (): number => {
       if (F[PendingSlot.OP] !== 0) settleFlags(F);
-      return wasmRun();
+      return exported();
     };
-    wasmTierStats.compiled++;
-    return { run, ipLo: block.ipLo, ipHi: block.ipHi, pages: block.pages, length: block.length, insns };
   }
+
+  private withRun(block: Block, run: () => number): Block {
+    wasmTierStats.compiled++;
+    // (a stored block decodes its instructions only when asked: the debugger's summaries)
+    return { run, ipLo: block.ipLo, ipHi: block.ipHi, pages: block.pages, length: block.length, get insns() { return block.insns; } };
+  }
+}
+
+const NO_BYTES = new Uint8Array(0);
+
+function sameWords(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -1,0 +1,133 @@
+// The wasm tier's translations in the block cache (cpu/wasm/tier.ts,
+// cli/blockCache.ts): a run of wasmTier/loops.c (gcc -O2, hot integer loops)
+// with the tier on stores each loop block's module bytes beside its JS; the
+// next run takes blocks and translations from the file, never starts the
+// instruction decoder, and behaves exactly as the cold run (output, status,
+// instruction count, every register and RFLAGS, also when stopped midway).
+// A translation that no longer makes a module is made again and stored in
+// its place; a file without translations (a run with the tier off) gets
+// them from the first run with it on.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { blockCachePath, FileBlockStore } from '../../simulator/cli/blockCache';
+import type { BundleIdentity } from '../../simulator/cli/codeCache';
+import { BlockCode, setBlockStore, StoredTranslation } from '../../simulator/cpu/blockStore';
+import { BlockCompiler } from '../../simulator/cpu/compiler';
+import { wasmTierStats } from '../../simulator/cpu/wasm/tier';
+import { ElfFile } from '../../simulator/elf/elfFile';
+import { UserProcess } from '../../simulator/user/process';
+import { skipUnless } from '../tools';
+
+const skip = skipUnless('musl-gcc');
+const SOURCE = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'wasmTier', 'loops.c');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-wasmcache-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const ID: BundleIdentity = { bundle: '/opt/ksw/dist/ksw.js', size: 2000, hash: [0x2468ace0, 0x13579bdf], blocksDir: path.join(tmp, 'blocks') };
+let exe = '';
+
+before(() => {
+  if (skip) return;
+  exe = path.join(tmp, 'loops');
+  const cc = spawnSync(process.env.MUSL_GCC || 'musl-gcc', ['-static', '-O2', '-fno-tree-vectorize', '-o', exe, SOURCE], { encoding: 'utf8' });
+  assert.equal(cc.status, 0, cc.stderr);
+});
+
+interface Outcome { out: string; insns: number; exitCode?: number; regs: string; rflags: number }
+
+/** Run with `store` as the block store (null: none); what it did, and how many decoders and stored translations it used. */
+function run(store: FileBlockStore | null, wasmTier: boolean, maxInstructions?: number): { outcome: Outcome; decoders: number; fromStore: number } {
+  const chunks: Uint8Array[] = [];
+  const decoders = BlockCompiler.decodersStarted, fromStore = wasmTierStats.fromStore;
+  setBlockStore(store);
+  try {
+    const p = new UserProcess(ElfFile.parse(fs.readFileSync(exe)), [exe], exe, {
+      wasmTier, maxInstructions, stdout: (b) => chunks.push(Uint8Array.from(b)), stderr: () => undefined,
+    });
+    const r = p.run();
+    const regs = Array.from(p.cpu.regs.subarray(0, 34), (v) => (v >>> 0).toString(16)).join(' ');
+    return {
+      outcome: { out: Buffer.concat(chunks).toString('utf8'), insns: r.insns, exitCode: r.exitCode, regs, rflags: p.cpu.getRflags() },
+      decoders: BlockCompiler.decodersStarted - decoders, fromStore: wasmTierStats.fromStore - fromStore,
+    };
+  } finally {
+    setBlockStore(null);
+  }
+}
+
+/** A store that counts the translations added to it, optionally passing on others instead. */
+function counting(file: string, change?: (t: StoredTranslation) => StoredTranslation): { store: FileBlockStore; added: () => number } {
+  const store = new FileBlockStore(file, ID);
+  let n = 0;
+  const add = store.addTranslation.bind(store);
+  store.addTranslation = (code: BlockCode, t: StoredTranslation) => { n++; add(code, change ? change(t) : t); };
+  return { store, added: () => n };
+}
+
+test('a warm run takes the loops\' wasm from the block cache: no decoder, the same run as a cold one', { skip }, () => {
+  const file = blockCachePath(ID, 'exec', `${exe}-warm`);
+  const cold = run(null, true);
+  const first = counting(file);
+  assert.deepEqual(run(first.store, true).outcome, cold.outcome);
+  assert.ok(first.added() >= 8, `translations stored: ${first.added()}`);
+  first.store.save();
+
+  for (const round of ['second', 'third']) {
+    const warm = counting(file);
+    const r = run(warm.store, true);
+    assert.deepEqual(r.outcome, cold.outcome, `${round} run`);
+    assert.equal(r.decoders, 0, `${round} run: the decoder was started`);
+    assert.ok(r.fromStore >= 8, `${round} run: translations from the store: ${r.fromStore}`);
+    assert.equal(warm.added(), 0);
+    warm.store.save(); // (the second adds V8's code cache)
+  }
+
+  // stopped midway (in a loop, at a side exit, at the fault), a warm run is the cold one
+  const total = cold.outcome.insns;
+  for (let i = 0; i < 6; i++) {
+    const n = Math.floor((total * (i + 0.5)) / 6) + 37 * i;
+    const warm = run(new FileBlockStore(file, ID), true, n);
+    assert.deepEqual(warm.outcome, run(null, true, n).outcome, `after ${n} of ${total} instructions`);
+  }
+});
+
+test('a stored translation that no longer makes a module is made again and stored in its place', { skip }, () => {
+  const file = blockCachePath(ID, 'exec', `${exe}-damaged`);
+  const plain = run(null, true).outcome;
+  // the first run stores every module cut short: valid file, no valid module
+  const first = counting(file, (t) => ({ layout: t.layout, bytes: t.bytes.subarray(0, Math.max(0, t.bytes.length - 3)) }));
+  assert.deepEqual(run(first.store, true).outcome, plain);
+  first.store.save();
+  const second = counting(file);
+  const r = run(second.store, true);
+  assert.deepEqual(r.outcome, plain);
+  assert.equal(r.fromStore, 0, 'no damaged module was used');
+  assert.ok(second.added() >= 8, 'the translations were made again');
+  second.store.save();
+  const third = run(new FileBlockStore(file, ID), true);
+  assert.deepEqual(third.outcome, plain);
+  assert.equal(third.decoders, 0, 'the new translations replaced the damaged ones');
+});
+
+test('a file written with the tier off gets the translations from the first run with it on', { skip }, () => {
+  const file = blockCachePath(ID, 'exec', `${exe}-off`);
+  const plain = run(null, false).outcome;
+  const off = new FileBlockStore(file, ID);
+  assert.equal(run(off, false).outcome.out, plain.out);
+  off.save();
+  const on = counting(file);
+  const r = run(on.store, true);
+  assert.equal(r.outcome.out, plain.out);
+  assert.ok(on.added() >= 8, 'the loops were translated');
+  on.store.save();
+  const again = run(new FileBlockStore(file, ID), true);
+  assert.equal(again.outcome.out, plain.out);
+  assert.equal(again.decoders, 0);
+  const offAgain = run(new FileBlockStore(file, ID), false);
+  assert.deepEqual(offAgain.outcome, plain, 'the tier off ignores the translations');
+  assert.equal(offAgain.decoders, 0);
+});
