@@ -14,6 +14,9 @@
 //             noise, CPU times still compare engines fairly
 // --steady    run ksw again with 3× the work and print its steady-state MIPS
 //             and fixed cost (start-up + JIT warm-up) per program (steady.ts)
+// --no-wasm   skip the wasm tier's runs: by default ksw runs each program
+//             with the experimental wasm tier off (KSW_WASM=0: the ksw
+//             columns) and on (KSW_WASM=1: the wasm columns), in turn
 // Wall times include process start-up for every engine; "ksw MIPS" is the
 // simulator's own figure from its `insns=N seconds=S mips=M` stats line.
 // After the table: start-up times (bench/startup.ts). The KStackWatch
@@ -44,10 +47,11 @@ interface Options {
   startup: boolean;
   cpu: boolean;
   steady: boolean;
+  wasm: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { names: [], scale: 1, repeat: 1, useQemu: true, startup: true, cpu: false, steady: false };
+  const o: Options = { names: [], scale: 1, repeat: 1, useQemu: true, startup: true, cpu: false, steady: false, wasm: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -61,6 +65,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-startup') o.startup = false;
     else if (a === '--cpu') o.cpu = true;
     else if (a === '--steady') o.steady = true;
+    else if (a === '--no-wasm') o.wasm = false;
     else if (a === '-h' || a === '--help') usage();
     else if (a.startsWith('-')) usage(`unknown option ${a}`);
     else o.names.push(a.replace(/\.c$/, ''));
@@ -70,7 +75,7 @@ function parseArgs(argv: string[]): Options {
 
 function usage(error?: string): never {
   if (error) console.error(`bench: ${error}`);
-  console.error('usage: node out/bench/run.js [NAME…] [--scale N] [--repeat N] [--no-qemu] [--no-startup] [--cpu] [--steady]');
+  console.error('usage: node out/bench/run.js [NAME…] [--scale N] [--repeat N] [--no-qemu] [--no-startup] [--cpu] [--steady] [--no-wasm]');
   process.exit(error ? 2 : 0);
 }
 
@@ -92,7 +97,7 @@ function cpuSeconds(): number {
   return m ? Number(m[1]) + Number(m[2]) : NaN;
 }
 
-function timed(cmd: string, args: string[], repeat: number, timeoutMs: number, cpu: boolean): Run {
+function timed(cmd: string, args: string[], repeat: number, timeoutMs: number, cpu: boolean, env: NodeJS.ProcessEnv = process.env): Run {
   let best: Run | undefined;
   if (cpu) [cmd, args] = [TIME, ['-f', '%U %S', '-o', timeFile, cmd, ...args]];
   for (let i = 0; i < repeat; i++) {
@@ -103,6 +108,7 @@ function timed(cmd: string, args: string[], repeat: number, timeoutMs: number, c
       maxBuffer: 64 << 20,
       timeout: timeoutMs,
       cwd: root,
+      env,
     });
     const wall = (performance.now() - t0) / 1000;
     const seconds = cpu && !r.error && !r.signal ? cpuSeconds() : wall;
@@ -136,7 +142,12 @@ interface Row {
   mips?: number;
   agree: boolean;
   notes: string[];
+  /** The same with the wasm tier on (KSW_WASM=1); failed: it did not run to the native output. */
+  wasm?: { seconds: number; simSeconds: number; mips: number } | 'failed';
 }
+
+/** The ksw runs' environment: the wasm tier off (the ksw columns) or on (the wasm columns), whatever the caller's KSW_WASM. */
+const withWasm = (on: boolean): NodeJS.ProcessEnv => ({ ...process.env, KSW_WASM: on ? '1' : '0' });
 
 const fmtS = (s: number) => s.toFixed(3);
 const fmtRatio = (r: number) => (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)) + '×';
@@ -213,7 +224,21 @@ function main(): void {
     }
 
     process.stderr.write(', ksw');
-    const k = timed(process.execPath, [kswBin, 'exec', '--stats', bin, ...args], opts.repeat, 1_800_000, opts.cpu);
+    const kswArgs = [kswBin, 'exec', '--stats', bin, ...args];
+    const k = timed(process.execPath, kswArgs, opts.repeat, 1_800_000, opts.cpu, withWasm(false));
+    if (opts.wasm) {
+      process.stderr.write(', ksw with KSW_WASM=1');
+      const w = timed(process.execPath, kswArgs, opts.repeat, 1_800_000, opts.cpu, withWasm(true));
+      const mw = STATS_RE.exec(w.stderr.trimEnd().split('\n').pop() ?? '');
+      if (w.ok && mw && w.stdout === native.stdout && w.status === native.status) {
+        row.wasm = { seconds: w.seconds, simSeconds: Number(mw[2]), mips: opts.cpu ? Number(mw[1]) / w.seconds / 1e6 : Number(mw[3]) };
+      } else {
+        row.wasm = 'failed';
+        row.notes.push('KSW_WASM=1 output differs');
+        failures.push(`${name}: ksw exec with KSW_WASM=1 did not print the native output (${w.what}); stderr tail:\n` +
+          w.stderr.trimEnd().split('\n').slice(-6).join('\n'));
+      }
+    }
     process.stderr.write('\n');
     const lastLine = k.stderr.trimEnd().split('\n').pop() ?? '';
     const m = STATS_RE.exec(lastLine);
@@ -242,7 +267,7 @@ function main(): void {
     }
     if (opts.steady && row.agree && m && k.ok) {
       process.stderr.write(`  ${name}: ksw ×${STEADY_FACTOR}\n`);
-      const longer = timed(process.execPath, [kswBin, 'exec', '--stats', bin, String(opts.scale * STEADY_FACTOR)], opts.repeat, 1_800_000, opts.cpu);
+      const longer = timed(process.execPath, [kswBin, 'exec', '--stats', bin, String(opts.scale * STEADY_FACTOR)], opts.repeat, 1_800_000, opts.cpu, withWasm(false));
       const m3 = STATS_RE.exec(longer.stderr.trimEnd().split('\n').pop() ?? '');
       if (longer.ok && m3) {
         steadyRuns.push({ name, insns: row.insns!, seconds: k.seconds, insns3: Number(m3[1]), seconds3: longer.seconds });
@@ -255,7 +280,13 @@ function main(): void {
 
   // Markdown table, ready to paste into README "Figures".
   const unit = opts.cpu ? 'CPU s' : 's';
-  const header = ['program', 'guest insns', `native ${unit}`, `qemu ${unit}`, `ksw ${unit}`, 'ksw MIPS', 'ksw/qemu', 'ksw/native', 'outputs'];
+  const wasmHeader = opts.wasm ? [`wasm ${unit}`, 'wasm MIPS', 'wasm/qemu'] : [];
+  const header = ['program', 'guest insns', `native ${unit}`, `qemu ${unit}`, `ksw ${unit}`, 'ksw MIPS', 'ksw/qemu', 'ksw/native', ...wasmHeader, 'outputs'];
+  const wasmCells = (r: Row): string[] => {
+    if (!opts.wasm) return [];
+    if (r.wasm === undefined || r.wasm === 'failed') return [r.wasm ?? '?', '?', 'n/a'];
+    return [fmtS(r.wasm.seconds), r.wasm.mips.toFixed(1), r.agree && typeof r.qemu === 'number' ? fmtRatio(r.wasm.seconds / r.qemu) : 'n/a'];
+  };
   const lines = rows.map((r) => [
     r.name,
     r.insns !== undefined ? fmtInsns(r.insns) : '?',
@@ -266,7 +297,8 @@ function main(): void {
     // Ratios only where ksw did the same work (same output as native).
     r.agree && typeof r.qemu === 'number' && r.ksw !== undefined ? fmtRatio(r.ksw / r.qemu) : 'n/a',
     r.agree && r.native !== undefined && r.ksw !== undefined ? fmtRatio(r.ksw / r.native) : 'n/a',
-    r.agree ? 'agree' : 'DIFFER' + (r.notes.length ? ` (${r.notes.join('; ')})` : ''),
+    ...wasmCells(r),
+    r.agree && r.wasm !== 'failed' ? 'agree' : 'DIFFER' + (r.notes.length ? ` (${r.notes.join('; ')})` : ''),
   ]);
   console.log('');
   for (const l of markdownTable(header, lines, [0, header.length - 1])) console.log(l);
@@ -291,7 +323,7 @@ function main(): void {
   } else {
     qemuPart = haveQemu ? 'qemu: incomplete' : opts.useQemu ? QEMU_MISSING : 'qemu skipped';
   }
-  const allAgree = rows.length === names.length && rows.every((r) => r.agree) && failures.length === 0;
+  const allAgree = rows.length === names.length && rows.every((r) => r.agree && r.wasm !== 'failed') && failures.length === 0;
   if (done.length) {
     console.log(
       `summary: ${done.length}/${names.length} programs correct under ksw, ${fmtInsns(totalInsns)} guest insns; ` +
@@ -303,6 +335,22 @@ function main(): void {
     );
   } else {
     console.log(`summary: no program ran correctly to the end under ksw (0/${names.length}); outputs DIFFER`);
+  }
+  if (opts.wasm && done.length) {
+    // the same programs with the wasm tier on, beside the figures without it
+    const both = done.filter((r) => r.wasm !== undefined && r.wasm !== 'failed');
+    const w = (r: Row) => r.wasm as { seconds: number; simSeconds: number };
+    const wInsns = both.reduce((n, r) => n + r.insns!, 0);
+    const wSeconds = both.reduce((n, r) => n + (opts.cpu ? w(r).seconds : w(r).simSeconds), 0);
+    const jsSeconds = both.reduce((n, r) => n + (opts.cpu ? r.ksw! : r.kswSimSeconds!), 0);
+    const qemuBoth = both.filter((r) => typeof r.qemu === 'number');
+    const ratios = qemuBoth.length === both.length && both.length > 0
+      ? `; ksw/qemu geomean ${fmtRatio(geomean(both.map((r) => w(r).seconds / (r.qemu as number))))} (without: ${fmtRatio(geomean(both.map((r) => r.ksw! / (r.qemu as number))))})`
+      : '';
+    console.log(
+      `wasm tier (KSW_WASM=1): ${both.length}/${done.length} programs correct; ` +
+        (both.length ? `${(wInsns / wSeconds / 1e6).toFixed(1)} MIPS overall (without: ${(wInsns / jsSeconds / 1e6).toFixed(1)})${ratios}` : 'no figures'),
+    );
   }
   if (steadyRuns.length) {
     console.log('');

@@ -15,9 +15,20 @@ const WASM_PAGE = 65536;
 /** Bytes past the frames: the TLB arrays (8 × 16 KiB) and room for the CPUs' registers. */
 const AUX_BYTES = 3 * WASM_PAGE;
 
-/** KSW_WASM=1: compile hot self-looping blocks of integer code to WebAssembly (experimental; README "Benchmarks"). */
-export const WASM_TIER = typeof process !== 'undefined' && process.env.KSW_WASM !== undefined &&
-  process.env.KSW_WASM !== '' && process.env.KSW_WASM !== '0';
+/**
+ * Whether the wasm tier is on when KSW_WASM is unset: the one place that
+ * decides its default (README "Experimental: a WebAssembly tier").
+ */
+export const WASM_TIER_DEFAULT = false;
+
+/** The tier for a value of KSW_WASM: 0 off; 1, stats, why (or anything else) on; unset or empty: the default. */
+export function wasmTierFromEnv(value: string | undefined): boolean {
+  if (value === undefined || value === '') return WASM_TIER_DEFAULT;
+  return value !== '0';
+}
+
+/** Compile hot self-looping blocks of integer code to WebAssembly (experimental; KSW_WASM, see wasmTierFromEnv). */
+export const WASM_TIER = wasmTierFromEnv(typeof process !== 'undefined' ? process.env.KSW_WASM : undefined);
 
 export class WasmBacking {
   /** The WebAssembly.Memory (the wasm tier's modules import it). */

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { ElfFile } from '../../simulator/elf/elfFile';
 import { UserProcess } from '../../simulator/user/process';
 import { wasmTierStats } from '../../simulator/cpu/wasm/tier';
+import { WASM_TIER_DEFAULT, wasmTierFromEnv } from '../../simulator/memory/wasmBacking';
 import { skipUnless } from '../tools';
 
 const skip = skipUnless('musl-gcc');
@@ -58,4 +59,11 @@ test('stopped after any instruction count, the machine state is the JS tier\'s',
     const js = run(false, n).state, wasm = run(true, n).state;
     assert.deepEqual(wasm, js, `after ${n} of ${total} instructions`);
   }
+});
+
+test('KSW_WASM: 0 turns the tier off, 1, stats and why on; unset or empty is the default', () => {
+  assert.equal(wasmTierFromEnv('0'), false);
+  for (const on of ['1', 'stats', 'why']) assert.equal(wasmTierFromEnv(on), true, on);
+  assert.equal(wasmTierFromEnv(undefined), WASM_TIER_DEFAULT);
+  assert.equal(wasmTierFromEnv(''), WASM_TIER_DEFAULT);
 });
