@@ -74,6 +74,18 @@ function icedFlagsToOurs(f: number): number {
   return r;
 }
 
+/**
+ * Instructions whose flags the architecture leaves undefined in part, and whose emitters write only
+ * the defined ones (emit/bits.ts, emit/muldiv.ts): the simulator leaves the others as they were. So
+ * they are not among the flags such an instruction writes — else flag liveness would let the flags
+ * before it go uncomputed, and what the undefined ones then hold would depend on how the code was
+ * compiled (a trace, a single step, the wasm tier).
+ */
+const KEEPS_UNDEFINED_FLAGS = new Set<iced.Mnemonic>([
+  iced.Mnemonic.Bt, iced.Mnemonic.Bts, iced.Mnemonic.Btr, iced.Mnemonic.Btc, iced.Mnemonic.Bsf, iced.Mnemonic.Bsr,
+  iced.Mnemonic.Tzcnt, iced.Mnemonic.Lzcnt, iced.Mnemonic.Mul, iced.Mnemonic.Imul, iced.Mnemonic.Div, iced.Mnemonic.Idiv,
+]);
+
 /** Size in bytes of each iced MemorySize, derived from its name (UInt64, Packed128_Int32, Float32…). */
 const MEMORY_SIZE_BYTES: number[] = (() => {
   const table: number[] = [];
@@ -320,7 +332,8 @@ export class InsnDecoder {
     let flagsRead = facts.flagsRead, flagsWritten = facts.flagsWritten;
     if (flagsRead < 0 || immediate) {
       flagsRead = icedFlagsToOurs(ins.rflagsRead);
-      flagsWritten = icedFlagsToOurs(ins.rflagsWritten | ins.rflagsCleared | ins.rflagsSet | ins.rflagsUndefined);
+      flagsWritten = icedFlagsToOurs(ins.rflagsWritten | ins.rflagsCleared | ins.rflagsSet |
+        (KEEPS_UNDEFINED_FLAGS.has(mnemonic) ? 0 : ins.rflagsUndefined));
       if (!immediate) { facts.flagsRead = flagsRead; facts.flagsWritten = flagsWritten; }
     }
     return new DecodedInsn(
