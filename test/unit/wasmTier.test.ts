@@ -1,6 +1,7 @@
-// The experimental wasm tier (KSW_WASM=1; simulator/cpu/wasm/): a guest C
-// program of hot integer loops (wasmTier/loops.c, gcc -O2) runs with the
-// tier on to the host's output, with its loops really in wasm; and stopped
+// The experimental wasm tier (KSW_WASM=1; simulator/cpu/wasm/): guest C
+// programs of hot integer loops (wasmTier/loops.c and programs/hotintops.c,
+// gcc -O2) run with the tier on to the host's output, with their loops
+// really in wasm; and stopped
 // after any number of instructions, its machine state — every register,
 // RIP, RFLAGS, the instruction count — is the JS tier's exactly (a budget
 // that ends inside a wasm loop, a side exit, the fault at the page's end).
@@ -18,24 +19,40 @@ import { WASM_TIER_DEFAULT, wasmTierFromEnv } from '../../simulator/memory/wasmB
 import { skipUnless } from '../tools';
 
 const skip = skipUnless('musl-gcc');
-const SOURCE = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'wasmTier', 'loops.c');
-let exe = '';
-let native = '';
+const ROOT = path.join(__dirname, '..', '..', '..');
+
+/**
+ * The guest programs: loops.c (moves, arithmetic, shifts by an immediate, imul, loads and stores of every
+ * width, a fault at a page's end) and test/programs/hotintops.c (one-operand mul/imul, div/idiv with #DE
+ * under a SIGFPE handler, shifts and rotates by CL, shld/shrd, bit tests and scans, bswap, xchg) with
+ * fewer rounds than the programs test gives it — still enough for each loop to turn hot (a self-looping
+ * block runs up to 8192 instructions per entry, and a trace, which the tier translates, comes after 8
+ * entries); `blocks`: how many loops must go to wasm at least.
+ */
+const PROGRAMS = [
+  { name: 'loops', source: path.join(ROOT, 'test', 'unit', 'wasmTier', 'loops.c'), args: [] as string[], blocks: 8, stops: 24 },
+  { name: 'hotintops', source: path.join(ROOT, 'test', 'programs', 'hotintops.c'), args: ['2800'], blocks: 55, stops: 20 },
+];
+const built = new Map<string, { exe: string; native: string }>();
 
 before(() => {
   if (skip) return;
-  exe = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-wasm-')), 'loops');
-  // (no vectorising: the loops are to be integer code)
-  const cc = spawnSync(process.env.MUSL_GCC || 'musl-gcc', ['-static', '-O2', '-fno-tree-vectorize', '-o', exe, SOURCE], { encoding: 'utf8' });
-  assert.equal(cc.status, 0, cc.stderr);
-  native = spawnSync(exe, [], { encoding: 'utf8' }).stdout;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-wasm-'));
+  for (const p of PROGRAMS) {
+    const exe = path.join(dir, p.name);
+    // (no vectorising: the loops are to be integer code)
+    const cc = spawnSync(process.env.MUSL_GCC || 'musl-gcc', ['-static', '-O2', '-fno-tree-vectorize', '-o', exe, p.source], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    built.set(p.name, { exe, native: spawnSync(exe, p.args, { encoding: 'utf8' }).stdout });
+  }
 });
 
 interface State { insns: number; regs: string; rflags: number; exitCode?: number }
 
-function run(wasmTier: boolean, maxInstructions?: number): { out: string; state: State } {
+function run(name: string, args: string[], wasmTier: boolean, maxInstructions?: number): { out: string; state: State } {
+  const exe = built.get(name)!.exe;
   const chunks: Uint8Array[] = [];
-  const p = new UserProcess(ElfFile.parse(fs.readFileSync(exe)), [exe], exe, {
+  const p = new UserProcess(ElfFile.parse(fs.readFileSync(exe)), [exe, ...args], exe, {
     wasmTier, maxInstructions, stdout: (b) => chunks.push(Uint8Array.from(b)), stderr: () => undefined,
   });
   const r = p.run();
@@ -43,23 +60,25 @@ function run(wasmTier: boolean, maxInstructions?: number): { out: string; state:
   return { out: Buffer.concat(chunks).toString('utf8'), state: { insns: r.insns, regs, rflags: p.cpu.getRflags(), exitCode: r.exitCode } };
 }
 
-test('hot integer loops run in wasm and print what they print on the host', { skip }, () => {
-  const before = wasmTierStats.compiled;
-  const { out, state } = run(true);
-  assert.equal(out, native);
-  assert.equal(state.exitCode, 0);
-  assert.ok(wasmTierStats.compiled - before >= 8, `only ${wasmTierStats.compiled - before} blocks went to wasm`);
-});
+for (const { name, args, blocks, stops } of PROGRAMS) {
+  test(`${name}: hot loops run in wasm and print what they print on the host`, { skip }, () => {
+    const before = wasmTierStats.compiled;
+    const { out, state } = run(name, args, true);
+    assert.equal(out, built.get(name)!.native);
+    assert.equal(state.exitCode, 0);
+    assert.ok(wasmTierStats.compiled - before >= blocks, `only ${wasmTierStats.compiled - before} blocks went to wasm`);
+  });
 
-test('stopped after any instruction count, the machine state is the JS tier\'s', { skip }, () => {
-  const total = run(false).state.insns;
-  // spread over the whole run (every loop, the fault), off any round number
-  const stops = Array.from({ length: 24 }, (_, i) => Math.floor((total * (i + 0.5)) / 24) + ((i * 7919) % 97));
-  for (const n of stops) {
-    const js = run(false, n).state, wasm = run(true, n).state;
-    assert.deepEqual(wasm, js, `after ${n} of ${total} instructions`);
-  }
-});
+  test(`${name}: stopped after any instruction count, the machine state is the JS tier's`, { skip }, () => {
+    const total = run(name, args, false).state.insns;
+    // spread over the whole run (every loop, the faults), off any round number
+    const at = Array.from({ length: stops }, (_, i) => Math.floor((total * (i + 0.5)) / stops) + ((i * 7919) % 97));
+    for (const n of at) {
+      const js = run(name, args, false, n).state, wasm = run(name, args, true, n).state;
+      assert.deepEqual(wasm, js, `after ${n} of ${total} instructions`);
+    }
+  });
+}
 
 test('KSW_WASM: 0 turns the tier off, 1, stats and why on; unset or empty is the default', () => {
   assert.equal(wasmTierFromEnv('0'), false);

@@ -15,11 +15,12 @@ export interface WasmLayout {
 }
 
 /** Imported functions, by index (tier.ts supplies them). */
-export const enum Import { Load = 0, Store = 1, TrapAt = 2 }
+export const enum Import { Load = 0, Store = 1, TrapAt = 2, Divide = 3 }
 export const IMPORT_TYPES: FuncType[] = [
   { params: [I32, I32, I32, I32, I32], results: [I32] }, // load(size, lo, hi, ipLo, ipHi) → value (8 bytes: high half in W[0])
   { params: [I32, I32, I32, I32, I32, I32, I32], results: [] }, // store(size, lo, hi, vlo, vhi, ipLo, ipHi)
   { params: [I32, I32], results: [] }, // trapAt(ipLo, ipHi): C.trapInsn = the store that trapped
+  { params: [I32, I32, I32, I32, I32, I32], results: [] }, // divide(signed, size, lo, hi, ipLo, ipHi): div/idiv on R's rAX/rDX
 ];
 
 /** TrapBit.FAULT: an accessor called on a TLB miss faulted. */

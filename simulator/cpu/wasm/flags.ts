@@ -10,19 +10,34 @@ import { ConditionCode } from 'iced-x86';
 import { I32, I64, Op } from './encoder';
 import { Unsupported, WasmCode } from './context';
 
-export const enum Kind { Add, Adc, Sub, Sbb, Logic, Inc, Dec, Neg, Shl, Shr, Sar, Rol, Ror, Imul }
+export const enum Kind {
+  Add, Adc, Sub, Sbb, Logic, Inc, Dec, Neg, Shl, Shr, Sar, Rol, Ror, Imul,
+  /** shld/shrd: as shl/shr, OF = the sign changed */
+  Shld, Shrd,
+  /** one-operand mul/imul (CF = OF = r, 0 or 1) and bt/bts/btr/btc (CF = r) */
+  Overflow, BitTest,
+  /** bsf/bsr (ZF: r, the source, is 0), tzcnt/lzcnt (CF: the source a is 0; ZF: the count r is 0), popcnt */
+  BitScan, ZeroCount, Popcnt,
+}
 export const CF = 0, PF = 1, AF = 2, ZF = 3, SF = 4, OF = 5;
 const ALL6 = 0x3f;
 
 /** Which of the six flags each kind writes (bit f = FlagSlot f). */
 function writes(k: Kind): number {
   if (k === Kind.Inc || k === Kind.Dec) return ALL6 & ~(1 << CF);
-  if (k === Kind.Rol || k === Kind.Ror || k === Kind.Imul) return (1 << CF) | (1 << OF);
+  if (k === Kind.Rol || k === Kind.Ror || k === Kind.Imul || k === Kind.Overflow) return (1 << CF) | (1 << OF);
+  if (k === Kind.BitTest) return 1 << CF;
+  if (k === Kind.BitScan) return 1 << ZF;
+  if (k === Kind.ZeroCount) return (1 << CF) | (1 << ZF);
   return ALL6;
 }
 
-/** A flag-writing instruction's locals: inputs a, b (and carry c), result r, shift count n. */
-export interface Producer { kind: Kind; w: number; a: number; b: number; r: number; c: number; n: number }
+/**
+ * A flag-writing instruction's locals: inputs a, b (and carry c), result r, shift count n — or, for
+ * a count in CL, the local `cnt` (the masked count) and six i32 locals from `saved` on: the flags
+ * before the instruction, which a count of 0 leaves as they were (−1 when the count is constant).
+ */
+export interface Producer { kind: Kind; w: number; a: number; b: number; r: number; c: number; n: number; cnt: number; saved: number }
 
 export class FlagCode extends WasmCode {
   readonly producers: (Producer | null)[] = this.insns.map(() => null);
@@ -68,12 +83,37 @@ export class FlagCode extends WasmCode {
 
   /** Push flag f as producer p leaves it (as the JS emitters compute it). */
   private formula(p: Producer, f: number): void {
+    if (p.cnt < 0) { this.formulaOf(p, f); return; }
+    // a count of 0 changed no flag: the flags saved before it (saveFlags)
+    this.c.get(p.cnt).op(Op.I64Eqz);
+    this.open(Op.If, I32);
+    this.c.get(p.saved + f);
+    this.c.op(Op.Else);
+    this.formulaOf(p, f);
+    this.end();
+  }
+
+  /** Push bit `w·8 − n` (left: the last one a left shift moved out) or `n − 1` (right) of p's input a. */
+  private countBit(p: Producer, left: boolean): void {
+    if (p.cnt < 0) { this.bit(p.a, left ? p.w * 8 - p.n : p.n - 1); return; }
+    const c = this.c;
+    c.get(p.a);
+    if (left) c.i64(p.w * 8, 0).get(p.cnt).op(Op.I64Sub);
+    else c.get(p.cnt).i64(1, 0).op(Op.I64Sub);
+    c.op(Op.I64ShrU).op(Op.I32WrapI64).i32(1).op(Op.I32And);
+  }
+
+  private formulaOf(p: Producer, f: number): void {
     const c = this.c;
     const { kind, w, a, b, r } = p;
+    if (kind === Kind.Overflow || kind === Kind.BitTest) { c.get(r).op(Op.I32WrapI64); return; }
     switch (f) {
       case ZF: c.get(r).op(Op.I64Eqz); return;
       case SF: this.signBit(r, w); return;
-      case PF: c.get(r).op(Op.I32WrapI64).i32(255).op(Op.I32And); return;
+      case PF:
+        if (kind === Kind.Popcnt) c.i32(1); // (as helpers/arith.ts bitScan: PF's byte 1, PF = 0)
+        else c.get(r).op(Op.I32WrapI64).i32(255).op(Op.I32And);
+        return;
       case AF:
         if (kind === Kind.Add || kind === Kind.Adc || kind === Kind.Sub || kind === Kind.Sbb) {
           c.get(a).get(b).op(Op.I64Xor).get(r).op(Op.I64Xor).i64(4, 0).op(Op.I64ShrU).op(Op.I32WrapI64).i32(1).op(Op.I32And);
@@ -89,8 +129,9 @@ export class FlagCode extends WasmCode {
           case Kind.Adc: c.get(r).get(a).op(Op.I64LeU).get(r).get(a).op(Op.I64LtU).get(p.c).op(Op.I32WrapI64).op(Op.Select); return;
           case Kind.Sbb: c.get(a).get(b).op(Op.I64LeU).get(a).get(b).op(Op.I64LtU).get(p.c).op(Op.I32WrapI64).op(Op.Select); return;
           case Kind.Neg: c.get(a).op(Op.I64Eqz).op(Op.I32Eqz); return;
-          case Kind.Shl: this.bit(a, w * 8 - p.n); return;
-          case Kind.Shr: case Kind.Sar: this.bit(a, p.n - 1); return;
+          case Kind.Shl: case Kind.Shld: this.countBit(p, true); return;
+          case Kind.Shr: case Kind.Sar: case Kind.Shrd: this.countBit(p, false); return;
+          case Kind.ZeroCount: c.get(a).op(Op.I64Eqz); return;
           case Kind.Rol: this.bit(r, 0); return;
           case Kind.Ror: this.signBit(r, w); return;
           case Kind.Imul: this.imulOverflow(p); return;
@@ -104,7 +145,8 @@ export class FlagCode extends WasmCode {
             c.get(a).get(b).op(Op.I64Xor).get(a).get(r).op(Op.I64Xor).op(Op.I64And).set(this.t); this.signBit(this.t, w); return;
           case Kind.Inc: this.isMin(r, w); return;
           case Kind.Dec: case Kind.Neg: this.isMin(a, w); return;
-          case Kind.Shl: this.signBit(r, w); this.bit(a, w * 8 - p.n); c.op(Op.I32Xor); return;
+          case Kind.Shl: this.signBit(r, w); this.countBit(p, true); c.op(Op.I32Xor); return;
+          case Kind.Shld: case Kind.Shrd: this.signBit(r, w); this.signBit(a, w); c.op(Op.I32Xor); return;
           case Kind.Shr: this.signBit(a, w); return;
           case Kind.Rol: this.signBit(r, w); this.bit(r, 0); c.op(Op.I32Xor); return;
           case Kind.Ror: this.signBit(r, w); this.bit(r, w * 8 - 2); c.op(Op.I32Xor); return;
@@ -181,7 +223,31 @@ export class FlagCode extends WasmCode {
 
   /** New locals for an instruction's flag inputs and result. */
   producer(kind: Kind, w: number, n = 0): Producer {
-    return { kind, w, a: this.local(I64), b: this.local(I64), r: this.local(I64), c: kind === Kind.Adc || kind === Kind.Sbb ? this.local(I64) : -1, n };
+    return {
+      kind, w, a: this.local(I64), b: this.local(I64), r: this.local(I64), c: kind === Kind.Adc || kind === Kind.Sbb ? this.local(I64) : -1,
+      n, cnt: -1, saved: -1,
+    };
+  }
+
+  /**
+   * A producer whose count is in a register (shifts by CL): its masked count goes to the local
+   * `cnt`, and saveFlags keeps the flags before it in `saved` for a count of 0.
+   */
+  countedProducer(kind: Kind, w: number): Producer {
+    const p = this.producer(kind, w);
+    p.cnt = this.local(I64);
+    p.saved = this.local(I32);
+    for (let f = 1; f < 6; f++) this.local(I32);
+    return p;
+  }
+
+  /** Save the flags before position j into p.saved when p's count (in p.cnt) is 0; before producers[j] = p. */
+  saveFlags(p: Producer, j: number): void {
+    const c = this.c;
+    c.get(p.cnt).op(Op.I64Eqz);
+    this.open(Op.If);
+    for (let f = 0; f < 6; f++) if ((writes(p.kind) >> f) & 1) { this.flag(f, j); c.set(p.saved + f); }
+    this.end();
   }
 
   /**

@@ -91,8 +91,8 @@ export class MemoryCode extends FlagCode {
     if (w > 1) c.get(this.o).i32(4096 - w).op(Op.I32LeU).op(Op.I32And);
   }
 
-  /** Leave at instruction k because the accessor called on a miss faulted (blockFault set RIP). */
-  private faultCheck(): void {
+  /** Leave at instruction k because the import just called faulted (blockFault set RIP). */
+  faultCheck(): void {
     const c = this.c;
     c.i32(0).mem(Op.I32Load, this.L.T).i32(FAULT_BIT).op(Op.I32And);
     this.open(Op.If);

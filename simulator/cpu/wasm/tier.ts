@@ -12,6 +12,7 @@ import type { Memory } from '../../memory/memory';
 import { instantiateWasmWith } from '../wasmInstance';
 import { translateLoop, WasmLayout } from './translate';
 import { PendingSlot, settleFlags } from '../lazyFlags';
+import { div1, idiv1 } from '../helpers/arith';
 
 /** What the tier needs of its CPU: the fault report and the trapping store's address. */
 export interface WasmTierCpu {
@@ -63,7 +64,15 @@ export class WasmTier {
       }
     };
     const trapAt = (ipLo: number, ipHi: number): void => { C.trapInsnLo = ipLo; C.trapInsnHi = ipHi; };
-    this.imports = { e: { m: mem.wasm!.memory, f0: load, f1: store, f2: trapAt } };
+    // div/idiv beyond the inline case (ops/muldiv.ts): the JS tier's helper on R's rAX/rDX, #DE reported as a fault
+    const divide = (signed: number, size: number, lo: number, hi: number, ipLo: number, ipHi: number): void => {
+      try {
+        if (signed) idiv1(R, size, lo, hi); else div1(R, size, lo, hi);
+      } catch (err) {
+        C.blockFault(err, ipLo, ipHi);
+      }
+    };
+    this.imports = { e: { m: mem.wasm!.memory, f0: load, f1: store, f2: trapAt, f3: divide } };
   }
 
   /**

@@ -2,8 +2,14 @@
 // translations by mnemonic (control transfers are control.ts's).
 
 import { integerOps } from './integer';
+import { mulDivOps } from './muldiv';
+import { shiftCountOps } from './shiftCount';
+import { bitOps } from './bits';
 import type { WasmOpTable } from './table';
 
 export const WASM_OPS: WasmOpTable = {
   ...integerOps,
+  ...mulDivOps,
+  ...shiftCountOps,
+  ...bitOps,
 };

@@ -3,12 +3,14 @@
 // the rAX sign extensions, cmovcc and setcc.
 
 import { Mnemonic } from 'iced-x86';
-import { Insn, Operand, OpKind } from '../../decode';
+import { Insn, OpKind } from '../../decode';
 import { Op } from '../encoder';
 import { Unsupported } from '../context';
 import { Kind, CF } from '../flags';
 import type { MemoryCode } from '../memoryOps';
-import { each, WasmOpTable } from './table';
+import { each, RAX, WasmOpTable } from './table';
+import { imul1 } from './muldiv';
+import { shiftByCl } from './shiftCount';
 
 function mov(t: MemoryCode, d: Insn): void {
   const [dst, src] = d.ops, w = d.opSize;
@@ -57,12 +59,12 @@ function not(t: MemoryCode, d: Insn): void {
   t.readDst(d.ops[0], w); t.c.i64(-1, -1).op(Op.I64Xor); t.mask(w); t.writeDst(d.ops[0], w);
 }
 
-/** Shifts and rotates of a 32/64-bit register by an immediate (by cl: not yet). */
+/** Shifts and rotates of a 32/64-bit register by an immediate (by CL: shiftCount.ts). */
 function shift(t: MemoryCode, d: Insn, j: number): void {
   const c = t.c, ops = d.ops, w = d.opSize;
   if (ops[0].kind !== OpKind.Reg || (w !== 4 && w !== 8)) throw new Unsupported();
   const count = ops.length < 2 ? 1 : ops[1].kind === OpKind.Imm ? ops[1].lo & 255 : -1;
-  if (count < 0) throw new Unsupported();
+  if (count < 0) { shiftByCl(t, d, j); return; }
   const n = count & (w * 8 - 1);
   if (n === 0) { t.read(ops[0], w); t.writeReg(ops[0]); return; } // no flags; a 32-bit write still zero-extends
   const m = d.mnemonic;
@@ -82,7 +84,8 @@ function shift(t: MemoryCode, d: Insn, j: number): void {
 
 function imul(t: MemoryCode, d: Insn, j: number): void {
   const c = t.c, ops = d.ops, w = d.opSize;
-  if (ops.length < 2 || ops[0].kind !== OpKind.Reg || (w !== 4 && w !== 8)) throw new Unsupported();
+  if (ops.length === 1) { imul1(t, d, j); return; } // (RDX:RAX, muldiv.ts)
+  if (ops[0].kind !== OpKind.Reg || (w !== 4 && w !== 8)) throw new Unsupported();
   const [s1, s2] = ops.length === 3 ? [ops[1], ops[2]] : [ops[0], ops[1]];
   const p = t.producer(Kind.Imul, w);
   t.read(s1, w); if (w === 4) t.signExtend(4);
@@ -93,11 +96,6 @@ function imul(t: MemoryCode, d: Insn, j: number): void {
   c.set(p.r);
   t.producers[j] = p;
   c.get(p.r); t.writeReg(ops[0]);
-}
-
-/** rAX (RAX, EAX, AX or AL) — or another register — as an operand of width w. */
-function RAX(w: number, reg = 0): Operand {
-  return { kind: OpKind.Reg, reg, size: w, high8: false };
 }
 
 export const integerOps: WasmOpTable = {

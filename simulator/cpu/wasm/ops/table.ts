@@ -4,7 +4,7 @@
 // the family does not cover — the block then stays JS.
 
 import type { Mnemonic } from 'iced-x86';
-import type { Insn } from '../../decode';
+import { Insn, Operand, OpKind } from '../../decode';
 import type { MemoryCode } from '../memoryOps';
 
 export type WasmOp = (t: MemoryCode, d: Insn, j: number) => void;
@@ -15,4 +15,9 @@ export function each(mnemonics: Mnemonic[], op: WasmOp): WasmOpTable {
   const table: WasmOpTable = {};
   for (const m of mnemonics) table[m] = op;
   return table;
+}
+
+/** rAX (RAX, EAX, AX or AL) — or another register — as an operand of width w. */
+export function RAX(w: number, reg = 0): Operand {
+  return { kind: OpKind.Reg, reg, size: w, high8: false };
 }
