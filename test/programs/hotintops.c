@@ -156,7 +156,8 @@ static void divideErrors(long rounds) {
 #define OF32 ((n & 31) <= 1 ? 31u : 15u)
 #define SHIFT(INSN, X, Y, MASK) EACH({ r = a; MIX(FLAGS(INSN, r, X, Y, n) & (MASK)); MIX(r); })
 
-/* Shifts and rotates by CL (counts 0–127: masked counts of 0 leave every flag as the compare set it). */
+/* Shifts and rotates by CL (counts 0–127: masked counts of 0 leave every flag as the compare set it),
+ * shld/shrd, narrow shifts by an immediate. */
 static void shiftsByCl(long rounds) {
   SHIFT("shlq %%cl, %[r]", a, y, OF64)
   SHIFT("shrq %%cl, %[r]", y, a, OF64)
@@ -175,6 +176,11 @@ static void shiftsByCl(long rounds) {
   SHIFT("shrdl %%cl, %k[x], %k[r]", y, a, OF32)
   SHIFT("shldq $13, %[y], %[r]", a, y, 15)
   SHIFT("shrdl $1, %k[x], %k[r]", y, a, 31)
+  /* 16- and 8-bit shifts by an immediate (the upper bits of the register stay) */
+  SHIFT("shlw $3, %w[r]", a, y, 15)
+  SHIFT("shrw $15, %w[r]", y, a, 15)
+  SHIFT("sarb $1, %b[r]", a, y, 31)
+  SHIFT("shlb $1, %b[r]", y, a, 31)
   /* C's own: shifts by a variable, a rotate, a 128-bit shift */
   EACH({ MIX(a << (n & 63)); MIX(a >> (n & 63)); MIX((uint64_t)((int64_t)a >> (n & 63))); })
   EACH({ MIX((uint32_t)a << (n & 31)); MIX((uint32_t)a >> (n & 31)); MIX((uint32_t)((int32_t)a >> (n & 31))); })

@@ -59,21 +59,25 @@ function not(t: MemoryCode, d: Insn): void {
   t.readDst(d.ops[0], w); t.c.i64(-1, -1).op(Op.I64Xor); t.mask(w); t.writeDst(d.ops[0], w);
 }
 
-/** Shifts and rotates of a 32/64-bit register by an immediate (by CL: shiftCount.ts). */
+/**
+ * Shifts and rotates of a register by an immediate: 32/64 bits, and 8/16-bit shifts by less than the
+ * width (the count is masked to 5 bits there: larger ones and narrow rotates stay JS). By CL: shiftCount.ts.
+ */
 function shift(t: MemoryCode, d: Insn, j: number): void {
   const c = t.c, ops = d.ops, w = d.opSize;
-  if (ops[0].kind !== OpKind.Reg || (w !== 4 && w !== 8)) throw new Unsupported();
+  if (ops[0].kind !== OpKind.Reg) throw new Unsupported();
   const count = ops.length < 2 ? 1 : ops[1].kind === OpKind.Imm ? ops[1].lo & 255 : -1;
   if (count < 0) { shiftByCl(t, d, j); return; }
-  const n = count & (w * 8 - 1);
-  if (n === 0) { t.read(ops[0], w); t.writeReg(ops[0]); return; } // no flags; a 32-bit write still zero-extends
+  const n = count & (w === 8 ? 63 : 31);
   const m = d.mnemonic;
   const kind = m === Mnemonic.Shl || m === Mnemonic.Sal ? Kind.Shl : m === Mnemonic.Shr ? Kind.Shr : m === Mnemonic.Sar ? Kind.Sar : m === Mnemonic.Rol ? Kind.Rol : Kind.Ror;
+  if (w < 4 && (n >= w * 8 || kind === Kind.Rol || kind === Kind.Ror)) throw new Unsupported();
+  if (n === 0) { t.read(ops[0], w); t.writeReg(ops[0]); return; } // no flags; a 32-bit write still zero-extends
   const p = t.producer(kind, w, n);
   t.read(ops[0], w); c.set(p.a);
   if (kind === Kind.Rol || kind === Kind.Ror) {
     if (w === 8) c.get(p.a).i64(n, 0).op(kind === Kind.Rol ? Op.I64Rotl : Op.I64Rotr);
-    else c.get(p.a).op(Op.I32WrapI64).i32(n).op(kind === Kind.Rol ? 0x77 : 0x78, Op.I64ExtendI32U); // i32.rotl / rotr
+    else c.get(p.a).op(Op.I32WrapI64).i32(n).op(kind === Kind.Rol ? Op.I32Rotl : Op.I32Rotr, Op.I64ExtendI32U);
   } else if (kind === Kind.Sar) {
     c.get(p.a); t.signExtend(w); c.i64(n, 0).op(Op.I64ShrS);
   } else c.get(p.a).i64(n, 0).op(kind === Kind.Shl ? Op.I64Shl : Op.I64ShrU);
