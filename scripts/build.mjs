@@ -36,9 +36,13 @@ await esbuild.build({
 // The command-line bundles are loaded by every `ksw` start: whitespace and
 // comments stripped, V8 reads and parses 40 % less (names are kept, so
 // messages and stack traces read the same; the source maps map back).
+/** The file beside the ksw bundle that holds iced-x86 (icedApartNamespace). */
+const ICED_APART = 'iced-x86';
 const bundles = [
   // self-wrapped (simulator/cli/codeCache.ts SELF_WRAPPED_HEAD/TAIL): bin/ksw compiles its text as it is
-  { in: 'simulator/cli/main.ts', out: 'ksw', compact: true, selfWrapped: true },
+  { in: 'simulator/cli/main.ts', out: 'ksw', compact: true, selfWrapped: true, icedApart: true },
+  // what the ksw bundle requires on its first use of iced-x86 (icedApartNamespace)
+  { in: 'node_modules/iced-x86/iced_x86.js', out: ICED_APART, compact: true },
   // bin/ksw: loads dist/ksw.js through the V8 code cache (simulator/cli/codeCache.ts)
   { in: 'simulator/cli/launch.ts', out: 'launch', compact: true },
   // `ksw hunt`'s worker threads load this file from beside dist/ksw.js
@@ -107,7 +111,7 @@ Object.defineProperty(module.exports, '__wasm', { enumerable: true, get() { retu
  * module per package that re-exports it, so each is copied once.
  */
 const SHARED_NAMESPACE = 'shared-namespace';
-const sharedNamespaces = {
+const sharedNamespaces = (opts) => ({
   name: 'shared-namespaces',
   setup(build) {
     build.onResolve({ filter: /^(node:[a-z_]+|iced-x86)$/ }, (args) => {
@@ -116,9 +120,44 @@ const sharedNamespaces = {
       return { path: args.path, namespace: SHARED_NAMESPACE };
     });
     build.onLoad({ filter: /.*/, namespace: SHARED_NAMESPACE }, (args) =>
-      ({ contents: `export * from ${JSON.stringify(args.path)};`, loader: 'js', resolveDir: root }));
+      (args.path === 'iced-x86' && opts.icedApart ? { contents: icedApartNamespace(), loader: 'js', resolveDir: root }
+        : { contents: `export * from ${JSON.stringify(args.path)};`, loader: 'js', resolveDir: root }));
   },
-};
+});
+
+/**
+ * In the ksw bundle, iced-x86 (half the bundle's bytes: its JS glue, its
+ * classes and the 9,900-name Code enum) lives apart, in dist/iced-x86.js,
+ * required on the first read of one of its exports. A run whose blocks all
+ * come from the block cache (simulator/cli/blockCache.ts) decodes nothing,
+ * so bin/ksw reads, hashes and holds as a string ~480 kB less at every start;
+ * a run that decodes loads it then (its wasm starts on first use all the
+ * same: icedLazyWasm). The enums the bundle's own tables read as it loads
+ * (module-level `new Set([Mnemonic.Shl, …])` and the like) stay in the bundle,
+ * each made on its first read; test/unit/codeCache.test.ts runs bin/ksw
+ * without dist/iced-x86.js on a program whose blocks are all in the cache,
+ * so a new module-level read of another export fails there.
+ */
+const ICED_INLINE_ENUMS = ['Mnemonic', 'ConditionCode', 'Register', 'MemorySize'];
+function icedApartNamespace() {
+  const text = readFileSync(join(root, 'node_modules/iced-x86/iced_x86.js'), 'utf8').replace(/\r\n/g, '\n');
+  const names = [...text.matchAll(/^module\.exports\.(\w+) = /gm)].map((m) => m[1]).filter((n) => !n.startsWith('__wbg'));
+  const enums = new Map([...text.matchAll(/^module\.exports\.(\w+) = (Object\.freeze\(\{[\s\S]*?\}\));$/gm)].map((m) => [m[1], m[2]]));
+  if (!names.includes('Decoder') || ICED_INLINE_ENUMS.some((n) => !enums.has(n))) {
+    throw new Error("iced-x86's exports are not what scripts/build.mjs expects (iced-x86 upgraded?)");
+  }
+  const inline = ICED_INLINE_ENUMS.map((name) => {
+    const key = JSON.stringify(name);
+    return `Object.defineProperty(exports, ${key}, { configurable: true, enumerable: true, get() { const v = ${enums.get(name)}; ` +
+      `Object.defineProperty(exports, ${key}, { value: v, writable: true, enumerable: true }); return v; } });`;
+  });
+  return `// iced-x86, from ${ICED_APART}.js beside this bundle on first use, but for a few enums (scripts/build.mjs)
+let iced;
+const load = () => (iced ??= require(require('node:path').join(__dirname, ${JSON.stringify(ICED_APART + '.js')})));
+for (const name of ${JSON.stringify(names.filter((n) => !ICED_INLINE_ENUMS.includes(n)))}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });
+${inline.join('\n')}
+`;
+}
 
 /**
  * The ksw bundle is its own CommonJS wrapper, so that bin/ksw's launcher
@@ -145,7 +184,7 @@ for (const b of bundles) {
     legalComments: b.compact ? 'none' : undefined,
     logLevel: 'warning',
     write: false,
-    plugins: [icedLazyWasm, sharedNamespaces],
+    plugins: [icedLazyWasm, sharedNamespaces({ icedApart: b.icedApart === true })],
     ...(b.selfWrapped ? { banner: { js: SELF_WRAPPED_HEAD }, footer: { js: SELF_WRAPPED_TAIL } } : {}),
   });
   // Write each output to a temporary name and rename it into place, so a

@@ -31,7 +31,7 @@ function run(cmd, args, opts = {}) {
 if (!noBuild) run(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 const files = run(process.execPath, [vsce, 'ls', ...common]).split('\n').map((l) => l.trim()).filter(Boolean);
 const required = [
-  'package.json', 'dist/extension.js', 'dist/adapter.js', 'dist/ksw.js', 'dist/huntWorker.js', 'dist/iced_x86_bg.wasm',
+  'package.json', 'dist/extension.js', 'dist/adapter.js', 'dist/ksw.js', 'dist/iced-x86.js', 'dist/huntWorker.js', 'dist/iced_x86_bg.wasm',
   'syntaxes/ksw.tmLanguage.json', 'syntaxes/kstackwatch-log.tmLanguage.json', 'syntaxes/ksw.language-configuration.json',
   'simulator/sdk/include/linux/module.h', 'extension/media/watch.svg', 'docs/guide.md',
 ];

@@ -62,6 +62,14 @@ export interface Insn {
 
 const R = iced.Register;
 
+/**
+ * iced's Code.INVALID. Read from iced.Code, the first decode of a run would
+ * build that whole enum object (the bundles make iced's enums on first read,
+ * scripts/build.mjs): ~9,900 names both ways, ~10 ms of a new program's
+ * start. A unit test (test/unit/decodeFacts.test.ts) checks the value.
+ */
+export const CODE_INVALID = 0 as iced.Code;
+
 function icedFlagsToOurs(f: number): number {
   let r = 0;
   if (f & iced.RflagsBits.CF) r |= FlagBit.CF;
@@ -269,7 +277,7 @@ export class InsnDecoder {
       const ins = (this.instruction ??= new iced.Instruction());
       decoder.decodeOut(ins);
       const code = ins.code; // (iced's isInvalid is code === INVALID)
-      if (code === iced.Code.INVALID) {
+      if (code === CODE_INVALID) {
         const hexBytes = Array.from(bytes.subarray(0, Math.min(bytes.length, 8)), (b) => b.toString(16).padStart(2, '0')).join(' ');
         return { invalid: decoder.lastError === iced.DecoderError.NoMoreBytes ? `(truncated) ${hexBytes}` : `(bad) ${hexBytes}` };
       }

@@ -108,6 +108,23 @@ test('dist/ksw.js is self-wrapped, so bin/ksw compiles its text as it is', { ski
   assert.ok(text.includes(`\n${SELF_WRAPPED_TAIL}\n//# sourceMappingURL=ksw.js.map`), 'ends with the tail');
 });
 
+test('bin/ksw: a run whose blocks all come from the block cache never loads dist/iced-x86.js', { skip: skipUnless('musl-gcc') }, () => {
+  const dir = path.join(tmp, 'apart'), dist = path.join(dir, 'dist'), exe = path.join(dir, 'hello');
+  fs.mkdirSync(dist, { recursive: true });
+  for (const f of ['launch.js', 'ksw.js', 'iced-x86.js', 'iced_x86_bg.wasm']) fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dist, f));
+  fs.writeFileSync(path.join(dir, 'hello.c'), '#include <stdio.h>\nint main(void) { printf("apart %d\\n", 42); return 0; }\n');
+  const cc = spawnSync('musl-gcc', ['-static', '-O2', '-o', exe, path.join(dir, 'hello.c')], { encoding: 'utf8' });
+  assert.equal(cc.status, 0, cc.stderr);
+  const env = { PATH: process.env.PATH, XDG_CACHE_HOME: path.join(dir, 'xdg') };
+  const run = () => spawnSync(process.execPath, [path.join(dist, 'launch.js'), 'exec', exe], { encoding: 'utf8', env });
+  const expected = { status: 0, stdout: 'apart 42\n', stderr: '' };
+  for (const r of [run(), run()]) assert.deepEqual({ status: r.status, stdout: r.stdout, stderr: r.stderr }, expected); // decodes, then stores V8's code cache too
+  fs.rmSync(path.join(dist, 'iced-x86.js'));
+  fs.rmSync(path.join(dist, 'iced_x86_bg.wasm'));
+  const warm = run();
+  assert.deepEqual({ status: warm.status, stdout: warm.stdout, stderr: warm.stderr }, expected);
+});
+
 test('a damaged entry is ignored and rewritten', () => {
   const dir = path.join(tmp, 'damaged'), cache = path.join(dir, 'cache');
   const bundle = writeBundle(path.join(dir, 'dist'), 'hello');

@@ -12,7 +12,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Insn, InsnDecoder, isInvalid } from '../../simulator/cpu/decode';
+import * as iced from 'iced-x86';
+import { CODE_INVALID, Insn, InsnDecoder, isInvalid } from '../../simulator/cpu/decode';
 import { ElfFile } from '../../simulator/elf/elfFile';
 import { skipUnless } from '../tools';
 
@@ -48,6 +49,10 @@ function* pseudoRandomBytes(count: number, seed: number): Generator<[Uint8Array,
     yield [b, next() & ~0xf];
   }
 }
+
+test('CODE_INVALID is iced\'s Code.INVALID (decode.ts compares with it so as not to build the Code enum)', () => {
+  assert.equal(CODE_INVALID, iced.Code.INVALID);
+});
 
 test('pseudo-random bytes decode alike with a warm and a fresh decoder', () => {
   assert.ok(compareWarmAndFresh(pseudoRandomBytes(3000, 0x2545f491)) === 3000);
