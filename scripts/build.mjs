@@ -119,11 +119,14 @@ const sharedNamespaces = (opts) => ({
       if (args.namespace === SHARED_NAMESPACE || args.kind !== 'import-statement') return undefined;
       return { path: args.path, namespace: SHARED_NAMESPACE };
     });
+    // (the ES re-export stays, so importers share one namespace object: a CommonJS module would be copied into each)
+    build.onResolve({ filter: /^iced-x86-apart$/ }, (args) => ({ path: args.path, namespace: ICED_APART_NAMESPACE }));
+    build.onLoad({ filter: /.*/, namespace: ICED_APART_NAMESPACE }, () => ({ contents: icedApartNamespace(), loader: 'js', resolveDir: root }));
     build.onLoad({ filter: /.*/, namespace: SHARED_NAMESPACE }, (args) =>
-      (args.path === 'iced-x86' && opts.icedApart ? { contents: icedApartNamespace(), loader: 'js', resolveDir: root }
-        : { contents: `export * from ${JSON.stringify(args.path)};`, loader: 'js', resolveDir: root }));
+      ({ contents: `export * from ${JSON.stringify(args.path === 'iced-x86' && opts.icedApart ? 'iced-x86-apart' : args.path)};`, loader: 'js', resolveDir: root }));
   },
 });
+const ICED_APART_NAMESPACE = 'iced-apart';
 
 /**
  * In the ksw bundle, iced-x86 (half the bundle's bytes: its JS glue, its

@@ -170,7 +170,8 @@ export class FileBlockStore implements BlockStore {
     const [c, d] = mem.hash(HEADER, size);
     if (h(12) !== c || h(13) !== d) return;
     let at = HEADER;
-    const take = (n: number) => buf.subarray(at, (at += n));
+    // (plain Uint8Arrays: a Buffer's subarray, taken per stored block in unpack, goes through Buffer's constructor)
+    const take = (n: number) => new Uint8Array(mem.bytes.buffer, (at += n) - n, n);
     const sections: Sections = { ints: take(4 * words), tInts: take(4 * tWords), bytes: take(byteCount), tBytes: take(tByteCount), source: take(sourceLength), data: take(dataLength) };
     const ints = int32s(sections.ints); // (little-endian hosts: x86-64, arm64)
     readTranslations(int32s(sections.tInts), sections.tBytes, this.fileTranslations);
