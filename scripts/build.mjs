@@ -42,7 +42,7 @@ const bundles = [
   // self-wrapped (simulator/cli/codeCache.ts SELF_WRAPPED_HEAD/TAIL): bin/ksw compiles its text as it is
   { in: 'simulator/cli/main.ts', out: 'ksw', compact: true, selfWrapped: true, icedApart: true },
   // what the ksw bundle requires on its first use of iced-x86 (icedApartNamespace)
-  { in: 'node_modules/iced-x86/iced_x86.js', out: ICED_APART, compact: true },
+  { in: 'node_modules/iced-x86/iced_x86.js', out: ICED_APART, compact: true, selfWrapped: true },
   // bin/ksw: loads dist/ksw.js through the V8 code cache (simulator/cli/codeCache.ts)
   { in: 'simulator/cli/launch.ts', out: 'launch', compact: true },
   // `ksw hunt`'s worker threads load this file from beside dist/ksw.js
@@ -156,7 +156,8 @@ function icedApartNamespace() {
   });
   return `// iced-x86, from ${ICED_APART}.js beside this bundle on first use, but for a few enums (scripts/build.mjs)
 let iced;
-const load = () => (iced ??= require(require('node:path').join(__dirname, ${JSON.stringify(ICED_APART + '.js')})));
+// (through bin/ksw's code cache when the launcher offers it: simulator/cli/codeCache.ts provideCachedRequire)
+const load = () => (iced ??= (globalThis[Symbol.for('kstackwatch-studio.requireCached')] ?? require)(require('node:path').join(__dirname, ${JSON.stringify(ICED_APART + '.js')})));
 for (const name of ${JSON.stringify(names.filter((n) => !ICED_INLINE_ENUMS.includes(n)))}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });
 ${inline.join('\n')}
 `;
@@ -170,7 +171,7 @@ ${inline.join('\n')}
  */
 const BUNDLE_ARGS = 'globalThis[Symbol.for("kstackwatch-studio.bundleArgs")]';
 const SELF_WRAPPED_HEAD = '(function (exports, require, module, __filename, __dirname) {';
-const SELF_WRAPPED_TAIL = `\n}).apply((${BUNDLE_ARGS} ?? arguments)[2].exports, ${BUNDLE_ARGS} ?? arguments);`;
+const SELF_WRAPPED_TAIL = `\n}).apply(...((a = ${BUNDLE_ARGS}) => (delete ${BUNDLE_ARGS}, a ? [a[2].exports, a] : [arguments[2].exports, arguments]))());`;
 
 mkdirSync(join(root, 'dist'), { recursive: true });
 for (const b of bundles) {

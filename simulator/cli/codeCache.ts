@@ -261,14 +261,15 @@ const BUNDLE_IDENTITY = Symbol.for('kstackwatch-studio.bundleIdentity');
  * CommonJS wrapper: SELF_WRAPPED_HEAD, the code, SELF_WRAPPED_TAIL. Loaded
  * by require (`node dist/ksw.js`) the tail calls the function with the
  * module wrapper's own `arguments`; loaded here, with those this file puts
- * under BUNDLE_ARGS for the moment it runs. So the launcher compiles the
+ * under BUNDLE_ARGS, which the tail takes away before the code runs (so a
+ * self-wrapped file the code requires in turn gets its own). So the launcher compiles the
  * file's text as it is: wrapping it in a function as a string made V8 copy
  * the megabyte once more (a cons string flattened), ~300 fresh pages.
  */
 export const SELF_WRAPPED_HEAD = '(function (exports, require, module, __filename, __dirname) {';
 const BUNDLE_ARGS_KEY = Symbol.for('kstackwatch-studio.bundleArgs');
 const BUNDLE_ARGS = 'globalThis[Symbol.for("kstackwatch-studio.bundleArgs")]';
-export const SELF_WRAPPED_TAIL = `\n}).apply((${BUNDLE_ARGS} ?? arguments)[2].exports, ${BUNDLE_ARGS} ?? arguments);`;
+export const SELF_WRAPPED_TAIL = `\n}).apply(...((a = ${BUNDLE_ARGS}) => (delete ${BUNDLE_ARGS}, a ? [a[2].exports, a] : [arguments[2].exports, arguments]))());`;
 
 function isSelfWrapped(source: Buffer): boolean {
   return source.length > SELF_WRAPPED_HEAD.length && source.toString('latin1', 0, SELF_WRAPPED_HEAD.length) === SELF_WRAPPED_HEAD;
@@ -287,6 +288,25 @@ export function bundleIdentity(): BundleIdentity | null {
  * compiled.
  */
 export function runBundleWithCodeCache(bundle: string, opts: CodeCacheOptions, env: NodeJS.ProcessEnv = process.env): CacheOutcome {
+  return loadWithCodeCache(bundle, opts, env, true).outcome;
+}
+
+const CACHED_REQUIRE = Symbol.for('kstackwatch-studio.requireCached');
+
+/**
+ * Let the bundle load the files it requires on first use (dist/iced-x86.js,
+ * scripts/build.mjs) through code cache entries of their own, as the
+ * launcher loads the bundle: a new program's first decode then skips
+ * parsing and compiling iced-x86's half megabyte of JS. The bundle finds
+ * the loader under a global symbol and falls back to require without one
+ * (`node dist/ksw.js`, KSW_NO_CODE_CACHE).
+ */
+export function provideCachedRequire(slot: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (env.KSW_NO_CODE_CACHE || defaultCacheDir(env) === null) return;
+  (globalThis as { [CACHED_REQUIRE]?: (file: string) => unknown })[CACHED_REQUIRE] = (file) => loadWithCodeCache(file, { slot }, env, false).exports;
+}
+
+function loadWithCodeCache(bundle: string, opts: CodeCacheOptions, env: NodeJS.ProcessEnv, isMain: boolean): { outcome: CacheOutcome; exports: unknown } {
   const dir = env.KSW_NO_CODE_CACHE ? null : opts.dir ?? defaultCacheDir(env);
   const entry = dir ? cacheEntryPath(dir, bundle, opts.slot) : null;
   const loaded = entry ? readBundleAndEntry(bundle, entry) : null;
@@ -301,7 +321,7 @@ export function runBundleWithCodeCache(bundle: string, opts: CodeCacheOptions, e
       try { writeEntry(entry, loaded, script.createCachedData()); } catch { /* no cache this time */ }
     });
   }
-  if (dir && loaded) {
+  if (isMain && dir && loaded) {
     const id: BundleIdentity = { bundle, size: loaded.source.length, hash: loaded.sourceHash(), blocksDir: path.join(path.dirname(dir), 'blocks') };
     (globalThis as { [BUNDLE_IDENTITY]?: BundleIdentity })[BUNDLE_IDENTITY] = id;
   }
@@ -320,5 +340,5 @@ export function runBundleWithCodeCache(bundle: string, opts: CodeCacheOptions, e
   } else {
     (script.runInThisContext() as (...a: unknown[]) => void).apply(mod.exports, args);
   }
-  return !entry ? 'disabled' : used ? 'used' : 'written';
+  return { outcome: !entry ? 'disabled' : used ? 'used' : 'written', exports: mod.exports };
 }

@@ -119,6 +119,17 @@ test('bin/ksw: a run whose blocks all come from the block cache never loads dist
   const run = () => spawnSync(process.execPath, [path.join(dist, 'launch.js'), 'exec', exe], { encoding: 'utf8', env });
   const expected = { status: 0, stdout: 'apart 42\n', stderr: '' };
   for (const r of [run(), run()]) assert.deepEqual({ status: r.status, stdout: r.stdout, stderr: r.stderr }, expected); // decodes, then stores V8's code cache too
+  // iced-x86.js through a code cache entry of its own: written by the run that decoded, then used (not written again)
+  const v8Dir = path.join(dir, 'xdg', 'kstackwatch-studio', 'v8'), icedEntry = cacheEntryPath(v8Dir, path.join(dist, 'iced-x86.js'), 'exec');
+  const written = fs.statSync(icedEntry).mtimeMs;
+  const copy = path.join(dir, 'hello-copy');
+  fs.copyFileSync(exe, copy); // a program never run: it decodes
+  const again = spawnSync(process.execPath, [path.join(dist, 'launch.js'), 'exec', copy], { encoding: 'utf8', env });
+  assert.deepEqual({ status: again.status, stdout: again.stdout, stderr: again.stderr }, expected);
+  assert.equal(fs.statSync(icedEntry).mtimeMs, written);
+  // without the caches, the bundle requires iced-x86.js itself (a self-wrapped file required from a self-wrapped bundle)
+  const plain = spawnSync(process.execPath, [path.join(dist, 'launch.js'), 'exec', copy], { encoding: 'utf8', env: { ...env, KSW_NO_CODE_CACHE: '1' } });
+  assert.deepEqual({ status: plain.status, stdout: plain.stdout, stderr: plain.stderr }, expected);
   fs.rmSync(path.join(dist, 'iced-x86.js'));
   fs.rmSync(path.join(dist, 'iced_x86_bg.wasm'));
   const warm = run();
@@ -205,7 +216,10 @@ test('bin/ksw: exec and exec again with the cache made by the first run print th
   const run = () => spawnSync(process.execPath, [path.join(ROOT, 'bin/ksw'), 'exec', exe, 'there'], { encoding: 'utf8', env });
   const runs = [run(), run(), run()];
   for (const r of runs) assert.deepEqual({ status: r.status, stdout: r.stdout, stderr: r.stderr }, { status: 3, stdout: 'hello there 2\n', stderr: '' });
-  const entries = fs.readdirSync(path.join(dir, 'xdg', 'kstackwatch-studio', 'v8'));
-  assert.equal(entries.length, 1);
-  assert.match(entries[0], /^exec-[0-9a-f]{8}\.bin$/);
+  // one entry for the bundle, one for dist/iced-x86.js (the first run decoded)
+  const entries = fs.readdirSync(path.join(dir, 'xdg', 'kstackwatch-studio', 'v8')).sort();
+  assert.deepEqual(entries.map((n) => path.join(dir, 'xdg', 'kstackwatch-studio', 'v8', n)), [
+    cacheEntryPath(path.join(dir, 'xdg', 'kstackwatch-studio', 'v8'), path.join(ROOT, 'dist/ksw.js'), 'exec'),
+    cacheEntryPath(path.join(dir, 'xdg', 'kstackwatch-studio', 'v8'), path.join(ROOT, 'dist/iced-x86.js'), 'exec'),
+  ].sort());
 });
