@@ -1,7 +1,8 @@
 // The experimental wasm tier (KSW_WASM=1; simulator/cpu/wasm/): guest C
 // programs of hot integer loops (wasmTier/loops.c and programs/hotintops.c,
-// gcc -O2) run with the tier on to the host's output, with their loops
-// really in wasm; and stopped
+// gcc -O2) and of hot calls, returns, pushes and pops (wasmTier/calls.c) run
+// with the tier on to the host's output, with their hot code really in
+// wasm; and stopped
 // after any number of instructions, its machine state — every register,
 // RIP, RFLAGS, the instruction count — is the JS tier's exactly (a budget
 // that ends inside a wasm loop, a side exit, the fault at the page's end).
@@ -32,6 +33,8 @@ const ROOT = path.join(__dirname, '..', '..', '..');
 const PROGRAMS = [
   { name: 'loops', source: path.join(ROOT, 'test', 'unit', 'wasmTier', 'loops.c'), args: [] as string[], blocks: 8, stops: 24 },
   { name: 'hotintops', source: path.join(ROOT, 'test', 'programs', 'hotintops.c'), args: ['2800'], blocks: 55, stops: 20 },
+  // calls in loops, recursion, frame-pointer functions (leave), indirect calls, longjmp out of nested calls (a mispredicted ret)
+  { name: 'calls', source: path.join(ROOT, 'test', 'unit', 'wasmTier', 'calls.c'), args: [], blocks: 8, stops: 24 },
 ];
 const built = new Map<string, { exe: string; native: string }>();
 
@@ -68,6 +71,14 @@ for (const { name, args, blocks, stops } of PROGRAMS) {
     assert.equal(state.exitCode, 0);
     assert.ok(wasmTierStats.compiled - before >= blocks, `only ${wasmTierStats.compiled - before} blocks went to wasm`);
   });
+
+  if (name === 'calls') {
+    test('calls: traces with calls and returns run in wasm', { skip }, () => {
+      const before = wasmTierStats.withCalls;
+      run(name, args, true);
+      assert.ok(wasmTierStats.withCalls - before >= 8, `only ${wasmTierStats.withCalls - before} blocks with calls or returns went to wasm`);
+    });
+  }
 
   test(`${name}: stopped after any instruction count, the machine state is the JS tier's`, { skip }, () => {
     const total = run(name, args, false).state.insns;

@@ -15,13 +15,17 @@ export interface WasmLayout {
 }
 
 /** Imported functions, by index (tier.ts supplies them). */
-export const enum Import { Load = 0, Store = 1, TrapAt = 2, Divide = 3 }
+export const enum Import { Load = 0, Store = 1, TrapAt = 2, Divide = 3, StackHook = 4 }
 export const IMPORT_TYPES: FuncType[] = [
   { params: [I32, I32, I32, I32, I32], results: [I32] }, // load(size, lo, hi, ipLo, ipHi) → value (8 bytes: high half in W[0])
   { params: [I32, I32, I32, I32, I32, I32, I32], results: [] }, // store(size, lo, hi, vlo, vhi, ipLo, ipHi)
   { params: [I32, I32], results: [] }, // trapAt(ipLo, ipHi): C.trapInsn = the store that trapped
   { params: [I32, I32, I32, I32, I32, I32], results: [] }, // divide(signed, size, lo, hi, ipLo, ipHi): div/idiv on R's rAX/rDX
+  { params: [I32, I32, I32, I32], results: [] }, // stackHook(call, retLo, retHi, retired): C.onCall(retLo, retHi) or C.onRet()
 ];
+
+/** Bits of W[1] (tier.ts sets them before each run): which of the CPU's call/return hooks are set. */
+export const enum HookBit { CALL = 1, RET = 2 }
 
 /** TrapBit.FAULT: an accessor called on a TLB miss faulted. */
 export const FAULT_BIT = 16;
@@ -75,6 +79,13 @@ export class WasmCode {
   /** Leave after `pos` instructions of the round, RIP = lo:hi. */
   exitTo(pos: number, lo: number, hi: number): void {
     this.c.i32(pos).set(this.xn).i64(lo, hi).set(this.xip);
+    this.exitAt.add(pos);
+    this.brExit();
+  }
+
+  /** Leave after `pos` instructions of the round, RIP = the i64 in local `target`. */
+  exitVia(pos: number, target: number): void {
+    this.c.get(target).set(this.xip).i32(pos).set(this.xn);
     this.exitAt.add(pos);
     this.brExit();
   }

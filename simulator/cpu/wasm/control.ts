@@ -1,60 +1,128 @@
-// The wasm tier's control transfers (translate.ts): jumps traced through,
-// conditional branches (a side exit, or the loop's way round), and the
-// loop's budget check that makes a run stop where the JS block would.
+// The wasm tier's control transfers (translate.ts), mirroring compiler.ts's
+// traces: direct jumps and calls are traced through (a call pushes its
+// return address and the trace goes on in the callee), a `ret` the trace
+// predicted pops, compares with the prediction and leaves when it differs,
+// conditional branches are side exits — or the loop's way round, with the
+// budget check that makes a run stop exactly where the JS block would. The
+// instruction that ends the trace leaves for wherever it goes.
 
 import { FlowControl, Mnemonic } from 'iced-x86';
-import { Insn } from '../decode';
-import { Op } from './encoder';
-import { Unsupported, WasmLayout } from './context';
+import { Insn, OpKind } from '../decode';
+import { Gpr, RegSlot } from '../registers';
+import { I64, Op } from './encoder';
+import { HookBit, Import, Unsupported, WasmLayout } from './context';
 import { MemoryCode } from './memoryOps';
 
 const LOOP_INSN_LIMIT = 8192; // as compiler.ts
 
 export class ControlCode extends MemoryCode {
-  /** `length`: the whole trace's, which the JS block's budget check uses (the round may be shorter). */
-  constructor(insns: Insn[], readonly lo: number, readonly hi: number, readonly length: number, L: WasmLayout) {
+  /**
+   * `length`: the whole trace's, which the JS block's budget check uses (the code may be shorter:
+   * a loop's round alone). `backEdge`: the branch that goes round again (the first one back to
+   * the start), or -1.
+   */
+  constructor(insns: Insn[], readonly lo: number, readonly hi: number, readonly length: number, readonly backEdge: number, L: WasmLayout) {
     super(insns, L);
+    this.roundEnd = backEdge + 1;
   }
 
-  /** A control transfer at position j (`last`: it ends the round); false when d is not one. */
+  /** A control transfer at position j (`last`: it ends the trace); false when d is not one. */
   control(d: Insn, j: number, last: boolean): boolean {
-    if (d.mnemonic === Mnemonic.Jmp) {
-      if (d.ops.length !== 0) throw new Unsupported();
-      if (last) this.loopBack();
-      return true; // traced through: the next instruction is its target
+    const c = this.c;
+    switch (d.flowControl) {
+      case FlowControl.UnconditionalBranch:
+        if (d.mnemonic !== Mnemonic.Jmp || d.ops.length !== 0) throw new Unsupported();
+        if (j === this.backEdge) this.loopBack(j + 1);
+        else if (last) this.exitTo(j + 1, d.targetLo, d.targetHi);
+        return true; // (traced through: the next instruction is its target)
+      case FlowControl.IndirectBranch: {
+        if (d.mnemonic !== Mnemonic.Jmp) throw new Unsupported();
+        const to = this.local(I64);
+        this.read(d.ops[0], 8); c.set(to);
+        this.exitVia(j + 1, to);
+        return true;
+      }
+      case FlowControl.ConditionalBranch:
+        if (d.cc === 0 || isRcx(d)) throw new Unsupported();
+        this.condition(d.cc, j);
+        this.open(Op.If);
+        if (j === this.backEdge) this.loopBack(j + 1);
+        else this.exitTo(j + 1, d.targetLo, d.targetHi);
+        this.end();
+        if (last) this.exitTo(j + 1, d.nextLo, d.nextHi);
+        return true;
+      case FlowControl.Call:
+        if (d.mnemonic !== Mnemonic.Call || d.ops.length !== 0) throw new Unsupported();
+        this.call(d, j, [d.targetLo, d.targetHi]);
+        if (last) this.exitTo(j + 1, d.targetLo, d.targetHi);
+        return true;
+      case FlowControl.IndirectCall: {
+        if (d.mnemonic !== Mnemonic.Call || d.ops[0].kind === OpKind.Imm) throw new Unsupported();
+        const to = this.local(I64);
+        this.read(d.ops[0], 8); c.set(to); // (before the push: the operand may be RSP-relative)
+        this.call(d, j, to);
+        this.exitVia(j + 1, to);
+        return true;
+      }
+      case FlowControl.Return: {
+        if (d.mnemonic !== Mnemonic.Ret) throw new Unsupported();
+        const extra = d.ops.length > 0 && d.ops[0].kind === OpKind.Imm ? d.ops[0].lo & 0xffff : 0;
+        const to = this.local(I64);
+        this.pop(to, extra);
+        this.hook(HookBit.RET, 0, 0, to, j);
+        if (last) { this.exitVia(j + 1, to); return true; }
+        // predicted (compiler.ts traceSuccessor): the trace goes on at the next instruction; leave unless it is there
+        const next = this.insns[j + 1];
+        c.get(to).i64(next.ipLo, next.ipHi).op(Op.I64Ne).i32(0).mem(Op.I32Load, this.L.T).op(Op.I32Or);
+        this.open(Op.If);
+        this.exitVia(j + 1, to);
+        this.end();
+        return true;
+      }
+      default:
+        return false;
     }
-    if (d.flowControl !== FlowControl.ConditionalBranch) return false;
-    if (d.cc === 0 || isRcx(d)) throw new Unsupported();
-    if (last) {
-      this.condition(d.cc, j);
-      this.open(Op.If);
-      this.loopBack();
-      this.end();
-      this.exitTo(j + 1, d.nextLo, d.nextHi);
-      return true;
-    }
-    if (d.targetLo === this.lo && d.targetHi === this.hi) throw new Unsupported();
-    this.condition(d.cc, j);
-    this.open(Op.If);
-    this.exitTo(j + 1, d.targetLo, d.targetHi);
-    this.end();
-    return true;
+  }
+
+  /** Push the return address; RIP = `to` for the call hook and a trap after the push. */
+  private call(d: Insn, j: number, to: [number, number] | number): void {
+    this.c.i64(d.nextLo, d.nextHi).set(this.v);
+    this.push(() => this.hook(HookBit.CALL, d.nextLo, d.nextHi, to, j), to);
   }
 
   /**
-   * Round again if the budget allows, else leave at the block's start. As compiler.ts's loops: another
-   * round goes on only if the whole JS trace would still fit the budget, so a run stops where it would in JS.
+   * The CPU's call or return hook (the shadow stacks; C.onCall/onRet, only when set — tier.ts
+   * keeps W[1]'s bits), with RSP and RIP (`rip`) in R as the hook reads them and the
+   * instruction count exact (Emitter.stackHook). After a call's hook, a trap leaves for the callee.
    */
-  private loopBack(): void {
-    const c = this.c, n = this.insns.length;
-    const limit = Math.max(1, Math.floor(LOOP_INSN_LIMIT / n));
-    c.get(this.it).i32(1).op(Op.I32Add).tee(this.it).i32(limit).op(0x48); // i32.lt_s
-    c.get(this.base).i32(n + this.length).op(Op.I32Add).i32(0).mem(Op.I32Load, this.L.T + 4).op(0x4c, Op.I32And); // i32.le_s
+  private hook(bit: HookBit, retLo: number, retHi: number, rip: [number, number] | number, j: number): void {
+    const c = this.c, L = this.L;
+    c.i32(0).mem(Op.I32Load, L.W + 4).i32(bit).op(Op.I32And);
     this.open(Op.If);
-    c.get(this.base).i32(n).op(Op.I32Add).set(this.base);
+    c.i32(0).get(this.reg(Gpr.RSP)).mem(Op.I64Store, L.R + 8 * Gpr.RSP);
+    c.i32(0);
+    if (typeof rip === 'number') c.get(rip); else c.i64(rip[0], rip[1]);
+    c.mem(Op.I64Store, L.R + 4 * RegSlot.RIP);
+    c.i32(bit === HookBit.CALL ? 1 : 0).i32(retLo).i32(retHi).get(this.base).i32(j + 1).op(Op.I32Add).call(Import.StackHook);
+    if (bit === HookBit.CALL) this.trapExit(rip);
+    this.end();
+  }
+
+  /**
+   * Round again if the budget allows, else leave at the block's start, `done` instructions into
+   * the round. As compiler.ts's loops: another round goes on only if the whole JS trace would
+   * still fit the budget, so a run stops where it would in JS.
+   */
+  private loopBack(done: number): void {
+    const c = this.c;
+    const limit = Math.max(1, Math.floor(LOOP_INSN_LIMIT / done));
+    c.get(this.it).i32(1).op(Op.I32Add).tee(this.it).i32(limit).op(Op.I32LtS);
+    c.get(this.base).i32(done + this.length).op(Op.I32Add).i32(0).mem(Op.I32Load, this.L.T + 4).op(Op.I32LeS, Op.I32And);
+    this.open(Op.If);
+    c.get(this.base).i32(done).op(Op.I32Add).set(this.base);
     c.br(this.nest - this.topNest);
     this.end();
-    this.exitTo(n, this.lo, this.hi);
+    this.exitTo(done, this.lo, this.hi);
   }
 }
 

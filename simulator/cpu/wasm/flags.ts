@@ -41,6 +41,8 @@ export interface Producer { kind: Kind; w: number; a: number; b: number; r: numb
 
 export class FlagCode extends WasmCode {
   readonly producers: (Producer | null)[] = this.insns.map(() => null);
+  /** Instructions of a round when the code goes round a loop (its back edge + 1), else 0: where carried flags come from. */
+  roundEnd = 0;
 
   lastProducer(f: number, before: number): number {
     for (let j = before - 1; j >= 0; j--) { const p = this.producers[j]; if (p && (writes(p.kind) >> f) & 1) return j; }
@@ -50,7 +52,7 @@ export class FlagCode extends WasmCode {
   /** Where flag f comes from at a position: a producer in this round, the previous round's, or null (F as it is). */
   source(f: number, pos: number): { now: number; carried: number } | null {
     const now = this.lastProducer(f, pos);
-    const carried = now >= 0 ? -1 : this.lastProducer(f, this.insns.length);
+    const carried = now >= 0 ? -1 : this.lastProducer(f, this.roundEnd);
     return now < 0 && carried < 0 ? null : { now, carried };
   }
 

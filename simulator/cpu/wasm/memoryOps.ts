@@ -8,6 +8,7 @@ import { MemOperand, Operand, OpKind } from '../decode';
 import { I64, Op } from './encoder';
 import { FAULT_BIT, Import, Unsupported } from './context';
 import { FlagCode } from './flags';
+import { Gpr } from '../registers';
 
 export class MemoryCode extends FlagCode {
   /** Push operand `op` read at width w, zero-extended to i64. */
@@ -118,8 +119,12 @@ export class MemoryCode extends FlagCode {
     this.end();
   }
 
-  /** Store the i64 in local v, w bytes, at the address on the stack. */
-  store(w: number): void {
+  /**
+   * Store the i64 in local v, w bytes, at the address on the stack. `after`: the rest of the
+   * instruction's work (a push's RSP update…), done before a watched or code page's trap leaves
+   * for `to` (default: the next instruction) — a fault leaves before it, the instruction undone.
+   */
+  store(w: number, after: () => void = () => {}, to: [number, number] | number | null = null): void {
     const c = this.c, L = this.L, insn = this.insns[this.k];
     this.tlbHit(L.wTagA, L.wTagB, w);
     // outside the page's watched range: o >= end || o + w <= start
@@ -128,16 +133,45 @@ export class MemoryCode extends FlagCode {
     this.open(Op.If);
     c.get(this.s).mem(Op.I32Load, L.wBase).get(this.o).op(Op.I32Add).get(this.v);
     c.mem(w === 8 ? Op.I64Store : w === 4 ? Op.I64Store32 : w === 2 ? Op.I64Store16 : Op.I64Store8, 0);
+    after();
     c.op(Op.Else);
     c.i32(w).get(this.lo32).get(this.hi32).get(this.v).op(Op.I32WrapI64).get(this.v).i64(32, 0).op(Op.I64ShrU, Op.I32WrapI64);
     c.i32(insn.ipLo).i32(insn.ipHi).call(Import.Store);
     this.faultCheck();
+    after();
     // a watched or code page: leave after the store, as the JS blocks do
-    c.i32(0).mem(Op.I32Load, L.T);
+    this.trapExit(to ?? [insn.nextLo, insn.nextHi]);
+    this.end();
+  }
+
+  /**
+   * Push the i64 in local v (8 bytes): the store, then RSP −= 8 and `after` (a call's hook) —
+   * as the JS tier's push64, RSP moves only once the store has not faulted.
+   */
+  push(after: () => void = () => {}, to: [number, number] | number | null = null): void {
+    const c = this.c, rsp = this.reg(Gpr.RSP);
+    this.written.add(Gpr.RSP);
+    c.get(rsp).i64(8, 0).op(Op.I64Sub);
+    this.store(8, () => { c.get(rsp).i64(8, 0).op(Op.I64Sub).set(rsp); after(); }, to);
+  }
+
+  /** Pop 8 bytes into local `into`, then RSP += 8 + extra (a load that faults leaves RSP as it was). */
+  pop(into: number, extra = 0): void {
+    const c = this.c, rsp = this.reg(Gpr.RSP);
+    this.written.add(Gpr.RSP);
+    c.get(rsp);
+    this.load(8);
+    c.set(into);
+    c.get(rsp).i64(8 + extra, 0).op(Op.I64Add).set(rsp);
+  }
+
+  /** Leave for `to` (an address, or the i64 local holding it) after the instruction under way when a trap bit is set (C.trapInsn: this instruction). */
+  trapExit(to: [number, number] | number): void {
+    const c = this.c, insn = this.insns[this.k];
+    c.i32(0).mem(Op.I32Load, this.L.T);
     this.open(Op.If);
     c.i32(insn.ipLo).i32(insn.ipHi).call(Import.TrapAt);
-    this.exitTo(this.k + 1, insn.nextLo, insn.nextHi);
-    this.end();
+    if (typeof to === 'number') this.exitVia(this.k + 1, to); else this.exitTo(this.k + 1, to[0], to[1]);
     this.end();
   }
 }

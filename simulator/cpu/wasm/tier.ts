@@ -1,30 +1,35 @@
-// The experimental wasm tier (KSW_WASM=1, README "Benchmarks"): a hot block
-// that loops on itself and stays inside translate.ts's integer subset runs
-// as a WebAssembly function instead of its JS. The block compiler makes the
+// The experimental wasm tier (KSW_WASM=1, README "Benchmarks"): a hot trace
+// block that stays inside translate.ts's subset runs as a WebAssembly
+// function instead of its JS. The block compiler makes the
 // JS block as always (the trace, its instructions, the block store); this
 // only swaps its `run` when the translation succeeds. Everything the wasm
 // code touches — guest memory, the TLBs, the registers, flags and trap
 // words — lies in one WebAssembly.Memory (memory/wasmBacking.ts).
 
+import { FlowControl } from 'iced-x86';
 import type { Block } from '../compiler';
 import type { BlockCode, BlockStore, StoredTranslation } from '../blockStore';
 import type { Memory } from '../../memory/memory';
 import { instantiateWasmWith } from '../wasmInstance';
-import { translateLoop, WasmLayout } from './translate';
+import { translateTrace, WasmLayout } from './translate';
+import { HookBit } from './context';
 import { PendingSlot, settleFlags } from '../lazyFlags';
 import { div1, idiv1 } from '../helpers/arith';
 
-/** What the tier needs of its CPU: the fault report and the trapping store's address. */
+/** What the tier needs of its CPU: the fault report, the trapping store's address, the call/return hooks. */
 export interface WasmTierCpu {
   blockFault(thrown: unknown, lo: number, hi: number): void;
   trapInsnLo: number;
   trapInsnHi: number;
+  insnCount: number;
+  onCall: ((retLo: number, retHi: number) => void) | null;
+  onRet: (() => void) | null;
 }
 
-/** How many blocks the tier compiled (how many of those the block cache had), and how many self-looping blocks it left to JS (KSW_WASM=stats prints them). */
-export const wasmTierStats = { compiled: 0, declined: 0, fromStore: 0 };
+/** How many trace blocks the tier compiled (how many of those the block cache had; withCalls: of those translated now, those with a call or return), and how many it left to JS (KSW_WASM=stats prints them). */
+export const wasmTierStats = { compiled: 0, declined: 0, fromStore: 0, withCalls: 0 };
 if (typeof process !== 'undefined' && process.env.KSW_WASM === 'stats') {
-  process.on('exit', () => process.stderr.write(`wasm tier: ${wasmTierStats.compiled} blocks in wasm (${wasmTierStats.fromStore} from the block cache), ${wasmTierStats.declined} self-looping blocks left to JS\n`));
+  process.on('exit', () => process.stderr.write(`wasm tier: ${wasmTierStats.compiled} blocks in wasm (${wasmTierStats.fromStore} from the block cache, ${wasmTierStats.withCalls} translated with calls or returns), ${wasmTierStats.declined} trace blocks left to JS\n`));
 }
 
 export class WasmTier {
@@ -33,9 +38,13 @@ export class WasmTier {
   private readonly F: Int32Array;
   /** The layout as the words stored with a translation (its addresses are constants in the code). */
   private readonly layoutWords: number[];
+  private readonly W: Int32Array;
+  private readonly C: WasmTierCpu;
 
   constructor(mem: Memory, R: Int32Array, F: Int32Array, T: Int32Array, W: Int32Array, C: WasmTierCpu) {
     this.F = F;
+    this.W = W;
+    this.C = C;
     this.layout = { R: R.byteOffset, F: F.byteOffset, T: T.byteOffset, W: W.byteOffset, ...mem.wasmTlb! };
     this.layoutWords = Object.values(this.layout);
     const m = mem;
@@ -64,6 +73,12 @@ export class WasmTier {
       }
     };
     const trapAt = (ipLo: number, ipHi: number): void => { C.trapInsnLo = ipLo; C.trapInsnHi = ipHi; };
+    // (as Emitter.stackHook: the instruction count is exact while the hook runs)
+    const stackHook = (call: number, retLo: number, retHi: number, retired: number): void => {
+      C.insnCount += retired;
+      if (call !== 0) C.onCall?.(retLo, retHi); else C.onRet?.();
+      C.insnCount -= retired;
+    };
     // div/idiv beyond the inline case (ops/muldiv.ts): the JS tier's helper on R's rAX/rDX, #DE reported as a fault
     const divide = (signed: number, size: number, lo: number, hi: number, ipLo: number, ipHi: number): void => {
       try {
@@ -72,18 +87,18 @@ export class WasmTier {
         C.blockFault(err, ipLo, ipHi);
       }
     };
-    this.imports = { e: { m: mem.wasm!.memory, f0: load, f1: store, f2: trapAt, f3: divide } };
+    this.imports = { e: { m: mem.wasm!.memory, f0: load, f1: store, f2: trapAt, f3: divide, f4: stackHook } };
   }
 
   /**
-   * The block with a wasm `run` when it loops on itself within the subset,
+   * The block with a wasm `run` when its trace is within the subset,
    * else the block as it is. `code` is the block's code in `store` (null:
    * not stored): a translation stored with it for this layout is used as it
    * is — a run from the block cache neither decodes nor translates — and
    * one made now is stored with it.
    */
   upgrade(block: Block, store: BlockStore | null, code: BlockCode | null): Block {
-    if (block.loops !== true || block.length < 2) return block;
+    if (block.length < 2) return block; // (a step's single instruction, a host function: not worth a module)
     const stored = code?.translations === undefined ? undefined : this.storedFor(code.translations);
     if (stored === null) { wasmTierStats.declined++; return block; }
     if (stored !== undefined) {
@@ -102,11 +117,13 @@ export class WasmTier {
     return this.withRun(block, run);
   }
 
-  /** The block's module, or null when it is no self-loop in the subset (decodes a stored block's instructions). */
+  /** The block's module, or null when too little of it is in the subset (decodes a stored block's instructions). */
   private translate(block: Block): Uint8Array | null {
     const insns = block.insns;
-    if (!insns.some((d) => d.targetLo === block.ipLo && d.targetHi === block.ipHi)) return null;
-    return translateLoop(insns, block.ipLo, block.ipHi, this.layout);
+    const bytes = translateTrace(insns, block.ipLo, block.ipHi, this.layout);
+    if (bytes !== null && insns.some((d) => d.flowControl === FlowControl.Call || d.flowControl === FlowControl.Return ||
+      d.flowControl === FlowControl.IndirectCall)) wasmTierStats.withCalls++;
+    return bytes;
   }
 
   /** The stored translation for this layout: its bytes, null when the tier declined the block, undefined when none. */
@@ -129,10 +146,12 @@ export class WasmTier {
     if (typeof wasmRun !== 'function') return null;
     const exported = wasmRun as () => number;
     // The wasm code reads and writes F's six flag slots directly: flags a JS
-    // block left pending (lazyFlags.ts) are computed before it starts.
-    const F = this.F;
+    // block left pending (lazyFlags.ts) are computed before it starts. W[1]
+    // says which call/return hooks are set (the code calls them only then).
+    const F = this.F, W = this.W, C = this.C;
     return (): number => {
       if (F[PendingSlot.OP] !== 0) settleFlags(F);
+      W[1] = (C.onCall !== null ? HookBit.CALL : 0) | (C.onRet !== null ? HookBit.RET : 0);
       return exported();
     };
   }

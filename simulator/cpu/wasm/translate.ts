@@ -1,6 +1,6 @@
-// The wasm tier's translator (experimental, KSW_WASM=1; tier.ts): a block
-// that loops on itself and uses only the subset the instruction families
-// cover (ops/) becomes one WebAssembly function. Guest registers live in i64
+// The wasm tier's translator (experimental, KSW_WASM=1; tier.ts): a trace
+// block (compiler.ts) that uses only the subset the instruction families
+// cover (ops/) and control.ts's transfers becomes one WebAssembly function. Guest registers live in i64
 // locals for the whole call; loads and stores inline the TLB hit path on the
 // guest's physical memory (memoryOps.ts); flags are lazy (flags.ts), and the
 // one exit site writes back the registers and the six flags current where
@@ -21,18 +21,25 @@ import { WASM_OPS } from './ops/index';
 export type { WasmLayout } from './context';
 export { Import, IMPORT_TYPES } from './context';
 
-/** KSW_WASM=why: say which instruction kept each self-looping block in JS. */
+/** KSW_WASM=why: say which instruction kept each trace in JS. */
 const WHY = typeof process !== 'undefined' && process.env.KSW_WASM === 'why';
 
-/** Compile a self-looping block to a wasm module, or null when it uses anything outside the subset. */
-export function translateLoop(trace: Insn[], lo: number, hi: number, layout: WasmLayout): Uint8Array | null {
-  // The round: up to the first branch back to the start. A trace goes on past it (its fall-through);
-  // the wasm code leaves there instead and the dispatcher runs the rest.
-  const m = trace.findIndex((d) => d.targetLo === lo && d.targetHi === hi &&
+/**
+ * Compile a trace (compiler.ts: the instructions of a block starting at lo:hi) to a wasm module,
+ * or null when it uses anything outside the subset. A trace that cannot be translated whole but
+ * loops back to its start is translated up to its back edge: the code leaves at the loop's exit
+ * and the dispatcher runs the rest.
+ */
+export function translateTrace(trace: Insn[], lo: number, hi: number, layout: WasmLayout): Uint8Array | null {
+  const backEdge = trace.findIndex((d) => d.targetLo === lo && d.targetHi === hi &&
     (d.flowControl === FlowControl.ConditionalBranch || d.flowControl === FlowControl.UnconditionalBranch));
-  if (m < 0) return null;
-  const insns = trace.slice(0, m + 1);
-  const t = new Translator(insns, lo, hi, trace.length, layout);
+  const whole = translate(trace, lo, hi, trace.length, backEdge, layout);
+  if (whole !== null || backEdge < 0 || backEdge === trace.length - 1) return whole;
+  return translate(trace.slice(0, backEdge + 1), lo, hi, trace.length, backEdge, layout);
+}
+
+function translate(insns: Insn[], lo: number, hi: number, length: number, backEdge: number, layout: WasmLayout): Uint8Array | null {
+  const t = new Translator(insns, lo, hi, length, backEdge, layout);
   try {
     return t.module();
   } catch (e) {
@@ -70,6 +77,7 @@ class Translator extends ControlCode {
     const op = WASM_OPS[d.mnemonic];
     if (op === undefined) throw new Unsupported();
     op(this, d, j);
+    if (last) this.exitTo(j + 1, d.nextLo, d.nextHi); // (the trace ended: a length limit, a loop, a probe or host function ahead)
   }
 
   private epilogue(): void {

@@ -5,6 +5,7 @@ import { integerOps } from './integer';
 import { mulDivOps } from './muldiv';
 import { shiftCountOps } from './shiftCount';
 import { bitOps } from './bits';
+import { stackOps } from './stack';
 import type { WasmOpTable } from './table';
 
 export const WASM_OPS: WasmOpTable = {
@@ -12,4 +13,5 @@ export const WASM_OPS: WasmOpTable = {
   ...mulDivOps,
   ...shiftCountOps,
   ...bitOps,
+  ...stackOps,
 };
