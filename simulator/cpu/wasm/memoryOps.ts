@@ -8,7 +8,10 @@ import { MemOperand, Operand, OpKind } from '../decode';
 import { I64, Op } from './encoder';
 import { FAULT_BIT, Import, Unsupported } from './context';
 import { FlagCode } from './flags';
-import { Gpr } from '../registers';
+import { Gpr, RegSlot } from '../registers';
+
+/** MemOperand.seg of fs: and gs: (decode.ts). */
+const SEG_FS = 4, SEG_GS = 5;
 
 export class MemoryCode extends FlagCode {
   /** Push operand `op` read at width w, zero-extended to i64. */
@@ -61,9 +64,9 @@ export class MemoryCode extends FlagCode {
     this.store(w);
   }
 
-  /** Push the effective address of a memory operand (i64). */
+  /** Push the effective address of a memory operand (i64): fs:/gs: add their base (R, as arch_prctl left it). */
   address(m: MemOperand): void {
-    if (m.seg !== 0 || m.addr32) throw new Unsupported();
+    if (m.addr32) throw new Unsupported();
     const c = this.c;
     c.i64(m.dispLo, m.dispHi);
     if (m.base >= 0) c.get(this.reg(m.base)).op(Op.I64Add);
@@ -72,6 +75,8 @@ export class MemoryCode extends FlagCode {
       if (m.scale > 1) c.i64(Math.log2(m.scale), 0).op(Op.I64Shl);
       c.op(Op.I64Add);
     }
+    if (m.seg === SEG_FS || m.seg === SEG_GS) c.i32(0).mem(Op.I64Load, this.L.R + 4 * (m.seg === SEG_FS ? RegSlot.FS_BASE : RegSlot.GS_BASE)).op(Op.I64Add);
+    else if (m.seg !== 0) throw new Unsupported();
   }
 
   /** Split the address on the stack into lo32/hi32 and the TLB slot s (×4), page p and offset o. */

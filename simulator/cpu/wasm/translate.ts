@@ -26,26 +26,32 @@ const WHY = typeof process !== 'undefined' && process.env.KSW_WASM === 'why';
 
 /**
  * Compile a trace (compiler.ts: the instructions of a block starting at lo:hi) to a wasm module,
- * or null when it uses anything outside the subset. A trace that cannot be translated whole but
- * loops back to its start is translated up to its back edge: the code leaves at the loop's exit
- * and the dispatcher runs the rest.
+ * or null when too little of it is within the subset. A trace is translated whole, or else up to
+ * the first instruction outside the subset (at least MIN_PREFIX instructions): the code leaves
+ * there and the dispatcher runs the rest, as after a side exit.
  */
 export function translateTrace(trace: Insn[], lo: number, hi: number, layout: WasmLayout): Uint8Array | null {
   const backEdge = trace.findIndex((d) => d.targetLo === lo && d.targetHi === hi &&
     (d.flowControl === FlowControl.ConditionalBranch || d.flowControl === FlowControl.UnconditionalBranch));
   const whole = translate(trace, lo, hi, trace.length, backEdge, layout);
-  if (whole !== null || backEdge < 0 || backEdge === trace.length - 1) return whole;
-  return translate(trace.slice(0, backEdge + 1), lo, hi, trace.length, backEdge, layout);
+  if (typeof whole !== 'number') return whole;
+  if (whole < MIN_PREFIX) return null;
+  const prefix = translate(trace.slice(0, whole), lo, hi, trace.length, backEdge < whole ? backEdge : -1, layout);
+  return typeof prefix === 'number' ? null : prefix;
 }
 
-function translate(insns: Insn[], lo: number, hi: number, length: number, backEdge: number, layout: WasmLayout): Uint8Array | null {
+/** Fewest instructions worth a module of their own (a dispatcher trip and a wasm call each way). */
+const MIN_PREFIX = 4;
+
+/** The module, or the position of the first instruction outside the subset. */
+function translate(insns: Insn[], lo: number, hi: number, length: number, backEdge: number, layout: WasmLayout): Uint8Array | number {
   const t = new Translator(insns, lo, hi, length, backEdge, layout);
   try {
     return t.module();
   } catch (e) {
     if (!(e instanceof Unsupported)) throw e;
     if (WHY) process.stderr.write(`wasm tier: left to JS at ${insns[t.k].text}\n`);
-    return null;
+    return t.k;
   }
 }
 

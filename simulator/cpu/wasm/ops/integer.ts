@@ -111,7 +111,7 @@ export const integerOps: WasmOpTable = {
   }),
   [Mnemonic.Lea]: (t, d) => {
     if (d.ops[1].kind !== OpKind.Mem) throw new Unsupported();
-    t.address(d.ops[1]); t.writeReg(d.ops[0]);
+    t.address({ ...d.ops[1], seg: 0 }); t.writeReg(d.ops[0]); // (lea adds no segment base)
   },
   ...each([Mnemonic.Add, Mnemonic.Adc, Mnemonic.Sub, Mnemonic.Sbb, Mnemonic.Cmp], arith),
   ...each([Mnemonic.And, Mnemonic.Or, Mnemonic.Xor, Mnemonic.Test], logic),
@@ -140,7 +140,10 @@ export const integerOps: WasmOpTable = {
   ...each([Mnemonic.Sete, Mnemonic.Setne, Mnemonic.Setb, Mnemonic.Setae, Mnemonic.Setbe, Mnemonic.Seta, Mnemonic.Setl,
     Mnemonic.Setge, Mnemonic.Setle, Mnemonic.Setg, Mnemonic.Sets, Mnemonic.Setns, Mnemonic.Seto, Mnemonic.Setno,
     Mnemonic.Setp, Mnemonic.Setnp], (t, d, j) => {
-    if (d.ops[0].kind !== OpKind.Reg) throw new Unsupported();
-    t.condition(d.cc, j); t.c.op(Op.I64ExtendI32U); t.writeReg(d.ops[0]);
+    const dst = d.ops[0];
+    t.condition(d.cc, j); t.c.op(Op.I64ExtendI32U);
+    if (dst.kind === OpKind.Reg) { t.writeReg(dst); return; }
+    if (dst.kind !== OpKind.Mem) throw new Unsupported();
+    t.c.set(t.v); t.address(dst); t.store(1);
   }),
 };
