@@ -8,6 +8,7 @@
 
 import { FlowControl } from 'iced-x86';
 import type { Block } from '../compiler';
+import type { Insn } from '../decode';
 import type { BlockCode, BlockStore, StoredTranslation } from '../blockStore';
 import type { Memory } from '../../memory/memory';
 import { instantiateWasmWith } from '../wasmInstance';
@@ -159,11 +160,30 @@ export class WasmTier {
   private withRun(block: Block, run: () => number): Block {
     wasmTierStats.compiled++;
     // (a stored block decodes its instructions only when asked: the debugger's summaries)
-    return { run, ipLo: block.ipLo, ipHi: block.ipHi, pages: block.pages, length: block.length, get insns() { return block.insns; } };
+    return new WasmBlock(block, run);
   }
 }
 
 const NO_BYTES = new Uint8Array(0);
+
+/**
+ * A block whose `run` is wasm. A class, so every such block has one shape:
+ * an object literal with its own `get insns()` closure gets a map of its
+ * own, and the dispatcher's `block.run` load went megamorphic (V8's generic
+ * LoadIC: 13 % of the host instructions of a call-heavy run).
+ */
+class WasmBlock implements Block {
+  readonly ipLo: number;
+  readonly ipHi: number;
+  readonly pages: number[];
+  readonly length: number;
+  constructor(private readonly js: Block, readonly run: () => number) {
+    this.ipLo = js.ipLo; this.ipHi = js.ipHi; this.pages = js.pages; this.length = js.length;
+  }
+
+  /** (a stored block decodes its instructions only when asked: the debugger's summaries) */
+  get insns(): Insn[] { return this.js.insns; }
+}
 
 function sameWords(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;
