@@ -53,7 +53,19 @@ export class FlagCode extends WasmCode {
   source(f: number, pos: number): { now: number; carried: number } | null {
     const now = this.lastProducer(f, pos);
     const carried = now >= 0 ? -1 : this.lastProducer(f, this.roundEnd);
+    if (now < 0 && carried < 0 && this.writtenLaterInRound(f, pos)) throw new Unsupported();
     return now < 0 && carried < 0 ? null : { now, carried };
+  }
+
+  /**
+   * Whether an instruction at or after `pos` in the loop's round writes flag f. The body is
+   * translated in order, so a read before the round's producer of f (a round that starts by
+   * branching on its previous round's compare) finds no producer yet: from the second round on
+   * it would read F as it was at entry. Such a loop stays JavaScript.
+   */
+  private writtenLaterInRound(f: number, pos: number): boolean {
+    for (let k = pos; k < this.roundEnd; k++) if (this.insns[k].flagsWritten & (1 << f)) return true; // (decode.ts FlagBit: bit f = FlagSlot f)
+    return false;
   }
 
   /** Push flag f (i32: 0/1; PF: the result byte) as it is before instruction `pos` of the round under way. */

@@ -84,6 +84,33 @@ static uint64_t runOff(void) {
   return sum;
 }
 
+/* A round that starts by branching on the flags its previous round's last
+ * compare set (gcc makes such rounds of `if (a > b) … else if (a == b) …`
+ * chains, Linux's list_sort check): in wasm the branch must see that
+ * compare, not the flags as they were when the block was entered. */
+static long carried(const int *v, long n) {
+  long zeros = 0;
+  __asm__ volatile(
+    "xor %%ecx, %%ecx\n"
+    "jmp 5f\n"
+    "1:\n"
+    "jne 2f\n"              /* ZF of the compare at the end of the round before */
+    "inc %[zeros]\n"
+    "2:\n"
+    "inc %%rcx\n"
+    "5:\n"
+    "cmp %[n], %%rcx\n"
+    "jge 3f\n"
+    "cmpl $0, (%[v],%%rcx,4)\n"
+    "jle 1b\n"              /* round again for v <= 0: ZF tells 0 from negative */
+    "jmp 2b\n"
+    "3:\n"
+    : [zeros] "+r"(zeros) : [v] "r"(v), [n] "r"(n) : "rcx", "cc", "memory");
+  return zeros;
+}
+
+static int sparse[100000];
+
 int main(void) {
   for (uint32_t i = 0; i < 256; i++) {
     uint32_t c = i;
@@ -101,6 +128,8 @@ int main(void) {
   int64_t neg = 0;
   int64_t s = signs(-300000, 300000, &neg);
   printf("signs %lld neg %lld\n", (long long)s, (long long)neg);
+  for (int i = 0; i < 100000; i++) sparse[i] = i % 101 == 0 ? 1 : i % 3 == 0 ? -1 : 0;
+  printf("carried flags: %ld zeros\n", carried(sparse, 100000));
   uint64_t sum = runOff();
   printf("off the page: sum %llu reached %ld\n", (unsigned long long)sum, reached);
   return 0;
