@@ -1,6 +1,7 @@
 // The experimental wasm tier (KSW_WASM=1; simulator/cpu/wasm/): guest C
 // programs of hot integer loops (wasmTier/loops.c and programs/hotintops.c,
-// gcc -O2) and of hot calls, returns, pushes and pops (wasmTier/calls.c) run
+// gcc -O2), of hot calls, returns, pushes and pops (wasmTier/calls.c) and of
+// a store into code that leaves the wasm code (wasmTier/codeStores.c) run
 // with the tier on to the host's output, with their hot code really in
 // wasm; and stopped
 // after any number of instructions, its machine state — every register,
@@ -35,6 +36,8 @@ const PROGRAMS = [
   { name: 'hotintops', source: path.join(ROOT, 'test', 'programs', 'hotintops.c'), args: ['2800'], blocks: 55, stops: 20 },
   // calls in loops, recursion, frame-pointer functions (leave), indirect calls, longjmp out of nested calls (a mispredicted ret)
   { name: 'calls', source: path.join(ROOT, 'test', 'unit', 'wasmTier', 'calls.c'), args: [], blocks: 8, stops: 24 },
+  // an add to memory whose store changes code: it leaves the wasm code right after, with its flags
+  { name: 'codeStores', source: path.join(ROOT, 'test', 'unit', 'wasmTier', 'codeStores.c'), args: [], blocks: 2, stops: 12 },
 ];
 const built = new Map<string, { exe: string; native: string }>();
 

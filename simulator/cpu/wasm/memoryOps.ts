@@ -57,11 +57,15 @@ export class MemoryCode extends FlagCode {
     this.load(w);
   }
 
-  /** Write the i64 on the stack to a destination operand (a store may leave the block). */
-  writeDst(op: Operand, w: number): void {
-    if (op.kind !== OpKind.Mem) { this.writeReg(op); return; }
+  /**
+   * Write the i64 on the stack to a destination operand (a store may leave the block). `after`:
+   * the rest of the instruction's work — its producer's locals (flags.ts produced) — done once
+   * the store has not faulted and before a watched store's trap leaves with the flags it made.
+   */
+  writeDst(op: Operand, w: number, after: () => void = () => {}): void {
+    if (op.kind !== OpKind.Mem) { this.writeReg(op); after(); return; }
     this.c.set(this.v).get(this.ma);
-    this.store(w);
+    this.store(w, after);
   }
 
   /** Push the effective address of a memory operand (i64): fs:/gs: add their base (R, as arch_prctl left it). */

@@ -39,9 +39,8 @@ function bitTest(t: MemoryCode, d: Insn, j: number, action: BitAction): void {
     if (action === BitAction.Set) c.op(Op.I64Or);
     else if (action === BitAction.Reset) c.i64(-1, -1).op(Op.I64Xor, Op.I64And);
     else c.op(Op.I64Xor);
-    t.writeDst(dst, w); // (a memory destination's address is in ma)
-  }
-  t.produced(j, p);
+    t.writeDst(dst, w, () => t.produced(j, p)); // (a memory destination's address is in ma)
+  } else t.produced(j, p);
 }
 
 const enum Scan { Bsf, Bsr, Tzcnt, Lzcnt, Popcnt }

@@ -29,8 +29,7 @@ function arith(t: MemoryCode, d: Insn, j: number): void {
   c.get(t.ta).get(t.tb).op(kind === Kind.Add || kind === Kind.Adc ? Op.I64Add : Op.I64Sub);
   if (p.c >= 0) c.get(t.tc).op(kind === Kind.Adc ? Op.I64Add : Op.I64Sub);
   t.mask(w); c.set(t.tr);
-  if (d.mnemonic !== Mnemonic.Cmp) { c.get(t.tr); t.writeDst(ops[0], w); }
-  t.produced(j, p);
+  if (d.mnemonic !== Mnemonic.Cmp) { c.get(t.tr); t.writeDst(ops[0], w, () => t.produced(j, p)); } else t.produced(j, p);
 }
 
 function logic(t: MemoryCode, d: Insn, j: number): void {
@@ -38,8 +37,7 @@ function logic(t: MemoryCode, d: Insn, j: number): void {
   const p = t.producer(Kind.Logic, w);
   t.readDst(ops[0], w); t.read(ops[1], w);
   c.op(d.mnemonic === Mnemonic.Or ? Op.I64Or : d.mnemonic === Mnemonic.Xor ? Op.I64Xor : Op.I64And).set(t.tr);
-  if (d.mnemonic !== Mnemonic.Test) { c.get(t.tr); t.writeDst(ops[0], w); }
-  t.produced(j, p);
+  if (d.mnemonic !== Mnemonic.Test) { c.get(t.tr); t.writeDst(ops[0], w, () => t.produced(j, p)); } else t.produced(j, p);
 }
 
 function incDecNeg(t: MemoryCode, d: Insn, j: number): void {
@@ -50,8 +48,7 @@ function incDecNeg(t: MemoryCode, d: Insn, j: number): void {
   if (kind === Kind.Neg) c.i64(0, 0).get(t.ta).op(Op.I64Sub);
   else c.get(t.ta).i64(1, 0).op(kind === Kind.Inc ? Op.I64Add : Op.I64Sub);
   t.mask(w); c.tee(t.tr);
-  t.writeDst(ops[0], w);
-  t.produced(j, p);
+  t.writeDst(ops[0], w, () => t.produced(j, p));
 }
 
 function not(t: MemoryCode, d: Insn): void {
