@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { ElfFile } from '../../simulator/elf/elfFile';
 import { UserProcess } from '../../simulator/user/process';
 import { wasmTierStats } from '../../simulator/cpu/wasm/tier';
+import { twoPassStats } from '../../simulator/cpu/wasm/translate';
 import { WASM_TIER_DEFAULT, wasmTierFromEnv } from '../../simulator/memory/wasmBacking';
 import { skipUnless } from '../tools';
 
@@ -74,6 +75,15 @@ for (const { name, args, blocks, stops } of PROGRAMS) {
     assert.equal(state.exitCode, 0);
     assert.ok(wasmTierStats.compiled - before >= blocks, `only ${wasmTierStats.compiled - before} blocks went to wasm`);
   });
+
+  if (name === 'loops') {
+    test('loops: rounds that read a flag before the instruction that writes it (the round before\'s) run in wasm', { skip }, () => {
+      const before = twoPassStats.translations;
+      run(name, args, true);
+      // carried() (ZF of the previous round's compare) and bigadd() (adc's own CF of the round before)
+      assert.ok(twoPassStats.translations - before >= 2, `only ${twoPassStats.translations - before} such loops went to wasm`);
+    });
+  }
 
   if (name === 'calls') {
     test('calls: traces with calls and returns run in wasm', { skip }, () => {

@@ -4,7 +4,10 @@
 // last producer of each flag; the exit site writes the six flags current
 // where the block left. A flag no producer in the round wrote is read from
 // F; one written later in the round comes from the previous round when the
-// code has gone round at least once (`base` ≠ 0).
+// code has gone round at least once (`base` ≠ 0). The body is translated in
+// order, so such a read meets its producer only later: a first pass finds
+// the round's producers (`plan`), a second translates with them known
+// (translate.ts).
 
 import { ConditionCode } from 'iced-x86';
 import { I32, I64, Op } from './encoder';
@@ -43,29 +46,50 @@ export class FlagCode extends WasmCode {
   readonly producers: (Producer | null)[] = this.insns.map(() => null);
   /** Instructions of a round when the code goes round a loop (its back edge + 1), else 0: where carried flags come from. */
   roundEnd = 0;
+  /**
+   * The round's producers as a first pass made them (translate.ts), or null in that pass. The
+   * passes allocate locals in the same order, so these are the second pass's producers too
+   * (checkPlan makes sure).
+   */
+  plan: readonly (Producer | null)[] | null = null;
+  /** Set in a first pass when a read came before the round's producer of its flag: a second pass is needed. */
+  needsPlan = false;
 
-  lastProducer(f: number, before: number): number {
-    for (let j = before - 1; j >= 0; j--) { const p = this.producers[j]; if (p && (writes(p.kind) >> f) & 1) return j; }
+  lastProducer(f: number, before: number, producers: readonly (Producer | null)[] = this.producers): number {
+    for (let j = before - 1; j >= 0; j--) { const p = producers[j]; if (p && (writes(p.kind) >> f) & 1) return j; }
     return -1;
   }
 
   /** Where flag f comes from at a position: a producer in this round, the previous round's, or null (F as it is). */
   source(f: number, pos: number): { now: number; carried: number } | null {
     const now = this.lastProducer(f, pos);
-    const carried = now >= 0 ? -1 : this.lastProducer(f, this.roundEnd);
-    if (now < 0 && carried < 0 && this.writtenLaterInRound(f, pos)) throw new Unsupported();
-    return now < 0 && carried < 0 ? null : { now, carried };
+    if (now >= 0) return { now, carried: -1 };
+    const carried = this.lastProducer(f, this.roundEnd, this.plan ?? this.producers);
+    if (carried < 0 && this.plan === null && this.writtenLaterInRound(f, pos)) this.needsPlan = true;
+    return carried < 0 ? null : { now, carried };
   }
 
   /**
-   * Whether an instruction at or after `pos` in the loop's round writes flag f. The body is
-   * translated in order, so a read before the round's producer of f (a round that starts by
-   * branching on its previous round's compare) finds no producer yet: from the second round on
-   * it would read F as it was at entry. Such a loop stays JavaScript.
+   * Whether an instruction at or after `pos` in the loop's round writes flag f (decode's facts):
+   * read before the round's producer of f (a round that starts by branching on its previous
+   * round's compare), the flag comes from that producer once the code has gone round — which
+   * the first pass has not met yet.
    */
   private writtenLaterInRound(f: number, pos: number): boolean {
     for (let k = pos; k < this.roundEnd; k++) if (this.insns[k].flagsWritten & (1 << f)) return true; // (decode.ts FlagBit: bit f = FlagSlot f)
     return false;
+  }
+
+  /** The second pass made the producers the plan said (same kinds, same locals), else the translation is declined. */
+  checkPlan(): void {
+    const plan = this.plan;
+    if (plan === null) return;
+    for (let j = 0; j < this.roundEnd; j++) {
+      const p = this.producers[j], q = plan[j];
+      if (p === q) continue;
+      if (p === null || q === null || p.kind !== q.kind || p.w !== q.w || p.a !== q.a || p.b !== q.b || p.r !== q.r ||
+        p.c !== q.c || p.n !== q.n || p.cnt !== q.cnt || p.saved !== q.saved) throw new Unsupported();
+    }
   }
 
   /** Push flag f (i32: 0/1; PF: the result byte) as it is before instruction `pos` of the round under way. */
@@ -76,7 +100,7 @@ export class FlagCode extends WasmCode {
     if (src.now >= 0) { this.formula(this.producers[src.now]!, f); return; }
     c.get(this.base);
     this.open(Op.If, I32);
-    this.formula(this.producers[src.carried]!, f);
+    this.formula((this.plan ?? this.producers)[src.carried]!, f);
     c.op(Op.Else);
     c.i32(0).mem(Op.I32Load, this.L.F + 4 * f);
     this.end();
@@ -258,6 +282,8 @@ export class FlagCode extends WasmCode {
   /** Save the flags before position j into p.saved when p's count (in p.cnt) is 0; before producers[j] = p. */
   saveFlags(p: Producer, j: number): void {
     const c = this.c;
+    // the flags before it carried from its own previous round: its count (p.cnt) is already this round's
+    for (let f = 0; f < 6; f++) if ((writes(p.kind) >> f) & 1 && this.source(f, j)?.carried === j) throw new Unsupported();
     c.get(p.cnt).op(Op.I64Eqz);
     this.open(Op.If);
     for (let f = 0; f < 6; f++) if ((writes(p.kind) >> f) & 1) { this.flag(f, j); c.set(p.saved + f); }
@@ -266,8 +292,9 @@ export class FlagCode extends WasmCode {
 
   /**
    * The instruction's inputs and result (in ta, tb, tc, tr) become its producer's, after its
-   * store: a store that faults leaves the previous round's values there, which the flags at the
-   * fault may be (a carried flag, see source).
+   * store (memoryOps.ts writeDst's `after`): a store that faults leaves the previous round's values
+   * there, which the flags at the fault may be (a carried flag, see source); a watched store's
+   * trap leaves after it, with this instruction's flags.
    */
   produced(j: number, p: Producer): void {
     const c = this.c;

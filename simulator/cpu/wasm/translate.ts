@@ -40,14 +40,28 @@ export function translateTrace(trace: Insn[], lo: number, hi: number, layout: Wa
   return typeof prefix === 'number' ? null : prefix;
 }
 
+/** Translations that took two passes (a flag carried from the round before; test/unit/wasmTier.test.ts). */
+export const twoPassStats = { translations: 0 };
+
 /** Fewest instructions worth a module of their own (a dispatcher trip and a wasm call each way). */
 const MIN_PREFIX = 4;
 
-/** The module, or the position of the first instruction outside the subset. */
+/**
+ * The module, or the position of the first instruction outside the subset. A loop whose round reads
+ * a flag before the instruction that writes it (the previous round's, flags.ts source) is
+ * translated twice: the first pass's producers are the plan the second reads them from.
+ */
 function translate(insns: Insn[], lo: number, hi: number, length: number, backEdge: number, layout: WasmLayout): Uint8Array | number {
-  const t = new Translator(insns, lo, hi, length, backEdge, layout);
+  let t = new Translator(insns, lo, hi, length, backEdge, layout);
   try {
-    return t.module();
+    const bytes = t.module();
+    if (!t.needsPlan) return bytes;
+    const plan = t.producers;
+    t = new Translator(insns, lo, hi, length, backEdge, layout);
+    t.plan = plan;
+    const planned = t.module();
+    twoPassStats.translations++;
+    return planned;
   } catch (e) {
     if (!(e instanceof Unsupported)) throw e;
     if (WHY) process.stderr.write(`wasm tier: left to JS at ${insns[t.k].text}\n`);
@@ -62,6 +76,7 @@ class Translator extends ControlCode {
     this.open(Op.Block); this.exitNest = this.nest;
     this.open(Op.Loop); this.topNest = this.nest;
     for (let j = 0; j < n; j++) { this.k = j; this.insn(this.insns[j], j, j === n - 1); }
+    this.checkPlan();
     c.op(Op.Unreachable);
     this.end(); this.end();
     const body = c.bytes.splice(0);

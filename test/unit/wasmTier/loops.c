@@ -2,7 +2,8 @@
  * 16- and 8-bit arithmetic, shifts and rotates, imul, adc/sbb, byte and
  * word loads, stores of every width, signed and unsigned compares), and a
  * loop whose load faults at a page's end in a later round: the handler
- * sees how far the loop got. Output depends only on the program, so it is
+ * sees how far the loop got; rounds that read a flag before the instruction
+ * of the round that writes it (carried from the round before). Output depends only on the program, so it is
  * compared with the host's; test/unit/wasmTier.test.ts also compares the
  * machine state with the JS tier's after many instruction counts. */
 #define _GNU_SOURCE
@@ -109,7 +110,28 @@ static long carried(const int *v, long n) {
   return zeros;
 }
 
+/* A multi-word add: each round's adc adds the carry its previous round's adc
+ * left (inc keeps CF) — read before the instruction in the round that
+ * writes it, from the round before. */
+static uint64_t bigadd(uint64_t *dst, const uint64_t *src, long n) {
+  uint64_t carry;
+  __asm__ volatile(
+    "lea (%[d],%[n],8), %[d]\n"
+    "lea (%[s],%[n],8), %[s]\n"
+    "neg %[n]\n"
+    "clc\n"
+    "1:\n"
+    "mov (%[s],%[n],8), %%rax\n"
+    "adc %%rax, (%[d],%[n],8)\n"
+    "inc %[n]\n"
+    "jnz 1b\n"
+    "sbb %%rax, %%rax\n"
+    : [d] "+r"(dst), [s] "+r"(src), [n] "+r"(n), "=&a"(carry) : : "cc", "memory");
+  return carry;
+}
+
 static int sparse[100000];
+static uint64_t bigA[2048], bigB[2048];
 
 int main(void) {
   for (uint32_t i = 0; i < 256; i++) {
@@ -130,6 +152,12 @@ int main(void) {
   printf("signs %lld neg %lld\n", (long long)s, (long long)neg);
   for (int i = 0; i < 100000; i++) sparse[i] = i % 101 == 0 ? 1 : i % 3 == 0 ? -1 : 0;
   printf("carried flags: %ld zeros\n", carried(sparse, 100000));
+  uint64_t y = 0x2545f4914f6cdd1dull, outs = 0;
+  for (int i = 0; i < 2048; i++) { y ^= y << 13; y ^= y >> 7; y ^= y << 17; bigA[i] = y; bigB[i] = y * 3 | (uint64_t)i << 60; }
+  for (int r = 0; r < 24; r++) outs += bigadd(bigA, bigB, 2048) & 1;
+  uint64_t mix = 0;
+  for (int i = 0; i < 2048; i++) mix = (mix << 7 | mix >> 57) ^ bigA[i];
+  printf("carried carry: %016llx carries out %llu\n", (unsigned long long)mix, (unsigned long long)outs);
   uint64_t sum = runOff();
   printf("off the page: sum %llu reached %ld\n", (unsigned long long)sum, reached);
   return 0;
