@@ -1,5 +1,5 @@
 /* Hot loops of the integer instructions kernel-shaped code runs beyond plain
- * arithmetic: one-operand mul/imul (RDX:RAX, 32 and 64 bits, CF/OF), div/idiv
+ * arithmetic: one-operand mul/imul (AX, DX:AX, EDX:EAX, RDX:RAX; CF/OF), div/idiv
  * (64/64, 128/64, 32-bit; #DE for a zero divisor and for a quotient that does
  * not fit, under a SIGFPE handler that resumes the loop), shifts and rotates
  * by CL (a masked count of 0 changes no flag), shld/shrd, bt/bts/btr/btc on
@@ -78,7 +78,20 @@ static void fill(void) {
     MIX(lo); MIX(hi); MIX(c | o << 1);                                                                       \
   })
 
+/* 8/16 bits: AX = AL × src or DX:AX = AX × src, the rest of RAX and RDX kept. */
+#define NARROW_PRODUCT(INSN, B)                                                                              \
+  EACH({                                                                                                     \
+    uint64_t lo = a, hi = y;                                                                                 \
+    uint8_t c, o;                                                                                            \
+    __asm__(INSN " %[b]\n\tsetc %[c]\n\tseto %[o]" : "+a"(lo), "+d"(hi), [c] "=q"(c), [o] "=q"(o) : [b] B : "cc"); \
+    MIX(lo); MIX(hi); MIX(c | o << 1);                                                                       \
+  })
+
 static void products(long rounds) {
+  NARROW_PRODUCT("mulb", "q"((uint8_t)b))
+  NARROW_PRODUCT("imulb", "q"((uint8_t)b))
+  NARROW_PRODUCT("mulw", "r"((uint16_t)b))
+  NARROW_PRODUCT("imulw", "m"(v32[(i >> 6) & 63]))
   PRODUCT("mulq", "r"(b))
   PRODUCT("imulq", "r"(b))
   PRODUCT("mull", "r"((uint32_t)b))

@@ -1,4 +1,4 @@
-// The wasm tier's one-operand mul/imul and div/idiv (32 and 64 bits; as
+// The wasm tier's one-operand mul/imul (every width) and div/idiv (32 and 64 bits; as
 // emit/muldiv.ts and helpers/arith.ts). Products are exact with i64 ops: a
 // 32-bit one in a single i64.mul, the high half of a 64-bit one from its
 // 32-bit halves. A quotient is inline when the host's divider cannot trap
@@ -11,21 +11,24 @@
 import { Mnemonic } from 'iced-x86';
 import { Insn } from '../../decode';
 import { I64, Op } from '../encoder';
-import { Import, Unsupported } from '../context';
-import { Kind } from '../flags';
+import { Import } from '../context';
+import { Kind, Producer } from '../flags';
 import type { MemoryCode } from '../memoryOps';
 import { RAX, WasmOpTable } from './table';
 
 const RDX = 2;
 
-/** mul r/m (imul r/m when signed): EDX:EAX or RDX:RAX = rAX × src; CF = OF = the high half is not the low half's extension. */
+/**
+ * mul r/m (imul r/m when signed): AX = AL × src, DX:AX, EDX:EAX or RDX:RAX = rAX × src; CF = OF = the
+ * high half is not the low half's extension.
+ */
 function product(t: MemoryCode, d: Insn, j: number, signed: boolean): void {
   const c = t.c, w = d.opSize;
-  if (w !== 4 && w !== 8) throw new Unsupported();
   const x = t.local(I64), y = t.local(I64), lo = t.local(I64), hi = t.local(I64);
   const p = t.producer(Kind.Overflow, w);
   t.read(d.ops[0], w); if (signed) t.signExtend(w); c.set(y); // (a load may fault: nothing written yet)
   t.read(RAX(w), w); if (signed) t.signExtend(w); c.set(x);
+  if (w < 4) { narrowProduct(t, j, p, x, y, lo, signed, w); return; }
   if (w === 4) {
     // the exact product in 64 bits
     c.get(x).get(y).op(Op.I64Mul).tee(lo).i64(32, 0).op(signed ? Op.I64ShrS : Op.I64ShrU).set(hi);
@@ -41,6 +44,17 @@ function product(t: MemoryCode, d: Insn, j: number, signed: boolean): void {
   t.producers[j] = p;
   c.get(lo); t.writeReg(RAX(w));
   c.get(hi); t.writeReg(RAX(w, RDX));
+}
+
+/** 8 and 16 bits (as helpers/arith.ts mul1/imul1): the exact product in 64 bits; AX gets it (8), or AX its low and DX its high 16 bits (16); the rest of RAX and RDX kept. */
+function narrowProduct(t: MemoryCode, j: number, p: Producer, x: number, y: number, lo: number, signed: boolean, w: number): void {
+  const c = t.c;
+  c.get(x).get(y).op(Op.I64Mul).set(lo);
+  if (signed) { c.get(lo).get(lo); t.signExtend(w); c.op(Op.I64Ne); } else c.get(lo).i64(w * 8, 0).op(Op.I64ShrU, Op.I64Eqz, Op.I32Eqz);
+  c.op(Op.I64ExtendI32U).set(p.r);
+  t.producers[j] = p;
+  c.get(lo); t.writeReg(RAX(2));
+  if (w === 2) { c.get(lo).i64(16, 0).op(Op.I64ShrU); t.writeReg(RAX(2, RDX)); }
 }
 
 /** hi = the high 64 bits of the 128-bit product x·y, from the 32-bit halves' products (each exact in 64 bits). */
