@@ -15,7 +15,7 @@
 // --steady    run ksw again with 3× the work and print its steady-state MIPS
 //             and fixed cost (start-up + JIT warm-up) per program (steady.ts)
 // --no-wasm   skip the wasm tier's runs: by default ksw runs each program
-//             with the experimental wasm tier off (KSW_WASM=0: the ksw
+//             with the wasm tier off (KSW_WASM=0: the ksw
 //             columns) and on (KSW_WASM=1: the wasm columns), in turn
 // Wall times include process start-up for every engine; "ksw MIPS" is the
 // simulator's own figure from its `insns=N seconds=S mips=M` stats line.

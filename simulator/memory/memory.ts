@@ -175,8 +175,8 @@ export class Memory {
    * functions than the plain ones, so a machine that does not record runs
    * exactly the code it ran before (compiled blocks and helpers take the
    * accessors of their machine's memory). `wasm`: guest memory is a
-   * WebAssembly.Memory, for the experimental wasm tier (wasmBacking.ts;
-   * default: KSW_WASM set; never with recordAccesses).
+   * WebAssembly.Memory, for the wasm tier (wasmBacking.ts; default: on
+   * unless KSW_WASM=0; never with recordAccesses).
    */
   constructor(readonly physBytes = 1 << 30, recordAccesses = false, wasm = WASM_TIER) {
     this.log = new AccessLog(physBytes, recordAccesses);

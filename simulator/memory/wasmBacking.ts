@@ -1,10 +1,11 @@
 // Guest physical memory as the buffer of a WebAssembly.Memory, for the
-// experimental wasm tier (KSW_WASM=1; cpu/wasm/): generated wasm code then
-// loads and stores guest memory directly. The memory is made at its full
-// size and never grown, so every JS view on it (the DataView, the TLB
-// arrays) stays valid. Past the guest's frames lie the TLB arrays and the
-// CPUs' register files, which the wasm code reads and writes by address.
-// Off (the default), nothing here is used: guest memory stays a plain
+// wasm tier (cpu/wasm/; on by default, KSW_WASM=0 turns it off): generated
+// wasm code then loads and stores guest memory directly. The memory is made
+// at its full size and never grown, so every JS view on it (the DataView,
+// the TLB arrays) stays valid. Past the guest's frames lie the TLB arrays
+// and the CPUs' register files, which the wasm code reads and writes by
+// address. With the tier off, or for a memory that records accesses (the
+// debugger's time travel), nothing here is used: guest memory stays a plain
 // ArrayBuffer.
 
 declare const WebAssembly: {
@@ -17,9 +18,11 @@ const AUX_BYTES = 3 * WASM_PAGE;
 
 /**
  * Whether the wasm tier is on when KSW_WASM is unset: the one place that
- * decides its default (README "Experimental: a WebAssembly tier").
+ * decides its default (README "A WebAssembly tier"). On since the whole
+ * suite passed with it (scripts/test.mjs runs the differential suites again
+ * with it off, so the JavaScript tier stays tested).
  */
-export const WASM_TIER_DEFAULT = false;
+export const WASM_TIER_DEFAULT = true;
 
 /** The tier for a value of KSW_WASM: 0 off; 1, stats, why (or anything else) on; unset or empty: the default. */
 export function wasmTierFromEnv(value: string | undefined): boolean {
@@ -27,7 +30,7 @@ export function wasmTierFromEnv(value: string | undefined): boolean {
   return value !== '0';
 }
 
-/** Compile hot self-looping blocks of integer code to WebAssembly (experimental; KSW_WASM, see wasmTierFromEnv). */
+/** Compile hot trace blocks of integer code to WebAssembly (KSW_WASM, see wasmTierFromEnv). */
 export const WASM_TIER = wasmTierFromEnv(typeof process !== 'undefined' ? process.env.KSW_WASM : undefined);
 
 export class WasmBacking {

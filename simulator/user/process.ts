@@ -55,7 +55,7 @@ export interface ExecOptions {
   hostIo?: HostIo;
   /** Stamp the memory lines guest loads and stores reach (memory.ts recordAccesses): a debugger's time travel only. */
   recordAccesses?: boolean;
-  /** The experimental wasm tier (cpu/wasm/) for this process; default: on when KSW_WASM is set. */
+  /** The wasm tier (cpu/wasm/) for this process; default: on unless KSW_WASM=0 (memory/wasmBacking.ts). */
   wasmTier?: boolean;
 }
 

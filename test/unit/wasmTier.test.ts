@@ -1,4 +1,4 @@
-// The experimental wasm tier (KSW_WASM=1; simulator/cpu/wasm/): guest C
+// The wasm tier (on unless KSW_WASM=0; simulator/cpu/wasm/): guest C
 // programs of hot integer loops (wasmTier/loops.c and programs/hotintops.c,
 // gcc -O2), of hot calls, returns, pushes and pops (wasmTier/calls.c) and of
 // a store into code that leaves the wasm code (wasmTier/codeStores.c) run

@@ -1,4 +1,4 @@
-// The experimental wasm tier (KSW_WASM=1, README "Benchmarks"): a hot trace
+// The wasm tier (on unless KSW_WASM=0; README "A WebAssembly tier"): a hot trace
 // block that stays inside translate.ts's subset runs as a WebAssembly
 // function instead of its JS. The block compiler makes the
 // JS block as always (the trace, its instructions, the block store); this

@@ -1,4 +1,4 @@
-// The wasm tier's translator (experimental, KSW_WASM=1; tier.ts): a trace
+// The wasm tier's translator (on unless KSW_WASM=0; tier.ts): a trace
 // block (compiler.ts) that uses only the subset the instruction families
 // cover (ops/) and control.ts's transfers becomes one WebAssembly function. Guest registers live in i64
 // locals for the whole call; loads and stores inline the TLB hit path on the
