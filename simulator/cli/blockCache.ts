@@ -15,7 +15,7 @@
 // (see save: a first run stores the blocks' source, the next V8's code cache
 // of them), to a temporary name renamed into place, so concurrent runs each
 // read a whole file. With the wasm tier on (KSW_WASM=1), a block that went
-// to wasm keeps its module's bytes beside its source (or the note that it
+// to wasm keeps its function's bytes beside its source (or the note that it
 // stays JS), so a warm run does not decode it to translate it again; a
 // translation that no longer instantiates is made again. On only when bin/ksw
 // runs the bundle through its code cache (launch.ts), so KSW_NO_CODE_CACHE=1
@@ -27,14 +27,14 @@ import * as vm from 'node:vm';
 import { BlockCode, blockKey, BlockStore, CompileReads, FACTORY_HEAD, FACTORY_TAIL, factorySource, parseBlockKey, setBlockStore, StoredBlock, StoredTranslation } from '../cpu/blockStore';
 import { bundleIdentity, BundleIdentity, HashMemory, nameHash, readWhole, replaceCacheFile } from './codeCache';
 
-const MAGIC = 'KSWBLK05';
+const MAGIC = 'KSWBLK06';
 /**
  * magic; bundle length and hash (2 halves); block count; lengths of the
  * sections (int32 words, bytes, source, V8 data, translation int32 words,
  * translation bytes); two zero words (the hashed sections start on a
  * 16-byte boundary); hash of the sections (2 halves). The file: the header,
  * then the block words, the translation words, the fetched bytes, the
- * modules' bytes, the source and the V8 data.
+ * functions' bytes, the source and the V8 data.
  */
 const HEADER = MAGIC.length + 4 * 14;
 /** Blocks kept per program, and their source's total length (the oldest go first): a big program's file stays a few MB. */
@@ -56,8 +56,8 @@ const FILENAME = 'ksw-blocks.js';
 const BLOCK_WORDS = 13;
 /**
  * Each translation in its int32 section (in block order): the block's index
- * in the file, the layout's word count, the module's byte count, then the
- * layout's words (the modules' bytes are in their byte section, in order).
+ * in the file, the layout's word count, the function's byte count, then the
+ * layout's words (the functions' bytes are in their byte section, in order).
  */
 const TRANSLATION_WORDS = 3;
 /** Translations kept per block (the newest per layout): one per CPU of the machine. */

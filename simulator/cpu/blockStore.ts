@@ -42,7 +42,7 @@ export interface BlockCode {
 
 /**
  * What the wasm tier made of a block, kept with it so a later run neither
- * decodes nor translates it again: the module's bytes for the memory layout
+ * decodes nor translates it again: the function's bytes (translate.ts) for the memory layout
  * they were made for (its addresses are constants in the code: one per
  * CPU), or no bytes — the tier leaves the block to JS, whatever the layout.
  */

@@ -1,11 +1,12 @@
 // The wasm tier's translations in the block cache (cpu/wasm/tier.ts,
 // cli/blockCache.ts): a run of wasmTier/loops.c (gcc -O2, hot integer loops)
-// with the tier on stores each loop block's module bytes beside its JS; the
+// with the tier on stores each loop block's wasm function beside its JS; the
 // next run takes blocks and translations from the file, never starts the
 // instruction decoder, and behaves exactly as the cold run (output, status,
 // instruction count, every register and RFLAGS, also when stopped midway).
-// A translation that no longer makes a module is made again and stored in
-// its place; a file without translations (a run with the tier off) gets
+// A translation that no longer makes a function is made again and stored in
+// its place (the tier compiles several to a module: the others are used as
+// they are); a file without translations (a run with the tier off) gets
 // them from the first run with it on.
 
 import { after, before, test } from 'node:test';
@@ -111,6 +112,26 @@ test('a stored translation that no longer makes a module is made again and store
   const third = run(new FileBlockStore(file, ID), true);
   assert.deepEqual(third.outcome, plain);
   assert.equal(third.decoders, 0, 'the new translations replaced the damaged ones');
+});
+
+test('one damaged function in a stored batch: the others are used as stored, it alone is made again', { skip }, () => {
+  const file = blockCachePath(ID, 'exec', `${exe}-one-damaged`);
+  const plain = run(null, true).outcome;
+  let n = 0;
+  // the first run stores the third translation cut short, the others whole
+  const first = counting(file, (t) => (++n === 3 ? { layout: t.layout, bytes: t.bytes.subarray(0, t.bytes.length - 3) } : t));
+  assert.deepEqual(run(first.store, true).outcome, plain);
+  assert.ok(first.added() >= 8);
+  first.store.save();
+  const second = counting(file);
+  const r = run(second.store, true);
+  assert.deepEqual(r.outcome, plain);
+  assert.equal(second.added(), 1, 'only the damaged translation was made again');
+  assert.ok(r.fromStore >= 8, `translations from the store: ${r.fromStore}`);
+  second.store.save();
+  const third = run(new FileBlockStore(file, ID), true);
+  assert.deepEqual(third.outcome, plain);
+  assert.equal(third.decoders, 0, 'the new translation replaced the damaged one');
 });
 
 test('a file written with the tier off gets the translations from the first run with it on', { skip }, () => {

@@ -74,21 +74,52 @@ const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) =
 export interface FuncType { params: number[]; results: number[] }
 
 /**
- * A module importing memory `e.m` and the functions `imports` (module "e",
- * fields f0, f1, …), and exporting one function `run` of type () -> i32 with
- * the given locals (groups of [count, type]) and body (without its `end`).
+ * One function's entry in a module's code section (without its size): the
+ * locals (groups of [count, type]) and the body (without its `end`). What
+ * the tier translates a trace to and stores (moduleBytes puts several in
+ * one module).
  */
-export function moduleBytes(imports: FuncType[], locals: [number, number][], body: number[]): Uint8Array {
+export function functionBytes(locals: [number, number][], body: number[]): Uint8Array {
+  const head = [...uleb(locals.length), ...locals.flatMap(([n, t]) => [...uleb(n), t])];
+  const out = new Uint8Array(head.length + body.length + 1);
+  out.set(head);
+  out.set(body, head.length);
+  out[out.length - 1] = Op.End;
+  return out;
+}
+
+/**
+ * A module importing memory `e.m` and the functions `imports` (module "e",
+ * fields f0, f1, …), and exporting each of `funcs` (functionBytes), all of
+ * type () -> i32, as its index in decimal ("0", "1", …). Several functions
+ * share a module: V8's fixed cost per module and per instance (its code
+ * space, the import wrappers) is most of the cost of a small one.
+ */
+export function moduleBytes(imports: FuncType[], funcs: readonly Uint8Array[]): Uint8Array {
   const types = [...imports, { params: [], results: [I32] }];
   const typeSec = [types.length, ...types.flatMap((t) => [0x60, ...uleb(t.params.length), ...t.params, ...uleb(t.results.length), ...t.results])];
   const importSec = [imports.length + 1, ...name('e'), ...name('m'), 2, 0, 0, // memory, min 0 pages, no max
     ...imports.flatMap((_, i) => [...name('e'), ...name(`f${i}`), 0, ...uleb(i)])];
-  const func = [...uleb(locals.length), ...locals.flatMap(([n, t]) => [...uleb(n), t]), ...body, Op.End];
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, typeSec),
-    ...section(2, importSec),
-    ...section(3, [1, ...uleb(imports.length)]),
-    ...section(7, [1, ...name('run'), 0, ...uleb(imports.length)]),
-    ...section(10, [1, ...uleb(func.length), ...func]),
-  ]);
+  const n = funcs.length, runType = uleb(imports.length);
+  const funcSec = [...uleb(n)];
+  const exportSec = [...uleb(n)];
+  for (let i = 0; i < n; i++) {
+    funcSec.push(...runType);
+    exportSec.push(...name(String(i)), 0, ...uleb(imports.length + i));
+  }
+  // the code section: its header here, the bodies copied in below (no spread of large arrays)
+  let codeLength = uleb(n).length;
+  for (const f of funcs) codeLength += uleb(f.length).length + f.length;
+  const head = [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, typeSec), ...section(2, importSec), ...section(3, funcSec),
+    ...section(7, exportSec), 10, ...uleb(codeLength), ...uleb(n)];
+  const out = new Uint8Array(head.length + codeLength - uleb(n).length);
+  out.set(head);
+  let at = head.length;
+  for (const f of funcs) {
+    const size = uleb(f.length);
+    out.set(size, at);
+    out.set(f, at + size.length);
+    at += size.length + f.length;
+  }
+  return out;
 }

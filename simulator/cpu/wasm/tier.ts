@@ -8,11 +8,12 @@
 
 import { FlowControl } from 'iced-x86';
 import type { Block } from '../compiler';
-import type { Insn } from '../decode';
 import type { BlockCode, BlockStore, StoredTranslation } from '../blockStore';
 import type { Memory } from '../../memory/memory';
-import { instantiateWasmWith } from '../wasmInstance';
-import { translateTrace, WasmLayout } from './translate';
+import { instantiateWasmWith, validWasm } from '../wasmInstance';
+import { IMPORT_TYPES, translateTrace, WasmLayout } from './translate';
+import { moduleBytes } from './encoder';
+import { Batch, Pending } from './batch';
 import { HookBit } from './context';
 import { PendingSlot, settleFlags } from '../lazyFlags';
 import { div1, idiv1 } from '../helpers/arith';
@@ -27,10 +28,10 @@ export interface WasmTierCpu {
   onRet: (() => void) | null;
 }
 
-/** How many trace blocks the tier compiled (how many of those the block cache had; withCalls: of those translated now, those with a call or return), and how many it left to JS (KSW_WASM=stats prints them). */
-export const wasmTierStats = { compiled: 0, declined: 0, fromStore: 0, withCalls: 0 };
+/** How many trace blocks the tier compiled, in how many modules (how many of those the block cache had; withCalls: of those translated now, those with a call or return), and how many it left to JS (KSW_WASM=stats prints them). */
+export const wasmTierStats = { compiled: 0, declined: 0, fromStore: 0, withCalls: 0, modules: 0 };
 if (typeof process !== 'undefined' && process.env.KSW_WASM === 'stats') {
-  process.on('exit', () => process.stderr.write(`wasm tier: ${wasmTierStats.compiled} blocks in wasm (${wasmTierStats.fromStore} from the block cache, ${wasmTierStats.withCalls} translated with calls or returns), ${wasmTierStats.declined} trace blocks left to JS\n`));
+  process.on('exit', () => process.stderr.write(`wasm tier: ${wasmTierStats.compiled} blocks in wasm in ${wasmTierStats.modules} modules (${wasmTierStats.fromStore} from the block cache, ${wasmTierStats.withCalls} translated with calls or returns), ${wasmTierStats.declined} trace blocks left to JS\n`));
 }
 
 export class WasmTier {
@@ -41,6 +42,7 @@ export class WasmTier {
   private readonly layoutWords: number[];
   private readonly W: Int32Array;
   private readonly C: WasmTierCpu;
+  private readonly batch = new Batch((entries) => this.compiled(entries));
 
   constructor(mem: Memory, R: Int32Array, F: Int32Array, T: Int32Array, W: Int32Array, C: WasmTierCpu) {
     this.F = F;
@@ -97,31 +99,25 @@ export class WasmTier {
    * not stored): a translation stored with it for this layout is used as it
    * is — a run from the block cache neither decodes nor translates — and
    * one made now is stored with it.
+   *
+   * The wasm comes later: the block runs its JS until its batch is compiled
+   * (batch.ts), several traces to a module.
    */
   upgrade(block: Block, store: BlockStore | null, code: BlockCode | null): Block {
     if (block.length < 2) return block; // (a step's single instruction, a host function: not worth a module)
     const stored = code?.translations === undefined ? undefined : this.storedFor(code.translations);
     if (stored === null) { wasmTierStats.declined++; return block; }
-    if (stored !== undefined) {
-      const run = this.instantiate(stored);
-      if (run !== null) {
-        wasmTierStats.fromStore++;
-        return this.withRun(block, run);
-      }
-      // (a damaged translation: made again below, and stored in its place)
-    }
-    const bytes = this.translate(block);
-    if (store !== null && code !== null) store.addTranslation(code, { layout: this.layoutWords, bytes: bytes ?? NO_BYTES });
+    if (stored !== undefined) return this.batch.add(block, stored, { store, code });
+    const bytes = this.translateAndStore(block, store, code);
     if (bytes === null) { wasmTierStats.declined++; return block; }
-    const run = this.instantiate(bytes);
-    if (run === null) throw new Error('wasm tier: a translation made now is no module of the tier\'s shape');
-    return this.withRun(block, run);
+    return this.batch.add(block, bytes, null);
   }
 
-  /** The block's module, or null when too little of it is in the subset (decodes a stored block's instructions). */
-  private translate(block: Block): Uint8Array | null {
+  /** The block's function, stored with its code (null: too little of it is in the subset; decodes a stored block's instructions). */
+  private translateAndStore(block: Block, store: BlockStore | null, code: BlockCode | null): Uint8Array | null {
     const insns = block.insns;
     const bytes = translateTrace(insns, block.ipLo, block.ipHi, this.layout);
+    if (store !== null && code !== null) store.addTranslation(code, { layout: this.layoutWords, bytes: bytes ?? NO_BYTES });
     if (bytes !== null && insns.some((d) => d.flowControl === FlowControl.Call || d.flowControl === FlowControl.Return ||
       d.flowControl === FlowControl.IndirectCall)) wasmTierStats.withCalls++;
     return bytes;
@@ -136,16 +132,54 @@ export class WasmTier {
     return undefined;
   }
 
-  /** The module's `run`, entered with settled flags; null when the bytes do not make a module of the tier's shape. */
-  private instantiate(bytes: Uint8Array): (() => number) | null {
-    let wasmRun: unknown;
+  /**
+   * A batch's functions (batch.ts) as the blocks' runs, from one module. A
+   * stored function that does not validate (a damaged file) is translated
+   * again and stored in its place; one made now that does not is a bug.
+   */
+  private compiled(entries: readonly Pending[]): void {
+    let funcs: (Uint8Array | null)[] = entries.map((e) => e.bytes);
+    let runs = this.instantiate(funcs as Uint8Array[]);
+    if (runs === null) {
+      funcs = entries.map((e) => validWasm(moduleBytes(IMPORT_TYPES, [e.bytes])) ? e.bytes : this.translateAgain(e));
+      runs = this.instantiate(funcs.filter((f): f is Uint8Array => f !== null));
+      if (runs === null) throw new Error('wasm tier: a translation made now is no function of the tier\'s shape');
+    }
+    let at = 0;
+    entries.forEach((e, i) => {
+      if (funcs[i] === null) { wasmTierStats.declined++; e.block.ready(null); return; }
+      if (e.stored !== null && funcs[i] === e.bytes) wasmTierStats.fromStore++;
+      wasmTierStats.compiled++;
+      e.block.ready(this.entered(runs![at++]));
+    });
+  }
+
+  /** A damaged stored function made again (null: the block stays JS), stored in its place. */
+  private translateAgain(e: Pending): Uint8Array | null {
+    if (e.stored === null) throw new Error('wasm tier: a translation made now is no function of the tier\'s shape');
+    return this.translateAndStore(e.block.js, e.stored.store, e.stored.code);
+  }
+
+  /** The functions of one module made of `funcs`; null when they do not make a module of the tier's shape. */
+  private instantiate(funcs: readonly Uint8Array[]): (() => number)[] | null {
+    let exports: Record<string, unknown>;
     try {
-      wasmRun = instantiateWasmWith(bytes, this.imports).run;
+      exports = instantiateWasmWith(moduleBytes(IMPORT_TYPES, funcs), this.imports);
     } catch {
       return null;
     }
-    if (typeof wasmRun !== 'function') return null;
-    const exported = wasmRun as () => number;
+    wasmTierStats.modules++;
+    const runs: (() => number)[] = [];
+    for (let i = 0; i < funcs.length; i++) {
+      const run = exports[String(i)];
+      if (typeof run !== 'function') return null;
+      runs.push(run as () => number);
+    }
+    return runs;
+  }
+
+  /** A wasm function as a block's `run`: entered with settled flags. */
+  private entered(exported: () => number): () => number {
     // The wasm code reads and writes F's six flag slots directly: flags a JS
     // block left pending (lazyFlags.ts) are computed before it starts. W[1]
     // says which call/return hooks are set (the code calls them only then).
@@ -156,34 +190,9 @@ export class WasmTier {
       return exported();
     };
   }
-
-  private withRun(block: Block, run: () => number): Block {
-    wasmTierStats.compiled++;
-    // (a stored block decodes its instructions only when asked: the debugger's summaries)
-    return new WasmBlock(block, run);
-  }
 }
 
 const NO_BYTES = new Uint8Array(0);
-
-/**
- * A block whose `run` is wasm. A class, so every such block has one shape:
- * an object literal with its own `get insns()` closure gets a map of its
- * own, and the dispatcher's `block.run` load went megamorphic (V8's generic
- * LoadIC: 13 % of the host instructions of a call-heavy run).
- */
-class WasmBlock implements Block {
-  readonly ipLo: number;
-  readonly ipHi: number;
-  readonly pages: number[];
-  readonly length: number;
-  constructor(private readonly js: Block, readonly run: () => number) {
-    this.ipLo = js.ipLo; this.ipHi = js.ipHi; this.pages = js.pages; this.length = js.length;
-  }
-
-  /** (a stored block decodes its instructions only when asked: the debugger's summaries) */
-  get insns(): Insn[] { return this.js.insns; }
-}
 
 function sameWords(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;

@@ -13,8 +13,8 @@
 
 import { FlowControl } from 'iced-x86';
 import { Insn } from '../decode';
-import { moduleBytes, Op, uleb } from './encoder';
-import { IMPORT_TYPES, Unsupported, WasmLayout } from './context';
+import { functionBytes, Op, uleb } from './encoder';
+import { Unsupported, WasmLayout } from './context';
 import { ControlCode } from './control';
 import { WASM_OPS } from './ops/index';
 
@@ -25,7 +25,8 @@ export { Import, IMPORT_TYPES } from './context';
 const WHY = typeof process !== 'undefined' && process.env.KSW_WASM === 'why';
 
 /**
- * Compile a trace (compiler.ts: the instructions of a block starting at lo:hi) to a wasm module,
+ * Compile a trace (compiler.ts: the instructions of a block starting at lo:hi) to a wasm function
+ * (encoder.ts functionBytes: tier.ts puts several in one module),
  * or null when too little of it is within the subset. A trace is translated whole, or else up to
  * the first instruction outside the subset (at least MIN_PREFIX instructions): the code leaves
  * there and the dispatcher runs the rest, as after a side exit.
@@ -43,23 +44,23 @@ export function translateTrace(trace: Insn[], lo: number, hi: number, layout: Wa
 /** Translations that took two passes (a flag carried from the round before; test/unit/wasmTier.test.ts). */
 export const twoPassStats = { translations: 0 };
 
-/** Fewest instructions worth a module of their own (a dispatcher trip and a wasm call each way). */
+/** Fewest instructions worth a function of their own (a dispatcher trip and a wasm call each way). */
 const MIN_PREFIX = 4;
 
 /**
- * The module, or the position of the first instruction outside the subset. A loop whose round reads
+ * The function, or the position of the first instruction outside the subset. A loop whose round reads
  * a flag before the instruction that writes it (the previous round's, flags.ts source) is
  * translated twice: the first pass's producers are the plan the second reads them from.
  */
 function translate(insns: Insn[], lo: number, hi: number, length: number, backEdge: number, layout: WasmLayout): Uint8Array | number {
   let t = new Translator(insns, lo, hi, length, backEdge, layout);
   try {
-    const bytes = t.module();
+    const bytes = t.function();
     if (!t.needsPlan) return bytes;
     const plan = t.producers;
     t = new Translator(insns, lo, hi, length, backEdge, layout);
     t.plan = plan;
-    const planned = t.module();
+    const planned = t.function();
     twoPassStats.translations++;
     return planned;
   } catch (e) {
@@ -70,7 +71,7 @@ function translate(insns: Insn[], lo: number, hi: number, length: number, backEd
 }
 
 class Translator extends ControlCode {
-  module(): Uint8Array {
+  function(): Uint8Array {
     const n = this.insns.length, c = this.c;
     // body first (registers are discovered as it goes), prologue prepended afterwards
     this.open(Op.Block); this.exitNest = this.nest;
@@ -89,7 +90,7 @@ class Translator extends ControlCode {
       if (groups.length > 0 && groups[groups.length - 1][1] === t) groups[groups.length - 1][0]++;
       else groups.push([1, t]);
     }
-    return moduleBytes(IMPORT_TYPES, groups, c.bytes);
+    return functionBytes(groups, c.bytes);
   }
 
   private insn(d: Insn, j: number, last: boolean): void {
