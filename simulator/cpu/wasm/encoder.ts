@@ -52,20 +52,86 @@ export function sleb32(n: number): number[] {
   return sleb64(n | 0, (n | 0) < 0 ? -1 : 0);
 }
 
-/** A function body under construction: opcodes and immediates, appended in order. */
+/**
+ * A function body under construction: opcodes and immediates, appended in
+ * order to a growing byte buffer. (Written a byte at a time, LEB128 in
+ * place: arrays per immediate and rest parameters were a third of the
+ * translator's time, most of it in the garbage collector.)
+ */
 export class Code {
-  readonly bytes: number[] = [];
-  op(...ops: number[]): this { for (const o of ops) this.bytes.push(o); return this; }
-  get(local: number): this { return this.op(Op.LocalGet, ...uleb(local)); }
-  set(local: number): this { return this.op(Op.LocalSet, ...uleb(local)); }
-  tee(local: number): this { return this.op(Op.LocalTee, ...uleb(local)); }
-  i32(n: number): this { return this.op(Op.I32Const, ...sleb32(n)); }
-  i64(lo: number, hi: number): this { return this.op(Op.I64Const, ...sleb64(lo, hi)); }
+  private buf = new Uint8Array(1024);
+  /** Bytes written so far. */
+  length = 0;
+  /** One to three opcodes or single-byte immediates (each 0–255). */
+  op(a: number, b = -1, c = -1): this {
+    this.byte(a);
+    if (b >= 0) this.byte(b);
+    if (c >= 0) this.byte(c);
+    return this;
+  }
+  get(local: number): this { return this.op(Op.LocalGet).u(local); }
+  set(local: number): this { return this.op(Op.LocalSet).u(local); }
+  tee(local: number): this { return this.op(Op.LocalTee).u(local); }
+  i32(n: number): this { return this.op(Op.I32Const).s64(n | 0, (n | 0) < 0 ? -1 : 0); }
+  i64(lo: number, hi: number): this { return this.op(Op.I64Const).s64(lo, hi); }
   /** A memory access with a constant offset (alignment hint 0: guest accesses may be unaligned). */
-  mem(op: Op, offset: number): this { return this.op(op, 0, ...uleb(offset)); }
-  call(index: number): this { return this.op(Op.Call, ...uleb(index)); }
-  br(depth: number): this { return this.op(Op.Br, ...uleb(depth)); }
-  brIf(depth: number): this { return this.op(Op.BrIf, ...uleb(depth)); }
+  mem(op: Op, offset: number): this { return this.op(op, 0).u(offset); }
+  call(index: number): this { return this.op(Op.Call).u(index); }
+  br(depth: number): this { return this.op(Op.Br).u(depth); }
+  brIf(depth: number): this { return this.op(Op.BrIf).u(depth); }
+  /** br_table: the target depth per value of the i32 on the stack, `otherwise` beyond. */
+  brTable(depths: readonly number[], otherwise: number): this {
+    this.op(Op.BrTable).u(depths.length);
+    for (const d of depths) this.u(d);
+    return this.u(otherwise);
+  }
+
+  /** Unsigned LEB128 (uleb). */
+  u(n: number): this {
+    for (;;) {
+      const b = n & 127;
+      n >>>= 7;
+      if (n === 0) { this.byte(b); return this; }
+      this.byte(b | 128);
+    }
+  }
+
+  /** Signed LEB128 of a 64-bit value as its halves (sleb64). */
+  s64(lo: number, hi: number): this {
+    lo >>>= 0; hi |= 0;
+    for (;;) {
+      const b = lo & 127;
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi >>= 7;
+      const done = (hi === 0 && lo === 0 && (b & 64) === 0) || (hi === -1 && lo === 0xffffffff && (b & 64) !== 0);
+      this.byte(done ? b : b | 128);
+      if (done) return this;
+    }
+  }
+
+  /** Append another body's bytes. */
+  append(other: Code): this {
+    const bytes = other.bytes();
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.length);
+    this.length += bytes.length;
+    return this;
+  }
+
+  /** The bytes written so far (a view: valid until the next write). */
+  bytes(): Uint8Array { return this.buf.subarray(0, this.length); }
+
+  private byte(b: number): void {
+    if (this.length === this.buf.length) this.reserve(1);
+    this.buf[this.length++] = b;
+  }
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(2 * this.buf.length, this.length + n));
+    grown.set(this.buf.subarray(0, this.length));
+    this.buf = grown;
+  }
 }
 
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
@@ -79,7 +145,7 @@ export interface FuncType { params: number[]; results: number[] }
  * the tier translates a trace to and stores (moduleBytes puts several in
  * one module).
  */
-export function functionBytes(locals: [number, number][], body: number[]): Uint8Array {
+export function functionBytes(locals: [number, number][], body: Uint8Array): Uint8Array {
   const head = [...uleb(locals.length), ...locals.flatMap(([n, t]) => [...uleb(n), t])];
   const out = new Uint8Array(head.length + body.length + 1);
   out.set(head);

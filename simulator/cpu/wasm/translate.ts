@@ -13,7 +13,7 @@
 
 import { FlowControl } from 'iced-x86';
 import { Insn } from '../decode';
-import { functionBytes, Op, uleb } from './encoder';
+import { Code, functionBytes, Op } from './encoder';
 import { Unsupported, WasmLayout } from './context';
 import { ControlCode } from './control';
 import { WASM_OPS } from './ops/index';
@@ -80,17 +80,16 @@ class Translator extends ControlCode {
     this.checkPlan();
     c.op(Op.Unreachable);
     this.end(); this.end();
-    const body = c.bytes.splice(0);
-    // prologue: registers into locals
-    for (const [r, l] of this.gpr) c.i32(0).mem(Op.I64Load, this.L.R + 8 * r).set(l);
-    c.bytes.push(...body);
     this.epilogue();
+    // prologue: registers into locals (discovered by the body)
+    const prologue = new Code();
+    for (const [r, l] of this.gpr) prologue.i32(0).mem(Op.I64Load, this.L.R + 8 * r).set(l);
     const groups: [number, number][] = [];
     for (const t of this.localTypes) {
       if (groups.length > 0 && groups[groups.length - 1][1] === t) groups[groups.length - 1][0]++;
       else groups.push([1, t]);
     }
-    return functionBytes(groups, c.bytes);
+    return functionBytes(groups, prologue.append(c).bytes());
   }
 
   private insn(d: Insn, j: number, last: boolean): void {
@@ -113,7 +112,7 @@ class Translator extends ControlCode {
     for (let i = cases.length; i >= 0; i--) this.open(Op.Block); // one per case, the outermost the default
     const table: number[] = [];
     for (let pos = 0; pos <= n; pos++) { const at = cases.indexOf(pos); table.push(at < 0 ? cases.length : at); }
-    c.get(this.xn).op(Op.BrTable, ...uleb(table.length), ...table.flatMap(uleb), ...uleb(cases.length));
+    c.get(this.xn).brTable(table, cases.length);
     for (const pos of cases) {
       this.end();
       for (let f = 0; f < 6; f++) {
