@@ -33,25 +33,6 @@ export function uleb(n: number): number[] {
   return out;
 }
 
-/** Signed LEB128 of a 64-bit value given as its 32-bit halves (no BigInt). */
-export function sleb64(lo: number, hi: number): number[] {
-  const out: number[] = [];
-  lo >>>= 0; hi |= 0;
-  for (;;) {
-    const b = lo & 127;
-    // arithmetic shift of hi:lo right by 7
-    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-    hi >>= 7;
-    const done = (hi === 0 && lo === 0 && (b & 64) === 0) || (hi === -1 && lo === 0xffffffff && (b & 64) !== 0);
-    out.push(done ? b : b | 128);
-    if (done) return out;
-  }
-}
-
-export function sleb32(n: number): number[] {
-  return sleb64(n | 0, (n | 0) < 0 ? -1 : 0);
-}
-
 /**
  * A function body under construction: opcodes and immediates, appended in
  * order to a growing byte buffer. (Written a byte at a time, LEB128 in
@@ -96,7 +77,7 @@ export class Code {
     }
   }
 
-  /** Signed LEB128 of a 64-bit value as its halves (sleb64). */
+  /** Signed LEB128 of a 64-bit value given as its 32-bit halves (no BigInt). */
   s64(lo: number, hi: number): this {
     lo >>>= 0; hi |= 0;
     for (;;) {
