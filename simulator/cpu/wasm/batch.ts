@@ -14,8 +14,8 @@ import type { BlockCode, BlockStore } from '../blockStore';
 
 /** Traces per module at most (V8 validates a module whole; its functions compile lazily, at their first call). */
 export const BATCH_MAX = 64;
-/** Instructions the waiting blocks run in JS before their batch is compiled however small. */
-export const FLUSH_AFTER = 50_000;
+/** Instructions the waiting blocks run in JS before their batch is compiled however small (a short hot loop — wasmTier/codeStores.c, ~24,000 — still gets its wasm). */
+export const FLUSH_AFTER = 10_000;
 
 /** A trace waiting for its batch: its block and function bytes; where it was stored (null: translated now). */
 export interface Pending {
