@@ -1,7 +1,8 @@
 // The wasm tier (on unless KSW_WASM=0; simulator/cpu/wasm/): guest C
 // programs of hot integer loops (wasmTier/loops.c and programs/hotintops.c,
-// gcc -O2), of hot calls, returns, pushes and pops (wasmTier/calls.c) and of
-// a store into code that leaves the wasm code (wasmTier/codeStores.c) run
+// gcc -O2), of hot calls, returns, pushes and pops (wasmTier/calls.c), of
+// a store into code that leaves the wasm code (wasmTier/codeStores.c) and of
+// string instructions (wasmTier/strings.c) run
 // with the tier on to the host's output, with their hot code really in
 // wasm; and stopped
 // after any number of instructions, its machine state — every register,
@@ -41,6 +42,8 @@ const PROGRAMS = [
   { name: 'codeStores', source: path.join(ROOT, 'test', 'unit', 'wasmTier', 'codeStores.c'), args: [], blocks: 2, stops: 12 },
   // lzcnt of every width against counts the program computes (a CPU without LZCNT runs it as bsr)
   { name: 'lzcnt', source: path.join(ROOT, 'test', 'unit', 'wasmTier', 'lzcnt.c'), args: [], blocks: 2, stops: 12 },
+  // memcpy/memset, rep movs/stos of every width both ways, lods, a rep movsq faulting part-way, rep movsb into a code page
+  { name: 'strings', source: path.join(ROOT, 'test', 'unit', 'wasmTier', 'strings.c'), args: [], blocks: 20, stops: 30 },
 ];
 const built = new Map<string, { exe: string; native: string }>();
 /** What a program prints where the host is no reference (lzcnt.c), instead of the host's output. */

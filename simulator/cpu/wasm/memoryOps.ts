@@ -132,8 +132,9 @@ export class MemoryCode extends FlagCode {
    * Store the i64 in local v, w bytes, at the address on the stack. `after`: the rest of the
    * instruction's work (a push's RSP update…), done before a watched or code page's trap leaves
    * for `to` (default: the next instruction) — a fault leaves before it, the instruction undone.
+   * `to` false: the caller checks the trap bits itself (a rep string instruction, after each element).
    */
-  store(w: number, after: () => void = () => {}, to: [number, number] | number | null = null): void {
+  store(w: number, after: () => void = () => {}, to: [number, number] | number | null | false = null): void {
     const c = this.c, L = this.L, insn = this.insns[this.k];
     this.tlbHit(L.wTagA, L.wTagB, w);
     // outside the page's watched range: o >= end || o + w <= start
@@ -149,7 +150,7 @@ export class MemoryCode extends FlagCode {
     this.faultCheck();
     after();
     // a watched or code page: leave after the store, as the JS blocks do
-    this.trapExit(to ?? [insn.nextLo, insn.nextHi]);
+    if (to !== false) this.trapExit(to ?? [insn.nextLo, insn.nextHi]);
     this.end();
   }
 

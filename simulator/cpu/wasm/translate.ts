@@ -17,6 +17,7 @@ import { Code, functionBytes, Op } from './encoder';
 import { Unsupported, WasmLayout } from './context';
 import { ControlCode } from './control';
 import { WASM_OPS } from './ops/index';
+import { REPEATABLE } from './ops/string';
 
 export type { WasmLayout } from './context';
 export { Import, IMPORT_TYPES } from './context';
@@ -93,7 +94,7 @@ class Translator extends ControlCode {
   }
 
   private insn(d: Insn, j: number, last: boolean): void {
-    if (d.lock || d.rep || d.repne) throw new Unsupported();
+    if (d.lock || ((d.rep || d.repne) && !REPEATABLE.has(d.mnemonic))) throw new Unsupported();
     if (this.control(d, j, last)) return;
     const op = WASM_OPS[d.mnemonic];
     if (op === undefined) throw new Unsupported();

@@ -6,6 +6,7 @@ import { mulDivOps } from './muldiv';
 import { shiftCountOps } from './shiftCount';
 import { bitOps } from './bits';
 import { stackOps } from './stack';
+import { stringOps } from './string';
 import type { WasmOpTable } from './table';
 
 export const WASM_OPS: WasmOpTable = {
@@ -14,4 +15,5 @@ export const WASM_OPS: WasmOpTable = {
   ...shiftCountOps,
   ...bitOps,
   ...stackOps,
+  ...stringOps,
 };
