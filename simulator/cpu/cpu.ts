@@ -50,8 +50,8 @@ export type RunResult =
   | { kind: 'fault'; fault: CpuFault }
   | { kind: 'debug'; dr6: number };
 
-/** Words of the wasm memory a CPU takes with KSW_WASM=1: regs, flags, trap, and the wasm tier's scratch (2). */
-const WASM_AREA_WORDS = RegSlot.COUNT + FlagSlot.COUNT + 2 + 2;
+/** Words of the wasm memory a CPU takes with KSW_WASM=1: regs, flags, trap, and the wasm tier's scratch (4). */
+const WASM_AREA_WORDS = RegSlot.COUNT + FlagSlot.COUNT + 2 + 4;
 const DISPATCH_SIZE = 1 << 14;
 const DISPATCH_MASK = DISPATCH_SIZE - 1;
 const STEP_TABLE_SIZE = 1 << 12;
@@ -128,8 +128,11 @@ export class Cpu implements MemoryObserver {
   clock: () => number = () => this.insnCount;
 
   private readonly compiler: BlockCompiler;
-  private readonly dispatchLo = new Int32Array(DISPATCH_SIZE);
-  private readonly dispatchHi = new Int32Array(DISPATCH_SIZE);
+  // (KSW_WASM=1: in the wasm memory, where the wasm tier's dispatcher looks a wasm block's successor up, wasm/chain.ts)
+  private readonly dispatchLo: Int32Array;
+  private readonly dispatchHi: Int32Array;
+  /** Per entry, the wasm tier's chain word (its table slot and length; -1: not a wasm block). */
+  private readonly dispatchChain: Int32Array;
   private readonly dispatchBlock: (Block | undefined)[] = new Array(DISPATCH_SIZE).fill(undefined);
   private readonly blocksByPage = new Map<number, Block[]>();
   private readonly blocksByAddress = new Map<number, Map<number, Block>>();
@@ -165,6 +168,8 @@ export class Cpu implements MemoryObserver {
   resumeFlag = false;
 
   private readonly helpers: { x87Fxsave(store: number, lo: number, hi: number): void };
+  /** The wasm tier (KSW_WASM=1), or null. */
+  readonly wasmTier: WasmTier | null = null;
 
   constructor(readonly mem: Memory) {
     mem.observer = this;
@@ -174,7 +179,12 @@ export class Cpu implements MemoryObserver {
     this.trap = area?.subarray(RegSlot.COUNT + FlagSlot.COUNT, RegSlot.COUNT + FlagSlot.COUNT + 2) ?? new Int32Array(2);
     /** The wasm tier's word for the high half of a 64-bit load its code asked the memory's accessor for. */
     const wasmScratch = area?.subarray(RegSlot.COUNT + FlagSlot.COUNT + 2) ?? null;
+    const dispatch = area === null ? null : mem.wasm!.int32(3 * DISPATCH_SIZE);
+    this.dispatchLo = dispatch?.subarray(0, DISPATCH_SIZE) ?? new Int32Array(DISPATCH_SIZE);
+    this.dispatchHi = dispatch?.subarray(DISPATCH_SIZE, 2 * DISPATCH_SIZE) ?? new Int32Array(DISPATCH_SIZE);
+    this.dispatchChain = dispatch?.subarray(2 * DISPATCH_SIZE) ?? new Int32Array(DISPATCH_SIZE);
     this.dispatchLo.fill(-1);
+    this.dispatchChain.fill(-1);
     this.stepLo.fill(-1);
     const R = this.regs, F = this.flags;
     const helpers = {
@@ -189,7 +199,11 @@ export class Cpu implements MemoryObserver {
     this.compiler = new BlockCompiler(mem, {
       R, F, X: this.xmm, S: mem.scratch, Q, T: this.trap, P: PARITY_EVEN, H: helpers, C: this,
     });
-    if (wasmScratch !== null && !mem.recordsAccesses) this.compiler.wasmTier = new WasmTier(mem, R, F, this.trap, wasmScratch, this);
+    if (wasmScratch !== null && !mem.recordsAccesses) {
+      const chain = dispatch === null ? null
+        : { dLo: this.dispatchLo.byteOffset, dHi: this.dispatchHi.byteOffset, dChain: this.dispatchChain.byteOffset, mask: DISPATCH_MASK };
+      this.compiler.wasmTier = this.wasmTier = new WasmTier(mem, R, F, this.trap, wasmScratch, this, chain);
+    }
     this.flags[FlagSlot.PF] = 1; // parity of 1 is odd → PF reads 0
   }
 
@@ -256,7 +270,10 @@ export class Cpu implements MemoryObserver {
             return this.faultResult(e, lo, hi);
           }
           // a cold block stays out of the table, so each entry is counted in lookup()
-          if (!this.coldEntries.has(block)) { dLo[slot] = lo; dHi[slot] = hi; dBlock[slot] = block; }
+          if (!this.coldEntries.has(block)) {
+            dLo[slot] = lo; dHi[slot] = hi; dBlock[slot] = block;
+            this.dispatchChain[slot] = this.wasmTier?.chainWordOf(block) ?? -1;
+          }
         }
         const left = end - count;
         if (block.length > left) { tail = true; break; }
@@ -430,8 +447,7 @@ export class Cpu implements MemoryObserver {
    */
   startCoverage(): void {
     this.covered = new Set();
-    this.dispatchLo.fill(-1);
-    this.dispatchBlock.fill(undefined);
+    this.clearDispatch();
   }
 
   /** The blocks entered since startCoverage() (none when it was not called). */
@@ -447,10 +463,22 @@ export class Cpu implements MemoryObserver {
     this.coldBlocks.clear();
     this.coldEntries.clear();
     this.stepBlocks.clear();
-    this.dispatchLo.fill(-1);
-    this.dispatchBlock.fill(undefined);
+    this.clearDispatch();
+    this.wasmTier?.droppedAll();
     this.stepLo.fill(-1);
     this.stepBlock.fill(undefined);
+  }
+
+  /** WasmTierCpu: a wasm block got its chain table slot after its batch compiled; its dispatch entry, if any, learns it. */
+  wasmBlockReady(block: Block): void {
+    const slot = (block.ipLo ^ (block.ipLo >>> 14)) & DISPATCH_MASK;
+    if (this.dispatchBlock[slot] === block) this.dispatchChain[slot] = this.wasmTier!.chainWordOf(block);
+  }
+
+  private clearDispatch(): void {
+    this.dispatchLo.fill(-1);
+    this.dispatchChain.fill(-1);
+    this.dispatchBlock.fill(undefined);
   }
 
   /** MemoryObserver: a write hit a page with compiled code. */
@@ -465,7 +493,8 @@ export class Cpu implements MemoryObserver {
       this.coldEntries.delete(b);
       this.stepBlocks.get(pageKey(b.ipLo, b.ipHi))?.delete(b.ipLo);
       const slot = (b.ipLo ^ (b.ipLo >>> 14)) & DISPATCH_MASK;
-      if (this.dispatchBlock[slot] === b) { this.dispatchBlock[slot] = undefined; this.dispatchLo[slot] = -1; }
+      if (this.dispatchBlock[slot] === b) { this.dispatchBlock[slot] = undefined; this.dispatchLo[slot] = -1; this.dispatchChain[slot] = -1; }
+      this.wasmTier?.dropped(b);
       const stepSlot = (b.ipLo ^ (b.ipLo >>> 14)) & STEP_TABLE_MASK;
       if (this.stepBlock[stepSlot] === b) { this.stepBlock[stepSlot] = undefined; this.stepLo[stepSlot] = -1; }
     }

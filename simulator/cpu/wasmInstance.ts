@@ -1,13 +1,26 @@
 // Instantiating the small WebAssembly modules the simulator assembles itself
 // (helpers/wasm64.ts: 64-bit multiply and divide; cli/codeCache.ts: the
-// cache's content hash). The project's TypeScript libs (ES2022, no DOM) do
+// cache's content hash; cpu/wasm/chain.ts: the wasm tier's dispatcher). The project's TypeScript libs (ES2022, no DOM) do
 // not declare the WebAssembly API: this is the one place that does.
 
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports?: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
   validate(bytes: Uint8Array): boolean;
+  Table: new (d: { element: 'anyfunc'; initial: number }) => FuncTable;
 };
+
+/** A WebAssembly.Table of functions (the wasm tier's chaining, cpu/wasm/chain.ts). */
+export interface FuncTable {
+  readonly length: number;
+  grow(delta: number): number;
+  set(index: number, fn: unknown): void;
+}
+
+/** An empty table of functions, `initial` slots long. */
+export function newFuncTable(initial: number): FuncTable {
+  return new WebAssembly.Table({ element: 'anyfunc', initial });
+}
 
 /** Compile and instantiate a module that imports nothing; its exports. */
 export function instantiateWasm(bytes: Uint8Array): Record<string, unknown> {

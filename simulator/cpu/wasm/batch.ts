@@ -67,6 +67,8 @@ export class WasmBlock implements Block {
   readonly ipHi: number;
   readonly pages: number[];
   readonly length: number;
+  /** The block's slot in the wasm chain's table (chain.ts) once its batch is compiled; -1 before, after its slot is taken back, or with no chain. */
+  index = -1;
   /** The JS block's run (counting for the batch) until the batch is compiled, then the wasm function's. */
   run: () => number;
   constructor(readonly js: Block, waiting: () => number) {

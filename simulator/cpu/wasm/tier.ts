@@ -13,10 +13,11 @@ import type { Memory } from '../../memory/memory';
 import { instantiateWasmWith, validWasm } from '../wasmInstance';
 import { IMPORT_TYPES, translateTrace, WasmLayout } from './translate';
 import { moduleBytes } from './encoder';
-import { Batch, Pending } from './batch';
+import { Batch, Pending, WasmBlock } from './batch';
 import { HookBit } from './context';
 import { PendingSlot, settleFlags } from '../lazyFlags';
 import { div1, idiv1 } from '../helpers/arith';
+import { CHAIN_COUNT_WORD, CHAINED_WORD, ChainLayout, chainWord, WasmChain } from './chain';
 
 /** What the tier needs of its CPU: the fault report, the trapping store's address, the call/return hooks. */
 export interface WasmTierCpu {
@@ -26,12 +27,19 @@ export interface WasmTierCpu {
   insnCount: number;
   onCall: ((retLo: number, retHi: number) => void) | null;
   onRet: (() => void) | null;
+  /** A wasm block got its table slot (chain.ts): a dispatch entry already naming it takes its chain word. */
+  wasmBlockReady(block: Block): void;
 }
 
 /** How many trace blocks the tier compiled, in how many modules (how many of those the block cache had; withCalls: of those translated now, those with a call or return), and how many it left to JS (KSW_WASM=stats prints them). */
 export const wasmTierStats = { compiled: 0, declined: 0, fromStore: 0, withCalls: 0, modules: 0 };
-if (typeof process !== 'undefined' && process.env.KSW_WASM === 'stats') {
-  process.on('exit', () => process.stderr.write(`wasm tier: ${wasmTierStats.compiled} blocks in wasm in ${wasmTierStats.modules} modules (${wasmTierStats.fromStore} from the block cache, ${wasmTierStats.withCalls} translated with calls or returns), ${wasmTierStats.declined} trace blocks left to JS\n`));
+/** KSW_WASM=stats: the tiers made, for their chained-block counts at exit. */
+const statsTiers: WasmTier[] | null = typeof process !== 'undefined' && process.env.KSW_WASM === 'stats' ? [] : null;
+if (statsTiers !== null) {
+  process.on('exit', () => {
+    const chained = statsTiers.reduce((n, t) => n + t.chained, 0);
+    process.stderr.write(`wasm tier: ${wasmTierStats.compiled} blocks in wasm in ${wasmTierStats.modules} modules (${wasmTierStats.fromStore} from the block cache, ${wasmTierStats.withCalls} translated with calls or returns), ${wasmTierStats.declined} trace blocks left to JS; ${chained} block entries chained from wasm\n`);
+  });
 }
 
 export class WasmTier {
@@ -43,11 +51,17 @@ export class WasmTier {
   private readonly W: Int32Array;
   private readonly C: WasmTierCpu;
   private readonly batch = new Batch((entries) => this.compiled(entries));
+  /** The table and dispatcher that chain wasm blocks (null: the CPU's dispatch table is not in the wasm memory). */
+  private readonly chain: WasmChain | null;
 
-  constructor(mem: Memory, R: Int32Array, F: Int32Array, T: Int32Array, W: Int32Array, C: WasmTierCpu) {
+  /** `dispatch`: where the CPU's dispatch table lies in the wasm memory (chain.ts), or null. */
+  constructor(mem: Memory, R: Int32Array, F: Int32Array, T: Int32Array, W: Int32Array, C: WasmTierCpu,
+    dispatch: Omit<ChainLayout, 'R' | 'T' | 'W'> | null) {
     this.F = F;
     this.W = W;
     this.C = C;
+    this.chain = dispatch === null ? null : new WasmChain(mem.wasm!.memory, { R: R.byteOffset, T: T.byteOffset, W: W.byteOffset, ...dispatch });
+    statsTiers?.push(this);
     this.layout = { R: R.byteOffset, F: F.byteOffset, T: T.byteOffset, W: W.byteOffset, ...mem.wasmTlb! };
     this.layoutWords = Object.values(this.layout);
     const m = mem;
@@ -76,11 +90,14 @@ export class WasmTier {
       }
     };
     const trapAt = (ipLo: number, ipHi: number): void => { C.trapInsnLo = ipLo; C.trapInsnHi = ipHi; };
-    // (as Emitter.stackHook: the instruction count is exact while the hook runs)
+    // (as Emitter.stackHook: the instruction count is exact while the hook runs — with the
+    // blocks chained before this one; and a hook that sets or clears a hook is seen by the next block)
     const stackHook = (call: number, retLo: number, retHi: number, retired: number): void => {
-      C.insnCount += retired;
+      const ran = W[CHAIN_COUNT_WORD] + retired;
+      C.insnCount += ran;
       if (call !== 0) C.onCall?.(retLo, retHi); else C.onRet?.();
-      C.insnCount -= retired;
+      W[1] = hookBits(C);
+      C.insnCount -= ran;
     };
     // div/idiv beyond the inline case (ops/muldiv.ts): the JS tier's helper on R's rAX/rDX, #DE reported as a fault
     const divide = (signed: number, size: number, lo: number, hi: number, ipLo: number, ipHi: number): void => {
@@ -150,7 +167,7 @@ export class WasmTier {
       if (funcs[i] === null) { wasmTierStats.declined++; e.block.ready(null); return; }
       if (e.stored !== null && funcs[i] === e.bytes) wasmTierStats.fromStore++;
       wasmTierStats.compiled++;
-      e.block.ready(this.entered(runs![at++]));
+      e.block.ready(this.entered(e.block, runs![at++]));
     });
   }
 
@@ -178,21 +195,58 @@ export class WasmTier {
     return runs;
   }
 
-  /** A wasm function as a block's `run`: entered with settled flags. */
-  private entered(exported: () => number): () => number {
+  /**
+   * A wasm function as its block's `run`: entered with settled flags, and
+   * through chain.ts, which runs the wasm blocks the dispatch table names
+   * after it. The block takes a table slot now, and the CPU's dispatch
+   * entry for it (written while the block waited for its batch) learns it.
+   */
+  private entered(block: WasmBlock, exported: () => number): () => number {
+    const F = this.F, W = this.W, C = this.C, chain = this.chain;
+    if (chain !== null) {
+      block.index = chain.add(exported, () => { block.index = -1; });
+      C.wasmBlockReady(block);
+    }
+    const enter = chain?.enter ?? null;
     // The wasm code reads and writes F's six flag slots directly: flags a JS
-    // block left pending (lazyFlags.ts) are computed before it starts. W[1]
-    // says which call/return hooks are set (the code calls them only then).
-    const F = this.F, W = this.W, C = this.C;
+    // block left pending (lazyFlags.ts) are computed before it starts; wasm
+    // blocks leave none pending, so once per chain is enough. W[1] says which
+    // call/return hooks are set (the code calls them only then).
     return (): number => {
       if (F[PendingSlot.OP] !== 0) settleFlags(F);
-      W[1] = (C.onCall !== null ? HookBit.CALL : 0) | (C.onRet !== null ? HookBit.RET : 0);
+      W[1] = hookBits(C);
+      const index = block.index;
+      if (index >= 0) return enter!(index);
+      W[CHAIN_COUNT_WORD] = 0;
       return exported();
     };
+  }
+
+  /** Blocks entered from the chain, not from Cpu.run, so far (modulo 2^32). */
+  get chained(): number { return this.W[CHAINED_WORD] >>> 0; }
+
+  /** The word Cpu.run keeps beside a block in its dispatch table (chain.ts): -1 unless a wasm block with a table slot. */
+  chainWordOf(block: Block): number {
+    return block instanceof WasmBlock ? chainWord(block.index, block.length) : -1;
+  }
+
+  /** The CPU dropped a block (code written, a flush): a wasm block's table slot is taken back. */
+  dropped(block: Block): void {
+    if (block instanceof WasmBlock && block.index >= 0) this.chain!.release(block.index);
+  }
+
+  /** The CPU dropped every block. */
+  droppedAll(): void {
+    this.chain?.releaseAll();
   }
 }
 
 const NO_BYTES = new Uint8Array(0);
+
+/** W[1]'s bits: which of the CPU's call/return hooks are set (the wasm code calls them only then). */
+function hookBits(C: WasmTierCpu): number {
+  return (C.onCall !== null ? HookBit.CALL : 0) | (C.onRet !== null ? HookBit.RET : 0);
+}
 
 function sameWords(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;

@@ -1,0 +1,104 @@
+// Wasm blocks chained to wasm blocks (simulator/cpu/wasm/chain.ts): with the
+// tier on, a wasm block's successor found in the dispatch table runs without
+// a return to Cpu.run — and nothing a run's owner or a hook can see changes.
+// Guest C (gcc -O2, musl) run with the tier on and off in lockstep, in
+// quanta of 1 to 4096 instructions (budgets that end inside a chain), with
+// call/return hooks that record the instruction count and switch each other
+// on and off; and code rewritten while it runs in a chain (smc.c).
+
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ElfFile } from '../../simulator/elf/elfFile';
+import { UserProcess } from '../../simulator/user/process';
+import { Gpr, RegSlot } from '../../simulator/cpu/registers';
+import { skipUnless } from '../tools';
+
+const skip = skipUnless('musl-gcc');
+const ROOT = path.join(__dirname, '..', '..', '..');
+const SOURCES = { calls: 'calls.c', smc: 'smc.c' };
+const built = new Map<string, { exe: string; native: string }>();
+
+before(() => {
+  if (skip) return;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-chain-'));
+  for (const [name, file] of Object.entries(SOURCES)) {
+    const exe = path.join(dir, name);
+    const cc = spawnSync(process.env.MUSL_GCC || 'musl-gcc', ['-static', '-O2', '-fno-tree-vectorize', '-o', exe,
+      path.join(ROOT, 'test', 'unit', 'wasmTier', file)], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    built.set(name, { exe, native: spawnSync(exe, [], { encoding: 'utf8' }).stdout });
+  }
+});
+
+function start(name: string, wasmTier: boolean, out: Uint8Array[]): UserProcess {
+  const exe = built.get(name)!.exe;
+  return new UserProcess(ElfFile.parse(fs.readFileSync(exe)), [exe], exe, {
+    wasmTier, stdout: (b) => out.push(Uint8Array.from(b)), stderr: () => undefined,
+  });
+}
+
+/** Call and return hooks that log what they see and switch the return hook off and on every 64 calls. */
+function hook(p: UserProcess, log: number[]): void {
+  const cpu = p.cpu, R = cpu.regs;
+  let calls = 0;
+  const onRet = (): void => { log.push(-cpu.insnCount, R[RegSlot.RIP], R[2 * Gpr.RSP]); };
+  cpu.onCall = (retLo) => {
+    log.push(cpu.insnCount, retLo, R[RegSlot.RIP], R[2 * Gpr.RSP]);
+    if (++calls % 64 === 0) cpu.onRet = cpu.onRet === null ? onRet : null;
+  };
+  cpu.onRet = onRet;
+}
+
+/** The first difference of two CPUs' registers, flags and counts, or null. */
+function differs(a: UserProcess, b: UserProcess): string | null {
+  if (a.cpu.insnCount !== b.cpu.insnCount) return `insnCount ${a.cpu.insnCount} vs ${b.cpu.insnCount}`;
+  for (let i = 0; i < RegSlot.COUNT; i++) if (a.cpu.regs[i] !== b.cpu.regs[i]) return `register word ${i}`;
+  if (a.cpu.getRflags() !== b.cpu.getRflags()) return 'rflags';
+  return null;
+}
+
+const QUANTA = [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 7, 4096, 500, 17, 1000];
+
+/** Run the program with the tier off and on side by side in QUANTA; the number of quanta, the wasm CPU's chained entries. */
+function lockstep(name: string, withHooks: boolean): { quanta: number; chained: number } {
+  const jsOut: Uint8Array[] = [], wasmOut: Uint8Array[] = [];
+  const js = start(name, false, jsOut), wasm = start(name, true, wasmOut);
+  const jsLog: number[] = [], wasmLog: number[] = [];
+  if (withHooks) { hook(js, jsLog); hook(wasm, wasmLog); }
+  let n = 0;
+  for (;; n++) {
+    const q = QUANTA[n % QUANTA.length];
+    const a = js.cpu.run(q), b = wasm.cpu.run(q);
+    assert.equal(b.kind, a.kind, `quantum ${n}`);
+    assert.equal(differs(wasm, js), null, `after quantum ${n} (${js.cpu.insnCount} instructions)`);
+    if (withHooks) {
+      assert.equal(wasmLog.length, jsLog.length, `hook calls by quantum ${n}`);
+      assert.deepEqual(wasmLog, jsLog, `hooks by quantum ${n}`);
+      jsLog.length = 0; wasmLog.length = 0;
+    }
+    if (a.kind !== 'budget') break;
+  }
+  assert.equal(Buffer.concat(wasmOut).toString(), built.get(name)!.native);
+  assert.equal(Buffer.concat(jsOut).toString(), built.get(name)!.native);
+  return { quanta: n, chained: wasm.cpu.wasmTier!.chained };
+}
+
+test('calls.c in quanta of 1 to 4096 instructions: every stop is the JS tier\'s, with wasm blocks chained', { skip }, () => {
+  const { quanta, chained } = lockstep('calls', false);
+  assert.ok(quanta > 1000, `only ${quanta} quanta`);
+  assert.ok(chained > 10000, `only ${chained} block entries chained`);
+});
+
+test('calls.c with call and return hooks that switch each other: each hook sees the JS tier\'s instruction count, RIP and RSP', { skip }, () => {
+  const { chained } = lockstep('calls', true);
+  assert.ok(chained > 10000, `only ${chained} block entries chained`);
+});
+
+test('smc.c: code rewritten while it runs in a chain runs its new bytes; every stop is the JS tier\'s', { skip }, () => {
+  const { chained } = lockstep('smc', false);
+  assert.ok(chained > 10000, `only ${chained} block entries chained`);
+});
