@@ -91,6 +91,8 @@ export class BlockCompiler {
   hooks: CodeHooks | null = null;
   /** KSW_WASM=1: swaps the run of hot self-looping integer blocks for WebAssembly (wasm/tier.ts). */
   wasmTier: WasmTier | null = null;
+  /** The block compile() is making is a probed instruction's or a host function's (its JS calls the hook). */
+  private hooked = false;
 
   constructor(private readonly mem: Memory, env: CodeEnvironment) {
     const m = mem;
@@ -313,8 +315,11 @@ export class BlockCompiler {
    */
   compile(lo: number, hi: number, maxInsns: number, trace = true): Block {
     this.code = null;
+    this.hooked = false;
     const block = this.compileJs(lo, hi, maxInsns, trace);
-    if (!trace || this.wasmTier === null) return block;
+    // (a step's one instruction, a probed instruction, a host function: their JS calls the hook, and a step
+    // is not worth a module; any other trace is — a one-instruction `ret` or `jmp *%rdx` links a chain)
+    if (!trace || this.wasmTier === null || maxInsns === 1 || this.hooked) return block;
     const code = this.code as BlockCode | null;
     this.code = null;
     return this.wasmTier.upgrade(block, code === null ? null : blockStore(), code);
@@ -403,7 +408,7 @@ export class BlockCompiler {
     let ipLo = lo, ipHi = hi;
     let unsupported: string | null = null;
     const hostIndex = this.hostFunctionAt(lo, hi);
-    if (hostIndex >= 0) return this.hostBlock(lo, hi, hostIndex);
+    if (hostIndex >= 0) { this.hooked = true; return this.hostBlock(lo, hi, hostIndex); }
     let probeId = -1;
     const visited = new Set<number>();
     /** Return addresses of the calls traced into (lo, hi pairs), for return prediction. */
@@ -420,6 +425,7 @@ export class BlockCompiler {
       if (probe) {
         if (insns.length > 0) break; // a probed instruction starts its own block
         probeId = probe.id;
+        this.hooked = true;
         bytes = probe.original;
       }
       const d = this.decode(bytes, ipLo, ipHi);

@@ -50,8 +50,8 @@ export type RunResult =
   | { kind: 'fault'; fault: CpuFault }
   | { kind: 'debug'; dr6: number };
 
-/** Words of the wasm memory a CPU takes with KSW_WASM=1: regs, flags, trap, and the wasm tier's scratch (4). */
-const WASM_AREA_WORDS = RegSlot.COUNT + FlagSlot.COUNT + 2 + 4;
+/** Words of the wasm memory a CPU takes with KSW_WASM=1: regs, flags, trap, and the wasm tier's scratch (5). */
+const WASM_AREA_WORDS = RegSlot.COUNT + FlagSlot.COUNT + 2 + 5;
 const DISPATCH_SIZE = 1 << 14;
 const DISPATCH_MASK = DISPATCH_SIZE - 1;
 const STEP_TABLE_SIZE = 1 << 12;

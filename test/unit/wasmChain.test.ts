@@ -4,7 +4,8 @@
 // Guest C (gcc -O2, musl) run with the tier on and off in lockstep, in
 // quanta of 1 to 4096 instructions (budgets that end inside a chain), with
 // call/return hooks that record the instruction count and switch each other
-// on and off; and code rewritten while it runs in a chain (smc.c).
+// on and off; code rewritten while it runs in a chain (smc.c); and
+// one-instruction traces (`jmp *%rdx`, a lone `ret`) linking chains (links.c).
 
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +20,7 @@ import { skipUnless } from '../tools';
 
 const skip = skipUnless('musl-gcc');
 const ROOT = path.join(__dirname, '..', '..', '..');
-const SOURCES = { calls: 'calls.c', smc: 'smc.c' };
+const SOURCES = { calls: 'calls.c', smc: 'smc.c', links: 'links.c' };
 const built = new Map<string, { exe: string; native: string }>();
 
 before(() => {
@@ -63,8 +64,8 @@ function differs(a: UserProcess, b: UserProcess): string | null {
 
 const QUANTA = [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 7, 4096, 500, 17, 1000];
 
-/** Run the program with the tier off and on side by side in QUANTA; the number of quanta, the wasm CPU's chained entries. */
-function lockstep(name: string, withHooks: boolean): { quanta: number; chained: number } {
+/** Run the program with the tier off and on side by side in QUANTA; the number of quanta, the wasm CPU's entries from the chain and from JS. */
+function lockstep(name: string, withHooks: boolean): { quanta: number; chained: number; entered: number } {
   const jsOut: Uint8Array[] = [], wasmOut: Uint8Array[] = [];
   const js = start(name, false, jsOut), wasm = start(name, true, wasmOut);
   const jsLog: number[] = [], wasmLog: number[] = [];
@@ -84,7 +85,7 @@ function lockstep(name: string, withHooks: boolean): { quanta: number; chained: 
   }
   assert.equal(Buffer.concat(wasmOut).toString(), built.get(name)!.native);
   assert.equal(Buffer.concat(jsOut).toString(), built.get(name)!.native);
-  return { quanta: n, chained: wasm.cpu.wasmTier!.chained };
+  return { quanta: n, chained: wasm.cpu.wasmTier!.chained, entered: wasm.cpu.wasmTier!.entered };
 }
 
 test('calls.c in quanta of 1 to 4096 instructions: every stop is the JS tier\'s, with wasm blocks chained', { skip }, () => {
@@ -101,4 +102,11 @@ test('calls.c with call and return hooks that switch each other: each hook sees 
 test('smc.c: code rewritten while it runs in a chain runs its new bytes; every stop is the JS tier\'s', { skip }, () => {
   const { chained } = lockstep('smc', false);
   assert.ok(chained > 10000, `only ${chained} block entries chained`);
+});
+
+test('links.c: one-instruction traces (a `jmp *%rdx` trampoline, a lone `ret` jumped to) run in wasm and link chains', { skip }, () => {
+  const { chained, entered } = lockstep('links', false);
+  // (in quanta of ~400 instructions: each quantum enters from JS at least once)
+  assert.ok(chained > 500000, `only ${chained} block entries chained`);
+  assert.ok(entered * 20 < chained, `${entered} entries from JS for ${chained} chained`);
 });

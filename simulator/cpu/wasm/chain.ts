@@ -28,6 +28,8 @@ export interface ChainLayout {
 export const CHAIN_COUNT_WORD = 2;
 /** W's word counting the blocks entered from the chain rather than from Cpu.run (KSW_WASM=stats, tests). */
 export const CHAINED_WORD = 3;
+/** W's word counting the chain's entries from Cpu.run. */
+export const ENTERED_WORD = 4;
 
 /** Dispatch entries carry a block's length in the low bits of their chain word. */
 const LENGTH_BITS = 7;
@@ -95,6 +97,7 @@ function dispatcherModule(L: ChainLayout): Uint8Array {
   const INDEX = 0, COUNT = 1, BUDGET = 2, LEFT = 3, LO = 4, SLOT = 5, WORD = 6;
   const BLOCK_TYPE = 0;
   c.i32(0).mem(Op.I32Load, L.T + 4).set(BUDGET);
+  c.i32(0).i32(0).mem(Op.I32Load, L.W + 4 * ENTERED_WORD).i32(1).op(Op.I32Add).mem(Op.I32Store, L.W + 4 * ENTERED_WORD);
   c.op(Op.Block, 0x40).op(Op.Loop, 0x40);
   // the count so far where the stack hook can read it (the insnCount host code sees)
   c.i32(0).get(COUNT).mem(Op.I32Store, L.W + 4 * CHAIN_COUNT_WORD);

@@ -17,7 +17,7 @@ import { Batch, Pending, WasmBlock } from './batch';
 import { HookBit } from './context';
 import { PendingSlot, settleFlags } from '../lazyFlags';
 import { div1, idiv1 } from '../helpers/arith';
-import { CHAIN_COUNT_WORD, CHAINED_WORD, ChainLayout, chainWord, WasmChain } from './chain';
+import { CHAIN_COUNT_WORD, CHAINED_WORD, ChainLayout, chainWord, ENTERED_WORD, WasmChain } from './chain';
 
 /** What the tier needs of its CPU: the fault report, the trapping store's address, the call/return hooks. */
 export interface WasmTierCpu {
@@ -37,8 +37,8 @@ export const wasmTierStats = { compiled: 0, declined: 0, fromStore: 0, withCalls
 const statsTiers: WasmTier[] | null = typeof process !== 'undefined' && process.env.KSW_WASM === 'stats' ? [] : null;
 if (statsTiers !== null) {
   process.on('exit', () => {
-    const chained = statsTiers.reduce((n, t) => n + t.chained, 0);
-    process.stderr.write(`wasm tier: ${wasmTierStats.compiled} blocks in wasm in ${wasmTierStats.modules} modules (${wasmTierStats.fromStore} from the block cache, ${wasmTierStats.withCalls} translated with calls or returns), ${wasmTierStats.declined} trace blocks left to JS; ${chained} block entries chained from wasm\n`);
+    const chained = statsTiers.reduce((n, t) => n + t.chained, 0), entered = statsTiers.reduce((n, t) => n + t.entered, 0);
+    process.stderr.write(`wasm tier: ${wasmTierStats.compiled} blocks in wasm in ${wasmTierStats.modules} modules (${wasmTierStats.fromStore} from the block cache, ${wasmTierStats.withCalls} translated with calls or returns), ${wasmTierStats.declined} trace blocks left to JS; wasm blocks entered ${chained} times from wasm, ${entered} from JS\n`);
   });
 }
 
@@ -121,7 +121,6 @@ export class WasmTier {
    * (batch.ts), several traces to a module.
    */
   upgrade(block: Block, store: BlockStore | null, code: BlockCode | null): Block {
-    if (block.length < 2) return block; // (a step's single instruction, a host function: not worth a module)
     const stored = code?.translations === undefined ? undefined : this.storedFor(code.translations);
     if (stored === null) { wasmTierStats.declined++; return block; }
     if (stored !== undefined) return this.batch.add(block, stored, { store, code });
@@ -133,6 +132,7 @@ export class WasmTier {
   /** The block's function, stored with its code (null: too little of it is in the subset; decodes a stored block's instructions). */
   private translateAndStore(block: Block, store: BlockStore | null, code: BlockCode | null): Uint8Array | null {
     const insns = block.insns;
+    if (insns.length === 0) return null; // (an invalid opcode at the block's start)
     const bytes = translateTrace(insns, block.ipLo, block.ipHi, this.layout);
     if (store !== null && code !== null) store.addTranslation(code, { layout: this.layoutWords, bytes: bytes ?? NO_BYTES });
     if (bytes !== null && insns.some((d) => d.flowControl === FlowControl.Call || d.flowControl === FlowControl.Return ||
@@ -167,7 +167,7 @@ export class WasmTier {
       if (funcs[i] === null) { wasmTierStats.declined++; e.block.ready(null); return; }
       if (e.stored !== null && funcs[i] === e.bytes) wasmTierStats.fromStore++;
       wasmTierStats.compiled++;
-      e.block.ready(this.entered(e.block, runs![at++]));
+      e.block.ready(this.runOf(e.block, runs![at++]));
     });
   }
 
@@ -201,7 +201,7 @@ export class WasmTier {
    * after it. The block takes a table slot now, and the CPU's dispatch
    * entry for it (written while the block waited for its batch) learns it.
    */
-  private entered(block: WasmBlock, exported: () => number): () => number {
+  private runOf(block: WasmBlock, exported: () => number): () => number {
     const F = this.F, W = this.W, C = this.C, chain = this.chain;
     if (chain !== null) {
       block.index = chain.add(exported, () => { block.index = -1; });
@@ -224,6 +224,9 @@ export class WasmTier {
 
   /** Blocks entered from the chain, not from Cpu.run, so far (modulo 2^32). */
   get chained(): number { return this.W[CHAINED_WORD] >>> 0; }
+
+  /** Chains entered from Cpu.run so far (modulo 2^32). */
+  get entered(): number { return this.W[ENTERED_WORD] >>> 0; }
 
   /** The word Cpu.run keeps beside a block in its dispatch table (chain.ts): -1 unless a wasm block with a table slot. */
   chainWordOf(block: Block): number {
