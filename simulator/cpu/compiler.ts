@@ -413,7 +413,8 @@ export class BlockCompiler {
     const visited = new Set<number>();
     /** Return addresses of the calls traced into (lo, hi pairs), for return prediction. */
     const returns: number[] = [];
-    while (insns.length < maxInsns) {
+    const limit = trace && maxInsns > 1 ? Math.max(maxInsns, LOOP_TRACE_INSNS) : maxInsns;
+    while (insns.length < limit) {
       let bytes: Uint8Array;
       try {
         bytes = this.fetch(ipLo, ipHi);
@@ -438,14 +439,17 @@ export class BlockCompiler {
         unsupported = d.invalid;
         break;
       }
-      pages.add(pageKey(d.ipLo, d.ipHi));
-      pages.add(pageKey((d.ipLo + d.length - 1) | 0, d.ipHi));
       insns.push(d);
       visited.add(d.ipLo);
       if (!emitterFor(d) || probeId >= 0) break;
       const next = this.traceSuccessor(d, maxInsns, trace, returns);
       if (!next || (next[0] === lo && next[1] === hi) || (visited.has(next[0]) && next[1] === d.ipHi)) break;
       [ipLo, ipHi] = next;
+    }
+    if (insns.length > maxInsns) insns.length = loopTraceLength(insns, lo, hi, maxInsns);
+    for (const d of insns) {
+      pages.add(pageKey(d.ipLo, d.ipHi));
+      pages.add(pageKey((d.ipLo + d.length - 1) | 0, d.ipHi));
     }
     // Side exits of conditional branches inside the trace: flags their targets may read.
     // A predicted `ret` exits to anywhere when the prediction fails: every flag is live there.
@@ -577,6 +581,21 @@ function sameBytes(insn: Uint8Array, fetched: Uint8Array): boolean {
 
 /** Iterations a self-looping block runs before returning to the dispatcher (bounds budget overshoot). */
 const LOOP_INSN_LIMIT = 8192;
+
+/**
+ * How long a trace may grow (beyond the dispatcher's maxInsns) when the
+ * extra instructions close a loop back to its start: a round of up to this
+ * many instructions (divmod64's is 70) then runs in one block, in the wasm
+ * tier one module, instead of leaving twice a round.
+ */
+export const LOOP_TRACE_INSNS = 128;
+
+/** The trace's length: up to its first branch back to the start when that lies beyond maxInsns, else maxInsns. */
+function loopTraceLength(insns: Insn[], lo: number, hi: number, maxInsns: number): number {
+  const back = insns.findIndex((d) => d.targetLo === lo && d.targetHi === hi &&
+    (d.flowControl === FlowControl.ConditionalBranch || d.flowControl === FlowControl.UnconditionalBranch));
+  return back >= maxInsns ? back + 1 : maxInsns;
+}
 
 /** A direct jmp/jcc back to the block's own first instruction. */
 function isSelfLoop(i: Insn, lo: number, hi: number): boolean {

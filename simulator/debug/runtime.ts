@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { Task, TaskState } from '../kernel/task';
 import { NS_PER_INSN } from '../kernel/scheduler';
 import { MAX_BLOCK_INSNS } from '../cpu/cpu';
+import { LOOP_TRACE_INSNS } from '../cpu/compiler';
 import type { OopsEvent } from '../kernel/events';
 import type { CorruptionEvent } from '../kstackwatch/events';
 import { OutOfPhysicalMemory } from '../memory/memory';
@@ -744,8 +745,9 @@ export class DebugRuntime extends EventEmitter {
     if (returnedNs > latest) throw new RequestError(`${returnedNs} ns has not been reached yet (the run has got to ${latest} ns); continue to go further`);
     const inFn = (rip: bigint): boolean => rip >= fn.start && rip < fn.start + BigInt(Math.max(1, fn.size));
     // The recorded time is the clock at the start of the block that ran the ret (the CPU counts retired
-    // instructions per block): the ret is at most a block later.
-    const past = returnedNs + MAX_BLOCK_INSNS * NS_PER_INSN + 1;
+    // instructions per block): the ret is at most a block later (a trace that closes a loop may be longer
+    // than MAX_BLOCK_INSNS, up to LOOP_TRACE_INSNS).
+    const past = returnedNs + Math.max(MAX_BLOCK_INSNS, LOOP_TRACE_INSNS) * NS_PER_INSN + 1;
     // When the return is well before now (beyond the clocks' skew between CPUs, editMargin) and the task has
     // run nothing since some checkpoint, that checkpoint is past the return too: a task asleep since would
     // otherwise reach `past` in its own time only when it wakes, maybe at the end of the history.

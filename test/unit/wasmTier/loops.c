@@ -130,6 +130,22 @@ static uint64_t bigadd(uint64_t *dst, const uint64_t *src, long n) {
   return carry;
 }
 
+/* a round longer than a block's 64 instructions (~90: divisions by variables and constants, as
+ * bench/programs/divmod64.c): the trace grows to its back edge, the whole round one block */
+static uint64_t longRound(long n, volatile uint64_t *d) {
+  uint64_t x = 88172645463325252ull, acc = 0;
+  int64_t sacc = 0;
+  for (long i = 0; i < n; i++) {
+    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    uint64_t v = x >> (i & 15);
+    acc += v / d[0] + v % d[0];
+    acc ^= v / d[1] + v % (d[1] + (i & 255));
+    sacc += (int64_t)v / (int64_t)d[2] + (int64_t)(v >> 3) % ((int64_t)d[2] - (i & 7));
+    acc += v / 10 + v % 1000 + (v >> 9) / 7;
+  }
+  return acc ^ (uint64_t)sacc;
+}
+
 static int sparse[100000];
 static uint64_t bigA[2048], bigB[2048];
 
@@ -158,6 +174,8 @@ int main(void) {
   uint64_t mix = 0;
   for (int i = 0; i < 2048; i++) mix = (mix << 7 | mix >> 57) ^ bigA[i];
   printf("carried carry: %016llx carries out %llu\n", (unsigned long long)mix, (unsigned long long)outs);
+  static volatile uint64_t divisors[3] = { 1000000007u, 0x1234567890abull, (uint64_t)-12345 };
+  printf("long round %016llx\n", (unsigned long long)longRound(30000, divisors));
   uint64_t sum = runOff();
   printf("off the page: sum %llu reached %ld\n", (unsigned long long)sum, reached);
   return 0;
