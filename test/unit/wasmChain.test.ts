@@ -5,7 +5,9 @@
 // quanta of 1 to 4096 instructions (budgets that end inside a chain), with
 // call/return hooks that record the instruction count and switch each other
 // on and off; code rewritten while it runs in a chain (smc.c); and
-// one-instruction traces (`jmp *%rdx`, a lone `ret`) linking chains (links.c).
+// one-instruction traces (`jmp *%rdx`, a lone `ret`) linking chains (links.c);
+// forward branches that skip inside a trace, which retire fewer instructions
+// than the trace holds (skips.c).
 
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,11 +18,12 @@ import * as path from 'node:path';
 import { ElfFile } from '../../simulator/elf/elfFile';
 import { UserProcess } from '../../simulator/user/process';
 import { Gpr, RegSlot } from '../../simulator/cpu/registers';
+import { wasmSkipStats } from '../../simulator/cpu/wasm/control';
 import { skipUnless } from '../tools';
 
 const skip = skipUnless('musl-gcc');
 const ROOT = path.join(__dirname, '..', '..', '..');
-const SOURCES = { calls: 'calls.c', smc: 'smc.c', links: 'links.c' };
+const SOURCES = { calls: 'calls.c', smc: 'smc.c', links: 'links.c', skips: 'skips.c' };
 const built = new Map<string, { exe: string; native: string }>();
 
 before(() => {
@@ -109,4 +112,11 @@ test('links.c: one-instruction traces (a `jmp *%rdx` trampoline, a lone `ret` ju
   // (in quanta of ~400 instructions: each quantum enters from JS at least once)
   assert.ok(chained > 500000, `only ${chained} block entries chained`);
   assert.ok(entered * 20 < chained, `${entered} entries from JS for ${chained} chained`);
+});
+
+test('skips.c: branches that skip forward inside a trace (over a call, past the back edge, flags that meet) stop where the JS tier does, hooks see its counts', { skip }, () => {
+  const before = wasmSkipStats.translated;
+  const { chained } = lockstep('skips', true);
+  assert.ok(wasmSkipStats.translated - before >= 10, `only ${wasmSkipStats.translated - before} forward branches skipped inside traces`);
+  assert.ok(chained > 5000, `only ${chained} block entries chained`);
 });

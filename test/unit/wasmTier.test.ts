@@ -7,7 +7,8 @@
 // wasm; and stopped
 // after any number of instructions, its machine state — every register,
 // RIP, RFLAGS, the instruction count — is the JS tier's exactly (a budget
-// that ends inside a wasm loop, a side exit, the fault at the page's end).
+// that ends inside a wasm loop, a side exit, a branch that skips forward
+// inside the trace, the fault at the page's end).
 
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,7 @@ import { ElfFile } from '../../simulator/elf/elfFile';
 import { UserProcess } from '../../simulator/user/process';
 import { wasmTierStats } from '../../simulator/cpu/wasm/tier';
 import { twoPassStats } from '../../simulator/cpu/wasm/translate';
+import { wasmSkipStats } from '../../simulator/cpu/wasm/control';
 import { WASM_TIER_DEFAULT, wasmTierFromEnv } from '../../simulator/memory/wasmBacking';
 import { skipUnless } from '../tools';
 
@@ -89,6 +91,12 @@ for (const { name, args, blocks, stops } of PROGRAMS) {
       run(name, args, true);
       // carried() (ZF of the previous round's compare) and bigadd() (adc's own CF of the round before)
       assert.ok(twoPassStats.translations - before >= 2, `only ${twoPassStats.translations - before} such loops went to wasm`);
+    });
+
+    test('loops: forward branches inside a trace jump there in wasm instead of leaving it', { skip }, () => {
+      const before = wasmSkipStats.translated;
+      run(name, args, true);
+      assert.ok(wasmSkipStats.translated - before >= 4, `only ${wasmSkipStats.translated - before} forward branches inside traces`);
     });
   }
 

@@ -50,6 +50,8 @@ export class WasmCode {
   readonly xip: number; readonly ad: number; readonly v: number; readonly t: number;
   readonly ma: number; readonly ta: number; readonly tb: number; readonly tc: number; readonly tr: number;
   readonly lo32: number; readonly hi32: number; readonly p: number; readonly s: number; readonly o: number;
+  /** Instructions of this round that forward branches inside the trace skipped (control.ts): not retired. */
+  readonly skipped: number;
   /** The instruction being translated (what a declined translation stopped at). */
   k = 0;
 
@@ -58,6 +60,12 @@ export class WasmCode {
     this.xip = this.local(I64); this.ad = this.local(I64); this.v = this.local(I64); this.t = this.local(I64);
     this.ma = this.local(I64); this.ta = this.local(I64); this.tb = this.local(I64); this.tc = this.local(I64); this.tr = this.local(I64);
     this.lo32 = this.local(I32); this.hi32 = this.local(I32); this.p = this.local(I32); this.s = this.local(I32); this.o = this.local(I32);
+    this.skipped = this.local(I32);
+  }
+
+  /** Push the instructions retired before position `pos` of the round under way (i32). */
+  retired(pos: number): void {
+    this.c.get(this.base).i32(pos).op(Op.I32Add).get(this.skipped).op(Op.I32Sub);
   }
 
   local(type: number): number {

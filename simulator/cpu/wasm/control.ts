@@ -9,9 +9,13 @@
 import { FlowControl, Mnemonic } from 'iced-x86';
 import { Insn, OpKind } from '../decode';
 import { Gpr, RegSlot } from '../registers';
-import { I64, Op } from './encoder';
+import { I32, I64, Op } from './encoder';
 import { HookBit, Import, Unsupported, WasmLayout } from './context';
 import { MemoryCode } from './memoryOps';
+import { Kind, Producer } from './flags';
+
+/** Forward branches inside traces that jump there instead of leaving, in the translations made (translate.ts; test/unit/wasmTier.test.ts). */
+export const wasmSkipStats = { translated: 0 };
 
 const LOOP_INSN_LIMIT = 8192; // as compiler.ts
 
@@ -44,6 +48,7 @@ export class ControlCode extends MemoryCode {
       }
       case FlowControl.ConditionalBranch:
         if (d.cc === 0 || isRcx(d)) throw new Unsupported();
+        if (j !== this.backEdge && this.skipFrom(d, j)) return true;
         this.condition(d.cc, j);
         this.open(Op.If);
         if (j === this.backEdge) this.loopBack(j + 1);
@@ -103,9 +108,68 @@ export class ControlCode extends MemoryCode {
     c.i32(0);
     if (typeof rip === 'number') c.get(rip); else c.i64(rip[0], rip[1]);
     c.mem(Op.I64Store, L.R + 4 * RegSlot.RIP);
-    c.i32(bit === HookBit.CALL ? 1 : 0).i32(retLo).i32(retHi).get(this.base).i32(j + 1).op(Op.I32Add).call(Import.StackHook);
+    c.i32(bit === HookBit.CALL ? 1 : 0).i32(retLo).i32(retHi);
+    this.retired(j + 1);
+    c.call(Import.StackHook);
     if (bit === HookBit.CALL) this.trapExit(rip);
     this.end();
+  }
+
+  /** The forward branch inside the trace whose way is being translated, and where the last one's joined. */
+  private skip: Skip | null = null;
+  private joined = 0;
+  /** Forward branches this translation made skips (a declined pass's are not counted: translate.ts adds them up). */
+  skips = 0;
+
+  /**
+   * A conditional branch to an instruction later in the trace (`if` without `else`: the trace
+   * follows the way the branch skips) jumps there inside the code instead of leaving — a side exit
+   * to the dispatcher — and the skipped instructions are not counted. The flags meet at the
+   * target (joinAt): each one the skipped way wrote comes, lazily, from the producer current at
+   * the branch when it skipped, else from the way's. Taken only when every flag has a producer
+   * before the branch (the join reads no flag of the round before) and the ways do not overlap
+   * (one `took` tells them apart). False: the branch leaves as a side exit.
+   */
+  private skipFrom(d: Insn, j: number): boolean {
+    if (this.skip !== null || j < this.joined) return false;
+    let t = -1;
+    for (let k = j + 2; k < this.insns.length; k++) {
+      if (this.insns[k].ipLo === d.targetLo && this.insns[k].ipHi === d.targetHi) { t = k; break; }
+    }
+    if (t < 0) return false;
+    for (let f = 0; f < 6; f++) if (this.lastProducer(f, j + 1) < 0) return false;
+    const c = this.c, took = this.local(I32);
+    this.open(Op.Block);
+    const skip: Skip = { j, t, nest: this.nest, took };
+    this.condition(d.cc, j);
+    c.tee(took);
+    this.open(Op.If);
+    c.get(this.skipped).i32(t - j - 1).op(Op.I32Add).set(this.skipped);
+    c.br(this.nest - skip.nest);
+    this.end();
+    this.skip = skip;
+    this.skips++;
+    return true;
+  }
+
+  /** Before instruction `pos`: where a skipping branch's two ways meet, its block ends and the Join producer stands for the flags the way wrote. */
+  joinAt(pos: number): void {
+    const s = this.skip;
+    if (s === null || s.t !== pos) return;
+    this.end();
+    this.skip = null;
+    this.joined = pos;
+    const before: Producer[] = [], way: (Producer | null)[] = [];
+    let any = false;
+    for (let f = 0; f < 6; f++) {
+      before.push(this.producers[this.lastProducer(f, s.j + 1)]!);
+      const w = this.lastProducer(f, pos);
+      way.push(w > s.j ? this.producers[w] : null);
+      any ||= w > s.j;
+    }
+    if (!any) return;
+    // (after the way's last instruction's own exits: they read its flags through `took`, 0 on that way)
+    this.producers[pos - 1] = { kind: Kind.Join, w: 8, a: -1, b: -1, r: -1, c: -1, n: 0, cnt: -1, saved: -1, join: { took: s.took, before, way } };
   }
 
   /**
@@ -117,14 +181,19 @@ export class ControlCode extends MemoryCode {
     const c = this.c;
     const limit = Math.max(1, Math.floor(LOOP_INSN_LIMIT / done));
     c.get(this.it).i32(1).op(Op.I32Add).tee(this.it).i32(limit).op(Op.I32LtS);
-    c.get(this.base).i32(done + this.length).op(Op.I32Add).i32(0).mem(Op.I32Load, this.L.T + 4).op(Op.I32LeS, Op.I32And);
+    this.retired(done + this.length);
+    c.i32(0).mem(Op.I32Load, this.L.T + 4).op(Op.I32LeS, Op.I32And);
     this.open(Op.If);
-    c.get(this.base).i32(done).op(Op.I32Add).set(this.base);
+    this.retired(done);
+    c.set(this.base).i32(0).set(this.skipped);
     c.br(this.nest - this.topNest);
     this.end();
     this.exitTo(done, this.lo, this.hi);
   }
 }
+
+/** A forward branch inside the trace (ControlCode.skipFrom): its position, its target's, the wasm block it leaves, the local `took`. */
+interface Skip { j: number; t: number; nest: number; took: number }
 
 function isRcx(d: Insn): boolean {
   return d.mnemonic === Mnemonic.Loop || d.mnemonic === Mnemonic.Loope || d.mnemonic === Mnemonic.Loopne ||

@@ -21,6 +21,8 @@ export const enum Kind {
   Overflow, BitTest,
   /** bsf/bsr (ZF: r, the source, is 0), tzcnt/lzcnt (CF: the source a is 0; ZF: the count r is 0), popcnt */
   BitScan, ZeroCount, Popcnt,
+  /** where a forward branch inside the trace joins the way it skipped (control.ts): each flag the way wrote, per way taken */
+  Join,
 }
 export const CF = 0, PF = 1, AF = 2, ZF = 3, SF = 4, OF = 5;
 const ALL6 = 0x3f;
@@ -40,7 +42,22 @@ function writes(k: Kind): number {
  * a count in CL, the local `cnt` (the masked count) and six i32 locals from `saved` on: the flags
  * before the instruction, which a count of 0 leaves as they were (−1 when the count is constant).
  */
-export interface Producer { kind: Kind; w: number; a: number; b: number; r: number; c: number; n: number; cnt: number; saved: number }
+export interface Producer { kind: Kind; w: number; a: number; b: number; r: number; c: number; n: number; cnt: number; saved: number; join?: Join }
+
+/**
+ * A Join's flags: the i32 local `took` says whether the branch skipped; then flag f is `before[f]`'s
+ * (the producer current at the branch), else `way[f]`'s (the last one on the skipped way; null:
+ * the way did not write f).
+ */
+export interface Join { took: number; before: Producer[]; way: (Producer | null)[] }
+
+/** Which of the six flags p writes. */
+function producerWrites(p: Producer): number {
+  if (p.join === undefined) return writes(p.kind);
+  let m = 0;
+  p.join.way.forEach((q, f) => { if (q !== null) m |= 1 << f; });
+  return m;
+}
 
 export class FlagCode extends WasmCode {
   readonly producers: (Producer | null)[] = this.insns.map(() => null);
@@ -56,7 +73,7 @@ export class FlagCode extends WasmCode {
   needsPlan = false;
 
   lastProducer(f: number, before: number, producers: readonly (Producer | null)[] = this.producers): number {
-    for (let j = before - 1; j >= 0; j--) { const p = producers[j]; if (p && (writes(p.kind) >> f) & 1) return j; }
+    for (let j = before - 1; j >= 0; j--) { const p = producers[j]; if (p && (producerWrites(p) >> f) & 1) return j; }
     return -1;
   }
 
@@ -143,6 +160,15 @@ export class FlagCode extends WasmCode {
 
   private formulaOf(p: Producer, f: number): void {
     const c = this.c;
+    if (p.join !== undefined) {
+      c.get(p.join.took);
+      this.open(Op.If, I32);
+      this.formula(p.join.before[f], f);
+      c.op(Op.Else);
+      this.formula(p.join.way[f]!, f);
+      this.end();
+      return;
+    }
     const { kind, w, a, b, r } = p;
     if (kind === Kind.Overflow || kind === Kind.BitTest) { c.get(r).op(Op.I32WrapI64); return; }
     switch (f) {

@@ -15,7 +15,7 @@ import { FlowControl } from 'iced-x86';
 import { Insn } from '../decode';
 import { Code, functionBytes, Op } from './encoder';
 import { Unsupported, WasmLayout } from './context';
-import { ControlCode } from './control';
+import { ControlCode, wasmSkipStats } from './control';
 import { WASM_OPS } from './ops/index';
 import { REPEATABLE } from './ops/string';
 
@@ -57,12 +57,13 @@ function translate(insns: Insn[], lo: number, hi: number, length: number, backEd
   let t = new Translator(insns, lo, hi, length, backEdge, layout);
   try {
     const bytes = t.function();
-    if (!t.needsPlan) return bytes;
+    if (!t.needsPlan) { wasmSkipStats.translated += t.skips; return bytes; }
     const plan = t.producers;
     t = new Translator(insns, lo, hi, length, backEdge, layout);
     t.plan = plan;
     const planned = t.function();
     twoPassStats.translations++;
+    wasmSkipStats.translated += t.skips;
     return planned;
   } catch (e) {
     if (!(e instanceof Unsupported)) throw e;
@@ -77,7 +78,7 @@ class Translator extends ControlCode {
     // body first (registers are discovered as it goes), prologue prepended afterwards
     this.open(Op.Block); this.exitNest = this.nest;
     this.open(Op.Loop); this.topNest = this.nest;
-    for (let j = 0; j < n; j++) { this.k = j; this.insn(this.insns[j], j, j === n - 1); }
+    for (let j = 0; j < n; j++) { this.k = j; this.joinAt(j); this.insn(this.insns[j], j, j === n - 1); }
     this.checkPlan();
     c.op(Op.Unreachable);
     this.end(); this.end();
@@ -131,6 +132,6 @@ class Translator extends ControlCode {
     this.open(Op.If);
     c.i32(0).get(this.xip).mem(Op.I64Store, L.R + 4 * 32);
     this.end();
-    c.get(this.base).get(this.xn).op(Op.I32Add);
+    c.get(this.base).get(this.xn).op(Op.I32Add).get(this.skipped).op(Op.I32Sub);
   }
 }

@@ -146,6 +146,35 @@ static uint64_t longRound(long n, volatile uint64_t *d) {
   return acc ^ (uint64_t)sacc;
 }
 
+/* Branches that skip forward inside the trace (if without else): the way skipped writes flags
+ * that are read after the two ways meet (adc's CF: the test's when the branch skipped, the
+ * add's when not), and the way's last instruction leaves from the meeting point (jc: with the
+ * add's CF) to code that reads it too. */
+static uint64_t skips(const uint64_t *v, long n, uint64_t *out) {
+  uint64_t s = 0, t = 0, c = 0;
+  for (long i = 0; i < n; i++) {
+    uint64_t x = v[i % 1024], r = x & 3 ? x : ~0ull;
+    __asm__ volatile(
+      "test $1, %[x]\n"
+      "jne 3f\n"
+      "add $1, %[r]\n"       /* wraps (CF) when r was ~0 */
+      "jc 4f\n"
+      "3:\n"
+      "adc $0, %[c]\n"
+      "jmp 5f\n"
+      "4:\n"
+      "adc $100, %[c]\n"
+      "jmp 3b\n"
+      "5:\n"
+      : [r] "+r"(r), [c] "+r"(c) : [x] "r"(x) : "cc");
+    if (x & 1) s += x;                          /* a skip over an add */
+    if (x > s) { t ^= x; out[i & 7] = t; c++; } /* over a store, xor, inc */
+    if ((int64_t)x < 0) s -= x >> 3;
+    s += r;
+  }
+  return s ^ t ^ c;
+}
+
 static int sparse[100000];
 static uint64_t bigA[2048], bigB[2048];
 
@@ -174,6 +203,9 @@ int main(void) {
   uint64_t mix = 0;
   for (int i = 0; i < 2048; i++) mix = (mix << 7 | mix >> 57) ^ bigA[i];
   printf("carried carry: %016llx carries out %llu\n", (unsigned long long)mix, (unsigned long long)outs);
+  static uint64_t skipIn[1024], skipOut[8];
+  for (int i = 0; i < 1024; i++) skipIn[i] = i % 3 == 0 ? (uint64_t)i & 0xff : (uint64_t)i * 0x9e3779b97f4a7c15ull;
+  printf("skips %016llx out %016llx\n", (unsigned long long)skips(skipIn, 50000, skipOut), (unsigned long long)skipOut[3]);
   static volatile uint64_t divisors[3] = { 1000000007u, 0x1234567890abull, (uint64_t)-12345 };
   printf("long round %016llx\n", (unsigned long long)longRound(30000, divisors));
   uint64_t sum = runOff();
