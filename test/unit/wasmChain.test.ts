@@ -114,7 +114,7 @@ test('links.c: one-instruction traces (a `jmp *%rdx` trampoline, a lone `ret` ju
   assert.ok(entered * 20 < chained, `${entered} entries from JS for ${chained} chained`);
 });
 
-test('skips.c: branches that skip forward inside a trace (over a call, past the back edge, flags that meet) stop where the JS tier does, hooks see its counts', { skip }, () => {
+test('skips.c: branches that skip forward inside a trace (over a call, past the back edge, ways inside ways, flags that meet) stop where the JS tier does, hooks see its counts', { skip }, () => {
   const before = wasmSkipStats.translated;
   const { chained } = lockstep('skips', true);
   assert.ok(wasmSkipStats.translated - before >= 10, `only ${wasmSkipStats.translated - before} forward branches skipped inside traces`);

@@ -115,9 +115,8 @@ export class ControlCode extends MemoryCode {
     this.end();
   }
 
-  /** The forward branch inside the trace whose way is being translated, and where the last one's joined. */
-  private skip: Skip | null = null;
-  private joined = 0;
+  /** The forward branches inside the trace whose ways are being translated, the innermost last. */
+  private readonly ways: Way[] = [];
   /** Forward branches this translation made skips (a declined pass's are not counted: translate.ts adds them up). */
   skips = 0;
 
@@ -126,50 +125,55 @@ export class ControlCode extends MemoryCode {
    * follows the way the branch skips) jumps there inside the code instead of leaving — a side exit
    * to the dispatcher — and the skipped instructions are not counted. The flags meet at the
    * target (joinAt): each one the skipped way wrote comes, lazily, from the producer current at
-   * the branch when it skipped, else from the way's. Taken only when every flag has a producer
-   * before the branch (the join reads no flag of the round before) and the ways do not overlap
-   * (one `took` tells them apart). False: the branch leaves as a side exit.
+   * the branch that skipped, else from the way's. Ways nest as wasm blocks do: a branch inside a
+   * way may skip to the way's end too (memcpy's `jb` and `je` to its aligned copy) or to an
+   * instruction before it, not past it. Taken only when every flag has a producer before the
+   * branch (the join reads no flag of the round before). False: the branch leaves as a side exit.
    */
   private skipFrom(d: Insn, j: number): boolean {
-    if (this.skip !== null || j < this.joined) return false;
+    const outer = this.ways.length > 0 ? this.ways[this.ways.length - 1] : null;
     let t = -1;
     for (let k = j + 2; k < this.insns.length; k++) {
       if (this.insns[k].ipLo === d.targetLo && this.insns[k].ipHi === d.targetHi) { t = k; break; }
     }
-    if (t < 0) return false;
+    if (t < 0 || (outer !== null && t > outer.t)) return false;
     for (let f = 0; f < 6; f++) if (this.lastProducer(f, j + 1) < 0) return false;
     const c = this.c, took = this.local(I32);
-    this.open(Op.Block);
-    const skip: Skip = { j, t, nest: this.nest, took };
+    let way = outer;
+    if (way === null || way.t !== t) {
+      this.open(Op.Block);
+      way = { t, nest: this.nest, from: [] };
+      this.ways.push(way);
+    }
+    way.from.push({ j, took });
     this.condition(d.cc, j);
     c.tee(took);
     this.open(Op.If);
     c.get(this.skipped).i32(t - j - 1).op(Op.I32Add).set(this.skipped);
-    c.br(this.nest - skip.nest);
+    c.br(this.nest - way.nest);
     this.end();
-    this.skip = skip;
     this.skips++;
     return true;
   }
 
-  /** Before instruction `pos`: where a skipping branch's two ways meet, its block ends and the Join producer stands for the flags the way wrote. */
+  /** Before instruction `pos`: where a way ends, its block ends and a Join producer stands for the flags the way wrote. */
   joinAt(pos: number): void {
-    const s = this.skip;
-    if (s === null || s.t !== pos) return;
+    const way = this.ways.length > 0 ? this.ways[this.ways.length - 1] : null;
+    if (way === null || way.t !== pos) return;
     this.end();
-    this.skip = null;
-    this.joined = pos;
-    const before: Producer[] = [], way: (Producer | null)[] = [];
+    this.ways.pop();
+    const first = way.from[0].j;
+    const wrote: (Producer | null)[] = [];
     let any = false;
     for (let f = 0; f < 6; f++) {
-      before.push(this.producers[this.lastProducer(f, s.j + 1)]!);
       const w = this.lastProducer(f, pos);
-      way.push(w > s.j ? this.producers[w] : null);
-      any ||= w > s.j;
+      wrote.push(w > first ? this.producers[w] : null);
+      any ||= w > first;
     }
     if (!any) return;
-    // (after the way's last instruction's own exits: they read its flags through `took`, 0 on that way)
-    this.producers[pos - 1] = { kind: Kind.Join, w: 8, a: -1, b: -1, r: -1, c: -1, n: 0, cnt: -1, saved: -1, join: { took: s.took, before, way } };
+    const from = way.from.map(({ j, took }) => ({ took, before: [0, 1, 2, 3, 4, 5].map((f) => this.producers[this.lastProducer(f, j + 1)]!) }));
+    // (after the way's last instruction's own exits: they read its flags through the `took`s, 0 on that way)
+    this.producers[pos - 1] = { kind: Kind.Join, w: 8, a: -1, b: -1, r: -1, c: -1, n: 0, cnt: -1, saved: -1, join: { from, way: wrote } };
   }
 
   /**
@@ -192,8 +196,8 @@ export class ControlCode extends MemoryCode {
   }
 }
 
-/** A forward branch inside the trace (ControlCode.skipFrom): its position, its target's, the wasm block it leaves, the local `took`. */
-interface Skip { j: number; t: number; nest: number; took: number }
+/** A way that forward branches inside the trace skip (ControlCode.skipFrom): its end (their target), the wasm block they leave, each branch's position and local `took`. */
+interface Way { t: number; nest: number; from: { j: number; took: number }[] }
 
 function isRcx(d: Insn): boolean {
   return d.mnemonic === Mnemonic.Loop || d.mnemonic === Mnemonic.Loope || d.mnemonic === Mnemonic.Loopne ||

@@ -45,11 +45,12 @@ function writes(k: Kind): number {
 export interface Producer { kind: Kind; w: number; a: number; b: number; r: number; c: number; n: number; cnt: number; saved: number; join?: Join }
 
 /**
- * A Join's flags: the i32 local `took` says whether the branch skipped; then flag f is `before[f]`'s
- * (the producer current at the branch), else `way[f]`'s (the last one on the skipped way; null:
- * the way did not write f).
+ * A Join's flags: the first branch (in trace order) whose i32 local `took` says it skipped gives
+ * flag f as `before[f]` (the producer current at that branch; a later branch's `took` counts only
+ * when the earlier ones fell through, so it ran), else `way[f]` (the way's last producer; null: the
+ * way did not write f).
  */
-export interface Join { took: number; before: Producer[]; way: (Producer | null)[] }
+export interface Join { from: { took: number; before: Producer[] }[]; way: (Producer | null)[] }
 
 /** Which of the six flags p writes. */
 function producerWrites(p: Producer): number {
@@ -160,15 +161,7 @@ export class FlagCode extends WasmCode {
 
   private formulaOf(p: Producer, f: number): void {
     const c = this.c;
-    if (p.join !== undefined) {
-      c.get(p.join.took);
-      this.open(Op.If, I32);
-      this.formula(p.join.before[f], f);
-      c.op(Op.Else);
-      this.formula(p.join.way[f]!, f);
-      this.end();
-      return;
-    }
+    if (p.join !== undefined) { this.joined(p.join, f, 0); return; }
     const { kind, w, a, b, r } = p;
     if (kind === Kind.Overflow || kind === Kind.BitTest) { c.get(r).op(Op.I32WrapI64); return; }
     switch (f) {
@@ -218,6 +211,17 @@ export class FlagCode extends WasmCode {
           default: c.i32(0); return;
         }
     }
+  }
+
+  /** Push flag f where a way ends (Join), from the `i`th skipping branch on. */
+  private joined(join: Join, f: number, i: number): void {
+    if (i === join.from.length) { this.formula(join.way[f]!, f); return; }
+    this.c.get(join.from[i].took);
+    this.open(Op.If, I32);
+    this.formula(join.from[i].before[f], f);
+    this.c.op(Op.Else);
+    this.joined(join, f, i + 1);
+    this.end();
   }
 
   /** imul's CF = OF: the signed product did not fit (32 bits: a holds the exact 64-bit product). */

@@ -3,9 +3,10 @@
  * a skipped way with a call and return in it (the hooks' instruction counts
  * leave out what a skip did not run), a `break` whose target is past the
  * loop's back edge (the way holds the way round), ifs one after another,
- * flags read where the ways meet, and a round that starts by reading a
- * flag its round before left where the ways met. Output depends only on the program,
- * so it is compared with the host's; test/unit/wasmChain.test.ts runs it
+ * flags read where the ways meet, ways inside ways and branches sharing a
+ * way's end, and a round that starts by reading a flag its round before
+ * left where the ways met. Output depends only on the program, so it is
+ * compared with the host's; test/unit/wasmChain.test.ts runs it
  * against the JS tier in quanta of 1 to 4096 instructions. */
 #include <stdint.h>
 #include <stdio.h>
@@ -70,6 +71,32 @@ NOINLINE static uint64_t meet(int n) {
   return c;
 }
 
+/* ways that nest: two branches to one target (the test's flags when the first skipped, the add's
+ * when the second did, else the way's) and a branch inside the way to an instruction before its
+ * end; cmovle (ZF, SF, OF) and adc (CF) read them where all meet */
+NOINLINE static uint64_t nested(int n) {
+  uint64_t c = 0, e = 0;
+  for (int i = 0; i < n; i++) {
+    uint64_t x = data[i & 1023], r = x << 7 | x >> 57;
+    __asm__ volatile(
+      "test $1, %[x]\n"
+      "jne 9f\n"
+      "add %[x], %[r]\n"
+      "jc 9f\n"
+      "cmp $5, %[x]\n"
+      "jb 8f\n"
+      "sub $7, %[r]\n"
+      "8:\n"
+      "lea 1(%[r]), %[r]\n"
+      "9:\n"
+      "cmovle %[r], %[e]\n"
+      "adc $0, %[c]\n"
+      : [r] "+r"(r), [c] "+r"(c), [e] "+r"(e) : [x] "r"(x) : "cc");
+    c += r >> 60;
+  }
+  return c ^ e;
+}
+
 /* the round starts with adc on the CF its round before left where the ways met: the test's (0)
  * when that round's branch skipped, the sub's when not (a flag carried through a join) */
 NOINLINE static uint64_t carriedJoin(long n) {
@@ -101,6 +128,7 @@ int main(void) {
   printf("found %ld\n", found);
   printf("chained %016llx\n", (unsigned long long)chained(30000));
   printf("meet %016llx\n", (unsigned long long)meet(30000));
+  printf("nested %016llx\n", (unsigned long long)nested(30000));
   printf("carried through a join %016llx\n", (unsigned long long)carriedJoin(200000));
   printf("sink %016llx %016llx\n", (unsigned long long)(sink[0] ^ sink[1] ^ sink[2] ^ sink[3]), (unsigned long long)(sink[4] ^ sink[5] ^ sink[6] ^ sink[7]));
   return 0;
