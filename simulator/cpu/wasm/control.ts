@@ -3,7 +3,9 @@
 // return address and the trace goes on in the callee), a `ret` the trace
 // predicted pops, compares with the prediction and leaves when it differs,
 // conditional branches are side exits — or the loop's way round, with the
-// budget check that makes a run stop exactly where the JS block would. The
+// budget check that makes a run stop exactly where the JS block would, or a
+// jump to a later instruction of the trace (skipFrom: the JS block leaves
+// there, the wasm code goes on without counting what it skipped). The
 // instruction that ends the trace leaves for wherever it goes.
 
 import { FlowControl, Mnemonic } from 'iced-x86';

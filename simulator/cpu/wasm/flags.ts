@@ -7,7 +7,8 @@
 // code has gone round at least once (`base` ≠ 0). The body is translated in
 // order, so such a read meets its producer only later: a first pass finds
 // the round's producers (`plan`), a second translates with them known
-// (translate.ts).
+// (translate.ts). Where a forward branch's ways meet (control.ts joinAt),
+// a Join producer picks each flag from the way that ran.
 
 import { ConditionCode } from 'iced-x86';
 import { I32, I64, Op } from './encoder';
