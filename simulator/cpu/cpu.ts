@@ -21,6 +21,7 @@ import { createSseHelpers } from './helpers/sse';
 import { createRareHelpers } from './helpers/rare';
 import { createX87Helpers } from './helpers/x87';
 import { WasmTier } from './wasm/tier';
+import { dispatchSlot } from './wasm/chain';
 import { BreakType, DebugRegisters, DebugSlot, overlaps } from './debugRegisters';
 
 /** An enabled write or read/write breakpoint (memory pages must route its accesses to the slow path). */
@@ -128,7 +129,7 @@ export class Cpu implements MemoryObserver {
   clock: () => number = () => this.insnCount;
 
   private readonly compiler: BlockCompiler;
-  // (KSW_WASM=1: in the wasm memory, where the wasm tier's dispatcher looks a wasm block's successor up, wasm/chain.ts)
+  // (KSW_WASM=1: in the wasm memory, where a wasm block's exit looks its successor up, wasm/chain.ts)
   private readonly dispatchLo: Int32Array;
   private readonly dispatchHi: Int32Array;
   /** Per entry, the wasm tier's chain word (its table slot and length; -1: not a wasm block). */
@@ -200,8 +201,7 @@ export class Cpu implements MemoryObserver {
       R, F, X: this.xmm, S: mem.scratch, Q, T: this.trap, P: PARITY_EVEN, H: helpers, C: this,
     });
     if (wasmScratch !== null && !mem.recordsAccesses) {
-      const chain = dispatch === null ? null
-        : { dLo: this.dispatchLo.byteOffset, dHi: this.dispatchHi.byteOffset, dChain: this.dispatchChain.byteOffset, mask: DISPATCH_MASK };
+      const chain = { dLo: this.dispatchLo.byteOffset, dHi: this.dispatchHi.byteOffset, dChain: this.dispatchChain.byteOffset, mask: DISPATCH_MASK };
       this.compiler.wasmTier = this.wasmTier = new WasmTier(mem, R, F, this.trap, wasmScratch, this, chain);
     }
     this.flags[FlagSlot.PF] = 1; // parity of 1 is odd → PF reads 0
@@ -260,7 +260,7 @@ export class Cpu implements MemoryObserver {
       let count = this.insnCount;
       while (count < end) {
         const lo = R[RegSlot.RIP], hi = R[RegSlot.RIP + 1];
-        const slot = (lo ^ (lo >>> 14)) & DISPATCH_MASK;
+        const slot = dispatchSlot(lo, DISPATCH_MASK);
         let block = dBlock[slot];
         if (dLo[slot] !== lo || dHi[slot] !== hi || block === undefined) {
           this.insnCount = count;
@@ -299,7 +299,7 @@ export class Cpu implements MemoryObserver {
   step(end = -1): RunResult | null {
     const R = this.regs;
     const lo = R[RegSlot.RIP], hi = R[RegSlot.RIP + 1];
-    const slot = (lo ^ (lo >>> 14)) & STEP_TABLE_MASK;
+    const slot = dispatchSlot(lo, STEP_TABLE_MASK);
     let block = this.stepBlock[slot];
     if (this.stepLo[slot] !== lo || this.stepHi[slot] !== hi || block === undefined) {
       try {
@@ -471,7 +471,7 @@ export class Cpu implements MemoryObserver {
 
   /** WasmTierCpu: a wasm block got its chain table slot after its batch compiled; its dispatch entry, if any, learns it. */
   wasmBlockReady(block: Block): void {
-    const slot = (block.ipLo ^ (block.ipLo >>> 14)) & DISPATCH_MASK;
+    const slot = dispatchSlot(block.ipLo, DISPATCH_MASK);
     if (this.dispatchBlock[slot] === block) this.dispatchChain[slot] = this.wasmTier!.chainWordOf(block);
   }
 
@@ -492,10 +492,10 @@ export class Cpu implements MemoryObserver {
       this.coldBlocks.get(pageKey(b.ipLo, b.ipHi))?.delete(b.ipLo);
       this.coldEntries.delete(b);
       this.stepBlocks.get(pageKey(b.ipLo, b.ipHi))?.delete(b.ipLo);
-      const slot = (b.ipLo ^ (b.ipLo >>> 14)) & DISPATCH_MASK;
+      const slot = dispatchSlot(b.ipLo, DISPATCH_MASK);
       if (this.dispatchBlock[slot] === b) { this.dispatchBlock[slot] = undefined; this.dispatchLo[slot] = -1; this.dispatchChain[slot] = -1; }
       this.wasmTier?.dropped(b);
-      const stepSlot = (b.ipLo ^ (b.ipLo >>> 14)) & STEP_TABLE_MASK;
+      const stepSlot = dispatchSlot(b.ipLo, STEP_TABLE_MASK);
       if (this.stepBlock[stepSlot] === b) { this.stepBlock[stepSlot] = undefined; this.stepLo[stepSlot] = -1; }
     }
     this.trap[0] |= TrapBit.CODE_WRITE;

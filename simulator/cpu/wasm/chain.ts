@@ -1,24 +1,26 @@
 // Wasm blocks chained to wasm blocks without the JS dispatcher (the wasm
 // tier, tier.ts). Every wasm block's function has a slot in one table of
-// functions; the CPU's dispatch table (cpu.ts run) lies in the wasm memory,
-// with a third word per entry: the entry's table slot and length, or -1 for
-// a JS block. Entering a wasm block means calling this module's `chain`: it
-// calls the block through the table and, while nothing trapped, looks the
-// next RIP up in the dispatch table exactly as Cpu.run would, and calls the
-// block found there if it is wasm and fits the budget left — otherwise it
-// returns, and Cpu.run goes on where it would have been had every block
-// returned to it (a miss, a cold or JS block, the budget ending inside the
-// next block, a trap). So a run stops at the same instruction, with the
-// same lookups (coverage, hot counts) as without chaining: only the trips
-// through JS between two wasm blocks are gone.
+// functions, which each block module imports; the CPU's dispatch table
+// (cpu.ts run) lies in the wasm memory, with a third word per entry: the
+// entry's table slot and length, or -1 for a JS block. A wasm block ends
+// with chainExit's code: while nothing trapped, it looks the next RIP up in
+// the dispatch table exactly as Cpu.run would, and tail-calls
+// (return_call_indirect) the block found there if it is wasm and fits the
+// budget left — otherwise it returns the instructions the chain retired, and
+// Cpu.run goes on where it would have been had every block returned to it (a
+// miss, a cold or JS block, the budget ending inside the next block, a
+// trap). So a run stops at the same instruction, with the same lookups
+// (coverage, hot counts) as without chaining: only the trips through JS
+// between two wasm blocks are gone. Each block has its own indirect jump to
+// the next (one jump per block, not a central dispatcher's call and return):
+// the host's branch predictor learns each block's successors apart.
 
-import { Code, I32, name, Op, section, uleb } from './encoder';
-import { FuncTable, instantiateWasmWith, newFuncTable } from '../wasmInstance';
-import { RegSlot } from '../registers';
+import { Code, I32, Op } from './encoder';
+import { FuncTable, newFuncTable } from '../wasmInstance';
 
-/** Byte offsets in the wasm memory the dispatcher reads and writes, and the dispatch table's index mask. */
+/** Byte offsets in the wasm memory the chain code reads and writes, and the dispatch table's index mask. */
 export interface ChainLayout {
-  R: number; T: number; W: number;
+  T: number; W: number;
   /** The dispatch table's three word arrays: RIP low and high halves, and chainWord (or -1). */
   dLo: number; dHi: number; dChain: number;
   mask: number;
@@ -39,20 +41,53 @@ export function chainWord(index: number, length: number): number {
   return index >= 0 && length < 1 << LENGTH_BITS ? index * (1 << LENGTH_BITS) + length : -1;
 }
 
-/** The table of the wasm blocks' functions and the dispatcher that chains them. */
+/**
+ * The dispatch slot of a RIP's low half in a direct-mapped table of `mask + 1` entries (Cpu.run's, step's).
+ * chainExit builds the same hash in wasm.
+ */
+export function dispatchSlot(lo: number, mask: number): number {
+  return (lo ^ (lo >>> 14)) & mask;
+}
+
+/**
+ * A wasm block's last code, with the instructions it retired on the stack
+ * and its exit RIP in the i64 local `xip` (valid unless a trap bit is set:
+ * a fault leaves it unset). Leaves the function: returns the instructions
+ * the chain retired (W[CHAIN_COUNT_WORD] before this block, plus this
+ * block's), or tail-calls the next block with W[CHAIN_COUNT_WORD] and the
+ * budget T[1] brought up to date. `blockType`: the index of the blocks'
+ * type () -> i32 in the module (encoder.ts moduleBytes); `local` allocates a
+ * local of the function.
+ */
+export function chainExit(c: Code, L: ChainLayout, xip: number, blockType: number, local: (type: number) => number): void {
+  const RET = local(I32), COUNT = local(I32), LEFT = local(I32), LO = local(I32), SLOT = local(I32), WORD = local(I32);
+  const CC = L.W + 4 * CHAIN_COUNT_WORD, CHAINED = L.W + 4 * CHAINED_WORD;
+  c.tee(RET).i32(0).mem(Op.I32Load, CC).op(Op.I32Add).set(COUNT);
+  c.op(Op.Block, 0x40);
+  c.i32(0).mem(Op.I32Load, L.T).brIf(0);
+  c.i32(0).mem(Op.I32Load, L.T + 4).get(RET).op(Op.I32Sub).set(LEFT);
+  // Cpu.run's lookup: the same hash of RIP, the same table
+  c.get(xip).op(Op.I32WrapI64).tee(LO).get(LO).i32(14).op(Op.I32ShrU, Op.I32Xor)
+    .i32(L.mask).op(Op.I32And).i32(2).op(Op.I32Shl).set(SLOT);
+  c.get(SLOT).mem(Op.I32Load, L.dLo).get(LO).op(Op.I32Ne).brIf(0);
+  c.get(SLOT).mem(Op.I32Load, L.dHi).get(xip).i64(32, 0).op(Op.I64ShrU, Op.I32WrapI64).op(Op.I32Ne).brIf(0);
+  c.get(SLOT).mem(Op.I32Load, L.dChain).tee(WORD).i32(0).op(Op.I32LtS).brIf(0); // a JS block
+  c.get(WORD).i32((1 << LENGTH_BITS) - 1).op(Op.I32And).get(LEFT).op(Op.I32GtS).brIf(0); // the budget ends inside it
+  c.i32(0).get(LEFT).mem(Op.I32Store, L.T + 4);
+  c.i32(0).get(COUNT).mem(Op.I32Store, CC);
+  c.i32(0).i32(0).mem(Op.I32Load, CHAINED).i32(1).op(Op.I32Add).mem(Op.I32Store, CHAINED);
+  c.get(WORD).i32(LENGTH_BITS).op(Op.I32ShrU);
+  c.op(Op.ReturnCallIndirect).u(blockType).u(0);
+  c.op(Op.End);
+  c.get(COUNT);
+}
+
+/** The table of the wasm blocks' functions (each block module imports it as e.t). */
 export class WasmChain {
-  private readonly table: FuncTable;
+  readonly table: FuncTable = newFuncTable(0);
   private readonly free: number[] = [];
   /** What each table slot's owner is told when the slot is taken back. */
   private readonly owners: (((index: number) => void) | null)[] = [];
-  /** Run the block in table slot `index` and the wasm blocks after it; the instructions retired. */
-  readonly enter: (index: number) => number;
-
-  constructor(memory: unknown, layout: ChainLayout) {
-    this.table = newFuncTable(0);
-    const exported = instantiateWasmWith(dispatcherModule(layout), { e: { m: memory, t: this.table } }).chain;
-    this.enter = exported as (index: number) => number;
-  }
 
   /** A table slot for a block's function; `released` is called when the slot is taken back (release, releaseAll). */
   add(fn: unknown, released: (index: number) => void): number {
@@ -85,46 +120,4 @@ export class WasmChain {
   releaseAll(): void {
     for (let i = 0; i < this.owners.length; i++) this.release(i);
   }
-}
-
-/**
- * The dispatcher: chain(index) → instructions retired. Locals: 0 index
- * (param), 1 count, 2 budget (T[1] at entry), 3 left, 4 RIP low, 5 slot
- * (byte offset in the dispatch arrays), 6 chain word.
- */
-function dispatcherModule(L: ChainLayout): Uint8Array {
-  const c = new Code();
-  const INDEX = 0, COUNT = 1, BUDGET = 2, LEFT = 3, LO = 4, SLOT = 5, WORD = 6;
-  const BLOCK_TYPE = 0;
-  c.i32(0).mem(Op.I32Load, L.T + 4).set(BUDGET);
-  c.i32(0).i32(0).mem(Op.I32Load, L.W + 4 * ENTERED_WORD).i32(1).op(Op.I32Add).mem(Op.I32Store, L.W + 4 * ENTERED_WORD);
-  c.op(Op.Block, 0x40).op(Op.Loop, 0x40);
-  // the count so far where the stack hook can read it (the insnCount host code sees)
-  c.i32(0).get(COUNT).mem(Op.I32Store, L.W + 4 * CHAIN_COUNT_WORD);
-  c.get(COUNT).get(INDEX).op(Op.CallIndirect, ...uleb(BLOCK_TYPE), 0).op(Op.I32Add).set(COUNT);
-  c.i32(0).mem(Op.I32Load, L.T).brIf(1);
-  c.get(BUDGET).get(COUNT).op(Op.I32Sub).set(LEFT);
-  // Cpu.run's lookup: the same hash of RIP, the same table
-  c.i32(0).mem(Op.I32Load, L.R + 4 * RegSlot.RIP).tee(LO).get(LO).i32(14).op(Op.I32ShrU, Op.I32Xor)
-    .i32(L.mask).op(Op.I32And).i32(2).op(Op.I32Shl).set(SLOT);
-  c.get(SLOT).mem(Op.I32Load, L.dLo).get(LO).op(Op.I32Ne).brIf(1);
-  c.get(SLOT).mem(Op.I32Load, L.dHi).i32(0).mem(Op.I32Load, L.R + 4 * RegSlot.RIP + 4).op(Op.I32Ne).brIf(1);
-  c.get(SLOT).mem(Op.I32Load, L.dChain).tee(WORD).i32(0).op(Op.I32LtS).brIf(1); // a JS block
-  c.get(WORD).i32((1 << LENGTH_BITS) - 1).op(Op.I32And).get(LEFT).op(Op.I32GtS).brIf(1); // the budget ends inside it
-  c.get(WORD).i32(LENGTH_BITS).op(Op.I32ShrU).set(INDEX);
-  c.i32(0).get(LEFT).mem(Op.I32Store, L.T + 4);
-  c.i32(0).i32(0).mem(Op.I32Load, L.W + 4 * CHAINED_WORD).i32(1).op(Op.I32Add).mem(Op.I32Store, L.W + 4 * CHAINED_WORD);
-  c.br(0);
-  c.op(Op.End, Op.End);
-  c.get(COUNT);
-  const func = [1, 6, I32, ...c.bytes(), Op.End];
-  const types = [2, 0x60, 0, 1, I32, 0x60, 1, I32, 1, I32];
-  const imports = [2, ...name('e'), ...name('m'), 2, 0, 0, ...name('e'), ...name('t'), 1, 0x70, 0, 0];
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, types),
-    ...section(2, imports),
-    ...section(3, [1, 1]),
-    ...section(7, [1, ...name('chain'), 0, 0]),
-    ...section(10, [1, ...uleb(func.length), ...func]),
-  ]);
 }

@@ -7,7 +7,7 @@
 /** Opcodes (WebAssembly core spec §5.4), only those the translator emits. */
 export const enum Op {
   Unreachable = 0x00, Block = 0x02, Loop = 0x03, If = 0x04, Else = 0x05, End = 0x0b, Br = 0x0c, BrIf = 0x0d,
-  BrTable = 0x0e, Return = 0x0f, Call = 0x10, CallIndirect = 0x11, Drop = 0x1a, Select = 0x1b,
+  BrTable = 0x0e, Return = 0x0f, Call = 0x10, CallIndirect = 0x11, ReturnCallIndirect = 0x13, Drop = 0x1a, Select = 0x1b,
   LocalGet = 0x20, LocalSet = 0x21, LocalTee = 0x22,
   I32Load = 0x28, I64Load = 0x29, I32Load8U = 0x2d, I64Load8U = 0x31, I64Load16U = 0x33, I64Load32U = 0x35,
   I32Store = 0x36, I64Store = 0x37, I64Store8 = 0x3c, I64Store16 = 0x3d, I64Store32 = 0x3e,
@@ -136,8 +136,9 @@ export function functionBytes(locals: [number, number][], body: Uint8Array): Uin
 }
 
 /**
- * A module importing memory `e.m` and the functions `imports` (module "e",
- * fields f0, f1, …), and exporting each of `funcs` (functionBytes), all of
+ * A module importing memory `e.m`, the functions `imports` (module "e",
+ * fields f0, f1, …) and the table of functions `e.t` (the blocks' chain,
+ * chain.ts), and exporting each of `funcs` (functionBytes), all of
  * type () -> i32, as its index in decimal ("0", "1", …). Several functions
  * share a module: V8's fixed cost per module and per instance (its code
  * space, the import wrappers) is most of the cost of a small one.
@@ -145,8 +146,9 @@ export function functionBytes(locals: [number, number][], body: Uint8Array): Uin
 export function moduleBytes(imports: FuncType[], funcs: readonly Uint8Array[]): Uint8Array {
   const types = [...imports, { params: [], results: [I32] }];
   const typeSec = [types.length, ...types.flatMap((t) => [0x60, ...uleb(t.params.length), ...t.params, ...uleb(t.results.length), ...t.results])];
-  const importSec = [imports.length + 1, ...name('e'), ...name('m'), 2, 0, 0, // memory, min 0 pages, no max
-    ...imports.flatMap((_, i) => [...name('e'), ...name(`f${i}`), 0, ...uleb(i)])];
+  const importSec = [imports.length + 2, ...name('e'), ...name('m'), 2, 0, 0, // memory, min 0 pages, no max
+    ...imports.flatMap((_, i) => [...name('e'), ...name(`f${i}`), 0, ...uleb(i)]),
+    ...name('e'), ...name('t'), 1, 0x70, 0, 0]; // funcref table, min 0, no max
   const n = funcs.length, runType = uleb(imports.length);
   const funcSec = [...uleb(n)];
   const exportSec = [...uleb(n)];

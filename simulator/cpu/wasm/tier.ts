@@ -51,18 +51,17 @@ export class WasmTier {
   private readonly W: Int32Array;
   private readonly C: WasmTierCpu;
   private readonly batch = new Batch((entries) => this.compiled(entries));
-  /** The table and dispatcher that chain wasm blocks (null: the CPU's dispatch table is not in the wasm memory). */
-  private readonly chain: WasmChain | null;
+  /** The table of the wasm blocks' functions, through which each block's exit calls the next (chain.ts). */
+  private readonly chain = new WasmChain();
 
-  /** `dispatch`: where the CPU's dispatch table lies in the wasm memory (chain.ts), or null. */
+  /** `dispatch`: where the CPU's dispatch table lies in the wasm memory (chain.ts). */
   constructor(mem: Memory, R: Int32Array, F: Int32Array, T: Int32Array, W: Int32Array, C: WasmTierCpu,
-    dispatch: Omit<ChainLayout, 'R' | 'T' | 'W'> | null) {
+    dispatch: Omit<ChainLayout, 'T' | 'W'>) {
     this.F = F;
     this.W = W;
     this.C = C;
-    this.chain = dispatch === null ? null : new WasmChain(mem.wasm!.memory, { R: R.byteOffset, T: T.byteOffset, W: W.byteOffset, ...dispatch });
     statsTiers?.push(this);
-    this.layout = { R: R.byteOffset, F: F.byteOffset, T: T.byteOffset, W: W.byteOffset, ...mem.wasmTlb! };
+    this.layout = { R: R.byteOffset, F: F.byteOffset, T: T.byteOffset, W: W.byteOffset, ...mem.wasmTlb!, ...dispatch };
     this.layoutWords = Object.values(this.layout);
     const m = mem;
     // The accessors on a TLB miss; a fault is reported as a JS block's catch does and the wasm code leaves.
@@ -107,7 +106,7 @@ export class WasmTier {
         C.blockFault(err, ipLo, ipHi);
       }
     };
-    this.imports = { e: { m: mem.wasm!.memory, f0: load, f1: store, f2: trapAt, f3: divide, f4: stackHook } };
+    this.imports = { e: { m: mem.wasm!.memory, f0: load, f1: store, f2: trapAt, f3: divide, f4: stackHook, t: this.chain.table } };
   }
 
   /**
@@ -196,18 +195,15 @@ export class WasmTier {
   }
 
   /**
-   * A wasm function as its block's `run`: entered with settled flags, and
-   * through chain.ts, which runs the wasm blocks the dispatch table names
-   * after it. The block takes a table slot now, and the CPU's dispatch
-   * entry for it (written while the block waited for its batch) learns it.
+   * A wasm function as its block's `run`: entered with settled flags; its
+   * exit calls the wasm blocks the dispatch table names after it (chain.ts).
+   * The block takes a table slot now, and the CPU's dispatch entry for it
+   * (written while the block waited for its batch) learns it.
    */
   private runOf(block: WasmBlock, exported: () => number): () => number {
-    const F = this.F, W = this.W, C = this.C, chain = this.chain;
-    if (chain !== null) {
-      block.index = chain.add(exported, () => { block.index = -1; });
-      C.wasmBlockReady(block);
-    }
-    const enter = chain?.enter ?? null;
+    const F = this.F, W = this.W, C = this.C;
+    block.index = this.chain.add(exported, () => { block.index = -1; });
+    C.wasmBlockReady(block);
     // The wasm code reads and writes F's six flag slots directly: flags a JS
     // block left pending (lazyFlags.ts) are computed before it starts; wasm
     // blocks leave none pending, so once per chain is enough. W[1] says which
@@ -215,9 +211,8 @@ export class WasmTier {
     return (): number => {
       if (F[PendingSlot.OP] !== 0) settleFlags(F);
       W[1] = hookBits(C);
-      const index = block.index;
-      if (index >= 0) return enter!(index);
       W[CHAIN_COUNT_WORD] = 0;
+      W[ENTERED_WORD]++;
       return exported();
     };
   }
@@ -235,12 +230,12 @@ export class WasmTier {
 
   /** The CPU dropped a block (code written, a flush): a wasm block's table slot is taken back. */
   dropped(block: Block): void {
-    if (block instanceof WasmBlock && block.index >= 0) this.chain!.release(block.index);
+    if (block instanceof WasmBlock && block.index >= 0) this.chain.release(block.index);
   }
 
   /** The CPU dropped every block. */
   droppedAll(): void {
-    this.chain?.releaseAll();
+    this.chain.releaseAll();
   }
 }
 

@@ -14,7 +14,8 @@
 import { FlowControl } from 'iced-x86';
 import { Insn } from '../decode';
 import { Code, functionBytes, Op } from './encoder';
-import { Unsupported, WasmLayout } from './context';
+import { IMPORT_TYPES, Unsupported, WasmLayout } from './context';
+import { chainExit } from './chain';
 import { ControlCode, wasmSkipStats } from './control';
 import { WASM_OPS } from './ops/index';
 import { REPEATABLE } from './ops/string';
@@ -133,5 +134,6 @@ class Translator extends ControlCode {
     c.i32(0).get(this.xip).mem(Op.I64Store, L.R + 4 * 32);
     this.end();
     c.get(this.base).get(this.xn).op(Op.I32Add).get(this.skipped).op(Op.I32Sub);
+    chainExit(c, L, this.xip, IMPORT_TYPES.length, (t) => this.local(t));
   }
 }
