@@ -23,16 +23,32 @@ import { skipUnless } from '../tools';
 
 const skip = skipUnless('musl-gcc');
 const ROOT = path.join(__dirname, '..', '..', '..');
-const SOURCES = { calls: 'calls.c', smc: 'smc.c', links: 'links.c', skips: 'skips.c' };
+const SOURCES: Record<string, string> = { calls: 'calls.c', smc: 'smc.c', links: 'links.c', skips: 'skips.c' };
+/** A loop of indirect calls and returns, all hot: every block ends in a transfer to another. */
+const LONG_CHAIN = `#include <stdint.h>
+#include <stdio.h>
+#define NOINLINE __attribute__((noinline))
+NOINLINE static uint64_t f(uint64_t x) { return x * 0x9e3779b97f4a7c15ull + 1; }
+NOINLINE static uint64_t g(uint64_t x) { return (x ^ (x >> 29)) + 7; }
+static uint64_t (*volatile fns[2])(uint64_t) = {f, g};
+int main(void) {
+  uint64_t s = 1;
+  for (long i = 0; i < 2000000; i++) s = fns[i & 1](s) + i;
+  printf("longChain s=%llu\\n", (unsigned long long)s);
+  return 0;
+}
+`;
 const built = new Map<string, { exe: string; native: string }>();
 
 before(() => {
   if (skip) return;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-chain-'));
+  SOURCES.longChain = path.join(dir, 'longChain.c');
+  fs.writeFileSync(SOURCES.longChain, LONG_CHAIN);
   for (const [name, file] of Object.entries(SOURCES)) {
     const exe = path.join(dir, name);
     const cc = spawnSync(process.env.MUSL_GCC || 'musl-gcc', ['-static', '-O2', '-fno-tree-vectorize', '-o', exe,
-      path.join(ROOT, 'test', 'unit', 'wasmTier', file)], { encoding: 'utf8' });
+      path.resolve(ROOT, 'test', 'unit', 'wasmTier', file)], { encoding: 'utf8' });
     assert.equal(cc.status, 0, cc.stderr);
     built.set(name, { exe, native: spawnSync(exe, [], { encoding: 'utf8' }).stdout });
   }
@@ -119,4 +135,18 @@ test('skips.c: branches that skip forward inside a trace (over a call, past the 
   const { chained } = lockstep('skips', true);
   assert.ok(wasmSkipStats.translated - before >= 10, `only ${wasmSkipStats.translated - before} forward branches skipped inside traces`);
   assert.ok(chained > 5000, `only ${chained} block entries chained`);
+});
+
+test('a loop of indirect calls in long runs: one chain of millions of blocks a run (each block tail-calls the next: the host stack does not grow)', { skip }, () => {
+  const out: Uint8Array[] = [];
+  const p = start('longChain', true, out);
+  const tier = p.cpu.wasmTier!;
+  assert.equal(p.cpu.run(300_000).kind, 'budget'); // (its blocks hot and in wasm)
+  const chained = tier.chained, entered = tier.entered;
+  for (let i = 0; i < 3; i++) assert.equal(p.cpu.run(5_000_000).kind, 'budget');
+  // (a block calling the next without a tail call would overflow V8's stack after some 10,000 frames)
+  assert.equal(tier.entered - entered, 3);
+  assert.ok(tier.chained - chained > 3 * 1_000_000, `${tier.chained - chained} blocks chained`);
+  assert.notEqual(p.cpu.run(1e9).kind, 'budget');
+  assert.equal(Buffer.concat(out).toString(), built.get('longChain')!.native);
 });

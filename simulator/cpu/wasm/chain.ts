@@ -6,7 +6,8 @@
 // with chainExit's code: while nothing trapped, it looks the next RIP up in
 // the dispatch table exactly as Cpu.run would, and tail-calls
 // (return_call_indirect) the block found there if it is wasm and fits the
-// budget left — otherwise it returns the instructions the chain retired, and
+// budget left — otherwise it returns, and tier.ts tells Cpu.run the
+// instructions the chain retired;
 // Cpu.run goes on where it would have been had every block returned to it (a
 // miss, a cold or JS block, the budget ending inside the next block, a
 // trap). So a run stops at the same instruction, with the same lookups
@@ -26,8 +27,13 @@ export interface ChainLayout {
   mask: number;
 }
 
-/** W's word with the instructions the chain retired before the block running now (tier.ts's stack hook adds them). */
-export const CHAIN_COUNT_WORD = 2;
+/**
+ * W's word with the budget T[1] when Cpu.run entered the chain: T[1] drops by
+ * each block's instructions as the chain goes on, so the chain retired
+ * W[CHAIN_BUDGET_WORD] - T[1] before the block running now (tier.ts: what
+ * the chain returns, what the stack hook adds).
+ */
+export const CHAIN_BUDGET_WORD = 2;
 /** W's word counting the blocks entered from the chain rather than from Cpu.run (KSW_WASM=stats, tests). */
 export const CHAINED_WORD = 3;
 /** W's word counting the chain's entries from Cpu.run. */
@@ -53,16 +59,15 @@ export function dispatchSlot(lo: number, mask: number): number {
  * A wasm block's last code, with the instructions it retired on the stack
  * and its exit RIP in the i64 local `xip` (valid unless a trap bit is set:
  * a fault leaves it unset). Leaves the function: returns the instructions
- * the chain retired (W[CHAIN_COUNT_WORD] before this block, plus this
- * block's), or tail-calls the next block with W[CHAIN_COUNT_WORD] and the
- * budget T[1] brought up to date. `blockType`: the index of the blocks'
- * type () -> i32 in the module (encoder.ts moduleBytes); `local` allocates a
- * local of the function.
+ * it retired, or tail-calls the next block with the budget T[1] brought
+ * down by them (see CHAIN_BUDGET_WORD). `blockType`: the index of the
+ * blocks' type () -> i32 in the module (encoder.ts moduleBytes); `local`
+ * allocates a local of the function.
  */
 export function chainExit(c: Code, L: ChainLayout, xip: number, blockType: number, local: (type: number) => number): void {
-  const RET = local(I32), COUNT = local(I32), LEFT = local(I32), LO = local(I32), SLOT = local(I32), WORD = local(I32);
-  const CC = L.W + 4 * CHAIN_COUNT_WORD, CHAINED = L.W + 4 * CHAINED_WORD;
-  c.tee(RET).i32(0).mem(Op.I32Load, CC).op(Op.I32Add).set(COUNT);
+  const RET = local(I32), LEFT = local(I32), LO = local(I32), SLOT = local(I32), WORD = local(I32);
+  const CHAINED = L.W + 4 * CHAINED_WORD;
+  c.set(RET);
   c.op(Op.Block, 0x40);
   c.i32(0).mem(Op.I32Load, L.T).brIf(0);
   c.i32(0).mem(Op.I32Load, L.T + 4).get(RET).op(Op.I32Sub).set(LEFT);
@@ -74,12 +79,11 @@ export function chainExit(c: Code, L: ChainLayout, xip: number, blockType: numbe
   c.get(SLOT).mem(Op.I32Load, L.dChain).tee(WORD).i32(0).op(Op.I32LtS).brIf(0); // a JS block
   c.get(WORD).i32((1 << LENGTH_BITS) - 1).op(Op.I32And).get(LEFT).op(Op.I32GtS).brIf(0); // the budget ends inside it
   c.i32(0).get(LEFT).mem(Op.I32Store, L.T + 4);
-  c.i32(0).get(COUNT).mem(Op.I32Store, CC);
   c.i32(0).i32(0).mem(Op.I32Load, CHAINED).i32(1).op(Op.I32Add).mem(Op.I32Store, CHAINED);
   c.get(WORD).i32(LENGTH_BITS).op(Op.I32ShrU);
   c.op(Op.ReturnCallIndirect).u(blockType).u(0);
   c.op(Op.End);
-  c.get(COUNT);
+  c.get(RET);
 }
 
 /** The table of the wasm blocks' functions (each block module imports it as e.t). */

@@ -17,7 +17,7 @@ import { Batch, Pending, WasmBlock } from './batch';
 import { HookBit } from './context';
 import { PendingSlot, settleFlags } from '../lazyFlags';
 import { div1, idiv1 } from '../helpers/arith';
-import { CHAIN_COUNT_WORD, CHAINED_WORD, ChainLayout, chainWord, ENTERED_WORD, WasmChain } from './chain';
+import { CHAIN_BUDGET_WORD, CHAINED_WORD, ChainLayout, chainWord, ENTERED_WORD, WasmChain } from './chain';
 
 /** What the tier needs of its CPU: the fault report, the trapping store's address, the call/return hooks. */
 export interface WasmTierCpu {
@@ -49,6 +49,7 @@ export class WasmTier {
   /** The layout as the words stored with a translation (its addresses are constants in the code). */
   private readonly layoutWords: number[];
   private readonly W: Int32Array;
+  private readonly T: Int32Array;
   private readonly C: WasmTierCpu;
   private readonly batch = new Batch((entries) => this.compiled(entries));
   /** The table of the wasm blocks' functions, through which each block's exit calls the next (chain.ts). */
@@ -59,6 +60,7 @@ export class WasmTier {
     dispatch: Omit<ChainLayout, 'T' | 'W'>) {
     this.F = F;
     this.W = W;
+    this.T = T;
     this.C = C;
     statsTiers?.push(this);
     this.layout = { R: R.byteOffset, F: F.byteOffset, T: T.byteOffset, W: W.byteOffset, ...mem.wasmTlb!, ...dispatch };
@@ -92,7 +94,7 @@ export class WasmTier {
     // (as Emitter.stackHook: the instruction count is exact while the hook runs — with the
     // blocks chained before this one; and a hook that sets or clears a hook is seen by the next block)
     const stackHook = (call: number, retLo: number, retHi: number, retired: number): void => {
-      const ran = W[CHAIN_COUNT_WORD] + retired;
+      const ran = W[CHAIN_BUDGET_WORD] - T[1] + retired;
       C.insnCount += ran;
       if (call !== 0) C.onCall?.(retLo, retHi); else C.onRet?.();
       W[1] = hookBits(C);
@@ -201,7 +203,7 @@ export class WasmTier {
    * (written while the block waited for its batch) learns it.
    */
   private runOf(block: WasmBlock, exported: () => number): () => number {
-    const F = this.F, W = this.W, C = this.C;
+    const F = this.F, W = this.W, T = this.T, C = this.C;
     block.index = this.chain.add(exported, () => { block.index = -1; });
     C.wasmBlockReady(block);
     // The wasm code reads and writes F's six flag slots directly: flags a JS
@@ -211,9 +213,10 @@ export class WasmTier {
     return (): number => {
       if (F[PendingSlot.OP] !== 0) settleFlags(F);
       W[1] = hookBits(C);
-      W[CHAIN_COUNT_WORD] = 0;
+      const budget = W[CHAIN_BUDGET_WORD] = T[1];
       W[ENTERED_WORD]++;
-      return exported();
+      const last = exported(); // (the last block's instructions; those before it took T[1] down)
+      return budget - T[1] + last;
     };
   }
 
