@@ -21,7 +21,7 @@ import { createSseHelpers } from './helpers/sse';
 import { createRareHelpers } from './helpers/rare';
 import { createX87Helpers } from './helpers/x87';
 import { WasmTier } from './wasm/tier';
-import { dispatchSlot } from './wasm/chain';
+import { DISPATCH_STRIDE, dispatchSlot } from './wasm/chain';
 import { BreakType, DebugRegisters, DebugSlot, overlaps } from './debugRegisters';
 
 /** An enabled write or read/write breakpoint (memory pages must route its accesses to the slow path). */
@@ -129,11 +129,14 @@ export class Cpu implements MemoryObserver {
   clock: () => number = () => this.insnCount;
 
   private readonly compiler: BlockCompiler;
-  // (KSW_WASM=1: in the wasm memory, where a wasm block's exit looks its successor up, wasm/chain.ts)
-  private readonly dispatchLo: Int32Array;
-  private readonly dispatchHi: Int32Array;
-  /** Per entry, the wasm tier's chain word (its table slot and length; -1: not a wasm block). */
-  private readonly dispatchChain: Int32Array;
+  /**
+   * The dispatch table's words, DISPATCH_STRIDE per entry (one cache line
+   * holds whole entries): RIP low and high halves, and the wasm tier's chain
+   * word (its table slot and length; -1: not a wasm block). KSW_WASM=1: in
+   * the wasm memory, where a wasm block's exit looks its successor up
+   * (wasm/chain.ts).
+   */
+  private readonly dispatch: Int32Array;
   private readonly dispatchBlock: (Block | undefined)[] = new Array(DISPATCH_SIZE).fill(undefined);
   private readonly blocksByPage = new Map<number, Block[]>();
   private readonly blocksByAddress = new Map<number, Map<number, Block>>();
@@ -180,12 +183,9 @@ export class Cpu implements MemoryObserver {
     this.trap = area?.subarray(RegSlot.COUNT + FlagSlot.COUNT, RegSlot.COUNT + FlagSlot.COUNT + 2) ?? new Int32Array(2);
     /** The wasm tier's word for the high half of a 64-bit load its code asked the memory's accessor for. */
     const wasmScratch = area?.subarray(RegSlot.COUNT + FlagSlot.COUNT + 2) ?? null;
-    const dispatch = area === null ? null : mem.wasm!.int32(3 * DISPATCH_SIZE);
-    this.dispatchLo = dispatch?.subarray(0, DISPATCH_SIZE) ?? new Int32Array(DISPATCH_SIZE);
-    this.dispatchHi = dispatch?.subarray(DISPATCH_SIZE, 2 * DISPATCH_SIZE) ?? new Int32Array(DISPATCH_SIZE);
-    this.dispatchChain = dispatch?.subarray(2 * DISPATCH_SIZE) ?? new Int32Array(DISPATCH_SIZE);
-    this.dispatchLo.fill(-1);
-    this.dispatchChain.fill(-1);
+    const dispatch = area === null ? null : mem.wasm!.int32(DISPATCH_STRIDE * DISPATCH_SIZE);
+    this.dispatch = dispatch ?? new Int32Array(DISPATCH_STRIDE * DISPATCH_SIZE);
+    this.dispatch.fill(-1);
     this.stepLo.fill(-1);
     const R = this.regs, F = this.flags;
     const helpers = {
@@ -200,8 +200,8 @@ export class Cpu implements MemoryObserver {
     this.compiler = new BlockCompiler(mem, {
       R, F, X: this.xmm, S: mem.scratch, Q, T: this.trap, P: PARITY_EVEN, H: helpers, C: this,
     });
-    if (wasmScratch !== null && !mem.recordsAccesses) {
-      const chain = { dLo: this.dispatchLo.byteOffset, dHi: this.dispatchHi.byteOffset, dChain: this.dispatchChain.byteOffset, mask: DISPATCH_MASK };
+    if (wasmScratch !== null && dispatch !== null && !mem.recordsAccesses) {
+      const chain = { dispatch: this.dispatch.byteOffset, mask: DISPATCH_MASK };
       this.compiler.wasmTier = this.wasmTier = new WasmTier(mem, R, F, this.trap, wasmScratch, this, chain);
     }
     this.flags[FlagSlot.PF] = 1; // parity of 1 is odd → PF reads 0
@@ -243,7 +243,7 @@ export class Cpu implements MemoryObserver {
    */
   run(maxInsns: number): RunResult {
     const T = this.trap, R = this.regs;
-    const dLo = this.dispatchLo, dHi = this.dispatchHi, dBlock = this.dispatchBlock;
+    const d = this.dispatch, dBlock = this.dispatchBlock;
     const end = this.insnCount + maxInsns;
     T[0] &= ~TrapBit.STOP;
     /** The budget ends inside the next block: the rest runs an instruction at a time. */
@@ -260,9 +260,9 @@ export class Cpu implements MemoryObserver {
       let count = this.insnCount;
       while (count < end) {
         const lo = R[RegSlot.RIP], hi = R[RegSlot.RIP + 1];
-        const slot = dispatchSlot(lo, DISPATCH_MASK);
+        const slot = dispatchSlot(lo, DISPATCH_MASK), at = slot * DISPATCH_STRIDE;
         let block = dBlock[slot];
-        if (dLo[slot] !== lo || dHi[slot] !== hi || block === undefined) {
+        if (d[at] !== lo || d[at + 1] !== hi || block === undefined) {
           this.insnCount = count;
           try {
             block = this.lookup(lo, hi);
@@ -271,8 +271,8 @@ export class Cpu implements MemoryObserver {
           }
           // a cold block stays out of the table, so each entry is counted in lookup()
           if (!this.coldEntries.has(block)) {
-            dLo[slot] = lo; dHi[slot] = hi; dBlock[slot] = block;
-            this.dispatchChain[slot] = this.wasmTier?.chainWordOf(block) ?? -1;
+            d[at] = lo; d[at + 1] = hi; dBlock[slot] = block;
+            d[at + 2] = this.wasmTier?.chainWordOf(block) ?? -1;
           }
         }
         const left = end - count;
@@ -472,12 +472,11 @@ export class Cpu implements MemoryObserver {
   /** WasmTierCpu: a wasm block got its chain table slot after its batch compiled; its dispatch entry, if any, learns it. */
   wasmBlockReady(block: Block): void {
     const slot = dispatchSlot(block.ipLo, DISPATCH_MASK);
-    if (this.dispatchBlock[slot] === block) this.dispatchChain[slot] = this.wasmTier!.chainWordOf(block);
+    if (this.dispatchBlock[slot] === block) this.dispatch[slot * DISPATCH_STRIDE + 2] = this.wasmTier!.chainWordOf(block);
   }
 
   private clearDispatch(): void {
-    this.dispatchLo.fill(-1);
-    this.dispatchChain.fill(-1);
+    this.dispatch.fill(-1);
     this.dispatchBlock.fill(undefined);
   }
 
@@ -493,7 +492,7 @@ export class Cpu implements MemoryObserver {
       this.coldEntries.delete(b);
       this.stepBlocks.get(pageKey(b.ipLo, b.ipHi))?.delete(b.ipLo);
       const slot = dispatchSlot(b.ipLo, DISPATCH_MASK);
-      if (this.dispatchBlock[slot] === b) { this.dispatchBlock[slot] = undefined; this.dispatchLo[slot] = -1; this.dispatchChain[slot] = -1; }
+      if (this.dispatchBlock[slot] === b) { this.dispatchBlock[slot] = undefined; this.dispatch.fill(-1, slot * DISPATCH_STRIDE, (slot + 1) * DISPATCH_STRIDE); }
       this.wasmTier?.dropped(b);
       const stepSlot = dispatchSlot(b.ipLo, STEP_TABLE_MASK);
       if (this.stepBlock[stepSlot] === b) { this.stepBlock[stepSlot] = undefined; this.stepLo[stepSlot] = -1; }

@@ -13,8 +13,8 @@ declare const WebAssembly: {
 };
 
 const WASM_PAGE = 65536;
-/** Bytes past the frames: the TLB arrays (8 × 16 KiB), room for the CPU's registers, and its dispatch table (3 × 64 KiB). */
-const AUX_BYTES = 6 * WASM_PAGE;
+/** Bytes past the frames: the TLB arrays (8 × 16 KiB), room for the CPU's registers, and its dispatch table (16 K entries × 16 bytes). */
+const AUX_BYTES = 7 * WASM_PAGE;
 
 /**
  * Whether the wasm tier is on when KSW_WASM is unset: the one place that

@@ -26,7 +26,7 @@ export { SnapshotBusy } from '../snapshot/objectSnapshot';
 
 /** The engine's caches and wiring: rebuilt, not restored (compiled blocks, the compiler, helpers bound to it). */
 export const CPU_CACHES = new Set<string | symbol>([
-  'compiler', 'wasmTier', 'dispatchLo', 'dispatchHi', 'dispatchChain', 'dispatchBlock', 'blocksByPage', 'blocksByAddress', 'coldBlocks', 'coldEntries', 'stepBlocks',
+  'compiler', 'wasmTier', 'dispatch', 'dispatchBlock', 'blocksByPage', 'blocksByAddress', 'coldBlocks', 'coldEntries', 'stepBlocks',
   'stepLo', 'stepHi', 'stepBlock',
   'covered', 'helpers', 'mem',
 ]);

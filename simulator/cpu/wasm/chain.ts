@@ -22,10 +22,13 @@ import { FuncTable, newFuncTable } from '../wasmInstance';
 /** Byte offsets in the wasm memory the chain code reads and writes, and the dispatch table's index mask. */
 export interface ChainLayout {
   T: number; W: number;
-  /** The dispatch table's three word arrays: RIP low and high halves, and chainWord (or -1). */
-  dLo: number; dHi: number; dChain: number;
+  /** The dispatch table: DISPATCH_STRIDE words per entry, RIP low and high halves and chainWord (or -1). */
+  dispatch: number;
   mask: number;
 }
+
+/** Words per dispatch entry (a power of two: one cache line holds whole entries). */
+export const DISPATCH_STRIDE = 4;
 
 /**
  * W's word with the budget T[1] when Cpu.run entered the chain: T[1] drops by
@@ -73,10 +76,10 @@ export function chainExit(c: Code, L: ChainLayout, xip: number, blockType: numbe
   c.i32(0).mem(Op.I32Load, L.T + 4).get(RET).op(Op.I32Sub).set(LEFT);
   // Cpu.run's lookup: the same hash of RIP, the same table
   c.get(xip).op(Op.I32WrapI64).tee(LO).get(LO).i32(14).op(Op.I32ShrU, Op.I32Xor)
-    .i32(L.mask).op(Op.I32And).i32(2).op(Op.I32Shl).set(SLOT);
-  c.get(SLOT).mem(Op.I32Load, L.dLo).get(LO).op(Op.I32Ne).brIf(0);
-  c.get(SLOT).mem(Op.I32Load, L.dHi).get(xip).i64(32, 0).op(Op.I64ShrU, Op.I32WrapI64).op(Op.I32Ne).brIf(0);
-  c.get(SLOT).mem(Op.I32Load, L.dChain).tee(WORD).i32(0).op(Op.I32LtS).brIf(0); // a JS block
+    .i32(L.mask).op(Op.I32And).i32(Math.log2(4 * DISPATCH_STRIDE)).op(Op.I32Shl).set(SLOT);
+  c.get(SLOT).mem(Op.I32Load, L.dispatch).get(LO).op(Op.I32Ne).brIf(0);
+  c.get(SLOT).mem(Op.I32Load, L.dispatch + 4).get(xip).i64(32, 0).op(Op.I64ShrU, Op.I32WrapI64).op(Op.I32Ne).brIf(0);
+  c.get(SLOT).mem(Op.I32Load, L.dispatch + 8).tee(WORD).i32(0).op(Op.I32LtS).brIf(0); // a JS block
   c.get(WORD).i32((1 << LENGTH_BITS) - 1).op(Op.I32And).get(LEFT).op(Op.I32GtS).brIf(0); // the budget ends inside it
   c.i32(0).get(LEFT).mem(Op.I32Store, L.T + 4);
   c.i32(0).i32(0).mem(Op.I32Load, CHAINED).i32(1).op(Op.I32Add).mem(Op.I32Store, CHAINED);

@@ -13,7 +13,7 @@ export interface WasmLayout {
   rTagA: number; rTagB: number; rBase: number;
   wTagA: number; wTagB: number; wBase: number; wStart: number; wEnd: number;
   /** The CPU's dispatch table, where a block's exit looks its successor up (chain.ts chainExit). */
-  dLo: number; dHi: number; dChain: number; mask: number;
+  dispatch: number; mask: number;
 }
 
 /** Imported functions, by index (tier.ts supplies them). */
