@@ -77,8 +77,7 @@ export function chainExit(c: Code, L: ChainLayout, xip: number, blockType: numbe
   // Cpu.run's lookup: the same hash of RIP, the same table
   c.get(xip).op(Op.I32WrapI64).tee(LO).get(LO).i32(14).op(Op.I32ShrU, Op.I32Xor)
     .i32(L.mask).op(Op.I32And).i32(Math.log2(4 * DISPATCH_STRIDE)).op(Op.I32Shl).set(SLOT);
-  c.get(SLOT).mem(Op.I32Load, L.dispatch).get(LO).op(Op.I32Ne).brIf(0);
-  c.get(SLOT).mem(Op.I32Load, L.dispatch + 4).get(xip).i64(32, 0).op(Op.I64ShrU, Op.I32WrapI64).op(Op.I32Ne).brIf(0);
+  c.get(SLOT).mem(Op.I64Load, L.dispatch).get(xip).op(Op.I64Ne).brIf(0); // (the entry's RIP halves, little-endian: an i64)
   c.get(SLOT).mem(Op.I32Load, L.dispatch + 8).tee(WORD).i32(0).op(Op.I32LtS).brIf(0); // a JS block
   c.get(WORD).i32((1 << LENGTH_BITS) - 1).op(Op.I32And).get(LEFT).op(Op.I32GtS).brIf(0); // the budget ends inside it
   c.i32(0).get(LEFT).mem(Op.I32Store, L.T + 4);
