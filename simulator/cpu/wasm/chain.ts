@@ -1,20 +1,21 @@
 // Wasm blocks chained to wasm blocks without the JS dispatcher (the wasm
 // tier, tier.ts). Every wasm block's function has a slot in one table of
 // functions, which each block module imports; the CPU's dispatch table
-// (cpu.ts run) lies in the wasm memory, with a third word per entry: the
+// (cpu.ts run) lies in the wasm memory, each entry with a chain word: the
 // entry's table slot and length, or -1 for a JS block. A wasm block ends
 // with chainExit's code: while nothing trapped, it looks the next RIP up in
 // the dispatch table exactly as Cpu.run would, and tail-calls
 // (return_call_indirect) the block found there if it is wasm and fits the
-// budget left — otherwise it returns, and tier.ts tells Cpu.run the
-// instructions the chain retired;
-// Cpu.run goes on where it would have been had every block returned to it (a
-// miss, a cold or JS block, the budget ending inside the next block, a
-// trap). So a run stops at the same instruction, with the same lookups
-// (coverage, hot counts) as without chaining: only the trips through JS
-// between two wasm blocks are gone. Each block has its own indirect jump to
-// the next (one jump per block, not a central dispatcher's call and return):
-// the host's branch predictor learns each block's successors apart.
+// budget left — otherwise it returns (tier.ts tells Cpu.run the
+// instructions the chain retired), and Cpu.run goes on where it would have
+// been had every block returned to it (a miss, a cold or JS block, the
+// budget ending inside the next block, a trap). So a run stops at the same
+// instruction, with the same lookups (coverage, hot counts) as without
+// chaining: only the trips through JS between two wasm blocks are gone.
+// Each block has its own indirect jump to the next (no central
+// dispatcher's call and return): the host's branch predictor learns each
+// block's successors apart, and the host stack stays as it is however long
+// the chain.
 
 import { Code, I32, Op } from './encoder';
 import { FuncTable, newFuncTable } from '../wasmInstance';
