@@ -1,6 +1,6 @@
 // Instantiating the small WebAssembly modules the simulator assembles itself
 // (helpers/wasm64.ts: 64-bit multiply and divide; cli/codeCache.ts: the
-// cache's content hash; cpu/wasm/chain.ts: the wasm tier's dispatcher). The project's TypeScript libs (ES2022, no DOM) do
+// cache's content hash; cpu/wasm/chain.ts: the table the wasm tier's blocks call each other through). The project's TypeScript libs (ES2022, no DOM) do
 // not declare the WebAssembly API: this is the one place that does.
 
 declare const WebAssembly: {
