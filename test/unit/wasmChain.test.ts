@@ -7,7 +7,8 @@
 // on and off; code rewritten while it runs in a chain (smc.c); and
 // one-instruction traces (`jmp *%rdx`, a lone `ret`) linking chains (links.c);
 // forward branches that skip inside a trace, which retire fewer instructions
-// than the trace holds (skips.c).
+// than the trace holds (skips.c); and a loop of indirect calls whose long
+// runs are one chain each (longChain: blocks tail-call each other).
 
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
