@@ -663,9 +663,8 @@ export class Memory {
 
   /** An access crossing a page boundary: byte by byte, both pages checked first. */
   private loadSplit(lo: number, hi: number, size: number): number {
-    const last = this.addBytes(lo, hi, size - 1);
     this.translate(lo, hi, Perm.R, 'read');
-    this.translate(last[0], last[1], Perm.R, 'read');
+    this.translateSecondPage(lo, hi, size, Perm.R, 'read');
     let vlo = 0, vhi = 0;
     for (let i = 0; i < size; i++) {
       const [alo, ahi] = this.addBytes(lo, hi, i);
@@ -697,9 +696,8 @@ export class Memory {
   }
 
   private storeSplit(lo: number, hi: number, size: number, vlo: number, vhi: number): void {
-    const last = this.addBytes(lo, hi, size - 1);
     this.translate(lo, hi, Perm.W, 'write');
-    this.translate(last[0], last[1], Perm.W, 'write');
+    this.translateSecondPage(lo, hi, size, Perm.W, 'write');
     for (let i = 0; i < size; i++) {
       const [alo, ahi] = this.addBytes(lo, hi, i);
       const byte = i < 4 ? (vlo >>> (8 * i)) & 0xff : (vhi >>> (8 * (i - 4))) & 0xff;
@@ -713,6 +711,16 @@ export class Memory {
     if (!page) throw new MemoryFault(joinAddress(lo, hi), access, false);
     if ((page.perm & need) !== need) throw new MemoryFault(joinAddress(lo, hi), access, true);
     return page;
+  }
+
+  /**
+   * The page a crossing access runs into, checked at its first byte: that is
+   * the address a fault there reports (si_addr), as on Linux — not the
+   * access's last byte.
+   */
+  private translateSecondPage(lo: number, hi: number, size: number, need: number, access: 'read' | 'write'): void {
+    const [lastLo, lastHi] = this.addBytes(lo, hi, size - 1);
+    this.translate(lastLo & ~PAGE_MASK, lastHi, need, access);
   }
 
   private fillRead(lo: number, hi: number, page: PageEntry): void {

@@ -1,7 +1,8 @@
 /* Signals as a program uses them: handlers for raise/kill/tgkill-to-self,
    sigaction flags (SA_SIGINFO, SA_RESETHAND, SA_NODEFER), blocking and
    pending signals, sigaltstack, synchronous faults (SIGSEGV on a null
-   write, SIGFPE on division by zero, SIGILL on ud2, SIGTRAP on int3)
+   write and on a load and a store that cross into an unmapped page — whose
+   si_addr is the first byte of that page —, SIGFPE on division by zero, SIGILL on ud2, SIGTRAP on int3)
    recovered with siglongjmp, the saved context in ucontext, FP state
    preserved across a handler. (Default actions that kill are covered by
    test/unit/exec.test.ts: this harness needs the native run to exit.) */
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -134,6 +136,13 @@ int main(void) {
   }
   if (!sigsetjmp(env, 1)) { *(volatile int *)16 = 1; }
   printf("SIGSEGV: hits %d code %d (MAPERR %d) addr %p\n", hits[SIGSEGV], last_code, SEGV_MAPERR, fault_addr);
+  /* accesses that start on a mapped page and run into an unmapped one */
+  char *two = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  munmap(two + 4096, 4096);
+  if (!sigsetjmp(env, 1)) { (void)*(volatile long *)(two + 4093); }
+  printf("SIGSEGV on a crossing load: addr page+%ld\n", (long)((char *)fault_addr - two));
+  if (!sigsetjmp(env, 1)) { *(volatile int *)(two + 4094) = 1; }
+  printf("SIGSEGV on a crossing store: addr page+%ld, first byte kept %d\n", (long)((char *)fault_addr - two), two[4094]);
   if (!sigsetjmp(env, 1)) { *(volatile char *)main = 1; }
   printf("SIGSEGV on code: code %d (ACCERR %d)\n", last_code, SEGV_ACCERR);
   volatile int zero = 0;
