@@ -1,8 +1,9 @@
 // The wasm tier (on unless KSW_WASM=0; simulator/cpu/wasm/): guest C
 // programs of hot integer loops (wasmTier/loops.c and programs/hotintops.c,
 // gcc -O2), of hot calls, returns, pushes and pops (wasmTier/calls.c), of
-// a store into code that leaves the wasm code (wasmTier/codeStores.c) and of
-// string instructions (wasmTier/strings.c) run
+// a store into code that leaves the wasm code (wasmTier/codeStores.c), of
+// string instructions (wasmTier/strings.c) and of loads and stores that
+// fault (wasmTier/faults.c: the signal frame's flags) run
 // with the tier on to the host's output, with their hot code really in
 // wasm; and stopped
 // after any number of instructions, its machine state — every register,
@@ -46,6 +47,8 @@ const PROGRAMS = [
   { name: 'lzcnt', source: path.join(ROOT, 'test', 'unit', 'wasmTier', 'lzcnt.c'), args: [], blocks: 2, stops: 12 },
   // memcpy/memset, rep movs/stos of every width both ways, lods, a rep movsq faulting part-way, rep movsb into a code page
   { name: 'strings', source: path.join(ROOT, 'test', 'unit', 'wasmTier', 'strings.c'), args: [], blocks: 20, stops: 30 },
+  // loads and stores that fault in hot loops (unmapped, read-only, page-crossing) after add, inc, cmp, sub: the handler's flags and registers
+  { name: 'faults', source: path.join(ROOT, 'test', 'unit', 'wasmTier', 'faults.c'), args: [], blocks: 3, stops: 12 },
 ];
 const built = new Map<string, { exe: string; native: string }>();
 /** What a program prints where the host is no reference (lzcnt.c), instead of the host's output. */

@@ -104,18 +104,34 @@ class Translator extends ControlCode {
     if (last) this.exitTo(j + 1, d.nextLo, d.nextHi); // (the trace ended: a length limit, a loop, a probe or host function ahead)
   }
 
+  /** Where each flag comes from at exit position `pos` (flags.ts source: the code flag() makes depends on nothing else). */
+  private flagSources(pos: number): string {
+    let key = '';
+    for (let f = 0; f < 6; f++) {
+      const src = this.source(f, pos);
+      key += src === null ? 'F,' : src.now >= 0 ? `${src.now},` : `c${src.carried},`;
+    }
+    return key;
+  }
+
   private epilogue(): void {
     const c = this.c, L = this.L;
     for (const r of this.written) c.i32(0).get(this.gpr.get(r)!).mem(Op.I64Store, L.R + 8 * r);
-    // the flags current at the exit: one case per position the block leaves at
+    // the flags current at the exit: one case per set of producers — positions with the same
+    // producer of each flag (a run of loads and stores, each a fault exit) share their case
     const n = this.insns.length;
-    const cases = [...this.exitAt].sort((x, y) => x - y);
+    const cases: number[] = [], caseOf = new Map<string, number>(), table: number[] = [];
+    for (let pos = 0; pos <= n; pos++) {
+      if (!this.exitAt.has(pos)) { table.push(-1); continue; }
+      const key = this.flagSources(pos);
+      let at = caseOf.get(key);
+      if (at === undefined) { caseOf.set(key, at = cases.length); cases.push(pos); }
+      table.push(at);
+    }
     this.open(Op.Block); // done
     const doneNest = this.nest;
     for (let i = cases.length; i >= 0; i--) this.open(Op.Block); // one per case, the outermost the default
-    const table: number[] = [];
-    for (let pos = 0; pos <= n; pos++) { const at = cases.indexOf(pos); table.push(at < 0 ? cases.length : at); }
-    c.get(this.xn).brTable(table, cases.length);
+    c.get(this.xn).brTable(table.map((at) => at < 0 ? cases.length : at), cases.length);
     for (const pos of cases) {
       this.end();
       for (let f = 0; f < 6; f++) {
