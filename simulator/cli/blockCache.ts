@@ -23,18 +23,19 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as vm from 'node:vm';
-import { BlockCode, blockKey, BlockStore, CompileReads, FACTORY_HEAD, FACTORY_TAIL, factorySource, parseBlockKey, setBlockStore, StoredBlock, StoredTranslation } from '../cpu/blockStore';
+import { BlockCode, blockKey, BlockStore, CompileReads, FACTORY_HEAD, FACTORY_TAIL, factorySource, parseBlockKey, sameNumbers, setBlockStore, StoredBlock, StoredTranslation } from '../cpu/blockStore';
 import { bundleIdentity, BundleIdentity, HashMemory, nameHash, readWhole, replaceCacheFile } from './codeCache';
+import { BlockScript } from './blockScript';
 
-const MAGIC = 'KSWBLK06';
+const MAGIC = 'KSWBLK07';
 /**
  * magic; bundle length and hash (2 halves); block count; lengths of the
  * sections (int32 words, bytes, source, V8 data, translation int32 words,
- * translation bytes); two zero words (the hashed sections start on a
- * 16-byte boundary); hash of the sections (2 halves). The file: the header,
+ * translation bytes); the lengths of the first script's source and V8 data
+ * (see blockScript.ts: the JS blocks' factories, then those of blocks with
+ * a stored function); hash of the sections (2 halves). The file: the header,
  * then the block words, the translation words, the fetched bytes, the
- * functions' bytes, the source and the V8 data.
+ * functions' bytes, the source and the V8 data (each the two scripts').
  */
 const HEADER = MAGIC.length + 4 * 14;
 /** Blocks kept per program, and their source's total length (the oldest go first): a big program's file stays a few MB. */
@@ -44,8 +45,6 @@ const MAX_SOURCE = 8 << 20;
 const MAX_VARIANTS = 4;
 /** Program files kept in the directory. */
 export const MAX_BLOCK_FILES = 64;
-/** The script's name (in profiles and stack traces of generated code). */
-const FILENAME = 'ksw-blocks.js';
 /**
  * Each block in the int32 section: lo, hi, maxInsns, trace, hooked, length,
  * where its factory lies in the source (start, end), the counts of its
@@ -63,8 +62,11 @@ const TRANSLATION_WORDS = 3;
 /** Translations kept per block (the newest per layout): one per CPU of the machine. */
 const MAX_TRANSLATIONS = 8;
 
-/** The sections of a file, as its bytes (see HEADER). */
-interface Sections { ints: Uint8Array; tInts: Uint8Array; bytes: Uint8Array; tBytes: Uint8Array; source: Uint8Array; data: Uint8Array }
+/** The sections of a file, as its bytes, and the first script's lengths in the last two (see HEADER). */
+interface Sections {
+  ints: Uint8Array; tInts: Uint8Array; bytes: Uint8Array; tBytes: Uint8Array; source: Uint8Array; data: Uint8Array;
+  scriptLength: number; scriptData: number;
+}
 
 /**
  * Page keys (memory.ts pageKey: high half × 2^20 + page number in the low
@@ -89,23 +91,22 @@ export function blockCachePath(id: BundleIdentity, slot: string, program: string
   return path.join(id.blocksDir, `${slot}-${nameHash(`${id.bundle}\0${path.resolve(program)}\0${process.version}\0${process.arch}`)}.bin`);
 }
 
-/** Where a stored block lies in the file, until a compile asks for it. */
-interface Placed { word: number; byte: number; index: number }
+/** Where a stored block lies in the file, until a compile asks for it: its words, bytes, index, and its factory's script and index there. */
+interface Placed { word: number; byte: number; index: number; script: BlockScript; factory: number }
 
 export class FileBlockStore implements BlockStore {
   private readonly stored = new Map<string, (StoredBlock | Placed)[]>();
   private ints: Int32Array = new Int32Array(0);
   private bytes: Uint8Array = new Uint8Array(0);
   private source = '';
-  private factories: StoredBlock['factory'][] = [];
   private readonly added: [string, BlockCode][] = [];
   /** The file's translations by block index, and the index of each block unpacked from it. */
   private readonly fileTranslations = new Map<number, StoredTranslation[]>();
   private readonly indexOf = new Map<BlockCode, number>();
   /** Translations made in this run, by block. */
   private readonly fresh = new Map<BlockCode, StoredTranslation[]>();
-  /** The file's script (its factories) while it has no usable V8 data to write; the file's block count and sections. */
-  private script: vm.Script | null = null;
+  /** The file's two scripts of factories (blockScript.ts); the file's block count and sections. */
+  private scripts: BlockScript[] = [];
   private count = 0;
   private sections: Sections | null = null;
 
@@ -141,6 +142,14 @@ export class FileBlockStore implements BlockStore {
     if (list === undefined) this.fresh.set(code, [translation]); else list.push(translation);
   }
 
+  functionsFor(layout: ArrayLike<number>): readonly Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const list of this.fileTranslations.values()) {
+      for (const t of list) if (t.bytes.length > 0 && sameNumbers(t.layout, layout)) out.push(t.bytes);
+    }
+    return out;
+  }
+
   /** Blocks read from the file (for tests). */
   get storedCount(): number {
     let n = 0;
@@ -166,32 +175,35 @@ export class FileBlockStore implements BlockStore {
     const h = (i: number) => buf.readUInt32LE(MAGIC.length + 4 * i);
     if (h(0) !== this.id.size || h(1) !== this.id.hash[0] || h(2) !== this.id.hash[1]) return;
     const count = h(3), words = h(4), byteCount = h(5), sourceLength = h(6), dataLength = h(7), tWords = h(8), tByteCount = h(9);
+    const scriptLength = h(10), scriptData = h(11);
     if (size !== HEADER + 4 * (words + tWords) + byteCount + tByteCount + sourceLength + dataLength) return;
+    if (scriptLength > sourceLength || scriptData > dataLength) return;
     const [c, d] = mem.hash(HEADER, size);
     if (h(12) !== c || h(13) !== d) return;
     let at = HEADER;
     // (plain Uint8Arrays: a Buffer's subarray, taken per stored block in unpack, goes through Buffer's constructor)
     const take = (n: number) => new Uint8Array(mem.bytes.buffer, (at += n) - n, n);
-    const sections: Sections = { ints: take(4 * words), tInts: take(4 * tWords), bytes: take(byteCount), tBytes: take(tByteCount), source: take(sourceLength), data: take(dataLength) };
+    const sections: Sections = {
+      ints: take(4 * words), tInts: take(4 * tWords), bytes: take(byteCount), tBytes: take(tByteCount), source: take(sourceLength), data: take(dataLength),
+      scriptLength, scriptData,
+    };
     const ints = int32s(sections.ints); // (little-endian hosts: x86-64, arm64)
     readTranslations(int32s(sections.tInts), sections.tBytes, this.fileTranslations);
     const source = buf.toString('latin1', sections.source.byteOffset, sections.source.byteOffset + sourceLength); // generated code is ASCII (saveBlocks)
-    const cachedData = dataLength > 0 ? sections.data : undefined;
-    const script = new vm.Script(source, { filename: FILENAME, cachedData });
-    if (cachedData === undefined || script.cachedDataRejected) {
-      this.script = script;
-      sections.data = new Uint8Array(0);
-    }
-    this.factories = script.runInThisContext() as StoredBlock['factory'][];
+    // (each compiled when a block first needs a factory of it)
+    this.scripts = [new BlockScript(source.slice(0, scriptLength), sections.data.subarray(0, scriptData)),
+      new BlockScript(source.slice(scriptLength), sections.data.subarray(scriptData))];
     this.ints = ints;
     this.bytes = sections.bytes;
     this.source = source;
     this.count = count;
     this.sections = sections;
     // only the keys now; a block is unpacked when a compile asks for it
+    const inScript = [0, 0];
     for (let n = 0, w = 0, b = 0; n < count; n++) {
       const key = blockKey({ lo: ints[w], hi: ints[w + 1], maxInsns: ints[w + 2], trace: ints[w + 3] !== 0, hooked: ints[w + 4] !== 0 });
-      const placed = { word: w, byte: b, index: n }, list = this.stored.get(key);
+      const part = ints[w + 7] <= scriptLength ? 0 : 1;
+      const placed = { word: w, byte: b, index: n, script: this.scripts[part], factory: inScript[part]++ }, list = this.stored.get(key);
       if (list) list.push(placed); else this.stored.set(key, [placed]);
       b += ints[w + 12];
       w += BLOCK_WORDS + ints[w + 8] + ints[w + 9] + ints[w + 10] + 2 * ints[w + 11];
@@ -205,8 +217,10 @@ export class FileBlockStore implements BlockStore {
     const take = (k: number) => ints.subarray(at, (at += k));
     const fetches = take(ints[w + 8]), asked = take(ints[w + 9]), ips = take(ints[w + 10]), pages = joinPageKeys(take(2 * ints[w + 11]));
     const bytes = this.bytes.subarray(p.byte, p.byte + ints[w + 12]);
+    const script = p.script, index = p.factory;
     const block: StoredBlock = {
-      reads: { fetches, bytes, asked }, ips, pages, length: ints[w + 5], factory: this.factories[p.index],
+      reads: { fetches, bytes, asked }, ips, pages, length: ints[w + 5],
+      get factory() { return script.factory(index); },
       translations: this.fileTranslations.get(p.index) ?? [],
       get body() { return bodyOf(source.slice(srcStart, srcEnd)); },
     };
@@ -229,15 +243,15 @@ export class FileBlockStore implements BlockStore {
    * At exit (best effort). When this run compiled blocks, write them all
    * (the file's and the new), as source only: compiling a script of them now
    * for V8's code cache would cost this run more than the cache saves the
-   * next. When it compiled none but the file had no usable V8 data, add the
-   * code cache of the file's script, which now holds every factory this run
-   * made — at little cost, since V8 compiled them anyway. When it compiled
-   * none but translated some to wasm, write the file's blocks again with
-   * their translations (and V8 data as above).
+   * next. When it compiled none but a script it compiled had no usable V8
+   * data, add that script's code cache, which now holds every factory this
+   * run made of it — at little cost, since V8 compiled them anyway. When it
+   * compiled none but translated some to wasm, write the file's blocks again
+   * with their translations (and V8 data as above).
    */
   save(): void {
     if (this.added.length > 0) this.saveBlocks();
-    else if (this.sections !== null && (this.script !== null || this.fresh.size > 0)) {
+    else if (this.sections !== null && (this.scripts.some((p) => p.dataChanged) || this.fresh.size > 0)) {
       const s = { ...this.sections };
       if (this.fresh.size > 0) {
         const byIndex = new Map<number, BlockCode>();
@@ -252,7 +266,9 @@ export class FileBlockStore implements BlockStore {
         }
         [s.tInts, s.tBytes] = translationSections(perBlock);
       }
-      if (this.script !== null) s.data = this.script.createCachedData();
+      const [first, second] = this.scripts.map((p) => p.dataToWrite());
+      s.data = Buffer.concat([first, second]);
+      s.scriptData = first.length;
       this.write(this.count, s);
     }
   }
@@ -270,23 +286,32 @@ export class FileBlockStore implements BlockStore {
     let sourceLength = 0, first = all.length;
     while (first > 0 && sourceLength + all[first - 1][1].body.length <= MAX_SOURCE) sourceLength += all[--first][1].body.length;
     all = all.slice(first);
-    const ints: number[] = [], bytes: number[] = [], factories: string[] = [];
-    let at = 2; // after "[\n"
-    for (const [key, code] of all) {
-      const k = parseBlockKey(key), r = code.reads;
-      const factory = factorySource(code.body);
-      ints.push(k.lo, k.hi, k.maxInsns, k.trace ? 1 : 0, k.hooked ? 1 : 0, code.length, at, at + factory.length,
+    const translations = all.map(([, code]) => this.translationsOf(code));
+    // the JS blocks' factories make the first script, those of blocks with a function the second (blockScript.ts)
+    const wasm = translations.map((list) => list.some((t) => t.bytes.length > 0));
+    const factories: string[][] = [[], []];
+    for (let i = 0; i < all.length; i++) factories[wasm[i] ? 1 : 0].push(factorySource(all[i][1].body));
+    const [script, second] = factories.map((list) => (list.length === 0 ? '' : `[\n${list.join(',\n')}\n]`));
+    /** Where the next factory of each script starts in the source (after "[\n"). */
+    const at = [2, script.length + 2];
+    const ints: number[] = [], bytes: number[] = [];
+    for (let i = 0; i < all.length; i++) {
+      const [key, code] = all[i], k = parseBlockKey(key), r = code.reads, part = wasm[i] ? 1 : 0;
+      const length = FACTORY_HEAD.length + code.body.length + FACTORY_TAIL.length;
+      ints.push(k.lo, k.hi, k.maxInsns, k.trace ? 1 : 0, k.hooked ? 1 : 0, code.length, at[part], at[part] + length,
         r.fetches.length, r.asked.length, code.ips.length, code.pages.length, r.bytes.length,
         ...Array.from(r.fetches), ...Array.from(r.asked), ...Array.from(code.ips), ...splitPageKeys(code.pages));
-      for (let i = 0; i < r.bytes.length; i++) bytes.push(r.bytes[i]);
-      factories.push(factory);
-      at += factory.length + 2; // ",\n"
+      for (let j = 0; j < r.bytes.length; j++) bytes.push(r.bytes[j]);
+      at[part] += length + 2; // ",\n"
     }
-    const source = `[\n${factories.join(',\n')}\n]`;
+    const source = script + second;
     const src = Buffer.from(source, 'utf8');
     if (src.length !== source.length) return; // generated code is ASCII: the offsets above count bytes and characters alike
-    const [tInts, tBytes] = translationSections(all.map(([, code]) => this.translationsOf(code)));
-    this.write(all.length, { ints: bytesOf(Int32Array.from(ints)), tInts, bytes: Uint8Array.from(bytes), tBytes, source: src, data: new Uint8Array(0) });
+    const [tInts, tBytes] = translationSections(translations);
+    this.write(all.length, {
+      ints: bytesOf(Int32Array.from(ints)), tInts, bytes: Uint8Array.from(bytes), tBytes, source: src, data: new Uint8Array(0),
+      scriptLength: script.length, scriptData: 0,
+    });
   }
 
   /** Write the file: the header, then the sections (see HEADER). */
@@ -300,7 +325,7 @@ export class FileBlockStore implements BlockStore {
     file.write(MAGIC, 0, 'latin1');
     const [c, d] = mem.hash(HEADER, size);
     [this.id.size, this.id.hash[0], this.id.hash[1], count, s.ints.length / 4, s.bytes.length, s.source.length, s.data.length,
-      s.tInts.length / 4, s.tBytes.length, 0, 0, c, d]
+      s.tInts.length / 4, s.tBytes.length, s.scriptLength, s.scriptData, c, d]
       .forEach((v, i) => file.writeUInt32LE(v >>> 0, MAGIC.length + 4 * i));
     replaceCacheFile(this.file, file, MAX_BLOCK_FILES);
   }
@@ -343,12 +368,7 @@ function readTranslations(words: Int32Array, modules: Uint8Array, into: Map<numb
 }
 
 function sameReads(a: CompileReads, b: CompileReads): boolean {
-  const same = (x: ArrayLike<number>, y: ArrayLike<number>) => {
-    if (x.length !== y.length) return false;
-    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-    return true;
-  };
-  return same(a.fetches, b.fetches) && same(a.bytes, b.bytes) && same(a.asked, b.asked);
+  return sameNumbers(a.fetches, b.fetches) && sameNumbers(a.bytes, b.bytes) && sameNumbers(a.asked, b.asked);
 }
 
 /** The body of a block from its factory's source (the inverse of factorySource). */

@@ -81,6 +81,12 @@ export interface BlockStore {
   put(key: string, code: BlockCode): void;
   /** A translation made now of a block from the store or just put into it (kept when the block is). */
   addTranslation(code: BlockCode, translation: StoredTranslation): void;
+  /**
+   * Every stored function (StoredTranslation.bytes, the same objects) made
+   * for this layout, in the store's order: the wasm tier makes modules of
+   * them ahead of their blocks (wasm/storedModules.ts).
+   */
+  functionsFor(layout: ArrayLike<number>): readonly Uint8Array[];
 }
 
 /**
@@ -103,6 +109,13 @@ export const FACTORY_TAIL = '});}';
  */
 export function factorySource(body: string): string {
   return FACTORY_HEAD + body + FACTORY_TAIL;
+}
+
+/** Same numbers, in the same order (reads, layouts). */
+export function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 let current: BlockStore | null = null;

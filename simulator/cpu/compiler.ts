@@ -20,6 +20,7 @@ import { DeferredFlags, flagsReadFirst, flagsSeenBy, liveness, mayFault, writesF
 import { DROP_PENDING_CODE, onlyAssignsFlags, SETTLE_CODE, touchesFlags } from './lazyFlags';
 import type { WasmTier } from './wasm/tier';
 import { BlockCode, blockKey, blockStore, BlockStore, CompileReads, ENV_NAMES, HookQuestion, StoredBlock } from './blockStore';
+import { LOOP_HEAD, StoredJsBlock } from './storedJsBlock';
 
 export interface Block {
   readonly run: () => number;
@@ -366,16 +367,8 @@ export class BlockCompiler {
     let at = 0;
     for (let i = 0; i < f.length; i += 3) {
       const n = f[i + 2];
-      let bytes: Uint8Array;
-      try {
-        bytes = this.fetchBytes(f[i], f[i + 1]);
-      } catch {
-        if (n === -1) continue;
-        return false;
-      }
-      if (bytes.length !== n) return false;
-      for (let j = 0; j < n; j++) if (bytes[j] !== stored[at + j]) return false;
-      at += n;
+      if (!this.fetchAgrees(f[i], f[i + 1], n, stored, at)) return false;
+      if (n > 0) at += n;
     }
     const q = reads.asked;
     if (q.length > 0 && this.hooks === null) return false;
@@ -386,10 +379,30 @@ export class BlockCompiler {
     return true;
   }
 
+  /**
+   * Would fetchBytes(lo, hi) give these `n` bytes of `stored` from `at`
+   * (-1: fault)? Compared where they lie, without the copy: a warm run
+   * checks every fetch of every stored block's compile.
+   */
+  private fetchAgrees(lo: number, hi: number, n: number, stored: ArrayLike<number>, at: number): boolean {
+    const mem = this.mem, page = mem.pageAt(lo, hi);
+    if (!page || !(page.perm & Perm.X)) return n === -1;
+    const offset = lo & (PAGE_SIZE - 1);
+    const inPage = Math.min(MAX_INSN_LENGTH, PAGE_SIZE - offset);
+    let next: typeof page | undefined;
+    if (inPage < MAX_INSN_LENGTH) {
+      next = mem.pageAt((lo + inPage) | 0, (hi + ((lo >>> 0) + inPage > 0xffffffff ? 1 : 0)) | 0);
+      if (next && !(next.perm & Perm.X)) next = undefined;
+    }
+    if (n !== (next === undefined ? inPage : MAX_INSN_LENGTH)) return false;
+    const u8 = mem.u8;
+    for (let j = 0, from = page.frame + offset; j < inPage; j++) if (u8[from + j] !== stored[at + j]) return false;
+    if (next !== undefined) for (let j = inPage; j < n; j++) if (u8[next.frame + j - inPage] !== stored[at + j]) return false;
+    return true;
+  }
+
   /** A block made from the store's code; its instructions are decoded only if someone asks (the debugger's summaries). */
   private storedBlock(s: StoredBlock, lo: number, hi: number): Block {
-    const run = s.factory(...this.envValues, Int32Array.from(s.ips));
-    let insns: Insn[] | null = null;
     const decodeAll = (): Insn[] => {
       const out: Insn[] = [];
       for (let i = 0; i < s.length; i++) {
@@ -398,8 +411,7 @@ export class BlockCompiler {
       }
       return out;
     };
-    return { run, ipLo: lo, ipHi: hi, pages: Array.from(s.pages), length: s.length, get insns() { return insns ??= decodeAll(); },
-      loops: s.body.includes(LOOP_HEAD) };
+    return new StoredJsBlock(lo, hi, Array.from(s.pages), s.length, () => s.factory(...this.envValues, Int32Array.from(s.ips)), decodeAll, () => s.body);
   }
 
   private compileCode(lo: number, hi: number, maxInsns: number, trace: boolean): Block {
@@ -558,9 +570,6 @@ export class BlockCompiler {
     return { run, ipLo: lo, ipHi: hi, pages: [...pages], length: insns.length, insns, loops: loop };
   }
 }
-
-/** How a looping block's JS starts its loop (Block.loops of a stored block looks for it). */
-const LOOP_HEAD = 'for(;;)';
 
 /**
  * An exit of a block: set RIP, return the instructions done. Each becomes a

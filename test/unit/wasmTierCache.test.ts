@@ -1,9 +1,14 @@
 // The wasm tier's translations in the block cache (cpu/wasm/tier.ts,
 // cli/blockCache.ts): a run of wasmTier/loops.c (gcc -O2, hot integer loops)
 // with the tier on stores each loop block's wasm function beside its JS; the
-// next run takes blocks and translations from the file, never starts the
-// instruction decoder, and behaves exactly as the cold run (output, status,
-// instruction count, every register and RFLAGS, also when stopped midway).
+// next run takes blocks and translations from the file, and behaves exactly
+// as the cold run (output, status, instruction count, every register and
+// RFLAGS, also when stopped midway). Its stored wasm runs from a block's
+// first entry (wasm/storedModules.ts), where the cold run's block ran its JS
+// while its batch waited — so it may leave at an exit the cold run never
+// took (a trace's wasm stops at its first instruction outside the subset)
+// and compile the block there; from the run after, no run starts the
+// instruction decoder.
 // A translation that no longer makes a function is made again and stored in
 // its place (the tier compiles several to a module: the others are used as
 // they are); a file without translations (a run with the tier off) gets
@@ -16,6 +21,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { blockCachePath, FileBlockStore } from '../../simulator/cli/blockCache';
+import { BlockScript } from '../../simulator/cli/blockScript';
 import type { BundleIdentity } from '../../simulator/cli/codeCache';
 import { BlockCode, setBlockStore, StoredTranslation } from '../../simulator/cpu/blockStore';
 import { BlockCompiler } from '../../simulator/cpu/compiler';
@@ -60,6 +66,17 @@ function run(store: FileBlockStore | null, wasmTier: boolean, maxInstructions?: 
   }
 }
 
+/**
+ * A run that stores the blocks a run from the store's wasm meets beyond the
+ * cold run's (see the top): the same run as `plain`, no new translation.
+ */
+function settle(file: string, plain: Outcome): void {
+  const s = counting(file);
+  assert.deepEqual(run(s.store, true).outcome, plain, 'settling run');
+  assert.equal(s.added(), 0, 'settling run: a translation made again');
+  s.store.save();
+}
+
 /** A store that counts the translations added to it, optionally passing on others instead. */
 function counting(file: string, change?: (t: StoredTranslation) => StoredTranslation): { store: FileBlockStore; added: () => number } {
   const store = new FileBlockStore(file, ID);
@@ -76,10 +93,14 @@ test('a warm run takes the loops\' wasm from the block cache: no decoder, the sa
   assert.deepEqual(run(first.store, true).outcome, cold.outcome);
   assert.ok(first.added() >= 8, `translations stored: ${first.added()}`);
   first.store.save();
+  settle(file, cold.outcome);
 
   for (const round of ['second', 'third']) {
     const warm = counting(file);
+    const scripts = BlockScript.compiled;
     const r = run(warm.store, true);
+    // (the stored wasm ran from the blocks' first entries: the factories of their JS were never compiled)
+    assert.equal(BlockScript.compiled - scripts, 1, `${round} run: scripts of stored factories compiled`);
     assert.deepEqual(r.outcome, cold.outcome, `${round} run`);
     assert.equal(r.decoders, 0, `${round} run: the decoder was started`);
     assert.ok(r.fromStore >= 8, `${round} run: translations from the store: ${r.fromStore}`);
@@ -109,6 +130,7 @@ test('a stored translation that no longer makes a module is made again and store
   assert.equal(r.fromStore, 0, 'no damaged module was used');
   assert.ok(second.added() >= 8, 'the translations were made again');
   second.store.save();
+  settle(file, plain);
   const third = run(new FileBlockStore(file, ID), true);
   assert.deepEqual(third.outcome, plain);
   assert.equal(third.decoders, 0, 'the new translations replaced the damaged ones');
@@ -129,6 +151,7 @@ test('one damaged function in a stored batch: the others are used as stored, it 
   assert.equal(second.added(), 1, 'only the damaged translation was made again');
   assert.ok(r.fromStore >= 8, `translations from the store: ${r.fromStore}`);
   second.store.save();
+  settle(file, plain);
   const third = run(new FileBlockStore(file, ID), true);
   assert.deepEqual(third.outcome, plain);
   assert.equal(third.decoders, 0, 'the new translation replaced the damaged one');
@@ -145,6 +168,7 @@ test('a file written with the tier off gets the translations from the first run 
   assert.equal(r.outcome.out, plain.out);
   assert.ok(on.added() >= 8, 'the loops were translated');
   on.store.save();
+  settle(file, r.outcome);
   const again = run(new FileBlockStore(file, ID), true);
   assert.equal(again.outcome.out, plain.out);
   assert.equal(again.decoders, 0);

@@ -8,7 +8,8 @@
 
 import { FlowControl } from 'iced-x86';
 import type { Block } from '../compiler';
-import type { BlockCode, BlockStore, StoredTranslation } from '../blockStore';
+import { BlockCode, BlockStore, sameNumbers, StoredTranslation } from '../blockStore';
+import { StoredModules } from './storedModules';
 import type { Memory } from '../../memory/memory';
 import { instantiateWasmWith, validWasm } from '../wasmInstance';
 import { IMPORT_TYPES, translateTrace, WasmLayout } from './translate';
@@ -54,6 +55,8 @@ export class WasmTier {
   private readonly batch = new Batch((entries) => this.compiled(entries));
   /** The table of the wasm blocks' functions, through which each block's exit calls the next (chain.ts). */
   private readonly chain = new WasmChain();
+  /** The block store's functions for this layout (storedModules.ts), once one was asked for. */
+  private stored: { store: BlockStore; modules: StoredModules } | null = null;
 
   /** `dispatch`: where the CPU's dispatch table lies in the wasm memory (chain.ts). */
   constructor(mem: Memory, R: Int32Array, F: Int32Array, T: Int32Array, W: Int32Array, C: WasmTierCpu,
@@ -119,15 +122,32 @@ export class WasmTier {
    * one made now is stored with it.
    *
    * The wasm comes later: the block runs its JS until its batch is compiled
-   * (batch.ts), several traces to a module.
+   * (batch.ts), several traces to a module — unless it is stored: the
+   * store's functions are made into modules ahead (storedModules.ts).
    */
   upgrade(block: Block, store: BlockStore | null, code: BlockCode | null): Block {
     const stored = code?.translations === undefined ? undefined : this.storedFor(code.translations);
     if (stored === null) { wasmTierStats.declined++; return block; }
-    if (stored !== undefined) return this.batch.add(block, stored, { store, code });
+    if (stored !== undefined) {
+      const run = store === null ? null : this.storedModulesOf(store).runOf(stored);
+      if (run === null) return this.batch.add(block, stored, { store, code });
+      const wasm = new WasmBlock(block, block.run);
+      wasmTierStats.compiled++;
+      wasmTierStats.fromStore++;
+      wasm.ready(this.runOf(wasm, run));
+      return wasm;
+    }
     const bytes = this.translateAndStore(block, store, code);
     if (bytes === null) { wasmTierStats.declined++; return block; }
     return this.batch.add(block, bytes, null);
+  }
+
+  /** The store's functions for this layout, made into modules as their blocks are asked for. */
+  private storedModulesOf(store: BlockStore): StoredModules {
+    if (this.stored === null || this.stored.store !== store) {
+      this.stored = { store, modules: new StoredModules(store.functionsFor(this.layoutWords), (funcs) => this.instantiate(funcs)) };
+    }
+    return this.stored.modules;
   }
 
   /** The block's function, stored with its code (null: too little of it is in the subset; decodes a stored block's instructions). */
@@ -145,7 +165,7 @@ export class WasmTier {
   private storedFor(translations: readonly StoredTranslation[]): Uint8Array | null | undefined {
     for (const t of translations) {
       if (t.bytes.length === 0) return null;
-      if (sameWords(t.layout, this.layoutWords)) return t.bytes;
+      if (sameNumbers(t.layout, this.layoutWords)) return t.bytes;
     }
     return undefined;
   }
@@ -247,10 +267,4 @@ const NO_BYTES = new Uint8Array(0);
 /** W[1]'s bits: which of the CPU's call/return hooks are set (the wasm code calls them only then). */
 function hookBits(C: WasmTierCpu): number {
   return (C.onCall !== null ? HookBit.CALL : 0) | (C.onRet !== null ? HookBit.RET : 0);
-}
-
-function sameWords(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
