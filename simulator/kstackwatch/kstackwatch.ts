@@ -82,9 +82,8 @@ export class KStackWatch {
   ) {
     this.dummy = m.heap.alloc(8, true);
     // the pool's deferred disarms are carried out where anyone can look (watch.ts)
-    const settle = (): void => this.pool?.settle();
-    m.hooks.afterQuantum.push(settle);
-    m.hooks.beforeUnload.push(settle);
+    m.hooks.afterQuantum.push(() => this.pool?.afterQuantum());
+    m.hooks.beforeUnload.push(() => this.pool?.settle());
     this.origins = new OriginFinder(m, {
       functions: () => symbols.functions(),
       frameSlots: (fn) => symbols.frameSlots(fn),

@@ -174,14 +174,31 @@ export class WatchPool {
 
   /** May wp's disarm wait (see disarm)? Not while a debugger steps the machine: its gate looks between instructions. */
   private mayDefer(wp: Watchpoint): boolean {
+    return this.mayWait(1 << wp.bp.slot);
+  }
+
+  /** May the disarms of these slots (bits) wait: the running CPU the only one with a task, every other online one owing them their target? */
+  private mayWait(bits: number): boolean {
     const local = this.m.runningCpu;
     if (local === null || this.m.cpu.debug !== local.debug || this.m.hooks.installed.debugGate !== null) return false;
-    const bit = 1 << wp.bp.slot, cpus = this.m.percpu, stale = this.idleStale;
+    const cpus = this.m.percpu, stale = this.idleStale;
     for (let n = 0; n < cpus.length; n++) {
       const pc = cpus[n];
-      if (pc !== local && pc.online && (pc.current !== null || (stale[n] & bit) === 0)) return false;
+      if (pc !== local && pc.online && (pc.current !== null || (stale[n] & bits) !== bits)) return false;
     }
     return true;
+  }
+
+  /**
+   * A quantum's end: the deferred disarms wait on while they may (the
+   * running CPU goes on with its task and nobody else runs). Carried out
+   * then, every watched call of a loop re-pointed its slot twice per
+   * quantum end — at four CPUs' short quanta, one call in 12. The engine
+   * letting go of the CPU (a switch, a stop, a checkpoint's slice end)
+   * still settles them (beforeUnload).
+   */
+  afterQuantum(): void {
+    if (this.deferred !== 0 && !this.mayWait(this.deferred)) this.settle();
   }
 
   /**

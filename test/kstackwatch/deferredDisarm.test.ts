@@ -1,11 +1,12 @@
 // KStackWatch's disarm on the running CPU, with every other CPU idle, waits
-// for the end of the quantum (WatchPool.disarm/settle): the slot keeps
-// pointing at the frame that returned while the CPU drops its hits, as the
-// handler does for a disarmed watchpoint, and a loop calling the watched
-// function re-arms the same slot at the same frame before then without
-// re-pointing anything. What anyone can look at must not show it: at the
-// end of every quantum and at every halt, each CPU's debug registers are
-// exactly those of an immediate disarm. Real module (bench/kstackwatch/
+// while the CPU goes on with its task (WatchPool.disarm/afterQuantum/settle):
+// the slot keeps pointing at the frame that returned while the CPU drops its
+// hits, as the handler does for a disarmed watchpoint, and a loop calling the
+// watched function re-arms the same slot at the same frame before then
+// without re-pointing anything — also across the ends of quanta the CPU goes
+// on from. What anyone can look at must not show it: whenever the engine lets
+// go of the CPU (a switch, a stop) and at every halt, each CPU's debug
+// registers are exactly those of an immediate disarm. Real module (bench/kstackwatch/
 // overhead.c) on 4 CPUs; the history tests (test/kernel/historyIndependence)
 // compare whole runs with and without these shortcuts (a debugger's gate
 // turns them off).
@@ -19,7 +20,7 @@ import { overheadModule } from './overheadModule';
 
 const CALLS = 400;
 
-test('a disarm waits for the end of the quantum; the debug registers are exact at every quantum\'s end and at every halt', () => {
+test('a disarm waits while the CPU goes on with its task; the debug registers are exact whenever the engine lets go of it and at every halt', () => {
   const k = new Kernel({ cpus: 4, seed: 5, maxInstructions: 1e9 });
   k.load(overheadModule());
   k.setParam('calls', String(CALLS));
@@ -35,8 +36,13 @@ test('a disarm waits for the end of the quantum; the debug registers are exact a
     }
     assert.equal(m.cpu.disarmedWrites, 0, `${where}: nothing left dropped quietly`);
   };
-  let quanta = 0;
-  m.hooks.afterQuantum.push(() => { quanta++; exact(m.runningCpu!, `after quantum ${quanta}`); });
+  let quanta = 0, unloads = 0;
+  m.hooks.afterQuantum.push(() => { quanta++; });
+  m.hooks.beforeUnload.push(() => { if (m.runningCpu !== null) exact(m.runningCpu, `unload ${++unloads}`); });
+  // Re-pointing the watched slot on the running CPU: an arm that finds its disarm pending at the same frame does not
+  let repointed = 0;
+  const program = k.hw.program.bind(k.hw);
+  k.hw.program = (pc, bp, attr) => { if (pc === m.runningCpu) repointed++; program(pc, bp, attr); };
   // The deferral itself: right after an exit on the running CPU, the slot still points at the frame.
   const proto = StackProbe.prototype as unknown as { onFunctionExit(this: StackProbe, ...a: unknown[]): void };
   const orig = proto.onFunctionExit;
@@ -65,5 +71,8 @@ test('a disarm waits for the end of the quantum; the debug registers are exact a
   assert.equal(k.ksw.corruptions.length, 0, 'the next call\'s prologue storing the canary into the pending slot is not reported');
   assert.ok(halts >= CALLS / 7 - 1, `${halts} halts`);
   assert.ok(quanta > 100, `${quanta} quanta`);
+  assert.ok(unloads > 10, `${unloads} unloads`);
   assert.ok(deferred > CALLS / 2, `${deferred} of ${CALLS} disarms waited`);
+  // (each halt settles the pending disarm and the next call arms again: two each; the quanta's ends add none)
+  assert.ok(repointed <= 2 * halts + 8, `the slot was re-pointed ${repointed} times in ${CALLS} calls, ${halts} halts, ${quanta} quanta`);
 });
