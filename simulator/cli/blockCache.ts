@@ -289,15 +289,16 @@ export class FileBlockStore implements BlockStore {
     const translations = all.map(([, code]) => this.translationsOf(code));
     // the JS blocks' factories make the first script, those of blocks with a function the second (blockScript.ts)
     const wasm = translations.map((list) => list.some((t) => t.bytes.length > 0));
+    const sources = all.map(([, code]) => factorySource(code.body));
     const factories: string[][] = [[], []];
-    for (let i = 0; i < all.length; i++) factories[wasm[i] ? 1 : 0].push(factorySource(all[i][1].body));
+    for (let i = 0; i < all.length; i++) factories[wasm[i] ? 1 : 0].push(sources[i]);
     const [script, second] = factories.map((list) => (list.length === 0 ? '' : `[\n${list.join(',\n')}\n]`));
     /** Where the next factory of each script starts in the source (after "[\n"). */
     const at = [2, script.length + 2];
     const ints: number[] = [], bytes: number[] = [];
     for (let i = 0; i < all.length; i++) {
       const [key, code] = all[i], k = parseBlockKey(key), r = code.reads, part = wasm[i] ? 1 : 0;
-      const length = FACTORY_HEAD.length + code.body.length + FACTORY_TAIL.length;
+      const length = sources[i].length;
       ints.push(k.lo, k.hi, k.maxInsns, k.trace ? 1 : 0, k.hooked ? 1 : 0, code.length, at[part], at[part] + length,
         r.fetches.length, r.asked.length, code.ips.length, code.pages.length, r.bytes.length,
         ...Array.from(r.fetches), ...Array.from(r.asked), ...Array.from(code.ips), ...splitPageKeys(code.pages));

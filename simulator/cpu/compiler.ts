@@ -12,7 +12,7 @@ import { conditionExpr } from './emit/conditions';
 import { fusionAt, fusedCondition } from './emit/fusion';
 import { pop64, push64 } from './emit/stack';
 import type { Memory } from '../memory/memory';
-import { pageKey, Perm, PAGE_SIZE, joinAddress } from '../memory/memory';
+import { pageKey, Perm, PAGE_SIZE, joinAddress, type PageEntry } from '../memory/memory';
 import { PageFault } from './faults';
 import { HOST_CALL_START, RegisterLocals } from './registerLocals';
 import { TrapBit } from './trap';
@@ -124,20 +124,21 @@ export class BlockCompiler {
     if (!page) throw new PageFault(joinAddress(lo, hi), 'execute', false);
     if (!(page.perm & Perm.X)) throw new PageFault(joinAddress(lo, hi), 'execute', true);
     const offset = lo & (PAGE_SIZE - 1);
-    const inPage = Math.min(MAX_INSN_LENGTH, PAGE_SIZE - offset);
+    const inPage = fetchInPage(lo);
     const bytes = new Uint8Array(MAX_INSN_LENGTH);
     bytes.set(this.mem.u8.subarray(page.frame + offset, page.frame + offset + inPage));
     if (inPage < MAX_INSN_LENGTH) {
-      const nextLo = (lo + inPage) | 0;
-      const nextHi = (hi + ((lo >>> 0) + inPage > 0xffffffff ? 1 : 0)) | 0;
-      const next = this.mem.pageAt(nextLo, nextHi);
-      if (next && (next.perm & Perm.X)) {
-        bytes.set(this.mem.u8.subarray(next.frame, next.frame + MAX_INSN_LENGTH - inPage), inPage);
-      } else {
-        return bytes.subarray(0, inPage);
-      }
+      const next = this.nextFetchPage(lo, hi, inPage);
+      if (next === undefined) return bytes.subarray(0, inPage);
+      bytes.set(this.mem.u8.subarray(next.frame, next.frame + MAX_INSN_LENGTH - inPage), inPage);
     }
     return bytes;
+  }
+
+  /** The executable page a fetch at (lo, hi) runs on into, `inPage` bytes on (undefined: none, the fetch stops at its page's end). */
+  private nextFetchPage(lo: number, hi: number, inPage: number): PageEntry | undefined {
+    const next = this.mem.pageAt((lo + inPage) | 0, (hi + ((lo >>> 0) + inPage > 0xffffffff ? 1 : 0)) | 0);
+    return next && (next.perm & Perm.X) ? next : undefined;
   }
 
   /**
@@ -388,12 +389,8 @@ export class BlockCompiler {
     const mem = this.mem, page = mem.pageAt(lo, hi);
     if (!page || !(page.perm & Perm.X)) return n === -1;
     const offset = lo & (PAGE_SIZE - 1);
-    const inPage = Math.min(MAX_INSN_LENGTH, PAGE_SIZE - offset);
-    let next: typeof page | undefined;
-    if (inPage < MAX_INSN_LENGTH) {
-      next = mem.pageAt((lo + inPage) | 0, (hi + ((lo >>> 0) + inPage > 0xffffffff ? 1 : 0)) | 0);
-      if (next && !(next.perm & Perm.X)) next = undefined;
-    }
+    const inPage = fetchInPage(lo);
+    const next = inPage < MAX_INSN_LENGTH ? this.nextFetchPage(lo, hi, inPage) : undefined;
     if (n !== (next === undefined ? inPage : MAX_INSN_LENGTH)) return false;
     const u8 = mem.u8;
     for (let j = 0, from = page.frame + offset; j < inPage; j++) if (u8[from + j] !== stored[at + j]) return false;
@@ -604,6 +601,11 @@ function loopTraceLength(insns: Insn[], lo: number, hi: number, maxInsns: number
   const back = insns.findIndex((d) => d.targetLo === lo && d.targetHi === hi &&
     (d.flowControl === FlowControl.ConditionalBranch || d.flowControl === FlowControl.UnconditionalBranch));
   return back >= maxInsns ? back + 1 : maxInsns;
+}
+
+/** The bytes of an instruction fetch at `lo` that lie on its own page (up to the longest instruction). */
+function fetchInPage(lo: number): number {
+  return Math.min(MAX_INSN_LENGTH, PAGE_SIZE - (lo & (PAGE_SIZE - 1)));
 }
 
 /** A direct jmp/jcc back to the block's own first instruction. */
