@@ -29,7 +29,7 @@ export const PAGE_SHIFT = 12;
 const PAGE_MASK = PAGE_SIZE - 1;
 const TLB_SIZE = 4096;
 const TLB_MASK = TLB_SIZE - 1;
-const NO_TAG = -1; // (lo >>> 12) is never negative, so this never matches
+const NO_TAG = -1; // (lo >>> 12) is never negative, nor is a page's address odd (wasmEntry): this never matches
 /** A module-local copy: the accessors read it on every access (an import may compile to a getter call). */
 const LINE_SHIFT = ACCESS_LINE_SHIFT;
 
@@ -108,6 +108,16 @@ function overlapsAny(ranges: number[], start: number, end: number): boolean {
   return false;
 }
 
+/**
+ * Slot i of a wasm TLB (Memory.rTlb) maps page p (lo >>> 12) of the window hi to the frame at byte
+ * `frame`. `watched` (the write TLB): the union of the page's write-watched ranges as start | end << 16,
+ * 0 when none; a watched page's tag is odd, so the inline compare misses and the miss path finds it.
+ */
+function wasmEntry(tlb: Int32Array, i: number, p: number, hi: number, frame: number, watched = 0): void {
+  const lo = p << PAGE_SHIFT;
+  tlb[4 * i] = watched === 0 ? lo : lo | 1; tlb[4 * i + 1] = hi; tlb[4 * i + 2] = (frame - lo) | 0; tlb[4 * i + 3] = watched;
+}
+
 export class Memory {
   readonly phys: ArrayBuffer;
   readonly u8: Uint8Array;
@@ -123,7 +133,6 @@ export class Memory {
 
   // Direct-mapped TLBs: tag A = page number within the 4 GiB window, tag B =
   // high half of the address; base = frame offset.
-  // (KSW_WASM=1: all eight lie in the wasm memory, past the frames; wasmBacking.ts)
   private readonly rTagA: Int32Array;
   private readonly rTagB: Int32Array;
   private readonly rBase: Int32Array;
@@ -133,6 +142,20 @@ export class Memory {
   /** Union of the write-watched range of the page in each write-TLB slot ([0, 0) when none). */
   private readonly wWatchStart: Int32Array;
   private readonly wWatchEnd: Int32Array;
+  /**
+   * The wasm tier's copies of the two TLBs (KSW_WASM=1: in the wasm memory,
+   * past the frames; else null), one 16-byte entry per slot, QEMU's layout:
+   * the page's address as an i64 tag (low word, high word), then the addend
+   * that takes a guest address's low word to its byte in the memory (frame −
+   * the page's low word, mod 2^32). Generated code compares the tag with the
+   * page of the access's last byte — one i64 compare, and an access crossing
+   * into the next page misses by itself. In the write copy a page with a
+   * write-watched range has an odd tag (wasmEntry): its stores leave the inline
+   * path for a check of the range in the miss path, as the accessors check it).
+   * Every fill and flush of the JS TLBs above updates these too.
+   */
+  private readonly rTlb: Int32Array | null;
+  private readonly wTlb: Int32Array | null;
   /** The WebAssembly.Memory guest memory lives in (KSW_WASM=1), else null. */
   readonly wasm: WasmBacking | null;
 
@@ -148,11 +171,10 @@ export class Memory {
     return { tagA: this.rTagA, tagB: this.rTagB, base: this.rBase };
   }
 
-  /** Byte offsets of the TLB arrays in the wasm memory (the wasm tier's inline loads and stores), or null. */
-  get wasmTlb(): { rTagA: number; rTagB: number; rBase: number; wTagA: number; wTagB: number; wBase: number; wStart: number; wEnd: number } | null {
-    if (this.wasm === null) return null;
-    return { rTagA: this.rTagA.byteOffset, rTagB: this.rTagB.byteOffset, rBase: this.rBase.byteOffset, wTagA: this.wTagA.byteOffset,
-      wTagB: this.wTagB.byteOffset, wBase: this.wBase.byteOffset, wStart: this.wWatchStart.byteOffset, wEnd: this.wWatchEnd.byteOffset };
+  /** Byte offsets of the wasm TLBs (rTlb, wTlb) in the wasm memory (the wasm tier's inline loads and stores), or null. */
+  get wasmTlb(): { rTlb: number; wTlb: number } | null {
+    if (this.rTlb === null || this.wTlb === null) return null;
+    return { rTlb: this.rTlb.byteOffset, wTlb: this.wTlb.byteOffset };
   }
 
   /** Whether guest loads and stores stamp the lines they reach (the constructor's recordAccesses). */
@@ -182,10 +204,12 @@ export class Memory {
     this.log = new AccessLog(physBytes, recordAccesses);
     this.wasm = wasm && !recordAccesses && WasmBacking.fits(physBytes) ? new WasmBacking(physBytes) : null;
     this.phys = this.wasm?.buffer ?? new ArrayBuffer(physBytes);
-    const tlbArray = (): Int32Array => this.wasm?.int32(TLB_SIZE) ?? new Int32Array(TLB_SIZE);
+    const tlbArray = (): Int32Array => new Int32Array(TLB_SIZE);
     this.rTagA = tlbArray().fill(NO_TAG); this.rTagB = tlbArray(); this.rBase = tlbArray();
     this.wTagA = tlbArray().fill(NO_TAG); this.wTagB = tlbArray(); this.wBase = tlbArray();
     this.wWatchStart = tlbArray(); this.wWatchEnd = tlbArray();
+    this.rTlb = this.wasm?.int32(4 * TLB_SIZE)?.fill(NO_TAG) ?? null;
+    this.wTlb = this.wasm?.int32(4 * TLB_SIZE)?.fill(NO_TAG) ?? null;
     this.u8 = new Uint8Array(this.phys);
     this.dv = new DataView(this.phys);
     const dv = this.dv, scratch = this.scratch;
@@ -518,6 +542,16 @@ export class Memory {
     const i = (lo >>> PAGE_SHIFT) & TLB_MASK;
     this.rTagA[i] = NO_TAG;
     this.wTagA[i] = NO_TAG;
+    if (this.rTlb !== null) this.rTlb[4 * i] = NO_TAG;
+    if (this.wTlb !== null) this.wTlb[4 * i] = NO_TAG;
+  }
+
+  /** Empty both TLBs (and the wasm tier's copies). */
+  private emptyTlbs(): void {
+    this.rTagA.fill(NO_TAG);
+    this.wTagA.fill(NO_TAG);
+    this.rTlb?.fill(NO_TAG);
+    this.wTlb?.fill(NO_TAG);
   }
 
   /**
@@ -561,8 +595,7 @@ export class Memory {
    */
   startAccessLog(): void {
     this.log.start();
-    this.rTagA.fill(NO_TAG);
-    this.wTagA.fill(NO_TAG);
+    this.emptyTlbs();
   }
 
   /** The pages loaded from since startAccessLog(), each with the lines loads reached (accessLog.ts; every line unless recording). */
@@ -578,8 +611,7 @@ export class Memory {
   private readonly frameOf = (key: number): number | undefined => this.pages.get(key)?.frame;
 
   flushTlb(): void {
-    this.rTagA.fill(NO_TAG);
-    this.wTagA.fill(NO_TAG);
+    this.emptyTlbs();
     this.lastKey = -1; this.lastPage = undefined;
   }
 
@@ -726,6 +758,7 @@ export class Memory {
   private fillRead(lo: number, hi: number, page: PageEntry): void {
     const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
     this.rTagA[i] = p; this.rTagB[i] = hi; this.rBase[i] = page.frame;
+    if (this.rTlb !== null) wasmEntry(this.rTlb, i, p, hi, page.frame);
   }
 
   private fillWrite(lo: number, hi: number, page: PageEntry): void {
@@ -742,6 +775,7 @@ export class Memory {
     for (let j = 0; j < r.length; j += 2) { if (r[j] < start) start = r[j]; if (r[j + 1] > end) end = r[j + 1]; }
     if (end === 0) start = 0;
     this.wWatchStart[i] = start; this.wWatchEnd[i] = end;
+    if (this.wTlb !== null) wasmEntry(this.wTlb, i, this.wTagA[i], this.wTagB[i], this.wBase[i], end === 0 ? 0 : start | end << 16);
   }
 
   private addBytes(lo: number, hi: number, n: number): [number, number] {

@@ -10,8 +10,8 @@ import { Code, FuncType, I32, I64, Op, VOID } from './encoder';
 /** Byte offsets in the module's memory of what the code reads and writes. */
 export interface WasmLayout {
   R: number; F: number; T: number; W: number;
-  rTagA: number; rTagB: number; rBase: number;
-  wTagA: number; wTagB: number; wBase: number; wStart: number; wEnd: number;
+  /** The read and write TLBs' 16-byte entries (memory.ts rTlb, wTlb: i64 tag, i32 addend). */
+  rTlb: number; wTlb: number;
   /** The CPU's dispatch table, where a block's exit looks its successor up (chain.ts chainExit). */
   dispatch: number; mask: number;
 }
@@ -51,7 +51,7 @@ export class WasmCode {
   readonly base: number; readonly it: number; readonly xn: number; readonly xfault: number;
   readonly xip: number; readonly ad: number; readonly v: number; readonly t: number;
   readonly ma: number; readonly ta: number; readonly tb: number; readonly tc: number; readonly tr: number;
-  readonly lo32: number; readonly hi32: number; readonly p: number; readonly s: number; readonly o: number;
+  readonly lo32: number; readonly s: number;
   /** Instructions of this round that forward branches inside the trace skipped (control.ts): not retired. */
   readonly skipped: number;
   /** The instruction being translated (what a declined translation stopped at). */
@@ -61,7 +61,7 @@ export class WasmCode {
     this.base = this.local(I32); this.it = this.local(I32); this.xn = this.local(I32); this.xfault = this.local(I32);
     this.xip = this.local(I64); this.ad = this.local(I64); this.v = this.local(I64); this.t = this.local(I64);
     this.ma = this.local(I64); this.ta = this.local(I64); this.tb = this.local(I64); this.tc = this.local(I64); this.tr = this.local(I64);
-    this.lo32 = this.local(I32); this.hi32 = this.local(I32); this.p = this.local(I32); this.s = this.local(I32); this.o = this.local(I32);
+    this.lo32 = this.local(I32); this.s = this.local(I32);
     this.skipped = this.local(I32);
   }
 

@@ -5,7 +5,7 @@
 // exactly as a JS block does.
 
 import { MemOperand, Operand, OpKind } from '../decode';
-import { I64, Op } from './encoder';
+import { I32, I64, Op } from './encoder';
 import { FAULT_BIT, Import, Unsupported } from './context';
 import { FlagCode } from './flags';
 import { Gpr, RegSlot } from '../registers';
@@ -83,22 +83,52 @@ export class MemoryCode extends FlagCode {
     else if (m.seg !== 0) throw new Unsupported();
   }
 
-  /** Split the address on the stack into lo32/hi32 and the TLB slot s (×4), page p and offset o. */
-  private tlbIndex(): void {
+  /**
+   * Push whether the TLB at byte offset `tlb` maps all w bytes at the address on the stack
+   * (memory.ts rTlb): the slot of the address's page holds the page of its last byte — one
+   * i64 compare; an access crossing into the next page misses. Leaves the address in ad, its
+   * low word in lo32 and the slot's byte offset in s.
+   */
+  private tlbHit(tlb: number, w: number): void {
     const c = this.c;
     c.tee(this.ad).op(Op.I32WrapI64).tee(this.lo32);
-    c.i32(12).op(Op.I32ShrU).tee(this.p).i32(4095).op(Op.I32And).i32(2).op(Op.I32Shl).set(this.s);
-    c.get(this.ad).i64(32, 0).op(Op.I64ShrU).op(Op.I32WrapI64).set(this.hi32);
-    c.get(this.lo32).i32(4095).op(Op.I32And).set(this.o);
+    c.i32(8).op(Op.I32ShrU).i32(0xfff0).op(Op.I32And).tee(this.s).mem(Op.I64Load, tlb);
+    c.get(this.ad);
+    if (w > 1) c.i64(w - 1, 0).op(Op.I64Add);
+    c.i64(-4096, -1).op(Op.I64And, Op.I64Eq);
   }
 
-  /** Split the address on the stack (tlbIndex) and push whether the TLB with these tags maps all w bytes (memory.ts's accessors' check). */
-  private tlbHit(tagA: number, tagB: number, w: number): void {
-    const c = this.c;
-    this.tlbIndex();
-    c.get(this.s).mem(Op.I32Load, tagA).get(this.p).op(Op.I32Eq);
-    c.get(this.s).mem(Op.I32Load, tagB).get(this.hi32).op(Op.I32Eq).op(Op.I32And);
-    if (w > 1) c.get(this.o).i32(4096 - w).op(Op.I32LeU).op(Op.I32And);
+  /** Push the hit's byte in the memory (i32): lo32 + the slot's addend. */
+  private hitAddress(tlb: number): void {
+    this.c.get(this.s).mem(Op.I32Load, tlb + 8).get(this.lo32).op(Op.I32Add);
+  }
+
+  /** Store w bytes of local v at the hit's byte. */
+  private hitStore(w: number): void {
+    this.hitAddress(this.L.wTlb);
+    this.c.get(this.v).mem(w === 8 ? Op.I64Store : w === 4 ? Op.I64Store32 : w === 2 ? Op.I64Store16 : Op.I64Store8, 0);
+  }
+
+  /**
+   * After a write-TLB miss (tlbHit's locals set): push whether the slot holds this page with a
+   * watched range (an odd tag, memory.ts wasmEntry) that the w bytes miss — o >= end || o + w <= start,
+   * the range's start | end << 16 in the entry's last word.
+   */
+  private outsideWatch(w: number): void {
+    const c = this.c, at = this.L.wTlb;
+    c.get(this.s).mem(Op.I64Load, at).get(this.ad);
+    if (w > 1) c.i64(w - 1, 0).op(Op.I64Add);
+    c.i64(-4096, -1).op(Op.I64And).i64(1, 0).op(Op.I64Or, Op.I64Eq);
+    this.open(Op.If, I32);
+    c.get(this.lo32).i32(4095).op(Op.I32And).get(this.s).mem(Op.I32Load, at + 12).i32(16).op(Op.I32ShrU, Op.I32GeU);
+    c.get(this.lo32).i32(4095).op(Op.I32And).i32(w).op(Op.I32Add).get(this.s).mem(Op.I32Load, at + 12).i32(0xffff).op(Op.I32And, Op.I32LeU);
+    c.op(Op.I32Or, Op.Else).i32(0);
+    this.end();
+  }
+
+  /** Push the address's low and high words (i32, i32): a miss's import arguments. */
+  private addressWords(): void {
+    this.c.get(this.lo32).get(this.ad).i64(32, 0).op(Op.I64ShrU, Op.I32WrapI64);
   }
 
   /** Leave at instruction k because the import just called faulted (blockFault set RIP). */
@@ -115,12 +145,14 @@ export class MemoryCode extends FlagCode {
   /** The address on the stack → the w-byte value there, zero-extended (i64). */
   load(w: number): void {
     const c = this.c, L = this.L, insn = this.insns[this.k];
-    this.tlbHit(L.rTagA, L.rTagB, w);
+    this.tlbHit(L.rTlb, w);
     this.open(Op.If, I64);
-    c.get(this.s).mem(Op.I32Load, L.rBase).get(this.o).op(Op.I32Add);
+    this.hitAddress(L.rTlb);
     c.mem(w === 8 ? Op.I64Load : w === 4 ? Op.I64Load32U : w === 2 ? Op.I64Load16U : Op.I64Load8U, 0);
     c.op(Op.Else);
-    c.i32(w).get(this.lo32).get(this.hi32).i32(insn.ipLo).i32(insn.ipHi).call(Import.Load).op(Op.I64ExtendI32U);
+    c.i32(w);
+    this.addressWords();
+    c.i32(insn.ipLo).i32(insn.ipHi).call(Import.Load).op(Op.I64ExtendI32U);
     if (w === 8) c.i32(0).mem(Op.I64Load32U, L.W).i64(32, 0).op(Op.I64Shl, Op.I64Or);
     c.set(this.t);
     this.faultCheck();
@@ -136,18 +168,22 @@ export class MemoryCode extends FlagCode {
    */
   store(w: number, after: () => void = () => {}, to: [number, number] | number | null | false = null): void {
     const c = this.c, L = this.L, insn = this.insns[this.k];
-    this.tlbHit(L.wTagA, L.wTagB, w);
-    // outside the page's watched range: o >= end || o + w <= start
-    c.get(this.o).get(this.s).mem(Op.I32Load, L.wEnd).op(Op.I32GeU);
-    c.get(this.o).i32(w).op(Op.I32Add).get(this.s).mem(Op.I32Load, L.wStart).op(Op.I32LeU).op(Op.I32Or).op(Op.I32And);
+    this.tlbHit(L.wTlb, w);
     this.open(Op.If);
-    c.get(this.s).mem(Op.I32Load, L.wBase).get(this.o).op(Op.I32Add).get(this.v);
-    c.mem(w === 8 ? Op.I64Store : w === 4 ? Op.I64Store32 : w === 2 ? Op.I64Store16 : Op.I64Store8, 0);
+    this.hitStore(w);
     after();
     c.op(Op.Else);
-    c.i32(w).get(this.lo32).get(this.hi32).get(this.v).op(Op.I32WrapI64).get(this.v).i64(32, 0).op(Op.I64ShrU, Op.I32WrapI64);
+    // a page with a watched range (an armed canary's stack page) misses inline; outside the range it is a hit
+    this.outsideWatch(w);
+    this.open(Op.If);
+    this.hitStore(w);
+    c.op(Op.Else);
+    c.i32(w);
+    this.addressWords();
+    c.get(this.v).op(Op.I32WrapI64).get(this.v).i64(32, 0).op(Op.I64ShrU, Op.I32WrapI64);
     c.i32(insn.ipLo).i32(insn.ipHi).call(Import.Store);
     this.faultCheck();
+    this.end();
     after();
     // a watched or code page: leave after the store, as the JS blocks do
     if (to !== false) this.trapExit(to ?? [insn.nextLo, insn.nextHi]);
