@@ -3,6 +3,11 @@
 // cache's content hash; cpu/wasm/chain.ts: the table the wasm tier's blocks call each other through). The project's TypeScript libs (ES2022, no DOM) do
 // not declare the WebAssembly API: this is the one place that does.
 
+import * as v8 from 'node:v8';
+
+// Branch hints (cpu/wasm/encoder.ts hintSection): the wasm tier's TLB misses out of TurboFan's hot code.
+v8.setFlagsFromString('--experimental-wasm-branch-hinting');
+
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports?: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };

@@ -43,6 +43,10 @@ export class Code {
   private buf = new Uint8Array(1024);
   /** Bytes written so far. */
   length = 0;
+  /** Branch hints: offset of an if or br_if, 1 likely or 0 unlikely, each (functionBytes). */
+  readonly hints: number[] = [];
+  /** The next opcode (an if or br_if) is a branch that is likely taken (its `if` arm runs), or not. */
+  hint(likely: boolean): this { this.hints.push(this.length, likely ? 1 : 0); return this; }
   /** One to three opcodes or single-byte immediates (each 0–255). */
   op(a: number, b = -1, c = -1): this {
     this.byte(a);
@@ -93,6 +97,7 @@ export class Code {
   /** Append another body's bytes. */
   append(other: Code): this {
     const bytes = other.bytes();
+    for (let i = 0; i < other.hints.length; i += 2) this.hints.push(this.length + other.hints[i], other.hints[i + 1]);
     this.reserve(bytes.length);
     this.buf.set(bytes, this.length);
     this.length += bytes.length;
@@ -122,28 +127,73 @@ export interface FuncType { params: number[]; results: number[] }
 
 /**
  * One function's entry in a module's code section (without its size): the
- * locals (groups of [count, type]) and the body (without its `end`). What
- * the tier translates a trace to and stores (moduleBytes puts several in
- * one module).
+ * locals (groups of [count, type]) and the body (without its `end`) — then,
+ * when the body has branch hints, their entry of the hint section and its
+ * length (u32 LE) and HINTED: what the tier translates a trace to and stores
+ * (moduleBytes puts several in one module, their hints in its section).
+ * A function's bytes end with End, so one without hints is just that.
  */
-export function functionBytes(locals: [number, number][], body: Uint8Array): Uint8Array {
+export function functionBytes(locals: [number, number][], body: Code): Uint8Array {
   const head = [...uleb(locals.length), ...locals.flatMap(([n, t]) => [...uleb(n), t])];
-  const out = new Uint8Array(head.length + body.length + 1);
+  const hints = body.hints.length === 0 ? [] : [...uleb(body.hints.length / 2)];
+  for (let i = 0; i < body.hints.length; i += 2) hints.push(...uleb(head.length + body.hints[i]), 1, body.hints[i + 1]);
+  const code = body.bytes(), fnLength = head.length + code.length + 1;
+  const out = new Uint8Array(fnLength + (hints.length === 0 ? 0 : hints.length + 5));
   out.set(head);
-  out.set(body, head.length);
-  out[out.length - 1] = Op.End;
+  out.set(code, head.length);
+  out[fnLength - 1] = Op.End;
+  if (hints.length === 0) return out;
+  out.set(hints, fnLength);
+  new DataView(out.buffer).setUint32(fnLength + hints.length, hints.length, true);
+  out[out.length - 1] = HINTED;
   return out;
+}
+
+/** The last byte of a translation with branch hints (functionBytes). */
+const HINTED = 0xff;
+
+/** A translation's function and its branch hints' entry (null: none, or a trailer that does not fit — a damaged one, which then fails validation). */
+function splitHints(t: Uint8Array): { fn: Uint8Array; hints: Uint8Array | null } {
+  if (t.length < 5 || t[t.length - 1] !== HINTED) return { fn: t, hints: null };
+  const n = new DataView(t.buffer, t.byteOffset + t.length - 5, 4).getUint32(0, true);
+  if (n > t.length - 5) return { fn: t, hints: null };
+  const end = t.length - 5 - n;
+  return { fn: t.subarray(0, end), hints: t.subarray(end, end + n) };
+}
+
+/**
+ * The branch hint section (custom section "metadata.code.branch_hint": per function its
+ * index and hints) for the functions that have some. V8 reads it with
+ * --experimental-wasm-branch-hinting (wasmInstance.ts sets it): a branch hinted unlikely
+ * (a memory access's TLB miss) becomes TurboFan's deferred code, laid out after the hot
+ * code with the spills its calls need, instead of every hit path saving its live values.
+ */
+function hintSection(hinted: readonly [number, Uint8Array][]): number[] {
+  if (hinted.length === 0) return [];
+  const body = [...name('metadata.code.branch_hint'), ...uleb(hinted.length)];
+  for (const [index, hints] of hinted) {
+    body.push(...uleb(index));
+    for (const b of hints) body.push(b);
+  }
+  return section(0, body);
 }
 
 /**
  * A module importing memory `e.m`, the functions `imports` (module "e",
  * fields f0, f1, …) and the table of functions `e.t` (the blocks' chain,
  * chain.ts), and exporting each of `funcs` (functionBytes), all of
- * type () -> i32, as its index in decimal ("0", "1", …). Several functions
+ * type () -> i32, as its index in decimal ("0", "1", …), their branch hints
+ * in its hint section. Several functions
  * share a module: V8's fixed cost per module and per instance (its code
  * space, the import wrappers) is most of the cost of a small one.
  */
-export function moduleBytes(imports: FuncType[], funcs: readonly Uint8Array[]): Uint8Array {
+export function moduleBytes(imports: FuncType[], translations: readonly Uint8Array[]): Uint8Array {
+  const hinted: [number, Uint8Array][] = [];
+  const funcs = translations.map((t, i) => {
+    const { fn, hints } = splitHints(t);
+    if (hints !== null) hinted.push([imports.length + i, hints]);
+    return fn;
+  });
   const types = [...imports, { params: [], results: [I32] }];
   const typeSec = [types.length, ...types.flatMap((t) => [0x60, ...uleb(t.params.length), ...t.params, ...uleb(t.results.length), ...t.results])];
   const importSec = [imports.length + 2, ...name('e'), ...name('m'), 2, 0, 0, // memory, min 0 pages, no max
@@ -160,7 +210,7 @@ export function moduleBytes(imports: FuncType[], funcs: readonly Uint8Array[]): 
   let codeLength = uleb(n).length;
   for (const f of funcs) codeLength += uleb(f.length).length + f.length;
   const head = [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, typeSec), ...section(2, importSec), ...section(3, funcSec),
-    ...section(7, exportSec), 10, ...uleb(codeLength), ...uleb(n)];
+    ...section(7, exportSec), ...hintSection(hinted), 10, ...uleb(codeLength), ...uleb(n)];
   const out = new Uint8Array(head.length + codeLength - uleb(n).length);
   out.set(head);
   let at = head.length;

@@ -146,6 +146,7 @@ export class MemoryCode extends FlagCode {
   load(w: number): void {
     const c = this.c, L = this.L, insn = this.insns[this.k];
     this.tlbHit(L.rTlb, w);
+    c.hint(true);
     this.open(Op.If, I64);
     this.hitAddress(L.rTlb);
     c.mem(w === 8 ? Op.I64Load : w === 4 ? Op.I64Load32U : w === 2 ? Op.I64Load16U : Op.I64Load8U, 0);
@@ -169,6 +170,7 @@ export class MemoryCode extends FlagCode {
   store(w: number, after: () => void = () => {}, to: [number, number] | number | null | false = null): void {
     const c = this.c, L = this.L, insn = this.insns[this.k];
     this.tlbHit(L.wTlb, w);
+    c.hint(true);
     this.open(Op.If);
     this.hitStore(w);
     after();

@@ -92,7 +92,7 @@ class Translator extends ControlCode {
       if (groups.length > 0 && groups[groups.length - 1][1] === t) groups[groups.length - 1][0]++;
       else groups.push([1, t]);
     }
-    return functionBytes(groups, prologue.append(c).bytes());
+    return functionBytes(groups, prologue.append(c));
   }
 
   private insn(d: Insn, j: number, last: boolean): void {
