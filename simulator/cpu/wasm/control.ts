@@ -104,7 +104,7 @@ export class ControlCode extends MemoryCode {
    */
   private hook(bit: HookBit, retLo: number, retHi: number, rip: [number, number] | number, j: number): void {
     const c = this.c, L = this.L;
-    c.i32(0).mem(Op.I32Load, L.W + 4).i32(bit).op(Op.I32And);
+    c.i32(0).mem(Op.I32Load, L.W + 4).i32(bit).op(Op.I32And).hint(false);
     this.open(Op.If);
     c.i32(0).get(this.reg(Gpr.RSP)).mem(Op.I64Store, L.R + 8 * Gpr.RSP);
     c.i32(0);

@@ -104,6 +104,7 @@ function divide(t: MemoryCode, d: Insn, signed: boolean): void {
   }
   c.get(dv).op(Op.I64Eqz, Op.I32Eqz, Op.I32And);
   if (signed) c.get(dv).i64(-1, -1).op(Op.I64Ne, Op.I32And); // (INT_MIN / −1 traps the host; its quotient would not fit)
+  c.hint(true);
   t.open(Op.If);
   c.get(n).get(dv).op(signed ? Op.I64DivS : Op.I64DivU).set(q);
   c.get(n).get(dv).op(signed ? Op.I64RemS : Op.I64RemU); t.writeReg(RAX(w, RDX));
