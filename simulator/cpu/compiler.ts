@@ -21,6 +21,7 @@ import { DROP_PENDING_CODE, onlyAssignsFlags, SETTLE_CODE, touchesFlags } from '
 import type { WasmTier } from './wasm/tier';
 import { BlockCode, blockKey, blockStore, BlockStore, CompileReads, ENV_NAMES, HookQuestion, StoredBlock } from './blockStore';
 import { LOOP_HEAD, StoredJsBlock } from './storedJsBlock';
+import { IndirectGuess, indirectGuessStats } from './indirectTarget';
 
 export interface Block {
   readonly run: () => number;
@@ -88,6 +89,8 @@ export class BlockCompiler {
   private readonly decoded = new Map<number, Insn>();
   private readonly envNames: string[];
   private readonly envValues: unknown[];
+  /** The registers, for guessing indirect targets (indirectTarget.ts) while a trace is compiled. */
+  private readonly regs: Int32Array;
 
   hooks: CodeHooks | null = null;
   /** KSW_WASM=1: swaps the run of hot self-looping integer blocks for WebAssembly (wasm/tier.ts). */
@@ -98,6 +101,7 @@ export class BlockCompiler {
   constructor(private readonly mem: Memory, env: CodeEnvironment) {
     const m = mem;
     const tlb = m.readTlb;
+    this.regs = env.R;
     this.envNames = [...ENV_NAMES];
     this.envValues = [env.R, env.F, env.X, env.S, env.Q, env.T, env.P, env.H, env.C,
       m.ld8, m.ld16, m.ld32, m.ld64, m.st8, m.st16, m.st32, m.st64, tlb.tagA, tlb.tagB, tlb.base, m.dv];
@@ -144,10 +148,11 @@ export class BlockCompiler {
   /**
    * Where the trace goes after this instruction, or null to end the block.
    * A trace follows the fall-through of conditional branches (the taken
-   * side becomes a side exit), direct jumps and direct calls — so a block is
-   * a superblock and the dispatcher runs far less often on branchy code.
+   * side becomes a side exit), direct jumps and direct calls, and indirect
+   * ones to a guessed target — so a block is a superblock and the
+   * dispatcher runs far less often on branchy code.
    */
-  private traceSuccessor(d: Insn, maxInsns: number, trace: boolean, returns: number[]): [number, number] | null {
+  private traceSuccessor(d: Insn, insns: readonly Insn[], maxInsns: number, trace: boolean, returns: number[]): [number, number] | null {
     if (maxInsns <= 1 || !trace) return endsBlock(d) ? null : [d.nextLo, d.nextHi];
     switch (d.flowControl) {
       case FlowControl.Next:
@@ -160,6 +165,20 @@ export class BlockCompiler {
         if (d.mnemonic !== Mnemonic.Call || d.ops.length !== 0 || this.isHost(d.targetLo, d.targetHi)) return null;
         returns.push(d.nextLo, d.nextHi);
         return [d.targetLo, d.targetHi];
+      case FlowControl.IndirectCall:
+      case FlowControl.IndirectBranch: {
+        // A guessed target (indirectTarget.ts): the trace goes on there behind a guard that leaves for
+        // the real target when it differs. A call pushes its return address, predicted as a direct call's.
+        if (d.mnemonic !== (d.flowControl === FlowControl.IndirectCall ? Mnemonic.Call : Mnemonic.Jmp)) return null;
+        // (not onto a writable page: code there may be rewritten — JIT'd code, smc.c — and a write would
+        // drop every trace that guessed its way in, not just the target's own blocks)
+        const to = IndirectGuess.target(insns, d, this.regs, this.mem);
+        const page = to === null ? undefined : this.mem.pageAt(to[0], to[1]);
+        if (to === null || page === undefined || (page.perm & Perm.W) !== 0 || this.isHost(to[0], to[1])) return null;
+        if (d.flowControl === FlowControl.IndirectCall) returns.push(d.nextLo, d.nextHi);
+        indirectGuessStats.traced++;
+        return to;
+      }
       case FlowControl.Return: {
         // Return-address prediction: a `ret` of a function entered by a call
         // earlier in this trace most likely returns to that call's next
@@ -240,6 +259,21 @@ export class BlockCompiler {
         // RIP = the callee (the shadow-stack hook reads it as the call target)
         e.emit(`R[32]=${insn.targetLo};R[33]=${insn.targetHi};if(C.onCall!==null){${e.stackHook(i + 1, `C.onCall(${insn.nextLo},${insn.nextHi})`)}}`);
         e.emit(`if(T[0]!==0){C.trapInsnLo=${insn.ipLo};C.trapInsnHi=${insn.ipHi};return ${done};}`);
+        return true;
+      }
+      case FlowControl.IndirectBranch: {
+        // guessed target (see traceSuccessor): `next` is the guess; leave for the real one unless it is there
+        e.begin(insn, i, live);
+        e.load(insn.ops[0], 'a', 'ah', 8);
+        e.emit(`if(a!==${next.ipLo}||ah!==${next.ipHi}){R[32]=a;R[33]=ah;return ${done};}`);
+        return true;
+      }
+      case FlowControl.IndirectCall: {
+        e.begin(insn, i, live);
+        e.load(insn.ops[0], 'b', 'bh', 8); // (before the push: the operand may be RSP-relative)
+        push64(e, String(insn.nextLo), String(insn.nextHi));
+        e.emit(`R[32]=b;R[33]=bh;if(C.onCall!==null){${e.stackHook(i + 1, `C.onCall(${insn.nextLo},${insn.nextHi})`)}}`);
+        e.emit(`if(T[0]!==0){C.trapInsnLo=${insn.ipLo};C.trapInsnHi=${insn.ipHi};return ${done};}if(b!==${next.ipLo}||bh!==${next.ipHi})return ${done};`);
         return true;
       }
       case FlowControl.Return: {
@@ -451,7 +485,7 @@ export class BlockCompiler {
       insns.push(d);
       visited.add(d.ipLo);
       if (!emitterFor(d) || probeId >= 0) break;
-      const next = this.traceSuccessor(d, maxInsns, trace, returns);
+      const next = this.traceSuccessor(d, insns, maxInsns, trace, returns);
       if (!next || (next[0] === lo && next[1] === hi) || (visited.has(next[0]) && next[1] === d.ipHi)) break;
       [ipLo, ipHi] = next;
     }
@@ -461,11 +495,12 @@ export class BlockCompiler {
       pages.add(pageKey((d.ipLo + d.length - 1) | 0, d.ipHi));
     }
     // Side exits of conditional branches inside the trace: flags their targets may read.
-    // A predicted `ret` exits to anywhere when the prediction fails: every flag is live there.
+    // A predicted `ret` or a guessed indirect target exits to anywhere when the guess fails: every flag is live there.
     const exitLive = insns.map((d, i) =>
       i === insns.length - 1 ? 0
         : d.flowControl === FlowControl.ConditionalBranch ? this.flagsReadFrom(d.targetLo, d.targetHi)
-          : d.flowControl === FlowControl.Return ? FlagBit.ALL : 0);
+          : d.flowControl === FlowControl.Return || d.flowControl === FlowControl.IndirectCall ||
+            d.flowControl === FlowControl.IndirectBranch ? FlagBit.ALL : 0);
     const fusions = insns.map((_, i) => fusionAt(insns, i));
     const fusedConsumer = insns.map((_, i) => i > 0 && fusions[i - 1] !== null);
     const liveOut = trace ? this.liveOut(insns) : FlagBit.ALL;

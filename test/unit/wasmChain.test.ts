@@ -7,8 +7,10 @@
 // on and off; code rewritten while it runs in a chain (smc.c); and
 // one-instruction traces (`jmp *%rdx`, a lone `ret`) linking chains (links.c);
 // forward branches that skip inside a trace, which retire fewer instructions
-// than the trace holds (skips.c); and a loop of indirect calls whose long
-// runs are one chain each (longChain: blocks tail-call each other).
+// than the trace holds (skips.c); indirect calls and jumps traced to a
+// guessed target that changes between calls (indirect.c, against the JS tier
+// and against single steps); and a loop of indirect calls whose long runs
+// are one chain each (longChain: blocks tail-call each other).
 
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,11 +22,12 @@ import { ElfFile } from '../../simulator/elf/elfFile';
 import { UserProcess } from '../../simulator/user/process';
 import { Gpr, RegSlot } from '../../simulator/cpu/registers';
 import { wasmSkipStats } from '../../simulator/cpu/wasm/control';
+import { indirectGuessStats } from '../../simulator/cpu/indirectTarget';
 import { skipUnless } from '../tools';
 
 const skip = skipUnless('musl-gcc');
 const ROOT = path.join(__dirname, '..', '..', '..');
-const SOURCES: Record<string, string> = { calls: 'calls.c', smc: 'smc.c', links: 'links.c', skips: 'skips.c' };
+const SOURCES: Record<string, string> = { calls: 'calls.c', smc: 'smc.c', links: 'links.c', skips: 'skips.c', indirect: 'indirect.c' };
 /** A loop of indirect calls and returns, all hot: every block ends in a transfer to another. */
 const LONG_CHAIN = `#include <stdint.h>
 #include <stdio.h>
@@ -136,6 +139,27 @@ test('skips.c: branches that skip forward inside a trace (over a call, past the 
   const { chained } = lockstep('skips', true);
   assert.ok(wasmSkipStats.translated - before >= 10, `only ${wasmSkipStats.translated - before} forward branches skipped inside traces`);
   assert.ok(chained > 5000, `only ${chained} block entries chained`);
+});
+
+test('indirect.c: indirect calls and jumps traced to a guessed target, the target changing between calls, stop where the JS tier does; hooks see its counts', { skip }, () => {
+  const before = indirectGuessStats.traced;
+  const { chained } = lockstep('indirect', true);
+  assert.ok(indirectGuessStats.traced - before >= 8, `only ${indirectGuessStats.traced - before} indirect transfers traced through`);
+  assert.ok(chained > 5000, `only ${chained} block entries chained`);
+});
+
+test('indirect.c: the call and return hooks see each call and return of guessed-target traces as single steps do (instruction count, RIP, RSP)', { skip }, () => {
+  const stepOut: Uint8Array[] = [], wasmOut: Uint8Array[] = [];
+  const stepped = start('indirect', false, stepOut), wasm = start('indirect', true, wasmOut);
+  const stepLog: number[] = [], wasmLog: number[] = [];
+  hook(stepped, stepLog); hook(wasm, wasmLog);
+  while (stepped.cpu.run(1).kind === 'budget'); // (one instruction a block: no trace)
+  while (wasm.cpu.run(4096).kind === 'budget');
+  assert.ok(wasm.cpu.wasmTier!.chained > 5000, `only ${wasm.cpu.wasmTier!.chained} block entries chained`);
+  assert.ok(stepLog.length > 10000, `only ${stepLog.length} hook words`);
+  assert.deepEqual(wasmLog, stepLog);
+  assert.equal(differs(wasm, stepped), null);
+  assert.equal(Buffer.concat(wasmOut).toString(), built.get('indirect')!.native);
 });
 
 test('a loop of indirect calls in long runs: one chain of millions of blocks a run (each block tail-calls the next: the host stack does not grow)', { skip }, () => {

@@ -1,7 +1,8 @@
 // The wasm tier's control transfers (translate.ts), mirroring compiler.ts's
 // traces: direct jumps and calls are traced through (a call pushes its
 // return address and the trace goes on in the callee), a `ret` the trace
-// predicted pops, compares with the prediction and leaves when it differs,
+// predicted pops, compares with the prediction and leaves when it differs
+// (so does an indirect call or jump to the target the trace guessed),
 // conditional branches are side exits — or the loop's way round, with the
 // budget check that makes a run stop exactly where the JS block would, or a
 // jump to a later instruction of the trace (skipFrom: the JS block leaves
@@ -45,7 +46,7 @@ export class ControlCode extends MemoryCode {
         if (d.mnemonic !== Mnemonic.Jmp) throw new Unsupported();
         const to = this.local(I64);
         this.read(d.ops[0], 8); c.set(to);
-        this.exitVia(j + 1, to);
+        this.leaveUnlessNext(to, j, last, false);
         return true;
       }
       case FlowControl.ConditionalBranch:
@@ -68,7 +69,7 @@ export class ControlCode extends MemoryCode {
         const to = this.local(I64);
         this.read(d.ops[0], 8); c.set(to); // (before the push: the operand may be RSP-relative)
         this.call(d, j, to);
-        this.exitVia(j + 1, to);
+        this.leaveUnlessNext(to, j, last, false);
         return true;
       }
       case FlowControl.Return: {
@@ -77,18 +78,27 @@ export class ControlCode extends MemoryCode {
         const to = this.local(I64);
         this.pop(to, extra);
         this.hook(HookBit.RET, 0, 0, to, j);
-        if (last) { this.exitVia(j + 1, to); return true; }
-        // predicted (compiler.ts traceSuccessor): the trace goes on at the next instruction; leave unless it is there
-        const next = this.insns[j + 1];
-        c.get(to).i64(next.ipLo, next.ipHi).op(Op.I64Ne).i32(0).mem(Op.I32Load, this.L.T).op(Op.I32Or);
-        this.open(Op.If);
-        this.exitVia(j + 1, to);
-        this.end();
+        this.leaveUnlessNext(to, j, last, true);
         return true;
       }
       default:
         return false;
     }
+  }
+
+  /**
+   * The end of a transfer to `to` (an i64 local) at position j: the trace's end leaves for it; inside
+   * the trace (a predicted return, a guessed indirect target: compiler.ts traceSuccessor) the trace goes
+   * on at the next instruction, leaving unless `to` is there (or, `trap`, a trap bit is set).
+   */
+  private leaveUnlessNext(to: number, j: number, last: boolean, trap: boolean): void {
+    if (last) { this.exitVia(j + 1, to); return; }
+    const c = this.c, next = this.insns[j + 1];
+    c.get(to).i64(next.ipLo, next.ipHi).op(Op.I64Ne);
+    if (trap) c.i32(0).mem(Op.I32Load, this.L.T).op(Op.I32Or);
+    this.open(Op.If);
+    this.exitVia(j + 1, to);
+    this.end();
   }
 
   /** Push the return address; RIP = `to` for the call hook and a trap after the push. */
