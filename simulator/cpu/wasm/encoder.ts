@@ -196,7 +196,7 @@ export function moduleBytes(imports: FuncType[], translations: readonly Uint8Arr
   });
   const types = [...imports, { params: [], results: [I32] }];
   const typeSec = [types.length, ...types.flatMap((t) => [0x60, ...uleb(t.params.length), ...t.params, ...uleb(t.results.length), ...t.results])];
-  const importSec = [imports.length + 2, ...name('e'), ...name('m'), 2, 0, 0, // memory, min 0 pages, no max
+  const importSec = [imports.length + 2, ...name('e'), ...name('m'), 2, 3, 0, 0x80, 0x80, 0x04, // memory: shared (memory/wasmBacking.ts), min 0 pages, max 65536
     ...imports.flatMap((_, i) => [...name('e'), ...name(`f${i}`), 0, ...uleb(i)]),
     ...name('e'), ...name('t'), 1, 0x70, 0, 0]; // funcref table, min 0, no max
   const n = funcs.length, runType = uleb(imports.length);
