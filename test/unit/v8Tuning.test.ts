@@ -15,6 +15,7 @@ import { MAX_INLINED_BYTECODE, v8Flags } from '../../simulator/cli/v8Tuning';
 const ROOT = path.resolve(__dirname, '../../..');
 const CODE_CACHE = path.join(ROOT, 'out/simulator/cli/codeCache.js');
 const V8_TUNING = path.join(ROOT, 'out/simulator/cli/v8Tuning.js');
+const WASM_INSTANCE = path.join(ROOT, 'out/simulator/cpu/wasmInstance.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-v8tuning-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -25,19 +26,29 @@ test('the inlining limit is set unless NODE_OPTIONS or a node flag sets one', ()
   assert.equal(v8Flags({}, ['--max_inlined_bytecode_size_cumulative=2000']), null);
 });
 
-test('set before the code cache is read and again from the bundle, the cache is used on every later run', () => {
-  const bundle = path.join(tmp, 'bundle.js'), cache = path.join(tmp, 'cache');
+/** Three runs of a bundle through the code cache, as launch.ts and main.ts set V8's flags; each run's outcome for the cache. */
+function cacheOutcomes(name: string, extra: string): (string | undefined)[] {
+  const bundle = path.join(tmp, `${name}.js`), cache = path.join(tmp, `${name}-cache`);
   // as main.ts: the bundle applies the settings again
-  fs.writeFileSync(bundle, `require(${JSON.stringify(V8_TUNING)}).tuneV8();\n` +
+  fs.writeFileSync(bundle, `require(${JSON.stringify(V8_TUNING)}).tuneV8();\n${extra}` +
     "function f(n) { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }\nrequire('node:fs').writeSync(1, f(10) + '\\n');\n");
   // as launch.ts: the settings first, then the bundle through the cache
   const script = `require(${JSON.stringify(V8_TUNING)}).tuneV8();` +
     `const r = require(${JSON.stringify(CODE_CACHE)}).runBundleWithCodeCache(${JSON.stringify(bundle)}, { slot: 'exec', dir: ${JSON.stringify(cache)} });` +
     "process.stderr.write('outcome ' + r + '\\n');";
-  const outcomes = [1, 2, 3].map(() => {
+  return [1, 2, 3].map(() => {
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH } });
     assert.equal(r.stdout, '45\n', r.stderr);
     return /outcome (\w+)/.exec(r.stderr)?.[1];
   });
-  assert.deepEqual(outcomes, ['written', 'used', 'used']);
+}
+
+test('set before the code cache is read and again from the bundle, the cache is used on every later run', () => {
+  assert.deepEqual(cacheOutcomes('bundle', ''), ['written', 'used', 'used']);
+});
+
+test('the wasm tier\'s eager compiles (wasmInstance.ts) set V8\'s flag back: the cache written after one is used on every later run', () => {
+  // an empty module made the way the tier makes its modules, before the run ends and the cache is written
+  const make = `require(${JSON.stringify(WASM_INSTANCE)}).instantiateWasmWith(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0), {});\n`;
+  assert.deepEqual(cacheOutcomes('tier', make), ['written', 'used', 'used']);
 });
