@@ -31,9 +31,10 @@ export const SKIP: string | false = skipUnless('gcc') || (!fs.existsSync(ADAPTER
 /** Generous: a test guest is compiled at launch. */
 export const TIMEOUT = 30_000;
 
-export async function startClient(): Promise<DebugClient> {
+/** A DebugClient on the built adapter; `timeout`: how long a request or an awaited event may take before the test fails. */
+export async function startClient(timeout = TIMEOUT): Promise<DebugClient> {
   const dc = new DebugClient(process.execPath, ADAPTER, 'kstackwatch', { stdio: ['pipe', 'pipe', 'pipe'] }, true);
-  dc.defaultTimeout = TIMEOUT;
+  dc.defaultTimeout = timeout;
   await dc.start();
   return dc;
 }
