@@ -170,13 +170,17 @@ export class MemoryCode extends FlagCode {
   store(w: number, after: () => void = () => {}, to: [number, number] | number | null | false = null): void {
     const c = this.c, L = this.L, insn = this.insns[this.k];
     this.tlbHit(L.wTlb, w);
-    c.hint(true);
+    // Not hinted: a store to a page with a watched range (an armed canary's stack page: every
+    // store of an armed function's frame) misses the tag and stores below; hinting the hit
+    // would make that a cold path too, and KStackWatch's armed calls pay for it. The import
+    // call alone is the cold path.
     this.open(Op.If);
     this.hitStore(w);
     after();
     c.op(Op.Else);
-    // a page with a watched range (an armed canary's stack page) misses inline; outside the range it is a hit
+    // a page with a watched range misses inline; outside the range it is a hit
     this.outsideWatch(w);
+    c.hint(true);
     this.open(Op.If);
     this.hitStore(w);
     c.op(Op.Else);
