@@ -253,14 +253,10 @@ export class BlockCompiler {
       }
       case FlowControl.UnconditionalBranch:
         return true; // the jump's target is the next instruction of the trace
-      case FlowControl.Call: {
+      case FlowControl.Call:
         e.begin(insn, i, live);
-        push64(e, String(insn.nextLo), String(insn.nextHi));
-        // RIP = the callee (the shadow-stack hook reads it as the call target)
-        e.emit(`R[32]=${insn.targetLo};R[33]=${insn.targetHi};if(C.onCall!==null){${e.stackHook(i + 1, `C.onCall(${insn.nextLo},${insn.nextHi})`)}}`);
-        e.emit(`if(T[0]!==0){C.trapInsnLo=${insn.ipLo};C.trapInsnHi=${insn.ipHi};return ${done};}`);
+        tracedCall(e, insn, i, String(insn.targetLo), String(insn.targetHi));
         return true;
-      }
       case FlowControl.IndirectBranch: {
         // guessed target (see traceSuccessor): `next` is the guess; leave for the real one unless it is there
         e.begin(insn, i, live);
@@ -268,14 +264,13 @@ export class BlockCompiler {
         e.emit(`if(a!==${next.ipLo}||ah!==${next.ipHi}){R[32]=a;R[33]=ah;return ${done};}`);
         return true;
       }
-      case FlowControl.IndirectCall: {
+      case FlowControl.IndirectCall:
+        // guessed target (see traceSuccessor): a call as above, then leave unless `next` is where it went
         e.begin(insn, i, live);
         e.load(insn.ops[0], 'b', 'bh', 8); // (before the push: the operand may be RSP-relative)
-        push64(e, String(insn.nextLo), String(insn.nextHi));
-        e.emit(`R[32]=b;R[33]=bh;if(C.onCall!==null){${e.stackHook(i + 1, `C.onCall(${insn.nextLo},${insn.nextHi})`)}}`);
-        e.emit(`if(T[0]!==0){C.trapInsnLo=${insn.ipLo};C.trapInsnHi=${insn.ipHi};return ${done};}if(b!==${next.ipLo}||bh!==${next.ipHi})return ${done};`);
+        tracedCall(e, insn, i, 'b', 'bh');
+        e.emit(`if(b!==${next.ipLo}||bh!==${next.ipHi})return ${done};`);
         return true;
-      }
       case FlowControl.Return: {
         // predicted return (see traceSuccessor): `next` is the predicted address
         e.begin(insn, i, live);
@@ -706,4 +701,15 @@ function settleBeforeFirstTouch(out: string[], starts: number[], insns: Insn[]):
 function readsFlagsOutOfLine(out: string[], from: number): boolean {
   for (let j = from; j < out.length; j++) if (out[j].includes(HOST_CALL_START) || out[j].includes('C.getRflags(')) return true;
   return false;
+}
+
+/**
+ * A call inside a trace (emitTraced), the callee `ripLo`/`ripHi` (JS expressions): push the return
+ * address, RIP = the callee (the shadow-stack hook reads it as the call target), the call hook, and
+ * leave after the call when a trap bit is set (a watched stack slot written by the push).
+ */
+function tracedCall(e: Emitter, insn: Insn, i: number, ripLo: string, ripHi: string): void {
+  push64(e, String(insn.nextLo), String(insn.nextHi));
+  e.emit(`R[32]=${ripLo};R[33]=${ripHi};if(C.onCall!==null){${e.stackHook(i + 1, `C.onCall(${insn.nextLo},${insn.nextHi})`)}}`);
+  e.emit(`if(T[0]!==0){C.trapInsnLo=${insn.ipLo};C.trapInsnHi=${insn.ipHi};return ${i + 1};}`);
 }

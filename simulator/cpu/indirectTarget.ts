@@ -150,8 +150,8 @@ export class IndirectGuess {
     if (off > PAGE_SIZE - 8) return null;
     const page = this.mem.pageAt(at[0], at[1]);
     if (!page || !(page.perm & Perm.R)) return null;
-    const u8 = this.mem.u8, p = page.frame + off;
-    return [(u8[p] | u8[p + 1] << 8 | u8[p + 2] << 16 | u8[p + 3] << 24), (u8[p + 4] | u8[p + 5] << 8 | u8[p + 6] << 16 | u8[p + 7] << 24)];
+    const dv = this.mem.dv, p = page.frame + off;
+    return [dv.getInt32(p, true), dv.getInt32(p + 4, true)];
   }
 }
 

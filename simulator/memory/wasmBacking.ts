@@ -22,7 +22,7 @@ declare const WebAssembly: {
 };
 
 const WASM_PAGE = 65536;
-/** Bytes past the frames: the TLB arrays (8 × 16 KiB), room for the CPU's registers, and its dispatch table (16 K entries × 16 bytes). */
+/** Bytes past the frames: the wasm tier's two TLBs (memory.ts rTlb, wTlb: 4 K entries × 16 bytes each), room for the CPU's registers, and its dispatch table (16 K entries × 16 bytes). */
 const AUX_BYTES = 7 * WASM_PAGE;
 
 /**
