@@ -26,33 +26,38 @@ import type { BundleIdentity } from '../../simulator/cli/codeCache';
 import { BlockCode, setBlockStore, StoredTranslation } from '../../simulator/cpu/blockStore';
 import { BlockCompiler } from '../../simulator/cpu/compiler';
 import { wasmTierStats } from '../../simulator/cpu/wasm/tier';
+import { WAIT_BELOW } from '../../simulator/cpu/wasm/storedModules';
 import { ElfFile } from '../../simulator/elf/elfFile';
 import { UserProcess } from '../../simulator/user/process';
 import { skipUnless } from '../tools';
 
 const skip = skipUnless('musl-gcc');
 const SOURCE = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'wasmTier', 'loops.c');
+const SMALL_SOURCE = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'wasmTier', 'small.c');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-wasmcache-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const ID: BundleIdentity = { bundle: '/opt/ksw/dist/ksw.js', size: 2000, hash: [0x2468ace0, 0x13579bdf], blocksDir: path.join(tmp, 'blocks') };
-let exe = '';
+let exe = '', small = '';
 
 before(() => {
   if (skip) return;
   exe = path.join(tmp, 'loops');
-  const cc = spawnSync(process.env.MUSL_GCC || 'musl-gcc', ['-static', '-O2', '-fno-tree-vectorize', '-o', exe, SOURCE], { encoding: 'utf8' });
-  assert.equal(cc.status, 0, cc.stderr);
+  small = path.join(tmp, 'small');
+  for (const [out, source] of [[exe, SOURCE], [small, SMALL_SOURCE]]) {
+    const cc = spawnSync(process.env.MUSL_GCC || 'musl-gcc', ['-static', '-O2', '-fno-tree-vectorize', '-o', out, source], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+  }
 });
 
 interface Outcome { out: string; insns: number; exitCode?: number; regs: string; rflags: number }
 
 /** Run with `store` as the block store (null: none); what it did, and how many decoders and stored translations it used. */
-function run(store: FileBlockStore | null, wasmTier: boolean, maxInstructions?: number): { outcome: Outcome; decoders: number; fromStore: number } {
+function run(store: FileBlockStore | null, wasmTier: boolean, maxInstructions?: number, argv = [exe]): { outcome: Outcome; decoders: number; fromStore: number; modules: number } {
   const chunks: Uint8Array[] = [];
-  const decoders = BlockCompiler.decodersStarted, fromStore = wasmTierStats.fromStore;
+  const decoders = BlockCompiler.decodersStarted, fromStore = wasmTierStats.fromStore, modules = wasmTierStats.modules;
   setBlockStore(store);
   try {
-    const p = new UserProcess(ElfFile.parse(fs.readFileSync(exe)), [exe], exe, {
+    const p = new UserProcess(ElfFile.parse(fs.readFileSync(argv[0])), argv, argv[0], {
       wasmTier, maxInstructions, stdout: (b) => chunks.push(Uint8Array.from(b)), stderr: () => undefined,
     });
     const r = p.run();
@@ -60,6 +65,7 @@ function run(store: FileBlockStore | null, wasmTier: boolean, maxInstructions?: 
     return {
       outcome: { out: Buffer.concat(chunks).toString('utf8'), insns: r.insns, exitCode: r.exitCode, regs, rflags: p.cpu.getRflags() },
       decoders: BlockCompiler.decodersStarted - decoders, fromStore: wasmTierStats.fromStore - fromStore,
+      modules: wasmTierStats.modules - modules,
     };
   } finally {
     setBlockStore(null);
@@ -70,9 +76,9 @@ function run(store: FileBlockStore | null, wasmTier: boolean, maxInstructions?: 
  * A run that stores the blocks a run from the store's wasm meets beyond the
  * cold run's (see the top): the same run as `plain`, no new translation.
  */
-function settle(file: string, plain: Outcome): void {
+function settle(file: string, plain: Outcome, argv = [exe]): void {
   const s = counting(file);
-  assert.deepEqual(run(s.store, true).outcome, plain, 'settling run');
+  assert.deepEqual(run(s.store, true, undefined, argv).outcome, plain, 'settling run');
   assert.equal(s.added(), 0, 'settling run: a translation made again');
   s.store.save();
 }
@@ -175,4 +181,27 @@ test('a file written with the tier off gets the translations from the first run 
   const offAgain = run(new FileBlockStore(file, ID), false);
   assert.deepEqual(offAgain.outcome, plain, 'the tier off ignores the translations');
   assert.equal(offAgain.decoders, 0);
+});
+
+test('a store of a few translations makes its module only after its blocks ran a while: a short run makes none', { skip }, () => {
+  const file = blockCachePath(ID, 'exec', `${small}-wait`);
+  const long = [small, '30000'], short = [small];
+  const coldLong = run(null, true, undefined, long).outcome, coldShort = run(null, true, undefined, short).outcome;
+  const first = counting(file);
+  assert.deepEqual(run(first.store, true, undefined, long).outcome, coldLong);
+  assert.ok(first.added() >= 1 && first.added() < WAIT_BELOW, `translations stored: ${first.added()} (the test wants fewer than ${WAIT_BELOW})`);
+  first.store.save();
+  const second = new FileBlockStore(file, ID); // (the short run's own blocks: where the loop is skipped)
+  assert.deepEqual(run(second, true, undefined, short).outcome, coldShort);
+  second.save();
+  settle(file, coldLong, long);
+  settle(file, coldShort, short);
+  const warmShort = run(new FileBlockStore(file, ID), true, undefined, short);
+  assert.deepEqual(warmShort.outcome, coldShort);
+  assert.equal(warmShort.decoders, 0, 'the short run started the decoder');
+  assert.equal(warmShort.modules, 0, 'the short run made a module');
+  const warmLong = run(new FileBlockStore(file, ID), true, undefined, long);
+  assert.deepEqual(warmLong.outcome, coldLong);
+  assert.equal(warmLong.decoders, 0, 'the long run started the decoder');
+  assert.ok(warmLong.fromStore >= 1, `the long run's translations from the store: ${warmLong.fromStore}`);
 });

@@ -8,6 +8,17 @@
 
 /** Stored functions per module: a few modules for a program's hot code, and little validated for blocks a run never asks for. */
 export const GROUP = 64;
+/**
+ * A store of fewer functions than this (a program with only a few hot
+ * traces) makes its module only once its blocks have run batch.ts's
+ * FLUSH_AFTER instructions in JS, as a cold run's traces do: making a
+ * module costs ~7 ms and ~900 fresh pages (V8's compile and code space; a
+ * fresh page is a page fault), which a short run never earns back — a
+ * hello-world's five stored traces run 1,333 instructions. Few blocks, so
+ * compiling their JS factories costs little; a bigger store keeps taking
+ * its wasm from the first entry.
+ */
+export const WAIT_BELOW = 8;
 
 export class StoredModules {
   /** Each stored function's place in `funcs`. */
@@ -19,6 +30,11 @@ export class StoredModules {
   constructor(private readonly funcs: readonly Uint8Array[], private readonly instantiate: (funcs: readonly Uint8Array[]) => (() => number)[] | null) {
     funcs.forEach((f, i) => this.position.set(f, i));
     this.runs = new Array(funcs.length);
+  }
+
+  /** Whether a block with stored wasm runs its JS until its batch is due (WAIT_BELOW): a small store whose module is not made yet. */
+  get waits(): boolean {
+    return this.funcs.length < WAIT_BELOW && this.runs[0] === undefined;
   }
 
   /** The function made of these stored bytes (its group's module made now if need be), or null: not one of them, or its group made no module. */

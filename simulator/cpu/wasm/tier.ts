@@ -53,6 +53,8 @@ export class WasmTier {
   private readonly T: Int32Array;
   private readonly C: WasmTierCpu;
   private readonly batch = new Batch((entries) => this.compiled(entries));
+  /** Blocks of a small store waiting for its module (storedModules.ts WAIT_BELOW). */
+  private readonly storedBatch = new Batch((entries) => this.storedReady(entries));
   /** The table of the wasm blocks' functions, through which each block's exit calls the next (chain.ts). */
   private readonly chain = new WasmChain();
   /** The block store's functions for this layout (storedModules.ts), once one was asked for. */
@@ -129,17 +131,34 @@ export class WasmTier {
     const stored = code?.translations === undefined ? undefined : this.storedFor(code.translations);
     if (stored === null) { wasmTierStats.declined++; return block; }
     if (stored !== undefined) {
-      const run = store === null ? null : this.storedModulesOf(store).runOf(stored);
+      const modules = store === null ? null : this.storedModulesOf(store);
+      if (modules?.waits) return this.storedBatch.add(block, stored, { store, code });
+      const run = modules === null ? null : modules.runOf(stored);
       if (run === null) return this.batch.add(block, stored, { store, code });
       const wasm = new WasmBlock(block, block.run);
-      wasmTierStats.compiled++;
-      wasmTierStats.fromStore++;
-      wasm.ready(this.runOf(wasm, run));
+      this.storedRun(wasm, run);
       return wasm;
     }
     const bytes = this.translateAndStore(block, store, code);
     if (bytes === null) { wasmTierStats.declined++; return block; }
     return this.batch.add(block, bytes, null);
+  }
+
+  /** A block's stored function as its run. */
+  private storedRun(block: WasmBlock, run: () => number): void {
+    wasmTierStats.compiled++;
+    wasmTierStats.fromStore++;
+    block.ready(this.runOf(block, run));
+  }
+
+  /** A small store's waiting blocks get its module's functions (those it did not make go through a batch of their own). */
+  private storedReady(entries: readonly Pending[]): void {
+    const rest = entries.filter((e) => {
+      const run = this.storedModulesOf(e.stored!.store!).runOf(e.bytes);
+      if (run !== null) this.storedRun(e.block, run);
+      return run === null;
+    });
+    if (rest.length > 0) this.compiled(rest);
   }
 
   /** The store's functions for this layout, made into modules as their blocks are asked for. */
