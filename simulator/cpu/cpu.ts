@@ -94,14 +94,29 @@ export class Cpu implements MemoryObserver {
    * leaves DR6 as that handler would (B0–B3 clear). A hit on any other slot
    * traps as usual, with every slot's bit.
    */
-  quietWrites = 0;
+  get quietWrites(): number { return this.quiet; }
+  set quietWrites(bits: number) { this.quiet = bits; this.muteDropped(); }
   /**
    * The same for slots whose breakpoint is disarmed but still points where
    * it watched: a disarm the kernel carries out later (KStackWatch's, at the
    * end of the quantum), whose handler drops every hit meanwhile. Kept apart
    * from quietWrites: each has its own owner, who clears only its own.
    */
-  disarmedWrites = 0;
+  get disarmedWrites(): number { return this.disarmed; }
+  set disarmedWrites(bits: number) { this.disarmed = bits; this.muteDropped(); }
+  private quiet = 0;
+  private disarmed = 0;
+  /** Enabled write-only data slots (bits), as decoded: the ones a dropped hit may mute. */
+  private writeSlots = 0;
+  /**
+   * Dropped write slots (bits) whose page's TLB entry was told to let stores
+   * through (Memory.quietWatch): KStackWatch drops two stores into its
+   * canary on every watched call (the exit trampoline's and the next call's
+   * prologue's), and each took the slow path only to be dropped there.
+   * A muted store leaves DR6 alone: where the kernel drops hits, the #DB
+   * handler has cleared B0–B3 after every hit before.
+   */
+  private muted = 0;
 
   onSyscall: ((cpu: Cpu) => void) | null = null;
   /**
@@ -531,7 +546,29 @@ export class Cpu implements MemoryObserver {
     if (isDataSlot(before)) this.mem.adjustWatch(before.lo, before.hi, before.length, true, before.type === BreakType.READ_WRITE, -1);
     if (isDataSlot(after)) this.mem.adjustWatch(after.lo, after.hi, after.length, true, after.type === BreakType.READ_WRITE, +1);
     decoded[i] = after;
+    // adjustWatch rewrote the old page's entry from its ranges: nothing of this slot is muted now
+    const bit = 1 << i;
+    this.muted &= ~bit;
+    this.writeSlots = after.enabled && after.type === BreakType.WRITE ? this.writeSlots | bit : this.writeSlots & ~bit;
+    this.muteDropped();
     return true;
+  }
+
+  /**
+   * Mute the write slots whose hits are dropped, unmute those no longer
+   * dropped (see muted). Only an optimisation: a store into a dropped slot's
+   * range that still reaches watchedAccess is dropped there.
+   */
+  private muteDropped(): void {
+    const want = (this.quiet | this.disarmed) & this.writeSlots;
+    let change = want ^ this.muted;
+    if (change === 0) return;
+    this.muted = want;
+    for (let i = 0; change !== 0; i++, change >>>= 1) {
+      if ((change & 1) === 0) continue;
+      const s = this.decodedSlots[i];
+      this.mem.quietWatch(s.lo, s.hi, s.length, (want & (1 << i)) !== 0);
+    }
   }
 
   private recountDebugSlots(): void {

@@ -142,14 +142,18 @@ export class Fprobes {
 
   /** The exit host call: run the exit handler, hand the original return address back in RAX. */
   private returnToHandler(): typeof NO_RETURN | number {
-    this.m.cpu.quietWrites = 0; // the trampoline's stores are behind it
     const task = this.m.currentTask;
     const top = this.retStack(task).pop();
     if (!top) {
+      this.m.cpu.quietWrites = 0;
       this.m.panic('ftrace: return_to_handler without a pending return');
       return 0;
     }
     top.fprobe.exit?.(this.m, task);
+    // The trampoline's stores are behind it. Cleared after the exit handler
+    // (host code: its memory accesses are not watched): a disarm there that
+    // waits (KStackWatch's) keeps the slot muted (Cpu.muted) without a flip.
+    this.m.cpu.quietWrites = 0;
     const R = this.m.cpu.regs;
     R[2 * Gpr.RAX] = top.retLo;
     R[2 * Gpr.RAX + 1] = top.retHi;

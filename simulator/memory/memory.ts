@@ -537,6 +537,25 @@ export class Memory {
     if (this.wTagA[i] === p && this.wTagB[i] === hi) this.setWriteWatch(i, page);
   }
 
+  /**
+   * Let the write TLB's stores into [lo, lo+size) through (quiet) or send
+   * them to the watch check again: a data breakpoint whose hits are dropped
+   * for now (Cpu.quietWrites, Cpu.disarmedWrites) is muted while it is its
+   * page's only watched range, its page's entry in the TLB. The page's
+   * ranges stay as they are: a refill or a watch change rewrites the entry
+   * from them, and then the slow path drops the hits as before.
+   */
+  quietWatch(lo: number, hi: number, size: number, quiet: boolean): void {
+    const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
+    if (this.wTagA[i] !== p || this.wTagB[i] !== hi) return;
+    const page = this.cachedPage(pageKey(lo, hi));
+    if (!page) return;
+    if (!quiet) { this.setWriteWatch(i, page); return; }
+    if (page.watchRanges.length !== 2 || (lo & PAGE_MASK) + size > PAGE_SIZE) return;
+    this.wWatchStart[i] = 0; this.wWatchEnd[i] = 0;
+    if (this.wTlb !== null) wasmEntry(this.wTlb, i, p, hi, this.wBase[i]);
+  }
+
   /** Drop the TLB entries that could map this page (a direct-mapped slot each). */
   private flushTlbPage(lo: number): void {
     const i = (lo >>> PAGE_SHIFT) & TLB_MASK;
