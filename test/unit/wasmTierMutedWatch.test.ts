@@ -9,40 +9,17 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Memory, Perm } from '../../simulator/memory/memory';
 import { Cpu } from '../../simulator/cpu/cpu';
 import { Gpr } from '../../simulator/cpu/registers';
 import { BreakType, DebugRegisters } from '../../simulator/cpu/debugRegisters';
-import { wasmTierStats } from '../../simulator/cpu/wasm/tier';
+import { DATA, StoreLoopMemory, storeLoop } from './storeLoop';
 
-const CODE = 0x400000n;
-const DATA = 0x600000n;
-// loop: mov [rax], rbx; add rax, 8; dec rcx; jnz loop; hlt
-const LOOP = [0x48, 0x89, 0x18, 0x48, 0x83, 0xc0, 0x08, 0x48, 0xff, 0xc9, 0x75, 0xf4, 0xf4];
-
-type Kind = 'wasm' | 'js' | 'recording';
-
-/** A CPU running the store loop hot (in wasm for 'wasm'), counting the watch checks the stores reach. */
-function hotLoop(kind: Kind) {
-  const mem = new Memory(1 << 24, kind === 'recording', kind === 'wasm');
-  mem.map(CODE, 0x1000, Perm.RX);
-  mem.map(DATA, 0x2000, Perm.RW);
-  mem.write(CODE, Uint8Array.from(LOOP), true);
-  const cpu = new Cpu(mem);
+/** The store loop hot on a memory of that kind, counting the watch checks its stores reach. */
+function hotLoop(kind: StoreLoopMemory) {
+  const { cpu, store } = storeLoop(kind);
   const checked = { count: 0 };
   const check = cpu.watchedAccess.bind(cpu);
   cpu.watchedAccess = (lo, hi, size, write) => { checked.count++; check(lo, hi, size, write); };
-  /** Store `value` to the `count` words from `at`: the stop's kind. */
-  const store = (at: bigint, count: number, value: bigint): string => {
-    cpu.rip = CODE;
-    cpu.setReg(Gpr.RAX, at);
-    cpu.setReg(Gpr.RCX, BigInt(count));
-    cpu.setReg(Gpr.RBX, value);
-    return cpu.run(1_000_000).kind;
-  };
-  const before = wasmTierStats.compiled;
-  for (let i = 0; i < 40; i++) assert.equal(store(DATA, 0x100, BigInt(i)), 'halt');
-  if (kind === 'wasm') assert.ok(wasmTierStats.compiled > before, 'the loop went to wasm');
   return { cpu, store, checked };
 }
 

@@ -7,36 +7,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Memory, Perm } from '../../simulator/memory/memory';
 import { Cpu } from '../../simulator/cpu/cpu';
 import { Gpr } from '../../simulator/cpu/registers';
 import { BreakType, DebugRegisters } from '../../simulator/cpu/debugRegisters';
-import { wasmTierStats } from '../../simulator/cpu/wasm/tier';
+import { CODE, DATA, storeLoop } from './storeLoop';
 
-const CODE = 0x400000n;
-const DATA = 0x600000n;
-// loop: mov [rax], rbx; add rax, 8; dec rcx; jnz loop; hlt
-const LOOP = [0x48, 0x89, 0x18, 0x48, 0x83, 0xc0, 0x08, 0x48, 0xff, 0xc9, 0x75, 0xf4, 0xf4];
-
-/** A CPU whose memory is a WebAssembly.Memory (the wasm tier on, whatever KSW_WASM says), the loop hot in wasm. */
-function hotLoop(): { cpu: Cpu; store: (at: bigint, count: number, value: bigint) => string } {
-  const mem = new Memory(1 << 24, false, true);
-  mem.map(CODE, 0x1000, Perm.RX);
-  mem.map(DATA, 0x2000, Perm.RW);
-  mem.write(CODE, Uint8Array.from(LOOP), true);
-  const cpu = new Cpu(mem);
-  const store = (at: bigint, count: number, value: bigint): string => {
-    cpu.rip = CODE;
-    cpu.setReg(Gpr.RAX, at);
-    cpu.setReg(Gpr.RCX, BigInt(count));
-    cpu.setReg(Gpr.RBX, value);
-    return cpu.run(1_000_000).kind;
-  };
-  const before = wasmTierStats.compiled;
-  for (let i = 0; i < 40; i++) assert.equal(store(DATA, 0x100, BigInt(i)), 'halt');
-  assert.ok(wasmTierStats.compiled > before, 'the loop went to wasm');
-  return { cpu, store };
-}
+const hotLoop = (): ReturnType<typeof storeLoop> => storeLoop('wasm');
 
 function arm(cpu: Cpu, addr: bigint, len: 4 | 8): void {
   cpu.debug.dr[0] = addr;
