@@ -42,8 +42,10 @@ export function createSse4Helpers(cpu: Cpu, base: Record<string, unknown>) {
 
   // ---- SSE3 floating point ------------------------------------------------------
 
-  const scalar64 = (name: string): Scalar64 => base[name] as Scalar64;
-  const scalar32 = (name: string): Scalar32 => base[name] as Scalar32;
+  // (called as methods of `base`: each is made on its first call and then takes its stub's place there, lazy.ts)
+  const scalars = base as Record<string, Scalar64 & Scalar32>;
+  const scalar64 = (name: string): Scalar64 => (d, lo, hi) => scalars[name](d, lo, hi);
+  const scalar32 = (name: string): Scalar32 => (d, v) => scalars[name](d, v);
   const addsd = scalar64('addsd'), subsd = scalar64('subsd'), addss = scalar32('addss'), subss = scalar32('subss');
   const mulsd = scalar64('mulsd'), mulss = scalar32('mulss');
   const saved = new Int32Array(4);

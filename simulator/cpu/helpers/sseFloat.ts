@@ -24,6 +24,7 @@
 import type { Cpu } from '../cpu';
 import { CpuFault, Vector } from '../faults';
 import { Q } from './wide';
+import { lazyHelper } from './lazy';
 import {
   arith32, arith64, compare32, compare64, cvt32to64, cvt32toInt, cvt64to32, cvt64toInt, cvtIntToFloat,
   minMax32, minMax64, Op, OUT, REL_UN,
@@ -203,22 +204,23 @@ export function createSseFloatHelpers(cpu: Cpu) {
   }
 
   type Fn = (...args: number[]) => void;
-  const make = (source: string, exact?: unknown): Fn =>
-    new Function('X', 'XD', 'XF', 'W', 'D', 'Fl', 'C', 'slowSd', 'slowSs', 'slowPd', 'slowPs', 'exact', source)(
-      X, XD, XF, W, D, Fl, cpu, slowSd, slowSs, slowPd, slowPs, exact) as Fn;
+  // (each made on its first call: lazy.ts)
+  const make = (source: () => string, exact?: () => unknown): Fn => lazyHelper(() =>
+    new Function('X', 'XD', 'XF', 'W', 'D', 'Fl', 'C', 'slowSd', 'slowSs', 'slowPd', 'slowPs', 'exact', source())(
+      X, XD, XF, W, D, Fl, cpu, slowSd, slowSs, slowPd, slowPs, exact?.()) as Fn);
 
   const arithHelpers: Record<string, Fn> = {};
   for (const op of ['add', 'sub', 'mul', 'div', 'sqrt'] as ArithOp[]) {
     // one exactness function per use, so each call site stays monomorphic
     const exactD = () => new Function(exactSource(op, false))();
     const exactF = () => new Function(exactSource(op, true))();
-    arithHelpers[`${op}sd`] = make(sdSource(op), exactD());
-    arithHelpers[`${op}ss`] = make(ssSource(op), exactF());
-    arithHelpers[`${op}pd`] = make(pdSource(op), exactD());
-    arithHelpers[`${op}ps`] = make(psSource(op), exactF());
+    arithHelpers[`${op}sd`] = make(() => sdSource(op), exactD);
+    arithHelpers[`${op}ss`] = make(() => ssSource(op), exactF);
+    arithHelpers[`${op}pd`] = make(() => pdSource(op), exactD);
+    arithHelpers[`${op}ps`] = make(() => psSource(op), exactF);
   }
-  const minsd = make(minMaxSdSource(false)), maxsd = make(minMaxSdSource(true));
-  const minss = make(minMaxSsSource(false)), maxss = make(minMaxSsSource(true));
+  const minsd = make(() => minMaxSdSource(false)), maxsd = make(() => minMaxSdSource(true));
+  const minss = make(() => minMaxSsSource(false)), maxss = make(() => minMaxSsSource(true));
   const minpd = (d: number, w0: number, w1: number, w2: number, w3: number): void => lanesD(Op.MIN, d, w0, w1, w2, w3);
   const maxpd = (d: number, w0: number, w1: number, w2: number, w3: number): void => lanesD(Op.MAX, d, w0, w1, w2, w3);
   const minps = (d: number, w0: number, w1: number, w2: number, w3: number): void => lanesF(Op.MIN, d, w0, w1, w2, w3);

@@ -7,6 +7,7 @@
 // The host is assumed little-endian, like the guest (checked at start-up).
 
 import type { Cpu } from '../cpu';
+import { lazyHelper } from './lazy';
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('SSE helpers need a little-endian host');
 
@@ -58,7 +59,7 @@ export function createSseIntHelpers(cpu: Cpu) {
     const n = 128 / width, scale = width === 8 ? 4 : 2;
     const body = `return function lanes(d,w0,w1,w2,w3){S[0]=w0;S[1]=w1;S[2]=w2;S[3]=w3;const b=${scale}*d;` +
       `for(let k=0;k<${n};k++){const x=XV[b+k],y=SV[k];let t=0;XV[b+k]=${expr};}};`;
-    return new Function('XV', 'SV', 'S', body)(XV, SV, S) as Packed;
+    return lazyHelper(() => new Function('XV', 'SV', 'S', body)(XV, SV, S) as Packed); // (made on its first call: lazy.ts)
   }
   const bytes = (signed: boolean, expr: string): Packed => lanes(8, signed, expr);
   const words = (signed: boolean, expr: string): Packed => lanes(16, signed, expr);
