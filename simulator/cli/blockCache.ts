@@ -24,7 +24,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BlockCode, blockKey, BlockStore, CompileReads, FACTORY_HEAD, FACTORY_TAIL, factorySource, parseBlockKey, sameNumbers, setBlockStore, StoredBlock, StoredTranslation } from '../cpu/blockStore';
-import { bundleIdentity, BundleIdentity, HashMemory, nameHash, readWhole, replaceCacheFile } from './codeCache';
+import { bundleIdentity, BundleIdentity, HashMemory, hashMemoryFor, nameHash, readWhole, replaceCacheFile } from './codeCache';
 import { BlockScript } from './blockScript';
 
 const MAGIC = 'KSWBLK07';
@@ -165,7 +165,7 @@ export class FileBlockStore implements BlockStore {
       size = fs.fstatSync(fd).size;
       if (size < HEADER) return;
       // read where it is hashed, and used from there: the int32 words and bytes are views of it
-      mem = new HashMemory(size);
+      mem = hashMemoryFor(size);
       if (!readWhole(fd, mem.bytes, 0, size)) return;
     } finally {
       fs.closeSync(fd);

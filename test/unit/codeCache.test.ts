@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cacheEntryPath, contentHash, defaultCacheDir, MAX_ENTRIES, SELF_WRAPPED_HEAD, SELF_WRAPPED_TAIL } from '../../simulator/cli/codeCache';
+import { cacheEntryPath, contentHash, defaultCacheDir, HashMemory, MAX_ENTRIES, SELF_WRAPPED_HEAD, SELF_WRAPPED_TAIL } from '../../simulator/cli/codeCache';
 import { skipUnless } from '../tools';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -197,6 +197,17 @@ test('the content hash (wasm) is the two-lane multiply-rotate hash it documents,
     const [a, b] = contentHash(changed), [c, d] = contentHash(big);
     assert.ok(a !== c && b !== d, `a change at ${at} changes both halves`);
   }
+});
+
+test('a HashMemory used again (the block cache reads its file where the bundle was) hashes as a fresh one', () => {
+  const m = new HashMemory(1000);
+  m.bytes.fill(0xa5);
+  const data = Uint8Array.from({ length: 333 }, (_, i) => (i * 37) & 0xff);
+  assert.ok(m.reuse(data.length));
+  assert.equal(m.bytes.length, data.length);
+  m.bytes.set(data);
+  assert.deepEqual(m.hash(0, data.length), contentHash(data), 'the bytes after the region read as zeros');
+  assert.equal(m.reuse(1 << 20), false, 'too small for a megabyte');
 });
 
 test('the default directory follows XDG_CACHE_HOME, else ~/.cache; none without either', () => {
