@@ -177,6 +177,41 @@ const BUNDLE_ARGS = 'globalThis[Symbol.for("kstackwatch-studio.bundleArgs")]';
 const SELF_WRAPPED_HEAD = '(function (exports, require, module, __filename, __dirname) {';
 const SELF_WRAPPED_TAIL = `\n}).apply(...((a = ${BUNDLE_ARGS}) => (delete ${BUNDLE_ARGS}, a ? [a[2].exports, a] : [arguments[2].exports, arguments]))());`;
 
+/**
+ * In the ksw bundle, iced-x86's Mnemonic enum is a TypeScript const enum
+ * made from its values, so esbuild puts each `Mnemonic.X` in as its number
+ * and keeps no enum object: the emitters' tables read hundreds at load,
+ * which built iced-x86's (3,788 properties) in every run, a warm one that
+ * decodes nothing too — ~200 fresh pages of a `ksw exec` hello-world. A
+ * file importing Mnemonic by name from iced-x86 imports it from that
+ * module instead (`iced.Mnemonic` through a namespace import is left as
+ * it is). esbuild's `define` cannot do it: it replaces global names only,
+ * and Mnemonic is an imported one.
+ */
+const MNEMONIC_ENUM = 'ksw:mnemonic-enum';
+const inlineMnemonics = {
+  name: 'inline-mnemonics',
+  setup(build) {
+    build.onResolve({ filter: /^ksw:mnemonic-enum$/ }, () => ({ path: MNEMONIC_ENUM, namespace: MNEMONIC_ENUM }));
+    build.onLoad({ filter: /.*/, namespace: MNEMONIC_ENUM }, () => {
+      const text = readFileSync(join(root, 'node_modules/iced-x86/iced_x86.js'), 'utf8');
+      const literal = /^module\.exports\.Mnemonic = Object\.freeze\((\{[\s\S]*?\})\);$/m.exec(text);
+      if (literal === null) throw new Error("iced-x86's Mnemonic is not what scripts/build.mjs expects (iced-x86 upgraded?)");
+      const values = new Function(`return ${literal[1]}`)();
+      const members = Object.keys(values).filter((k) => typeof values[k] === 'number').map((k) => `${k} = ${values[k]}`);
+      return { contents: `export const enum Mnemonic {\n${members.join(',\n')}\n}\n`, loader: 'ts' };
+    });
+    build.onLoad({ filter: /[\\/]simulator[\\/].*\.ts$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const named = /^import \{([^}]*)\} from 'iced-x86';$/m.exec(text);
+      if (named === null || !named[1].split(',').some((n) => n.trim() === 'Mnemonic')) return undefined;
+      const rest = named[1].split(',').map((n) => n.trim()).filter((n) => n !== '' && n !== 'Mnemonic');
+      const imports = `${rest.length > 0 ? `import { ${rest.join(', ')} } from 'iced-x86'; ` : ''}import { Mnemonic } from '${MNEMONIC_ENUM}';`;
+      return { contents: text.slice(0, named.index) + imports + text.slice(named.index + named[0].length), loader: 'ts' };
+    });
+  },
+};
+
 mkdirSync(join(root, 'dist'), { recursive: true });
 for (const b of bundles) {
   const result = await esbuild.build({
@@ -194,7 +229,7 @@ for (const b of bundles) {
     legalComments: b.compact ? 'none' : undefined,
     logLevel: 'warning',
     write: false,
-    plugins: [icedLazyWasm, sharedNamespaces({ icedApart: b.icedApart === true })],
+    plugins: [...(b.icedApart ? [inlineMnemonics] : []), icedLazyWasm, sharedNamespaces({ icedApart: b.icedApart === true })],
     ...(b.selfWrapped ? { banner: { js: SELF_WRAPPED_HEAD }, footer: { js: SELF_WRAPPED_TAIL } } : {}),
   });
   // Write each output to a temporary name and rename it into place, so a
