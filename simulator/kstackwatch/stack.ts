@@ -42,7 +42,8 @@ export interface WatchOwner {
   canary: boolean;
 }
 
-interface CanaryTarget { address: bigint; length: 8; lo: number; hi: number }
+/** fastCanary's answer: the slot (its address, as a BigInt and as halves) and the canary it holds. */
+interface CanaryTarget { address: bigint; length: 8; lo: number; hi: number; valueLo: number; valueHi: number }
 
 /** Canary search limit, in words (the kernel's). */
 const CANARY_SEARCH_WORDS = 128;
@@ -71,7 +72,11 @@ export class StackProbe {
     private readonly canarySlot: CanarySlot | null = null,
   ) {
     this.key = `kstackwatch:${id}`;
+    this.fastSlot = variable || config.funcOffset !== null || !watchesCanary(config) ? null : canarySlot;
   }
+
+  /** The canary slot fastCanary reads: canary mode at the prologue's default offset with the slot known, else null. */
+  private readonly fastSlot: CanarySlot | null;
 
   /** The context found last: the three probes of a call ask for the same task's. */
   private lastTask: Task | null = null;
@@ -106,7 +111,7 @@ export class StackProbe {
     if (cur !== this.config.depth) return;
     const wp = this.pool.get();
     if (!wp) return; // no free watchpoint: this call is not watched (counted in pool.misses)
-    let target: { address: bigint; length: number; lo?: number; hi?: number };
+    let target: { address: bigint; length: number; lo?: number; hi?: number; valueLo?: number; valueHi?: number };
     try {
       target = this.fastCanary(task) ?? this.resolve(task, joinAddress(spLo, spHi), joinAddress(ctx.entrySpLo, ctx.entrySpHi));
     } catch (e) {
@@ -126,7 +131,7 @@ export class StackProbe {
       owner.cpu = cpu; // depth is always config.depth here, and the task the context's
     }
     wp.owner = owner;
-    this.pool.arm(wp, target.address, target.length as 1 | 2 | 4 | 8, target.lo, target.hi);
+    this.pool.arm(wp, target.address, target.length as 1 | 2 | 4 | 8, target.lo, target.hi, target.valueLo, target.valueHi);
     ctx.wp = wp;
     ctx.spLo = spLo;
     ctx.spHi = spHi;
@@ -170,25 +175,29 @@ export class StackProbe {
    * slot known, SP inside the stack, the slot holding the canary.
    */
   private fastCanary(task: Task): CanaryTarget | null {
-    if (this.variable || !this.canarySlot || this.config.funcOffset !== null || !watchesCanary(this.config)) return null;
+    const slot = this.fastSlot;
+    if (slot === null) return null;
     const R = this.m.cpu.regs;
     if (!task.stackContainsAt(R[2 * Gpr.RSP], R[2 * Gpr.RSP + 1], 1)) return null;
-    const t = (R[2 * this.canarySlot.base] >>> 0) + this.canarySlot.disp;
-    const lo = t | 0, hi = (R[2 * this.canarySlot.base + 1] + Math.floor(t / 4294967296)) | 0;
+    const t = (R[2 * slot.base] >>> 0) + slot.disp;
+    const lo = t | 0, hi = (R[2 * slot.base + 1] + Math.floor(t / 4294967296)) | 0;
     if (!task.stackContainsAt(lo, hi, 8)) return null;
     const mem = this.m.mem;
-    if (mem.peek64(lo, hi) !== task.canaryLo || mem.scratch[0] !== task.canaryHi) return null;
+    const vlo = mem.peek64(lo, hi), vhi = mem.scratch[0];
+    if (vlo !== task.canaryLo || vhi !== task.canaryHi) return null;
     const c = this.canaryTarget;
     if (c.lo !== lo || c.hi !== hi || c.address === 0n) { c.lo = lo; c.hi = hi; c.address = joinAddress(lo, hi); }
+    c.valueLo = vlo; c.valueHi = vhi;
     return c;
   }
+
 
   /**
    * fastCanary's answer, reused: calls at the same depth find the canary in
    * the same slot call after call, so its BigInt address is made once, not
    * on every arm.
    */
-  private readonly canaryTarget: CanaryTarget = { address: 0n, length: 8, lo: 0, hi: 0 };
+  private readonly canaryTarget: CanaryTarget = { address: 0n, length: 8, lo: 0, hi: 0, valueLo: 0, valueHi: 0 };
 
   /** The canary's slot as the prologue stored it, when known and it holds the canary. */
   private exactCanary(task: Task): bigint | null {

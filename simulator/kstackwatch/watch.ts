@@ -28,7 +28,7 @@ export interface Watchpoint {
    * allocation per arm). A pending IPI may hold it: it then programs the
    * newest target, as a newer request for the slot replaces a pending one.
    */
-  readonly armedAttr: { address: bigint; length: 1 | 2 | 4 | 8; kind: 'w' };
+  readonly armedAttr: { address: bigint; length: 1 | 2 | 4 | 8; kind: 'w'; lo: number; hi: number };
 }
 
 export class WatchPool {
@@ -55,7 +55,7 @@ export class WatchPool {
    * first: a re-arm that finds its disarm still pending re-points nothing,
    * and this CPU, with no stale bit, would never take that target.
    */
-  private readonly hotplug = { online: (pc: PerCpu) => { this.settle(); this.idleStale[pc.index] = 0; } };
+  private readonly hotplug = { online: (pc: PerCpu) => { this.settle(); this.idleStale[pc.index] = 0; this.waitable = 0; } };
 
   /**
    * Allocate `max` breakpoints, or as many as the debug registers allow when
@@ -65,6 +65,7 @@ export class WatchPool {
    */
   allocate(max: number, onHit: (wp: Watchpoint, hit: HwBreakpointHit) => void, ignored: () => boolean = () => false): number {
     let n = 0;
+    const [dummyLo, dummyHi] = splitAddress(this.dummy);
     while (max === 0 || n < max) {
       let bp: HwBreakpoint;
       try {
@@ -74,7 +75,7 @@ export class WatchPool {
         }, () => !wpRef.wp || !wpRef.wp.armed || ignored());
         const wp: Watchpoint = {
           bp, address: this.dummy, length: 8, armed: false, lastLo: 0, lastHi: 0, owner: null,
-          armedAttr: { address: this.dummy, length: 8, kind: 'w' },
+          armedAttr: { address: this.dummy, length: 8, kind: 'w', lo: dummyLo, hi: dummyHi },
         };
         wpRef.wp = wp;
         this.all.push(wp);
@@ -125,25 +126,29 @@ export class WatchPool {
    * Point the watchpoint at [address, address+length) on every online CPU.
    * `lo`/`hi` are the address's 32-bit halves when the caller has them:
    * arming runs on every watched call, and splitting a BigInt costs more
-   * than the rest of it.
+   * than the rest of it; `valueLo`/`valueHi` the 8 bytes there when it has
+   * just read them (the canary).
    */
-  arm(wp: Watchpoint, address: bigint, length: 1 | 2 | 4 | 8, lo?: number, hi?: number): void {
+  arm(wp: Watchpoint, address: bigint, length: 1 | 2 | 4 | 8, lo?: number, hi?: number, valueLo?: number, valueHi?: number): void {
     wp.address = address;
     wp.length = length;
     wp.armed = true;
     if (lo === undefined || hi === undefined) [lo, hi] = splitAddress(address);
-    wp.lastLo = this.m.mem.peek64(lo, hi);
-    wp.lastHi = this.m.mem.scratch[0];
+    if (valueLo === undefined || valueHi === undefined) { valueLo = this.m.mem.peek64(lo, hi); valueHi = this.m.mem.scratch[0]; }
+    wp.lastLo = valueLo;
+    wp.lastHi = valueHi;
     const attr = wp.armedAttr;
     const slot = wp.bp.slot, bit = 1 << slot;
     if ((this.deferred & bit) !== 0) {
       this.deferred &= ~bit;
       this.m.cpu.disarmedWrites &= ~bit;
       // its disarm was never carried out: the running CPU's slot still watches
-      // attr, and every other CPU takes the slot's target when it next runs
-      if (attr.address === address && attr.length === length) { this.target[slot] = attr; return; }
+      // attr, and every other CPU takes the slot's target when it next runs (halves: no BigInt compare)
+      if (attr.lo === lo && attr.hi === hi && attr.length === length) { this.target[slot] = attr; return; }
     }
     attr.address = address;
+    attr.lo = lo;
+    attr.hi = hi;
     attr.length = length;
     this.program(wp, attr);
   }
@@ -179,6 +184,7 @@ export class WatchPool {
 
   /** May the disarms of these slots (bits) wait: the running CPU the only one with a task, every other online one owing them their target? */
   private mayWait(bits: number): boolean {
+    if ((this.waitable & bits) === bits) return true;
     const local = this.m.runningCpu;
     if (local === null || this.m.cpu.debug !== local.debug || this.m.hooks.installed.debugGate !== null) return false;
     const cpus = this.m.percpu, stale = this.idleStale;
@@ -186,8 +192,19 @@ export class WatchPool {
       const pc = cpus[n];
       if (pc !== local && pc.online && (pc.current !== null || (stale[n] & bits) !== bits)) return false;
     }
+    this.waitable |= bits;
     return true;
   }
+
+  /**
+   * Slots (bits) mayWait said yes for in this quantum: what it looks at — the
+   * running CPU, the other CPUs' tasks and online states, a debugger's gate,
+   * the idle CPUs' stale bits — stays as it is until the quantum ends or the
+   * engine lets go of the CPU (afterQuantum, settle), a slot is re-pointed
+   * (program) or an idle CPU takes its target (the IPI). A loop of watched
+   * calls asks on every return.
+   */
+  private waitable = 0;
 
   /**
    * A quantum's end: the deferred disarms wait on while they may (the
@@ -198,6 +215,7 @@ export class WatchPool {
    * still settles them (beforeUnload).
    */
   afterQuantum(): void {
+    this.waitable = 0;
     if (this.deferred !== 0 && !this.mayWait(this.deferred)) this.settle();
   }
 
@@ -207,6 +225,7 @@ export class WatchPool {
    * exact wherever anyone can look, and no other CPU runs meanwhile.
    */
   settle(): void {
+    this.waitable = 0;
     const d = this.deferred;
     if (d === 0) return;
     this.deferred = 0;
@@ -243,6 +262,7 @@ export class WatchPool {
     if (!fns) this.ipis.set(wp, fns = []);
     const k = 3 * pc.index + (attr === null ? 2 : attr === this.parked ? 0 : 1);
     return fns[k] ??= attr !== null ? () => this.hw.program(pc, wp.bp, attr) : () => {
+      this.waitable = 0;
       const bit = 1 << wp.bp.slot;
       if (!(this.idleStale[pc.index] & bit)) return; // came online meanwhile: it points at the dummy
       this.idleStale[pc.index] &= ~bit;
@@ -257,6 +277,7 @@ export class WatchPool {
     // With the machine stopped (a debugger changing watches) every CPU is updated directly.
     const local = this.m.runningCpu;
     const slot = wp.bp.slot, bit = 1 << slot;
+    this.waitable = 0;
     this.target[slot] = attr;
     if (local) this.hw.program(local, wp.bp, attr); // attributes were validated when the config started
     const cpus = this.m.percpu, stale = this.idleStale;

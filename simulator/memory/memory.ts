@@ -143,6 +143,12 @@ export class Memory {
   private readonly wWatchStart: Int32Array;
   private readonly wWatchEnd: Int32Array;
   /**
+   * Per write-TLB entry muted by quietWatch, the watched range it put aside
+   * (start | end << 16), to put back; 0: not muted. Rewriting the entry
+   * (setWriteWatch, from the page's ranges) drops it.
+   */
+  private readonly wMuted: Int32Array;
+  /**
    * The wasm tier's copies of the two TLBs (KSW_WASM=1: in the wasm memory,
    * past the frames; else null), one 16-byte entry per slot, QEMU's layout:
    * the page's address as an i64 tag (low word, high word), then the addend
@@ -207,7 +213,7 @@ export class Memory {
     const tlbArray = (): Int32Array => new Int32Array(TLB_SIZE);
     this.rTagA = tlbArray().fill(NO_TAG); this.rTagB = tlbArray(); this.rBase = tlbArray();
     this.wTagA = tlbArray().fill(NO_TAG); this.wTagB = tlbArray(); this.wBase = tlbArray();
-    this.wWatchStart = tlbArray(); this.wWatchEnd = tlbArray();
+    this.wWatchStart = tlbArray(); this.wWatchEnd = tlbArray(); this.wMuted = tlbArray();
     this.rTlb = this.wasm?.int32(4 * TLB_SIZE)?.fill(NO_TAG) ?? null;
     this.wTlb = this.wasm?.int32(4 * TLB_SIZE)?.fill(NO_TAG) ?? null;
     this.u8 = new Uint8Array(this.phys);
@@ -541,19 +547,29 @@ export class Memory {
    * Let the write TLB's stores into [lo, lo+size) through (quiet) or send
    * them to the watch check again: a data breakpoint whose hits are dropped
    * for now (Cpu.quietWrites, Cpu.disarmedWrites) is muted while it is its
-   * page's only watched range, its page's entry in the TLB. The page's
-   * ranges stay as they are: a refill or a watch change rewrites the entry
-   * from them, and then the slow path drops the hits as before.
+   * page's only watched range, its page's entry in the TLB; unmuting puts
+   * back what muting put aside (wMuted), unless the entry was rewritten
+   * since. The page's ranges stay as they are: a refill or a watch change
+   * rewrites the entry from them, and then the slow path drops the hits as
+   * before. Runs twice per KStackWatch-watched call: no page lookup to unmute.
    */
   quietWatch(lo: number, hi: number, size: number, quiet: boolean): void {
     const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
     if (this.wTagA[i] !== p || this.wTagB[i] !== hi) return;
+    const wTlb = this.wTlb;
+    if (!quiet) {
+      const watched = this.wMuted[i];
+      if (watched === 0) return; // not muted, or rewritten since
+      this.wMuted[i] = 0;
+      this.wWatchStart[i] = watched & 0xffff; this.wWatchEnd[i] = watched >>> 16;
+      if (wTlb !== null) { wTlb[4 * i] = (p << PAGE_SHIFT) | 1; wTlb[4 * i + 3] = watched; }
+      return;
+    }
     const page = this.cachedPage(pageKey(lo, hi));
-    if (!page) return;
-    if (!quiet) { this.setWriteWatch(i, page); return; }
-    if (page.watchRanges.length !== 2 || (lo & PAGE_MASK) + size > PAGE_SIZE) return;
+    if (!page || page.watchRanges.length !== 2 || (lo & PAGE_MASK) + size > PAGE_SIZE) return;
+    this.wMuted[i] = this.wWatchStart[i] | this.wWatchEnd[i] << 16;
     this.wWatchStart[i] = 0; this.wWatchEnd[i] = 0;
-    if (this.wTlb !== null) wasmEntry(this.wTlb, i, p, hi, this.wBase[i]);
+    if (wTlb !== null) { wTlb[4 * i] = p << PAGE_SHIFT; wTlb[4 * i + 3] = 0; }
   }
 
   /** Drop the TLB entries that could map this page (a direct-mapped slot each). */
@@ -794,6 +810,7 @@ export class Memory {
     for (let j = 0; j < r.length; j += 2) { if (r[j] < start) start = r[j]; if (r[j + 1] > end) end = r[j + 1]; }
     if (end === 0) start = 0;
     this.wWatchStart[i] = start; this.wWatchEnd[i] = end;
+    this.wMuted[i] = 0;
     if (this.wTlb !== null) wasmEntry(this.wTlb, i, this.wTagA[i], this.wTagB[i], this.wBase[i], end === 0 ? 0 : start | end << 16);
   }
 

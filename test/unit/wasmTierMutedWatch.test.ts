@@ -79,5 +79,14 @@ for (const kind of ['wasm', 'js', 'recording'] as const) {
     cpu.disarmedWrites = 0;
     assert.equal(store(DATA, 0x200, 6n), 'debug', 'and slot 0 counts again');
     assert.equal(cpu.getReg(Gpr.RAX), DATA + 0xc00n);
+    cpu.debug.dr6 &= ~0xf;
+
+    // muted alone on the page, then a watch elsewhere on it: unmuting must not put back only slot 0's range
+    cpu.disarmedWrites = 1;
+    assert.equal(store(DATA, 0x200, 7n), 'halt', 'muted again');
+    arm(cpu, 1, DATA + 0x400n);
+    cpu.disarmedWrites = 0;
+    assert.equal(store(DATA, 0x200, 8n), 'debug', 'unmuted: the first watched store traps');
+    assert.equal(cpu.getReg(Gpr.RAX), DATA + 0x400n, 'at slot 1\'s range, below slot 0\'s');
   });
 }
