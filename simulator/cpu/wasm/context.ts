@@ -16,15 +16,27 @@ export interface WasmLayout {
   dispatch: number; mask: number;
 }
 
+/** loadMiss(w, address, ipLo, ipHi) → the w bytes zero-extended; a fault sets T's FAULT bit (the caller leaves). missPaths.ts. */
+export const LOAD_MISS_TYPE: FuncType = { params: [I32, I64, I32, I32], results: [I64] };
+/** storeW(address, value, ipLo, ipHi) → T[0] after the store (0: go on; FAULT_BIT set: not done; else a trap after it, trapAt called). missPaths.ts. */
+export const STORE_MISS_TYPE: FuncType = { params: [I64, I64, I32, I32], results: [I32] };
+
 /** Imported functions, by index (tier.ts supplies them). */
-export const enum Import { Load = 0, Store = 1, TrapAt = 2, Divide = 3, StackHook = 4 }
+export const enum Import { Load = 0, Store = 1, TrapAt = 2, Divide = 3, StackHook = 4, LoadMiss = 5, StoreMiss1 = 6 }
 export const IMPORT_TYPES: FuncType[] = [
   { params: [I32, I32, I32, I32, I32], results: [I32] }, // load(size, lo, hi, ipLo, ipHi) → value (8 bytes: high half in W[0])
   { params: [I32, I32, I32, I32, I32, I32, I32], results: [] }, // store(size, lo, hi, vlo, vhi, ipLo, ipHi)
   { params: [I32, I32], results: [] }, // trapAt(ipLo, ipHi): C.trapInsn = the store that trapped
   { params: [I32, I32, I32, I32, I32, I32], results: [] }, // divide(signed, size, lo, hi, ipLo, ipHi): div/idiv on R's rAX/rDX
   { params: [I32, I32, I32, I32], results: [] }, // stackHook(call, retLo, retHi, retired): C.onCall(retLo, retHi) or C.onRet()
+  LOAD_MISS_TYPE, // the miss paths (missPaths.ts): loadMiss, then a store's for 1, 2, 4 and 8 bytes
+  STORE_MISS_TYPE, STORE_MISS_TYPE, STORE_MISS_TYPE, STORE_MISS_TYPE,
 ];
+
+/** The import of a w-byte store's miss path. */
+export function storeMissImport(w: number): number {
+  return Import.StoreMiss1 + (w === 8 ? 3 : w === 4 ? 2 : w === 2 ? 1 : 0);
+}
 
 /** Bits of W[1] (tier.ts sets them before each run): which of the CPU's call/return hooks are set. */
 export const enum HookBit { CALL = 1, RET = 2 }
@@ -54,6 +66,8 @@ export class WasmCode {
   readonly lo32: number; readonly s: number;
   /** Instructions of this round that forward branches inside the trace skipped (control.ts): not retired. */
   readonly skipped: number;
+  /** What a store's miss path said (memoryOps.ts store: fault, trap or neither). */
+  readonly st: number;
   /** The instruction being translated (what a declined translation stopped at). */
   k = 0;
 
@@ -63,6 +77,7 @@ export class WasmCode {
     this.ma = this.local(I64); this.ta = this.local(I64); this.tb = this.local(I64); this.tc = this.local(I64); this.tr = this.local(I64);
     this.lo32 = this.local(I32); this.s = this.local(I32);
     this.skipped = this.local(I32);
+    this.st = this.local(I32);
   }
 
   /** Push the instructions retired before position `pos` of the round under way (i32). */

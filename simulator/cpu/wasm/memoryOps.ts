@@ -5,8 +5,8 @@
 // exactly as a JS block does.
 
 import { MemOperand, Operand, OpKind } from '../decode';
-import { I32, I64, Op } from './encoder';
-import { FAULT_BIT, Import, Unsupported } from './context';
+import { I64, Op } from './encoder';
+import { FAULT_BIT, Import, storeMissImport, Unsupported } from './context';
 import { FlagCode } from './flags';
 import { Gpr, RegSlot } from '../registers';
 
@@ -109,37 +109,20 @@ export class MemoryCode extends FlagCode {
     this.c.get(this.v).mem(w === 8 ? Op.I64Store : w === 4 ? Op.I64Store32 : w === 2 ? Op.I64Store16 : Op.I64Store8, 0);
   }
 
-  /**
-   * After a write-TLB miss (tlbHit's locals set): push whether the slot holds this page with a
-   * watched range (an odd tag, memory.ts wasmEntry) that the w bytes miss — o >= end || o + w <= start,
-   * the range's start | end << 16 in the entry's last word.
-   */
-  private outsideWatch(w: number): void {
-    const c = this.c, at = this.L.wTlb;
-    c.get(this.s).mem(Op.I64Load, at).get(this.ad);
-    if (w > 1) c.i64(w - 1, 0).op(Op.I64Add);
-    c.i64(-4096, -1).op(Op.I64And).i64(1, 0).op(Op.I64Or, Op.I64Eq);
-    this.open(Op.If, I32);
-    c.get(this.lo32).i32(4095).op(Op.I32And).get(this.s).mem(Op.I32Load, at + 12).i32(16).op(Op.I32ShrU, Op.I32GeU);
-    c.get(this.lo32).i32(4095).op(Op.I32And).i32(w).op(Op.I32Add).get(this.s).mem(Op.I32Load, at + 12).i32(0xffff).op(Op.I32And, Op.I32LeU);
-    c.op(Op.I32Or, Op.Else).i32(0);
-    this.end();
-  }
-
-  /** Push the address's low and high words (i32, i32): a miss's import arguments. */
-  private addressWords(): void {
-    this.c.get(this.lo32).get(this.ad).i64(32, 0).op(Op.I64ShrU, Op.I32WrapI64);
-  }
-
   /** Leave at instruction k because the import just called faulted (blockFault set RIP). */
   faultCheck(): void {
     const c = this.c;
     c.i32(0).mem(Op.I32Load, this.L.T).i32(FAULT_BIT).op(Op.I32And);
     this.open(Op.If);
-    c.i32(this.k).set(this.xn).i32(1).set(this.xfault);
+    this.faultExit();
+    this.end();
+  }
+
+  /** Leave before instruction k, whose access faulted (blockFault set RIP). */
+  private faultExit(): void {
+    this.c.i32(this.k).set(this.xn).i32(1).set(this.xfault);
     this.exitAt.add(this.k);
     this.brExit();
-    this.end();
   }
 
   /** The address on the stack → the w-byte value there, zero-extended (i64). */
@@ -151,11 +134,7 @@ export class MemoryCode extends FlagCode {
     this.hitAddress(L.rTlb);
     c.mem(w === 8 ? Op.I64Load : w === 4 ? Op.I64Load32U : w === 2 ? Op.I64Load16U : Op.I64Load8U, 0);
     c.op(Op.Else);
-    c.i32(w);
-    this.addressWords();
-    c.i32(insn.ipLo).i32(insn.ipHi).call(Import.Load).op(Op.I64ExtendI32U);
-    if (w === 8) c.i32(0).mem(Op.I64Load32U, L.W).i64(32, 0).op(Op.I64Shl, Op.I64Or);
-    c.set(this.t);
+    c.i32(w).get(this.ad).i32(insn.ipLo).i32(insn.ipHi).call(Import.LoadMiss).set(this.t);
     this.faultCheck();
     c.get(this.t);
     this.end();
@@ -166,33 +145,33 @@ export class MemoryCode extends FlagCode {
    * instruction's work (a push's RSP update…), done before a watched or code page's trap leaves
    * for `to` (default: the next instruction) — a fault leaves before it, the instruction undone.
    * `to` false: the caller checks the trap bits itself (a rep string instruction, after each element).
+   * A miss calls the store's miss path (missPaths.ts: a watched page's store outside its range
+   * stays in wasm there), which says whether it faulted or trapped.
    */
   store(w: number, after: () => void = () => {}, to: [number, number] | number | null | false = null): void {
-    const c = this.c, L = this.L, insn = this.insns[this.k];
+    const c = this.c, L = this.L, insn = this.insns[this.k], st = this.st;
     this.tlbHit(L.wTlb, w);
     // Not hinted: a store to a page with a watched range (an armed canary's stack page: every
-    // store of an armed function's frame) misses the tag and stores below; hinting the hit
-    // would make that a cold path too, and KStackWatch's armed calls pay for it. The import
-    // call alone is the cold path.
+    // store of an armed function's frame) misses the tag; hinting the hit would make its call
+    // deferred code, and KStackWatch's armed calls pay for the spills there.
     this.open(Op.If);
     this.hitStore(w);
     after();
     c.op(Op.Else);
-    // a page with a watched range misses inline; outside the range it is a hit
-    this.outsideWatch(w);
-    c.hint(true);
+    c.get(this.ad).get(this.v).i32(insn.ipLo).i32(insn.ipHi).call(storeMissImport(w)).tee(st);
+    c.i32(FAULT_BIT).op(Op.I32And);
     this.open(Op.If);
-    this.hitStore(w);
-    c.op(Op.Else);
-    c.i32(w);
-    this.addressWords();
-    c.get(this.v).op(Op.I32WrapI64).get(this.v).i64(32, 0).op(Op.I64ShrU, Op.I32WrapI64);
-    c.i32(insn.ipLo).i32(insn.ipHi).call(Import.Store);
-    this.faultCheck();
+    this.faultExit();
     this.end();
     after();
-    // a watched or code page: leave after the store, as the JS blocks do
-    if (to !== false) this.trapExit(to ?? [insn.nextLo, insn.nextHi]);
+    // a watched or code page: leave after the store, as the JS blocks do (trapAt was called)
+    if (to !== false) {
+      c.get(st);
+      this.open(Op.If);
+      if (typeof to === 'number') this.exitVia(this.k + 1, to);
+      else { const [lo, hi] = to ?? [insn.nextLo, insn.nextHi]; this.exitTo(this.k + 1, lo, hi); }
+      this.end();
+    }
     this.end();
   }
 

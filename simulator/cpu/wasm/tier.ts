@@ -15,7 +15,8 @@ import { instantiateWasmWith, validWasm } from '../wasmInstance';
 import { IMPORT_TYPES, translateTrace, WasmLayout } from './translate';
 import { moduleBytes } from './encoder';
 import { Batch, Pending, WasmBlock } from './batch';
-import { HookBit } from './context';
+import { HookBit, Import } from './context';
+import { MISS_EXPORTS, missPathsModule } from './missPaths';
 import { PendingSlot, settleFlags } from '../lazyFlags';
 import { div1, idiv1 } from '../helpers/arith';
 import { CHAIN_BUDGET_WORD, CHAINED_WORD, ChainLayout, chainWord, ENTERED_WORD, WasmChain } from './chain';
@@ -113,7 +114,11 @@ export class WasmTier {
         C.blockFault(err, ipLo, ipHi);
       }
     };
-    this.imports = { e: { m: mem.wasm!.memory, f0: load, f1: store, f2: trapAt, f3: divide, f4: stackHook, t: this.chain.table } };
+    const e: Record<string, unknown> = { m: mem.wasm!.memory, f0: load, f1: store, f2: trapAt, f3: divide, f4: stackHook, t: this.chain.table };
+    // the TLB-miss paths the blocks call (imports f5…): one small module, itself calling load/store/trapAt
+    const miss = instantiateWasmWith(missPathsModule(this.layout), { e: { m: mem.wasm!.memory, f0: load, f1: store, f2: trapAt } });
+    MISS_EXPORTS.forEach((name, i) => { e[`f${Import.LoadMiss + i}`] = miss[name]; });
+    this.imports = { e };
   }
 
   /**
