@@ -22,7 +22,7 @@ export const LOAD_MISS_TYPE: FuncType = { params: [I32, I64, I32, I32], results:
 export const STORE_MISS_TYPE: FuncType = { params: [I64, I64, I32, I32], results: [I32] };
 
 /** Imported functions, by index (tier.ts supplies them). */
-export const enum Import { Load = 0, Store = 1, TrapAt = 2, Divide = 3, StackHook = 4, LoadMiss = 5, StoreMiss1 = 6 }
+export const enum Import { Load = 0, Store = 1, TrapAt = 2, Divide = 3, StackHook = 4, LoadMiss = 5, StoreMiss1 = 6, Settle = 10 }
 export const IMPORT_TYPES: FuncType[] = [
   { params: [I32, I32, I32, I32, I32], results: [I32] }, // load(size, lo, hi, ipLo, ipHi) → value (8 bytes: high half in W[0])
   { params: [I32, I32, I32, I32, I32, I32, I32], results: [] }, // store(size, lo, hi, vlo, vhi, ipLo, ipHi)
@@ -31,6 +31,7 @@ export const IMPORT_TYPES: FuncType[] = [
   { params: [I32, I32, I32, I32], results: [] }, // stackHook(call, retLo, retHi, retired): C.onCall(retLo, retHi) or C.onRet()
   LOAD_MISS_TYPE, // the miss paths (missPaths.ts): loadMiss, then a store's for 1, 2, 4 and 8 bytes
   STORE_MISS_TYPE, STORE_MISS_TYPE, STORE_MISS_TYPE, STORE_MISS_TYPE,
+  { params: [], results: [] }, // settle(): the pending flags (lazyFlags.ts) into F's slots
 ];
 
 /** The import of a w-byte store's miss path. */

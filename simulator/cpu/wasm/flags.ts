@@ -73,6 +73,8 @@ export class FlagCode extends WasmCode {
   plan: readonly (Producer | null)[] | null = null;
   /** Set in a first pass when a read came before the round's producer of its flag: a second pass is needed. */
   needsPlan = false;
+  /** The code reads a flag from F's slots, or an exit leaves one there as it was: it settles pending flags first (translate.ts). */
+  readsF = false;
 
   lastProducer(f: number, before: number, producers: readonly (Producer | null)[] = this.producers): number {
     for (let j = before - 1; j >= 0; j--) { const p = producers[j]; if (p && (producerWrites(p) >> f) & 1) return j; }
@@ -115,6 +117,7 @@ export class FlagCode extends WasmCode {
   flag(f: number, pos: number): void {
     const c = this.c;
     const src = this.source(f, pos);
+    if (src === null || src.now < 0) this.readsF = true;
     if (src === null) { c.i32(0).mem(Op.I32Load, this.L.F + 4 * f); return; }
     if (src.now >= 0) { this.formula(this.producers[src.now]!, f); return; }
     c.get(this.base);

@@ -17,7 +17,7 @@ import { moduleBytes } from './encoder';
 import { Batch, Pending, WasmBlock } from './batch';
 import { HookBit, Import } from './context';
 import { MISS_EXPORTS, missPathsModule } from './missPaths';
-import { PendingSlot, settleFlags } from '../lazyFlags';
+import { settleFlags } from '../lazyFlags';
 import { div1, idiv1 } from '../helpers/arith';
 import { CHAIN_BUDGET_WORD, CHAINED_WORD, ChainLayout, chainWord, ENTERED_WORD, WasmChain } from './chain';
 
@@ -47,7 +47,6 @@ if (statsTiers !== null) {
 export class WasmTier {
   private readonly layout: WasmLayout;
   private readonly imports: Record<string, Record<string, unknown>>;
-  private readonly F: Int32Array;
   /** The layout as the words stored with a translation (its addresses are constants in the code). */
   private readonly layoutWords: number[];
   private readonly W: Int32Array;
@@ -64,7 +63,6 @@ export class WasmTier {
   /** `dispatch`: where the CPU's dispatch table lies in the wasm memory (chain.ts). */
   constructor(mem: Memory, R: Int32Array, F: Int32Array, T: Int32Array, W: Int32Array, C: WasmTierCpu,
     dispatch: Omit<ChainLayout, 'T' | 'W'>) {
-    this.F = F;
     this.W = W;
     this.T = T;
     this.C = C;
@@ -115,6 +113,7 @@ export class WasmTier {
       }
     };
     const e: Record<string, unknown> = { m: mem.wasm!.memory, f0: load, f1: store, f2: trapAt, f3: divide, f4: stackHook, t: this.chain.table };
+    e[`f${Import.Settle}`] = (): void => settleFlags(F);
     // the TLB-miss paths the blocks call (imports f5…): one small module, itself calling load/store/trapAt
     const miss = instantiateWasmWith(missPathsModule(this.layout), { e: { m: mem.wasm!.memory, f0: load, f1: store, f2: trapAt } });
     MISS_EXPORTS.forEach((name, i) => { e[`f${Import.LoadMiss + i}`] = miss[name]; });
@@ -247,15 +246,14 @@ export class WasmTier {
    * (written while the block waited for its batch) learns it.
    */
   private runOf(block: WasmBlock, exported: () => number): () => number {
-    const F = this.F, W = this.W, T = this.T, C = this.C;
+    const W = this.W, T = this.T, C = this.C;
     block.index = this.chain.add(exported, () => { block.index = -1; });
     C.wasmBlockReady(block);
-    // The wasm code reads and writes F's six flag slots directly: flags a JS
-    // block left pending (lazyFlags.ts) are computed before it starts; wasm
-    // blocks leave none pending, so once per chain is enough. W[1] says which
-    // call/return hooks are set (the code calls them only then).
+    // The wasm code reads and writes F's six flag slots directly: each block
+    // settles flags left pending (lazyFlags.ts: by a JS block or a wasm
+    // block's exit, translate.ts) as it starts. W[1] says which call/return
+    // hooks are set (the code calls them only then).
     return (): number => {
-      if (F[PendingSlot.OP] !== 0) settleFlags(F);
       W[1] = hookBits(C);
       const budget = W[CHAIN_BUDGET_WORD] = T[1];
       W[ENTERED_WORD]++;

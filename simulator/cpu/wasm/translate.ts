@@ -13,8 +13,10 @@
 
 import { FlowControl } from 'iced-x86';
 import { Insn } from '../decode';
-import { Code, functionBytes, Op } from './encoder';
-import { IMPORT_TYPES, Unsupported, WasmLayout } from './context';
+import { Code, functionBytes, Op, VOID } from './encoder';
+import { Kind } from './flags';
+import { LazyKind, lazyOp, PendingSlot } from '../lazyFlags';
+import { Import, IMPORT_TYPES, Unsupported, WasmLayout } from './context';
 import { chainExit } from './chain';
 import { ControlCode, wasmSkipStats } from './control';
 import { WASM_OPS } from './ops/index';
@@ -22,6 +24,9 @@ import { REPEATABLE } from './ops/string';
 
 export type { WasmLayout } from './context';
 export { Import, IMPORT_TYPES } from './context';
+
+/** The flag producers whose flags an exit may leave pending (lazyFlags.ts), as the JS tier's emit/alu.ts does. */
+const LAZY_KIND: Partial<Record<Kind, LazyKind>> = { [Kind.Add]: LazyKind.ADD, [Kind.Sub]: LazyKind.SUB, [Kind.Logic]: LazyKind.LOGIC, [Kind.Neg]: LazyKind.NEG };
 
 /** KSW_WASM=why: say which instruction kept each trace in JS. */
 const WHY = typeof process !== 'undefined' && process.env.KSW_WASM === 'why';
@@ -83,9 +88,12 @@ class Translator extends ControlCode {
     this.checkPlan();
     c.op(Op.Unreachable);
     this.end(); this.end();
+    const readsF = this.readsF; // (the body's reads: the exit site settles for its own)
     this.epilogue();
     // prologue: registers into locals (discovered by the body)
     const prologue = new Code();
+    // flags a block left pending (lazyFlags.ts) into F's slots when this code reads one or leaves one as it was
+    if (readsF) prologue.i32(0).mem(Op.I32Load, this.L.F + 4 * PendingSlot.OP).hint(false).op(Op.If, VOID).call(Import.Settle).op(Op.End);
     for (const [r, l] of this.gpr) prologue.i32(0).mem(Op.I64Load, this.L.R + 8 * r).set(l);
     const groups: [number, number][] = [];
     for (const t of this.localTypes) {
@@ -114,6 +122,26 @@ class Translator extends ControlCode {
     return key;
   }
 
+  /**
+   * At exit position `pos`: when one add, sub/cmp, logic instruction or neg made all six flags,
+   * leave them pending as a JS block does (lazyFlags.ts: the operation and its inputs, computed
+   * only when read — the next block's first flag write usually drops them) rather than compute
+   * them all here: the exit site's flag code was ~20 % of the translations' bytes.
+   */
+  private leavePending(pos: number): boolean {
+    const first = this.source(0, pos);
+    if (first === null || first.now < 0) return false;
+    for (let f = 1; f < 6; f++) if (this.source(f, pos)?.now !== first.now) return false;
+    const p = this.producers[first.now]!;
+    const kind = p.join !== undefined || p.cnt >= 0 ? undefined : LAZY_KIND[p.kind];
+    if (kind === undefined) return false;
+    const c = this.c, F = this.L.F;
+    c.i32(0).get(kind === LazyKind.LOGIC ? p.r : p.a).mem(Op.I64Store, F + 4 * PendingSlot.A);
+    if (kind === LazyKind.ADD || kind === LazyKind.SUB) c.i32(0).get(p.b).mem(Op.I64Store, F + 4 * PendingSlot.B);
+    c.i32(0).i32(lazyOp(kind, p.w)).mem(Op.I32Store, F + 4 * PendingSlot.OP);
+    return true;
+  }
+
   private epilogue(): void {
     const c = this.c, L = this.L;
     for (const r of this.written) c.i32(0).get(this.gpr.get(r)!).mem(Op.I64Store, L.R + 8 * r);
@@ -134,12 +162,7 @@ class Translator extends ControlCode {
     c.get(this.xn).brTable(table.map((at) => at < 0 ? cases.length : at), cases.length);
     for (const pos of cases) {
       this.end();
-      for (let f = 0; f < 6; f++) {
-        if (this.source(f, pos) === null) continue;
-        c.i32(0);
-        this.flag(f, pos);
-        c.mem(Op.I32Store, L.F + 4 * f);
-      }
+      if (!this.leavePending(pos)) this.exitFlags(pos);
       c.br(this.nest - doneNest);
     }
     this.end(); // the default case: no such position
@@ -151,5 +174,28 @@ class Translator extends ControlCode {
     this.end();
     c.get(this.base).get(this.xn).op(Op.I32Add).get(this.skipped).op(Op.I32Sub);
     chainExit(c, L, this.xip, IMPORT_TYPES.length, (t) => this.local(t));
+  }
+
+  /**
+   * The flags at exit position `pos` into F's slots. Flags the code did not write stay as
+   * they are there — pending ones too (lazyFlags.ts), unless the exit writes others or reads
+   * F (a flag carried from a round before the first): then they are settled first.
+   */
+  private exitFlags(pos: number): void {
+    const c = this.c, F = this.L.F;
+    const sources = [0, 1, 2, 3, 4, 5].map((f) => this.source(f, pos));
+    if (sources.every((s) => s === null)) return;
+    if (sources.some((s) => s === null || s.now < 0)) {
+      c.i32(0).mem(Op.I32Load, F + 4 * PendingSlot.OP).hint(false);
+      this.open(Op.If);
+      c.call(Import.Settle);
+      this.end();
+    } else c.i32(0).i32(0).mem(Op.I32Store, F + 4 * PendingSlot.OP); // (all six written: pending ones are dropped)
+    for (let f = 0; f < 6; f++) {
+      if (sources[f] === null) continue;
+      c.i32(0);
+      this.flag(f, pos);
+      c.mem(Op.I32Store, F + 4 * f);
+    }
   }
 }
