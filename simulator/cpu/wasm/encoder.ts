@@ -178,6 +178,14 @@ function hintSection(hinted: readonly [number, Uint8Array][]): number[] {
   return section(0, body);
 }
 
+/** The type section's contents: the function types `types`, in order. */
+export function typeSection(types: readonly FuncType[]): number[] {
+  return [types.length, ...types.flatMap((t) => [0x60, ...uleb(t.params.length), ...t.params, ...uleb(t.results.length), ...t.results])];
+}
+
+/** The import of the guest memory `e.m`: shared (memory/wasmBacking.ts), min 0 pages, max 65536. */
+export const MEMORY_IMPORT: readonly number[] = [...name('e'), ...name('m'), 2, 3, 0, 0x80, 0x80, 0x04];
+
 /**
  * A module importing memory `e.m`, the functions `imports` (module "e",
  * fields f0, f1, …) and the table of functions `e.t` (the blocks' chain,
@@ -195,8 +203,8 @@ export function moduleBytes(imports: FuncType[], translations: readonly Uint8Arr
     return fn;
   });
   const types = [...imports, { params: [], results: [I32] }];
-  const typeSec = [types.length, ...types.flatMap((t) => [0x60, ...uleb(t.params.length), ...t.params, ...uleb(t.results.length), ...t.results])];
-  const importSec = [imports.length + 2, ...name('e'), ...name('m'), 2, 3, 0, 0x80, 0x80, 0x04, // memory: shared (memory/wasmBacking.ts), min 0 pages, max 65536
+  const typeSec = typeSection(types);
+  const importSec = [imports.length + 2, ...MEMORY_IMPORT,
     ...imports.flatMap((_, i) => [...name('e'), ...name(`f${i}`), 0, ...uleb(i)]),
     ...name('e'), ...name('t'), 1, 0x70, 0, 0]; // funcref table, min 0, no max
   const n = funcs.length, runType = uleb(imports.length);

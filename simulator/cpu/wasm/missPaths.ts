@@ -8,7 +8,7 @@
 // work on background threads is more than the guest code's own time.
 // Wasm-to-wasm calls across instances go straight to the callee's code.
 
-import { Code, FuncType, I32, I64, name, Op, section, uleb } from './encoder';
+import { Code, FuncType, I32, I64, MEMORY_IMPORT, name, Op, section, typeSection, uleb } from './encoder';
 import { FAULT_BIT, LOAD_MISS_TYPE, STORE_MISS_TYPE } from './context';
 
 /** Byte offsets the miss paths use: the write TLB's entries, the trap words, the scratch word. */
@@ -29,8 +29,8 @@ const enum Imported { Load = 0, Store = 1, TrapAt = 2 }
 export function missPathsModule(L: MissLayout): Uint8Array {
   const bodies = [loadMiss(L), ...[1, 2, 4, 8].map((w) => storeMiss(L, w))];
   const types = [...IMPORTS, LOAD_MISS_TYPE, STORE_MISS_TYPE];
-  const typeSec = [types.length, ...types.flatMap((t) => [0x60, ...uleb(t.params.length), ...t.params, ...uleb(t.results.length), ...t.results])];
-  const importSec = [IMPORTS.length + 1, ...name('e'), ...name('m'), 2, 3, 0, 0x80, 0x80, 0x04, // as encoder.ts moduleBytes: shared, max 65536 pages
+  const typeSec = typeSection(types);
+  const importSec = [IMPORTS.length + 1, ...MEMORY_IMPORT,
     ...IMPORTS.flatMap((_, i) => [...name('e'), ...name(`f${i}`), 0, i])];
   const funcSec = [bodies.length, IMPORTS.length, ...bodies.slice(1).map(() => IMPORTS.length + 1)];
   const exportSec = [MISS_EXPORTS.length, ...MISS_EXPORTS.flatMap((n, i) => [...name(n), 0, ...uleb(IMPORTS.length + i)])];
