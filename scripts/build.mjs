@@ -38,8 +38,8 @@ await esbuild.build({
 // deserializes less (dist/ksw.js 719 -> 555 kB; a `ksw exec` of a
 // hello-world touched ~250 fresh pages fewer, each a page fault). Messages
 // read the same (no message is built from a function's name); a stack
-// trace shows the short names, and the source maps map them back
-// (`node --enable-source-maps dist/ksw.js`).
+// trace shows the short names, and the source maps map them back (KSW_DEBUG=1's
+// stack of an internal error does: simulator/cli/sourceMappedStack.ts).
 /** The file beside the ksw bundle that holds iced-x86 (icedApartNamespace). */
 const ICED_APART = 'iced-x86';
 const bundles = [

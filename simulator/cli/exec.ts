@@ -18,7 +18,8 @@ import { MAX_DURATION_NS, parseDurationNs } from '../text/duration';
 import { DEFAULT_MAX_TIME_NS } from '../kernel/machine';
 import { SCHED_SYNTAX, SchedPolicy, SchedPolicyError, parseSchedPolicy } from '../kernel/schedPolicy';
 import { MAX_CPUS } from '../user/threads';
-import { EXIT_BAD_INPUT, EXIT_INTERNAL, UserError } from '../errors/userError';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, UserError, internalErrorDetail } from '../errors/userError';
+import { sourceMappedStack } from './sourceMappedStack';
 import { useBlockCache } from './blockCache';
 
 export { EXIT_BAD_INPUT, EXIT_INTERNAL } from '../errors/userError';
@@ -130,6 +131,7 @@ export function execCommand(argv: string[], err: (line: string) => void, out: (l
     // bug, not the program's: say where the guest was, for the report.
     const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     err(`ksw: internal error: ${what.split('\n')[0]} (guest rip ${hex(proc.cpu.rip)}, ${proc.cpu.insnCount} instructions)`);
+    if (process.env.KSW_DEBUG) err(sourceMappedStack(internalErrorDetail(e)));
     return EXIT_INTERNAL;
   }
   if (stats) {

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import { execCommand, EXIT_BAD_INPUT, EXIT_INTERNAL } from './exec';
 import { firstLine, internalErrorDetail, internalErrorLine, UserError } from '../errors/userError';
+import { sourceMappedStack } from './sourceMappedStack';
 import { HELP, USAGE_LINE } from './usage';
 import { runCommand } from './run';
 import { runCcCommand } from './cc';
@@ -68,7 +69,7 @@ function failed(e: unknown): void {
     return;
   }
   err(`ksw: ${internalErrorLine(e)}`);
-  if (process.env.KSW_DEBUG) err(internalErrorDetail(e));
+  if (process.env.KSW_DEBUG) err(sourceMappedStack(internalErrorDetail(e)));
   process.exitCode = EXIT_INTERNAL;
 }
 
