@@ -9,6 +9,7 @@
 import { UserError } from '../errors/userError';
 import { AccessLog, LINE_SHIFT as ACCESS_LINE_SHIFT, LineMasks } from './accessLog';
 import { WASM_TIER, WasmBacking } from './wasmBacking';
+import { emptyTlbEntry, setLimit, UNWATCHED, writeTlbEntry } from './wasmWriteTlb';
 
 export type AccessKind = 'read' | 'write' | 'execute';
 
@@ -29,7 +30,7 @@ export const PAGE_SHIFT = 12;
 const PAGE_MASK = PAGE_SIZE - 1;
 const TLB_SIZE = 4096;
 const TLB_MASK = TLB_SIZE - 1;
-const NO_TAG = -1; // (lo >>> 12) is never negative, nor is a page's address odd (wasmEntry): this never matches
+const NO_TAG = -1; // (lo >>> 12) is never negative, nor is a page's address odd (wasmEntry, rTlb): this never matches
 /** A module-local copy: the accessors read it on every access (an import may compile to a getter call). */
 const LINE_SHIFT = ACCESS_LINE_SHIFT;
 
@@ -108,14 +109,10 @@ function overlapsAny(ranges: number[], start: number, end: number): boolean {
   return false;
 }
 
-/**
- * Slot i of a wasm TLB (Memory.rTlb) maps page p (lo >>> 12) of the window hi to the frame at byte
- * `frame`. `watched` (the write TLB): the union of the page's write-watched ranges as start | end << 16,
- * 0 when none; a watched page's tag is odd, so the inline compare misses and the miss path finds it.
- */
-function wasmEntry(tlb: Int32Array, i: number, p: number, hi: number, frame: number, watched = 0): void {
+/** Slot i of the wasm read TLB (Memory.rTlb) maps page p (lo >>> 12) of the window hi to the frame at byte `frame` (the write TLB's: wasmWriteTlb.ts). */
+function wasmEntry(tlb: Int32Array, i: number, p: number, hi: number, frame: number): void {
   const lo = p << PAGE_SHIFT;
-  tlb[4 * i] = watched === 0 ? lo : lo | 1; tlb[4 * i + 1] = hi; tlb[4 * i + 2] = (frame - lo) | 0; tlb[4 * i + 3] = watched;
+  tlb[4 * i] = lo; tlb[4 * i + 1] = hi; tlb[4 * i + 2] = (frame - lo) | 0;
 }
 
 export class Memory {
@@ -155,10 +152,11 @@ export class Memory {
    * that takes a guest address's low word to its byte in the memory (frame −
    * the page's low word, mod 2^32). Generated code compares the tag with the
    * page of the access's last byte — one i64 compare, and an access crossing
-   * into the next page misses by itself. In the write copy a page with a
-   * write-watched range has an odd tag (wasmEntry): its stores leave the inline
-   * path for a check of the range in the miss path, as the accessors check it).
-   * Every fill and flush of the JS TLBs above updates these too.
+   * into the next page misses by itself. The write copy holds, instead of the
+   * tag, a limit below the page's write-watched range (wasmWriteTlb.ts): stores
+   * below it hit, the others leave for a check of the range in the miss path,
+   * as the accessors check it. Every fill and flush of the JS TLBs above
+   * updates these too.
    */
   private readonly rTlb: Int32Array | null;
   private readonly wTlb: Int32Array | null;
@@ -215,7 +213,8 @@ export class Memory {
     this.wTagA = tlbArray().fill(NO_TAG); this.wTagB = tlbArray(); this.wBase = tlbArray();
     this.wWatchStart = tlbArray(); this.wWatchEnd = tlbArray(); this.wMuted = tlbArray();
     this.rTlb = this.wasm?.int32(4 * TLB_SIZE)?.fill(NO_TAG) ?? null;
-    this.wTlb = this.wasm?.int32(4 * TLB_SIZE)?.fill(NO_TAG) ?? null;
+    this.wTlb = this.wasm?.int32(4 * TLB_SIZE) ?? null;
+    if (this.wTlb !== null) for (let i = 0; i < TLB_SIZE; i++) emptyTlbEntry(this.wTlb, i);
     this.u8 = new Uint8Array(this.phys);
     this.dv = new DataView(this.phys);
     const dv = this.dv, scratch = this.scratch;
@@ -562,14 +561,14 @@ export class Memory {
       if (watched === 0) return; // not muted, or rewritten since
       this.wMuted[i] = 0;
       this.wWatchStart[i] = watched & 0xffff; this.wWatchEnd[i] = watched >>> 16;
-      if (wTlb !== null) { wTlb[4 * i] = (p << PAGE_SHIFT) | 1; wTlb[4 * i + 3] = watched; }
+      if (wTlb !== null) setLimit(wTlb, i, p, hi, watched);
       return;
     }
     const page = this.cachedPage(pageKey(lo, hi));
     if (!page || page.watchRanges.length !== 2 || (lo & PAGE_MASK) + size > PAGE_SIZE) return;
     this.wMuted[i] = this.wWatchStart[i] | this.wWatchEnd[i] << 16;
     this.wWatchStart[i] = 0; this.wWatchEnd[i] = 0;
-    if (wTlb !== null) { wTlb[4 * i] = p << PAGE_SHIFT; wTlb[4 * i + 3] = 0; }
+    if (wTlb !== null) setLimit(wTlb, i, p, hi, UNWATCHED);
   }
 
   /** Drop the TLB entries that could map this page (a direct-mapped slot each). */
@@ -578,7 +577,7 @@ export class Memory {
     this.rTagA[i] = NO_TAG;
     this.wTagA[i] = NO_TAG;
     if (this.rTlb !== null) this.rTlb[4 * i] = NO_TAG;
-    if (this.wTlb !== null) this.wTlb[4 * i] = NO_TAG;
+    if (this.wTlb !== null) emptyTlbEntry(this.wTlb, i);
   }
 
   /** Empty both TLBs (and the wasm tier's copies). */
@@ -586,7 +585,7 @@ export class Memory {
     this.rTagA.fill(NO_TAG);
     this.wTagA.fill(NO_TAG);
     this.rTlb?.fill(NO_TAG);
-    this.wTlb?.fill(NO_TAG);
+    if (this.wTlb !== null) for (let i = 0; i < TLB_SIZE; i++) emptyTlbEntry(this.wTlb, i);
   }
 
   /**
@@ -811,7 +810,7 @@ export class Memory {
     if (end === 0) start = 0;
     this.wWatchStart[i] = start; this.wWatchEnd[i] = end;
     this.wMuted[i] = 0;
-    if (this.wTlb !== null) wasmEntry(this.wTlb, i, this.wTagA[i], this.wTagB[i], this.wBase[i], end === 0 ? 0 : start | end << 16);
+    if (this.wTlb !== null) writeTlbEntry(this.wTlb, i, this.wTagA[i], this.wTagB[i], this.wBase[i], end === 0 ? UNWATCHED : start | end << 16);
   }
 
   private addBytes(lo: number, hi: number, n: number): [number, number] {

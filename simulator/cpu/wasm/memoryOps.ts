@@ -98,6 +98,19 @@ export class MemoryCode extends FlagCode {
     c.i64(-4096, -1).op(Op.I64And, Op.I64Eq);
   }
 
+  /**
+   * Push whether the write TLB lets the w-byte store at the address on the stack through
+   * inline: on the slot's page and below its watched range (memory/wasmWriteTlb.ts), ad + K
+   * <u 4097 - w — one add where tlbHit masks, so an armed canary's frame stores stay inline.
+   * Leaves ad, lo32 and s as tlbHit does.
+   */
+  private writeHit(w: number): void {
+    const c = this.c;
+    c.tee(this.ad).op(Op.I32WrapI64).tee(this.lo32);
+    c.i32(8).op(Op.I32ShrU).i32(0xfff0).op(Op.I32And).tee(this.s).mem(Op.I64Load, this.L.wTlb);
+    c.get(this.ad).op(Op.I64Add).i64(4097 - w, 0).op(Op.I64LtU);
+  }
+
   /** Push the hit's byte in the memory (i32): lo32 + the slot's addend. */
   private hitAddress(tlb: number): void {
     this.c.get(this.s).mem(Op.I32Load, tlb + 8).get(this.lo32).op(Op.I32Add);
@@ -149,11 +162,11 @@ export class MemoryCode extends FlagCode {
    * stays in wasm there), which says whether it faulted or trapped.
    */
   store(w: number, after: () => void = () => {}, to: [number, number] | number | null | false = null): void {
-    const c = this.c, L = this.L, insn = this.insns[this.k], st = this.st;
-    this.tlbHit(L.wTlb, w);
-    // Not hinted: a store to a page with a watched range (an armed canary's stack page: every
-    // store of an armed function's frame) misses the tag; hinting the hit would make its call
-    // deferred code, and KStackWatch's armed calls pay for the spills there.
+    const c = this.c, insn = this.insns[this.k], st = this.st;
+    this.writeHit(w);
+    // Not hinted: a store at or above a page's watched range (an armed canary's stack page:
+    // the caller's frame) misses; hinting the hit would make its call deferred code, and
+    // KStackWatch's armed calls pay for the spills there.
     this.open(Op.If);
     this.hitStore(w);
     after();

@@ -55,24 +55,27 @@ function loadMiss(L: MissLayout): number[] {
 }
 
 /**
- * A w-byte store that missed the write TLB's tag. A page with a watched range
- * has its tag with bit 0 set (memory.ts wasmEntry): outside the range
- * (start | end << 16 in the entry's last word) the store is done here, in
- * wasm — an armed canary's stack page takes every store of its frame — else
- * the accessor does it (filling the TLB, trapping on a watch, faulting).
- * Then, as a JS block after a store, a set trap bit names this store
- * (trapAt). Params: ad, v, ipLo, ipHi; locals: lo32, slot offset, T[0].
+ * A w-byte store that missed the write TLB's inline check: off the slot's
+ * page, crossing out of it, or at or above the page's watched range
+ * (memory/wasmWriteTlb.ts). On the page and outside the range (start | end
+ * << 16 in the entry's last word) the store is done here, in wasm — an armed
+ * canary's stack page takes its caller's stores — else the accessor does it
+ * (filling the TLB, trapping on a watch, faulting). Then, as a JS block after
+ * a store, a set trap bit names this store (trapAt). Params: ad, v, ipLo,
+ * ipHi; locals: lo32, slot offset, T[0], page offset, the entry's last word.
  */
 function storeMiss(L: MissLayout, w: number): number[] {
-  const c = new Code(), LO = 4, S = 5, ST = 6, at = L.wTlb;
+  const c = new Code(), LO = 4, S = 5, ST = 6, O = 7, WR = 8, at = L.wTlb;
   c.op(Op.Block, 0x40).op(Op.Block, 0x40); // (the tail; the accessor's call)
-  c.get(0).op(Op.I32WrapI64).tee(LO).i32(8).op(Op.I32ShrU).i32(0xfff0).op(Op.I32And).tee(S).mem(Op.I64Load, at);
-  c.get(0);
-  if (w > 1) c.i64(w - 1, 0).op(Op.I64Add);
-  c.i64(-4096, -1).op(Op.I64And).i64(1, 0).op(Op.I64Or, Op.I64Ne).brIf(0);
+  c.get(0).op(Op.I32WrapI64).tee(LO).i32(8).op(Op.I32ShrU).i32(0xfff0).op(Op.I32And).tee(S).mem(Op.I32Load, at + 12).set(WR);
+  // the slot maps the address's page: ad + K = offset + 4096 - start
+  c.get(S).mem(Op.I64Load, at).get(0).op(Op.I64Add);
+  c.get(LO).i32(4095).op(Op.I32And).tee(O).i32(4096).op(Op.I32Add).get(WR).i32(0xffff).op(Op.I32And, Op.I32Sub, Op.I64ExtendI32U);
+  c.op(Op.I64Ne).brIf(0);
+  if (w > 1) c.get(O).i32(4096 - w).op(Op.I32GtU).brIf(0); // crosses into the next page
   // the range overlaps the w bytes: offset < end && offset + w > start
-  c.get(LO).i32(4095).op(Op.I32And).get(S).mem(Op.I32Load, at + 12).i32(16).op(Op.I32ShrU, Op.I32LtU);
-  c.get(LO).i32(4095).op(Op.I32And).i32(w).op(Op.I32Add).get(S).mem(Op.I32Load, at + 12).i32(0xffff).op(Op.I32And, Op.I32GtU);
+  c.get(O).get(WR).i32(16).op(Op.I32ShrU, Op.I32LtU);
+  c.get(O).i32(w).op(Op.I32Add).get(WR).i32(0xffff).op(Op.I32And, Op.I32GtU);
   c.op(Op.I32And).brIf(0);
   c.get(S).mem(Op.I32Load, at + 8).get(LO).op(Op.I32Add).get(1);
   c.mem(w === 8 ? Op.I64Store : w === 4 ? Op.I64Store32 : w === 2 ? Op.I64Store16 : Op.I64Store8, 0);
@@ -84,5 +87,5 @@ function storeMiss(L: MissLayout, w: number): number[] {
   c.i32(0).mem(Op.I32Load, L.T).tee(ST).i32(FAULT_BIT).op(Op.I32And, Op.I32Eqz).get(ST).i32(0).op(Op.I32Ne, Op.I32And); // a trap, not a fault
   c.op(Op.If, 0x40).get(2).get(3).call(Imported.TrapAt).op(Op.End);
   c.get(ST);
-  return body([[3, I32]], c);
+  return body([[5, I32]], c);
 }
