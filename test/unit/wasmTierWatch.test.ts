@@ -1,9 +1,10 @@
 // The wasm tier's stores on a page with an armed write watch (KStackWatch's
-// canary, a data breakpoint): the page's write-TLB entry has an odd tag
-// (memory.ts wasmEntry), so the inline compare misses and the miss path
-// checks the watched range — a store outside it is done in wasm, one that
-// overlaps it traps after the store, as the JS tier does. Also a store that
-// crosses into the next page (the i64 tag compare misses it by itself).
+// canary, a data breakpoint): the page's write-TLB entry lets stores below
+// the watched range through inline (memory/wasmWriteTlb.ts), the others go
+// to the miss path, which checks the range — a store outside it is done in
+// wasm, one that overlaps it traps after the store, as the JS tier does.
+// Also a store that crosses into the next page (the inline check misses it
+// by itself), and one off the mapping (an empty slot lets nothing through).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -57,4 +58,19 @@ test('a wasm store crossing into the next page writes both pages', () => {
   // the store at +0xffc: four bytes on each page
   assert.equal(cpu.mem.readU64(DATA + 0xffcn), 0x1122334455667788n);
   assert.equal(cpu.mem.readU64(DATA + 0x1004n), 0x1122334455667788n);
+});
+
+test('a watched range at the first byte of a page: every store on the page checks it; off the mapping a store faults', () => {
+  const { cpu, store } = hotLoop();
+  arm(cpu, DATA + 0x1000n, 8);
+  assert.equal(store(DATA + 0x1008n, 0x1ff, 0x11n), 'halt', 'above the range, to the end of its page');
+  assert.equal(cpu.mem.readU64(DATA + 0x1ff8n), 0x11n);
+  assert.equal(store(DATA + 0xff8n, 2, 0x22n), 'debug', 'from the page below into the range');
+  assert.equal(cpu.getReg(Gpr.RAX), DATA + 0x1000n);
+  assert.equal(cpu.mem.readU64(DATA + 0xff8n), 0x22n);
+  assert.equal(cpu.mem.readU64(DATA + 0x1000n), 0x22n, 'the store completed');
+  disarm(cpu);
+  assert.notEqual(store(DATA + 0x1ff8n, 2, 0x33n), 'halt', 'the second store is past the mapping');
+  assert.equal(cpu.getReg(Gpr.RAX), DATA + 0x2000n, 'it did not complete');
+  assert.equal(cpu.mem.readU64(DATA + 0x1ff8n), 0x33n);
 });
