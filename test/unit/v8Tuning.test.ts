@@ -1,5 +1,5 @@
 // The V8 settings of a ksw process (simulator/cli/v8Tuning.ts): the user's
-// own inlining flags win, and setting them first (launch.ts) and again from
+// own flags win, and setting them first (launch.ts) and again from
 // the bundle (main.ts) keeps the code cache usable — V8 rejects a cache made
 // under other flags, so a flag set only after the cache was read would make
 // every later run compile the bundle again.
@@ -19,11 +19,13 @@ const WASM_INSTANCE = path.join(ROOT, 'out/simulator/cpu/wasmInstance.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-v8tuning-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-test('the inlining limit is set unless NODE_OPTIONS or a node flag sets one', () => {
-  assert.equal(v8Flags({}, []), `--max-inlined-bytecode-size=${MAX_INLINED_BYTECODE}`);
-  assert.equal(v8Flags({ NODE_OPTIONS: '--max-old-space-size=4096' }, ['--enable-source-maps']), `--max-inlined-bytecode-size=${MAX_INLINED_BYTECODE}`);
-  assert.equal(v8Flags({ NODE_OPTIONS: '--max-inlined-bytecode-size=460' }, []), null);
-  assert.equal(v8Flags({}, ['--max_inlined_bytecode_size_cumulative=2000']), null);
+test('each flag is set unless NODE_OPTIONS or a node flag sets it', () => {
+  const all = `--max-inlined-bytecode-size=${MAX_INLINED_BYTECODE} --no-wasm-loop-peeling --no-wasm-loop-unrolling`;
+  assert.equal(v8Flags({}, []), all);
+  assert.equal(v8Flags({ NODE_OPTIONS: '--max-old-space-size=4096' }, ['--enable-source-maps', '--wasm-loop-peeling-max-size=500']), all);
+  assert.equal(v8Flags({ NODE_OPTIONS: '--max-inlined-bytecode-size=460' }, []), all.replace(/^\S+ /, ''));
+  assert.equal(v8Flags({}, ['--max_inlined_bytecode_size_cumulative=2000', '--wasm-loop-peeling']), '--no-wasm-loop-unrolling');
+  assert.equal(v8Flags({ NODE_OPTIONS: '--max-inlined-bytecode-size=9 --wasm-loop-unrolling --no-wasm-loop-peeling' }, []), null);
 });
 
 /** Three runs of a bundle through the code cache, as launch.ts and main.ts set V8's flags; each run's outcome for the cache. */
