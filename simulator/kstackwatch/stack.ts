@@ -29,6 +29,8 @@ interface TaskContext {
    * armed watch at a time.
    */
   owner: WatchOwner | null;
+  /** The watchpoint the last return disarmed (its disarm may still wait: resumeCanary). */
+  lastWp: Watchpoint | null;
 }
 
 /** What a live watch describes (reports, the UI). */
@@ -85,11 +87,11 @@ export class StackProbe {
   private context(task: Task): TaskContext {
     let ctx = task === this.lastTask ? this.lastContext : task.toolData.get(this.key) as TaskContext | undefined;
     if (!ctx) task.toolData.set(this.key, ctx = {
-      wp: null, spLo: 0, spHi: 0, depth: 0, generation: StackProbe.generation, entrySpLo: 0, entrySpHi: 0, owner: null,
+      wp: null, spLo: 0, spHi: 0, depth: 0, generation: StackProbe.generation, entrySpLo: 0, entrySpHi: 0, owner: null, lastWp: null,
     });
     this.lastTask = task; this.lastContext = ctx;
     if (ctx.generation !== StackProbe.generation) {
-      ctx.wp = null; ctx.spLo = 0; ctx.spHi = 0; ctx.depth = 0; ctx.generation = StackProbe.generation;
+      ctx.wp = null; ctx.spLo = 0; ctx.spHi = 0; ctx.depth = 0; ctx.generation = StackProbe.generation; ctx.lastWp = null;
     }
     return ctx;
   }
@@ -109,6 +111,7 @@ export class StackProbe {
     if (ctx.wp && ctx.spLo === spLo && ctx.spHi === spHi) return; // probe inside a loop: already watching this frame
     const cur = ctx.depth++;
     if (cur !== this.config.depth) return;
+    if (ctx.lastWp !== null && ctx.wp === null && this.resumeCanary(task, ctx, ctx.lastWp, spLo, spHi)) return;
     const wp = this.pool.get();
     if (!wp) return; // no free watchpoint: this call is not watched (counted in pool.misses)
     let target: { address: bigint; length: number; lo?: number; hi?: number; valueLo?: number; valueHi?: number };
@@ -145,10 +148,32 @@ export class StackProbe {
     if (cur === this.config.depth && ctx.wp) {
       this.pool.disarm(ctx.wp);
       this.pool.put(ctx.wp);
+      ctx.lastWp = ctx.wp;
       ctx.wp = null;
       ctx.spLo = 0;
       ctx.spHi = 0;
     }
+  }
+
+  /**
+   * A loop calling the watched function, the common case: the watchpoint
+   * the last return disarmed still waits for that disarm (WatchPool.resume)
+   * and this call's canary sits where it watched (fastCanary's slot, the
+   * same as then). Arms it again with only the bookkeeping flipped
+   * back; false (nothing done) otherwise.
+   */
+  private resumeCanary(task: Task, ctx: TaskContext, wp: Watchpoint, spLo: number, spHi: number): boolean {
+    const owner = ctx.owner;
+    if (owner === null) return false;
+    const c = this.fastCanary(task);
+    if (c === null) return false;
+    wp.owner = owner; // before resume: put() cleared it
+    if (!this.pool.resume(wp, c.lo, c.hi, 8, c.valueLo, c.valueHi)) { wp.owner = null; return false; }
+    owner.cpu = this.m.currentCpu.index;
+    ctx.wp = wp;
+    ctx.spLo = spLo;
+    ctx.spHi = spHi;
+    return true;
   }
 
   /** The watched range for this call: the canary, SP+so, or a DWARF variable. */

@@ -154,6 +154,30 @@ export class WatchPool {
   }
 
   /**
+   * Arm wp again at the target it watched when its disarm was deferred
+   * (disarm), that disarm still waiting: a loop's next call at the same
+   * frame. The running CPU's slot still watches the target and every other
+   * CPU takes the slot's target when it next runs, so only the bookkeeping
+   * flips back — what get() and arm() do for it, without finding anything.
+   * False (nothing done) unless wp is the free watchpoint get() would hand
+   * out, its disarm waits and it watched [lo, lo+length) of the window hi;
+   * `valueLo`/`valueHi`: the bytes there now.
+   */
+  resume(wp: Watchpoint, lo: number, hi: number, length: 1 | 2 | 4 | 8, valueLo: number, valueHi: number): boolean {
+    const bit = 1 << wp.bp.slot, free = this.freeList, attr = wp.armedAttr;
+    if ((this.deferred & bit) === 0 || free[free.length - 1] !== wp) return false;
+    if (attr.lo !== lo || attr.hi !== hi || attr.length !== length) return false;
+    free.pop();
+    wp.armed = true;
+    wp.lastLo = valueLo;
+    wp.lastHi = valueHi;
+    this.deferred &= ~bit;
+    this.m.cpu.disarmedWrites &= ~bit;
+    this.target[wp.bp.slot] = attr;
+    return true;
+  }
+
+  /**
    * Park the watchpoint. On the running CPU with every other CPU idle (they
    * take the slot's newest target when they next run), the re-pointing
    * waits for the end of the quantum or the engine letting go of the CPU

@@ -145,6 +145,8 @@ export class Memory {
    * (setWriteWatch, from the page's ranges) drops it.
    */
   private readonly wMuted: Int32Array;
+  /** Per write-TLB entry, 1 when its page has exactly one watched range (setWriteWatch): the one quietWatch may mute, without a page lookup. */
+  private readonly wOnlyRange: Uint8Array;
   /**
    * The wasm tier's copies of the two TLBs (KSW_WASM=1: in the wasm memory,
    * past the frames; else null), one 16-byte entry per slot, QEMU's layout:
@@ -212,6 +214,7 @@ export class Memory {
     this.rTagA = tlbArray().fill(NO_TAG); this.rTagB = tlbArray(); this.rBase = tlbArray();
     this.wTagA = tlbArray().fill(NO_TAG); this.wTagB = tlbArray(); this.wBase = tlbArray();
     this.wWatchStart = tlbArray(); this.wWatchEnd = tlbArray(); this.wMuted = tlbArray();
+    this.wOnlyRange = new Uint8Array(TLB_SIZE);
     this.rTlb = this.wasm?.int32(4 * TLB_SIZE)?.fill(NO_TAG) ?? null;
     this.wTlb = this.wasm?.int32(4 * TLB_SIZE) ?? null;
     if (this.wTlb !== null) for (let i = 0; i < TLB_SIZE; i++) emptyTlbEntry(this.wTlb, i);
@@ -550,7 +553,7 @@ export class Memory {
    * back what muting put aside (wMuted), unless the entry was rewritten
    * since. The page's ranges stay as they are: a refill or a watch change
    * rewrites the entry from them, and then the slow path drops the hits as
-   * before. Runs twice per KStackWatch-watched call: no page lookup to unmute.
+   * before. Runs twice per KStackWatch-watched call: no page lookup.
    */
   quietWatch(lo: number, hi: number, size: number, quiet: boolean): void {
     const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
@@ -564,8 +567,7 @@ export class Memory {
       if (wTlb !== null) setLimit(wTlb, i, p, hi, watched);
       return;
     }
-    const page = this.cachedPage(pageKey(lo, hi));
-    if (!page || page.watchRanges.length !== 2 || (lo & PAGE_MASK) + size > PAGE_SIZE) return;
+    if (this.wOnlyRange[i] === 0 || (lo & PAGE_MASK) + size > PAGE_SIZE) return;
     this.wMuted[i] = this.wWatchStart[i] | this.wWatchEnd[i] << 16;
     this.wWatchStart[i] = 0; this.wWatchEnd[i] = 0;
     if (wTlb !== null) setLimit(wTlb, i, p, hi, UNWATCHED);
@@ -810,6 +812,7 @@ export class Memory {
     if (end === 0) start = 0;
     this.wWatchStart[i] = start; this.wWatchEnd[i] = end;
     this.wMuted[i] = 0;
+    this.wOnlyRange[i] = r.length === 2 ? 1 : 0;
     if (this.wTlb !== null) writeTlbEntry(this.wTlb, i, this.wTagA[i], this.wTagB[i], this.wBase[i], end === 0 ? UNWATCHED : start | end << 16);
   }
 
