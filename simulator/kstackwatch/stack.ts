@@ -216,7 +216,6 @@ export class StackProbe {
     return c;
   }
 
-
   /**
    * fastCanary's answer, reused: calls at the same depth find the canary in
    * the same slot call after call, so its BigInt address is made once, not

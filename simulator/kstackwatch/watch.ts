@@ -164,16 +164,11 @@ export class WatchPool {
    * `valueLo`/`valueHi`: the bytes there now.
    */
   resume(wp: Watchpoint, lo: number, hi: number, length: 1 | 2 | 4 | 8, valueLo: number, valueHi: number): boolean {
-    const bit = 1 << wp.bp.slot, free = this.freeList, attr = wp.armedAttr;
-    if ((this.deferred & bit) === 0 || free[free.length - 1] !== wp) return false;
+    const free = this.freeList, attr = wp.armedAttr;
+    if ((this.deferred & (1 << wp.bp.slot)) === 0 || free[free.length - 1] !== wp) return false;
     if (attr.lo !== lo || attr.hi !== hi || attr.length !== length) return false;
     free.pop();
-    wp.armed = true;
-    wp.lastLo = valueLo;
-    wp.lastHi = valueHi;
-    this.deferred &= ~bit;
-    this.m.cpu.disarmedWrites &= ~bit;
-    this.target[wp.bp.slot] = attr;
+    this.arm(wp, attr.address, length, lo, hi, valueLo, valueHi); // its deferred same-target path: nothing re-pointed
     return true;
   }
 

@@ -125,6 +125,11 @@ export const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s
 
 export interface FuncType { params: number[]; results: number[] }
 
+/** The store of an i64's low w bytes (1, 2, 4 or 8). */
+export function i64StoreOp(w: number): Op {
+  return w === 8 ? Op.I64Store : w === 4 ? Op.I64Store32 : w === 2 ? Op.I64Store16 : Op.I64Store8;
+}
+
 /**
  * One function's entry in a module's code section (without its size): the
  * locals (groups of [count, type]) and the body (without its `end`) — then,

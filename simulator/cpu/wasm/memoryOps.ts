@@ -5,7 +5,7 @@
 // exactly as a JS block does.
 
 import { MemOperand, Operand, OpKind } from '../decode';
-import { I64, Op } from './encoder';
+import { I64, i64StoreOp, Op } from './encoder';
 import { FAULT_BIT, Import, storeMissImport, Unsupported } from './context';
 import { FlagCode } from './flags';
 import { Gpr, RegSlot } from '../registers';
@@ -91,8 +91,7 @@ export class MemoryCode extends FlagCode {
    */
   private tlbHit(tlb: number, w: number): void {
     const c = this.c;
-    c.tee(this.ad).op(Op.I32WrapI64).tee(this.lo32);
-    c.i32(8).op(Op.I32ShrU).i32(0xfff0).op(Op.I32And).tee(this.s).mem(Op.I64Load, tlb);
+    this.slotWord(tlb);
     c.get(this.ad);
     if (w > 1) c.i64(w - 1, 0).op(Op.I64Add);
     c.i64(-4096, -1).op(Op.I64And, Op.I64Eq);
@@ -105,10 +104,15 @@ export class MemoryCode extends FlagCode {
    * Leaves ad, lo32 and s as tlbHit does.
    */
   private writeHit(w: number): void {
+    this.slotWord(this.L.wTlb);
+    this.c.get(this.ad).op(Op.I64Add).i64(4097 - w, 0).op(Op.I64LtU);
+  }
+
+  /** Push the first i64 of the TLB slot (at byte offset `tlb`) of the address on the stack; leaves the address in ad, its low word in lo32, the slot's byte offset in s. */
+  private slotWord(tlb: number): void {
     const c = this.c;
     c.tee(this.ad).op(Op.I32WrapI64).tee(this.lo32);
-    c.i32(8).op(Op.I32ShrU).i32(0xfff0).op(Op.I32And).tee(this.s).mem(Op.I64Load, this.L.wTlb);
-    c.get(this.ad).op(Op.I64Add).i64(4097 - w, 0).op(Op.I64LtU);
+    c.i32(8).op(Op.I32ShrU).i32(0xfff0).op(Op.I32And).tee(this.s).mem(Op.I64Load, tlb);
   }
 
   /** Push the hit's byte in the memory (i32): lo32 + the slot's addend. */
@@ -119,7 +123,7 @@ export class MemoryCode extends FlagCode {
   /** Store w bytes of local v at the hit's byte. */
   private hitStore(w: number): void {
     this.hitAddress(this.L.wTlb);
-    this.c.get(this.v).mem(w === 8 ? Op.I64Store : w === 4 ? Op.I64Store32 : w === 2 ? Op.I64Store16 : Op.I64Store8, 0);
+    this.c.get(this.v).mem(i64StoreOp(w), 0);
   }
 
   /** Leave at instruction k because the import just called faulted (blockFault set RIP). */

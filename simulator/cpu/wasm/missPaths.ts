@@ -8,7 +8,7 @@
 // work on background threads is more than the guest code's own time.
 // Wasm-to-wasm calls across instances go straight to the callee's code.
 
-import { Code, FuncType, I32, I64, MEMORY_IMPORT, name, Op, section, typeSection, uleb } from './encoder';
+import { Code, functionBytes, FuncType, I32, I64, i64StoreOp, MEMORY_IMPORT, name, Op, section, typeSection, uleb } from './encoder';
 import { FAULT_BIT, LOAD_MISS_TYPE, STORE_MISS_TYPE } from './context';
 
 /** Byte offsets the miss paths use: the write TLB's entries, the trap words, the scratch word. */
@@ -39,19 +39,14 @@ export function missPathsModule(L: MissLayout): Uint8Array {
     ...section(3, funcSec), ...section(7, exportSec), ...section(10, codeSec)]);
 }
 
-/** A function's entry in the code section: its locals ([count, type] groups) and body. */
-function body(locals: [number, number][], c: Code): number[] {
-  return [...uleb(locals.length), ...locals.flatMap(([n, t]) => [n, t]), ...c.bytes(), Op.End];
-}
-
 /** The accessor's value, the high word from W[0] for 8 bytes (tier.ts load). Params: w, ad, ipLo, ipHi. */
-function loadMiss(L: MissLayout): number[] {
+function loadMiss(L: MissLayout): Uint8Array {
   const c = new Code();
   c.get(0).get(1).op(Op.I32WrapI64).get(1).i64(32, 0).op(Op.I64ShrU, Op.I32WrapI64).get(2).get(3).call(Imported.Load).op(Op.I64ExtendI32U);
   c.get(0).i32(8).op(Op.I32Eq).op(Op.If, I64);
   c.i32(0).mem(Op.I64Load32U, L.W).i64(32, 0).op(Op.I64Shl);
   c.op(Op.Else).i64(0, 0).op(Op.End).op(Op.I64Or);
-  return body([], c);
+  return functionBytes([], c); // (no branch hints: the bytes are the code section's entry)
 }
 
 /**
@@ -64,7 +59,7 @@ function loadMiss(L: MissLayout): number[] {
  * a store, a set trap bit names this store (trapAt). Params: ad, v, ipLo,
  * ipHi; locals: lo32, slot offset, T[0], page offset, the entry's last word.
  */
-function storeMiss(L: MissLayout, w: number): number[] {
+function storeMiss(L: MissLayout, w: number): Uint8Array {
   const c = new Code(), LO = 4, S = 5, ST = 6, O = 7, WR = 8, at = L.wTlb;
   c.op(Op.Block, 0x40).op(Op.Block, 0x40); // (the tail; the accessor's call)
   c.get(0).op(Op.I32WrapI64).tee(LO).i32(8).op(Op.I32ShrU).i32(0xfff0).op(Op.I32And).tee(S).mem(Op.I32Load, at + 12).set(WR);
@@ -78,7 +73,7 @@ function storeMiss(L: MissLayout, w: number): number[] {
   c.get(O).i32(w).op(Op.I32Add).get(WR).i32(0xffff).op(Op.I32And, Op.I32GtU);
   c.op(Op.I32And).brIf(0);
   c.get(S).mem(Op.I32Load, at + 8).get(LO).op(Op.I32Add).get(1);
-  c.mem(w === 8 ? Op.I64Store : w === 4 ? Op.I64Store32 : w === 2 ? Op.I64Store16 : Op.I64Store8, 0);
+  c.mem(i64StoreOp(w), 0);
   c.br(1);
   c.op(Op.End);
   c.i32(w).get(LO).get(0).i64(32, 0).op(Op.I64ShrU, Op.I32WrapI64);
@@ -87,5 +82,5 @@ function storeMiss(L: MissLayout, w: number): number[] {
   c.i32(0).mem(Op.I32Load, L.T).tee(ST).i32(FAULT_BIT).op(Op.I32And, Op.I32Eqz).get(ST).i32(0).op(Op.I32Ne, Op.I32And); // a trap, not a fault
   c.op(Op.If, 0x40).get(2).get(3).call(Imported.TrapAt).op(Op.End);
   c.get(ST);
-  return body([[5, I32]], c);
+  return functionBytes([[5, I32]], c);
 }
