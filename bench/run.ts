@@ -1,12 +1,13 @@
 // Benchmark (never a timed test): builds bench/programs/*.c with
-// `musl-gcc -static -O2`, runs each natively, under qemu-x86_64 (Debian
+// `musl-gcc -static -O2` (and the Lua interpreter for bench/programs/*.lua:
+// interpreter.ts), runs each natively, under qemu-x86_64 (Debian
 // qemu-user) and under `ksw exec --stats`, checks that the three agree on
 // stdout and exit status, and prints a Markdown table plus a summary line.
 //
 //   npm run bench                     # build, then all programs
 //   node out/bench/run.js [NAME…] [--scale N] [--repeat N] [--no-qemu]
 //
-// --scale N   passed to each program as argv[1]: N times the default work
+// --scale N   passed to each program as argv[1] (a script as arg[1]): N times the default work
 // --repeat N  run each engine N times and keep the fastest wall time
 // --no-startup  skip the start-up table
 // --cpu       time every engine in user+system CPU seconds (/usr/bin/time)
@@ -26,6 +27,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus as hostCpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { buildLua, SCRIPT_SUFFIX } from './interpreter';
 import { measureStartup } from './startup';
 import { STEADY_FACTOR, SteadyRuns, steadyTable } from './steady';
 import { markdownTable } from './table';
@@ -153,6 +155,22 @@ const fmtS = (s: number) => s.toFixed(3);
 const fmtRatio = (r: number) => (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)) + '×';
 const fmtInsns = (n: number) => (n >= 1e9 ? (n / 1e9).toFixed(2) + ' G' : (n / 1e6).toFixed(1) + ' M');
 
+/** The interpreter for the bench's scripts, built at the first script (interpreter.ts). */
+let lua: ReturnType<typeof buildLua> | null = null;
+
+/** Build a program of the bench: NAME.c with musl-gcc, or NAME.lua, which runs on the Lua interpreter. */
+function buildProgram(name: string): { bin: string; args: (scale: number) => string[] } | { why: string } {
+  const script = join(srcDir, name + SCRIPT_SUFFIX);
+  if (existsSync(script)) {
+    lua ??= buildLua(root, workDir);
+    return 'why' in lua ? lua : { bin: lua.bin, args: (scale) => [script, String(scale)] };
+  }
+  const bin = join(workDir, name);
+  const build = spawnSync(cc, ['-static', '-O2', '-o', bin, join(srcDir, `${name}.c`)], { encoding: 'utf8' });
+  if (build.status !== 0) return { why: `${cc} failed:\n${build.stderr}` };
+  return { bin, args: (scale) => [String(scale)] };
+}
+
 function geomean(values: number[]): number {
   return Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length);
 }
@@ -169,8 +187,8 @@ function main(): void {
   }
   const haveQemu = opts.useQemu && available(qemu, ['--version']);
   let names = readdirSync(srcDir)
-    .filter((f) => f.endsWith('.c'))
-    .map((f) => f.slice(0, -2))
+    .filter((f) => f.endsWith('.c') || f.endsWith(SCRIPT_SUFFIX))
+    .map((f) => f.slice(0, f.lastIndexOf('.')))
     .sort();
   if (opts.names.length) {
     const unknown = opts.names.filter((n) => !names.includes(n));
@@ -188,13 +206,13 @@ function main(): void {
   const steadyRuns: SteadyRuns[] = [];
   const failures: string[] = [];
   for (const name of names) {
-    const bin = join(workDir, name);
-    const build = spawnSync(cc, ['-static', '-O2', '-o', bin, join(srcDir, `${name}.c`)], { encoding: 'utf8' });
-    if (build.status !== 0) {
-      failures.push(`${name}: ${cc} failed:\n${build.stderr}`);
+    const program = buildProgram(name);
+    if ('why' in program) {
+      failures.push(`${name}: ${program.why}`);
       continue;
     }
-    const args = [String(opts.scale)];
+    const { bin, args: argsAt } = program;
+    const args = argsAt(opts.scale);
     const row: Row = { name, agree: true, notes: [] };
     process.stderr.write(`  ${name}: native`);
     const native = timed(bin, args, opts.repeat, 600_000, opts.cpu);
@@ -267,7 +285,7 @@ function main(): void {
     }
     if (opts.steady && row.agree && m && k.ok) {
       process.stderr.write(`  ${name}: ksw ×${STEADY_FACTOR}\n`);
-      const longer = timed(process.execPath, [kswBin, 'exec', '--stats', bin, String(opts.scale * STEADY_FACTOR)], opts.repeat, 1_800_000, opts.cpu, withWasm(false));
+      const longer = timed(process.execPath, [kswBin, 'exec', '--stats', bin, ...argsAt(opts.scale * STEADY_FACTOR)], opts.repeat, 1_800_000, opts.cpu, withWasm(false));
       const m3 = STATS_RE.exec(longer.stderr.trimEnd().split('\n').pop() ?? '');
       if (longer.ok && m3) {
         steadyRuns.push({ name, insns: row.insns!, seconds: k.seconds, insns3: Number(m3[1]), seconds3: longer.seconds });

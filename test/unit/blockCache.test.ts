@@ -16,7 +16,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileBlockStore, blockCachePath } from '../../simulator/cli/blockCache';
 import type { BundleIdentity } from '../../simulator/cli/codeCache';
-import { BlockCode, setBlockStore } from '../../simulator/cpu/blockStore';
+import { setBlockStore } from '../../simulator/cpu/blockStore';
+import { countingStore } from './countingStore';
 import { runStaticExecutable } from '../../simulator/user/process';
 import { skipUnless } from '../tools';
 
@@ -64,15 +65,6 @@ function run(file: string, store: FileBlockStore | null): { status: number; stdo
   }
 }
 
-/** A store that counts the blocks compiled into it. */
-function counting(file: string, id: BundleIdentity): { store: FileBlockStore; puts: () => number } {
-  const store = new FileBlockStore(file, id);
-  let n = 0;
-  const put = store.put.bind(store);
-  store.put = (key: string, code: BlockCode) => { n++; put(key, code); };
-  return { store, puts: () => n };
-}
-
 /** The length of the V8 code cache in a block cache file (its header's eighth word after the magic). */
 function v8DataLength(file: string): number {
   return fs.readFileSync(file).readUInt32LE(8 + 4 * 7);
@@ -87,7 +79,7 @@ test('a second run takes every block from the file and runs exactly as without i
   const plain = run(prog, null);
   assert.deepEqual({ status: plain.status, stdout: plain.stdout }, expected);
   const file = blockCachePath(ID, 'exec', prog);
-  const first = counting(file, ID);
+  const first = countingStore(file, ID);
   assert.deepEqual(run(prog, first.store), plain);
   assert.ok(first.puts() > 20, `blocks compiled on the first run: ${first.puts()}`);
   first.store.save();
@@ -95,14 +87,14 @@ test('a second run takes every block from the file and runs exactly as without i
 
   assert.equal(v8DataLength(file), 0, 'the first run writes the blocks as source only');
 
-  const second = counting(file, ID);
+  const second = countingStore(file, ID);
   assert.equal(second.store.storedCount, first.puts());
   assert.deepEqual(run(prog, second.store), plain, 'same output, status and instruction count');
   assert.equal(second.puts(), 0, 'nothing compiled on the second run');
   second.store.save();
   assert.ok(v8DataLength(file) > 0, 'the second run adds V8\'s code cache of the blocks');
 
-  const third = counting(file, ID);
+  const third = countingStore(file, ID);
   assert.deepEqual(run(prog, third.store), plain);
   assert.equal(third.puts(), 0);
   const mtime = fs.statSync(file).mtimeMs;
@@ -120,16 +112,16 @@ test('a rebuilt program at the same path runs its new code: changed blocks are c
   build(3, prog);
   const expected = native(prog);
   assert.match(expected.stdout, /k=3/);
-  const second = counting(file, ID);
+  const second = countingStore(file, ID);
   const r = run(prog, second.store);
   assert.deepEqual({ status: r.status, stdout: r.stdout }, expected);
   assert.ok(second.puts() > 0, 'the blocks whose bytes changed were compiled');
   second.store.save();
-  const third = counting(file, ID);
+  const third = countingStore(file, ID);
   assert.deepEqual(run(prog, third.store), r);
   assert.equal(third.puts(), 0, 'the file now holds the new blocks');
   build(1, prog);
-  const back = counting(file, ID);
+  const back = countingStore(file, ID);
   const again = run(prog, back.store);
   assert.deepEqual({ status: again.status, stdout: again.stdout }, native(prog));
   assert.equal(back.puts(), 0, 'the first build\'s blocks are still there, beside the second\'s');
@@ -151,7 +143,7 @@ test('a file made by another bundle, or damaged, is not used; the run is the sam
     const damaged = Buffer.from(bytes);
     damaged[at] ^= 0x40;
     fs.writeFileSync(file, damaged);
-    const store = counting(file, ID);
+    const store = countingStore(file, ID);
     assert.equal(store.store.storedCount, 0, `byte ${at} flipped`);
     assert.deepEqual(run(prog, store.store), plain);
   }
