@@ -27,17 +27,26 @@ import { BlockCode, blockKey, BlockStore, CompileReads, FACTORY_HEAD, FACTORY_TA
 import { bundleIdentity, BundleIdentity, HashMemory, hashMemoryFor, nameHash, readWhole, replaceCacheFile } from './codeCache';
 import { BlockScript } from './blockScript';
 
-const MAGIC = 'KSWBLK07';
+const MAGIC = 'KSWBLK08';
 /**
  * magic; bundle length and hash (2 halves); block count; lengths of the
  * sections (int32 words, bytes, source, V8 data, translation int32 words,
- * translation bytes); the lengths of the first script's source and V8 data
- * (see blockScript.ts: the JS blocks' factories, then those of blocks with
- * a stored function); hash of the sections (2 halves). The file: the header,
- * then the block words, the translation words, the fetched bytes, the
- * functions' bytes, the source and the V8 data (each the two scripts').
+ * translation bytes); the number of scripts of factories (blockScript.ts);
+ * hash of the rest of the file (2 halves). The file: the header, the script
+ * table (per script: its source's and V8 data's lengths, and whether it
+ * holds the factories of blocks with a stored function), then the block
+ * words, the translation words, the fetched bytes, the functions' bytes,
+ * the source and the V8 data (each the scripts', in order).
  */
-const HEADER = MAGIC.length + 4 * 14;
+const HEADER = MAGIC.length + 4 * 13;
+const SCRIPT_WORDS = 3;
+/**
+ * Scripts per file at most. A run that compiled blocks adds their
+ * factories as a script of their own (or two: JS and wasm blocks), so the
+ * scripts it compiled keep their source and the V8 code cache it made of
+ * them (see save); past this many, it writes the file anew, source only.
+ */
+const MAX_SCRIPTS = 8;
 /**
  * Blocks kept per program, and their source's total length (the oldest go
  * first). Both hold a big program's whole working set — Lua 5.4 on a small
@@ -67,10 +76,13 @@ const TRANSLATION_WORDS = 3;
 /** Translations kept per block (the newest per layout): one per CPU of the machine. */
 const MAX_TRANSLATIONS = 8;
 
-/** The sections of a file, as its bytes, and the first script's lengths in the last two (see HEADER). */
+/** A script's entry in the script table (see HEADER): the lengths of its source and V8 data. */
+interface ScriptEntry { source: number; data: number; wasm: boolean }
+
+/** The sections of a file, as its bytes, and its script table (see HEADER). */
 interface Sections {
   ints: Uint8Array; tInts: Uint8Array; bytes: Uint8Array; tBytes: Uint8Array; source: Uint8Array; data: Uint8Array;
-  scriptLength: number; scriptData: number;
+  scripts: ScriptEntry[];
 }
 
 /**
@@ -110,10 +122,12 @@ export class FileBlockStore implements BlockStore {
   private readonly indexOf = new Map<BlockCode, number>();
   /** Translations made in this run, by block. */
   private readonly fresh = new Map<BlockCode, StoredTranslation[]>();
-  /** The file's two scripts of factories (blockScript.ts); the file's block count and sections. */
+  /** The file's scripts of factories (blockScript.ts); the file's block count and sections. */
   private scripts: BlockScript[] = [];
   private count = 0;
   private sections: Sections | null = null;
+  /** This run had the wasm tier on (it asked for functions or added some): see BlockScript.dataToWrite. */
+  private wasmRun = false;
 
   constructor(private readonly file: string, private readonly id: BundleIdentity) {
     try {
@@ -122,6 +136,7 @@ export class FileBlockStore implements BlockStore {
       // unreadable or damaged: compile as if there were no file
       this.stored.clear();
       this.fileTranslations.clear();
+      this.scripts = [];
       this.sections = null;
     }
   }
@@ -143,11 +158,13 @@ export class FileBlockStore implements BlockStore {
   }
 
   addTranslation(code: BlockCode, translation: StoredTranslation): void {
+    this.wasmRun = true;
     const list = this.fresh.get(code);
     if (list === undefined) this.fresh.set(code, [translation]); else list.push(translation);
   }
 
   functionsFor(layout: ArrayLike<number>): readonly Uint8Array[] {
+    this.wasmRun = true;
     const out: Uint8Array[] = [];
     for (const list of this.fileTranslations.values()) {
       for (const t of list) if (t.bytes.length > 0 && sameNumbers(t.layout, layout)) out.push(t.bytes);
@@ -180,34 +197,44 @@ export class FileBlockStore implements BlockStore {
     const h = (i: number) => buf.readUInt32LE(MAGIC.length + 4 * i);
     if (h(0) !== this.id.size || h(1) !== this.id.hash[0] || h(2) !== this.id.hash[1]) return;
     const count = h(3), words = h(4), byteCount = h(5), sourceLength = h(6), dataLength = h(7), tWords = h(8), tByteCount = h(9);
-    const scriptLength = h(10), scriptData = h(11);
-    if (size !== HEADER + 4 * (words + tWords) + byteCount + tByteCount + sourceLength + dataLength) return;
-    if (scriptLength > sourceLength || scriptData > dataLength) return;
+    const scriptCount = h(10), table = HEADER + 4 * SCRIPT_WORDS * scriptCount;
+    if (scriptCount > MAX_SCRIPTS || size !== table + 4 * (words + tWords) + byteCount + tByteCount + sourceLength + dataLength) return;
     const [c, d] = mem.hash(HEADER, size);
-    if (h(12) !== c || h(13) !== d) return;
-    let at = HEADER;
+    if (h(11) !== c || h(12) !== d) return;
+    const scripts: ScriptEntry[] = [];
+    for (let i = 0, at = HEADER; i < scriptCount; i++, at += 4 * SCRIPT_WORDS) {
+      scripts.push({ source: buf.readUInt32LE(at), data: buf.readUInt32LE(at + 4), wasm: buf.readUInt32LE(at + 8) !== 0 });
+    }
+    if (sum(scripts.map((e) => e.source)) !== sourceLength || sum(scripts.map((e) => e.data)) !== dataLength) return;
+    let at = table;
     // (plain Uint8Arrays: a Buffer's subarray, taken per stored block in unpack, goes through Buffer's constructor)
     const take = (n: number) => new Uint8Array(mem.bytes.buffer, (at += n) - n, n);
     const sections: Sections = {
       ints: take(4 * words), tInts: take(4 * tWords), bytes: take(byteCount), tBytes: take(tByteCount), source: take(sourceLength), data: take(dataLength),
-      scriptLength, scriptData,
+      scripts,
     };
     const ints = int32s(sections.ints); // (little-endian hosts: x86-64, arm64)
     readTranslations(int32s(sections.tInts), sections.tBytes, this.fileTranslations);
     const source = buf.toString('latin1', sections.source.byteOffset, sections.source.byteOffset + sourceLength); // generated code is ASCII (saveBlocks)
     // (each compiled when a block first needs a factory of it)
-    this.scripts = [new BlockScript(source.slice(0, scriptLength), sections.data.subarray(0, scriptData)),
-      new BlockScript(source.slice(scriptLength), sections.data.subarray(scriptData))];
+    const ends: number[] = [];
+    for (let i = 0, from = 0, data = 0; i < scripts.length; i++) {
+      const e = scripts[i];
+      this.scripts.push(new BlockScript(source.slice(from, from + e.source), sections.data.subarray(data, data + e.data), e.wasm));
+      ends.push(from += e.source);
+      data += e.data;
+    }
     this.ints = ints;
     this.bytes = sections.bytes;
     this.source = source;
     this.count = count;
     this.sections = sections;
     // only the keys now; a block is unpacked when a compile asks for it
-    const inScript = [0, 0];
+    const inScript = scripts.map(() => 0);
     for (let n = 0, w = 0, b = 0; n < count; n++) {
       const key = blockKey({ lo: ints[w], hi: ints[w + 1], maxInsns: ints[w + 2], trace: ints[w + 3] !== 0, hooked: ints[w + 4] !== 0 });
-      const part = ints[w + 7] <= scriptLength ? 0 : 1;
+      let part = 0;
+      while (part < ends.length - 1 && ints[w + 7] > ends[part]) part++;
       const placed = { word: w, byte: b, index: n, script: this.scripts[part], factory: inScript[part]++ }, list = this.stored.get(key);
       if (list) list.push(placed); else this.stored.set(key, [placed]);
       b += ints[w + 12];
@@ -222,10 +249,13 @@ export class FileBlockStore implements BlockStore {
     const take = (k: number) => ints.subarray(at, (at += k));
     const fetches = take(ints[w + 8]), asked = take(ints[w + 9]), ips = take(ints[w + 10]), pages = joinPageKeys(take(2 * ints[w + 11]));
     const bytes = this.bytes.subarray(p.byte, p.byte + ints[w + 12]);
-    const script = p.script, index = p.factory;
+    const script = p.script, index = p.factory, store = this;
     const block: StoredBlock = {
       reads: { fetches, bytes, asked }, ips, pages, length: ints[w + 5],
-      get factory() { return script.factory(index); },
+      get factory() {
+        // (a wasm blocks' script a run with the tier on has not compiled whole: this one factory alone, see BlockScript.alone)
+        return script.wasm && store.wasmRun && !script.used ? BlockScript.alone(source.slice(srcStart, srcEnd)) : script.factory(index);
+      },
       translations: this.fileTranslations.get(p.index) ?? [],
       get body() { return bodyOf(source.slice(srcStart, srcEnd)); },
     };
@@ -245,37 +275,70 @@ export class FileBlockStore implements BlockStore {
   }
 
   /**
-   * At exit (best effort). When this run compiled blocks, write them all
-   * (the file's and the new), as source only: compiling a script of them now
-   * for V8's code cache would cost this run more than the cache saves the
-   * next. When it compiled none but a script it compiled had no usable V8
-   * data, add that script's code cache, which now holds every factory this
-   * run made of it — at little cost, since V8 compiled them anyway. When it
-   * compiled none but translated some to wasm, write the file's blocks again
-   * with their translations (and V8 data as above).
+   * At exit (best effort). When this run compiled blocks, add them to the
+   * file as one or two scripts of their own (append), source only, so the
+   * scripts this run compiled keep their source and can take the V8 code
+   * cache this run made of them (compiling the new blocks' script now for
+   * its code cache would cost this run more than it saves the next). When
+   * the file has no room for them (MAX_SCRIPTS, MAX_BLOCKS, MAX_SOURCE,
+   * MAX_VARIANTS), write all blocks anew as source only (saveBlocks). When
+   * it compiled none but a script it compiled had no usable V8 data, or it
+   * translated blocks to wasm, write the file's blocks again with that
+   * code cache (which holds every factory this run made of the script: V8
+   * compiled them anyway) and the translations.
    */
   save(): void {
-    if (this.added.length > 0) this.saveBlocks();
-    else if (this.sections !== null && (this.scripts.some((p) => p.dataChanged) || this.fresh.size > 0)) {
-      const s = { ...this.sections };
-      if (this.fresh.size > 0) {
-        const byIndex = new Map<number, BlockCode>();
-        for (const code of this.fresh.keys()) {
-          const index = this.indexOf.get(code);
-          if (index !== undefined) byIndex.set(index, code);
-        }
-        const perBlock: StoredTranslation[][] = [];
-        for (let n = 0; n < this.count; n++) {
-          const code = byIndex.get(n);
-          perBlock.push(code !== undefined ? this.translationsOf(code) : this.fileTranslations.get(n) ?? []);
-        }
-        [s.tInts, s.tBytes] = translationSections(perBlock);
-      }
-      const [first, second] = this.scripts.map((p) => p.dataToWrite());
-      s.data = Buffer.concat([first, second]);
-      s.scriptData = first.length;
-      this.write(this.count, s);
+    if (this.added.length > 0) {
+      if (!this.append()) this.saveBlocks();
+    } else if (this.sections !== null && (this.scripts.some((p) => p.dataChanged(this.wasmRun)) || this.fresh.size > 0)) {
+      this.write(this.count, this.fileSections([]));
     }
+  }
+
+  /**
+   * The file's sections as this run leaves them: each script's V8 data
+   * (BlockScript.dataToWrite), the translations of the file's blocks then
+   * of `added` (appended after them).
+   */
+  private fileSections(added: readonly BlockCode[]): Sections {
+    const s = { ...this.sections! };
+    if (this.fresh.size > 0 || added.length > 0) {
+      const byIndex = new Map<number, BlockCode>();
+      for (const code of this.fresh.keys()) {
+        const index = this.indexOf.get(code);
+        if (index !== undefined) byIndex.set(index, code);
+      }
+      const perBlock: StoredTranslation[][] = [];
+      for (let n = 0; n < this.count; n++) {
+        const code = byIndex.get(n);
+        perBlock.push(code !== undefined ? this.translationsOf(code) : this.fileTranslations.get(n) ?? []);
+      }
+      for (const code of added) perBlock.push(this.translationsOf(code));
+      [s.tInts, s.tBytes] = translationSections(perBlock);
+    }
+    const data = this.scripts.map((p) => p.dataToWrite(this.wasmRun));
+    s.data = Buffer.concat(data);
+    s.scripts = s.scripts.map((e, i) => ({ ...e, data: data[i].length }));
+    return s;
+  }
+
+  /** Add this run's blocks after the file's, their factories as new scripts (see save); false when the file has no room. */
+  private append(): boolean {
+    const old = this.sections;
+    if (old === null || this.count + this.added.length > MAX_BLOCKS) return false;
+    const perKey = new Map<string, number>();
+    for (const [k] of this.added) perKey.set(k, (perKey.get(k) ?? this.stored.get(k)?.length ?? 0) + 1);
+    if ([...perKey.values()].some((n) => n > MAX_VARIANTS)) return false;
+    const codes = this.added.map(([, code]) => code);
+    const made = scriptsOf(this.added, codes.map((code) => this.translationsOf(code)), old.source.length);
+    if (made === null || old.scripts.length + made.scripts.length > MAX_SCRIPTS || old.source.length + made.source.length > MAX_SOURCE) return false;
+    const s = this.fileSections(codes);
+    this.write(this.count + this.added.length, {
+      ...s,
+      ints: Buffer.concat([old.ints, made.ints]), bytes: Buffer.concat([old.bytes, made.bytes]), source: Buffer.concat([old.source, made.source]),
+      scripts: [...s.scripts, ...made.scripts],
+    });
+    return true;
   }
 
   private saveBlocks(): void {
@@ -292,49 +355,82 @@ export class FileBlockStore implements BlockStore {
     while (first > 0 && sourceLength + all[first - 1][1].body.length <= MAX_SOURCE) sourceLength += all[--first][1].body.length;
     all = all.slice(first);
     const translations = all.map(([, code]) => this.translationsOf(code));
-    // the JS blocks' factories make the first script, those of blocks with a function the second (blockScript.ts)
-    const wasm = translations.map((list) => list.some((t) => t.bytes.length > 0));
-    const sources = all.map(([, code]) => factorySource(code.body));
-    const factories: string[][] = [[], []];
-    for (let i = 0; i < all.length; i++) factories[wasm[i] ? 1 : 0].push(sources[i]);
-    const [script, second] = factories.map((list) => (list.length === 0 ? '' : `[\n${list.join(',\n')}\n]`));
-    /** Where the next factory of each script starts in the source (after "[\n"). */
-    const at = [2, script.length + 2];
-    const ints: number[] = [], bytes: number[] = [];
-    for (let i = 0; i < all.length; i++) {
-      const [key, code] = all[i], k = parseBlockKey(key), r = code.reads, part = wasm[i] ? 1 : 0;
-      const length = sources[i].length;
-      ints.push(k.lo, k.hi, k.maxInsns, k.trace ? 1 : 0, k.hooked ? 1 : 0, code.length, at[part], at[part] + length,
-        r.fetches.length, r.asked.length, code.ips.length, code.pages.length, r.bytes.length,
-        ...Array.from(r.fetches), ...Array.from(r.asked), ...Array.from(code.ips), ...splitPageKeys(code.pages));
-      for (let j = 0; j < r.bytes.length; j++) bytes.push(r.bytes[j]);
-      at[part] += length + 2; // ",\n"
-    }
-    const source = script + second;
-    const src = Buffer.from(source, 'utf8');
-    if (src.length !== source.length) return; // generated code is ASCII: the offsets above count bytes and characters alike
+    const made = scriptsOf(all, translations, 0);
+    if (made === null) return;
     const [tInts, tBytes] = translationSections(translations);
-    this.write(all.length, {
-      ints: bytesOf(Int32Array.from(ints)), tInts, bytes: Uint8Array.from(bytes), tBytes, source: src, data: new Uint8Array(0),
-      scriptLength: script.length, scriptData: 0,
-    });
+    this.write(all.length, { ints: made.ints, tInts, bytes: made.bytes, tBytes, source: made.source, data: new Uint8Array(0), scripts: made.scripts });
   }
 
-  /** Write the file: the header, then the sections (see HEADER). */
+  /** Write the file: the header, the script table, then the sections (see HEADER). */
   private write(count: number, s: Sections): void {
     const parts = [s.ints, s.tInts, s.bytes, s.tBytes, s.source, s.data];
-    const size = parts.reduce((n, p) => n + p.length, HEADER);
+    const table = HEADER + 4 * SCRIPT_WORDS * s.scripts.length;
+    const size = parts.reduce((n, p) => n + p.length, table);
     const mem = new HashMemory(size);
-    let at = HEADER;
+    let at = table;
     for (const p of parts) { mem.bytes.set(p, at); at += p.length; }
     const file = Buffer.from(mem.bytes.buffer, 0, size);
     file.write(MAGIC, 0, 'latin1');
+    s.scripts.forEach((e, i) => [e.source, e.data, e.wasm ? 1 : 0].forEach((v, j) => file.writeUInt32LE(v, HEADER + 4 * (SCRIPT_WORDS * i + j))));
     const [c, d] = mem.hash(HEADER, size);
     [this.id.size, this.id.hash[0], this.id.hash[1], count, s.ints.length / 4, s.bytes.length, s.source.length, s.data.length,
-      s.tInts.length / 4, s.tBytes.length, s.scriptLength, s.scriptData, c, d]
+      s.tInts.length / 4, s.tBytes.length, s.scripts.length, c, d]
       .forEach((v, i) => file.writeUInt32LE(v >>> 0, MAGIC.length + 4 * i));
     replaceCacheFile(this.file, file, MAX_BLOCK_FILES);
   }
+}
+
+/**
+ * Blocks as a file's block words, fetched bytes and scripts of factories
+ * (source only): the JS blocks' factories make one script, those of blocks
+ * with a function another (blockScript.ts), each left out when empty.
+ * `base`: where the scripts start in the file's source (after the file's
+ * own). Null when the source is not ASCII (it always is: generated code).
+ */
+function scriptsOf(blocks: readonly [string, BlockCode][], translations: readonly StoredTranslation[][], base: number):
+  { ints: Uint8Array; bytes: Uint8Array; source: Uint8Array; scripts: ScriptEntry[] } | null {
+  const wasm = blocks.map(([key], i) => wasmKind(key, translations[i]));
+  const sources = blocks.map(([, code]) => factorySource(code.body));
+  const factories: string[][] = [[], []];
+  for (let i = 0; i < blocks.length; i++) factories[wasm[i] ? 1 : 0].push(sources[i]);
+  const texts = factories.map((list) => (list.length === 0 ? '' : `[\n${list.join(',\n')}\n]`));
+  /** Where the next factory of each script starts in the file's source (after "[\n"). */
+  const at = [base + 2, base + texts[0].length + 2];
+  const ints: number[] = [], bytes: number[] = [];
+  for (let i = 0; i < blocks.length; i++) {
+    const [key, code] = blocks[i], k = parseBlockKey(key), r = code.reads, part = wasm[i] ? 1 : 0;
+    const length = sources[i].length;
+    ints.push(k.lo, k.hi, k.maxInsns, k.trace ? 1 : 0, k.hooked ? 1 : 0, code.length, at[part], at[part] + length,
+      r.fetches.length, r.asked.length, code.ips.length, code.pages.length, r.bytes.length,
+      ...Array.from(r.fetches), ...Array.from(r.asked), ...Array.from(code.ips), ...splitPageKeys(code.pages));
+    for (let j = 0; j < r.bytes.length; j++) bytes.push(r.bytes[j]);
+    at[part] += length + 2; // ",\n"
+  }
+  const text = texts[0] + texts[1];
+  const source = Buffer.from(text, 'utf8');
+  if (source.length !== text.length) return null; // generated code is ASCII: the offsets above count bytes and characters alike
+  const scripts = texts.map((t, i) => ({ source: t.length, data: 0, wasm: i === 1 })).filter((e) => e.source > 0);
+  return { ints: bytesOf(Int32Array.from(ints)), bytes: Uint8Array.from(bytes), source, scripts };
+}
+
+/**
+ * Whether a block's factory goes to a script of blocks with wasm: it has a
+ * function, or it is a trace a run with the tier on would translate (not a
+ * step's) that no such run has seen yet. So a file written with the tier off
+ * already keeps the traces apart, and the first run with it on (which only
+ * adds scripts) does not make the JS blocks' script one a warm run must
+ * read the traces' code with (blockScript.ts).
+ */
+function wasmKind(key: string, translations: readonly StoredTranslation[]): boolean {
+  if (translations.length === 0) {
+    const k = parseBlockKey(key);
+    return k.trace && k.maxInsns > 1;
+  }
+  return translations.some((t) => t.bytes.length > 0);
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((n, v) => n + v, 0);
 }
 
 /** An int32 view of a section (it starts on a 4-byte boundary of its file). */

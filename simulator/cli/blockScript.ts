@@ -1,10 +1,12 @@
 // One script of the block cache's factories (blockCache.ts): the source of
 // an array of function expressions, compiled when a block first needs its
-// factory, with the V8 code cache stored beside it. The file has two: the
-// JS blocks' and the factories of blocks whose wasm is stored too, which a
-// run with the wasm tier on never needs (storedModules.ts gives them their
-// wasm from their first entry) — deserializing their code was most of
-// reading a warm kmix's cache (its traces are two thirds of the source).
+// factory, with the V8 code cache stored beside it. The JS blocks' factories
+// and those of blocks whose wasm is stored too are in separate scripts: a
+// run with the wasm tier on never needs the second kind (storedModules.ts
+// gives them their wasm from their first entry) — deserializing their code
+// was most of reading a warm kmix's cache (its traces are two thirds of the
+// source). A run that compiles blocks adds scripts of its own (see
+// FileBlockStore.save).
 
 import * as vm from 'node:vm';
 import type { StoredBlock } from '../cpu/blockStore';
@@ -15,15 +17,18 @@ const FILENAME = 'ksw-blocks.js';
 export type Factory = StoredBlock['factory'];
 
 export class BlockScript {
-  /** Scripts compiled in this process (tests: a warm run with the wasm tier on compiles only its JS blocks'). */
+  /** Scripts compiled in this process, and of those the scripts of blocks with stored wasm (tests: a warm run with the wasm tier on compiles none of these). */
   static compiled = 0;
+  static compiledWasm = 0;
+  /** Factories compiled alone (BlockScript.alone). */
+  static compiledAlone = 0;
   private factories: Factory[] | null = null;
   /** Compiled without usable V8 data: its code cache is worth writing at exit. */
   private dataMissing = false;
   private script: vm.Script | null = null;
 
-  /** `source`: `[f0,f1,…]` (empty: no factories); `data`: V8's code cache of it (empty: none). */
-  constructor(private readonly source: string, private readonly data: Uint8Array) {}
+  /** `source`: `[f0,f1,…]` (empty: no factories); `data`: V8's code cache of it (empty: none); `wasm`: the factories of blocks with stored wasm. */
+  constructor(private readonly source: string, private readonly data: Uint8Array, private readonly isWasm = false) {}
 
   /** The factory at an index of the array (the script is compiled on the first ask). */
   factory(index: number): Factory {
@@ -33,18 +38,44 @@ export class BlockScript {
       this.dataMissing = cachedData === undefined || script.cachedDataRejected === true;
       this.script = script;
       BlockScript.compiled++;
+      if (this.isWasm) BlockScript.compiledWasm++;
       this.factories = script.runInThisContext() as Factory[];
     }
     return this.factories[index];
   }
 
-  /** Whether the code cache to write (dataToWrite) differs from the stored one. */
-  get dataChanged(): boolean {
-    return this.dataMissing;
+  /** The factories of blocks with stored wasm (see the top). */
+  get wasm(): boolean { return this.isWasm; }
+
+  /** Whether a block first needed a factory of it (the script is compiled). */
+  get used(): boolean { return this.factories !== null; }
+
+  /**
+   * One factory compiled alone from its source, not the script it is in: a
+   * run with the wasm tier on needs a few of a wasm blocks' script (the
+   * traces its tier leaves to JS, those that run JS while their batch
+   * waits), and compiling that whole script — V8 pre-parses every factory in
+   * it — cost kmix ~70 ms of every warm run for its two such traces.
+   */
+  static alone(source: string): Factory {
+    BlockScript.compiledAlone++;
+    return new vm.Script(`(${source})`, { filename: FILENAME }).runInThisContext() as Factory;
   }
 
-  /** The code cache to write: of the script as this run compiled it when the stored one was missing or rejected, else the stored one. */
-  dataToWrite(): Uint8Array {
-    return this.dataMissing && this.script !== null ? this.script.createCachedData() : this.data;
+  /** Whether the code cache to write (dataToWrite) differs from the stored one. */
+  dataChanged(wasmRun: boolean): boolean {
+    return this.dataMissing && !(this.isWasm && wasmRun);
+  }
+
+  /**
+   * The code cache to write: of the script as this run compiled it when the
+   * stored one was missing or rejected, else the stored one. `wasmRun`: this
+   * run had the wasm tier on, so a script of blocks with wasm keeps what it
+   * had — such a run compiles it only for the few traces the tier leaves to
+   * JS, and a code cache of the traces it ran in JS while their batch
+   * waited would only make the file longer to read.
+   */
+  dataToWrite(wasmRun: boolean): Uint8Array {
+    return this.dataMissing && this.script !== null && !(this.isWasm && wasmRun) ? this.script.createCachedData() : this.data;
   }
 }

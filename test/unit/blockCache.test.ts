@@ -4,7 +4,7 @@
 // without the cache (the first run stores the blocks' source, the second
 // V8's code cache of them). A rebuilt program at the same path runs its new code
 // (the blocks whose bytes changed are compiled again, kept beside the old
-// ones); a file made by
+// ones, and the file keeps the V8 code cache of the code it had); a file made by
 // another bundle, or damaged, is not used. Through bin/ksw: a second
 // `ksw exec` prints the same, KSW_NO_CODE_CACHE=1 leaves no cache.
 
@@ -117,6 +117,8 @@ test('a rebuilt program at the same path runs its new code: changed blocks are c
   assert.deepEqual({ status: r.status, stdout: r.stdout }, expected);
   assert.ok(second.puts() > 0, 'the blocks whose bytes changed were compiled');
   second.store.save();
+  // (added as a script of their own: the file's script keeps its source, and the V8 code cache this run made of it)
+  assert.ok(v8DataLength(file) > 0, 'the run that compiled blocks wrote V8\'s code cache of the script it read');
   const third = countingStore(file, ID);
   assert.deepEqual(run(prog, third.store), r);
   assert.equal(third.puts(), 0, 'the file now holds the new blocks');
