@@ -16,7 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileBlockStore, blockCachePath } from '../../simulator/cli/blockCache';
 import type { BundleIdentity } from '../../simulator/cli/codeCache';
-import { setBlockStore } from '../../simulator/cpu/blockStore';
+import { BlockCode, blockKey, setBlockStore } from '../../simulator/cpu/blockStore';
 import { countingStore } from './countingStore';
 import { runStaticExecutable } from '../../simulator/user/process';
 import { skipUnless } from '../tools';
@@ -193,4 +193,26 @@ test('bin/ksw run: a watch armed midway (--control) catches the same corruption 
   assert.equal(cold.status, 1);
   assert.match(cold.events, /"type":"corruption"/);
   assert.deepEqual(ksw(), cold, 'the warm run is the same history');
+});
+
+test('each run that compiles blocks adds a script of them; past the limit the file is written anew; every block keeps its own code', () => {
+  const file = path.join(tmp, 'scripts.bin');
+  // (synthetic blocks: a body that returns its number, so a factory taken from the wrong script or place shows)
+  const key = (n: number) => blockKey({ lo: 0x1000 + 16 * n, hi: 0, maxInsns: 64, trace: n % 3 === 0, hooked: false });
+  const code = (n: number): BlockCode => ({ reads: { fetches: [0x1000 + 16 * n, 0, 1], bytes: [n & 0xff], asked: [] }, body: `return ${n};`, ips: [0x1000 + 16 * n, 0], pages: [1], length: 1 });
+  for (let round = 0; round < 12; round++) {
+    const store = new FileBlockStore(file, ID);
+    assert.equal(store.storedCount, 2 * round, `round ${round}: blocks read`);
+    // (odd rounds as a run with the wasm tier on: the traces' factories are compiled alone)
+    if (round % 2 === 1) store.functionsFor([]);
+    for (let n = 0; n < 2 * round; n++) {
+      const [stored] = store.get(key(n));
+      assert.equal(stored.factory()(), n, `round ${round}: block ${n}'s code`);
+    }
+    store.put(key(2 * round), code(2 * round));
+    store.put(key(2 * round + 1), code(2 * round + 1));
+    store.save();
+    const scripts = fs.readFileSync(file).readUInt32LE(8 + 4 * 10);
+    assert.ok(scripts >= 1 && scripts <= 8, `round ${round}: ${scripts} scripts`);
+  }
 });
