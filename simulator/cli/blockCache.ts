@@ -253,8 +253,8 @@ export class FileBlockStore implements BlockStore {
     const block: StoredBlock = {
       reads: { fetches, bytes, asked }, ips, pages, length: ints[w + 5],
       get factory() {
-        // (a wasm blocks' script a run with the tier on has not compiled whole: this one factory alone, see BlockScript.alone)
-        return script.wasm && store.wasmRun && !script.used ? BlockScript.alone(source.slice(srcStart, srcEnd)) : script.factory(index);
+        // (a big wasm blocks' script a run with the tier on has not compiled whole: this one factory alone, see BlockScript.alone)
+        return script.manyWasm && store.wasmRun && !script.used ? BlockScript.alone(source.slice(srcStart, srcEnd)) : script.factory(index);
       },
       translations: this.fileTranslations.get(p.index) ?? [],
       get body() { return bodyOf(source.slice(srcStart, srcEnd)); },

@@ -16,6 +16,9 @@ const FILENAME = 'ksw-blocks.js';
 
 export type Factory = StoredBlock['factory'];
 
+/** Source length (bytes) above which a script of wasm blocks' factories is not compiled whole by a run with the tier on (BlockScript.manyWasm): kmix's is 1.29 MB, a hello-world's 44 KB. */
+const ALONE_ABOVE = 256 << 10;
+
 export class BlockScript {
   /** Scripts compiled in this process, and of those the scripts of blocks with stored wasm (tests: a warm run with the wasm tier on compiles none of these). */
   static compiled = 0;
@@ -44,8 +47,12 @@ export class BlockScript {
     return this.factories[index];
   }
 
-  /** The factories of blocks with stored wasm (see the top). */
-  get wasm(): boolean { return this.isWasm; }
+  /**
+   * The factories of blocks with stored wasm (see the top), too many for a
+   * run with the wasm tier on to compile the script for the few it needs:
+   * it compiles those alone, and writes no code cache of it.
+   */
+  get manyWasm(): boolean { return this.isWasm && this.source.length > ALONE_ABOVE; }
 
   /** Whether a block first needed a factory of it (the script is compiled). */
   get used(): boolean { return this.factories !== null; }
@@ -55,7 +62,10 @@ export class BlockScript {
    * run with the wasm tier on needs a few of a wasm blocks' script (the
    * traces its tier leaves to JS, those that run JS while their batch
    * waits), and compiling that whole script — V8 pre-parses every factory in
-   * it — cost kmix ~70 ms of every warm run for its two such traces.
+   * it — cost kmix ~70 ms of every warm run for its two such traces. (A
+   * small such script is compiled whole, from its code cache: a factory
+   * compiled alone costs ~0.6 ms, the five of a warm hello-world 15-20 M
+   * host instructions more than their script's code cache.)
    */
   static alone(source: string): Factory {
     BlockScript.compiledAlone++;
@@ -64,7 +74,7 @@ export class BlockScript {
 
   /** Whether the code cache to write (dataToWrite) differs from the stored one. */
   dataChanged(wasmRun: boolean): boolean {
-    return this.dataMissing && !(this.isWasm && wasmRun);
+    return this.dataMissing && !(this.manyWasm && wasmRun);
   }
 
   /**
@@ -76,6 +86,6 @@ export class BlockScript {
    * waited would only make the file longer to read.
    */
   dataToWrite(wasmRun: boolean): Uint8Array {
-    return this.dataMissing && this.script !== null && !(this.isWasm && wasmRun) ? this.script.createCachedData() : this.data;
+    return this.dataMissing && this.script !== null && !(this.manyWasm && wasmRun) ? this.script.createCachedData() : this.data;
   }
 }
