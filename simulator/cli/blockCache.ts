@@ -128,6 +128,8 @@ export class FileBlockStore implements BlockStore {
   private sections: Sections | null = null;
   /** This run had the wasm tier on (it asked for functions or added some): see BlockScript.dataToWrite. */
   private wasmRun = false;
+  /** The file had wasm functions for this run's layout: its traces run them from their first entry. */
+  private storedWasm = false;
 
   constructor(private readonly file: string, private readonly id: BundleIdentity) {
     try {
@@ -169,6 +171,7 @@ export class FileBlockStore implements BlockStore {
     for (const list of this.fileTranslations.values()) {
       for (const t of list) if (t.bytes.length > 0 && sameNumbers(t.layout, layout)) out.push(t.bytes);
     }
+    if (out.length > 0) this.storedWasm = true;
     return out;
   }
 
@@ -253,8 +256,10 @@ export class FileBlockStore implements BlockStore {
     const block: StoredBlock = {
       reads: { fetches, bytes, asked }, ips, pages, length: ints[w + 5],
       get factory() {
-        // (a big wasm blocks' script a run with the tier on has not compiled whole: this one factory alone, see BlockScript.alone)
-        return script.manyWasm && store.wasmRun && !script.used ? BlockScript.alone(source.slice(srcStart, srcEnd)) : script.factory(index);
+        // (a big wasm blocks' script a run with the tier on has not compiled whole: this one factory alone, see BlockScript.alone —
+        // unless the run has no stored wasm, so runs all its traces' JS while their batches wait, and the script's code cache holds them)
+        const alone = script.manyWasm && store.wasmRun && (store.storedWasm || !script.hasData) && !script.used;
+        return alone ? BlockScript.alone(source.slice(srcStart, srcEnd)) : script.factory(index);
       },
       translations: this.fileTranslations.get(p.index) ?? [],
       get body() { return bodyOf(source.slice(srcStart, srcEnd)); },

@@ -54,6 +54,9 @@ export class BlockScript {
    */
   get manyWasm(): boolean { return this.isWasm && this.source.length > ALONE_ABOVE; }
 
+  /** Whether the file had V8's code cache of it. */
+  get hasData(): boolean { return this.data.length > 0; }
+
   /** Whether a block first needed a factory of it (the script is compiled). */
   get used(): boolean { return this.factories !== null; }
 
