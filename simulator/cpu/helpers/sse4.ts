@@ -451,6 +451,8 @@ export function createSse4Helpers(cpu: Cpu, base: Record<string, unknown>) {
   // ---- pcmpestri / pcmpestrm / pcmpistri / pcmpistrm ------------------------------------
 
   const bool1 = new Uint8Array(16 * 16);
+  /** The compared elements of both operands, read once per instruction by their lane type. */
+  const elemsA = new Int32Array(16), elemsB = new Int32Array(16);
 
   /**
    * The SSE4.2 string compare. `d` is xmm1's word index (the "a" operand),
@@ -462,12 +464,14 @@ export function createSse4Helpers(cpu: Cpu, base: Record<string, unknown>) {
     setSrc(w0, w1, w2, w3);
     const words = (imm & 1) !== 0, signed = (imm & 2) !== 0;
     const n = words ? 8 : 16;
-    const elemA = (i: number): number => (words ? (signed ? XSW[2 * d + i] : XW[2 * d + i]) : signed ? XSB[4 * d + i] : XB[4 * d + i]);
-    const elemB = (i: number): number => (words ? (signed ? SSW[i] : SW[i]) : signed ? SSB[i] : SB[i]);
+    for (let i = 0; i < n; i++) {
+      elemsA[i] = words ? (signed ? XSW[2 * d + i] : XW[2 * d + i]) : signed ? XSB[4 * d + i] : XB[4 * d + i];
+      elemsB[i] = words ? (signed ? SSW[i] : SW[i]) : signed ? SSB[i] : SB[i];
+    }
     if (implicit) {
       la = n; lb = n;
-      for (let i = 0; i < n; i++) if (elemA(i) === 0) { la = i; break; }
-      for (let i = 0; i < n; i++) if (elemB(i) === 0) { lb = i; break; }
+      for (let i = 0; i < n; i++) if (elemsA[i] === 0) { la = i; break; }
+      for (let i = 0; i < n; i++) if (elemsB[i] === 0) { lb = i; break; }
     } else {
       la = Math.min(Math.abs(la), n);
       lb = Math.min(Math.abs(lb), n);
@@ -479,13 +483,13 @@ export function createSse4Helpers(cpu: Cpu, base: Record<string, unknown>) {
         const va = i < la, vb = j < lb;
         let r: boolean;
         if (agg === 1) { // ranges: even i is the lower bound (b >= a), odd i the upper (b <= a)
-          r = va && vb && (i & 1 ? elemB(j) <= elemA(i) : elemB(j) >= elemA(i));
+          r = va && vb && (i & 1 ? elemsB[j] <= elemsA[i] : elemsB[j] >= elemsA[i]);
         } else if (agg === 0) {
-          r = va && vb && elemA(i) === elemB(j);
+          r = va && vb && elemsA[i] === elemsB[j];
         } else if (agg === 2) {
-          r = va && vb ? elemA(i) === elemB(j) : !va && !vb;
+          r = va && vb ? elemsA[i] === elemsB[j] : !va && !vb;
         } else {
-          r = !va ? true : !vb ? false : elemA(i) === elemB(j);
+          r = !va ? true : !vb ? false : elemsA[i] === elemsB[j];
         }
         bool1[16 * j + i] = r ? 1 : 0;
       }
