@@ -44,9 +44,11 @@ const SCRIPT_WORDS = 3;
  * Scripts per file at most. A run that compiled blocks adds their
  * factories as a script of their own (or two: JS and wasm blocks), so the
  * scripts it compiled keep their source and the V8 code cache it made of
- * them (see save); past this many, it writes the file anew, source only.
+ * them (see save); past this many, the scripts added so are made one again.
  */
 const MAX_SCRIPTS = 8;
+/** Scripts a file full of scripts keeps as they are (the last full write's: JS blocks, traces); the rest are made one again (FileBlockStore.append). */
+const KEEP_SCRIPTS = 2;
 /**
  * Blocks kept per program, and their source's total length (the oldest go
  * first). Both hold a big program's whole working set — Lua 5.4 on a small
@@ -109,7 +111,7 @@ export function blockCachePath(id: BundleIdentity, slot: string, program: string
 }
 
 /** Where a stored block lies in the file, until a compile asks for it: its words, bytes, index, and its factory's script and index there. */
-interface Placed { word: number; byte: number; index: number; script: BlockScript; factory: number }
+interface Placed { key: string; word: number; byte: number; index: number; part: number; script: BlockScript; factory: number }
 
 export class FileBlockStore implements BlockStore {
   private readonly stored = new Map<string, (StoredBlock | Placed)[]>();
@@ -120,6 +122,8 @@ export class FileBlockStore implements BlockStore {
   /** The file's translations by block index, and the index of each block unpacked from it. */
   private readonly fileTranslations = new Map<number, StoredTranslation[]>();
   private readonly indexOf = new Map<BlockCode, number>();
+  /** The file's blocks, in file order. */
+  private placed: Placed[] = [];
   /** Translations made in this run, by block. */
   private readonly fresh = new Map<BlockCode, StoredTranslation[]>();
   /** The file's scripts of factories (blockScript.ts); the file's block count and sections. */
@@ -139,6 +143,7 @@ export class FileBlockStore implements BlockStore {
       this.stored.clear();
       this.fileTranslations.clear();
       this.scripts = [];
+      this.placed = [];
       this.sections = null;
     }
   }
@@ -238,7 +243,8 @@ export class FileBlockStore implements BlockStore {
       const key = blockKey({ lo: ints[w], hi: ints[w + 1], maxInsns: ints[w + 2], trace: ints[w + 3] !== 0, hooked: ints[w + 4] !== 0 });
       let part = 0;
       while (part < ends.length - 1 && ints[w + 7] > ends[part]) part++;
-      const placed = { word: w, byte: b, index: n, script: this.scripts[part], factory: inScript[part]++ }, list = this.stored.get(key);
+      const placed = { key, word: w, byte: b, index: n, part, script: this.scripts[part], factory: inScript[part]++ }, list = this.stored.get(key);
+      this.placed.push(placed);
       if (list) list.push(placed); else this.stored.set(key, [placed]);
       b += ints[w + 12];
       w += BLOCK_WORDS + ints[w + 8] + ints[w + 9] + ints[w + 10] + 2 * ints[w + 11];
@@ -327,7 +333,13 @@ export class FileBlockStore implements BlockStore {
     return s;
   }
 
-  /** Add this run's blocks after the file's, their factories as new scripts (see save); false when the file has no room. */
+  /**
+   * Add this run's blocks after the file's, their factories as new scripts
+   * (see save). When that would make too many scripts, the scripts after
+   * the first KEEP_SCRIPTS (those of the last full write: the program's
+   * bulk, with their code cache) are made one again with the new blocks
+   * (keepPrefix). False when the file has no room.
+   */
   private append(): boolean {
     const old = this.sections;
     if (old === null || this.count + this.added.length > MAX_BLOCKS) return false;
@@ -335,15 +347,40 @@ export class FileBlockStore implements BlockStore {
     for (const [k] of this.added) perKey.set(k, (perKey.get(k) ?? this.stored.get(k)?.length ?? 0) + 1);
     if ([...perKey.values()].some((n) => n > MAX_VARIANTS)) return false;
     const codes = this.added.map(([, code]) => code);
-    const made = scriptsOf(this.added, codes.map((code) => this.translationsOf(code)), old.source.length);
-    if (made === null || old.scripts.length + made.scripts.length > MAX_SCRIPTS || old.source.length + made.source.length > MAX_SOURCE) return false;
-    const s = this.fileSections(codes);
+    let keep = old.scripts.length, from = this.count, base = old.source.length;
+    let made = scriptsOf(this.added, codes.map((code) => this.translationsOf(code)), base);
+    if (made !== null && keep + made.scripts.length > MAX_SCRIPTS) {
+      [keep, from] = this.keepPrefix();
+      if (keep === 0) return false;
+      base = sum(old.scripts.slice(0, keep).map((e) => e.source));
+      const again = this.placed.slice(from).map((p): [string, BlockCode] => [p.key, this.get(p.key).find((b) => this.indexOf.get(b) === p.index)!]);
+      const blocks = again.concat(this.added);
+      made = scriptsOf(blocks, blocks.map(([, code]) => this.translationsOf(code)), base);
+    }
+    if (made === null || keep + made.scripts.length > MAX_SCRIPTS || base + made.source.length > MAX_SOURCE) return false;
+    const s = this.fileSections(codes), at = this.placed[from] ?? { word: old.ints.length / 4, byte: old.bytes.length };
     this.write(this.count + this.added.length, {
       ...s,
-      ints: Buffer.concat([old.ints, made.ints]), bytes: Buffer.concat([old.bytes, made.bytes]), source: Buffer.concat([old.source, made.source]),
-      scripts: [...s.scripts, ...made.scripts],
+      ints: Buffer.concat([old.ints.subarray(0, 4 * at.word), made.ints]), bytes: Buffer.concat([old.bytes.subarray(0, at.byte), made.bytes]),
+      source: Buffer.concat([old.source.subarray(0, base), made.source]),
+      data: s.data.subarray(0, sum(s.scripts.slice(0, keep).map((e) => e.data))),
+      scripts: [...s.scripts.slice(0, keep), ...made.scripts],
     });
     return true;
+  }
+
+  /**
+   * How many of the first scripts (KEEP_SCRIPTS at most) hold only blocks
+   * that come before all the others' in the file, and the index of the
+   * first block after them: the blocks from there on can be written again
+   * without touching the kept scripts. [0, 0]: none.
+   */
+  private keepPrefix(): [number, number] {
+    for (let keep = Math.min(KEEP_SCRIPTS, this.scripts.length - 1); keep > 0; keep--) {
+      const from = this.placed.findIndex((p) => p.part >= keep);
+      if (from >= 0 && this.placed.slice(from).every((p) => p.part >= keep)) return [keep, from];
+    }
+    return [0, 0];
   }
 
   private saveBlocks(): void {
