@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { FileBlockStore, blockCachePath } from '../../simulator/cli/blockCache';
 import type { BundleIdentity } from '../../simulator/cli/codeCache';
 import { BlockCode, blockKey, setBlockStore } from '../../simulator/cpu/blockStore';
-import { countingStore } from './countingStore';
+import { countingStore, headerWord, HeaderWord } from './countingStore';
 import { runStaticExecutable } from '../../simulator/user/process';
 import { skipUnless } from '../tools';
 
@@ -67,7 +67,7 @@ function run(file: string, store: FileBlockStore | null): { status: number; stdo
 
 /** The length of the V8 code cache in a block cache file (its header's eighth word after the magic). */
 function v8DataLength(file: string): number {
-  return fs.readFileSync(file).readUInt32LE(8 + 4 * 7);
+  return headerWord(file, HeaderWord.DATA_LENGTH);
 }
 
 const ID: BundleIdentity = { bundle: '/opt/ksw/dist/ksw.js', size: 1000, hash: [0x12345678, 0x9abcdef0], blocksDir: path.join(tmp, 'blocks') };
@@ -212,7 +212,7 @@ test('each run that compiles blocks adds a script of them; past the limit those 
     store.put(key(2 * round), code(2 * round));
     store.put(key(2 * round + 1), code(2 * round + 1));
     store.save();
-    const scripts = fs.readFileSync(file).readUInt32LE(8 + 4 * 10);
+    const scripts = headerWord(file, HeaderWord.SCRIPTS);
     assert.ok(scripts >= 1 && scripts <= 8, `round ${round}: ${scripts} scripts`);
     // (from the second round the first scripts have a code cache: a full file keeps them, and makes only the added ones one again)
     if (round > 0) assert.ok(v8DataLength(file) > 0, `round ${round}: the first scripts' code cache kept`);

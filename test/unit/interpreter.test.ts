@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { nativeWorkspace, runScriptBoth } from './nativeRuns';
-import { countingStore } from './countingStore';
+import { countingStore, headerWord, HeaderWord } from './countingStore';
 import { LIBLUA, skipUnless } from '../tools';
 import { blockCachePath, FileBlockStore } from '../../simulator/cli/blockCache';
 import type { BundleIdentity } from '../../simulator/cli/codeCache';
@@ -36,11 +36,6 @@ test('Lua: a script that requires a module runs as natively (stdout, the file it
   assert.match(sim.stdout, /read back:\twritten by lua\n/);
 });
 
-/** The length of the blocks' source in a block cache file (its header's seventh word after the magic). */
-function sourceLength(file: string): number {
-  return readFileSync(file).readUInt32LE(8 + 4 * 6);
-}
-
 test('Lua: its block cache settles — the run after the first compiles (almost) nothing, though its blocks are over 8 MB of source', { skip }, () => {
   const bin = minilua();
   const id: BundleIdentity = { bundle: '/opt/ksw/dist/ksw.js', size: 1000, hash: [0x2468ace0, 0x13579bdf], blocksDir: join(dir(), 'blocks') };
@@ -60,7 +55,7 @@ test('Lua: its block cache settles — the run after the first compiles (almost)
   const out = run(first.store);
   first.store.save();
   assert.ok(first.puts() > 1000, `blocks compiled on the first run: ${first.puts()}`);
-  assert.ok(sourceLength(file) > 8 << 20, `the blocks' source: ${sourceLength(file)} bytes`);
+  assert.ok(headerWord(file, HeaderWord.SOURCE_LENGTH) > 8 << 20, `the blocks' source: ${headerWord(file, HeaderWord.SOURCE_LENGTH)} bytes`);
   const second = countingStore(file, id);
   assert.equal(run(second.store), out);
   // (Lua seeds its string hashes with the time, so a few blocks may differ from run to run; a cap that
