@@ -450,7 +450,6 @@ export function createSse4Helpers(cpu: Cpu, base: Record<string, unknown>) {
 
   // ---- pcmpestri / pcmpestrm / pcmpistri / pcmpistrm ------------------------------------
 
-  const bool1 = new Uint8Array(16 * 16);
   /** The compared elements of both operands, read once per instruction by their lane type. */
   const elemsA = new Int32Array(16), elemsB = new Int32Array(16);
 
@@ -476,31 +475,23 @@ export function createSse4Helpers(cpu: Cpu, base: Record<string, unknown>) {
       la = Math.min(Math.abs(la), n);
       lb = Math.min(Math.abs(lb), n);
     }
+    // IntRes1: each aggregation's OR/AND over BoolRes[j][i] (b element j against a element i), with the
+    // validity overrides folded in, so only the pairs that can change the result are compared.
     const agg = (imm >> 2) & 3;
-    // BoolRes[j][i]: b element j against a element i, with the validity overrides.
-    for (let j = 0; j < n; j++) {
-      for (let i = 0; i < n; i++) {
-        const va = i < la, vb = j < lb;
-        let r: boolean;
-        if (agg === 1) { // ranges: even i is the lower bound (b >= a), odd i the upper (b <= a)
-          r = va && vb && (i & 1 ? elemsB[j] <= elemsA[i] : elemsB[j] >= elemsA[i]);
-        } else if (agg === 0) {
-          r = va && vb && elemsA[i] === elemsB[j];
-        } else if (agg === 2) {
-          r = va && vb ? elemsA[i] === elemsB[j] : !va && !vb;
-        } else {
-          r = !va ? true : !vb ? false : elemsA[i] === elemsB[j];
-        }
-        bool1[16 * j + i] = r ? 1 : 0;
-      }
-    }
     let res = 0;
     for (let j = 0; j < n; j++) {
+      const b = elemsB[j];
       let bit = 0;
-      if (agg === 0) { for (let i = 0; i < n; i++) bit |= bool1[16 * j + i]; }
-      else if (agg === 1) { for (let i = 0; i + 1 < n; i += 2) bit |= bool1[16 * j + i] & bool1[16 * j + i + 1]; }
-      else if (agg === 2) bit = bool1[16 * j + j];
-      else { bit = 1; for (let k = 0; k < n - j; k++) bit &= bool1[16 * (j + k) + k]; }
+      if (agg === 0) { // equal any: an invalid pair is false
+        if (j < lb) for (let i = 0; i < la; i++) if (elemsA[i] === b) { bit = 1; break; }
+      } else if (agg === 1) { // ranges: a's even element is the lower bound, the odd one the upper; both must be valid
+        if (j < lb) for (let i = 0; i + 1 < la; i += 2) if (b >= elemsA[i] && b <= elemsA[i + 1]) { bit = 1; break; }
+      } else if (agg === 2) { // equal each: both invalid is true, one invalid false
+        bit = j < la && j < lb ? (elemsA[j] === b ? 1 : 0) : j >= la && j >= lb ? 1 : 0;
+      } else { // equal ordered: an invalid a element matches anything, an invalid b element nothing
+        bit = 1;
+        for (let k = 0; k < la && k < n - j; k++) if (j + k >= lb || elemsA[k] !== elemsB[j + k]) { bit = 0; break; }
+      }
       res |= bit << j;
     }
     const pol = (imm >> 4) & 3;
