@@ -119,6 +119,8 @@ export class FileBlockStore implements BlockStore {
   private bytes: Uint8Array = new Uint8Array(0);
   private source = '';
   private readonly added: [string, BlockCode][] = [];
+  /** `added`'s blocks by key, so put finds a block compiled again without scanning them all (a big program adds thousands). */
+  private readonly addedByKey = new Map<string, BlockCode[]>();
   /** The file's translations by block index, and the index of each block unpacked from it. */
   private readonly fileTranslations = new Map<number, StoredTranslation[]>();
   private readonly indexOf = new Map<BlockCode, number>();
@@ -160,7 +162,9 @@ export class FileBlockStore implements BlockStore {
 
   put(key: string, code: BlockCode): void {
     // (code compiled again in the same run, after a write to its page, is stored once)
-    if (this.added.some(([k, c]) => k === key && c.body === code.body && sameReads(c.reads, code.reads))) return;
+    const same = this.addedByKey.get(key);
+    if (same?.some((c) => c.body === code.body && sameReads(c.reads, code.reads))) return;
+    if (same === undefined) this.addedByKey.set(key, [code]); else same.push(code);
     this.added.push([key, code]);
   }
 
