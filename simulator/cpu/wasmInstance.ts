@@ -37,11 +37,16 @@ export function instantiateWasmWith(bytes: Uint8Array, imports: Record<string, R
   return new WebAssembly.Instance(compileEagerly(bytes), imports).exports;
 }
 
+/** Instantiate a module compiled elsewhere (cpu/wasm/compileAhead.ts) with its imports; its exports. */
+export function instantiateCompiled(module: object, imports: Record<string, Record<string, unknown>>): Record<string, unknown> {
+  return new WebAssembly.Instance(module, imports).exports;
+}
+
 /**
  * Whether the tier's modules are compiled eagerly: unless the user's node
  * flags say how wasm compiles (--[no-]wasm-lazy-compilation).
  */
-const EAGER = typeof process !== 'undefined' &&
+export const EAGER = typeof process !== 'undefined' &&
   !/--(no[-_])?wasm[-_]lazy[-_]compilation/.test(`${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`);
 
 /**

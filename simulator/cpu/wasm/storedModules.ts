@@ -19,17 +19,40 @@ export const GROUP = 64;
  * its wasm from the first entry.
  */
 export const WAIT_BELOW = 8;
+/**
+ * A store of at least this many groups has its modules compiled on a
+ * worker thread from the start (compileAhead.ts): a big program's (Lua:
+ * 23 modules, 200-270 ms of compiling). A smaller one's few modules are
+ * not worth a thread (~40 ms to start, on the core the run shares).
+ */
+export const AHEAD_FROM = 4;
+
+/** Starts compiling a store's groups elsewhere (compileAhead.ts); each group's module when the main thread asks (undefined: compile it yourself). */
+export type StartAhead = (groups: readonly (readonly Uint8Array[])[]) => { take(group: number): object | null | undefined };
 
 export class StoredModules {
   /** Each stored function's place in `funcs`. */
   private readonly position = new Map<Uint8Array, number>();
   /** The functions made so far, by place; null: its group did not make a module (a damaged function: the batches sort it out). */
   private readonly runs: ((() => number) | null | undefined)[];
+  /** The worker's modules, when the store is big enough (AHEAD_FROM). */
+  private readonly ahead: ReturnType<StartAhead> | null = null;
 
-  /** `funcs`: the store's functions for the layout, in file order; `instantiate` makes one module of some (null: they do not). */
-  constructor(private readonly funcs: readonly Uint8Array[], private readonly instantiate: (funcs: readonly Uint8Array[]) => (() => number)[] | null) {
+  /**
+   * `funcs`: the store's functions for the layout, in file order;
+   * `instantiate` makes one module of some (null: they do not), or
+   * instantiates the module given (compiled of them, null: it did not
+   * compile); `startAhead`: compiles groups elsewhere.
+   */
+  constructor(private readonly funcs: readonly Uint8Array[],
+    private readonly instantiate: (funcs: readonly Uint8Array[], module?: object | null) => (() => number)[] | null, startAhead?: StartAhead) {
     funcs.forEach((f, i) => this.position.set(f, i));
     this.runs = new Array(funcs.length);
+    if (startAhead !== undefined && funcs.length >= AHEAD_FROM * GROUP) {
+      const groups: Uint8Array[][] = [];
+      for (let start = 0; start < funcs.length; start += GROUP) groups.push(funcs.slice(start, start + GROUP));
+      this.ahead = startAhead(groups);
+    }
   }
 
   /** Whether a block with stored wasm runs its JS until its batch is due (WAIT_BELOW): a small store whose module is not made yet. */
@@ -43,7 +66,8 @@ export class StoredModules {
     if (at === undefined) return null;
     if (this.runs[at] === undefined) {
       const start = at - (at % GROUP), group = this.funcs.slice(start, start + GROUP);
-      const made = this.instantiate(group);
+      const module = this.ahead?.take(start / GROUP);
+      const made = module === undefined ? this.instantiate(group) : this.instantiate(group, module);
       for (let i = 0; i < group.length; i++) this.runs[start + i] = made === null ? null : made[i];
     }
     return this.runs[at] ?? null;

@@ -8,10 +8,11 @@
 
 import { FlowControl } from 'iced-x86';
 import type { Block } from '../compiler';
-import { BlockCode, BlockStore, sameNumbers, StoredTranslation } from '../blockStore';
-import { StoredModules } from './storedModules';
+import { BlockCode, BlockStore, blockStore, sameNumbers, StoredTranslation } from '../blockStore';
+import { StartAhead, StoredModules } from './storedModules';
+import { CompileAhead, compileAheadStats } from './compileAhead';
 import type { Memory } from '../../memory/memory';
-import { instantiateWasmWith, validWasm } from '../wasmInstance';
+import { EAGER, instantiateCompiled, instantiateWasmWith, validWasm } from '../wasmInstance';
 import { IMPORT_TYPES, translateTrace, WasmLayout } from './translate';
 import { moduleBytes } from './encoder';
 import { Batch, Pending, WasmBlock } from './batch';
@@ -40,9 +41,18 @@ const statsTiers: WasmTier[] | null = typeof process !== 'undefined' && process.
 if (statsTiers !== null) {
   process.on('exit', () => {
     const chained = statsTiers.reduce((n, t) => n + t.chained, 0), entered = statsTiers.reduce((n, t) => n + t.entered, 0);
-    process.stderr.write(`wasm tier: ${wasmTierStats.compiled} blocks in wasm in ${wasmTierStats.modules} modules (${wasmTierStats.fromStore} from the block cache, ${wasmTierStats.withCalls} translated with calls or returns), ${wasmTierStats.declined} trace blocks left to JS; wasm blocks entered ${chained} times from wasm, ${entered} from JS\n`);
+    process.stderr.write(`wasm tier: ${wasmTierStats.compiled} blocks in wasm in ${wasmTierStats.modules} modules (${wasmTierStats.fromStore} from the block cache, ${wasmTierStats.withCalls} translated with calls or returns), ${wasmTierStats.declined} trace blocks left to JS; wasm blocks entered ${chained} times from wasm, ${entered} from JS; ${compileAheadStats.taken} modules compiled on a worker\n`);
   });
 }
+
+/** A store's groups compiled on a worker (compileAhead.ts), as the modules instantiate would make of them; none when no thread can start. */
+const startAhead: StartAhead = (groups) => {
+  try {
+    return new CompileAhead(groups.map((g) => moduleBytes(IMPORT_TYPES, g)), EAGER);
+  } catch {
+    return { take: () => undefined };
+  }
+};
 
 export class WasmTier {
   private readonly layout: WasmLayout;
@@ -118,6 +128,9 @@ export class WasmTier {
     const miss = instantiateWasmWith(missPathsModule(this.layout), { e: { m: mem.wasm!.memory, f0: load, f1: store, f2: trapAt } });
     MISS_EXPORTS.forEach((name, i) => { e[`f${Import.LoadMiss + i}`] = miss[name]; });
     this.imports = { e };
+    // (now, not at the first stored block: a big store's modules start compiling on a worker, compileAhead.ts)
+    const blocks = blockStore();
+    if (blocks !== null) this.storedModulesOf(blocks);
   }
 
   /**
@@ -168,7 +181,8 @@ export class WasmTier {
   /** The store's functions for this layout, made into modules as their blocks are asked for. */
   private storedModulesOf(store: BlockStore): StoredModules {
     if (this.stored === null || this.stored.store !== store) {
-      this.stored = { store, modules: new StoredModules(store.functionsFor(this.layoutWords), (funcs) => this.instantiate(funcs)) };
+      const modules = new StoredModules(store.functionsFor(this.layoutWords), (funcs, module) => this.instantiate(funcs, module), startAhead);
+      this.stored = { store, modules };
     }
     return this.stored.modules;
   }
@@ -221,11 +235,16 @@ export class WasmTier {
     return this.translateAndStore(e.block.js, e.stored.store, e.stored.code);
   }
 
-  /** The functions of one module made of `funcs`; null when they do not make a module of the tier's shape. */
-  private instantiate(funcs: readonly Uint8Array[]): (() => number)[] | null {
+  /**
+   * The functions of one module made of `funcs` (`module`: compiled of
+   * them already, null: they did not compile); null when they do not make
+   * a module of the tier's shape.
+   */
+  private instantiate(funcs: readonly Uint8Array[], module?: object | null): (() => number)[] | null {
     let exports: Record<string, unknown>;
     try {
-      exports = instantiateWasmWith(moduleBytes(IMPORT_TYPES, funcs), this.imports);
+      if (module === null) return null;
+      exports = module !== undefined ? instantiateCompiled(module, this.imports) : instantiateWasmWith(moduleBytes(IMPORT_TYPES, funcs), this.imports);
     } catch {
       return null;
     }
