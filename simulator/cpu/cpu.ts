@@ -66,6 +66,17 @@ export const MAX_BLOCK_INSNS = 64;
  * and only code that runs again pays for a trace.
  */
 const HOT_ENTRIES = 8;
+/**
+ * A program that has made this many traces is a big one (an interpreter,
+ * the start-up of a large binary): most of its code runs warm rather than
+ * hot, and making a trace (its JS, then its wasm) costs 100 µs or more, the
+ * price of hundreds of entries into its basic blocks. Past this many traces
+ * an address turns hot only after HOT_ENTRIES_BIG entries. (Kernel-shaped
+ * programs and tests make fewer: kmix 191. Only where blocks end changes,
+ * never what runs: Cpu.run is exact at any block boundary.)
+ */
+export const MANY_TRACES = 256;
+export const HOT_ENTRIES_BIG = 64;
 
 export class Cpu implements MemoryObserver {
   // (KSW_WASM=1: regs, flags and trap lie in the wasm memory, where the wasm tier's code reads them by address)
@@ -158,6 +169,8 @@ export class Cpu implements MemoryObserver {
   /** Basic blocks of code not yet hot, and how often each was entered; never in the dispatch table. */
   private readonly coldBlocks = new Map<number, Map<number, Block>>();
   private readonly coldEntries = new Map<Block, number>();
+  /** Addresses turned hot so far (compiled as traces, or found so in the block store): see MANY_TRACES. */
+  tracesMade = 0;
   private readonly stepBlocks = new Map<number, Map<number, Block>>();
   /**
    * step()'s own dispatch table (one-instruction blocks), direct-mapped like
@@ -430,10 +443,11 @@ export class Cpu implements MemoryObserver {
     if (hot) return hot;
     const cold = this.lookupIn(this.coldBlocks, lo, hi, MAX_BLOCK_INSNS, false);
     const entries = (this.coldEntries.get(cold) ?? 0) + 1;
-    if (entries < HOT_ENTRIES) {
+    if (entries < (this.tracesMade < MANY_TRACES ? HOT_ENTRIES : HOT_ENTRIES_BIG)) {
       this.coldEntries.set(cold, entries);
       return cold;
     }
+    this.tracesMade++;
     this.coldEntries.delete(cold);
     this.coldBlocks.get(key)!.delete(lo);
     return this.lookupIn(this.blocksByAddress, lo, hi, MAX_BLOCK_INSNS, true);
