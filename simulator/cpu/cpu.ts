@@ -21,6 +21,7 @@ import { createSseHelpers } from './helpers/sse';
 import { createRareHelpers } from './helpers/rare';
 import { createX87Helpers } from './helpers/x87';
 import { WasmTier } from './wasm/tier';
+import { XMM_SCRATCH } from './wasm/context';
 import { DISPATCH_STRIDE, dispatchSlot } from './wasm/chain';
 import { BreakType, DebugRegisters, DebugSlot, overlaps } from './debugRegisters';
 
@@ -82,7 +83,8 @@ export class Cpu implements MemoryObserver {
   // (KSW_WASM=1: regs, flags and trap lie in the wasm memory, where the wasm tier's code reads them by address)
   readonly regs: Int32Array;
   readonly flags: Int32Array;
-  readonly xmm = new Int32Array(XMM_COUNT * 4);
+  /** The XMM registers, four words each (KSW_WASM=1: in the wasm memory too, wasm/ops/sse.ts). */
+  readonly xmm: Int32Array;
   readonly trap: Int32Array;
   debug = new DebugRegisters();
   /** Instructions retired so far. */
@@ -211,7 +213,10 @@ export class Cpu implements MemoryObserver {
     this.trap = area?.subarray(RegSlot.COUNT + FlagSlot.COUNT, RegSlot.COUNT + FlagSlot.COUNT + 2) ?? new Int32Array(2);
     /** The wasm tier's word for the high half of a 64-bit load its code asked the memory's accessor for. */
     const wasmScratch = area?.subarray(RegSlot.COUNT + FlagSlot.COUNT + 2) ?? null;
-    const dispatch = area === null ? null : mem.wasm!.int32(DISPATCH_STRIDE * DISPATCH_SIZE);
+    // (XMM_SCRATCH: a 16-byte slot past the registers where the wasm tier assembles a memory operand)
+    const xmmArea = area === null ? null : mem.wasm!.int32(4 * (XMM_COUNT + XMM_SCRATCH));
+    this.xmm = xmmArea?.subarray(0, 4 * XMM_COUNT) ?? new Int32Array(4 * XMM_COUNT);
+    const dispatch = xmmArea === null ? null : mem.wasm!.int32(DISPATCH_STRIDE * DISPATCH_SIZE);
     this.dispatch = dispatch ?? new Int32Array(DISPATCH_STRIDE * DISPATCH_SIZE);
     this.dispatch.fill(-1);
     this.stepLo.fill(-1);
@@ -230,7 +235,7 @@ export class Cpu implements MemoryObserver {
     });
     if (wasmScratch !== null && dispatch !== null && !mem.recordsAccesses) {
       const chain = { dispatch: this.dispatch.byteOffset, mask: DISPATCH_MASK };
-      this.compiler.wasmTier = this.wasmTier = new WasmTier(mem, R, F, this.trap, wasmScratch, this, chain);
+      this.compiler.wasmTier = this.wasmTier = new WasmTier(mem, R, F, this.trap, wasmScratch, this.xmm, this, chain);
     }
     this.flags[FlagSlot.PF] = 1; // parity of 1 is odd → PF reads 0
   }

@@ -27,6 +27,15 @@ export const enum Op {
 
 export const I32 = 0x7f, I64 = 0x7e, VOID = 0x40;
 
+/** SIMD opcodes (the 0xfd prefix's, WebAssembly core spec §5.4.8), only those the translator emits (ops/sse.ts). */
+export const enum SimdOp {
+  V128Load = 0x00, V128Store = 0x0b, V128Const = 0x0c, I8x16Shuffle = 0x0d, I8x16Swizzle = 0x0e,
+  I8x16Eq = 0x23, I8x16GtS = 0x27, I16x8Eq = 0x2d, I16x8GtS = 0x31, I32x4Eq = 0x37, I32x4GtS = 0x3b,
+  V128And = 0x4e, V128AndNot = 0x4f, V128Or = 0x50, V128Xor = 0x51,
+  I8x16Bitmask = 0x64, I8x16Add = 0x6e, I8x16Sub = 0x71, I8x16MinU = 0x77, I8x16MaxU = 0x79,
+  I16x8Add = 0x8e, I16x8Sub = 0x91, I32x4Add = 0xae, I32x4Sub = 0xb1, I64x2Add = 0xce, I64x2Sub = 0xd1,
+}
+
 export function uleb(n: number): number[] {
   const out: number[] = [];
   do { let b = n & 127; n >>>= 7; if (n) b |= 128; out.push(b); } while (n);
@@ -62,6 +71,16 @@ export class Code {
   /** A memory access with a constant offset (alignment hint 0: guest accesses may be unaligned). */
   mem(op: Op, offset: number): this { return this.op(op, 0).u(offset); }
   call(index: number): this { return this.op(Op.Call).u(index); }
+  /** A SIMD instruction without immediates. */
+  simd(op: SimdOp): this { return this.op(0xfd).u(op); }
+  /** v128.load or v128.store at a constant offset (the address operand, i32, pushed before). */
+  simdMem(op: SimdOp.V128Load | SimdOp.V128Store, offset: number): this { return this.op(0xfd).u(op).u(0).u(offset); }
+  /** A SIMD instruction with 16 byte immediates (v128.const, i8x16.shuffle's lanes). */
+  simdBytes(op: SimdOp.V128Const | SimdOp.I8x16Shuffle, bytes: readonly number[]): this {
+    this.op(0xfd).u(op);
+    for (const b of bytes) this.byte(b);
+    return this;
+  }
   br(depth: number): this { return this.op(Op.Br).u(depth); }
   brIf(depth: number): this { return this.op(Op.BrIf).u(depth); }
   /** br_table: the target depth per value of the i32 on the stack, `otherwise` beyond. */

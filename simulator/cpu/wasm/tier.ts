@@ -19,6 +19,7 @@ import { Batch, Pending, WasmBlock } from './batch';
 import { HookBit, Import } from './context';
 import { MISS_EXPORTS, missPathsModule } from './missPaths';
 import { settleFlags } from '../lazyFlags';
+import { misalignedFault, probeWrite16At } from '../helpers/sse';
 import { div1, idiv1 } from '../helpers/arith';
 import { CHAIN_BUDGET_WORD, CHAINED_WORD, ChainLayout, chainWord, ENTERED_WORD, WasmChain } from './chain';
 
@@ -71,13 +72,13 @@ export class WasmTier {
   private stored: { store: BlockStore; modules: StoredModules } | null = null;
 
   /** `dispatch`: where the CPU's dispatch table lies in the wasm memory (chain.ts). */
-  constructor(mem: Memory, R: Int32Array, F: Int32Array, T: Int32Array, W: Int32Array, C: WasmTierCpu,
+  constructor(mem: Memory, R: Int32Array, F: Int32Array, T: Int32Array, W: Int32Array, X: Int32Array, C: WasmTierCpu,
     dispatch: Omit<ChainLayout, 'T' | 'W'>) {
     this.W = W;
     this.T = T;
     this.C = C;
     statsTiers?.push(this);
-    this.layout = { R: R.byteOffset, F: F.byteOffset, T: T.byteOffset, W: W.byteOffset, ...mem.wasmTlb!, ...dispatch };
+    this.layout = { R: R.byteOffset, F: F.byteOffset, T: T.byteOffset, W: W.byteOffset, X: X.byteOffset, ...mem.wasmTlb!, ...dispatch };
     this.layoutWords = Object.values(this.layout);
     const m = mem;
     // The accessors on a TLB miss; a fault is reported as a JS block's catch does and the wasm code leaves.
@@ -124,6 +125,15 @@ export class WasmTier {
     };
     const e: Record<string, unknown> = { m: mem.wasm!.memory, f0: load, f1: store, f2: trapAt, f3: divide, f4: stackHook, t: this.chain.table };
     e[`f${Import.Settle}`] = (): void => settleFlags(F);
+    // a 16-byte access the inline checks sent here (ops/sse.ts): always a fault — #GP, or a page the store may not write
+    e[`f${Import.SseCheck}`] = (aligned: number, lo: number, hi: number, ipLo: number, ipHi: number): void => {
+      try {
+        if (aligned) misalignedFault(lo, hi);
+        probeWrite16At(mem, lo, hi);
+      } catch (err) {
+        C.blockFault(err, ipLo, ipHi);
+      }
+    };
     // the TLB-miss paths the blocks call (imports f5…): one small module, itself calling load/store/trapAt
     const miss = instantiateWasmWith(missPathsModule(this.layout), { e: { m: mem.wasm!.memory, f0: load, f1: store, f2: trapAt } });
     MISS_EXPORTS.forEach((name, i) => { e[`f${Import.LoadMiss + i}`] = miss[name]; });

@@ -21,6 +21,7 @@ import { chainExit } from './chain';
 import { ControlCode, wasmSkipStats } from './control';
 import { WASM_OPS } from './ops/index';
 import { REPEATABLE } from './ops/string';
+import { lockable } from './ops/atomic';
 
 export type { WasmLayout } from './context';
 export { Import, IMPORT_TYPES } from './context';
@@ -104,7 +105,7 @@ class Translator extends ControlCode {
   }
 
   private insn(d: Insn, j: number, last: boolean): void {
-    if (d.lock || ((d.rep || d.repne) && !REPEATABLE.has(d.mnemonic))) throw new Unsupported();
+    if ((d.lock && !lockable(d)) || ((d.rep || d.repne) && !REPEATABLE.has(d.mnemonic))) throw new Unsupported();
     if (this.control(d, j, last)) return;
     const op = WASM_OPS[d.mnemonic];
     if (op === undefined) throw new Unsupported();

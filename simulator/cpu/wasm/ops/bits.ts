@@ -1,7 +1,7 @@
 // The wasm tier's bit instructions (as emit/bits.ts, emit/move.ts and
 // helpers/arith.ts bitScan): bt/bts/btr/btc on a register or on a bit
 // string in memory, bsf/bsr/tzcnt/lzcnt/popcnt, bswap, and xchg of two
-// registers (xchg with memory is locked: the JS tier's).
+// registers (xchg with memory: atomic.ts).
 
 import { Mnemonic } from 'iced-x86';
 import { Insn, MemOperand, OpKind } from '../../decode';
@@ -10,6 +10,7 @@ import { Unsupported } from '../context';
 import { Kind } from '../flags';
 import type { MemoryCode } from '../memoryOps';
 import { WasmOpTable } from './table';
+import { xchgMemory } from './atomic';
 
 const enum BitAction { Test, Set, Reset, Complement }
 
@@ -90,9 +91,10 @@ function bswap(t: MemoryCode, d: Insn): void {
   t.writeReg(dst);
 }
 
-/** xchg reg, reg. */
+/** xchg reg, reg (with memory: atomic.ts). */
 function xchg(t: MemoryCode, d: Insn): void {
   const c = t.c, [x, y] = d.ops, w = d.opSize;
+  if (x.kind === OpKind.Mem || y.kind === OpKind.Mem) { xchgMemory(t, d); return; }
   if (x.kind !== OpKind.Reg || y.kind !== OpKind.Reg) throw new Unsupported();
   t.read(x, w); c.set(t.ta);
   t.read(y, w); c.set(t.tb);

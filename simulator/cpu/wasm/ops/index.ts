@@ -7,6 +7,8 @@ import { shiftCountOps } from './shiftCount';
 import { bitOps } from './bits';
 import { stackOps } from './stack';
 import { stringOps } from './string';
+import { sseOps } from './sse';
+import { atomicOps } from './atomic';
 import type { WasmOpTable } from './table';
 
 export const WASM_OPS: WasmOpTable = {
@@ -16,4 +18,6 @@ export const WASM_OPS: WasmOpTable = {
   ...bitOps,
   ...stackOps,
   ...stringOps,
+  ...atomicOps,
+  ...sseOps, // (after stringOps: movsd is either)
 };

@@ -100,7 +100,9 @@ function imul(t: MemoryCode, d: Insn, j: number): void {
 }
 
 export const integerOps: WasmOpTable = {
-  [Mnemonic.Nop]: () => {},
+  // (no effect on the machine: the JS tier's emit/control.ts too)
+  ...each([Mnemonic.Nop, Mnemonic.Endbr64, Mnemonic.Prefetchnta, Mnemonic.Prefetcht0, Mnemonic.Prefetcht1, Mnemonic.Prefetcht2,
+    Mnemonic.Prefetchw, Mnemonic.Pause, Mnemonic.Lfence, Mnemonic.Mfence, Mnemonic.Sfence], () => {}),
   [Mnemonic.Mov]: mov,
   [Mnemonic.Movzx]: (t, d) => { t.read(d.ops[1], d.ops[1].size); t.writeReg(d.ops[0]); },
   ...each([Mnemonic.Movsx, Mnemonic.Movsxd], (t, d) => {

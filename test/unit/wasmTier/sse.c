@@ -1,0 +1,176 @@
+/* SSE2 (and SSSE3's pshufb, palignr) in hot loops, for the wasm tier's
+ * ops/sse.ts — and locked instructions, for ops/atomic.ts: 128-bit moves
+ * (aligned and unaligned, loads and stores), movq/movd between XMM
+ * registers, GPRs and memory, movsd/movss of doubles and floats, the
+ * logic operations, byte/word/dword/qword adds, subtracts and compares,
+ * pminub/pmaxub, pmovmskb, byte shifts of the whole register, unpacks and
+ * pshufd, movhps/movlps/movhlps/movlhps; lock cmpxchg, lock xadd, lock
+ * or, xchg with memory — each loop's results folded into a checksum the host prints too.
+ * Then faults: a movdqa at a misaligned address (#GP → SIGSEGV) and an
+ * unaligned 16-byte store crossing into a read-only page, which must leave
+ * both pages as they were. */
+#define _GNU_SOURCE
+#include <tmmintrin.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define N 4096
+static unsigned char a[N + 64] __attribute__((aligned(16)));
+static unsigned char b[N + 64] __attribute__((aligned(16)));
+static double da[N / 8], db[N / 8];
+static float fa[N / 4], fb[N / 4];
+
+static uint64_t sum;
+static void mix(uint64_t v) { sum = (sum ^ v) * 0x100000001b3ull; }
+static void mixv(__m128i v) {
+  mix((uint64_t)_mm_cvtsi128_si64(v));
+  mix((uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v)));
+}
+
+/* strlen with pcmpeqb/pmovmskb over unaligned loads */
+static __attribute__((noinline)) size_t sseStrlen(const unsigned char *s) {
+  const __m128i z = _mm_setzero_si128();
+  for (size_t i = 0;; i += 16) {
+    int m = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(s + i)), z));
+    if (m) return i + (size_t)__builtin_ctz((unsigned)m);
+  }
+}
+
+/* unaligned copy, then aligned */
+static __attribute__((noinline)) void copies(int off) {
+  for (int i = 0; i + 16 <= N - off; i += 16) _mm_storeu_si128((__m128i *)(b + i + off), _mm_loadu_si128((const __m128i *)(a + i)));
+  for (int i = 0; i < N; i += 16) _mm_store_si128((__m128i *)(b + i), _mm_xor_si128(_mm_load_si128((const __m128i *)(a + i)), _mm_load_si128((const __m128i *)(b + i))));
+}
+
+static __attribute__((noinline)) __m128i lanes(__m128i x, __m128i y) {
+  __m128i r = _mm_add_epi8(x, y);
+  r = _mm_xor_si128(r, _mm_sub_epi16(x, y));
+  r = _mm_add_epi32(r, _mm_add_epi64(x, y));
+  r = _mm_xor_si128(r, _mm_sub_epi64(_mm_sub_epi32(x, y), _mm_sub_epi8(y, x)));
+  r = _mm_add_epi16(r, _mm_cmpeq_epi8(x, y));
+  r = _mm_xor_si128(r, _mm_cmpeq_epi16(_mm_and_si128(x, _mm_set1_epi16(0x0f0f)), _mm_and_si128(y, _mm_set1_epi16(0x0f0f))));
+  r = _mm_add_epi8(r, _mm_cmpeq_epi32(_mm_or_si128(x, _mm_set1_epi32(-16)), _mm_or_si128(y, _mm_set1_epi32(-16))));
+  r = _mm_xor_si128(r, _mm_cmpgt_epi8(x, y));
+  r = _mm_add_epi8(r, _mm_cmpgt_epi16(x, y));
+  r = _mm_xor_si128(r, _mm_cmpgt_epi32(x, y));
+  r = _mm_add_epi8(r, _mm_min_epu8(x, y));
+  r = _mm_xor_si128(r, _mm_max_epu8(x, y));
+  r = _mm_add_epi8(r, _mm_andnot_si128(x, y));
+  r = _mm_xor_si128(r, _mm_slli_si128(x, 3));
+  r = _mm_add_epi8(r, _mm_srli_si128(y, 5));
+  r = _mm_xor_si128(r, _mm_slli_si128(y, 15));
+  r = _mm_add_epi8(r, _mm_srli_si128(x, 8));
+  r = _mm_xor_si128(r, _mm_unpacklo_epi8(x, y));
+  r = _mm_add_epi8(r, _mm_unpackhi_epi8(x, y));
+  r = _mm_xor_si128(r, _mm_unpacklo_epi16(x, y));
+  r = _mm_add_epi8(r, _mm_unpackhi_epi16(x, y));
+  r = _mm_xor_si128(r, _mm_unpacklo_epi32(x, y));
+  r = _mm_add_epi8(r, _mm_unpackhi_epi32(x, y));
+  r = _mm_xor_si128(r, _mm_unpacklo_epi64(x, y));
+  r = _mm_add_epi8(r, _mm_shuffle_epi32(x, 0x1b));
+  r = _mm_xor_si128(r, _mm_shuffle_epi32(y, 0xc6));
+  return r;
+}
+
+/* SSSE3's pshufb and palignr, and the half-register moves */
+static __attribute__((noinline)) __m128i ssse3(__m128i x, __m128i y, const double *p) {
+  __m128i r = _mm_shuffle_epi8(x, y);
+  r = _mm_xor_si128(r, _mm_alignr_epi8(x, y, 3));
+  r = _mm_add_epi8(r, _mm_alignr_epi8(y, x, 15));
+  r = _mm_xor_si128(r, _mm_alignr_epi8(x, y, 20));
+  __m128d h = _mm_loadh_pd(_mm_castsi128_pd(r), p);
+  h = _mm_loadl_pd(h, p + 1);
+  r = _mm_add_epi8(r, _mm_castpd_si128(h));
+  __m128 f = _mm_movehl_ps(_mm_castsi128_ps(x), _mm_castsi128_ps(r));
+  f = _mm_movelh_ps(f, _mm_castsi128_ps(y));
+  return _mm_xor_si128(r, _mm_castps_si128(f));
+}
+
+/* locked read-modify-writes and xchg with memory, as a spin lock and counters do */
+static volatile long lockWord, counter;
+static volatile int counter32;
+static __attribute__((noinline)) long atomics(long i) {
+  long old = __sync_val_compare_and_swap(&lockWord, i & 1 ? 0 : 1, i);
+  old += __sync_fetch_and_add(&counter, i);
+  __sync_fetch_and_add(&counter32, (int)i);
+  __sync_fetch_and_or(&counter32, (int)(i << 3));
+  old ^= __atomic_exchange_n(&lockWord, i * 3, __ATOMIC_SEQ_CST);
+  if (__sync_bool_compare_and_swap(&counter32, (int)i, 5)) old++;
+  return old;
+}
+
+/* movq/movd between GPRs and XMM registers */
+static __attribute__((noinline)) uint64_t gprs(uint64_t x, int y) {
+  __m128i v = _mm_cvtsi64_si128((long long)x), w = _mm_cvtsi32_si128(y);
+  v = _mm_add_epi64(v, _mm_move_epi64(_mm_unpacklo_epi64(w, v)));
+  return (uint64_t)_mm_cvtsi128_si64(v) ^ (uint64_t)(unsigned)_mm_cvtsi128_si32(_mm_srli_si128(v, 4));
+}
+
+/* movsd/movss loads and stores (no arithmetic on them) */
+static __attribute__((noinline)) void scalars(void) {
+  for (int i = 0; i < N / 8; i++) db[(i * 7) % (N / 8)] = da[i];
+  for (int i = 0; i < N / 4; i++) fb[(i * 5) % (N / 4)] = fa[i];
+}
+
+static sigjmp_buf back;
+static volatile int faults;
+static void onSegv(int sig) { (void)sig; faults++; siglongjmp(back, 1); }
+
+int main(void) {
+  for (int i = 0; i < N + 64; i++) a[i] = (unsigned char)(i * 37 + (i >> 5) + 1);
+  for (int i = 0; i < N / 8; i++) da[i] = (double)i * 1.25 - 300.0;
+  for (int i = 0; i < N / 4; i++) fa[i] = (float)i * 0.5f - 7.0f;
+  for (int round = 0; round < 40; round++) {
+    a[(round * 97) % N] = 0;
+    mix(sseStrlen(a + round));
+    copies(round % 16);
+    for (int i = 0; i < N; i += 8) mix(*(uint64_t *)(b + i));
+    __m128i acc = _mm_setzero_si128();
+    for (int i = 0; i + 32 <= N; i += 16) acc = _mm_add_epi8(acc, lanes(_mm_loadu_si128((__m128i *)(a + i)), _mm_load_si128((__m128i *)(b + i + 16))));
+    mixv(acc);
+    for (int i = 0; i < 256; i++) mix(gprs((uint64_t)i * 0x9e3779b97f4a7c15ull, i * 77));
+    acc = _mm_setzero_si128();
+    for (int i = 0; i + 32 <= N; i += 16) acc = _mm_add_epi8(acc, ssse3(_mm_loadu_si128((__m128i *)(a + i)), _mm_load_si128((__m128i *)(b + i + 16)), da + (i >> 4)));
+    mixv(acc);
+    for (long i = 0; i < 200; i++) mix((uint64_t)atomics(i + round));
+    mix((uint64_t)counter ^ (uint64_t)counter32 ^ (uint64_t)lockWord);
+    scalars();
+    for (int i = 0; i < N / 8; i++) { uint64_t u; memcpy(&u, &db[i], 8); mix(u); }
+    for (int i = 0; i < N / 4; i++) { uint32_t u; memcpy(&u, &fb[i], 4); mix(u); }
+    a[(round * 97) % N] = (unsigned char)round;
+  }
+  printf("sum %#llx\n", (unsigned long long)sum);
+
+  signal(SIGSEGV, onSegv);
+  /* movdqa at a misaligned address: #GP */
+  volatile int misaligned = 0;
+  for (int i = 0; i < 64; i++) {
+    if (sigsetjmp(back, 1) == 0) {
+      const unsigned char *p = a + 16 * (i % 4) + (i == 60);
+      __m128i v;
+      __asm__ volatile("movdqa (%1), %0" : "=x"(v) : "r"(p) : "memory");
+      mixv(v);
+    } else misaligned++;
+  }
+  /* a 16-byte store crossing into a read-only page: neither page changes */
+  unsigned char *m = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  memset(m, 0x5a, 8192);
+  mprotect(m + 4096, 4096, PROT_READ);
+  volatile int crossed = 0;
+  for (int i = 0; i < 64; i++) {
+    if (sigsetjmp(back, 1) == 0) {
+      unsigned char *p = m + 4096 - 16 - 16 * (i < 60 ? (i % 8) : -1) - (i >= 60 ? 8 : 0);
+      __m128i v = _mm_set1_epi8((char)i);
+      __asm__ volatile("movdqu %1, (%0)" : : "r"(p), "x"(v) : "memory");
+    } else crossed++;
+  }
+  uint64_t page = 0;
+  for (int i = 0; i < 8192; i++) page = page * 31 + m[i];
+  printf("faults %d (misaligned %d, crossing %d) pages %#llx sum %#llx\n", faults, misaligned, crossed, (unsigned long long)page,
+    (unsigned long long)sum);
+  return 0;
+}
