@@ -91,7 +91,10 @@ export class Cpu implements MemoryObserver {
   insnCount = 0;
   /** Which CPU this is (rdtscp, smp_processor_id); the kernel sets it. */
   cpuNumber = 0;
-  mxcsr = 0x1f80;
+  /** MXCSR (KSW_WASM=1: a word in the wasm memory past the XMM registers, where the wasm tier's SSE arithmetic reads it). */
+  get mxcsr(): number { return this.mxcsrWord[0]; }
+  set mxcsr(v: number) { this.mxcsrWord[0] = v; }
+  private readonly mxcsrWord: Int32Array;
   /**
    * Address of the instruction whose store raised the last data-breakpoint
    * trap (RIP is already past it, as on x86). Kept so reports can name the
@@ -213,9 +216,12 @@ export class Cpu implements MemoryObserver {
     this.trap = area?.subarray(RegSlot.COUNT + FlagSlot.COUNT, RegSlot.COUNT + FlagSlot.COUNT + 2) ?? new Int32Array(2);
     /** The wasm tier's word for the high half of a 64-bit load its code asked the memory's accessor for. */
     const wasmScratch = area?.subarray(RegSlot.COUNT + FlagSlot.COUNT + 2) ?? null;
-    // (XMM_SCRATCH: a 16-byte slot past the registers where the wasm tier assembles a memory operand)
-    const xmmArea = area === null ? null : mem.wasm!.int32(4 * (XMM_COUNT + XMM_SCRATCH));
+    // (XMM_SCRATCH: a 16-byte slot past the registers where the wasm tier assembles a memory operand; then MXCSR)
+    const xmmWords = 4 * (XMM_COUNT + XMM_SCRATCH);
+    const xmmArea = area === null ? null : mem.wasm!.int32(xmmWords + 1);
     this.xmm = xmmArea?.subarray(0, 4 * XMM_COUNT) ?? new Int32Array(4 * XMM_COUNT);
+    this.mxcsrWord = xmmArea?.subarray(xmmWords, xmmWords + 1) ?? new Int32Array(1);
+    this.mxcsr = 0x1f80;
     const dispatch = xmmArea === null ? null : mem.wasm!.int32(DISPATCH_STRIDE * DISPATCH_SIZE);
     this.dispatch = dispatch ?? new Int32Array(DISPATCH_STRIDE * DISPATCH_SIZE);
     this.dispatch.fill(-1);
@@ -235,7 +241,7 @@ export class Cpu implements MemoryObserver {
     });
     if (wasmScratch !== null && dispatch !== null && !mem.recordsAccesses) {
       const chain = { dispatch: this.dispatch.byteOffset, mask: DISPATCH_MASK };
-      this.compiler.wasmTier = this.wasmTier = new WasmTier(mem, R, F, this.trap, wasmScratch, this.xmm, this, chain);
+      this.compiler.wasmTier = this.wasmTier = new WasmTier(mem, R, F, this.trap, wasmScratch, this.xmm, this, chain, helpers);
     }
     this.flags[FlagSlot.PF] = 1; // parity of 1 is odd → PF reads 0
   }

@@ -10,7 +10,7 @@ import { Code, FuncType, I32, I64, Op, VOID } from './encoder';
 /** Byte offsets in the module's memory of what the code reads and writes. */
 export interface WasmLayout {
   R: number; F: number; T: number; W: number;
-  /** The XMM registers (16 bytes each, Cpu.xmm), then XMM_SCRATCH more slots (ops/sse.ts). */
+  /** The XMM registers (16 bytes each, Cpu.xmm), then XMM_SCRATCH more slots (ops/sse.ts), then MXCSR (mxcsrAt). */
   X: number;
   /** The read and write TLBs' 16-byte entries (memory.ts rTlb, wTlb: i64 tag, i32 addend). */
   rTlb: number; wTlb: number;
@@ -24,7 +24,7 @@ export const LOAD_MISS_TYPE: FuncType = { params: [I32, I64, I32, I32], results:
 export const STORE_MISS_TYPE: FuncType = { params: [I64, I64, I32, I32], results: [I32] };
 
 /** Imported functions, by index (tier.ts supplies them). */
-export const enum Import { Load = 0, Store = 1, TrapAt = 2, Divide = 3, StackHook = 4, LoadMiss = 5, StoreMiss1 = 6, Settle = 10, SseCheck = 11 }
+export const enum Import { Load = 0, Store = 1, TrapAt = 2, Divide = 3, StackHook = 4, LoadMiss = 5, StoreMiss1 = 6, Settle = 10, SseCheck = 11, SseCall = 12 }
 export const IMPORT_TYPES: FuncType[] = [
   { params: [I32, I32, I32, I32, I32], results: [I32] }, // load(size, lo, hi, ipLo, ipHi) → value (8 bytes: high half in W[0])
   { params: [I32, I32, I32, I32, I32, I32, I32], results: [] }, // store(size, lo, hi, vlo, vhi, ipLo, ipHi)
@@ -35,10 +35,16 @@ export const IMPORT_TYPES: FuncType[] = [
   STORE_MISS_TYPE, STORE_MISS_TYPE, STORE_MISS_TYPE, STORE_MISS_TYPE,
   { params: [], results: [] }, // settle(): the pending flags (lazyFlags.ts) into F's slots
   { params: [I32, I32, I32, I32, I32], results: [] }, // sseCheck(aligned, lo, hi, ipLo, ipHi): a 16-byte access's fault (ops/sse.ts), reported as a fault
+  { params: [I32, I32, I32, I32, I32, I32, I32], results: [I32] }, // sseCall(op, a, b, c, d, ipLo, ipHi): the JS tier's SSE helper SSE_CALLS[op] (ops/sseFloat.ts)
 ];
 
 /** 16-byte slots past the XMM registers (Cpu.xmm) that the wasm tier uses as scratch: a memory operand of a packed instruction. */
 export const XMM_SCRATCH = 1;
+
+/** Byte offset of MXCSR's word (Cpu.mxcsr) in the wasm memory. */
+export function mxcsrAt(L: WasmLayout): number {
+  return L.X + 16 * (16 + XMM_SCRATCH);
+}
 
 /** The import of a w-byte store's miss path. */
 export function storeMissImport(w: number): number {

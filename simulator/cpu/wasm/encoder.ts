@@ -23,9 +23,14 @@ export const enum Op {
   I64Shl = 0x86, I64ShrS = 0x87, I64ShrU = 0x88, I64Rotl = 0x89, I64Rotr = 0x8a,
   I32WrapI64 = 0xa7, I64ExtendI32S = 0xac, I64ExtendI32U = 0xad,
   I64Extend8S = 0xc2, I64Extend16S = 0xc3, I64Extend32S = 0xc4,
+  // doubles (ops/sseFloat.ts's fast paths)
+  F64Load = 0x2b, F64Store = 0x39, F64Const = 0x44, F64Eq = 0x61, F64Lt = 0x63, F64Gt = 0x64, F64Le = 0x65, F64Ge = 0x66,
+  F64Abs = 0x99, F64Trunc = 0x9d, F64Sqrt = 0x9f, F64Add = 0xa0, F64Sub = 0xa1, F64Mul = 0xa2, F64Div = 0xa3,
+  I32TruncF64S = 0xaa, I64TruncF64S = 0xb0, F64ConvertI32S = 0xb7, F64ConvertI64S = 0xb9,
+  I64ReinterpretF64 = 0xbd, F64ReinterpretI64 = 0xbf,
 }
 
-export const I32 = 0x7f, I64 = 0x7e, VOID = 0x40;
+export const I32 = 0x7f, I64 = 0x7e, F64 = 0x7c, VOID = 0x40;
 
 /** SIMD opcodes (the 0xfd prefix's, WebAssembly core spec §5.4.8), only those the translator emits (ops/sse.ts). */
 export const enum SimdOp {
@@ -68,6 +73,13 @@ export class Code {
   tee(local: number): this { return this.op(Op.LocalTee).u(local); }
   i32(n: number): this { return this.op(Op.I32Const).s64(n | 0, (n | 0) < 0 ? -1 : 0); }
   i64(lo: number, hi: number): this { return this.op(Op.I64Const).s64(lo, hi); }
+  /** An f64 constant (little-endian bytes). */
+  f64(v: number): this {
+    this.op(Op.F64Const);
+    const b = new Uint8Array(new Float64Array([v]).buffer);
+    for (let i = 0; i < 8; i++) this.byte(b[i]);
+    return this;
+  }
   /** A memory access with a constant offset (alignment hint 0: guest accesses may be unaligned). */
   mem(op: Op, offset: number): this { return this.op(op, 0).u(offset); }
   call(index: number): this { return this.op(Op.Call).u(index); }

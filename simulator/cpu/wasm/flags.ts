@@ -24,6 +24,8 @@ export const enum Kind {
   BitScan, ZeroCount, Popcnt,
   /** where a forward branch inside the trace joins the way it skipped (control.ts): each flag the way wrote, per way taken */
   Join,
+  /** comisd/ucomisd/comiss/ucomiss (ops/sseFloat.ts): a = the helper's CF | ZF << 1 | PF << 2; OF, SF, AF cleared */
+  Comis,
 }
 export const CF = 0, PF = 1, AF = 2, ZF = 3, SF = 4, OF = 5;
 const ALL6 = 0x3f;
@@ -168,6 +170,7 @@ export class FlagCode extends WasmCode {
     if (p.join !== undefined) { this.joined(p.join, f, 0); return; }
     const { kind, w, a, b, r } = p;
     if (kind === Kind.Overflow || kind === Kind.BitTest) { c.get(r).op(Op.I32WrapI64); return; }
+    if (kind === Kind.Comis) { this.comisFlag(a, f); return; }
     switch (f) {
       case ZF: c.get(r).op(Op.I64Eqz); return;
       case SF: this.signBit(r, w); return;
@@ -215,6 +218,14 @@ export class FlagCode extends WasmCode {
           default: c.i32(0); return;
         }
     }
+  }
+
+  /** Push flag f of a comis (a: CF | ZF << 1 | PF << 2, as the JS tier's emit/sseFloat.ts reads it; PF's byte: 0 has even parity). */
+  private comisFlag(a: number, f: number): void {
+    const c = this.c;
+    if (f === CF || f === ZF) { c.get(a).op(Op.I32WrapI64).i32(f === CF ? 1 : 2).op(Op.I32And); if (f === ZF) c.i32(1).op(Op.I32ShrU); return; }
+    if (f === PF) { c.get(a).op(Op.I32WrapI64).i32(2).op(Op.I32ShrU).i32(1).op(Op.I32Xor); return; }
+    c.i32(0);
   }
 
   /** Push flag f where a way ends (Join), from the `i`th skipping branch on. */

@@ -20,6 +20,8 @@ import { HookBit, Import } from './context';
 import { MISS_EXPORTS, missPathsModule } from './missPaths';
 import { settleFlags } from '../lazyFlags';
 import { misalignedFault, probeWrite16At } from '../helpers/sse';
+import { Q } from '../helpers/wide';
+import { SSE_CALLS } from './ops/sseFloat';
 import { div1, idiv1 } from '../helpers/arith';
 import { CHAIN_BUDGET_WORD, CHAINED_WORD, ChainLayout, chainWord, ENTERED_WORD, WasmChain } from './chain';
 
@@ -72,8 +74,9 @@ export class WasmTier {
   private stored: { store: BlockStore; modules: StoredModules } | null = null;
 
   /** `dispatch`: where the CPU's dispatch table lies in the wasm memory (chain.ts). */
+  /** `H`: the JS tier's helpers, whose SSE floating point the wasm code calls (ops/sseFloat.ts SSE_CALLS). */
   constructor(mem: Memory, R: Int32Array, F: Int32Array, T: Int32Array, W: Int32Array, X: Int32Array, C: WasmTierCpu,
-    dispatch: Omit<ChainLayout, 'T' | 'W'>) {
+    dispatch: Omit<ChainLayout, 'T' | 'W'>, H: Record<string, unknown>) {
     this.W = W;
     this.T = T;
     this.C = C;
@@ -135,6 +138,18 @@ export class WasmTier {
       }
     };
     // the TLB-miss paths the blocks call (imports f5…): one small module, itself calling load/store/trapAt
+    // (called as H's method: a lazy helper puts itself in its stub's place, helpers/lazy.ts)
+    const sseHelpers = H as Record<string, (...args: number[]) => unknown>;
+    e[`f${Import.SseCall}`] = (op: number, a: number, b: number, c: number, d: number, ipLo: number, ipHi: number): number => {
+      try {
+        const r = sseHelpers[SSE_CALLS[op]](a, b, c, d);
+        W[0] = Q[4]; // (a 64-bit conversion's high word)
+        return typeof r === 'number' ? r | 0 : 0;
+      } catch (err) {
+        C.blockFault(err, ipLo, ipHi);
+        return 0;
+      }
+    };
     const miss = instantiateWasmWith(missPathsModule(this.layout), { e: { m: mem.wasm!.memory, f0: load, f1: store, f2: trapAt } });
     MISS_EXPORTS.forEach((name, i) => { e[`f${Import.LoadMiss + i}`] = miss[name]; });
     this.imports = { e };

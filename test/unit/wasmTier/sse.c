@@ -5,7 +5,8 @@
  * logic operations, byte/word/dword/qword adds, subtracts and compares,
  * pminub/pmaxub, pmovmskb, byte shifts of the whole register, unpacks and
  * pshufd, movhps/movlps/movhlps/movlhps; lock cmpxchg, lock xadd, lock
- * or, xchg with memory — each loop's results folded into a checksum the host prints too.
+ * or, xchg with memory; double and float arithmetic, compares and
+ * conversions (the JS tier's helpers, ops/sseFloat.ts) — each loop's results folded into a checksum the host prints too.
  * Then faults: a movdqa at a misaligned address (#GP → SIGSEGV) and an
  * unaligned 16-byte store crossing into a read-only page, which must leave
  * both pages as they were. */
@@ -116,6 +117,22 @@ static __attribute__((noinline)) void scalars(void) {
   for (int i = 0; i < N / 4; i++) fb[(i * 5) % (N / 4)] = fa[i];
 }
 
+/* double and float arithmetic, compares and conversions: NaNs, infinities, overflowing conversions (integer indefinite), inexact results */
+static __attribute__((noinline)) uint64_t floats(int i) {
+  double x = da[i % (N / 8)], y = da[(i * 7 + 3) % (N / 8)] / 3.0, z = x * y - x / (y == 0 ? 1e-300 : y) + __builtin_sqrt(x < 0 ? -x : x);
+  if (i % 17 == 0) z = 0.0 / 0.0;
+  if (i % 19 == 0) z = x * 1e308 * 1e10;
+  if (i % 23 == 0) y = -z;
+  uint64_t r = 0;
+  r += (x < y) + 2 * (x == y) + 4 * (z != z) + 8 * (z >= y) + 16 * (z <= x);
+  r = r * 31 + (uint64_t)(long long)z + (uint64_t)(int)(y * 1e7) + (uint64_t)(long long)(x * 1e15);
+  float f = fa[i % (N / 4)], g = (float)z, h = f * g + (float)y - f / 3.0f;
+  r = r * 31 + (uint64_t)(int)h + (uint64_t)(long long)(g * 4.0f) + 32 * (f < g) + 64 * (h == h);
+  double back = (double)(long long)r + (double)(int)i + (double)h + (float)(long long)(r >> 3);
+  uint64_t u; memcpy(&u, &back, 8);
+  return r ^ u;
+}
+
 static sigjmp_buf back;
 static volatile int faults;
 static void onSegv(int sig) { (void)sig; faults++; siglongjmp(back, 1); }
@@ -138,6 +155,7 @@ int main(void) {
     mixv(acc);
     for (long i = 0; i < 200; i++) mix((uint64_t)atomics(i + round));
     mix((uint64_t)counter ^ (uint64_t)counter32 ^ (uint64_t)lockWord);
+    for (int i = 0; i < 300; i++) mix(floats(i + round));
     scalars();
     for (int i = 0; i < N / 8; i++) { uint64_t u; memcpy(&u, &db[i], 8); mix(u); }
     for (int i = 0; i < N / 4; i++) { uint32_t u; memcpy(&u, &fb[i], 4); mix(u); }

@@ -9,6 +9,7 @@ import { stackOps } from './stack';
 import { stringOps } from './string';
 import { sseOps } from './sse';
 import { atomicOps } from './atomic';
+import { sseFloatOps } from './sseFloat';
 import type { WasmOpTable } from './table';
 
 export const WASM_OPS: WasmOpTable = {
@@ -20,4 +21,5 @@ export const WASM_OPS: WasmOpTable = {
   ...stringOps,
   ...atomicOps,
   ...sseOps, // (after stringOps: movsd is either)
+  ...sseFloatOps,
 };
