@@ -6,6 +6,7 @@
 
 import { Insn } from '../decode';
 import { Code, FuncType, I32, I64, Op, VOID } from './encoder';
+import { XMM_COUNT } from '../registers';
 
 /** Byte offsets in the module's memory of what the code reads and writes. */
 export interface WasmLayout {
@@ -43,7 +44,7 @@ export const XMM_SCRATCH = 1;
 
 /** Byte offset of MXCSR's word (Cpu.mxcsr) in the wasm memory. */
 export function mxcsrAt(L: WasmLayout): number {
-  return L.X + 16 * (16 + XMM_SCRATCH);
+  return L.X + 16 * (XMM_COUNT + XMM_SCRATCH);
 }
 
 /** The import of a w-byte store's miss path. */

@@ -26,6 +26,8 @@ export const enum Kind {
   Join,
   /** comisd/ucomisd/comiss/ucomiss (ops/sseFloat.ts): a = the helper's CF | ZF << 1 | PF << 2; OF, SF, AF cleared */
   Comis,
+  /** pcmpistri (ops/sseFloat.ts): a = the helper's t, r = its mask u (t & 0xffff): CF = u ≠ 0, ZF, SF = t's bits 16, 17, OF = u & 1, AF 0, PF's byte 1 (PF 0) */
+  PcmpStr,
 }
 export const CF = 0, PF = 1, AF = 2, ZF = 3, SF = 4, OF = 5;
 const ALL6 = 0x3f;
@@ -171,6 +173,7 @@ export class FlagCode extends WasmCode {
     const { kind, w, a, b, r } = p;
     if (kind === Kind.Overflow || kind === Kind.BitTest) { c.get(r).op(Op.I32WrapI64); return; }
     if (kind === Kind.Comis) { this.comisFlag(a, f); return; }
+    if (kind === Kind.PcmpStr) { this.pcmpStrFlag(a, r, f); return; }
     switch (f) {
       case ZF: c.get(r).op(Op.I64Eqz); return;
       case SF: this.signBit(r, w); return;
@@ -226,6 +229,19 @@ export class FlagCode extends WasmCode {
     if (f === CF || f === ZF) { c.get(a).op(Op.I32WrapI64).i32(f === CF ? 1 : 2).op(Op.I32And); if (f === ZF) c.i32(1).op(Op.I32ShrU); return; }
     if (f === PF) { c.get(a).op(Op.I32WrapI64).i32(2).op(Op.I32ShrU).i32(1).op(Op.I32Xor); return; }
     c.i32(0);
+  }
+
+  /** Push flag f of a pcmpistri (Kind.PcmpStr), as the JS tier's emit/sse4.ts pcmpstr. */
+  private pcmpStrFlag(a: number, r: number, f: number): void {
+    const c = this.c;
+    switch (f) {
+      case CF: c.get(r).op(Op.I64Eqz, Op.I32Eqz); return;
+      case ZF: this.bit(a, 16); return;
+      case SF: this.bit(a, 17); return;
+      case OF: this.bit(r, 0); return;
+      case PF: c.i32(1); return;
+      default: c.i32(0);
+    }
   }
 
   /** Push flag f where a way ends (Join), from the `i`th skipping branch on. */

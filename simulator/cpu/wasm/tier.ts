@@ -16,7 +16,8 @@ import { EAGER, instantiateCompiled, instantiateWasmWith, validWasm } from '../w
 import { IMPORT_TYPES, translateTrace, WasmLayout } from './translate';
 import { moduleBytes } from './encoder';
 import { Batch, Pending, WasmBlock } from './batch';
-import { HookBit, Import } from './context';
+import { HookBit, Import, XMM_SCRATCH } from './context';
+import { XMM_COUNT } from '../registers';
 import { MISS_EXPORTS, missPathsModule } from './missPaths';
 import { settleFlags } from '../lazyFlags';
 import { misalignedFault, probeWrite16At } from '../helpers/sse';
@@ -140,9 +141,13 @@ export class WasmTier {
     // the TLB-miss paths the blocks call (imports f5…): one small module, itself calling load/store/trapAt
     // (called as H's method: a lazy helper puts itself in its stub's place, helpers/lazy.ts)
     const sseHelpers = H as Record<string, (...args: number[]) => unknown>;
+    const pcmpistri = SSE_CALLS.indexOf('pcmpistri');
+    const XS = new Int32Array(X.buffer, X.byteOffset, 4 * (XMM_COUNT + XMM_SCRATCH)); // (the registers and the scratch slot)
     e[`f${Import.SseCall}`] = (op: number, a: number, b: number, c: number, d: number, ipLo: number, ipHi: number): number => {
       try {
-        const r = sseHelpers[SSE_CALLS[op]](a, b, c, d);
+        // (pcmpistri: a = the destination's word index, b = imm8, c = the source slot's word index)
+        const r = op === pcmpistri ? (sseHelpers.pcmpstr as unknown as PcmpStr)(a, b, true, 0, 0, XS[c], XS[c + 1], XS[c + 2], XS[c + 3])
+          : sseHelpers[SSE_CALLS[op]](a, b, c, d);
         W[0] = Q[4]; // (a 64-bit conversion's high word)
         return typeof r === 'number' ? r | 0 : 0;
       } catch (err) {
@@ -329,6 +334,9 @@ export class WasmTier {
 }
 
 const NO_BYTES = new Uint8Array(0);
+
+/** helpers/sse4.ts pcmpstr. */
+type PcmpStr = (d: number, imm: number, implicit: boolean, la: number, lb: number, w0: number, w1: number, w2: number, w3: number) => number;
 
 /** W[1]'s bits: which of the CPU's call/return hooks are set (the wasm code calls them only then). */
 function hookBits(C: WasmTierCpu): number {

@@ -1,4 +1,4 @@
-/* SSE2 (and SSSE3's pshufb, palignr) in hot loops, for the wasm tier's
+/* SSE2 (and SSSE3's pshufb, palignr, SSE4.2's pcmpistri) in hot loops, for the wasm tier's
  * ops/sse.ts — and locked instructions, for ops/atomic.ts: 128-bit moves
  * (aligned and unaligned, loads and stores), movq/movd between XMM
  * registers, GPRs and memory, movsd/movss of doubles and floats, the
@@ -6,7 +6,8 @@
  * pminub/pmaxub, pmovmskb, byte shifts of the whole register, unpacks and
  * pshufd, movhps/movlps/movhlps/movlhps; lock cmpxchg, lock xadd, lock
  * or, xchg with memory; double and float arithmetic, compares and
- * conversions (the JS tier's helpers, ops/sseFloat.ts) — each loop's results folded into a checksum the host prints too.
+ * conversions, pcmpistri, fnstcw/fldcw (the JS tier's helpers,
+ * ops/sseFloat.ts) — each loop's results folded into a checksum the host prints too.
  * Then faults: a movdqa at a misaligned address (#GP → SIGSEGV) and an
  * unaligned 16-byte store crossing into a read-only page, which must leave
  * both pages as they were. */
@@ -108,7 +109,8 @@ static __attribute__((noinline)) long atomics(long i) {
 static __attribute__((noinline)) uint64_t gprs(uint64_t x, int y) {
   __m128i v = _mm_cvtsi64_si128((long long)x), w = _mm_cvtsi32_si128(y);
   v = _mm_add_epi64(v, _mm_move_epi64(_mm_unpacklo_epi64(w, v)));
-  return (uint64_t)_mm_cvtsi128_si64(v) ^ (uint64_t)(unsigned)_mm_cvtsi128_si32(_mm_srli_si128(v, 4));
+  v = _mm_insert_epi16(v, y * 3, 5);
+  return (uint64_t)_mm_cvtsi128_si64(v) ^ (uint64_t)(unsigned)_mm_cvtsi128_si32(_mm_srli_si128(v, 4)) ^ ((uint64_t)_mm_extract_epi16(v, 5) << 40);
 }
 
 /* movsd/movss loads and stores (no arithmetic on them) */
@@ -131,6 +133,27 @@ static __attribute__((noinline)) uint64_t floats(int i) {
   double back = (double)(long long)r + (double)(int)i + (double)h + (float)(long long)(r >> 3);
   uint64_t u; memcpy(&u, &back, 8);
   return r ^ u;
+}
+
+/* pcmpistri as strpbrk/strspn use it: the index (lowest or highest match), and its flags */
+static __attribute__((noinline)) uint64_t scan(const unsigned char *s, int i) {
+  const __m128i set = _mm_set_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'z', 'q', (char)(i & 0x7f), 7, 3, 1);
+  __m128i v = _mm_loadu_si128((const __m128i *)s);
+  int i0, i1, i2;
+  /* (by hand: -mssse3 keeps gcc from SSE4.1 code elsewhere) */
+  __asm__("pcmpistri $0x00, %1, %2" : "=c"(i0) : "x"(v), "x"(set) : "cc");
+  __asm__("pcmpistri $0x40, %1, %2" : "=c"(i1) : "x"(v), "x"(set) : "cc");
+  __asm__("pcmpistri $0x10, %1, %2" : "=c"(i2) : "x"(v), "x"(set) : "cc");
+  uint64_t r = (uint64_t)i0 * 289 + (uint64_t)i1 * 17 + (uint64_t)i2;
+  unsigned char c, z, sg, o;
+  int idx;
+  __asm__("pcmpistri $0x04, %[v], %[set]\n\tsetc %[c]\n\tsetz %[z]\n\tsets %[sg]\n\tseto %[o]"
+    : "=c"(idx), [c] "=r"(c), [z] "=r"(z), [sg] "=r"(sg), [o] "=r"(o) : [set] "x"(set), [v] "x"(v) : "cc");
+  r = r * 31 + (uint64_t)idx + 2u * c + 4u * z + 8u * sg + 16u * o;
+  unsigned short cw;
+  __asm__ volatile("fnstcw %0" : "=m"(cw));
+  __asm__ volatile("fldcw %0" : : "m"(cw));
+  return r * 65599 + cw;
 }
 
 static sigjmp_buf back;
@@ -156,6 +179,7 @@ int main(void) {
     for (long i = 0; i < 200; i++) mix((uint64_t)atomics(i + round));
     mix((uint64_t)counter ^ (uint64_t)counter32 ^ (uint64_t)lockWord);
     for (int i = 0; i < 300; i++) mix(floats(i + round));
+    for (int i = 0; i < 300; i++) mix(scan(a + ((i * 13 + round) % N), i));
     scalars();
     for (int i = 0; i < N / 8; i++) { uint64_t u; memcpy(&u, &db[i], 8); mix(u); }
     for (int i = 0; i < N / 4; i++) { uint32_t u; memcpy(&u, &fb[i], 4); mix(u); }

@@ -143,11 +143,15 @@ function vget(t: MemoryCode, n: number): void {
   t.c.i32(0).simdMem(SimdOp.V128Load, xmmAt(t, n));
 }
 
-/** The source of a packed instruction as an XMM slot: its register, or the scratch slot its (aligned) memory operand was loaded to. */
-function packedSource(t: MemoryCode, op: Operand): number {
+/** The source of a packed instruction as an XMM slot: its register, or the scratch slot its memory operand was loaded to (`aligned`: legacy SSE's rule). */
+export function sourceSlot(t: MemoryCode, op: Operand, aligned: boolean): number {
   if (op.kind === OpKind.Xmm) return op.reg;
-  load128(t, op, SCRATCH, true);
+  load128(t, op, SCRATCH, aligned);
   return SCRATCH;
+}
+
+function packedSource(t: MemoryCode, op: Operand): number {
+  return sourceSlot(t, op, true);
 }
 
 /** dst = dst op src, lane-wise (`swap`: op(src, dst), as andnot's operand order needs). */
@@ -262,6 +266,20 @@ function movHalf(q: 0 | 1) {
   };
 }
 
+/** pinsrw xmm, r32/m16, imm8: word imm & 7 = the source's low word; pextrw r32, xmm, imm8: that word, zero-extended. */
+function pinsrw(t: MemoryCode, d: Insn): void {
+  const c = t.c, x = xmm(d.ops[0]), i = imm8(d.ops[2]) & 7;
+  t.read(d.ops[1], 2); c.set(t.ta);
+  c.i32(0).get(t.ta).mem(Op.I64Store16, xmmAt(t, x) + 2 * i);
+}
+
+function pextrw(t: MemoryCode, d: Insn): void {
+  const dst = d.ops[0], i = imm8(d.ops[2]) & 7;
+  if (dst.kind !== OpKind.Reg) throw new Unsupported(); // (to memory: SSE4.1's, the JS tier's #UD)
+  t.c.i32(0).mem(Op.I64Load16U, xmmAt(t, xmm(d.ops[1])) + 2 * i);
+  t.writeReg({ ...dst, size: 4 });
+}
+
 const movsd = movLow(8, true);
 const stringMovsd = stringOps[Mnemonic.Movsd]!;
 
@@ -302,6 +320,8 @@ export const sseOps: WasmOpTable = {
   ...each([Mnemonic.Punpcklqdq, Mnemonic.Unpcklpd], unpack(8, false)), ...each([Mnemonic.Punpckhqdq, Mnemonic.Unpckhpd], unpack(8, true)),
   [Mnemonic.Pshufd]: pshufd,
   [Mnemonic.Pshufb]: pshufb,
+  [Mnemonic.Pinsrw]: pinsrw,
+  [Mnemonic.Pextrw]: pextrw,
   [Mnemonic.Palignr]: palignr,
   ...each([Mnemonic.Movlps, Mnemonic.Movlpd], movHalf(0)),
   ...each([Mnemonic.Movhps, Mnemonic.Movhpd], movHalf(1)),

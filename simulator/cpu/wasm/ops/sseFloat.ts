@@ -1,5 +1,6 @@
 // The wasm tier's SSE floating point (scalar double and single arithmetic,
-// comisd/ucomisd/comiss/ucomiss, the int/float conversions): the JS tier's
+// comisd/ucomisd/comiss/ucomiss, the int/float conversions, cmpsd/cmpss),
+// SSE4.2's pcmpistri and the x87 control word (fnstcw/fldcw): the JS tier's
 // own helpers (helpers/sseFloat.ts — bit-exact under every MXCSR mode, with
 // its exception flags and #XM) called through one import, SseCall (tier.ts):
 // the wasm code passes the destination's word index and the source's words
@@ -17,12 +18,13 @@
 // inexact result sets PE, the helper runs), no denormal operand (or DE set).
 
 import { Mnemonic } from 'iced-x86';
-import { Insn, Operand, OpKind } from '../../decode';
+import { Insn, MemOperand, Operand, OpKind } from '../../decode';
 import { F64, I32, I64, Op } from '../encoder';
 import { Import, mxcsrAt, Unsupported } from '../context';
 import { Kind } from '../flags';
 import type { MemoryCode } from '../memoryOps';
-import { WasmOpTable } from './table';
+import { each, WasmOpTable } from './table';
+import { sourceSlot } from './sse';
 
 /** The helpers SseCall calls, by index (the names are helpers/sseFloat.ts's: the JS tier's H.<name>). */
 export const SSE_CALLS = [
@@ -32,6 +34,8 @@ export const SSE_CALLS = [
   'cvtsi2sd', 'cvtsi2sd32', 'cvtsi2ss', 'cvtsi2ss32',
   'cvttsd2si32', 'cvtsd2si32', 'cvttsd2si64', 'cvtsd2si64', 'cvttss2si32', 'cvtss2si32', 'cvttss2si64', 'cvtss2si64',
   'cvtsd2ss', 'cvtss2sd', 'cmpsd', 'cmpss',
+  // (pcmpistri: tier.ts calls H.pcmpstr with the source slot's words)
+  'pcmpistri', 'x87Control', 'x87SetControl',
 ] as const;
 type SseCallName = typeof SSE_CALLS[number];
 
@@ -289,7 +293,58 @@ function cmpScalar(name: 'cmpsd' | 'cmpss', w: 4 | 8) {
   };
 }
 
+/**
+ * pcmpistri xmm1, xmm2/m128 (unaligned), imm8: the helper's result t (the mask u in its low 16 bits,
+ * ZF, SF above) gives ECX — the index of u's lowest (or, imm bit 6, highest) set bit, else the
+ * element count — and the flags (flags.ts Kind.PcmpStr), as the JS tier's emit/sse4.ts pcmpstr.
+ */
+function pcmpistri(t: MemoryCode, d: Insn, j: number): void {
+  const c = t.c, [dst, src, im] = d.ops;
+  if (dst.kind !== OpKind.Xmm || im === undefined || im.kind !== OpKind.Imm) throw new Unsupported();
+  const imm = im.lo & 255, n = imm & 1 ? 8 : 16;
+  const s = sourceSlot(t, src, false);
+  const p = t.producer(Kind.PcmpStr, 4);
+  c.i32(SSE_CALLS.indexOf('pcmpistri')).i32(4 * dst.reg).i32(imm).i32(4 * s);
+  call(t, 3);
+  c.op(Op.I64ExtendI32U).tee(p.a);
+  // ECX: u = t & 0xffff; 0 → n, else the highest or lowest set bit's index
+  c.i64(0xffff, 0).op(Op.I64And).set(p.r);
+  c.i64(n, 0);
+  if (imm & 0x40) c.i64(63, 0).get(p.r).op(Op.I64Clz, Op.I64Sub); else c.get(p.r).op(Op.I64Ctz);
+  c.get(p.r).op(Op.I64Eqz).op(Op.Select);
+  t.writeReg({ kind: OpKind.Reg, reg: 1, size: 4, high8: false });
+  t.producers[j] = p;
+}
+
+/** fnstcw/fstcw m16 (or AX): the x87 control word; fldcw m16. */
+function storeControl(t: MemoryCode, d: Insn): void {
+  const c = t.c, [op] = d.ops;
+  c.i32(SSE_CALLS.indexOf('x87Control'));
+  call(t, 0);
+  c.op(Op.I64ExtendI32U);
+  if (op.kind === OpKind.Reg) { t.writeReg({ ...op, size: 2 }); return; }
+  c.set(t.v);
+  t.address(memOperand(op));
+  t.store(2);
+}
+
+function loadControl(t: MemoryCode, d: Insn): void {
+  const c = t.c, [op] = d.ops;
+  t.read(memOperand(op), 2); c.set(t.tb);
+  c.i32(SSE_CALLS.indexOf('x87SetControl')).get(t.tb).op(Op.I32WrapI64);
+  call(t, 1);
+  c.op(Op.Drop);
+}
+
+function memOperand(op: Operand): MemOperand {
+  if (op.kind !== OpKind.Mem) throw new Unsupported();
+  return op;
+}
+
 export const sseFloatOps: WasmOpTable = {
+  [Mnemonic.Pcmpistri]: pcmpistri,
+  ...each([Mnemonic.Fnstcw, Mnemonic.Fstcw], storeControl),
+  [Mnemonic.Fldcw]: loadControl,
   [Mnemonic.Cmpsd]: cmpScalar('cmpsd', 8), [Mnemonic.Cmpss]: cmpScalar('cmpss', 4),
   [Mnemonic.Addsd]: arithSd('addsd'), [Mnemonic.Subsd]: arithSd('subsd'), [Mnemonic.Mulsd]: arithSd('mulsd'),
   [Mnemonic.Divsd]: arithSd('divsd'), [Mnemonic.Sqrtsd]: arithSd('sqrtsd'), [Mnemonic.Minsd]: arith('minsd', 8),
