@@ -130,6 +130,10 @@ static __attribute__((noinline)) uint64_t floats(int i) {
   r = r * 31 + (uint64_t)(long long)z + (uint64_t)(int)(y * 1e7) + (uint64_t)(long long)(x * 1e15);
   float f = fa[i % (N / 4)], g = (float)z, h = f * g + (float)y - f / 3.0f;
   r = r * 31 + (uint64_t)(int)h + (uint64_t)(long long)(g * 4.0f) + 32 * (f < g) + 64 * (h == h);
+  r = r * 7 + (uint64_t)_mm_movemask_pd(_mm_set_pd(z, y)) + 4 * (uint64_t)_mm_movemask_ps(_mm_set_ps(f, -g, h, (float)-x));
+  unsigned csr = _mm_getcsr();
+  _mm_setcsr(csr);
+  r = r * 3 + (csr & 0xffc0);
   double back = (double)(long long)r + (double)(int)i + (double)h + (float)(long long)(r >> 3);
   uint64_t u; memcpy(&u, &back, 8);
   return r ^ u;

@@ -280,6 +280,20 @@ function pextrw(t: MemoryCode, d: Insn): void {
   t.writeReg({ ...dst, size: 4 });
 }
 
+/** movmskps/movmskpd r32/r64, xmm: the sign bits of the four dwords or the two qwords. */
+function movmsk(lanes: 2 | 4) {
+  return (t: MemoryCode, d: Insn): void => {
+    const c = t.c, [dst, src] = d.ops, s = xmm(src);
+    if (dst.kind !== OpKind.Reg) throw new Unsupported();
+    for (let i = 0; i < lanes; i++) {
+      c.i32(0).mem(Op.I32Load, xmmAt(t, s) + (16 / lanes) * (i + 1) - 4).i32(31).op(Op.I32ShrU);
+      if (i > 0) c.i32(i).op(Op.I32Shl, Op.I32Or);
+    }
+    c.op(Op.I64ExtendI32U);
+    t.writeReg({ ...dst, size: 4 });
+  };
+}
+
 const movsd = movLow(8, true);
 const stringMovsd = stringOps[Mnemonic.Movsd]!;
 
@@ -321,6 +335,8 @@ export const sseOps: WasmOpTable = {
   [Mnemonic.Pshufd]: pshufd,
   [Mnemonic.Pshufb]: pshufb,
   [Mnemonic.Pinsrw]: pinsrw,
+  [Mnemonic.Movmskps]: movmsk(4),
+  [Mnemonic.Movmskpd]: movmsk(2),
   [Mnemonic.Pextrw]: pextrw,
   [Mnemonic.Palignr]: palignr,
   ...each([Mnemonic.Movlps, Mnemonic.Movlpd], movHalf(0)),

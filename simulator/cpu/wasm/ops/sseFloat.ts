@@ -35,7 +35,7 @@ export const SSE_CALLS = [
   'cvttsd2si32', 'cvtsd2si32', 'cvttsd2si64', 'cvtsd2si64', 'cvttss2si32', 'cvtss2si32', 'cvttss2si64', 'cvtss2si64',
   'cvtsd2ss', 'cvtss2sd', 'cmpsd', 'cmpss',
   // (pcmpistri: tier.ts calls H.pcmpstr with the source slot's words)
-  'pcmpistri', 'x87Control', 'x87SetControl',
+  'pcmpistri', 'x87Control', 'x87SetControl', 'ldmxcsr',
 ] as const;
 type SseCallName = typeof SSE_CALLS[number];
 
@@ -341,7 +341,24 @@ function memOperand(op: Operand): MemOperand {
   return op;
 }
 
+/** stmxcsr m32: MXCSR's word in the wasm memory; ldmxcsr m32: the helper (#GP on reserved bits). */
+function stmxcsr(t: MemoryCode, d: Insn): void {
+  t.c.i32(0).mem(Op.I64Load32U, mxcsrAt(t.L)).set(t.v);
+  t.address(memOperand(d.ops[0]));
+  t.store(4);
+}
+
+function ldmxcsr(t: MemoryCode, d: Insn): void {
+  const c = t.c;
+  t.read(memOperand(d.ops[0]), 4); c.set(t.tb);
+  c.i32(SSE_CALLS.indexOf('ldmxcsr')).get(t.tb).op(Op.I32WrapI64);
+  call(t, 1);
+  c.op(Op.Drop);
+}
+
 export const sseFloatOps: WasmOpTable = {
+  [Mnemonic.Stmxcsr]: stmxcsr,
+  [Mnemonic.Ldmxcsr]: ldmxcsr,
   [Mnemonic.Pcmpistri]: pcmpistri,
   ...each([Mnemonic.Fnstcw, Mnemonic.Fstcw], storeControl),
   [Mnemonic.Fldcw]: loadControl,
