@@ -1,6 +1,7 @@
 // The block cache (simulator/cli/blockCache.ts, cpu/blockStore.ts): a run of
 // a real musl program stores its blocks; the next run of it takes every
-// block from the file, compiles nothing, and behaves exactly as a run
+// block from the file, compiles nothing new but the few blocks a wasm
+// trace's forward skip reaches (WARM_EXTRA; the run after: nothing), and behaves exactly as a run
 // without the cache (the first run stores the blocks' source, the second
 // V8's code cache of them). A rebuilt program at the same path runs its new code
 // (the blocks whose bytes changed are compiled again, kept beside the old
@@ -70,6 +71,15 @@ function v8DataLength(file: string): number {
   return headerWord(file, HeaderWord.DATA_LENGTH);
 }
 
+/**
+ * Blocks the first warm run may still compile. The cold run ends before its traces' wasm is
+ * compiled (their batch, wasm/batch.ts), so each JS trace leaves at its conditional branches; a warm
+ * run takes the stored translations at once, and a trace's wasm skips forward inside it past where
+ * its JS left (wasm/control.ts) — here printf's `test al,al; je` over its movaps of the vector
+ * registers — to the trace's end, a block the cold run never needed. The run after compiles nothing.
+ */
+const WARM_EXTRA = 2;
+
 const ID: BundleIdentity = { bundle: '/opt/ksw/dist/ksw.js', size: 1000, hash: [0x12345678, 0x9abcdef0], blocksDir: path.join(tmp, 'blocks') };
 
 test('a second run takes every block from the file and runs exactly as without it', { skip: skipUnless('musl-gcc') }, () => {
@@ -90,15 +100,19 @@ test('a second run takes every block from the file and runs exactly as without i
   const second = countingStore(file, ID);
   assert.equal(second.store.storedCount, first.puts());
   assert.deepEqual(run(prog, second.store), plain, 'same output, status and instruction count');
-  assert.equal(second.puts(), 0, 'nothing compiled on the second run');
+  assert.ok(second.puts() <= WARM_EXTRA, `the second run compiles only what a wasm trace's forward skip reaches: ${second.puts()} blocks`);
   second.store.save();
   assert.ok(v8DataLength(file) > 0, 'the second run adds V8\'s code cache of the blocks');
 
   const third = countingStore(file, ID);
   assert.deepEqual(run(prog, third.store), plain);
   assert.equal(third.puts(), 0);
+  third.store.save(); // (V8's code cache of the second run's WARM_EXTRA blocks, if it compiled any)
+  const fourth = countingStore(file, ID);
+  assert.deepEqual(run(prog, fourth.store), plain);
+  assert.equal(fourth.puts(), 0);
   const mtime = fs.statSync(file).mtimeMs;
-  third.store.save();
+  fourth.store.save();
   assert.equal(fs.statSync(file).mtimeMs, mtime, 'nothing new: the file is not rewritten');
 });
 
@@ -121,7 +135,11 @@ test('a rebuilt program at the same path runs its new code: changed blocks are c
   assert.ok(v8DataLength(file) > 0, 'the run that compiled blocks wrote V8\'s code cache of the script it read');
   const third = countingStore(file, ID);
   assert.deepEqual(run(prog, third.store), r);
-  assert.equal(third.puts(), 0, 'the file now holds the new blocks');
+  assert.ok(third.puts() <= WARM_EXTRA, `the new blocks' first warm run compiles only what a wasm trace's forward skip reaches: ${third.puts()}`);
+  third.store.save();
+  const fourth = countingStore(file, ID);
+  assert.deepEqual(run(prog, fourth.store), r);
+  assert.equal(fourth.puts(), 0, 'the file now holds the new blocks');
   build(1, prog);
   const back = countingStore(file, ID);
   const again = run(prog, back.store);
@@ -169,7 +187,8 @@ test('bin/ksw: a second ksw exec uses the cache and prints the same; KSW_NO_CODE
   const files = fs.readdirSync(blocks);
   assert.equal(files.length, 1);
   assert.match(files[0], /^exec-[0-9a-f]{8}\.bin$/);
-  assert.deepEqual(ksw(), expected); // adds V8's code cache
+  assert.deepEqual(ksw(), expected); // adds V8's code cache (and the blocks a wasm trace's forward skip reaches: WARM_EXTRA)
+  assert.deepEqual(ksw(), expected); // (V8's code cache of those)
   const written = fs.statSync(path.join(blocks, files[0])).mtimeMs;
   assert.deepEqual(ksw(), expected);
   assert.equal(fs.statSync(path.join(blocks, files[0])).mtimeMs, written, 'every block came from the file: not rewritten');
