@@ -85,7 +85,8 @@ const icedLazyWasm = {
       const at = text.indexOf(readWasm);
       if (at < 0 || !text.includes(ICED_EAGER_START, at)) throw new Error(`${args.path}: iced-x86's wasm start-up is not what scripts/build.mjs expects (iced-x86 upgraded?)`);
       const lazy = `function startWasm() {
-  ${readWasm.replace(/\n/g, '\n  ')}const wasmModule = new WebAssembly.Module(bytes);
+  ${readWasm.replace(/\n/g, '\n  ')}// (lazily, though ksw compiles its own wasm eagerly: simulator/cpu/wasmInstance.ts compileLazily)
+  const wasmModule = (globalThis[Symbol.for('kstackwatch-studio.compileLazily')] ?? ((compile) => compile()))(() => new WebAssembly.Module(bytes));
   wasm = new WebAssembly.Instance(wasmModule, imports).exports;
   return wasm;
 }

@@ -34,7 +34,7 @@ export function instantiateWasm(bytes: Uint8Array): Record<string, unknown> {
 
 /** Compile and instantiate a module with its imports (the wasm tier's blocks, cpu/wasm/tier.ts); its exports. */
 export function instantiateWasmWith(bytes: Uint8Array, imports: Record<string, Record<string, unknown>>): Record<string, unknown> {
-  return new WebAssembly.Instance(compileEagerly(bytes), imports).exports;
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports;
 }
 
 /** Instantiate a module compiled elsewhere (cpu/wasm/compileAhead.ts) with its imports; its exports. */
@@ -43,30 +43,42 @@ export function instantiateCompiled(module: object, imports: Record<string, Reco
 }
 
 /**
- * Whether the tier's modules are compiled eagerly: unless the user's node
- * flags say how wasm compiles (--[no-]wasm-lazy-compilation).
+ * Whether wasm is compiled eagerly: unless the user's node flags say how
+ * wasm compiles (--[no-]wasm-lazy-compilation).
  */
-export const EAGER = typeof process !== 'undefined' &&
+const EAGER = typeof process !== 'undefined' &&
   !/--(no[-_])?wasm[-_]lazy[-_]compilation/.test(`${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`);
 
+/** Where iced-x86's wasm start-up (scripts/build.mjs icedLazyWasm) finds compileLazily. */
+const COMPILE_LAZILY = Symbol.for('kstackwatch-studio.compileLazily');
+
 /**
- * A module of the wasm tier with all its functions compiled now. V8 compiles
- * wasm lazily, each function on the main thread at its first call: the
- * tier's modules are 64 traces nearly all of which run, and a warm kmix spent
- * ~8 % of its main thread compiling them so, one by one, mid-run (perf:
- * Runtime_WasmCompileLazy). Compiled with the module, V8's worker threads
- * share the work. Only for these modules (iced-x86's 0.8 MB of wasm, mostly
- * unused, compiles in 10 ms lazily and 45 ms eagerly), so the flag is set
- * around the compile and set back: V8's flag hash, which code caches carry,
- * is then the same again (it counts flags that differ from their defaults).
+ * The simulator's modules are compiled eagerly, the whole process long. V8
+ * compiles wasm lazily, each function on the main thread at its first call:
+ * the tier's modules are 64 traces nearly all of which run, and a warm kmix
+ * spent ~8 % of its main thread compiling them so, one by one, mid-run
+ * (perf: Runtime_WasmCompileLazy). Compiled with the module, V8's worker
+ * threads share the work; a big store's modules are compiled on a thread
+ * of ours (wasm/compileAhead.ts). Set once, here, and not around each
+ * compile: V8's flag hash, which code caches carry, is recomputed when a
+ * flag changes, so a flag set and reset on one thread while another checks
+ * or makes a code cache gave that code cache another hash — the block
+ * cache's scripts were rejected and written again every run. Only iced-x86's
+ * 0.8 MB of wasm, mostly unused (10 ms lazily, 45 ms eagerly), is compiled
+ * lazily (compileLazily: no code cache is made or checked meanwhile).
  */
-function compileEagerly(bytes: Uint8Array): object {
-  if (!EAGER) return new WebAssembly.Module(bytes);
+if (EAGER) {
   v8.setFlagsFromString('--no-wasm-lazy-compilation');
+  (globalThis as { [COMPILE_LAZILY]?: <T>(compile: () => T) => T })[COMPILE_LAZILY] = compileLazily;
+}
+
+/** `compile` run with wasm compiled lazily (V8's default). */
+function compileLazily<T>(compile: () => T): T {
+  v8.setFlagsFromString('--wasm-lazy-compilation');
   try {
-    return new WebAssembly.Module(bytes);
+    return compile();
   } finally {
-    v8.setFlagsFromString('--wasm-lazy-compilation');
+    v8.setFlagsFromString('--no-wasm-lazy-compilation');
   }
 }
 

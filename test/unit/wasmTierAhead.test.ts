@@ -47,7 +47,7 @@ test('a smaller store compiles its modules itself when asked', () => {
 test('the worker compiles every module not taken from it; the main thread gets the module it compiled, or compiles itself one the worker had not started', async () => {
   const n = 6, bad = 4;
   const bytes = Array.from({ length: n }, (_, i) => (i === bad ? Uint8Array.of(0, 0x61, 0x73, 0x6d, 9) : constModule(10 + i)));
-  const ahead = new CompileAhead(bytes, true);
+  const ahead = new CompileAhead(bytes);
   const first = ahead.take(0); // (the worker may or may not have begun: either is right)
   if (first !== undefined) assert.equal((instantiateCompiled(first!, {}).f as () => number)(), 10);
   await ahead.finished();

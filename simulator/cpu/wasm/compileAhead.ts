@@ -19,27 +19,22 @@ const enum Claim { Free = 0, Worker = 1, Posted = 2, Main = 3 }
 
 /**
  * The worker: compiles each module not claimed yet, in order, and posts
- * it (null: it did not compile) before marking it posted. Compiled eagerly
- * (V8 compiles wasm lazily by default: each function on the main thread at
- * its first call), unless the user's node flags chose (`eager` false);
- * the flag is set around each compile, as wasmInstance.ts does on the main
- * thread, whose compiles may set it back meanwhile.
+ * it (null: it did not compile) before marking it posted. Compiled as the
+ * process compiles wasm: eagerly (wasmInstance.ts; V8's flags are the
+ * process's), and the worker sets no flag — one set on this thread while
+ * the main thread checks a code cache gave that cache another hash.
  */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const v8 = require('node:v8');
-const { modules, claims, port, eager } = workerData;
+const { modules, claims, port } = workerData;
 const state = new Int32Array(claims);
 for (let i = 0; i < modules.length; i++) {
   if (Atomics.compareExchange(state, i, ${Claim.Free}, ${Claim.Worker}) !== ${Claim.Free}) continue;
   let module = null;
   try {
-    if (eager) v8.setFlagsFromString('--no-wasm-lazy-compilation');
     module = new WebAssembly.Module(modules[i]);
   } catch {
     module = null;
-  } finally {
-    if (eager) v8.setFlagsFromString('--wasm-lazy-compilation');
   }
   port.postMessage({ index: i, module });
   Atomics.store(state, i, ${Claim.Posted});
@@ -62,14 +57,14 @@ export class CompileAhead {
   private readonly worker: Worker;
 
   /** Start compiling `modules` (each a whole module's bytes; their buffers move to the worker). */
-  constructor(modules: readonly Uint8Array[], eager: boolean) {
+  constructor(modules: readonly Uint8Array[]) {
     const shared = new SharedArrayBuffer(4 * modules.length);
     this.claims = new Int32Array(shared);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { modules, claims: shared, port: port2, eager },
+      workerData: { modules, claims: shared, port: port2 },
       transferList: [port2, ...modules.map((m) => m.buffer as ArrayBuffer)],
       // (the worker needs none of the program's environment or streams)
       env: {}, stdout: true, stderr: true, stdin: false,

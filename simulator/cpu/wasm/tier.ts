@@ -12,7 +12,7 @@ import { BlockCode, BlockStore, blockStore, sameNumbers, StoredTranslation } fro
 import { StartAhead, StoredModules } from './storedModules';
 import { CompileAhead, compileAheadStats } from './compileAhead';
 import type { Memory } from '../../memory/memory';
-import { EAGER, instantiateCompiled, instantiateWasmWith, validWasm } from '../wasmInstance';
+import { instantiateCompiled, instantiateWasmWith, validWasm } from '../wasmInstance';
 import { IMPORT_TYPES, translateTrace, WasmLayout } from './translate';
 import { moduleBytes } from './encoder';
 import { Batch, Pending, WasmBlock } from './batch';
@@ -52,7 +52,7 @@ if (statsTiers !== null) {
 /** A store's groups compiled on a worker (compileAhead.ts), as the modules instantiate would make of them; none when no thread can start. */
 const startAhead: StartAhead = (groups) => {
   try {
-    return new CompileAhead(groups.map((g) => moduleBytes(IMPORT_TYPES, g)), EAGER);
+    return new CompileAhead(groups.map((g) => moduleBytes(IMPORT_TYPES, g)));
   } catch {
     return { take: () => undefined };
   }
