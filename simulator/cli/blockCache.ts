@@ -117,7 +117,8 @@ export class FileBlockStore implements BlockStore {
   private readonly stored = new Map<string, (StoredBlock | Placed)[]>();
   private ints: Int32Array = new Int32Array(0);
   private bytes: Uint8Array = new Uint8Array(0);
-  private source = '';
+  /** Where each script starts in the file's source (a block's factory is placed by its offsets there). */
+  private readonly scriptStarts: number[] = [];
   private readonly added: [string, BlockCode][] = [];
   /** `added`'s blocks by key, so put finds a block compiled again without scanning them all (a big program adds thousands). */
   private readonly addedByKey = new Map<string, BlockCode[]>();
@@ -145,6 +146,7 @@ export class FileBlockStore implements BlockStore {
       this.stored.clear();
       this.fileTranslations.clear();
       this.scripts = [];
+      this.scriptStarts.length = 0;
       this.placed = [];
       this.sections = null;
     }
@@ -227,18 +229,17 @@ export class FileBlockStore implements BlockStore {
     };
     const ints = int32s(sections.ints); // (little-endian hosts: x86-64, arm64)
     readTranslations(int32s(sections.tInts), sections.tBytes, this.fileTranslations);
-    const source = buf.toString('latin1', sections.source.byteOffset, sections.source.byteOffset + sourceLength); // generated code is ASCII (saveBlocks)
-    // (each compiled when a block first needs a factory of it)
+    // (each compiled when a block first needs a factory of it; its source made a string then: generated code is ASCII, see saveBlocks)
     const ends: number[] = [];
     for (let i = 0, from = 0, data = 0; i < scripts.length; i++) {
       const e = scripts[i];
-      this.scripts.push(new BlockScript(source.slice(from, from + e.source), sections.data.subarray(data, data + e.data), e.wasm));
+      this.scripts.push(new BlockScript(sections.source.subarray(from, from + e.source), sections.data.subarray(data, data + e.data), e.wasm));
+      this.scriptStarts.push(from);
       ends.push(from += e.source);
       data += e.data;
     }
     this.ints = ints;
     this.bytes = sections.bytes;
-    this.source = source;
     this.count = count;
     this.sections = sections;
     // only the keys now; a block is unpacked when a compile asks for it
@@ -256,8 +257,8 @@ export class FileBlockStore implements BlockStore {
   }
 
   private unpack(p: Placed): StoredBlock {
-    const ints = this.ints, w = p.word, source = this.source;
-    const srcStart = ints[w + 6], srcEnd = ints[w + 7];
+    const ints = this.ints, w = p.word, base = this.scriptStarts[p.part];
+    const srcStart = ints[w + 6] - base, srcEnd = ints[w + 7] - base;
     let at = w + BLOCK_WORDS;
     const take = (k: number) => ints.subarray(at, (at += k));
     const fetches = take(ints[w + 8]), asked = take(ints[w + 9]), ips = take(ints[w + 10]), pages = joinPageKeys(take(2 * ints[w + 11]));
@@ -269,10 +270,10 @@ export class FileBlockStore implements BlockStore {
         // (a big wasm blocks' script a run with the tier on has not compiled whole: this one factory alone, see BlockScript.alone —
         // unless the run has no stored wasm, so runs all its traces' JS while their batches wait, and the script's code cache holds them)
         const alone = script.manyWasm && store.wasmRun && (store.storedWasm || !script.hasData) && !script.used;
-        return alone ? BlockScript.alone(source.slice(srcStart, srcEnd)) : script.factory(index);
+        return alone ? BlockScript.alone(script.slice(srcStart, srcEnd)) : script.factory(index);
       },
       translations: this.fileTranslations.get(p.index) ?? [],
-      get body() { return bodyOf(source.slice(srcStart, srcEnd)); },
+      get body() { return bodyOf(script.slice(srcStart, srcEnd)); },
     };
     this.indexOf.set(block, p.index);
     return block;

@@ -103,10 +103,11 @@ test('a warm run takes the loops\' wasm from the block cache: no decoder, the sa
 
   for (const round of ['second', 'third']) {
     const warm = counting(file);
-    const scripts = BlockScript.compiledWasm;
+    const scripts = BlockScript.compiledWasm, sources = BlockScript.wasmSourcesMade;
     const r = run(warm.store, true);
-    // (the stored wasm ran from the blocks' first entries: the factories of their JS were never compiled)
+    // (the stored wasm ran from the blocks' first entries: the factories of their JS were never compiled, nor their source read)
     assert.equal(BlockScript.compiledWasm - scripts, 0, `${round} run: scripts of stored wasm blocks' factories compiled`);
+    assert.equal(BlockScript.wasmSourcesMade - sources, 0, `${round} run: sources of stored wasm blocks' factories made strings`);
     assert.deepEqual(r.outcome, cold.outcome, `${round} run`);
     assert.equal(r.decoders, 0, `${round} run: the decoder was started`);
     assert.ok(r.fromStore >= 8, `${round} run: translations from the store: ${r.fromStore}`);
