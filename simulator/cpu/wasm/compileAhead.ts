@@ -12,7 +12,11 @@
 // worker has not started itself, and waits for one the worker is compiling.
 // A WebAssembly.Module posted between threads shares its compiled code.
 
-import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type * as WorkerThreads from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
+
+/** (required when a worker starts: loading worker_threads costs a hello-world's run ~14 M host instructions) */
+const workerThreads = (): typeof WorkerThreads => require('node:worker_threads');
 
 /** A module's claim word: free, being compiled by the worker, posted by it, or taken by the main thread. */
 const enum Claim { Free = 0, Worker = 1, Posted = 2, Main = 3 }
@@ -60,6 +64,7 @@ export class CompileAhead {
   constructor(modules: readonly Uint8Array[]) {
     const shared = new SharedArrayBuffer(4 * modules.length);
     this.claims = new Int32Array(shared);
+    const { MessageChannel, Worker } = workerThreads();
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.worker = new Worker(WORKER_SOURCE, {
@@ -92,7 +97,7 @@ export class CompileAhead {
     if (claim === Claim.Free || claim === Claim.Main) return undefined;
     if (Atomics.wait(this.claims, index, Claim.Worker, GIVE_UP_MS) === 'timed-out') return undefined;
     while (!this.received.has(index)) {
-      const got = receiveMessageOnPort(this.port) as { message: { index: number; module: object | null } } | undefined;
+      const got = workerThreads().receiveMessageOnPort(this.port) as { message: { index: number; module: object | null } } | undefined;
       if (got === undefined) return undefined; // (posted before its word is marked: not reached)
       this.received.set(got.message.index, got.message.module);
     }
