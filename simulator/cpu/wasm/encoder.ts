@@ -41,6 +41,9 @@ export const enum SimdOp {
   I16x8Add = 0x8e, I16x8Sub = 0x91, I32x4Add = 0xae, I32x4Sub = 0xb1, I64x2Add = 0xce, I64x2Sub = 0xd1,
 }
 
+/** An f64 constant's bytes are read through these (Code.f64). */
+const F64_SCRATCH = new Float64Array(1), F64_BYTES = new Uint8Array(F64_SCRATCH.buffer);
+
 export function uleb(n: number): number[] {
   const out: number[] = [];
   do { let b = n & 127; n >>>= 7; if (n) b |= 128; out.push(b); } while (n);
@@ -76,8 +79,8 @@ export class Code {
   /** An f64 constant (little-endian bytes). */
   f64(v: number): this {
     this.op(Op.F64Const);
-    const b = new Uint8Array(new Float64Array([v]).buffer);
-    for (let i = 0; i < 8; i++) this.byte(b[i]);
+    F64_SCRATCH[0] = v;
+    for (let i = 0; i < 8; i++) this.byte(F64_BYTES[i]);
     return this;
   }
   /** A memory access with a constant offset (alignment hint 0: guest accesses may be unaligned). */

@@ -20,7 +20,7 @@ import { each, WasmOpTable } from './table';
 import { stringOps } from './string';
 
 /** Byte offset of XMM register n (the scratch slot is n = 16). */
-const xmmAt = (t: MemoryCode, n: number): number => t.L.X + 16 * n;
+export const xmmAt = (t: MemoryCode, n: number): number => t.L.X + 16 * n;
 const SCRATCH = 16;
 
 function xmm(op: Operand | undefined): number {
@@ -28,7 +28,7 @@ function xmm(op: Operand | undefined): number {
   return op.reg;
 }
 
-function memOp(op: Operand): MemOperand {
+export function memOp(op: Operand): MemOperand {
   if (op.kind !== OpKind.Mem) throw new Unsupported();
   return op;
 }

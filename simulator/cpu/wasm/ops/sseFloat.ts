@@ -18,13 +18,13 @@
 // inexact result sets PE, the helper runs), no denormal operand (or DE set).
 
 import { Mnemonic } from 'iced-x86';
-import { Insn, MemOperand, Operand, OpKind } from '../../decode';
+import { Insn, Operand, OpKind } from '../../decode';
 import { F64, I32, I64, Op } from '../encoder';
 import { Import, mxcsrAt, Unsupported } from '../context';
 import { Kind } from '../flags';
 import type { MemoryCode } from '../memoryOps';
 import { each, WasmOpTable } from './table';
-import { sourceSlot } from './sse';
+import { memOp, sourceSlot, xmmAt } from './sse';
 
 /** The helpers SseCall calls, by index (the names are helpers/sseFloat.ts's: the JS tier's H.<name>). */
 export const SSE_CALLS = [
@@ -40,7 +40,7 @@ export const SSE_CALLS = [
 type SseCallName = typeof SSE_CALLS[number];
 
 /** Byte offset of XMM register n's word k. */
-const word = (t: MemoryCode, n: number, k: number): number => t.L.X + 16 * n + 4 * k;
+const word = (t: MemoryCode, n: number, k: number): number => xmmAt(t, n) + 4 * k;
 
 /**
  * A memory (or GPR) source is read first, into local tb — a load that faults leaves with nothing
@@ -324,33 +324,28 @@ function storeControl(t: MemoryCode, d: Insn): void {
   c.op(Op.I64ExtendI32U);
   if (op.kind === OpKind.Reg) { t.writeReg({ ...op, size: 2 }); return; }
   c.set(t.v);
-  t.address(memOperand(op));
+  t.address(memOp(op));
   t.store(2);
 }
 
 function loadControl(t: MemoryCode, d: Insn): void {
   const c = t.c, [op] = d.ops;
-  t.read(memOperand(op), 2); c.set(t.tb);
+  t.read(memOp(op), 2); c.set(t.tb);
   c.i32(SSE_CALLS.indexOf('x87SetControl')).get(t.tb).op(Op.I32WrapI64);
   call(t, 1);
   c.op(Op.Drop);
 }
 
-function memOperand(op: Operand): MemOperand {
-  if (op.kind !== OpKind.Mem) throw new Unsupported();
-  return op;
-}
-
 /** stmxcsr m32: MXCSR's word in the wasm memory; ldmxcsr m32: the helper (#GP on reserved bits). */
 function stmxcsr(t: MemoryCode, d: Insn): void {
   t.c.i32(0).mem(Op.I64Load32U, mxcsrAt(t.L)).set(t.v);
-  t.address(memOperand(d.ops[0]));
+  t.address(memOp(d.ops[0]));
   t.store(4);
 }
 
 function ldmxcsr(t: MemoryCode, d: Insn): void {
   const c = t.c;
-  t.read(memOperand(d.ops[0]), 4); c.set(t.tb);
+  t.read(memOp(d.ops[0]), 4); c.set(t.tb);
   c.i32(SSE_CALLS.indexOf('ldmxcsr')).get(t.tb).op(Op.I32WrapI64);
   call(t, 1);
   c.op(Op.Drop);
