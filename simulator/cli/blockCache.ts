@@ -26,7 +26,6 @@ import * as path from 'node:path';
 import { BlockCode, blockKey, BlockStore, CompileReads, FACTORY_HEAD, FACTORY_TAIL, factorySource, parseBlockKey, sameNumbers, setBlockStore, StoredBlock, StoredTranslation } from '../cpu/blockStore';
 import { bundleIdentity, BundleIdentity, HashMemory, hashMemoryFor, nameHash, readWhole, replaceCacheFile } from './codeCache';
 import { BlockScript } from './blockScript';
-import { WASM_TIER } from '../memory/wasmBacking';
 
 const MAGIC = 'KSWBLK08';
 /**
@@ -118,17 +117,9 @@ function joinPageKeys(words: Int32Array): number[] {
   return out;
 }
 
-/**
- * The cache file of a program (by its absolute path) for this bundle,
- * command, node, architecture and wasm tier (on or off: KSW_WASM). Runs with
- * the tier off store every trace's JS with V8's code cache of it, which a
- * run with the tier on never uses (its traces run their stored wasm); in one
- * file, a warm Lua run with the tier on read 37.8 MB instead of 28.9 MB and
- * took 2.15 s instead of 1.86-2.01 s after runs with it off.
- */
-export function blockCachePath(id: BundleIdentity, slot: string, program: string, wasmTier = WASM_TIER): string {
-  const tier = wasmTier ? '' : '\0js';
-  return path.join(id.blocksDir, `${slot}-${nameHash(`${id.bundle}\0${path.resolve(program)}\0${process.version}\0${process.arch}${tier}`)}.bin`);
+/** The cache file of a program (by its absolute path) for this bundle, command, node and architecture. */
+export function blockCachePath(id: BundleIdentity, slot: string, program: string): string {
+  return path.join(id.blocksDir, `${slot}-${nameHash(`${id.bundle}\0${path.resolve(program)}\0${process.version}\0${process.arch}`)}.bin`);
 }
 
 /** Where a stored block lies in the file, until a compile asks for it: its words, bytes, index, and its factory's script and index there. */

@@ -194,27 +194,6 @@ test('bin/ksw: a second ksw exec uses the cache and prints the same; KSW_NO_CODE
   assert.equal(fs.statSync(path.join(blocks, files[0])).mtimeMs, written, 'every block came from the file: not rewritten');
 });
 
-test('bin/ksw: runs with the wasm tier off keep a file of their own; the tier-on file is left as it was', { skip: skipUnless('musl-gcc') }, () => {
-  const prog = path.join(tmp, 'bytier');
-  build(3, prog);
-  const expected = native(prog);
-  const xdg = path.join(tmp, 'xdg-tier');
-  const ksw = (env: NodeJS.ProcessEnv = {}) => {
-    const r = spawnSync(process.execPath, [BIN, 'exec', prog], { encoding: 'utf8', env: { PATH: process.env.PATH, XDG_CACHE_HOME: xdg, ...env } });
-    return { status: r.status, stdout: r.stdout };
-  };
-  const blocks = path.join(xdg, 'kstackwatch-studio', 'blocks');
-  assert.deepEqual(ksw({ KSW_WASM: '1' }), expected);
-  const [tierOn] = fs.readdirSync(blocks);
-  const onFile = path.join(blocks, tierOn), before = fs.readFileSync(onFile);
-  assert.deepEqual(ksw({ KSW_WASM: '0' }), expected);
-  assert.deepEqual(ksw({ KSW_WASM: '0' }), expected);
-  const files = fs.readdirSync(blocks).sort();
-  assert.equal(files.length, 2, 'one file per tier');
-  assert.ok(fs.readFileSync(onFile).equals(before), 'the tier-off runs left the tier-on file as it was');
-  assert.notEqual(blockCachePath(ID, 'exec', prog, true), blockCachePath(ID, 'exec', prog, false));
-});
-
 test('bin/ksw run: a watch armed midway (--control) catches the same corruption with a warm cache — kernel pages stay right in the file', () => {
   // The probe's int3 is written into kernel text at 300 ms; it must reach
   // blocks that came from the file. Their page keys (about 2^52 for kernel
