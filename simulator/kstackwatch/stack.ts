@@ -85,14 +85,20 @@ export class StackProbe {
   private lastContext: TaskContext | null = null;
 
   private context(task: Task): TaskContext {
-    let ctx = task === this.lastTask ? this.lastContext : task.toolData.get(this.key) as TaskContext | undefined;
-    if (!ctx) task.toolData.set(this.key, ctx = {
-      wp: null, spLo: 0, spHi: 0, depth: 0, generation: StackProbe.generation, entrySpLo: 0, entrySpHi: 0, owner: null, lastWp: null,
-    });
+    const ctx = task === this.lastTask ? this.lastContext! : this.contextOf(task);
     this.lastTask = task; this.lastContext = ctx;
     if (ctx.generation !== StackProbe.generation) {
       ctx.wp = null; ctx.spLo = 0; ctx.spHi = 0; ctx.depth = 0; ctx.generation = StackProbe.generation; ctx.lastWp = null;
     }
+    return ctx;
+  }
+
+  /** The task's context, made on its first probe hit (apart: context() stays small enough to inline, v8Tuning.ts). */
+  private contextOf(task: Task): TaskContext {
+    let ctx = task.toolData.get(this.key) as TaskContext | undefined;
+    if (!ctx) task.toolData.set(this.key, ctx = {
+      wp: null, spLo: 0, spHi: 0, depth: 0, generation: StackProbe.generation, entrySpLo: 0, entrySpHi: 0, owner: null, lastWp: null,
+    });
     return ctx;
   }
 
@@ -205,11 +211,20 @@ export class StackProbe {
     const R = this.m.cpu.regs;
     if (!task.stackContainsAt(R[2 * Gpr.RSP], R[2 * Gpr.RSP + 1], 1)) return null;
     const t = (R[2 * slot.base] >>> 0) + slot.disp;
-    const lo = t | 0, hi = (R[2 * slot.base + 1] + Math.floor(t / 4294967296)) | 0;
+    return this.canaryAt(task, t | 0, (R[2 * slot.base + 1] + Math.floor(t / 4294967296)) | 0);
+  }
+
+  /** fastCanary's second half (apart: each stays small enough to inline into onProbe, v8Tuning.ts). */
+  private canaryAt(task: Task, lo: number, hi: number): CanaryTarget | null {
     if (!task.stackContainsAt(lo, hi, 8)) return null;
     const mem = this.m.mem;
     const vlo = mem.peek64(lo, hi), vhi = mem.scratch[0];
     if (vlo !== task.canaryLo || vhi !== task.canaryHi) return null;
+    return this.targetAt(lo, hi, vlo, vhi);
+  }
+
+  /** canaryAt's answer: the slot [lo, hi] holds the canary vlo, vhi. */
+  private targetAt(lo: number, hi: number, vlo: number, vhi: number): CanaryTarget {
     const c = this.canaryTarget;
     if (c.lo !== lo || c.hi !== hi || c.address === 0n) { c.lo = lo; c.hi = hi; c.address = joinAddress(lo, hi); }
     c.valueLo = vlo; c.valueHi = vhi;

@@ -140,11 +140,11 @@ export class WatchPool {
     const attr = wp.armedAttr;
     const slot = wp.bp.slot, bit = 1 << slot;
     if ((this.deferred & bit) !== 0) {
-      this.deferred &= ~bit;
-      this.m.cpu.disarmedWrites &= ~bit;
       // its disarm was never carried out: the running CPU's slot still watches
       // attr, and every other CPU takes the slot's target when it next runs (halves: no BigInt compare)
-      if (attr.lo === lo && attr.hi === hi && attr.length === length) { this.target[slot] = attr; return; }
+      if (attr.lo === lo && attr.hi === hi && attr.length === length) { this.rearm(wp, valueLo, valueHi); return; }
+      this.deferred &= ~bit;
+      this.m.cpu.disarmedWrites &= ~bit;
     }
     attr.address = address;
     attr.lo = lo;
@@ -168,8 +168,27 @@ export class WatchPool {
     if ((this.deferred & (1 << wp.bp.slot)) === 0 || free[free.length - 1] !== wp) return false;
     if (attr.lo !== lo || attr.hi !== hi || attr.length !== length) return false;
     free.pop();
-    this.arm(wp, attr.address, length, lo, hi, valueLo, valueHi); // its deferred same-target path: nothing re-pointed
+    this.rearm(wp, valueLo, valueHi);
     return true;
+  }
+
+  /**
+   * arm()'s deferred same-target path: wp's disarm still waits and it
+   * watches its armed target again; nothing is re-pointed. Apart from arm,
+   * as mayWait's slow half is apart from it: what a watched call runs stays
+   * under TurboFan's inlining limit (v8Tuning.ts), so it is inlined into the
+   * probe handlers instead of a call into cold code each.
+   */
+  private rearm(wp: Watchpoint, valueLo: number, valueHi: number): void {
+    const attr = wp.armedAttr, slot = wp.bp.slot;
+    wp.address = attr.address;
+    wp.length = attr.length;
+    wp.armed = true;
+    wp.lastLo = valueLo;
+    wp.lastHi = valueHi;
+    this.deferred &= ~(1 << slot);
+    this.m.cpu.disarmedWrites &= ~(1 << slot);
+    this.target[slot] = attr;
   }
 
   /**
@@ -203,7 +222,10 @@ export class WatchPool {
 
   /** May the disarms of these slots (bits) wait: the running CPU the only one with a task, every other online one owing them their target? */
   private mayWait(bits: number): boolean {
-    if ((this.waitable & bits) === bits) return true;
+    return (this.waitable & bits) === bits || this.mayWaitNow(bits);
+  }
+
+  private mayWaitNow(bits: number): boolean {
     const local = this.m.runningCpu;
     if (local === null || this.m.cpu.debug !== local.debug || this.m.hooks.installed.debugGate !== null) return false;
     const cpus = this.m.percpu, stale = this.idleStale;

@@ -558,19 +558,24 @@ export class Memory {
   quietWatch(lo: number, hi: number, size: number, quiet: boolean): void {
     const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
     if (this.wTagA[i] !== p || this.wTagB[i] !== hi) return;
-    const wTlb = this.wTlb;
-    if (!quiet) {
-      const watched = this.wMuted[i];
-      if (watched === 0) return; // not muted, or rewritten since
-      this.wMuted[i] = 0;
-      this.wWatchStart[i] = watched & 0xffff; this.wWatchEnd[i] = watched >>> 16;
-      if (wTlb !== null) setLimit(wTlb, i, p, hi, watched);
-      return;
-    }
+    // (three functions, each under TurboFan's inlining limit, v8Tuning.ts: the
+    // mute and the unmute inline into the probe handlers that run them)
+    if (quiet) this.muteWatch(i, p, hi, lo, size); else this.unmuteWatch(i, p, hi);
+  }
+
+  private unmuteWatch(i: number, p: number, hi: number): void {
+    const watched = this.wMuted[i];
+    if (watched === 0) return; // not muted, or rewritten since
+    this.wMuted[i] = 0;
+    this.wWatchStart[i] = watched & 0xffff; this.wWatchEnd[i] = watched >>> 16;
+    if (this.wTlb !== null) setLimit(this.wTlb, i, p, hi, watched);
+  }
+
+  private muteWatch(i: number, p: number, hi: number, lo: number, size: number): void {
     if (this.wOnlyRange[i] === 0 || (lo & PAGE_MASK) + size > PAGE_SIZE) return;
     this.wMuted[i] = this.wWatchStart[i] | this.wWatchEnd[i] << 16;
     this.wWatchStart[i] = 0; this.wWatchEnd[i] = 0;
-    if (wTlb !== null) setLimit(wTlb, i, p, hi, UNWATCHED);
+    if (this.wTlb !== null) setLimit(this.wTlb, i, p, hi, UNWATCHED);
   }
 
   /** Drop the TLB entries that could map this page (a direct-mapped slot each). */
@@ -599,13 +604,15 @@ export class Memory {
   peek64(lo: number, hi: number): number {
     const page = this.cachedPage(pageKey(lo, hi));
     const o = lo & PAGE_MASK;
-    if (!page || o > PAGE_SIZE - 8) {
-      const v = this.readU64(joinAddress(lo, hi), true); // faults if unmapped; rare page-crossing case
-      this.scratch[0] = Number(v >> 32n) | 0;
-      return Number(v & 0xffffffffn) | 0;
-    }
+    if (!page || o > PAGE_SIZE - 8) return this.peek64Slow(lo, hi); // (apart: peek64 stays small enough to inline)
     this.scratch[0] = this.dv.getInt32(page.frame + o + 4, true);
     return this.dv.getInt32(page.frame + o, true);
+  }
+
+  private peek64Slow(lo: number, hi: number): number {
+    const v = this.readU64(joinAddress(lo, hi), true); // faults if unmapped; rare page-crossing case
+    this.scratch[0] = Number(v >> 32n) | 0;
+    return Number(v & 0xffffffffn) | 0;
   }
 
   poke64(lo: number, hi: number, vlo: number, vhi: number): void {
