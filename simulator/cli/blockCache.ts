@@ -176,6 +176,10 @@ export class FileBlockStore implements BlockStore {
     return list as StoredBlock[];
   }
 
+  has(key: string): boolean {
+    return this.stored.has(key);
+  }
+
   put(key: string, code: BlockCode): void {
     // (code compiled again in the same run, after a write to its page, is stored once)
     const same = this.addedByKey.get(key);

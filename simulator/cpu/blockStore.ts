@@ -77,6 +77,8 @@ export interface BlockStore {
    * between runs or within one (a probe's int3 in the bytes looked at).
    */
   get(key: string): readonly StoredBlock[];
+  /** Whether any block is stored under the key (without unpacking it). */
+  has(key: string): boolean;
   /** A block compiled now, because none stored under the key agreed. */
   put(key: string, code: BlockCode): void;
   /** A translation made now of a block from the store or just put into it (kept when the block is). */

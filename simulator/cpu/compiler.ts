@@ -356,6 +356,12 @@ export class BlockCompiler {
     return this.wasmTier.upgrade(block, code === null ? null : blockStore(), code);
   }
 
+  /** Whether the block store holds a trace at this address (made hot by an earlier run: cpu.ts findBlock). */
+  storesTrace(lo: number, hi: number, maxInsns: number): boolean {
+    const store = DUMP_BLOCKS || this.mem.recordsAccesses ? null : blockStore();
+    return store !== null && store.has(blockKey({ lo, hi, maxInsns, trace: true, hooked: this.hooks !== null }));
+  }
+
   private compileJs(lo: number, hi: number, maxInsns: number, trace: boolean): Block {
     // (a memory that records accesses gets blocks that call its accessors: not the stored ones)
     const store = DUMP_BLOCKS || this.mem.recordsAccesses ? null : blockStore();

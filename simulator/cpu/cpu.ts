@@ -64,7 +64,11 @@ export const MAX_BLOCK_INSNS = 64;
  * Entries into a cold block before its address is compiled as a trace. Most
  * code at start-up (libc and kernel initialisation) runs once: compiling it
  * as plain basic blocks first generates about half the code a trace does,
- * and only code that runs again pays for a trace.
+ * and only code that runs again pays for a trace. An address the block
+ * store has a trace of (an earlier run made it hot) is hot from its first
+ * entry: a warm run then runs that trace (its wasm) at once, instead of
+ * compiling and running a basic block's JS first. (Only where blocks end
+ * changes, never what runs, as with MANY_TRACES below.)
  */
 const HOT_ENTRIES = 8;
 /**
@@ -452,6 +456,11 @@ export class Cpu implements MemoryObserver {
     const key = pageKey(lo, hi);
     const hot = this.blocksByAddress.get(key)?.get(lo);
     if (hot) return hot;
+    // (an address a run before this one made a trace of is hot from its first entry: see HOT_ENTRIES)
+    if (this.coldBlocks.get(key)?.get(lo) === undefined && this.compiler.storesTrace(lo, hi, MAX_BLOCK_INSNS)) {
+      this.tracesMade++;
+      return this.lookupIn(this.blocksByAddress, lo, hi, MAX_BLOCK_INSNS, true);
+    }
     const cold = this.lookupIn(this.coldBlocks, lo, hi, MAX_BLOCK_INSNS, false);
     const entries = (this.coldEntries.get(cold) ?? 0) + 1;
     if (entries < (this.tracesMade < MANY_TRACES ? HOT_ENTRIES : HOT_ENTRIES_BIG)) {
