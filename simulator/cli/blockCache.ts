@@ -144,6 +144,8 @@ export class FileBlockStore implements BlockStore {
   /** The file's scripts of factories (blockScript.ts); the file's block count and sections. */
   private scripts: BlockScript[] = [];
   private count = 0;
+  /** The file's traces (see traces). */
+  private traceCount = 0;
   /** The file's size as read (0: none). */
   private fileBytes = 0;
   private sections: Sections | null = null;
@@ -163,6 +165,7 @@ export class FileBlockStore implements BlockStore {
       this.scriptStarts.length = 0;
       this.placed = [];
       this.sections = null;
+      this.traceCount = 0;
     }
   }
 
@@ -178,6 +181,10 @@ export class FileBlockStore implements BlockStore {
 
   has(key: string): boolean {
     return this.stored.has(key);
+  }
+
+  get traces(): number {
+    return this.traceCount;
   }
 
   put(key: string, code: BlockCode): void {
@@ -267,6 +274,7 @@ export class FileBlockStore implements BlockStore {
       const key = blockKey({ lo: ints[w], hi: ints[w + 1], maxInsns: ints[w + 2], trace: ints[w + 3] !== 0, hooked: ints[w + 4] !== 0 });
       let part = 0;
       while (part < ends.length - 1 && ints[w + 7] > ends[part]) part++;
+      if (ints[w + 3] !== 0 && ints[w + 2] > 1) this.traceCount++;
       const placed = { key, word: w, byte: b, index: n, part, script: this.scripts[part], factory: inScript[part]++ }, list = this.stored.get(key);
       this.placed.push(placed);
       if (list) list.push(placed); else this.stored.set(key, [placed]);

@@ -79,6 +79,8 @@ export interface BlockStore {
   get(key: string): readonly StoredBlock[];
   /** Whether any block is stored under the key (without unpacking it). */
   has(key: string): boolean;
+  /** Traces (BlockKey.trace, more than one instruction) stored by earlier runs. */
+  readonly traces: number;
   /** A block compiled now, because none stored under the key agreed. */
   put(key: string, code: BlockCode): void;
   /** A translation made now of a block from the store or just put into it (kept when the block is). */

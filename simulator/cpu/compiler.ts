@@ -356,10 +356,10 @@ export class BlockCompiler {
     return this.wasmTier.upgrade(block, code === null ? null : blockStore(), code);
   }
 
-  /** Whether the block store holds a trace at this address (made hot by an earlier run: cpu.ts findBlock). */
-  storesTrace(lo: number, hi: number, maxInsns: number): boolean {
+  /** Whether the block store, holding `many` traces or more, holds one at this address (made hot by an earlier run: cpu.ts findBlock). */
+  storesTrace(lo: number, hi: number, maxInsns: number, many: number): boolean {
     const store = DUMP_BLOCKS || this.mem.recordsAccesses ? null : blockStore();
-    return store !== null && store.has(blockKey({ lo, hi, maxInsns, trace: true, hooked: this.hooks !== null }));
+    return store !== null && store.traces >= many && store.has(blockKey({ lo, hi, maxInsns, trace: true, hooked: this.hooks !== null }));
   }
 
   private compileJs(lo: number, hi: number, maxInsns: number, trace: boolean): Block {
