@@ -64,15 +64,21 @@ export const MAX_BLOCK_INSNS = 64;
  * Entries into a cold block before its address is compiled as a trace. Most
  * code at start-up (libc and kernel initialisation) runs once: compiling it
  * as plain basic blocks first generates about half the code a trace does,
- * and only code that runs again pays for a trace. In a big program's warm
- * run (a block store holding MANY_TRACES traces or more), an address the
- * store has a trace of (an earlier run made it hot) is hot from its first
- * entry: the run takes that trace (its wasm) at once, instead of compiling
- * and running a basic block's JS first. (Only where blocks end changes,
- * never what runs, as with MANY_TRACES below. A small program's few traces
- * are left as they were: a hello-world's warm run grew ~1 % so.)
+ * and only code that runs again pays for a trace. In a warm run of a
+ * program with some hot code (a block store holding HOT_AT_ONCE_TRACES
+ * traces or more), an address the store has a trace of (an earlier run made
+ * it hot) is hot from its first entry: the run takes that trace (its wasm)
+ * at once, instead of compiling and running a basic block's JS first. (Only
+ * where blocks end changes, never what runs, as with MANY_TRACES below.)
  */
 const HOT_ENTRIES = 8;
+/**
+ * See HOT_ENTRIES: kmix stores ~190 traces, Lua ~930; a hello-world's 5 are
+ * left as they were (its warm run took ~1 % more host instructions taking
+ * them at once: a store that small runs its traces' JS until their module
+ * is made, storedModules.ts WAIT_BELOW).
+ */
+export const HOT_AT_ONCE_TRACES = 64;
 /**
  * A program that has made this many traces is a big one (an interpreter,
  * the start-up of a large binary): most of its code runs warm rather than
@@ -459,7 +465,7 @@ export class Cpu implements MemoryObserver {
     const hot = this.blocksByAddress.get(key)?.get(lo);
     if (hot) return hot;
     // (an address a run before this one made a trace of is hot from its first entry: see HOT_ENTRIES)
-    if (this.coldBlocks.get(key)?.get(lo) === undefined && this.compiler.storesTrace(lo, hi, MAX_BLOCK_INSNS, MANY_TRACES)) {
+    if (this.coldBlocks.get(key)?.get(lo) === undefined && this.compiler.storesTrace(lo, hi, MAX_BLOCK_INSNS, HOT_AT_ONCE_TRACES)) {
       this.tracesMade++;
       return this.lookupIn(this.blocksByAddress, lo, hi, MAX_BLOCK_INSNS, true);
     }

@@ -1,4 +1,5 @@
-// In a big program's warm run (a block cache of MANY_TRACES traces or more),
+// In the warm run of a program with some hot code (a block cache of
+// HOT_AT_ONCE_TRACES traces or more),
 // an address the cache has a trace of is hot from its first entry
 // (simulator/cpu/cpu.ts findBlock): a warm run of hotThreshold's program of
 // 320 small functions asks the store for no basic block at such an address —
@@ -16,7 +17,7 @@ import * as path from 'node:path';
 import { FileBlockStore, blockCachePath } from '../../simulator/cli/blockCache';
 import type { BundleIdentity } from '../../simulator/cli/codeCache';
 import { BlockKey, blockKey, parseBlockKey, setBlockStore, StoredBlock } from '../../simulator/cpu/blockStore';
-import { MANY_TRACES } from '../../simulator/cpu/cpu';
+import { HOT_AT_ONCE_TRACES, MANY_TRACES } from '../../simulator/cpu/cpu';
 import { ElfFile } from '../../simulator/elf/elfFile';
 import { UserProcess } from '../../simulator/user/process';
 import { skipUnless } from '../tools';
@@ -98,7 +99,7 @@ for (const wasmTier of [true, false]) {
     const src = path.join(tmp, 'small.c');
     fs.writeFileSync(src, SMALL);
     const r = coldThenWarm('small', src, [], wasmTier);
-    assert.ok(r.traces >= 3 && r.traces < MANY_TRACES, `${r.traces} traces stored`);
+    assert.ok(r.traces >= 3 && r.traces < HOT_AT_ONCE_TRACES, `${r.traces} traces stored`);
     assert.ok(r.basicAtTraces >= 3, `${r.basicAtTraces} basic blocks asked for where the file has a trace`);
   });
 }

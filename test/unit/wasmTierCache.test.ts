@@ -22,6 +22,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { blockCachePath, FileBlockStore } from '../../simulator/cli/blockCache';
 import { BlockScript } from '../../simulator/cli/blockScript';
+import { countingStore } from './countingStore';
 import type { BundleIdentity } from '../../simulator/cli/codeCache';
 import { BlockCode, setBlockStore, StoredTranslation } from '../../simulator/cpu/blockStore';
 import { BlockCompiler } from '../../simulator/cpu/compiler';
@@ -183,9 +184,16 @@ test('a file written with the tier off gets the translations from the first run 
   assert.equal(again.outcome.out, plain.out);
   assert.equal(again.decoders, 0);
   assert.equal(BlockScript.compiledWasm, scripts, 'the traces\' factories were not compiled');
-  const offAgain = run(new FileBlockStore(file, ID), false);
-  assert.deepEqual(offAgain.outcome, plain, 'the tier off ignores the translations');
-  assert.equal(offAgain.decoders, 0);
+  // (an address the file has a trace of is hot from its first entry, cpu.ts findBlock: the tier-off run's
+  // JS traces leave where the tier-on runs' wasm did not, and may reach an address that turns hot only now —
+  // at most a block or two; the run after compiles nothing)
+  const offAgain = countingStore(file, ID);
+  assert.deepEqual(run(offAgain.store, false).outcome, plain, 'the tier off ignores the translations');
+  assert.ok(offAgain.puts() <= 2, `the tier-off run compiled ${offAgain.puts()} blocks`);
+  offAgain.store.save();
+  const offSettled = run(new FileBlockStore(file, ID), false);
+  assert.deepEqual(offSettled.outcome, plain);
+  assert.equal(offSettled.decoders, 0);
 });
 
 test('a store of a few translations makes its module only after its blocks ran a while: a short run makes none', { skip }, () => {
