@@ -464,12 +464,13 @@ export class Cpu implements MemoryObserver {
     const key = pageKey(lo, hi);
     const hot = this.blocksByAddress.get(key)?.get(lo);
     if (hot) return hot;
+    const known = this.coldBlocks.get(key)?.get(lo);
     // (an address a run before this one made a trace of is hot from its first entry: see HOT_ENTRIES)
-    if (this.coldBlocks.get(key)?.get(lo) === undefined && this.compiler.storesTrace(lo, hi, MAX_BLOCK_INSNS, HOT_AT_ONCE_TRACES)) {
+    if (known === undefined && this.compiler.storesTrace(lo, hi, MAX_BLOCK_INSNS, HOT_AT_ONCE_TRACES)) {
       this.tracesMade++;
       return this.lookupIn(this.blocksByAddress, lo, hi, MAX_BLOCK_INSNS, true);
     }
-    const cold = this.lookupIn(this.coldBlocks, lo, hi, MAX_BLOCK_INSNS, false);
+    const cold = known ?? this.lookupIn(this.coldBlocks, lo, hi, MAX_BLOCK_INSNS, false);
     const entries = (this.coldEntries.get(cold) ?? 0) + 1;
     if (entries < (this.tracesMade < MANY_TRACES ? HOT_ENTRIES : HOT_ENTRIES_BIG)) {
       this.coldEntries.set(cold, entries);
