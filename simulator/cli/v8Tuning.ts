@@ -20,6 +20,19 @@
 // runs: kmix's generated code 2.10 -> 2.05 G, checksum's 5.46 -> 4.84 G).
 // (V8's mid-tier register allocator would take another quarter off the
 // compiles, but its code for a tight loop is slower: checksum +20 %.)
+// Which traces TurboFan compiles at all: V8 moves a wasm function from
+// Liftoff's code to TurboFan's once it has run about `--wasm-tiering-budget`
+// bytes of its code (default 1.8 M). A big program's warm run then sends
+// nearly every stored trace to TurboFan again — Lua on a small script: 874
+// functions, ~1.3 s of CPU on V8's background threads (perf) against
+// ~0.33 s of wasm code on the main thread, on a 2-core machine — while only
+// the hottest few earn it back. At 100x the budget the hot loops still tier
+// up early in their run: warm Lua 1.51-1.56 -> 1.19-1.24 s wall (2.15-2.29
+// -> 1.44-1.48 s user), kmix 0.76-0.96 -> 0.59-0.80 s, recurse 0.93-1.27 ->
+// 0.86-0.90 s, sort64 0.49-0.64 -> 0.45-0.46 s; tight loops unchanged
+// (checksum, xorshift64, divmod64, calls), strscan 0.55-0.56 -> 0.59-0.62 s
+// (interleaved sweep of 1.8 M-2 G, 3 warm runs each). Past ~600 M the tight
+// loops run Liftoff's code too long (checksum, xorshift64, recurse slower).
 // README "A WebAssembly tier".
 //
 // Set before any code is compiled or read from a code cache: V8 stamps a code
@@ -32,11 +45,15 @@ import * as v8 from 'node:v8';
 /** TurboFan's per-callee inlining limit in bytes of bytecode (V8's default: 460). */
 export const MAX_INLINED_BYTECODE = 150;
 
+/** Bytes of a wasm function's Liftoff code run before TurboFan compiles it (V8's default: 1,800,000). */
+export const WASM_TIERING_BUDGET = 180_000_000;
+
 /** Each flag, and what in the user's node options says they set that themselves (then it is left alone). */
 const FLAGS: readonly (readonly [flag: string, own: RegExp])[] = [
   [`--max-inlined-bytecode-size=${MAX_INLINED_BYTECODE}`, /--max[-_]inlined[-_]bytecode[-_]size/],
   ['--no-wasm-loop-peeling', /--(no[-_])?wasm[-_]loop[-_]peeling(?![-_])/],
   ['--no-wasm-loop-unrolling', /--(no[-_])?wasm[-_]loop[-_]unrolling/],
+  [`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`, /--wasm[-_]tiering[-_]budget/],
 ];
 
 /** The V8 flags to set (those the user's NODE_OPTIONS or node flags do not set themselves), or null when none. */

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MAX_INLINED_BYTECODE, v8Flags } from '../../simulator/cli/v8Tuning';
+import { MAX_INLINED_BYTECODE, v8Flags, WASM_TIERING_BUDGET } from '../../simulator/cli/v8Tuning';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CODE_CACHE = path.join(ROOT, 'out/simulator/cli/codeCache.js');
@@ -20,12 +20,14 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ksw-v8tuning-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test('each flag is set unless NODE_OPTIONS or a node flag sets it', () => {
-  const all = `--max-inlined-bytecode-size=${MAX_INLINED_BYTECODE} --no-wasm-loop-peeling --no-wasm-loop-unrolling`;
+  const budget = `--wasm-tiering-budget=${WASM_TIERING_BUDGET}`;
+  const all = `--max-inlined-bytecode-size=${MAX_INLINED_BYTECODE} --no-wasm-loop-peeling --no-wasm-loop-unrolling ${budget}`;
   assert.equal(v8Flags({}, []), all);
   assert.equal(v8Flags({ NODE_OPTIONS: '--max-old-space-size=4096' }, ['--enable-source-maps', '--wasm-loop-peeling-max-size=500']), all);
   assert.equal(v8Flags({ NODE_OPTIONS: '--max-inlined-bytecode-size=460' }, []), all.replace(/^\S+ /, ''));
-  assert.equal(v8Flags({}, ['--max_inlined_bytecode_size_cumulative=2000', '--wasm-loop-peeling']), '--no-wasm-loop-unrolling');
-  assert.equal(v8Flags({ NODE_OPTIONS: '--max-inlined-bytecode-size=9 --wasm-loop-unrolling --no-wasm-loop-peeling' }, []), null);
+  assert.equal(v8Flags({}, ['--max_inlined_bytecode_size_cumulative=2000', '--wasm-loop-peeling']), `--no-wasm-loop-unrolling ${budget}`);
+  assert.equal(v8Flags({}, ['--wasm_tiering_budget=1000']), all.replace(` ${budget}`, ''));
+  assert.equal(v8Flags({ NODE_OPTIONS: '--max-inlined-bytecode-size=9 --wasm-loop-unrolling --no-wasm-loop-peeling' }, ['--wasm-tiering-budget=5']), null);
 });
 
 /** Three runs of a bundle through the code cache, as launch.ts and main.ts set V8's flags; each run's outcome for the cache. */
