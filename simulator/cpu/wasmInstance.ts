@@ -5,7 +5,7 @@
 
 import * as v8 from 'node:v8';
 
-// Branch hints (cpu/wasm/encoder.ts hintSection): the wasm tier's TLB misses out of TurboFan's hot code.
+// Branch hints (cpu/wasm/encoder.ts moduleBytes): the wasm tier's TLB misses out of TurboFan's hot code.
 v8.setFlagsFromString('--experimental-wasm-branch-hinting');
 
 declare const WebAssembly: {

@@ -200,23 +200,6 @@ function splitHints(t: Uint8Array): { fn: Uint8Array; hints: Uint8Array | null }
   return { fn: t.subarray(0, end), hints: t.subarray(end, end + n) };
 }
 
-/**
- * The branch hint section (custom section "metadata.code.branch_hint": per function its
- * index and hints) for the functions that have some. V8 reads it with
- * --experimental-wasm-branch-hinting (wasmInstance.ts sets it): a branch hinted unlikely
- * (a memory access's TLB miss) becomes TurboFan's deferred code, laid out after the hot
- * code with the spills its calls need, instead of every hit path saving its live values.
- */
-function hintSection(hinted: readonly [number, Uint8Array][]): number[] {
-  if (hinted.length === 0) return [];
-  const body = [...name('metadata.code.branch_hint'), ...uleb(hinted.length)];
-  for (const [index, hints] of hinted) {
-    body.push(...uleb(index));
-    for (const b of hints) body.push(b);
-  }
-  return section(0, body);
-}
-
 /** The type section's contents: the function types `types`, in order. */
 export function typeSection(types: readonly FuncType[]): number[] {
   return [types.length, ...types.flatMap((t) => [0x60, ...uleb(t.params.length), ...t.params, ...uleb(t.results.length), ...t.results])];
@@ -224,6 +207,9 @@ export function typeSection(types: readonly FuncType[]): number[] {
 
 /** The import of the guest memory `e.m`: shared (memory/wasmBacking.ts), min 0 pages, max 65536. */
 export const MEMORY_IMPORT: readonly number[] = [...name('e'), ...name('m'), 2, 3, 0, 0x80, 0x80, 0x04];
+
+/** The name of the branch hint section (a custom section: per function its index and hints). */
+const HINT_SECTION_NAME = name('metadata.code.branch_hint');
 
 /**
  * A module importing memory `e.m`, the functions `imports` (module "e",
@@ -233,12 +219,26 @@ export const MEMORY_IMPORT: readonly number[] = [...name('e'), ...name('m'), 2, 
  * in its hint section. Several functions
  * share a module: V8's fixed cost per module and per instance (its code
  * space, the import wrappers) is most of the cost of a small one.
+ *
+ * The branch hint section (custom section "metadata.code.branch_hint") holds
+ * the hints of the functions that have some. V8 reads it with
+ * --experimental-wasm-branch-hinting (wasmInstance.ts sets it): a branch hinted unlikely
+ * (a memory access's TLB miss) becomes TurboFan's deferred code, laid out after the hot
+ * code with the spills its calls need, instead of every hit path saving its live values.
+ * The hints and the bodies are copied straight into the module's bytes (a
+ * big program's warm run makes modules of ~3 MB of stored functions at start:
+ * spreading their hints through arrays cost Lua ~40 ms).
  */
 export function moduleBytes(imports: FuncType[], translations: readonly Uint8Array[]): Uint8Array {
-  const hinted: [number, Uint8Array][] = [];
+  const hinted: [index: number[], hints: Uint8Array][] = [];
+  let hintBytes = 0;
   const funcs = translations.map((t, i) => {
     const { fn, hints } = splitHints(t);
-    if (hints !== null) hinted.push([imports.length + i, hints]);
+    if (hints !== null) {
+      const index = uleb(imports.length + i);
+      hinted.push([index, hints]);
+      hintBytes += index.length + hints.length;
+    }
     return fn;
   });
   const types = [...imports, { params: [], results: [I32] }];
@@ -253,19 +253,20 @@ export function moduleBytes(imports: FuncType[], translations: readonly Uint8Arr
     funcSec.push(...runType);
     exportSec.push(...name(String(i)), 0, ...uleb(imports.length + i));
   }
-  // the code section: its header here, the bodies copied in below (no spread of large arrays)
+  const head = [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, typeSec), ...section(2, importSec), ...section(3, funcSec),
+    ...section(7, exportSec)];
+  const hintHead = hinted.length === 0 ? [] : [...HINT_SECTION_NAME, ...uleb(hinted.length)];
+  const hintSectionHead = hinted.length === 0 ? [] : [0, ...uleb(hintHead.length + hintBytes), ...hintHead];
   let codeLength = uleb(n).length;
   for (const f of funcs) codeLength += uleb(f.length).length + f.length;
-  const head = [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, typeSec), ...section(2, importSec), ...section(3, funcSec),
-    ...section(7, exportSec), ...hintSection(hinted), 10, ...uleb(codeLength), ...uleb(n)];
-  const out = new Uint8Array(head.length + codeLength - uleb(n).length);
-  out.set(head);
-  let at = head.length;
-  for (const f of funcs) {
-    const size = uleb(f.length);
-    out.set(size, at);
-    out.set(f, at + size.length);
-    at += size.length + f.length;
-  }
+  const codeHead = [10, ...uleb(codeLength), ...uleb(n)];
+  const out = new Uint8Array(head.length + hintSectionHead.length + hintBytes + codeHead.length - uleb(n).length + codeLength);
+  let at = 0;
+  const put = (bytes: ArrayLike<number>) => { out.set(bytes, at); at += bytes.length; };
+  put(head);
+  put(hintSectionHead);
+  for (const [index, hints] of hinted) { put(index); put(hints); }
+  put(codeHead);
+  for (const f of funcs) { put(uleb(f.length)); put(f); }
   return out;
 }
