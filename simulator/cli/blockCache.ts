@@ -14,7 +14,11 @@
 // file's content is hashed, since V8 does not check it). Written at exit
 // (see save: a first run stores the blocks' source, the next V8's code cache
 // of them), to a temporary name renamed into place, so concurrent runs each
-// read a whole file. With the wasm tier on (KSW_WASM=1), a block that went
+// read a whole file (the one they opened: a run reads parts of it later).
+// A run reads the blocks' words and bytes at once and the rest as it needs
+// it (cacheRegion.ts): a run with the wasm tier on never reads the code
+// cache of the traces its stored wasm runs, one with it off never reads the
+// translations. With the wasm tier on (KSW_WASM=1), a block that went
 // to wasm keeps its function's bytes beside its source (or the note that it
 // stays JS), so a warm run does not decode it to translate it again; a
 // translation that no longer instantiates is made again. On only when bin/ksw
@@ -26,19 +30,24 @@ import * as path from 'node:path';
 import { BlockCode, blockKey, BlockStore, CompileReads, FACTORY_HEAD, FACTORY_TAIL, factorySource, parseBlockKey, sameNumbers, setBlockStore, StoredBlock, StoredTranslation } from '../cpu/blockStore';
 import { bundleIdentity, BundleIdentity, HashMemory, hashMemoryFor, nameHash, readWhole, replaceCacheFile } from './codeCache';
 import { BlockScript } from './blockScript';
+import { alignRegion, CHUNK, chunkHashes, chunksOf, FileRegion, OpenFile, RegionKind, regionReads } from './cacheRegion';
 
-const MAGIC = 'KSWBLK08';
+const MAGIC = 'KSWBLK09';
 /**
- * magic; bundle length and hash (2 halves); block count; lengths of the
- * sections (int32 words, bytes, source, V8 data, translation int32 words,
+ * magic; hash of the always-read part after these two words (2 halves);
+ * bundle length and hash (2 halves); block count; lengths of the sections
+ * (int32 words, bytes, source, V8 data, translation int32 words,
  * translation bytes); the number of scripts of factories (blockScript.ts);
- * hash of the rest of the file (2 halves). The file: the header, the script
- * table (per script: its source's and V8 data's lengths, and whether it
- * holds the factories of blocks with a stored function), then the block
- * words, the translation words, the fetched bytes, the functions' bytes,
- * the source and the V8 data (each the scripts', in order).
+ * CHUNK. The file: the always-read part — the header, the script table (per
+ * script: its source's and V8 data's lengths, and whether it holds the
+ * factories of blocks with a stored function), the hashes of the lazily
+ * read regions' chunks (two words each, regions in file order), the block
+ * words and the fetched bytes — then the regions read when needed, each
+ * from a 16-byte boundary, zero-padded: the translations (words, then the
+ * functions' bytes), then each script's source and V8 data, in order.
  */
-const HEADER = MAGIC.length + 4 * 13;
+const HEADER = MAGIC.length + 4 * 14;
+const enum H { HASH = 0, BUNDLE_SIZE = 2, COUNT = 5, WORDS, BYTES, SOURCE, DATA, T_WORDS, T_BYTES, SCRIPTS, CHUNK }
 const SCRIPT_WORDS = 3;
 /**
  * Scripts per file at most. A run that compiled blocks adds their
@@ -93,7 +102,7 @@ const MAX_TRANSLATIONS = 8;
 /** A script's entry in the script table (see HEADER): the lengths of its source and V8 data. */
 interface ScriptEntry { source: number; data: number; wasm: boolean }
 
-/** The sections of a file, as its bytes, and its script table (see HEADER). */
+/** The sections of a file to write, as its bytes, and its script table (see HEADER). */
 interface Sections {
   ints: Uint8Array; tInts: Uint8Array; bytes: Uint8Array; tBytes: Uint8Array; source: Uint8Array; data: Uint8Array;
   scripts: ScriptEntry[];
@@ -122,6 +131,25 @@ export function blockCachePath(id: BundleIdentity, slot: string, program: string
   return path.join(id.blocksDir, `${slot}-${nameHash(`${id.bundle}\0${path.resolve(program)}\0${process.version}\0${process.arch}`)}.bin`);
 }
 
+/**
+ * Where the parts of a file lie (see HEADER), given its script table's end
+ * and its sections' lengths: the block words, the fetched bytes, the end of
+ * the always-read part, the lazily read regions' starts (the translations,
+ * then each script's source and data) and the file's size.
+ */
+function fileLayout(table: number, words: number, byteCount: number, regions: readonly number[]):
+  { chunkWords: number; intsAt: number; bytesAt: number; eagerEnd: number; starts: number[]; size: number } {
+  const chunkWords = 2 * sum(regions.map(chunksOf)), intsAt = table + 4 * chunkWords, bytesAt = intsAt + 4 * words, eagerEnd = bytesAt + byteCount;
+  let size = alignRegion(eagerEnd);
+  const starts = regions.map((length) => { const at = size; size = alignRegion(size + length); return at; });
+  return { chunkWords, intsAt, bytesAt, eagerEnd, starts, size };
+}
+
+/** The lazily read regions' lengths (see fileLayout): the translations, then each script's source and data. */
+function regionLengths(translations: number, scripts: readonly ScriptEntry[]): number[] {
+  return [translations, ...scripts.flatMap((e) => [e.source, e.data])];
+}
+
 /** Where a stored block lies in the file, until a compile asks for it: its words, bytes, index, and its factory's script and index there. */
 interface Placed { key: string; word: number; byte: number; index: number; part: number; script: BlockScript; factory: number }
 
@@ -141,14 +169,19 @@ export class FileBlockStore implements BlockStore {
   private placed: Placed[] = [];
   /** Translations made in this run, by block. */
   private readonly fresh = new Map<BlockCode, StoredTranslation[]>();
-  /** The file's scripts of factories (blockScript.ts); the file's block count and sections. */
+  /** The file's scripts of factories (blockScript.ts); the file's block count. */
   private scripts: BlockScript[] = [];
   private count = 0;
   /** The file's traces (see traces). */
   private traceCount = 0;
   /** The file's size as read (0: none). */
   private fileBytes = 0;
-  private sections: Sections | null = null;
+  /** The file as read (null: none): open, its script table, its translations' region and word count (read when first needed). */
+  private opened: { file: OpenFile; scripts: ScriptEntry[]; translations: FileRegion; tWords: number } | null = null;
+  /** fileTranslations holds the file's (see translationsLoaded). */
+  private translationsLoaded = false;
+  /** A piece of the file read was damaged: the file is written again at exit. */
+  private damaged = false;
   /** This run had the wasm tier on (it asked for functions or added some): see BlockScript.dataToWrite. */
   private wasmRun = false;
   /** The file had wasm functions for this run's layout: its traces run them from their first entry. */
@@ -159,14 +192,20 @@ export class FileBlockStore implements BlockStore {
       this.load();
     } catch {
       // unreadable or damaged: compile as if there were no file
+      this.close();
       this.stored.clear();
       this.fileTranslations.clear();
       this.scripts = [];
       this.scriptStarts.length = 0;
       this.placed = [];
-      this.sections = null;
+      this.opened = null;
       this.traceCount = 0;
     }
+  }
+
+  /** Close the file (read no more of it: at exit, after save). */
+  close(): void {
+    this.opened?.file.close(fs.closeSync);
   }
 
   get(key: string): readonly StoredBlock[] {
@@ -174,7 +213,10 @@ export class FileBlockStore implements BlockStore {
     if (list === undefined) return [];
     for (let i = 0; i < list.length; i++) {
       const s = list[i];
-      if ('word' in s) list[i] = this.unpack(s);
+      if (!('word' in s)) continue;
+      const block = this.unpack(s);
+      if (block !== null) list[i] = block;
+      else { list.splice(i--, 1); this.damaged = true; } // (its factory's source is damaged: compiled again)
     }
     return list as StoredBlock[];
   }
@@ -203,6 +245,7 @@ export class FileBlockStore implements BlockStore {
 
   functionsFor(layout: ArrayLike<number>): readonly Uint8Array[] {
     this.wasmRun = true;
+    this.loadTranslations();
     const out: Uint8Array[] = [];
     for (const list of this.fileTranslations.values()) {
       for (const t of list) if (t.bytes.length > 0 && sameNumbers(t.layout, layout)) out.push(t.bytes);
@@ -221,53 +264,63 @@ export class FileBlockStore implements BlockStore {
   private load(): void {
     let fd: number;
     try { fd = fs.openSync(this.file, 'r'); } catch { return; } // no file yet
-    let mem: HashMemory, size: number;
+    let used = false;
     try {
-      size = fs.fstatSync(fd).size;
-      if (size < HEADER) return;
-      // read where it is hashed, and used from there: the int32 words and bytes are views of it
-      mem = hashMemoryFor(size);
-      if (!readWhole(fd, mem.bytes, 0, size)) return;
+      used = this.open(fd);
     } finally {
-      fs.closeSync(fd);
+      if (!used) fs.closeSync(fd);
     }
+  }
+
+  /**
+   * Read the file's always-read part (see HEADER) and place its blocks,
+   * keeping it open for the rest; false when it is not this bundle's or
+   * not intact.
+   */
+  private open(fd: number): boolean {
+    const size = fs.fstatSync(fd).size;
+    if (size < HEADER) return false;
+    // read where it is hashed, and used from there: the int32 words and bytes are views of it, the regions are read into it later
+    const mem = hashMemoryFor(size);
+    if (!readWhole(fd, mem.bytes, 0, HEADER)) return false;
     const buf = Buffer.from(mem.bytes.buffer, 0, size);
-    if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return;
+    if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return false;
     const h = (i: number) => buf.readUInt32LE(MAGIC.length + 4 * i);
-    if (h(0) !== this.id.size || h(1) !== this.id.hash[0] || h(2) !== this.id.hash[1]) return;
-    const count = h(3), words = h(4), byteCount = h(5), sourceLength = h(6), dataLength = h(7), tWords = h(8), tByteCount = h(9);
-    const scriptCount = h(10), table = HEADER + 4 * SCRIPT_WORDS * scriptCount;
-    if (scriptCount > MAX_SCRIPTS || size !== table + 4 * (words + tWords) + byteCount + tByteCount + sourceLength + dataLength) return;
-    const [c, d] = mem.hash(HEADER, size);
-    if (h(11) !== c || h(12) !== d) return;
+    if (h(H.BUNDLE_SIZE) !== this.id.size || h(H.BUNDLE_SIZE + 1) !== this.id.hash[0] || h(H.BUNDLE_SIZE + 2) !== this.id.hash[1]) return false;
+    const count = h(H.COUNT), words = h(H.WORDS), byteCount = h(H.BYTES), tWords = h(H.T_WORDS), scriptCount = h(H.SCRIPTS);
+    const table = HEADER + 4 * SCRIPT_WORDS * scriptCount;
+    if (scriptCount > MAX_SCRIPTS || h(H.CHUNK) !== CHUNK || table > size || !readWhole(fd, mem.bytes, HEADER, table - HEADER, HEADER)) return false;
     const scripts: ScriptEntry[] = [];
     for (let i = 0, at = HEADER; i < scriptCount; i++, at += 4 * SCRIPT_WORDS) {
       scripts.push({ source: buf.readUInt32LE(at), data: buf.readUInt32LE(at + 4), wasm: buf.readUInt32LE(at + 8) !== 0 });
     }
-    if (sum(scripts.map((e) => e.source)) !== sourceLength || sum(scripts.map((e) => e.data)) !== dataLength) return;
-    let at = table;
-    // (plain Uint8Arrays: a Buffer's subarray, taken per stored block in unpack, goes through Buffer's constructor)
-    const take = (n: number) => new Uint8Array(mem.bytes.buffer, (at += n) - n, n);
-    const sections: Sections = {
-      ints: take(4 * words), tInts: take(4 * tWords), bytes: take(byteCount), tBytes: take(tByteCount), source: take(sourceLength), data: take(dataLength),
-      scripts,
-    };
-    const ints = int32s(sections.ints); // (little-endian hosts: x86-64, arm64)
-    readTranslations(int32s(sections.tInts), sections.tBytes, this.fileTranslations);
+    if (sum(scripts.map((e) => e.source)) !== h(H.SOURCE) || sum(scripts.map((e) => e.data)) !== h(H.DATA)) return false;
+    const lengths = regionLengths(4 * tWords + h(H.T_BYTES), scripts), layout = fileLayout(table, words, byteCount, lengths);
+    if (size !== layout.size || !readWhole(fd, mem.bytes, table, layout.eagerEnd - table, table)) return false;
+    regionReads.eager += layout.eagerEnd;
+    mem.bytes.fill(0, layout.eagerEnd, alignRegion(layout.eagerEnd)); // (the hash takes the padding: zeros)
+    const [c, d] = mem.hash(4 * H.BUNDLE_SIZE + MAGIC.length, layout.eagerEnd);
+    if (h(H.HASH) !== c || h(H.HASH + 1) !== d) return false;
+
+    const file = new OpenFile(fd, mem), hashes = new Uint32Array(mem.bytes.buffer, table, layout.chunkWords);
+    let hashAt = 0;
+    const region = (r: number, kind: RegionKind) => new FileRegion(file, layout.starts[r], lengths[r], hashes.subarray(hashAt, (hashAt += 2 * chunksOf(lengths[r]))), kind);
+    const translations = region(0, 'translations');
     // (each compiled when a block first needs a factory of it; its source made a string then: generated code is ASCII, see saveBlocks)
     const ends: number[] = [];
-    for (let i = 0, from = 0, data = 0; i < scripts.length; i++) {
-      const e = scripts[i];
-      this.scripts.push(new BlockScript(sections.source.subarray(from, from + e.source), sections.data.subarray(data, data + e.data), e.wasm));
+    for (let i = 0, from = 0; i < scripts.length; i++) {
+      const e = scripts[i], source = region(1 + 2 * i, e.wasm ? 'wasmSource' : 'source');
+      this.scripts.push(new BlockScript(source, region(2 + 2 * i, e.wasm ? 'wasmData' : 'data'), e.wasm));
       this.scriptStarts.push(from);
       ends.push(from += e.source);
-      data += e.data;
     }
+    // (plain Uint8Arrays: a Buffer's subarray, taken per stored block in unpack, goes through Buffer's constructor)
+    const ints = new Int32Array(mem.bytes.buffer, layout.intsAt, words); // (little-endian hosts: x86-64, arm64)
     this.ints = ints;
-    this.bytes = sections.bytes;
+    this.bytes = new Uint8Array(mem.bytes.buffer, layout.bytesAt, byteCount);
     this.count = count;
     this.fileBytes = size;
-    this.sections = sections;
+    this.opened = { file, scripts, translations, tWords };
     // only the keys now; a block is unpacked when a compile asks for it
     const inScript = scripts.map(() => 0);
     for (let n = 0, w = 0, b = 0; n < count; n++) {
@@ -281,29 +334,56 @@ export class FileBlockStore implements BlockStore {
       b += ints[w + 12];
       w += BLOCK_WORDS + ints[w + 8] + ints[w + 9] + ints[w + 10] + 2 * ints[w + 11];
     }
+    return true;
   }
 
-  private unpack(p: Placed): StoredBlock {
+  /**
+   * The file's translations, read on the first ask (a run with the wasm
+   * tier off never asks; save does). Damaged: none (the tier translates its
+   * blocks again, and the next file holds those).
+   */
+  private loadTranslations(): void {
+    if (this.translationsLoaded || this.opened === null) return;
+    this.translationsLoaded = true;
+    const { translations, tWords } = this.opened, all = translations.whole();
+    try {
+      if (all !== null) readTranslations(int32s(all.subarray(0, 4 * tWords)), all.subarray(4 * tWords), this.fileTranslations);
+    } catch {
+      this.fileTranslations.clear();
+    }
+    if (all === null) this.damaged = true;
+  }
+
+  /** A stored block, or null when its factory's source is damaged (it is then compiled again). */
+  private unpack(p: Placed): StoredBlock | null {
     const ints = this.ints, w = p.word, base = this.scriptStarts[p.part];
     const srcStart = ints[w + 6] - base, srcEnd = ints[w + 7] - base;
+    const script = p.script, index = p.factory, store = this;
+    // (checked before the block is used: once a run has it, its factory must be made when it runs)
+    if (!script.sound(srcStart, srcEnd)) return null;
     let at = w + BLOCK_WORDS;
     const take = (k: number) => ints.subarray(at, (at += k));
     const fetches = take(ints[w + 8]), asked = take(ints[w + 9]), ips = take(ints[w + 10]), pages = joinPageKeys(take(2 * ints[w + 11]));
     const bytes = this.bytes.subarray(p.byte, p.byte + ints[w + 12]);
-    const script = p.script, index = p.factory, store = this;
     const block: StoredBlock = {
       reads: { fetches, bytes, asked }, ips, pages, length: ints[w + 5],
       get factory() {
         // (a big wasm blocks' script a run with the tier on has not compiled whole: this one factory alone, see BlockScript.alone —
         // unless the run has no stored wasm, so runs all its traces' JS while their batches wait, and the script's code cache holds them)
         const alone = script.manyWasm && store.wasmRun && (store.storedWasm || !script.hasData) && !script.used;
-        return alone ? BlockScript.alone(script.slice(srcStart, srcEnd)) : script.factory(index);
+        return alone ? BlockScript.alone(script.slice(srcStart, srcEnd)) : script.factory(index, srcStart, srcEnd);
       },
-      translations: this.fileTranslations.get(p.index) ?? [],
+      get translations() { return store.translationsAt(p.index); },
       get body() { return bodyOf(script.slice(srcStart, srcEnd)); },
     };
     this.indexOf.set(block, p.index);
     return block;
+  }
+
+  /** The file's translations of its block at `index`. */
+  private translationsAt(index: number): StoredTranslation[] {
+    this.loadTranslations();
+    return this.fileTranslations.get(index) ?? [];
   }
 
   /** A block's translations to write: the newest per layout (the stored ones, then this run's). */
@@ -328,13 +408,19 @@ export class FileBlockStore implements BlockStore {
    * it compiled none but a script it compiled had no usable V8 data, or it
    * translated blocks to wasm, write the file's blocks again with that
    * code cache (which holds every factory this run made of the script: V8
-   * compiled them anyway) and the translations.
+   * compiled them anyway) and the translations. A file found damaged is
+   * written again (without what was damaged). Closes the file.
    */
   save(): void {
-    if (this.added.length > 0 && !this.fewAdded()) {
-      if (!this.append()) this.saveBlocks();
-    } else if (this.sections !== null && (this.scripts.some((p) => p.dataChanged(this.wasmRun)) || this.freshForFile())) {
-      this.write(this.count, this.fileSections([]));
+    try {
+      if (this.added.length > 0 && (this.damaged || !this.fewAdded())) {
+        if (!this.append()) this.saveBlocks();
+      } else if (this.opened !== null && (this.damaged || this.scripts.some((p) => p.dataChanged(this.wasmRun)) || this.freshForFile())) {
+        const s = this.fileSections([]);
+        if (s !== null) this.write(this.count, s); else this.saveBlocks();
+      }
+    } finally {
+      this.close();
     }
   }
 
@@ -350,30 +436,32 @@ export class FileBlockStore implements BlockStore {
   }
 
   /**
-   * The file's sections as this run leaves them: each script's V8 data
-   * (BlockScript.dataToWrite), the translations of the file's blocks then
-   * of `added` (appended after them).
+   * The file's sections as this run leaves them (the parts not read yet
+   * are read now): each script's V8 data (BlockScript.dataToWrite), the
+   * translations of the file's blocks then of `added` (appended after
+   * them). Null when a script's source is damaged.
    */
-  private fileSections(added: readonly BlockCode[]): Sections {
-    const s = { ...this.sections! };
-    if (this.fresh.size > 0 || added.length > 0) {
-      const byIndex = new Map<number, BlockCode>();
-      for (const code of this.fresh.keys()) {
-        const index = this.indexOf.get(code);
-        if (index !== undefined) byIndex.set(index, code);
-      }
-      const perBlock: StoredTranslation[][] = [];
-      for (let n = 0; n < this.count; n++) {
-        const code = byIndex.get(n);
-        perBlock.push(code !== undefined ? this.translationsOf(code) : this.fileTranslations.get(n) ?? []);
-      }
-      for (const code of added) perBlock.push(this.translationsOf(code));
-      [s.tInts, s.tBytes] = translationSections(perBlock);
+  private fileSections(added: readonly BlockCode[]): Sections | null {
+    const sources = this.scripts.map((p) => p.sourceToWrite());
+    if (sources.some((b) => b === null)) { this.damaged = true; return null; }
+    this.loadTranslations();
+    const byIndex = new Map<number, BlockCode>();
+    for (const code of this.fresh.keys()) {
+      const index = this.indexOf.get(code);
+      if (index !== undefined) byIndex.set(index, code);
     }
+    const perBlock: StoredTranslation[][] = [];
+    for (let n = 0; n < this.count; n++) {
+      const code = byIndex.get(n);
+      perBlock.push(code !== undefined ? this.translationsOf(code) : this.fileTranslations.get(n) ?? []);
+    }
+    for (const code of added) perBlock.push(this.translationsOf(code));
+    const [tInts, tBytes] = translationSections(perBlock);
     const data = this.scripts.map((p) => p.dataToWrite(this.wasmRun));
-    s.data = Buffer.concat(data);
-    s.scripts = s.scripts.map((e, i) => ({ ...e, data: data[i].length }));
-    return s;
+    return {
+      ints: bytesOf(this.ints), bytes: this.bytes, tInts, tBytes, source: Buffer.concat(sources as Uint8Array[]), data: Buffer.concat(data),
+      scripts: this.opened!.scripts.map((e, i) => ({ ...e, data: data[i].length })),
+    };
   }
 
   /**
@@ -384,12 +472,12 @@ export class FileBlockStore implements BlockStore {
    * (keepPrefix). False when the file has no room.
    */
   private append(): boolean {
-    const old = this.sections;
-    if (old === null || this.count + this.added.length > MAX_BLOCKS) return false;
+    if (this.opened === null || this.count + this.added.length > MAX_BLOCKS) return false;
     const perKey = new Map<string, number>();
     for (const [k] of this.added) perKey.set(k, (perKey.get(k) ?? this.stored.get(k)?.length ?? 0) + 1);
     if ([...perKey.values()].some((n) => n > MAX_VARIANTS)) return false;
-    const codes = this.added.map(([, code]) => code);
+    const codes = this.added.map(([, code]) => code), old = this.fileSections(codes);
+    if (old === null) return false;
     let keep = old.scripts.length, from = this.count, base = old.source.length;
     let made = scriptsOf(this.added, codes.map((code) => this.translationsOf(code)), base);
     if (made !== null && keep + made.scripts.length > MAX_SCRIPTS) {
@@ -401,13 +489,13 @@ export class FileBlockStore implements BlockStore {
       made = scriptsOf(blocks, blocks.map(([, code]) => this.translationsOf(code)), base);
     }
     if (made === null || keep + made.scripts.length > MAX_SCRIPTS || base + made.source.length > MAX_SOURCE) return false;
-    const s = this.fileSections(codes), at = this.placed[from] ?? { word: old.ints.length / 4, byte: old.bytes.length };
+    const at = this.placed[from] ?? { word: old.ints.length / 4, byte: old.bytes.length };
     this.write(this.count + this.added.length, {
-      ...s,
+      ...old,
       ints: Buffer.concat([old.ints.subarray(0, 4 * at.word), made.ints]), bytes: Buffer.concat([old.bytes.subarray(0, at.byte), made.bytes]),
       source: Buffer.concat([old.source.subarray(0, base), made.source]),
-      data: s.data.subarray(0, sum(s.scripts.slice(0, keep).map((e) => e.data))),
-      scripts: [...s.scripts.slice(0, keep), ...made.scripts],
+      data: old.data.subarray(0, sum(old.scripts.slice(0, keep).map((e) => e.data))),
+      scripts: [...old.scripts.slice(0, keep), ...made.scripts],
     });
     return true;
   }
@@ -446,21 +534,35 @@ export class FileBlockStore implements BlockStore {
     this.write(all.length, { ints: made.ints, tInts, bytes: made.bytes, tBytes, source: made.source, data: new Uint8Array(0), scripts: made.scripts });
   }
 
-  /** Write the file: the header, the script table, then the sections (see HEADER). */
+  /** Write the file (see HEADER): the always-read part with its hash and the chunks' hashes, then the regions. */
   private write(count: number, s: Sections): void {
-    const parts = [s.ints, s.tInts, s.bytes, s.tBytes, s.source, s.data];
     const table = HEADER + 4 * SCRIPT_WORDS * s.scripts.length;
-    const size = parts.reduce((n, p) => n + p.length, table);
-    const mem = new HashMemory(size);
-    let at = table;
-    for (const p of parts) { mem.bytes.set(p, at); at += p.length; }
-    const file = Buffer.from(mem.bytes.buffer, 0, size);
+    const regions: Uint8Array[][] = [[s.tInts, s.tBytes]];
+    for (let i = 0, source = 0, data = 0; i < s.scripts.length; i++) {
+      const e = s.scripts[i];
+      regions.push([s.source.subarray(source, (source += e.source))], [s.data.subarray(data, (data += e.data))]);
+    }
+    const lengths = regions.map((parts) => sum(parts.map((p) => p.length)));
+    const layout = fileLayout(table, s.ints.length / 4, s.bytes.length, lengths);
+    const mem = new HashMemory(layout.size); // (fresh: the padding is zeros)
+    mem.bytes.set(s.ints, layout.intsAt);
+    mem.bytes.set(s.bytes, layout.bytesAt);
+    const hashes = new Uint32Array(mem.bytes.buffer, table, layout.chunkWords);
+    let hashAt = 0;
+    regions.forEach((parts, r) => {
+      let at = layout.starts[r];
+      for (const p of parts) { mem.bytes.set(p, at); at += p.length; }
+      chunkHashes(mem, layout.starts[r], lengths[r], hashes.subarray(hashAt, (hashAt += 2 * chunksOf(lengths[r]))));
+    });
+    const file = Buffer.from(mem.bytes.buffer, 0, layout.size);
     file.write(MAGIC, 0, 'latin1');
     s.scripts.forEach((e, i) => [e.source, e.data, e.wasm ? 1 : 0].forEach((v, j) => file.writeUInt32LE(v, HEADER + 4 * (SCRIPT_WORDS * i + j))));
-    const [c, d] = mem.hash(HEADER, size);
     [this.id.size, this.id.hash[0], this.id.hash[1], count, s.ints.length / 4, s.bytes.length, s.source.length, s.data.length,
-      s.tInts.length / 4, s.tBytes.length, s.scripts.length, c, d]
-      .forEach((v, i) => file.writeUInt32LE(v >>> 0, MAGIC.length + 4 * i));
+      s.tInts.length / 4, s.tBytes.length, s.scripts.length, CHUNK]
+      .forEach((v, i) => file.writeUInt32LE(v >>> 0, MAGIC.length + 4 * (H.BUNDLE_SIZE + i)));
+    const [c, d] = mem.hash(MAGIC.length + 4 * H.BUNDLE_SIZE, layout.eagerEnd);
+    file.writeUInt32LE(c, MAGIC.length + 4 * H.HASH);
+    file.writeUInt32LE(d, MAGIC.length + 4 * (H.HASH + 1));
     replaceCacheFile(this.file, file, MAX_BLOCK_FILES);
   }
 }
@@ -539,7 +641,7 @@ function translationSections(perBlock: readonly (readonly StoredTranslation[])[]
   return [bytesOf(Int32Array.from(words)), Buffer.concat(modules)];
 }
 
-/** The translations of a file's sections, by block index (damaged counts throw: the file is then not used). */
+/** The translations of a file's sections, by block index (damaged counts throw: the file's translations are then not used). */
 function readTranslations(words: Int32Array, modules: Uint8Array, into: Map<number, StoredTranslation[]>): void {
   let byte = 0;
   for (let w = 0; w < words.length;) {

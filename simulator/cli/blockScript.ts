@@ -6,10 +6,13 @@
 // gives them their wasm from their first entry) — deserializing their code
 // was most of reading a warm kmix's cache (its traces are two thirds of the
 // source). A run that compiles blocks adds scripts of its own (see
-// FileBlockStore.save).
+// FileBlockStore.save). Source and code cache are read from the file only
+// when asked for (cacheRegion.ts): the source whole when the script is
+// compiled, else a factory's piece; the code cache when it is compiled.
 
 import * as vm from 'node:vm';
 import type { StoredBlock } from '../cpu/blockStore';
+import type { LazyBytes } from './cacheRegion';
 
 /** The script's name (in profiles and stack traces of generated code). */
 const FILENAME = 'ksw-blocks.js';
@@ -32,37 +35,54 @@ export class BlockScript {
   private dataMissing = false;
   private script: vm.Script | null = null;
   private text: string | null = null;
+  /** A piece of the source was damaged: the script is not compiled whole, each factory alone (its own piece is sound: see sound). */
+  private damaged = false;
 
   /**
    * `source`: `[f0,f1,…]` as the file's ASCII bytes (empty: no factories);
    * `data`: V8's code cache of it (empty: none); `wasm`: the factories of
    * blocks with stored wasm.
    */
-  constructor(private readonly source: Uint8Array, private readonly data: Uint8Array, private readonly isWasm = false) {}
+  constructor(private readonly source: LazyBytes, private readonly data: LazyBytes, private readonly isWasm = false) {}
 
   /**
-   * The source as a string, made on the first ask: a run with the wasm
-   * tier on never needs most of a script of wasm blocks' factories (Lua's:
-   * 8.5 MB of the file's 15 MB of source, ~25 ms to make a string of).
+   * The whole source as a string, made on the first ask (null: damaged): a
+   * run with the wasm tier on never needs most of a script of wasm blocks'
+   * factories (Lua's: 8.5 MB of the file's 15 MB of source, ~25 ms to make
+   * a string of, and as long to read).
    */
-  get sourceText(): string {
-    if (this.text === null) {
-      this.text = Buffer.from(this.source.buffer, this.source.byteOffset, this.source.length).toString('latin1');
+  private get sourceText(): string | null {
+    if (this.text === null && !this.damaged) {
+      const bytes = this.source.range(0, this.source.length);
+      if (bytes === null) { this.damaged = true; return null; }
+      this.text = latin1(bytes);
       if (this.isWasm) BlockScript.wasmSourcesMade++;
     }
     return this.text;
   }
 
-  /** The source from `start` to `end` (offsets in this script). */
-  slice(start: number, end: number): string {
-    return this.sourceText.slice(start, end);
+  /** Whether the source from `start` to `end` can be read and is intact (a block whose factory's is not is not used). */
+  sound(start: number, end: number): boolean {
+    return this.text !== null || this.source.range(start, end) !== null;
   }
 
-  /** The factory at an index of the array (the script is compiled on the first ask). */
-  factory(index: number): Factory {
+  /** The source from `start` to `end` (offsets in this script; sound). */
+  slice(start: number, end: number): string {
+    return this.text !== null ? this.text.slice(start, end) : latin1(this.source.range(start, end)!);
+  }
+
+  /**
+   * The factory at an index of the array, whose source is from `start` to
+   * `end` (the script is compiled on the first ask; when its source is
+   * damaged elsewhere, this factory alone).
+   */
+  factory(index: number, start: number, end: number): Factory {
     if (this.factories === null) {
-      const cachedData = this.data.length > 0 ? this.data : undefined;
-      const script = new vm.Script(this.sourceText, { filename: FILENAME, cachedData });
+      const text = this.sourceText;
+      if (text === null) return BlockScript.alone(this.slice(start, end));
+      const data = this.data.length > 0 ? this.data.range(0, this.data.length) : null;
+      const cachedData = data ?? undefined; // (damaged: compiled without it, and a sound one written at exit)
+      const script = new vm.Script(text, { filename: FILENAME, cachedData });
       this.dataMissing = cachedData === undefined || script.cachedDataRejected === true;
       this.script = script;
       BlockScript.compiled++;
@@ -114,6 +134,17 @@ export class BlockScript {
    * waited would only make the file longer to read.
    */
   dataToWrite(wasmRun: boolean): Uint8Array {
-    return this.dataMissing && this.script !== null && !(this.manyWasm && wasmRun) ? this.script.createCachedData() : this.data;
+    if (this.dataMissing && this.script !== null && !(this.manyWasm && wasmRun)) return this.script.createCachedData();
+    return this.data.range(0, this.data.length) ?? new Uint8Array(0); // (damaged: none)
   }
+
+  /** The whole source's bytes to write again (null: damaged). */
+  sourceToWrite(): Uint8Array | null {
+    return this.source.range(0, this.source.length);
+  }
+}
+
+/** ASCII bytes (generated code) as a string. */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
 }

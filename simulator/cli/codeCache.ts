@@ -165,10 +165,10 @@ export function hashMemoryFor(size: number): HashMemory {
   return new HashMemory(size);
 }
 
-/** Read the whole of an open file into `into` from `at`; false if it came out shorter than `size`. */
-export function readWhole(fd: number, into: Uint8Array, at: number, size: number): boolean {
+/** Read `size` bytes of an open file from its offset `from` into `into` from `at`; false if they came out fewer. */
+export function readWhole(fd: number, into: Uint8Array, at: number, size: number, from = 0): boolean {
   for (let done = 0; done < size;) {
-    const n = fs.readSync(fd, into, at + done, size - done, done);
+    const n = fs.readSync(fd, into, at + done, size - done, from + done);
     if (n <= 0) return false;
     done += n;
   }

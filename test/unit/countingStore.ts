@@ -16,7 +16,7 @@ export function countingStore(file: string, id: BundleIdentity): { store: FileBl
 }
 
 /** Words of a block cache file's header after its 8-byte magic (blockCache.ts HEADER). */
-export const HeaderWord = { SOURCE_LENGTH: 6, DATA_LENGTH: 7, SCRIPTS: 10 } as const;
+export const HeaderWord = { SOURCE_LENGTH: 8, DATA_LENGTH: 9, SCRIPTS: 12 } as const;
 
 export function headerWord(file: string, word: number): number {
   return readFileSync(file).readUInt32LE(8 + 4 * word);
