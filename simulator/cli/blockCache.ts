@@ -145,9 +145,31 @@ function fileLayout(table: number, words: number, byteCount: number, regions: re
   return { chunkWords, intsAt, bytesAt, eagerEnd, starts, size };
 }
 
-/** The lazily read regions' lengths (see fileLayout): the translations, then each script's source and data. */
-function regionLengths(translations: number, scripts: readonly ScriptEntry[]): number[] {
-  return [translations, ...scripts.flatMap((e) => [e.source, e.data])];
+/**
+ * A file's script table, lazily read regions' lengths (the translations,
+ * then each script's source and data) and layout, from its header and
+ * script table (in `buf`); null when they do not describe a file of
+ * `size` bytes.
+ */
+function partsOf(buf: Buffer, size: number): { scripts: ScriptEntry[]; lengths: number[]; layout: ReturnType<typeof fileLayout> } | null {
+  const h = (i: number) => buf.readUInt32LE(MAGIC.length + 4 * i);
+  if (h(H.SCRIPTS) > MAX_SCRIPTS || HEADER + 4 * SCRIPT_WORDS * h(H.SCRIPTS) > buf.length) return null;
+  const scripts: ScriptEntry[] = [];
+  for (let i = 0, at = HEADER; i < h(H.SCRIPTS); i++, at += 4 * SCRIPT_WORDS) {
+    scripts.push({ source: buf.readUInt32LE(at), data: buf.readUInt32LE(at + 4), wasm: buf.readUInt32LE(at + 8) !== 0 });
+  }
+  if (h(H.CHUNK) !== CHUNK || sum(scripts.map((e) => e.source)) !== h(H.SOURCE) || sum(scripts.map((e) => e.data)) !== h(H.DATA)) return null;
+  const lengths = [4 * h(H.T_WORDS) + h(H.T_BYTES), ...scripts.flatMap((e) => [e.source, e.data])];
+  const layout = fileLayout(HEADER + 4 * SCRIPT_WORDS * scripts.length, h(H.WORDS), h(H.BYTES), lengths);
+  return layout.size === size ? { scripts, lengths, layout } : null;
+}
+
+/** Where a block cache file's parts lie (tests: damage one): the always-read part's end, then each lazily read region. */
+export function blockFileRegions(file: Buffer): { eagerEnd: number; regions: { kind: RegionKind; start: number; length: number }[] } | null {
+  const parts = file.length >= HEADER ? partsOf(file, file.length) : null;
+  if (parts === null) return null;
+  const kinds: RegionKind[] = ['translations', ...parts.scripts.flatMap((e): RegionKind[] => (e.wasm ? ['wasmSource', 'wasmData'] : ['source', 'data']))];
+  return { eagerEnd: parts.layout.eagerEnd, regions: kinds.map((kind, r) => ({ kind, start: parts.layout.starts[r], length: parts.lengths[r] })) };
 }
 
 /** Where a stored block lies in the file, until a compile asks for it: its words, bytes, index, and its factory's script and index there. */
@@ -201,6 +223,14 @@ export class FileBlockStore implements BlockStore {
       this.opened = null;
       this.traceCount = 0;
     }
+  }
+
+  /** Whether every part of the file is intact (tests: reads all of it). */
+  intact(): boolean {
+    if (this.opened === null) return false;
+    this.loadTranslations();
+    const { translations } = this.opened;
+    return !this.damaged && this.scripts.every((p) => p.sourceToWrite() !== null && p.dataIntact()) && !translations.damaged;
   }
 
   /** Close the file (read no more of it: at exit, after save). */
@@ -287,16 +317,12 @@ export class FileBlockStore implements BlockStore {
     if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return false;
     const h = (i: number) => buf.readUInt32LE(MAGIC.length + 4 * i);
     if (h(H.BUNDLE_SIZE) !== this.id.size || h(H.BUNDLE_SIZE + 1) !== this.id.hash[0] || h(H.BUNDLE_SIZE + 2) !== this.id.hash[1]) return false;
-    const count = h(H.COUNT), words = h(H.WORDS), byteCount = h(H.BYTES), tWords = h(H.T_WORDS), scriptCount = h(H.SCRIPTS);
-    const table = HEADER + 4 * SCRIPT_WORDS * scriptCount;
-    if (scriptCount > MAX_SCRIPTS || h(H.CHUNK) !== CHUNK || table > size || !readWhole(fd, mem.bytes, HEADER, table - HEADER, HEADER)) return false;
-    const scripts: ScriptEntry[] = [];
-    for (let i = 0, at = HEADER; i < scriptCount; i++, at += 4 * SCRIPT_WORDS) {
-      scripts.push({ source: buf.readUInt32LE(at), data: buf.readUInt32LE(at + 4), wasm: buf.readUInt32LE(at + 8) !== 0 });
-    }
-    if (sum(scripts.map((e) => e.source)) !== h(H.SOURCE) || sum(scripts.map((e) => e.data)) !== h(H.DATA)) return false;
-    const lengths = regionLengths(4 * tWords + h(H.T_BYTES), scripts), layout = fileLayout(table, words, byteCount, lengths);
-    if (size !== layout.size || !readWhole(fd, mem.bytes, table, layout.eagerEnd - table, table)) return false;
+    const table = HEADER + 4 * SCRIPT_WORDS * Math.min(h(H.SCRIPTS), MAX_SCRIPTS);
+    if (table > size || !readWhole(fd, mem.bytes, HEADER, table - HEADER, HEADER)) return false;
+    const parts = partsOf(buf, size);
+    if (parts === null) return false;
+    const { scripts, lengths, layout } = parts, count = h(H.COUNT), words = h(H.WORDS), byteCount = h(H.BYTES), tWords = h(H.T_WORDS);
+    if (!readWhole(fd, mem.bytes, table, layout.eagerEnd - table, table)) return false;
     regionReads.eager += layout.eagerEnd;
     mem.bytes.fill(0, layout.eagerEnd, alignRegion(layout.eagerEnd)); // (the hash takes the padding: zeros)
     const [c, d] = mem.hash(4 * H.BUNDLE_SIZE + MAGIC.length, layout.eagerEnd);

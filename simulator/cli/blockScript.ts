@@ -138,6 +138,11 @@ export class BlockScript {
     return this.data.range(0, this.data.length) ?? new Uint8Array(0); // (damaged: none)
   }
 
+  /** Whether the stored code cache is intact (tests). */
+  dataIntact(): boolean {
+    return this.data.range(0, this.data.length) !== null;
+  }
+
   /** The whole source's bytes to write again (null: damaged). */
   sourceToWrite(): Uint8Array | null {
     return this.source.range(0, this.source.length);

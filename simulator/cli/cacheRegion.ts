@@ -25,6 +25,8 @@ export type RegionKind = 'eager' | 'translations' | 'source' | 'data' | 'wasmSou
 
 /** Bytes read from block cache files in this process, by kind of region (tests: what a warm run reads, not how long it took). */
 export const regionReads: Record<RegionKind, number> = { eager: 0, translations: 0, source: 0, data: 0, wasmSource: 0, wasmData: 0 };
+/** Chunks found damaged (tests). */
+export const damagedChunks = { count: 0 };
 
 /**
  * The open file a store reads its regions from, into `mem` at their offsets
@@ -93,6 +95,7 @@ export class FileRegion implements LazyBytes {
     for (let k = first; k < last; k++) {
       const at = this.start + k * CHUNK, [a, b] = mem.hash(at, Math.min(at + CHUNK, this.start + this.length));
       this.state[k] = ok && a === this.hashes[2 * k] && b === this.hashes[2 * k + 1] ? SOUND : DAMAGED;
+      if (this.state[k] === DAMAGED) damagedChunks.count++;
     }
   }
 }
