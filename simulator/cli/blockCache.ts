@@ -30,6 +30,7 @@ import * as path from 'node:path';
 import { BlockCode, blockKey, BlockStore, CompileReads, FACTORY_HEAD, FACTORY_TAIL, factorySource, parseBlockKey, sameNumbers, setBlockStore, StoredBlock, StoredTranslation } from '../cpu/blockStore';
 import { bundleIdentity, BundleIdentity, HashMemory, hashMemoryFor, nameHash, readWhole, replaceCacheFile } from './codeCache';
 import { BlockScript } from './blockScript';
+import { raiseMallocThreshold } from './mallocThreshold';
 import { alignRegion, CHUNK, chunkHashes, chunksOf, FileRegion, OpenFile, RegionKind, regionReads } from './cacheRegion';
 
 const MAGIC = 'KSWBLK09';
@@ -78,6 +79,12 @@ const MAX_SOURCE = 32 << 20;
  */
 const FEW_ADDED_MIN_FILE = 8 << 20;
 const FEW_ADDED_PART = 64;
+/**
+ * A file of at least this many bytes is a big program's, whose run has V8
+ * compile much on its threads: it raises glibc's trim threshold
+ * (mallocThreshold.ts). A hello-world's file is 0.6 MB, kmix's 5.8.
+ */
+const RAISE_MALLOC_FROM = 2 << 20;
 /** Blocks kept per compile key (the newest): code that differs between runs, or within one. */
 const MAX_VARIANTS = 4;
 /** Program files kept in the directory. */
@@ -327,6 +334,7 @@ export class FileBlockStore implements BlockStore {
     mem.bytes.fill(0, layout.eagerEnd, alignRegion(layout.eagerEnd)); // (the hash takes the padding: zeros)
     const [c, d] = mem.hash(4 * H.BUNDLE_SIZE + MAGIC.length, layout.eagerEnd);
     if (h(H.HASH) !== c || h(H.HASH + 1) !== d) return false;
+    if (size >= RAISE_MALLOC_FROM) raiseMallocThreshold();
 
     const file = new OpenFile(fd, mem), hashes = new Uint32Array(mem.bytes.buffer, table, layout.chunkWords);
     let hashAt = 0;
