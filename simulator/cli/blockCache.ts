@@ -510,20 +510,22 @@ export class FileBlockStore implements BlockStore {
     const perKey = new Map<string, number>();
     for (const [k] of this.added) perKey.set(k, (perKey.get(k) ?? this.stored.get(k)?.length ?? 0) + 1);
     if ([...perKey.values()].some((n) => n > MAX_VARIANTS)) return false;
-    const codes = this.added.map(([, code]) => code), old = this.fileSections(codes);
-    if (old === null) return false;
-    let keep = old.scripts.length, from = this.count, base = old.source.length;
+    const codes = this.added.map(([, code]) => code), fileScripts = this.opened.scripts;
+    let keep = fileScripts.length, from = this.count, base = sum(fileScripts.map((e) => e.source));
     let made = scriptsOf(this.added, codes.map((code) => this.translationsOf(code)), base);
     if (made !== null && keep + made.scripts.length > MAX_SCRIPTS) {
       [keep, from] = this.keepPrefix();
       if (keep === 0) return false;
-      base = sum(old.scripts.slice(0, keep).map((e) => e.source));
+      base = sum(fileScripts.slice(0, keep).map((e) => e.source));
       const again = this.placed.slice(from).map((p): [string, BlockCode] => [p.key, this.get(p.key).find((b) => this.indexOf.get(b) === p.index)!]);
       const blocks = again.concat(this.added);
       made = scriptsOf(blocks, blocks.map(([, code]) => this.translationsOf(code)), base);
     }
     if (made === null || keep + made.scripts.length > MAX_SCRIPTS || base + made.source.length > MAX_SOURCE) return false;
-    const at = this.placed[from] ?? { word: old.ints.length / 4, byte: old.bytes.length };
+    // (only now: it reads the parts not read yet and may make a script's code cache, which saveBlocks would not use)
+    const old = this.fileSections(codes);
+    if (old === null) return false;
+    const at = this.placed[from] ?? { word: this.ints.length, byte: this.bytes.length };
     this.write(this.count + this.added.length, {
       ...old,
       ints: Buffer.concat([old.ints.subarray(0, 4 * at.word), made.ints]), bytes: Buffer.concat([old.bytes.subarray(0, at.byte), made.bytes]),
