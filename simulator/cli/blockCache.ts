@@ -31,6 +31,8 @@ import { BlockCode, blockKey, BlockStore, CompileReads, FACTORY_HEAD, FACTORY_TA
 import { bundleIdentity, BundleIdentity, HashMemory, hashMemoryFor, nameHash, readWhole, replaceCacheFile } from './codeCache';
 import { BlockScript } from './blockScript';
 import { raiseMallocThreshold } from './mallocThreshold';
+import { prestartCompileAhead } from '../cpu/wasm/compileAhead';
+import { WASM_TIER } from '../memory/wasmBacking';
 import { alignRegion, CHUNK, chunkHashes, chunksOf, FileRegion, OpenFile, RegionKind, regionReads } from './cacheRegion';
 
 const MAGIC = 'KSWBLK09';
@@ -85,6 +87,14 @@ const FEW_ADDED_PART = 64;
  * (mallocThreshold.ts). A hello-world's file is 0.6 MB, kmix's 5.8.
  */
 const RAISE_MALLOC_FROM = 2 << 20;
+/**
+ * A file whose wasm functions take at least this many bytes has the
+ * worker that compiles them started as soon as the file is opened
+ * (cpu/wasm/compileAhead.ts): about storedModules.ts's AHEAD_FROM groups
+ * of Lua's functions (3.2 MB for 940 of them); the next biggest file of
+ * the bench, sort64's, holds 0.7 MB.
+ */
+const PRESTART_FROM = 1 << 20;
 /** Blocks kept per compile key (the newest): code that differs between runs, or within one. */
 const MAX_VARIANTS = 4;
 /** Program files kept in the directory. */
@@ -203,8 +213,9 @@ export class FileBlockStore implements BlockStore {
   private count = 0;
   /** The file's traces (see traces). */
   private traceCount = 0;
-  /** The file's size as read (0: none). */
+  /** The file's size as read (0: none), and its wasm functions' bytes. */
   private fileBytes = 0;
+  private functionBytes = 0;
   /** The file as read (null: none): open, its script table, its translations' region and word count (read when first needed). */
   private opened: { file: OpenFile; scripts: ScriptEntry[]; translations: FileRegion; tWords: number } | null = null;
   /** fileTranslations holds the file's (see translationsLoaded). */
@@ -260,6 +271,11 @@ export class FileBlockStore implements BlockStore {
 
   has(key: string): boolean {
     return this.stored.has(key);
+  }
+
+  /** Whether the file holds enough wasm functions to start compiling them at once (PRESTART_FROM). */
+  get manyFunctions(): boolean {
+    return this.functionBytes >= PRESTART_FROM;
   }
 
   get traces(): number {
@@ -354,6 +370,7 @@ export class FileBlockStore implements BlockStore {
     this.bytes = new Uint8Array(mem.bytes.buffer, layout.bytesAt, byteCount);
     this.count = count;
     this.fileBytes = size;
+    this.functionBytes = h(H.T_BYTES);
     this.opened = { file, scripts, translations, tWords };
     // only the keys now; a block is unpacked when a compile asks for it
     const inScript = scripts.map(() => 0);
@@ -710,6 +727,7 @@ export function useBlockCache(slot: string, program: string): FileBlockStore | n
   if (id === null) return null;
   const store = new FileBlockStore(blockCachePath(id, slot, program), id);
   setBlockStore(store);
+  if (WASM_TIER && store.manyFunctions) prestartCompileAhead();
   process.once('exit', () => {
     try { store.save(); } catch { /* no cache this time */ }
   });

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CompileAhead } from '../../simulator/cpu/wasm/compileAhead';
+import { CompileAhead, compileAheadStats, prestartCompileAhead } from '../../simulator/cpu/wasm/compileAhead';
 import { AHEAD_FROM, GROUP, StoredModules } from '../../simulator/cpu/wasm/storedModules';
 import { instantiateCompiled } from '../../simulator/cpu/wasmInstance';
 
@@ -47,7 +47,7 @@ test('a smaller store compiles its modules itself when asked', () => {
 test('the worker compiles every module not taken from it; the main thread gets the module it compiled, or compiles itself one the worker had not started', async () => {
   const n = 6, bad = 4;
   const bytes = Array.from({ length: n }, (_, i) => (i === bad ? Uint8Array.of(0, 0x61, 0x73, 0x6d, 9) : constModule(10 + i)));
-  const ahead = new CompileAhead(bytes);
+  const ahead = new CompileAhead(n, (i) => bytes[i]);
   const first = ahead.take(0); // (the worker may or may not have begun: either is right)
   if (first !== undefined) assert.equal((instantiateCompiled(first!, {}).f as () => number)(), 10);
   await ahead.finished();
@@ -58,4 +58,22 @@ test('the worker compiles every module not taken from it; the main thread gets t
     assert.equal((instantiateCompiled(module, {}).f as () => number)(), 10 + i);
   }
   assert.equal(ahead.take(1), undefined, 'a module is taken once');
+});
+
+test('a worker started ahead waits for its modules, and the next CompileAhead compiles them on it', async () => {
+  prestartCompileAhead();
+  const ahead0 = compileAheadStats.startedAhead;
+  const n = 3;
+  const ahead = new CompileAhead(n, (i) => constModule(20 + i));
+  assert.equal(compileAheadStats.startedAhead, ahead0 + 1, 'the worker started ahead was used');
+  await ahead.finished();
+  for (let i = 0; i < n; i++) {
+    const module = ahead.take(i);
+    assert.ok(module !== undefined && module !== null, `module ${i} was compiled by the worker`);
+    assert.equal((instantiateCompiled(module, {}).f as () => number)(), 20 + i);
+  }
+  const next = new CompileAhead(1, () => constModule(30));
+  assert.equal(compileAheadStats.startedAhead, ahead0 + 1, 'a worker started ahead serves one CompileAhead');
+  await next.finished();
+  assert.equal((instantiateCompiled(next.take(0)!, {}).f as () => number)(), 30);
 });

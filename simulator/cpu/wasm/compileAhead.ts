@@ -11,6 +11,14 @@
 // word per module, compare-and-swap): the main thread compiles one the
 // worker has not started itself, and waits for one the worker is compiling.
 // A WebAssembly.Module posted between threads shares its compiled code.
+//
+// A worker takes ~30 ms to start (more on a busy machine), and the main
+// thread asks for its first modules soon after the store's are made: a warm
+// Lua run asked for three in the first 50 ms, before the worker had posted
+// one, and compiled them itself. So the CLI starts the worker as soon as it
+// opens a block cache file with many functions (prestartCompileAhead), and
+// the worker compiles each module as its bytes arrive, while the main
+// thread makes the next.
 
 import type * as WorkerThreads from 'node:worker_threads';
 import type { MessagePort, Worker } from 'node:worker_threads';
@@ -22,33 +30,60 @@ const workerThreads = (): typeof WorkerThreads => require('node:worker_threads')
 const enum Claim { Free = 0, Worker = 1, Posted = 2, Main = 3 }
 
 /**
- * The worker: compiles each module not claimed yet, in order, and posts
- * it (null: it did not compile) before marking it posted. Compiled as the
- * process compiles wasm: eagerly (wasmInstance.ts; V8's flags are the
- * process's), and the worker sets no flag — one set on this thread while
- * the main thread checks a code cache gave that cache another hash.
+ * The worker: given its claim words and port (as workerData, or in its
+ * first message when started ahead), compiles each module whose bytes come
+ * on the port, in order, unless claimed already, and posts it (null: it
+ * did not compile) before marking it posted; index -1 ends the list.
+ * Compiled as the process compiles wasm: eagerly (wasmInstance.ts; V8's
+ * flags are the process's), and the worker sets no flag — one set on this
+ * thread while the main thread checks a code cache gave that cache
+ * another hash.
  */
 const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { modules, claims, port } = workerData;
-const state = new Int32Array(claims);
-for (let i = 0; i < modules.length; i++) {
-  if (Atomics.compareExchange(state, i, ${Claim.Free}, ${Claim.Worker}) !== ${Claim.Free}) continue;
-  let module = null;
-  try {
-    module = new WebAssembly.Module(modules[i]);
-  } catch {
-    module = null;
-  }
-  port.postMessage({ index: i, module });
-  Atomics.store(state, i, ${Claim.Posted});
-  Atomics.notify(state, i);
-}
-port.close();
+const { workerData, parentPort } = require('node:worker_threads');
+const start = ({ claims, port }) => {
+  const state = new Int32Array(claims);
+  port.on('message', ({ index, bytes }) => {
+    if (index < 0) { port.close(); return; }
+    if (Atomics.compareExchange(state, index, ${Claim.Free}, ${Claim.Worker}) !== ${Claim.Free}) return;
+    let module = null;
+    try {
+      module = new WebAssembly.Module(bytes);
+    } catch {
+      module = null;
+    }
+    port.postMessage({ index, module });
+    Atomics.store(state, index, ${Claim.Posted});
+    Atomics.notify(state, index);
+  });
+};
+if (workerData) start(workerData); else parentPort.once('message', start);
 `;
 
-/** Workers started, and the modules the main thread took from them (tests). */
-export const compileAheadStats = { started: 0, taken: 0 };
+/** A worker started ahead (prestartCompileAhead), waiting for its modules. */
+let spare: Worker | null = null;
+
+/** The worker's options (it needs none of the program's environment or streams). */
+const WORKER_OPTIONS = { eval: true, env: {}, stdout: true, stderr: true, stdin: false } as const;
+
+/**
+ * Start the worker the next CompileAhead uses now (the CLI: a block cache
+ * file with many functions). One that is never used does not keep the
+ * process alive. No thread: the next CompileAhead starts its own.
+ */
+export function prestartCompileAhead(): void {
+  if (spare !== null) return;
+  try {
+    spare = new (workerThreads().Worker)(WORKER_SOURCE, WORKER_OPTIONS);
+    spare.on('error', () => undefined);
+    spare.unref();
+  } catch {
+    spare = null;
+  }
+}
+
+/** Workers started (of those, how many ahead: prestartCompileAhead), and the modules the main thread took from them (tests). */
+export const compileAheadStats = { started: 0, startedAhead: 0, taken: 0 };
 
 /** How long the main thread waits for a module the worker is compiling before it compiles the module itself (the worker died). */
 const GIVE_UP_MS = 10_000;
@@ -60,25 +95,36 @@ export class CompileAhead {
   private readonly received = new Map<number, object | null>();
   private readonly worker: Worker;
 
-  /** Start compiling `modules` (each a whole module's bytes; their buffers move to the worker). */
-  constructor(modules: readonly Uint8Array[]) {
-    const shared = new SharedArrayBuffer(4 * modules.length);
+  /**
+   * Start compiling `count` modules, each a whole module's bytes made by
+   * `bytesOf` in order (each sent to the worker as it is made: its buffer
+   * moves there).
+   */
+  constructor(count: number, bytesOf: (index: number) => Uint8Array) {
+    const shared = new SharedArrayBuffer(4 * count);
     this.claims = new Int32Array(shared);
     const { MessageChannel, Worker } = workerThreads();
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { modules, claims: shared, port: port2 },
-      transferList: [port2, ...modules.map((m) => m.buffer as ArrayBuffer)],
-      // (the worker needs none of the program's environment or streams)
-      env: {}, stdout: true, stderr: true, stdin: false,
-    });
-    // a failed worker (out of memory, no threads): the main thread compiles what it did not post
-    this.worker.on('error', () => undefined);
-    this.worker.unref();
+    const setup = { claims: shared, port: port2 };
+    if (spare !== null) {
+      this.worker = spare;
+      spare = null;
+      compileAheadStats.startedAhead++;
+      this.worker.postMessage(setup, [port2]);
+    } else {
+      this.worker = new Worker(WORKER_SOURCE, { ...WORKER_OPTIONS, workerData: setup, transferList: [port2] });
+      // a failed worker (out of memory, no threads): the main thread compiles what it did not post
+      this.worker.on('error', () => undefined);
+      this.worker.unref();
+    }
     this.port.unref();
     compileAheadStats.started++;
+    for (let i = 0; i < count; i++) {
+      const bytes = bytesOf(i);
+      this.port.postMessage({ index: i, bytes }, [bytes.buffer as ArrayBuffer]);
+    }
+    this.port.postMessage({ index: -1 });
   }
 
   /** Resolves when the worker has gone through every module (tests: it then holds the process open until done). */

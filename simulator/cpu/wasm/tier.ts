@@ -52,7 +52,7 @@ if (statsTiers !== null) {
 /** A store's groups compiled on a worker (compileAhead.ts), as the modules instantiate would make of them; none when no thread can start. */
 const startAhead: StartAhead = (groups) => {
   try {
-    return new CompileAhead(groups.map((g) => moduleBytes(IMPORT_TYPES, g)));
+    return new CompileAhead(groups.length, (i) => moduleBytes(IMPORT_TYPES, groups[i]));
   } catch {
     return { take: () => undefined };
   }
