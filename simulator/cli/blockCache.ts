@@ -89,7 +89,7 @@ const FEW_ADDED_PART = 64;
 const RAISE_MALLOC_FROM = 2 << 20;
 /**
  * A file whose wasm functions take at least this many bytes has the
- * worker that compiles them started as soon as the file is opened
+ * worker that compiles them started as soon as its header is read
  * (cpu/wasm/compileAhead.ts): about storedModules.ts's AHEAD_FROM groups
  * of Lua's functions (3.2 MB for 940 of them); the next biggest file of
  * the bench, sort64's, holds 0.7 MB.
@@ -213,9 +213,8 @@ export class FileBlockStore implements BlockStore {
   private count = 0;
   /** The file's traces (see traces). */
   private traceCount = 0;
-  /** The file's size as read (0: none), and its wasm functions' bytes. */
+  /** The file's size as read (0: none). */
   private fileBytes = 0;
-  private functionBytes = 0;
   /** The file as read (null: none): open, its script table, its translations' region and word count (read when first needed). */
   private opened: { file: OpenFile; scripts: ScriptEntry[]; translations: FileRegion; tWords: number } | null = null;
   /** fileTranslations holds the file's (see translationsLoaded). */
@@ -271,11 +270,6 @@ export class FileBlockStore implements BlockStore {
 
   has(key: string): boolean {
     return this.stored.has(key);
-  }
-
-  /** Whether the file holds enough wasm functions to start compiling them at once (PRESTART_FROM). */
-  get manyFunctions(): boolean {
-    return this.functionBytes >= PRESTART_FROM;
   }
 
   get traces(): number {
@@ -340,6 +334,8 @@ export class FileBlockStore implements BlockStore {
     if (buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return false;
     const h = (i: number) => buf.readUInt32LE(MAGIC.length + 4 * i);
     if (h(H.BUNDLE_SIZE) !== this.id.size || h(H.BUNDLE_SIZE + 1) !== this.id.hash[0] || h(H.BUNDLE_SIZE + 2) !== this.id.hash[1]) return false;
+    // (before the rest is read and checked: the worker takes longer to start than that)
+    if (WASM_TIER && h(H.T_BYTES) >= PRESTART_FROM) prestartCompileAhead();
     const table = HEADER + 4 * SCRIPT_WORDS * Math.min(h(H.SCRIPTS), MAX_SCRIPTS);
     if (table > size || !readWhole(fd, mem.bytes, HEADER, table - HEADER, HEADER)) return false;
     const parts = partsOf(buf, size);
@@ -370,7 +366,6 @@ export class FileBlockStore implements BlockStore {
     this.bytes = new Uint8Array(mem.bytes.buffer, layout.bytesAt, byteCount);
     this.count = count;
     this.fileBytes = size;
-    this.functionBytes = h(H.T_BYTES);
     this.opened = { file, scripts, translations, tWords };
     // only the keys now; a block is unpacked when a compile asks for it
     const inScript = scripts.map(() => 0);
@@ -727,7 +722,6 @@ export function useBlockCache(slot: string, program: string): FileBlockStore | n
   if (id === null) return null;
   const store = new FileBlockStore(blockCachePath(id, slot, program), id);
   setBlockStore(store);
-  if (WASM_TIER && store.manyFunctions) prestartCompileAhead();
   process.once('exit', () => {
     try { store.save(); } catch { /* no cache this time */ }
   });
