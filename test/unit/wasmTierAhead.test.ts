@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CompileAhead, compileAheadStats, prestartCompileAhead } from '../../simulator/cpu/wasm/compileAhead';
-import { AHEAD_FROM, GROUP, StoredModules } from '../../simulator/cpu/wasm/storedModules';
+import { AHEAD_FROM, AHEAD_STARTED_FROM, GROUP, StoredModules } from '../../simulator/cpu/wasm/storedModules';
 import { instantiateCompiled } from '../../simulator/cpu/wasmInstance';
 
 /** A module exporting `f`, () -> i32 returning `k` (0-63: one LEB byte). */
@@ -76,4 +76,19 @@ test('a worker started ahead waits for its modules, and the next CompileAhead co
   assert.equal(compileAheadStats.startedAhead, ahead0 + 1, 'a worker started ahead serves one CompileAhead');
   await next.finished();
   assert.equal((instantiateCompiled(next.take(0)!, {}).f as () => number)(), 30);
+});
+
+test('with a worker started ahead, a store of AHEAD_STARTED_FROM groups has it compile them; a store of fewer does not', async () => {
+  const startAt = (n: number): boolean => {
+    let asked = false;
+    new StoredModules(funcs(n), (group) => group.map(() => () => 0), () => { asked = true; return { take: () => undefined }; });
+    return asked;
+  };
+  prestartCompileAhead();
+  assert.equal(startAt(AHEAD_STARTED_FROM * GROUP - 1), false, 'one group and a few functions: compiled when asked');
+  assert.equal(startAt(AHEAD_STARTED_FROM * GROUP), true, 'the worker started ahead compiles them');
+  // (the worker started ahead is the next CompileAhead's: use it, so it ends)
+  const ahead = new CompileAhead(1, () => constModule(1));
+  await ahead.finished();
+  assert.equal(startAt(AHEAD_STARTED_FROM * GROUP), false, 'none started ahead: below AHEAD_FROM groups');
 });

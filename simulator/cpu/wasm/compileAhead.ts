@@ -82,6 +82,11 @@ export function prestartCompileAhead(): void {
   }
 }
 
+/** Whether a worker started ahead waits for the next CompileAhead. */
+export function workerStartedAhead(): boolean {
+  return spare !== null;
+}
+
 /** Workers started (of those, how many ahead: prestartCompileAhead), and the modules the main thread took from them (tests). */
 export const compileAheadStats = { started: 0, startedAhead: 0, taken: 0 };
 

@@ -6,6 +6,8 @@
 // module of 64 waiting traces was made — kmix spent 80 ms of 0.9 s in those
 // JS runs, and had to compile every such block's JS for them.
 
+import { workerStartedAhead } from './compileAhead';
+
 /** Stored functions per module: a few modules for a program's hot code, and little validated for blocks a run never asks for. */
 export const GROUP = 64;
 /**
@@ -21,11 +23,20 @@ export const GROUP = 64;
 export const WAIT_BELOW = 8;
 /**
  * A store of at least this many groups has its modules compiled on a
- * worker thread from the start (compileAhead.ts): a big program's (Lua:
+ * worker thread started then (compileAhead.ts): a big program's (Lua:
  * 23 modules, 200-270 ms of compiling). A smaller one's few modules are
- * not worth a thread (~40 ms to start, on the core the run shares).
+ * not worth a thread started this late (~40 ms, more beside the run):
+ * an empty Lua script's 5 modules, 294 functions, got 1-3 of them from
+ * it, and the run took a median 0.315 s against 0.290 s without (14
+ * interleaved warm pairs).
  */
-export const AHEAD_FROM = 4;
+export const AHEAD_FROM = 8;
+/**
+ * With a worker already started (the CLI saw a big block cache file:
+ * compileAhead.ts prestartCompileAhead), a store of this many groups has
+ * it compile them.
+ */
+export const AHEAD_STARTED_FROM = 2;
 
 /** Starts compiling a store's groups elsewhere (compileAhead.ts); each group's module when the main thread asks (undefined: compile it yourself). */
 export type StartAhead = (groups: readonly (readonly Uint8Array[])[]) => { take(group: number): object | null | undefined };
@@ -35,7 +46,7 @@ export class StoredModules {
   private readonly position = new Map<Uint8Array, number>();
   /** The functions made so far, by place; null: its group did not make a module (a damaged function: the batches sort it out). */
   private readonly runs: ((() => number) | null | undefined)[];
-  /** The worker's modules, when the store is big enough (AHEAD_FROM). */
+  /** The worker's modules, when the store is big enough (AHEAD_FROM, AHEAD_STARTED_FROM). */
   private readonly ahead: ReturnType<StartAhead> | null = null;
 
   /**
@@ -48,7 +59,7 @@ export class StoredModules {
     private readonly instantiate: (funcs: readonly Uint8Array[], module?: object | null) => (() => number)[] | null, startAhead?: StartAhead) {
     funcs.forEach((f, i) => this.position.set(f, i));
     this.runs = new Array(funcs.length);
-    if (startAhead !== undefined && funcs.length >= AHEAD_FROM * GROUP) {
+    if (startAhead !== undefined && funcs.length >= (workerStartedAhead() ? AHEAD_STARTED_FROM : AHEAD_FROM) * GROUP) {
       const groups: Uint8Array[][] = [];
       for (let start = 0; start < funcs.length; start += GROUP) groups.push(funcs.slice(start, start + GROUP));
       this.ahead = startAhead(groups);
