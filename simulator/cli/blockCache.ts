@@ -181,11 +181,16 @@ function partsOf(buf: Buffer, size: number): { scripts: ScriptEntry[]; lengths: 
   return layout.size === size ? { scripts, lengths, layout } : null;
 }
 
+/** What each lazily read region of a file with these scripts holds, in file order (see HEADER). */
+function regionKinds(scripts: readonly ScriptEntry[]): RegionKind[] {
+  return ['translations', ...scripts.flatMap((e): RegionKind[] => (e.wasm ? ['wasmSource', 'wasmData'] : ['source', 'data']))];
+}
+
 /** Where a block cache file's parts lie (tests: damage one): the always-read part's end, then each lazily read region. */
 export function blockFileRegions(file: Buffer): { eagerEnd: number; regions: { kind: RegionKind; start: number; length: number }[] } | null {
   const parts = file.length >= HEADER ? partsOf(file, file.length) : null;
   if (parts === null) return null;
-  const kinds: RegionKind[] = ['translations', ...parts.scripts.flatMap((e): RegionKind[] => (e.wasm ? ['wasmSource', 'wasmData'] : ['source', 'data']))];
+  const kinds = regionKinds(parts.scripts);
   return { eagerEnd: parts.layout.eagerEnd, regions: kinds.map((kind, r) => ({ kind, start: parts.layout.starts[r], length: parts.lengths[r] })) };
 }
 
@@ -348,15 +353,15 @@ export class FileBlockStore implements BlockStore {
     if (h(H.HASH) !== c || h(H.HASH + 1) !== d) return false;
     if (size >= RAISE_MALLOC_FROM) raiseMallocThreshold();
 
-    const file = new OpenFile(fd, mem), hashes = new Uint32Array(mem.bytes.buffer, table, layout.chunkWords);
+    const file = new OpenFile(fd, mem), hashes = new Uint32Array(mem.bytes.buffer, table, layout.chunkWords), kinds = regionKinds(scripts);
     let hashAt = 0;
-    const region = (r: number, kind: RegionKind) => new FileRegion(file, layout.starts[r], lengths[r], hashes.subarray(hashAt, (hashAt += 2 * chunksOf(lengths[r]))), kind);
-    const translations = region(0, 'translations');
+    const region = (r: number) => new FileRegion(file, layout.starts[r], lengths[r], hashes.subarray(hashAt, (hashAt += 2 * chunksOf(lengths[r]))), kinds[r]);
+    const translations = region(0);
     // (each compiled when a block first needs a factory of it; its source made a string then: generated code is ASCII, see saveBlocks)
     const ends: number[] = [];
     for (let i = 0, from = 0; i < scripts.length; i++) {
-      const e = scripts[i], source = region(1 + 2 * i, e.wasm ? 'wasmSource' : 'source');
-      this.scripts.push(new BlockScript(source, region(2 + 2 * i, e.wasm ? 'wasmData' : 'data'), e.wasm));
+      const e = scripts[i], source = region(1 + 2 * i);
+      this.scripts.push(new BlockScript(source, region(2 + 2 * i), e.wasm));
       this.scriptStarts.push(from);
       ends.push(from += e.source);
     }

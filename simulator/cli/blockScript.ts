@@ -53,7 +53,7 @@ export class BlockScript {
    */
   private get sourceText(): string | null {
     if (this.text === null && !this.damaged) {
-      const bytes = this.source.range(0, this.source.length);
+      const bytes = this.source.whole();
       if (bytes === null) { this.damaged = true; return null; }
       this.text = latin1(bytes);
       if (this.isWasm) BlockScript.wasmSourcesMade++;
@@ -80,7 +80,7 @@ export class BlockScript {
     if (this.factories === null) {
       const text = this.sourceText;
       if (text === null) return BlockScript.alone(this.slice(start, end));
-      const data = this.data.length > 0 ? this.data.range(0, this.data.length) : null;
+      const data = this.data.length > 0 ? this.data.whole() : null;
       const cachedData = data ?? undefined; // (damaged: compiled without it, and a sound one written at exit)
       const script = new vm.Script(text, { filename: FILENAME, cachedData });
       this.dataMissing = cachedData === undefined || script.cachedDataRejected === true;
@@ -135,17 +135,17 @@ export class BlockScript {
    */
   dataToWrite(wasmRun: boolean): Uint8Array {
     if (this.dataMissing && this.script !== null && !(this.manyWasm && wasmRun)) return this.script.createCachedData();
-    return this.data.range(0, this.data.length) ?? new Uint8Array(0); // (damaged: none)
+    return this.data.whole() ?? new Uint8Array(0); // (damaged: none)
   }
 
   /** Whether the stored code cache is intact (tests). */
   dataIntact(): boolean {
-    return this.data.range(0, this.data.length) !== null;
+    return this.data.whole() !== null;
   }
 
   /** The whole source's bytes to write again (null: damaged). */
   sourceToWrite(): Uint8Array | null {
-    return this.source.range(0, this.source.length);
+    return this.source.whole();
   }
 }
 

@@ -52,6 +52,8 @@ export interface LazyBytes {
   readonly length: number;
   /** Bytes [from, to) (views of the file's memory, to keep); null when a piece of them is damaged or unreadable. */
   range(from: number, to: number): Uint8Array | null;
+  /** All of them (range(0, length)). */
+  whole(): Uint8Array | null;
 }
 
 const UNREAD = 0, SOUND = 1, DAMAGED = 2;

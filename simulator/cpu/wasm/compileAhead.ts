@@ -63,8 +63,22 @@ if (workerData) start(workerData); else parentPort.once('message', start);
 /** A worker started ahead (prestartCompileAhead), waiting for its modules. */
 let spare: Worker | null = null;
 
-/** The worker's options (it needs none of the program's environment or streams). */
-const WORKER_OPTIONS = { eval: true, env: {}, stdout: true, stderr: true, stdin: false } as const;
+/**
+ * A worker running WORKER_SOURCE (it needs none of the program's
+ * environment or streams; `setup`: its claim words and port, else they come
+ * in its first message). A failed one (out of memory, no threads) leaves
+ * the main thread to compile what it did not post; it never keeps the
+ * process alive.
+ */
+function startWorker(setup?: { claims: SharedArrayBuffer; port: MessagePort }): Worker {
+  const worker = new (workerThreads().Worker)(WORKER_SOURCE, {
+    eval: true, env: {}, stdout: true, stderr: true, stdin: false,
+    ...(setup !== undefined ? { workerData: setup, transferList: [setup.port] } : {}),
+  });
+  worker.on('error', () => undefined);
+  worker.unref();
+  return worker;
+}
 
 /**
  * Start the worker the next CompileAhead uses now (the CLI: a block cache
@@ -74,9 +88,7 @@ const WORKER_OPTIONS = { eval: true, env: {}, stdout: true, stderr: true, stdin:
 export function prestartCompileAhead(): void {
   if (spare !== null) return;
   try {
-    spare = new (workerThreads().Worker)(WORKER_SOURCE, WORKER_OPTIONS);
-    spare.on('error', () => undefined);
-    spare.unref();
+    spare = startWorker();
   } catch {
     spare = null;
   }
@@ -108,7 +120,7 @@ export class CompileAhead {
   constructor(count: number, bytesOf: (index: number) => Uint8Array) {
     const shared = new SharedArrayBuffer(4 * count);
     this.claims = new Int32Array(shared);
-    const { MessageChannel, Worker } = workerThreads();
+    const { MessageChannel } = workerThreads();
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const setup = { claims: shared, port: port2 };
@@ -118,10 +130,7 @@ export class CompileAhead {
       compileAheadStats.startedAhead++;
       this.worker.postMessage(setup, [port2]);
     } else {
-      this.worker = new Worker(WORKER_SOURCE, { ...WORKER_OPTIONS, workerData: setup, transferList: [port2] });
-      // a failed worker (out of memory, no threads): the main thread compiles what it did not post
-      this.worker.on('error', () => undefined);
-      this.worker.unref();
+      this.worker = startWorker(setup);
     }
     this.port.unref();
     compileAheadStats.started++;
