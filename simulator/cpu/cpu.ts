@@ -123,7 +123,9 @@ export class Cpu implements MemoryObserver {
    * traps as usual, with every slot's bit.
    */
   get quietWrites(): number { return this.quiet; }
-  set quietWrites(bits: number) { this.quiet = bits; this.muteDropped(); }
+  // (both setters test for a change before muteDropped: most sets change nothing muted — the
+  // trampoline's end and a waiting disarm set bits the other already mutes, on every watched call)
+  set quietWrites(bits: number) { this.quiet = bits; if ((((bits | this.disarmed) & this.writeSlots) ^ this.muted) !== 0) this.muteDropped(); }
   /**
    * The same for slots whose breakpoint is disarmed but still points where
    * it watched: a disarm the kernel carries out later (KStackWatch's, at the
@@ -131,7 +133,7 @@ export class Cpu implements MemoryObserver {
    * from quietWrites: each has its own owner, who clears only its own.
    */
   get disarmedWrites(): number { return this.disarmed; }
-  set disarmedWrites(bits: number) { this.disarmed = bits; this.muteDropped(); }
+  set disarmedWrites(bits: number) { this.disarmed = bits; if ((((this.quiet | bits) & this.writeSlots) ^ this.muted) !== 0) this.muteDropped(); }
   private quiet = 0;
   private disarmed = 0;
   /** Enabled write-only data slots (bits), as decoded: the ones a dropped hit may mute. */
@@ -607,11 +609,13 @@ export class Cpu implements MemoryObserver {
     let change = want ^ this.muted;
     if (change === 0) return;
     this.muted = want;
-    for (let i = 0; change !== 0; i++, change >>>= 1) {
-      if ((change & 1) === 0) continue;
+    // the changed slots, lowest first (usually one: KStackWatch's, often DR3 — found, not counted up to)
+    do {
+      const i = 31 - Math.clz32(change & -change);
+      change &= change - 1;
       const s = this.decodedSlots[i];
-      this.mem.quietWatch(s.lo, s.hi, s.length, (want & (1 << i)) !== 0);
-    }
+      this.mem.quietWatch(s.lo, s.hi, s.length, ((want >>> i) & 1) !== 0);
+    } while (change !== 0);
   }
 
   private recountDebugSlots(): void {

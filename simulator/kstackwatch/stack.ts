@@ -45,7 +45,17 @@ export interface WatchOwner {
 }
 
 /** fastCanary's answer: the slot (its address, as a BigInt and as halves) and the canary it holds. */
-interface CanaryTarget { address: bigint; length: 8; lo: number; hi: number; valueLo: number; valueHi: number }
+interface CanaryTarget { address: bigint; length: 8; lo: number; hi: number; valueLo: number; valueHi: number; made: boolean }
+
+/**
+ * The carry into the high half of a low half plus a displacement: t is
+ * (lo >>> 0) + disp, disp a 32-bit displacement, so -2^31 <= t < 2^32 + 2^31.
+ * Math.floor(t / 2^32) would do, as a float division and rounding on every
+ * watched call.
+ */
+function carryOf(t: number): number {
+  return t >= 4294967296 ? 1 : t < 0 ? -1 : 0;
+}
 
 /** Canary search limit, in words (the kernel's). */
 const CANARY_SEARCH_WORDS = 128;
@@ -211,7 +221,7 @@ export class StackProbe {
     const R = this.m.cpu.regs;
     if (!task.stackContainsAt(R[2 * Gpr.RSP], R[2 * Gpr.RSP + 1], 1)) return null;
     const t = (R[2 * slot.base] >>> 0) + slot.disp;
-    return this.canaryAt(task, t | 0, (R[2 * slot.base + 1] + Math.floor(t / 4294967296)) | 0);
+    return this.canaryAt(task, t | 0, (R[2 * slot.base + 1] + carryOf(t)) | 0);
   }
 
   /** fastCanary's second half (apart: each stays small enough to inline into onProbe, v8Tuning.ts). */
@@ -226,7 +236,8 @@ export class StackProbe {
   /** canaryAt's answer: the slot [lo, hi] holds the canary vlo, vhi. */
   private targetAt(lo: number, hi: number, vlo: number, vhi: number): CanaryTarget {
     const c = this.canaryTarget;
-    if (c.lo !== lo || c.hi !== hi || c.address === 0n) { c.lo = lo; c.hi = hi; c.address = joinAddress(lo, hi); }
+    // (made, not address === 0n: a BigInt compare is a call into the runtime, on every watched call)
+    if (c.lo !== lo || c.hi !== hi || !c.made) { c.lo = lo; c.hi = hi; c.address = joinAddress(lo, hi); c.made = true; }
     c.valueLo = vlo; c.valueHi = vhi;
     return c;
   }
@@ -236,14 +247,14 @@ export class StackProbe {
    * the same slot call after call, so its BigInt address is made once, not
    * on every arm.
    */
-  private readonly canaryTarget: CanaryTarget = { address: 0n, length: 8, lo: 0, hi: 0, valueLo: 0, valueHi: 0 };
+  private readonly canaryTarget: CanaryTarget = { address: 0n, length: 8, lo: 0, hi: 0, valueLo: 0, valueHi: 0, made: false };
 
   /** The canary's slot as the prologue stored it, when known and it holds the canary. */
   private exactCanary(task: Task): bigint | null {
     if (!this.canarySlot || this.config.funcOffset !== null) return null;
     const R = this.m.cpu.regs;
     const t = (R[2 * this.canarySlot.base] >>> 0) + this.canarySlot.disp;
-    const lo = t | 0, hi = (R[2 * this.canarySlot.base + 1] + Math.floor(t / 4294967296)) | 0;
+    const lo = t | 0, hi = (R[2 * this.canarySlot.base + 1] + carryOf(t)) | 0;
     const mem = this.m.mem;
     const vlo = mem.peek64(lo, hi), vhi = mem.scratch[0];
     if (vlo !== task.canaryLo || vhi !== task.canaryHi) return null;
