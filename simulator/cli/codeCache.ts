@@ -26,7 +26,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import Module = require('node:module');
-import { instantiateWasm } from '../cpu/wasmInstance';
+import { instantiateWasmWith, newMemory } from '../cpu/wasmInstance';
 
 const MAGIC = 'KSWV8CC4';
 /** magic; bundle length and hash (2 halves); cached-data length and hash (2 halves) */
@@ -44,7 +44,7 @@ export const MAX_ENTRIES = 16;
  * much as reading it (the lanes do not wait on each other); then the lanes
  * are folded into one value:
  *
- *   (module (memory (export "m") 1)
+ *   (module (import "e" "m" (memory 1))
  *     (global $a (mut i64) (i64.const 0x243f6a8885a308d3)) (global $b (mut i64) (i64.const 0x13198a2e03707344))
  *     (func (export "u") (param $end i32) (param $i i32) (local $a i64) (local $b i64)
  *       (local.set $a (global.get $a)) (local.set $b (global.get $b))
@@ -73,12 +73,12 @@ export const MAX_ENTRIES = 16;
 const HASH_WASM = Uint8Array.of(
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
   0x01, 0x0e, 0x03, 0x60, 0x02, 0x7f, 0x7f, 0x00, 0x60, 0x00, 0x02, 0x7f, 0x7f, 0x60, 0x00, 0x00, // types: (i32 i32) -> (), () -> (i32 i32), () -> ()
+  0x02, 0x08, 0x01, 0x01, 0x65, 0x01, 0x6d, 0x02, 0x00, 0x01, // imports: memory e.m, at least 1 page
   0x03, 0x04, 0x03, 0x00, 0x01, 0x02, // functions u, d, i of types 0, 1, 2
-  0x05, 0x03, 0x01, 0x00, 0x01, // memory: 1 page, growable
   0x06, 0x1b, 0x02, // globals: 2 × mutable i64 ($a, $b) = the seeds
   0x7e, 0x01, 0x42, 0xd3, 0x91, 0x8c, 0xad, 0x88, 0xd1, 0xda, 0x9f, 0x24, 0x0b,
   0x7e, 0x01, 0x42, 0xc4, 0xe6, 0xc1, 0x9b, 0xe0, 0xc5, 0xe2, 0x8c, 0x13, 0x0b,
-  0x07, 0x11, 0x04, 0x01, 0x6d, 0x02, 0x00, 0x01, 0x75, 0x00, 0x00, 0x01, 0x64, 0x00, 0x01, 0x01, 0x69, 0x00, 0x02, // exports "m", "u", "d", "i"
+  0x07, 0x0d, 0x03, 0x01, 0x75, 0x00, 0x00, 0x01, 0x64, 0x00, 0x01, 0x01, 0x69, 0x00, 0x02, // exports "u", "d", "i"
   0x0a, 0xa6, 0x01, 0x03, // code: three bodies
   0x5b, 0x01, 0x02, 0x7e, // u: locals 2 × i64 ($a, $b)
   0x23, 0x00, 0x21, 0x02, 0x23, 0x01, 0x21, 0x03, // a = $a; b = $b
@@ -117,11 +117,14 @@ export class HashMemory {
   private readonly fn: { u(end: number, start: number): void; d(): [number, number]; i(): void };
 
   constructor(size: number) {
-    const { m, ...fn } = instantiateWasm(HASH_WASM) as HashMemory['fn'] & { m: { buffer: ArrayBuffer; grow(pages: number): number } };
-    const pages = Math.ceil((size + STRIDE) / 65536);
-    if (pages > 1) m.grow(pages - 1);
-    this.bytes = new Uint8Array(m.buffer, 0, size);
-    this.fn = fn;
+    // made at its full size, never grown: growing a memory detaches its old
+    // buffer, and V8's optimised code checks every typed-array access for a
+    // detached buffer from the first detach in the process on (its
+    // ArrayBufferDetaching protector) — the simulator's hottest code is
+    // typed-array accesses
+    const memory = newMemory(Math.ceil((size + STRIDE) / 65536));
+    this.fn = instantiateWasmWith(HASH_WASM, { e: { m: memory } }) as HashMemory['fn'];
+    this.bytes = new Uint8Array(memory.buffer, 0, size);
   }
 
   /**

@@ -13,6 +13,7 @@ declare const WebAssembly: {
   Instance: new (module: object, imports?: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
   validate(bytes: Uint8Array): boolean;
   Table: new (d: { element: 'anyfunc'; initial: number }) => FuncTable;
+  Memory: new (d: { initial: number }) => { readonly buffer: ArrayBuffer };
 };
 
 /** A WebAssembly.Table of functions (the wasm tier's chaining, cpu/wasm/chain.ts). */
@@ -25,6 +26,14 @@ export interface FuncTable {
 /** An empty table of functions, `initial` slots long. */
 export function newFuncTable(initial: number): FuncTable {
   return new WebAssembly.Table({ element: 'anyfunc', initial });
+}
+
+/**
+ * A wasm memory of `pages` 64 KiB pages, made at that size: growing one
+ * detaches its old buffer (cli/codeCache.ts says why that is avoided).
+ */
+export function newMemory(pages: number): { readonly buffer: ArrayBuffer } {
+  return new WebAssembly.Memory({ initial: pages });
 }
 
 /** Compile and instantiate a module that imports nothing; its exports. */

@@ -136,6 +136,27 @@ test('bin/ksw: a run whose blocks all come from the block cache never loads dist
   assert.deepEqual({ status: warm.status, stdout: warm.stdout, stderr: warm.stderr }, expected);
 });
 
+test('bin/ksw: a warm run detaches no ArrayBuffer (V8 keeps typed-array accesses unchecked for detached buffers)', { skip: skipUnless('musl-gcc') }, () => {
+  // The launcher and the block cache read files into wasm memory made at its full size, not grown:
+  // growing detaches the old buffer, and from a process's first detach on V8's optimised code checks
+  // every typed-array access (its ArrayBufferDetaching protector, traced by the flag)
+  const dir = path.join(tmp, 'detach'), exe = path.join(dir, 'hello');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'hello.c'), '#include <stdio.h>\nint main(void) { printf("kept %d\\n", 7); return 0; }\n');
+  const cc = spawnSync('musl-gcc', ['-static', '-O2', '-o', exe, path.join(dir, 'hello.c')], { encoding: 'utf8' });
+  assert.equal(cc.status, 0, cc.stderr);
+  const env = { PATH: process.env.PATH, XDG_CACHE_HOME: path.join(dir, 'xdg') };
+  const run = () => spawnSync(process.execPath, ['--trace-protector-invalidation', path.join(ROOT, 'bin/ksw'), 'exec', exe], { encoding: 'utf8', env });
+  const cold = run(); // decodes (iced-x86's allocator grows its memory) and writes the caches
+  assert.equal(cold.status, 0, cold.stderr);
+  assert.match(cold.stdout, /kept 7\n/);
+  run(); // (the code caches settle)
+  const warm = run();
+  assert.equal(warm.status, 0, warm.stderr);
+  assert.match(warm.stdout, /kept 7\n/);
+  assert.doesNotMatch(warm.stdout, /ArrayBufferDetaching/);
+});
+
 test('a damaged entry is ignored and rewritten', () => {
   const dir = path.join(tmp, 'damaged'), cache = path.join(dir, 'cache');
   const bundle = writeBundle(path.join(dir, 'dist'), 'hello');

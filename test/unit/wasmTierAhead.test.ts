@@ -48,6 +48,8 @@ test('the worker compiles every module not taken from it; the main thread gets t
   const n = 6, bad = 4;
   const bytes = Array.from({ length: n }, (_, i) => (i === bad ? Uint8Array.of(0, 0x61, 0x73, 0x6d, 9) : constModule(10 + i)));
   const ahead = new CompileAhead(n, (i) => bytes[i]);
+  // (sent as copies: moving a buffer to the worker would detach it here, see CompileAhead)
+  assert.deepEqual(bytes.map((b) => b.byteLength > 0), bytes.map(() => true), 'no buffer sent was detached');
   const first = ahead.take(0); // (the worker may or may not have begun: either is right)
   if (first !== undefined) assert.equal((instantiateCompiled(first!, {}).f as () => number)(), 10);
   await ahead.finished();
