@@ -31,6 +31,7 @@ import { BlockCode, blockKey, BlockStore, CompileReads, FACTORY_HEAD, FACTORY_TA
 import { bundleIdentity, BundleIdentity, HashMemory, hashMemoryFor, nameHash, readWhole, replaceCacheFile } from './codeCache';
 import { BlockScript } from './blockScript';
 import { raiseMallocThreshold } from './mallocThreshold';
+import { forgetFew, recurs, rememberFew } from './fewBlocks';
 import { prestartCompileAhead } from '../cpu/wasm/compileAhead';
 import { WASM_TIER } from '../memory/wasmBacking';
 import { alignRegion, CHUNK, chunkHashes, chunksOf, FileRegion, OpenFile, RegionKind, regionReads } from './cacheRegion';
@@ -77,7 +78,8 @@ const MAX_SOURCE = 32 << 20;
  * the added blocks then has no V8 code cache, so the next run wrote it all
  * again for that — while a block compiles in ~0.1 ms. Lua seeds its string
  * hashes with the time, so each of its runs reaches a few blocks the file
- * does not hold: it wrote the file at every run.
+ * does not hold: it wrote the file at every run. Blocks that come back in
+ * the next run are written in once (fewBlocks.ts).
  */
 const FEW_ADDED_MIN_FILE = 8 << 20;
 const FEW_ADDED_PART = 64;
@@ -464,18 +466,33 @@ export class FileBlockStore implements BlockStore {
    */
   save(): void {
     try {
-      if (this.added.length > 0 && (this.damaged || !this.fewAdded())) {
+      const few = this.added.length > 0 && !this.damaged && this.fewAdded();
+      const missing = few ? this.missingKeys() : [];
+      const recurring = few && recurs(this.file, missing);
+      if (this.added.length > 0 && (!few || recurring)) {
         if (!this.append()) this.saveBlocks();
+        forgetFew(this.file);
       } else if (this.opened !== null && (this.damaged || this.scripts.some((p) => p.dataChanged(this.wasmRun)) || this.freshForFile())) {
         const s = this.fileSections([]);
         if (s !== null) this.write(this.count, s); else this.saveBlocks();
       }
+      if (few && !recurring) rememberFew(this.file, missing);
     } finally {
       this.close();
     }
   }
 
-  /** This run's blocks are too few to write a big file again for (FEW_ADDED_MIN_FILE): the next run compiles them again. */
+  /** The keys of this run's blocks the file holds no block under (not a variant of one it holds: fewBlocks.ts). */
+  private missingKeys(): string[] {
+    return this.added.filter(([key]) => !this.stored.has(key)).map(([key]) => key);
+  }
+
+  /**
+   * This run's blocks are too few to write a big file again for
+   * (FEW_ADDED_MIN_FILE): the next run compiles them again — and writes
+   * them in if it compiles any of those the file holds nothing under
+   * (fewBlocks.ts).
+   */
   private fewAdded(): boolean {
     return this.fileBytes >= FEW_ADDED_MIN_FILE && this.added.length * FEW_ADDED_PART < this.count;
   }

@@ -288,13 +288,21 @@ export function replaceCacheFile(file: string, data: Uint8Array, keep: number): 
   pruneEntries(path.dirname(file), keep);
 }
 
-/** Remove the least recently written entries (.bin files) beyond `keep` (best effort: another ksw may prune too). */
+/**
+ * Remove the least recently written entries (.bin files) beyond `keep`,
+ * each with its companions (its name and a suffix: blockCache's fewBlocks.ts
+ * list). Best effort: another ksw may prune too.
+ */
 export function pruneEntries(dir: string, keep: number): void {
   try {
-    const entries = fs.readdirSync(dir).filter((n) => n.endsWith('.bin'))
-      .map((n) => { const p = path.join(dir, n); return { p, t: fs.statSync(p).mtimeMs }; })
+    const names = fs.readdirSync(dir);
+    const entries = names.filter((n) => n.endsWith('.bin'))
+      .map((n) => { const p = path.join(dir, n); return { n, p, t: fs.statSync(p).mtimeMs }; })
       .sort((a, b) => b.t - a.t);
-    for (const e of entries.slice(keep)) fs.rmSync(e.p, { force: true });
+    for (const e of entries.slice(keep)) {
+      fs.rmSync(e.p, { force: true });
+      for (const c of names) if (c.startsWith(`${e.n}.`) && !c.endsWith('.tmp')) fs.rmSync(path.join(dir, c), { force: true });
+    }
   } catch { /* the cache stays as it is */ }
 }
 

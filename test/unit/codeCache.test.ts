@@ -63,6 +63,8 @@ test('writing an entry removes the least recently written beyond MAX_ENTRIES, ne
   old.forEach((f, i) => { fs.writeFileSync(f, 'stale'); fs.utimesSync(f, 1000 + i, 1000 + i); }); // old00 is the oldest
   const unrelated = path.join(cache, 'notes.txt');
   fs.writeFileSync(unrelated, 'not an entry');
+  // an entry's companions (a block cache file's list of blocks left out: fewBlocks.ts) go with it
+  for (const f of [old[0], old[10]]) fs.writeFileSync(`${f}.few`, 'a block');
   const bundle = writeBundle(path.join(dir, 'dist'), 'prune');
   assert.equal(runBundle(bundle, cache).outcome, 'written');
   const left = fs.readdirSync(cache).filter((n) => n.endsWith('.bin')).sort();
@@ -70,6 +72,7 @@ test('writing an entry removes the least recently written beyond MAX_ENTRIES, ne
   assert.ok(left.includes(path.basename(cacheEntryPath(cache, bundle, 'exec'))), 'the new entry stays');
   assert.deepEqual(left.filter((n) => n.startsWith('exec-old')), old.slice(5).map((f) => path.basename(f)), 'the oldest went');
   assert.ok(fs.existsSync(unrelated), 'other files are left alone');
+  assert.deepEqual([fs.existsSync(`${old[0]}.few`), fs.existsSync(`${old[10]}.few`)], [false, true], 'a removed entry\'s companion went, a kept one\'s stays');
 });
 
 test('a rebuilt bundle of the same size does not run the old code: a fresh entry replaces the old one', () => {
