@@ -30,6 +30,12 @@ export const PAGE_SHIFT = 12;
 const PAGE_MASK = PAGE_SIZE - 1;
 const TLB_SIZE = 4096;
 const TLB_MASK = TLB_SIZE - 1;
+/** A write-TLB record's words (Memory.wEntry): the tags and frame as the read TLB's; the union of
+ * the write-watched ranges of the page [W_START, W_END) ([0, 0) when none); muted by quietWatch, the
+ * watched range it put aside (start | end << 16) to put back (0: not muted; rewriting the entry,
+ * setWriteWatch, drops it); 1 when the page has exactly one watched range (the one quietWatch may
+ * mute, without a page lookup). */
+const W_TAG_A = 0, W_TAG_B = 1, W_BASE = 2, W_START = 3, W_END = 4, W_MUTED = 5, W_ONLY = 6, W_SHIFT = 3, W_WORDS = 1 << W_SHIFT;
 const NO_TAG = -1; // (lo >>> 12) is never negative, nor is a page's address odd (wasmEntry, rTlb): this never matches
 /** A module-local copy: the accessors read it on every access (an import may compile to a getter call). */
 const LINE_SHIFT = ACCESS_LINE_SHIFT;
@@ -133,20 +139,15 @@ export class Memory {
   private readonly rTagA: Int32Array;
   private readonly rTagB: Int32Array;
   private readonly rBase: Int32Array;
-  private readonly wTagA: Int32Array;
-  private readonly wTagB: Int32Array;
-  private readonly wBase: Int32Array;
-  /** Union of the write-watched range of the page in each write-TLB slot ([0, 0) when none). */
-  private readonly wWatchStart: Int32Array;
-  private readonly wWatchEnd: Int32Array;
   /**
-   * Per write-TLB entry muted by quietWatch, the watched range it put aside
-   * (start | end << 16), to put back; 0: not muted. Rewriting the entry
-   * (setWriteWatch, from the page's ranges) drops it.
+   * The write TLB, one record of W_WORDS words per slot (W_TAG_A, W_TAG_B,
+   * W_BASE as the read TLB's; W_START..W_ONLY below): a store's hit path
+   * reads one record, and muting or unmuting a watch (quietWatch, twice per
+   * KStackWatch-watched call) touches one record instead of an element of
+   * each of seven arrays — each array's object, buffer and element a cache
+   * line of its own, cold by the next watched call.
    */
-  private readonly wMuted: Int32Array;
-  /** Per write-TLB entry, 1 when its page has exactly one watched range (setWriteWatch): the one quietWatch may mute, without a page lookup. */
-  private readonly wOnlyRange: Uint8Array;
+  private readonly wEntry: Int32Array;
   /**
    * The wasm tier's copies of the two TLBs (KSW_WASM=1: in the wasm memory,
    * past the frames; else null), one 16-byte entry per slot, QEMU's layout:
@@ -212,9 +213,8 @@ export class Memory {
     this.phys = this.wasm?.buffer ?? new ArrayBuffer(physBytes);
     const tlbArray = (): Int32Array => new Int32Array(TLB_SIZE);
     this.rTagA = tlbArray().fill(NO_TAG); this.rTagB = tlbArray(); this.rBase = tlbArray();
-    this.wTagA = tlbArray().fill(NO_TAG); this.wTagB = tlbArray(); this.wBase = tlbArray();
-    this.wWatchStart = tlbArray(); this.wWatchEnd = tlbArray(); this.wMuted = tlbArray();
-    this.wOnlyRange = new Uint8Array(TLB_SIZE);
+    this.wEntry = new Int32Array(TLB_SIZE * W_WORDS);
+    for (let i = 0; i < TLB_SIZE; i++) this.wEntry[i << W_SHIFT] = NO_TAG;
     this.rTlb = this.wasm?.int32(4 * TLB_SIZE)?.fill(NO_TAG) ?? null;
     this.wTlb = this.wasm?.int32(4 * TLB_SIZE) ?? null;
     if (this.wTlb !== null) for (let i = 0; i < TLB_SIZE; i++) emptyTlbEntry(this.wTlb, i);
@@ -222,8 +222,7 @@ export class Memory {
     this.dv = new DataView(this.phys);
     const dv = this.dv, scratch = this.scratch;
     const rTagA = this.rTagA, rTagB = this.rTagB, rBase = this.rBase;
-    const wTagA = this.wTagA, wTagB = this.wTagB, wBase = this.wBase;
-    const wStart = this.wWatchStart, wEnd = this.wWatchEnd;
+    const W = this.wEntry;
     if (recordAccesses) {
       const r = this.recordingAccessors(this.log.loadStamps!, this.log.storeStamps!);
       this.ld8 = r.ld8; this.ld16 = r.ld16; this.ld32 = r.ld32; this.ld64 = r.ld64;
@@ -256,25 +255,25 @@ export class Memory {
       return this.loadSlow(lo, hi, 8);
     };
     this.st8 = (lo, hi, v) => {
-      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
+      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W_SHIFT;
       const o = lo & PAGE_MASK;
-      if (wTagA[i] === p && wTagB[i] === hi && (o >= wEnd[i] || o + 1 <= wStart[i])) { dv.setUint8(wBase[i] + o, v); return; }
+      if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi && (o >= W[e + W_END] || o + 1 <= W[e + W_START])) { dv.setUint8(W[e + W_BASE] + o, v); return; }
       this.storeSlow(lo, hi, 1, v, 0);
     };
     this.st16 = (lo, hi, v) => {
-      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
-      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 2 && (o >= wEnd[i] || o + 2 <= wStart[i])) { dv.setUint16(wBase[i] + o, v, true); return; }
+      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W_SHIFT, o = lo & PAGE_MASK;
+      if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi && o <= PAGE_SIZE - 2 && (o >= W[e + W_END] || o + 2 <= W[e + W_START])) { dv.setUint16(W[e + W_BASE] + o, v, true); return; }
       this.storeSlow(lo, hi, 2, v, 0);
     };
     this.st32 = (lo, hi, v) => {
-      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
-      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 4 && (o >= wEnd[i] || o + 4 <= wStart[i])) { dv.setInt32(wBase[i] + o, v, true); return; }
+      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W_SHIFT, o = lo & PAGE_MASK;
+      if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi && o <= PAGE_SIZE - 4 && (o >= W[e + W_END] || o + 4 <= W[e + W_START])) { dv.setInt32(W[e + W_BASE] + o, v, true); return; }
       this.storeSlow(lo, hi, 4, v, 0);
     };
     this.st64 = (lo, hi, vlo, vhi) => {
-      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
-      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 8 && (o >= wEnd[i] || o + 8 <= wStart[i])) {
-        const b = wBase[i] + o;
+      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W_SHIFT, o = lo & PAGE_MASK;
+      if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi && o <= PAGE_SIZE - 8 && (o >= W[e + W_END] || o + 8 <= W[e + W_START])) {
+        const b = W[e + W_BASE] + o;
         dv.setInt32(b, vlo, true);
         dv.setInt32(b + 4, vhi, true);
         return;
@@ -292,8 +291,7 @@ export class Memory {
   private recordingAccessors(R: Uint8Array, L: Uint8Array): Pick<Memory, 'ld8' | 'ld16' | 'ld32' | 'ld64' | 'st8' | 'st16' | 'st32' | 'st64'> {
     const dv = this.dv, S = this.log.stamp, scratch = this.scratch;
     const rTagA = this.rTagA, rTagB = this.rTagB, rBase = this.rBase;
-    const wTagA = this.wTagA, wTagB = this.wTagB, wBase = this.wBase;
-    const wStart = this.wWatchStart, wEnd = this.wWatchEnd;
+    const W = this.wEntry;
     const ld8: Memory['ld8'] = (lo, hi) => {
       const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
       if (rTagA[i] === p && rTagB[i] === hi) {
@@ -332,10 +330,10 @@ export class Memory {
       return this.loadSlow(lo, hi, 8);
     };
     const st8: Memory['st8'] = (lo, hi, v) => {
-      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
+      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W_SHIFT;
       const o = lo & PAGE_MASK;
-      if (wTagA[i] === p && wTagB[i] === hi && (o >= wEnd[i] || o + 1 <= wStart[i])) {
-        const b = wBase[i] + o;
+      if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi && (o >= W[e + W_END] || o + 1 <= W[e + W_START])) {
+        const b = W[e + W_BASE] + o;
         dv.setUint8(b, v);
         L[b >>> LINE_SHIFT] = S[0];
         return;
@@ -343,9 +341,9 @@ export class Memory {
       this.storeSlow(lo, hi, 1, v, 0);
     };
     const st16: Memory['st16'] = (lo, hi, v) => {
-      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
-      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 2 && (o >= wEnd[i] || o + 2 <= wStart[i])) {
-        const b = wBase[i] + o;
+      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W_SHIFT, o = lo & PAGE_MASK;
+      if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi && o <= PAGE_SIZE - 2 && (o >= W[e + W_END] || o + 2 <= W[e + W_START])) {
+        const b = W[e + W_BASE] + o;
         dv.setUint16(b, v, true);
         L[b >>> LINE_SHIFT] = L[(b + 1) >>> LINE_SHIFT] = S[0];
         return;
@@ -353,9 +351,9 @@ export class Memory {
       this.storeSlow(lo, hi, 2, v, 0);
     };
     const st32: Memory['st32'] = (lo, hi, v) => {
-      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
-      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 4 && (o >= wEnd[i] || o + 4 <= wStart[i])) {
-        const b = wBase[i] + o;
+      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W_SHIFT, o = lo & PAGE_MASK;
+      if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi && o <= PAGE_SIZE - 4 && (o >= W[e + W_END] || o + 4 <= W[e + W_START])) {
+        const b = W[e + W_BASE] + o;
         dv.setInt32(b, v, true);
         L[b >>> LINE_SHIFT] = L[(b + 3) >>> LINE_SHIFT] = S[0];
         return;
@@ -363,9 +361,9 @@ export class Memory {
       this.storeSlow(lo, hi, 4, v, 0);
     };
     const st64: Memory['st64'] = (lo, hi, vlo, vhi) => {
-      const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, o = lo & PAGE_MASK;
-      if (wTagA[i] === p && wTagB[i] === hi && o <= PAGE_SIZE - 8 && (o >= wEnd[i] || o + 8 <= wStart[i])) {
-        const b = wBase[i] + o;
+      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W_SHIFT, o = lo & PAGE_MASK;
+      if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi && o <= PAGE_SIZE - 8 && (o >= W[e + W_END] || o + 8 <= W[e + W_START])) {
+        const b = W[e + W_BASE] + o;
         dv.setInt32(b, vlo, true);
         dv.setInt32(b + 4, vhi, true);
         L[b >>> LINE_SHIFT] = L[(b + 7) >>> LINE_SHIFT] = S[0];
@@ -544,7 +542,8 @@ export class Memory {
    */
   private refreshWriteWatch(lo: number, hi: number, page: PageEntry): void {
     const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
-    if (this.wTagA[i] === p && this.wTagB[i] === hi) this.setWriteWatch(i, page);
+    const W = this.wEntry, e = i << W_SHIFT;
+    if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi) this.setWriteWatch(i, page);
   }
 
   /**
@@ -552,31 +551,33 @@ export class Memory {
    * them to the watch check again: a data breakpoint whose hits are dropped
    * for now (Cpu.quietWrites, Cpu.disarmedWrites) is muted while it is its
    * page's only watched range, its page's entry in the TLB; unmuting puts
-   * back what muting put aside (wMuted), unless the entry was rewritten
+   * back what muting put aside (W_MUTED), unless the entry was rewritten
    * since. The page's ranges stay as they are: a refill or a watch change
    * rewrites the entry from them, and then the slow path drops the hits as
    * before. Runs twice per KStackWatch-watched call: no page lookup.
    */
   quietWatch(lo: number, hi: number, size: number, quiet: boolean): void {
-    const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
-    if (this.wTagA[i] !== p || this.wTagB[i] !== hi) return;
+    const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, W = this.wEntry, e = i << W_SHIFT;
+    if (W[e + W_TAG_A] !== p || W[e + W_TAG_B] !== hi) return;
     // (three functions, each under TurboFan's inlining limit, v8Tuning.ts: the
     // mute and the unmute inline into the probe handlers that run them)
     if (quiet) this.muteWatch(i, p, hi, lo, size); else this.unmuteWatch(i, p, hi);
   }
 
   private unmuteWatch(i: number, p: number, hi: number): void {
-    const watched = this.wMuted[i];
+    const W = this.wEntry, e = i << W_SHIFT;
+    const watched = W[e + W_MUTED];
     if (watched === 0) return; // not muted, or rewritten since
-    this.wMuted[i] = 0;
-    this.wWatchStart[i] = watched & 0xffff; this.wWatchEnd[i] = watched >>> 16;
+    W[e + W_MUTED] = 0;
+    W[e + W_START] = watched & 0xffff; W[e + W_END] = watched >>> 16;
     if (this.wTlb !== null) setLimit(this.wTlb, i, p, hi, watched);
   }
 
   private muteWatch(i: number, p: number, hi: number, lo: number, size: number): void {
-    if (this.wOnlyRange[i] === 0 || (lo & PAGE_MASK) + size > PAGE_SIZE) return;
-    this.wMuted[i] = this.wWatchStart[i] | this.wWatchEnd[i] << 16;
-    this.wWatchStart[i] = 0; this.wWatchEnd[i] = 0;
+    const W = this.wEntry, e = i << W_SHIFT;
+    if (W[e + W_ONLY] === 0 || (lo & PAGE_MASK) + size > PAGE_SIZE) return;
+    W[e + W_MUTED] = W[e + W_START] | W[e + W_END] << 16;
+    W[e + W_START] = 0; W[e + W_END] = 0;
     if (this.wTlb !== null) setLimit(this.wTlb, i, p, hi, UNWATCHED);
   }
 
@@ -593,7 +594,7 @@ export class Memory {
 
   private flushTlbSlot(i: number): void {
     this.rTagA[i] = NO_TAG;
-    this.wTagA[i] = NO_TAG;
+    this.wEntry[i << W_SHIFT] = NO_TAG;
     if (this.rTlb !== null) this.rTlb[4 * i] = NO_TAG;
     if (this.wTlb !== null) emptyTlbEntry(this.wTlb, i);
   }
@@ -601,7 +602,7 @@ export class Memory {
   /** Empty both TLBs (and the wasm tier's copies). */
   private emptyTlbs(): void {
     this.rTagA.fill(NO_TAG);
-    this.wTagA.fill(NO_TAG);
+    for (let i = 0; i < TLB_SIZE; i++) this.wEntry[i << W_SHIFT] = NO_TAG;
     this.rTlb?.fill(NO_TAG);
     if (this.wTlb !== null) for (let i = 0; i < TLB_SIZE; i++) emptyTlbEntry(this.wTlb, i);
   }
@@ -818,7 +819,8 @@ export class Memory {
   private fillWrite(lo: number, hi: number, page: PageEntry): void {
     if (page.watchRead) return; // a read watch must see read-modify-write loads too
     const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
-    this.wTagA[i] = p; this.wTagB[i] = hi; this.wBase[i] = page.frame;
+    const W = this.wEntry, e = i << W_SHIFT;
+    W[e + W_TAG_A] = p; W[e + W_TAG_B] = hi; W[e + W_BASE] = page.frame;
     this.setWriteWatch(i, page);
   }
 
@@ -828,10 +830,11 @@ export class Memory {
     const r = page.watchRanges;
     for (let j = 0; j < r.length; j += 2) { if (r[j] < start) start = r[j]; if (r[j + 1] > end) end = r[j + 1]; }
     if (end === 0) start = 0;
-    this.wWatchStart[i] = start; this.wWatchEnd[i] = end;
-    this.wMuted[i] = 0;
-    this.wOnlyRange[i] = r.length === 2 ? 1 : 0;
-    if (this.wTlb !== null) writeTlbEntry(this.wTlb, i, this.wTagA[i], this.wTagB[i], this.wBase[i], end === 0 ? UNWATCHED : start | end << 16);
+    const W = this.wEntry, e = i << W_SHIFT;
+    W[e + W_START] = start; W[e + W_END] = end;
+    W[e + W_MUTED] = 0;
+    W[e + W_ONLY] = r.length === 2 ? 1 : 0;
+    if (this.wTlb !== null) writeTlbEntry(this.wTlb, i, W[e + W_TAG_A], W[e + W_TAG_B], W[e + W_BASE], end === 0 ? UNWATCHED : start | end << 16);
   }
 
   private addBytes(lo: number, hi: number, n: number): [number, number] {
