@@ -31,11 +31,13 @@ const PAGE_MASK = PAGE_SIZE - 1;
 const TLB_SIZE = 4096;
 const TLB_MASK = TLB_SIZE - 1;
 /** A write-TLB record's words (Memory.wEntry): the tags and frame as the read TLB's; the union of
- * the write-watched ranges of the page [W_START, W_END) ([0, 0) when none); muted by quietWatch, the
+ * the write-watched ranges of the page [W.START, W.END) ([0, 0) when none); muted by quietWatch, the
  * watched range it put aside (start | end << 16) to put back (0: not muted; rewriting the entry,
  * setWriteWatch, drops it); 1 when the page has exactly one watched range (the one quietWatch may
  * mute, without a page lookup). */
-const W_TAG_A = 0, W_TAG_B = 1, W_BASE = 2, W_START = 3, W_END = 4, W_MUTED = 5, W_ONLY = 6, W_SHIFT = 3, W_WORDS = 1 << W_SHIFT;
+// (a const enum: the bundles inline its values, where a module's consts are each a context load —
+// muteWatch grew past TurboFan's inlining limit, v8Tuning.ts, with them)
+const enum W { TAG_A = 0, TAG_B = 1, BASE = 2, START = 3, END = 4, MUTED = 5, ONLY = 6, SHIFT = 3, WORDS = 1 << SHIFT }
 const NO_TAG = -1; // (lo >>> 12) is never negative, nor is a page's address odd (wasmEntry, rTlb): this never matches
 /** A module-local copy: the accessors read it on every access (an import may compile to a getter call). */
 const LINE_SHIFT = ACCESS_LINE_SHIFT;
@@ -140,8 +142,8 @@ export class Memory {
   private readonly rTagB: Int32Array;
   private readonly rBase: Int32Array;
   /**
-   * The write TLB, one record of W_WORDS words per slot (W_TAG_A, W_TAG_B,
-   * W_BASE as the read TLB's; W_START..W_ONLY below): a store's hit path
+   * The write TLB, one record of W.WORDS words per slot (W.TAG_A, W.TAG_B,
+   * W.BASE as the read TLB's; W.START..W.ONLY below): a store's hit path
    * reads one record, and muting or unmuting a watch (quietWatch, twice per
    * KStackWatch-watched call) touches one record instead of an element of
    * each of seven arrays — each array's object, buffer and element a cache
@@ -213,8 +215,8 @@ export class Memory {
     this.phys = this.wasm?.buffer ?? new ArrayBuffer(physBytes);
     const tlbArray = (): Int32Array => new Int32Array(TLB_SIZE);
     this.rTagA = tlbArray().fill(NO_TAG); this.rTagB = tlbArray(); this.rBase = tlbArray();
-    this.wEntry = new Int32Array(TLB_SIZE * W_WORDS);
-    for (let i = 0; i < TLB_SIZE; i++) this.wEntry[i << W_SHIFT] = NO_TAG;
+    this.wEntry = new Int32Array(TLB_SIZE * W.WORDS);
+    for (let i = 0; i < TLB_SIZE; i++) this.wEntry[i << W.SHIFT] = NO_TAG;
     this.rTlb = this.wasm?.int32(4 * TLB_SIZE)?.fill(NO_TAG) ?? null;
     this.wTlb = this.wasm?.int32(4 * TLB_SIZE) ?? null;
     if (this.wTlb !== null) for (let i = 0; i < TLB_SIZE; i++) emptyTlbEntry(this.wTlb, i);
@@ -222,7 +224,7 @@ export class Memory {
     this.dv = new DataView(this.phys);
     const dv = this.dv, scratch = this.scratch;
     const rTagA = this.rTagA, rTagB = this.rTagB, rBase = this.rBase;
-    const W = this.wEntry;
+    const wE = this.wEntry;
     if (recordAccesses) {
       const r = this.recordingAccessors(this.log.loadStamps!, this.log.storeStamps!);
       this.ld8 = r.ld8; this.ld16 = r.ld16; this.ld32 = r.ld32; this.ld64 = r.ld64;
@@ -255,25 +257,25 @@ export class Memory {
       return this.loadSlow(lo, hi, 8);
     };
     this.st8 = (lo, hi, v) => {
-      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W_SHIFT;
+      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W.SHIFT;
       const o = lo & PAGE_MASK;
-      if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi && (o >= W[e + W_END] || o + 1 <= W[e + W_START])) { dv.setUint8(W[e + W_BASE] + o, v); return; }
+      if (wE[e + W.TAG_A] === p && wE[e + W.TAG_B] === hi && (o >= wE[e + W.END] || o + 1 <= wE[e + W.START])) { dv.setUint8(wE[e + W.BASE] + o, v); return; }
       this.storeSlow(lo, hi, 1, v, 0);
     };
     this.st16 = (lo, hi, v) => {
-      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W_SHIFT, o = lo & PAGE_MASK;
-      if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi && o <= PAGE_SIZE - 2 && (o >= W[e + W_END] || o + 2 <= W[e + W_START])) { dv.setUint16(W[e + W_BASE] + o, v, true); return; }
+      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W.SHIFT, o = lo & PAGE_MASK;
+      if (wE[e + W.TAG_A] === p && wE[e + W.TAG_B] === hi && o <= PAGE_SIZE - 2 && (o >= wE[e + W.END] || o + 2 <= wE[e + W.START])) { dv.setUint16(wE[e + W.BASE] + o, v, true); return; }
       this.storeSlow(lo, hi, 2, v, 0);
     };
     this.st32 = (lo, hi, v) => {
-      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W_SHIFT, o = lo & PAGE_MASK;
-      if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi && o <= PAGE_SIZE - 4 && (o >= W[e + W_END] || o + 4 <= W[e + W_START])) { dv.setInt32(W[e + W_BASE] + o, v, true); return; }
+      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W.SHIFT, o = lo & PAGE_MASK;
+      if (wE[e + W.TAG_A] === p && wE[e + W.TAG_B] === hi && o <= PAGE_SIZE - 4 && (o >= wE[e + W.END] || o + 4 <= wE[e + W.START])) { dv.setInt32(wE[e + W.BASE] + o, v, true); return; }
       this.storeSlow(lo, hi, 4, v, 0);
     };
     this.st64 = (lo, hi, vlo, vhi) => {
-      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W_SHIFT, o = lo & PAGE_MASK;
-      if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi && o <= PAGE_SIZE - 8 && (o >= W[e + W_END] || o + 8 <= W[e + W_START])) {
-        const b = W[e + W_BASE] + o;
+      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W.SHIFT, o = lo & PAGE_MASK;
+      if (wE[e + W.TAG_A] === p && wE[e + W.TAG_B] === hi && o <= PAGE_SIZE - 8 && (o >= wE[e + W.END] || o + 8 <= wE[e + W.START])) {
+        const b = wE[e + W.BASE] + o;
         dv.setInt32(b, vlo, true);
         dv.setInt32(b + 4, vhi, true);
         return;
@@ -291,7 +293,7 @@ export class Memory {
   private recordingAccessors(R: Uint8Array, L: Uint8Array): Pick<Memory, 'ld8' | 'ld16' | 'ld32' | 'ld64' | 'st8' | 'st16' | 'st32' | 'st64'> {
     const dv = this.dv, S = this.log.stamp, scratch = this.scratch;
     const rTagA = this.rTagA, rTagB = this.rTagB, rBase = this.rBase;
-    const W = this.wEntry;
+    const wE = this.wEntry;
     const ld8: Memory['ld8'] = (lo, hi) => {
       const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
       if (rTagA[i] === p && rTagB[i] === hi) {
@@ -330,10 +332,10 @@ export class Memory {
       return this.loadSlow(lo, hi, 8);
     };
     const st8: Memory['st8'] = (lo, hi, v) => {
-      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W_SHIFT;
+      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W.SHIFT;
       const o = lo & PAGE_MASK;
-      if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi && (o >= W[e + W_END] || o + 1 <= W[e + W_START])) {
-        const b = W[e + W_BASE] + o;
+      if (wE[e + W.TAG_A] === p && wE[e + W.TAG_B] === hi && (o >= wE[e + W.END] || o + 1 <= wE[e + W.START])) {
+        const b = wE[e + W.BASE] + o;
         dv.setUint8(b, v);
         L[b >>> LINE_SHIFT] = S[0];
         return;
@@ -341,9 +343,9 @@ export class Memory {
       this.storeSlow(lo, hi, 1, v, 0);
     };
     const st16: Memory['st16'] = (lo, hi, v) => {
-      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W_SHIFT, o = lo & PAGE_MASK;
-      if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi && o <= PAGE_SIZE - 2 && (o >= W[e + W_END] || o + 2 <= W[e + W_START])) {
-        const b = W[e + W_BASE] + o;
+      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W.SHIFT, o = lo & PAGE_MASK;
+      if (wE[e + W.TAG_A] === p && wE[e + W.TAG_B] === hi && o <= PAGE_SIZE - 2 && (o >= wE[e + W.END] || o + 2 <= wE[e + W.START])) {
+        const b = wE[e + W.BASE] + o;
         dv.setUint16(b, v, true);
         L[b >>> LINE_SHIFT] = L[(b + 1) >>> LINE_SHIFT] = S[0];
         return;
@@ -351,9 +353,9 @@ export class Memory {
       this.storeSlow(lo, hi, 2, v, 0);
     };
     const st32: Memory['st32'] = (lo, hi, v) => {
-      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W_SHIFT, o = lo & PAGE_MASK;
-      if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi && o <= PAGE_SIZE - 4 && (o >= W[e + W_END] || o + 4 <= W[e + W_START])) {
-        const b = W[e + W_BASE] + o;
+      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W.SHIFT, o = lo & PAGE_MASK;
+      if (wE[e + W.TAG_A] === p && wE[e + W.TAG_B] === hi && o <= PAGE_SIZE - 4 && (o >= wE[e + W.END] || o + 4 <= wE[e + W.START])) {
+        const b = wE[e + W.BASE] + o;
         dv.setInt32(b, v, true);
         L[b >>> LINE_SHIFT] = L[(b + 3) >>> LINE_SHIFT] = S[0];
         return;
@@ -361,9 +363,9 @@ export class Memory {
       this.storeSlow(lo, hi, 4, v, 0);
     };
     const st64: Memory['st64'] = (lo, hi, vlo, vhi) => {
-      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W_SHIFT, o = lo & PAGE_MASK;
-      if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi && o <= PAGE_SIZE - 8 && (o >= W[e + W_END] || o + 8 <= W[e + W_START])) {
-        const b = W[e + W_BASE] + o;
+      const p = lo >>> PAGE_SHIFT, e = (p & TLB_MASK) << W.SHIFT, o = lo & PAGE_MASK;
+      if (wE[e + W.TAG_A] === p && wE[e + W.TAG_B] === hi && o <= PAGE_SIZE - 8 && (o >= wE[e + W.END] || o + 8 <= wE[e + W.START])) {
+        const b = wE[e + W.BASE] + o;
         dv.setInt32(b, vlo, true);
         dv.setInt32(b + 4, vhi, true);
         L[b >>> LINE_SHIFT] = L[(b + 7) >>> LINE_SHIFT] = S[0];
@@ -542,8 +544,8 @@ export class Memory {
    */
   private refreshWriteWatch(lo: number, hi: number, page: PageEntry): void {
     const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
-    const W = this.wEntry, e = i << W_SHIFT;
-    if (W[e + W_TAG_A] === p && W[e + W_TAG_B] === hi) this.setWriteWatch(i, page);
+    const wE = this.wEntry, e = i << W.SHIFT;
+    if (wE[e + W.TAG_A] === p && wE[e + W.TAG_B] === hi) this.setWriteWatch(i, page);
   }
 
   /**
@@ -551,33 +553,33 @@ export class Memory {
    * them to the watch check again: a data breakpoint whose hits are dropped
    * for now (Cpu.quietWrites, Cpu.disarmedWrites) is muted while it is its
    * page's only watched range, its page's entry in the TLB; unmuting puts
-   * back what muting put aside (W_MUTED), unless the entry was rewritten
+   * back what muting put aside (W.MUTED), unless the entry was rewritten
    * since. The page's ranges stay as they are: a refill or a watch change
    * rewrites the entry from them, and then the slow path drops the hits as
    * before. Runs twice per KStackWatch-watched call: no page lookup.
    */
   quietWatch(lo: number, hi: number, size: number, quiet: boolean): void {
-    const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, W = this.wEntry, e = i << W_SHIFT;
-    if (W[e + W_TAG_A] !== p || W[e + W_TAG_B] !== hi) return;
+    const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK, wE = this.wEntry, e = i << W.SHIFT;
+    if (wE[e + W.TAG_A] !== p || wE[e + W.TAG_B] !== hi) return;
     // (three functions, each under TurboFan's inlining limit, v8Tuning.ts: the
     // mute and the unmute inline into the probe handlers that run them)
     if (quiet) this.muteWatch(i, p, hi, lo, size); else this.unmuteWatch(i, p, hi);
   }
 
   private unmuteWatch(i: number, p: number, hi: number): void {
-    const W = this.wEntry, e = i << W_SHIFT;
-    const watched = W[e + W_MUTED];
+    const wE = this.wEntry, e = i << W.SHIFT;
+    const watched = wE[e + W.MUTED];
     if (watched === 0) return; // not muted, or rewritten since
-    W[e + W_MUTED] = 0;
-    W[e + W_START] = watched & 0xffff; W[e + W_END] = watched >>> 16;
+    wE[e + W.MUTED] = 0;
+    wE[e + W.START] = watched & 0xffff; wE[e + W.END] = watched >>> 16;
     if (this.wTlb !== null) setLimit(this.wTlb, i, p, hi, watched);
   }
 
   private muteWatch(i: number, p: number, hi: number, lo: number, size: number): void {
-    const W = this.wEntry, e = i << W_SHIFT;
-    if (W[e + W_ONLY] === 0 || (lo & PAGE_MASK) + size > PAGE_SIZE) return;
-    W[e + W_MUTED] = W[e + W_START] | W[e + W_END] << 16;
-    W[e + W_START] = 0; W[e + W_END] = 0;
+    const wE = this.wEntry, e = i << W.SHIFT;
+    if (wE[e + W.ONLY] === 0 || (lo & PAGE_MASK) + size > PAGE_SIZE) return;
+    wE[e + W.MUTED] = wE[e + W.START] | wE[e + W.END] << 16;
+    wE[e + W.START] = 0; wE[e + W.END] = 0;
     if (this.wTlb !== null) setLimit(this.wTlb, i, p, hi, UNWATCHED);
   }
 
@@ -594,7 +596,7 @@ export class Memory {
 
   private flushTlbSlot(i: number): void {
     this.rTagA[i] = NO_TAG;
-    this.wEntry[i << W_SHIFT] = NO_TAG;
+    this.wEntry[i << W.SHIFT] = NO_TAG;
     if (this.rTlb !== null) this.rTlb[4 * i] = NO_TAG;
     if (this.wTlb !== null) emptyTlbEntry(this.wTlb, i);
   }
@@ -602,7 +604,7 @@ export class Memory {
   /** Empty both TLBs (and the wasm tier's copies). */
   private emptyTlbs(): void {
     this.rTagA.fill(NO_TAG);
-    for (let i = 0; i < TLB_SIZE; i++) this.wEntry[i << W_SHIFT] = NO_TAG;
+    for (let i = 0; i < TLB_SIZE; i++) this.wEntry[i << W.SHIFT] = NO_TAG;
     this.rTlb?.fill(NO_TAG);
     if (this.wTlb !== null) for (let i = 0; i < TLB_SIZE; i++) emptyTlbEntry(this.wTlb, i);
   }
@@ -819,8 +821,8 @@ export class Memory {
   private fillWrite(lo: number, hi: number, page: PageEntry): void {
     if (page.watchRead) return; // a read watch must see read-modify-write loads too
     const p = lo >>> PAGE_SHIFT, i = p & TLB_MASK;
-    const W = this.wEntry, e = i << W_SHIFT;
-    W[e + W_TAG_A] = p; W[e + W_TAG_B] = hi; W[e + W_BASE] = page.frame;
+    const wE = this.wEntry, e = i << W.SHIFT;
+    wE[e + W.TAG_A] = p; wE[e + W.TAG_B] = hi; wE[e + W.BASE] = page.frame;
     this.setWriteWatch(i, page);
   }
 
@@ -830,11 +832,11 @@ export class Memory {
     const r = page.watchRanges;
     for (let j = 0; j < r.length; j += 2) { if (r[j] < start) start = r[j]; if (r[j + 1] > end) end = r[j + 1]; }
     if (end === 0) start = 0;
-    const W = this.wEntry, e = i << W_SHIFT;
-    W[e + W_START] = start; W[e + W_END] = end;
-    W[e + W_MUTED] = 0;
-    W[e + W_ONLY] = r.length === 2 ? 1 : 0;
-    if (this.wTlb !== null) writeTlbEntry(this.wTlb, i, W[e + W_TAG_A], W[e + W_TAG_B], W[e + W_BASE], end === 0 ? UNWATCHED : start | end << 16);
+    const wE = this.wEntry, e = i << W.SHIFT;
+    wE[e + W.START] = start; wE[e + W.END] = end;
+    wE[e + W.MUTED] = 0;
+    wE[e + W.ONLY] = r.length === 2 ? 1 : 0;
+    if (this.wTlb !== null) writeTlbEntry(this.wTlb, i, wE[e + W.TAG_A], wE[e + W.TAG_B], wE[e + W.BASE], end === 0 ? UNWATCHED : start | end << 16);
   }
 
   private addBytes(lo: number, hi: number, n: number): [number, number] {
