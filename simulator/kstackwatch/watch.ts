@@ -33,7 +33,13 @@ export interface Watchpoint {
 
 export class WatchPool {
   readonly all: Watchpoint[] = [];
+  /**
+   * The free watchpoints, a stack: freeList, then topFree on top when not
+   * null. A loop of watched calls puts its watchpoint back and takes it
+   * again (resume) on every call: kept in a field, that touches no array.
+   */
   private readonly freeList: Watchpoint[] = [];
+  private topFree: Watchpoint | null = null;
   /** Calls that found no free watchpoint (the kernel silently skips them; we count). */
   misses = 0;
 
@@ -45,10 +51,16 @@ export class WatchPool {
 
   /**
    * Idle CPUs are re-pointed lazily (see program): per CPU, a bit for each
-   * slot whose newest target it has not taken yet, and per slot that target.
+   * slot whose newest target it has not taken yet, and per slot that target (parkedSlots).
    */
   private readonly idleStale: Int32Array;
-  private readonly target: (HwBreakpointAttr | null)[] = [null, null, null, null];
+  /**
+   * Slots (bits) whose newest target is the dummy (parked); the others'
+   * is their watchpoint's armed attributes. A bit, not the attributes
+   * object in an array: a watched call re-points it twice (disarm, rearm),
+   * and an object store is a write barrier and two more cache lines.
+   */
+  private parkedSlots = 0;
   /**
    * A CPU coming online points every slot at the dummy (the kernel's cpuhp
    * callback): nothing stale to take. Deferred disarms are carried out
@@ -79,7 +91,7 @@ export class WatchPool {
         };
         wpRef.wp = wp;
         this.all.push(wp);
-        this.freeList.push(wp);
+        this.pushFree(wp);
         n++;
       } catch (e) {
         if (e instanceof HwBreakpointError && e.errno === 'ENOSPC') break;
@@ -94,6 +106,7 @@ export class WatchPool {
     for (const wp of this.all) this.hw.unregister(wp.bp);
     this.all.length = 0;
     this.freeList.length = 0;
+    this.topFree = null;
     this.ipis.clear();
     this.idleStale.fill(0);
     const cbs = this.m.hotplug.callbacks, i = cbs.indexOf(this.hotplug);
@@ -101,6 +114,8 @@ export class WatchPool {
   }
 
   get(): Watchpoint | null {
+    const top = this.topFree;
+    if (top !== null) { this.topFree = null; return top; }
     const wp = this.freeList.pop();
     if (!wp) { this.misses++; return null; }
     return wp;
@@ -108,7 +123,12 @@ export class WatchPool {
 
   put(wp: Watchpoint): void {
     wp.owner = null;
-    this.freeList.push(wp);
+    this.pushFree(wp);
+  }
+
+  private pushFree(wp: Watchpoint): void {
+    if (this.topFree !== null) this.freeList.push(this.topFree);
+    this.topFree = wp;
   }
 
   /** The debug-register slots the pool's breakpoints hold (bits; a guest breakpoint keeps its slot). */
@@ -119,7 +139,7 @@ export class WatchPool {
   }
 
   get inUse(): number {
-    return this.all.length - this.freeList.length;
+    return this.all.length - this.freeList.length - (this.topFree !== null ? 1 : 0);
   }
 
   /**
@@ -164,11 +184,19 @@ export class WatchPool {
    * `valueLo`/`valueHi`: the bytes there now.
    */
   resume(wp: Watchpoint, lo: number, hi: number, length: 1 | 2 | 4 | 8, valueLo: number, valueHi: number): boolean {
-    const free = this.freeList, attr = wp.armedAttr;
-    if ((this.deferred & (1 << wp.bp.slot)) === 0 || free[free.length - 1] !== wp) return false;
-    if (attr.lo !== lo || attr.hi !== hi || attr.length !== length) return false;
-    free.pop();
+    const attr = wp.armedAttr;
+    if ((this.deferred & (1 << wp.bp.slot)) === 0 || attr.lo !== lo || attr.hi !== hi || attr.length !== length) return false;
+    if (!this.takeFree(wp)) return false;
     this.rearm(wp, valueLo, valueHi);
+    return true;
+  }
+
+  /** Take wp off the free stack if it is on top (what get() would hand out); false otherwise. */
+  private takeFree(wp: Watchpoint): boolean {
+    if (this.topFree === wp) { this.topFree = null; return true; }
+    const free = this.freeList;
+    if (this.topFree !== null || free[free.length - 1] !== wp) return false;
+    free.pop();
     return true;
   }
 
@@ -188,7 +216,7 @@ export class WatchPool {
     wp.lastHi = valueHi;
     this.deferred &= ~(1 << slot);
     this.m.cpu.disarmedWrites &= ~(1 << slot);
-    this.target[slot] = attr;
+    this.parkedSlots &= ~(1 << slot);
   }
 
   /**
@@ -206,7 +234,7 @@ export class WatchPool {
       const bit = 1 << wp.bp.slot;
       this.deferred |= bit;
       this.m.cpu.disarmedWrites |= bit;
-      this.target[wp.bp.slot] = this.parked;
+      this.parkedSlots |= bit;
       return;
     }
     this.program(wp, this.parked);
@@ -307,19 +335,20 @@ export class WatchPool {
       const bit = 1 << wp.bp.slot;
       if (!(this.idleStale[pc.index] & bit)) return; // came online meanwhile: it points at the dummy
       this.idleStale[pc.index] &= ~bit;
-      this.hw.program(pc, wp.bp, this.target[wp.bp.slot]!);
+      this.hw.program(pc, wp.bp, (this.parkedSlots & bit) !== 0 ? this.parked : wp.armedAttr);
     };
   }
 
   private readonly ipis = new Map<Watchpoint, (() => void)[]>();
 
-  private program(wp: Watchpoint, attr: { address: bigint; length: 1 | 2 | 4 | 8; kind: 'w'; disabled?: boolean }): void {
+  private program(wp: Watchpoint, attr: Watchpoint['armedAttr'] | WatchPool['parked']): void {
     // From a probe handler a CPU is running: it is updated at once, the others by IPI.
     // With the machine stopped (a debugger changing watches) every CPU is updated directly.
     const local = this.m.runningCpu;
     const slot = wp.bp.slot, bit = 1 << slot;
     this.waitable = 0;
-    this.target[slot] = attr;
+    // (attr is wp's armed attributes or parked: arm, disarm and settle are the callers)
+    this.parkedSlots = attr === this.parked ? this.parkedSlots | bit : this.parkedSlots & ~bit;
     if (local) this.hw.program(local, wp.bp, attr); // attributes were validated when the config started
     const cpus = this.m.percpu, stale = this.idleStale;
     for (let n = 0; n < cpus.length; n++) {
