@@ -99,6 +99,9 @@ export class BlockScript {
    */
   get manyWasm(): boolean { return this.isWasm && this.source.length > ALONE_ABOVE; }
 
+  /** The source's length in bytes. */
+  get sourceLength(): number { return this.source.length; }
+
   /** Whether the file had V8's code cache of it. */
   get hasData(): boolean { return this.data.length > 0; }
 

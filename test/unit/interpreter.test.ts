@@ -7,7 +7,9 @@
 // blocks are more than 8 MB of source, yet its block cache settles: the
 // run after the first compiles next to nothing, a run that compiles a few
 // blocks does not write the big file again unless the run before compiled
-// them too (then it writes them in), and within a few runs one compiles none.
+// them too (then it writes them in), and within a few runs one compiles none;
+// nor for the V8 code cache of a small script a run added (the first runs
+// with the wasm tier on).
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +20,7 @@ import { countingStore, headerWord, HeaderWord } from './countingStore';
 import { LIBLUA, skipUnless } from '../tools';
 import { blockCachePath, FileBlockStore } from '../../simulator/cli/blockCache';
 import { fewBlocksPath } from '../../simulator/cli/fewBlocks';
+import { BlockScript } from '../../simulator/cli/blockScript';
 import type { BundleIdentity } from '../../simulator/cli/codeCache';
 import { setBlockStore } from '../../simulator/cpu/blockStore';
 import { runStaticExecutable } from '../../simulator/user/process';
@@ -94,4 +97,36 @@ test('Lua: its block cache settles — the run after the first compiles (almost)
     puts.push(next.puts());
   }
   assert.equal(puts[puts.length - 1], 0, `blocks compiled by the runs after: ${puts}`);
+});
+
+test('Lua: a big file is not written again for the V8 code cache of a small script alone (the first runs with the tier on)', { skip }, () => {
+  const bin = minilua();
+  const id: BundleIdentity = { bundle: '/opt/ksw/dist/ksw.js', size: 1000, hash: [0x2468ace0, 0x13579bdf], blocksDir: join(dir(), 'blocks-tiers') };
+  const file = blockCachePath(id, 'exec', bin);
+  const stamp = (): number[] => [statSync(file).size, statSync(file).mtimeMs];
+  const run = (wasmTier: boolean): void => {
+    const { store } = countingStore(file, id);
+    setBlockStore(store);
+    try {
+      const r = runStaticExecutable(bin, [join(ROOT, 'bench/programs/lua.lua')], { wasmTier, stdout: () => {} });
+      assert.equal(r.exitCode, 0);
+    } finally {
+      setBlockStore(null);
+    }
+    store.save();
+  };
+  // As the bench runs a program on a fresh cache: the tier off twice (blocks, then their code cache),
+  // then on — that run adds the blocks a run with the tier on makes, as a script of their own, source only
+  run(false);
+  run(false);
+  const scripts = headerWord(file, HeaderWord.SCRIPTS);
+  run(true);
+  assert.ok(headerWord(file, HeaderWord.SCRIPTS) > scripts, 'the first run with the tier on adds a script');
+  // The next compiles that script without a code cache: a few milliseconds, against writing the file
+  // again (FEW_DATA_PART)
+  const compiled = BlockScript.compiled, before = stamp();
+  run(true);
+  assert.ok(BlockScript.compiled > compiled, 'it compiled a script');
+  assert.ok(before[0] >= 8 << 20, `the file: ${before[0]} bytes`);
+  assert.deepEqual(stamp(), before, 'the file is not written again');
 });
