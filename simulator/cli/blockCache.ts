@@ -421,30 +421,33 @@ export class FileBlockStore implements BlockStore {
   private unpack(p: Placed): StoredBlock | null {
     const ints = this.ints, w = p.word, base = this.scriptStarts[p.part];
     const srcStart = ints[w + 6] - base, srcEnd = ints[w + 7] - base;
-    const script = p.script, index = p.factory, store = this;
+    const script = p.script;
     // (checked before the block is used: once a run has it, its factory must be made when it runs)
     if (!script.sound(srcStart, srcEnd)) return null;
     let at = w + BLOCK_WORDS;
     const take = (k: number) => ints.subarray(at, (at += k));
     const fetches = take(ints[w + 8]), asked = take(ints[w + 9]), ips = take(ints[w + 10]), pages = joinPageKeys(take(2 * ints[w + 11]));
     const bytes = this.bytes.subarray(p.byte, p.byte + ints[w + 12]);
-    const block: StoredBlock = {
-      reads: { fetches, bytes, asked }, ips, pages, length: ints[w + 5],
-      get factory() {
-        // (a big wasm blocks' script a run with the tier on has not compiled whole: this one factory alone, see BlockScript.alone —
-        // unless the run has no stored wasm, so runs all its traces' JS while their batches wait, and the script's code cache holds them)
-        const alone = script.manyWasm && store.wasmRun && (store.storedWasm || !script.hasData) && !script.used;
-        return alone ? BlockScript.alone(script.slice(srcStart, srcEnd)) : script.factory(index, srcStart, srcEnd);
-      },
-      get translations() { return store.translationsAt(p.index); },
-      get body() { return bodyOf(script.slice(srcStart, srcEnd)); },
-    };
+    const block = new FileStoredBlock({ fetches, bytes, asked }, ips, pages, ints[w + 5], this, p, srcStart, srcEnd);
     this.indexOf.set(block, p.index);
     return block;
   }
 
+  /**
+   * A stored block's factory: of its script compiled whole, or — a big wasm
+   * blocks' script a run with the tier on has not compiled whole — this one
+   * alone (see BlockScript.alone), unless the run has no stored wasm, so
+   * runs all its traces' JS while their batches wait, and the script's code
+   * cache holds them.
+   */
+  factoryOf(p: Placed, srcStart: number, srcEnd: number): StoredBlock['factory'] {
+    const script = p.script;
+    const alone = script.manyWasm && this.wasmRun && (this.storedWasm || !script.hasData) && !script.used;
+    return alone ? BlockScript.alone(script.slice(srcStart, srcEnd)) : script.factory(p.factory, srcStart, srcEnd);
+  }
+
   /** The file's translations of its block at `index`. */
-  private translationsAt(index: number): StoredTranslation[] {
+  translationsAt(index: number): StoredTranslation[] {
     this.loadTranslations();
     return this.fileTranslations.get(index) ?? [];
   }
@@ -748,6 +751,21 @@ function sameReads(a: CompileReads, b: CompileReads): boolean {
 }
 
 /** The body of a block from its factory's source (the inverse of factorySource). */
+/**
+ * A block unpacked from the file: its factory, translations and body taken
+ * from the store when asked for. (A class: an object literal with getters
+ * has V8 define each accessor in its runtime, for every block a run
+ * unpacks — Lua's 4,600.)
+ */
+class FileStoredBlock implements StoredBlock {
+  constructor(readonly reads: CompileReads, readonly ips: Int32Array, readonly pages: ArrayLike<number>, readonly length: number,
+    private readonly store: FileBlockStore, private readonly placed: Placed, private readonly srcStart: number, private readonly srcEnd: number) {}
+
+  get factory(): StoredBlock['factory'] { return this.store.factoryOf(this.placed, this.srcStart, this.srcEnd); }
+  get translations(): StoredTranslation[] { return this.store.translationsAt(this.placed.index); }
+  get body(): string { return bodyOf(this.placed.script.slice(this.srcStart, this.srcEnd)); }
+}
+
 function bodyOf(factory: string): string {
   return factory.slice(FACTORY_HEAD.length, factory.length - FACTORY_TAIL.length);
 }
