@@ -750,7 +750,6 @@ function sameReads(a: CompileReads, b: CompileReads): boolean {
   return sameNumbers(a.fetches, b.fetches) && sameNumbers(a.bytes, b.bytes) && sameNumbers(a.asked, b.asked);
 }
 
-/** The body of a block from its factory's source (the inverse of factorySource). */
 /**
  * A block unpacked from the file: its factory, translations and body taken
  * from the store when asked for. (A class: an object literal with getters
@@ -766,6 +765,7 @@ class FileStoredBlock implements StoredBlock {
   get body(): string { return bodyOf(this.placed.script.slice(this.srcStart, this.srcEnd)); }
 }
 
+/** The body of a block from its factory's source (the inverse of factorySource). */
 function bodyOf(factory: string): string {
   return factory.slice(FACTORY_HEAD.length, factory.length - FACTORY_TAIL.length);
 }
